@@ -1,0 +1,5 @@
+//! Pure types and rules of the help desk, with no I/O: phone identity, inbound events,
+//! reporters, reports and their status machine, messages, timeline events, tickets.
+
+pub mod inbound;
+pub mod phone;

@@ -1,0 +1,144 @@
+//! Group commit: many writers wait for one fsync. A writer takes a ticket after its write; the
+//! flusher loop reads the newest ticket, flushes, and releases every ticket up to it.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+
+use tokio::sync::{Notify, watch};
+
+use super::StoreError;
+
+/// How long a writer waits for its flush before the request is failed (and retried by Meta).
+const FLUSH_WAIT_LIMIT: Duration = Duration::from_secs(10);
+
+pub(super) struct GroupFlush {
+    shared: Arc<Shared>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+struct Shared {
+    requested: AtomicU64,
+    wake: Notify,
+    stopped: std::sync::atomic::AtomicBool,
+    /// The highest ticket known durable, and the count of failed flush attempts.
+    done: watch::Sender<FlushProgress>,
+    flush_count: AtomicU64,
+    flush_micros_total: AtomicU64,
+    flush_micros_last: AtomicU64,
+}
+
+#[derive(Debug, Clone, Copy, Default)]
+struct FlushProgress {
+    durable_ticket: u64,
+    failures: u64,
+}
+
+/// Counters for `/metrics`.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct FlushStats {
+    pub flushes: u64,
+    pub total_seconds: f64,
+    pub last_seconds: f64,
+}
+
+impl GroupFlush {
+    pub(super) fn start(db: sled::Db) -> GroupFlush {
+        let (done, _) = watch::channel(FlushProgress::default());
+        let shared = Arc::new(Shared {
+            requested: AtomicU64::new(0),
+            wake: Notify::new(),
+            stopped: std::sync::atomic::AtomicBool::new(false),
+            done,
+            flush_count: AtomicU64::new(0),
+            flush_micros_total: AtomicU64::new(0),
+            flush_micros_last: AtomicU64::new(0),
+        });
+        // A plain thread, not a tokio task: the store is also used from command-line tools
+        // without a runtime, and fsync blocks.
+        let loop_shared = Arc::clone(&shared);
+        let thread = std::thread::Builder::new()
+            .name("siaga-flush".into())
+            .spawn(move || flush_loop(loop_shared, db))
+            .map_err(|error| tracing::error!(%error, "cannot start the flush thread"))
+            .ok();
+        GroupFlush { shared, thread }
+    }
+
+    pub(super) async fn flush(&self) -> Result<(), StoreError> {
+        let ticket = self.shared.requested.fetch_add(1, Ordering::SeqCst) + 1;
+        let mut progress = self.shared.done.subscribe();
+        let failures_before = progress.borrow().failures;
+        self.shared.wake.notify_one();
+        let waited = tokio::time::timeout(
+            FLUSH_WAIT_LIMIT,
+            progress.wait_for(|state| state.durable_ticket >= ticket || state.failures > failures_before),
+        )
+        .await;
+        match waited {
+            Err(_) => Err(StoreError::FlushTimeout(FLUSH_WAIT_LIMIT)),
+            Ok(Err(_)) => Err(StoreError::Flush("the flush thread has stopped".into())),
+            Ok(Ok(state)) if state.durable_ticket >= ticket => Ok(()),
+            Ok(Ok(_)) => Err(StoreError::Flush("fsync failed; see the log".into())),
+        }
+    }
+
+    pub(super) fn stats(&self) -> FlushStats {
+        FlushStats {
+            flushes: self.shared.flush_count.load(Ordering::Relaxed),
+            total_seconds: self.shared.flush_micros_total.load(Ordering::Relaxed) as f64 / 1e6,
+            last_seconds: self.shared.flush_micros_last.load(Ordering::Relaxed) as f64 / 1e6,
+        }
+    }
+}
+
+impl Drop for GroupFlush {
+    fn drop(&mut self) {
+        // Wakes the loop so that it sees the handle gone and exits.
+        self.shared.stopped.store(true, Ordering::SeqCst);
+        self.shared.wake.notify_one();
+        // Joining releases the loop's handle on the database, so that the directory can be
+        // opened again as soon as the store is dropped.
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+    }
+}
+
+fn flush_loop(shared: Arc<Shared>, db: sled::Db) {
+    let runtime = match tokio::runtime::Builder::new_current_thread().enable_time().build() {
+        Ok(runtime) => runtime,
+        Err(error) => {
+            tracing::error!(%error, "cannot start the flush loop");
+            return;
+        }
+    };
+    runtime.block_on(async move {
+        loop {
+            if shared.stopped.load(Ordering::SeqCst) {
+                return;
+            }
+            let target = shared.requested.load(Ordering::SeqCst);
+            let durable = shared.done.borrow().durable_ticket;
+            if target <= durable {
+                shared.wake.notified().await;
+                continue;
+            }
+            let started = Instant::now();
+            match db.flush() {
+                Ok(_) => {
+                    let micros = started.elapsed().as_micros() as u64;
+                    shared.flush_count.fetch_add(1, Ordering::Relaxed);
+                    shared.flush_micros_total.fetch_add(micros, Ordering::Relaxed);
+                    shared.flush_micros_last.store(micros, Ordering::Relaxed);
+                    shared.done.send_modify(|state| state.durable_ticket = target);
+                }
+                Err(error) => {
+                    tracing::error!(%error, "durable flush failed");
+                    shared.done.send_modify(|state| state.failures += 1);
+                    tokio::time::sleep(Duration::from_millis(100)).await;
+                }
+            }
+        }
+    });
+}

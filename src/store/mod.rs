@@ -1,0 +1,344 @@
+//! The narrow storage interface over sled: named tables, versioned values, serialisable
+//! transactions across tables, ordered scans, and a group-committed durable flush.
+//!
+//! This is the only module that names sled types. The rest of siaga speaks in `Table`s, byte
+//! keys (see `keys`) and `Record` values (see `codec`), so that the engine can be replaced by
+//! passing the same test suite (`suite`).
+
+pub mod codec;
+mod flush;
+pub mod keys;
+#[cfg(test)]
+mod suite;
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
+
+pub use codec::Record;
+use flush::GroupFlush;
+
+/// The tables of the store. The string is the on-disk tree name and must never change.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Table {
+    /// Store-wide settings and markers (schema version, generated secrets).
+    Meta,
+    /// Named counters (ticket sequences per year).
+    Counters,
+    Reporters,
+    /// `bsuid:<id>` or `phone:<e164>` → reporter id.
+    ReporterIdentities,
+    Reports,
+    /// ticket → report id.
+    ReportTickets,
+    /// (report id, message id) → ().
+    ReportMessages,
+    Messages,
+    /// channel message id (wamid) → message id; dedupes inbound messages, joins statuses.
+    MessageExternalIds,
+    /// `wamid#status` and `wacid#event` keys already applied.
+    SeenEvents,
+    /// (report id, sequence) → timeline event.
+    Timeline,
+    /// raw webhook bodies, by id.
+    RawPayloads,
+    /// (due time ms, item id) → outbound work.
+    Outbox,
+    /// (due time ms, item id) → media download job.
+    MediaQueue,
+    /// wamid → statuses that arrived before we knew the wamid.
+    PendingStatuses,
+    /// id → channel-level errors reported by Meta.
+    ChannelErrors,
+}
+
+impl Table {
+    pub const ALL: [Table; 16] = [
+        Table::Meta,
+        Table::Counters,
+        Table::Reporters,
+        Table::ReporterIdentities,
+        Table::Reports,
+        Table::ReportTickets,
+        Table::ReportMessages,
+        Table::Messages,
+        Table::MessageExternalIds,
+        Table::SeenEvents,
+        Table::Timeline,
+        Table::RawPayloads,
+        Table::Outbox,
+        Table::MediaQueue,
+        Table::PendingStatuses,
+        Table::ChannelErrors,
+    ];
+
+    pub fn tree_name(self) -> &'static str {
+        match self {
+            Table::Meta => "meta",
+            Table::Counters => "counters",
+            Table::Reporters => "reporters",
+            Table::ReporterIdentities => "reporter_identities",
+            Table::Reports => "reports",
+            Table::ReportTickets => "report_tickets",
+            Table::ReportMessages => "report_messages",
+            Table::Messages => "messages",
+            Table::MessageExternalIds => "message_external_ids",
+            Table::SeenEvents => "seen_events",
+            Table::Timeline => "timeline",
+            Table::RawPayloads => "raw_payloads",
+            Table::Outbox => "outbox",
+            Table::MediaQueue => "media_queue",
+            Table::PendingStatuses => "pending_statuses",
+            Table::ChannelErrors => "channel_errors",
+        }
+    }
+
+    fn index(self) -> usize {
+        self as usize
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("the data directory {path} is in use by another siaga process (or not writable): {reason}")]
+    Locked { path: PathBuf, reason: String },
+    #[error("storage engine failure: {0}")]
+    Engine(String),
+    #[error("stored {record} value cannot be read: {reason}")]
+    Codec { record: &'static str, reason: String },
+    #[error("durable flush failed: {0}")]
+    Flush(String),
+    #[error("durable flush did not finish within {0:?}")]
+    FlushTimeout(Duration),
+}
+
+impl From<sled::Error> for StoreError {
+    fn from(error: sled::Error) -> Self {
+        StoreError::Engine(error.to_string())
+    }
+}
+
+/// Why a transaction closure gave up: a domain rule (returned to the caller as it is) or a
+/// storage failure.
+#[derive(Debug)]
+pub enum TxError<E> {
+    Abort(E),
+    Store(StoreError),
+}
+
+impl<E> From<StoreError> for TxError<E> {
+    fn from(error: StoreError) -> Self {
+        TxError::Store(error)
+    }
+}
+
+/// The handle to one open data store. Cheap to clone.
+#[derive(Clone)]
+pub struct Store {
+    inner: Arc<StoreInner>,
+}
+
+struct StoreInner {
+    db: sled::Db,
+    trees: Vec<sled::Tree>,
+    flusher: GroupFlush,
+    path: PathBuf,
+}
+
+impl Store {
+    /// Opens (or creates) the store at `path`. Fails clearly when another process holds it.
+    pub fn open(path: &Path) -> Result<Store, StoreError> {
+        std::fs::create_dir_all(path).map_err(|error| StoreError::Locked {
+            path: path.to_path_buf(),
+            reason: error.to_string(),
+        })?;
+        // Durability comes from our own group flush after each write batch; sled's periodic
+        // background flush stays on as a second line.
+        let db = sled::Config::new()
+            .path(path)
+            .cache_capacity(256 * 1024 * 1024)
+            .flush_every_ms(Some(1000))
+            .open()
+            .map_err(|error| match error {
+                sled::Error::Io(io) => StoreError::Locked { path: path.to_path_buf(), reason: io.to_string() },
+                other => StoreError::Engine(other.to_string()),
+            })?;
+        let mut trees = Vec::with_capacity(Table::ALL.len());
+        for table in Table::ALL {
+            debug_assert_eq!(table.index(), trees.len());
+            trees.push(db.open_tree(table.tree_name())?);
+        }
+        let flusher = GroupFlush::start(db.clone());
+        Ok(Store { inner: Arc::new(StoreInner { db, trees, flusher, path: path.to_path_buf() }) })
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.inner.path
+    }
+
+    fn tree(&self, table: Table) -> &sled::Tree {
+        &self.inner.trees[table.index()]
+    }
+
+    /// A fresh id, unique and increasing across restarts (not dense).
+    pub fn generate_id(&self) -> Result<u64, StoreError> {
+        // sled's ids start at 0; we keep 0 free as "none" in keys.
+        Ok(self.inner.db.generate_id()? + 1)
+    }
+
+    pub fn get(&self, table: Table, key: &[u8]) -> Result<Option<Vec<u8>>, StoreError> {
+        Ok(self.tree(table).get(key)?.map(|value| value.to_vec()))
+    }
+
+    pub fn get_record<T: Record>(&self, table: Table, key: &[u8]) -> Result<Option<T>, StoreError> {
+        match self.tree(table).get(key)? {
+            Some(bytes) => Ok(Some(codec::decode(&bytes)?)),
+            None => Ok(None),
+        }
+    }
+
+    /// Writes one value outside a transaction (for data with a single writer, e.g. raw bodies).
+    pub fn put(&self, table: Table, key: &[u8], value: &[u8]) -> Result<(), StoreError> {
+        self.tree(table).insert(key, value)?;
+        Ok(())
+    }
+
+    pub fn len(&self, table: Table) -> usize {
+        self.tree(table).len()
+    }
+
+    pub fn is_empty(&self, table: Table) -> bool {
+        self.tree(table).is_empty()
+    }
+
+    /// Entries whose key starts with `prefix`, in key order.
+    pub fn scan_prefix(&self, table: Table, prefix: &[u8]) -> impl Iterator<Item = Result<(Vec<u8>, Vec<u8>), StoreError>> + use<> {
+        self.tree(table)
+            .scan_prefix(prefix)
+            .map(|entry| entry.map(|(key, value)| (key.to_vec(), value.to_vec())).map_err(StoreError::from))
+    }
+
+    /// Entries with `start <= key < end` in key order (`end: None` means to the last key).
+    pub fn range(
+        &self,
+        table: Table,
+        start: &[u8],
+        end: Option<&[u8]>,
+    ) -> impl DoubleEndedIterator<Item = Result<(Vec<u8>, Vec<u8>), StoreError>> + use<> {
+        let tree = self.tree(table);
+        let iter = match end {
+            Some(end) => tree.range(start.to_vec()..end.to_vec()),
+            None => tree.range(start.to_vec()..),
+        };
+        iter.map(|entry| entry.map(|(key, value)| (key.to_vec(), value.to_vec())).map_err(StoreError::from))
+    }
+
+    /// Decoded records of a prefix scan, in key order.
+    pub fn scan_records<T: Record>(&self, table: Table, prefix: &[u8]) -> impl Iterator<Item = Result<(Vec<u8>, T), StoreError>> + use<T> {
+        self.scan_prefix(table, prefix)
+            .map(|entry| entry.and_then(|(key, value)| Ok((key, codec::decode::<T>(&value)?))))
+    }
+
+    /// Runs `body` as one serialisable transaction over every table: all of its writes become
+    /// visible together or not at all. `body` may run more than once, so it must not do I/O.
+    /// The result is in memory only until `flush` returns.
+    pub fn transaction<R, E>(&self, body: impl Fn(&mut Tx<'_>) -> Result<R, TxError<E>>) -> Result<R, TxError<E>> {
+        use sled::Transactional;
+        use sled::transaction::{ConflictableTransactionError, TransactionError};
+
+        let outcome = self.inner.trees.as_slice().transaction(|trees| {
+            let mut tx = Tx { trees };
+            body(&mut tx).map_err(ConflictableTransactionError::Abort)
+        });
+        match outcome {
+            Ok(result) => Ok(result),
+            Err(TransactionError::Abort(error)) => Err(error),
+            Err(TransactionError::Storage(engine_error)) => Err(TxError::Store(engine_error.into())),
+        }
+    }
+
+    /// Makes every write that returned before this call durable. Concurrent callers share one
+    /// fsync (group commit).
+    pub async fn flush(&self) -> Result<(), StoreError> {
+        self.inner.flusher.flush().await
+    }
+
+    /// A blocking flush for shutdown and command-line tools.
+    pub fn flush_blocking(&self) -> Result<(), StoreError> {
+        self.inner.db.flush()?;
+        Ok(())
+    }
+
+    pub fn size_on_disk(&self) -> u64 {
+        self.inner.db.size_on_disk().unwrap_or(0)
+    }
+
+    /// The latency of recent group flushes, for metrics.
+    pub fn flush_stats(&self) -> flush::FlushStats {
+        self.inner.flusher.stats()
+    }
+}
+
+pub use flush::FlushStats;
+
+/// The view of the store inside a transaction. When the body returns an error, none of its
+/// writes are applied.
+pub struct Tx<'a> {
+    trees: &'a [sled::transaction::TransactionalTree],
+}
+
+impl Tx<'_> {
+    fn tree(&self, table: Table) -> &sled::transaction::TransactionalTree {
+        &self.trees[table.index()]
+    }
+
+    pub fn get(&self, table: Table, key: &[u8]) -> Result<Option<Vec<u8>>, StoreError> {
+        let value = self.tree(table).get(key).map_err(unabortable)?;
+        Ok(value.map(|bytes| bytes.to_vec()))
+    }
+
+    pub fn contains(&self, table: Table, key: &[u8]) -> Result<bool, StoreError> {
+        Ok(self.tree(table).get(key).map_err(unabortable)?.is_some())
+    }
+
+    pub fn get_record<T: Record>(&self, table: Table, key: &[u8]) -> Result<Option<T>, StoreError> {
+        match self.tree(table).get(key).map_err(unabortable)? {
+            Some(bytes) => Ok(Some(codec::decode(&bytes)?)),
+            None => Ok(None),
+        }
+    }
+
+    pub fn put(&self, table: Table, key: &[u8], value: &[u8]) -> Result<(), StoreError> {
+        self.tree(table).insert(key, value).map_err(unabortable)?;
+        Ok(())
+    }
+
+    pub fn put_record<T: Record>(&self, table: Table, key: &[u8], value: &T) -> Result<(), StoreError> {
+        self.put(table, key, &codec::encode(value)?)
+    }
+
+    pub fn remove(&self, table: Table, key: &[u8]) -> Result<(), StoreError> {
+        self.tree(table).remove(key).map_err(unabortable)?;
+        Ok(())
+    }
+
+    /// Increments the named counter and returns its new value (the first call returns 1).
+    pub fn next_in_sequence(&self, name: &str) -> Result<u64, StoreError> {
+        let current = match self.get(Table::Counters, name.as_bytes())? {
+            Some(bytes) => keys::read_u64(&bytes, 0).unwrap_or(0),
+            None => 0,
+        };
+        let next = current + 1;
+        self.put(Table::Counters, name.as_bytes(), &keys::u64_key(next))?;
+        Ok(next)
+    }
+
+    /// A fresh unique id (see `Store::generate_id`); may skip values if the body re-runs.
+    pub fn generate_id(&self) -> Result<u64, StoreError> {
+        Ok(self.trees[0].generate_id()? + 1)
+    }
+}
+
+fn unabortable(error: sled::transaction::UnabortableTransactionError) -> StoreError {
+    StoreError::Engine(error.to_string())
+}

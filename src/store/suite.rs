@@ -1,0 +1,155 @@
+//! The storage test suite: what any engine behind `Store` must do. Independent of HTTP.
+
+use super::*;
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+struct Counter {
+    value: u64,
+}
+impl Record for Counter {
+    const NAME: &'static str = "counter";
+}
+
+fn temp_store() -> (tempfile::TempDir, Store) {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(dir.path()).unwrap();
+    (dir, store)
+}
+
+#[test]
+fn a_committed_transaction_writes_every_table_together() {
+    let (_dir, store) = temp_store();
+    store
+        .transaction(|tx| -> Result<(), TxError<()>> {
+            tx.put(Table::Reports, b"r1", b"report")?;
+            tx.put_record(Table::Messages, b"m1", &Counter { value: 1 })?;
+            Ok(())
+        })
+        .unwrap();
+    assert_eq!(store.get(Table::Reports, b"r1").unwrap().as_deref(), Some(&b"report"[..]));
+    assert_eq!(store.get_record::<Counter>(Table::Messages, b"m1").unwrap(), Some(Counter { value: 1 }));
+}
+
+#[test]
+fn a_refused_transaction_changes_nothing_even_after_writing() {
+    let (_dir, store) = temp_store();
+    let outcome = store.transaction(|tx| -> Result<(), TxError<&'static str>> {
+        tx.put(Table::Reports, b"r1", b"half written")?;
+        Err(TxError::Abort("illegal status change"))
+    });
+    assert!(matches!(outcome, Err(TxError::Abort("illegal status change"))));
+    assert_eq!(store.get(Table::Reports, b"r1").unwrap(), None);
+}
+
+#[test]
+fn reads_inside_a_transaction_see_its_own_writes() {
+    let (_dir, store) = temp_store();
+    let seen = store
+        .transaction(|tx| -> Result<Option<Vec<u8>>, TxError<()>> {
+            tx.put(Table::Meta, b"k", b"v")?;
+            Ok(tx.get(Table::Meta, b"k")?)
+        })
+        .unwrap();
+    assert_eq!(seen.as_deref(), Some(&b"v"[..]));
+}
+
+#[test]
+fn concurrent_transactions_never_lose_a_counter_increment() {
+    let (_dir, store) = temp_store();
+    let threads: Vec<_> = (0..8)
+        .map(|_| {
+            let store = store.clone();
+            std::thread::spawn(move || {
+                let mut seen = Vec::new();
+                for _ in 0..200 {
+                    let next = store
+                        .transaction(|tx| -> Result<u64, TxError<()>> { Ok(tx.next_in_sequence("ticket:2026")?) })
+                        .unwrap();
+                    seen.push(next);
+                }
+                seen
+            })
+        })
+        .collect();
+    let mut all: Vec<u64> = threads.into_iter().flat_map(|thread| thread.join().unwrap()).collect();
+    all.sort_unstable();
+    assert_eq!(all, (1..=1600).collect::<Vec<u64>>(), "every number handed out exactly once");
+}
+
+#[test]
+fn scans_return_keys_in_big_endian_order() {
+    let (_dir, store) = temp_store();
+    for id in [300u64, 2, 70_000, 1] {
+        let key = keys::KeyBuilder::new().u64(9).u64(id).build();
+        store.put(Table::Timeline, &key, b"").unwrap();
+    }
+    store.put(Table::Timeline, &keys::KeyBuilder::new().u64(10).u64(0).build(), b"").unwrap();
+    let ids: Vec<u64> = store
+        .scan_prefix(Table::Timeline, &keys::u64_key(9))
+        .map(|entry| keys::read_u64(&entry.unwrap().0, 8).unwrap())
+        .collect();
+    assert_eq!(ids, vec![1, 2, 300, 70_000]);
+    let first_two: Vec<u64> = store
+        .range(Table::Timeline, &keys::KeyBuilder::new().u64(9).u64(0).build(), Some(&keys::KeyBuilder::new().u64(9).u64(3).build()))
+        .map(|entry| keys::read_u64(&entry.unwrap().0, 8).unwrap())
+        .collect();
+    assert_eq!(first_two, vec![1, 2]);
+}
+
+#[test]
+fn generated_ids_increase_across_reopen() {
+    let dir = tempfile::tempdir().unwrap();
+    let first = {
+        let store = Store::open(dir.path()).unwrap();
+        let id = store.generate_id().unwrap();
+        store.flush_blocking().unwrap();
+        id
+    };
+    let store = Store::open(dir.path()).unwrap();
+    assert!(store.generate_id().unwrap() > first);
+}
+
+#[test]
+fn flushed_writes_survive_reopen() {
+    let dir = tempfile::tempdir().unwrap();
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    {
+        let store = Store::open(dir.path()).unwrap();
+        store.put(Table::RawPayloads, b"raw", b"body").unwrap();
+        runtime.block_on(store.flush()).unwrap();
+    }
+    let store = Store::open(dir.path()).unwrap();
+    assert_eq!(store.get(Table::RawPayloads, b"raw").unwrap().as_deref(), Some(&b"body"[..]));
+}
+
+#[test]
+fn many_concurrent_flushes_share_fsyncs() {
+    let (_dir, store) = temp_store();
+    let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
+    runtime.block_on(async {
+        let mut tasks = Vec::new();
+        for index in 0..200u64 {
+            let store = store.clone();
+            tasks.push(tokio::spawn(async move {
+                store.put(Table::RawPayloads, &keys::u64_key(index), b"x").unwrap();
+                store.flush().await.unwrap();
+            }));
+        }
+        for task in tasks {
+            task.await.unwrap();
+        }
+    });
+    let flushes = store.flush_stats().flushes;
+    assert!(flushes >= 1 && flushes < 200, "200 waiters were served by {flushes} flushes");
+}
+
+#[test]
+fn a_second_open_of_the_same_directory_is_refused_clearly() {
+    let (dir, _store) = temp_store();
+    match Store::open(dir.path()) {
+        Err(StoreError::Locked { .. }) => {}
+        Err(other) => panic!("expected Locked, got {other}"),
+        Ok(_) => panic!("a second open must be refused"),
+    }
+}
