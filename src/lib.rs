@@ -1,5 +1,8 @@
 //! siaga: a WhatsApp help line server for a police command center.
 
+pub mod bus;
 pub mod domain;
+pub mod intake;
+pub mod profile;
 pub mod store;
 pub mod whatsapp;

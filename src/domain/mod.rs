@@ -2,4 +2,8 @@
 //! reporters, reports and their status machine, messages, timeline events, tickets.
 
 pub mod inbound;
+pub mod message;
 pub mod phone;
+pub mod report;
+pub mod reporter;
+pub mod timeline;

@@ -1,0 +1,56 @@
+//! In-process fan-out of report events (new reports, messages, delivery changes) to whoever
+//! listens: subscriptions, the demo's live feed. Publishing never blocks; a slow listener
+//! lags and is told so by the channel.
+
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+use tokio::sync::broadcast;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum ReportEventKind {
+    ReportCreated,
+    MessageAdded,
+    ReplyQueued,
+    DeliveryUpdated,
+    DeliveryFailed,
+    MediaStored,
+    CallReceived,
+    StatusChanged,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ReportEvent {
+    pub kind: ReportEventKind,
+    pub report_id: u64,
+    pub ticket: String,
+    pub at: DateTime<Utc>,
+    pub message_id: Option<u64>,
+}
+
+#[derive(Clone)]
+pub struct Bus {
+    sender: broadcast::Sender<ReportEvent>,
+}
+
+impl Bus {
+    pub fn new(capacity: usize) -> Bus {
+        let (sender, _) = broadcast::channel(capacity);
+        Bus { sender }
+    }
+
+    pub fn publish(&self, event: ReportEvent) {
+        // No listener is not an error: events are a convenience over the store, not the truth.
+        let _ = self.sender.send(event);
+    }
+
+    pub fn publish_all(&self, events: impl IntoIterator<Item = ReportEvent>) {
+        for event in events {
+            self.publish(event);
+        }
+    }
+
+    pub fn subscribe(&self) -> broadcast::Receiver<ReportEvent> {
+        self.sender.subscribe()
+    }
+}

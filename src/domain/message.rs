@@ -1,0 +1,180 @@
+//! Messages on a report, in both directions, with delivery state (ours) and media state
+//! (theirs). The original content is evidence: edits and deletions are recorded beside it.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use crate::domain::inbound::{ApiError, DeliveryStatus, MessageContent, MessageContext};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum Direction {
+    Inbound,
+    Outbound,
+}
+
+/// What we send to a citizen.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub enum OutboundContent {
+    Text { body: String },
+    /// A pre-approved template, for use outside the 24-hour window.
+    Template { name: String, language: String, parameters: Vec<String> },
+    LocationRequest { body: String },
+    CallPermissionRequest { body: String },
+}
+
+impl OutboundContent {
+    pub fn text(&self) -> &str {
+        match self {
+            OutboundContent::Text { body }
+            | OutboundContent::LocationRequest { body }
+            | OutboundContent::CallPermissionRequest { body } => body,
+            OutboundContent::Template { name, .. } => name,
+        }
+    }
+
+    pub fn kind_name(&self) -> &'static str {
+        match self {
+            OutboundContent::Text { .. } => "text",
+            OutboundContent::Template { .. } => "template",
+            OutboundContent::LocationRequest { .. } => "location_request",
+            OutboundContent::CallPermissionRequest { .. } => "call_permission_request",
+        }
+    }
+}
+
+/// Why we sent a message; decides the fallback when the 24-hour window is closed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum OutboundPurpose {
+    /// The automatic answer to a new report, with its ticket number.
+    NewReportReply,
+    /// The short acknowledgement of a follow-up message.
+    FollowUpAck,
+    /// Written by an operator or officer.
+    OperatorReply,
+    /// A status notice (forwarded, resolved).
+    StatusNotice,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Delivery {
+    pub status: DeliveryStatus,
+    pub updated_at: DateTime<Utc>,
+    #[serde(default)]
+    pub error: Option<ApiError>,
+    #[serde(default)]
+    pub attempts: u32,
+    /// The template used when free text could not be sent.
+    #[serde(default)]
+    pub fell_back_to_template: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum MediaState {
+    /// Announced, not yet downloaded.
+    Pending,
+    Stored,
+    /// Gave up; `error` says why.
+    Failed,
+    /// Sandbox mode has no token to download with.
+    Unavailable,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct StoredMedia {
+    pub state: MediaState,
+    #[serde(default)]
+    pub sha256_hex: Option<String>,
+    #[serde(default)]
+    pub size_bytes: Option<u64>,
+    #[serde(default)]
+    pub content_type: Option<String>,
+    #[serde(default)]
+    pub attempts: u32,
+    #[serde(default)]
+    pub error: Option<String>,
+    #[serde(default)]
+    pub updated_at: Option<DateTime<Utc>>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Revision {
+    pub at: DateTime<Utc>,
+    pub external_id: String,
+    pub content: Option<MessageContent>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Reaction {
+    pub at: DateTime<Utc>,
+    pub emoji: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub enum MessageBody {
+    Inbound {
+        content: MessageContent,
+        #[serde(default)]
+        context: MessageContext,
+        #[serde(default)]
+        errors: Vec<ApiError>,
+    },
+    Outbound {
+        content: OutboundContent,
+        purpose: OutboundPurpose,
+        /// The username of the operator who wrote it; `None` for automatic messages.
+        #[serde(default)]
+        author: Option<String>,
+    },
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Message {
+    pub id: u64,
+    pub report_id: Option<u64>,
+    pub reporter_id: Option<u64>,
+    pub direction: Direction,
+    /// The channel's id (wamid): the citizen's for inbound, the one Meta gave us for outbound.
+    #[serde(default)]
+    pub external_id: Option<String>,
+    /// When it was written: the citizen's send time, or when we queued ours.
+    pub created_at: DateTime<Utc>,
+    pub received_at: DateTime<Utc>,
+    pub body: MessageBody,
+    #[serde(default)]
+    pub delivery: Option<Delivery>,
+    #[serde(default)]
+    pub media: Option<StoredMedia>,
+    /// Later versions the citizen sent; the original `body` is never changed.
+    #[serde(default)]
+    pub revisions: Vec<Revision>,
+    #[serde(default)]
+    pub revoked_at: Option<DateTime<Utc>>,
+    #[serde(default)]
+    pub reactions: Vec<Reaction>,
+    /// The raw webhook body this message came in.
+    #[serde(default)]
+    pub raw_payload_id: Option<u64>,
+}
+
+impl crate::store::Record for Message {
+    const NAME: &'static str = "message";
+}
+
+impl Message {
+    pub fn kind_name(&self) -> &'static str {
+        match &self.body {
+            MessageBody::Inbound { content, .. } => content.kind_name(),
+            MessageBody::Outbound { content, .. } => content.kind_name(),
+        }
+    }
+
+    pub fn text(&self) -> Option<&str> {
+        match &self.body {
+            MessageBody::Inbound { content, .. } => content.text(),
+            MessageBody::Outbound { content, .. } => Some(content.text()),
+        }
+    }
+}

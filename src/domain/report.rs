@@ -1,0 +1,208 @@
+//! Reports (one case, one ticket), their status machine and priority.
+
+use chrono::{DateTime, Datelike, Utc};
+use serde::{Deserialize, Serialize};
+
+/// The life of a report. Moves are checked by `ReportStatus::can_move_to`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum ReportStatus {
+    New,
+    Triaged,
+    Forwarded,
+    InProgress,
+    AwaitingReporter,
+    Resolved,
+    Closed,
+    Rejected,
+    Duplicate,
+    Spam,
+}
+
+impl ReportStatus {
+    pub const ALL: [ReportStatus; 10] = [
+        ReportStatus::New,
+        ReportStatus::Triaged,
+        ReportStatus::Forwarded,
+        ReportStatus::InProgress,
+        ReportStatus::AwaitingReporter,
+        ReportStatus::Resolved,
+        ReportStatus::Closed,
+        ReportStatus::Rejected,
+        ReportStatus::Duplicate,
+        ReportStatus::Spam,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ReportStatus::New => "NEW",
+            ReportStatus::Triaged => "TRIAGED",
+            ReportStatus::Forwarded => "FORWARDED",
+            ReportStatus::InProgress => "IN_PROGRESS",
+            ReportStatus::AwaitingReporter => "AWAITING_REPORTER",
+            ReportStatus::Resolved => "RESOLVED",
+            ReportStatus::Closed => "CLOSED",
+            ReportStatus::Rejected => "REJECTED",
+            ReportStatus::Duplicate => "DUPLICATE",
+            ReportStatus::Spam => "SPAM",
+        }
+    }
+
+    /// Final statuses: a new message from the reporter opens a new report.
+    pub fn is_final(self) -> bool {
+        matches!(self, ReportStatus::Closed | ReportStatus::Rejected | ReportStatus::Duplicate | ReportStatus::Spam)
+    }
+
+    /// Whether an operator may move a report from `self` to `next`. `resume_to` is the status a
+    /// report AWAITING_REPORTER came from: it may only go back there.
+    pub fn can_move_to(self, next: ReportStatus, resume_to: Option<ReportStatus>) -> bool {
+        use ReportStatus::*;
+        match self {
+            New => matches!(next, Triaged | Forwarded | AwaitingReporter | Rejected | Duplicate | Spam),
+            Triaged => matches!(next, Forwarded | AwaitingReporter | Rejected | Duplicate | Spam),
+            Forwarded => matches!(next, Forwarded | InProgress | AwaitingReporter | Resolved),
+            InProgress => matches!(next, Forwarded | AwaitingReporter | Resolved),
+            AwaitingReporter => resume_to == Some(next),
+            Resolved => matches!(next, Closed | InProgress),
+            Closed | Rejected | Duplicate | Spam => false,
+        }
+    }
+}
+
+impl std::fmt::Display for ReportStatus {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum Priority {
+    Urgent,
+    High,
+    Normal,
+    Low,
+}
+
+impl Priority {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Priority::Urgent => "URGENT",
+            Priority::High => "HIGH",
+            Priority::Normal => "NORMAL",
+            Priority::Low => "LOW",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct GeoPoint {
+    pub latitude: f64,
+    pub longitude: f64,
+}
+
+/// A human ticket number: `<prefix>-<year>-<sequence, six digits at least>`.
+pub fn format_ticket(prefix: &str, year: i32, sequence: u64) -> String {
+    format!("{prefix}-{year}-{sequence:06}")
+}
+
+/// The counter a ticket sequence is drawn from; one per prefix and year.
+pub fn ticket_sequence_name(prefix: &str, at: DateTime<Utc>) -> (String, i32) {
+    let year = at.year();
+    (format!("ticket:{prefix}:{year}"), year)
+}
+
+/// One case: what a reporter told us within a thread window, and what we did about it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Report {
+    pub id: u64,
+    pub ticket: String,
+    pub status: ReportStatus,
+    pub reporter_id: u64,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    /// The last message in either direction or operator action; drives the thread window.
+    pub last_activity_at: DateTime<Utc>,
+    #[serde(default)]
+    pub category: Option<String>,
+    #[serde(default)]
+    pub priority: Option<Priority>,
+    #[serde(default)]
+    pub summary: Option<String>,
+    #[serde(default)]
+    pub assigned_unit: Option<String>,
+    #[serde(default)]
+    pub location: Option<GeoPoint>,
+    /// The status to return to when the reporter answers (set while AWAITING_REPORTER).
+    #[serde(default)]
+    pub resume_status: Option<ReportStatus>,
+    #[serde(default)]
+    pub inbound_count: u32,
+    #[serde(default)]
+    pub has_media: bool,
+    /// When the last short acknowledgement of a follow-up message was queued.
+    #[serde(default)]
+    pub last_ack_at: Option<DateTime<Utc>>,
+    /// Markers for operators: `possible_hoax`, `unknown_message_type`, `reply_failed`, …
+    #[serde(default)]
+    pub flags: Vec<String>,
+    #[serde(default)]
+    pub timeline_len: u64,
+}
+
+impl crate::store::Record for Report {
+    const NAME: &'static str = "report";
+}
+
+impl Report {
+    pub fn add_flag(&mut self, flag: &str) {
+        if !self.flags.iter().any(|existing| existing == flag) {
+            self.flags.push(flag.to_string());
+        }
+    }
+
+    /// Whether a new inbound message at `at` joins this report rather than opening another.
+    pub fn accepts_follow_up(&self, at: DateTime<Utc>, thread_window: chrono::Duration) -> bool {
+        !self.status.is_final() && at.signed_duration_since(self.last_activity_at) <= thread_window
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ReportStatus::*;
+
+    #[test]
+    fn the_status_table_allows_exactly_the_listed_moves() {
+        let allowed: &[(ReportStatus, &[ReportStatus])] = &[
+            (New, &[Triaged, Forwarded, AwaitingReporter, Rejected, Duplicate, Spam]),
+            (Triaged, &[Forwarded, AwaitingReporter, Rejected, Duplicate, Spam]),
+            (Forwarded, &[Forwarded, InProgress, AwaitingReporter, Resolved]),
+            (InProgress, &[Forwarded, AwaitingReporter, Resolved]),
+            (Resolved, &[Closed, InProgress]),
+            (Closed, &[]),
+            (Rejected, &[]),
+            (Duplicate, &[]),
+            (Spam, &[]),
+        ];
+        for (from, targets) in allowed {
+            for to in ReportStatus::ALL {
+                assert_eq!(from.can_move_to(to, None), targets.contains(&to), "{from} -> {to}");
+            }
+        }
+    }
+
+    #[test]
+    fn awaiting_reporter_only_returns_where_it_came_from() {
+        for to in ReportStatus::ALL {
+            assert_eq!(AwaitingReporter.can_move_to(to, Some(InProgress)), to == InProgress, "{to}");
+        }
+        assert!(!AwaitingReporter.can_move_to(New, None));
+    }
+
+    #[test]
+    fn tickets_are_zero_padded_and_prefixed() {
+        assert_eq!(format_ticket("WA", 2026, 123), "WA-2026-000123");
+        assert_eq!(format_ticket("LP", 2027, 1_234_567), "LP-2027-1234567");
+    }
+}

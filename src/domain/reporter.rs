@@ -1,0 +1,95 @@
+//! Reporters: the citizens who write to the help line, identified by their business-scoped
+//! user id when Meta gives one, else by their phone number.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use crate::domain::inbound::Sender;
+use crate::domain::phone::PhoneNumber;
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Reporter {
+    pub id: u64,
+    #[serde(default)]
+    pub bsuid: Option<String>,
+    #[serde(default)]
+    pub phone: Option<PhoneNumber>,
+    #[serde(default)]
+    pub name: Option<String>,
+    #[serde(default)]
+    pub username: Option<String>,
+    pub first_seen_at: DateTime<Utc>,
+    /// The last message or call from the citizen: the 24-hour customer-service window opens here.
+    #[serde(default)]
+    pub last_inbound_at: Option<DateTime<Utc>>,
+    /// The report new messages currently join, if any.
+    #[serde(default)]
+    pub open_report: Option<u64>,
+    /// Numbers this reporter used before a `user_changed_number` notice.
+    #[serde(default)]
+    pub previous_phones: Vec<PhoneNumber>,
+    /// Until when the citizen allowed us to call them on WhatsApp.
+    #[serde(default)]
+    pub call_permission_until: Option<DateTime<Utc>>,
+}
+
+impl crate::store::Record for Reporter {
+    const NAME: &'static str = "reporter";
+}
+
+/// The keys a sender can be found by, strongest first.
+pub fn identity_keys(sender: &Sender) -> Vec<String> {
+    let mut keys = Vec::with_capacity(2);
+    if let Some(bsuid) = &sender.bsuid {
+        keys.push(bsuid_identity(bsuid));
+    }
+    if let Some(phone) = &sender.phone {
+        keys.push(phone_identity(phone));
+    }
+    keys
+}
+
+pub fn bsuid_identity(bsuid: &str) -> String {
+    format!("bsuid:{bsuid}")
+}
+
+pub fn phone_identity(phone: &PhoneNumber) -> String {
+    format!("phone:{}", phone.as_e164())
+}
+
+impl Reporter {
+    /// Whether free-form messages may be sent now (the 24-hour customer-service window).
+    pub fn window_open(&self, now: DateTime<Utc>) -> bool {
+        self.last_inbound_at
+            .is_some_and(|last| now.signed_duration_since(last) < chrono::Duration::hours(24))
+    }
+
+    /// Takes what the sender tells us that we did not know; never forgets a known value.
+    pub fn absorb(&mut self, sender: &Sender) {
+        if sender.bsuid.is_some() && self.bsuid.is_none() {
+            self.bsuid = sender.bsuid.clone();
+        }
+        if let Some(phone) = &sender.phone {
+            if self.phone.as_ref() != Some(phone) {
+                if let Some(old) = self.phone.replace(phone.clone()) {
+                    if !self.previous_phones.contains(&old) {
+                        self.previous_phones.push(old);
+                    }
+                }
+            }
+        }
+        if sender.profile_name.is_some() {
+            self.name = sender.profile_name.clone();
+        }
+        if sender.username.is_some() {
+            self.username = sender.username.clone();
+        }
+    }
+
+    pub fn display_name(&self) -> String {
+        self.name
+            .clone()
+            .or_else(|| self.phone.as_ref().map(|phone| phone.to_string()))
+            .unwrap_or_else(|| format!("reporter #{}", self.id))
+    }
+}

@@ -1,0 +1,86 @@
+//! Timeline events: the append-only history of a report, each with its actor and time.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum TimelineKind {
+    ReportOpened,
+    MessageReceived,
+    MessageEdited,
+    MessageRevoked,
+    ReactionReceived,
+    ReplyQueued,
+    ReplySent,
+    ReplyFailed,
+    MediaStored,
+    MediaFailed,
+    CallReceived,
+    CallEnded,
+    ReporterChangedNumber,
+    CallPermissionAnswered,
+    StatusChanged,
+    Note,
+}
+
+impl TimelineKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TimelineKind::ReportOpened => "REPORT_OPENED",
+            TimelineKind::MessageReceived => "MESSAGE_RECEIVED",
+            TimelineKind::MessageEdited => "MESSAGE_EDITED",
+            TimelineKind::MessageRevoked => "MESSAGE_REVOKED",
+            TimelineKind::ReactionReceived => "REACTION_RECEIVED",
+            TimelineKind::ReplyQueued => "REPLY_QUEUED",
+            TimelineKind::ReplySent => "REPLY_SENT",
+            TimelineKind::ReplyFailed => "REPLY_FAILED",
+            TimelineKind::MediaStored => "MEDIA_STORED",
+            TimelineKind::MediaFailed => "MEDIA_FAILED",
+            TimelineKind::CallReceived => "CALL_RECEIVED",
+            TimelineKind::CallEnded => "CALL_ENDED",
+            TimelineKind::ReporterChangedNumber => "REPORTER_CHANGED_NUMBER",
+            TimelineKind::CallPermissionAnswered => "CALL_PERMISSION_ANSWERED",
+            TimelineKind::StatusChanged => "STATUS_CHANGED",
+            TimelineKind::Note => "NOTE",
+        }
+    }
+}
+
+/// Who did it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Actor {
+    /// The reporter, through the channel.
+    Citizen,
+    /// siaga itself (automatic replies, workers).
+    System,
+    /// A signed-in user, by username.
+    User(String),
+}
+
+impl std::fmt::Display for Actor {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Actor::Citizen => f.write_str("citizen"),
+            Actor::System => f.write_str("system"),
+            Actor::User(username) => f.write_str(username),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TimelineEvent {
+    pub report_id: u64,
+    pub sequence: u64,
+    pub at: DateTime<Utc>,
+    pub kind: TimelineKind,
+    pub actor: Actor,
+    #[serde(default)]
+    pub note: Option<String>,
+    #[serde(default)]
+    pub message_id: Option<u64>,
+}
+
+impl crate::store::Record for TimelineEvent {
+    const NAME: &'static str = "timeline_event";
+}

@@ -1,0 +1,80 @@
+//! Intake: turns inbound channel events into durable reports. One webhook delivery is applied
+//! in one store transaction: dedupe, upsert the reporter, thread the message into their open
+//! report or open a new one with a ticket, append timeline events, queue the automatic reply,
+//! read receipts and media downloads, apply delivery statuses, and record calls and errors.
+
+mod apply;
+pub mod records;
+pub mod outbound;
+pub mod queues;
+
+use chrono::{DateTime, Utc};
+
+use crate::bus::ReportEvent;
+use crate::domain::inbound::InboundItem;
+use crate::profile::ReplyTexts;
+use crate::store::{Store, StoreError, TxError};
+
+#[derive(Debug, Clone)]
+pub struct IntakeSettings {
+    /// A message joins the reporter's open report when it comes within this time of the
+    /// report's last activity.
+    pub thread_window: chrono::Duration,
+    pub ticket_prefix: String,
+    /// Follow-up messages get at most one short acknowledgement per this interval.
+    pub follow_up_ack_interval: chrono::Duration,
+    /// Send read receipts for inbound messages.
+    pub mark_read: bool,
+    pub replies: ReplyTexts,
+}
+
+/// What one delivery changed, for the caller to count, publish and wake workers with.
+#[derive(Debug, Default, Clone)]
+pub struct IngestOutcome {
+    pub messages_new: u64,
+    pub duplicates: u64,
+    pub reports_opened: u64,
+    pub statuses_applied: u64,
+    pub statuses_pending: u64,
+    pub calls: u64,
+    pub channel_errors: u64,
+    pub unknown_types: u64,
+    pub ignored: u64,
+    pub outbox_queued: u64,
+    pub media_queued: u64,
+    /// Published on the bus once the delivery is durable.
+    pub events: Vec<ReportEvent>,
+}
+
+#[derive(Clone)]
+pub struct Intake {
+    store: Store,
+    settings: IntakeSettings,
+}
+
+impl Intake {
+    pub fn new(store: Store, settings: IntakeSettings) -> Intake {
+        Intake { store, settings }
+    }
+
+    pub fn settings(&self) -> &IntakeSettings {
+        &self.settings
+    }
+
+    /// Applies every item of one delivery atomically. The caller must `Store::flush` before
+    /// acknowledging the delivery. Blocking: call it from a blocking context.
+    pub fn ingest(&self, raw_body: &[u8], items: &[InboundItem], received_at: DateTime<Utc>) -> Result<IngestOutcome, StoreError> {
+        let outcome = self.store.transaction(|tx| -> Result<IngestOutcome, TxError<std::convert::Infallible>> {
+            let mut run = apply::Apply::new(tx, &self.settings, received_at);
+            for item in items {
+                run.item(item)?;
+            }
+            Ok(run.finish(raw_body)?)
+        });
+        match outcome {
+            Ok(outcome) => Ok(outcome),
+            Err(TxError::Store(error)) => Err(error),
+            Err(TxError::Abort(never)) => match never {},
+        }
+    }
+}

@@ -1,0 +1,63 @@
+//! Queuing a message to a citizen: the outbound message record, its timeline entry and the
+//! outbox item, written together. Used by intake (automatic replies) and workflow (operators).
+
+use chrono::{DateTime, Utc};
+
+use crate::bus::{ReportEvent, ReportEventKind};
+use crate::domain::inbound::DeliveryStatus;
+use crate::domain::message::{Delivery, Direction, Message, MessageBody, OutboundContent, OutboundPurpose};
+use crate::domain::report::Report;
+use crate::domain::timeline::{Actor, TimelineKind};
+use crate::intake::queues::{OutboxWork, enqueue_outbox};
+use crate::intake::records::{append_timeline, insert_message};
+use crate::store::{StoreError, Tx};
+
+pub struct QueuedReply {
+    pub message: Message,
+    pub event: ReportEvent,
+}
+
+/// Queues `content` to the report's reporter. The caller saves `report` afterwards.
+pub fn queue_reply(
+    tx: &Tx<'_>,
+    report: &mut Report,
+    content: OutboundContent,
+    purpose: OutboundPurpose,
+    actor: Actor,
+    now: DateTime<Utc>,
+) -> Result<QueuedReply, StoreError> {
+    let author = match &actor {
+        Actor::User(username) => Some(username.clone()),
+        _ => None,
+    };
+    let message = Message {
+        id: tx.generate_id()?,
+        report_id: Some(report.id),
+        reporter_id: Some(report.reporter_id),
+        direction: Direction::Outbound,
+        external_id: None,
+        created_at: now,
+        received_at: now,
+        body: MessageBody::Outbound { content, purpose, author },
+        delivery: Some(Delivery { status: DeliveryStatus::Queued, updated_at: now, error: None, attempts: 0, fell_back_to_template: false }),
+        media: None,
+        revisions: Vec::new(),
+        revoked_at: None,
+        reactions: Vec::new(),
+        raw_payload_id: None,
+    };
+    insert_message(tx, &message)?;
+    let note = Some(format!("{purpose:?}").to_lowercase());
+    append_timeline(tx, report, TimelineKind::ReplyQueued, actor, note, Some(message.id), now)?;
+    enqueue_outbox(tx, OutboxWork::Deliver { message_id: message.id }, now)?;
+    report.last_activity_at = report.last_activity_at.max(now);
+    report.updated_at = now;
+    let event = ReportEvent {
+        kind: ReportEventKind::ReplyQueued,
+        report_id: report.id,
+        ticket: report.ticket.clone(),
+        at: now,
+        message_id: Some(message.id),
+    };
+    Ok(QueuedReply { message, event })
+}
