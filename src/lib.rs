@@ -1,8 +1,10 @@
 //! siaga: a WhatsApp help line server for a police command center.
 
 pub mod bus;
+pub mod config;
 pub mod domain;
 pub mod intake;
+pub mod metrics;
 pub mod profile;
 pub mod store;
 pub mod whatsapp;

@@ -4,6 +4,7 @@
 //! read receipts and media downloads, apply delivery statuses, and record calls and errors.
 
 mod apply;
+pub use apply::{CALLBACK_PREFIX, ChannelErrorRecord, PendingStatuses, apply_status_to_message, queue_template_fallback};
 pub mod records;
 pub mod outbound;
 pub mod queues;

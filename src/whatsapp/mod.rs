@@ -4,3 +4,6 @@
 pub mod graph;
 pub mod signature;
 pub mod webhook;
+pub mod health;
+pub mod media;
+pub mod outbox;

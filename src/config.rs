@@ -1,0 +1,311 @@
+//! One place for settings: command-line flags, `SIAGA_*` environment variables and an optional
+//! TOML file (flags and environment win over the file), validated into typed values.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use serde::Deserialize;
+
+use crate::profile::ReplyOverrides;
+
+/// Every setting, each optional so that the sources can be layered. The same struct is read
+/// from the command line (clap) and from the TOML file (serde).
+#[derive(Debug, Clone, Default, clap::Args, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Settings {
+    /// Where the store, the search index and media files live [default: ./siaga-data].
+    #[arg(long, env = "SIAGA_DATA_DIR")]
+    pub data_dir: Option<PathBuf>,
+    /// Address to listen on [default: 127.0.0.1:8080].
+    #[arg(long, env = "SIAGA_LISTEN")]
+    pub listen: Option<String>,
+    /// The Meta app secret: key of the X-Hub-Signature-256 header on webhooks.
+    #[arg(long, env = "SIAGA_WA_APP_SECRET", hide_env_values = true)]
+    pub wa_app_secret: Option<String>,
+    /// The token Meta echoes in the webhook verification handshake.
+    #[arg(long, env = "SIAGA_WA_VERIFY_TOKEN", hide_env_values = true)]
+    pub wa_verify_token: Option<String>,
+    /// Graph API bearer token; without it WhatsApp runs in sandbox mode (nothing is sent).
+    #[arg(long, env = "SIAGA_WA_ACCESS_TOKEN", hide_env_values = true)]
+    pub wa_access_token: Option<String>,
+    /// The phone number id replies are sent from.
+    #[arg(long, env = "SIAGA_WA_PHONE_NUMBER_ID")]
+    pub wa_phone_number_id: Option<String>,
+    /// Graph API base url [default: https://graph.facebook.com].
+    #[arg(long, env = "SIAGA_WA_GRAPH_URL")]
+    pub wa_graph_url: Option<String>,
+    /// Graph API version [default: v25.0].
+    #[arg(long, env = "SIAGA_WA_API_VERSION")]
+    pub wa_api_version: Option<String>,
+    /// Messages per second the sender may hand to the Graph API [default: 80].
+    #[arg(long, env = "SIAGA_WA_SEND_RATE")]
+    pub wa_send_rate: Option<u32>,
+    /// First retry delay of a failed send or download, doubled each time [default: 2000].
+    #[arg(long, env = "SIAGA_WA_RETRY_BASE_MS")]
+    pub wa_retry_base_ms: Option<u64>,
+    /// Attempts before a send is marked failed [default: 8].
+    #[arg(long, env = "SIAGA_WA_MAX_ATTEMPTS")]
+    pub wa_max_attempts: Option<u32>,
+    /// Timeout of one Graph API request [default: 15].
+    #[arg(long, env = "SIAGA_WA_TIMEOUT_SECONDS")]
+    pub wa_timeout_seconds: Option<u64>,
+    /// After a crash, seconds a possibly-sent reply waits for Meta's status callback before it
+    /// is sent again [default: 60].
+    #[arg(long, env = "SIAGA_WA_RECONCILE_SECONDS")]
+    pub wa_reconcile_seconds: Option<u64>,
+    /// Send read receipts for inbound messages [default: false].
+    #[arg(long, env = "SIAGA_WA_MARK_READ")]
+    pub wa_mark_read: Option<bool>,
+    /// Largest media file downloaded, in MB, for any type [default: 100].
+    #[arg(long, env = "SIAGA_MEDIA_MAX_MB")]
+    pub media_max_mb: Option<u64>,
+    /// HS256 key for operator tokens; generated once and kept in the data dir when unset.
+    #[arg(long, env = "SIAGA_JWT_SECRET", hide_env_values = true)]
+    pub jwt_secret: Option<String>,
+    /// Built-in profile name, or a path to a profile folder [default: sumsel].
+    #[arg(long, env = "SIAGA_PROFILE")]
+    pub profile: Option<String>,
+    /// Largest webhook body accepted, in bytes [default: 16777216].
+    #[arg(long, env = "SIAGA_BODY_LIMIT_BYTES")]
+    pub body_limit_bytes: Option<usize>,
+    /// A message joins the reporter's open report within this many minutes of its last
+    /// activity [default: 1440].
+    #[arg(long, env = "SIAGA_THREAD_WINDOW_MINUTES")]
+    pub thread_window_minutes: Option<i64>,
+    /// Ticket number prefix, as in WA-2026-000123 [default: WA].
+    #[arg(long, env = "SIAGA_TICKET_PREFIX")]
+    pub ticket_prefix: Option<String>,
+    /// At most one acknowledgement of follow-up messages per this many minutes [default: 30].
+    #[arg(long, env = "SIAGA_ACK_INTERVAL_MINUTES")]
+    pub ack_interval_minutes: Option<i64>,
+    /// Log format: text or json [default: text].
+    #[arg(long, env = "SIAGA_LOG_FORMAT")]
+    pub log_format: Option<String>,
+    /// Reply texts (TOML file only: a [replies] table).
+    #[arg(skip)]
+    #[serde(default)]
+    pub replies: Option<ReplyOverrides>,
+}
+
+macro_rules! layer {
+    ($high:expr, $low:expr, $($field:ident),+ $(,)?) => {
+        Settings { $($field: $high.$field.or($low.$field)),+ }
+    };
+}
+
+impl Settings {
+    /// `self` wins over `lower` field by field.
+    pub fn over(self, lower: Settings) -> Settings {
+        layer!(
+            self, lower, data_dir, listen, wa_app_secret, wa_verify_token, wa_access_token, wa_phone_number_id,
+            wa_graph_url, wa_api_version, wa_send_rate, wa_retry_base_ms, wa_max_attempts, wa_timeout_seconds, wa_reconcile_seconds,
+            wa_mark_read, media_max_mb, jwt_secret, profile, body_limit_bytes, thread_window_minutes, ticket_prefix,
+            ack_interval_minutes, log_format, replies,
+        )
+    }
+
+    pub fn from_toml_file(path: &std::path::Path) -> Result<Settings, ConfigError> {
+        let text = std::fs::read_to_string(path)
+            .map_err(|error| ConfigError::File { path: path.to_path_buf(), reason: error.to_string() })?;
+        toml::from_str(&text).map_err(|error| ConfigError::File { path: path.to_path_buf(), reason: error.to_string() })
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("config file {path}: {reason}")]
+    File { path: PathBuf, reason: String },
+    #[error("setting {name}: {reason}")]
+    Invalid { name: &'static str, reason: String },
+}
+
+#[derive(Debug, Clone)]
+pub struct WhatsAppConfig {
+    pub app_secret: Option<String>,
+    pub verify_token: Option<String>,
+    pub access_token: Option<String>,
+    pub phone_number_id: Option<String>,
+    pub graph_url: String,
+    pub api_version: String,
+    pub send_rate_per_second: u32,
+    pub retry_base: Duration,
+    pub max_attempts: u32,
+    pub request_timeout: Duration,
+    pub mark_read: bool,
+    pub media_max_bytes: u64,
+    /// How long a send interrupted by a crash waits for Meta's status callback before it is
+    /// sent again.
+    pub reconcile_wait: Duration,
+}
+
+impl WhatsAppConfig {
+    /// Sandbox: no access token, so replies are stored and shown but never sent.
+    pub fn sandbox(&self) -> bool {
+        self.access_token.is_none()
+    }
+}
+
+/// The validated configuration the app is built from.
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub data_dir: PathBuf,
+    pub listen: SocketAddr,
+    pub whatsapp: WhatsAppConfig,
+    pub jwt_secret: Option<String>,
+    pub profile: String,
+    pub body_limit_bytes: usize,
+    pub thread_window: chrono::Duration,
+    pub ticket_prefix: String,
+    pub ack_interval: chrono::Duration,
+    pub log_json: bool,
+    pub replies: ReplyOverrides,
+}
+
+fn invalid(name: &'static str, reason: impl Into<String>) -> ConfigError {
+    ConfigError::Invalid { name, reason: reason.into() }
+}
+
+fn non_empty(value: Option<String>) -> Option<String> {
+    value.map(|text| text.trim().to_string()).filter(|text| !text.is_empty())
+}
+
+impl Config {
+    pub fn validate(settings: Settings) -> Result<Config, ConfigError> {
+        let listen_text = settings.listen.unwrap_or_else(|| "127.0.0.1:8080".to_string());
+        let listen = listen_text
+            .parse::<SocketAddr>()
+            .map_err(|error| invalid("listen", format!("{listen_text:?} is not host:port ({error})")))?;
+        let api_version = settings.wa_api_version.unwrap_or_else(|| "v25.0".to_string());
+        if !api_version.starts_with('v') || api_version[1..].parse::<f32>().is_err() {
+            return Err(invalid("wa-api-version", format!("{api_version:?} is not like v25.0")));
+        }
+        let graph_url = settings.wa_graph_url.unwrap_or_else(|| "https://graph.facebook.com".to_string());
+        if !(graph_url.starts_with("http://") || graph_url.starts_with("https://")) {
+            return Err(invalid("wa-graph-url", format!("{graph_url:?} is not an http(s) url")));
+        }
+        let access_token = non_empty(settings.wa_access_token);
+        let app_secret = non_empty(settings.wa_app_secret);
+        let phone_number_id = non_empty(settings.wa_phone_number_id);
+        if access_token.is_some() && phone_number_id.is_none() {
+            return Err(invalid("wa-phone-number-id", "required when an access token is set (the number replies come from)"));
+        }
+        if access_token.is_some() && app_secret.is_none() {
+            return Err(invalid("wa-app-secret", "required when an access token is set: unsigned webhooks are never accepted live"));
+        }
+        let ticket_prefix = settings.ticket_prefix.unwrap_or_else(|| "WA".to_string());
+        if ticket_prefix.is_empty() || ticket_prefix.len() > 12 || !ticket_prefix.chars().all(|c| c.is_ascii_alphanumeric()) {
+            return Err(invalid("ticket-prefix", "1 to 12 letters or digits"));
+        }
+        let thread_minutes = settings.thread_window_minutes.unwrap_or(24 * 60);
+        if thread_minutes <= 0 {
+            return Err(invalid("thread-window-minutes", "must be positive"));
+        }
+        let ack_minutes = settings.ack_interval_minutes.unwrap_or(30);
+        if ack_minutes < 0 {
+            return Err(invalid("ack-interval-minutes", "must not be negative"));
+        }
+        let send_rate = settings.wa_send_rate.unwrap_or(80);
+        if send_rate == 0 {
+            return Err(invalid("wa-send-rate", "must be at least 1"));
+        }
+        let log_json = match settings.log_format.as_deref().unwrap_or("text") {
+            "text" => false,
+            "json" => true,
+            other => return Err(invalid("log-format", format!("{other:?}: use text or json"))),
+        };
+        let body_limit_bytes = settings.body_limit_bytes.unwrap_or(16 * 1024 * 1024);
+        if body_limit_bytes < 1024 {
+            return Err(invalid("body-limit-bytes", "must be at least 1024"));
+        }
+        Ok(Config {
+            data_dir: settings.data_dir.unwrap_or_else(|| PathBuf::from("./siaga-data")),
+            listen,
+            whatsapp: WhatsAppConfig {
+                app_secret,
+                verify_token: non_empty(settings.wa_verify_token),
+                access_token,
+                phone_number_id,
+                graph_url: graph_url.trim_end_matches('/').to_string(),
+                api_version,
+                send_rate_per_second: send_rate,
+                retry_base: Duration::from_millis(settings.wa_retry_base_ms.unwrap_or(2000).max(1)),
+                max_attempts: settings.wa_max_attempts.unwrap_or(8).max(1),
+                request_timeout: Duration::from_secs(settings.wa_timeout_seconds.unwrap_or(15).max(1)),
+                mark_read: settings.wa_mark_read.unwrap_or(false),
+                media_max_bytes: settings.media_max_mb.unwrap_or(100).max(1) * 1024 * 1024,
+                reconcile_wait: Duration::from_secs(settings.wa_reconcile_seconds.unwrap_or(60)),
+            },
+            jwt_secret: non_empty(settings.jwt_secret),
+            profile: settings.profile.unwrap_or_else(|| "sumsel".to_string()),
+            body_limit_bytes,
+            thread_window: chrono::Duration::minutes(thread_minutes),
+            ticket_prefix,
+            ack_interval: chrono::Duration::minutes(ack_minutes),
+            log_json,
+            replies: settings.replies.unwrap_or_default(),
+        })
+    }
+
+    /// A configuration for tests and the demo: sandbox WhatsApp on a given data dir, port 0.
+    pub fn for_data_dir(data_dir: PathBuf) -> Config {
+        let settings = Settings {
+            data_dir: Some(data_dir),
+            listen: Some("127.0.0.1:0".to_string()),
+            ..Settings::default()
+        };
+        match Config::validate(settings) {
+            Ok(config) => config,
+            Err(error) => unreachable!("the built-in defaults are valid: {error}"),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_are_the_documented_ones() {
+        let config = Config::validate(Settings::default()).unwrap();
+        assert_eq!(config.listen.to_string(), "127.0.0.1:8080");
+        assert_eq!(config.data_dir, PathBuf::from("./siaga-data"));
+        assert_eq!(config.whatsapp.api_version, "v25.0");
+        assert_eq!(config.whatsapp.graph_url, "https://graph.facebook.com");
+        assert!(config.whatsapp.sandbox());
+        assert_eq!(config.body_limit_bytes, 16 * 1024 * 1024);
+        assert_eq!(config.thread_window, chrono::Duration::hours(24));
+    }
+
+    #[test]
+    fn flags_win_over_the_file() {
+        let file: Settings = toml::from_str("listen = \"0.0.0.0:9000\"\nticket_prefix = \"LP\"\n").unwrap();
+        let flags = Settings { listen: Some("127.0.0.1:7000".into()), ..Settings::default() };
+        let config = Config::validate(flags.over(file)).unwrap();
+        assert_eq!(config.listen.to_string(), "127.0.0.1:7000");
+        assert_eq!(config.ticket_prefix, "LP");
+    }
+
+    #[test]
+    fn a_live_token_without_app_secret_or_phone_id_is_refused() {
+        let settings = Settings { wa_access_token: Some("token".into()), ..Settings::default() };
+        assert!(Config::validate(settings.clone()).unwrap_err().to_string().contains("wa-phone-number-id"));
+        let settings = Settings { wa_phone_number_id: Some("1".into()), ..settings };
+        assert!(Config::validate(settings).unwrap_err().to_string().contains("wa-app-secret"));
+    }
+
+    #[test]
+    fn unknown_file_keys_and_bad_values_are_refused() {
+        assert!(toml::from_str::<Settings>("lisen = \"x\"").is_err());
+        let bad = Settings { listen: Some("nowhere".into()), ..Settings::default() };
+        assert!(Config::validate(bad).is_err());
+        let bad = Settings { ticket_prefix: Some("WA-".into()), ..Settings::default() };
+        assert!(Config::validate(bad).is_err());
+    }
+
+    #[test]
+    fn the_example_config_file_is_valid() {
+        let settings: Settings = toml::from_str(include_str!("../config.example.toml")).unwrap();
+        Config::validate(settings).unwrap();
+    }
+}

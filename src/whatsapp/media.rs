@@ -1,0 +1,359 @@
+//! The media fetcher: downloads the photos, videos, voice notes and documents citizens send,
+//! verifies their sha256, and stores them content-addressed under `<data dir>/media`. A message
+//! is stored before its media; a failed download is retried with backoff for as long as Meta
+//! keeps the media (seven days), then marked failed on the report.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
+
+use base64::Engine as _;
+use chrono::Utc;
+use sha2::{Digest, Sha256};
+use tokio::sync::Notify;
+use tokio_util::sync::CancellationToken;
+
+use crate::bus::{Bus, ReportEvent, ReportEventKind};
+use crate::config::WhatsAppConfig;
+use crate::domain::inbound::{MediaKind, MediaRef};
+use crate::domain::message::{MediaState, Message, StoredMedia};
+use crate::domain::timeline::{Actor, TimelineKind};
+use crate::intake::queues::{MediaJob, due_items, next_due, queue_key};
+use crate::intake::records::{append_timeline, load_message, load_report, save_message, save_report};
+use crate::metrics::{Metrics, add};
+use crate::store::keys::u64_key;
+use crate::store::{Store, StoreError, Table, TxError};
+use crate::whatsapp::graph::{Disposition, GraphClient, GraphError};
+use crate::whatsapp::outbox::backoff;
+
+/// Meta keeps inbound media downloadable for seven days.
+const MEDIA_RETENTION: chrono::TimeDelta = chrono::TimeDelta::days(7);
+const CONCURRENT_DOWNLOADS: usize = 4;
+
+#[derive(Clone)]
+pub struct MediaFetcher {
+    pub store: Store,
+    pub whatsapp: WhatsAppConfig,
+    pub client: Option<GraphClient>,
+    pub media_dir: PathBuf,
+    pub metrics: Arc<Metrics>,
+    pub bus: Bus,
+    pub wake: Arc<Notify>,
+}
+
+/// Why a download attempt did not store the file.
+#[derive(Debug)]
+enum FetchError {
+    Graph(GraphError),
+    HashMismatch { expected: String, actual: String },
+    Io(std::io::Error),
+}
+
+impl std::fmt::Display for FetchError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            FetchError::Graph(error) => write!(f, "{error}"),
+            FetchError::HashMismatch { expected, actual } => {
+                write!(f, "sha256 mismatch: meta announced {expected}, the file hashes to {actual}")
+            }
+            FetchError::Io(error) => write!(f, "cannot write the media file: {error}"),
+        }
+    }
+}
+
+impl FetchError {
+    fn retryable(&self) -> bool {
+        match self {
+            FetchError::Graph(error) => !matches!(error.disposition(), Disposition::Permanent | Disposition::OutsideWindow),
+            // A corrupted transfer may succeed next time; a stored file that disagrees with
+            // Meta's hash is never accepted as evidence.
+            FetchError::HashMismatch { .. } | FetchError::Io(_) => true,
+        }
+    }
+}
+
+/// The largest file accepted per kind, within the configured overall limit.
+pub fn size_limit(kind: MediaKind, configured_max: u64) -> u64 {
+    const MB: u64 = 1024 * 1024;
+    let per_kind = match kind {
+        MediaKind::Sticker => MB,
+        MediaKind::Image => 16 * MB,
+        MediaKind::Audio | MediaKind::Voice => 16 * MB,
+        MediaKind::Video | MediaKind::Document => 100 * MB,
+    };
+    per_kind.min(configured_max)
+}
+
+/// Where a file with this hash lives: `<media dir>/ab/abcdef…`.
+pub fn media_path(media_dir: &Path, sha256_hex: &str) -> PathBuf {
+    let prefix = sha256_hex.get(..2).unwrap_or("00");
+    media_dir.join(prefix).join(sha256_hex)
+}
+
+impl MediaFetcher {
+    pub async fn run(self, stop: CancellationToken) {
+        let mut running = tokio::task::JoinSet::new();
+        let in_flight = Arc::new(std::sync::Mutex::new(std::collections::HashSet::<u64>::new()));
+        loop {
+            if stop.is_cancelled() {
+                break;
+            }
+            let due = match due_items::<MediaJob>(&self.store, Table::MediaQueue, Utc::now(), 64) {
+                Ok(due) => due,
+                Err(error) => {
+                    tracing::error!(%error, "media queue cannot be read; retrying");
+                    Vec::new()
+                }
+            };
+            let mut started = 0;
+            for (key, job) in due {
+                if running.len() >= CONCURRENT_DOWNLOADS {
+                    break;
+                }
+                let claimed = in_flight.lock().map(|mut set| set.insert(job.id)).unwrap_or(false);
+                if !claimed {
+                    continue;
+                }
+                started += 1;
+                let fetcher = self.clone();
+                let in_flight = Arc::clone(&in_flight);
+                running.spawn(async move {
+                    let job_id = job.id;
+                    fetcher.process(key, job).await;
+                    if let Ok(mut set) = in_flight.lock() {
+                        set.remove(&job_id);
+                    }
+                    fetcher.wake.notify_one();
+                });
+            }
+            while running.try_join_next().is_some() {}
+            if started > 0 && running.len() < CONCURRENT_DOWNLOADS {
+                continue;
+            }
+            let sleep_for = match next_due(&self.store, Table::MediaQueue) {
+                Ok(Some(due)) => (due - Utc::now()).to_std().unwrap_or(Duration::from_millis(5)).min(Duration::from_secs(60)),
+                _ => Duration::from_secs(60),
+            };
+            tokio::select! {
+                _ = stop.cancelled() => break,
+                _ = self.wake.notified() => {}
+                _ = tokio::time::sleep(sleep_for) => {}
+            }
+        }
+        while running.join_next().await.is_some() {}
+        tracing::info!("media fetcher stopped");
+    }
+
+    async fn process(&self, key: Vec<u8>, job: MediaJob) {
+        if let Err(error) = self.process_inner(&key, &job).await {
+            tracing::error!(%error, job = job.id, "media job bookkeeping failed; will retry");
+        }
+    }
+
+    async fn process_inner(&self, key: &[u8], job: &MediaJob) -> Result<(), StoreError> {
+        let Some(message) = self.store.get_record::<Message>(Table::Messages, &u64_key(job.message_id))? else {
+            return self.finish_job(key, job, None).await;
+        };
+        let Some((kind, media)) = inbound_media(&message) else {
+            return self.finish_job(key, job, None).await;
+        };
+        if message.media.as_ref().is_some_and(|stored| stored.state == MediaState::Stored) {
+            return self.finish_job(key, job, None).await;
+        }
+        let Some(client) = &self.client else {
+            let state = StoredMedia { state: MediaState::Unavailable, error: Some("sandbox mode: no access token to download with".into()), ..empty_media() };
+            return self.finish_job(key, job, Some((state, None))).await;
+        };
+        let attempts = job.attempts + 1;
+        match self.fetch(client, kind, &media, attempts).await {
+            Ok(stored) => {
+                add(&self.metrics.media_stored, 1);
+                let note = format!(
+                    "{} stored: sha256 {} ({} bytes)",
+                    kind.as_str(),
+                    stored.sha256_hex.as_deref().unwrap_or("?"),
+                    stored.size_bytes.unwrap_or(0)
+                );
+                self.finish_job(key, job, Some((stored, Some((TimelineKind::MediaStored, note))))).await
+            }
+            Err(error) => {
+                let expired = Utc::now() - message.received_at > MEDIA_RETENTION;
+                if error.retryable() && !expired {
+                    add(&self.metrics.media_retries, 1);
+                    tracing::warn!(%error, message = message.id, attempts, "media download failed; will retry");
+                    let delay = backoff(self.whatsapp.retry_base, attempts);
+                    return self.reschedule(key, job, attempts, &error.to_string(), delay).await;
+                }
+                add(&self.metrics.media_failed, 1);
+                tracing::warn!(%error, message = message.id, attempts, "media download failed for good");
+                let state = StoredMedia { state: MediaState::Failed, attempts, error: Some(error.to_string()), ..empty_media() };
+                let note = format!("{} could not be downloaded: {error}", kind.as_str());
+                self.finish_job(key, job, Some((state, Some((TimelineKind::MediaFailed, note))))).await
+            }
+        }
+    }
+
+    async fn fetch(&self, client: &GraphClient, kind: MediaKind, media: &MediaRef, attempts: u32) -> Result<StoredMedia, FetchError> {
+        let limit = size_limit(kind, self.whatsapp.media_max_bytes);
+        // The webhook's url saves a lookup, but it expires within minutes: use it only first.
+        let mut announced_hashes: Vec<String> = media.sha256.iter().cloned().collect();
+        let downloaded = match (&media.url, attempts) {
+            (Some(url), 1) => match client.download_media(url, limit).await {
+                Ok(downloaded) => Some(downloaded),
+                Err(GraphError::TooLarge { limit }) => return Err(FetchError::Graph(GraphError::TooLarge { limit })),
+                Err(error) => {
+                    tracing::debug!(%error, "webhook media url failed; looking the media up");
+                    None
+                }
+            },
+            _ => None,
+        };
+        let downloaded = match downloaded {
+            Some(downloaded) => downloaded,
+            None => {
+                let info = client.media_info(&media.media_id).await.map_err(FetchError::Graph)?;
+                if let Some(size) = info.file_size {
+                    if size > limit {
+                        return Err(FetchError::Graph(GraphError::TooLarge { limit }));
+                    }
+                }
+                announced_hashes.extend(info.sha256.clone());
+                client.download_media(&info.url, limit).await.map_err(FetchError::Graph)?
+            }
+        };
+        let digest = Sha256::digest(&downloaded.bytes);
+        let actual_hex = hex::encode(digest);
+        let actual_base64 = base64::engine::general_purpose::STANDARD.encode(digest);
+        for expected in &announced_hashes {
+            let expected = expected.trim();
+            let matches = expected.eq_ignore_ascii_case(&actual_hex) || expected == actual_base64;
+            if !matches {
+                return Err(FetchError::HashMismatch { expected: expected.to_string(), actual: actual_hex });
+            }
+        }
+        let path = media_path(&self.media_dir, &actual_hex);
+        write_file_durably(&path, &downloaded.bytes).await.map_err(FetchError::Io)?;
+        Ok(StoredMedia {
+            state: MediaState::Stored,
+            sha256_hex: Some(actual_hex),
+            size_bytes: Some(downloaded.bytes.len() as u64),
+            content_type: downloaded.content_type.or_else(|| media.mime_type.clone()),
+            attempts,
+            error: None,
+            updated_at: Some(Utc::now()),
+        })
+    }
+
+    async fn reschedule(&self, key: &[u8], job: &MediaJob, attempts: u32, error: &str, delay: Duration) -> Result<(), StoreError> {
+        let due = Utc::now() + chrono::Duration::from_std(delay).unwrap_or_default();
+        let mut next = job.clone();
+        next.attempts = attempts;
+        next.last_error = Some(error.to_string());
+        let message_id = job.message_id;
+        self.store
+            .transaction(|tx| -> Result<(), TxError<()>> {
+                tx.remove(Table::MediaQueue, key)?;
+                tx.put_record(Table::MediaQueue, &queue_key(due, next.id), &next)?;
+                if let Some(mut message) = load_message(tx, message_id)? {
+                    let mut media = message.media.clone().unwrap_or_else(empty_media);
+                    media.attempts = attempts;
+                    media.error = Some(error.to_string());
+                    media.updated_at = Some(Utc::now());
+                    message.media = Some(media);
+                    save_message(tx, &message)?;
+                }
+                Ok(())
+            })
+            .map_err(store_error)
+    }
+
+    /// Removes the job, and records the final media state (with a timeline note) if given.
+    async fn finish_job(
+        &self,
+        key: &[u8],
+        job: &MediaJob,
+        result: Option<(StoredMedia, Option<(TimelineKind, String)>)>,
+    ) -> Result<(), StoreError> {
+        let now = Utc::now();
+        let message_id = job.message_id;
+        let event = self
+            .store
+            .transaction(|tx| -> Result<Option<ReportEvent>, TxError<()>> {
+                tx.remove(Table::MediaQueue, key)?;
+                let Some((media, note)) = &result else { return Ok(None) };
+                let Some(mut message) = load_message(tx, message_id)? else { return Ok(None) };
+                message.media = Some(media.clone());
+                save_message(tx, &message)?;
+                let (Some((kind, note)), Some(report_id)) = (note, message.report_id) else { return Ok(None) };
+                let Some(mut report) = load_report(tx, report_id)? else { return Ok(None) };
+                append_timeline(tx, &mut report, *kind, Actor::System, Some(note.clone()), Some(message_id), now)?;
+                report.updated_at = now;
+                save_report(tx, &report)?;
+                Ok(Some(ReportEvent {
+                    kind: ReportEventKind::MediaStored,
+                    report_id,
+                    ticket: report.ticket.clone(),
+                    at: now,
+                    message_id: Some(message_id),
+                }))
+            })
+            .map_err(store_error)?;
+        self.store.flush().await?;
+        if let Some(event) = event {
+            self.bus.publish(event);
+        }
+        Ok(())
+    }
+}
+
+fn inbound_media(message: &Message) -> Option<(MediaKind, MediaRef)> {
+    match &message.body {
+        crate::domain::message::MessageBody::Inbound { content, .. } => {
+            content.media().map(|(kind, media)| (kind, media.clone()))
+        }
+        _ => None,
+    }
+}
+
+fn empty_media() -> StoredMedia {
+    StoredMedia {
+        state: MediaState::Pending,
+        sha256_hex: None,
+        size_bytes: None,
+        content_type: None,
+        attempts: 0,
+        error: None,
+        updated_at: None,
+    }
+}
+
+fn store_error(error: TxError<()>) -> StoreError {
+    match error {
+        TxError::Store(error) => error,
+        TxError::Abort(()) => StoreError::Engine("media transaction aborted".into()),
+    }
+}
+
+/// Writes to a temporary file, fsyncs, then renames: a crash never leaves a partial file
+/// under a hash name. An existing file with the same hash is the same content.
+async fn write_file_durably(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    if tokio::fs::try_exists(path).await.unwrap_or(false) {
+        return Ok(());
+    }
+    let Some(folder) = path.parent() else {
+        return Err(std::io::Error::other("media path has no folder"));
+    };
+    tokio::fs::create_dir_all(folder).await?;
+    let temporary = folder.join(format!(".partial-{}", rand::random::<u64>()));
+    let bytes = bytes.to_vec();
+    let temporary_for_write = temporary.clone();
+    tokio::task::spawn_blocking(move || -> std::io::Result<()> {
+        use std::io::Write as _;
+        let mut file = std::fs::File::create(&temporary_for_write)?;
+        file.write_all(&bytes)?;
+        file.sync_all()
+    })
+    .await
+    .map_err(std::io::Error::other)??;
+    tokio::fs::rename(&temporary, path).await
+}

@@ -1,0 +1,525 @@
+//! The outbox sender: drains the durable outbox to the Graph API. Retries transient errors
+//! with backoff and jitter, falls back to a template outside the 24-hour window, pauses the
+//! channel on an invalid token, and makes every failure visible on the report.
+//!
+//! Exactly-once toward the citizen: before a send leaves, the item is marked in flight and the
+//! mark is flushed. An item found in flight after a restart may already have reached Meta, so
+//! it waits for a status callback carrying its callback data (`siaga:<message id>`) before it
+//! is sent again.
+
+use std::collections::HashSet;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use tokio::sync::{Notify, Semaphore};
+use tokio_util::sync::CancellationToken;
+
+use crate::bus::{Bus, ReportEvent, ReportEventKind};
+use crate::config::WhatsAppConfig;
+use crate::domain::inbound::{ApiError, DeliveryStatus, StatusUpdate};
+use crate::domain::message::{Message, MessageBody, OutboundContent};
+use crate::domain::reporter::Reporter;
+use crate::domain::timeline::{Actor, TimelineKind};
+use crate::intake::IntakeSettings;
+use crate::intake::queues::{OutboxItem, OutboxWork, due_items, next_due, queue_key};
+use crate::intake::records::{append_timeline, load_message, load_report, save_message, save_report};
+use crate::intake::{CALLBACK_PREFIX, PendingStatuses, apply_status_to_message};
+use crate::metrics::{Metrics, add};
+use crate::store::keys::u64_key;
+use crate::store::{Store, StoreError, Table, TxError};
+use crate::whatsapp::graph::{Disposition, GraphClient, GraphError, OutgoingMessage, Recipient};
+use crate::whatsapp::health::ChannelHealth;
+
+/// Sends handled at once; the Graph API answers in tens of milliseconds, so this keeps a few
+/// hundred messages per second flowing without a large fan-out.
+const CONCURRENT_SENDS: usize = 32;
+/// Items read from the queue per pass.
+const BATCH: usize = 256;
+
+#[derive(Clone)]
+pub struct OutboxSender {
+    pub store: Store,
+    pub intake: IntakeSettings,
+    pub whatsapp: WhatsAppConfig,
+    /// `None` in sandbox mode.
+    pub client: Option<GraphClient>,
+    pub metrics: Arc<Metrics>,
+    pub bus: Bus,
+    pub health: Arc<ChannelHealth>,
+    pub wake: Arc<Notify>,
+    in_flight: Arc<Mutex<HashSet<u64>>>,
+    pacer: Arc<Pacer>,
+}
+
+enum Outcome {
+    Done,
+    RetryAt(DateTime<Utc>),
+}
+
+impl OutboxSender {
+    pub fn new(
+        store: Store,
+        intake: IntakeSettings,
+        whatsapp: WhatsAppConfig,
+        client: Option<GraphClient>,
+        metrics: Arc<Metrics>,
+        bus: Bus,
+        health: Arc<ChannelHealth>,
+        wake: Arc<Notify>,
+    ) -> OutboxSender {
+        let pacer = Arc::new(Pacer::new(whatsapp.send_rate_per_second));
+        OutboxSender { store, intake, whatsapp, client, metrics, bus, health, wake, in_flight: Arc::default(), pacer }
+    }
+
+    /// Runs until `stop` is cancelled; sends already started are finished first.
+    pub async fn run(self, stop: CancellationToken) {
+        let permits = Arc::new(Semaphore::new(CONCURRENT_SENDS));
+        let mut running = tokio::task::JoinSet::new();
+        loop {
+            if stop.is_cancelled() {
+                break;
+            }
+            let paused_for = self.health.pause_remaining();
+            if !paused_for.is_zero() && self.client.is_some() {
+                tokio::select! {
+                    _ = stop.cancelled() => break,
+                    _ = tokio::time::sleep(paused_for) => continue,
+                }
+            }
+            let now = Utc::now();
+            let due = match due_items::<OutboxItem>(&self.store, Table::Outbox, now, BATCH) {
+                Ok(due) => due,
+                Err(error) => {
+                    tracing::error!(%error, "outbox cannot be read; retrying");
+                    tokio::select! {
+                        _ = stop.cancelled() => break,
+                        _ = tokio::time::sleep(Duration::from_secs(1)) => continue,
+                    }
+                }
+            };
+            let mut started = 0;
+            for (key, item) in due {
+                if !self.claim(item.id) {
+                    continue;
+                }
+                started += 1;
+                let Ok(permit) = Arc::clone(&permits).acquire_owned().await else { break };
+                let sender = self.clone();
+                running.spawn(async move {
+                    let item_id = item.id;
+                    sender.process(key, item).await;
+                    sender.release(item_id);
+                    drop(permit);
+                    sender.wake.notify_one();
+                });
+            }
+            while running.try_join_next().is_some() {}
+            if started > 0 {
+                continue;
+            }
+            let sleep_for = self.time_until_next_due();
+            tokio::select! {
+                _ = stop.cancelled() => break,
+                _ = self.wake.notified() => {}
+                _ = tokio::time::sleep(sleep_for) => {}
+            }
+        }
+        while running.join_next().await.is_some() {}
+        tracing::info!("outbox sender stopped");
+    }
+
+    fn claim(&self, item_id: u64) -> bool {
+        self.in_flight.lock().map(|mut set| set.insert(item_id)).unwrap_or(false)
+    }
+
+    fn release(&self, item_id: u64) {
+        if let Ok(mut set) = self.in_flight.lock() {
+            set.remove(&item_id);
+        }
+    }
+
+    fn time_until_next_due(&self) -> Duration {
+        let fallback = Duration::from_secs(60);
+        match next_due(&self.store, Table::Outbox) {
+            Ok(Some(due)) => (due - Utc::now()).to_std().unwrap_or(Duration::from_millis(5)).min(fallback),
+            _ => fallback,
+        }
+    }
+
+    /// Drains every item that is due now; for tests and the load generator's warm-up.
+    pub async fn drain_due(&self) {
+        let Ok(due) = due_items::<OutboxItem>(&self.store, Table::Outbox, Utc::now(), usize::MAX) else { return };
+        for (key, item) in due {
+            if self.claim(item.id) {
+                let item_id = item.id;
+                self.process(key, item).await;
+                self.release(item_id);
+            }
+        }
+    }
+
+    async fn process(&self, key: Vec<u8>, item: OutboxItem) {
+        let outcome = match &item.work {
+            OutboxWork::Deliver { message_id } => self.deliver(&key, &item, *message_id).await,
+            OutboxWork::MarkRead { external_id } => self.mark_read(&key, &item, external_id).await,
+        };
+        let result = match outcome {
+            Ok(Outcome::Done) => self.store.transaction(|tx| -> Result<(), TxError<()>> {
+                tx.remove(Table::Outbox, &key)?;
+                Ok(())
+            }),
+            Ok(Outcome::RetryAt(due)) => self.store.transaction(|tx| -> Result<(), TxError<()>> {
+                // The in-flight mark may have been written under the same key: re-read it.
+                let mut current: OutboxItem = tx.get_record(Table::Outbox, &key)?.unwrap_or_else(|| item.clone());
+                current.in_flight_since = None;
+                tx.remove(Table::Outbox, &key)?;
+                tx.put_record(Table::Outbox, &queue_key(due, current.id), &current)?;
+                Ok(())
+            }),
+            Err(error) => {
+                tracing::error!(%error, item = item.id, "outbox item could not be processed; will retry");
+                return;
+            }
+        };
+        if let Err(error) = result {
+            tracing::error!(error = ?error_text(error), item = item.id, "outbox bookkeeping failed");
+        }
+    }
+
+    async fn deliver(&self, key: &[u8], item: &OutboxItem, message_id: u64) -> Result<Outcome, StoreError> {
+        let Some(message) = self.store.get_record::<Message>(Table::Messages, &u64_key(message_id))? else {
+            return Ok(Outcome::Done);
+        };
+        let status = message.delivery.as_ref().map_or(DeliveryStatus::Queued, |delivery| delivery.status);
+        if status != DeliveryStatus::Queued || message.external_id.is_some() {
+            return Ok(Outcome::Done);
+        }
+        let MessageBody::Outbound { content, .. } = &message.body else { return Ok(Outcome::Done) };
+        let Some(reporter) = message
+            .reporter_id
+            .and_then(|id| self.store.get_record::<Reporter>(Table::Reporters, &u64_key(id)).ok().flatten())
+        else {
+            self.fail(&message, "the reporter of this message is unknown", None).await?;
+            return Ok(Outcome::Done);
+        };
+        let Some(client) = &self.client else {
+            self.record_sandbox(&message).await?;
+            return Ok(Outcome::Done);
+        };
+        if let Some(since) = item.in_flight_since {
+            // A send that may have reached Meta before a crash: give its status callback time
+            // to arrive (it adopts the wamid) before sending again.
+            let reconcile_until = since + chrono::Duration::from_std(self.whatsapp.reconcile_wait).unwrap_or_default();
+            if Utc::now() < reconcile_until {
+                return Ok(Outcome::RetryAt(reconcile_until));
+            }
+        }
+        let is_template = matches!(content, OutboundContent::Template { .. });
+        if !is_template && !reporter.window_open(Utc::now()) {
+            let error = outside_window_error();
+            self.fail(&message, "outside the 24-hour window", Some(error)).await?;
+            return Ok(Outcome::Done);
+        }
+        let recipient = match (&reporter.phone, &reporter.bsuid) {
+            (Some(phone), _) => Recipient::Phone(phone.clone()),
+            (None, Some(bsuid)) => Recipient::Bsuid(bsuid.clone()),
+            (None, None) => {
+                self.fail(&message, "the reporter has neither phone number nor user id", None).await?;
+                return Ok(Outcome::Done);
+            }
+        };
+        self.mark_in_flight(key, item).await?;
+        self.pacer.wait_turn().await;
+        let outgoing = to_graph_message(content);
+        let callback_data = format!("{CALLBACK_PREFIX}{}", message.id);
+        match client.send_message(&recipient, &outgoing, Some(&callback_data)).await {
+            Ok(receipt) => {
+                self.health.mark_healthy();
+                self.record_accepted(message.id, &receipt.wamid).await?;
+                Ok(Outcome::Done)
+            }
+            Err(error) => self.handle_send_error(key, item, &message, error).await,
+        }
+    }
+
+    async fn handle_send_error(&self, key: &[u8], item: &OutboxItem, message: &Message, error: GraphError) -> Result<Outcome, StoreError> {
+        let attempts = item.attempts + 1;
+        tracing::warn!(%error, message = message.id, attempts, "send failed");
+        match error.disposition() {
+            Disposition::Retry | Disposition::RetryForRecipient if attempts < self.whatsapp.max_attempts => {
+                add(&self.metrics.send_retries, 1);
+                let mut delay = backoff(self.whatsapp.retry_base, attempts);
+                if error.disposition() == Disposition::RetryForRecipient {
+                    // Meta's pair limit is about one message per six seconds per citizen.
+                    delay = delay.max(self.whatsapp.retry_base * 3);
+                }
+                self.bump_attempts(key, item, &error).await?;
+                Ok(Outcome::RetryAt(Utc::now() + chrono::Duration::from_std(delay).unwrap_or_default()))
+            }
+            Disposition::ChannelUnhealthy => {
+                let pause = self.whatsapp.retry_base * 150;
+                self.health.mark_unhealthy(error.to_string(), pause);
+                Ok(Outcome::RetryAt(Utc::now() + chrono::Duration::from_std(pause).unwrap_or_default()))
+            }
+            Disposition::OutsideWindow => {
+                self.fail(message, "outside the 24-hour window", Some(api_error_of(&error))).await?;
+                Ok(Outcome::Done)
+            }
+            _ => {
+                self.fail(message, &error.to_string(), Some(api_error_of(&error))).await?;
+                Ok(Outcome::Done)
+            }
+        }
+    }
+
+    async fn bump_attempts(&self, key: &[u8], item: &OutboxItem, error: &GraphError) -> Result<(), StoreError> {
+        let text = error.to_string();
+        self.store
+            .transaction(|tx| -> Result<(), TxError<()>> {
+                let mut current: OutboxItem = tx.get_record(Table::Outbox, key)?.unwrap_or_else(|| item.clone());
+                current.attempts = item.attempts + 1;
+                current.last_error = Some(text.clone());
+                tx.put_record(Table::Outbox, key, &current)?;
+                Ok(())
+            })
+            .map_err(error_text)?;
+        Ok(())
+    }
+
+    async fn mark_in_flight(&self, key: &[u8], item: &OutboxItem) -> Result<(), StoreError> {
+        let now = Utc::now();
+        self.store
+            .transaction(|tx| -> Result<(), TxError<()>> {
+                let mut current: OutboxItem = tx.get_record(Table::Outbox, key)?.unwrap_or_else(|| item.clone());
+                current.in_flight_since = Some(now);
+                tx.put_record(Table::Outbox, key, &current)?;
+                Ok(())
+            })
+            .map_err(error_text)?;
+        self.store.flush().await
+    }
+
+    async fn record_accepted(&self, message_id: u64, wamid: &str) -> Result<(), StoreError> {
+        let now = Utc::now();
+        let event = self
+            .store
+            .transaction(|tx| -> Result<Option<ReportEvent>, TxError<()>> {
+                let Some(mut message) = load_message(tx, message_id)? else { return Ok(None) };
+                message.external_id = Some(wamid.to_string());
+                if let Some(delivery) = message.delivery.as_mut() {
+                    delivery.attempts += 1;
+                    if delivery.status.may_advance_to(DeliveryStatus::Accepted) {
+                        delivery.status = DeliveryStatus::Accepted;
+                        delivery.updated_at = now;
+                    }
+                }
+                save_message(tx, &message)?;
+                tx.put(Table::MessageExternalIds, wamid.as_bytes(), &u64_key(message_id))?;
+                let mut event = None;
+                if let Some(mut report) = message.report_id.map(|id| load_report(tx, id)).transpose()?.flatten() {
+                    append_timeline(tx, &mut report, TimelineKind::ReplySent, Actor::System, Some(wamid.to_string()), Some(message_id), now)?;
+                    save_report(tx, &report)?;
+                    event = Some(ReportEvent {
+                        kind: ReportEventKind::DeliveryUpdated,
+                        report_id: report.id,
+                        ticket: report.ticket.clone(),
+                        at: now,
+                        message_id: Some(message_id),
+                    });
+                }
+                // Statuses that overtook the send answer.
+                if let Some(pending) = tx.get_record::<PendingStatuses>(Table::PendingStatuses, wamid.as_bytes())? {
+                    tx.remove(Table::PendingStatuses, wamid.as_bytes())?;
+                    for update in &pending.updates {
+                        apply_status_to_message(tx, &self.intake, message_id, update, now)?;
+                    }
+                }
+                Ok(event)
+            })
+            .map_err(error_text)?;
+        add(&self.metrics.replies_sent, 1);
+        self.store.flush().await?;
+        if let Some(event) = event {
+            self.bus.publish(event);
+        }
+        Ok(())
+    }
+
+    async fn record_sandbox(&self, message: &Message) -> Result<(), StoreError> {
+        let now = Utc::now();
+        let message_id = message.id;
+        let event = self
+            .store
+            .transaction(|tx| -> Result<Option<ReportEvent>, TxError<()>> {
+                let Some(mut message) = load_message(tx, message_id)? else { return Ok(None) };
+                if let Some(delivery) = message.delivery.as_mut() {
+                    delivery.status = DeliveryStatus::Sandbox;
+                    delivery.updated_at = now;
+                }
+                save_message(tx, &message)?;
+                let Some(mut report) = message.report_id.map(|id| load_report(tx, id)).transpose()?.flatten() else {
+                    return Ok(None);
+                };
+                let note = Some("sandbox mode: stored, not sent".to_string());
+                append_timeline(tx, &mut report, TimelineKind::ReplySent, Actor::System, note, Some(message_id), now)?;
+                save_report(tx, &report)?;
+                Ok(Some(ReportEvent {
+                    kind: ReportEventKind::DeliveryUpdated,
+                    report_id: report.id,
+                    ticket: report.ticket.clone(),
+                    at: now,
+                    message_id: Some(message_id),
+                }))
+            })
+            .map_err(error_text)?;
+        add(&self.metrics.replies_sandboxed, 1);
+        if let Some(event) = event {
+            self.bus.publish(event);
+        }
+        Ok(())
+    }
+
+    /// Marks the message failed (final), says so on the report's timeline, and for a closed
+    /// window queues the configured template instead.
+    async fn fail(&self, message: &Message, reason: &str, error: Option<ApiError>) -> Result<(), StoreError> {
+        let now = Utc::now();
+        let error = error.unwrap_or(ApiError { code: 0, title: None, message: Some(reason.to_string()), details: None });
+        let update = StatusUpdate {
+            external_id: message.external_id.clone().unwrap_or_default(),
+            status: DeliveryStatus::Failed,
+            at: now,
+            recipient: None,
+            callback_data: None,
+            errors: vec![error],
+            raw: serde_json::Value::Null,
+        };
+        let message_id = message.id;
+        let event = self
+            .store
+            .transaction(|tx| -> Result<Option<ReportEvent>, TxError<()>> {
+                Ok(apply_status_to_message(tx, &self.intake, message_id, &update, now)?)
+            })
+            .map_err(error_text)?;
+        add(&self.metrics.replies_failed, 1);
+        tracing::warn!(message = message_id, reason, "reply failed");
+        self.store.flush().await?;
+        if let Some(event) = event {
+            self.bus.publish(event);
+        }
+        self.wake.notify_one();
+        Ok(())
+    }
+
+    async fn mark_read(&self, key: &[u8], item: &OutboxItem, external_id: &str) -> Result<Outcome, StoreError> {
+        let Some(client) = &self.client else { return Ok(Outcome::Done) };
+        self.pacer.wait_turn().await;
+        match client.mark_read(external_id).await {
+            Ok(()) => Ok(Outcome::Done),
+            Err(error) => {
+                let attempts = item.attempts + 1;
+                if error.disposition() == Disposition::ChannelUnhealthy {
+                    self.health.mark_unhealthy(error.to_string(), self.whatsapp.retry_base * 150);
+                }
+                // A read receipt is a courtesy: a few tries, then it is dropped.
+                if attempts >= 3 || error.disposition() == Disposition::Permanent {
+                    tracing::debug!(%error, "read receipt dropped");
+                    return Ok(Outcome::Done);
+                }
+                self.bump_attempts(key, item, &error).await?;
+                Ok(Outcome::RetryAt(Utc::now() + chrono::Duration::from_std(backoff(self.whatsapp.retry_base, attempts)).unwrap_or_default()))
+            }
+        }
+    }
+}
+
+fn error_text<E: std::fmt::Debug>(error: TxError<E>) -> StoreError {
+    match error {
+        TxError::Store(error) => error,
+        TxError::Abort(reason) => StoreError::Engine(format!("{reason:?}")),
+    }
+}
+
+fn outside_window_error() -> ApiError {
+    ApiError {
+        code: 131047,
+        title: Some("Re-engagement message".into()),
+        message: Some("more than 24 hours have passed since the citizen last wrote".into()),
+        details: None,
+    }
+}
+
+fn api_error_of(error: &GraphError) -> ApiError {
+    match error {
+        GraphError::Api(failure) => ApiError {
+            code: failure.code,
+            title: None,
+            message: failure.message.clone(),
+            details: failure.details.clone(),
+        },
+        other => ApiError { code: 0, title: None, message: Some(other.to_string()), details: None },
+    }
+}
+
+fn to_graph_message(content: &OutboundContent) -> OutgoingMessage {
+    match content {
+        OutboundContent::Text { body } => OutgoingMessage::Text { body: body.clone(), reply_to: None },
+        OutboundContent::Template { name, language, parameters } => OutgoingMessage::Template {
+            name: name.clone(),
+            language: language.clone(),
+            body_parameters: parameters.clone(),
+        },
+        OutboundContent::LocationRequest { body } => OutgoingMessage::LocationRequest { body: body.clone() },
+        OutboundContent::CallPermissionRequest { body } => OutgoingMessage::CallPermissionRequest { body: body.clone() },
+    }
+}
+
+/// Exponential backoff with full jitter in [delay/2, delay], capped at one hour.
+pub fn backoff(base: Duration, attempts: u32) -> Duration {
+    let exponent = attempts.saturating_sub(1).min(20);
+    let delay = base.saturating_mul(1u32 << exponent).min(Duration::from_secs(3600));
+    let half = delay / 2;
+    half + half.mul_f64(rand::random::<f64>())
+}
+
+/// Spaces sends evenly to stay under the per-number throughput limit.
+struct Pacer {
+    interval: Duration,
+    next_slot: tokio::sync::Mutex<tokio::time::Instant>,
+}
+
+impl Pacer {
+    fn new(rate_per_second: u32) -> Pacer {
+        Pacer {
+            interval: Duration::from_secs(1) / rate_per_second.max(1),
+            next_slot: tokio::sync::Mutex::new(tokio::time::Instant::now()),
+        }
+    }
+
+    async fn wait_turn(&self) {
+        let slot = {
+            let mut next = self.next_slot.lock().await;
+            let now = tokio::time::Instant::now();
+            let slot = (*next).max(now);
+            *next = slot + self.interval;
+            slot
+        };
+        tokio::time::sleep_until(slot).await;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backoff_doubles_with_jitter_and_is_capped() {
+        let base = Duration::from_millis(100);
+        for attempts in 1..=5u32 {
+            let full = base * (1 << (attempts - 1));
+            let delay = backoff(base, attempts);
+            assert!(delay >= full / 2 && delay <= full, "attempt {attempts}: {delay:?}");
+        }
+        assert!(backoff(Duration::from_secs(10), 40) <= Duration::from_secs(3600));
+    }
+}
