@@ -1,8 +1,12 @@
 //! siaga: a WhatsApp help line server for a police command center.
 
+pub mod api;
+pub mod app;
 pub mod bus;
 pub mod config;
+pub mod demo;
 pub mod domain;
+pub mod export;
 pub mod intake;
 pub mod metrics;
 pub mod profile;

@@ -1,1 +1,158 @@
-fn main() {}
+//! The `siaga` command: parses the command line, sets up logging, and hands off to the library.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use anyhow::Context as _;
+use clap::{Parser, Subcommand};
+
+use siaga::app::{App, open_core};
+use siaga::config::{Config, Settings};
+use siaga::export::{DateRange, ExportFormat, export};
+
+#[derive(Parser)]
+#[command(name = "siaga", version, about = "WhatsApp help line server for a police command center")]
+struct Cli {
+    /// A TOML file with settings (flags and SIAGA_* environment variables win over it).
+    #[arg(long, global = true, env = "SIAGA_CONFIG")]
+    config: Option<PathBuf>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the server.
+    Serve {
+        #[command(flatten)]
+        settings: Settings,
+    },
+    /// Run a sandbox help desk on a throw-away data dir and play sample citizen messages.
+    Demo {
+        /// Address to listen on.
+        #[arg(long, default_value = "127.0.0.1:8080")]
+        listen: String,
+        /// How many sample messages to play.
+        #[arg(long, default_value_t = 60)]
+        messages: usize,
+        /// Pause between messages, in milliseconds.
+        #[arg(long, default_value_t = 700)]
+        interval_ms: u64,
+    },
+    /// Export reports (one per line) for analysts. The server must be stopped.
+    Export {
+        #[arg(long, value_enum, default_value = "jsonl")]
+        format: ExportFormat,
+        /// First day (YYYY-MM-DD, UTC) of report creation to include.
+        #[arg(long)]
+        from: Option<chrono::NaiveDate>,
+        /// Last day (YYYY-MM-DD, UTC) to include.
+        #[arg(long)]
+        to: Option<chrono::NaiveDate>,
+        /// Write to this file instead of standard output.
+        #[arg(long)]
+        output: Option<PathBuf>,
+        #[command(flatten)]
+        settings: Settings,
+    },
+}
+
+fn load_config(file: Option<&PathBuf>, flags: Settings) -> anyhow::Result<Config> {
+    let file_settings = match file {
+        Some(path) => Settings::from_toml_file(path)?,
+        None => Settings::default(),
+    };
+    Ok(Config::validate(flags.over(file_settings))?)
+}
+
+fn init_logging(json: bool) {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,tower_http=warn"));
+    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    if json {
+        builder.json().init();
+    } else {
+        builder.init();
+    }
+}
+
+/// Completes on SIGTERM or Ctrl-C.
+async fn shutdown_signal() {
+    let interrupt = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        _ = interrupt => {},
+        _ = terminate => {},
+    }
+    tracing::info!("shutdown requested");
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let cli = Cli::parse();
+    match cli.command {
+        Command::Serve { settings } => {
+            let config = load_config(cli.config.as_ref(), settings)?;
+            init_logging(config.log_json);
+            let app = App::build(config).await?;
+            app.run_until_stopped(shutdown_signal()).await
+        }
+        Command::Demo { listen, messages, interval_ms } => run_demo(listen, messages, interval_ms).await,
+        Command::Export { format, from, to, output, settings } => {
+            let config = load_config(cli.config.as_ref(), settings)?;
+            let core = open_core(&config).context("opening the data dir (is the server still running?)")?;
+            let mut out: Box<dyn std::io::Write> = match &output {
+                Some(path) => Box::new(std::io::BufWriter::new(std::fs::File::create(path)?)),
+                None => Box::new(std::io::BufWriter::new(std::io::stdout().lock())),
+            };
+            let count = export(&core.store, format, DateRange { from, to }, &mut out)?;
+            eprintln!("exported {count} reports");
+            Ok(())
+        }
+    }
+}
+
+async fn run_demo(listen: String, messages: usize, interval_ms: u64) -> anyhow::Result<()> {
+    init_logging(false);
+    let data_dir = tempfile::Builder::new().prefix("siaga-demo-").tempdir()?;
+    let settings = Settings {
+        data_dir: Some(data_dir.path().to_path_buf()),
+        listen: Some(listen),
+        wa_app_secret: Some(siaga::demo::DEMO_APP_SECRET.to_string()),
+        wa_verify_token: Some("siaga-demo".to_string()),
+        ..Settings::default()
+    };
+    let config = Config::validate(settings)?;
+    let app = App::build(config).await?;
+    let base_url = format!("http://{}", app.local_addr());
+    let state = app.state();
+    let samples = app.profile().samples.clone();
+    println!("siaga demo: a sandbox help desk (nothing is sent to WhatsApp)");
+    println!("  webhook:  {base_url}/webhooks/whatsapp  (signed with the demo app secret)");
+    println!("  health:   {base_url}/readyz   metrics: {base_url}/metrics");
+    println!("  data dir: {} (deleted on exit)", data_dir.path().display());
+    println!("playing {messages} sample citizen messages; Ctrl-C to stop\n");
+    let server = tokio::spawn(app.run_until_stopped(shutdown_signal()));
+    tokio::spawn(siaga::demo::print_feed(state.clone()));
+    let player = tokio::spawn(siaga::demo::play_samples(base_url, samples, messages, Duration::from_millis(interval_ms)));
+    let played = player.await?;
+    if let Err(error) = played {
+        eprintln!("demo player stopped: {error}");
+    } else {
+        println!("\nall sample messages played; the help desk keeps running (Ctrl-C to stop)");
+    }
+    server.await??;
+    Ok(())
+}

@@ -101,3 +101,11 @@ pub fn report_by_ticket(store: &Store, ticket: &str) -> Result<Option<Report>, S
 pub fn all_reports(store: &Store) -> impl Iterator<Item = Result<Report, StoreError>> + use<> {
     store.scan_records::<Report>(Table::Reports, &[]).map(|entry| entry.map(|(_, report)| report))
 }
+
+pub fn load_message_readonly(store: &Store, message_id: u64) -> Option<Message> {
+    store.get_record(Table::Messages, &u64_key(message_id)).ok().flatten()
+}
+
+pub fn report_by_id(store: &Store, report_id: u64) -> Option<Report> {
+    store.get_record(Table::Reports, &u64_key(report_id)).ok().flatten()
+}

@@ -7,3 +7,4 @@ pub mod webhook;
 pub mod health;
 pub mod media;
 pub mod outbox;
+pub mod payload;

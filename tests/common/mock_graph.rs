@@ -72,6 +72,8 @@ struct MockState {
     send_delay: Option<Duration>,
     media: HashMap<String, StoredMedia>,
     next_wamid_number: u64,
+    /// Every message accepted with a default answer: its body and the wamid we gave it.
+    accepted: Vec<(Value, String)>,
 }
 
 struct Shared {
@@ -120,6 +122,12 @@ impl MockGraph {
     }
 
     /// Bodies of real messages (not mark-read or typing) that the mock accepted.
+    /// Messages accepted with a default answer, with the wamid each was given (what Meta's
+    /// `sent` status callbacks would then carry).
+    pub fn accepted_sends(&self) -> Vec<(Value, String)> {
+        lock(&self.shared).accepted.clone()
+    }
+
     pub fn sent_messages(&self) -> Vec<Value> {
         self.sent_at().into_iter().map(|(body, _)| body).collect()
     }
@@ -387,6 +395,7 @@ fn plan_messages_response(shared: &Shared, body: &Value) -> PlannedResponse {
     }
     state.next_wamid_number += 1;
     let wamid = format!("wamid.mock.{}", state.next_wamid_number);
+    state.accepted.push((body.clone(), wamid.clone()));
     let contact = match (body.get("to"), body.get("recipient")) {
         (Some(to), _) => {
             let digits: String = to

@@ -1,4 +1,224 @@
-//! Shared helpers of the black-box tests: the app on port 0 and a mock Graph API on loopback.
+//! Shared helpers of the black-box tests: the real app on port 0 with a fresh data dir, and a
+//! mock Graph API on loopback in place of Meta's servers.
 #![allow(dead_code)]
 
 pub mod mock_graph;
+
+use std::path::PathBuf;
+use std::sync::Once;
+use std::time::Duration;
+
+use serde_json::Value;
+use siaga::api::AppState;
+use siaga::app::App;
+use siaga::config::{Config, Settings};
+use siaga::domain::message::Message;
+use siaga::domain::report::Report;
+use siaga::domain::timeline::TimelineEvent;
+use siaga::intake::records::{all_reports, report_messages, report_timeline};
+use siaga::whatsapp::{payload, signature};
+use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
+
+use mock_graph::MockGraph;
+
+/// The app secret of the signature test vector in `fixtures/signature/expected.json`.
+pub const APP_SECRET: &str = "test_app_secret_NOT_REAL_0123456789";
+pub const VERIFY_TOKEN: &str = "siaga-verify-token";
+pub const ACCESS_TOKEN: &str = "test-access-token";
+pub const WAIT_LIMIT: Duration = Duration::from_secs(15);
+
+static TRACING: Once = Once::new();
+
+fn init_tracing() {
+    TRACING.call_once(|| {
+        if std::env::var("TEST_LOG").is_ok() {
+            let _ = tracing_subscriber::fmt().with_env_filter("info,siaga=debug").with_test_writer().try_init();
+        }
+    });
+}
+
+pub struct TestApp {
+    pub base_url: String,
+    pub client: reqwest::Client,
+    pub state: AppState,
+    pub graph: MockGraph,
+    pub data_dir: PathBuf,
+    _data_dir_guard: Option<tempfile::TempDir>,
+    shutdown: Option<oneshot::Sender<()>>,
+    server: Option<JoinHandle<anyhow::Result<()>>>,
+    settings: Settings,
+}
+
+/// Live mode (access token set) against a fresh mock Graph API.
+pub async fn spawn_app() -> TestApp {
+    spawn_app_with(|_| {}).await
+}
+
+pub async fn spawn_app_with(customise: impl FnOnce(&mut Settings)) -> TestApp {
+    init_tracing();
+    let graph = MockGraph::start().await;
+    let data_dir = tempfile::tempdir().expect("temp dir");
+    let mut settings = Settings {
+        data_dir: Some(data_dir.path().to_path_buf()),
+        listen: Some("127.0.0.1:0".into()),
+        wa_app_secret: Some(APP_SECRET.into()),
+        wa_verify_token: Some(VERIFY_TOKEN.into()),
+        wa_access_token: Some(ACCESS_TOKEN.into()),
+        wa_phone_number_id: Some(payload::DEMO_PHONE_NUMBER_ID.into()),
+        wa_graph_url: Some(graph.url.clone()),
+        wa_retry_base_ms: Some(10),
+        wa_send_rate: Some(10_000),
+        wa_timeout_seconds: Some(2),
+        wa_reconcile_seconds: Some(1),
+        ..Settings::default()
+    };
+    customise(&mut settings);
+    start(settings, graph, Some(data_dir)).await
+}
+
+async fn start(settings: Settings, graph: MockGraph, guard: Option<tempfile::TempDir>) -> TestApp {
+    let config = Config::validate(settings.clone()).expect("valid test config");
+    let data_dir = config.data_dir.clone();
+    let app = App::build(config).await.expect("app builds");
+    let base_url = format!("http://{}", app.local_addr());
+    let state = app.state();
+    let (shutdown, stopped) = oneshot::channel::<()>();
+    let server = tokio::spawn(app.run_until_stopped(async move {
+        let _ = stopped.await;
+    }));
+    TestApp {
+        base_url,
+        client: reqwest::Client::new(),
+        state,
+        graph,
+        data_dir,
+        _data_dir_guard: guard,
+        shutdown: Some(shutdown),
+        server: Some(server),
+        settings,
+    }
+}
+
+/// Reads a webhook fixture, with every message/status timestamp moved to now so that the
+/// 24-hour window is open whenever the tests run.
+pub fn fixture(name: &str) -> Value {
+    let path = format!("{}/tests/fixtures/webhooks/{name}.json", env!("CARGO_MANIFEST_DIR"));
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|error| panic!("{path}: {error}"));
+    let mut value: Value = serde_json::from_str(&text).expect("fixture is JSON");
+    refresh_timestamps(&mut value, chrono::Utc::now().timestamp());
+    value
+}
+
+pub fn refresh_timestamps(value: &mut Value, now: i64) {
+    match value {
+        Value::Object(map) => {
+            for (key, child) in map.iter_mut() {
+                if key == "timestamp" && child.is_string() {
+                    *child = Value::String(now.to_string());
+                } else {
+                    refresh_timestamps(child, now);
+                }
+            }
+        }
+        Value::Array(items) => items.iter_mut().for_each(|item| refresh_timestamps(item, now)),
+        _ => {}
+    }
+}
+
+impl TestApp {
+    pub fn webhook_url(&self) -> String {
+        format!("{}/webhooks/whatsapp", self.base_url)
+    }
+
+    /// POSTs `body` exactly as given, signed with the app secret.
+    pub async fn post_signed_bytes(&self, body: &[u8]) -> reqwest::Response {
+        self.client
+            .post(self.webhook_url())
+            .header("content-type", "application/json")
+            .header("x-hub-signature-256", signature::sign(APP_SECRET.as_bytes(), body))
+            .body(body.to_vec())
+            .send()
+            .await
+            .expect("webhook request")
+    }
+
+    pub async fn post_signed_webhook(&self, payload: &Value) -> reqwest::Response {
+        self.post_signed_bytes(&payload::to_wire_bytes(payload)).await
+    }
+
+    pub async fn post_fixture(&self, name: &str) -> reqwest::Response {
+        let response = self.post_signed_webhook(&fixture(name)).await;
+        assert_eq!(response.status(), 200, "fixture {name} was refused");
+        response
+    }
+
+    pub async fn get(&self, path: &str) -> reqwest::Response {
+        self.client.get(format!("{}{path}", self.base_url)).send().await.expect("get")
+    }
+
+    pub fn reports(&self) -> Vec<Report> {
+        all_reports(&self.state.store).collect::<Result<_, _>>().expect("reports readable")
+    }
+
+    pub fn only_report(&self) -> Report {
+        let reports = self.reports();
+        assert_eq!(reports.len(), 1, "expected exactly one report, got {reports:#?}");
+        reports.into_iter().next().unwrap_or_else(|| unreachable!())
+    }
+
+    pub fn messages(&self, report_id: u64) -> Vec<Message> {
+        report_messages(&self.state.store, report_id).expect("messages readable")
+    }
+
+    pub fn timeline(&self, report_id: u64) -> Vec<TimelineEvent> {
+        report_timeline(&self.state.store, report_id).expect("timeline readable")
+    }
+
+    /// Waits until `condition` holds, re-checking whenever the app publishes an event (and at
+    /// least every 20 ms, for state that changes without one). Panics after `WAIT_LIMIT`.
+    pub async fn wait_until(&self, what: &str, condition: impl Fn(&TestApp) -> bool) {
+        let mut events = self.state.bus.subscribe();
+        let deadline = tokio::time::Instant::now() + WAIT_LIMIT;
+        loop {
+            if condition(self) {
+                return;
+            }
+            if tokio::time::Instant::now() > deadline {
+                panic!("timed out waiting until {what}");
+            }
+            tokio::select! {
+                _ = events.recv() => {}
+                _ = tokio::time::sleep(Duration::from_millis(20)) => {}
+            }
+        }
+    }
+
+    /// Stops the server gracefully (drain, stop workers, flush) and keeps the data dir.
+    pub async fn stop(&mut self) {
+        if let Some(shutdown) = self.shutdown.take() {
+            let _ = shutdown.send(());
+        }
+        if let Some(server) = self.server.take() {
+            server.await.expect("server task").expect("server stopped cleanly");
+        }
+    }
+
+    /// Stops and starts again on the same data dir and mock Graph API.
+    pub async fn restart(mut self) -> TestApp {
+        self.stop().await;
+        let guard = self._data_dir_guard.take();
+        let settings = self.settings.clone();
+        let graph = self.graph.clone();
+        drop(self);
+        start(settings, graph, guard).await
+    }
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        if let Some(shutdown) = self.shutdown.take() {
+            let _ = shutdown.send(());
+        }
+    }
+}

@@ -1,0 +1,211 @@
+//! Load generator: posts unique signed webhooks (one new citizen each, so every message opens
+//! a report and is answered) at a chosen concurrency and rate, then prints throughput and
+//! latency percentiles of the webhook's 200 and of the automatic reply reaching the Graph API.
+//!
+//! Self-hosted (default): starts siaga in this process on a temporary data dir, with a mock
+//! Graph API on loopback, durability on.
+//!     cargo run --release --example loadgen -- --messages 30000 --concurrency 64
+//!     cargo run --release --example loadgen -- --messages 15000 --rate 500
+//! Against a running server (reply latency is then not measured):
+//!     cargo run --release --example loadgen -- --target http://127.0.0.1:8080 --secret APP_SECRET
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use axum::Json;
+use axum::extract::State;
+use axum::routing::post;
+use clap::Parser;
+use dashmap_free::LatencyMap;
+use siaga::app::App;
+use siaga::config::{Config, Settings};
+use siaga::domain::phone::PhoneNumber;
+use siaga::whatsapp::payload::{self, Citizen};
+use siaga::whatsapp::signature;
+
+#[derive(Parser, Debug)]
+struct Args {
+    /// Base url of a running siaga; when absent, one is started in this process.
+    #[arg(long)]
+    target: Option<String>,
+    /// App secret of the target (self-hosted uses its own).
+    #[arg(long, default_value = "loadgen-secret")]
+    secret: String,
+    #[arg(long, default_value_t = 20_000)]
+    messages: usize,
+    #[arg(long, default_value_t = 64)]
+    concurrency: usize,
+    /// Messages per second to offer; 0 means as fast as the server takes them.
+    #[arg(long, default_value_t = 0)]
+    rate: u64,
+}
+
+/// A tiny map from citizen number to the instant their webhook got its 200, shared with the
+/// mock Graph API that sees the replies.
+mod dashmap_free {
+    use std::collections::HashMap;
+    use std::sync::Mutex;
+    use std::time::{Duration, Instant};
+
+    #[derive(Default)]
+    pub struct LatencyMap {
+        acknowledged: Mutex<HashMap<String, Instant>>,
+        early_replies: Mutex<HashMap<String, Instant>>,
+        pub reply_latencies: Mutex<Vec<Duration>>,
+    }
+
+    impl LatencyMap {
+        pub fn acknowledged(&self, to: String, at: Instant) {
+            if let Some(replied) = self.early_replies.lock().unwrap().remove(&to) {
+                // The reply reached Graph before our client saw the 200: zero latency.
+                let _ = replied;
+                self.reply_latencies.lock().unwrap().push(Duration::ZERO);
+                return;
+            }
+            self.acknowledged.lock().unwrap().insert(to, at);
+        }
+
+        pub fn replied(&self, to: String, at: Instant) {
+            match self.acknowledged.lock().unwrap().remove(&to) {
+                Some(acknowledged) => self.reply_latencies.lock().unwrap().push(at.saturating_duration_since(acknowledged)),
+                None => {
+                    self.early_replies.lock().unwrap().insert(to, at);
+                }
+            }
+        }
+    }
+}
+
+async fn mock_send(State(map): State<Arc<LatencyMap>>, Json(body): Json<serde_json::Value>) -> Json<serde_json::Value> {
+    let to = body["to"].as_str().unwrap_or_default().to_string();
+    map.replied(to.clone(), Instant::now());
+    Json(serde_json::json!({
+        "messaging_product": "whatsapp",
+        "contacts": [{ "input": to, "wa_id": to.trim_start_matches('+') }],
+        "messages": [{ "id": format!("wamid.load.{}", rand::random::<u64>()) }]
+    }))
+}
+
+fn percentile(sorted: &[Duration], fraction: f64) -> Duration {
+    if sorted.is_empty() {
+        return Duration::ZERO;
+    }
+    let index = ((sorted.len() as f64 - 1.0) * fraction).round() as usize;
+    sorted[index]
+}
+
+fn report(label: &str, mut latencies: Vec<Duration>) {
+    latencies.sort_unstable();
+    println!(
+        "{label}: n={} p50={:.2}ms p90={:.2}ms p99={:.2}ms max={:.2}ms",
+        latencies.len(),
+        percentile(&latencies, 0.50).as_secs_f64() * 1e3,
+        percentile(&latencies, 0.90).as_secs_f64() * 1e3,
+        percentile(&latencies, 0.99).as_secs_f64() * 1e3,
+        latencies.last().copied().unwrap_or_default().as_secs_f64() * 1e3,
+    );
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let args = Args::parse();
+    let map = Arc::new(LatencyMap::default());
+    let mut _data_dir = None;
+    let (target, secret) = match &args.target {
+        Some(target) => (target.trim_end_matches('/').to_string(), args.secret.clone()),
+        None => {
+            let mock = axum::Router::new().route("/{version}/{phone}/messages", post(mock_send)).with_state(Arc::clone(&map));
+            let mock_listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+            let mock_url = format!("http://{}", mock_listener.local_addr()?);
+            tokio::spawn(async move { axum::serve(mock_listener, mock).await });
+            let data_dir = tempfile::tempdir()?;
+            let settings = Settings {
+                data_dir: Some(data_dir.path().to_path_buf()),
+                listen: Some("127.0.0.1:0".into()),
+                wa_app_secret: Some(args.secret.clone()),
+                wa_access_token: Some("loadgen-token".into()),
+                wa_phone_number_id: Some(payload::DEMO_PHONE_NUMBER_ID.into()),
+                wa_graph_url: Some(mock_url),
+                wa_send_rate: Some(100_000),
+                ..Settings::default()
+            };
+            _data_dir = Some(data_dir);
+            let app = App::build(Config::validate(settings)?).await?;
+            let url = format!("http://{}", app.local_addr());
+            tokio::spawn(app.run_until_stopped(std::future::pending()));
+            (url, args.secret.clone())
+        }
+    };
+
+    let client = reqwest::Client::builder().pool_max_idle_per_host(args.concurrency).build()?;
+    let started = Instant::now();
+    let next = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let interval = (args.rate > 0).then(|| Duration::from_secs_f64(1.0 / args.rate as f64));
+    let mut workers = Vec::new();
+    for _ in 0..args.concurrency {
+        let (client, target, secret, next, map) = (client.clone(), target.clone(), secret.clone(), Arc::clone(&next), Arc::clone(&map));
+        let total = args.messages;
+        workers.push(tokio::spawn(async move {
+            let mut latencies = Vec::new();
+            let mut failures = 0usize;
+            loop {
+                let index = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                if index >= total {
+                    break;
+                }
+                if let Some(interval) = interval {
+                    tokio::time::sleep_until(tokio::time::Instant::from_std(started + interval * index as u32)).await;
+                }
+                let phone = PhoneNumber::parse(&format!("0819{:08}", index)).expect("generated number");
+                let e164 = phone.as_e164().to_string();
+                let citizen = Citizen { phone, name: format!("Warga {index}") };
+                let text = "Pak, motor saya dicuri di parkiran pasar 16 Ilir, tolong dibantu";
+                let wamid = format!("wamid.loadgen.{index}.{}", started.elapsed().as_nanos());
+                let body = payload::to_wire_bytes(&payload::text_message(&citizen, &wamid, chrono::Utc::now().timestamp(), text));
+                let sent_at = Instant::now();
+                let response = client
+                    .post(format!("{target}/webhooks/whatsapp"))
+                    .header("content-type", "application/json")
+                    .header("x-hub-signature-256", signature::sign(secret.as_bytes(), &body))
+                    .body(body)
+                    .send()
+                    .await;
+                let done = Instant::now();
+                match response {
+                    Ok(response) if response.status().is_success() => {
+                        latencies.push(done - sent_at);
+                        map.acknowledged(e164, done);
+                    }
+                    _ => failures += 1,
+                }
+            }
+            (latencies, failures)
+        }));
+    }
+    let mut latencies = Vec::new();
+    let mut failures = 0;
+    for worker in workers {
+        let (worker_latencies, worker_failures) = worker.await?;
+        latencies.extend(worker_latencies);
+        failures += worker_failures;
+    }
+    let elapsed = started.elapsed();
+    println!(
+        "webhooks: {} ok, {failures} failed in {:.2}s = {:.0} messages/s (concurrency {}, offered rate {})",
+        latencies.len(),
+        elapsed.as_secs_f64(),
+        latencies.len() as f64 / elapsed.as_secs_f64(),
+        args.concurrency,
+        if args.rate == 0 { "unlimited".to_string() } else { format!("{}/s", args.rate) }
+    );
+    report("webhook 200 latency", latencies.clone());
+    if args.target.is_none() {
+        let deadline = Instant::now() + Duration::from_secs(60);
+        while map.reply_latencies.lock().unwrap().len() < latencies.len() && Instant::now() < deadline {
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        let reply_latencies = map.reply_latencies.lock().unwrap().clone();
+        report("auto-reply at graph api after the 200", reply_latencies);
+    }
+    Ok(())
+}

@@ -1,0 +1,44 @@
+//! Liveness, readiness and Prometheus metrics.
+
+use std::sync::atomic::Ordering;
+
+use axum::Json;
+use axum::extract::State;
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
+
+use super::AppState;
+
+/// `GET /healthz`: the process answers.
+pub async fn liveness() -> &'static str {
+    "ok"
+}
+
+/// `GET /readyz`: 503 until the store is open and the workers drain their queues. An unhealthy
+/// WhatsApp channel (expired token) is reported in the body but keeps 200: intake still works
+/// and must keep receiving webhooks while the token is replaced.
+pub async fn readiness(State(state): State<AppState>) -> Response {
+    let whatsapp = if state.whatsapp.sandbox() {
+        "sandbox".to_string()
+    } else {
+        match state.channel_health.problem() {
+            Some(problem) => format!("unhealthy: {problem}"),
+            None => "healthy".to_string(),
+        }
+    };
+    let body = serde_json::json!({
+        "status": if state.ready.load(Ordering::SeqCst) { "ready" } else { "starting" },
+        "whatsapp": whatsapp,
+        "outbox_depth": state.store.len(crate::store::Table::Outbox),
+        "media_queue_depth": state.store.len(crate::store::Table::MediaQueue),
+    });
+    let status = if state.ready.load(Ordering::SeqCst) { StatusCode::OK } else { StatusCode::SERVICE_UNAVAILABLE };
+    (status, Json(body)).into_response()
+}
+
+/// `GET /metrics`: Prometheus text format.
+pub async fn metrics(State(state): State<AppState>) -> Response {
+    let healthy = state.channel_health.problem().is_none();
+    let text = state.metrics.render(&state.store, healthy);
+    ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], text).into_response()
+}

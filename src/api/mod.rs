@@ -1,0 +1,50 @@
+//! The HTTP surface: the axum router and the state its handlers share.
+
+mod health;
+mod webhook;
+
+use std::sync::Arc;
+use std::sync::atomic::AtomicBool;
+
+use axum::Router;
+use axum::routing::get;
+use tokio::sync::Notify;
+
+use crate::bus::Bus;
+use crate::config::WhatsAppConfig;
+use crate::intake::Intake;
+use crate::metrics::Metrics;
+use crate::store::Store;
+use crate::whatsapp::health::ChannelHealth;
+
+#[derive(Clone)]
+pub struct AppState {
+    pub store: Store,
+    pub intake: Intake,
+    pub bus: Bus,
+    pub metrics: Arc<Metrics>,
+    pub channel_health: Arc<ChannelHealth>,
+    pub whatsapp: WhatsAppConfig,
+    pub body_limit_bytes: usize,
+    pub outbox_wake: Arc<Notify>,
+    pub media_wake: Arc<Notify>,
+    /// Set once the store is open and the workers drain their queues.
+    pub ready: Arc<AtomicBool>,
+}
+
+impl AppState {
+    /// Unsigned webhooks are accepted only in a pure sandbox: no app secret and no token.
+    pub fn accepts_unsigned_webhooks(&self) -> bool {
+        self.whatsapp.app_secret.is_none() && self.whatsapp.sandbox()
+    }
+}
+
+pub fn router(state: AppState) -> Router {
+    Router::new()
+        .route("/webhooks/whatsapp", get(webhook::verify_subscription).post(webhook::receive_notification))
+        .route("/healthz", get(health::liveness))
+        .route("/readyz", get(health::readiness))
+        .route("/metrics", get(health::metrics))
+        .layer(tower_http::trace::TraceLayer::new_for_http())
+        .with_state(state)
+}

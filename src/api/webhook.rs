@@ -1,0 +1,130 @@
+//! The WhatsApp webhook endpoint: Meta's verification handshake, and notifications that are
+//! acknowledged with 200 only once everything in them is durable.
+
+use axum::body::{Body, Bytes};
+use axum::extract::{Query, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use chrono::Utc;
+use serde::Deserialize;
+
+use super::AppState;
+use crate::metrics::add;
+use crate::whatsapp::{signature, webhook};
+
+#[derive(Debug, Deserialize)]
+pub struct HandshakeQuery {
+    #[serde(rename = "hub.mode")]
+    mode: Option<String>,
+    #[serde(rename = "hub.verify_token")]
+    verify_token: Option<String>,
+    #[serde(rename = "hub.challenge")]
+    challenge: Option<String>,
+}
+
+/// `GET /webhooks/whatsapp`: answers Meta's subscription check with the challenge, as plain text.
+pub async fn verify_subscription(State(state): State<AppState>, Query(query): Query<HandshakeQuery>) -> Response {
+    let expected = state.whatsapp.verify_token.as_deref().unwrap_or("");
+    match signature::verify_subscription(
+        query.mode.as_deref(),
+        query.verify_token.as_deref(),
+        query.challenge.as_deref(),
+        expected,
+    ) {
+        Some(challenge) => ([(header::CONTENT_TYPE, "text/plain")], challenge).into_response(),
+        None => {
+            tracing::warn!(mode = ?query.mode, "webhook verification refused: wrong mode or token");
+            (StatusCode::FORBIDDEN, "verification failed").into_response()
+        }
+    }
+}
+
+fn refuse(status: StatusCode, reason: &'static str) -> Response {
+    (status, [(header::CONTENT_TYPE, "application/json")], format!("{{\"error\":\"{reason}\"}}")).into_response()
+}
+
+/// `POST /webhooks/whatsapp`: signature over the raw bytes first, then parse, then one store
+/// transaction and a shared durable flush, then 200. Anything refused changes nothing.
+pub async fn receive_notification(State(state): State<AppState>, headers: HeaderMap, body: Body) -> Response {
+    add(&state.metrics.webhooks_received, 1);
+    let limit = state.body_limit_bytes;
+    let declared_length = headers
+        .get(header::CONTENT_LENGTH)
+        .and_then(|value| value.to_str().ok())
+        .and_then(|value| value.parse::<usize>().ok());
+    if declared_length.is_some_and(|length| length > limit) {
+        add(&state.metrics.webhooks_refused_too_large, 1);
+        return refuse(StatusCode::PAYLOAD_TOO_LARGE, "body too large");
+    }
+    let body: Bytes = match axum::body::to_bytes(body, limit).await {
+        Ok(bytes) => bytes,
+        Err(_) => {
+            add(&state.metrics.webhooks_refused_too_large, 1);
+            return refuse(StatusCode::PAYLOAD_TOO_LARGE, "body too large");
+        }
+    };
+
+    let signature_header = headers.get("x-hub-signature-256").and_then(|value| value.to_str().ok());
+    match &state.whatsapp.app_secret {
+        Some(secret) => {
+            if let Err(error) = signature::verify_signature(secret.as_bytes(), signature_header, &body) {
+                add(&state.metrics.webhooks_refused_signature, 1);
+                tracing::warn!(%error, "webhook refused: bad signature");
+                return refuse(StatusCode::UNAUTHORIZED, "invalid signature");
+            }
+        }
+        None if state.accepts_unsigned_webhooks() => {}
+        None => {
+            add(&state.metrics.webhooks_refused_signature, 1);
+            return refuse(StatusCode::UNAUTHORIZED, "no app secret configured");
+        }
+    }
+
+    let received_at = Utc::now();
+    let items = match webhook::parse_notification(&body, received_at) {
+        Ok(items) => items,
+        Err(error) => {
+            add(&state.metrics.webhooks_refused_malformed, 1);
+            tracing::warn!(%error, "webhook refused: malformed body");
+            return refuse(StatusCode::BAD_REQUEST, "malformed json");
+        }
+    };
+
+    let intake = state.intake.clone();
+    let ingested = tokio::task::spawn_blocking(move || intake.ingest(&body, &items, received_at)).await;
+    let outcome = match ingested {
+        Ok(Ok(outcome)) => outcome,
+        Ok(Err(error)) => {
+            add(&state.metrics.webhooks_failed_storage, 1);
+            tracing::error!(%error, "webhook not stored; meta will retry");
+            return refuse(StatusCode::SERVICE_UNAVAILABLE, "storage unavailable");
+        }
+        Err(error) => {
+            add(&state.metrics.webhooks_failed_storage, 1);
+            tracing::error!(%error, "intake task failed; meta will retry");
+            return refuse(StatusCode::SERVICE_UNAVAILABLE, "storage unavailable");
+        }
+    };
+    if let Err(error) = state.store.flush().await {
+        add(&state.metrics.webhooks_failed_storage, 1);
+        tracing::error!(%error, "webhook stored but not flushed; meta will retry");
+        return refuse(StatusCode::SERVICE_UNAVAILABLE, "storage unavailable");
+    }
+
+    let metrics = &state.metrics;
+    add(&metrics.messages_ingested, outcome.messages_new);
+    add(&metrics.duplicates, outcome.duplicates);
+    add(&metrics.reports_opened, outcome.reports_opened);
+    add(&metrics.statuses_applied, outcome.statuses_applied);
+    add(&metrics.calls, outcome.calls);
+    add(&metrics.channel_errors, outcome.channel_errors);
+    add(&metrics.unknown_message_types, outcome.unknown_types);
+    if outcome.outbox_queued > 0 {
+        state.outbox_wake.notify_one();
+    }
+    if outcome.media_queued > 0 {
+        state.media_wake.notify_one();
+    }
+    state.bus.publish_all(outcome.events);
+    (StatusCode::OK, "EVENT_RECEIVED").into_response()
+}

@@ -1,0 +1,167 @@
+//! Building the application from a `Config` and running it: open the store, start the workers,
+//! serve HTTP; on shutdown, stop taking requests, let the workers finish their current item,
+//! flush the store.
+
+use std::future::Future;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use anyhow::Context as _;
+use tokio::sync::Notify;
+use tokio_util::sync::CancellationToken;
+
+use crate::api::{AppState, router};
+use crate::bus::Bus;
+use crate::config::Config;
+use crate::intake::{Intake, IntakeSettings};
+use crate::metrics::Metrics;
+use crate::profile::Profile;
+use crate::store::Store;
+use crate::whatsapp::graph::{GraphClient, GraphSettings};
+use crate::whatsapp::health::ChannelHealth;
+use crate::whatsapp::media::MediaFetcher;
+use crate::whatsapp::outbox::OutboxSender;
+
+/// The folders inside the data dir.
+pub struct DataLayout {
+    pub store: PathBuf,
+    pub media: PathBuf,
+}
+
+impl DataLayout {
+    pub fn new(data_dir: &std::path::Path) -> DataLayout {
+        DataLayout { store: data_dir.join("store"), media: data_dir.join("media") }
+    }
+}
+
+pub struct App {
+    listener: tokio::net::TcpListener,
+    state: AppState,
+    outbox: OutboxSender,
+    media: MediaFetcher,
+    profile: Arc<Profile>,
+}
+
+/// Everything but the listener: the parts command-line tools need as well.
+pub struct Core {
+    pub store: Store,
+    pub intake: Intake,
+    pub profile: Arc<Profile>,
+}
+
+pub fn open_core(config: &Config) -> anyhow::Result<Core> {
+    let profile = Profile::load(&config.profile).with_context(|| format!("loading profile {}", config.profile))?;
+    let layout = DataLayout::new(&config.data_dir);
+    let store = Store::open(&layout.store)?;
+    let intake = Intake::new(
+        store.clone(),
+        IntakeSettings {
+            thread_window: config.thread_window,
+            ticket_prefix: config.ticket_prefix.clone(),
+            follow_up_ack_interval: config.ack_interval,
+            mark_read: config.whatsapp.mark_read,
+            replies: profile.replies.clone().with_overrides(&config.replies),
+        },
+    );
+    Ok(Core { store, intake, profile: Arc::new(profile) })
+}
+
+impl App {
+    pub async fn build(config: Config) -> anyhow::Result<App> {
+        let core = open_core(&config)?;
+        let client = match &config.whatsapp.access_token {
+            Some(token) => Some(GraphClient::new(GraphSettings {
+                base_url: config.whatsapp.graph_url.clone(),
+                api_version: config.whatsapp.api_version.clone(),
+                phone_number_id: config.whatsapp.phone_number_id.clone().unwrap_or_default(),
+                access_token: token.clone(),
+                request_timeout: config.whatsapp.request_timeout,
+            })?),
+            None => None,
+        };
+        let listener = tokio::net::TcpListener::bind(config.listen)
+            .await
+            .with_context(|| format!("cannot listen on {}", config.listen))?;
+        let metrics = Arc::new(Metrics::default());
+        let bus = Bus::new(4096);
+        let channel_health = Arc::new(ChannelHealth::default());
+        let outbox_wake = Arc::new(Notify::new());
+        let media_wake = Arc::new(Notify::new());
+        let state = AppState {
+            store: core.store.clone(),
+            intake: core.intake.clone(),
+            bus: bus.clone(),
+            metrics: Arc::clone(&metrics),
+            channel_health: Arc::clone(&channel_health),
+            whatsapp: config.whatsapp.clone(),
+            body_limit_bytes: config.body_limit_bytes,
+            outbox_wake: Arc::clone(&outbox_wake),
+            media_wake: Arc::clone(&media_wake),
+            ready: Arc::new(AtomicBool::new(false)),
+        };
+        let outbox = OutboxSender::new(
+            core.store.clone(),
+            core.intake.settings().clone(),
+            config.whatsapp.clone(),
+            client.clone(),
+            Arc::clone(&metrics),
+            bus.clone(),
+            channel_health,
+            outbox_wake,
+        );
+        let media = MediaFetcher {
+            store: core.store.clone(),
+            whatsapp: config.whatsapp.clone(),
+            client,
+            media_dir: DataLayout::new(&config.data_dir).media,
+            metrics,
+            bus,
+            wake: media_wake,
+        };
+        if state.accepts_unsigned_webhooks() {
+            tracing::warn!("sandbox without an app secret: unsigned webhooks are accepted; never expose this server");
+        } else if config.whatsapp.sandbox() {
+            tracing::info!("whatsapp sandbox mode: replies are stored and shown, never sent");
+        }
+        Ok(App { listener, state, outbox, media, profile: core.profile })
+    }
+
+    pub fn local_addr(&self) -> SocketAddr {
+        self.listener.local_addr().unwrap_or_else(|_| SocketAddr::from(([127, 0, 0, 1], 0)))
+    }
+
+    pub fn port(&self) -> u16 {
+        self.local_addr().port()
+    }
+
+    /// The shared state, for tests and the demo (store, bus, metrics).
+    pub fn state(&self) -> AppState {
+        self.state.clone()
+    }
+
+    pub fn profile(&self) -> Arc<Profile> {
+        Arc::clone(&self.profile)
+    }
+
+    /// Serves until `shutdown` completes, then drains in order: HTTP requests, workers, store.
+    pub async fn run_until_stopped(self, shutdown: impl Future<Output = ()> + Send + 'static) -> anyhow::Result<()> {
+        let App { listener, state, outbox, media, .. } = self;
+        let stop_workers = CancellationToken::new();
+        let outbox_task = tokio::spawn(outbox.run(stop_workers.clone()));
+        let media_task = tokio::spawn(media.run(stop_workers.clone()));
+        state.ready.store(true, Ordering::SeqCst);
+        tracing::info!(address = %listener.local_addr()?, "siaga is serving");
+
+        let served = axum::serve(listener, router(state.clone())).with_graceful_shutdown(shutdown).await;
+        state.ready.store(false, Ordering::SeqCst);
+        tracing::info!("http stopped; stopping workers");
+        stop_workers.cancel();
+        let _ = outbox_task.await;
+        let _ = media_task.await;
+        state.store.flush_blocking().context("final flush of the store")?;
+        tracing::info!("store flushed; bye");
+        served.context("http server failed")
+    }
+}
