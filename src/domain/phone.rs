@@ -126,7 +126,7 @@ mod tests {
         assert_eq!(PhoneNumber::parse("  - "), Err(PhoneError::Empty));
         assert_eq!(PhoneNumber::parse("0812abc"), Err(PhoneError::InvalidCharacter('a')));
         assert_eq!(PhoneNumber::parse("12+34567890"), Err(PhoneError::InvalidCharacter('+')));
-        assert_eq!(PhoneNumber::parse("0812"), Err(PhoneError::BadLength(6)));
+        assert_eq!(PhoneNumber::parse("0812"), Err(PhoneError::BadLength(5)));
         assert_eq!(PhoneNumber::parse("+1234567890123456"), Err(PhoneError::BadLength(16)));
     }
 

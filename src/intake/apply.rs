@@ -145,7 +145,7 @@ impl<'t, 'a> Apply<'t, 'a> {
         let message = self.inbound_record(inbound, Some(&report), Some(reporter.id))?;
         insert_message(self.tx, &message)?;
         report.inbound_count += 1;
-        report.last_activity_at = report.last_activity_at.max(inbound.sent_at).max(self.now.min(inbound.sent_at));
+        report.last_activity_at = report.last_activity_at.max(inbound.sent_at);
         report.updated_at = self.now;
         let note = Some(message.kind_name().to_string());
         append_timeline(self.tx, &mut report, TimelineKind::MessageReceived, Actor::Citizen, note, Some(message.id), self.now)?;
@@ -263,7 +263,7 @@ impl<'t, 'a> Apply<'t, 'a> {
             reporter_id: reporter.id,
             created_at: self.now,
             updated_at: self.now,
-            last_activity_at: at.max(self.now.min(at)),
+            last_activity_at: at,
             category: None,
             priority: None,
             summary: None,
@@ -469,9 +469,11 @@ impl<'t, 'a> Apply<'t, 'a> {
             return Ok(());
         };
         self.outcome.statuses_applied += 1;
-        if let Some(event) = apply_status_to_message(self.tx, self.settings, message_id, update, self.now)? {
-            self.outcome.events.push(event);
+        let applied = apply_status_to_message(self.tx, self.settings, message_id, update, self.now)?;
+        if applied.fallback_queued {
+            self.outcome.outbox_queued += 1;
         }
+        self.outcome.events.extend(applied.event);
         Ok(())
     }
 
@@ -569,6 +571,14 @@ fn describe_call(call: &CallEvent) -> (TimelineKind, String) {
     }
 }
 
+/// What applying a status changed.
+#[derive(Debug, Default)]
+pub struct StatusApplied {
+    pub event: Option<ReportEvent>,
+    /// A template was queued in place of a message refused outside the 24-hour window.
+    pub fallback_queued: bool,
+}
+
 /// Moves an outbound message's delivery state forward (never back; failed is final), records
 /// failures on the timeline, and queues the template fallback for a closed window.
 pub fn apply_status_to_message(
@@ -577,8 +587,8 @@ pub fn apply_status_to_message(
     message_id: u64,
     update: &StatusUpdate,
     now: DateTime<Utc>,
-) -> Result<Option<ReportEvent>, StoreError> {
-    let Some(mut message) = load_message(tx, message_id)? else { return Ok(None) };
+) -> Result<StatusApplied, StoreError> {
+    let Some(mut message) = load_message(tx, message_id)? else { return Ok(StatusApplied::default()) };
     let current = message.delivery.clone().unwrap_or(Delivery {
         status: DeliveryStatus::Queued,
         updated_at: now,
@@ -587,37 +597,37 @@ pub fn apply_status_to_message(
         fell_back_to_template: false,
     });
     if !current.status.may_advance_to(update.status) {
-        return Ok(None);
+        return Ok(StatusApplied::default());
     }
     let error = update.errors.first().cloned();
     message.delivery = Some(Delivery { status: update.status, updated_at: update.at, error: error.clone(), ..current });
     save_message(tx, &message)?;
-    let Some(report_id) = message.report_id else { return Ok(None) };
-    let Some(mut report) = load_report(tx, report_id)? else { return Ok(None) };
+    let Some(report_id) = message.report_id else { return Ok(StatusApplied::default()) };
+    let Some(mut report) = load_report(tx, report_id)? else { return Ok(StatusApplied::default()) };
     if update.status != DeliveryStatus::Failed {
-        return Ok(Some(ReportEvent {
+        let event = ReportEvent {
             kind: ReportEventKind::DeliveryUpdated,
             report_id,
             ticket: report.ticket.clone(),
             at: now,
             message_id: Some(message_id),
-        }));
+        };
+        return Ok(StatusApplied { event: Some(event), fallback_queued: false });
     }
     let reason = error.as_ref().map_or("no reason given".to_string(), |error| error.to_string());
     report.add_flag("reply_failed");
     append_timeline(tx, &mut report, TimelineKind::ReplyFailed, Actor::System, Some(reason), Some(message_id), now)?;
     let outside_window = error.as_ref().is_some_and(|error| error.code == 131047);
-    if outside_window {
-        queue_template_fallback(tx, settings, &mut report, &message, now)?;
-    }
+    let fallback_queued = outside_window && queue_template_fallback(tx, settings, &mut report, &message, now)?;
     save_report(tx, &report)?;
-    Ok(Some(ReportEvent {
+    let event = ReportEvent {
         kind: ReportEventKind::DeliveryFailed,
         report_id,
         ticket: report.ticket.clone(),
         at: now,
         message_id: Some(message_id),
-    }))
+    };
+    Ok(StatusApplied { event: Some(event), fallback_queued })
 }
 
 /// Outside the 24-hour window only a pre-approved template may be sent. When one is configured

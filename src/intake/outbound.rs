@@ -30,6 +30,7 @@ pub fn queue_reply(
         Actor::User(username) => Some(username.clone()),
         _ => None,
     };
+    let operator_wrote = author.is_some();
     let message = Message {
         id: tx.generate_id()?,
         report_id: Some(report.id),
@@ -50,7 +51,11 @@ pub fn queue_reply(
     let note = Some(format!("{purpose:?}").to_lowercase());
     append_timeline(tx, report, TimelineKind::ReplyQueued, actor, note, Some(message.id), now)?;
     enqueue_outbox(tx, OutboxWork::Deliver { message_id: message.id }, now)?;
-    report.last_activity_at = report.last_activity_at.max(now);
+    // An operator's message keeps the conversation alive; an automatic one does not, or every
+    // report would extend its own thread window.
+    if operator_wrote {
+        report.last_activity_at = report.last_activity_at.max(now);
+    }
     report.updated_at = now;
     let event = ReportEvent {
         kind: ReportEventKind::ReplyQueued,

@@ -398,7 +398,7 @@ impl OutboxSender {
         let event = self
             .store
             .transaction(|tx| -> Result<Option<ReportEvent>, TxError<()>> {
-                Ok(apply_status_to_message(tx, &self.intake, message_id, &update, now)?)
+                Ok(apply_status_to_message(tx, &self.intake, message_id, &update, now)?.event)
             })
             .map_err(error_text)?;
         add(&self.metrics.replies_failed, 1);
