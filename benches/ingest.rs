@@ -14,10 +14,20 @@ use siaga::whatsapp::{signature, webhook};
 const SECRET: &[u8] = b"bench-secret";
 
 fn delivery(index: u64, batch: usize) -> Vec<u8> {
-    let citizen = Citizen { phone: PhoneNumber::parse(&format!("0819{:08}", index % 100_000_000)).unwrap(), name: "Warga".into() };
-    let mut body = payload::text_message(&citizen, &format!("wamid.bench.{index}.0"), 1_795_871_700, "motor saya dicuri di pasar 16 ilir");
+    let citizen = Citizen {
+        phone: PhoneNumber::parse(&format!("0819{:08}", index % 100_000_000)).unwrap(),
+        name: "Warga".into(),
+    };
+    let mut body = payload::text_message(
+        &citizen,
+        &format!("wamid.bench.{index}.0"),
+        1_795_871_700,
+        "motor saya dicuri di pasar 16 ilir",
+    );
     let first = body["entry"][0]["changes"][0]["value"]["messages"][0].clone();
-    let messages = body["entry"][0]["changes"][0]["value"]["messages"].as_array_mut().unwrap();
+    let messages = body["entry"][0]["changes"][0]["value"]["messages"]
+        .as_array_mut()
+        .unwrap();
     for extra in 1..batch {
         let mut message = first.clone();
         message["id"] = format!("wamid.bench.{index}.{extra}").into();
@@ -27,7 +37,11 @@ fn delivery(index: u64, batch: usize) -> Vec<u8> {
 }
 
 fn ingest_path(criterion: &mut Criterion) {
-    let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
     let directory = tempfile::tempdir().unwrap();
     let store = Store::open(directory.path()).unwrap();
     let profile = Profile::load("sumsel").unwrap();
@@ -46,23 +60,27 @@ fn ingest_path(criterion: &mut Criterion) {
     group.measurement_time(Duration::from_secs(8));
     for batch in [1usize, 20] {
         group.throughput(Throughput::Elements(batch as u64));
-        group.bench_with_input(BenchmarkId::from_parameter(format!("{batch}_messages")), &batch, |bencher, &batch| {
-            bencher.iter_batched(
-                || {
-                    counter += 1;
-                    let body = delivery(counter, batch);
-                    let header = signature::sign(SECRET, &body);
-                    (body, header)
-                },
-                |(body, header)| {
-                    signature::verify_signature(SECRET, Some(&header), &body).unwrap();
-                    let items = webhook::parse_notification(&body, chrono::Utc::now()).unwrap();
-                    intake.ingest(&body, &items, chrono::Utc::now()).unwrap();
-                    runtime.block_on(store.flush()).unwrap();
-                },
-                criterion::BatchSize::SmallInput,
-            );
-        });
+        group.bench_with_input(
+            BenchmarkId::from_parameter(format!("{batch}_messages")),
+            &batch,
+            |bencher, &batch| {
+                bencher.iter_batched(
+                    || {
+                        counter += 1;
+                        let body = delivery(counter, batch);
+                        let header = signature::sign(SECRET, &body);
+                        (body, header)
+                    },
+                    |(body, header)| {
+                        signature::verify_signature(SECRET, Some(&header), &body).unwrap();
+                        let items = webhook::parse_notification(&body, chrono::Utc::now()).unwrap();
+                        intake.ingest(&body, &items, chrono::Utc::now()).unwrap();
+                        runtime.block_on(store.flush()).unwrap();
+                    },
+                    criterion::BatchSize::SmallInput,
+                );
+            },
+        );
     }
     group.finish();
 

@@ -67,7 +67,11 @@ mod dashmap_free {
 
         pub fn replied(&self, to: String, at: Instant) {
             match self.acknowledged.lock().unwrap().remove(&to) {
-                Some(acknowledged) => self.reply_latencies.lock().unwrap().push(at.saturating_duration_since(acknowledged)),
+                Some(acknowledged) => self
+                    .reply_latencies
+                    .lock()
+                    .unwrap()
+                    .push(at.saturating_duration_since(acknowledged)),
                 None => {
                     self.early_replies.lock().unwrap().insert(to, at);
                 }
@@ -76,7 +80,10 @@ mod dashmap_free {
     }
 }
 
-async fn mock_send(State(map): State<Arc<LatencyMap>>, Json(body): Json<serde_json::Value>) -> Json<serde_json::Value> {
+async fn mock_send(
+    State(map): State<Arc<LatencyMap>>,
+    Json(body): Json<serde_json::Value>,
+) -> Json<serde_json::Value> {
     let to = body["to"].as_str().unwrap_or_default().to_string();
     map.replied(to.clone(), Instant::now());
     Json(serde_json::json!({
@@ -112,9 +119,14 @@ async fn main() -> anyhow::Result<()> {
     let map = Arc::new(LatencyMap::default());
     let mut _data_dir = None;
     let (target, secret) = match &args.target {
-        Some(target) => (target.trim_end_matches('/').to_string(), args.secret.clone()),
+        Some(target) => (
+            target.trim_end_matches('/').to_string(),
+            args.secret.clone(),
+        ),
         None => {
-            let mock = axum::Router::new().route("/{version}/{phone}/messages", post(mock_send)).with_state(Arc::clone(&map));
+            let mock = axum::Router::new()
+                .route("/{version}/{phone}/messages", post(mock_send))
+                .with_state(Arc::clone(&map));
             let mock_listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
             let mock_url = format!("http://{}", mock_listener.local_addr()?);
             tokio::spawn(async move { axum::serve(mock_listener, mock).await });
@@ -137,13 +149,21 @@ async fn main() -> anyhow::Result<()> {
         }
     };
 
-    let client = reqwest::Client::builder().pool_max_idle_per_host(args.concurrency).build()?;
+    let client = reqwest::Client::builder()
+        .pool_max_idle_per_host(args.concurrency)
+        .build()?;
     let started = Instant::now();
     let next = Arc::new(std::sync::atomic::AtomicUsize::new(0));
     let interval = (args.rate > 0).then(|| Duration::from_secs_f64(1.0 / args.rate as f64));
     let mut workers = Vec::new();
     for _ in 0..args.concurrency {
-        let (client, target, secret, next, map) = (client.clone(), target.clone(), secret.clone(), Arc::clone(&next), Arc::clone(&map));
+        let (client, target, secret, next, map) = (
+            client.clone(),
+            target.clone(),
+            secret.clone(),
+            Arc::clone(&next),
+            Arc::clone(&map),
+        );
         let total = args.messages;
         workers.push(tokio::spawn(async move {
             let mut latencies = Vec::new();
@@ -154,19 +174,34 @@ async fn main() -> anyhow::Result<()> {
                     break;
                 }
                 if let Some(interval) = interval {
-                    tokio::time::sleep_until(tokio::time::Instant::from_std(started + interval * index as u32)).await;
+                    tokio::time::sleep_until(tokio::time::Instant::from_std(
+                        started + interval * index as u32,
+                    ))
+                    .await;
                 }
-                let phone = PhoneNumber::parse(&format!("0819{:08}", index)).expect("generated number");
+                let phone =
+                    PhoneNumber::parse(&format!("0819{:08}", index)).expect("generated number");
                 let e164 = phone.as_e164().to_string();
-                let citizen = Citizen { phone, name: format!("Warga {index}") };
+                let citizen = Citizen {
+                    phone,
+                    name: format!("Warga {index}"),
+                };
                 let text = "Pak, motor saya dicuri di parkiran pasar 16 Ilir, tolong dibantu";
                 let wamid = format!("wamid.loadgen.{index}.{}", started.elapsed().as_nanos());
-                let body = payload::to_wire_bytes(&payload::text_message(&citizen, &wamid, chrono::Utc::now().timestamp(), text));
+                let body = payload::to_wire_bytes(&payload::text_message(
+                    &citizen,
+                    &wamid,
+                    chrono::Utc::now().timestamp(),
+                    text,
+                ));
                 let sent_at = Instant::now();
                 let response = client
                     .post(format!("{target}/webhooks/whatsapp"))
                     .header("content-type", "application/json")
-                    .header("x-hub-signature-256", signature::sign(secret.as_bytes(), &body))
+                    .header(
+                        "x-hub-signature-256",
+                        signature::sign(secret.as_bytes(), &body),
+                    )
                     .body(body)
                     .send()
                     .await;
@@ -196,12 +231,18 @@ async fn main() -> anyhow::Result<()> {
         elapsed.as_secs_f64(),
         latencies.len() as f64 / elapsed.as_secs_f64(),
         args.concurrency,
-        if args.rate == 0 { "unlimited".to_string() } else { format!("{}/s", args.rate) }
+        if args.rate == 0 {
+            "unlimited".to_string()
+        } else {
+            format!("{}/s", args.rate)
+        }
     );
     report("webhook 200 latency", latencies.clone());
     if args.target.is_none() {
         let deadline = Instant::now() + Duration::from_secs(60);
-        while map.reply_latencies.lock().unwrap().len() < latencies.len() && Instant::now() < deadline {
+        while map.reply_latencies.lock().unwrap().len() < latencies.len()
+            && Instant::now() < deadline
+        {
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
         let reply_latencies = map.reply_latencies.lock().unwrap().clone();

@@ -19,6 +19,7 @@ use crate::intake::{Intake, IntakeSettings};
 use crate::metrics::Metrics;
 use crate::profile::Profile;
 use crate::store::Store;
+use crate::whatsapp::WorkerContext;
 use crate::whatsapp::graph::{GraphClient, GraphSettings};
 use crate::whatsapp::health::ChannelHealth;
 use crate::whatsapp::media::MediaFetcher;
@@ -32,7 +33,10 @@ pub struct DataLayout {
 
 impl DataLayout {
     pub fn new(data_dir: &std::path::Path) -> DataLayout {
-        DataLayout { store: data_dir.join("store"), media: data_dir.join("media") }
+        DataLayout {
+            store: data_dir.join("store"),
+            media: data_dir.join("media"),
+        }
     }
 }
 
@@ -52,7 +56,8 @@ pub struct Core {
 }
 
 pub fn open_core(config: &Config) -> anyhow::Result<Core> {
-    let profile = Profile::load(&config.profile).with_context(|| format!("loading profile {}", config.profile))?;
+    let profile = Profile::load(&config.profile)
+        .with_context(|| format!("loading profile {}", config.profile))?;
     let layout = DataLayout::new(&config.data_dir);
     let store = Store::open(&layout.store)?;
     let intake = Intake::new(
@@ -65,7 +70,11 @@ pub fn open_core(config: &Config) -> anyhow::Result<Core> {
             replies: profile.replies.clone().with_overrides(&config.replies),
         },
     );
-    Ok(Core { store, intake, profile: Arc::new(profile) })
+    Ok(Core {
+        store,
+        intake,
+        profile: Arc::new(profile),
+    })
 }
 
 impl App {
@@ -101,35 +110,48 @@ impl App {
             media_wake: Arc::clone(&media_wake),
             ready: Arc::new(AtomicBool::new(false)),
         };
+        let context = WorkerContext {
+            store: core.store.clone(),
+            whatsapp: config.whatsapp.clone(),
+            client,
+            metrics,
+            bus,
+        };
         let outbox = OutboxSender::new(
-            core.store.clone(),
+            context.clone(),
             core.intake.settings().clone(),
-            config.whatsapp.clone(),
-            client.clone(),
-            Arc::clone(&metrics),
-            bus.clone(),
             channel_health,
             outbox_wake,
         );
         let media = MediaFetcher {
-            store: core.store.clone(),
-            whatsapp: config.whatsapp.clone(),
-            client,
+            store: context.store,
+            whatsapp: context.whatsapp,
+            client: context.client,
             media_dir: DataLayout::new(&config.data_dir).media,
-            metrics,
-            bus,
+            metrics: context.metrics,
+            bus: context.bus,
             wake: media_wake,
         };
         if state.accepts_unsigned_webhooks() {
-            tracing::warn!("sandbox without an app secret: unsigned webhooks are accepted; never expose this server");
+            tracing::warn!(
+                "sandbox without an app secret: unsigned webhooks are accepted; never expose this server"
+            );
         } else if config.whatsapp.sandbox() {
             tracing::info!("whatsapp sandbox mode: replies are stored and shown, never sent");
         }
-        Ok(App { listener, state, outbox, media, profile: core.profile })
+        Ok(App {
+            listener,
+            state,
+            outbox,
+            media,
+            profile: core.profile,
+        })
     }
 
     pub fn local_addr(&self) -> SocketAddr {
-        self.listener.local_addr().unwrap_or_else(|_| SocketAddr::from(([127, 0, 0, 1], 0)))
+        self.listener
+            .local_addr()
+            .unwrap_or_else(|_| SocketAddr::from(([127, 0, 0, 1], 0)))
     }
 
     pub fn port(&self) -> u16 {
@@ -146,21 +168,35 @@ impl App {
     }
 
     /// Serves until `shutdown` completes, then drains in order: HTTP requests, workers, store.
-    pub async fn run_until_stopped(self, shutdown: impl Future<Output = ()> + Send + 'static) -> anyhow::Result<()> {
-        let App { listener, state, outbox, media, .. } = self;
+    pub async fn run_until_stopped(
+        self,
+        shutdown: impl Future<Output = ()> + Send + 'static,
+    ) -> anyhow::Result<()> {
+        let App {
+            listener,
+            state,
+            outbox,
+            media,
+            ..
+        } = self;
         let stop_workers = CancellationToken::new();
         let outbox_task = tokio::spawn(outbox.run(stop_workers.clone()));
         let media_task = tokio::spawn(media.run(stop_workers.clone()));
         state.ready.store(true, Ordering::SeqCst);
         tracing::info!(address = %listener.local_addr()?, "siaga is serving");
 
-        let served = axum::serve(listener, router(state.clone())).with_graceful_shutdown(shutdown).await;
+        let served = axum::serve(listener, router(state.clone()))
+            .with_graceful_shutdown(shutdown)
+            .await;
         state.ready.store(false, Ordering::SeqCst);
         tracing::info!("http stopped; stopping workers");
         stop_workers.cancel();
         let _ = outbox_task.await;
         let _ = media_task.await;
-        state.store.flush_blocking().context("final flush of the store")?;
+        state
+            .store
+            .flush_blocking()
+            .context("final flush of the store")?;
         tracing::info!("store flushed; bye");
         served.context("http server failed")
     }

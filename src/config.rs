@@ -98,17 +98,43 @@ impl Settings {
     /// `self` wins over `lower` field by field.
     pub fn over(self, lower: Settings) -> Settings {
         layer!(
-            self, lower, data_dir, listen, wa_app_secret, wa_verify_token, wa_access_token, wa_phone_number_id,
-            wa_graph_url, wa_api_version, wa_send_rate, wa_retry_base_ms, wa_max_attempts, wa_timeout_seconds, wa_reconcile_seconds,
-            wa_mark_read, media_max_mb, jwt_secret, profile, body_limit_bytes, thread_window_minutes, ticket_prefix,
-            ack_interval_minutes, log_format, replies,
+            self,
+            lower,
+            data_dir,
+            listen,
+            wa_app_secret,
+            wa_verify_token,
+            wa_access_token,
+            wa_phone_number_id,
+            wa_graph_url,
+            wa_api_version,
+            wa_send_rate,
+            wa_retry_base_ms,
+            wa_max_attempts,
+            wa_timeout_seconds,
+            wa_reconcile_seconds,
+            wa_mark_read,
+            media_max_mb,
+            jwt_secret,
+            profile,
+            body_limit_bytes,
+            thread_window_minutes,
+            ticket_prefix,
+            ack_interval_minutes,
+            log_format,
+            replies,
         )
     }
 
     pub fn from_toml_file(path: &std::path::Path) -> Result<Settings, ConfigError> {
-        let text = std::fs::read_to_string(path)
-            .map_err(|error| ConfigError::File { path: path.to_path_buf(), reason: error.to_string() })?;
-        toml::from_str(&text).map_err(|error| ConfigError::File { path: path.to_path_buf(), reason: error.to_string() })
+        let text = std::fs::read_to_string(path).map_err(|error| ConfigError::File {
+            path: path.to_path_buf(),
+            reason: error.to_string(),
+        })?;
+        toml::from_str(&text).map_err(|error| ConfigError::File {
+            path: path.to_path_buf(),
+            reason: error.to_string(),
+        })
     }
 }
 
@@ -163,38 +189,67 @@ pub struct Config {
 }
 
 fn invalid(name: &'static str, reason: impl Into<String>) -> ConfigError {
-    ConfigError::Invalid { name, reason: reason.into() }
+    ConfigError::Invalid {
+        name,
+        reason: reason.into(),
+    }
 }
 
 fn non_empty(value: Option<String>) -> Option<String> {
-    value.map(|text| text.trim().to_string()).filter(|text| !text.is_empty())
+    value
+        .map(|text| text.trim().to_string())
+        .filter(|text| !text.is_empty())
 }
 
 impl Config {
     pub fn validate(settings: Settings) -> Result<Config, ConfigError> {
-        let listen_text = settings.listen.unwrap_or_else(|| "127.0.0.1:8080".to_string());
-        let listen = listen_text
-            .parse::<SocketAddr>()
-            .map_err(|error| invalid("listen", format!("{listen_text:?} is not host:port ({error})")))?;
-        let api_version = settings.wa_api_version.unwrap_or_else(|| "v25.0".to_string());
+        let listen_text = settings
+            .listen
+            .unwrap_or_else(|| "127.0.0.1:8080".to_string());
+        let listen = listen_text.parse::<SocketAddr>().map_err(|error| {
+            invalid(
+                "listen",
+                format!("{listen_text:?} is not host:port ({error})"),
+            )
+        })?;
+        let api_version = settings
+            .wa_api_version
+            .unwrap_or_else(|| "v25.0".to_string());
         if !api_version.starts_with('v') || api_version[1..].parse::<f32>().is_err() {
-            return Err(invalid("wa-api-version", format!("{api_version:?} is not like v25.0")));
+            return Err(invalid(
+                "wa-api-version",
+                format!("{api_version:?} is not like v25.0"),
+            ));
         }
-        let graph_url = settings.wa_graph_url.unwrap_or_else(|| "https://graph.facebook.com".to_string());
+        let graph_url = settings
+            .wa_graph_url
+            .unwrap_or_else(|| "https://graph.facebook.com".to_string());
         if !(graph_url.starts_with("http://") || graph_url.starts_with("https://")) {
-            return Err(invalid("wa-graph-url", format!("{graph_url:?} is not an http(s) url")));
+            return Err(invalid(
+                "wa-graph-url",
+                format!("{graph_url:?} is not an http(s) url"),
+            ));
         }
         let access_token = non_empty(settings.wa_access_token);
         let app_secret = non_empty(settings.wa_app_secret);
         let phone_number_id = non_empty(settings.wa_phone_number_id);
         if access_token.is_some() && phone_number_id.is_none() {
-            return Err(invalid("wa-phone-number-id", "required when an access token is set (the number replies come from)"));
+            return Err(invalid(
+                "wa-phone-number-id",
+                "required when an access token is set (the number replies come from)",
+            ));
         }
         if access_token.is_some() && app_secret.is_none() {
-            return Err(invalid("wa-app-secret", "required when an access token is set: unsigned webhooks are never accepted live"));
+            return Err(invalid(
+                "wa-app-secret",
+                "required when an access token is set: unsigned webhooks are never accepted live",
+            ));
         }
         let ticket_prefix = settings.ticket_prefix.unwrap_or_else(|| "WA".to_string());
-        if ticket_prefix.is_empty() || ticket_prefix.len() > 12 || !ticket_prefix.chars().all(|c| c.is_ascii_alphanumeric()) {
+        if ticket_prefix.is_empty()
+            || ticket_prefix.len() > 12
+            || !ticket_prefix.chars().all(|c| c.is_ascii_alphanumeric())
+        {
             return Err(invalid("ticket-prefix", "1 to 12 letters or digits"));
         }
         let thread_minutes = settings.thread_window_minutes.unwrap_or(24 * 60);
@@ -212,14 +267,21 @@ impl Config {
         let log_json = match settings.log_format.as_deref().unwrap_or("text") {
             "text" => false,
             "json" => true,
-            other => return Err(invalid("log-format", format!("{other:?}: use text or json"))),
+            other => {
+                return Err(invalid(
+                    "log-format",
+                    format!("{other:?}: use text or json"),
+                ));
+            }
         };
         let body_limit_bytes = settings.body_limit_bytes.unwrap_or(16 * 1024 * 1024);
         if body_limit_bytes < 1024 {
             return Err(invalid("body-limit-bytes", "must be at least 1024"));
         }
         Ok(Config {
-            data_dir: settings.data_dir.unwrap_or_else(|| PathBuf::from("./siaga-data")),
+            data_dir: settings
+                .data_dir
+                .unwrap_or_else(|| PathBuf::from("./siaga-data")),
             listen,
             whatsapp: WhatsAppConfig {
                 app_secret,
@@ -231,7 +293,9 @@ impl Config {
                 send_rate_per_second: send_rate,
                 retry_base: Duration::from_millis(settings.wa_retry_base_ms.unwrap_or(2000).max(1)),
                 max_attempts: settings.wa_max_attempts.unwrap_or(8).max(1),
-                request_timeout: Duration::from_secs(settings.wa_timeout_seconds.unwrap_or(15).max(1)),
+                request_timeout: Duration::from_secs(
+                    settings.wa_timeout_seconds.unwrap_or(15).max(1),
+                ),
                 mark_read: settings.wa_mark_read.unwrap_or(false),
                 media_max_bytes: settings.media_max_mb.unwrap_or(100).max(1) * 1024 * 1024,
                 reconcile_wait: Duration::from_secs(settings.wa_reconcile_seconds.unwrap_or(60)),
@@ -279,8 +343,12 @@ mod tests {
 
     #[test]
     fn flags_win_over_the_file() {
-        let file: Settings = toml::from_str("listen = \"0.0.0.0:9000\"\nticket_prefix = \"LP\"\n").unwrap();
-        let flags = Settings { listen: Some("127.0.0.1:7000".into()), ..Settings::default() };
+        let file: Settings =
+            toml::from_str("listen = \"0.0.0.0:9000\"\nticket_prefix = \"LP\"\n").unwrap();
+        let flags = Settings {
+            listen: Some("127.0.0.1:7000".into()),
+            ..Settings::default()
+        };
         let config = Config::validate(flags.over(file)).unwrap();
         assert_eq!(config.listen.to_string(), "127.0.0.1:7000");
         assert_eq!(config.ticket_prefix, "LP");
@@ -288,18 +356,40 @@ mod tests {
 
     #[test]
     fn a_live_token_without_app_secret_or_phone_id_is_refused() {
-        let settings = Settings { wa_access_token: Some("token".into()), ..Settings::default() };
-        assert!(Config::validate(settings.clone()).unwrap_err().to_string().contains("wa-phone-number-id"));
-        let settings = Settings { wa_phone_number_id: Some("1".into()), ..settings };
-        assert!(Config::validate(settings).unwrap_err().to_string().contains("wa-app-secret"));
+        let settings = Settings {
+            wa_access_token: Some("token".into()),
+            ..Settings::default()
+        };
+        assert!(
+            Config::validate(settings.clone())
+                .unwrap_err()
+                .to_string()
+                .contains("wa-phone-number-id")
+        );
+        let settings = Settings {
+            wa_phone_number_id: Some("1".into()),
+            ..settings
+        };
+        assert!(
+            Config::validate(settings)
+                .unwrap_err()
+                .to_string()
+                .contains("wa-app-secret")
+        );
     }
 
     #[test]
     fn unknown_file_keys_and_bad_values_are_refused() {
         assert!(toml::from_str::<Settings>("lisen = \"x\"").is_err());
-        let bad = Settings { listen: Some("nowhere".into()), ..Settings::default() };
+        let bad = Settings {
+            listen: Some("nowhere".into()),
+            ..Settings::default()
+        };
         assert!(Config::validate(bad).is_err());
-        let bad = Settings { ticket_prefix: Some("WA-".into()), ..Settings::default() };
+        let bad = Settings {
+            ticket_prefix: Some("WA-".into()),
+            ..Settings::default()
+        };
         assert!(Config::validate(bad).is_err());
     }
 

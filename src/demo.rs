@@ -19,8 +19,18 @@ use crate::whatsapp::signature;
 pub const DEMO_APP_SECRET: &str = "siaga-demo-app-secret";
 
 const DEMO_NAMES: [&str; 12] = [
-    "Budi Santoso", "Siti Aminah", "Andi Pratama", "Rina Wati", "Dewi Lestari", "Agus Salim",
-    "Yusuf Hidayat", "Maya Sari", "Hendra Gunawan", "Nurul Fitri", "Rudi Hartono", "Lina Marlina",
+    "Budi Santoso",
+    "Siti Aminah",
+    "Andi Pratama",
+    "Rina Wati",
+    "Dewi Lestari",
+    "Agus Salim",
+    "Yusuf Hidayat",
+    "Maya Sari",
+    "Hendra Gunawan",
+    "Nurul Fitri",
+    "Rudi Hartono",
+    "Lina Marlina",
 ];
 
 /// Prints each report event as one line for a person watching the terminal.
@@ -37,36 +47,80 @@ pub async fn print_feed(state: AppState) {
         };
         let store = state.store.clone();
         let line = match event.kind {
-            ReportEventKind::ReportCreated => Some(format!("NEW     {}  report opened", event.ticket)),
-            ReportEventKind::MessageAdded => event.message_id.and_then(|id| load_message_readonly(&store, id)).map(|message| {
-                let text = message.text().unwrap_or("").replace('\n', " ");
-                let short: String = text.chars().take(90).collect();
-                format!("  <-    {}  [{}] {short}", event.ticket, message.kind_name())
-            }),
-            ReportEventKind::DeliveryUpdated => event.message_id.and_then(|id| load_message_readonly(&store, id)).and_then(|message| {
-                let MessageBody::Outbound { content, .. } = &message.body else { return None };
-                let status = message.delivery.as_ref().map_or("?", |delivery| delivery.status.as_str());
-                let first_line: String = content.text().lines().next().unwrap_or("").chars().take(70).collect();
-                Some(format!("  ->    {}  reply ({status}): {first_line}…", event.ticket))
-            }),
-            ReportEventKind::DeliveryFailed => Some(format!("  !!    {}  reply failed", event.ticket)),
+            ReportEventKind::ReportCreated => {
+                Some(format!("NEW     {}  report opened", event.ticket))
+            }
+            ReportEventKind::MessageAdded => event
+                .message_id
+                .and_then(|id| load_message_readonly(&store, id))
+                .map(|message| {
+                    let text = message.text().unwrap_or("").replace('\n', " ");
+                    let short: String = text.chars().take(90).collect();
+                    format!(
+                        "  <-    {}  [{}] {short}",
+                        event.ticket,
+                        message.kind_name()
+                    )
+                }),
+            ReportEventKind::DeliveryUpdated => event
+                .message_id
+                .and_then(|id| load_message_readonly(&store, id))
+                .and_then(|message| {
+                    let MessageBody::Outbound { content, .. } = &message.body else {
+                        return None;
+                    };
+                    let status = message
+                        .delivery
+                        .as_ref()
+                        .map_or("?", |delivery| delivery.status.as_str());
+                    let first_line: String = content
+                        .text()
+                        .lines()
+                        .next()
+                        .unwrap_or("")
+                        .chars()
+                        .take(70)
+                        .collect();
+                    Some(format!(
+                        "  ->    {}  reply ({status}): {first_line}…",
+                        event.ticket
+                    ))
+                }),
+            ReportEventKind::DeliveryFailed => {
+                Some(format!("  !!    {}  reply failed", event.ticket))
+            }
             _ => None,
         };
         if let Some(line) = line {
-            let status = report_by_id(&store, event.report_id).map(|report| report.status.as_str()).unwrap_or("");
-            println!("{line}{}", if status.is_empty() || event.kind != ReportEventKind::ReportCreated { String::new() } else { format!(" ({status})") });
+            let status = report_by_id(&store, event.report_id)
+                .map(|report| report.status.as_str())
+                .unwrap_or("");
+            println!(
+                "{line}{}",
+                if status.is_empty() || event.kind != ReportEventKind::ReportCreated {
+                    String::new()
+                } else {
+                    format!(" ({status})")
+                }
+            );
         }
     }
 }
 
 /// Plays `count` sample messages (cycling through the corpus) at `interval` from a small
 /// crowd of citizens, some of whom write twice and share their location.
-pub async fn play_samples(base_url: String, samples: Vec<SampleMessage>, count: usize, interval: Duration) -> anyhow::Result<()> {
+pub async fn play_samples(
+    base_url: String,
+    samples: Vec<SampleMessage>,
+    count: usize,
+    interval: Duration,
+) -> anyhow::Result<()> {
     let client = reqwest::Client::new();
     let mut random = rand::rngs::StdRng::seed_from_u64(110);
     let citizens: Vec<Citizen> = (0..samples.len().max(1))
         .map(|index| Citizen {
-            phone: PhoneNumber::parse(&format!("0813{:08}", 71_000_000 + index * 7)).unwrap_or_else(|_| unreachable_phone()),
+            phone: PhoneNumber::parse(&format!("0813{:08}", 71_000_000 + index * 7))
+                .unwrap_or_else(|_| unreachable_phone()),
             name: DEMO_NAMES[index % DEMO_NAMES.len()].to_string(),
         })
         .collect();
@@ -75,13 +129,21 @@ pub async fn play_samples(base_url: String, samples: Vec<SampleMessage>, count: 
         let citizen = &citizens[index % citizens.len()];
         let wamid = format!("wamid.demo.{index}.{}", random.random::<u32>());
         let now = Utc::now().timestamp();
-        let body = payload::to_wire_bytes(&payload::text_message(citizen, &wamid, now, &sample.text));
+        let body =
+            payload::to_wire_bytes(&payload::text_message(citizen, &wamid, now, &sample.text));
         post_signed(&client, &base_url, &body).await?;
         // Every fifth citizen also shares where they are, as the reply asks them to.
         if index % 5 == 0 {
             let latitude = -2.99 + random.random_range(-0.05..0.05);
             let longitude = 104.76 + random.random_range(-0.05..0.05);
-            let body = payload::to_wire_bytes(&payload::location_message(citizen, &format!("{wamid}.loc"), now, latitude, longitude, None));
+            let body = payload::to_wire_bytes(&payload::location_message(
+                citizen,
+                &format!("{wamid}.loc"),
+                now,
+                latitude,
+                longitude,
+                None,
+            ));
             post_signed(&client, &base_url, &body).await?;
         }
         tokio::time::sleep(interval).await;
@@ -98,10 +160,17 @@ async fn post_signed(client: &reqwest::Client, base_url: &str, body: &[u8]) -> a
     let response = client
         .post(format!("{base_url}/webhooks/whatsapp"))
         .header("content-type", "application/json")
-        .header("x-hub-signature-256", signature::sign(DEMO_APP_SECRET.as_bytes(), body))
+        .header(
+            "x-hub-signature-256",
+            signature::sign(DEMO_APP_SECRET.as_bytes(), body),
+        )
         .body(body.to_vec())
         .send()
         .await?;
-    anyhow::ensure!(response.status().is_success(), "webhook answered {}", response.status());
+    anyhow::ensure!(
+        response.status().is_success(),
+        "webhook answered {}",
+        response.status()
+    );
     Ok(())
 }

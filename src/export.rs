@@ -41,17 +41,26 @@ pub enum ExportError {
 }
 
 /// Writes the export and returns how many reports it holds.
-pub fn export(store: &Store, format: ExportFormat, range: DateRange, out: &mut dyn Write) -> Result<u64, ExportError> {
+pub fn export(
+    store: &Store,
+    format: ExportFormat,
+    range: DateRange,
+    out: &mut dyn Write,
+) -> Result<u64, ExportError> {
     let mut count = 0;
     if format == ExportFormat::Csv {
-        writeln!(out, "ticket,status,created_at,updated_at,reporter_name,reporter_phone,category,priority,assigned_unit,flags,message_count,messages")?;
+        writeln!(
+            out,
+            "ticket,status,created_at,updated_at,reporter_name,reporter_phone,category,priority,assigned_unit,flags,message_count,messages"
+        )?;
     }
     for report in all_reports(store) {
         let report = report?;
         if !range.contains(report.created_at) {
             continue;
         }
-        let reporter: Option<Reporter> = store.get_record(Table::Reporters, &u64_key(report.reporter_id))?;
+        let reporter: Option<Reporter> =
+            store.get_record(Table::Reporters, &u64_key(report.reporter_id))?;
         let messages = report_messages(store, report.id)?;
         match format {
             ExportFormat::Jsonl => {
@@ -76,8 +85,16 @@ pub fn export(store: &Store, format: ExportFormat, range: DateRange, out: &mut d
                 let texts: Vec<String> = messages
                     .iter()
                     .map(|message| {
-                        let direction = if matches!(message.body, MessageBody::Inbound { .. }) { "in" } else { "out" };
-                        format!("[{direction} {}] {}", message.kind_name(), message.text().unwrap_or(""))
+                        let direction = if matches!(message.body, MessageBody::Inbound { .. }) {
+                            "in"
+                        } else {
+                            "out"
+                        };
+                        format!(
+                            "[{direction} {}] {}",
+                            message.kind_name(),
+                            message.text().unwrap_or("")
+                        )
                     })
                     .collect();
                 let fields = [
@@ -85,10 +102,19 @@ pub fn export(store: &Store, format: ExportFormat, range: DateRange, out: &mut d
                     report.status.as_str().to_string(),
                     report.created_at.to_rfc3339(),
                     report.updated_at.to_rfc3339(),
-                    reporter.as_ref().and_then(|reporter| reporter.name.clone()).unwrap_or_default(),
-                    reporter.as_ref().and_then(|reporter| reporter.phone.as_ref().map(|phone| phone.to_string())).unwrap_or_default(),
+                    reporter
+                        .as_ref()
+                        .and_then(|reporter| reporter.name.clone())
+                        .unwrap_or_default(),
+                    reporter
+                        .as_ref()
+                        .and_then(|reporter| reporter.phone.as_ref().map(|phone| phone.to_string()))
+                        .unwrap_or_default(),
                     report.category.clone().unwrap_or_default(),
-                    report.priority.map(|priority| priority.as_str().to_string()).unwrap_or_default(),
+                    report
+                        .priority
+                        .map(|priority| priority.as_str().to_string())
+                        .unwrap_or_default(),
                     report.assigned_unit.clone().unwrap_or_default(),
                     report.flags.join(";"),
                     messages.len().to_string(),
@@ -138,7 +164,11 @@ fn message_json(message: &Message) -> Value {
 /// RFC 4180: quote when needed, double inner quotes. A leading formula character is prefixed
 /// with `'` so that spreadsheets do not execute citizen text.
 fn csv_field(value: &str) -> String {
-    let guarded = if value.starts_with(['=', '+', '-', '@']) { format!("'{value}") } else { value.to_string() };
+    let guarded = if value.starts_with(['=', '+', '-', '@']) {
+        format!("'{value}")
+    } else {
+        value.to_string()
+    };
     if guarded.contains([',', '"', '\n', '\r']) {
         format!("\"{}\"", guarded.replace('"', "\"\""))
     } else {

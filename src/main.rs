@@ -11,7 +11,11 @@ use siaga::config::{Config, Settings};
 use siaga::export::{DateRange, ExportFormat, export};
 
 #[derive(Parser)]
-#[command(name = "siaga", version, about = "WhatsApp help line server for a police command center")]
+#[command(
+    name = "siaga",
+    version,
+    about = "WhatsApp help line server for a police command center"
+)]
 struct Cli {
     /// A TOML file with settings (flags and SIAGA_* environment variables win over it).
     #[arg(long, global = true, env = "SIAGA_CONFIG")]
@@ -68,7 +72,9 @@ fn load_config(file: Option<&PathBuf>, flags: Settings) -> anyhow::Result<Config
 fn init_logging(json: bool) {
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,tower_http=warn"));
-    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
     if json {
         builder.json().init();
     } else {
@@ -109,10 +115,21 @@ async fn main() -> anyhow::Result<()> {
             let app = App::build(config).await?;
             app.run_until_stopped(shutdown_signal()).await
         }
-        Command::Demo { listen, messages, interval_ms } => run_demo(listen, messages, interval_ms).await,
-        Command::Export { format, from, to, output, settings } => {
+        Command::Demo {
+            listen,
+            messages,
+            interval_ms,
+        } => run_demo(listen, messages, interval_ms).await,
+        Command::Export {
+            format,
+            from,
+            to,
+            output,
+            settings,
+        } => {
             let config = load_config(cli.config.as_ref(), settings)?;
-            let core = open_core(&config).context("opening the data dir (is the server still running?)")?;
+            let core = open_core(&config)
+                .context("opening the data dir (is the server still running?)")?;
             let mut out: Box<dyn std::io::Write> = match &output {
                 Some(path) => Box::new(std::io::BufWriter::new(std::fs::File::create(path)?)),
                 None => Box::new(std::io::BufWriter::new(std::io::stdout().lock())),
@@ -142,11 +159,19 @@ async fn run_demo(listen: String, messages: usize, interval_ms: u64) -> anyhow::
     println!("siaga demo: a sandbox help desk (nothing is sent to WhatsApp)");
     println!("  webhook:  {base_url}/webhooks/whatsapp  (signed with the demo app secret)");
     println!("  health:   {base_url}/readyz   metrics: {base_url}/metrics");
-    println!("  data dir: {} (deleted on exit)", data_dir.path().display());
+    println!(
+        "  data dir: {} (deleted on exit)",
+        data_dir.path().display()
+    );
     println!("playing {messages} sample citizen messages; Ctrl-C to stop\n");
     let server = tokio::spawn(app.run_until_stopped(shutdown_signal()));
     tokio::spawn(siaga::demo::print_feed(state.clone()));
-    let player = tokio::spawn(siaga::demo::play_samples(base_url, samples, messages, Duration::from_millis(interval_ms)));
+    let player = tokio::spawn(siaga::demo::play_samples(
+        base_url,
+        samples,
+        messages,
+        Duration::from_millis(interval_ms),
+    ));
     let played = player.await?;
     if let Err(error) = played {
         eprintln!("demo player stopped: {error}");

@@ -37,7 +37,10 @@ impl Metrics {
         let mut out = String::with_capacity(4096);
         let read = |counter: &AtomicU64| counter.load(Ordering::Relaxed);
         let mut counter = |name: &str, help: &str, labels: &[(&str, u64)]| {
-            let _ = writeln!(out, "# HELP siaga_{name} {help}\n# TYPE siaga_{name} counter");
+            let _ = writeln!(
+                out,
+                "# HELP siaga_{name} {help}\n# TYPE siaga_{name} counter"
+            );
             for (label, value) in labels {
                 if label.is_empty() {
                     let _ = writeln!(out, "siaga_{name} {value}");
@@ -46,24 +49,65 @@ impl Metrics {
                 }
             }
         };
-        counter("webhooks_received_total", "Webhook POSTs received.", &[("", read(&self.webhooks_received))]);
+        counter(
+            "webhooks_received_total",
+            "Webhook POSTs received.",
+            &[("", read(&self.webhooks_received))],
+        );
         counter(
             "webhooks_refused_total",
             "Webhook POSTs refused, by reason.",
             &[
-                ("reason=\"signature\"", read(&self.webhooks_refused_signature)),
-                ("reason=\"malformed\"", read(&self.webhooks_refused_malformed)),
-                ("reason=\"too_large\"", read(&self.webhooks_refused_too_large)),
+                (
+                    "reason=\"signature\"",
+                    read(&self.webhooks_refused_signature),
+                ),
+                (
+                    "reason=\"malformed\"",
+                    read(&self.webhooks_refused_malformed),
+                ),
+                (
+                    "reason=\"too_large\"",
+                    read(&self.webhooks_refused_too_large),
+                ),
                 ("reason=\"storage\"", read(&self.webhooks_failed_storage)),
             ],
         );
-        counter("messages_ingested_total", "New inbound messages stored.", &[("", read(&self.messages_ingested))]);
-        counter("duplicates_total", "Redelivered messages, statuses and calls skipped.", &[("", read(&self.duplicates))]);
-        counter("reports_opened_total", "Reports opened.", &[("", read(&self.reports_opened))]);
-        counter("statuses_applied_total", "Delivery statuses applied.", &[("", read(&self.statuses_applied))]);
-        counter("calls_total", "Call events recorded.", &[("", read(&self.calls))]);
-        counter("channel_errors_total", "Channel-level errors reported by Meta.", &[("", read(&self.channel_errors))]);
-        counter("unknown_message_types_total", "Messages of a type siaga does not know.", &[("", read(&self.unknown_message_types))]);
+        counter(
+            "messages_ingested_total",
+            "New inbound messages stored.",
+            &[("", read(&self.messages_ingested))],
+        );
+        counter(
+            "duplicates_total",
+            "Redelivered messages, statuses and calls skipped.",
+            &[("", read(&self.duplicates))],
+        );
+        counter(
+            "reports_opened_total",
+            "Reports opened.",
+            &[("", read(&self.reports_opened))],
+        );
+        counter(
+            "statuses_applied_total",
+            "Delivery statuses applied.",
+            &[("", read(&self.statuses_applied))],
+        );
+        counter(
+            "calls_total",
+            "Call events recorded.",
+            &[("", read(&self.calls))],
+        );
+        counter(
+            "channel_errors_total",
+            "Channel-level errors reported by Meta.",
+            &[("", read(&self.channel_errors))],
+        );
+        counter(
+            "unknown_message_types_total",
+            "Messages of a type siaga does not know.",
+            &[("", read(&self.unknown_message_types))],
+        );
         counter(
             "replies_total",
             "Outbound messages, by outcome.",
@@ -73,24 +117,50 @@ impl Metrics {
                 ("outcome=\"failed\"", read(&self.replies_failed)),
             ],
         );
-        counter("send_retries_total", "Graph API sends retried.", &[("", read(&self.send_retries))]);
+        counter(
+            "send_retries_total",
+            "Graph API sends retried.",
+            &[("", read(&self.send_retries))],
+        );
         counter(
             "media_total",
             "Media downloads, by outcome.",
-            &[("outcome=\"stored\"", read(&self.media_stored)), ("outcome=\"failed\"", read(&self.media_failed))],
+            &[
+                ("outcome=\"stored\"", read(&self.media_stored)),
+                ("outcome=\"failed\"", read(&self.media_failed)),
+            ],
         );
-        counter("media_retries_total", "Media downloads retried.", &[("", read(&self.media_retries))]);
+        counter(
+            "media_retries_total",
+            "Media downloads retried.",
+            &[("", read(&self.media_retries))],
+        );
 
-        let _ = writeln!(out, "# HELP siaga_queue_depth Items waiting in a durable queue.\n# TYPE siaga_queue_depth gauge");
-        let _ = writeln!(out, "siaga_queue_depth{{queue=\"outbox\"}} {}", store.len(Table::Outbox));
-        let _ = writeln!(out, "siaga_queue_depth{{queue=\"media\"}} {}", store.len(Table::MediaQueue));
+        let _ = writeln!(
+            out,
+            "# HELP siaga_queue_depth Items waiting in a durable queue.\n# TYPE siaga_queue_depth gauge"
+        );
+        let _ = writeln!(
+            out,
+            "siaga_queue_depth{{queue=\"outbox\"}} {}",
+            store.len(Table::Outbox)
+        );
+        let _ = writeln!(
+            out,
+            "siaga_queue_depth{{queue=\"media\"}} {}",
+            store.len(Table::MediaQueue)
+        );
         let flush = store.flush_stats();
         let _ = writeln!(
             out,
             "# HELP siaga_store_flush_seconds Durable flush latency.\n# TYPE siaga_store_flush_seconds summary\nsiaga_store_flush_seconds_sum {}\nsiaga_store_flush_seconds_count {}",
             flush.total_seconds, flush.flushes
         );
-        let _ = writeln!(out, "# HELP siaga_store_flush_last_seconds Latency of the latest durable flush.\n# TYPE siaga_store_flush_last_seconds gauge\nsiaga_store_flush_last_seconds {}", flush.last_seconds);
+        let _ = writeln!(
+            out,
+            "# HELP siaga_store_flush_last_seconds Latency of the latest durable flush.\n# TYPE siaga_store_flush_last_seconds gauge\nsiaga_store_flush_last_seconds {}",
+            flush.last_seconds
+        );
         let _ = writeln!(
             out,
             "# HELP siaga_whatsapp_channel_healthy 1 when the Graph API accepts our token.\n# TYPE siaga_whatsapp_channel_healthy gauge\nsiaga_whatsapp_channel_healthy {}",

@@ -20,7 +20,11 @@ const CITIZENS: usize = 120;
 const MESSAGES_PER_CITIZEN: usize = 2;
 
 fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
 }
 
 fn spawn_server(data_dir: &std::path::Path, port: u16, graph_url: &str) -> Child {
@@ -44,10 +48,10 @@ fn spawn_server(data_dir: &std::path::Path, port: u16, graph_url: &str) -> Child
 
 async fn wait_ready(client: &reqwest::Client, base: &str) {
     for _ in 0..300 {
-        if let Ok(response) = client.get(format!("{base}/readyz")).send().await {
-            if response.status() == 200 {
-                return;
-            }
+        if let Ok(response) = client.get(format!("{base}/readyz")).send().await
+            && response.status() == 200
+        {
+            return;
         }
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
@@ -68,7 +72,10 @@ fn delivery(citizen_index: usize, message_index: usize) -> (String, Vec<u8>) {
 async fn post(client: &reqwest::Client, base: &str, body: &[u8]) -> bool {
     let response = client
         .post(format!("{base}/webhooks/whatsapp"))
-        .header("x-hub-signature-256", signature::sign(SECRET.as_bytes(), body))
+        .header(
+            "x-hub-signature-256",
+            signature::sign(SECRET.as_bytes(), body),
+        )
         .body(body.to_vec())
         .timeout(Duration::from_secs(10))
         .send()
@@ -102,14 +109,21 @@ async fn nothing_acknowledged_is_lost_or_doubled_across_a_kill_and_restart() {
             while acknowledged_count.load(Ordering::SeqCst) < kill_after {
                 tokio::time::sleep(Duration::from_millis(2)).await;
             }
-            let _ = Command::new("kill").args(["-9", &server_pid.to_string()]).status();
+            let _ = Command::new("kill")
+                .args(["-9", &server_pid.to_string()])
+                .status();
         })
     };
     let semaphore = Arc::new(tokio::sync::Semaphore::new(16));
     let mut tasks = Vec::new();
     for (wamid, body) in deliveries.clone() {
-        let (client, base, acknowledged, acknowledged_count, semaphore) =
-            (client.clone(), base.clone(), Arc::clone(&acknowledged), Arc::clone(&acknowledged_count), Arc::clone(&semaphore));
+        let (client, base, acknowledged, acknowledged_count, semaphore) = (
+            client.clone(),
+            base.clone(),
+            Arc::clone(&acknowledged),
+            Arc::clone(&acknowledged_count),
+            Arc::clone(&semaphore),
+        );
         tasks.push(tokio::spawn(async move {
             let _permit = semaphore.acquire().await.unwrap();
             if post(&client, &base, &body).await {
@@ -124,27 +138,55 @@ async fn nothing_acknowledged_is_lost_or_doubled_across_a_kill_and_restart() {
     killer.await.unwrap();
     let _ = server.wait();
     let acknowledged_before_kill = acknowledged.lock().unwrap().len();
-    assert!(acknowledged_before_kill >= kill_after, "the burst ran into the kill");
-    assert!(acknowledged_before_kill < deliveries.len(), "the kill interrupted the burst");
+    assert!(
+        acknowledged_before_kill >= kill_after,
+        "the burst ran into the kill"
+    );
+    assert!(
+        acknowledged_before_kill < deliveries.len(),
+        "the kill interrupted the burst"
+    );
 
     // Restart; Meta delivers the sent statuses of what it accepted, and retries everything.
     let mut server = spawn_server(data_dir.path(), port, &graph.url);
     wait_ready(&client, &base).await;
     for (body, wamid) in graph.accepted_sends() {
-        let recipient = body["to"].as_str().unwrap().trim_start_matches('+').to_string();
-        let callback = body["biz_opaque_callback_data"].as_str().map(str::to_string);
-        let status = payload::status(&wamid, "sent", &recipient, chrono::Utc::now().timestamp(), callback.as_deref());
+        let recipient = body["to"]
+            .as_str()
+            .unwrap()
+            .trim_start_matches('+')
+            .to_string();
+        let callback = body["biz_opaque_callback_data"]
+            .as_str()
+            .map(str::to_string);
+        let status = payload::status(
+            &wamid,
+            "sent",
+            &recipient,
+            chrono::Utc::now().timestamp(),
+            callback.as_deref(),
+        );
         assert!(post(&client, &base, &payload::to_wire_bytes(&status)).await);
     }
     for (wamid, body) in &deliveries {
-        assert!(post(&client, &base, body).await, "redelivery of {wamid} after the restart");
+        assert!(
+            post(&client, &base, body).await,
+            "redelivery of {wamid} after the restart"
+        );
         acknowledged.lock().unwrap().insert(wamid.clone());
     }
 
     // Let the outbox drain (reconciliation waits a few seconds for uncertain sends).
     let mut drained = false;
     for _ in 0..400 {
-        let ready: serde_json::Value = client.get(format!("{base}/readyz")).send().await.unwrap().json().await.unwrap();
+        let ready: serde_json::Value = client
+            .get(format!("{base}/readyz"))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
         if ready["outbox_depth"] == 0 {
             drained = true;
             break;
@@ -152,16 +194,25 @@ async fn nothing_acknowledged_is_lost_or_doubled_across_a_kill_and_restart() {
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
     assert!(drained, "the outbox drains after the restart");
-    let _ = Command::new("kill").args(["-TERM", &server.id().to_string()]).status();
+    let _ = Command::new("kill")
+        .args(["-TERM", &server.id().to_string()])
+        .status();
     let status = server.wait().unwrap();
-    assert!(status.success(), "SIGTERM stops the server cleanly: {status:?}");
+    assert!(
+        status.success(),
+        "SIGTERM stops the server cleanly: {status:?}"
+    );
 
     let export = Command::new(env!("CARGO_BIN_EXE_siaga"))
         .args(["export", "--format", "jsonl"])
         .env("SIAGA_DATA_DIR", data_dir.path())
         .output()
         .unwrap();
-    assert!(export.status.success(), "{}", String::from_utf8_lossy(&export.stderr));
+    assert!(
+        export.status.success(),
+        "{}",
+        String::from_utf8_lossy(&export.stderr)
+    );
     let reports: Vec<serde_json::Value> = String::from_utf8(export.stdout)
         .unwrap()
         .lines()
@@ -172,20 +223,38 @@ async fn nothing_acknowledged_is_lost_or_doubled_across_a_kill_and_restart() {
     for report in &reports {
         for message in report["messages"].as_array().unwrap() {
             if message["direction"] == "INBOUND" {
-                *seen.entry(message["external_id"].as_str().unwrap().to_string()).or_default() += 1;
+                *seen
+                    .entry(message["external_id"].as_str().unwrap().to_string())
+                    .or_default() += 1;
             }
         }
     }
     for wamid in acknowledged.lock().unwrap().iter() {
-        assert_eq!(seen.get(wamid), Some(&1), "{wamid} got a 200 and must be stored exactly once");
+        assert_eq!(
+            seen.get(wamid),
+            Some(&1),
+            "{wamid} got a 200 and must be stored exactly once"
+        );
     }
     assert_eq!(reports.len(), CITIZENS, "one report per citizen");
 
     let mut replies_per_number = HashMap::<String, usize>::new();
     for body in graph.sent_messages() {
-        *replies_per_number.entry(body["to"].as_str().unwrap().to_string()).or_default() += 1;
+        *replies_per_number
+            .entry(body["to"].as_str().unwrap().to_string())
+            .or_default() += 1;
     }
-    assert_eq!(replies_per_number.len(), CITIZENS, "every report was answered");
-    let doubled: Vec<_> = replies_per_number.iter().filter(|(_, count)| **count != 1).collect();
-    assert!(doubled.is_empty(), "every report answered exactly once, but: {doubled:?}");
+    assert_eq!(
+        replies_per_number.len(),
+        CITIZENS,
+        "every report was answered"
+    );
+    let doubled: Vec<_> = replies_per_number
+        .iter()
+        .filter(|(_, count)| **count != 1)
+        .collect();
+    assert!(
+        doubled.is_empty(),
+        "every report answered exactly once, but: {doubled:?}"
+    );
 }

@@ -17,25 +17,42 @@ use siaga::store::Table;
 use siaga::whatsapp::payload;
 
 fn outbound(app: &TestApp, report_id: u64) -> Vec<Message> {
-    app.messages(report_id).into_iter().filter(|message| message.direction == Direction::Outbound).collect()
+    app.messages(report_id)
+        .into_iter()
+        .filter(|message| message.direction == Direction::Outbound)
+        .collect()
 }
 
 fn delivery_status(message: &Message) -> DeliveryStatus {
-    message.delivery.as_ref().map(|delivery| delivery.status).unwrap_or(DeliveryStatus::Queued)
+    message
+        .delivery
+        .as_ref()
+        .map(|delivery| delivery.status)
+        .unwrap_or(DeliveryStatus::Queued)
 }
 
 /// Posts a message, waits for its reply to be accepted, returns (report id, reply wamid).
 async fn answered_report(app: &TestApp) -> (u64, String) {
     app.post_fixture("inbound_text").await;
     let report_id = app.only_report().id;
-    app.wait_until("the reply is accepted", |app| outbound(app, report_id).iter().any(|message| message.external_id.is_some()))
-        .await;
+    app.wait_until("the reply is accepted", |app| {
+        outbound(app, report_id)
+            .iter()
+            .any(|message| message.external_id.is_some())
+    })
+    .await;
     let wamid = outbound(app, report_id)[0].external_id.clone().unwrap();
     (report_id, wamid)
 }
 
 async fn post_status(app: &TestApp, wamid: &str, status: &str, errors: Option<serde_json::Value>) {
-    let mut body = payload::status(wamid, status, "6281234567890", chrono::Utc::now().timestamp(), None);
+    let mut body = payload::status(
+        wamid,
+        status,
+        "6281234567890",
+        chrono::Utc::now().timestamp(),
+        None,
+    );
     if let Some(errors) = errors {
         body["entry"][0]["changes"][0]["value"]["statuses"][0]["errors"] = errors;
     }
@@ -49,33 +66,59 @@ async fn delivery_statuses_only_move_forward_and_failed_is_final() {
     post_status(&app, &wamid, "read", None).await;
     post_status(&app, &wamid, "delivered", None).await;
     post_status(&app, &wamid, "sent", None).await;
-    assert_eq!(delivery_status(&outbound(&app, report_id)[0]), DeliveryStatus::Read, "late statuses never move it back");
+    assert_eq!(
+        delivery_status(&outbound(&app, report_id)[0]),
+        DeliveryStatus::Read,
+        "late statuses never move it back"
+    );
 
     let failure = json!([{ "code": 131026, "title": "Message undeliverable" }]);
     post_status(&app, &wamid, "failed", Some(failure)).await;
     post_status(&app, &wamid, "delivered", None).await;
     let reply = &outbound(&app, report_id)[0];
     assert_eq!(delivery_status(reply), DeliveryStatus::Failed);
-    assert_eq!(reply.delivery.as_ref().unwrap().error.as_ref().unwrap().code, 131026);
+    assert_eq!(
+        reply
+            .delivery
+            .as_ref()
+            .unwrap()
+            .error
+            .as_ref()
+            .unwrap()
+            .code,
+        131026
+    );
     let report = app.only_report();
-    assert!(report.flags.contains(&"reply_failed".to_string()), "a failed reply is visible on the report");
-    assert!(app.timeline(report_id).iter().any(|event| event.kind == TimelineKind::ReplyFailed));
+    assert!(
+        report.flags.contains(&"reply_failed".to_string()),
+        "a failed reply is visible on the report"
+    );
+    assert!(
+        app.timeline(report_id)
+            .iter()
+            .any(|event| event.kind == TimelineKind::ReplyFailed)
+    );
 }
 
 #[tokio::test]
 async fn a_status_that_overtakes_the_send_answer_is_applied_when_the_wamid_arrives() {
     let app = spawn_app().await;
-    app.graph.push_send_response(200, json!({
-        "messaging_product": "whatsapp",
-        "contacts": [{ "input": "+6281234567890", "wa_id": "6281234567890" }],
-        "messages": [{ "id": "wamid.early.bird" }]
-    }));
+    app.graph.push_send_response(
+        200,
+        json!({
+            "messaging_product": "whatsapp",
+            "contacts": [{ "input": "+6281234567890", "wa_id": "6281234567890" }],
+            "messages": [{ "id": "wamid.early.bird" }]
+        }),
+    );
     post_status(&app, "wamid.early.bird", "delivered", None).await;
     assert_eq!(app.state.store.len(Table::PendingStatuses), 1);
     app.post_fixture("inbound_text").await;
     let report_id = app.only_report().id;
     app.wait_until("the early status is applied", |app| {
-        outbound(app, report_id).first().is_some_and(|message| delivery_status(message) == DeliveryStatus::Delivered)
+        outbound(app, report_id)
+            .first()
+            .is_some_and(|message| delivery_status(message) == DeliveryStatus::Delivered)
     })
     .await;
     assert!(app.state.store.is_empty(Table::PendingStatuses));
@@ -84,13 +127,20 @@ async fn a_status_that_overtakes_the_send_answer_is_applied_when_the_wamid_arriv
 #[tokio::test]
 async fn transient_graph_errors_are_retried_until_the_reply_goes_out() {
     let app = spawn_app().await;
-    app.graph.push_send_error_fixture("error_130429_rate_limit", 400);
+    app.graph
+        .push_send_error_fixture("error_130429_rate_limit", 400);
     app.graph.push_send_response(502, json!("bad gateway"));
-    app.graph.push_send_error_fixture("error_131056_pair_rate_limit", 400);
+    app.graph
+        .push_send_error_fixture("error_131056_pair_rate_limit", 400);
     let (report_id, _) = answered_report(&app).await;
     let reply = &outbound(&app, report_id)[0];
     assert_eq!(delivery_status(reply), DeliveryStatus::Accepted);
-    let attempts = app.graph.requests().iter().filter(|request| request.path.ends_with("/messages")).count();
+    let attempts = app
+        .graph
+        .requests()
+        .iter()
+        .filter(|request| request.path.ends_with("/messages"))
+        .count();
     assert_eq!(attempts, 4, "three failures, then success");
     let metrics = app.get("/metrics").await.text().await.unwrap();
     assert!(metrics.contains("siaga_send_retries_total 3"), "{metrics}");
@@ -105,33 +155,66 @@ async fn a_reply_that_keeps_failing_is_marked_failed_after_the_last_attempt() {
     app.post_fixture("inbound_text").await;
     let report_id = app.only_report().id;
     app.wait_until("the reply is failed", |app| {
-        outbound(app, report_id).first().is_some_and(|message| delivery_status(message) == DeliveryStatus::Failed)
+        outbound(app, report_id)
+            .first()
+            .is_some_and(|message| delivery_status(message) == DeliveryStatus::Failed)
     })
     .await;
-    assert!(app.only_report().flags.contains(&"reply_failed".to_string()));
+    assert!(
+        app.only_report()
+            .flags
+            .contains(&"reply_failed".to_string())
+    );
     assert!(app.state.store.is_empty(Table::Outbox));
 }
 
 #[tokio::test]
 async fn a_permanent_error_fails_the_reply_at_once_and_says_why() {
     let app = spawn_app().await;
-    app.graph.push_send_error_fixture("error_100_invalid_parameter", 400);
+    app.graph
+        .push_send_error_fixture("error_100_invalid_parameter", 400);
     app.post_fixture("inbound_text").await;
     let report_id = app.only_report().id;
     app.wait_until("the reply is failed", |app| {
-        outbound(app, report_id).first().is_some_and(|message| delivery_status(message) == DeliveryStatus::Failed)
+        outbound(app, report_id)
+            .first()
+            .is_some_and(|message| delivery_status(message) == DeliveryStatus::Failed)
     })
     .await;
     let reply = &outbound(&app, report_id)[0];
-    assert_eq!(reply.delivery.as_ref().unwrap().error.as_ref().unwrap().code, 100);
-    let failure = app.timeline(report_id).into_iter().find(|event| event.kind == TimelineKind::ReplyFailed).unwrap();
+    assert_eq!(
+        reply
+            .delivery
+            .as_ref()
+            .unwrap()
+            .error
+            .as_ref()
+            .unwrap()
+            .code,
+        100
+    );
+    let failure = app
+        .timeline(report_id)
+        .into_iter()
+        .find(|event| event.kind == TimelineKind::ReplyFailed)
+        .unwrap();
     assert!(failure.note.unwrap().contains("(100)"));
-    assert_eq!(app.graph.requests().iter().filter(|request| request.path.ends_with("/messages")).count(), 1);
+    assert_eq!(
+        app.graph
+            .requests()
+            .iter()
+            .filter(|request| request.path.ends_with("/messages"))
+            .count(),
+        1
+    );
 }
 
 fn with_fallback_template(settings: &mut siaga::config::Settings) {
     settings.replies = Some(ReplyOverrides {
-        fallback_template: Some(TemplateRef { name: "status_laporan".into(), language: "id".into() }),
+        fallback_template: Some(TemplateRef {
+            name: "status_laporan".into(),
+            language: "id".into(),
+        }),
         ..ReplyOverrides::default()
     });
 }
@@ -139,36 +222,63 @@ fn with_fallback_template(settings: &mut siaga::config::Settings) {
 #[tokio::test]
 async fn outside_the_24_hour_window_the_configured_template_is_sent_instead() {
     let app = spawn_app_with(with_fallback_template).await;
-    app.graph.push_send_error_fixture("error_131047_reengagement", 400);
+    app.graph
+        .push_send_error_fixture("error_131047_reengagement", 400);
     app.post_fixture("inbound_text").await;
-    let sent = app.graph.wait_for_sent_messages(1, Duration::from_secs(10)).await;
+    let sent = app
+        .graph
+        .wait_for_sent_messages(1, Duration::from_secs(10))
+        .await;
     assert_eq!(sent[0]["type"], "template");
     assert_eq!(sent[0]["template"]["name"], "status_laporan");
     assert_eq!(sent[0]["template"]["language"]["code"], "id");
     let ticket = app.only_report().ticket;
-    assert!(sent[0].to_string().contains(&ticket), "the template carries the ticket: {}", sent[0]);
+    assert!(
+        sent[0].to_string().contains(&ticket),
+        "the template carries the ticket: {}",
+        sent[0]
+    );
 }
 
 #[tokio::test]
 async fn an_asynchronous_131047_failure_also_falls_back_to_the_template() {
     let app = spawn_app_with(with_fallback_template).await;
     let (report_id, wamid) = answered_report(&app).await;
-    post_status(&app, &wamid, "failed", Some(json!([{ "code": 131047, "title": "Re-engagement message" }]))).await;
-    let sent = app.graph.wait_for_sent_messages(2, Duration::from_secs(10)).await;
+    post_status(
+        &app,
+        &wamid,
+        "failed",
+        Some(json!([{ "code": 131047, "title": "Re-engagement message" }])),
+    )
+    .await;
+    let sent = app
+        .graph
+        .wait_for_sent_messages(2, Duration::from_secs(10))
+        .await;
     assert_eq!(sent[1]["type"], "template");
     let replies = outbound(&app, report_id);
     assert_eq!(replies.len(), 2);
-    assert_eq!(delivery_status(&replies[0]), DeliveryStatus::Failed, "the free-text reply stays failed");
+    assert_eq!(
+        delivery_status(&replies[0]),
+        DeliveryStatus::Failed,
+        "the free-text reply stays failed"
+    );
 }
 
 #[tokio::test]
 async fn outside_the_window_without_a_template_the_timeline_says_the_citizen_was_not_reached() {
     let app = spawn_app().await;
-    app.graph.push_send_error_fixture("error_131047_reengagement", 400);
+    app.graph
+        .push_send_error_fixture("error_131047_reengagement", 400);
     app.post_fixture("inbound_text").await;
     let report_id = app.only_report().id;
     app.wait_until("the failure is on the timeline", |app| {
-        app.timeline(report_id).iter().any(|event| event.note.as_deref().is_some_and(|note| note.contains("not reached")))
+        app.timeline(report_id).iter().any(|event| {
+            event
+                .note
+                .as_deref()
+                .is_some_and(|note| note.contains("not reached"))
+        })
     })
     .await;
 }
@@ -176,23 +286,38 @@ async fn outside_the_window_without_a_template_the_timeline_says_the_citizen_was
 #[tokio::test]
 async fn an_expired_token_pauses_sending_and_shows_in_readyz_and_metrics() {
     let app = spawn_app_with(|settings| settings.wa_retry_base_ms = Some(2000)).await;
-    app.graph.push_send_error_fixture("error_190_token_expired", 401);
+    app.graph
+        .push_send_error_fixture("error_190_token_expired", 401);
     app.post_fixture("inbound_text").await;
-    app.wait_until("the channel is unhealthy", |app| app.state.channel_health.problem().is_some()).await;
+    app.wait_until("the channel is unhealthy", |app| {
+        app.state.channel_health.problem().is_some()
+    })
+    .await;
     let ready: serde_json::Value = app.get("/readyz").await.json().await.unwrap();
-    assert!(ready["whatsapp"].as_str().unwrap().starts_with("unhealthy"), "{ready}");
+    assert!(
+        ready["whatsapp"].as_str().unwrap().starts_with("unhealthy"),
+        "{ready}"
+    );
     let metrics = app.get("/metrics").await.text().await.unwrap();
     assert!(metrics.contains("siaga_whatsapp_channel_healthy 0"));
-    assert_eq!(app.state.store.len(Table::Outbox), 1, "the reply waits in the outbox, not lost");
+    assert_eq!(
+        app.state.store.len(Table::Outbox),
+        1,
+        "the reply waits in the outbox, not lost"
+    );
     let report_id = app.only_report().id;
-    assert_eq!(delivery_status(&outbound(&app, report_id)[0]), DeliveryStatus::Queued);
+    assert_eq!(
+        delivery_status(&outbound(&app, report_id)[0]),
+        DeliveryStatus::Queued
+    );
 }
 
 fn image_payload(media_id: &str, bytes: &[u8], with_url: Option<String>) -> serde_json::Value {
     let mut body = fixture("inbound_image_caption");
     let image = &mut body["entry"][0]["changes"][0]["value"]["messages"][0]["image"];
     image["id"] = json!(media_id);
-    image["sha256"] = json!(base64::engine::general_purpose::STANDARD.encode(sha2::Sha256::digest(bytes)));
+    image["sha256"] =
+        json!(base64::engine::general_purpose::STANDARD.encode(sha2::Sha256::digest(bytes)));
     match with_url {
         Some(url) => image["url"] = json!(url),
         None => {
@@ -204,15 +329,19 @@ fn image_payload(media_id: &str, bytes: &[u8], with_url: Option<String>) -> serd
 
 fn stored_media(app: &TestApp) -> Option<Message> {
     let report = app.reports().into_iter().next()?;
-    app.messages(report.id).into_iter().find(|message| message.media.is_some())
+    app.messages(report.id)
+        .into_iter()
+        .find(|message| message.media.is_some())
 }
 
 #[tokio::test]
 async fn a_photo_is_downloaded_verified_and_stored_by_its_hash() {
     let app = spawn_app().await;
     let photo = b"\xff\xd8\xff\xe0 a jpeg of the stolen motorbike".to_vec();
-    app.graph.add_media("media-photo-1", photo.clone(), "image/jpeg");
-    app.post_signed_webhook(&image_payload("media-photo-1", &photo, None)).await;
+    app.graph
+        .add_media("media-photo-1", photo.clone(), "image/jpeg");
+    app.post_signed_webhook(&image_payload("media-photo-1", &photo, None))
+        .await;
     app.wait_until("the photo is stored", |app| {
         stored_media(app).is_some_and(|message| message.media.unwrap().state == MediaState::Stored)
     })
@@ -225,21 +354,32 @@ async fn a_photo_is_downloaded_verified_and_stored_by_its_hash() {
     assert_eq!(std::fs::read(path).unwrap(), photo);
     let report = app.only_report();
     assert!(report.has_media);
-    assert!(app.timeline(report.id).iter().any(|event| event.kind == TimelineKind::MediaStored));
+    assert!(
+        app.timeline(report.id)
+            .iter()
+            .any(|event| event.kind == TimelineKind::MediaStored)
+    );
 }
 
 #[tokio::test]
 async fn the_media_url_in_the_webhook_is_used_directly_when_present() {
     let app = spawn_app().await;
     let clip = b"voice note bytes".to_vec();
-    app.graph.add_media("media-direct", clip.clone(), "image/jpeg");
+    app.graph
+        .add_media("media-direct", clip.clone(), "image/jpeg");
     let url = format!("{}/download/media-direct", app.graph.url);
-    app.post_signed_webhook(&image_payload("media-direct", &clip, Some(url))).await;
+    app.post_signed_webhook(&image_payload("media-direct", &clip, Some(url)))
+        .await;
     app.wait_until("the photo is stored", |app| {
         stored_media(app).is_some_and(|message| message.media.unwrap().state == MediaState::Stored)
     })
     .await;
-    let lookups = app.graph.requests().iter().filter(|request| request.path.starts_with("/v") && request.path.ends_with("/media-direct")).count();
+    let lookups = app
+        .graph
+        .requests()
+        .iter()
+        .filter(|request| request.path.starts_with("/v") && request.path.ends_with("/media-direct"))
+        .count();
     assert_eq!(lookups, 0, "no media lookup needed");
 }
 
@@ -247,10 +387,15 @@ async fn the_media_url_in_the_webhook_is_used_directly_when_present() {
 async fn a_failing_download_is_retried_and_the_message_is_kept_meanwhile() {
     let app = spawn_app().await;
     let video = b"mp4 bytes of the cctv".to_vec();
-    app.graph.add_media("media-flaky", video.clone(), "video/mp4");
+    app.graph
+        .add_media("media-flaky", video.clone(), "video/mp4");
     app.graph.fail_media_downloads("media-flaky", 2);
-    app.post_signed_webhook(&image_payload("media-flaky", &video, None)).await;
-    assert!(stored_media(&app).is_some(), "the message is stored before its media");
+    app.post_signed_webhook(&image_payload("media-flaky", &video, None))
+        .await;
+    assert!(
+        stored_media(&app).is_some(),
+        "the message is stored before its media"
+    );
     app.wait_until("the media is stored after retries", |app| {
         stored_media(app).is_some_and(|message| message.media.unwrap().state == MediaState::Stored)
     })
@@ -262,12 +407,17 @@ async fn a_failing_download_is_retried_and_the_message_is_kept_meanwhile() {
 async fn a_file_whose_hash_does_not_match_is_never_stored_as_evidence() {
     let app = spawn_app().await;
     let bytes = b"tampered".to_vec();
-    app.graph.add_media("media-bad-hash", bytes.clone(), "image/jpeg");
+    app.graph
+        .add_media("media-bad-hash", bytes.clone(), "image/jpeg");
     let mut body = image_payload("media-bad-hash", &bytes, None);
-    body["entry"][0]["changes"][0]["value"]["messages"][0]["image"]["sha256"] = json!("AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=");
+    body["entry"][0]["changes"][0]["value"]["messages"][0]["image"]["sha256"] =
+        json!("AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=");
     app.post_signed_webhook(&body).await;
     app.wait_until("a hash mismatch is recorded", |app| {
-        stored_media(app).and_then(|message| message.media).and_then(|media| media.error).is_some_and(|error| error.contains("sha256 mismatch"))
+        stored_media(app)
+            .and_then(|message| message.media)
+            .and_then(|media| media.error)
+            .is_some_and(|error| error.contains("sha256 mismatch"))
     })
     .await;
     let media = stored_media(&app).unwrap().media.unwrap();
@@ -280,7 +430,13 @@ fn walk_files(dir: &std::path::Path) -> usize {
         .map(|entries| {
             entries
                 .flatten()
-                .map(|entry| if entry.path().is_dir() { walk_files(&entry.path()) } else { 1 })
+                .map(|entry| {
+                    if entry.path().is_dir() {
+                        walk_files(&entry.path())
+                    } else {
+                        1
+                    }
+                })
                 .sum()
         })
         .unwrap_or(0)
@@ -291,21 +447,34 @@ async fn media_larger_than_the_limit_is_refused_and_marked_failed() {
     let app = spawn_app_with(|settings| settings.media_max_mb = Some(1)).await;
     let big = vec![7u8; 2 * 1024 * 1024];
     app.graph.add_media("media-big", big.clone(), "video/mp4");
-    app.post_signed_webhook(&image_payload("media-big", &big, None)).await;
+    app.post_signed_webhook(&image_payload("media-big", &big, None))
+        .await;
     app.wait_until("the media is marked failed", |app| {
         stored_media(app).is_some_and(|message| message.media.unwrap().state == MediaState::Failed)
     })
     .await;
     let report_id = app.only_report().id;
-    assert!(app.timeline(report_id).iter().any(|event| event.kind == TimelineKind::MediaFailed));
+    assert!(
+        app.timeline(report_id)
+            .iter()
+            .any(|event| event.kind == TimelineKind::MediaFailed)
+    );
 }
 
 #[tokio::test]
 async fn read_receipts_are_sent_when_enabled() {
     let app = spawn_app_with(|settings| settings.wa_mark_read = Some(true)).await;
     app.post_fixture("inbound_text").await;
-    app.wait_until("a read receipt is sent", |app| !app.graph.mark_read_requests().is_empty()).await;
+    app.wait_until("a read receipt is sent", |app| {
+        !app.graph.mark_read_requests().is_empty()
+    })
+    .await;
     let receipt = &app.graph.mark_read_requests()[0];
     assert_eq!(receipt["status"], "read");
-    assert!(receipt["message_id"].as_str().unwrap().starts_with("wamid."));
+    assert!(
+        receipt["message_id"]
+            .as_str()
+            .unwrap()
+            .starts_with("wamid.")
+    );
 }

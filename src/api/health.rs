@@ -32,7 +32,11 @@ pub async fn readiness(State(state): State<AppState>) -> Response {
         "outbox_depth": state.store.len(crate::store::Table::Outbox),
         "media_queue_depth": state.store.len(crate::store::Table::MediaQueue),
     });
-    let status = if state.ready.load(Ordering::SeqCst) { StatusCode::OK } else { StatusCode::SERVICE_UNAVAILABLE };
+    let status = if state.ready.load(Ordering::SeqCst) {
+        StatusCode::OK
+    } else {
+        StatusCode::SERVICE_UNAVAILABLE
+    };
     (status, Json(body)).into_response()
 }
 

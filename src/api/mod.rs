@@ -41,7 +41,10 @@ impl AppState {
 
 pub fn router(state: AppState) -> Router {
     Router::new()
-        .route("/webhooks/whatsapp", get(webhook::verify_subscription).post(webhook::receive_notification))
+        .route(
+            "/webhooks/whatsapp",
+            get(webhook::verify_subscription).post(webhook::receive_notification),
+        )
         .route("/healthz", get(health::liveness))
         .route("/readyz", get(health::readiness))
         .route("/metrics", get(health::metrics))

@@ -23,7 +23,10 @@ pub struct HandshakeQuery {
 }
 
 /// `GET /webhooks/whatsapp`: answers Meta's subscription check with the challenge, as plain text.
-pub async fn verify_subscription(State(state): State<AppState>, Query(query): Query<HandshakeQuery>) -> Response {
+pub async fn verify_subscription(
+    State(state): State<AppState>,
+    Query(query): Query<HandshakeQuery>,
+) -> Response {
     let expected = state.whatsapp.verify_token.as_deref().unwrap_or("");
     match signature::verify_subscription(
         query.mode.as_deref(),
@@ -40,12 +43,21 @@ pub async fn verify_subscription(State(state): State<AppState>, Query(query): Qu
 }
 
 fn refuse(status: StatusCode, reason: &'static str) -> Response {
-    (status, [(header::CONTENT_TYPE, "application/json")], format!("{{\"error\":\"{reason}\"}}")).into_response()
+    (
+        status,
+        [(header::CONTENT_TYPE, "application/json")],
+        format!("{{\"error\":\"{reason}\"}}"),
+    )
+        .into_response()
 }
 
 /// `POST /webhooks/whatsapp`: signature over the raw bytes first, then parse, then one store
 /// transaction and a shared durable flush, then 200. Anything refused changes nothing.
-pub async fn receive_notification(State(state): State<AppState>, headers: HeaderMap, body: Body) -> Response {
+pub async fn receive_notification(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    body: Body,
+) -> Response {
     add(&state.metrics.webhooks_received, 1);
     let limit = state.body_limit_bytes;
     let declared_length = headers
@@ -64,10 +76,14 @@ pub async fn receive_notification(State(state): State<AppState>, headers: Header
         }
     };
 
-    let signature_header = headers.get("x-hub-signature-256").and_then(|value| value.to_str().ok());
+    let signature_header = headers
+        .get("x-hub-signature-256")
+        .and_then(|value| value.to_str().ok());
     match &state.whatsapp.app_secret {
         Some(secret) => {
-            if let Err(error) = signature::verify_signature(secret.as_bytes(), signature_header, &body) {
+            if let Err(error) =
+                signature::verify_signature(secret.as_bytes(), signature_header, &body)
+            {
                 add(&state.metrics.webhooks_refused_signature, 1);
                 tracing::warn!(%error, "webhook refused: bad signature");
                 return refuse(StatusCode::UNAUTHORIZED, "invalid signature");
@@ -91,7 +107,8 @@ pub async fn receive_notification(State(state): State<AppState>, headers: Header
     };
 
     let intake = state.intake.clone();
-    let ingested = tokio::task::spawn_blocking(move || intake.ingest(&body, &items, received_at)).await;
+    let ingested =
+        tokio::task::spawn_blocking(move || intake.ingest(&body, &items, received_at)).await;
     let outcome = match ingested {
         Ok(Ok(outcome)) => outcome,
         Ok(Err(error)) => {

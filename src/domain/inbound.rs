@@ -17,7 +17,10 @@ pub enum InboundItem {
     Call(CallEvent),
     ChannelError(ChannelError),
     /// A change of a field we do not act on (`account_update`, template status, …): kept raw.
-    Ignored { field: String, raw: serde_json::Value },
+    Ignored {
+        field: String,
+        raw: serde_json::Value,
+    },
 }
 
 /// Who wrote: the business-scoped user id (BSUID) when Meta sends one, else only the phone.
@@ -200,9 +203,13 @@ impl MessageContent {
         match self {
             MessageContent::Text { body } => Some(body),
             MessageContent::Media { media, .. } => media.caption.as_deref(),
-            MessageContent::Location { name, address, .. } => name.as_deref().or(address.as_deref()),
+            MessageContent::Location { name, address, .. } => {
+                name.as_deref().or(address.as_deref())
+            }
             MessageContent::Interactive { title, .. } => title.as_deref(),
-            MessageContent::TemplateButton { text, payload } => text.as_deref().or(payload.as_deref()),
+            MessageContent::TemplateButton { text, payload } => {
+                text.as_deref().or(payload.as_deref())
+            }
             MessageContent::Order { text, .. } => text.as_deref(),
             MessageContent::System { body, .. } => body.as_deref(),
             MessageContent::Edit { new_content, .. } => new_content.text(),
@@ -286,7 +293,11 @@ pub struct ApiError {
 impl std::fmt::Display for ApiError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(f, "({}) ", self.code)?;
-        let text = self.details.as_deref().or(self.message.as_deref()).or(self.title.as_deref());
+        let text = self
+            .details
+            .as_deref()
+            .or(self.message.as_deref())
+            .or(self.title.as_deref());
         f.write_str(text.unwrap_or("unknown error"))
     }
 }

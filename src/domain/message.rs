@@ -16,11 +16,21 @@ pub enum Direction {
 /// What we send to a citizen.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub enum OutboundContent {
-    Text { body: String },
+    Text {
+        body: String,
+    },
     /// A pre-approved template, for use outside the 24-hour window.
-    Template { name: String, language: String, parameters: Vec<String> },
-    LocationRequest { body: String },
-    CallPermissionRequest { body: String },
+    Template {
+        name: String,
+        language: String,
+        parameters: Vec<String>,
+    },
+    LocationRequest {
+        body: String,
+    },
+    CallPermissionRequest {
+        body: String,
+    },
 }
 
 impl OutboundContent {

@@ -116,7 +116,11 @@ mod tests {
             "006281377101001",
             "(0813) 7710.1001",
         ] {
-            assert_eq!(PhoneNumber::parse(written).unwrap().as_e164(), expected, "{written}");
+            assert_eq!(
+                PhoneNumber::parse(written).unwrap().as_e164(),
+                expected,
+                "{written}"
+            );
         }
     }
 
@@ -124,10 +128,19 @@ mod tests {
     fn garbage_is_refused_with_a_reason() {
         assert_eq!(PhoneNumber::parse(""), Err(PhoneError::Empty));
         assert_eq!(PhoneNumber::parse("  - "), Err(PhoneError::Empty));
-        assert_eq!(PhoneNumber::parse("0812abc"), Err(PhoneError::InvalidCharacter('a')));
-        assert_eq!(PhoneNumber::parse("12+34567890"), Err(PhoneError::InvalidCharacter('+')));
+        assert_eq!(
+            PhoneNumber::parse("0812abc"),
+            Err(PhoneError::InvalidCharacter('a'))
+        );
+        assert_eq!(
+            PhoneNumber::parse("12+34567890"),
+            Err(PhoneError::InvalidCharacter('+'))
+        );
         assert_eq!(PhoneNumber::parse("0812"), Err(PhoneError::BadLength(5)));
-        assert_eq!(PhoneNumber::parse("+1234567890123456"), Err(PhoneError::BadLength(16)));
+        assert_eq!(
+            PhoneNumber::parse("+1234567890123456"),
+            Err(PhoneError::BadLength(16))
+        );
     }
 
     #[test]

@@ -50,7 +50,13 @@ impl ReportStatus {
 
     /// Final statuses: a new message from the reporter opens a new report.
     pub fn is_final(self) -> bool {
-        matches!(self, ReportStatus::Closed | ReportStatus::Rejected | ReportStatus::Duplicate | ReportStatus::Spam)
+        matches!(
+            self,
+            ReportStatus::Closed
+                | ReportStatus::Rejected
+                | ReportStatus::Duplicate
+                | ReportStatus::Spam
+        )
     }
 
     /// Whether an operator may move a report from `self` to `next`. `resume_to` is the status a
@@ -58,8 +64,14 @@ impl ReportStatus {
     pub fn can_move_to(self, next: ReportStatus, resume_to: Option<ReportStatus>) -> bool {
         use ReportStatus::*;
         match self {
-            New => matches!(next, Triaged | Forwarded | AwaitingReporter | Rejected | Duplicate | Spam),
-            Triaged => matches!(next, Forwarded | AwaitingReporter | Rejected | Duplicate | Spam),
+            New => matches!(
+                next,
+                Triaged | Forwarded | AwaitingReporter | Rejected | Duplicate | Spam
+            ),
+            Triaged => matches!(
+                next,
+                Forwarded | AwaitingReporter | Rejected | Duplicate | Spam
+            ),
             Forwarded => matches!(next, Forwarded | InProgress | AwaitingReporter | Resolved),
             InProgress => matches!(next, Forwarded | AwaitingReporter | Resolved),
             AwaitingReporter => resume_to == Some(next),
@@ -175,9 +187,25 @@ mod tests {
     #[test]
     fn the_status_table_allows_exactly_the_listed_moves() {
         let allowed: &[(ReportStatus, &[ReportStatus])] = &[
-            (New, &[Triaged, Forwarded, AwaitingReporter, Rejected, Duplicate, Spam]),
-            (Triaged, &[Forwarded, AwaitingReporter, Rejected, Duplicate, Spam]),
-            (Forwarded, &[Forwarded, InProgress, AwaitingReporter, Resolved]),
+            (
+                New,
+                &[
+                    Triaged,
+                    Forwarded,
+                    AwaitingReporter,
+                    Rejected,
+                    Duplicate,
+                    Spam,
+                ],
+            ),
+            (
+                Triaged,
+                &[Forwarded, AwaitingReporter, Rejected, Duplicate, Spam],
+            ),
+            (
+                Forwarded,
+                &[Forwarded, InProgress, AwaitingReporter, Resolved],
+            ),
             (InProgress, &[Forwarded, AwaitingReporter, Resolved]),
             (Resolved, &[Closed, InProgress]),
             (Closed, &[]),
@@ -187,7 +215,11 @@ mod tests {
         ];
         for (from, targets) in allowed {
             for to in ReportStatus::ALL {
-                assert_eq!(from.can_move_to(to, None), targets.contains(&to), "{from} -> {to}");
+                assert_eq!(
+                    from.can_move_to(to, None),
+                    targets.contains(&to),
+                    "{from} -> {to}"
+                );
             }
         }
     }
@@ -195,7 +227,11 @@ mod tests {
     #[test]
     fn awaiting_reporter_only_returns_where_it_came_from() {
         for to in ReportStatus::ALL {
-            assert_eq!(AwaitingReporter.can_move_to(to, Some(InProgress)), to == InProgress, "{to}");
+            assert_eq!(
+                AwaitingReporter.can_move_to(to, Some(InProgress)),
+                to == InProgress,
+                "{to}"
+            );
         }
         assert!(!AwaitingReporter.can_move_to(New, None));
     }

@@ -69,14 +69,12 @@ impl Reporter {
         if sender.bsuid.is_some() && self.bsuid.is_none() {
             self.bsuid = sender.bsuid.clone();
         }
-        if let Some(phone) = &sender.phone {
-            if self.phone.as_ref() != Some(phone) {
-                if let Some(old) = self.phone.replace(phone.clone()) {
-                    if !self.previous_phones.contains(&old) {
-                        self.previous_phones.push(old);
-                    }
-                }
-            }
+        if let Some(phone) = &sender.phone
+            && self.phone.as_ref() != Some(phone)
+            && let Some(old) = self.phone.replace(phone.clone())
+            && !self.previous_phones.contains(&old)
+        {
+            self.previous_phones.push(old);
         }
         if sender.profile_name.is_some() {
             self.name = sender.profile_name.clone();

@@ -4,11 +4,12 @@ use chrono::{DateTime, Utc};
 
 use crate::bus::{ReportEvent, ReportEventKind};
 use crate::domain::inbound::{
-    CallEvent, ChannelError, DeliveryStatus, InboundItem, InboundMessage, MessageContent, Sender, StatusUpdate,
+    CallEvent, ChannelError, DeliveryStatus, InboundItem, InboundMessage, MessageContent, Sender,
+    StatusUpdate,
 };
 use crate::domain::message::{
-    Delivery, Direction, MediaState, Message, MessageBody, OutboundContent, OutboundPurpose, Reaction, Revision,
-    StoredMedia,
+    Delivery, Direction, MediaState, Message, MessageBody, OutboundContent, OutboundPurpose,
+    Reaction, Revision, StoredMedia,
 };
 use crate::domain::report::{GeoPoint, Report, ReportStatus, format_ticket, ticket_sequence_name};
 use crate::domain::reporter::{Reporter, bsuid_identity, identity_keys, phone_identity};
@@ -55,13 +56,20 @@ pub(super) struct Apply<'t, 'a> {
 
 impl<'t, 'a> Apply<'t, 'a> {
     pub(super) fn new(tx: &'t Tx<'a>, settings: &'t IntakeSettings, now: DateTime<Utc>) -> Self {
-        Apply { tx, settings, now, raw_payload_id: None, outcome: IngestOutcome::default() }
+        Apply {
+            tx,
+            settings,
+            now,
+            raw_payload_id: None,
+            outcome: IngestOutcome::default(),
+        }
     }
 
     /// Stores the raw body when anything in it was new, and returns what changed.
     pub(super) fn finish(self, raw_body: &[u8]) -> Result<IngestOutcome, StoreError> {
         if let Some(raw_id) = self.raw_payload_id {
-            self.tx.put(Table::RawPayloads, &u64_key(raw_id), raw_body)?;
+            self.tx
+                .put(Table::RawPayloads, &u64_key(raw_id), raw_body)?;
         }
         Ok(self.outcome)
     }
@@ -108,15 +116,27 @@ impl<'t, 'a> Apply<'t, 'a> {
             return Ok(());
         }
         self.outcome.messages_new += 1;
-        if matches!(inbound.content, MessageContent::Unsupported { known_to_meta: false, .. }) {
+        if matches!(
+            inbound.content,
+            MessageContent::Unsupported {
+                known_to_meta: false,
+                ..
+            }
+        ) {
             self.outcome.unknown_types += 1;
         }
         let reporter = self.upsert_reporter(&inbound.sender, Some(inbound.sent_at))?;
         match &inbound.content {
-            MessageContent::Reaction { target_id, emoji } => {
-                self.annotate_target(inbound, reporter.as_ref(), target_id, Annotation::Reaction(emoji.clone()))
-            }
-            MessageContent::Edit { target_id, new_content } => self.annotate_target(
+            MessageContent::Reaction { target_id, emoji } => self.annotate_target(
+                inbound,
+                reporter.as_ref(),
+                target_id,
+                Annotation::Reaction(emoji.clone()),
+            ),
+            MessageContent::Edit {
+                target_id,
+                new_content,
+            } => self.annotate_target(
                 inbound,
                 reporter.as_ref(),
                 target_id,
@@ -126,15 +146,21 @@ impl<'t, 'a> Apply<'t, 'a> {
                 self.annotate_target(inbound, reporter.as_ref(), target_id, Annotation::Revoke)
             }
             MessageContent::System { .. } => self.system_notice(inbound, reporter),
-            MessageContent::CallPermissionReply { accepted, expires_at, .. } => {
-                self.call_permission_reply(inbound, reporter, *accepted, *expires_at)
-            }
+            MessageContent::CallPermissionReply {
+                accepted,
+                expires_at,
+                ..
+            } => self.call_permission_reply(inbound, reporter, *accepted, *expires_at),
             _ => self.report_content(inbound, reporter),
         }
     }
 
     /// A message that says something about the case: it joins the open report or opens one.
-    fn report_content(&mut self, inbound: &InboundMessage, reporter: Option<Reporter>) -> Result<(), StoreError> {
+    fn report_content(
+        &mut self,
+        inbound: &InboundMessage,
+        reporter: Option<Reporter>,
+    ) -> Result<(), StoreError> {
         let Some(mut reporter) = reporter else {
             // Nobody to thread under or reply to; kept as evidence, flagged in the log.
             tracing::warn!(external_id = %inbound.external_id, "message without sender identity stored unthreaded");
@@ -148,7 +174,15 @@ impl<'t, 'a> Apply<'t, 'a> {
         report.last_activity_at = report.last_activity_at.max(inbound.sent_at);
         report.updated_at = self.now;
         let note = Some(message.kind_name().to_string());
-        append_timeline(self.tx, &mut report, TimelineKind::MessageReceived, Actor::Citizen, note, Some(message.id), self.now)?;
+        append_timeline(
+            self.tx,
+            &mut report,
+            TimelineKind::MessageReceived,
+            Actor::Citizen,
+            note,
+            Some(message.id),
+            self.now,
+        )?;
 
         if let Some((_, media)) = inbound.content.media() {
             debug_assert!(!media.media_id.is_empty() || media.url.is_some());
@@ -156,20 +190,38 @@ impl<'t, 'a> Apply<'t, 'a> {
             enqueue_media(self.tx, message.id, self.now)?;
             self.outcome.media_queued += 1;
         }
-        if let MessageContent::Location { latitude, longitude, .. } = inbound.content {
-            report.location = Some(GeoPoint { latitude, longitude });
+        if let MessageContent::Location {
+            latitude,
+            longitude,
+            ..
+        } = inbound.content
+        {
+            report.location = Some(GeoPoint {
+                latitude,
+                longitude,
+            });
         }
         if inbound.context.frequently_forwarded {
             report.add_flag("possible_hoax");
         }
-        if let MessageContent::Unsupported { known_to_meta: false, .. } = inbound.content {
+        if let MessageContent::Unsupported {
+            known_to_meta: false,
+            ..
+        } = inbound.content
+        {
             report.add_flag("unknown_message_type");
         }
         if !opened && report.status == ReportStatus::AwaitingReporter {
             self.resume_after_reporter_answered(&mut report)?;
         }
         if self.settings.mark_read {
-            enqueue_outbox(self.tx, OutboxWork::MarkRead { external_id: inbound.external_id.clone() }, self.now)?;
+            enqueue_outbox(
+                self.tx,
+                OutboxWork::MarkRead {
+                    external_id: inbound.external_id.clone(),
+                },
+                self.now,
+            )?;
             self.outcome.outbox_queued += 1;
         }
         if opened {
@@ -185,7 +237,9 @@ impl<'t, 'a> Apply<'t, 'a> {
     fn follow_up_ack_due(&self, report: &Report) -> bool {
         match report.last_ack_at {
             None => true,
-            Some(last) => self.now.signed_duration_since(last) >= self.settings.follow_up_ack_interval,
+            Some(last) => {
+                self.now.signed_duration_since(last) >= self.settings.follow_up_ack_interval
+            }
         }
     }
 
@@ -196,7 +250,14 @@ impl<'t, 'a> Apply<'t, 'a> {
             _ => &replies.follow_up_ack,
         };
         let body = template.replace("{ticket}", &report.ticket);
-        let queued = queue_reply(self.tx, report, OutboundContent::Text { body }, purpose, Actor::System, self.now)?;
+        let queued = queue_reply(
+            self.tx,
+            report,
+            OutboundContent::Text { body },
+            purpose,
+            Actor::System,
+            self.now,
+        )?;
         report.last_ack_at = Some(self.now);
         self.outcome.outbox_queued += 1;
         self.outcome.events.push(queued.event);
@@ -204,15 +265,33 @@ impl<'t, 'a> Apply<'t, 'a> {
     }
 
     fn resume_after_reporter_answered(&mut self, report: &mut Report) -> Result<(), StoreError> {
-        let Some(resume_to) = report.resume_status.take() else { return Ok(()) };
-        let note = Some(format!("{} -> {} (reporter answered)", report.status, resume_to));
+        let Some(resume_to) = report.resume_status.take() else {
+            return Ok(());
+        };
+        let note = Some(format!(
+            "{} -> {} (reporter answered)",
+            report.status, resume_to
+        ));
         report.status = resume_to;
-        append_timeline(self.tx, report, TimelineKind::StatusChanged, Actor::Citizen, note, None, self.now)?;
+        append_timeline(
+            self.tx,
+            report,
+            TimelineKind::StatusChanged,
+            Actor::Citizen,
+            note,
+            None,
+            self.now,
+        )?;
         self.event(ReportEventKind::StatusChanged, report, None);
         Ok(())
     }
 
-    fn inbound_record(&mut self, inbound: &InboundMessage, report: Option<&Report>, reporter_id: Option<u64>) -> Result<Message, StoreError> {
+    fn inbound_record(
+        &mut self,
+        inbound: &InboundMessage,
+        report: Option<&Report>,
+        reporter_id: Option<u64>,
+    ) -> Result<Message, StoreError> {
         let media = inbound.content.media().map(|_| StoredMedia {
             state: MediaState::Pending,
             sha256_hex: None,
@@ -245,13 +324,16 @@ impl<'t, 'a> Apply<'t, 'a> {
     }
 
     /// The reporter's open report when `at` is within its thread window, else a new report.
-    fn open_or_join_report(&mut self, reporter: &mut Reporter, at: DateTime<Utc>) -> Result<(Report, bool), StoreError> {
-        if let Some(open_id) = reporter.open_report {
-            if let Some(report) = load_report(self.tx, open_id)? {
-                if report.accepts_follow_up(at, self.settings.thread_window) {
-                    return Ok((report, false));
-                }
-            }
+    fn open_or_join_report(
+        &mut self,
+        reporter: &mut Reporter,
+        at: DateTime<Utc>,
+    ) -> Result<(Report, bool), StoreError> {
+        if let Some(open_id) = reporter.open_report
+            && let Some(report) = load_report(self.tx, open_id)?
+            && report.accepts_follow_up(at, self.settings.thread_window)
+        {
+            return Ok((report, false));
         }
         let (sequence_name, year) = ticket_sequence_name(&self.settings.ticket_prefix, self.now);
         let sequence = self.tx.next_in_sequence(&sequence_name)?;
@@ -276,8 +358,17 @@ impl<'t, 'a> Apply<'t, 'a> {
             flags: Vec::new(),
             timeline_len: 0,
         };
-        self.tx.put(Table::ReportTickets, ticket.as_bytes(), &u64_key(report.id))?;
-        append_timeline(self.tx, &mut report, TimelineKind::ReportOpened, Actor::Citizen, Some(ticket), None, self.now)?;
+        self.tx
+            .put(Table::ReportTickets, ticket.as_bytes(), &u64_key(report.id))?;
+        append_timeline(
+            self.tx,
+            &mut report,
+            TimelineKind::ReportOpened,
+            Actor::Citizen,
+            Some(ticket),
+            None,
+            self.now,
+        )?;
         reporter.open_report = Some(report.id);
         self.outcome.reports_opened += 1;
         self.event(ReportEventKind::ReportCreated, &report, None);
@@ -286,19 +377,25 @@ impl<'t, 'a> Apply<'t, 'a> {
 
     /// Finds the reporter by their strongest identity, creating them on first contact, and
     /// records any identity they newly show. `None` when the sender carries no identity.
-    fn upsert_reporter(&mut self, sender: &Sender, inbound_at: Option<DateTime<Utc>>) -> Result<Option<Reporter>, StoreError> {
+    fn upsert_reporter(
+        &mut self,
+        sender: &Sender,
+        inbound_at: Option<DateTime<Utc>>,
+    ) -> Result<Option<Reporter>, StoreError> {
         let identities = identity_keys(sender);
         if identities.is_empty() {
             return Ok(None);
         }
         let mut found = None;
         for identity in &identities {
-            if let Some(bytes) = self.tx.get(Table::ReporterIdentities, identity.as_bytes())? {
-                if let Some(reporter_id) = read_u64(&bytes, 0) {
-                    found = load_reporter(self.tx, reporter_id)?;
-                    if found.is_some() {
-                        break;
-                    }
+            if let Some(bytes) = self
+                .tx
+                .get(Table::ReporterIdentities, identity.as_bytes())?
+                && let Some(reporter_id) = read_u64(&bytes, 0)
+            {
+                found = load_reporter(self.tx, reporter_id)?;
+                if found.is_some() {
+                    break;
                 }
             }
         }
@@ -321,10 +418,15 @@ impl<'t, 'a> Apply<'t, 'a> {
             },
         };
         if let Some(at) = inbound_at {
-            reporter.last_inbound_at = Some(reporter.last_inbound_at.map_or(at, |last| last.max(at)));
+            reporter.last_inbound_at =
+                Some(reporter.last_inbound_at.map_or(at, |last| last.max(at)));
         }
         for identity in &identities {
-            self.tx.put(Table::ReporterIdentities, identity.as_bytes(), &u64_key(reporter.id))?;
+            self.tx.put(
+                Table::ReporterIdentities,
+                identity.as_bytes(),
+                &u64_key(reporter.id),
+            )?;
         }
         save_reporter(self.tx, &reporter)?;
         Ok(Some(reporter))
@@ -351,23 +453,42 @@ impl<'t, 'a> Apply<'t, 'a> {
             Some(report_id) => load_report(self.tx, report_id)?,
             None => None,
         };
-        let message = self.inbound_record(inbound, report.as_ref(), reporter.map(|reporter| reporter.id))?;
+        let message = self.inbound_record(
+            inbound,
+            report.as_ref(),
+            reporter.map(|reporter| reporter.id),
+        )?;
         insert_message(self.tx, &message)?;
 
         let (kind, note) = match &annotation {
             Annotation::Reaction(emoji) => (
                 TimelineKind::ReactionReceived,
-                Some(emoji.clone().map_or("reaction removed".to_string(), |emoji| format!("reaction {emoji}"))),
+                Some(
+                    emoji
+                        .clone()
+                        .map_or("reaction removed".to_string(), |emoji| {
+                            format!("reaction {emoji}")
+                        }),
+                ),
             ),
             Annotation::Edit(content) => (
                 TimelineKind::MessageEdited,
-                Some(format!("edited to: {}", content.text().unwrap_or("(no text)"))),
+                Some(format!(
+                    "edited to: {}",
+                    content.text().unwrap_or("(no text)")
+                )),
             ),
-            Annotation::Revoke => (TimelineKind::MessageRevoked, Some("the citizen deleted a message; the original is kept".into())),
+            Annotation::Revoke => (
+                TimelineKind::MessageRevoked,
+                Some("the citizen deleted a message; the original is kept".into()),
+            ),
         };
         if let Some(mut target) = target {
             match annotation {
-                Annotation::Reaction(emoji) => target.reactions.push(Reaction { at: inbound.sent_at, emoji }),
+                Annotation::Reaction(emoji) => target.reactions.push(Reaction {
+                    at: inbound.sent_at,
+                    emoji,
+                }),
                 Annotation::Edit(content) => target.revisions.push(Revision {
                     at: inbound.sent_at,
                     external_id: inbound.external_id.clone(),
@@ -378,7 +499,15 @@ impl<'t, 'a> Apply<'t, 'a> {
             save_message(self.tx, &target)?;
         }
         if let Some(report) = report.as_mut() {
-            append_timeline(self.tx, report, kind, Actor::Citizen, note, Some(message.id), self.now)?;
+            append_timeline(
+                self.tx,
+                report,
+                kind,
+                Actor::Citizen,
+                note,
+                Some(message.id),
+                self.now,
+            )?;
             report.updated_at = self.now;
             save_report(self.tx, report)?;
             self.event(ReportEventKind::MessageAdded, report, Some(message.id));
@@ -386,18 +515,39 @@ impl<'t, 'a> Apply<'t, 'a> {
         Ok(())
     }
 
-    fn system_notice(&mut self, inbound: &InboundMessage, reporter: Option<Reporter>) -> Result<(), StoreError> {
-        let MessageContent::System { new_phone, new_bsuid, kind, .. } = &inbound.content else {
+    fn system_notice(
+        &mut self,
+        inbound: &InboundMessage,
+        reporter: Option<Reporter>,
+    ) -> Result<(), StoreError> {
+        let MessageContent::System {
+            new_phone,
+            new_bsuid,
+            kind,
+            ..
+        } = &inbound.content
+        else {
             return Ok(());
         };
         let mut report = None;
         if let Some(mut reporter) = reporter {
             if let Some(phone) = new_phone {
-                self.tx.put(Table::ReporterIdentities, phone_identity(phone).as_bytes(), &u64_key(reporter.id))?;
-                reporter.absorb(&Sender { phone: Some(phone.clone()), ..Sender::default() });
+                self.tx.put(
+                    Table::ReporterIdentities,
+                    phone_identity(phone).as_bytes(),
+                    &u64_key(reporter.id),
+                )?;
+                reporter.absorb(&Sender {
+                    phone: Some(phone.clone()),
+                    ..Sender::default()
+                });
             }
             if let Some(bsuid) = new_bsuid {
-                self.tx.put(Table::ReporterIdentities, bsuid_identity(bsuid).as_bytes(), &u64_key(reporter.id))?;
+                self.tx.put(
+                    Table::ReporterIdentities,
+                    bsuid_identity(bsuid).as_bytes(),
+                    &u64_key(reporter.id),
+                )?;
                 reporter.bsuid = Some(bsuid.clone());
             }
             save_reporter(self.tx, &reporter)?;
@@ -411,7 +561,15 @@ impl<'t, 'a> Apply<'t, 'a> {
                     Some(phone) => format!("{kind}: now {phone}"),
                     None => kind.clone(),
                 });
-                append_timeline(self.tx, report, TimelineKind::ReporterChangedNumber, Actor::Citizen, note, Some(message.id), self.now)?;
+                append_timeline(
+                    self.tx,
+                    report,
+                    TimelineKind::ReporterChangedNumber,
+                    Actor::Citizen,
+                    note,
+                    Some(message.id),
+                    self.now,
+                )?;
                 save_report(self.tx, report)?;
             }
             return Ok(());
@@ -431,7 +589,11 @@ impl<'t, 'a> Apply<'t, 'a> {
             let message = self.inbound_record(inbound, None, None)?;
             return insert_message(self.tx, &message);
         };
-        reporter.call_permission_until = if accepted { expires_at.or(Some(self.now + chrono::Duration::days(7))) } else { None };
+        reporter.call_permission_until = if accepted {
+            expires_at.or(Some(self.now + chrono::Duration::days(7)))
+        } else {
+            None
+        };
         let mut report = match reporter.open_report {
             Some(open_id) => load_report(self.tx, open_id)?,
             None => None,
@@ -439,8 +601,20 @@ impl<'t, 'a> Apply<'t, 'a> {
         let message = self.inbound_record(inbound, report.as_ref(), Some(reporter.id))?;
         insert_message(self.tx, &message)?;
         if let Some(report) = report.as_mut() {
-            let note = Some(if accepted { "the citizen allows calls".to_string() } else { "the citizen declined calls".to_string() });
-            append_timeline(self.tx, report, TimelineKind::CallPermissionAnswered, Actor::Citizen, note, Some(message.id), self.now)?;
+            let note = Some(if accepted {
+                "the citizen allows calls".to_string()
+            } else {
+                "the citizen declined calls".to_string()
+            });
+            append_timeline(
+                self.tx,
+                report,
+                TimelineKind::CallPermissionAnswered,
+                Actor::Citizen,
+                note,
+                Some(message.id),
+                self.now,
+            )?;
             save_report(self.tx, report)?;
             self.event(ReportEventKind::MessageAdded, report, Some(message.id));
         }
@@ -462,14 +636,18 @@ impl<'t, 'a> Apply<'t, 'a> {
         };
         let Some(message_id) = message_id else {
             let key = update.external_id.as_bytes();
-            let mut pending: PendingStatuses = self.tx.get_record(Table::PendingStatuses, key)?.unwrap_or_default();
+            let mut pending: PendingStatuses = self
+                .tx
+                .get_record(Table::PendingStatuses, key)?
+                .unwrap_or_default();
             pending.updates.push(update.clone());
             self.tx.put_record(Table::PendingStatuses, key, &pending)?;
             self.outcome.statuses_pending += 1;
             return Ok(());
         };
         self.outcome.statuses_applied += 1;
-        let applied = apply_status_to_message(self.tx, self.settings, message_id, update, self.now)?;
+        let applied =
+            apply_status_to_message(self.tx, self.settings, message_id, update, self.now)?;
         if applied.fallback_queued {
             self.outcome.outbox_queued += 1;
         }
@@ -479,7 +657,10 @@ impl<'t, 'a> Apply<'t, 'a> {
 
     /// A `sent` status carrying our callback data for a message whose send answer was lost
     /// (a crash between Meta accepting it and us recording the wamid): record the wamid now.
-    fn adopt_wamid_from_callback_data(&mut self, update: &StatusUpdate) -> Result<Option<u64>, StoreError> {
+    fn adopt_wamid_from_callback_data(
+        &mut self,
+        update: &StatusUpdate,
+    ) -> Result<Option<u64>, StoreError> {
         let Some(message_id) = update
             .callback_data
             .as_deref()
@@ -488,13 +669,19 @@ impl<'t, 'a> Apply<'t, 'a> {
         else {
             return Ok(None);
         };
-        let Some(mut message) = load_message(self.tx, message_id)? else { return Ok(None) };
+        let Some(mut message) = load_message(self.tx, message_id)? else {
+            return Ok(None);
+        };
         if message.direction != Direction::Outbound || message.external_id.is_some() {
             return Ok(None);
         }
         message.external_id = Some(update.external_id.clone());
         save_message(self.tx, &message)?;
-        self.tx.put(Table::MessageExternalIds, update.external_id.as_bytes(), &u64_key(message_id))?;
+        self.tx.put(
+            Table::MessageExternalIds,
+            update.external_id.as_bytes(),
+            &u64_key(message_id),
+        )?;
         Ok(Some(message_id))
     }
 
@@ -528,7 +715,15 @@ impl<'t, 'a> Apply<'t, 'a> {
             }
         };
         let (kind, note) = describe_call(call);
-        append_timeline(self.tx, &mut report, kind, Actor::Citizen, Some(note), None, self.now)?;
+        append_timeline(
+            self.tx,
+            &mut report,
+            kind,
+            Actor::Citizen,
+            Some(note),
+            None,
+            self.now,
+        )?;
         report.updated_at = self.now;
         report.last_activity_at = report.last_activity_at.max(call.at);
         if call.event == "terminate" && call.outcome.as_deref() != Some("completed") {
@@ -546,8 +741,12 @@ impl<'t, 'a> Apply<'t, 'a> {
         tracing::warn!(code = error.error.code, error = %error.error, "whatsapp reported a channel error");
         self.outcome.channel_errors += 1;
         let id = self.tx.generate_id()?;
-        let record = ChannelErrorRecord { received_at: self.now, error: error.clone() };
-        self.tx.put_record(Table::ChannelErrors, &u64_key(id), &record)
+        let record = ChannelErrorRecord {
+            received_at: self.now,
+            error: error.clone(),
+        };
+        self.tx
+            .put_record(Table::ChannelErrors, &u64_key(id), &record)
     }
 }
 
@@ -560,12 +759,25 @@ enum Annotation {
 fn describe_call(call: &CallEvent) -> (TimelineKind, String) {
     let direction = call.direction.as_deref().unwrap_or("user_initiated");
     match call.event.as_str() {
-        "connect" => (TimelineKind::CallReceived, format!("whatsapp call ({direction}) from the citizen")),
+        "connect" => (
+            TimelineKind::CallReceived,
+            format!("whatsapp call ({direction}) from the citizen"),
+        ),
         "terminate" => {
             let outcome = call.outcome.as_deref().unwrap_or("unknown");
-            let duration = call.duration_seconds.map(|seconds| format!(", {seconds} s")).unwrap_or_default();
-            let missed = if outcome == "completed" { "" } else { " - missed: call the citizen back" };
-            (TimelineKind::CallEnded, format!("whatsapp call ended: {outcome}{duration}{missed}"))
+            let duration = call
+                .duration_seconds
+                .map(|seconds| format!(", {seconds} s"))
+                .unwrap_or_default();
+            let missed = if outcome == "completed" {
+                ""
+            } else {
+                " - missed: call the citizen back"
+            };
+            (
+                TimelineKind::CallEnded,
+                format!("whatsapp call ended: {outcome}{duration}{missed}"),
+            )
         }
         other => (TimelineKind::CallReceived, format!("whatsapp call {other}")),
     }
@@ -588,7 +800,9 @@ pub fn apply_status_to_message(
     update: &StatusUpdate,
     now: DateTime<Utc>,
 ) -> Result<StatusApplied, StoreError> {
-    let Some(mut message) = load_message(tx, message_id)? else { return Ok(StatusApplied::default()) };
+    let Some(mut message) = load_message(tx, message_id)? else {
+        return Ok(StatusApplied::default());
+    };
     let current = message.delivery.clone().unwrap_or(Delivery {
         status: DeliveryStatus::Queued,
         updated_at: now,
@@ -600,10 +814,19 @@ pub fn apply_status_to_message(
         return Ok(StatusApplied::default());
     }
     let error = update.errors.first().cloned();
-    message.delivery = Some(Delivery { status: update.status, updated_at: update.at, error: error.clone(), ..current });
+    message.delivery = Some(Delivery {
+        status: update.status,
+        updated_at: update.at,
+        error: error.clone(),
+        ..current
+    });
     save_message(tx, &message)?;
-    let Some(report_id) = message.report_id else { return Ok(StatusApplied::default()) };
-    let Some(mut report) = load_report(tx, report_id)? else { return Ok(StatusApplied::default()) };
+    let Some(report_id) = message.report_id else {
+        return Ok(StatusApplied::default());
+    };
+    let Some(mut report) = load_report(tx, report_id)? else {
+        return Ok(StatusApplied::default());
+    };
     if update.status != DeliveryStatus::Failed {
         let event = ReportEvent {
             kind: ReportEventKind::DeliveryUpdated,
@@ -612,13 +835,27 @@ pub fn apply_status_to_message(
             at: now,
             message_id: Some(message_id),
         };
-        return Ok(StatusApplied { event: Some(event), fallback_queued: false });
+        return Ok(StatusApplied {
+            event: Some(event),
+            fallback_queued: false,
+        });
     }
-    let reason = error.as_ref().map_or("no reason given".to_string(), |error| error.to_string());
+    let reason = error
+        .as_ref()
+        .map_or("no reason given".to_string(), |error| error.to_string());
     report.add_flag("reply_failed");
-    append_timeline(tx, &mut report, TimelineKind::ReplyFailed, Actor::System, Some(reason), Some(message_id), now)?;
+    append_timeline(
+        tx,
+        &mut report,
+        TimelineKind::ReplyFailed,
+        Actor::System,
+        Some(reason),
+        Some(message_id),
+        now,
+    )?;
     let outside_window = error.as_ref().is_some_and(|error| error.code == 131047);
-    let fallback_queued = outside_window && queue_template_fallback(tx, settings, &mut report, &message, now)?;
+    let fallback_queued =
+        outside_window && queue_template_fallback(tx, settings, &mut report, &message, now)?;
     save_report(tx, &report)?;
     let event = ReportEvent {
         kind: ReportEventKind::DeliveryFailed,
@@ -627,7 +864,10 @@ pub fn apply_status_to_message(
         at: now,
         message_id: Some(message_id),
     };
-    Ok(StatusApplied { event: Some(event), fallback_queued })
+    Ok(StatusApplied {
+        event: Some(event),
+        fallback_queued,
+    })
 }
 
 /// Outside the 24-hour window only a pre-approved template may be sent. When one is configured
@@ -640,13 +880,29 @@ pub fn queue_template_fallback(
     failed: &Message,
     now: DateTime<Utc>,
 ) -> Result<bool, StoreError> {
-    let MessageBody::Outbound { content, purpose, .. } = &failed.body else { return Ok(false) };
+    let MessageBody::Outbound {
+        content, purpose, ..
+    } = &failed.body
+    else {
+        return Ok(false);
+    };
     if matches!(content, OutboundContent::Template { .. }) {
         return Ok(false);
     }
     let Some(template) = &settings.replies.fallback_template else {
-        let note = Some("outside the 24-hour window and no template is configured: the citizen was not reached".to_string());
-        append_timeline(tx, report, TimelineKind::ReplyFailed, Actor::System, note, Some(failed.id), now)?;
+        let note = Some(
+            "outside the 24-hour window and no template is configured: the citizen was not reached"
+                .to_string(),
+        );
+        append_timeline(
+            tx,
+            report,
+            TimelineKind::ReplyFailed,
+            Actor::System,
+            note,
+            Some(failed.id),
+            now,
+        )?;
         return Ok(false);
     };
     let content = OutboundContent::Template {

@@ -4,10 +4,13 @@
 //! read receipts and media downloads, apply delivery statuses, and record calls and errors.
 
 mod apply;
-pub use apply::{CALLBACK_PREFIX, ChannelErrorRecord, PendingStatuses, apply_status_to_message, queue_template_fallback};
-pub mod records;
+pub use apply::{
+    CALLBACK_PREFIX, ChannelErrorRecord, PendingStatuses, apply_status_to_message,
+    queue_template_fallback,
+};
 pub mod outbound;
 pub mod queues;
+pub mod records;
 
 use chrono::{DateTime, Utc};
 
@@ -64,14 +67,21 @@ impl Intake {
 
     /// Applies every item of one delivery atomically. The caller must `Store::flush` before
     /// acknowledging the delivery. Blocking: call it from a blocking context.
-    pub fn ingest(&self, raw_body: &[u8], items: &[InboundItem], received_at: DateTime<Utc>) -> Result<IngestOutcome, StoreError> {
-        let outcome = self.store.transaction(|tx| -> Result<IngestOutcome, TxError<std::convert::Infallible>> {
-            let mut run = apply::Apply::new(tx, &self.settings, received_at);
-            for item in items {
-                run.item(item)?;
-            }
-            Ok(run.finish(raw_body)?)
-        });
+    pub fn ingest(
+        &self,
+        raw_body: &[u8],
+        items: &[InboundItem],
+        received_at: DateTime<Utc>,
+    ) -> Result<IngestOutcome, StoreError> {
+        let outcome = self.store.transaction(
+            |tx| -> Result<IngestOutcome, TxError<std::convert::Infallible>> {
+                let mut run = apply::Apply::new(tx, &self.settings, received_at);
+                for item in items {
+                    run.item(item)?;
+                }
+                Ok(run.finish(raw_body)?)
+            },
+        );
         match outcome {
             Ok(outcome) => Ok(outcome),
             Err(TxError::Store(error)) => Err(error),

@@ -5,7 +5,9 @@ use chrono::{DateTime, Utc};
 
 use crate::bus::{ReportEvent, ReportEventKind};
 use crate::domain::inbound::DeliveryStatus;
-use crate::domain::message::{Delivery, Direction, Message, MessageBody, OutboundContent, OutboundPurpose};
+use crate::domain::message::{
+    Delivery, Direction, Message, MessageBody, OutboundContent, OutboundPurpose,
+};
 use crate::domain::report::Report;
 use crate::domain::timeline::{Actor, TimelineKind};
 use crate::intake::queues::{OutboxWork, enqueue_outbox};
@@ -39,8 +41,18 @@ pub fn queue_reply(
         external_id: None,
         created_at: now,
         received_at: now,
-        body: MessageBody::Outbound { content, purpose, author },
-        delivery: Some(Delivery { status: DeliveryStatus::Queued, updated_at: now, error: None, attempts: 0, fell_back_to_template: false }),
+        body: MessageBody::Outbound {
+            content,
+            purpose,
+            author,
+        },
+        delivery: Some(Delivery {
+            status: DeliveryStatus::Queued,
+            updated_at: now,
+            error: None,
+            attempts: 0,
+            fell_back_to_template: false,
+        }),
         media: None,
         revisions: Vec::new(),
         revoked_at: None,
@@ -49,8 +61,22 @@ pub fn queue_reply(
     };
     insert_message(tx, &message)?;
     let note = Some(format!("{purpose:?}").to_lowercase());
-    append_timeline(tx, report, TimelineKind::ReplyQueued, actor, note, Some(message.id), now)?;
-    enqueue_outbox(tx, OutboxWork::Deliver { message_id: message.id }, now)?;
+    append_timeline(
+        tx,
+        report,
+        TimelineKind::ReplyQueued,
+        actor,
+        note,
+        Some(message.id),
+        now,
+    )?;
+    enqueue_outbox(
+        tx,
+        OutboxWork::Deliver {
+            message_id: message.id,
+        },
+        now,
+    )?;
     // An operator's message keeps the conversation alive; an automatic one does not, or every
     // report would extend its own thread window.
     if operator_wrote {

@@ -51,7 +51,10 @@ impl Record for MediaJob {
 }
 
 pub fn queue_key(due: DateTime<Utc>, id: u64) -> Vec<u8> {
-    KeyBuilder::new().i64(due.timestamp_millis()).u64(id).build()
+    KeyBuilder::new()
+        .i64(due.timestamp_millis())
+        .u64(id)
+        .build()
 }
 
 /// The due time and id encoded in a queue key.
@@ -59,16 +62,33 @@ pub fn parse_queue_key(key: &[u8]) -> Option<(i64, u64)> {
     Some((read_i64(key, 0)?, read_u64(key, 8)?))
 }
 
-pub fn enqueue_outbox(tx: &Tx<'_>, work: OutboxWork, now: DateTime<Utc>) -> Result<u64, StoreError> {
+pub fn enqueue_outbox(
+    tx: &Tx<'_>,
+    work: OutboxWork,
+    now: DateTime<Utc>,
+) -> Result<u64, StoreError> {
     let id = tx.generate_id()?;
-    let item = OutboxItem { id, work, queued_at: now, attempts: 0, in_flight_since: None, last_error: None };
+    let item = OutboxItem {
+        id,
+        work,
+        queued_at: now,
+        attempts: 0,
+        in_flight_since: None,
+        last_error: None,
+    };
     tx.put_record(Table::Outbox, &queue_key(now, id), &item)?;
     Ok(id)
 }
 
 pub fn enqueue_media(tx: &Tx<'_>, message_id: u64, now: DateTime<Utc>) -> Result<u64, StoreError> {
     let id = tx.generate_id()?;
-    let job = MediaJob { id, message_id, queued_at: now, attempts: 0, last_error: None };
+    let job = MediaJob {
+        id,
+        message_id,
+        queued_at: now,
+        attempts: 0,
+        last_error: None,
+    };
     tx.put_record(Table::MediaQueue, &queue_key(now, id), &job)?;
     Ok(id)
 }

@@ -38,15 +38,26 @@ pub fn save_message(tx: &Tx<'_>, message: &Message) -> Result<(), StoreError> {
 pub fn insert_message(tx: &Tx<'_>, message: &Message) -> Result<(), StoreError> {
     save_message(tx, message)?;
     if let Some(external_id) = &message.external_id {
-        tx.put(Table::MessageExternalIds, external_id.as_bytes(), &u64_key(message.id))?;
+        tx.put(
+            Table::MessageExternalIds,
+            external_id.as_bytes(),
+            &u64_key(message.id),
+        )?;
     }
     if let Some(report_id) = message.report_id {
-        tx.put(Table::ReportMessages, &report_message_key(report_id, message.id), &[])?;
+        tx.put(
+            Table::ReportMessages,
+            &report_message_key(report_id, message.id),
+            &[],
+        )?;
     }
     Ok(())
 }
 
-pub fn message_id_by_external_id(tx: &Tx<'_>, external_id: &str) -> Result<Option<u64>, StoreError> {
+pub fn message_id_by_external_id(
+    tx: &Tx<'_>,
+    external_id: &str,
+) -> Result<Option<u64>, StoreError> {
     Ok(tx
         .get(Table::MessageExternalIds, external_id.as_bytes())?
         .and_then(|bytes| crate::store::keys::read_u64(&bytes, 0)))
@@ -68,7 +79,15 @@ pub fn append_timeline(
     at: DateTime<Utc>,
 ) -> Result<TimelineEvent, StoreError> {
     report.timeline_len += 1;
-    let event = TimelineEvent { report_id: report.id, sequence: report.timeline_len, at, kind, actor, note, message_id };
+    let event = TimelineEvent {
+        report_id: report.id,
+        sequence: report.timeline_len,
+        at,
+        kind,
+        actor,
+        note,
+        message_id,
+    };
     let key = KeyBuilder::new().u64(report.id).u64(event.sequence).build();
     tx.put_record(Table::Timeline, &key, &event)?;
     Ok(event)
@@ -79,7 +98,9 @@ pub fn report_messages(store: &Store, report_id: u64) -> Result<Vec<Message>, St
     let mut messages = Vec::new();
     for entry in store.scan_prefix(Table::ReportMessages, &u64_key(report_id)) {
         let (key, _) = entry?;
-        let Some(message_id) = crate::store::keys::read_u64(&key, 8) else { continue };
+        let Some(message_id) = crate::store::keys::read_u64(&key, 8) else {
+            continue;
+        };
         if let Some(message) = store.get_record::<Message>(Table::Messages, &u64_key(message_id))? {
             messages.push(message);
         }
@@ -88,24 +109,39 @@ pub fn report_messages(store: &Store, report_id: u64) -> Result<Vec<Message>, St
 }
 
 pub fn report_timeline(store: &Store, report_id: u64) -> Result<Vec<TimelineEvent>, StoreError> {
-    store.scan_records::<TimelineEvent>(Table::Timeline, &u64_key(report_id)).map(|entry| entry.map(|(_, event)| event)).collect()
+    store
+        .scan_records::<TimelineEvent>(Table::Timeline, &u64_key(report_id))
+        .map(|entry| entry.map(|(_, event)| event))
+        .collect()
 }
 
 pub fn report_by_ticket(store: &Store, ticket: &str) -> Result<Option<Report>, StoreError> {
-    let Some(id_bytes) = store.get(Table::ReportTickets, ticket.as_bytes())? else { return Ok(None) };
-    let Some(report_id) = crate::store::keys::read_u64(&id_bytes, 0) else { return Ok(None) };
+    let Some(id_bytes) = store.get(Table::ReportTickets, ticket.as_bytes())? else {
+        return Ok(None);
+    };
+    let Some(report_id) = crate::store::keys::read_u64(&id_bytes, 0) else {
+        return Ok(None);
+    };
     store.get_record(Table::Reports, &u64_key(report_id))
 }
 
 /// Every report, oldest first (report ids increase with time).
 pub fn all_reports(store: &Store) -> impl Iterator<Item = Result<Report, StoreError>> + use<> {
-    store.scan_records::<Report>(Table::Reports, &[]).map(|entry| entry.map(|(_, report)| report))
+    store
+        .scan_records::<Report>(Table::Reports, &[])
+        .map(|entry| entry.map(|(_, report)| report))
 }
 
 pub fn load_message_readonly(store: &Store, message_id: u64) -> Option<Message> {
-    store.get_record(Table::Messages, &u64_key(message_id)).ok().flatten()
+    store
+        .get_record(Table::Messages, &u64_key(message_id))
+        .ok()
+        .flatten()
 }
 
 pub fn report_by_id(store: &Store, report_id: u64) -> Option<Report> {
-    store.get_record(Table::Reports, &u64_key(report_id)).ok().flatten()
+    store
+        .get_record(Table::Reports, &u64_key(report_id))
+        .ok()
+        .flatten()
 }

@@ -120,7 +120,13 @@ impl Profile {
     /// `sumsel` is built in; anything else is a folder holding the same files.
     pub fn load(name_or_path: &str) -> Result<Profile, ProfileError> {
         if name_or_path == "sumsel" {
-            return Profile::from_texts("sumsel", SUMSEL_UNITS, SUMSEL_CATEGORIES, SUMSEL_REPLIES, SUMSEL_CORPUS);
+            return Profile::from_texts(
+                "sumsel",
+                SUMSEL_UNITS,
+                SUMSEL_CATEGORIES,
+                SUMSEL_REPLIES,
+                SUMSEL_CORPUS,
+            );
         }
         let folder = Path::new(name_or_path);
         let read = |file: &str| {
@@ -130,39 +136,67 @@ impl Profile {
             })
         };
         let corpus = read("corpus_dev.jsonl").unwrap_or_default();
-        Profile::from_texts(name_or_path, &read("units.json")?, &read("categories.json")?, &read("replies.toml")?, &corpus)
+        Profile::from_texts(
+            name_or_path,
+            &read("units.json")?,
+            &read("categories.json")?,
+            &read("replies.toml")?,
+            &corpus,
+        )
     }
 
-    fn from_texts(name: &str, units: &str, categories: &str, replies: &str, corpus: &str) -> Result<Profile, ProfileError> {
-        let invalid = |file: &str, reason: String| ProfileError::Invalid { file: file.to_string(), reason };
-        let units: UnitsFile = serde_json::from_str(units).map_err(|error| invalid("units.json", error.to_string()))?;
-        let categories: CategoriesFile =
-            serde_json::from_str(categories).map_err(|error| invalid("categories.json", error.to_string()))?;
-        let replies: ReplyTexts = toml::from_str(replies).map_err(|error| invalid("replies.toml", error.to_string()))?;
+    fn from_texts(
+        name: &str,
+        units: &str,
+        categories: &str,
+        replies: &str,
+        corpus: &str,
+    ) -> Result<Profile, ProfileError> {
+        let invalid = |file: &str, reason: String| ProfileError::Invalid {
+            file: file.to_string(),
+            reason,
+        };
+        let units: UnitsFile = serde_json::from_str(units)
+            .map_err(|error| invalid("units.json", error.to_string()))?;
+        let categories: CategoriesFile = serde_json::from_str(categories)
+            .map_err(|error| invalid("categories.json", error.to_string()))?;
+        let replies: ReplyTexts =
+            toml::from_str(replies).map_err(|error| invalid("replies.toml", error.to_string()))?;
         let mut samples = Vec::new();
         for (line_number, line) in corpus.lines().enumerate() {
             if line.trim().is_empty() {
                 continue;
             }
-            let sample: SampleMessage = serde_json::from_str(line)
-                .map_err(|error| invalid("corpus_dev.jsonl", format!("line {}: {error}", line_number + 1)))?;
+            let sample: SampleMessage = serde_json::from_str(line).map_err(|error| {
+                invalid(
+                    "corpus_dev.jsonl",
+                    format!("line {}: {error}", line_number + 1),
+                )
+            })?;
             samples.push(sample);
         }
-        let profile = Profile { name: name.to_string(), units: units.units, categories: categories.categories, replies, samples };
+        let profile = Profile {
+            name: name.to_string(),
+            units: units.units,
+            categories: categories.categories,
+            replies,
+            samples,
+        };
         profile.validate()?;
         Ok(profile)
     }
 
     fn validate(&self) -> Result<(), ProfileError> {
-        let codes: std::collections::HashSet<&str> = self.units.iter().map(|unit| unit.code.as_str()).collect();
+        let codes: std::collections::HashSet<&str> =
+            self.units.iter().map(|unit| unit.code.as_str()).collect();
         for unit in &self.units {
-            if let Some(parent) = &unit.parent {
-                if !codes.contains(parent.as_str()) {
-                    return Err(ProfileError::Invalid {
-                        file: "units.json".into(),
-                        reason: format!("unit {} names an unknown parent {parent}", unit.code),
-                    });
-                }
+            if let Some(parent) = &unit.parent
+                && !codes.contains(parent.as_str())
+            {
+                return Err(ProfileError::Invalid {
+                    file: "units.json".into(),
+                    reason: format!("unit {} names an unknown parent {parent}", unit.code),
+                });
             }
         }
         if !self.replies.new_report.contains("{ticket}") {
@@ -186,13 +220,23 @@ mod tests {
         assert_eq!(profile.categories.len(), 38);
         assert_eq!(profile.samples.len(), 300);
         assert!(profile.replies.new_report.contains("110"));
-        assert_eq!(profile.units.iter().filter(|unit| unit.parent.is_none()).count(), 1);
+        assert_eq!(
+            profile
+                .units
+                .iter()
+                .filter(|unit| unit.parent.is_none())
+                .count(),
+            1
+        );
     }
 
     #[test]
     fn overrides_replace_only_what_they_name() {
         let profile = Profile::load("sumsel").unwrap();
-        let overrides = ReplyOverrides { follow_up_ack: Some("ok {ticket}".into()), ..Default::default() };
+        let overrides = ReplyOverrides {
+            follow_up_ack: Some("ok {ticket}".into()),
+            ..Default::default()
+        };
         let replies = profile.replies.clone().with_overrides(&overrides);
         assert_eq!(replies.follow_up_ack, "ok {ticket}");
         assert_eq!(replies.new_report, profile.replies.new_report);

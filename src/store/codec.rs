@@ -30,9 +30,15 @@ pub fn encode<T: Record>(value: &T) -> Result<Vec<u8>, StoreError> {
 }
 
 pub fn decode<T: Record>(bytes: &[u8]) -> Result<T, StoreError> {
-    let codec_error = |reason: String| StoreError::Codec { record: T::NAME, reason };
+    let codec_error = |reason: String| StoreError::Codec {
+        record: T::NAME,
+        reason,
+    };
     if bytes.len() < 2 {
-        return Err(codec_error(format!("value of {} bytes has no version header", bytes.len())));
+        return Err(codec_error(format!(
+            "value of {} bytes has no version header",
+            bytes.len()
+        )));
     }
     let version = u16::from_be_bytes([bytes[0], bytes[1]]);
     let body = &bytes[2..];
@@ -89,26 +95,48 @@ mod tests {
 
     #[test]
     fn a_value_round_trips() {
-        let note = NoteV1 { text: "halo".into() };
+        let note = NoteV1 {
+            text: "halo".into(),
+        };
         assert_eq!(decode::<NoteV1>(&encode(&note).unwrap()).unwrap(), note);
     }
 
     #[test]
     fn an_added_field_with_a_default_reads_old_values() {
-        let old = encode(&NoteV1 { text: "lama".into() }).unwrap();
+        let old = encode(&NoteV1 {
+            text: "lama".into(),
+        })
+        .unwrap();
         let read: NoteV1WithNewField = decode(&old).unwrap();
-        assert_eq!(read, NoteV1WithNewField { text: "lama".into(), pinned: false });
+        assert_eq!(
+            read,
+            NoteV1WithNewField {
+                text: "lama".into(),
+                pinned: false
+            }
+        );
     }
 
     #[test]
     fn an_older_version_is_upgraded() {
-        let old = encode(&NoteV1 { text: "lama".into() }).unwrap();
-        assert_eq!(decode::<NoteV2>(&old).unwrap(), NoteV2 { body: "lama".into() });
+        let old = encode(&NoteV1 {
+            text: "lama".into(),
+        })
+        .unwrap();
+        assert_eq!(
+            decode::<NoteV2>(&old).unwrap(),
+            NoteV2 {
+                body: "lama".into()
+            }
+        );
     }
 
     #[test]
     fn a_newer_version_is_refused_not_misread() {
-        let newer = encode(&NoteV2 { body: "baru".into() }).unwrap();
+        let newer = encode(&NoteV2 {
+            body: "baru".into(),
+        })
+        .unwrap();
         let error = decode::<NoteV1>(&newer).unwrap_err().to_string();
         assert!(error.contains("newer siaga"), "{error}");
     }

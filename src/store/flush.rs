@@ -72,7 +72,9 @@ impl GroupFlush {
         self.shared.wake.notify_one();
         let waited = tokio::time::timeout(
             FLUSH_WAIT_LIMIT,
-            progress.wait_for(|state| state.durable_ticket >= ticket || state.failures > failures_before),
+            progress.wait_for(|state| {
+                state.durable_ticket >= ticket || state.failures > failures_before
+            }),
         )
         .await;
         match waited {
@@ -106,7 +108,10 @@ impl Drop for GroupFlush {
 }
 
 fn flush_loop(shared: Arc<Shared>, db: sled::Db) {
-    let runtime = match tokio::runtime::Builder::new_current_thread().enable_time().build() {
+    let runtime = match tokio::runtime::Builder::new_current_thread()
+        .enable_time()
+        .build()
+    {
         Ok(runtime) => runtime,
         Err(error) => {
             tracing::error!(%error, "cannot start the flush loop");
@@ -129,9 +134,13 @@ fn flush_loop(shared: Arc<Shared>, db: sled::Db) {
                 Ok(_) => {
                     let micros = started.elapsed().as_micros() as u64;
                     shared.flush_count.fetch_add(1, Ordering::Relaxed);
-                    shared.flush_micros_total.fetch_add(micros, Ordering::Relaxed);
+                    shared
+                        .flush_micros_total
+                        .fetch_add(micros, Ordering::Relaxed);
                     shared.flush_micros_last.store(micros, Ordering::Relaxed);
-                    shared.done.send_modify(|state| state.durable_ticket = target);
+                    shared
+                        .done
+                        .send_modify(|state| state.durable_ticket = target);
                 }
                 Err(error) => {
                     tracing::error!(%error, "durable flush failed");

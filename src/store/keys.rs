@@ -9,7 +9,9 @@ pub struct KeyBuilder {
 
 impl KeyBuilder {
     pub fn new() -> KeyBuilder {
-        KeyBuilder { bytes: Vec::with_capacity(24) }
+        KeyBuilder {
+            bytes: Vec::with_capacity(24),
+        }
     }
 
     pub fn u64(mut self, value: u64) -> KeyBuilder {
@@ -19,7 +21,8 @@ impl KeyBuilder {
 
     /// Signed values are stored with the sign bit flipped so that negatives sort first.
     pub fn i64(mut self, value: i64) -> KeyBuilder {
-        self.bytes.extend_from_slice(&((value as u64) ^ (1 << 63)).to_be_bytes());
+        self.bytes
+            .extend_from_slice(&((value as u64) ^ (1 << 63)).to_be_bytes());
         self
     }
 

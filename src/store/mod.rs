@@ -100,12 +100,17 @@ impl Table {
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
-    #[error("the data directory {path} is in use by another siaga process (or not writable): {reason}")]
+    #[error(
+        "the data directory {path} is in use by another siaga process (or not writable): {reason}"
+    )]
     Locked { path: PathBuf, reason: String },
     #[error("storage engine failure: {0}")]
     Engine(String),
     #[error("stored {record} value cannot be read: {reason}")]
-    Codec { record: &'static str, reason: String },
+    Codec {
+        record: &'static str,
+        reason: String,
+    },
     #[error("durable flush failed: {0}")]
     Flush(String),
     #[error("durable flush did not finish within {0:?}")]
@@ -160,7 +165,10 @@ impl Store {
             .flush_every_ms(Some(1000))
             .open()
             .map_err(|error| match error {
-                sled::Error::Io(io) => StoreError::Locked { path: path.to_path_buf(), reason: io.to_string() },
+                sled::Error::Io(io) => StoreError::Locked {
+                    path: path.to_path_buf(),
+                    reason: io.to_string(),
+                },
                 other => StoreError::Engine(other.to_string()),
             })?;
         let mut trees = Vec::with_capacity(Table::ALL.len());
@@ -169,7 +177,14 @@ impl Store {
             trees.push(db.open_tree(table.tree_name())?);
         }
         let flusher = GroupFlush::start(db.clone());
-        Ok(Store { inner: Arc::new(StoreInner { db, trees, flusher, path: path.to_path_buf() }) })
+        Ok(Store {
+            inner: Arc::new(StoreInner {
+                db,
+                trees,
+                flusher,
+                path: path.to_path_buf(),
+            }),
+        })
     }
 
     pub fn path(&self) -> &Path {
@@ -212,10 +227,16 @@ impl Store {
     }
 
     /// Entries whose key starts with `prefix`, in key order.
-    pub fn scan_prefix(&self, table: Table, prefix: &[u8]) -> impl Iterator<Item = Result<(Vec<u8>, Vec<u8>), StoreError>> + use<> {
-        self.tree(table)
-            .scan_prefix(prefix)
-            .map(|entry| entry.map(|(key, value)| (key.to_vec(), value.to_vec())).map_err(StoreError::from))
+    pub fn scan_prefix(
+        &self,
+        table: Table,
+        prefix: &[u8],
+    ) -> impl Iterator<Item = Result<(Vec<u8>, Vec<u8>), StoreError>> + use<> {
+        self.tree(table).scan_prefix(prefix).map(|entry| {
+            entry
+                .map(|(key, value)| (key.to_vec(), value.to_vec()))
+                .map_err(StoreError::from)
+        })
     }
 
     /// Entries with `start <= key < end` in key order (`end: None` means to the last key).
@@ -230,11 +251,19 @@ impl Store {
             Some(end) => tree.range(start.to_vec()..end.to_vec()),
             None => tree.range(start.to_vec()..),
         };
-        iter.map(|entry| entry.map(|(key, value)| (key.to_vec(), value.to_vec())).map_err(StoreError::from))
+        iter.map(|entry| {
+            entry
+                .map(|(key, value)| (key.to_vec(), value.to_vec()))
+                .map_err(StoreError::from)
+        })
     }
 
     /// Decoded records of a prefix scan, in key order.
-    pub fn scan_records<T: Record>(&self, table: Table, prefix: &[u8]) -> impl Iterator<Item = Result<(Vec<u8>, T), StoreError>> + use<T> {
+    pub fn scan_records<T: Record>(
+        &self,
+        table: Table,
+        prefix: &[u8],
+    ) -> impl Iterator<Item = Result<(Vec<u8>, T), StoreError>> + use<T> {
         self.scan_prefix(table, prefix)
             .map(|entry| entry.and_then(|(key, value)| Ok((key, codec::decode::<T>(&value)?))))
     }
@@ -242,7 +271,10 @@ impl Store {
     /// Runs `body` as one serialisable transaction over every table: all of its writes become
     /// visible together or not at all. `body` may run more than once, so it must not do I/O.
     /// The result is in memory only until `flush` returns.
-    pub fn transaction<R, E>(&self, body: impl Fn(&mut Tx<'_>) -> Result<R, TxError<E>>) -> Result<R, TxError<E>> {
+    pub fn transaction<R, E>(
+        &self,
+        body: impl Fn(&mut Tx<'_>) -> Result<R, TxError<E>>,
+    ) -> Result<R, TxError<E>> {
         use sled::Transactional;
         use sled::transaction::{ConflictableTransactionError, TransactionError};
 
@@ -253,7 +285,9 @@ impl Store {
         match outcome {
             Ok(result) => Ok(result),
             Err(TransactionError::Abort(error)) => Err(error),
-            Err(TransactionError::Storage(engine_error)) => Err(TxError::Store(engine_error.into())),
+            Err(TransactionError::Storage(engine_error)) => {
+                Err(TxError::Store(engine_error.into()))
+            }
         }
     }
 
@@ -313,7 +347,12 @@ impl Tx<'_> {
         Ok(())
     }
 
-    pub fn put_record<T: Record>(&self, table: Table, key: &[u8], value: &T) -> Result<(), StoreError> {
+    pub fn put_record<T: Record>(
+        &self,
+        table: Table,
+        key: &[u8],
+        value: &T,
+    ) -> Result<(), StoreError> {
         self.put(table, key, &codec::encode(value)?)
     }
 

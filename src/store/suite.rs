@@ -27,8 +27,14 @@ fn a_committed_transaction_writes_every_table_together() {
             Ok(())
         })
         .unwrap();
-    assert_eq!(store.get(Table::Reports, b"r1").unwrap().as_deref(), Some(&b"report"[..]));
-    assert_eq!(store.get_record::<Counter>(Table::Messages, b"m1").unwrap(), Some(Counter { value: 1 }));
+    assert_eq!(
+        store.get(Table::Reports, b"r1").unwrap().as_deref(),
+        Some(&b"report"[..])
+    );
+    assert_eq!(
+        store.get_record::<Counter>(Table::Messages, b"m1").unwrap(),
+        Some(Counter { value: 1 })
+    );
 }
 
 #[test]
@@ -38,7 +44,10 @@ fn a_refused_transaction_changes_nothing_even_after_writing() {
         tx.put(Table::Reports, b"r1", b"half written")?;
         Err(TxError::Abort("illegal status change"))
     });
-    assert!(matches!(outcome, Err(TxError::Abort("illegal status change"))));
+    assert!(matches!(
+        outcome,
+        Err(TxError::Abort("illegal status change"))
+    ));
     assert_eq!(store.get(Table::Reports, b"r1").unwrap(), None);
 }
 
@@ -64,7 +73,9 @@ fn concurrent_transactions_never_lose_a_counter_increment() {
                 let mut seen = Vec::new();
                 for _ in 0..200 {
                     let next = store
-                        .transaction(|tx| -> Result<u64, TxError<()>> { Ok(tx.next_in_sequence("ticket:2026")?) })
+                        .transaction(|tx| -> Result<u64, TxError<()>> {
+                            Ok(tx.next_in_sequence("ticket:2026")?)
+                        })
                         .unwrap();
                     seen.push(next);
                 }
@@ -72,9 +83,16 @@ fn concurrent_transactions_never_lose_a_counter_increment() {
             })
         })
         .collect();
-    let mut all: Vec<u64> = threads.into_iter().flat_map(|thread| thread.join().unwrap()).collect();
+    let mut all: Vec<u64> = threads
+        .into_iter()
+        .flat_map(|thread| thread.join().unwrap())
+        .collect();
     all.sort_unstable();
-    assert_eq!(all, (1..=1600).collect::<Vec<u64>>(), "every number handed out exactly once");
+    assert_eq!(
+        all,
+        (1..=1600).collect::<Vec<u64>>(),
+        "every number handed out exactly once"
+    );
 }
 
 #[test]
@@ -84,14 +102,24 @@ fn scans_return_keys_in_big_endian_order() {
         let key = keys::KeyBuilder::new().u64(9).u64(id).build();
         store.put(Table::Timeline, &key, b"").unwrap();
     }
-    store.put(Table::Timeline, &keys::KeyBuilder::new().u64(10).u64(0).build(), b"").unwrap();
+    store
+        .put(
+            Table::Timeline,
+            &keys::KeyBuilder::new().u64(10).u64(0).build(),
+            b"",
+        )
+        .unwrap();
     let ids: Vec<u64> = store
         .scan_prefix(Table::Timeline, &keys::u64_key(9))
         .map(|entry| keys::read_u64(&entry.unwrap().0, 8).unwrap())
         .collect();
     assert_eq!(ids, vec![1, 2, 300, 70_000]);
     let first_two: Vec<u64> = store
-        .range(Table::Timeline, &keys::KeyBuilder::new().u64(9).u64(0).build(), Some(&keys::KeyBuilder::new().u64(9).u64(3).build()))
+        .range(
+            Table::Timeline,
+            &keys::KeyBuilder::new().u64(9).u64(0).build(),
+            Some(&keys::KeyBuilder::new().u64(9).u64(3).build()),
+        )
         .map(|entry| keys::read_u64(&entry.unwrap().0, 8).unwrap())
         .collect();
     assert_eq!(first_two, vec![1, 2]);
@@ -113,26 +141,38 @@ fn generated_ids_increase_across_reopen() {
 #[test]
 fn flushed_writes_survive_reopen() {
     let dir = tempfile::tempdir().unwrap();
-    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
     {
         let store = Store::open(dir.path()).unwrap();
         store.put(Table::RawPayloads, b"raw", b"body").unwrap();
         runtime.block_on(store.flush()).unwrap();
     }
     let store = Store::open(dir.path()).unwrap();
-    assert_eq!(store.get(Table::RawPayloads, b"raw").unwrap().as_deref(), Some(&b"body"[..]));
+    assert_eq!(
+        store.get(Table::RawPayloads, b"raw").unwrap().as_deref(),
+        Some(&b"body"[..])
+    );
 }
 
 #[test]
 fn many_concurrent_flushes_share_fsyncs() {
     let (_dir, store) = temp_store();
-    let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
     runtime.block_on(async {
         let mut tasks = Vec::new();
         for index in 0..200u64 {
             let store = store.clone();
             tasks.push(tokio::spawn(async move {
-                store.put(Table::RawPayloads, &keys::u64_key(index), b"x").unwrap();
+                store
+                    .put(Table::RawPayloads, &keys::u64_key(index), b"x")
+                    .unwrap();
                 store.flush().await.unwrap();
             }));
         }
@@ -141,7 +181,10 @@ fn many_concurrent_flushes_share_fsyncs() {
         }
     });
     let flushes = store.flush_stats().flushes;
-    assert!(flushes >= 1 && flushes < 200, "200 waiters were served by {flushes} flushes");
+    assert!(
+        (1..200).contains(&flushes),
+        "200 waiters were served by {flushes} flushes"
+    );
 }
 
 #[test]

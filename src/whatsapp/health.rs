@@ -19,21 +19,27 @@ impl ChannelHealth {
     pub fn mark_unhealthy(&self, reason: String, pause: Duration) {
         tracing::error!(%reason, pause_seconds = pause.as_secs(), "whatsapp channel unhealthy: sending paused; fix the access token");
         if let Ok(mut state) = self.state.lock() {
-            *state = Some(Unhealthy { reason, paused_until: Instant::now() + pause });
+            *state = Some(Unhealthy {
+                reason,
+                paused_until: Instant::now() + pause,
+            });
         }
     }
 
     pub fn mark_healthy(&self) {
-        if let Ok(mut state) = self.state.lock() {
-            if state.take().is_some() {
-                tracing::info!("whatsapp channel healthy again: sending resumed");
-            }
+        if let Ok(mut state) = self.state.lock()
+            && state.take().is_some()
+        {
+            tracing::info!("whatsapp channel healthy again: sending resumed");
         }
     }
 
     /// The reason, while the channel is unhealthy.
     pub fn problem(&self) -> Option<String> {
-        self.state.lock().ok().and_then(|state| state.as_ref().map(|unhealthy| unhealthy.reason.clone()))
+        self.state
+            .lock()
+            .ok()
+            .and_then(|state| state.as_ref().map(|unhealthy| unhealthy.reason.clone()))
     }
 
     /// How long sending stays paused from now (zero when not paused).
@@ -41,7 +47,13 @@ impl ChannelHealth {
         self.state
             .lock()
             .ok()
-            .and_then(|state| state.as_ref().map(|unhealthy| unhealthy.paused_until.saturating_duration_since(Instant::now())))
+            .and_then(|state| {
+                state.as_ref().map(|unhealthy| {
+                    unhealthy
+                        .paused_until
+                        .saturating_duration_since(Instant::now())
+                })
+            })
             .unwrap_or_default()
     }
 }

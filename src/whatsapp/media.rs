@@ -19,7 +19,9 @@ use crate::domain::inbound::{MediaKind, MediaRef};
 use crate::domain::message::{MediaState, Message, StoredMedia};
 use crate::domain::timeline::{Actor, TimelineKind};
 use crate::intake::queues::{MediaJob, due_items, next_due, queue_key};
-use crate::intake::records::{append_timeline, load_message, load_report, save_message, save_report};
+use crate::intake::records::{
+    append_timeline, load_message, load_report, save_message, save_report,
+};
 use crate::metrics::{Metrics, add};
 use crate::store::keys::u64_key;
 use crate::store::{Store, StoreError, Table, TxError};
@@ -54,7 +56,10 @@ impl std::fmt::Display for FetchError {
         match self {
             FetchError::Graph(error) => write!(f, "{error}"),
             FetchError::HashMismatch { expected, actual } => {
-                write!(f, "sha256 mismatch: meta announced {expected}, the file hashes to {actual}")
+                write!(
+                    f,
+                    "sha256 mismatch: meta announced {expected}, the file hashes to {actual}"
+                )
             }
             FetchError::Io(error) => write!(f, "cannot write the media file: {error}"),
         }
@@ -64,7 +69,10 @@ impl std::fmt::Display for FetchError {
 impl FetchError {
     fn retryable(&self) -> bool {
         match self {
-            FetchError::Graph(error) => !matches!(error.disposition(), Disposition::Permanent | Disposition::OutsideWindow),
+            FetchError::Graph(error) => !matches!(
+                error.disposition(),
+                Disposition::Permanent | Disposition::OutsideWindow
+            ),
             // A corrupted transfer may succeed next time; a stored file that disagrees with
             // Meta's hash is never accepted as evidence.
             FetchError::HashMismatch { .. } | FetchError::Io(_) => true,
@@ -93,7 +101,9 @@ pub fn media_path(media_dir: &Path, sha256_hex: &str) -> PathBuf {
 impl MediaFetcher {
     pub async fn run(self, stop: CancellationToken) {
         let mut running = tokio::task::JoinSet::new();
-        let in_flight = Arc::new(std::sync::Mutex::new(std::collections::HashSet::<u64>::new()));
+        let in_flight = Arc::new(std::sync::Mutex::new(
+            std::collections::HashSet::<u64>::new(),
+        ));
         loop {
             if stop.is_cancelled() {
                 break;
@@ -110,7 +120,10 @@ impl MediaFetcher {
                 if running.len() >= CONCURRENT_DOWNLOADS {
                     break;
                 }
-                let claimed = in_flight.lock().map(|mut set| set.insert(job.id)).unwrap_or(false);
+                let claimed = in_flight
+                    .lock()
+                    .map(|mut set| set.insert(job.id))
+                    .unwrap_or(false);
                 if !claimed {
                     continue;
                 }
@@ -131,7 +144,10 @@ impl MediaFetcher {
                 continue;
             }
             let sleep_for = match next_due(&self.store, Table::MediaQueue) {
-                Ok(Some(due)) => (due - Utc::now()).to_std().unwrap_or(Duration::from_millis(5)).min(Duration::from_secs(60)),
+                Ok(Some(due)) => (due - Utc::now())
+                    .to_std()
+                    .unwrap_or(Duration::from_millis(5))
+                    .min(Duration::from_secs(60)),
                 _ => Duration::from_secs(60),
             };
             tokio::select! {
@@ -151,17 +167,28 @@ impl MediaFetcher {
     }
 
     async fn process_inner(&self, key: &[u8], job: &MediaJob) -> Result<(), StoreError> {
-        let Some(message) = self.store.get_record::<Message>(Table::Messages, &u64_key(job.message_id))? else {
+        let Some(message) = self
+            .store
+            .get_record::<Message>(Table::Messages, &u64_key(job.message_id))?
+        else {
             return self.finish_job(key, job, None).await;
         };
         let Some((kind, media)) = inbound_media(&message) else {
             return self.finish_job(key, job, None).await;
         };
-        if message.media.as_ref().is_some_and(|stored| stored.state == MediaState::Stored) {
+        if message
+            .media
+            .as_ref()
+            .is_some_and(|stored| stored.state == MediaState::Stored)
+        {
             return self.finish_job(key, job, None).await;
         }
         let Some(client) = &self.client else {
-            let state = StoredMedia { state: MediaState::Unavailable, error: Some("sandbox mode: no access token to download with".into()), ..empty_media() };
+            let state = StoredMedia {
+                state: MediaState::Unavailable,
+                error: Some("sandbox mode: no access token to download with".into()),
+                ..empty_media()
+            };
             return self.finish_job(key, job, Some((state, None))).await;
         };
         let attempts = job.attempts + 1;
@@ -174,7 +201,12 @@ impl MediaFetcher {
                     stored.sha256_hex.as_deref().unwrap_or("?"),
                     stored.size_bytes.unwrap_or(0)
                 );
-                self.finish_job(key, job, Some((stored, Some((TimelineKind::MediaStored, note))))).await
+                self.finish_job(
+                    key,
+                    job,
+                    Some((stored, Some((TimelineKind::MediaStored, note)))),
+                )
+                .await
             }
             Err(error) => {
                 let expired = Utc::now() - message.received_at > MEDIA_RETENTION;
@@ -182,25 +214,45 @@ impl MediaFetcher {
                     add(&self.metrics.media_retries, 1);
                     tracing::warn!(%error, message = message.id, attempts, "media download failed; will retry");
                     let delay = backoff(self.whatsapp.retry_base, attempts);
-                    return self.reschedule(key, job, attempts, &error.to_string(), delay).await;
+                    return self
+                        .reschedule(key, job, attempts, &error.to_string(), delay)
+                        .await;
                 }
                 add(&self.metrics.media_failed, 1);
                 tracing::warn!(%error, message = message.id, attempts, "media download failed for good");
-                let state = StoredMedia { state: MediaState::Failed, attempts, error: Some(error.to_string()), ..empty_media() };
+                let state = StoredMedia {
+                    state: MediaState::Failed,
+                    attempts,
+                    error: Some(error.to_string()),
+                    ..empty_media()
+                };
                 let note = format!("{} could not be downloaded: {error}", kind.as_str());
-                self.finish_job(key, job, Some((state, Some((TimelineKind::MediaFailed, note))))).await
+                self.finish_job(
+                    key,
+                    job,
+                    Some((state, Some((TimelineKind::MediaFailed, note)))),
+                )
+                .await
             }
         }
     }
 
-    async fn fetch(&self, client: &GraphClient, kind: MediaKind, media: &MediaRef, attempts: u32) -> Result<StoredMedia, FetchError> {
+    async fn fetch(
+        &self,
+        client: &GraphClient,
+        kind: MediaKind,
+        media: &MediaRef,
+        attempts: u32,
+    ) -> Result<StoredMedia, FetchError> {
         let limit = size_limit(kind, self.whatsapp.media_max_bytes);
         // The webhook's url saves a lookup, but it expires within minutes: use it only first.
         let mut announced_hashes: Vec<String> = media.sha256.iter().cloned().collect();
         let downloaded = match (&media.url, attempts) {
             (Some(url), 1) => match client.download_media(url, limit).await {
                 Ok(downloaded) => Some(downloaded),
-                Err(GraphError::TooLarge { limit }) => return Err(FetchError::Graph(GraphError::TooLarge { limit })),
+                Err(GraphError::TooLarge { limit }) => {
+                    return Err(FetchError::Graph(GraphError::TooLarge { limit }));
+                }
                 Err(error) => {
                     tracing::debug!(%error, "webhook media url failed; looking the media up");
                     None
@@ -211,14 +263,20 @@ impl MediaFetcher {
         let downloaded = match downloaded {
             Some(downloaded) => downloaded,
             None => {
-                let info = client.media_info(&media.media_id).await.map_err(FetchError::Graph)?;
-                if let Some(size) = info.file_size {
-                    if size > limit {
-                        return Err(FetchError::Graph(GraphError::TooLarge { limit }));
-                    }
+                let info = client
+                    .media_info(&media.media_id)
+                    .await
+                    .map_err(FetchError::Graph)?;
+                if let Some(size) = info.file_size
+                    && size > limit
+                {
+                    return Err(FetchError::Graph(GraphError::TooLarge { limit }));
                 }
                 announced_hashes.extend(info.sha256.clone());
-                client.download_media(&info.url, limit).await.map_err(FetchError::Graph)?
+                client
+                    .download_media(&info.url, limit)
+                    .await
+                    .map_err(FetchError::Graph)?
             }
         };
         let digest = Sha256::digest(&downloaded.bytes);
@@ -228,11 +286,16 @@ impl MediaFetcher {
             let expected = expected.trim();
             let matches = expected.eq_ignore_ascii_case(&actual_hex) || expected == actual_base64;
             if !matches {
-                return Err(FetchError::HashMismatch { expected: expected.to_string(), actual: actual_hex });
+                return Err(FetchError::HashMismatch {
+                    expected: expected.to_string(),
+                    actual: actual_hex,
+                });
             }
         }
         let path = media_path(&self.media_dir, &actual_hex);
-        write_file_durably(&path, &downloaded.bytes).await.map_err(FetchError::Io)?;
+        write_file_durably(&path, &downloaded.bytes)
+            .await
+            .map_err(FetchError::Io)?;
         Ok(StoredMedia {
             state: MediaState::Stored,
             sha256_hex: Some(actual_hex),
@@ -244,7 +307,14 @@ impl MediaFetcher {
         })
     }
 
-    async fn reschedule(&self, key: &[u8], job: &MediaJob, attempts: u32, error: &str, delay: Duration) -> Result<(), StoreError> {
+    async fn reschedule(
+        &self,
+        key: &[u8],
+        job: &MediaJob,
+        attempts: u32,
+        error: &str,
+        delay: Duration,
+    ) -> Result<(), StoreError> {
         let due = Utc::now() + chrono::Duration::from_std(delay).unwrap_or_default();
         let mut next = job.clone();
         next.attempts = attempts;
@@ -280,13 +350,29 @@ impl MediaFetcher {
             .store
             .transaction(|tx| -> Result<Option<ReportEvent>, TxError<()>> {
                 tx.remove(Table::MediaQueue, key)?;
-                let Some((media, note)) = &result else { return Ok(None) };
-                let Some(mut message) = load_message(tx, message_id)? else { return Ok(None) };
+                let Some((media, note)) = &result else {
+                    return Ok(None);
+                };
+                let Some(mut message) = load_message(tx, message_id)? else {
+                    return Ok(None);
+                };
                 message.media = Some(media.clone());
                 save_message(tx, &message)?;
-                let (Some((kind, note)), Some(report_id)) = (note, message.report_id) else { return Ok(None) };
-                let Some(mut report) = load_report(tx, report_id)? else { return Ok(None) };
-                append_timeline(tx, &mut report, *kind, Actor::System, Some(note.clone()), Some(message_id), now)?;
+                let (Some((kind, note)), Some(report_id)) = (note, message.report_id) else {
+                    return Ok(None);
+                };
+                let Some(mut report) = load_report(tx, report_id)? else {
+                    return Ok(None);
+                };
+                append_timeline(
+                    tx,
+                    &mut report,
+                    *kind,
+                    Actor::System,
+                    Some(note.clone()),
+                    Some(message_id),
+                    now,
+                )?;
                 report.updated_at = now;
                 save_report(tx, &report)?;
                 Ok(Some(ReportEvent {

@@ -2,9 +2,23 @@
 //! events, the Graph API client, and the workers that send replies and fetch media.
 
 pub mod graph;
-pub mod signature;
-pub mod webhook;
 pub mod health;
 pub mod media;
 pub mod outbox;
 pub mod payload;
+pub mod signature;
+pub mod webhook;
+
+use std::sync::Arc;
+
+/// What both WhatsApp workers need: the store, the channel settings and client, and where to
+/// report what they did.
+#[derive(Clone)]
+pub struct WorkerContext {
+    pub store: crate::store::Store,
+    pub whatsapp: crate::config::WhatsAppConfig,
+    /// `None` in sandbox mode.
+    pub client: Option<graph::GraphClient>,
+    pub metrics: Arc<crate::metrics::Metrics>,
+    pub bus: crate::bus::Bus,
+}

@@ -23,11 +23,14 @@ use crate::domain::reporter::Reporter;
 use crate::domain::timeline::{Actor, TimelineKind};
 use crate::intake::IntakeSettings;
 use crate::intake::queues::{OutboxItem, OutboxWork, due_items, next_due, queue_key};
-use crate::intake::records::{append_timeline, load_message, load_report, save_message, save_report};
+use crate::intake::records::{
+    append_timeline, load_message, load_report, save_message, save_report,
+};
 use crate::intake::{CALLBACK_PREFIX, PendingStatuses, apply_status_to_message};
 use crate::metrics::{Metrics, add};
 use crate::store::keys::u64_key;
 use crate::store::{Store, StoreError, Table, TxError};
+use crate::whatsapp::WorkerContext;
 use crate::whatsapp::graph::{Disposition, GraphClient, GraphError, OutgoingMessage, Recipient};
 use crate::whatsapp::health::ChannelHealth;
 
@@ -59,17 +62,31 @@ enum Outcome {
 
 impl OutboxSender {
     pub fn new(
-        store: Store,
+        context: WorkerContext,
         intake: IntakeSettings,
-        whatsapp: WhatsAppConfig,
-        client: Option<GraphClient>,
-        metrics: Arc<Metrics>,
-        bus: Bus,
         health: Arc<ChannelHealth>,
         wake: Arc<Notify>,
     ) -> OutboxSender {
+        let WorkerContext {
+            store,
+            whatsapp,
+            client,
+            metrics,
+            bus,
+        } = context;
         let pacer = Arc::new(Pacer::new(whatsapp.send_rate_per_second));
-        OutboxSender { store, intake, whatsapp, client, metrics, bus, health, wake, in_flight: Arc::default(), pacer }
+        OutboxSender {
+            store,
+            intake,
+            whatsapp,
+            client,
+            metrics,
+            bus,
+            health,
+            wake,
+            in_flight: Arc::default(),
+            pacer,
+        }
     }
 
     /// Runs until `stop` is cancelled; sends already started are finished first.
@@ -104,7 +121,9 @@ impl OutboxSender {
                     continue;
                 }
                 started += 1;
-                let Ok(permit) = Arc::clone(&permits).acquire_owned().await else { break };
+                let Ok(permit) = Arc::clone(&permits).acquire_owned().await else {
+                    break;
+                };
                 let sender = self.clone();
                 running.spawn(async move {
                     let item_id = item.id;
@@ -130,7 +149,10 @@ impl OutboxSender {
     }
 
     fn claim(&self, item_id: u64) -> bool {
-        self.in_flight.lock().map(|mut set| set.insert(item_id)).unwrap_or(false)
+        self.in_flight
+            .lock()
+            .map(|mut set| set.insert(item_id))
+            .unwrap_or(false)
     }
 
     fn release(&self, item_id: u64) {
@@ -142,14 +164,20 @@ impl OutboxSender {
     fn time_until_next_due(&self) -> Duration {
         let fallback = Duration::from_secs(60);
         match next_due(&self.store, Table::Outbox) {
-            Ok(Some(due)) => (due - Utc::now()).to_std().unwrap_or(Duration::from_millis(5)).min(fallback),
+            Ok(Some(due)) => (due - Utc::now())
+                .to_std()
+                .unwrap_or(Duration::from_millis(5))
+                .min(fallback),
             _ => fallback,
         }
     }
 
     /// Drains every item that is due now; for tests and the load generator's warm-up.
     pub async fn drain_due(&self) {
-        let Ok(due) = due_items::<OutboxItem>(&self.store, Table::Outbox, Utc::now(), usize::MAX) else { return };
+        let Ok(due) = due_items::<OutboxItem>(&self.store, Table::Outbox, Utc::now(), usize::MAX)
+        else {
+            return;
+        };
         for (key, item) in due {
             if self.claim(item.id) {
                 let item_id = item.id;
@@ -171,7 +199,9 @@ impl OutboxSender {
             }),
             Ok(Outcome::RetryAt(due)) => self.store.transaction(|tx| -> Result<(), TxError<()>> {
                 // The in-flight mark may have been written under the same key: re-read it.
-                let mut current: OutboxItem = tx.get_record(Table::Outbox, &key)?.unwrap_or_else(|| item.clone());
+                let mut current: OutboxItem = tx
+                    .get_record(Table::Outbox, &key)?
+                    .unwrap_or_else(|| item.clone());
                 current.in_flight_since = None;
                 tx.remove(Table::Outbox, &key)?;
                 tx.put_record(Table::Outbox, &queue_key(due, current.id), &current)?;
@@ -187,20 +217,36 @@ impl OutboxSender {
         }
     }
 
-    async fn deliver(&self, key: &[u8], item: &OutboxItem, message_id: u64) -> Result<Outcome, StoreError> {
-        let Some(message) = self.store.get_record::<Message>(Table::Messages, &u64_key(message_id))? else {
+    async fn deliver(
+        &self,
+        key: &[u8],
+        item: &OutboxItem,
+        message_id: u64,
+    ) -> Result<Outcome, StoreError> {
+        let Some(message) = self
+            .store
+            .get_record::<Message>(Table::Messages, &u64_key(message_id))?
+        else {
             return Ok(Outcome::Done);
         };
-        let status = message.delivery.as_ref().map_or(DeliveryStatus::Queued, |delivery| delivery.status);
+        let status = message
+            .delivery
+            .as_ref()
+            .map_or(DeliveryStatus::Queued, |delivery| delivery.status);
         if status != DeliveryStatus::Queued || message.external_id.is_some() {
             return Ok(Outcome::Done);
         }
-        let MessageBody::Outbound { content, .. } = &message.body else { return Ok(Outcome::Done) };
-        let Some(reporter) = message
-            .reporter_id
-            .and_then(|id| self.store.get_record::<Reporter>(Table::Reporters, &u64_key(id)).ok().flatten())
-        else {
-            self.fail(&message, "the reporter of this message is unknown", None).await?;
+        let MessageBody::Outbound { content, .. } = &message.body else {
+            return Ok(Outcome::Done);
+        };
+        let Some(reporter) = message.reporter_id.and_then(|id| {
+            self.store
+                .get_record::<Reporter>(Table::Reporters, &u64_key(id))
+                .ok()
+                .flatten()
+        }) else {
+            self.fail(&message, "the reporter of this message is unknown", None)
+                .await?;
             return Ok(Outcome::Done);
         };
         let Some(client) = &self.client else {
@@ -210,7 +256,8 @@ impl OutboxSender {
         if let Some(since) = item.in_flight_since {
             // A send that may have reached Meta before a crash: give its status callback time
             // to arrive (it adopts the wamid) before sending again.
-            let reconcile_until = since + chrono::Duration::from_std(self.whatsapp.reconcile_wait).unwrap_or_default();
+            let reconcile_until = since
+                + chrono::Duration::from_std(self.whatsapp.reconcile_wait).unwrap_or_default();
             if Utc::now() < reconcile_until {
                 return Ok(Outcome::RetryAt(reconcile_until));
             }
@@ -218,14 +265,20 @@ impl OutboxSender {
         let is_template = matches!(content, OutboundContent::Template { .. });
         if !is_template && !reporter.window_open(Utc::now()) {
             let error = outside_window_error();
-            self.fail(&message, "outside the 24-hour window", Some(error)).await?;
+            self.fail(&message, "outside the 24-hour window", Some(error))
+                .await?;
             return Ok(Outcome::Done);
         }
         let recipient = match (&reporter.phone, &reporter.bsuid) {
             (Some(phone), _) => Recipient::Phone(phone.clone()),
             (None, Some(bsuid)) => Recipient::Bsuid(bsuid.clone()),
             (None, None) => {
-                self.fail(&message, "the reporter has neither phone number nor user id", None).await?;
+                self.fail(
+                    &message,
+                    "the reporter has neither phone number nor user id",
+                    None,
+                )
+                .await?;
                 return Ok(Outcome::Done);
             }
         };
@@ -233,7 +286,10 @@ impl OutboxSender {
         self.pacer.wait_turn().await;
         let outgoing = to_graph_message(content);
         let callback_data = format!("{CALLBACK_PREFIX}{}", message.id);
-        match client.send_message(&recipient, &outgoing, Some(&callback_data)).await {
+        match client
+            .send_message(&recipient, &outgoing, Some(&callback_data))
+            .await
+        {
             Ok(receipt) => {
                 self.health.mark_healthy();
                 self.record_accepted(message.id, &receipt.wamid).await?;
@@ -243,11 +299,19 @@ impl OutboxSender {
         }
     }
 
-    async fn handle_send_error(&self, key: &[u8], item: &OutboxItem, message: &Message, error: GraphError) -> Result<Outcome, StoreError> {
+    async fn handle_send_error(
+        &self,
+        key: &[u8],
+        item: &OutboxItem,
+        message: &Message,
+        error: GraphError,
+    ) -> Result<Outcome, StoreError> {
         let attempts = item.attempts + 1;
         tracing::warn!(%error, message = message.id, attempts, "send failed");
         match error.disposition() {
-            Disposition::Retry | Disposition::RetryForRecipient if attempts < self.whatsapp.max_attempts => {
+            Disposition::Retry | Disposition::RetryForRecipient
+                if attempts < self.whatsapp.max_attempts =>
+            {
                 add(&self.metrics.send_retries, 1);
                 let mut delay = backoff(self.whatsapp.retry_base, attempts);
                 if error.disposition() == Disposition::RetryForRecipient {
@@ -255,29 +319,46 @@ impl OutboxSender {
                     delay = delay.max(self.whatsapp.retry_base * 3);
                 }
                 self.bump_attempts(key, item, &error).await?;
-                Ok(Outcome::RetryAt(Utc::now() + chrono::Duration::from_std(delay).unwrap_or_default()))
+                Ok(Outcome::RetryAt(
+                    Utc::now() + chrono::Duration::from_std(delay).unwrap_or_default(),
+                ))
             }
             Disposition::ChannelUnhealthy => {
                 let pause = self.whatsapp.retry_base * 150;
                 self.health.mark_unhealthy(error.to_string(), pause);
-                Ok(Outcome::RetryAt(Utc::now() + chrono::Duration::from_std(pause).unwrap_or_default()))
+                Ok(Outcome::RetryAt(
+                    Utc::now() + chrono::Duration::from_std(pause).unwrap_or_default(),
+                ))
             }
             Disposition::OutsideWindow => {
-                self.fail(message, "outside the 24-hour window", Some(api_error_of(&error))).await?;
+                self.fail(
+                    message,
+                    "outside the 24-hour window",
+                    Some(api_error_of(&error)),
+                )
+                .await?;
                 Ok(Outcome::Done)
             }
             _ => {
-                self.fail(message, &error.to_string(), Some(api_error_of(&error))).await?;
+                self.fail(message, &error.to_string(), Some(api_error_of(&error)))
+                    .await?;
                 Ok(Outcome::Done)
             }
         }
     }
 
-    async fn bump_attempts(&self, key: &[u8], item: &OutboxItem, error: &GraphError) -> Result<(), StoreError> {
+    async fn bump_attempts(
+        &self,
+        key: &[u8],
+        item: &OutboxItem,
+        error: &GraphError,
+    ) -> Result<(), StoreError> {
         let text = error.to_string();
         self.store
             .transaction(|tx| -> Result<(), TxError<()>> {
-                let mut current: OutboxItem = tx.get_record(Table::Outbox, key)?.unwrap_or_else(|| item.clone());
+                let mut current: OutboxItem = tx
+                    .get_record(Table::Outbox, key)?
+                    .unwrap_or_else(|| item.clone());
                 current.attempts = item.attempts + 1;
                 current.last_error = Some(text.clone());
                 tx.put_record(Table::Outbox, key, &current)?;
@@ -291,7 +372,9 @@ impl OutboxSender {
         let now = Utc::now();
         self.store
             .transaction(|tx| -> Result<(), TxError<()>> {
-                let mut current: OutboxItem = tx.get_record(Table::Outbox, key)?.unwrap_or_else(|| item.clone());
+                let mut current: OutboxItem = tx
+                    .get_record(Table::Outbox, key)?
+                    .unwrap_or_else(|| item.clone());
                 current.in_flight_since = Some(now);
                 tx.put_record(Table::Outbox, key, &current)?;
                 Ok(())
@@ -305,7 +388,9 @@ impl OutboxSender {
         let event = self
             .store
             .transaction(|tx| -> Result<Option<ReportEvent>, TxError<()>> {
-                let Some(mut message) = load_message(tx, message_id)? else { return Ok(None) };
+                let Some(mut message) = load_message(tx, message_id)? else {
+                    return Ok(None);
+                };
                 message.external_id = Some(wamid.to_string());
                 if let Some(delivery) = message.delivery.as_mut() {
                     delivery.attempts += 1;
@@ -315,10 +400,27 @@ impl OutboxSender {
                     }
                 }
                 save_message(tx, &message)?;
-                tx.put(Table::MessageExternalIds, wamid.as_bytes(), &u64_key(message_id))?;
+                tx.put(
+                    Table::MessageExternalIds,
+                    wamid.as_bytes(),
+                    &u64_key(message_id),
+                )?;
                 let mut event = None;
-                if let Some(mut report) = message.report_id.map(|id| load_report(tx, id)).transpose()?.flatten() {
-                    append_timeline(tx, &mut report, TimelineKind::ReplySent, Actor::System, Some(wamid.to_string()), Some(message_id), now)?;
+                if let Some(mut report) = message
+                    .report_id
+                    .map(|id| load_report(tx, id))
+                    .transpose()?
+                    .flatten()
+                {
+                    append_timeline(
+                        tx,
+                        &mut report,
+                        TimelineKind::ReplySent,
+                        Actor::System,
+                        Some(wamid.to_string()),
+                        Some(message_id),
+                        now,
+                    )?;
                     save_report(tx, &report)?;
                     event = Some(ReportEvent {
                         kind: ReportEventKind::DeliveryUpdated,
@@ -329,7 +431,9 @@ impl OutboxSender {
                     });
                 }
                 // Statuses that overtook the send answer.
-                if let Some(pending) = tx.get_record::<PendingStatuses>(Table::PendingStatuses, wamid.as_bytes())? {
+                if let Some(pending) =
+                    tx.get_record::<PendingStatuses>(Table::PendingStatuses, wamid.as_bytes())?
+                {
                     tx.remove(Table::PendingStatuses, wamid.as_bytes())?;
                     for update in &pending.updates {
                         apply_status_to_message(tx, &self.intake, message_id, update, now)?;
@@ -352,17 +456,32 @@ impl OutboxSender {
         let event = self
             .store
             .transaction(|tx| -> Result<Option<ReportEvent>, TxError<()>> {
-                let Some(mut message) = load_message(tx, message_id)? else { return Ok(None) };
+                let Some(mut message) = load_message(tx, message_id)? else {
+                    return Ok(None);
+                };
                 if let Some(delivery) = message.delivery.as_mut() {
                     delivery.status = DeliveryStatus::Sandbox;
                     delivery.updated_at = now;
                 }
                 save_message(tx, &message)?;
-                let Some(mut report) = message.report_id.map(|id| load_report(tx, id)).transpose()?.flatten() else {
+                let Some(mut report) = message
+                    .report_id
+                    .map(|id| load_report(tx, id))
+                    .transpose()?
+                    .flatten()
+                else {
                     return Ok(None);
                 };
                 let note = Some("sandbox mode: stored, not sent".to_string());
-                append_timeline(tx, &mut report, TimelineKind::ReplySent, Actor::System, note, Some(message_id), now)?;
+                append_timeline(
+                    tx,
+                    &mut report,
+                    TimelineKind::ReplySent,
+                    Actor::System,
+                    note,
+                    Some(message_id),
+                    now,
+                )?;
                 save_report(tx, &report)?;
                 Ok(Some(ReportEvent {
                     kind: ReportEventKind::DeliveryUpdated,
@@ -382,9 +501,19 @@ impl OutboxSender {
 
     /// Marks the message failed (final), says so on the report's timeline, and for a closed
     /// window queues the configured template instead.
-    async fn fail(&self, message: &Message, reason: &str, error: Option<ApiError>) -> Result<(), StoreError> {
+    async fn fail(
+        &self,
+        message: &Message,
+        reason: &str,
+        error: Option<ApiError>,
+    ) -> Result<(), StoreError> {
         let now = Utc::now();
-        let error = error.unwrap_or(ApiError { code: 0, title: None, message: Some(reason.to_string()), details: None });
+        let error = error.unwrap_or(ApiError {
+            code: 0,
+            title: None,
+            message: Some(reason.to_string()),
+            details: None,
+        });
         let update = StatusUpdate {
             external_id: message.external_id.clone().unwrap_or_default(),
             status: DeliveryStatus::Failed,
@@ -411,15 +540,23 @@ impl OutboxSender {
         Ok(())
     }
 
-    async fn mark_read(&self, key: &[u8], item: &OutboxItem, external_id: &str) -> Result<Outcome, StoreError> {
-        let Some(client) = &self.client else { return Ok(Outcome::Done) };
+    async fn mark_read(
+        &self,
+        key: &[u8],
+        item: &OutboxItem,
+        external_id: &str,
+    ) -> Result<Outcome, StoreError> {
+        let Some(client) = &self.client else {
+            return Ok(Outcome::Done);
+        };
         self.pacer.wait_turn().await;
         match client.mark_read(external_id).await {
             Ok(()) => Ok(Outcome::Done),
             Err(error) => {
                 let attempts = item.attempts + 1;
                 if error.disposition() == Disposition::ChannelUnhealthy {
-                    self.health.mark_unhealthy(error.to_string(), self.whatsapp.retry_base * 150);
+                    self.health
+                        .mark_unhealthy(error.to_string(), self.whatsapp.retry_base * 150);
                 }
                 // A read receipt is a courtesy: a few tries, then it is dropped.
                 if attempts >= 3 || error.disposition() == Disposition::Permanent {
@@ -427,7 +564,11 @@ impl OutboxSender {
                     return Ok(Outcome::Done);
                 }
                 self.bump_attempts(key, item, &error).await?;
-                Ok(Outcome::RetryAt(Utc::now() + chrono::Duration::from_std(backoff(self.whatsapp.retry_base, attempts)).unwrap_or_default()))
+                Ok(Outcome::RetryAt(
+                    Utc::now()
+                        + chrono::Duration::from_std(backoff(self.whatsapp.retry_base, attempts))
+                            .unwrap_or_default(),
+                ))
             }
         }
     }
@@ -457,27 +598,45 @@ fn api_error_of(error: &GraphError) -> ApiError {
             message: failure.message.clone(),
             details: failure.details.clone(),
         },
-        other => ApiError { code: 0, title: None, message: Some(other.to_string()), details: None },
+        other => ApiError {
+            code: 0,
+            title: None,
+            message: Some(other.to_string()),
+            details: None,
+        },
     }
 }
 
 fn to_graph_message(content: &OutboundContent) -> OutgoingMessage {
     match content {
-        OutboundContent::Text { body } => OutgoingMessage::Text { body: body.clone(), reply_to: None },
-        OutboundContent::Template { name, language, parameters } => OutgoingMessage::Template {
+        OutboundContent::Text { body } => OutgoingMessage::Text {
+            body: body.clone(),
+            reply_to: None,
+        },
+        OutboundContent::Template {
+            name,
+            language,
+            parameters,
+        } => OutgoingMessage::Template {
             name: name.clone(),
             language: language.clone(),
             body_parameters: parameters.clone(),
         },
-        OutboundContent::LocationRequest { body } => OutgoingMessage::LocationRequest { body: body.clone() },
-        OutboundContent::CallPermissionRequest { body } => OutgoingMessage::CallPermissionRequest { body: body.clone() },
+        OutboundContent::LocationRequest { body } => {
+            OutgoingMessage::LocationRequest { body: body.clone() }
+        }
+        OutboundContent::CallPermissionRequest { body } => {
+            OutgoingMessage::CallPermissionRequest { body: body.clone() }
+        }
     }
 }
 
 /// Exponential backoff with full jitter in [delay/2, delay], capped at one hour.
 pub fn backoff(base: Duration, attempts: u32) -> Duration {
     let exponent = attempts.saturating_sub(1).min(20);
-    let delay = base.saturating_mul(1u32 << exponent).min(Duration::from_secs(3600));
+    let delay = base
+        .saturating_mul(1u32 << exponent)
+        .min(Duration::from_secs(3600));
     let half = delay / 2;
     half + half.mul_f64(rand::random::<f64>())
 }
@@ -518,7 +677,10 @@ mod tests {
         for attempts in 1..=5u32 {
             let full = base * (1 << (attempts - 1));
             let delay = backoff(base, attempts);
-            assert!(delay >= full / 2 && delay <= full, "attempt {attempts}: {delay:?}");
+            assert!(
+                delay >= full / 2 && delay <= full,
+                "attempt {attempts}: {delay:?}"
+            );
         }
         assert!(backoff(Duration::from_secs(10), 40) <= Duration::from_secs(3600));
     }

@@ -53,7 +53,14 @@ pub fn text_message(citizen: &Citizen, wamid: &str, unix_seconds: i64, text: &st
 }
 
 /// A shared location from `citizen`.
-pub fn location_message(citizen: &Citizen, wamid: &str, unix_seconds: i64, latitude: f64, longitude: f64, name: Option<&str>) -> Value {
+pub fn location_message(
+    citizen: &Citizen,
+    wamid: &str,
+    unix_seconds: i64,
+    latitude: f64,
+    longitude: f64,
+    name: Option<&str>,
+) -> Value {
     let mut location = json!({ "latitude": latitude, "longitude": longitude });
     if let Some(name) = name {
         location["name"] = json!(name);
@@ -71,7 +78,13 @@ pub fn location_message(citizen: &Citizen, wamid: &str, unix_seconds: i64, latit
 }
 
 /// A delivery status for one of our messages, as Meta reports it.
-pub fn status(wamid: &str, status: &str, recipient_digits: &str, unix_seconds: i64, callback_data: Option<&str>) -> Value {
+pub fn status(
+    wamid: &str,
+    status: &str,
+    recipient_digits: &str,
+    unix_seconds: i64,
+    callback_data: Option<&str>,
+) -> Value {
     let mut item = json!({
         "id": wamid,
         "status": status,
@@ -122,6 +135,9 @@ mod tests {
     #[test]
     fn wire_bytes_escape_non_ascii_like_meta() {
         let bytes = to_wire_bytes(&json!({ "text": "Jl. A/B 🙏 é" }));
-        assert_eq!(String::from_utf8(bytes).unwrap(), r#"{"text":"Jl. A/B \ud83d\ude4f \u00e9"}"#);
+        assert_eq!(
+            String::from_utf8(bytes).unwrap(),
+            r#"{"text":"Jl. A/B \ud83d\ude4f \u00e9"}"#
+        );
     }
 }

@@ -33,7 +33,10 @@ static TRACING: Once = Once::new();
 fn init_tracing() {
     TRACING.call_once(|| {
         if std::env::var("TEST_LOG").is_ok() {
-            let _ = tracing_subscriber::fmt().with_env_filter("info,siaga=debug").with_test_writer().try_init();
+            let _ = tracing_subscriber::fmt()
+                .with_env_filter("info,siaga=debug")
+                .with_test_writer()
+                .try_init();
         }
     });
 }
@@ -103,7 +106,10 @@ async fn start(settings: Settings, graph: MockGraph, guard: Option<tempfile::Tem
 /// Reads a webhook fixture, with every message/status timestamp moved to now so that the
 /// 24-hour window is open whenever the tests run.
 pub fn fixture(name: &str) -> Value {
-    let path = format!("{}/tests/fixtures/webhooks/{name}.json", env!("CARGO_MANIFEST_DIR"));
+    let path = format!(
+        "{}/tests/fixtures/webhooks/{name}.json",
+        env!("CARGO_MANIFEST_DIR")
+    );
     let text = std::fs::read_to_string(&path).unwrap_or_else(|error| panic!("{path}: {error}"));
     let mut value: Value = serde_json::from_str(&text).expect("fixture is JSON");
     refresh_timestamps(&mut value, chrono::Utc::now().timestamp());
@@ -121,7 +127,9 @@ pub fn refresh_timestamps(value: &mut Value, now: i64) {
                 }
             }
         }
-        Value::Array(items) => items.iter_mut().for_each(|item| refresh_timestamps(item, now)),
+        Value::Array(items) => items
+            .iter_mut()
+            .for_each(|item| refresh_timestamps(item, now)),
         _ => {}
     }
 }
@@ -136,7 +144,10 @@ impl TestApp {
         self.client
             .post(self.webhook_url())
             .header("content-type", "application/json")
-            .header("x-hub-signature-256", signature::sign(APP_SECRET.as_bytes(), body))
+            .header(
+                "x-hub-signature-256",
+                signature::sign(APP_SECRET.as_bytes(), body),
+            )
             .body(body.to_vec())
             .send()
             .await
@@ -144,7 +155,8 @@ impl TestApp {
     }
 
     pub async fn post_signed_webhook(&self, payload: &Value) -> reqwest::Response {
-        self.post_signed_bytes(&payload::to_wire_bytes(payload)).await
+        self.post_signed_bytes(&payload::to_wire_bytes(payload))
+            .await
     }
 
     pub async fn post_fixture(&self, name: &str) -> reqwest::Response {
@@ -154,16 +166,26 @@ impl TestApp {
     }
 
     pub async fn get(&self, path: &str) -> reqwest::Response {
-        self.client.get(format!("{}{path}", self.base_url)).send().await.expect("get")
+        self.client
+            .get(format!("{}{path}", self.base_url))
+            .send()
+            .await
+            .expect("get")
     }
 
     pub fn reports(&self) -> Vec<Report> {
-        all_reports(&self.state.store).collect::<Result<_, _>>().expect("reports readable")
+        all_reports(&self.state.store)
+            .collect::<Result<_, _>>()
+            .expect("reports readable")
     }
 
     pub fn only_report(&self) -> Report {
         let reports = self.reports();
-        assert_eq!(reports.len(), 1, "expected exactly one report, got {reports:#?}");
+        assert_eq!(
+            reports.len(),
+            1,
+            "expected exactly one report, got {reports:#?}"
+        );
         reports.into_iter().next().unwrap_or_else(|| unreachable!())
     }
 
@@ -200,7 +222,10 @@ impl TestApp {
             let _ = shutdown.send(());
         }
         if let Some(server) = self.server.take() {
-            server.await.expect("server task").expect("server stopped cleanly");
+            server
+                .await
+                .expect("server task")
+                .expect("server stopped cleanly");
         }
     }
 
