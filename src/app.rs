@@ -12,9 +12,12 @@ use anyhow::Context as _;
 use tokio::sync::Notify;
 use tokio_util::sync::CancellationToken;
 
+use crate::api::graphql::{Services, build_schema};
 use crate::api::{AppState, router};
+use crate::auth::Auth;
 use crate::bus::Bus;
 use crate::config::Config;
+use crate::domain::access::AccessRules;
 use crate::intake::{Intake, IntakeSettings};
 use crate::metrics::Metrics;
 use crate::profile::Profile;
@@ -24,6 +27,7 @@ use crate::whatsapp::graph::{GraphClient, GraphSettings};
 use crate::whatsapp::health::ChannelHealth;
 use crate::whatsapp::media::MediaFetcher;
 use crate::whatsapp::outbox::OutboxSender;
+use crate::workflow::{UnitDirectory, Workflow};
 
 /// The folders inside the data dir.
 pub struct DataLayout {
@@ -53,6 +57,7 @@ pub struct Core {
     pub store: Store,
     pub intake: Intake,
     pub profile: Arc<Profile>,
+    pub units: UnitDirectory,
 }
 
 pub fn open_core(config: &Config) -> anyhow::Result<Core> {
@@ -70,10 +75,12 @@ pub fn open_core(config: &Config) -> anyhow::Result<Core> {
             replies: profile.replies.clone().with_overrides(&config.replies),
         },
     );
+    let units = UnitDirectory::load_or_seed(&store, &profile)?;
     Ok(Core {
         store,
         intake,
         profile: Arc::new(profile),
+        units,
     })
 }
 
@@ -98,6 +105,31 @@ impl App {
         let channel_health = Arc::new(ChannelHealth::default());
         let outbox_wake = Arc::new(Notify::new());
         let media_wake = Arc::new(Notify::new());
+        let auth = Auth::open(
+            core.store.clone(),
+            config.jwt_secret.clone(),
+            config.token_lifetime,
+        )?;
+        if auth.user_count() == 0 {
+            tracing::warn!(
+                "no users yet: create the first admin with `siaga user add --username admin --role admin --password-stdin` (server stopped, same data dir)"
+            );
+        }
+        let workflow = Workflow::new(
+            core.store.clone(),
+            core.intake.settings().clone(),
+            core.units.clone(),
+            AccessRules::from_profile(&core.profile),
+            bus.clone(),
+            Arc::clone(&outbox_wake),
+        );
+        let services = Services {
+            workflow,
+            auth,
+            profile: Arc::clone(&core.profile),
+            bus: bus.clone(),
+        };
+        let schema = build_schema(Some(services.clone()));
         let state = AppState {
             store: core.store.clone(),
             intake: core.intake.clone(),
@@ -109,6 +141,9 @@ impl App {
             outbox_wake: Arc::clone(&outbox_wake),
             media_wake: Arc::clone(&media_wake),
             ready: Arc::new(AtomicBool::new(false)),
+            services,
+            schema,
+            media_dir: DataLayout::new(&config.data_dir).media,
         };
         let context = WorkerContext {
             store: core.store.clone(),

@@ -17,6 +17,15 @@ pub enum ReportEventKind {
     MediaStored,
     CallReceived,
     StatusChanged,
+    /// Forwarded (or re-forwarded) to a unit.
+    Assigned,
+    Triaged,
+    NoteAdded,
+    CallLogged,
+    /// Another report was merged into this one (or this one into another).
+    Merged,
+    /// Someone opened an original media file of this report.
+    MediaViewed,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]

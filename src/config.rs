@@ -60,6 +60,9 @@ pub struct Settings {
     /// Largest media file downloaded, in MB, for any type [default: 100].
     #[arg(long, env = "SIAGA_MEDIA_MAX_MB")]
     pub media_max_mb: Option<u64>,
+    /// Lifetime of an operator token in minutes: one shift [default: 720].
+    #[arg(long, env = "SIAGA_TOKEN_LIFETIME_MINUTES")]
+    pub token_lifetime_minutes: Option<i64>,
     /// HS256 key for operator tokens; generated once and kept in the data dir when unset.
     #[arg(long, env = "SIAGA_JWT_SECRET", hide_env_values = true)]
     pub jwt_secret: Option<String>,
@@ -115,6 +118,7 @@ impl Settings {
             wa_reconcile_seconds,
             wa_mark_read,
             media_max_mb,
+            token_lifetime_minutes,
             jwt_secret,
             profile,
             body_limit_bytes,
@@ -179,6 +183,7 @@ pub struct Config {
     pub listen: SocketAddr,
     pub whatsapp: WhatsAppConfig,
     pub jwt_secret: Option<String>,
+    pub token_lifetime: chrono::Duration,
     pub profile: String,
     pub body_limit_bytes: usize,
     pub thread_window: chrono::Duration,
@@ -274,6 +279,16 @@ impl Config {
                 ));
             }
         };
+        let token_lifetime_minutes = settings.token_lifetime_minutes.unwrap_or(12 * 60);
+        if !(1..=7 * 24 * 60).contains(&token_lifetime_minutes) {
+            return Err(invalid("token-lifetime-minutes", "1 minute to 7 days"));
+        }
+        if let Some(secret) = &settings.jwt_secret
+            && !secret.trim().is_empty()
+            && secret.trim().len() < 32
+        {
+            return Err(invalid("jwt-secret", "at least 32 characters"));
+        }
         let body_limit_bytes = settings.body_limit_bytes.unwrap_or(16 * 1024 * 1024);
         if body_limit_bytes < 1024 {
             return Err(invalid("body-limit-bytes", "must be at least 1024"));
@@ -301,6 +316,7 @@ impl Config {
                 reconcile_wait: Duration::from_secs(settings.wa_reconcile_seconds.unwrap_or(60)),
             },
             jwt_secret: non_empty(settings.jwt_secret),
+            token_lifetime: chrono::Duration::minutes(token_lifetime_minutes),
             profile: settings.profile.unwrap_or_else(|| "sumsel".to_string()),
             body_limit_bytes,
             thread_window: chrono::Duration::minutes(thread_minutes),

@@ -11,6 +11,7 @@ use crate::api::AppState;
 use crate::bus::ReportEventKind;
 use crate::domain::message::MessageBody;
 use crate::domain::phone::PhoneNumber;
+use crate::domain::user::Role;
 use crate::intake::records::{load_message_readonly, report_by_id};
 use crate::profile::SampleMessage;
 use crate::whatsapp::payload::{self, Citizen};
@@ -32,6 +33,39 @@ const DEMO_NAMES: [&str; 12] = [
     "Rudi Hartono",
     "Lina Marlina",
 ];
+
+/// The demo's accounts, one per role: (username, password, role, unit).
+pub const DEMO_USERS: [(&str, &str, Role, Option<&str>); 5] = [
+    ("admin", "demo-admin-110", Role::Admin, None),
+    (
+        "supervisor",
+        "demo-supervisor-110",
+        Role::Supervisor,
+        Some("COMMAND_CENTER"),
+    ),
+    (
+        "operator",
+        "demo-operator-110",
+        Role::Operator,
+        Some("COMMAND_CENTER"),
+    ),
+    (
+        "officer",
+        "demo-officer-110",
+        Role::Officer,
+        Some("POLRESTABES_PALEMBANG"),
+    ),
+    ("analyst", "demo-analyst-110", Role::Analyst, None),
+];
+
+/// Creates the demo accounts (on a fresh data dir).
+pub async fn create_demo_users(auth: &crate::auth::Auth) -> Result<(), crate::error::UserError> {
+    for (username, password, role, unit) in DEMO_USERS {
+        auth.create_user(username, password, role, unit.map(str::to_string), None)
+            .await?;
+    }
+    Ok(())
+}
 
 /// Prints each report event as one line for a person watching the terminal.
 pub async fn print_feed(state: AppState) {

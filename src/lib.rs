@@ -2,13 +2,16 @@
 
 pub mod api;
 pub mod app;
+pub mod auth;
 pub mod bus;
 pub mod config;
 pub mod demo;
 pub mod domain;
+pub mod error;
 pub mod export;
 pub mod intake;
 pub mod metrics;
 pub mod profile;
 pub mod store;
 pub mod whatsapp;
+pub mod workflow;

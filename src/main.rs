@@ -7,7 +7,9 @@ use anyhow::Context as _;
 use clap::{Parser, Subcommand};
 
 use siaga::app::{App, open_core};
+use siaga::auth::add_user_offline;
 use siaga::config::{Config, Settings};
+use siaga::domain::user::Role;
 use siaga::export::{DateRange, ExportFormat, export};
 
 #[derive(Parser)]
@@ -43,6 +45,13 @@ enum Command {
         #[arg(long, default_value_t = 700)]
         interval_ms: u64,
     },
+    /// Manage operator accounts on a stopped server's data dir.
+    User {
+        #[command(subcommand)]
+        action: UserAction,
+    },
+    /// Print the GraphQL schema (SDL), the same text as schema/schema.graphql.
+    Schema,
     /// Export reports (one per line) for analysts. The server must be stopped.
     Export {
         #[arg(long, value_enum, default_value = "jsonl")]
@@ -56,6 +65,26 @@ enum Command {
         /// Write to this file instead of standard output.
         #[arg(long)]
         output: Option<PathBuf>,
+        #[command(flatten)]
+        settings: Settings,
+    },
+}
+
+#[derive(Subcommand)]
+enum UserAction {
+    /// Create a user; the password is read from standard input.
+    Add {
+        #[arg(long)]
+        username: String,
+        /// admin, supervisor, operator, officer or analyst.
+        #[arg(long)]
+        role: String,
+        /// The unit code (required for officers), e.g. POLSEK_IB_I.
+        #[arg(long)]
+        unit: Option<String>,
+        /// Read the password from standard input (one line).
+        #[arg(long, required = true)]
+        password_stdin: bool,
         #[command(flatten)]
         settings: Settings,
     },
@@ -120,6 +149,42 @@ async fn main() -> anyhow::Result<()> {
             messages,
             interval_ms,
         } => run_demo(listen, messages, interval_ms).await,
+        Command::Schema => {
+            print!("{}", siaga::api::graphql::schema_sdl());
+            Ok(())
+        }
+        Command::User {
+            action:
+                UserAction::Add {
+                    username,
+                    role,
+                    unit,
+                    password_stdin: _,
+                    settings,
+                },
+        } => {
+            let config = load_config(cli.config.as_ref(), settings)?;
+            let role = Role::parse(&role).with_context(|| {
+                format!(
+                    "unknown role {role:?}: use admin, supervisor, operator, officer or analyst"
+                )
+            })?;
+            let mut password = String::new();
+            std::io::stdin()
+                .read_line(&mut password)
+                .context("reading the password from standard input")?;
+            let password = password.trim_end_matches(['\r', '\n']);
+            let core = open_core(&config)
+                .context("opening the data dir (is the server still running?)")?;
+            if let Some(code) = &unit {
+                anyhow::ensure!(core.units.tree().get(code).is_some(), "unknown unit {code}");
+            }
+            let user = add_user_offline(&core.store, username.trim(), password, role, unit)
+                .map_err(|error| anyhow::anyhow!("{error}"))?;
+            core.store.flush_blocking()?;
+            eprintln!("created {} ({})", user.username, user.role.as_str());
+            Ok(())
+        }
         Command::Export {
             format,
             from,
@@ -155,6 +220,9 @@ async fn run_demo(listen: String, messages: usize, interval_ms: u64) -> anyhow::
     let app = App::build(config).await?;
     let base_url = format!("http://{}", app.local_addr());
     let state = app.state();
+    siaga::demo::create_demo_users(&state.services.auth)
+        .await
+        .map_err(|error| anyhow::anyhow!("{error}"))?;
     let samples = app.profile().samples.clone();
     println!("siaga demo: a sandbox help desk (nothing is sent to WhatsApp)");
     println!("  webhook:  {base_url}/webhooks/whatsapp  (signed with the demo app secret)");
@@ -163,6 +231,17 @@ async fn run_demo(listen: String, messages: usize, interval_ms: u64) -> anyhow::
         "  data dir: {} (deleted on exit)",
         data_dir.path().display()
     );
+    println!(
+        "  graphql:  {base_url}/graphql  (GraphiQL in a browser; subscriptions on {base_url}/graphql/ws)"
+    );
+    println!("  logins (username / password):");
+    for (username, password, role, unit) in siaga::demo::DEMO_USERS {
+        println!(
+            "    {username:<11} {password:<22} {}{}",
+            role.as_str(),
+            unit.map(|unit| format!(" of {unit}")).unwrap_or_default()
+        );
+    }
     println!("playing {messages} sample citizen messages; Ctrl-C to stop\n");
     let server = tokio::spawn(app.run_until_stopped(shutdown_signal()));
     tokio::spawn(siaga::demo::print_feed(state.clone()));

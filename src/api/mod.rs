@@ -1,6 +1,8 @@
 //! The HTTP surface: the axum router and the state its handlers share.
 
+pub mod graphql;
 mod health;
+mod media;
 mod webhook;
 
 use std::sync::Arc;
@@ -30,6 +32,9 @@ pub struct AppState {
     pub media_wake: Arc<Notify>,
     /// Set once the store is open and the workers drain their queues.
     pub ready: Arc<AtomicBool>,
+    pub services: graphql::Services,
+    pub schema: graphql::SiagaSchema,
+    pub media_dir: std::path::PathBuf,
 }
 
 impl AppState {
@@ -45,6 +50,9 @@ pub fn router(state: AppState) -> Router {
             "/webhooks/whatsapp",
             get(webhook::verify_subscription).post(webhook::receive_notification),
         )
+        .route("/graphql", get(graphql::graphiql).post(graphql::execute))
+        .route("/graphql/ws", get(graphql::websocket))
+        .route("/media/{message_id}", get(media::download))
         .route("/healthz", get(health::liveness))
         .route("/readyz", get(health::readiness))
         .route("/metrics", get(health::metrics))

@@ -1,9 +1,12 @@
 //! Pure types and rules of the help desk, with no I/O: phone identity, inbound events,
 //! reporters, reports and their status machine, messages, timeline events, tickets.
 
+pub mod access;
 pub mod inbound;
 pub mod message;
 pub mod phone;
 pub mod report;
 pub mod reporter;
 pub mod timeline;
+pub mod unit;
+pub mod user;

@@ -22,6 +22,18 @@ pub enum TimelineKind {
     CallPermissionAnswered,
     StatusChanged,
     Note,
+    /// Category, priority or summary set by the command center.
+    Triaged,
+    /// Assigned to a unit (the note names it).
+    Forwarded,
+    /// A citizen notice (forwarded, resolved) could not go out: window closed, no template.
+    NoticeNotSent,
+    /// A phone, video or WhatsApp call an operator or officer made or took, logged by hand.
+    CallLogged,
+    /// Someone opened an original media file (chain of custody).
+    MediaViewed,
+    /// Messages of one report were moved into another.
+    Merged,
 }
 
 impl TimelineKind {
@@ -43,6 +55,12 @@ impl TimelineKind {
             TimelineKind::CallPermissionAnswered => "CALL_PERMISSION_ANSWERED",
             TimelineKind::StatusChanged => "STATUS_CHANGED",
             TimelineKind::Note => "NOTE",
+            TimelineKind::Triaged => "TRIAGED",
+            TimelineKind::Forwarded => "FORWARDED",
+            TimelineKind::NoticeNotSent => "NOTICE_NOT_SENT",
+            TimelineKind::CallLogged => "CALL_LOGGED",
+            TimelineKind::MediaViewed => "MEDIA_VIEWED",
+            TimelineKind::Merged => "MERGED",
         }
     }
 }

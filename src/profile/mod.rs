@@ -26,6 +26,13 @@ fn default_template_language() -> String {
 pub struct ReplyTexts {
     pub new_report: String,
     pub follow_up_ack: String,
+    /// Sent when the report is forwarded; `{unit}` is the unit's name.
+    pub forwarded: String,
+    pub resolved: String,
+    /// The body of the WhatsApp location request.
+    pub location_request: String,
+    /// The body of the WhatsApp call permission request.
+    pub call_permission_request: String,
     #[serde(default)]
     pub fallback_template: Option<TemplateRef>,
 }
@@ -36,6 +43,10 @@ pub struct ReplyTexts {
 pub struct ReplyOverrides {
     pub new_report: Option<String>,
     pub follow_up_ack: Option<String>,
+    pub forwarded: Option<String>,
+    pub resolved: Option<String>,
+    pub location_request: Option<String>,
+    pub call_permission_request: Option<String>,
     pub fallback_template: Option<TemplateRef>,
 }
 
@@ -44,8 +55,20 @@ impl ReplyTexts {
         if let Some(text) = &overrides.new_report {
             self.new_report = text.clone();
         }
-        if let Some(text) = &overrides.follow_up_ack {
-            self.follow_up_ack = text.clone();
+        let texts = [
+            (&mut self.follow_up_ack, &overrides.follow_up_ack),
+            (&mut self.forwarded, &overrides.forwarded),
+            (&mut self.resolved, &overrides.resolved),
+            (&mut self.location_request, &overrides.location_request),
+            (
+                &mut self.call_permission_request,
+                &overrides.call_permission_request,
+            ),
+        ];
+        for (text, replacement) in texts {
+            if let Some(replacement) = replacement {
+                text.clone_from(replacement);
+            }
         }
         if overrides.fallback_template.is_some() {
             self.fallback_template = overrides.fallback_template.clone();

@@ -50,10 +50,14 @@ pub enum Table {
     PendingStatuses,
     /// id → channel-level errors reported by Meta.
     ChannelErrors,
+    /// username → user.
+    Users,
+    /// unit code → unit (seeded from the profile, then changed by admins).
+    Units,
 }
 
 impl Table {
-    pub const ALL: [Table; 16] = [
+    pub const ALL: [Table; 18] = [
         Table::Meta,
         Table::Counters,
         Table::Reporters,
@@ -70,6 +74,8 @@ impl Table {
         Table::MediaQueue,
         Table::PendingStatuses,
         Table::ChannelErrors,
+        Table::Users,
+        Table::Units,
     ];
 
     pub fn tree_name(self) -> &'static str {
@@ -90,6 +96,8 @@ impl Table {
             Table::MediaQueue => "media_queue",
             Table::PendingStatuses => "pending_statuses",
             Table::ChannelErrors => "channel_errors",
+            Table::Users => "users",
+            Table::Units => "units",
         }
     }
 
@@ -159,18 +167,7 @@ impl Store {
         })?;
         // Durability comes from our own group flush after each write batch; sled's periodic
         // background flush stays on as a second line.
-        let db = sled::Config::new()
-            .path(path)
-            .cache_capacity(256 * 1024 * 1024)
-            .flush_every_ms(Some(1000))
-            .open()
-            .map_err(|error| match error {
-                sled::Error::Io(io) => StoreError::Locked {
-                    path: path.to_path_buf(),
-                    reason: io.to_string(),
-                },
-                other => StoreError::Engine(other.to_string()),
-            })?;
+        let db = open_with_retry(path)?;
         let mut trees = Vec::with_capacity(Table::ALL.len());
         for table in Table::ALL {
             debug_assert_eq!(table.index(), trees.len());
@@ -314,6 +311,40 @@ impl Store {
 }
 
 pub use flush::FlushStats;
+
+/// How long `Store::open` waits for a previous holder of the directory lock to let go: a store
+/// dropped a moment ago may still have sled's I/O threads finishing, and a restarted server
+/// should not fail for that.
+const LOCK_WAIT: Duration = Duration::from_secs(2);
+
+fn open_with_retry(path: &Path) -> Result<sled::Db, StoreError> {
+    let deadline = std::time::Instant::now() + LOCK_WAIT;
+    loop {
+        // Durability comes from our own group flush after each write batch; sled's periodic
+        // background flush stays on as a second line.
+        let opened = sled::Config::new()
+            .path(path)
+            .cache_capacity(256 * 1024 * 1024)
+            .flush_every_ms(Some(1000))
+            .open();
+        match opened {
+            Ok(db) => return Ok(db),
+            Err(sled::Error::Io(io))
+                if io.kind() == std::io::ErrorKind::WouldBlock
+                    && std::time::Instant::now() < deadline =>
+            {
+                std::thread::sleep(Duration::from_millis(20));
+            }
+            Err(sled::Error::Io(io)) => {
+                return Err(StoreError::Locked {
+                    path: path.to_path_buf(),
+                    reason: io.to_string(),
+                });
+            }
+            Err(other) => return Err(StoreError::Engine(other.to_string())),
+        }
+    }
+}
 
 /// The view of the store inside a transaction. When the body returns an error, none of its
 /// writes are applied.

@@ -27,6 +27,8 @@ pub const APP_SECRET: &str = "test_app_secret_NOT_REAL_0123456789";
 pub const VERIFY_TOKEN: &str = "siaga-verify-token";
 pub const ACCESS_TOKEN: &str = "test-access-token";
 pub const WAIT_LIMIT: Duration = Duration::from_secs(15);
+/// The HS256 key of the test server, so that tests can forge tokens to see them refused.
+pub const JWT_SECRET: &str = "test-jwt-secret-0123456789abcdef-0123456789";
 
 static TRACING: Once = Once::new();
 
@@ -74,6 +76,7 @@ pub async fn spawn_app_with(customise: impl FnOnce(&mut Settings)) -> TestApp {
         wa_send_rate: Some(10_000),
         wa_timeout_seconds: Some(2),
         wa_reconcile_seconds: Some(1),
+        jwt_secret: Some(JWT_SECRET.into()),
         ..Settings::default()
     };
     customise(&mut settings);
@@ -238,6 +241,102 @@ impl TestApp {
         drop(self);
         start(settings, graph, guard).await
     }
+}
+
+/// The password the helpers give each test user.
+pub fn password_of(username: &str) -> String {
+    format!("password-for-{username}")
+}
+
+/// `extensions.code` of the first error of a GraphQL response.
+pub fn error_code(response: &Value) -> Option<String> {
+    response["errors"][0]["extensions"]["code"]
+        .as_str()
+        .map(str::to_string)
+}
+
+impl TestApp {
+    /// Creates a user directly in the store and signs them in through the `login` mutation.
+    pub async fn user_token(
+        &self,
+        username: &str,
+        role: siaga::domain::user::Role,
+        unit: Option<&str>,
+    ) -> String {
+        self.state
+            .services
+            .auth
+            .create_user(
+                username,
+                &password_of(username),
+                role,
+                unit.map(str::to_string),
+                None,
+            )
+            .await
+            .expect("user created");
+        self.login(username).await
+    }
+
+    pub async fn login(&self, username: &str) -> String {
+        let response = self
+            .graphql(
+                None,
+                "mutation($u: String!, $p: String!) { login(username: $u, password: $p) { token } }",
+                serde_json::json!({ "u": username, "p": password_of(username) }),
+            )
+            .await;
+        response["data"]["login"]["token"]
+            .as_str()
+            .unwrap_or_else(|| panic!("login failed: {response}"))
+            .to_string()
+    }
+
+    /// POSTs a GraphQL request and returns the whole JSON response.
+    pub async fn graphql(&self, token: Option<&str>, query: &str, variables: Value) -> Value {
+        let mut request = self.client.post(format!("{}/graphql", self.base_url));
+        if let Some(token) = token {
+            request = request.bearer_auth(token);
+        }
+        let response = request
+            .json(&serde_json::json!({ "query": query, "variables": variables }))
+            .send()
+            .await
+            .expect("graphql request");
+        response.json().await.expect("graphql answers JSON")
+    }
+
+    /// A citizen's text through the signed webhook; returns the new report's (id, ticket).
+    pub async fn citizen_reports(&self, phone: &str, text: &str) -> (String, String) {
+        let citizen = payload::Citizen {
+            phone: siaga::domain::phone::PhoneNumber::parse(phone).unwrap(),
+            name: "Warga".into(),
+        };
+        let wamid = format!("wamid.test.{}", rand_suffix());
+        let body = payload::text_message(&citizen, &wamid, chrono::Utc::now().timestamp(), text);
+        assert_eq!(self.post_signed_webhook(&body).await.status(), 200);
+        let store = &self.state.store;
+        let message_id = store
+            .get(siaga::store::Table::MessageExternalIds, wamid.as_bytes())
+            .unwrap()
+            .expect("message stored");
+        let message: Message = store
+            .get_record(siaga::store::Table::Messages, &message_id)
+            .unwrap()
+            .expect("message");
+        let report_id = message.report_id.expect("message threaded");
+        let report: Report = store
+            .get_record(siaga::store::Table::Reports, &report_id.to_be_bytes())
+            .unwrap()
+            .expect("report");
+        (report.id.to_string(), report.ticket)
+    }
+}
+
+fn rand_suffix() -> u64 {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static COUNTER: AtomicU64 = AtomicU64::new(0);
+    COUNTER.fetch_add(1, Ordering::Relaxed) * 1000 + u64::from(std::process::id() % 1000)
 }
 
 impl Drop for TestApp {

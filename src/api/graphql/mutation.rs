@@ -1,0 +1,367 @@
+//! Mutations: sign-in, the report workflow, replies and calls, user and unit administration.
+//! Each resolver is thin: it names the caller and hands over to `workflow` or `auth`.
+
+use async_graphql::{Context, ID, Object};
+
+use super::types::{
+    AuthPayload, CallKind, MessageView, Priority, ReportStatus, ReportView, Role,
+    TimelineEventView, UnitKind, UnitView, UserView, parse_id,
+};
+use super::{IntoGraphql, bad_input, forbidden, principal, services};
+use crate::domain::access::mask_phones;
+use crate::domain::user::{Principal, Role as DomainRole};
+
+pub struct MutationRoot;
+
+fn require_admin(who: &Principal) -> async_graphql::Result<()> {
+    if who.role != DomainRole::Admin {
+        return Err(forbidden("only admins administer users and units"));
+    }
+    Ok(())
+}
+
+fn require_known_unit(
+    services: &super::Services,
+    unit_code: Option<&str>,
+) -> async_graphql::Result<()> {
+    match unit_code {
+        Some(code) if services.workflow.units().tree().get(code).is_none() => {
+            Err(bad_input(&format!("unknown unit {code}")))
+        }
+        _ => Ok(()),
+    }
+}
+
+fn view(who: &Principal, report: crate::domain::report::Report) -> ReportView {
+    ReportView {
+        report,
+        masked: mask_phones(who),
+    }
+}
+
+#[Object]
+impl MutationRoot {
+    /// Signs in; the token goes in `Authorization: Bearer …` (or the WebSocket's connection_init).
+    async fn login(
+        &self,
+        ctx: &Context<'_>,
+        username: String,
+        password: String,
+    ) -> async_graphql::Result<AuthPayload> {
+        let issued = services(ctx)?
+            .auth
+            .login(username.trim(), &password)
+            .await
+            .gql()?;
+        Ok(AuthPayload {
+            token: issued.token,
+            expires_at: issued.expires_at,
+            user: UserView(issued.user),
+        })
+    }
+
+    /// A fresh token for the signed-in user, for the next shift hours.
+    async fn refresh_token(&self, ctx: &Context<'_>) -> async_graphql::Result<AuthPayload> {
+        let who = principal(ctx)?;
+        let issued = services(ctx)?.auth.refresh(who).gql()?;
+        Ok(AuthPayload {
+            token: issued.token,
+            expires_at: issued.expires_at,
+            user: UserView(issued.user),
+        })
+    }
+
+    async fn triage_report(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+        category: Option<String>,
+        priority: Option<Priority>,
+        summary: Option<String>,
+    ) -> async_graphql::Result<ReportView> {
+        let who = principal(ctx)?;
+        let report = services(ctx)?
+            .workflow
+            .triage(
+                who,
+                parse_id(&id, "report")?,
+                category,
+                priority.map(Into::into),
+                summary,
+            )
+            .await
+            .gql()?;
+        Ok(view(who, report))
+    }
+
+    async fn forward_report(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+        unit_code: String,
+        note: Option<String>,
+    ) -> async_graphql::Result<ReportView> {
+        let who = principal(ctx)?;
+        let report = services(ctx)?
+            .workflow
+            .forward(who, parse_id(&id, "report")?, unit_code.trim(), note)
+            .await
+            .gql()?;
+        Ok(view(who, report))
+    }
+
+    async fn set_report_status(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+        status: ReportStatus,
+        note: Option<String>,
+    ) -> async_graphql::Result<ReportView> {
+        let who = principal(ctx)?;
+        let report = services(ctx)?
+            .workflow
+            .set_status(who, parse_id(&id, "report")?, status.into(), note)
+            .await
+            .gql()?;
+        Ok(view(who, report))
+    }
+
+    async fn add_note(
+        &self,
+        ctx: &Context<'_>,
+        report_id: ID,
+        text: String,
+    ) -> async_graphql::Result<TimelineEventView> {
+        let who = principal(ctx)?;
+        let event = services(ctx)?
+            .workflow
+            .add_note(who, parse_id(&report_id, "report")?, text)
+            .await
+            .gql()?;
+        Ok(TimelineEventView(event))
+    }
+
+    /// Free text inside the 24-hour window; outside it the configured template, or an error
+    /// and nothing is queued.
+    async fn reply_to_reporter(
+        &self,
+        ctx: &Context<'_>,
+        report_id: ID,
+        text: String,
+    ) -> async_graphql::Result<MessageView> {
+        let who = principal(ctx)?;
+        let message = services(ctx)?
+            .workflow
+            .reply_to_reporter(who, parse_id(&report_id, "report")?, text)
+            .await
+            .gql()?;
+        Ok(MessageView(message))
+    }
+
+    /// Asks the citizen to share their location with one tap.
+    async fn request_location(
+        &self,
+        ctx: &Context<'_>,
+        report_id: ID,
+    ) -> async_graphql::Result<MessageView> {
+        let who = principal(ctx)?;
+        let message = services(ctx)?
+            .workflow
+            .request_location(who, parse_id(&report_id, "report")?)
+            .await
+            .gql()?;
+        Ok(MessageView(message))
+    }
+
+    /// Asks the citizen's permission to call them on WhatsApp.
+    async fn request_call_permission(
+        &self,
+        ctx: &Context<'_>,
+        report_id: ID,
+    ) -> async_graphql::Result<MessageView> {
+        let who = principal(ctx)?;
+        let message = services(ctx)?
+            .workflow
+            .request_call_permission(who, parse_id(&report_id, "report")?)
+            .await
+            .gql()?;
+        Ok(MessageView(message))
+    }
+
+    /// Records a call with the reporter on the timeline.
+    async fn log_call(
+        &self,
+        ctx: &Context<'_>,
+        report_id: ID,
+        kind: CallKind,
+        outcome: String,
+        duration_seconds: Option<i32>,
+        note: Option<String>,
+    ) -> async_graphql::Result<TimelineEventView> {
+        let who = principal(ctx)?;
+        let duration = match duration_seconds {
+            Some(seconds) if seconds < 0 => {
+                return Err(bad_input("durationSeconds must not be negative"));
+            }
+            Some(seconds) => Some(seconds as u32),
+            None => None,
+        };
+        let event = services(ctx)?
+            .workflow
+            .log_call(
+                who,
+                parse_id(&report_id, "report")?,
+                kind.into(),
+                outcome,
+                duration,
+                note,
+            )
+            .await
+            .gql()?;
+        Ok(TimelineEventView(event))
+    }
+
+    /// Moves `from`'s messages into `into` and marks `from` DUPLICATE.
+    async fn merge_reports(
+        &self,
+        ctx: &Context<'_>,
+        into: ID,
+        from: ID,
+    ) -> async_graphql::Result<ReportView> {
+        let who = principal(ctx)?;
+        let report = services(ctx)?
+            .workflow
+            .merge_reports(who, parse_id(&into, "report")?, parse_id(&from, "report")?)
+            .await
+            .gql()?;
+        Ok(view(who, report))
+    }
+
+    async fn create_user(
+        &self,
+        ctx: &Context<'_>,
+        username: String,
+        password: String,
+        role: Role,
+        unit_code: Option<String>,
+        display_name: Option<String>,
+    ) -> async_graphql::Result<UserView> {
+        let who = principal(ctx)?;
+        require_admin(who)?;
+        let services = services(ctx)?;
+        require_known_unit(services, unit_code.as_deref())?;
+        let user = services
+            .auth
+            .create_user(
+                username.trim(),
+                &password,
+                role.into(),
+                unit_code,
+                display_name,
+            )
+            .await
+            .gql()?;
+        Ok(UserView(user))
+    }
+
+    async fn set_user_active(
+        &self,
+        ctx: &Context<'_>,
+        username: String,
+        active: bool,
+    ) -> async_graphql::Result<UserView> {
+        let who = principal(ctx)?;
+        require_admin(who)?;
+        if who.username == username && !active {
+            return Err(bad_input("an admin cannot deactivate their own account"));
+        }
+        Ok(UserView(
+            services(ctx)?.auth.set_active(&username, active).gql()?,
+        ))
+    }
+
+    async fn set_user_role(
+        &self,
+        ctx: &Context<'_>,
+        username: String,
+        role: Role,
+        unit_code: Option<String>,
+    ) -> async_graphql::Result<UserView> {
+        let who = principal(ctx)?;
+        require_admin(who)?;
+        let services = services(ctx)?;
+        require_known_unit(services, unit_code.as_deref())?;
+        Ok(UserView(
+            services
+                .auth
+                .set_role(&username, role.into(), unit_code)
+                .gql()?,
+        ))
+    }
+
+    async fn reset_password(
+        &self,
+        ctx: &Context<'_>,
+        username: String,
+        password: String,
+    ) -> async_graphql::Result<UserView> {
+        let who = principal(ctx)?;
+        require_admin(who)?;
+        Ok(UserView(
+            services(ctx)?
+                .auth
+                .set_password(&username, &password)
+                .await
+                .gql()?,
+        ))
+    }
+
+    async fn add_unit(
+        &self,
+        ctx: &Context<'_>,
+        code: String,
+        name: String,
+        kind: UnitKind,
+        parent_code: String,
+    ) -> async_graphql::Result<UnitView> {
+        let who = principal(ctx)?;
+        let unit = services(ctx)?
+            .workflow
+            .add_unit(who, code, name, kind.into(), parent_code)
+            .await
+            .gql()?;
+        Ok(UnitView(unit))
+    }
+
+    async fn rename_unit(
+        &self,
+        ctx: &Context<'_>,
+        code: String,
+        name: String,
+    ) -> async_graphql::Result<UnitView> {
+        let who = principal(ctx)?;
+        Ok(UnitView(
+            services(ctx)?
+                .workflow
+                .rename_unit(who, &code, name)
+                .await
+                .gql()?,
+        ))
+    }
+
+    async fn set_unit_active(
+        &self,
+        ctx: &Context<'_>,
+        code: String,
+        active: bool,
+    ) -> async_graphql::Result<UnitView> {
+        let who = principal(ctx)?;
+        Ok(UnitView(
+            services(ctx)?
+                .workflow
+                .set_unit_active(who, &code, active)
+                .await
+                .gql()?,
+        ))
+    }
+}

@@ -1,0 +1,131 @@
+//! Queries: who am I, one report, a page of reports, the unit tree, users.
+
+use async_graphql::{Context, ID, Object};
+
+use super::types::{
+    PageInfo, ReportConnection, ReportEdge, ReportFilter, ReportView, UnitView, UserView, parse_id,
+};
+use super::{IntoGraphql, bad_input, forbidden, principal, services};
+use crate::domain::access::mask_phones;
+use crate::domain::user::Role;
+
+pub struct QueryRoot;
+
+/// At most this many reports per page.
+const MAX_PAGE: usize = 200;
+
+#[Object]
+impl QueryRoot {
+    /// The signed-in user.
+    async fn me(&self, ctx: &Context<'_>) -> async_graphql::Result<UserView> {
+        let who = principal(ctx)?;
+        let user = services(ctx)?.auth.user(&who.username).gql()?;
+        user.map(UserView)
+            .ok_or_else(|| forbidden("account no longer exists"))
+    }
+
+    /// One report, by id or by ticket number.
+    async fn report(
+        &self,
+        ctx: &Context<'_>,
+        id: Option<ID>,
+        ticket: Option<String>,
+    ) -> async_graphql::Result<Option<ReportView>> {
+        let who = principal(ctx)?;
+        let workflow = &services(ctx)?.workflow;
+        let report = match (id, ticket) {
+            (Some(id), _) => workflow.report(who, parse_id(&id, "report")?),
+            (None, Some(ticket)) => workflow.report_by_ticket(who, ticket.trim()),
+            (None, None) => return Err(bad_input("give id or ticket")),
+        };
+        match report {
+            Ok(report) => Ok(Some(ReportView {
+                report,
+                masked: mask_phones(who),
+            })),
+            Err(error) if error.code == crate::error::ErrorCode::NotFound => Ok(None),
+            Err(error) => Err(super::to_graphql_error(error)),
+        }
+    }
+
+    /// Reports the caller may see, newest first, as a Relay connection.
+    async fn reports(
+        &self,
+        ctx: &Context<'_>,
+        filter: Option<ReportFilter>,
+        #[graphql(default = 50)] first: i32,
+        after: Option<String>,
+    ) -> async_graphql::Result<ReportConnection> {
+        let who = principal(ctx)?;
+        let workflow = &services(ctx)?.workflow;
+        if first < 0 {
+            return Err(bad_input("first must not be negative"));
+        }
+        let first = (first as usize).min(MAX_PAGE);
+        let after = match after {
+            Some(cursor) => Some(
+                cursor
+                    .parse::<u64>()
+                    .map_err(|_| bad_input("after is not a cursor from this connection"))?,
+            ),
+            None => None,
+        };
+        let filter = filter.unwrap_or_default().to_domain();
+        let page = workflow.list_reports(who, &filter, first, after).gql()?;
+        let masked = mask_phones(who);
+        let edges: Vec<ReportEdge> = page
+            .reports
+            .into_iter()
+            .map(|report| ReportEdge {
+                cursor: report.id.to_string(),
+                node: ReportView { report, masked },
+            })
+            .collect();
+        let end_cursor = edges.last().map(|edge| edge.cursor.clone());
+        Ok(ReportConnection {
+            total_count: page.total_count,
+            edges,
+            page_info: PageInfo {
+                has_next_page: page.has_next_page,
+                end_cursor,
+            },
+        })
+    }
+
+    /// The unit tree: the root units, each with its children.
+    async fn units(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<UnitView>> {
+        principal(ctx)?;
+        let tree = services(ctx)?.workflow.units().tree();
+        Ok(tree
+            .roots()
+            .into_iter()
+            .map(|unit| UnitView(unit.clone()))
+            .collect())
+    }
+
+    /// One unit by code.
+    async fn unit(
+        &self,
+        ctx: &Context<'_>,
+        code: String,
+    ) -> async_graphql::Result<Option<UnitView>> {
+        principal(ctx)?;
+        let tree = services(ctx)?.workflow.units().tree();
+        Ok(tree.get(&code).cloned().map(UnitView))
+    }
+
+    /// Every user (admins and supervisors).
+    async fn users(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<UserView>> {
+        let who = principal(ctx)?;
+        if !matches!(who.role, Role::Admin | Role::Supervisor) {
+            return Err(forbidden("only admins and supervisors list users"));
+        }
+        Ok(services(ctx)?
+            .auth
+            .list_users()
+            .gql()?
+            .into_iter()
+            .map(UserView)
+            .collect())
+    }
+}

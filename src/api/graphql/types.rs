@@ -1,0 +1,433 @@
+//! GraphQL output and input types: thin views over domain records, resolved lazily from the
+//! store, with reporter phone numbers masked for analysts.
+
+use async_graphql::{Context, Enum, ID, InputObject, Object, SimpleObject};
+use chrono::{DateTime, Utc};
+
+use super::{IntoGraphql, services};
+use crate::domain::inbound::DeliveryStatus as DomainDeliveryStatus;
+use crate::domain::message::{Direction as DomainDirection, MediaState, Message, MessageBody};
+use crate::domain::report::Report;
+use crate::domain::reporter::Reporter;
+use crate::domain::timeline::TimelineEvent;
+use crate::domain::unit::{UnitKind as DomainUnitKind, UnitRecord};
+use crate::domain::user::User;
+use crate::intake::records::{report_messages, report_timeline};
+use crate::workflow::{BoundingBox as DomainBoundingBox, ReportFilter as DomainReportFilter};
+
+#[derive(Enum, Copy, Clone, Eq, PartialEq, Debug)]
+#[graphql(name = "ReportStatus", remote = "crate::domain::report::ReportStatus")]
+pub enum ReportStatus {
+    New,
+    Triaged,
+    Forwarded,
+    InProgress,
+    AwaitingReporter,
+    Resolved,
+    Closed,
+    Rejected,
+    Duplicate,
+    Spam,
+}
+
+#[derive(Enum, Copy, Clone, Eq, PartialEq, Debug)]
+#[graphql(name = "Priority", remote = "crate::domain::report::Priority")]
+pub enum Priority {
+    Urgent,
+    High,
+    Normal,
+    Low,
+}
+
+#[derive(Enum, Copy, Clone, Eq, PartialEq, Debug)]
+#[graphql(name = "Role", remote = "crate::domain::user::Role")]
+pub enum Role {
+    Admin,
+    Supervisor,
+    Operator,
+    Officer,
+    Analyst,
+}
+
+#[derive(Enum, Copy, Clone, Eq, PartialEq, Debug)]
+#[graphql(name = "UnitKind", remote = "crate::domain::unit::UnitKind")]
+pub enum UnitKind {
+    Functional,
+    Territorial,
+}
+
+#[derive(Enum, Copy, Clone, Eq, PartialEq, Debug)]
+#[graphql(name = "CallKind", remote = "crate::workflow::CallKind")]
+pub enum CallKind {
+    Phone,
+    Video,
+    Whatsapp,
+}
+
+#[derive(Enum, Copy, Clone, Eq, PartialEq, Debug)]
+#[graphql(name = "Direction", remote = "crate::domain::message::Direction")]
+pub enum Direction {
+    Inbound,
+    Outbound,
+}
+
+#[derive(Enum, Copy, Clone, Eq, PartialEq, Debug)]
+#[graphql(
+    name = "DeliveryStatus",
+    remote = "crate::domain::inbound::DeliveryStatus"
+)]
+pub enum DeliveryStatus {
+    Queued,
+    Sandbox,
+    Accepted,
+    Sent,
+    Delivered,
+    Read,
+    Played,
+    Failed,
+}
+
+/// Parses a GraphQL `ID` of a report or message.
+pub fn parse_id(id: &ID, what: &str) -> async_graphql::Result<u64> {
+    id.parse::<u64>()
+        .map_err(|_| super::bad_input(&format!("{what} id {:?} is not a valid id", id.as_str())))
+}
+
+pub struct ReportView {
+    pub report: Report,
+    /// Reporter phone numbers are masked for this reader.
+    pub masked: bool,
+}
+
+#[Object(name = "Report")]
+impl ReportView {
+    async fn id(&self) -> ID {
+        ID(self.report.id.to_string())
+    }
+    async fn ticket(&self) -> &str {
+        &self.report.ticket
+    }
+    async fn status(&self) -> ReportStatus {
+        self.report.status.into()
+    }
+    async fn category(&self) -> Option<&str> {
+        self.report.category.as_deref()
+    }
+    async fn priority(&self) -> Option<Priority> {
+        self.report.priority.map(Into::into)
+    }
+    async fn summary(&self) -> Option<&str> {
+        self.report.summary.as_deref()
+    }
+    async fn created_at(&self) -> DateTime<Utc> {
+        self.report.created_at
+    }
+    async fn updated_at(&self) -> DateTime<Utc> {
+        self.report.updated_at
+    }
+    /// Markers for operators: possible_hoax, reply_failed, missed_call, unknown_message_type.
+    async fn flags(&self) -> &[String] {
+        &self.report.flags
+    }
+    async fn has_media(&self) -> bool {
+        self.report.has_media
+    }
+    async fn location(&self) -> Option<Location> {
+        self.report.location.map(|point| Location {
+            latitude: point.latitude,
+            longitude: point.longitude,
+        })
+    }
+    async fn reporter(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<ReporterView>> {
+        let reporter = services(ctx)?
+            .workflow
+            .reporter(self.report.reporter_id)
+            .gql()?;
+        Ok(reporter.map(|reporter| ReporterView {
+            reporter,
+            masked: self.masked,
+        }))
+    }
+    async fn messages(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<MessageView>> {
+        let store = services(ctx)?.workflow.store();
+        let messages = report_messages(store, self.report.id)
+            .map_err(crate::error::UserError::from)
+            .gql()?;
+        Ok(messages.into_iter().map(MessageView).collect())
+    }
+    async fn timeline(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<TimelineEventView>> {
+        let store = services(ctx)?.workflow.store();
+        let events = report_timeline(store, self.report.id)
+            .map_err(crate::error::UserError::from)
+            .gql()?;
+        Ok(events.into_iter().map(TimelineEventView).collect())
+    }
+    async fn assigned_unit(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<UnitView>> {
+        let Some(code) = &self.report.assigned_unit else {
+            return Ok(None);
+        };
+        let tree = services(ctx)?.workflow.units().tree();
+        Ok(tree.get(code).cloned().map(UnitView))
+    }
+}
+
+#[derive(SimpleObject)]
+pub struct Location {
+    pub latitude: f64,
+    pub longitude: f64,
+}
+
+pub struct ReporterView {
+    pub reporter: Reporter,
+    pub masked: bool,
+}
+
+#[Object(name = "Reporter")]
+impl ReporterView {
+    async fn id(&self) -> ID {
+        ID(self.reporter.id.to_string())
+    }
+    async fn name(&self) -> Option<&str> {
+        self.reporter.name.as_deref()
+    }
+    /// E.164 (`+6281377101001`); masked (`+62813****1001`) for analysts.
+    async fn phone(&self) -> Option<String> {
+        let phone = self.reporter.phone.as_ref()?;
+        Some(if self.masked {
+            phone.masked()
+        } else {
+            phone.to_string()
+        })
+    }
+    /// Whether free-form messages can be sent now (the 24-hour window).
+    async fn window_open(&self) -> bool {
+        self.reporter.window_open(Utc::now())
+    }
+}
+
+pub struct MessageView(pub Message);
+
+#[Object(name = "Message")]
+impl MessageView {
+    async fn id(&self) -> ID {
+        ID(self.0.id.to_string())
+    }
+    async fn direction(&self) -> Direction {
+        match self.0.direction {
+            DomainDirection::Inbound => Direction::Inbound,
+            DomainDirection::Outbound => Direction::Outbound,
+        }
+    }
+    /// text, image, video, audio, voice, document, sticker, location, contacts, interactive,
+    /// button, reaction, order, system, edit, revoke, unsupported, template, location_request,
+    /// call_permission_request.
+    async fn kind(&self) -> &str {
+        self.0.kind_name()
+    }
+    async fn text(&self) -> Option<&str> {
+        self.0.text()
+    }
+    async fn created_at(&self) -> DateTime<Utc> {
+        self.0.created_at
+    }
+    async fn delivery_status(&self) -> Option<DeliveryStatus> {
+        self.0
+            .delivery
+            .as_ref()
+            .map(|delivery| DomainDeliveryStatus::into(delivery.status))
+    }
+    async fn delivery_error(&self) -> Option<String> {
+        self.0
+            .delivery
+            .as_ref()
+            .and_then(|delivery| delivery.error.as_ref().map(|error| error.to_string()))
+    }
+    /// The operator who wrote an outbound message.
+    async fn author(&self) -> Option<&str> {
+        match &self.0.body {
+            MessageBody::Outbound { author, .. } => author.as_deref(),
+            MessageBody::Inbound { .. } => None,
+        }
+    }
+    /// `/media/{id}` once the file is stored (fetch it with the same bearer token).
+    async fn media_url(&self) -> Option<String> {
+        let stored = self
+            .0
+            .media
+            .as_ref()
+            .is_some_and(|media| media.state == MediaState::Stored);
+        stored.then(|| format!("/media/{}", self.0.id))
+    }
+    async fn media_content_type(&self) -> Option<&str> {
+        self.0
+            .media
+            .as_ref()
+            .and_then(|media| media.content_type.as_deref())
+    }
+    /// Later versions the citizen sent; `text` stays the original.
+    async fn edits(&self) -> Vec<String> {
+        self.0
+            .revisions
+            .iter()
+            .filter_map(|revision| revision.content.as_ref()?.text().map(str::to_string))
+            .collect()
+    }
+    async fn revoked_at(&self) -> Option<DateTime<Utc>> {
+        self.0.revoked_at
+    }
+}
+
+pub struct TimelineEventView(pub TimelineEvent);
+
+#[Object(name = "TimelineEvent")]
+impl TimelineEventView {
+    async fn kind(&self) -> &str {
+        self.0.kind.as_str()
+    }
+    async fn at(&self) -> DateTime<Utc> {
+        self.0.at
+    }
+    /// `citizen`, `system`, or the username.
+    async fn actor(&self) -> String {
+        self.0.actor.to_string()
+    }
+    async fn note(&self) -> Option<&str> {
+        self.0.note.as_deref()
+    }
+    async fn message_id(&self) -> Option<ID> {
+        self.0.message_id.map(|id| ID(id.to_string()))
+    }
+}
+
+#[derive(Clone)]
+pub struct UnitView(pub UnitRecord);
+
+#[Object(name = "Unit")]
+impl UnitView {
+    async fn code(&self) -> &str {
+        &self.0.code
+    }
+    async fn name(&self) -> &str {
+        &self.0.name
+    }
+    async fn kind(&self) -> UnitKind {
+        match self.0.kind {
+            DomainUnitKind::Functional => UnitKind::Functional,
+            DomainUnitKind::Territorial => UnitKind::Territorial,
+        }
+    }
+    async fn active(&self) -> bool {
+        self.0.active
+    }
+    async fn parent_code(&self) -> Option<&str> {
+        self.0.parent.as_deref()
+    }
+    async fn children(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<UnitView>> {
+        let tree = services(ctx)?.workflow.units().tree();
+        Ok(tree
+            .children(&self.0.code)
+            .into_iter()
+            .map(|unit| UnitView(unit.clone()))
+            .collect())
+    }
+}
+
+pub struct UserView(pub User);
+
+#[Object(name = "User")]
+impl UserView {
+    async fn username(&self) -> &str {
+        &self.0.username
+    }
+    async fn role(&self) -> Role {
+        self.0.role.into()
+    }
+    async fn unit_code(&self) -> Option<&str> {
+        self.0.unit.as_deref()
+    }
+    async fn display_name(&self) -> Option<&str> {
+        self.0.display_name.as_deref()
+    }
+    async fn active(&self) -> bool {
+        self.0.active
+    }
+}
+
+#[derive(SimpleObject)]
+pub struct AuthPayload {
+    pub token: String,
+    pub expires_at: DateTime<Utc>,
+    pub user: UserView,
+}
+
+#[derive(SimpleObject)]
+#[graphql(name = "ReportEdge")]
+pub struct ReportEdge {
+    pub cursor: String,
+    pub node: ReportView,
+}
+
+#[derive(SimpleObject)]
+pub struct PageInfo {
+    pub has_next_page: bool,
+    pub end_cursor: Option<String>,
+}
+
+#[derive(SimpleObject)]
+pub struct ReportConnection {
+    pub total_count: usize,
+    pub edges: Vec<ReportEdge>,
+    pub page_info: PageInfo,
+}
+
+#[derive(InputObject, Clone, Copy)]
+pub struct BoundingBox {
+    pub south: f64,
+    pub west: f64,
+    pub north: f64,
+    pub east: f64,
+}
+
+/// Which reports: every field narrows the set; absent fields do not.
+#[derive(InputObject, Clone, Default)]
+pub struct ReportFilter {
+    pub status: Option<Vec<ReportStatus>>,
+    pub category: Option<Vec<String>>,
+    /// That unit and every unit below it.
+    pub unit_code: Option<String>,
+    pub priority: Option<Vec<Priority>>,
+    pub created_from: Option<DateTime<Utc>>,
+    pub created_to: Option<DateTime<Utc>>,
+    pub has_media: Option<bool>,
+    pub within: Option<BoundingBox>,
+}
+
+impl ReportFilter {
+    pub fn to_domain(&self) -> DomainReportFilter {
+        DomainReportFilter {
+            status: self
+                .status
+                .iter()
+                .flatten()
+                .map(|status| (*status).into())
+                .collect(),
+            category: self.category.clone().unwrap_or_default(),
+            unit_code: self.unit_code.clone(),
+            priority: self
+                .priority
+                .iter()
+                .flatten()
+                .map(|priority| (*priority).into())
+                .collect(),
+            created_from: self.created_from,
+            created_to: self.created_to,
+            has_media: self.has_media,
+            within: self.within.map(|area| DomainBoundingBox {
+                south: area.south,
+                west: area.west,
+                north: area.north,
+                east: area.east,
+            }),
+        }
+    }
+}

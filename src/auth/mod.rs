@@ -1,0 +1,357 @@
+//! Accounts and access: signing in with a password, the HS256 operator tokens that follow, and
+//! turning a token back into the `Principal` a request acts as.
+//!
+//! Users live in `Table::Users` (see `users` for their administration). Roles and units are
+//! always read from the store, never trusted from a token, so that a role change or a
+//! deactivation takes effect on the very next request.
+
+mod password;
+mod throttle;
+mod token;
+mod users;
+
+#[cfg(test)]
+mod tests;
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use chrono::{DateTime, Utc};
+use rand::RngCore;
+use serde::{Deserialize, Serialize};
+use tokio::sync::Semaphore;
+
+use crate::domain::user::{Principal, User, valid_username};
+use crate::error::UserError;
+use crate::store::{Record, Store, StoreError, Table, TxError};
+
+pub use password::{hash_password, verify_password};
+pub use users::add_user_offline;
+
+use password::{DUMMY_PASSWORD_HASH, MAX_PASSWORD_CHARS};
+use throttle::{Admission, DEFAULT_THROTTLE_BASE, LoginThrottle, MAX_TRACKED_USERNAMES};
+use token::{INVALID_TOKEN, TokenClaims, TokenKeys};
+
+/// One answer for an unknown user, a wrong password and a deactivated account, so that a
+/// sign-in attempt does not tell which usernames exist.
+const INVALID_CREDENTIALS: &str = "invalid username or password";
+const ACCOUNT_DEACTIVATED: &str = "account deactivated";
+
+/// The `Table::Meta` key of the generated signing key.
+const GENERATED_SIGNING_KEY_META_KEY: &[u8] = b"jwt_secret";
+const GENERATED_SIGNING_KEY_BYTES: usize = 32;
+
+/// A signing key generated on first start and kept in the store, so tokens survive restarts.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+struct GeneratedSigningKey {
+    key_hex: String,
+    created_at: DateTime<Utc>,
+}
+
+impl Record for GeneratedSigningKey {
+    const NAME: &'static str = "generated jwt secret";
+}
+
+/// A token handed to a user who signed in, with the account it names.
+#[derive(Clone)]
+pub struct IssuedToken {
+    pub token: String,
+    pub expires_at: DateTime<Utc>,
+    pub user: User,
+}
+
+impl std::fmt::Debug for IssuedToken {
+    fn fmt(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // A bearer token in a log line is as good as a password.
+        formatter
+            .debug_struct("IssuedToken")
+            .field("token", &"<redacted>")
+            .field("expires_at", &self.expires_at)
+            .field("username", &self.user.username)
+            .finish()
+    }
+}
+
+/// Sign-in, tokens and user administration over one store. Cheap to clone.
+#[derive(Clone)]
+pub struct Auth {
+    shared: Arc<AuthShared>,
+    throttle: Arc<LoginThrottle>,
+}
+
+struct AuthShared {
+    store: Store,
+    token_keys: TokenKeys,
+    token_lifetime: chrono::Duration,
+    /// Each argon2 hash holds 19 MiB for tens of milliseconds; a burst of sign-ins must queue
+    /// here instead of filling the blocking thread pool and the memory.
+    password_hashing_permits: Semaphore,
+    /// Serialises role and activation changes, so that two admins demoting each other at once
+    /// cannot both pass the last-admin check.
+    user_role_changes: std::sync::Mutex<()>,
+}
+
+impl Auth {
+    /// The signing key: `configured_secret` when given, else a random 32-byte key generated once
+    /// and kept in `Table::Meta` (key "jwt_secret"), so tokens survive restarts.
+    pub fn open(
+        store: Store,
+        configured_secret: Option<String>,
+        token_lifetime: chrono::Duration,
+    ) -> Result<Auth, StoreError> {
+        debug_assert!(token_lifetime > chrono::Duration::zero());
+        let signing_key = match configured_secret.filter(|secret| !secret.trim().is_empty()) {
+            Some(secret) => secret.into_bytes(),
+            None => load_or_generate_signing_key(&store)?,
+        };
+        let hashing_threads = std::thread::available_parallelism().map_or(2, |count| count.get());
+        Ok(Auth {
+            shared: Arc::new(AuthShared {
+                store,
+                token_keys: TokenKeys::from_secret(&signing_key),
+                token_lifetime,
+                password_hashing_permits: Semaphore::new(hashing_threads.max(1)),
+                user_role_changes: std::sync::Mutex::new(()),
+            }),
+            throttle: Arc::new(LoginThrottle::new(
+                DEFAULT_THROTTLE_BASE,
+                MAX_TRACKED_USERNAMES,
+            )),
+        })
+    }
+
+    /// Scales the waits after repeated failed sign-ins (default 250 ms, doubling, capped at 20
+    /// times the base); tests use a tiny base. Starts with no failures remembered.
+    pub fn with_throttle_base(self, base: Duration) -> Auth {
+        Auth {
+            throttle: Arc::new(LoginThrottle::new(base, MAX_TRACKED_USERNAMES)),
+            ..self
+        }
+    }
+
+    pub fn token_lifetime(&self) -> chrono::Duration {
+        self.shared.token_lifetime
+    }
+
+    fn store(&self) -> &Store {
+        &self.shared.store
+    }
+
+    /// Checks the password, then issues a token. An unknown user, a wrong password and a
+    /// deactivated account all get the same answer after the same work. After three failures
+    /// in a row for a username, every further attempt on it waits first (see `throttle`).
+    pub async fn login(&self, username: &str, password: &str) -> Result<IssuedToken, UserError> {
+        // Usernames are stored in lowercase; phones like to capitalise the first letter.
+        let username = username.trim().to_ascii_lowercase();
+        if !valid_username(&username) {
+            // Such a username cannot exist, so there is no account to protect by throttling
+            // (nor a reason to remember it); the dummy check keeps the answer time the same.
+            self.check_password_off_thread(password, DUMMY_PASSWORD_HASH)
+                .await?;
+            return Err(UserError::unauthenticated(INVALID_CREDENTIALS));
+        }
+
+        match self.throttle.admit(&username, Instant::now()) {
+            Admission::WaitThenCheck(wait) => {
+                if !wait.is_zero() {
+                    tokio::time::sleep(wait).await;
+                }
+            }
+            Admission::Refuse { retry_after } => {
+                tracing::warn!(%username, "sign-in refused: too many failed attempts queued");
+                let seconds = retry_after.as_secs_f64().ceil().max(1.0);
+                return Err(UserError::unauthenticated(format!(
+                    "too many failed sign-ins for this username; try again in {seconds} seconds"
+                )));
+            }
+        }
+
+        // Read after the wait, so that a deactivation made meanwhile counts.
+        let stored_user = self
+            .store()
+            .get_record::<User>(Table::Users, username.as_bytes())?;
+        let hash_to_check = stored_user
+            .as_ref()
+            .map_or(DUMMY_PASSWORD_HASH, |user| user.password_hash.as_str());
+        let password_matches = self
+            .check_password_off_thread(password, hash_to_check)
+            .await?;
+
+        match stored_user {
+            Some(user) if password_matches && user.active => {
+                self.throttle.forget(&username);
+                tracing::info!(%username, role = user.role.as_str(), "signed in");
+                self.issue(&user)
+            }
+            _ => {
+                self.throttle.record_failure(&username, Instant::now());
+                tracing::warn!(
+                    %username,
+                    consecutive_failures = self.throttle.consecutive_failures(&username),
+                    "sign-in failed"
+                );
+                Err(UserError::unauthenticated(INVALID_CREDENTIALS))
+            }
+        }
+    }
+
+    /// Runs the argon2 check on the blocking pool, a few at a time.
+    async fn check_password_off_thread(
+        &self,
+        password: &str,
+        phc_hash: &str,
+    ) -> Result<bool, UserError> {
+        // No password we accept is this long; hashing megabytes would only burn CPU. The dummy
+        // check keeps the answer as slow as for any other wrong password.
+        let (password, phc_hash) = if password.chars().count() > MAX_PASSWORD_CHARS {
+            (String::new(), DUMMY_PASSWORD_HASH.to_string())
+        } else {
+            (password.to_string(), phc_hash.to_string())
+        };
+        let checking_against_dummy = phc_hash == DUMMY_PASSWORD_HASH;
+        let _permit = self
+            .shared
+            .password_hashing_permits
+            .acquire()
+            .await
+            .map_err(|error| UserError::internal(&error))?;
+        let matched = tokio::task::spawn_blocking(move || verify_password(&password, &phc_hash))
+            .await
+            .map_err(|error| UserError::internal(&error))?;
+        Ok(matched && !checking_against_dummy)
+    }
+
+    /// Hashes a new password on the blocking pool, a few at a time.
+    async fn hash_password_off_thread(&self, password: &str) -> Result<String, UserError> {
+        let password = password.to_string();
+        let _permit = self
+            .shared
+            .password_hashing_permits
+            .acquire()
+            .await
+            .map_err(|error| UserError::internal(&error))?;
+        tokio::task::spawn_blocking(move || hash_password(&password))
+            .await
+            .map_err(|error| UserError::internal(&error))?
+    }
+
+    /// A fresh token for a still-valid principal (the refreshToken mutation).
+    pub fn refresh(&self, who: &Principal) -> Result<IssuedToken, UserError> {
+        let user = self.active_user(&who.username)?;
+        self.issue(&user)
+    }
+
+    /// A token for `user` as it is given, valid for the configured lifetime.
+    pub fn issue(&self, user: &User) -> Result<IssuedToken, UserError> {
+        if !user.active {
+            return Err(UserError::unauthenticated(ACCOUNT_DEACTIVATED));
+        }
+        let issued_at = Utc::now();
+        // Whole seconds, so that `expires_at` is exactly the `exp` claim.
+        let expires_at = issued_at
+            .checked_add_signed(self.shared.token_lifetime)
+            .and_then(|expiry| DateTime::from_timestamp(expiry.timestamp(), 0))
+            .ok_or_else(|| UserError::internal(&"token expiry is out of range"))?;
+        let claims = TokenClaims::new(
+            &user.username,
+            user.role,
+            user.unit.clone(),
+            issued_at,
+            expires_at,
+        );
+        let token = self.shared.token_keys.sign(&claims)?;
+        Ok(IssuedToken {
+            token,
+            expires_at,
+            user: user.clone(),
+        })
+    }
+
+    /// Verifies an HS256 token (signature, algorithm, expiry) and loads its user from the store.
+    /// Unknown and deactivated users are refused; role and unit come from the store.
+    pub fn authenticate(&self, token: &str) -> Result<Principal, UserError> {
+        let claims = self.shared.token_keys.verify(token.trim())?;
+        let user = self.active_user(&claims.sub)?;
+        Ok(principal_of(&user))
+    }
+
+    /// Accepts "Bearer <token>" (the scheme in any case) or a bare token.
+    pub fn authenticate_header(&self, header_value: &str) -> Result<Principal, UserError> {
+        let header_value = header_value.trim();
+        let token = match header_value.split_once(char::is_whitespace) {
+            Some((scheme, token)) if scheme.eq_ignore_ascii_case("bearer") => token.trim(),
+            Some(_) => return Err(UserError::unauthenticated(INVALID_TOKEN)),
+            None => header_value,
+        };
+        self.authenticate(token)
+    }
+
+    /// The stored user named by a token, if it still exists and is active.
+    fn active_user(&self, username: &str) -> Result<User, UserError> {
+        let Some(user) = self
+            .store()
+            .get_record::<User>(Table::Users, username.as_bytes())?
+        else {
+            return Err(UserError::unauthenticated(INVALID_TOKEN));
+        };
+        if !user.active {
+            return Err(UserError::unauthenticated(ACCOUNT_DEACTIVATED));
+        }
+        Ok(user)
+    }
+}
+
+fn principal_of(user: &User) -> Principal {
+    Principal {
+        username: user.username.clone(),
+        role: user.role,
+        unit: user.unit.clone(),
+    }
+}
+
+/// The key kept in `Table::Meta`, generated and made durable on first use. Two processes
+/// cannot race here (sled locks the data dir), but the transaction keeps a key that is already
+/// there even so.
+fn load_or_generate_signing_key(store: &Store) -> Result<Vec<u8>, StoreError> {
+    if let Some(stored_key) =
+        store.get_record::<GeneratedSigningKey>(Table::Meta, GENERATED_SIGNING_KEY_META_KEY)?
+    {
+        return decode_signing_key(&stored_key);
+    }
+    let mut fresh_key = [0u8; GENERATED_SIGNING_KEY_BYTES];
+    rand::rng().fill_bytes(&mut fresh_key);
+    let fresh_record = GeneratedSigningKey {
+        key_hex: hex::encode(fresh_key),
+        created_at: Utc::now(),
+    };
+    let kept_record = store
+        .transaction(|tx| {
+            if let Some(existing) =
+                tx.get_record::<GeneratedSigningKey>(Table::Meta, GENERATED_SIGNING_KEY_META_KEY)?
+            {
+                return Ok(existing);
+            }
+            tx.put_record(Table::Meta, GENERATED_SIGNING_KEY_META_KEY, &fresh_record)?;
+            Ok(fresh_record.clone())
+        })
+        .map_err(|error: TxError<std::convert::Infallible>| match error {
+            TxError::Store(store_error) => store_error,
+            TxError::Abort(never) => match never {},
+        })?;
+    // Tokens signed with a key that a crash could lose would stop working after the restart.
+    store.flush_blocking()?;
+    tracing::info!("generated a token signing key and kept it in the data directory");
+    decode_signing_key(&kept_record)
+}
+
+fn decode_signing_key(stored_key: &GeneratedSigningKey) -> Result<Vec<u8>, StoreError> {
+    let unreadable = |reason: &str| StoreError::Codec {
+        record: GeneratedSigningKey::NAME,
+        reason: reason.to_string(),
+    };
+    let key = hex::decode(&stored_key.key_hex).map_err(|_| unreadable("not hexadecimal"))?;
+    if key.len() != GENERATED_SIGNING_KEY_BYTES {
+        return Err(unreadable("not 32 bytes long"));
+    }
+    Ok(key)
+}

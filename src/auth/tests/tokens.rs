@@ -1,0 +1,213 @@
+//! Tokens: the attacks that must be refused, the signing key, and the store as the source of roles.
+
+use super::*;
+
+#[tokio::test]
+async fn a_bearer_header_in_any_case_or_a_bare_token_is_accepted() {
+    let (_dir, auth) = open_auth_with_users().await;
+    let token = auth
+        .login("op.siti", OPERATOR_PASSWORD)
+        .await
+        .unwrap()
+        .token;
+    for header in [
+        format!("Bearer {token}"),
+        format!("bearer {token}"),
+        format!("BEARER   {token}  "),
+        token.clone(),
+    ] {
+        assert_eq!(
+            auth.authenticate_header(&header).unwrap().username,
+            "op.siti"
+        );
+    }
+    assert_unauthenticated(
+        auth.authenticate_header(&format!("Basic {token}")),
+        "invalid token",
+    );
+    assert_unauthenticated(auth.authenticate_header(""), "invalid token");
+    assert_unauthenticated(auth.authenticate_header("Bearer"), "invalid token");
+}
+
+#[tokio::test]
+async fn a_token_signed_with_another_key_is_refused() {
+    let (_dir, auth) = open_auth_with_users().await;
+    let other_secret = "another-signing-secret-of-at-least-32-characters";
+    let forged = sign(&valid_claims_for("admin"), Algorithm::HS256, other_secret);
+    assert_unauthenticated(auth.authenticate(&forged), "invalid token");
+
+    // The same claims with the right key pass, so the key is what was refused.
+    let genuine = sign(&valid_claims_for("admin"), Algorithm::HS256, TEST_SECRET);
+    assert_eq!(auth.authenticate(&genuine).unwrap().role, Role::Admin);
+}
+
+#[tokio::test]
+async fn an_unsigned_token_with_alg_none_is_refused() {
+    let (_dir, auth) = open_auth_with_users().await;
+    let claims = base64url_json(&valid_claims_for("admin"));
+    for alg in ["none", "None", "NONE"] {
+        let header = base64url_json(&json!({ "alg": alg, "typ": "JWT" }));
+        assert_unauthenticated(
+            auth.authenticate(&format!("{header}.{claims}.")),
+            "invalid token",
+        );
+    }
+}
+
+#[tokio::test]
+async fn tokens_signed_with_hs384_or_hs512_and_the_right_key_are_refused() {
+    let (_dir, auth) = open_auth_with_users().await;
+    for algorithm in [Algorithm::HS384, Algorithm::HS512] {
+        let token = sign(&valid_claims_for("admin"), algorithm, TEST_SECRET);
+        assert_unauthenticated(auth.authenticate(&token), "invalid token");
+    }
+}
+
+#[tokio::test]
+async fn an_expired_token_is_refused_as_expired() {
+    let (_dir, auth) = open_auth_with_users().await;
+    let mut claims = valid_claims_for("admin");
+    claims["iat"] = json!(now_seconds() - 13 * 3600);
+    claims["exp"] = json!(now_seconds() - 5);
+    let expired = sign(&claims, Algorithm::HS256, TEST_SECRET);
+    assert_unauthenticated(auth.authenticate(&expired), "token expired");
+}
+
+#[tokio::test]
+async fn a_token_without_an_expiry_or_subject_is_refused() {
+    let (_dir, auth) = open_auth_with_users().await;
+    for missing_claim in ["exp", "sub"] {
+        let mut claims = valid_claims_for("admin");
+        claims.as_object_mut().unwrap().remove(missing_claim);
+        let token = sign(&claims, Algorithm::HS256, TEST_SECRET);
+        assert_unauthenticated(auth.authenticate(&token), "invalid token");
+    }
+}
+
+#[tokio::test]
+async fn a_token_with_a_tampered_payload_is_refused() {
+    let (_dir, auth) = open_auth_with_users().await;
+    let token = auth
+        .login("op.siti", OPERATOR_PASSWORD)
+        .await
+        .unwrap()
+        .token;
+    let parts: Vec<&str> = token.split('.').collect();
+    let mut claims = payload_of(&token);
+    claims["sub"] = json!("admin");
+    let tampered = format!("{}.{}.{}", parts[0], base64url_json(&claims), parts[2]);
+    assert_unauthenticated(auth.authenticate(&tampered), "invalid token");
+}
+
+#[tokio::test]
+async fn garbage_is_refused() {
+    let (_dir, auth) = open_auth_with_users().await;
+    let very_long = "a".repeat(100_000);
+    for garbage in [
+        "",
+        "   ",
+        "abc",
+        "a.b.c",
+        "...",
+        "eyJhbGciOiJIUzI1NiJ9..",
+        &very_long,
+    ] {
+        assert_unauthenticated(auth.authenticate(garbage), "invalid token");
+    }
+}
+
+#[tokio::test]
+async fn a_token_for_a_user_who_does_not_exist_is_refused() {
+    let (_dir, auth) = open_auth_with_users().await;
+    let token = sign(&valid_claims_for("ghost"), Algorithm::HS256, TEST_SECRET);
+    assert_unauthenticated(auth.authenticate(&token), "invalid token");
+}
+
+#[tokio::test]
+async fn a_deactivated_user_is_refused_at_once_and_cannot_refresh() {
+    let (_dir, auth) = open_auth_with_users().await;
+    let token = auth
+        .login("op.siti", OPERATOR_PASSWORD)
+        .await
+        .unwrap()
+        .token;
+    let principal = auth.authenticate(&token).unwrap();
+    auth.set_active("op.siti", false).unwrap();
+    assert_unauthenticated(auth.authenticate(&token), "account deactivated");
+    let error = auth.refresh(&principal).unwrap_err();
+    assert_eq!(error.code, ErrorCode::Unauthenticated);
+    assert_eq!(error.message, "account deactivated");
+
+    auth.set_active("op.siti", true).unwrap();
+    assert_eq!(auth.authenticate(&token).unwrap(), principal);
+}
+
+#[tokio::test]
+async fn a_role_change_in_the_store_applies_to_the_next_request() {
+    let (_dir, auth) = open_auth_with_users().await;
+    let token = auth
+        .login("off.budi", OFFICER_PASSWORD)
+        .await
+        .unwrap()
+        .token;
+    auth.set_role("off.budi", Role::Analyst, None).unwrap();
+    let principal = auth.authenticate(&token).unwrap();
+    assert_eq!(principal.role, Role::Analyst);
+    assert_eq!(principal.unit, None);
+    // The token itself still says officer: the store wins.
+    assert_eq!(payload_of(&token)["role"], "officer");
+}
+
+#[test]
+fn the_generated_key_is_kept_in_the_store_and_survives_a_restart() {
+    let (dir, store) = open_store();
+    let lifetime = chrono::Duration::hours(12);
+    let user = add_user_offline(&store, "admin", "admin password 1", Role::Admin, None).unwrap();
+    let first = Auth::open(store.clone(), None, lifetime).unwrap();
+    let token = first.issue(&user).unwrap().token;
+    assert!(
+        store
+            .get(Table::Meta, GENERATED_SIGNING_KEY_META_KEY)
+            .unwrap()
+            .is_some()
+    );
+
+    let second = Auth::open(store.clone(), None, lifetime).unwrap();
+    assert_eq!(second.authenticate(&token).unwrap().username, "admin");
+
+    drop((first, second, store));
+    let reopened_store = Store::open(dir.path()).unwrap();
+    let after_restart = Auth::open(reopened_store.clone(), None, lifetime).unwrap();
+    assert_eq!(
+        after_restart.authenticate(&token).unwrap().username,
+        "admin"
+    );
+
+    // A configured secret replaces the generated key.
+    let configured = Auth::open(reopened_store, Some(TEST_SECRET.to_string()), lifetime).unwrap();
+    assert_unauthenticated(configured.authenticate(&token), "invalid token");
+}
+
+#[test]
+fn two_stores_generate_different_keys() {
+    let (_first_dir, first_store) = open_store();
+    let (_second_dir, second_store) = open_store();
+    let lifetime = chrono::Duration::hours(1);
+    let user =
+        add_user_offline(&first_store, "admin", "admin password 1", Role::Admin, None).unwrap();
+    add_user_offline(
+        &second_store,
+        "admin",
+        "admin password 1",
+        Role::Admin,
+        None,
+    )
+    .unwrap();
+    let token = Auth::open(first_store, None, lifetime)
+        .unwrap()
+        .issue(&user)
+        .unwrap()
+        .token;
+    let other = Auth::open(second_store, None, lifetime).unwrap();
+    assert_unauthenticated(other.authenticate(&token), "invalid token");
+}

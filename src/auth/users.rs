@@ -1,0 +1,276 @@
+//! User administration in `Table::Users`: accounts, passwords, roles, units and activation.
+//!
+//! The caller (GraphQL, the command line) decides who may do this and that a unit exists; these
+//! functions check the data and keep at least one active admin.
+
+use std::sync::PoisonError;
+
+use chrono::Utc;
+
+use super::Auth;
+use super::password::{check_new_password, hash_password};
+use crate::domain::user::{Role, User, valid_username};
+use crate::error::UserError;
+use crate::store::{Store, Table, TxError};
+
+const LONGEST_DISPLAY_NAME_CHARS: usize = 100;
+
+/// Adds a user to the store of a stopped server (`siaga user add`): no runtime needed, the
+/// password is hashed on the calling thread and the write is flushed before returning.
+pub fn add_user_offline(
+    store: &Store,
+    username: &str,
+    password: &str,
+    role: Role,
+    unit: Option<String>,
+) -> Result<User, UserError> {
+    let checked = check_new_user(username, password, role, unit, None)?;
+    let password_hash = hash_password(password)?;
+    let user = insert_new_user(store, checked.into_user(password_hash))?;
+    store.flush_blocking()?;
+    tracing::info!(username = %user.username, role = user.role.as_str(), "user created");
+    Ok(user)
+}
+
+impl Auth {
+    /// Creates an active user. The username must follow `valid_username`, the password be 10 to
+    /// 256 characters, and an officer have a unit; a taken username is a CONFLICT.
+    pub async fn create_user(
+        &self,
+        username: &str,
+        password: &str,
+        role: Role,
+        unit: Option<String>,
+        display_name: Option<String>,
+    ) -> Result<User, UserError> {
+        let checked = check_new_user(username, password, role, unit, display_name)?;
+        // Answer a taken username before spending a hash on it; the transaction checks again.
+        if self.user(username)?.is_some() {
+            return Err(username_taken(username));
+        }
+        let password_hash = self.hash_password_off_thread(password).await?;
+        let user = insert_new_user(self.store(), checked.into_user(password_hash))?;
+        self.store().flush().await?;
+        tracing::info!(username = %user.username, role = user.role.as_str(), "user created");
+        Ok(user)
+    }
+
+    /// Replaces a user's password. Failed sign-ins remembered for the username are forgotten,
+    /// so a user locked out by someone guessing can sign in at once with the new password.
+    pub async fn set_password(&self, username: &str, password: &str) -> Result<User, UserError> {
+        check_new_password(password)?;
+        if self.user(username)?.is_none() {
+            return Err(UserError::not_found("user"));
+        }
+        let password_hash = self.hash_password_off_thread(password).await?;
+        let user = update_user(self.store(), username, |user| {
+            user.password_hash.clone_from(&password_hash);
+        })?;
+        self.store().flush().await?;
+        self.throttle.forget(username);
+        tracing::info!(%username, "password changed");
+        Ok(user)
+    }
+
+    /// Activates or deactivates a user; a deactivated user's tokens stop working at once.
+    /// Deactivating the last active admin is a CONFLICT.
+    pub fn set_active(&self, username: &str, active: bool) -> Result<User, UserError> {
+        let _one_role_change_at_a_time = self
+            .shared
+            .user_role_changes
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        if !active {
+            self.refuse_removing_the_last_admin(username)?;
+        }
+        let user = update_user(self.store(), username, |user| {
+            user.active = active;
+        })?;
+        // Flushed before answering: a deactivation lost in a crash would bring back access.
+        // Admin changes are rare and one small fsync is short.
+        self.store().flush_blocking()?;
+        tracing::info!(%username, active, "user activation changed");
+        Ok(user)
+    }
+
+    /// Changes a user's role and unit (an officer needs a unit; other roles may have one or
+    /// not). Takes effect on the user's next request. Demoting the last active admin is a
+    /// CONFLICT.
+    pub fn set_role(
+        &self,
+        username: &str,
+        role: Role,
+        unit: Option<String>,
+    ) -> Result<User, UserError> {
+        let unit = non_empty_trimmed(unit);
+        check_unit_for_role(role, unit.as_deref())?;
+        let _one_role_change_at_a_time = self
+            .shared
+            .user_role_changes
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        if role != Role::Admin {
+            self.refuse_removing_the_last_admin(username)?;
+        }
+        let user = update_user(self.store(), username, |user| {
+            user.role = role;
+            user.unit.clone_from(&unit);
+        })?;
+        self.store().flush_blocking()?;
+        tracing::info!(%username, role = role.as_str(), unit = ?user.unit, "user role changed");
+        Ok(user)
+    }
+
+    pub fn user(&self, username: &str) -> Result<Option<User>, UserError> {
+        Ok(self
+            .store()
+            .get_record::<User>(Table::Users, username.as_bytes())?)
+    }
+
+    /// Every user, sorted by username.
+    pub fn list_users(&self) -> Result<Vec<User>, UserError> {
+        let mut users = Vec::new();
+        for entry in self.store().scan_records::<User>(Table::Users, b"") {
+            let (_, user) = entry?;
+            users.push(user);
+        }
+        users.sort_by(|left, right| left.username.cmp(&right.username));
+        Ok(users)
+    }
+
+    pub fn user_count(&self) -> usize {
+        self.store().len(Table::Users)
+    }
+
+    /// Refuses a change that would take away `username`'s admin access when no other active
+    /// admin remains: nobody could then manage users without stopping the server.
+    fn refuse_removing_the_last_admin(&self, username: &str) -> Result<(), UserError> {
+        let Some(target) = self.user(username)? else {
+            // The update itself answers NOT_FOUND.
+            return Ok(());
+        };
+        if !(target.active && target.role == Role::Admin) {
+            return Ok(());
+        }
+        let another_active_admin_exists = self.list_users()?.iter().any(|user| {
+            user.active && user.role == Role::Admin && user.username != target.username
+        });
+        if another_active_admin_exists {
+            return Ok(());
+        }
+        Err(UserError::conflict(format!(
+            "{username} is the last active admin; make another user admin first"
+        )))
+    }
+}
+
+/// The checked fields of a new account, before its password is hashed.
+struct CheckedNewUser {
+    username: String,
+    role: Role,
+    unit: Option<String>,
+    display_name: Option<String>,
+}
+
+impl CheckedNewUser {
+    fn into_user(self, password_hash: String) -> User {
+        User {
+            username: self.username,
+            password_hash,
+            role: self.role,
+            unit: self.unit,
+            active: true,
+            created_at: Utc::now(),
+            display_name: self.display_name,
+        }
+    }
+}
+
+fn check_new_user(
+    username: &str,
+    password: &str,
+    role: Role,
+    unit: Option<String>,
+    display_name: Option<String>,
+) -> Result<CheckedNewUser, UserError> {
+    if !valid_username(username) {
+        return Err(UserError::bad_input(
+            "username must be 3 to 32 characters of lowercase letters, digits, '.', '_' or '-'",
+        ));
+    }
+    check_new_password(password)?;
+    let unit = non_empty_trimmed(unit);
+    check_unit_for_role(role, unit.as_deref())?;
+    let display_name = non_empty_trimmed(display_name);
+    if let Some(name) = &display_name
+        && name.chars().count() > LONGEST_DISPLAY_NAME_CHARS
+    {
+        return Err(UserError::bad_input(format!(
+            "display name must be at most {LONGEST_DISPLAY_NAME_CHARS} characters"
+        )));
+    }
+    Ok(CheckedNewUser {
+        username: username.to_string(),
+        role,
+        unit,
+        display_name,
+    })
+}
+
+fn check_unit_for_role(role: Role, unit: Option<&str>) -> Result<(), UserError> {
+    if role == Role::Officer && unit.is_none() {
+        return Err(UserError::bad_input(
+            "an officer needs a unit: the unit whose reports they work",
+        ));
+    }
+    Ok(())
+}
+
+fn non_empty_trimmed(value: Option<String>) -> Option<String> {
+    value
+        .map(|text| text.trim().to_string())
+        .filter(|text| !text.is_empty())
+}
+
+fn username_taken(username: &str) -> UserError {
+    UserError::conflict(format!("username {username} is already taken"))
+}
+
+fn into_user_error(error: TxError<UserError>) -> UserError {
+    match error {
+        TxError::Abort(user_error) => user_error,
+        TxError::Store(store_error) => store_error.into(),
+    }
+}
+
+fn insert_new_user(store: &Store, user: User) -> Result<User, UserError> {
+    let key = user.username.as_bytes();
+    store
+        .transaction(|tx| {
+            if tx.contains(Table::Users, key)? {
+                return Err(TxError::Abort(username_taken(&user.username)));
+            }
+            tx.put_record(Table::Users, key, &user)?;
+            Ok(())
+        })
+        .map_err(into_user_error)?;
+    Ok(user)
+}
+
+/// Applies `change` to the stored user in one transaction and returns the result.
+fn update_user(
+    store: &Store,
+    username: &str,
+    change: impl Fn(&mut User),
+) -> Result<User, UserError> {
+    store
+        .transaction(|tx| {
+            let Some(mut user) = tx.get_record::<User>(Table::Users, username.as_bytes())? else {
+                return Err(TxError::Abort(UserError::not_found("user")));
+            };
+            change(&mut user);
+            tx.put_record(Table::Users, username.as_bytes(), &user)?;
+            Ok(user)
+        })
+        .map_err(into_user_error)
+}

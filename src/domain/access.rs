@@ -1,0 +1,308 @@
+//! Who may see which report, and the compartment rule for complaints about police conduct
+//! (Propam): they go only to the internal-affairs units and are seen only by the command
+//! center and those units, never by the unit complained about.
+
+use std::collections::HashSet;
+
+use crate::domain::report::Report;
+use crate::domain::unit::{UnitRecord, UnitTree};
+use crate::domain::user::{Principal, Role};
+use crate::error::UserError;
+use crate::profile::Profile;
+
+/// The profile's category group of complaints about police service and conduct.
+pub const PROPAM_CATEGORY_GROUP: &str = "pengaduan_layanan";
+
+/// The visibility rules of one deployment, read from its profile.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct AccessRules {
+    /// Categories whose reports are compartmented (`pungli_oknum`, `perilaku_anggota`, …).
+    pub propam_categories: HashSet<String>,
+    /// The units that handle them (BIDPROPAM, ITWASDA); units below them count as well.
+    pub propam_units: HashSet<String>,
+    /// Every category code of the profile: the only values a report's category may take.
+    pub category_codes: HashSet<String>,
+}
+
+impl AccessRules {
+    /// Propam categories are the profile's `pengaduan_layanan` group; Propam units are the
+    /// functional units those categories route to.
+    pub fn from_profile(profile: &Profile) -> AccessRules {
+        let mut rules = AccessRules::default();
+        for category in &profile.categories {
+            rules.category_codes.insert(category.code.clone());
+            if category.group != PROPAM_CATEGORY_GROUP {
+                continue;
+            }
+            rules.propam_categories.insert(category.code.clone());
+            rules
+                .propam_units
+                .extend(category.functional_units.iter().cloned());
+        }
+        rules
+    }
+
+    pub fn is_known_category(&self, category: &str) -> bool {
+        self.category_codes.contains(category)
+    }
+
+    pub fn is_propam_category(&self, category: Option<&str>) -> bool {
+        category.is_some_and(|category| self.propam_categories.contains(category))
+    }
+
+    pub fn is_propam_report(&self, report: &Report) -> bool {
+        self.is_propam_category(report.category.as_deref())
+    }
+
+    /// Whether `unit_code` is a Propam unit or lies below one.
+    pub fn is_propam_unit(&self, unit_code: &str, tree: &UnitTree) -> bool {
+        self.propam_units
+            .iter()
+            .any(|propam_unit| tree.is_within(unit_code, propam_unit))
+    }
+
+    /// See [`can_see`].
+    pub fn can_see(&self, principal: &Principal, report: &Report, tree: &UnitTree) -> bool {
+        can_see(principal, report, tree, self)
+    }
+
+    /// Whether a report of `report_category` may be forwarded to `unit`: Propam complaints only
+    /// to a Propam unit (FORBIDDEN otherwise), and nothing to an inactive unit (BAD_USER_INPUT).
+    pub fn check_forward_target(
+        &self,
+        report_category: Option<&str>,
+        unit: &UnitRecord,
+        tree: &UnitTree,
+    ) -> Result<(), UserError> {
+        if self.is_propam_category(report_category) && !self.is_propam_unit(&unit.code, tree) {
+            let mut allowed: Vec<&str> = self.propam_units.iter().map(String::as_str).collect();
+            allowed.sort_unstable();
+            return Err(UserError::forbidden(format!(
+                "a {} complaint about police conduct goes only to {} (not {}): the unit complained about must never see it",
+                report_category.unwrap_or_default(),
+                allowed.join(" or "),
+                unit.code
+            )));
+        }
+        if !unit.active {
+            return Err(UserError::bad_input(format!(
+                "unit {} is inactive and takes no new reports",
+                unit.code
+            )));
+        }
+        Ok(())
+    }
+}
+
+/// Whether `principal` may see `report`:
+/// - admins, supervisors and operators (the command center) see every report;
+/// - analysts see every report except Propam complaints;
+/// - officers see a report forwarded to their unit or to a unit below it, and a Propam
+///   complaint only when their own unit is a Propam unit (or below one) as well.
+pub fn can_see(
+    principal: &Principal,
+    report: &Report,
+    tree: &UnitTree,
+    rules: &AccessRules,
+) -> bool {
+    match principal.role {
+        Role::Admin | Role::Supervisor | Role::Operator => true,
+        Role::Analyst => !rules.is_propam_report(report),
+        Role::Officer => {
+            let (Some(officer_unit), Some(assigned_unit)) =
+                (principal.unit.as_deref(), report.assigned_unit.as_deref())
+            else {
+                return false;
+            };
+            if !tree.is_within(assigned_unit, officer_unit) {
+                return false;
+            }
+            !rules.is_propam_report(report) || rules.is_propam_unit(officer_unit, tree)
+        }
+    }
+}
+
+/// Analysts read everything they see with reporter phone numbers masked.
+pub fn mask_phones(principal: &Principal) -> bool {
+    principal.role == Role::Analyst
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::Utc;
+
+    use super::*;
+    use crate::domain::report::ReportStatus;
+    use crate::domain::unit::UnitRecord;
+
+    fn sumsel() -> (AccessRules, UnitTree) {
+        let profile = Profile::load("sumsel").unwrap();
+        let tree = UnitTree::new(
+            profile
+                .units
+                .iter()
+                .map(|unit| UnitRecord::from_profile_unit(unit).unwrap()),
+        );
+        (AccessRules::from_profile(&profile), tree)
+    }
+
+    fn report(category: Option<&str>, assigned_unit: Option<&str>) -> Report {
+        let now = Utc::now();
+        Report {
+            id: 1,
+            ticket: "WA-2026-000001".into(),
+            status: ReportStatus::Forwarded,
+            reporter_id: 2,
+            created_at: now,
+            updated_at: now,
+            last_activity_at: now,
+            category: category.map(str::to_string),
+            priority: None,
+            summary: None,
+            assigned_unit: assigned_unit.map(str::to_string),
+            location: None,
+            resume_status: None,
+            inbound_count: 1,
+            has_media: false,
+            last_ack_at: None,
+            flags: Vec::new(),
+            timeline_len: 1,
+        }
+    }
+
+    fn person(role: Role, unit: Option<&str>) -> Principal {
+        Principal {
+            username: format!("{}_user", role.as_str()),
+            role,
+            unit: unit.map(str::to_string),
+        }
+    }
+
+    #[test]
+    fn the_sumsel_propam_compartment_is_read_from_the_profile() {
+        let (rules, _) = sumsel();
+        for category in ["pungli_oknum", "perilaku_anggota", "lambat_penanganan"] {
+            assert!(rules.propam_categories.contains(category), "{category}");
+        }
+        assert_eq!(rules.propam_categories.len(), 3);
+        let mut units: Vec<&str> = rules.propam_units.iter().map(String::as_str).collect();
+        units.sort_unstable();
+        assert_eq!(units, ["BIDPROPAM", "ITWASDA"]);
+        assert!(rules.is_known_category("curanmor"));
+        assert!(!rules.is_known_category("made_up"));
+    }
+
+    #[test]
+    fn the_command_center_sees_everything() {
+        let (rules, tree) = sumsel();
+        for role in [Role::Admin, Role::Supervisor, Role::Operator] {
+            let who = person(role, None);
+            assert!(can_see(&who, &report(None, None), &tree, &rules));
+            assert!(can_see(
+                &who,
+                &report(Some("pungli_oknum"), Some("BIDPROPAM")),
+                &tree,
+                &rules
+            ));
+        }
+    }
+
+    #[test]
+    fn analysts_see_everything_but_propam_complaints_and_get_masked_phones() {
+        let (rules, tree) = sumsel();
+        let analyst = person(Role::Analyst, None);
+        assert!(can_see(
+            &analyst,
+            &report(Some("curanmor"), None),
+            &tree,
+            &rules
+        ));
+        assert!(!can_see(
+            &analyst,
+            &report(Some("pungli_oknum"), None),
+            &tree,
+            &rules
+        ));
+        assert!(mask_phones(&analyst));
+        assert!(!mask_phones(&person(Role::Operator, None)));
+    }
+
+    #[test]
+    fn officers_see_reports_forwarded_to_their_subtree_only() {
+        let (rules, tree) = sumsel();
+        let polres = person(Role::Officer, Some("POLRESTABES_PALEMBANG"));
+        let polsek = person(Role::Officer, Some("POLSEK_PLG_ILIR_BARAT_I"));
+        let to_polsek = report(Some("curanmor"), Some("POLSEK_PLG_ILIR_BARAT_I"));
+        let to_sibling = report(Some("curanmor"), Some("POLSEK_PLG_ILIR_BARAT_II"));
+        let to_polres = report(Some("curanmor"), Some("POLRESTABES_PALEMBANG"));
+        assert!(can_see(&polsek, &to_polsek, &tree, &rules));
+        assert!(!can_see(&polsek, &to_sibling, &tree, &rules));
+        assert!(!can_see(&polsek, &to_polres, &tree, &rules), "not upwards");
+        assert!(can_see(&polres, &to_polsek, &tree, &rules));
+        assert!(can_see(&polres, &to_sibling, &tree, &rules));
+        assert!(
+            !can_see(&polres, &report(None, None), &tree, &rules),
+            "unassigned"
+        );
+        let officer_without_unit = person(Role::Officer, None);
+        assert!(!can_see(&officer_without_unit, &to_polsek, &tree, &rules));
+    }
+
+    #[test]
+    fn propam_complaints_are_seen_by_propam_officers_only() {
+        let (rules, tree) = sumsel();
+        let propam = person(Role::Officer, Some("BIDPROPAM"));
+        let polda = person(Role::Officer, Some("POLDA_SUMSEL"));
+        let complaint = report(Some("pungli_oknum"), Some("BIDPROPAM"));
+        assert!(rules.can_see(&propam, &complaint, &tree));
+        assert!(
+            !rules.can_see(&polda, &complaint, &tree),
+            "the Polda root is no Propam unit"
+        );
+        // A report recategorised as Propam while it sat with a Polres leaves that Polres' view.
+        let recategorised = report(Some("perilaku_anggota"), Some("POLRESTABES_PALEMBANG"));
+        let polres = person(Role::Officer, Some("POLRESTABES_PALEMBANG"));
+        assert!(!rules.can_see(&polres, &recategorised, &tree));
+    }
+
+    #[test]
+    fn propam_complaints_may_only_be_forwarded_to_propam_units() {
+        let (rules, tree) = sumsel();
+        let polres = tree.get("POLRES_OKI").unwrap();
+        let error = rules
+            .check_forward_target(Some("pungli_oknum"), polres, &tree)
+            .unwrap_err();
+        assert_eq!(error.code, crate::error::ErrorCode::Forbidden);
+        assert!(
+            error.message.contains("BIDPROPAM or ITWASDA"),
+            "{}",
+            error.message
+        );
+        for unit in ["BIDPROPAM", "ITWASDA"] {
+            let unit = tree.get(unit).unwrap();
+            assert!(
+                rules
+                    .check_forward_target(Some("lambat_penanganan"), unit, &tree)
+                    .is_ok()
+            );
+        }
+        assert!(
+            rules
+                .check_forward_target(Some("curanmor"), polres, &tree)
+                .is_ok()
+        );
+        assert!(rules.check_forward_target(None, polres, &tree).is_ok());
+    }
+
+    #[test]
+    fn inactive_units_take_no_reports() {
+        let (rules, tree) = sumsel();
+        let mut closed = tree.get("POLRES_OKI").unwrap().clone();
+        closed.active = false;
+        let error = rules
+            .check_forward_target(Some("curanmor"), &closed, &tree)
+            .unwrap_err();
+        assert_eq!(error.code, crate::error::ErrorCode::BadUserInput);
+        assert!(error.message.contains("inactive"));
+    }
+}

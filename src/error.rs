@@ -1,0 +1,87 @@
+//! One catalogue of error codes shared by every layer: each error a user can see maps to one
+//! code, which fixes its HTTP status and its GraphQL `extensions.code`.
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum ErrorCode {
+    Unauthenticated,
+    Forbidden,
+    NotFound,
+    BadUserInput,
+    Conflict,
+    Internal,
+}
+
+impl ErrorCode {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ErrorCode::Unauthenticated => "UNAUTHENTICATED",
+            ErrorCode::Forbidden => "FORBIDDEN",
+            ErrorCode::NotFound => "NOT_FOUND",
+            ErrorCode::BadUserInput => "BAD_USER_INPUT",
+            ErrorCode::Conflict => "CONFLICT",
+            ErrorCode::Internal => "INTERNAL",
+        }
+    }
+
+    pub fn http_status(self) -> u16 {
+        match self {
+            ErrorCode::Unauthenticated => 401,
+            ErrorCode::Forbidden => 403,
+            ErrorCode::NotFound => 404,
+            ErrorCode::BadUserInput => 400,
+            ErrorCode::Conflict => 409,
+            ErrorCode::Internal => 500,
+        }
+    }
+}
+
+/// An error as a user may see it: a code and a safe message. Internal causes are logged where
+/// they happen and never carried here.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{message}")]
+pub struct UserError {
+    pub code: ErrorCode,
+    pub message: String,
+}
+
+impl UserError {
+    pub fn new(code: ErrorCode, message: impl Into<String>) -> UserError {
+        UserError {
+            code,
+            message: message.into(),
+        }
+    }
+
+    pub fn not_found(what: &str) -> UserError {
+        UserError::new(ErrorCode::NotFound, format!("{what} not found"))
+    }
+
+    pub fn forbidden(message: impl Into<String>) -> UserError {
+        UserError::new(ErrorCode::Forbidden, message)
+    }
+
+    pub fn conflict(message: impl Into<String>) -> UserError {
+        UserError::new(ErrorCode::Conflict, message)
+    }
+
+    pub fn bad_input(message: impl Into<String>) -> UserError {
+        UserError::new(ErrorCode::BadUserInput, message)
+    }
+
+    pub fn unauthenticated(message: impl Into<String>) -> UserError {
+        UserError::new(ErrorCode::Unauthenticated, message)
+    }
+
+    /// Logs the cause and returns an opaque internal error.
+    pub fn internal(cause: &dyn std::fmt::Display) -> UserError {
+        tracing::error!(%cause, "internal error");
+        UserError::new(ErrorCode::Internal, "internal error; see the server log")
+    }
+}
+
+impl From<crate::store::StoreError> for UserError {
+    fn from(error: crate::store::StoreError) -> Self {
+        UserError::internal(&error)
+    }
+}

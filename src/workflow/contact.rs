@@ -1,0 +1,257 @@
+//! Writing to the citizen under WhatsApp's 24-hour rule: operator replies, location and call
+//! permission requests, and the automatic notices when a report is forwarded or resolved.
+//! Free text goes out only within 24 hours of the citizen's last message; outside that window
+//! only a pre-approved template may, and interactive requests not at all.
+
+use chrono::{DateTime, Utc};
+
+use super::permissions::Action;
+use super::{Committed, MAX_REPLY_CHARS, Workflow, load_existing_report, refuse, required_text};
+use crate::bus::ReportEvent;
+use crate::domain::message::{Message, OutboundContent, OutboundPurpose};
+use crate::domain::report::Report;
+use crate::domain::reporter::Reporter;
+use crate::domain::timeline::{Actor, TimelineKind};
+use crate::domain::user::Principal;
+use crate::error::UserError;
+use crate::intake::IntakeSettings;
+use crate::intake::outbound::{QueuedReply, queue_reply};
+use crate::intake::records::{append_timeline, load_reporter, save_message, save_report};
+use crate::profile::TemplateRef;
+use crate::store::{StoreError, Tx, TxError};
+
+/// What an operator or officer asks to send.
+enum Outgoing {
+    Reply(String),
+    LocationRequest,
+    CallPermissionRequest,
+}
+
+impl Outgoing {
+    fn describe(&self) -> &'static str {
+        match self {
+            Outgoing::Reply(_) => "a reply",
+            Outgoing::LocationRequest => "a location request",
+            Outgoing::CallPermissionRequest => "a call permission request",
+        }
+    }
+}
+
+impl Workflow {
+    /// Free text inside the reporter's 24-hour window; outside it the configured template, or
+    /// CONFLICT with nothing queued.
+    pub async fn reply_to_reporter(
+        &self,
+        who: &Principal,
+        report_id: u64,
+        text: String,
+    ) -> Result<Message, UserError> {
+        self.write_to_reporter(who, report_id, Outgoing::Reply(text))
+            .await
+    }
+
+    /// WhatsApp's "share your location" request; only inside the 24-hour window.
+    pub async fn request_location(
+        &self,
+        who: &Principal,
+        report_id: u64,
+    ) -> Result<Message, UserError> {
+        self.write_to_reporter(who, report_id, Outgoing::LocationRequest)
+            .await
+    }
+
+    /// WhatsApp's request for permission to call the citizen; only inside the 24-hour window.
+    pub async fn request_call_permission(
+        &self,
+        who: &Principal,
+        report_id: u64,
+    ) -> Result<Message, UserError> {
+        self.write_to_reporter(who, report_id, Outgoing::CallPermissionRequest)
+            .await
+    }
+
+    async fn write_to_reporter(
+        &self,
+        who: &Principal,
+        report_id: u64,
+        outgoing: Outgoing,
+    ) -> Result<Message, UserError> {
+        let tree = self.units.tree();
+        let now = Utc::now();
+        let replies = &self.intake.replies;
+        self.commit(|tx| {
+            let mut report = load_existing_report(tx, report_id)?;
+            self.require(who, Action::ContactReporter, &report, &tree)?;
+            let content = match &outgoing {
+                Outgoing::Reply(text) => OutboundContent::Text {
+                    body: required_text(text, "the reply", MAX_REPLY_CHARS)
+                        .map_err(TxError::Abort)?,
+                },
+                Outgoing::LocationRequest => OutboundContent::LocationRequest {
+                    body: fill_placeholders(&replies.location_request, &report, None),
+                },
+                Outgoing::CallPermissionRequest => OutboundContent::CallPermissionRequest {
+                    body: fill_placeholders(&replies.call_permission_request, &report, None),
+                },
+            };
+            let reporter = load_reporter(tx, report.reporter_id)?;
+            let window_open = reporter
+                .as_ref()
+                .is_some_and(|reporter| reporter.window_open(now));
+            let queued = if window_open {
+                queue_reply(
+                    tx,
+                    &mut report,
+                    content,
+                    OutboundPurpose::OperatorReply,
+                    who.actor(),
+                    now,
+                )?
+            } else {
+                let closed = window_closed_reason(reporter.as_ref());
+                let (Outgoing::Reply(_), Some(template)) = (&outgoing, &replies.fallback_template)
+                else {
+                    let remedy = match &outgoing {
+                        Outgoing::Reply(_) => {
+                            "and no template configured to send instead: nothing was sent"
+                        }
+                        _ => "and it is an interactive message that no template can replace: nothing was sent",
+                    };
+                    return refuse(UserError::conflict(format!(
+                        "{} cannot go out: {closed}, {remedy}; it can once the citizen writes again",
+                        outgoing.describe()
+                    )));
+                };
+                let queued = queue_template(
+                    tx,
+                    &mut report,
+                    template,
+                    OutboundPurpose::OperatorReply,
+                    who.actor(),
+                    now,
+                )?;
+                // The operator's words did not go out; keep them beside the template that did.
+                let note = format!(
+                    "{closed}: template {} went out instead of the text: {}",
+                    template.name,
+                    content.text()
+                );
+                append_timeline(
+                    tx,
+                    &mut report,
+                    TimelineKind::Note,
+                    who.actor(),
+                    Some(note),
+                    Some(queued.message.id),
+                    now,
+                )?;
+                queued
+            };
+            save_report(tx, &report)?;
+            let mut committed = Committed::new(queued.message);
+            committed.events.push(queued.event);
+            committed.outbox_queued = true;
+            Ok(committed)
+        })
+        .await
+    }
+}
+
+/// `{ticket}` and `{unit}` of a reply text, filled in for this report.
+pub(super) fn fill_placeholders(text: &str, report: &Report, unit_name: Option<&str>) -> String {
+    let filled = text.replace("{ticket}", &report.ticket);
+    match unit_name {
+        Some(unit_name) => filled.replace("{unit}", unit_name),
+        None => filled,
+    }
+}
+
+fn window_closed_reason(reporter: Option<&Reporter>) -> String {
+    match reporter.and_then(|reporter| reporter.last_inbound_at) {
+        Some(last) => format!(
+            "the 24-hour window for free messages to this reporter closed at {}",
+            (last + chrono::Duration::hours(24)).to_rfc3339()
+        ),
+        None => {
+            "the 24-hour window for free messages to this reporter is closed (they never wrote)"
+                .to_string()
+        }
+    }
+}
+
+/// Queues the configured fallback template (its one parameter is the ticket) and marks the
+/// message as sent in place of free text.
+fn queue_template(
+    tx: &Tx<'_>,
+    report: &mut Report,
+    template: &TemplateRef,
+    purpose: OutboundPurpose,
+    actor: Actor,
+    now: DateTime<Utc>,
+) -> Result<QueuedReply, StoreError> {
+    let content = OutboundContent::Template {
+        name: template.name.clone(),
+        language: template.language.clone(),
+        parameters: vec![report.ticket.clone()],
+    };
+    let mut queued = queue_reply(tx, report, content, purpose, actor, now)?;
+    if let Some(delivery) = queued.message.delivery.as_mut() {
+        delivery.fell_back_to_template = true;
+    }
+    save_message(tx, &queued.message)?;
+    Ok(queued)
+}
+
+/// Tells the citizen what happened to their report (`text`, already filled in): as text inside
+/// the window, as the fallback template outside it, or not at all, which the timeline then
+/// says. A notice that cannot go out never stops the change it announces.
+pub(super) fn notify_citizen(
+    tx: &Tx<'_>,
+    settings: &IntakeSettings,
+    report: &mut Report,
+    text: String,
+    what_happened: &str,
+    now: DateTime<Utc>,
+) -> Result<Option<ReportEvent>, StoreError> {
+    let reporter = load_reporter(tx, report.reporter_id)?;
+    let window_open = reporter
+        .as_ref()
+        .is_some_and(|reporter| reporter.window_open(now));
+    if window_open {
+        let content = OutboundContent::Text { body: text };
+        let queued = queue_reply(
+            tx,
+            report,
+            content,
+            OutboundPurpose::StatusNotice,
+            Actor::System,
+            now,
+        )?;
+        return Ok(Some(queued.event));
+    }
+    if let Some(template) = &settings.replies.fallback_template {
+        let queued = queue_template(
+            tx,
+            report,
+            template,
+            OutboundPurpose::StatusNotice,
+            Actor::System,
+            now,
+        )?;
+        return Ok(Some(queued.event));
+    }
+    let note = format!(
+        "the citizen was not told that the report was {what_happened}: {} and no template is configured",
+        window_closed_reason(reporter.as_ref())
+    );
+    append_timeline(
+        tx,
+        report,
+        TimelineKind::NoticeNotSent,
+        Actor::System,
+        Some(note),
+        None,
+        now,
+    )?;
+    Ok(None)
+}

@@ -1,0 +1,267 @@
+//! Operator and officer actions on reports (triage, forward, status changes, notes, replies,
+//! call logs, merges, media views) and unit administration: the one place that changes a
+//! report after intake.
+//!
+//! Every change is one store transaction that checks who may do it, applies the new state and
+//! appends a timeline event naming the actor and the time, and queues any message for the
+//! citizen in the outbox. Only after the durable flush are the events published on the bus and
+//! the outbox sender woken. A refused change returns its `UserError` and writes nothing.
+
+mod contact;
+mod directory;
+mod journal;
+mod permissions;
+mod reads;
+mod status;
+#[cfg(test)]
+mod tests;
+
+use std::sync::Arc;
+
+use chrono::{DateTime, Utc};
+use tokio::sync::Notify;
+
+use crate::bus::{Bus, ReportEvent, ReportEventKind};
+use crate::domain::access::AccessRules;
+use crate::domain::report::{Priority, Report, ReportStatus};
+use crate::domain::unit::UnitTree;
+use crate::domain::user::Principal;
+use crate::error::UserError;
+use crate::intake::IntakeSettings;
+use crate::intake::records::load_report;
+use crate::store::{Store, Tx, TxError};
+
+pub use directory::UnitDirectory;
+pub use permissions::{Action, role_may};
+pub use reads::filter_matches;
+
+/// Notes and call-log texts longer than this are refused rather than cut.
+pub const MAX_NOTE_CHARS: usize = 4000;
+/// WhatsApp's limit for the body of a text message.
+pub const MAX_REPLY_CHARS: usize = 4096;
+/// A summary is a line or a paragraph, not a document.
+pub const MAX_SUMMARY_CHARS: usize = 2000;
+/// The outcome of a logged call is a short phrase ("reached", "no answer", …).
+pub const MAX_CALL_OUTCOME_CHARS: usize = 200;
+/// No single call lasts longer than a day; a larger duration is a typing error.
+pub const MAX_CALL_SECONDS: u32 = 24 * 60 * 60;
+/// The largest page `list_reports` returns.
+pub const MAX_PAGE_SIZE: usize = 500;
+
+/// Which reports to list; an empty list or `None` does not restrict.
+#[derive(Debug, Clone, Default)]
+pub struct ReportFilter {
+    pub status: Vec<ReportStatus>,
+    pub category: Vec<String>,
+    /// Reports assigned to this unit or to any unit below it.
+    pub unit_code: Option<String>,
+    pub priority: Vec<Priority>,
+    /// Created at or after this time.
+    pub created_from: Option<DateTime<Utc>>,
+    /// Created before this time (exclusive, so that consecutive ranges do not overlap).
+    pub created_to: Option<DateTime<Utc>>,
+    pub has_media: Option<bool>,
+    /// Reports whose location lies in this box; reports without a location never match.
+    pub within: Option<BoundingBox>,
+}
+
+/// A latitude/longitude box, edges included. `west > east` describes a box that crosses the
+/// antimeridian.
+#[derive(Debug, Clone, Copy)]
+pub struct BoundingBox {
+    pub south: f64,
+    pub west: f64,
+    pub north: f64,
+    pub east: f64,
+}
+
+/// One page of `list_reports`, newest first.
+#[derive(Debug, Clone)]
+pub struct ReportPage {
+    pub reports: Vec<Report>,
+    /// Every visible report matching the filter, on this page or any other.
+    pub total_count: usize,
+    pub has_next_page: bool,
+}
+
+/// How an operator or officer talked to the citizen in a logged call.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CallKind {
+    Phone,
+    Video,
+    Whatsapp,
+}
+
+impl CallKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CallKind::Phone => "phone",
+            CallKind::Video => "video",
+            CallKind::Whatsapp => "whatsapp",
+        }
+    }
+}
+
+/// The workflow service: cheap to clone, shared by the GraphQL resolvers and the media route.
+#[derive(Clone)]
+pub struct Workflow {
+    store: Store,
+    intake: Arc<IntakeSettings>,
+    units: UnitDirectory,
+    rules: Arc<AccessRules>,
+    bus: Bus,
+    outbox_wake: Arc<Notify>,
+}
+
+impl Workflow {
+    pub fn new(
+        store: Store,
+        intake: IntakeSettings,
+        units: UnitDirectory,
+        rules: AccessRules,
+        bus: Bus,
+        outbox_wake: Arc<Notify>,
+    ) -> Workflow {
+        Workflow {
+            store,
+            intake: Arc::new(intake),
+            units,
+            rules: Arc::new(rules),
+            bus,
+            outbox_wake,
+        }
+    }
+
+    pub fn units(&self) -> &UnitDirectory {
+        &self.units
+    }
+
+    pub fn rules(&self) -> &AccessRules {
+        &self.rules
+    }
+
+    pub fn store(&self) -> &Store {
+        &self.store
+    }
+
+    /// Runs `body` as one transaction, makes it durable, then announces it. `body` may run more
+    /// than once (on a write conflict), so it reads everything it decides on from `tx`.
+    async fn commit<R>(
+        &self,
+        body: impl Fn(&Tx<'_>) -> Result<Committed<R>, TxError<UserError>>,
+    ) -> Result<R, UserError> {
+        let committed = match self.store.transaction(|tx| body(tx)) {
+            Ok(committed) => committed,
+            Err(TxError::Abort(refusal)) => return Err(refusal),
+            Err(TxError::Store(error)) => return Err(UserError::from(error)),
+        };
+        self.store.flush().await?;
+        self.bus.publish_all(committed.events);
+        if committed.outbox_queued {
+            self.outbox_wake.notify_one();
+        }
+        Ok(committed.value)
+    }
+
+    /// The checks every report action starts with: the principal sees the report, and their
+    /// role may take `action` on it.
+    fn require(
+        &self,
+        who: &Principal,
+        action: Action,
+        report: &Report,
+        tree: &UnitTree,
+    ) -> Result<(), TxError<UserError>> {
+        permissions::require(who, action, report, tree, &self.rules).map_err(TxError::Abort)
+    }
+}
+
+/// What a transaction body produced: its value, and what to announce once it is durable.
+struct Committed<R> {
+    value: R,
+    events: Vec<ReportEvent>,
+    /// Something was put in the outbox: wake its sender.
+    outbox_queued: bool,
+}
+
+impl<R> Committed<R> {
+    fn new(value: R) -> Committed<R> {
+        Committed {
+            value,
+            events: Vec::new(),
+            outbox_queued: false,
+        }
+    }
+}
+
+/// Refuses the change: the transaction writes nothing and the caller gets `error`.
+fn refuse<T>(error: UserError) -> Result<T, TxError<UserError>> {
+    Err(TxError::Abort(error))
+}
+
+fn report_event(
+    kind: ReportEventKind,
+    report: &Report,
+    at: DateTime<Utc>,
+    message_id: Option<u64>,
+) -> ReportEvent {
+    ReportEvent {
+        kind,
+        report_id: report.id,
+        ticket: report.ticket.clone(),
+        at,
+        message_id,
+    }
+}
+
+/// The report with this id, or NOT_FOUND.
+fn load_existing_report(tx: &Tx<'_>, report_id: u64) -> Result<Report, TxError<UserError>> {
+    match load_report(tx, report_id)? {
+        Some(report) => Ok(report),
+        None => refuse(UserError::not_found(&format!("report {report_id}"))),
+    }
+}
+
+/// An operator's action keeps the case alive like a message does (see `Report::last_activity_at`).
+fn touch(report: &mut Report, now: DateTime<Utc>) {
+    report.updated_at = now;
+    report.last_activity_at = report.last_activity_at.max(now);
+}
+
+/// A free-text field that may be left out: trimmed, empty means absent, too long is refused.
+fn optional_text(
+    text: Option<String>,
+    field: &str,
+    max_chars: usize,
+) -> Result<Option<String>, UserError> {
+    let Some(text) = text else {
+        return Ok(None);
+    };
+    let trimmed = text.trim();
+    if trimmed.is_empty() {
+        return Ok(None);
+    }
+    let length = trimmed.chars().count();
+    if length > max_chars {
+        return Err(UserError::bad_input(format!(
+            "{field} has {length} characters; at most {max_chars} are allowed"
+        )));
+    }
+    Ok(Some(trimmed.to_string()))
+}
+
+/// A free-text field that must be given: trimmed, 1 to `max_chars` characters.
+fn required_text(text: &str, field: &str, max_chars: usize) -> Result<String, UserError> {
+    match optional_text(Some(text.to_string()), field, max_chars)? {
+        Some(text) => Ok(text),
+        None => Err(UserError::bad_input(format!("{field} must not be empty"))),
+    }
+}
+
+/// `base`, then `: note` when a note was given.
+fn with_note(base: String, note: Option<&str>) -> String {
+    match note {
+        Some(note) => format!("{base}: {note}"),
+        None => base,
+    }
+}

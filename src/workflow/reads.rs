@@ -1,0 +1,223 @@
+//! Reading reports as a principal may see them: one report by id or ticket, filtered pages
+//! newest first, and the report's messages and timeline. An existing report the principal may
+//! not see is FORBIDDEN; an absent one NOT_FOUND.
+
+use crate::domain::access::can_see;
+use crate::domain::message::Message;
+use crate::domain::report::{GeoPoint, Report};
+use crate::domain::reporter::Reporter;
+use crate::domain::timeline::TimelineEvent;
+use crate::domain::unit::UnitTree;
+use crate::domain::user::Principal;
+use crate::error::UserError;
+use crate::intake::records;
+use crate::store::keys::u64_key;
+use crate::store::{Table, codec};
+
+use super::{BoundingBox, MAX_PAGE_SIZE, ReportFilter, ReportPage, Workflow};
+
+impl Workflow {
+    pub fn report(&self, who: &Principal, report_id: u64) -> Result<Report, UserError> {
+        let stored: Option<Report> = self.store.get_record(Table::Reports, &u64_key(report_id))?;
+        let Some(report) = stored else {
+            return Err(UserError::not_found(&format!("report {report_id}")));
+        };
+        self.ensure_visible(who, report)
+    }
+
+    pub fn report_by_ticket(&self, who: &Principal, ticket: &str) -> Result<Report, UserError> {
+        let Some(report) = records::report_by_ticket(&self.store, ticket)? else {
+            return Err(UserError::not_found(&format!("report {ticket}")));
+        };
+        self.ensure_visible(who, report)
+    }
+
+    /// Whether `who` may see `report` under the current unit tree.
+    pub fn can_see(&self, who: &Principal, report: &Report) -> bool {
+        can_see(who, report, &self.units.tree(), &self.rules)
+    }
+
+    fn ensure_visible(&self, who: &Principal, report: Report) -> Result<Report, UserError> {
+        if self.can_see(who, &report) {
+            return Ok(report);
+        }
+        Err(UserError::forbidden(format!(
+            "report {} is not visible to {}",
+            report.id, who.username
+        )))
+    }
+
+    /// The visible reports matching `filter`, newest first (descending id), `first` of them
+    /// after the report id `after` (exclusive).
+    pub fn list_reports(
+        &self,
+        who: &Principal,
+        filter: &ReportFilter,
+        first: usize,
+        after: Option<u64>,
+    ) -> Result<ReportPage, UserError> {
+        if first > MAX_PAGE_SIZE {
+            return Err(UserError::bad_input(format!(
+                "first may be at most {MAX_PAGE_SIZE}"
+            )));
+        }
+        let tree = self.units.tree();
+        filter.validate(&tree)?;
+        let mut page = ReportPage {
+            reports: Vec::with_capacity(first.min(64)),
+            total_count: 0,
+            has_next_page: false,
+        };
+        // Report ids grow with time, so the key order read backwards is newest first. Every
+        // matching report is counted, so the scan reads the whole table; the search index is
+        // the tool for large result sets.
+        for entry in self.store.range(Table::Reports, &[], None).rev() {
+            let (_, bytes) = entry?;
+            let report: Report = codec::decode(&bytes)?;
+            if !can_see(who, &report, &tree, &self.rules) || !filter_matches(filter, &report, &tree)
+            {
+                continue;
+            }
+            page.total_count += 1;
+            if after.is_some_and(|cursor| report.id >= cursor) {
+                continue;
+            }
+            if page.reports.len() < first {
+                page.reports.push(report);
+            } else {
+                page.has_next_page = true;
+            }
+        }
+        Ok(page)
+    }
+
+    /// The reporter of a report. Callers mask the phone number for analysts (`mask_phones`).
+    pub fn reporter(&self, reporter_id: u64) -> Result<Option<Reporter>, UserError> {
+        Ok(self
+            .store
+            .get_record(Table::Reporters, &u64_key(reporter_id))?)
+    }
+
+    /// The messages of a report the principal may see, oldest first.
+    pub fn messages(&self, who: &Principal, report_id: u64) -> Result<Vec<Message>, UserError> {
+        let report = self.report(who, report_id)?;
+        Ok(records::report_messages(&self.store, report.id)?)
+    }
+
+    /// The timeline of a report the principal may see, oldest first.
+    pub fn timeline(
+        &self,
+        who: &Principal,
+        report_id: u64,
+    ) -> Result<Vec<TimelineEvent>, UserError> {
+        let report = self.report(who, report_id)?;
+        Ok(records::report_timeline(&self.store, report.id)?)
+    }
+}
+
+impl ReportFilter {
+    /// Refuses filters that cannot mean anything: an unknown unit, an inverted date range or
+    /// bounding box, coordinates off the globe.
+    pub fn validate(&self, tree: &UnitTree) -> Result<(), UserError> {
+        if let Some(unit_code) = &self.unit_code
+            && !tree.contains(unit_code)
+        {
+            return Err(UserError::bad_input(format!("unknown unit {unit_code}")));
+        }
+        if let (Some(from), Some(to)) = (self.created_from, self.created_to)
+            && from > to
+        {
+            return Err(UserError::bad_input(
+                "createdFrom is after createdTo: the range is empty",
+            ));
+        }
+        if let Some(within) = &self.within {
+            within.validate()?;
+        }
+        Ok(())
+    }
+}
+
+impl BoundingBox {
+    pub fn validate(&self) -> Result<(), UserError> {
+        let latitudes_sound = [self.south, self.north]
+            .iter()
+            .all(|latitude| (-90.0..=90.0).contains(latitude));
+        let longitudes_sound = [self.west, self.east]
+            .iter()
+            .all(|longitude| (-180.0..=180.0).contains(longitude));
+        if !latitudes_sound || !longitudes_sound {
+            return Err(UserError::bad_input(
+                "a bounding box needs latitudes within -90..90 and longitudes within -180..180",
+            ));
+        }
+        if self.south > self.north {
+            return Err(UserError::bad_input(
+                "the south edge of the bounding box is north of its north edge",
+            ));
+        }
+        Ok(())
+    }
+
+    pub fn contains(&self, point: GeoPoint) -> bool {
+        let latitude_inside = (self.south..=self.north).contains(&point.latitude);
+        let longitude_inside = if self.west <= self.east {
+            (self.west..=self.east).contains(&point.longitude)
+        } else {
+            // Crossing the antimeridian: east of `west` or west of `east`.
+            point.longitude >= self.west || point.longitude <= self.east
+        };
+        latitude_inside && longitude_inside
+    }
+}
+
+/// Whether `report` matches every condition `filter` sets. Visibility is not part of it.
+pub fn filter_matches(filter: &ReportFilter, report: &Report, tree: &UnitTree) -> bool {
+    if !filter.status.is_empty() && !filter.status.contains(&report.status) {
+        return false;
+    }
+    if !filter.category.is_empty()
+        && !report
+            .category
+            .as_ref()
+            .is_some_and(|category| filter.category.contains(category))
+    {
+        return false;
+    }
+    if let Some(unit_code) = &filter.unit_code
+        && !report
+            .assigned_unit
+            .as_deref()
+            .is_some_and(|assigned| tree.is_within(assigned, unit_code))
+    {
+        return false;
+    }
+    if !filter.priority.is_empty()
+        && !report
+            .priority
+            .is_some_and(|priority| filter.priority.contains(&priority))
+    {
+        return false;
+    }
+    if filter
+        .created_from
+        .is_some_and(|from| report.created_at < from)
+    {
+        return false;
+    }
+    if filter.created_to.is_some_and(|to| report.created_at >= to) {
+        return false;
+    }
+    if filter
+        .has_media
+        .is_some_and(|wanted| report.has_media != wanted)
+    {
+        return false;
+    }
+    if let Some(within) = &filter.within
+        && !report.location.is_some_and(|point| within.contains(point))
+    {
+        return false;
+    }
+    true
+}
