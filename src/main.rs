@@ -52,6 +52,20 @@ enum Command {
     },
     /// Print the GraphQL schema (SDL), the same text as schema/schema.graphql.
     Schema,
+    /// Copy the data dir (store and media) into a new folder. The server must be stopped.
+    Backup {
+        /// A new or empty folder.
+        target: PathBuf,
+        #[command(flatten)]
+        settings: Settings,
+    },
+    /// Copy a backup into a new or empty data dir.
+    Restore {
+        /// A folder written by `siaga backup`.
+        source: PathBuf,
+        #[command(flatten)]
+        settings: Settings,
+    },
     /// Export reports (one per line) for analysts. The server must be stopped.
     Export {
         #[arg(long, value_enum, default_value = "jsonl")]
@@ -149,6 +163,30 @@ async fn main() -> anyhow::Result<()> {
             messages,
             interval_ms,
         } => run_demo(listen, messages, interval_ms).await,
+        Command::Backup { target, settings } => {
+            let config = load_config(cli.config.as_ref(), settings)?;
+            let manifest = siaga::backup::backup(&config.data_dir, &target)?;
+            eprintln!(
+                "backed up {} reports, {} messages, {} media files ({} bytes) to {}",
+                manifest.reports,
+                manifest.messages,
+                manifest.media_files,
+                manifest.bytes,
+                target.display()
+            );
+            Ok(())
+        }
+        Command::Restore { source, settings } => {
+            let config = load_config(cli.config.as_ref(), settings)?;
+            let manifest = siaga::backup::restore(&source, &config.data_dir)?;
+            eprintln!(
+                "restored {} reports from the backup of {} into {}",
+                manifest.reports,
+                manifest.created_at,
+                config.data_dir.display()
+            );
+            Ok(())
+        }
         Command::Schema => {
             print!("{}", siaga::api::graphql::schema_sdl());
             Ok(())

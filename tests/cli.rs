@@ -151,3 +151,51 @@ fn a_bad_setting_is_refused_with_its_name() {
         String::from_utf8_lossy(&output.stderr)
     );
 }
+
+#[tokio::test]
+async fn a_backup_restores_into_a_working_data_dir() {
+    let data_dir = tempfile::tempdir().unwrap();
+    {
+        let mut app = common::spawn_app_with(|settings| {
+            settings.data_dir = Some(data_dir.path().to_path_buf())
+        })
+        .await;
+        app.post_fixture("inbound_text").await;
+        app.stop().await;
+    }
+    let backup_dir = tempfile::tempdir().unwrap();
+    let target = backup_dir.path().join("copy");
+    let backed_up = siaga(data_dir.path(), &["backup", target.to_str().unwrap()], "");
+    assert!(
+        backed_up.status.success(),
+        "{}",
+        String::from_utf8_lossy(&backed_up.stderr)
+    );
+    let again = siaga(data_dir.path(), &["backup", target.to_str().unwrap()], "");
+    assert!(!again.status.success(), "a backup never overwrites");
+
+    let restored_dir = tempfile::tempdir().unwrap();
+    let restored = siaga(
+        restored_dir.path(),
+        &["restore", target.to_str().unwrap()],
+        "",
+    );
+    assert!(
+        restored.status.success(),
+        "{}",
+        String::from_utf8_lossy(&restored.stderr)
+    );
+    let export = siaga(restored_dir.path(), &["export", "--format", "jsonl"], "");
+    let text = String::from_utf8(export.stdout).unwrap();
+    assert_eq!(text.lines().count(), 1);
+    assert!(text.contains("Motor saya dicuri"));
+    let into_used = siaga(
+        restored_dir.path(),
+        &["restore", target.to_str().unwrap()],
+        "",
+    );
+    assert!(
+        !into_used.status.success(),
+        "a restore never overwrites a data dir"
+    );
+}
