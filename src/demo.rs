@@ -9,6 +9,7 @@ use rand::{Rng, SeedableRng};
 
 use crate::api::AppState;
 use crate::bus::ReportEventKind;
+use crate::domain::inbound::MessageContent;
 use crate::domain::message::MessageBody;
 use crate::domain::phone::PhoneNumber;
 use crate::domain::user::Role;
@@ -88,7 +89,12 @@ pub async fn print_feed(state: AppState) {
                 .message_id
                 .and_then(|id| load_message_readonly(&store, id))
                 .map(|message| {
-                    let text = message.text().unwrap_or("").replace('\n', " ");
+                    let text = match &message.body {
+                    MessageBody::Inbound { content: MessageContent::Location { latitude, longitude, .. }, .. } => {
+                        format!("{latitude:.5}, {longitude:.5}")
+                    }
+                    _ => message.text().unwrap_or("").replace('\n', " "),
+                };
                     let short: String = text.chars().take(90).collect();
                     format!(
                         "  <-    {}  [{}] {short}",
