@@ -109,6 +109,21 @@ pub struct StoredMedia {
     pub updated_at: Option<DateTime<Utc>>,
 }
 
+impl StoredMedia {
+    /// Announced by the channel, nothing downloaded yet.
+    pub fn pending() -> StoredMedia {
+        StoredMedia {
+            state: MediaState::Pending,
+            sha256_hex: None,
+            size_bytes: None,
+            content_type: None,
+            attempts: 0,
+            error: None,
+            updated_at: None,
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Revision {
     pub at: DateTime<Utc>,

@@ -8,8 +8,8 @@ use crate::domain::inbound::{
     StatusUpdate,
 };
 use crate::domain::message::{
-    Delivery, Direction, MediaState, Message, MessageBody, OutboundContent, OutboundPurpose,
-    Reaction, Revision, StoredMedia,
+    Delivery, Direction, Message, MessageBody, OutboundContent, OutboundPurpose, Reaction,
+    Revision, StoredMedia,
 };
 use crate::domain::report::{GeoPoint, Report, ReportStatus, format_ticket, ticket_sequence_name};
 use crate::domain::reporter::{Reporter, bsuid_identity, identity_keys, phone_identity};
@@ -292,15 +292,7 @@ impl<'t, 'a> Apply<'t, 'a> {
         report: Option<&Report>,
         reporter_id: Option<u64>,
     ) -> Result<Message, StoreError> {
-        let media = inbound.content.media().map(|_| StoredMedia {
-            state: MediaState::Pending,
-            sha256_hex: None,
-            size_bytes: None,
-            content_type: None,
-            attempts: 0,
-            error: None,
-            updated_at: None,
-        });
+        let media = inbound.content.media().map(|_| StoredMedia::pending());
         Ok(Message {
             id: self.tx.generate_id()?,
             report_id: report.map(|report| report.id),

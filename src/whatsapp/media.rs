@@ -187,7 +187,7 @@ impl MediaFetcher {
             let state = StoredMedia {
                 state: MediaState::Unavailable,
                 error: Some("sandbox mode: no access token to download with".into()),
-                ..empty_media()
+                ..StoredMedia::pending()
             };
             return self.finish_job(key, job, Some((state, None))).await;
         };
@@ -224,7 +224,7 @@ impl MediaFetcher {
                     state: MediaState::Failed,
                     attempts,
                     error: Some(error.to_string()),
-                    ..empty_media()
+                    ..StoredMedia::pending()
                 };
                 let note = format!("{} could not be downloaded: {error}", kind.as_str());
                 self.finish_job(
@@ -325,7 +325,7 @@ impl MediaFetcher {
                 tx.remove(Table::MediaQueue, key)?;
                 tx.put_record(Table::MediaQueue, &queue_key(due, next.id), &next)?;
                 if let Some(mut message) = load_message(tx, message_id)? {
-                    let mut media = message.media.clone().unwrap_or_else(empty_media);
+                    let mut media = message.media.clone().unwrap_or_else(StoredMedia::pending);
                     media.attempts = attempts;
                     media.error = Some(error.to_string());
                     media.updated_at = Some(Utc::now());
@@ -398,18 +398,6 @@ fn inbound_media(message: &Message) -> Option<(MediaKind, MediaRef)> {
             content.media().map(|(kind, media)| (kind, media.clone()))
         }
         _ => None,
-    }
-}
-
-fn empty_media() -> StoredMedia {
-    StoredMedia {
-        state: MediaState::Pending,
-        sha256_hex: None,
-        size_bytes: None,
-        content_type: None,
-        attempts: 0,
-        error: None,
-        updated_at: None,
     }
 }
 

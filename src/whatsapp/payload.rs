@@ -16,22 +16,24 @@ pub struct Citizen {
     pub name: String,
 }
 
-fn envelope(contacts: Value, messages: Value) -> Value {
+/// One `messages` change of our business account; `items` fills its value (`contacts` and
+/// `messages`, or `statuses`).
+fn change(items: Value) -> Value {
+    let mut value = json!({
+        "messaging_product": "whatsapp",
+        "metadata": { "display_phone_number": DEMO_DISPLAY_NUMBER, "phone_number_id": DEMO_PHONE_NUMBER_ID },
+    });
+    if let (Some(value), Value::Object(items)) = (value.as_object_mut(), items) {
+        value.extend(items);
+    }
     json!({
         "object": "whatsapp_business_account",
-        "entry": [{
-            "id": "109876543210987",
-            "changes": [{
-                "field": "messages",
-                "value": {
-                    "messaging_product": "whatsapp",
-                    "metadata": { "display_phone_number": DEMO_DISPLAY_NUMBER, "phone_number_id": DEMO_PHONE_NUMBER_ID },
-                    "contacts": contacts,
-                    "messages": messages
-                }
-            }]
-        }]
+        "entry": [{ "id": "109876543210987", "changes": [{ "field": "messages", "value": value }] }]
     })
+}
+
+fn envelope(contacts: Value, messages: Value) -> Value {
+    change(json!({ "contacts": contacts, "messages": messages }))
 }
 
 fn contact(citizen: &Citizen) -> Value {
@@ -94,20 +96,7 @@ pub fn status(
     if let Some(data) = callback_data {
         item["biz_opaque_callback_data"] = json!(data);
     }
-    json!({
-        "object": "whatsapp_business_account",
-        "entry": [{
-            "id": "109876543210987",
-            "changes": [{
-                "field": "messages",
-                "value": {
-                    "messaging_product": "whatsapp",
-                    "metadata": { "display_phone_number": DEMO_DISPLAY_NUMBER, "phone_number_id": DEMO_PHONE_NUMBER_ID },
-                    "statuses": [item]
-                }
-            }]
-        }]
-    })
+    change(json!({ "statuses": [item] }))
 }
 
 /// Serialises like Meta does: compact JSON with non-ASCII escaped as `\uXXXX` (lowercase hex),
