@@ -5,7 +5,6 @@
 //!     cargo bench --bench subscriptions
 //!     SUBSCRIBERS=200 MESSAGES=200 cargo bench --bench subscriptions
 
-
 /// sled allocates heavily on every write; mimalloc handles that far better than glibc's malloc.
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;

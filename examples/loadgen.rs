@@ -9,7 +9,6 @@
 //! Against a running server (reply latency is then not measured):
 //!     cargo run --release --example loadgen -- --target http://127.0.0.1:8080 --secret APP_SECRET
 
-
 /// sled allocates heavily on every write; mimalloc handles that far better than glibc's malloc.
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;

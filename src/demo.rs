@@ -90,11 +90,19 @@ pub async fn print_feed(state: AppState) {
                 .and_then(|id| load_message_readonly(&store, id))
                 .map(|message| {
                     let text = match &message.body {
-                    MessageBody::Inbound { content: MessageContent::Location { latitude, longitude, .. }, .. } => {
-                        format!("{latitude:.5}, {longitude:.5}")
-                    }
-                    _ => message.text().unwrap_or("").replace('\n', " "),
-                };
+                        MessageBody::Inbound {
+                            content:
+                                MessageContent::Location {
+                                    latitude,
+                                    longitude,
+                                    ..
+                                },
+                            ..
+                        } => {
+                            format!("{latitude:.5}, {longitude:.5}")
+                        }
+                        _ => message.text().unwrap_or("").replace('\n', " "),
+                    };
                     let short: String = text.chars().take(90).collect();
                     format!(
                         "  <-    {}  [{}] {short}",

@@ -1,6 +1,5 @@
 //! The `siaga` command: parses the command line, sets up logging, and hands off to the library.
 
-
 /// sled allocates heavily on every write; mimalloc handles that far better than glibc's malloc.
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;

@@ -54,7 +54,10 @@ async fn ingest(
     received_at: chrono::DateTime<Utc>,
 ) -> Result<crate::intake::IngestOutcome, String> {
     if items.len() <= INLINE_INGEST_ITEMS {
-        return state.intake.ingest(&body, &items, received_at).map_err(|error| error.to_string());
+        return state
+            .intake
+            .ingest(&body, &items, received_at)
+            .map_err(|error| error.to_string());
     }
     let intake = state.intake.clone();
     match tokio::task::spawn_blocking(move || intake.ingest(&body, &items, received_at)).await {
