@@ -26,6 +26,8 @@ pub enum ReportEventKind {
     Merged,
     /// Someone opened an original media file of this report.
     MediaViewed,
+    /// A report judged urgent: every operator and supervisor hears of it at once.
+    UrgentReport,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]

@@ -13,6 +13,8 @@ pub mod export;
 pub mod intake;
 pub mod metrics;
 pub mod profile;
+pub mod routing;
 pub mod store;
+pub mod text;
 pub mod whatsapp;
 pub mod workflow;

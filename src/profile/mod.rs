@@ -9,6 +9,8 @@ const SUMSEL_UNITS: &str = include_str!("sumsel/units.json");
 const SUMSEL_CATEGORIES: &str = include_str!("sumsel/categories.json");
 const SUMSEL_REPLIES: &str = include_str!("sumsel/replies.toml");
 const SUMSEL_CORPUS: &str = include_str!("sumsel/corpus_dev.jsonl");
+const SUMSEL_GAZETTEER: &str = include_str!("sumsel/gazetteer.json");
+const SUMSEL_PLACES_EXTRA: &str = include_str!("sumsel/places_extra.json");
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TemplateRef {
@@ -25,6 +27,8 @@ fn default_template_language() -> String {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ReplyTexts {
     pub new_report: String,
+    /// The answer to a report judged urgent: call 110 now, share your live location.
+    pub urgent_report: String,
     pub follow_up_ack: String,
     /// Sent when the report is forwarded; `{unit}` is the unit's name.
     pub forwarded: String,
@@ -42,6 +46,7 @@ pub struct ReplyTexts {
 #[serde(deny_unknown_fields)]
 pub struct ReplyOverrides {
     pub new_report: Option<String>,
+    pub urgent_report: Option<String>,
     pub follow_up_ack: Option<String>,
     pub forwarded: Option<String>,
     pub resolved: Option<String>,
@@ -56,6 +61,7 @@ impl ReplyTexts {
             self.new_report = text.clone();
         }
         let texts = [
+            (&mut self.urgent_report, &overrides.urgent_report),
             (&mut self.follow_up_ack, &overrides.follow_up_ack),
             (&mut self.forwarded, &overrides.forwarded),
             (&mut self.resolved, &overrides.resolved),
@@ -100,6 +106,112 @@ pub struct Category {
     pub functional_units: Vec<String>,
     #[serde(default)]
     pub keywords: Vec<String>,
+    #[serde(default)]
+    pub description: String,
+    /// The starting value of the urgent flag; the router changes it with time and harm cues.
+    #[serde(default)]
+    pub urgent_default: bool,
+    /// 1 = most pressing ... 5 = needs no follow-up.
+    #[serde(default = "default_category_priority")]
+    pub priority: u8,
+    /// Function units of the local Polres that receive a copy (names, not unit codes).
+    #[serde(default)]
+    pub polres_satfung: Vec<String>,
+}
+
+fn default_category_priority() -> u8 {
+    3
+}
+
+/// A latitude/longitude pair in degrees (WGS 84).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct GeoPoint {
+    pub lat: f64,
+    pub lon: f64,
+}
+
+/// A kecamatan (district) of one kabupaten/kota.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Kecamatan {
+    pub code: String,
+    /// The form citizens use, e.g. "Ilir Barat I".
+    pub name: String,
+    #[serde(default)]
+    pub official_name: Option<String>,
+    #[serde(default)]
+    pub aliases: Vec<String>,
+    /// A third-party geocode, good only as a nearest-neighbour hint.
+    #[serde(default)]
+    pub approx_point: Option<GeoPoint>,
+    /// The covering Polsek when the gazetteer knows it (Palembang).
+    #[serde(default)]
+    pub polsek: Option<String>,
+}
+
+/// A kabupaten or kota with its kecamatan and its Polres.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct KabKota {
+    pub code: String,
+    /// The canonical name, e.g. "Kota Palembang".
+    pub name: String,
+    /// "kabupaten" or "kota".
+    #[serde(rename = "type", default)]
+    pub kind: String,
+    #[serde(default)]
+    pub short: String,
+    #[serde(default)]
+    pub aliases: Vec<String>,
+    #[serde(default)]
+    pub seat: String,
+    #[serde(default)]
+    pub seat_point: Option<GeoPoint>,
+    #[serde(default)]
+    pub centroid: Option<GeoPoint>,
+    /// `[min_lat, min_lon, max_lat, max_lon]`, coarse (5-15 km).
+    #[serde(default)]
+    pub bbox_approx: Option<[f64; 4]>,
+    #[serde(default)]
+    pub polres: Option<String>,
+    #[serde(default)]
+    pub kecamatan: Vec<Kecamatan>,
+}
+
+impl KabKota {
+    pub fn is_kota(&self) -> bool {
+        self.kind == "kota"
+    }
+}
+
+/// A town, kelurahan, street or landmark that citizens name instead of a kecamatan.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct GazetteerPlace {
+    pub name: String,
+    #[serde(default)]
+    pub aliases: Vec<String>,
+    /// Canonical kab/kota name; none when the place spans several (toll roads, highways).
+    #[serde(default)]
+    pub kabkota: Option<String>,
+    #[serde(default)]
+    pub kecamatan: Option<String>,
+    #[serde(default)]
+    pub kind: String,
+    #[serde(default)]
+    pub note: Option<String>,
+}
+
+/// The places of the region: kab/kota, kecamatan and named places.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Gazetteer {
+    #[serde(default)]
+    pub kabkota: Vec<KabKota>,
+    #[serde(default)]
+    pub places: Vec<GazetteerPlace>,
+}
+
+#[derive(Deserialize)]
+struct PlacesFile {
+    #[serde(default)]
+    places: Vec<GazetteerPlace>,
 }
 
 /// A labelled sample citizen message (used by the demo and by benches).
@@ -119,6 +231,8 @@ pub struct Profile {
     pub categories: Vec<Category>,
     pub replies: ReplyTexts,
     pub samples: Vec<SampleMessage>,
+    /// `gazetteer.json` plus the places of `places_extra.json`; empty for a folder without them.
+    pub gazetteer: Gazetteer,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -143,13 +257,14 @@ impl Profile {
     /// `sumsel` is built in; anything else is a folder holding the same files.
     pub fn load(name_or_path: &str) -> Result<Profile, ProfileError> {
         if name_or_path == "sumsel" {
-            return Profile::from_texts(
+            let profile = Profile::from_texts(
                 "sumsel",
                 SUMSEL_UNITS,
                 SUMSEL_CATEGORIES,
                 SUMSEL_REPLIES,
                 SUMSEL_CORPUS,
-            );
+            )?;
+            return profile.with_gazetteer(SUMSEL_GAZETTEER, SUMSEL_PLACES_EXTRA);
         }
         let folder = Path::new(name_or_path);
         let read = |file: &str| {
@@ -159,13 +274,83 @@ impl Profile {
             })
         };
         let corpus = read("corpus_dev.jsonl").unwrap_or_default();
-        Profile::from_texts(
+        let profile = Profile::from_texts(
             name_or_path,
             &read("units.json")?,
             &read("categories.json")?,
             &read("replies.toml")?,
             &corpus,
-        )
+        )?;
+        // The place files are optional in a folder: without them the router finds no places.
+        let read_if_present = |file: &str| {
+            if folder.join(file).exists() {
+                read(file)
+            } else {
+                Ok(String::new())
+            }
+        };
+        let gazetteer = read_if_present("gazetteer.json")?;
+        let places_extra = read_if_present("places_extra.json")?;
+        profile.with_gazetteer(&gazetteer, &places_extra)
+    }
+
+    /// Parses the gazetteer and appends the extra places; an empty text means "none".
+    fn with_gazetteer(
+        mut self,
+        gazetteer: &str,
+        places_extra: &str,
+    ) -> Result<Profile, ProfileError> {
+        let invalid = |file: &str, reason: String| ProfileError::Invalid {
+            file: file.to_string(),
+            reason,
+        };
+        if !gazetteer.trim().is_empty() {
+            self.gazetteer = serde_json::from_str(gazetteer)
+                .map_err(|error| invalid("gazetteer.json", error.to_string()))?;
+        }
+        if !places_extra.trim().is_empty() {
+            let extra: PlacesFile = serde_json::from_str(places_extra)
+                .map_err(|error| invalid("places_extra.json", error.to_string()))?;
+            self.gazetteer.places.extend(extra.places);
+        }
+        self.validate_gazetteer()?;
+        Ok(self)
+    }
+
+    /// Every place must name a known kab/kota and, when it names one, a kecamatan of it.
+    fn validate_gazetteer(&self) -> Result<(), ProfileError> {
+        let invalid = |reason: String| ProfileError::Invalid {
+            file: "gazetteer.json".into(),
+            reason,
+        };
+        for place in &self.gazetteer.places {
+            let Some(kabkota_name) = &place.kabkota else {
+                continue;
+            };
+            let Some(kabkota) = self
+                .gazetteer
+                .kabkota
+                .iter()
+                .find(|kabkota| &kabkota.name == kabkota_name)
+            else {
+                return Err(invalid(format!(
+                    "place {} names an unknown kab/kota {kabkota_name}",
+                    place.name
+                )));
+            };
+            if let Some(kecamatan_name) = &place.kecamatan
+                && !kabkota
+                    .kecamatan
+                    .iter()
+                    .any(|kecamatan| &kecamatan.name == kecamatan_name)
+            {
+                return Err(invalid(format!(
+                    "place {} names kecamatan {kecamatan_name}, which {kabkota_name} does not have",
+                    place.name
+                )));
+            }
+        }
+        Ok(())
     }
 
     fn from_texts(
@@ -204,6 +389,7 @@ impl Profile {
             categories: categories.categories,
             replies,
             samples,
+            gazetteer: Gazetteer::default(),
         };
         profile.validate()?;
         Ok(profile)
@@ -251,6 +437,44 @@ mod tests {
                 .count(),
             1
         );
+    }
+
+    #[test]
+    fn the_built_in_gazetteer_loads_with_its_extra_places() {
+        let profile = Profile::load("sumsel").unwrap();
+        assert_eq!(profile.gazetteer.kabkota.len(), 17);
+        let kecamatan_count: usize = profile
+            .gazetteer
+            .kabkota
+            .iter()
+            .map(|kabkota| kabkota.kecamatan.len())
+            .sum();
+        assert_eq!(kecamatan_count, 241);
+        assert!(profile.gazetteer.places.len() > 50);
+        let pencurian = profile
+            .categories
+            .iter()
+            .find(|category| category.code == "pencurian")
+            .unwrap();
+        assert_eq!(pencurian.priority, 2);
+        assert!(!pencurian.urgent_default);
+    }
+
+    #[test]
+    fn a_profile_folder_without_place_files_loads_with_an_empty_gazetteer() {
+        let folder = tempfile::tempdir().unwrap();
+        for (file, text) in [
+            ("units.json", SUMSEL_UNITS),
+            ("categories.json", SUMSEL_CATEGORIES),
+            ("replies.toml", SUMSEL_REPLIES),
+        ] {
+            std::fs::write(folder.path().join(file), text).unwrap();
+        }
+        let profile = Profile::load(folder.path().to_str().unwrap()).unwrap();
+        assert!(profile.gazetteer.kabkota.is_empty());
+        std::fs::write(folder.path().join("gazetteer.json"), SUMSEL_GAZETTEER).unwrap();
+        let profile = Profile::load(folder.path().to_str().unwrap()).unwrap();
+        assert_eq!(profile.gazetteer.kabkota.len(), 17);
     }
 
     #[test]

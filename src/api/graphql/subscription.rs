@@ -27,29 +27,34 @@ pub enum ReportEventKind {
     Assigned,
     Triaged,
     NoteAdded,
+    CallLogged,
+    Merged,
+    MediaViewed,
+    /// A report judged urgent (threat to life or body, crime in progress, fire, drowning,
+    /// missing child).
+    UrgentReport,
     /// Events were dropped because this subscriber fell behind: reload what you show.
     Resync,
 }
 
-/// The bus kinds by their wire names, so that a kind added to the bus shows up here as soon as
-/// it is named in the enum above (and as STATUS_CHANGED until then).
+/// Exhaustive, so that a kind added to the bus cannot be forgotten here.
 fn kind_of(kind: DomainKind) -> ReportEventKind {
-    let name = serde_json::to_value(kind)
-        .ok()
-        .and_then(|value| value.as_str().map(str::to_string))
-        .unwrap_or_default();
-    match name.as_str() {
-        "REPORT_CREATED" => ReportEventKind::ReportCreated,
-        "MESSAGE_ADDED" => ReportEventKind::MessageAdded,
-        "REPLY_QUEUED" => ReportEventKind::ReplyQueued,
-        "DELIVERY_UPDATED" => ReportEventKind::DeliveryUpdated,
-        "DELIVERY_FAILED" => ReportEventKind::DeliveryFailed,
-        "MEDIA_STORED" => ReportEventKind::MediaStored,
-        "CALL_RECEIVED" => ReportEventKind::CallReceived,
-        "ASSIGNED" => ReportEventKind::Assigned,
-        "TRIAGED" => ReportEventKind::Triaged,
-        "NOTE_ADDED" => ReportEventKind::NoteAdded,
-        _ => ReportEventKind::StatusChanged,
+    match kind {
+        DomainKind::ReportCreated => ReportEventKind::ReportCreated,
+        DomainKind::MessageAdded => ReportEventKind::MessageAdded,
+        DomainKind::ReplyQueued => ReportEventKind::ReplyQueued,
+        DomainKind::DeliveryUpdated => ReportEventKind::DeliveryUpdated,
+        DomainKind::DeliveryFailed => ReportEventKind::DeliveryFailed,
+        DomainKind::MediaStored => ReportEventKind::MediaStored,
+        DomainKind::CallReceived => ReportEventKind::CallReceived,
+        DomainKind::StatusChanged => ReportEventKind::StatusChanged,
+        DomainKind::Assigned => ReportEventKind::Assigned,
+        DomainKind::Triaged => ReportEventKind::Triaged,
+        DomainKind::NoteAdded => ReportEventKind::NoteAdded,
+        DomainKind::CallLogged => ReportEventKind::CallLogged,
+        DomainKind::Merged => ReportEventKind::Merged,
+        DomainKind::MediaViewed => ReportEventKind::MediaViewed,
+        DomainKind::UrgentReport => ReportEventKind::UrgentReport,
     }
 }
 

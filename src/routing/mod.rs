@@ -1,0 +1,342 @@
+//! Routing suggestions for a report: its category, whether it is urgent, where it happened and
+//! which units should act, from the profile's rules alone (no I/O, no network, no model).
+//!
+//! Layout: `words` reads the texts through the analyzer, `category` + `lexicon` score keywords,
+//! `rules` settles the known hard cases, `urgency` weighs time and harm cues, `places` +
+//! `resolve` find the place, `units` applies the routing rule.
+
+mod category;
+mod cues;
+mod lexicon;
+mod place_words;
+mod places;
+mod resolve;
+mod rules;
+mod rules_police;
+mod units;
+mod urgency;
+mod words;
+
+#[cfg(test)]
+mod tests;
+#[cfg(test)]
+mod tests_places;
+
+use std::collections::HashSet;
+use std::sync::Arc;
+
+use serde::Serialize;
+
+use crate::profile::Profile;
+use crate::text::Analyzer;
+
+use self::category::CategoryModel;
+use self::cues::CueBook;
+use self::lexicon::Lexicon;
+use self::places::PlaceIndex;
+use self::resolve::{Located, NoPlace};
+use self::rules::RuleInput;
+use self::units::UnitDirectory;
+
+/// Below this score no category is suggested: nothing in the text points anywhere.
+const MIN_CATEGORY_SCORE: f32 = 0.3;
+/// The score at which the evidence alone earns about two thirds of full confidence.
+const CONFIDENCE_SCALE: f32 = 2.5;
+/// How many deciding keywords a reason names.
+const MAX_KEYWORDS_IN_REASON: usize = 3;
+/// `routes_to` of categories that are answered, not forwarded.
+const NOT_FORWARDED: &str = "none";
+
+/// What the router suggests for a report.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Suggestion {
+    pub category: Option<String>,
+    /// In [0, 1], from the score of the category and its margin over the next one.
+    pub confidence: f32,
+    pub urgent: bool,
+    /// Human-readable, naming the words that decided.
+    pub reasons: Vec<String>,
+    pub territorial_unit: Option<String>,
+    pub functional_units: Vec<String>,
+    pub place: Option<PlaceMatch>,
+}
+
+/// Where the report happened.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct PlaceMatch {
+    /// Canonical kab/kota name, e.g. "Kota Palembang".
+    pub kabupaten: String,
+    pub kecamatan: Option<String>,
+    /// The shared location if any, else the kecamatan's approximate point, else the seat.
+    pub latitude: Option<f64>,
+    pub longitude: Option<f64>,
+    /// The words of the report that named the place; none when it came from a location.
+    pub matched_text: Option<String>,
+}
+
+/// Built once per profile; cheap to clone and shared between workers.
+#[derive(Debug, Clone)]
+pub struct Router {
+    inner: Arc<RouterInner>,
+}
+
+#[derive(Debug)]
+struct RouterInner {
+    analyzer: Analyzer,
+    model: CategoryModel,
+    cue_book: CueBook,
+    places: PlaceIndex,
+    units: UnitDirectory,
+}
+
+impl Router {
+    pub fn new(profile: &Profile, analyzer: Analyzer) -> Router {
+        let lexicon = Lexicon::built_in();
+        let model = CategoryModel::new(&profile.categories, &lexicon, &analyzer);
+        let cue_book = CueBook::new(&analyzer);
+        let known_words = lexicon_words(profile, &lexicon, &analyzer);
+        let places = PlaceIndex::new(&profile.gazetteer, &analyzer, known_words);
+        let units = UnitDirectory::new(&profile.gazetteer, &profile.units);
+        Router {
+            inner: Arc::new(RouterInner {
+                analyzer,
+                model,
+                cue_book,
+                places,
+                units,
+            }),
+        }
+    }
+
+    /// From all the text of a report so far (messages and captions, in order) and the last
+    /// shared WhatsApp location, if any.
+    pub fn suggest(&self, texts: &[&str], location: Option<(f64, f64)>) -> Suggestion {
+        let inner = &*self.inner;
+        let words = words::read_words(&inner.analyzer, texts);
+        let cues = inner.cue_book.read(&words);
+        let scores = self.score_categories(&words, &cues, texts);
+
+        let mut reasons = Vec::new();
+        let ranking = scores.ranking();
+        let (category_index, confidence) = match ranking.first() {
+            Some(&(index, score)) if score >= MIN_CATEGORY_SCORE => {
+                let runner_up = ranking.get(1).map_or(0.0, |&(_, score)| score);
+                (Some(index), confidence_of(score, runner_up))
+            }
+            _ => (None, 0.0),
+        };
+        let category = category_index.and_then(|index| inner.model.categories.get(index));
+        match (category_index, category) {
+            (Some(index), Some(info)) => {
+                let evidence = &scores.evidence[index];
+                for keyword in evidence.keywords.iter().take(MAX_KEYWORDS_IN_REASON) {
+                    reasons.push(format!("kata '{keyword}' → {}", info.code));
+                }
+                reasons.extend(evidence.rule_notes.iter().cloned());
+            }
+            _ => reasons.push("kategori: tidak ada kata kunci yang cocok".to_string()),
+        }
+
+        let urgency = urgency::judge_urgency(category, &words, &cues, texts);
+        reasons.extend(urgency.reason);
+
+        let place = self.locate(texts, location, &mut reasons);
+        let forwarded = category.is_none_or(|info| info.routes_to != NOT_FORWARDED);
+        let territorial_unit = place
+            .as_ref()
+            .filter(|_| forwarded)
+            .and_then(|located| inner.units.territorial_unit(located.kab, located.kec))
+            .map(|(code, is_polsek)| {
+                let name = inner.units.name_of(&code).unwrap_or(&code);
+                let level = if is_polsek { "kecamatan" } else { "kab/kota" };
+                reasons.push(format!("unit wilayah: {name} (menurut {level})"));
+                code
+            });
+        let functional_units = category
+            .map(|info| info.functional_units.clone())
+            .unwrap_or_default();
+        Suggestion {
+            category: category.map(|info| info.code.clone()),
+            confidence,
+            urgent: urgency.urgent,
+            reasons,
+            territorial_unit,
+            functional_units,
+            place: place.map(|located| self.place_match(&located, location)),
+        }
+    }
+
+    /// Diagnostics for evaluation tools: every category with a score, best first.
+    pub fn ranked_categories(&self, texts: &[&str]) -> Vec<(String, f32)> {
+        let inner = &*self.inner;
+        let words = words::read_words(&inner.analyzer, texts);
+        let cues = inner.cue_book.read(&words);
+        let scores = self.score_categories(&words, &cues, texts);
+        scores
+            .ranking()
+            .into_iter()
+            .filter(|(_, score)| *score > 0.0)
+            .filter_map(|(index, score)| {
+                let info = inner.model.categories.get(index)?;
+                Some((info.code.clone(), score))
+            })
+            .collect()
+    }
+
+    fn score_categories(
+        &self,
+        words: &[words::Word],
+        cues: &cues::FoundCues,
+        texts: &[&str],
+    ) -> category::CategoryScores {
+        let inner = &*self.inner;
+        let mut scores = inner.model.score(words);
+        let rule_input = RuleInput {
+            model: &inner.model,
+            words,
+            cues,
+            texts,
+        };
+        rules::apply_rules(&rule_input, &mut scores);
+        scores
+    }
+
+    /// A named place wins over the shared point (the gazetteer's points are coarse); the point
+    /// only adds the kecamatan when it agrees on the kab/kota.
+    fn locate(
+        &self,
+        texts: &[&str],
+        location: Option<(f64, f64)>,
+        reasons: &mut Vec<String>,
+    ) -> Option<Located> {
+        let inner = &*self.inner;
+        let mentions = inner.places.find_mentions(&inner.analyzer, texts);
+        let from_text = resolve::resolve_mentions(&inner.places, &mentions);
+        let from_point =
+            location.and_then(|(lat, lon)| resolve::locate_point(&inner.places, lat, lon));
+        match (from_text, from_point) {
+            (Ok(mut named), Some(pointed)) => {
+                reasons.push(format!("lokasi: {}", self.describe(&named)));
+                if pointed.kab != named.kab {
+                    reasons.push(format!(
+                        "titik lokasi WhatsApp ({}) diabaikan: nama tempat lebih dipercaya",
+                        self.describe(&pointed)
+                    ));
+                } else if named.kec.is_none() && pointed.kec.is_some() {
+                    named.kec = pointed.kec;
+                    reasons.push(format!(
+                        "kecamatan dari titik lokasi: {}",
+                        self.describe(&named)
+                    ));
+                }
+                Some(named)
+            }
+            (Ok(named), None) => {
+                reasons.push(format!("lokasi: {}", self.describe(&named)));
+                Some(named)
+            }
+            (Err(refusal), Some(pointed)) => {
+                reasons.extend(refusal_reason(&refusal));
+                reasons.push(format!(
+                    "lokasi dari titik WhatsApp: {}",
+                    self.describe(&pointed)
+                ));
+                Some(pointed)
+            }
+            (Err(refusal), None) => {
+                reasons.extend(refusal_reason(&refusal));
+                None
+            }
+        }
+    }
+
+    fn describe(&self, located: &Located) -> String {
+        let gazetteer = &self.inner.places.gazetteer;
+        let Some(kabkota) = gazetteer.kabkota.get(located.kab) else {
+            return String::new();
+        };
+        let kecamatan = located
+            .kec
+            .and_then(|kec| kabkota.kecamatan.get(kec))
+            .map(|kecamatan| format!("{}, ", kecamatan.name))
+            .unwrap_or_default();
+        let words = located
+            .matched_text
+            .as_ref()
+            .map(|text| format!(" ('{text}')"))
+            .unwrap_or_default();
+        format!("{kecamatan}{}{words}", kabkota.name)
+    }
+
+    fn place_match(&self, located: &Located, location: Option<(f64, f64)>) -> PlaceMatch {
+        let gazetteer = &self.inner.places.gazetteer;
+        let kabkota = gazetteer.kabkota.get(located.kab);
+        let kecamatan = located
+            .kec
+            .and_then(|kec| kabkota.and_then(|kabkota| kabkota.kecamatan.get(kec)));
+        let point = location.or_else(|| {
+            kecamatan
+                .and_then(|kecamatan| kecamatan.approx_point)
+                .or_else(|| kabkota.and_then(|kabkota| kabkota.seat_point))
+                .map(|point| (point.lat, point.lon))
+        });
+        PlaceMatch {
+            kabupaten: kabkota
+                .map(|kabkota| kabkota.name.clone())
+                .unwrap_or_default(),
+            kecamatan: kecamatan.map(|kecamatan| kecamatan.name.clone()),
+            latitude: point.map(|(lat, _)| lat),
+            longitude: point.map(|(_, lon)| lon),
+            matched_text: located.matched_text.clone(),
+        }
+    }
+}
+
+fn refusal_reason(refusal: &NoPlace) -> Option<String> {
+    match refusal {
+        NoPlace::NothingNamed => None,
+        NoPlace::Ambiguous(name) => Some(format!(
+            "lokasi tidak dipastikan: '{name}' ada di beberapa kab/kota"
+        )),
+        NoPlace::Conflicting(names) => Some(format!(
+            "lokasi tidak dipastikan: '{}' menunjuk kab/kota berbeda",
+            names.join("', '")
+        )),
+        NoPlace::OnlyHints(name) => Some(format!(
+            "lokasi tidak dipastikan: '{name}' hanya arah atau jalan lintas"
+        )),
+    }
+}
+
+/// Confidence grows with the winning score and with its lead over the runner-up.
+fn confidence_of(best: f32, runner_up: f32) -> f32 {
+    if best <= 0.0 {
+        return 0.0;
+    }
+    let margin = ((best - runner_up) / best).clamp(0.0, 1.0);
+    let strength = 1.0 - (-best / CONFIDENCE_SCALE).exp();
+    (strength * (0.4 + 0.6 * margin)).clamp(0.0, 1.0)
+}
+
+/// The ordinary words of the lexicon and the profile's keywords: real words, so never read as a
+/// misspelt place name.
+fn lexicon_words(profile: &Profile, lexicon: &Lexicon, analyzer: &Analyzer) -> HashSet<String> {
+    let profile_keywords = profile
+        .categories
+        .iter()
+        .flat_map(|category| category.keywords.iter().map(String::as_str));
+    let lexicon_keywords = lexicon.categories.iter().flat_map(|words| {
+        words
+            .strong
+            .iter()
+            .chain(words.extra.iter())
+            .map(String::as_str)
+    });
+    let mut known = HashSet::new();
+    for keyword in profile_keywords.chain(lexicon_keywords) {
+        for token in analyzer.tokens(keyword) {
+            known.insert(token.term);
+        }
+    }
+    known
+}

@@ -1,0 +1,465 @@
+//! Place names found in a report: kab/kota, kecamatan and gazetteer places with their aliases,
+//! tolerant of missing spaces ("ilirbarat"), digits for roman numerals ("ilir barat 1"), and
+//! one-letter typos in longer names ("sukarame").
+
+use std::collections::{HashMap, HashSet};
+
+use crate::profile::Gazetteer;
+use crate::text::Analyzer;
+
+use super::place_words::{
+    PlaceWord, one_letter_deletions, place_words, prefer_the_town, within_one_edit,
+};
+
+/// The longest place name, in words, that the matcher tries.
+const MAX_NAME_WORDS: usize = 6;
+/// Names this long or longer also match with one letter wrong, missing or extra.
+const TYPO_MIN_LETTERS: usize = 6;
+/// Keys this short are ordinary syllables unless written in capitals ("PS", "OI", "KI").
+const SHORT_KEY_LETTERS: usize = 2;
+/// Aliases that name the police itself, not a place ("lapor ke polda").
+const ALIASES_THAT_ARE_NOT_PLACES: &[&str] = &["polda"];
+/// Kecamatan names that are everyday words; they count only after "kec"/"kecamatan"/"desa".
+const NAMES_THAT_ARE_COMMON_WORDS: &[&str] = &[
+    "simpang",
+    "saling",
+    "rambutan",
+    "belimbing",
+    "cempaka",
+    "kandis",
+    "selangit",
+    "lembak",
+    "jayapura",
+    "lais",
+    "abab",
+];
+/// Words a longer place name starts with; a known name right after one of them is only the tail
+/// of an unknown name ("Desa Sungai Rambutan" is not Kec. Rambutan).
+const NAME_HEAD_WORDS: &[&str] = &[
+    "sungai", "air", "muara", "tanjung", "talang", "lubuk", "pulau", "karang", "rantau", "teluk",
+    "tanah", "padang", "ujung",
+];
+/// Last words that split a kecamatan from its siblings ("Merapi Barat", "Ilir Timur II").
+const SIBLING_SUFFIXES: &[&str] = &[
+    "i", "ii", "iii", "barat", "timur", "utara", "selatan", "tengah", "ulu", "ilir", "darat",
+    "laut",
+];
+/// Real words one letter away from a place name; never read as typos.
+const WORDS_NEAR_PLACE_NAMES: &[&str] = &["gelombang", "gandum", "simpan", "betul", "marina"];
+
+/// How precise a name is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Level {
+    KabKota,
+    Kecamatan,
+    /// "Ilir Barat": several kecamatan of one kab/kota.
+    KecamatanGroup,
+    Place,
+}
+
+/// What a name points at; `kab` is none for places spanning several (toll roads).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) struct Target {
+    pub kab: Option<usize>,
+    pub kec: Option<usize>,
+    pub level: Level,
+    pub needs_marker: bool,
+    /// A town of the gazetteer's places ("Pendopo" the town of PALI).
+    pub is_town: bool,
+}
+
+/// A place name found in the report.
+#[derive(Debug, Clone)]
+pub(super) struct Mention {
+    pub targets: Vec<Target>,
+    /// "ke arah Lubuklinggau": where someone went, not where it happened.
+    pub directional: bool,
+    /// "dari Plaju ke Jakabaring", "Sekayu - Lubuklinggau": an end of a trip or a road.
+    pub endpoint: bool,
+    /// "sungai keruh" in lower case may describe a river rather than name the kecamatan.
+    pub weak: bool,
+    pub typo: bool,
+    /// The words as the citizen wrote them.
+    pub text: String,
+}
+
+/// The gazetteer's names, indexed for matching.
+#[derive(Debug, Clone)]
+pub(super) struct PlaceIndex {
+    pub gazetteer: Gazetteer,
+    targets_by_key: HashMap<String, Vec<Target>>,
+    /// One-letter deletions of long keys -> the keys they come from.
+    keys_by_deletion: HashMap<String, Vec<String>>,
+    known_words: HashSet<String>,
+}
+
+impl PlaceIndex {
+    /// `known_words` are ordinary words of the lexicon, never read as misspelt place names.
+    pub fn new(gazetteer: &Gazetteer, analyzer: &Analyzer, known_words: HashSet<String>) -> Self {
+        let mut index = PlaceIndex {
+            gazetteer: gazetteer.clone(),
+            targets_by_key: HashMap::new(),
+            keys_by_deletion: HashMap::new(),
+            known_words,
+        };
+        index.add_gazetteer_names(gazetteer, analyzer);
+        index.add_sibling_group_names(gazetteer, analyzer);
+        index.index_deletions();
+        index
+    }
+
+    fn add_gazetteer_names(&mut self, gazetteer: &Gazetteer, analyzer: &Analyzer) {
+        for (kab, kabkota) in gazetteer.kabkota.iter().enumerate() {
+            let target = Target {
+                kab: Some(kab),
+                kec: None,
+                level: Level::KabKota,
+                needs_marker: false,
+                is_town: false,
+            };
+            let names = std::iter::once(&kabkota.name)
+                .chain(std::iter::once(&kabkota.short))
+                .chain(&kabkota.aliases);
+            for name in names {
+                self.add_name(analyzer, name, target);
+            }
+            for (kec, kecamatan) in kabkota.kecamatan.iter().enumerate() {
+                let target = Target {
+                    kab: Some(kab),
+                    kec: Some(kec),
+                    level: Level::Kecamatan,
+                    needs_marker: false,
+                    is_town: false,
+                };
+                let names = std::iter::once(&kecamatan.name)
+                    .chain(&kecamatan.official_name)
+                    .chain(&kecamatan.aliases);
+                for name in names {
+                    self.add_name(analyzer, name, target);
+                }
+            }
+        }
+        for place in &gazetteer.places {
+            let kab = place.kabkota.as_ref().and_then(|name| {
+                gazetteer
+                    .kabkota
+                    .iter()
+                    .position(|kabkota| &kabkota.name == name)
+            });
+            let kec = kab.zip(place.kecamatan.as_ref()).and_then(|(kab, name)| {
+                gazetteer.kabkota[kab]
+                    .kecamatan
+                    .iter()
+                    .position(|kecamatan| &kecamatan.name == name)
+            });
+            let target = Target {
+                kab,
+                kec,
+                level: Level::Place,
+                needs_marker: false,
+                is_town: place.kind.contains("kota"),
+            };
+            for name in std::iter::once(&place.name).chain(&place.aliases) {
+                self.add_name(analyzer, name, target);
+            }
+        }
+    }
+
+    /// "Merapi" for Merapi Barat/Timur/Selatan, "Tanjung Sakti" for Tanjung Sakti Pumu/Pumi:
+    /// citizens drop the part that tells siblings apart.
+    fn add_sibling_group_names(&mut self, gazetteer: &Gazetteer, analyzer: &Analyzer) {
+        let mut groups: HashMap<String, (usize, Vec<usize>)> = HashMap::new();
+        for (kab, kabkota) in gazetteer.kabkota.iter().enumerate() {
+            for (kec, kecamatan) in kabkota.kecamatan.iter().enumerate() {
+                let words = place_words(analyzer, 0, &kecamatan.name);
+                let Some(last) = words.last() else {
+                    continue;
+                };
+                let drops_suffix = words.len() >= 3
+                    || (words.len() == 2 && SIBLING_SUFFIXES.contains(&last.key.as_str()));
+                if !drops_suffix {
+                    continue;
+                }
+                let head = &words[..words.len() - 1];
+                let single_generic_word = head.len() == 1
+                    && (head[0].key.len() < 5 || NAME_HEAD_WORDS.contains(&head[0].key.as_str()));
+                if single_generic_word {
+                    continue;
+                }
+                let key: String = head.iter().map(|word| word.key.as_str()).collect();
+                let group = groups.entry(key).or_insert((kab, Vec::new()));
+                if group.0 == kab {
+                    group.1.push(kec);
+                }
+            }
+        }
+        for (key, (kab, members)) in groups {
+            if self.targets_by_key.contains_key(&key) {
+                continue;
+            }
+            let target = match members.as_slice() {
+                [only] => Target {
+                    kab: Some(kab),
+                    kec: Some(*only),
+                    level: Level::Kecamatan,
+                    needs_marker: false,
+                    is_town: false,
+                },
+                _ => Target {
+                    kab: Some(kab),
+                    kec: None,
+                    level: Level::KecamatanGroup,
+                    needs_marker: false,
+                    is_town: false,
+                },
+            };
+            self.targets_by_key.insert(key, vec![target]);
+        }
+    }
+
+    fn add_name(&mut self, analyzer: &Analyzer, name: &str, mut target: Target) {
+        let name = name.split('(').next().unwrap_or("").trim();
+        if name.is_empty() || ALIASES_THAT_ARE_NOT_PLACES.contains(&name.to_lowercase().as_str()) {
+            return;
+        }
+        let words = place_words(analyzer, 0, name);
+        if words.is_empty() || words.len() > MAX_NAME_WORDS {
+            return;
+        }
+        let key: String = words.iter().map(|word| word.key.as_str()).collect();
+        target.needs_marker =
+            words.len() == 1 && NAMES_THAT_ARE_COMMON_WORDS.contains(&key.as_str());
+        let targets = self.targets_by_key.entry(key).or_default();
+        if !targets.contains(&target) {
+            targets.push(target);
+        }
+    }
+
+    fn index_deletions(&mut self) {
+        for key in self.targets_by_key.keys() {
+            if key.chars().count() < TYPO_MIN_LETTERS {
+                continue;
+            }
+            for deletion in one_letter_deletions(key) {
+                let keys = self.keys_by_deletion.entry(deletion).or_default();
+                if !keys.contains(key) {
+                    keys.push(key.clone());
+                }
+            }
+        }
+    }
+
+    /// Every place name in the texts, longest names first, each word used once.
+    pub fn find_mentions(&self, analyzer: &Analyzer, texts: &[&str]) -> Vec<Mention> {
+        let mut words: Vec<PlaceWord> = Vec::new();
+        for (text_index, text) in texts.iter().enumerate() {
+            words.extend(place_words(analyzer, text_index, text));
+        }
+        let mut mentions = Vec::new();
+        let mut start = 0;
+        while start < words.len() {
+            match self.longest_name_at(&words, start) {
+                Some((len, targets, typo)) => {
+                    if let Some(mention) = self.mention(texts, &words, start, len, targets, typo) {
+                        mentions.push(mention);
+                    }
+                    start += len;
+                }
+                None => start += 1,
+            }
+        }
+        mentions
+    }
+
+    fn longest_name_at(
+        &self,
+        words: &[PlaceWord],
+        start: usize,
+    ) -> Option<(usize, Vec<Target>, bool)> {
+        let text_index = words[start].text_index;
+        let mut keys: Vec<String> = Vec::with_capacity(MAX_NAME_WORDS);
+        let mut key = String::new();
+        for word in words.iter().skip(start).take(MAX_NAME_WORDS) {
+            if word.text_index != text_index {
+                break;
+            }
+            key.push_str(&word.key);
+            keys.push(key.clone());
+        }
+        for (offset, key) in keys.iter().enumerate().rev() {
+            let Some(targets) = self.targets_by_key.get(key) else {
+                continue;
+            };
+            let len = offset + 1;
+            let is_short = key.chars().count() <= SHORT_KEY_LETTERS;
+            if is_short
+                && !words[start..start + len]
+                    .iter()
+                    .all(|word| word.in_capitals)
+            {
+                continue;
+            }
+            return Some((len, targets.clone(), false));
+        }
+        for (offset, key) in keys.iter().enumerate().take(2) {
+            if let Some(targets) = self.typo_targets(key, &words[start..=start + offset]) {
+                return Some((offset + 1, targets, true));
+            }
+        }
+        None
+    }
+
+    fn typo_targets(&self, key: &str, words: &[PlaceWord]) -> Option<Vec<Target>> {
+        if key.chars().count() < TYPO_MIN_LETTERS
+            || !key.chars().all(|character| character.is_ascii_lowercase())
+            || words
+                .iter()
+                .any(|word| self.known_words.contains(&word.key))
+            || words.iter().any(|word| word.key.len() < 3)
+            || WORDS_NEAR_PLACE_NAMES.contains(&key)
+        {
+            return None;
+        }
+        let mut candidates: HashSet<&String> = HashSet::new();
+        if let Some(keys) = self.keys_by_deletion.get(key) {
+            candidates.extend(keys);
+        }
+        for deletion in one_letter_deletions(key) {
+            if let Some((known, _)) = self.targets_by_key.get_key_value(&deletion) {
+                candidates.insert(known);
+            }
+            if let Some(keys) = self.keys_by_deletion.get(&deletion) {
+                candidates.extend(keys);
+            }
+        }
+        let close: Vec<&String> = candidates
+            .into_iter()
+            .filter(|candidate| {
+                candidate.chars().count() >= TYPO_MIN_LETTERS
+                    && candidate.chars().next() == key.chars().next()
+                    && within_one_edit(candidate, key)
+            })
+            .collect();
+        // Only official names are read through a typo; the list of places is looser.
+        let official: Vec<Target> = match close.as_slice() {
+            [only] => self
+                .targets_by_key
+                .get(*only)?
+                .iter()
+                .copied()
+                .filter(|target| target.level != Level::Place)
+                .collect(),
+            _ => return None,
+        };
+        (!official.is_empty()).then_some(official)
+    }
+
+    /// Applies the words around the name: "kec", "desa", "kab" narrow what it can be; a
+    /// name after a head word ("sungai") is part of an unknown name; "arah" marks a direction.
+    fn mention(
+        &self,
+        texts: &[&str],
+        words: &[PlaceWord],
+        start: usize,
+        len: usize,
+        mut targets: Vec<Target>,
+        typo: bool,
+    ) -> Option<Mention> {
+        let before = |distance: usize| {
+            start
+                .checked_sub(distance)
+                .and_then(|index| words.get(index))
+                .filter(|word| word.text_index == words[start].text_index)
+                .map(|word| word.key.as_str())
+        };
+        let marker = before(1);
+        if marker.is_some_and(|word| NAME_HEAD_WORDS.contains(&word)) {
+            return None;
+        }
+        let kecamatan_marker = marker == Some("kecamatan");
+        let village_marker = matches!(marker, Some("desa" | "dusun" | "kampung" | "desanya"));
+        let kelurahan_marker = marker == Some("kelurahan");
+        let kabupaten_marker = matches!(marker, Some("kabupaten" | "kota"));
+        if targets.iter().any(|target| target.level == Level::KabKota) && !kecamatan_marker {
+            // "Muara Enim" is both a kabupaten and its seat kecamatan: read it as the kabupaten.
+            let kabkota_kabs: Vec<Option<usize>> = targets
+                .iter()
+                .filter(|target| target.level == Level::KabKota)
+                .map(|target| target.kab)
+                .collect();
+            targets.retain(|target| {
+                target.level == Level::KabKota || !kabkota_kabs.contains(&target.kab)
+            });
+        }
+        let keep_if_any = |targets: &mut Vec<Target>, keep: &dyn Fn(&Target) -> bool| {
+            if targets.iter().any(keep) {
+                targets.retain(keep);
+            }
+        };
+        if kecamatan_marker {
+            keep_if_any(&mut targets, &|target| {
+                matches!(target.level, Level::Kecamatan | Level::KecamatanGroup)
+            });
+        }
+        if kabupaten_marker {
+            keep_if_any(&mut targets, &|target| target.level == Level::KabKota);
+        }
+        if village_marker || kelurahan_marker {
+            targets.retain(|target| target.level != Level::KabKota);
+        }
+        if village_marker {
+            // A kota has kelurahan, not desa: "Desa Sukarami" is a village elsewhere.
+            targets.retain(|target| !target.kab.is_some_and(|kab| self.is_kota(kab)));
+        }
+        let has_marker = kecamatan_marker || village_marker;
+        targets.retain(|target| !target.needs_marker || has_marker);
+        if !kecamatan_marker {
+            prefer_the_town(&mut targets);
+        }
+        if targets.is_empty() {
+            return None;
+        }
+        let directional = before(1) == Some("arah") || before(2) == Some("arah");
+        let first = &words[start];
+        let last = &words[start + len - 1];
+        let source = texts.get(first.text_index).copied().unwrap_or("");
+        let text = source.get(first.from..last.to).unwrap_or("").to_string();
+        let previous_end = start
+            .checked_sub(1)
+            .map(|index| &words[index])
+            .filter(|word| word.text_index == first.text_index)
+            .map_or(first.from, |word| word.to);
+        let next_start = words
+            .get(start + len)
+            .filter(|word| word.text_index == first.text_index)
+            .map_or(last.to, |word| word.from);
+        let hyphen_around = source
+            .get(previous_end..first.from)
+            .is_some_and(|between| between.contains(['-', '–']))
+            || source
+                .get(last.to..next_start)
+                .is_some_and(|between| between.contains(['-', '–']));
+        let endpoint = hyphen_around
+            || matches!(
+                marker,
+                Some("dari" | "ke" | "sampai" | "menuju" | "jurusan")
+            );
+        let weak =
+            NAME_HEAD_WORDS.contains(&first.key.as_str()) && !text.chars().any(char::is_uppercase);
+        Some(Mention {
+            targets,
+            directional,
+            endpoint,
+            weak,
+            typo,
+            text,
+        })
+    }
+
+    pub fn is_kota(&self, kab: usize) -> bool {
+        self.gazetteer
+            .kabkota
+            .get(kab)
+            .is_some_and(|kabkota| kabkota.is_kota())
+    }
+}
