@@ -1,7 +1,7 @@
 //! The status machine at work: triage, forwarding (and re-forwarding) to a unit, status
 //! changes with their citizen notices, and merging a duplicate report into another.
 
-use chrono::Utc;
+use chrono::{DateTime, Utc};
 
 use super::contact::{fill_placeholders, notify_citizen};
 use super::permissions::Action;
@@ -9,19 +9,20 @@ use super::{
     Committed, MAX_NOTE_CHARS, MAX_SUMMARY_CHARS, Workflow, load_existing_report, optional_text,
     refuse, report_event, touch, with_note,
 };
-use crate::bus::ReportEventKind;
+use crate::bus::{ReportEvent, ReportEventKind};
 use crate::domain::access::AccessRules;
 use crate::domain::report::{Priority, Report, ReportStatus};
 use crate::domain::timeline::TimelineKind;
 use crate::domain::unit::UnitTree;
 use crate::domain::user::Principal;
 use crate::error::UserError;
+use crate::intake::IntakeSettings;
 use crate::intake::records::{
     append_timeline, load_message, load_reporter, report_message_key, save_message, save_report,
     save_reporter,
 };
 use crate::store::keys::{read_u64, u64_key};
-use crate::store::{Table, TxError};
+use crate::store::{Table, Tx, TxError};
 
 const FORWARD_NEEDS_A_UNIT: &str =
     "a report becomes FORWARDED by forwarding it to a unit (forward), not by a status change";
@@ -187,24 +188,13 @@ impl Workflow {
                 ));
             }
             touch(&mut report, now);
-            let mut outbox_queued = false;
             // The same unit again (a re-forward to record a note) tells the citizen nothing new.
-            if previous_unit.as_deref() != Some(unit.code.as_str()) {
+            let notice = (previous_unit.as_deref() != Some(unit.code.as_str())).then(|| {
                 let text =
                     fill_placeholders(&self.intake.replies.forwarded, &report, Some(&unit.name));
-                let what = format!("forwarded to {}", unit.name);
-                if let Some(event) =
-                    notify_citizen(tx, &self.intake, &mut report, text, &what, now)?
-                {
-                    committed_events.push(event);
-                    outbox_queued = true;
-                }
-            }
-            save_report(tx, &report)?;
-            let mut committed = Committed::new(report);
-            committed.events = committed_events;
-            committed.outbox_queued = outbox_queued;
-            Ok(committed)
+                (text, format!("forwarded to {}", unit.name))
+            });
+            save_and_notify(tx, &self.intake, report, committed_events, notice, now)
         })
         .await
     }
@@ -249,27 +239,17 @@ impl Workflow {
                 now,
             )?;
             touch(&mut report, now);
-            let mut committed_events = vec![report_event(
+            let committed_events = vec![report_event(
                 ReportEventKind::StatusChanged,
                 &report,
                 now,
                 None,
             )];
-            let mut outbox_queued = false;
-            if status == ReportStatus::Resolved {
+            let notice = (status == ReportStatus::Resolved).then(|| {
                 let text = fill_placeholders(&self.intake.replies.resolved, &report, None);
-                if let Some(event) =
-                    notify_citizen(tx, &self.intake, &mut report, text, "resolved", now)?
-                {
-                    committed_events.push(event);
-                    outbox_queued = true;
-                }
-            }
-            save_report(tx, &report)?;
-            let mut committed = Committed::new(report);
-            committed.events = committed_events;
-            committed.outbox_queued = outbox_queued;
-            Ok(committed)
+                (text, "resolved".to_string())
+            });
+            save_and_notify(tx, &self.intake, report, committed_events, notice, now)
         })
         .await
     }
@@ -496,4 +476,28 @@ fn illegal_move(report: &Report, to: ReportStatus) -> UserError {
         message.push_str(&format!(" ({} is final)", report.status));
     }
     UserError::conflict(message)
+}
+
+/// Tells the citizen what happened (when `notice` holds the text and a note for the timeline),
+/// saves the report, and gathers what the transaction committed.
+fn save_and_notify(
+    tx: &Tx<'_>,
+    settings: &IntakeSettings,
+    mut report: Report,
+    mut events: Vec<ReportEvent>,
+    notice: Option<(String, String)>,
+    now: DateTime<Utc>,
+) -> Result<Committed<Report>, TxError<UserError>> {
+    let mut outbox_queued = false;
+    if let Some((text, what_happened)) = notice
+        && let Some(event) = notify_citizen(tx, settings, &mut report, text, &what_happened, now)?
+    {
+        events.push(event);
+        outbox_queued = true;
+    }
+    save_report(tx, &report)?;
+    let mut committed = Committed::new(report);
+    committed.events = events;
+    committed.outbox_queued = outbox_queued;
+    Ok(committed)
 }
