@@ -53,6 +53,7 @@ fn ingest_path(criterion: &mut Criterion) {
             follow_up_ack_interval: chrono::Duration::minutes(30),
             mark_read: false,
             replies: profile.replies,
+            router: None,
         },
     );
     let mut counter = 0u64;

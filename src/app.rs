@@ -73,6 +73,10 @@ pub fn open_core(config: &Config) -> anyhow::Result<Core> {
             follow_up_ack_interval: config.ack_interval,
             mark_read: config.whatsapp.mark_read,
             replies: profile.replies.clone().with_overrides(&config.replies),
+            router: Some(crate::routing::Router::new(
+                &profile,
+                crate::text::Analyzer::sumsel(),
+            )),
         },
     );
     let units = UnitDirectory::load_or_seed(&store, &profile)?;

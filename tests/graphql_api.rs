@@ -938,3 +938,82 @@ async fn graphiql_is_served_on_get() {
             .contains("graphiql")
     );
 }
+
+#[tokio::test]
+async fn an_urgent_report_is_answered_with_110_and_a_location_request_and_carries_its_suggestion() {
+    let app = spawn_app().await;
+    let token = operator(&app).await;
+    let mut socket = ws_connect(&app, "graphql-transport-ws").await;
+    socket
+        .send(WsMessage::Text(json!({ "type": "connection_init", "payload": { "authorization": format!("Bearer {token}") } }).to_string().into()))
+        .await
+        .unwrap();
+    assert_eq!(next_json(&mut socket).await["type"], "connection_ack");
+    socket
+        .send(WsMessage::Text(json!({ "id": "1", "type": "subscribe", "payload": { "query": "subscription { reportEvents { kind report { ticket } } }" } }).to_string().into()))
+        .await
+        .unwrap();
+    tokio::time::sleep(Duration::from_millis(100)).await;
+
+    let text = "tolong pak ada perampokan sekarang di toko emas pasar 16 ilir, pelaku bawa pisau masih di lokasi";
+    let (id, ticket) = app.citizen_reports("081377101020", text).await;
+    let sent = app
+        .graph
+        .wait_for_sent_messages(2, Duration::from_secs(10))
+        .await;
+    // Both go out at once; their order at the Graph API is not fixed.
+    let text_reply = sent
+        .iter()
+        .find(|body| body["type"] == "text")
+        .expect("the urgent text");
+    let body = text_reply["text"]["body"].as_str().unwrap();
+    assert!(body.contains("110") && body.contains(&ticket), "{body}");
+    assert!(
+        sent.iter()
+            .any(|body| body["interactive"]["type"] == "location_request_message"),
+        "{sent:?}"
+    );
+
+    let mut kinds = Vec::new();
+    for _ in 0..6 {
+        let event = next_json(&mut socket).await;
+        kinds.push(
+            event["payload"]["data"]["reportEvents"]["kind"]
+                .as_str()
+                .unwrap_or_default()
+                .to_string(),
+        );
+        if kinds.iter().any(|kind| kind == "URGENT_REPORT") {
+            break;
+        }
+    }
+    assert!(
+        kinds.iter().any(|kind| kind == "URGENT_REPORT"),
+        "operators hear of it at once: {kinds:?}"
+    );
+
+    let report = app
+        .graphql(
+            Some(&token),
+            "query($id: ID) { report(id: $id) { priority flags suggestion { category confidence urgent reasons territorialUnit { code } functionalUnits { code } place { kabupaten kecamatan } } } }",
+            json!({ "id": id }),
+        )
+        .await;
+    let report = &report["data"]["report"];
+    assert_eq!(report["priority"], "URGENT", "{report}");
+    let suggestion = &report["suggestion"];
+    assert_eq!(suggestion["category"], "begal_perampokan");
+    assert_eq!(suggestion["urgent"], true);
+    assert_eq!(
+        suggestion["territorialUnit"]["code"],
+        "POLSEK_PLG_ILIR_TIMUR_I"
+    );
+    assert_eq!(suggestion["place"]["kabupaten"], "Kota Palembang");
+    assert!(
+        suggestion["reasons"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|reason| reason.as_str().unwrap().contains("perampokan"))
+    );
+}

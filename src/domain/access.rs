@@ -149,6 +149,8 @@ mod tests {
     fn report(category: Option<&str>, assigned_unit: Option<&str>) -> Report {
         let now = Utc::now();
         Report {
+            citizen_texts: Vec::new(),
+            suggestion: None,
             id: 1,
             ticket: "WA-2026-000001".into(),
             status: ReportStatus::Forwarded,

@@ -160,6 +160,12 @@ pub struct Report {
     pub flags: Vec<String>,
     #[serde(default)]
     pub timeline_len: u64,
+    /// What the citizen wrote (texts and captions, in order, bounded), for suggestions.
+    #[serde(default)]
+    pub citizen_texts: Vec<String>,
+    /// Category, place, unit and urgency suggested from the citizen's messages.
+    #[serde(default)]
+    pub suggestion: Option<crate::routing::Suggestion>,
 }
 
 impl crate::store::Record for Report {

@@ -43,6 +43,10 @@ impl Record for ChannelErrorRecord {
     const NAME: &'static str = "channel_error";
 }
 
+/// The citizen's own words kept on a report for suggestions; beyond this, later texts are
+/// still stored as messages but no longer steer the suggestion.
+const MAX_CITIZEN_TEXT_BYTES: usize = 16 * 1024;
+
 /// The prefix of `biz_opaque_callback_data` we put on every send: `siaga:<message id>`.
 pub const CALLBACK_PREFIX: &str = "siaga:";
 
@@ -224,7 +228,10 @@ impl<'t, 'a> Apply<'t, 'a> {
             )?;
             self.outcome.outbox_queued += 1;
         }
-        if opened {
+        let newly_urgent = self.update_suggestion(&mut report, inbound.content.text());
+        if newly_urgent {
+            self.urgent_reply(&mut report)?;
+        } else if opened {
             self.reply(&mut report, OutboundPurpose::NewReportReply)?;
         } else if self.follow_up_ack_due(&report) {
             self.reply(&mut report, OutboundPurpose::FollowUpAck)?;
@@ -241,6 +248,60 @@ impl<'t, 'a> Apply<'t, 'a> {
                 self.now.signed_duration_since(last) >= self.settings.follow_up_ack_interval
             }
         }
+    }
+
+    /// Recomputes the suggestion from everything the citizen wrote; true when the report has
+    /// just become urgent (it then gets URGENT priority, the urgent reply and an event).
+    fn update_suggestion(&mut self, report: &mut Report, new_text: Option<&str>) -> bool {
+        if let Some(text) = new_text.map(str::trim).filter(|text| !text.is_empty()) {
+            let written: usize = report.citizen_texts.iter().map(String::len).sum();
+            if written + text.len() <= MAX_CITIZEN_TEXT_BYTES {
+                report.citizen_texts.push(text.to_string());
+            }
+        }
+        let Some(router) = &self.settings.router else {
+            return false;
+        };
+        let texts: Vec<&str> = report.citizen_texts.iter().map(String::as_str).collect();
+        let location = report
+            .location
+            .map(|point| (point.latitude, point.longitude));
+        let suggestion = router.suggest(&texts, location);
+        let urgent = suggestion.urgent;
+        report.suggestion = Some(suggestion);
+        if !urgent || report.flags.iter().any(|flag| flag == "urgent") {
+            return false;
+        }
+        report.add_flag("urgent");
+        report.priority = Some(crate::domain::report::Priority::Urgent);
+        self.event(ReportEventKind::UrgentReport, report, None);
+        true
+    }
+
+    /// The answer to an urgent report: call 110 now, then a one-tap location request.
+    fn urgent_reply(&mut self, report: &mut Report) -> Result<(), StoreError> {
+        let replies = &self.settings.replies;
+        let body = replies.urgent_report.replace("{ticket}", &report.ticket);
+        let location_body = replies.location_request.replace("{ticket}", &report.ticket);
+        for content in [
+            OutboundContent::Text { body },
+            OutboundContent::LocationRequest {
+                body: location_body,
+            },
+        ] {
+            let queued = queue_reply(
+                self.tx,
+                report,
+                content,
+                OutboundPurpose::NewReportReply,
+                Actor::System,
+                self.now,
+            )?;
+            self.outcome.outbox_queued += 1;
+            self.outcome.events.push(queued.event);
+        }
+        report.last_ack_at = Some(self.now);
+        Ok(())
     }
 
     fn reply(&mut self, report: &mut Report, purpose: OutboundPurpose) -> Result<(), StoreError> {
@@ -349,6 +410,8 @@ impl<'t, 'a> Apply<'t, 'a> {
             last_ack_at: None,
             flags: Vec::new(),
             timeline_len: 0,
+            citizen_texts: Vec::new(),
+            suggestion: None,
         };
         self.tx
             .put(Table::ReportTickets, ticket.as_bytes(), &u64_key(report.id))?;

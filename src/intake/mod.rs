@@ -30,6 +30,8 @@ pub struct IntakeSettings {
     /// Send read receipts for inbound messages.
     pub mark_read: bool,
     pub replies: ReplyTexts,
+    /// Suggests category, place, unit and urgency for each report; `None` skips suggestions.
+    pub router: Option<crate::routing::Router>,
 }
 
 /// What one delivery changed, for the caller to count, publish and wake workers with.

@@ -25,7 +25,7 @@ mod tests_places;
 use std::collections::HashSet;
 use std::sync::Arc;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::profile::Profile;
 use crate::text::Analyzer;
@@ -48,7 +48,7 @@ const MAX_KEYWORDS_IN_REASON: usize = 3;
 const NOT_FORWARDED: &str = "none";
 
 /// What the router suggests for a report.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Suggestion {
     pub category: Option<String>,
     /// In [0, 1], from the score of the category and its margin over the next one.
@@ -62,7 +62,7 @@ pub struct Suggestion {
 }
 
 /// Where the report happened.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct PlaceMatch {
     /// Canonical kab/kota name, e.g. "Kota Palembang".
     pub kabupaten: String,

@@ -76,6 +76,7 @@ fn fixture_with_template(template: Option<TemplateRef>) -> Fixture {
         follow_up_ack_interval: Duration::minutes(10),
         mark_read: false,
         replies,
+        router: None,
     };
     let intake = Intake::new(store.clone(), settings.clone());
     let units = UnitDirectory::load_or_seed(&store, &profile).unwrap();

@@ -162,6 +162,10 @@ impl ReportView {
             .gql()?;
         Ok(events.into_iter().map(TimelineEventView).collect())
     }
+    /// What siaga suggests from the citizen's messages: category, place, units, urgency.
+    async fn suggestion(&self) -> Option<SuggestionView> {
+        self.report.suggestion.clone().map(SuggestionView)
+    }
     async fn assigned_unit(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<UnitView>> {
         let Some(code) = &self.report.assigned_unit else {
             return Ok(None);
@@ -429,5 +433,57 @@ impl ReportFilter {
                 east: area.east,
             }),
         }
+    }
+}
+
+pub struct SuggestionView(pub crate::routing::Suggestion);
+
+#[derive(SimpleObject)]
+pub struct SuggestedPlace {
+    pub kabupaten: String,
+    pub kecamatan: Option<String>,
+    pub latitude: Option<f64>,
+    pub longitude: Option<f64>,
+}
+
+fn units_by_code(ctx: &Context<'_>, codes: &[String]) -> async_graphql::Result<Vec<UnitView>> {
+    let tree = services(ctx)?.workflow.units().tree();
+    Ok(codes
+        .iter()
+        .filter_map(|code| tree.get(code).cloned().map(UnitView))
+        .collect())
+}
+
+#[Object(name = "Suggestion")]
+impl SuggestionView {
+    async fn category(&self) -> Option<&str> {
+        self.0.category.as_deref()
+    }
+    /// In [0, 1].
+    async fn confidence(&self) -> f64 {
+        f64::from(self.0.confidence)
+    }
+    /// An ongoing threat to life or body, a crime in progress, a fire, a drowning, a missing child.
+    async fn urgent(&self) -> bool {
+        self.0.urgent
+    }
+    /// The words that decided it.
+    async fn reasons(&self) -> &[String] {
+        &self.0.reasons
+    }
+    async fn territorial_unit(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<UnitView>> {
+        let codes: Vec<String> = self.0.territorial_unit.iter().cloned().collect();
+        Ok(units_by_code(ctx, &codes)?.into_iter().next())
+    }
+    async fn functional_units(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<UnitView>> {
+        units_by_code(ctx, &self.0.functional_units)
+    }
+    async fn place(&self) -> Option<SuggestedPlace> {
+        self.0.place.as_ref().map(|place| SuggestedPlace {
+            kabupaten: place.kabupaten.clone(),
+            kecamatan: place.kecamatan.clone(),
+            latitude: place.latitude,
+            longitude: place.longitude,
+        })
     }
 }
