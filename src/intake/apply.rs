@@ -1,6 +1,10 @@
 //! The body of the intake transaction: each inbound item applied to the store.
 
+use std::collections::HashMap;
+
 use chrono::{DateTime, Utc};
+
+use crate::routing::Suggestion;
 
 use crate::bus::{ReportEvent, ReportEventKind};
 use crate::domain::inbound::{
@@ -56,16 +60,26 @@ pub(super) struct Apply<'t, 'a> {
     now: DateTime<Utc>,
     raw_payload_id: Option<u64>,
     outcome: IngestOutcome,
+    /// Suggestions computed before the transaction from each message's text alone; used as
+    /// they are when that text is all a (new) report holds, which keeps the routing work out
+    /// of the serialised section in the common case.
+    presuggested: &'t HashMap<String, Suggestion>,
 }
 
 impl<'t, 'a> Apply<'t, 'a> {
-    pub(super) fn new(tx: &'t Tx<'a>, settings: &'t IntakeSettings, now: DateTime<Utc>) -> Self {
+    pub(super) fn new(
+        tx: &'t Tx<'a>,
+        settings: &'t IntakeSettings,
+        now: DateTime<Utc>,
+        presuggested: &'t HashMap<String, Suggestion>,
+    ) -> Self {
         Apply {
             tx,
             settings,
             now,
             raw_payload_id: None,
             outcome: IngestOutcome::default(),
+            presuggested,
         }
     }
 
@@ -228,7 +242,7 @@ impl<'t, 'a> Apply<'t, 'a> {
             )?;
             self.outcome.outbox_queued += 1;
         }
-        let newly_urgent = self.update_suggestion(&mut report, inbound.content.text());
+        let newly_urgent = self.update_suggestion(&mut report, inbound);
         if newly_urgent {
             self.urgent_reply(&mut report)?;
         } else if opened {
@@ -252,8 +266,13 @@ impl<'t, 'a> Apply<'t, 'a> {
 
     /// Recomputes the suggestion from everything the citizen wrote; true when the report has
     /// just become urgent (it then gets URGENT priority, the urgent reply and an event).
-    fn update_suggestion(&mut self, report: &mut Report, new_text: Option<&str>) -> bool {
-        if let Some(text) = new_text.map(str::trim).filter(|text| !text.is_empty()) {
+    fn update_suggestion(&mut self, report: &mut Report, inbound: &InboundMessage) -> bool {
+        if let Some(text) = inbound
+            .content
+            .text()
+            .map(str::trim)
+            .filter(|text| !text.is_empty())
+        {
             let written: usize = report.citizen_texts.iter().map(String::len).sum();
             if written + text.len() <= MAX_CITIZEN_TEXT_BYTES {
                 report.citizen_texts.push(text.to_string());
@@ -262,11 +281,20 @@ impl<'t, 'a> Apply<'t, 'a> {
         let Some(router) = &self.settings.router else {
             return false;
         };
-        let texts: Vec<&str> = report.citizen_texts.iter().map(String::as_str).collect();
-        let location = report
-            .location
-            .map(|point| (point.latitude, point.longitude));
-        let suggestion = router.suggest(&texts, location);
+        let precomputed = self
+            .presuggested
+            .get(&inbound.external_id)
+            .filter(|_| report.citizen_texts.len() == 1 && report.location.is_none());
+        let suggestion = match precomputed {
+            Some(suggestion) => suggestion.clone(),
+            None => {
+                let texts: Vec<&str> = report.citizen_texts.iter().map(String::as_str).collect();
+                let location = report
+                    .location
+                    .map(|point| (point.latitude, point.longitude));
+                router.suggest(&texts, location)
+            }
+        };
         let urgent = suggestion.urgent;
         report.suggestion = Some(suggestion);
         if !urgent || report.flags.iter().any(|flag| flag == "urgent") {

@@ -67,6 +67,27 @@ impl Intake {
         &self.settings
     }
 
+    /// The suggestion for each text message on its own, computed outside the transaction.
+    fn presuggest(
+        &self,
+        items: &[InboundItem],
+    ) -> std::collections::HashMap<String, crate::routing::Suggestion> {
+        let Some(router) = &self.settings.router else {
+            return std::collections::HashMap::new();
+        };
+        items
+            .iter()
+            .filter_map(|item| match item {
+                InboundItem::Message(message) => {
+                    let text = message.content.text()?.trim();
+                    (!text.is_empty())
+                        .then(|| (message.external_id.clone(), router.suggest(&[text], None)))
+                }
+                _ => None,
+            })
+            .collect()
+    }
+
     /// Applies every item of one delivery atomically. The caller must `Store::flush` before
     /// acknowledging the delivery. Blocking: call it from a blocking context.
     pub fn ingest(
@@ -75,9 +96,10 @@ impl Intake {
         items: &[InboundItem],
         received_at: DateTime<Utc>,
     ) -> Result<IngestOutcome, StoreError> {
+        let presuggested = self.presuggest(items);
         let outcome = self.store.transaction(
             |tx| -> Result<IngestOutcome, TxError<std::convert::Infallible>> {
-                let mut run = apply::Apply::new(tx, &self.settings, received_at);
+                let mut run = apply::Apply::new(tx, &self.settings, received_at, &presuggested);
                 for item in items {
                     run.item(item)?;
                 }
