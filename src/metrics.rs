@@ -16,6 +16,7 @@ pub struct Metrics {
     pub duplicates: AtomicU64,
     pub reports_opened: AtomicU64,
     pub statuses_applied: AtomicU64,
+    pub statuses_pending: AtomicU64,
     pub calls: AtomicU64,
     pub channel_errors: AtomicU64,
     pub unknown_message_types: AtomicU64,
@@ -92,6 +93,11 @@ impl Metrics {
             "statuses_applied_total",
             "Delivery statuses applied.",
             &[("", read(&self.statuses_applied))],
+        );
+        counter(
+            "statuses_early_total",
+            "Statuses that arrived before the wamid of their send was recorded (applied later).",
+            &[("", read(&self.statuses_pending))],
         );
         counter(
             "calls_total",

@@ -122,6 +122,11 @@ async fn a_status_that_overtakes_the_send_answer_is_applied_when_the_wamid_arriv
     })
     .await;
     assert!(app.state.store.is_empty(Table::PendingStatuses));
+    let metrics = app.get("/metrics").await.text().await.unwrap();
+    assert!(
+        metrics.contains("siaga_statuses_early_total 1"),
+        "{metrics}"
+    );
 }
 
 #[tokio::test]

@@ -149,6 +149,7 @@ pub async fn receive_notification(
     add(&metrics.duplicates, outcome.duplicates);
     add(&metrics.reports_opened, outcome.reports_opened);
     add(&metrics.statuses_applied, outcome.statuses_applied);
+    add(&metrics.statuses_pending, outcome.statuses_pending);
     add(&metrics.calls, outcome.calls);
     add(&metrics.channel_errors, outcome.channel_errors);
     add(&metrics.unknown_message_types, outcome.unknown_types);

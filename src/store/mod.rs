@@ -300,10 +300,6 @@ impl Store {
         Ok(())
     }
 
-    pub fn size_on_disk(&self) -> u64 {
-        self.inner.db.size_on_disk().unwrap_or(0)
-    }
-
     /// The latency of recent group flushes, for metrics.
     pub fn flush_stats(&self) -> flush::FlushStats {
         self.inner.flusher.stats()

@@ -172,21 +172,6 @@ impl OutboxSender {
         }
     }
 
-    /// Drains every item that is due now; for tests and the load generator's warm-up.
-    pub async fn drain_due(&self) {
-        let Ok(due) = due_items::<OutboxItem>(&self.store, Table::Outbox, Utc::now(), usize::MAX)
-        else {
-            return;
-        };
-        for (key, item) in due {
-            if self.claim(item.id) {
-                let item_id = item.id;
-                self.process(key, item).await;
-                self.release(item_id);
-            }
-        }
-    }
-
     async fn process(&self, key: Vec<u8>, item: OutboxItem) {
         let outcome = match &item.work {
             OutboxWork::Deliver { message_id } => self.deliver(&key, &item, *message_id).await,
