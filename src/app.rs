@@ -27,7 +27,7 @@ use crate::whatsapp::graph::{GraphClient, GraphSettings};
 use crate::whatsapp::health::ChannelHealth;
 use crate::whatsapp::media::MediaFetcher;
 use crate::whatsapp::outbox::OutboxSender;
-use crate::workflow::{UnitDirectory, Workflow};
+use crate::workflow::{ClockSettings, UnitDirectory, Workflow};
 
 /// The folders inside the data dir.
 pub struct DataLayout {
@@ -50,6 +50,7 @@ pub struct App {
     outbox: OutboxSender,
     media: MediaFetcher,
     profile: Arc<Profile>,
+    sla_check_interval: std::time::Duration,
 }
 
 /// Everything but the listener: the parts command-line tools need as well.
@@ -126,7 +127,12 @@ impl App {
             AccessRules::from_profile(&core.profile),
             bus.clone(),
             Arc::clone(&outbox_wake),
-        );
+        )
+        .with_clock(ClockSettings {
+            sla: core.profile.sla.clone(),
+            silent_reporter_after: config.silent_reporter_after,
+            auto_forward_min_confidence: config.auto_forward_min_confidence,
+        });
         let services = Services {
             workflow,
             auth,
@@ -184,6 +190,7 @@ impl App {
             outbox,
             media,
             profile: core.profile,
+            sla_check_interval: config.sla_check_interval,
         })
     }
 
@@ -216,11 +223,17 @@ impl App {
             state,
             outbox,
             media,
+            sla_check_interval,
             ..
         } = self;
         let stop_workers = CancellationToken::new();
         let outbox_task = tokio::spawn(outbox.run(stop_workers.clone()));
         let media_task = tokio::spawn(media.run(stop_workers.clone()));
+        let watcher_task = tokio::spawn(crate::workflow::run_watcher(
+            state.services.workflow.clone(),
+            sla_check_interval,
+            stop_workers.clone(),
+        ));
         state.ready.store(true, Ordering::SeqCst);
         tracing::info!(address = %listener.local_addr()?, "siaga is serving");
 
@@ -232,6 +245,7 @@ impl App {
         stop_workers.cancel();
         let _ = outbox_task.await;
         let _ = media_task.await;
+        let _ = watcher_task.await;
         state
             .store
             .flush_blocking()

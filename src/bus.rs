@@ -28,6 +28,14 @@ pub enum ReportEventKind {
     MediaViewed,
     /// A report judged urgent: every operator and supervisor hears of it at once.
     UrgentReport,
+    /// A service-level target is 80% used up.
+    SlaWarning,
+    /// A service-level target was missed.
+    SlaBreached,
+    /// A breached forwarded report was escalated to the parent of its unit.
+    SlaEscalated,
+    /// The reporter did not answer a question in time.
+    ReporterSilent,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]

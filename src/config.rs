@@ -82,6 +82,19 @@ pub struct Settings {
     /// At most one acknowledgement of follow-up messages per this many minutes [default: 30].
     #[arg(long, env = "SIAGA_ACK_INTERVAL_MINUTES")]
     pub ack_interval_minutes: Option<i64>,
+    /// Forward NEW reports to the suggested territorial unit by themselves [default: false].
+    #[arg(long, env = "SIAGA_AUTO_FORWARD")]
+    pub auto_forward: Option<bool>,
+    /// Smallest suggestion confidence, in [0, 1], that is forwarded automatically [default: 0.85].
+    #[arg(long, env = "SIAGA_AUTO_FORWARD_MIN_CONFIDENCE")]
+    pub auto_forward_min_confidence: Option<f32>,
+    /// Minutes a report may wait for its reporter's answer before it is flagged for a
+    /// supervisor and the citizen reminded [default: 240].
+    #[arg(long, env = "SIAGA_SILENT_REPORTER_MINUTES")]
+    pub silent_reporter_minutes: Option<i64>,
+    /// How often the SLA watcher looks at the open reports, in seconds [default: 15].
+    #[arg(long, env = "SIAGA_SLA_CHECK_SECONDS")]
+    pub sla_check_seconds: Option<u64>,
     /// Log format: text or json [default: text].
     #[arg(long, env = "SIAGA_LOG_FORMAT")]
     pub log_format: Option<String>,
@@ -125,6 +138,10 @@ impl Settings {
             thread_window_minutes,
             ticket_prefix,
             ack_interval_minutes,
+            auto_forward,
+            auto_forward_min_confidence,
+            silent_reporter_minutes,
+            sla_check_seconds,
             log_format,
             replies,
         )
@@ -191,6 +208,10 @@ pub struct Config {
     pub ack_interval: chrono::Duration,
     pub log_json: bool,
     pub replies: ReplyOverrides,
+    /// `Some(threshold)` when automatic forwarding is on.
+    pub auto_forward_min_confidence: Option<f32>,
+    pub silent_reporter_after: chrono::Duration,
+    pub sla_check_interval: Duration,
 }
 
 fn invalid(name: &'static str, reason: impl Into<String>) -> ConfigError {
@@ -293,7 +314,28 @@ impl Config {
         if body_limit_bytes < 1024 {
             return Err(invalid("body-limit-bytes", "must be at least 1024"));
         }
+        let auto_forward_min_confidence = settings.auto_forward_min_confidence.unwrap_or(0.85);
+        if !(0.0..=1.0).contains(&auto_forward_min_confidence) {
+            return Err(invalid(
+                "auto-forward-min-confidence",
+                "a confidence between 0 and 1",
+            ));
+        }
+        let silent_reporter_minutes = settings.silent_reporter_minutes.unwrap_or(240);
+        if silent_reporter_minutes <= 0 {
+            return Err(invalid("silent-reporter-minutes", "must be positive"));
+        }
+        let sla_check_seconds = settings.sla_check_seconds.unwrap_or(15);
+        if !(1..=3600).contains(&sla_check_seconds) {
+            return Err(invalid("sla-check-seconds", "1 second to 1 hour"));
+        }
         Ok(Config {
+            auto_forward_min_confidence: settings
+                .auto_forward
+                .unwrap_or(false)
+                .then_some(auto_forward_min_confidence),
+            silent_reporter_after: chrono::Duration::minutes(silent_reporter_minutes),
+            sla_check_interval: Duration::from_secs(sla_check_seconds),
             data_dir: settings
                 .data_dir
                 .unwrap_or_else(|| PathBuf::from("./siaga-data")),

@@ -169,6 +169,12 @@ mod tests {
             last_ack_at: None,
             flags: Vec::new(),
             timeline_len: 1,
+            first_action_at: None,
+            forwarded_at: None,
+            resolved_at: None,
+            paused_since: None,
+            paused_seconds: 0,
+            sla: Default::default(),
         }
     }
 

@@ -7,6 +7,7 @@ pub mod message;
 pub mod phone;
 pub mod report;
 pub mod reporter;
+pub mod sla;
 pub mod timeline;
 pub mod unit;
 pub mod user;

@@ -166,6 +166,63 @@ pub struct Report {
     /// Category, place, unit and urgency suggested from the citizen's messages.
     #[serde(default)]
     pub suggestion: Option<crate::routing::Suggestion>,
+    /// When a person (not the system) first acted on the report.
+    #[serde(default)]
+    pub first_action_at: Option<DateTime<Utc>>,
+    /// When the report was first forwarded to a unit.
+    #[serde(default)]
+    pub forwarded_at: Option<DateTime<Utc>>,
+    /// When the report was last resolved; cleared when it is reopened.
+    #[serde(default)]
+    pub resolved_at: Option<DateTime<Utc>>,
+    /// Since when the report waits for its reporter (the SLA clock stands still meanwhile).
+    #[serde(default)]
+    pub paused_since: Option<DateTime<Utc>>,
+    /// Seconds spent AWAITING_REPORTER in earlier pauses: every SLA due time moves by this much.
+    #[serde(default)]
+    pub paused_seconds: i64,
+    /// What the SLA watcher already announced for this report.
+    #[serde(default)]
+    pub sla: SlaMarks,
+}
+
+/// The stages of handling a report that the SLA measures, in the order they are due.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum SlaStage {
+    FirstAction,
+    Forward,
+    Resolution,
+}
+
+impl SlaStage {
+    pub const ALL: [SlaStage; 3] = [SlaStage::FirstAction, SlaStage::Forward, SlaStage::Resolution];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SlaStage::FirstAction => "FIRST_ACTION",
+            SlaStage::Forward => "FORWARD",
+            SlaStage::Resolution => "RESOLUTION",
+        }
+    }
+}
+
+/// Warnings and breaches already recorded, so that each is announced once across restarts.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct SlaMarks {
+    #[serde(default)]
+    pub warned: Vec<SlaStage>,
+    #[serde(default)]
+    pub breached: Vec<SlaStage>,
+    /// The unit a breached forwarded report was escalated to (the parent of its unit).
+    #[serde(default)]
+    pub escalated_to: Option<String>,
+    /// When the reporter was found silent during the current pause (flag and reminder sent).
+    #[serde(default)]
+    pub silent_noticed_at: Option<DateTime<Utc>>,
+    /// Whether automatic forwarding already looked at this report (it looks once).
+    #[serde(default)]
+    pub auto_forward_checked: bool,
 }
 
 impl crate::store::Record for Report {
@@ -177,6 +234,39 @@ impl Report {
         if !self.flags.iter().any(|existing| existing == flag) {
             self.flags.push(flag.to_string());
         }
+    }
+
+    /// Changes the status and keeps the milestones the SLA and the statistics read: the first
+    /// forward, the resolution (undone by reopening), and the pauses while AWAITING_REPORTER.
+    /// The caller has checked the move with `ReportStatus::can_move_to`.
+    pub fn move_to(&mut self, next: ReportStatus, now: DateTime<Utc>) {
+        let previous = self.status;
+        if previous == ReportStatus::AwaitingReporter
+            && next != ReportStatus::AwaitingReporter
+            && let Some(since) = self.paused_since.take()
+        {
+            self.paused_seconds += now.signed_duration_since(since).num_seconds().max(0);
+            self.sla.silent_noticed_at = None;
+        }
+        match next {
+            ReportStatus::Forwarded => {
+                self.forwarded_at.get_or_insert(now);
+            }
+            ReportStatus::Resolved => self.resolved_at = Some(now),
+            ReportStatus::AwaitingReporter if previous != ReportStatus::AwaitingReporter => {
+                self.paused_since = Some(now);
+            }
+            ReportStatus::InProgress if previous == ReportStatus::Resolved => {
+                self.resolved_at = None;
+            }
+            _ => {}
+        }
+        self.status = next;
+    }
+
+    /// Records that a person acted on the report (the SLA's first stage).
+    pub fn mark_acted_on(&mut self, now: DateTime<Utc>) {
+        self.first_action_at.get_or_insert(now);
     }
 
     /// Whether a new inbound message at `at` joins this report rather than opening another.

@@ -34,6 +34,12 @@ pub enum TimelineKind {
     MediaViewed,
     /// Messages of one report were moved into another.
     Merged,
+    /// A service-level target was missed (the note names the stage and the due time).
+    SlaBreached,
+    /// A breached forwarded report was brought to the attention of the parent unit.
+    Escalated,
+    /// The reporter did not answer a question in time: flagged for a supervisor.
+    ReporterSilent,
 }
 
 impl TimelineKind {
@@ -61,6 +67,9 @@ impl TimelineKind {
             TimelineKind::CallLogged => "CALL_LOGGED",
             TimelineKind::MediaViewed => "MEDIA_VIEWED",
             TimelineKind::Merged => "MERGED",
+            TimelineKind::SlaBreached => "SLA_BREACHED",
+            TimelineKind::Escalated => "ESCALATED",
+            TimelineKind::ReporterSilent => "REPORTER_SILENT",
         }
     }
 }

@@ -361,7 +361,7 @@ impl<'t, 'a> Apply<'t, 'a> {
             "{} -> {} (reporter answered)",
             report.status, resume_to
         ));
-        report.status = resume_to;
+        report.move_to(resume_to, self.now);
         append_timeline(
             self.tx,
             report,
@@ -440,6 +440,12 @@ impl<'t, 'a> Apply<'t, 'a> {
             timeline_len: 0,
             citizen_texts: Vec::new(),
             suggestion: None,
+            first_action_at: None,
+            forwarded_at: None,
+            resolved_at: None,
+            paused_since: None,
+            paused_seconds: 0,
+            sla: Default::default(),
         };
         self.tx
             .put(Table::ReportTickets, ticket.as_bytes(), &u64_key(report.id))?;

@@ -14,8 +14,20 @@ pub fn load_report(tx: &Tx<'_>, report_id: u64) -> Result<Option<Report>, StoreE
     tx.get_record(Table::Reports, &u64_key(report_id))
 }
 
+/// Saves a report and, in the same transaction, the two things every change owes the workers:
+/// an entry in the index queue (so search catches up) and its place in the set of open reports
+/// (which the SLA watcher walks).
 pub fn save_report(tx: &Tx<'_>, report: &Report) -> Result<(), StoreError> {
-    tx.put_record(Table::Reports, &u64_key(report.id), report)
+    let key = u64_key(report.id);
+    tx.put_record(Table::Reports, &key, report)?;
+    // The value is a fresh sequence: the indexer removes an entry only if it still holds the
+    // sequence it indexed, so a change made while indexing is never dropped.
+    tx.put(Table::IndexQueue, &key, &u64_key(tx.generate_id()?))?;
+    if report.status.is_final() {
+        tx.remove(Table::OpenReports, &key)
+    } else {
+        tx.put(Table::OpenReports, &key, &[])
+    }
 }
 
 pub fn load_reporter(tx: &Tx<'_>, reporter_id: u64) -> Result<Option<Reporter>, StoreError> {

@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 const SUMSEL_UNITS: &str = include_str!("sumsel/units.json");
 const SUMSEL_CATEGORIES: &str = include_str!("sumsel/categories.json");
 const SUMSEL_REPLIES: &str = include_str!("sumsel/replies.toml");
+const SUMSEL_SLA: &str = include_str!("sumsel/sla.toml");
 const SUMSEL_CORPUS: &str = include_str!("sumsel/corpus_dev.jsonl");
 const SUMSEL_GAZETTEER: &str = include_str!("sumsel/gazetteer.json");
 const SUMSEL_PLACES_EXTRA: &str = include_str!("sumsel/places_extra.json");
@@ -37,6 +38,8 @@ pub struct ReplyTexts {
     pub location_request: String,
     /// The body of the WhatsApp call permission request.
     pub call_permission_request: String,
+    /// A reminder when the command center asked something and the citizen has not answered.
+    pub reporter_reminder: String,
     #[serde(default)]
     pub fallback_template: Option<TemplateRef>,
 }
@@ -52,6 +55,7 @@ pub struct ReplyOverrides {
     pub resolved: Option<String>,
     pub location_request: Option<String>,
     pub call_permission_request: Option<String>,
+    pub reporter_reminder: Option<String>,
     pub fallback_template: Option<TemplateRef>,
 }
 
@@ -70,6 +74,7 @@ impl ReplyTexts {
                 &mut self.call_permission_request,
                 &overrides.call_permission_request,
             ),
+            (&mut self.reporter_reminder, &overrides.reporter_reminder),
         ];
         for (text, replacement) in texts {
             if let Some(replacement) = replacement {
@@ -233,6 +238,8 @@ pub struct Profile {
     pub samples: Vec<SampleMessage>,
     /// `gazetteer.json` plus the places of `places_extra.json`; empty for a folder without them.
     pub gazetteer: Gazetteer,
+    /// `sla.toml`: response targets per priority (the documented defaults when a folder has none).
+    pub sla: crate::domain::sla::SlaPolicy,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -264,7 +271,9 @@ impl Profile {
                 SUMSEL_REPLIES,
                 SUMSEL_CORPUS,
             )?;
-            return profile.with_gazetteer(SUMSEL_GAZETTEER, SUMSEL_PLACES_EXTRA);
+            return profile
+                .with_gazetteer(SUMSEL_GAZETTEER, SUMSEL_PLACES_EXTRA)?
+                .with_sla(SUMSEL_SLA);
         }
         let folder = Path::new(name_or_path);
         let read = |file: &str| {
@@ -291,7 +300,25 @@ impl Profile {
         };
         let gazetteer = read_if_present("gazetteer.json")?;
         let places_extra = read_if_present("places_extra.json")?;
-        profile.with_gazetteer(&gazetteer, &places_extra)
+        let sla = read_if_present("sla.toml")?;
+        profile
+            .with_gazetteer(&gazetteer, &places_extra)?
+            .with_sla(&sla)
+    }
+
+    /// Reads the SLA targets; an empty text keeps the defaults.
+    fn with_sla(mut self, sla: &str) -> Result<Profile, ProfileError> {
+        if sla.trim().is_empty() {
+            return Ok(self);
+        }
+        let invalid = |reason: String| ProfileError::Invalid {
+            file: "sla.toml".into(),
+            reason,
+        };
+        let file: crate::domain::sla::SlaFile =
+            toml::from_str(sla).map_err(|error| invalid(error.to_string()))?;
+        self.sla = file.into_policy().map_err(invalid)?;
+        Ok(self)
     }
 
     /// Parses the gazetteer and appends the extra places; an empty text means "none".
@@ -390,6 +417,7 @@ impl Profile {
             replies,
             samples,
             gazetteer: Gazetteer::default(),
+            sla: crate::domain::sla::SlaPolicy::default(),
         };
         profile.validate()?;
         Ok(profile)

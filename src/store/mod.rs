@@ -54,10 +54,14 @@ pub enum Table {
     Users,
     /// unit code → unit (seeded from the profile, then changed by admins).
     Units,
+    /// report id → change sequence: reports the search index has not caught up with.
+    IndexQueue,
+    /// report id → nothing: the reports not in a final status, which the SLA watcher walks.
+    OpenReports,
 }
 
 impl Table {
-    pub const ALL: [Table; 18] = [
+    pub const ALL: [Table; 20] = [
         Table::Meta,
         Table::Counters,
         Table::Reporters,
@@ -76,6 +80,8 @@ impl Table {
         Table::ChannelErrors,
         Table::Users,
         Table::Units,
+        Table::IndexQueue,
+        Table::OpenReports,
     ];
 
     pub fn tree_name(self) -> &'static str {
@@ -98,6 +104,8 @@ impl Table {
             Table::ChannelErrors => "channel_errors",
             Table::Users => "users",
             Table::Units => "units",
+            Table::IndexQueue => "index_queue",
+            Table::OpenReports => "open_reports",
         }
     }
 

@@ -147,6 +147,7 @@ impl Workflow {
                 )?;
                 queued
             };
+            report.mark_acted_on(now);
             save_report(tx, &report)?;
             let mut committed = Committed::new(queued.message);
             committed.events.push(queued.event);

@@ -7,6 +7,7 @@
 //! citizen in the outbox. Only after the durable flush are the events published on the bus and
 //! the outbox sender woken. A refused change returns its `UserError` and writes nothing.
 
+mod clock;
 mod contact;
 mod directory;
 mod journal;
@@ -31,6 +32,7 @@ use crate::intake::IntakeSettings;
 use crate::intake::records::load_report;
 use crate::store::{Store, Tx, TxError};
 
+pub use clock::{ClockPass, ClockSettings, REPORTER_SILENT_FLAG, run_watcher};
 pub use directory::UnitDirectory;
 pub use permissions::{Action, role_may};
 pub use reads::filter_matches;
@@ -63,6 +65,8 @@ pub struct ReportFilter {
     pub has_media: Option<bool>,
     /// Reports whose location lies in this box; reports without a location never match.
     pub within: Option<BoundingBox>,
+    /// Reports whose open SLA stage is past its due time (`true`), or that are not (`false`).
+    pub overdue: Option<bool>,
 }
 
 /// A latitude/longitude box, edges included. `west > east` describes a box that crosses the
@@ -111,6 +115,7 @@ pub struct Workflow {
     rules: Arc<AccessRules>,
     bus: Bus,
     outbox_wake: Arc<Notify>,
+    clock: Arc<ClockSettings>,
 }
 
 impl Workflow {
@@ -129,7 +134,14 @@ impl Workflow {
             rules: Arc::new(rules),
             bus,
             outbox_wake,
+            clock: Arc::new(ClockSettings::default()),
         }
+    }
+
+    /// The SLA targets, silent-reporter time and automatic forwarding to apply.
+    pub fn with_clock(mut self, clock: ClockSettings) -> Workflow {
+        self.clock = Arc::new(clock);
+        self
     }
 
     pub fn units(&self) -> &UnitDirectory {
@@ -223,7 +235,9 @@ fn load_existing_report(tx: &Tx<'_>, report_id: u64) -> Result<Report, TxError<U
 }
 
 /// An operator's action keeps the case alive like a message does (see `Report::last_activity_at`).
+/// It is also a person acting on it, which ends the SLA's first stage.
 fn touch(report: &mut Report, now: DateTime<Utc>) {
+    report.mark_acted_on(now);
     report.updated_at = now;
     report.last_activity_at = report.last_activity_at.max(now);
 }

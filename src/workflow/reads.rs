@@ -2,10 +2,13 @@
 //! newest first, and the report's messages and timeline. An existing report the principal may
 //! not see is FORBIDDEN; an absent one NOT_FOUND.
 
+use chrono::{DateTime, Utc};
+
 use crate::domain::access::can_see;
 use crate::domain::message::Message;
 use crate::domain::report::{GeoPoint, Report};
 use crate::domain::reporter::Reporter;
+use crate::domain::sla::SlaPolicy;
 use crate::domain::timeline::TimelineEvent;
 use crate::domain::unit::UnitTree;
 use crate::domain::user::Principal;
@@ -63,6 +66,7 @@ impl Workflow {
         }
         let tree = self.units.tree();
         filter.validate(&tree)?;
+        let now = Utc::now();
         let mut page = ReportPage {
             reports: Vec::with_capacity(first.min(64)),
             total_count: 0,
@@ -74,7 +78,8 @@ impl Workflow {
         for entry in self.store.range(Table::Reports, &[], None).rev() {
             let (_, bytes) = entry?;
             let report: Report = codec::decode(&bytes)?;
-            if !can_see(who, &report, &tree, &self.rules) || !filter_matches(filter, &report, &tree)
+            if !can_see(who, &report, &tree, &self.rules)
+                || !filter_matches(filter, &report, &tree, &self.clock.sla, now)
             {
                 continue;
             }
@@ -171,8 +176,15 @@ impl BoundingBox {
     }
 }
 
-/// Whether `report` matches every condition `filter` sets. Visibility is not part of it.
-pub fn filter_matches(filter: &ReportFilter, report: &Report, tree: &UnitTree) -> bool {
+/// Whether `report` matches every condition `filter` sets at `now` (`overdue` against `sla`).
+/// Visibility is not part of it.
+pub fn filter_matches(
+    filter: &ReportFilter,
+    report: &Report,
+    tree: &UnitTree,
+    sla: &SlaPolicy,
+    now: DateTime<Utc>,
+) -> bool {
     if !filter.status.is_empty() && !filter.status.contains(&report.status) {
         return false;
     }
@@ -216,6 +228,11 @@ pub fn filter_matches(filter: &ReportFilter, report: &Report, tree: &UnitTree) -
     }
     if let Some(within) = &filter.within
         && !report.location.is_some_and(|point| within.contains(point))
+    {
+        return false;
+    }
+    if let Some(wanted) = filter.overdue
+        && sla.standing(report, now).overdue != wanted
     {
         return false;
     }

@@ -92,7 +92,7 @@ impl Workflow {
             let mut committed_events =
                 vec![report_event(ReportEventKind::Triaged, &report, now, None)];
             if moves_to_triaged {
-                report.status = ReportStatus::Triaged;
+                report.move_to(ReportStatus::Triaged, now);
                 let note = format!("{} -> {}", ReportStatus::New, ReportStatus::Triaged);
                 append_timeline(
                     tx,
@@ -139,64 +139,80 @@ impl Workflow {
             let Some(unit) = tree.get(unit_code) else {
                 return refuse(UserError::bad_input(format!("unknown unit {unit_code:?}")));
             };
-            self.rules
-                .check_forward_target(report.category.as_deref(), unit, &tree)
-                .map_err(TxError::Abort)?;
-            if !report
-                .status
-                .can_move_to(ReportStatus::Forwarded, report.resume_status)
-            {
-                return refuse(illegal_move(&report, ReportStatus::Forwarded));
-            }
-            let previous_status = report.status;
-            let previous_unit = report.assigned_unit.replace(unit.code.clone());
-            report.status = ReportStatus::Forwarded;
-            report.resume_status = None;
-            let mut description = format!("forwarded to {} ({})", unit.code, unit.name);
-            if let Some(previous_unit) = previous_unit.as_deref().filter(|code| *code != unit.code)
-            {
-                description.push_str(&format!(", previously {previous_unit}"));
-            }
-            let description = with_note(description, note.as_deref());
+            touch(&mut report, now);
+            self.forward_in(tx, report, unit, who.actor(), note, now, &tree)
+        })
+        .await
+    }
+
+    /// The forward itself, for a person or for automatic forwarding: checks the target and the
+    /// move, assigns, records, and tells the citizen. The caller checked who may do it.
+    #[allow(clippy::too_many_arguments)]
+    pub(super) fn forward_in(
+        &self,
+        tx: &Tx<'_>,
+        mut report: Report,
+        unit: &crate::domain::unit::UnitRecord,
+        actor: crate::domain::timeline::Actor,
+        note: Option<String>,
+        now: DateTime<Utc>,
+        tree: &UnitTree,
+    ) -> Result<Committed<Report>, TxError<UserError>> {
+        self.rules
+            .check_forward_target(report.category.as_deref(), unit, tree)
+            .map_err(TxError::Abort)?;
+        if !report
+            .status
+            .can_move_to(ReportStatus::Forwarded, report.resume_status)
+        {
+            return refuse(illegal_move(&report, ReportStatus::Forwarded));
+        }
+        let previous_status = report.status;
+        let previous_unit = report.assigned_unit.replace(unit.code.clone());
+        report.move_to(ReportStatus::Forwarded, now);
+        report.resume_status = None;
+        report.updated_at = now;
+        report.last_activity_at = report.last_activity_at.max(now);
+        let mut description = format!("forwarded to {} ({})", unit.code, unit.name);
+        if let Some(previous_unit) = previous_unit.as_deref().filter(|code| *code != unit.code) {
+            description.push_str(&format!(", previously {previous_unit}"));
+        }
+        let description = with_note(description, note.as_deref());
+        append_timeline(
+            tx,
+            &mut report,
+            TimelineKind::Forwarded,
+            actor.clone(),
+            Some(description),
+            None,
+            now,
+        )?;
+        let mut committed_events =
+            vec![report_event(ReportEventKind::Assigned, &report, now, None)];
+        if previous_status != ReportStatus::Forwarded {
+            let change = format!("{previous_status} -> {}", ReportStatus::Forwarded);
             append_timeline(
                 tx,
                 &mut report,
-                TimelineKind::Forwarded,
-                who.actor(),
-                Some(description),
+                TimelineKind::StatusChanged,
+                actor,
+                Some(change),
                 None,
                 now,
             )?;
-            let mut committed_events =
-                vec![report_event(ReportEventKind::Assigned, &report, now, None)];
-            if previous_status != ReportStatus::Forwarded {
-                let change = format!("{previous_status} -> {}", ReportStatus::Forwarded);
-                append_timeline(
-                    tx,
-                    &mut report,
-                    TimelineKind::StatusChanged,
-                    who.actor(),
-                    Some(change),
-                    None,
-                    now,
-                )?;
-                committed_events.push(report_event(
-                    ReportEventKind::StatusChanged,
-                    &report,
-                    now,
-                    None,
-                ));
-            }
-            touch(&mut report, now);
-            // The same unit again (a re-forward to record a note) tells the citizen nothing new.
-            let notice = (previous_unit.as_deref() != Some(unit.code.as_str())).then(|| {
-                let text =
-                    fill_placeholders(&self.intake.replies.forwarded, &report, Some(&unit.name));
-                (text, format!("forwarded to {}", unit.name))
-            });
-            save_and_notify(tx, &self.intake, report, committed_events, notice, now)
-        })
-        .await
+            committed_events.push(report_event(
+                ReportEventKind::StatusChanged,
+                &report,
+                now,
+                None,
+            ));
+        }
+        // The same unit again (a re-forward to record a note) tells the citizen nothing new.
+        let notice = (previous_unit.as_deref() != Some(unit.code.as_str())).then(|| {
+            let text = fill_placeholders(&self.intake.replies.forwarded, &report, Some(&unit.name));
+            (text, format!("forwarded to {}", unit.name))
+        });
+        save_and_notify(tx, &self.intake, report, committed_events, notice, now)
     }
 
     /// Moves the report to `status` when the status table allows it. AWAITING_REPORTER
@@ -227,7 +243,7 @@ impl Workflow {
             } else if previous_status == ReportStatus::AwaitingReporter {
                 report.resume_status = None;
             }
-            report.status = status;
+            report.move_to(status, now);
             let change = with_note(format!("{previous_status} -> {status}"), note.as_deref());
             append_timeline(
                 tx,
@@ -352,7 +368,7 @@ impl Workflow {
             source.inbound_count = 0;
             source.has_media = false;
             let previous_status = source.status;
-            source.status = ReportStatus::Duplicate;
+            source.move_to(ReportStatus::Duplicate, now);
             source.resume_status = None;
             let moved = message_ids.len();
             let change = format!(

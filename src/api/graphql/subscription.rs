@@ -33,6 +33,15 @@ pub enum ReportEventKind {
     /// A report judged urgent (threat to life or body, crime in progress, fire, drowning,
     /// missing child).
     UrgentReport,
+    /// A service-level target of the report is 80% used up.
+    SlaWarning,
+    /// A service-level target of the report was missed.
+    SlaBreached,
+    /// A breached report that was already forwarded is escalated to the parent of its unit
+    /// (whose officers see it, as they see everything below them).
+    SlaEscalated,
+    /// The reporter did not answer the command center's question in time.
+    ReporterSilent,
     /// Events were dropped because this subscriber fell behind: reload what you show.
     Resync,
 }
@@ -55,6 +64,10 @@ fn kind_of(kind: DomainKind) -> ReportEventKind {
         DomainKind::Merged => ReportEventKind::Merged,
         DomainKind::MediaViewed => ReportEventKind::MediaViewed,
         DomainKind::UrgentReport => ReportEventKind::UrgentReport,
+        DomainKind::SlaWarning => ReportEventKind::SlaWarning,
+        DomainKind::SlaBreached => ReportEventKind::SlaBreached,
+        DomainKind::SlaEscalated => ReportEventKind::SlaEscalated,
+        DomainKind::ReporterSilent => ReportEventKind::ReporterSilent,
     }
 }
 
@@ -92,7 +105,12 @@ impl Follower {
             };
             let tree = self.services.workflow.units().tree();
             if !can_see(&self.who, &report, &tree, self.services.workflow.rules())
-                || !matches_filter(&report, &self.filter, &tree)
+                || !matches_filter(
+                    &report,
+                    &self.filter,
+                    &tree,
+                    &self.services.workflow.clock().sla,
+                )
             {
                 continue;
             }
@@ -135,8 +153,9 @@ fn matches_filter(
     report: &Report,
     filter: &DomainFilter,
     tree: &crate::domain::unit::UnitTree,
+    sla: &crate::domain::sla::SlaPolicy,
 ) -> bool {
-    crate::workflow::filter_matches(filter, report, tree)
+    crate::workflow::filter_matches(filter, report, tree, sla, chrono::Utc::now())
 }
 
 #[Subscription]

@@ -166,6 +166,26 @@ impl ReportView {
     async fn suggestion(&self) -> Option<SuggestionView> {
         self.report.suggestion.clone().map(SuggestionView)
     }
+    /// Where the report stands against the service-level targets of its priority.
+    async fn sla(&self, ctx: &Context<'_>) -> async_graphql::Result<SlaView> {
+        let policy = &services(ctx)?.workflow.clock().sla;
+        let standing = policy.standing(&self.report, Utc::now());
+        Ok(SlaView {
+            stage: standing.stage.map(Into::into),
+            due_at: standing.due_at,
+            paused: standing.paused,
+            overdue: standing.overdue,
+            breached: !self.report.sla.breached.is_empty(),
+            breaches: self
+                .report
+                .sla
+                .breached
+                .iter()
+                .map(|stage| (*stage).into())
+                .collect(),
+            escalated_to: self.report.sla.escalated_to.clone(),
+        })
+    }
     async fn assigned_unit(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<UnitView>> {
         let Some(code) = &self.report.assigned_unit else {
             return Ok(None);
@@ -404,6 +424,8 @@ pub struct ReportFilter {
     pub created_to: Option<DateTime<Utc>>,
     pub has_media: Option<bool>,
     pub within: Option<BoundingBox>,
+    /// Reports whose open SLA stage is past due (`true`), or that are not (`false`).
+    pub overdue: Option<bool>,
 }
 
 impl ReportFilter {
@@ -432,8 +454,48 @@ impl ReportFilter {
                 north: area.north,
                 east: area.east,
             }),
+            overdue: self.overdue,
         }
     }
+}
+
+/// A stage of handling that the service-level targets measure.
+#[derive(Enum, Copy, Clone, Eq, PartialEq, Debug)]
+pub enum SlaStage {
+    /// The first action of an operator.
+    FirstAction,
+    /// The forward to the unit that must act.
+    Forward,
+    Resolution,
+}
+
+impl From<crate::domain::report::SlaStage> for SlaStage {
+    fn from(stage: crate::domain::report::SlaStage) -> SlaStage {
+        match stage {
+            crate::domain::report::SlaStage::FirstAction => SlaStage::FirstAction,
+            crate::domain::report::SlaStage::Forward => SlaStage::Forward,
+            crate::domain::report::SlaStage::Resolution => SlaStage::Resolution,
+        }
+    }
+}
+
+/// A report against the targets of its priority (the profile's `sla.toml`).
+#[derive(SimpleObject)]
+#[graphql(name = "Sla")]
+pub struct SlaView {
+    /// The first stage not done yet; null once resolved or final.
+    pub stage: Option<SlaStage>,
+    /// When that stage is due; null while waiting for the reporter or when nothing is open.
+    pub due_at: Option<DateTime<Utc>>,
+    /// AWAITING_REPORTER: the clock stands still.
+    pub paused: bool,
+    /// The open stage is past due now.
+    pub overdue: bool,
+    /// Some target of this report was missed.
+    pub breached: bool,
+    pub breaches: Vec<SlaStage>,
+    /// The unit a breached forwarded report was escalated to (the parent of its unit).
+    pub escalated_to: Option<String>,
 }
 
 pub struct SuggestionView(pub crate::routing::Suggestion);

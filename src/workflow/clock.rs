@@ -1,0 +1,389 @@
+//! What happens to reports as time passes, without anyone acting: the SLA watcher's warnings,
+//! breaches and escalations, the silent-reporter check while AWAITING_REPORTER, and automatic
+//! forwarding of confident suggestions. Every pass takes `now` as an argument, so tests drive
+//! the clock instead of sleeping; the worker in `crate::workflow::watcher` calls it on a timer.
+//!
+//! What was announced is kept on the report (`Report::sla`) in the same transaction as the
+//! timeline entry, so a restart never announces a breach twice nor forgets one.
+
+use chrono::{DateTime, Duration, Utc};
+
+use super::{Committed, Workflow, report_event};
+use crate::bus::ReportEventKind;
+use crate::domain::report::{Report, ReportStatus, SlaStage};
+use crate::domain::sla::SlaPolicy;
+use crate::domain::timeline::{Actor, TimelineKind};
+use crate::domain::unit::UnitTree;
+use crate::error::UserError;
+use crate::intake::outbound::queue_reply;
+use crate::intake::records::{append_timeline, load_report, load_reporter, save_report};
+use crate::domain::message::{OutboundContent, OutboundPurpose};
+use crate::store::keys::{read_u64, u64_key};
+use crate::store::{Table, TxError};
+
+/// The flag a report carries while its reporter has not answered in time.
+pub const REPORTER_SILENT_FLAG: &str = "reporter_silent";
+
+/// How the clock treats reports.
+#[derive(Debug, Clone)]
+pub struct ClockSettings {
+    pub sla: SlaPolicy,
+    /// After this long AWAITING_REPORTER without an answer the report is flagged for a
+    /// supervisor and the citizen is reminded (while WhatsApp still allows free text).
+    pub silent_reporter_after: Duration,
+    /// Forward a NEW report by itself when its suggestion is at least this confident and names
+    /// a territorial unit; `None` (the default) leaves every forward to the operators.
+    pub auto_forward_min_confidence: Option<f32>,
+}
+
+impl Default for ClockSettings {
+    fn default() -> ClockSettings {
+        ClockSettings {
+            sla: SlaPolicy::default(),
+            silent_reporter_after: Duration::hours(4),
+            auto_forward_min_confidence: None,
+        }
+    }
+}
+
+/// What one pass of the clock did.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ClockPass {
+    pub reports_checked: usize,
+    pub warnings: usize,
+    pub breaches: usize,
+    pub escalations: usize,
+    pub silent_reporters: usize,
+    pub reminders: usize,
+    pub auto_forwarded: usize,
+}
+
+/// One thing the clock found due for a report.
+#[derive(Debug, Clone, PartialEq)]
+enum Due {
+    Warning(SlaStage),
+    Breach(SlaStage),
+    SilentReporter,
+}
+
+impl Workflow {
+    pub fn clock(&self) -> &ClockSettings {
+        &self.clock
+    }
+
+    /// One pass over the open reports at `now`: auto-forwards what qualifies, then announces
+    /// warnings, breaches (escalating forwarded reports) and silent reporters.
+    pub async fn run_clock(&self, now: DateTime<Utc>) -> Result<ClockPass, UserError> {
+        let mut pass = ClockPass::default();
+        let open_ids: Vec<u64> = self
+            .store
+            .range(Table::OpenReports, &[], None)
+            .filter_map(|entry| entry.ok())
+            .filter_map(|(key, _)| read_u64(&key, 0))
+            .collect();
+        for report_id in open_ids {
+            let Some(report) = self
+                .store
+                .get_record::<Report>(Table::Reports, &u64_key(report_id))?
+            else {
+                continue;
+            };
+            pass.reports_checked += 1;
+            // A report that does not qualify yet may once the reporter shares a location.
+            if self.auto_forward_target(&report).is_some()
+                && self.auto_forward(report_id, now).await?
+            {
+                pass.auto_forwarded += 1;
+            }
+            if due_now(&report, &self.clock, now).is_empty() {
+                continue;
+            }
+            let found = self.settle_clock(report_id, now).await?;
+            pass.warnings += found.warnings;
+            pass.breaches += found.breaches;
+            pass.escalations += found.escalations;
+            pass.silent_reporters += found.silent_reporters;
+            pass.reminders += found.reminders;
+        }
+        Ok(pass)
+    }
+
+    /// The unit a report would be forwarded to automatically, if it qualifies: the setting is
+    /// on, the report is NEW and was never looked at, the suggestion is confident enough and
+    /// names an active territorial unit, and the suggested category is not a complaint about
+    /// the police (those go only to internal affairs, never by a machine's guess).
+    fn auto_forward_target(&self, report: &Report) -> Option<String> {
+        let threshold = self.clock.auto_forward_min_confidence?;
+        if report.status != ReportStatus::New || report.sla.auto_forward_checked {
+            return None;
+        }
+        let suggestion = report.suggestion.as_ref()?;
+        let category = suggestion.category.as_deref()?;
+        if suggestion.confidence < threshold || self.rules.is_propam_category(Some(category)) {
+            return None;
+        }
+        let unit_code = suggestion.territorial_unit.as_deref()?;
+        let tree = self.units.tree();
+        tree.get(unit_code)
+            .filter(|unit| unit.active)
+            .map(|unit| unit.code.clone())
+    }
+
+    /// Forwards `report_id` to its suggested unit as the system, if it still qualifies.
+    /// Returns whether it did. Operators undo it by forwarding elsewhere.
+    pub async fn auto_forward(&self, report_id: u64, now: DateTime<Utc>) -> Result<bool, UserError> {
+        let tree = self.units.tree();
+        let forwarded = self
+            .commit(|tx| {
+                let Some(mut report) = load_report(tx, report_id)? else {
+                    return Ok(Committed::new(false));
+                };
+                let Some(unit_code) = self.auto_forward_target(&report) else {
+                    return Ok(Committed::new(false));
+                };
+                let Some(unit) = tree.get(&unit_code) else {
+                    return Ok(Committed::new(false));
+                };
+                report.sla.auto_forward_checked = true;
+                let Some(suggestion) = report.suggestion.clone() else {
+                    return Ok(Committed::new(false));
+                };
+                let mut note = format!(
+                    "automatically, from the suggestion {} (confidence {:.2})",
+                    suggestion.category.as_deref().unwrap_or("-"),
+                    suggestion.confidence
+                );
+                if report.category.is_none() {
+                    report.category = suggestion.category.clone();
+                    note.push_str("; category set from the suggestion");
+                }
+                match self.forward_in(tx, report, unit, Actor::System, Some(note), now, &tree) {
+                    Ok(committed) => Ok(Committed {
+                        value: true,
+                        events: committed.events,
+                        outbox_queued: committed.outbox_queued,
+                    }),
+                    // The target or the move was refused: leave the report to the operators.
+                    Err(TxError::Abort(_)) => Ok(Committed::new(false)),
+                    Err(error) => Err(error),
+                }
+            })
+            .await?;
+        if !forwarded {
+            self.mark_auto_forward_checked(report_id).await?;
+        }
+        Ok(forwarded)
+    }
+
+    async fn mark_auto_forward_checked(&self, report_id: u64) -> Result<(), UserError> {
+        self.commit(|tx| {
+            if let Some(mut report) = load_report(tx, report_id)?
+                && !report.sla.auto_forward_checked
+            {
+                report.sla.auto_forward_checked = true;
+                save_report(tx, &report)?;
+            }
+            Ok(Committed::new(()))
+        })
+        .await
+    }
+
+    /// Records and announces what is due for one report at `now`.
+    async fn settle_clock(&self, report_id: u64, now: DateTime<Utc>) -> Result<ClockPass, UserError> {
+        let tree = self.units.tree();
+        self.commit(|tx| {
+            let mut found = ClockPass::default();
+            let Some(mut report) = load_report(tx, report_id)? else {
+                return Ok(Committed::new(found));
+            };
+            let due = due_now(&report, &self.clock, now);
+            if due.is_empty() {
+                return Ok(Committed::new(found));
+            }
+            let mut events = Vec::new();
+            let mut outbox_queued = false;
+            for item in due {
+                match item {
+                    Due::Warning(stage) => {
+                        report.sla.warned.push(stage);
+                        events.push(report_event(ReportEventKind::SlaWarning, &report, now, None));
+                        found.warnings += 1;
+                    }
+                    Due::Breach(stage) => {
+                        if !report.sla.warned.contains(&stage) {
+                            report.sla.warned.push(stage);
+                        }
+                        report.sla.breached.push(stage);
+                        let due_at = self.clock.sla.due_at(&report, stage, now);
+                        let note = format!(
+                            "{} target missed: due {}",
+                            stage.as_str(),
+                            due_at.format("%Y-%m-%d %H:%M UTC")
+                        );
+                        append_timeline(
+                            tx,
+                            &mut report,
+                            TimelineKind::SlaBreached,
+                            Actor::System,
+                            Some(note),
+                            None,
+                            now,
+                        )?;
+                        events.push(report_event(ReportEventKind::SlaBreached, &report, now, None));
+                        found.breaches += 1;
+                        if let Some(parent) = escalation_target(&report, &tree) {
+                            let note = format!(
+                                "escalated to {parent}, the unit above {}",
+                                report.assigned_unit.as_deref().unwrap_or("-")
+                            );
+                            report.sla.escalated_to = Some(parent);
+                            append_timeline(
+                                tx,
+                                &mut report,
+                                TimelineKind::Escalated,
+                                Actor::System,
+                                Some(note),
+                                None,
+                                now,
+                            )?;
+                            events.push(report_event(
+                                ReportEventKind::SlaEscalated,
+                                &report,
+                                now,
+                                None,
+                            ));
+                            found.escalations += 1;
+                        }
+                    }
+                    Due::SilentReporter => {
+                        report.sla.silent_noticed_at = Some(now);
+                        report.add_flag(REPORTER_SILENT_FLAG);
+                        let window_open = load_reporter(tx, report.reporter_id)?
+                            .is_some_and(|reporter| reporter.window_open(now));
+                        let mut note = format!(
+                            "no answer from the reporter after {} hours",
+                            self.clock.silent_reporter_after.num_minutes() as f64 / 60.0
+                        );
+                        if !window_open {
+                            note.push_str("; no reminder: the 24-hour window is closed");
+                        }
+                        append_timeline(
+                            tx,
+                            &mut report,
+                            TimelineKind::ReporterSilent,
+                            Actor::System,
+                            Some(note),
+                            None,
+                            now,
+                        )?;
+                        events.push(report_event(
+                            ReportEventKind::ReporterSilent,
+                            &report,
+                            now,
+                            None,
+                        ));
+                        found.silent_reporters += 1;
+                        if window_open {
+                            let body = super::contact::fill_placeholders(
+                                &self.intake.replies.reporter_reminder,
+                                &report,
+                                None,
+                            );
+                            let queued = queue_reply(
+                                tx,
+                                &mut report,
+                                OutboundContent::Text { body },
+                                OutboundPurpose::StatusNotice,
+                                Actor::System,
+                                now,
+                            )?;
+                            events.push(queued.event);
+                            outbox_queued = true;
+                            found.reminders += 1;
+                        }
+                    }
+                }
+            }
+            save_report(tx, &report)?;
+            Ok(Committed {
+                value: found,
+                events,
+                outbox_queued,
+            })
+        })
+        .await
+    }
+}
+
+/// Everything due for `report` at `now` that was not announced before.
+fn due_now(report: &Report, clock: &ClockSettings, now: DateTime<Utc>) -> Vec<Due> {
+    let mut due = Vec::new();
+    if let Some(since) = report.paused_since {
+        if report.sla.silent_noticed_at.is_none() && since + clock.silent_reporter_after <= now {
+            due.push(Due::SilentReporter);
+        }
+        // The clock stands still while the reporter is asked: nothing else comes due.
+        return due;
+    }
+    for stage in SlaPolicy::pending_stages(report) {
+        if report.sla.breached.contains(&stage) {
+            continue;
+        }
+        if clock.sla.due_at(report, stage, now) <= now {
+            due.push(Due::Breach(stage));
+        } else if !report.sla.warned.contains(&stage) && clock.sla.warn_at(report, stage, now) <= now
+        {
+            due.push(Due::Warning(stage));
+        }
+    }
+    due
+}
+
+/// The parent of the unit a breached report is assigned to, unless it was escalated there
+/// already. Reports not forwarded yet are the command center's own: nothing to escalate.
+fn escalation_target(report: &Report, tree: &UnitTree) -> Option<String> {
+    let assigned = report.assigned_unit.as_deref()?;
+    let parent = tree.get(assigned)?.parent.clone()?;
+    if report.sla.escalated_to.as_deref() == Some(parent.as_str()) {
+        return None;
+    }
+    tree.contains(&parent).then_some(parent)
+}
+
+/// The SLA watcher: a clock pass every `interval`; with automatic forwarding on, a new report
+/// (or a new message, which may add the place) is looked at at once instead of at the next tick.
+pub async fn run_watcher(
+    workflow: Workflow,
+    interval: std::time::Duration,
+    stop: tokio_util::sync::CancellationToken,
+) {
+    use tokio::sync::broadcast::error::RecvError;
+    let mut events = workflow.bus.subscribe();
+    let mut bus_open = true;
+    let mut ticker = tokio::time::interval(interval);
+    ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    let auto_forward_on = workflow.clock.auto_forward_min_confidence.is_some();
+    loop {
+        tokio::select! {
+            _ = stop.cancelled() => break,
+            _ = ticker.tick() => {
+                match workflow.run_clock(Utc::now()).await {
+                    Ok(pass) if pass != ClockPass { reports_checked: pass.reports_checked, ..ClockPass::default() } => {
+                        tracing::info!(?pass, "sla watcher pass");
+                    }
+                    Ok(_) => {}
+                    Err(error) => tracing::warn!(%error, "sla watcher pass failed; retrying at the next tick"),
+                }
+            }
+            event = events.recv(), if bus_open && auto_forward_on => match event {
+                Ok(event) if matches!(event.kind, ReportEventKind::ReportCreated | ReportEventKind::MessageAdded) => {
+                    if let Err(error) = workflow.auto_forward(event.report_id, Utc::now()).await {
+                        tracing::warn!(%error, report_id = event.report_id, "automatic forward failed; the next pass retries");
+                    }
+                }
+                Ok(_) | Err(RecvError::Lagged(_)) => {}
+                Err(RecvError::Closed) => bus_open = false,
+            },
+        }
+    }
+}
