@@ -8,6 +8,9 @@ use serde_json::{Value, json};
 
 use crate::domain::message::{Message, MessageBody};
 use crate::domain::reporter::Reporter;
+use crate::domain::sla::SlaPolicy;
+use crate::domain::unit::UnitTree;
+use crate::workflow::{ReportFilter, filter_matches};
 use crate::intake::records::{all_reports, report_messages};
 use crate::store::keys::u64_key;
 use crate::store::{Store, StoreError, Table};
@@ -40,13 +43,23 @@ pub enum ExportError {
     Io(#[from] std::io::Error),
 }
 
+/// Which reports to export: a range of creation days and the API's `ReportFilter` (whose
+/// `overdue` is judged against `sla` at the time of the export).
+pub struct Selection<'a> {
+    pub range: DateRange,
+    pub filter: &'a ReportFilter,
+    pub tree: &'a UnitTree,
+    pub sla: &'a SlaPolicy,
+}
+
 /// Writes the export and returns how many reports it holds.
 pub fn export(
     store: &Store,
     format: ExportFormat,
-    range: DateRange,
+    selection: &Selection<'_>,
     out: &mut dyn Write,
 ) -> Result<u64, ExportError> {
+    let now = Utc::now();
     let mut count = 0;
     if format == ExportFormat::Csv {
         writeln!(
@@ -56,7 +69,15 @@ pub fn export(
     }
     for report in all_reports(store) {
         let report = report?;
-        if !range.contains(report.created_at) {
+        if !selection.range.contains(report.created_at)
+            || !filter_matches(
+                selection.filter,
+                &report,
+                selection.tree,
+                selection.sla,
+                now,
+            )
+        {
             continue;
         }
         let reporter: Option<Reporter> =

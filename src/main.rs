@@ -14,7 +14,7 @@ use siaga::app::{App, open_core};
 use siaga::auth::add_user_offline;
 use siaga::config::{Config, Settings};
 use siaga::domain::user::Role;
-use siaga::export::{DateRange, ExportFormat, export};
+use siaga::export::{DateRange, ExportFormat, Selection, export};
 
 #[derive(Parser)]
 #[command(
@@ -84,8 +84,68 @@ enum Command {
         #[arg(long)]
         output: Option<PathBuf>,
         #[command(flatten)]
+        filter: ExportFilterArgs,
+        #[command(flatten)]
         settings: Settings,
     },
+}
+
+/// The API's `ReportFilter`, as flags of `siaga export`.
+#[derive(clap::Args)]
+struct ExportFilterArgs {
+    /// Only reports in these statuses (NEW, FORWARDED, …; repeat or separate by commas).
+    #[arg(long, value_delimiter = ',')]
+    status: Vec<String>,
+    /// Only reports of these category codes (repeat or separate by commas).
+    #[arg(long, value_delimiter = ',')]
+    category: Vec<String>,
+    /// Only reports assigned to this unit or a unit below it.
+    #[arg(long)]
+    unit: Option<String>,
+    /// Only reports of these priorities (URGENT, HIGH, NORMAL, LOW).
+    #[arg(long, value_delimiter = ',')]
+    priority: Vec<String>,
+    /// Only reports with (true) or without (false) media.
+    #[arg(long)]
+    has_media: Option<bool>,
+    /// Only reports past (true) or within (false) their SLA due time.
+    #[arg(long)]
+    overdue: Option<bool>,
+}
+
+impl ExportFilterArgs {
+    fn into_filter(self) -> anyhow::Result<siaga::workflow::ReportFilter> {
+        use siaga::domain::report::{Priority, ReportStatus};
+        let status = self
+            .status
+            .iter()
+            .map(|text| {
+                ReportStatus::ALL
+                    .into_iter()
+                    .find(|status| status.as_str().eq_ignore_ascii_case(text.trim()))
+                    .ok_or_else(|| anyhow::anyhow!("unknown status {text:?}"))
+            })
+            .collect::<anyhow::Result<_>>()?;
+        let priority = self
+            .priority
+            .iter()
+            .map(|text| {
+                [Priority::Urgent, Priority::High, Priority::Normal, Priority::Low]
+                    .into_iter()
+                    .find(|priority| priority.as_str().eq_ignore_ascii_case(text.trim()))
+                    .ok_or_else(|| anyhow::anyhow!("unknown priority {text:?}"))
+            })
+            .collect::<anyhow::Result<_>>()?;
+        Ok(siaga::workflow::ReportFilter {
+            status,
+            category: self.category,
+            unit_code: self.unit,
+            priority,
+            has_media: self.has_media,
+            overdue: self.overdue,
+            ..Default::default()
+        })
+    }
 }
 
 #[derive(Subcommand)]
@@ -232,6 +292,7 @@ async fn main() -> anyhow::Result<()> {
             from,
             to,
             output,
+            filter,
             settings,
         } => {
             let config = load_config(cli.config.as_ref(), settings)?;
@@ -241,7 +302,18 @@ async fn main() -> anyhow::Result<()> {
                 Some(path) => Box::new(std::io::BufWriter::new(std::fs::File::create(path)?)),
                 None => Box::new(std::io::BufWriter::new(std::io::stdout().lock())),
             };
-            let count = export(&core.store, format, DateRange { from, to }, &mut out)?;
+            let tree = core.units.tree();
+            let filter = filter.into_filter()?;
+            filter
+                .validate(&tree)
+                .map_err(|error| anyhow::anyhow!("{}", error.message))?;
+            let selection = Selection {
+                range: DateRange { from, to },
+                filter: &filter,
+                tree: &tree,
+                sla: &core.profile.sla,
+            };
+            let count = export(&core.store, format, &selection, &mut out)?;
             eprintln!("exported {count} reports");
             Ok(())
         }
