@@ -196,7 +196,11 @@ pub enum SlaStage {
 }
 
 impl SlaStage {
-    pub const ALL: [SlaStage; 3] = [SlaStage::FirstAction, SlaStage::Forward, SlaStage::Resolution];
+    pub const ALL: [SlaStage; 3] = [
+        SlaStage::FirstAction,
+        SlaStage::Forward,
+        SlaStage::Resolution,
+    ];
 
     pub fn as_str(self) -> &'static str {
         match self {

@@ -168,10 +168,11 @@ impl SlaFile {
                 resolution_minutes,
             } = *file;
             if first_action_minutes <= 0 || forward_minutes <= 0 || resolution_minutes <= 0 {
-                return Err(format!("[{name}]: every target must be at least one minute"));
+                return Err(format!(
+                    "[{name}]: every target must be at least one minute"
+                ));
             }
-            if !(first_action_minutes <= forward_minutes && forward_minutes <= resolution_minutes)
-            {
+            if !(first_action_minutes <= forward_minutes && forward_minutes <= resolution_minutes) {
                 return Err(format!(
                     "[{name}]: targets must not decrease (first action <= forward <= resolution)"
                 ));
@@ -240,7 +241,10 @@ mod tests {
         let policy = SlaPolicy::default();
         let mut report = report_at(at(0), Some(Priority::High));
         report.mark_acted_on(at(3));
-        assert_eq!(policy.standing(&report, at(4)).stage, Some(SlaStage::Forward));
+        assert_eq!(
+            policy.standing(&report, at(4)).stage,
+            Some(SlaStage::Forward)
+        );
         assert_eq!(policy.standing(&report, at(4)).due_at, Some(at(30)));
         report.move_to(ReportStatus::Forwarded, at(5));
         assert_eq!(

@@ -10,6 +10,7 @@ use chrono::{DateTime, Duration, Utc};
 
 use super::{Committed, Workflow, report_event};
 use crate::bus::ReportEventKind;
+use crate::domain::message::{OutboundContent, OutboundPurpose};
 use crate::domain::report::{Report, ReportStatus, SlaStage};
 use crate::domain::sla::SlaPolicy;
 use crate::domain::timeline::{Actor, TimelineKind};
@@ -17,7 +18,6 @@ use crate::domain::unit::UnitTree;
 use crate::error::UserError;
 use crate::intake::outbound::queue_reply;
 use crate::intake::records::{append_timeline, load_report, load_reporter, save_report};
-use crate::domain::message::{OutboundContent, OutboundPurpose};
 use crate::store::keys::{read_u64, u64_key};
 use crate::store::{Table, TxError};
 
@@ -131,7 +131,11 @@ impl Workflow {
 
     /// Forwards `report_id` to its suggested unit as the system, if it still qualifies.
     /// Returns whether it did. Operators undo it by forwarding elsewhere.
-    pub async fn auto_forward(&self, report_id: u64, now: DateTime<Utc>) -> Result<bool, UserError> {
+    pub async fn auto_forward(
+        &self,
+        report_id: u64,
+        now: DateTime<Utc>,
+    ) -> Result<bool, UserError> {
         let tree = self.units.tree();
         let forwarded = self
             .commit(|tx| {
@@ -189,7 +193,11 @@ impl Workflow {
     }
 
     /// Records and announces what is due for one report at `now`.
-    async fn settle_clock(&self, report_id: u64, now: DateTime<Utc>) -> Result<ClockPass, UserError> {
+    async fn settle_clock(
+        &self,
+        report_id: u64,
+        now: DateTime<Utc>,
+    ) -> Result<ClockPass, UserError> {
         let tree = self.units.tree();
         self.commit(|tx| {
             let mut found = ClockPass::default();
@@ -206,7 +214,12 @@ impl Workflow {
                 match item {
                     Due::Warning(stage) => {
                         report.sla.warned.push(stage);
-                        events.push(report_event(ReportEventKind::SlaWarning, &report, now, None));
+                        events.push(report_event(
+                            ReportEventKind::SlaWarning,
+                            &report,
+                            now,
+                            None,
+                        ));
                         found.warnings += 1;
                     }
                     Due::Breach(stage) => {
@@ -229,7 +242,12 @@ impl Workflow {
                             None,
                             now,
                         )?;
-                        events.push(report_event(ReportEventKind::SlaBreached, &report, now, None));
+                        events.push(report_event(
+                            ReportEventKind::SlaBreached,
+                            &report,
+                            now,
+                            None,
+                        ));
                         found.breaches += 1;
                         if let Some(parent) = escalation_target(&report, &tree) {
                             let note = format!(
@@ -331,7 +349,8 @@ fn due_now(report: &Report, clock: &ClockSettings, now: DateTime<Utc>) -> Vec<Du
         }
         if clock.sla.due_at(report, stage, now) <= now {
             due.push(Due::Breach(stage));
-        } else if !report.sla.warned.contains(&stage) && clock.sla.warn_at(report, stage, now) <= now
+        } else if !report.sla.warned.contains(&stage)
+            && clock.sla.warn_at(report, stage, now) <= now
         {
             due.push(Due::Warning(stage));
         }
@@ -385,5 +404,85 @@ pub async fn run_watcher(
                 Err(RecvError::Closed) => bus_open = false,
             },
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::report::Priority;
+    use crate::workflow::{ReportFilter, filter_matches};
+
+    fn at(minutes: i64) -> DateTime<Utc> {
+        DateTime::parse_from_rfc3339("2026-11-28T08:00:00Z")
+            .expect("valid time")
+            .with_timezone(&Utc)
+            + Duration::minutes(minutes)
+    }
+
+    fn report(priority: Option<Priority>) -> Report {
+        let json = serde_json::json!({
+            "id": 9, "ticket": "WA-2026-000009", "status": "NEW", "reporter_id": 1,
+            "created_at": at(0), "updated_at": at(0), "last_activity_at": at(0),
+            "priority": priority,
+        });
+        serde_json::from_value(json).expect("a minimal report")
+    }
+
+    #[test]
+    fn due_now_warns_then_breaches_each_stage_once() {
+        let clock = ClockSettings::default();
+        let mut report = report(Some(Priority::High));
+        assert!(due_now(&report, &clock, at(7)).is_empty());
+        assert_eq!(
+            due_now(&report, &clock, at(8)),
+            vec![Due::Warning(SlaStage::FirstAction)],
+            "80% of 10 minutes"
+        );
+        report.sla.warned.push(SlaStage::FirstAction);
+        assert_eq!(
+            due_now(&report, &clock, at(25)),
+            vec![
+                Due::Breach(SlaStage::FirstAction),
+                Due::Warning(SlaStage::Forward)
+            ],
+            "a stage not done in time is breached; the next one is warned at 24 of 30 minutes"
+        );
+        report.sla.breached.push(SlaStage::FirstAction);
+        report.sla.warned.push(SlaStage::Forward);
+        assert!(due_now(&report, &clock, at(26)).is_empty());
+    }
+
+    #[test]
+    fn a_paused_report_only_comes_due_as_a_silent_reporter() {
+        let clock = ClockSettings::default();
+        let mut report = report(Some(Priority::Urgent));
+        report.move_to(ReportStatus::AwaitingReporter, at(1));
+        assert!(due_now(&report, &clock, at(200)).is_empty());
+        assert_eq!(
+            due_now(&report, &clock, at(1 + 240)),
+            vec![Due::SilentReporter]
+        );
+        report.sla.silent_noticed_at = Some(at(241));
+        assert!(due_now(&report, &clock, at(600)).is_empty());
+    }
+
+    #[test]
+    fn the_overdue_filter_follows_the_clock() {
+        let policy = SlaPolicy::default();
+        let tree = UnitTree::new(Vec::new());
+        let report = report(None);
+        let overdue = ReportFilter {
+            overdue: Some(true),
+            ..ReportFilter::default()
+        };
+        let on_time = ReportFilter {
+            overdue: Some(false),
+            ..ReportFilter::default()
+        };
+        assert!(!filter_matches(&overdue, &report, &tree, &policy, at(29)));
+        assert!(filter_matches(&on_time, &report, &tree, &policy, at(29)));
+        assert!(filter_matches(&overdue, &report, &tree, &policy, at(30)));
+        assert!(!filter_matches(&on_time, &report, &tree, &policy, at(30)));
     }
 }
