@@ -10,10 +10,10 @@ use crate::domain::message::{Message, MessageBody};
 use crate::domain::reporter::Reporter;
 use crate::domain::sla::SlaPolicy;
 use crate::domain::unit::UnitTree;
-use crate::workflow::{ReportFilter, filter_matches};
 use crate::intake::records::{all_reports, report_messages};
 use crate::store::keys::u64_key;
 use crate::store::{Store, StoreError, Table};
+use crate::workflow::{ReportFilter, filter_matches};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum ExportFormat {

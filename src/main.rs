@@ -130,10 +130,15 @@ impl ExportFilterArgs {
             .priority
             .iter()
             .map(|text| {
-                [Priority::Urgent, Priority::High, Priority::Normal, Priority::Low]
-                    .into_iter()
-                    .find(|priority| priority.as_str().eq_ignore_ascii_case(text.trim()))
-                    .ok_or_else(|| anyhow::anyhow!("unknown priority {text:?}"))
+                [
+                    Priority::Urgent,
+                    Priority::High,
+                    Priority::Normal,
+                    Priority::Low,
+                ]
+                .into_iter()
+                .find(|priority| priority.as_str().eq_ignore_ascii_case(text.trim()))
+                .ok_or_else(|| anyhow::anyhow!("unknown priority {text:?}"))
             })
             .collect::<anyhow::Result<_>>()?;
         Ok(siaga::workflow::ReportFilter {

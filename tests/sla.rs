@@ -91,26 +91,44 @@ async fn an_untouched_urgent_report_is_warned_at_80_percent_then_breached_once()
     assert_eq!(before["priority"], "URGENT", "{before}");
     assert_eq!(before["sla"]["stage"], "FIRST_ACTION");
     let due: DateTime<Utc> = before["sla"]["dueAt"].as_str().unwrap().parse().unwrap();
-    assert_eq!(due, created + Duration::minutes(2), "URGENT: first action within 2 min");
+    assert_eq!(
+        due,
+        created + Duration::minutes(2),
+        "URGENT: first action within 2 min"
+    );
 
     let mut events = app.state.bus.subscribe();
     let early = run_clock(&app, created + Duration::seconds(60)).await;
     assert_eq!((early.warnings, early.breaches), (0, 0), "{early:?}");
 
     let warned = run_clock(&app, created + Duration::seconds(100)).await;
-    assert_eq!((warned.warnings, warned.breaches), (1, 0), "96 s is 80% of 2 min");
-    assert_eq!(next_sla_event(&mut events).await, ReportEventKind::SlaWarning);
+    assert_eq!(
+        (warned.warnings, warned.breaches),
+        (1, 0),
+        "96 s is 80% of 2 min"
+    );
+    assert_eq!(
+        next_sla_event(&mut events).await,
+        ReportEventKind::SlaWarning
+    );
 
     let breached = run_clock(&app, created + Duration::seconds(130)).await;
     assert_eq!(breached.breaches, 1, "{breached:?}");
-    assert_eq!(next_sla_event(&mut events).await, ReportEventKind::SlaBreached);
+    assert_eq!(
+        next_sla_event(&mut events).await,
+        ReportEventKind::SlaBreached
+    );
     let again = run_clock(&app, created + Duration::seconds(140)).await;
     assert_eq!((again.warnings, again.breaches), (0, 0), "announced once");
 
     let after = report(&app, &token, &id).await;
     assert_eq!(after["sla"]["breached"], true);
     assert_eq!(after["sla"]["breaches"], json!(["FIRST_ACTION"]));
-    assert_eq!(after["sla"]["escalatedTo"], Value::Null, "not forwarded: nothing to escalate");
+    assert_eq!(
+        after["sla"]["escalatedTo"],
+        Value::Null,
+        "not forwarded: nothing to escalate"
+    );
     let kinds = timeline_kinds(&after);
     assert_eq!(
         kinds.iter().filter(|kind| *kind == "SLA_BREACHED").count(),
@@ -124,7 +142,12 @@ async fn a_breach_survives_a_restart_and_is_not_announced_again() {
     let app = spawn_app().await;
     let (id, _) = app.citizen_reports("081377102002", URGENT_TEXT).await;
     let created = created_at(&app, &id);
-    assert_eq!(run_clock(&app, created + Duration::minutes(3)).await.breaches, 1);
+    assert_eq!(
+        run_clock(&app, created + Duration::minutes(3))
+            .await
+            .breaches,
+        1
+    );
     let app = app.restart().await;
     // Before the FORWARD stage's own warning at 4 min (80% of 5 min): nothing new.
     let pass = run_clock(&app, created + Duration::seconds(200)).await;
@@ -196,7 +219,10 @@ async fn waiting_for_the_reporter_stops_the_clock_and_a_silent_reporter_is_flagg
     let app = spawn_app().await;
     let token = operator(&app).await;
     let (id, ticket) = app
-        .citizen_reports("081377102004", "mau tanya syarat bikin skck di polres ogan ilir")
+        .citizen_reports(
+            "081377102004",
+            "mau tanya syarat bikin skck di polres ogan ilir",
+        )
         .await;
     let created = created_at(&app, &id);
     mutate(
@@ -254,7 +280,10 @@ async fn the_overdue_filter_separates_reports_past_due_from_the_rest() {
     app.citizen_reports("081377102005", URGENT_TEXT).await;
     let query = "query($o: Boolean) { reports(filter: { overdue: $o }) { totalCount } }";
     let overdue = mutate(&app, &token, query, json!({ "o": true })).await;
-    assert_eq!(overdue["data"]["reports"]["totalCount"], 0, "fresh: not overdue");
+    assert_eq!(
+        overdue["data"]["reports"]["totalCount"], 0,
+        "fresh: not overdue"
+    );
     let on_time = mutate(&app, &token, query, json!({ "o": false })).await;
     assert_eq!(on_time["data"]["reports"]["totalCount"], 1);
 }
@@ -303,7 +332,10 @@ async fn with_the_setting_a_confident_report_is_forwarded_to_its_polsek_and_can_
         note["note"].as_str().unwrap().contains("automatically"),
         "{note}"
     );
-    assert_eq!(forwarded["sla"]["stage"], "FIRST_ACTION", "a person still has to look");
+    assert_eq!(
+        forwarded["sla"]["stage"], "FIRST_ACTION",
+        "a person still has to look"
+    );
 
     // An operator undoes it by forwarding elsewhere.
     mutate(
@@ -315,7 +347,11 @@ async fn with_the_setting_a_confident_report_is_forwarded_to_its_polsek_and_can_
     .await;
     let moved = report(&app, &token, &id).await;
     assert_eq!(moved["assignedUnit"]["code"], "POLRESTABES_PALEMBANG");
-    assert_eq!(run_clock(&app, Utc::now()).await.auto_forwarded, 0, "once only");
+    assert_eq!(
+        run_clock(&app, Utc::now()).await.auto_forwarded,
+        0,
+        "once only"
+    );
 }
 
 #[tokio::test]
