@@ -27,12 +27,15 @@ use crate::whatsapp::graph::{GraphClient, GraphSettings};
 use crate::whatsapp::health::ChannelHealth;
 use crate::whatsapp::media::MediaFetcher;
 use crate::whatsapp::outbox::OutboxSender;
+use crate::search::indexer::{DocSource, Indexer, open_or_rebuild};
 use crate::workflow::{ClockSettings, UnitDirectory, Workflow};
 
 /// The folders inside the data dir.
 pub struct DataLayout {
     pub store: PathBuf,
     pub media: PathBuf,
+    /// The search index: rebuildable from the store at any time.
+    pub index: PathBuf,
 }
 
 impl DataLayout {
@@ -40,6 +43,7 @@ impl DataLayout {
         DataLayout {
             store: data_dir.join("store"),
             media: data_dir.join("media"),
+            index: data_dir.join("index"),
         }
     }
 }
@@ -51,6 +55,7 @@ pub struct App {
     media: MediaFetcher,
     profile: Arc<Profile>,
     sla_check_interval: std::time::Duration,
+    indexer: Indexer,
 }
 
 /// Everything but the listener: the parts command-line tools need as well.
@@ -133,11 +138,22 @@ impl App {
             silent_reporter_after: config.silent_reporter_after,
             auto_forward_min_confidence: config.auto_forward_min_confidence,
         });
+        let source = DocSource::new(core.store.clone(), core.units.clone(), &core.profile);
+        let index_dir = DataLayout::new(&config.data_dir).index;
+        let index = {
+            let store = core.store.clone();
+            let source = source.clone();
+            tokio::task::spawn_blocking(move || open_or_rebuild(&index_dir, &source, &store))
+                .await
+                .context("opening the search index")??
+        };
+        let indexer = Indexer::new(Arc::new(index), source, core.store.clone());
         let services = Services {
             workflow,
             auth,
             profile: Arc::clone(&core.profile),
             bus: bus.clone(),
+            search: Arc::clone(indexer.index()),
         };
         let schema = build_schema(Some(services.clone()));
         let state = AppState {
@@ -191,6 +207,7 @@ impl App {
             media,
             profile: core.profile,
             sla_check_interval: config.sla_check_interval,
+            indexer,
         })
     }
 
@@ -224,6 +241,7 @@ impl App {
             outbox,
             media,
             sla_check_interval,
+            indexer,
             ..
         } = self;
         let stop_workers = CancellationToken::new();
@@ -234,7 +252,23 @@ impl App {
             sla_check_interval,
             stop_workers.clone(),
         ));
-        state.ready.store(true, Ordering::SeqCst);
+        // Ready once the index has caught up with the store (the webhook is served meanwhile).
+        let indexer_task = {
+            let ready = Arc::clone(&state.ready);
+            let bus = state.bus.clone();
+            let stop = stop_workers.clone();
+            tokio::spawn(async move {
+                let catching_up = indexer.clone();
+                match tokio::task::spawn_blocking(move || catching_up.catch_up()).await {
+                    Ok(Ok(0)) => {}
+                    Ok(Ok(indexed)) => tracing::info!(reports = indexed, "search index caught up"),
+                    Ok(Err(error)) => tracing::error!(%error, "search index catch-up failed; retrying in the background"),
+                    Err(error) => tracing::error!(%error, "search index catch-up panicked"),
+                }
+                ready.store(true, Ordering::SeqCst);
+                indexer.run(bus, stop).await;
+            })
+        };
         tracing::info!(address = %listener.local_addr()?, "siaga is serving");
 
         let served = axum::serve(listener, router(state.clone()))
@@ -246,6 +280,7 @@ impl App {
         let _ = outbox_task.await;
         let _ = media_task.await;
         let _ = watcher_task.await;
+        let _ = indexer_task.await;
         state
             .store
             .flush_blocking()

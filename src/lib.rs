@@ -14,6 +14,7 @@ pub mod intake;
 pub mod metrics;
 pub mod profile;
 pub mod routing;
+pub mod search;
 pub mod store;
 pub mod text;
 pub mod whatsapp;

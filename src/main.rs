@@ -56,6 +56,11 @@ enum Command {
     },
     /// Print the GraphQL schema (SDL), the same text as schema/schema.graphql.
     Schema,
+    /// Rebuild the search index from the store, with a progress bar. The server must be stopped.
+    Reindex {
+        #[command(flatten)]
+        settings: Settings,
+    },
     /// Copy the data dir (store and media) into a new folder. The server must be stopped.
     Backup {
         /// A new or empty folder.
@@ -256,6 +261,12 @@ async fn main() -> anyhow::Result<()> {
             );
             Ok(())
         }
+        Command::Reindex { settings } => {
+            let config = load_config(cli.config.as_ref(), settings)?;
+            let core = open_core(&config)
+                .context("opening the data dir (is the server still running?)")?;
+            reindex(&config, &core)
+        }
         Command::Schema => {
             print!("{}", siaga::api::graphql::schema_sdl());
             Ok(())
@@ -323,6 +334,34 @@ async fn main() -> anyhow::Result<()> {
             Ok(())
         }
     }
+}
+
+/// `siaga reindex`: the whole index again from the store, with a progress bar on stderr.
+fn reindex(config: &siaga::config::Config, core: &siaga::app::Core) -> anyhow::Result<()> {
+    use siaga::search::indexer::{DocSource, rebuild_from_store};
+    let source = DocSource::new(core.store.clone(), core.units.clone(), &core.profile);
+    let index_dir = siaga::app::DataLayout::new(&config.data_dir).index;
+    let total = core.store.len(siaga::store::Table::Reports) as u64;
+    let bar = indicatif::ProgressBar::new(total);
+    bar.set_style(
+        indicatif::ProgressStyle::with_template(
+            "{spinner} indexing [{bar:40}] {pos}/{len} reports, {per_sec}, {eta} left",
+        )?
+        .progress_chars("=> "),
+    );
+    let started = std::time::Instant::now();
+    let indexed = rebuild_from_store(&index_dir, &source, &core.store, |done, _| {
+        bar.set_position(done)
+    })
+    .context("rebuilding the search index")?;
+    bar.finish_and_clear();
+    let seconds = started.elapsed().as_secs_f64();
+    eprintln!(
+        "indexed {indexed} reports in {seconds:.1} s ({:.0} reports/s) into {}",
+        indexed as f64 / seconds.max(1e-9),
+        index_dir.display()
+    );
+    Ok(())
 }
 
 async fn run_demo(listen: String, messages: usize, interval_ms: u64) -> anyhow::Result<()> {

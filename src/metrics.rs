@@ -156,6 +156,11 @@ impl Metrics {
             "siaga_queue_depth{{queue=\"media\"}} {}",
             store.len(Table::MediaQueue)
         );
+        let _ = writeln!(
+            out,
+            "siaga_queue_depth{{queue=\"index\"}} {}",
+            store.len(Table::IndexQueue)
+        );
         let flush = store.flush_stats();
         let _ = writeln!(
             out,

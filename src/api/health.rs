@@ -14,7 +14,8 @@ pub async fn liveness() -> &'static str {
     "ok"
 }
 
-/// `GET /readyz`: 503 until the store is open and the workers drain their queues. An unhealthy
+/// `GET /readyz`: 503 until the store and the search index are open and the index has caught
+/// up with the store. An unhealthy
 /// WhatsApp channel (expired token) is reported in the body but keeps 200: intake still works
 /// and must keep receiving webhooks while the token is replaced.
 pub async fn readiness(State(state): State<AppState>) -> Response {
@@ -31,6 +32,7 @@ pub async fn readiness(State(state): State<AppState>) -> Response {
         "whatsapp": whatsapp,
         "outbox_depth": state.store.len(crate::store::Table::Outbox),
         "media_queue_depth": state.store.len(crate::store::Table::MediaQueue),
+        "index_queue_depth": state.store.len(crate::store::Table::IndexQueue),
     });
     let status = if state.ready.load(Ordering::SeqCst) {
         StatusCode::OK

@@ -4,6 +4,7 @@
 
 mod mutation;
 mod query;
+mod search;
 mod subscription;
 mod types;
 
@@ -40,6 +41,7 @@ pub struct Services {
     pub auth: Auth,
     pub profile: Arc<Profile>,
     pub bus: crate::bus::Bus,
+    pub search: Arc<crate::search::SearchIndex>,
 }
 
 /// Why the request carries no principal, kept so that resolvers can say so.

@@ -92,6 +92,34 @@ impl QueryRoot {
         })
     }
 
+    /// Full-text search over every report the caller may see, best match first. The query
+    /// language: words (all must match; stems, chat slang and small typos are understood),
+    /// "quoted phrases", -exclusion, OR between words, a ticket number, a phone number in any
+    /// common form (not for analysts), and Indonesian dates ("kemarin", "minggu lalu",
+    /// "bulan lalu", "maret 2026", "7 hari terakhir"). An empty query lists everything, newest
+    /// first. Facets count the matches by category, status, unit and priority.
+    async fn search(
+        &self,
+        ctx: &Context<'_>,
+        query: String,
+        filter: Option<ReportFilter>,
+        #[graphql(default = 20)] first: i32,
+        after: Option<String>,
+    ) -> async_graphql::Result<super::search::SearchConnection> {
+        super::search::search(ctx, query, filter, first, after).await
+    }
+
+    /// Counts and response times over the reports the caller may see, created in [from, to).
+    async fn stats(
+        &self,
+        ctx: &Context<'_>,
+        from: Option<chrono::DateTime<chrono::Utc>>,
+        to: Option<chrono::DateTime<chrono::Utc>>,
+        filter: Option<ReportFilter>,
+    ) -> async_graphql::Result<super::search::Stats> {
+        super::search::stats(ctx, from, to, filter).await
+    }
+
     /// The unit tree: the root units, each with its children.
     async fn units(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<UnitView>> {
         principal(ctx)?;
