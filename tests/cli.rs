@@ -199,3 +199,108 @@ async fn a_backup_restores_into_a_working_data_dir() {
         "a restore never overwrites a data dir"
     );
 }
+
+/// Tickets found by a search, in order.
+async fn search_tickets(app: &common::TestApp, token: &str, query: &str) -> Vec<String> {
+    let response = app
+        .graphql(
+            Some(token),
+            "query($q: String!) { search(query: $q) { edges { node { report { ticket } } } } }",
+            serde_json::json!({ "q": query }),
+        )
+        .await;
+    response["data"]["search"]["edges"]
+        .as_array()
+        .unwrap_or_else(|| panic!("{response}"))
+        .iter()
+        .map(|edge| edge["node"]["report"]["ticket"].as_str().unwrap().to_string())
+        .collect()
+}
+
+async fn wait_for_index(app: &common::TestApp) {
+    app.wait_until("the index caught up", |app| {
+        app.state.store.len(siaga::store::Table::IndexQueue) == 0
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn reindex_rebuilds_the_same_answers_and_export_takes_the_report_filter() {
+    use siaga::domain::user::Role;
+    let data_dir = tempfile::tempdir().unwrap();
+    let queries = ["motor", "tipu", "begal OR macet", "sukarami"];
+    let (before, forwarded_ticket) = {
+        let mut app = common::spawn_app_with(|settings| {
+            settings.data_dir = Some(data_dir.path().to_path_buf())
+        })
+        .await;
+        let token = app
+            .user_token("ops1", Role::Operator, Some("COMMAND_CENTER"))
+            .await;
+        let (id, ticket) = app
+            .citizen_reports("081377104001", "motor saya dicuri di sukarami tadi subuh")
+            .await;
+        app.citizen_reports("081377104002", "saya ditipu penjual online, motor tidak dikirim")
+            .await;
+        app.citizen_reports("081377104003", "macet parah di simpang sekip")
+            .await;
+        let forwarded = app
+            .graphql(
+                Some(&token),
+                "mutation($id: ID!) { forwardReport(id: $id, unitCode: \"POLSEK_PLG_SUKARAMI\") { status } }",
+                serde_json::json!({ "id": id }),
+            )
+            .await;
+        assert!(forwarded["errors"].is_null(), "{forwarded}");
+        wait_for_index(&app).await;
+        let mut before = Vec::new();
+        for query in queries {
+            before.push(search_tickets(&app, &token, query).await);
+        }
+        assert!(before.iter().all(|tickets| !tickets.is_empty()), "{before:?}");
+        app.stop().await;
+        (before, ticket)
+    };
+
+    let reindexed = siaga(data_dir.path(), &["reindex"], "");
+    let stderr = String::from_utf8_lossy(&reindexed.stderr);
+    assert!(reindexed.status.success(), "{stderr}");
+    assert!(stderr.contains("indexed 3 reports"), "{stderr}");
+
+    let export = siaga(
+        data_dir.path(),
+        &["export", "--format", "jsonl", "--status", "FORWARDED"],
+        "",
+    );
+    let lines = String::from_utf8(export.stdout).unwrap();
+    assert_eq!(lines.lines().count(), 1, "{lines}");
+    assert!(lines.contains(&forwarded_ticket));
+    let under_polrestabes = siaga(
+        data_dir.path(),
+        &["export", "--unit", "POLRESTABES_PALEMBANG", "--status", "new,forwarded"],
+        "",
+    );
+    assert_eq!(String::from_utf8_lossy(&under_polrestabes.stdout).lines().count(), 1);
+    let refused = siaga(data_dir.path(), &["export", "--status", "LOST"], "");
+    assert!(!refused.status.success());
+    assert!(String::from_utf8_lossy(&refused.stderr).contains("unknown status"));
+
+    // The rebuilt index answers as the incremental one did; then, without any index at all,
+    // the server rebuilds it by itself before it reports ready.
+    for remove_index in [false, true] {
+        if remove_index {
+            std::fs::remove_dir_all(data_dir.path().join("index")).unwrap();
+        }
+        let mut app = common::spawn_app_with(|settings| {
+            settings.data_dir = Some(data_dir.path().to_path_buf())
+        })
+        .await;
+        let token = app.login("ops1").await;
+        let mut after = Vec::new();
+        for query in queries {
+            after.push(search_tickets(&app, &token, query).await);
+        }
+        assert_eq!(after, before, "index removed: {remove_index}");
+        app.stop().await;
+    }
+}
