@@ -159,10 +159,12 @@ async fn a_reply_that_keeps_failing_is_marked_failed_after_the_last_attempt() {
     }
     app.post_fixture("inbound_text").await;
     let report_id = app.only_report().id;
-    app.wait_until("the reply is failed", |app| {
+    // Marking the message failed and removing the queue item are two steps: wait for both.
+    app.wait_until("the reply is failed and off the queue", |app| {
         outbound(app, report_id)
             .first()
             .is_some_and(|message| delivery_status(message) == DeliveryStatus::Failed)
+            && app.state.store.is_empty(Table::Outbox)
     })
     .await;
     assert!(
@@ -170,7 +172,6 @@ async fn a_reply_that_keeps_failing_is_marked_failed_after_the_last_attempt() {
             .flags
             .contains(&"reply_failed".to_string())
     );
-    assert!(app.state.store.is_empty(Table::Outbox));
 }
 
 #[tokio::test]
