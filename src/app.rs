@@ -21,13 +21,13 @@ use crate::domain::access::AccessRules;
 use crate::intake::{Intake, IntakeSettings};
 use crate::metrics::Metrics;
 use crate::profile::Profile;
+use crate::search::indexer::{DocSource, Indexer, open_or_rebuild};
 use crate::store::Store;
 use crate::whatsapp::WorkerContext;
 use crate::whatsapp::graph::{GraphClient, GraphSettings};
 use crate::whatsapp::health::ChannelHealth;
 use crate::whatsapp::media::MediaFetcher;
 use crate::whatsapp::outbox::OutboxSender;
-use crate::search::indexer::{DocSource, Indexer, open_or_rebuild};
 use crate::workflow::{ClockSettings, UnitDirectory, Workflow};
 
 /// The folders inside the data dir.
@@ -262,7 +262,9 @@ impl App {
                 match tokio::task::spawn_blocking(move || catching_up.catch_up()).await {
                     Ok(Ok(0)) => {}
                     Ok(Ok(indexed)) => tracing::info!(reports = indexed, "search index caught up"),
-                    Ok(Err(error)) => tracing::error!(%error, "search index catch-up failed; retrying in the background"),
+                    Ok(Err(error)) => {
+                        tracing::error!(%error, "search index catch-up failed; retrying in the background")
+                    }
                     Err(error) => tracing::error!(%error, "search index catch-up panicked"),
                 }
                 ready.store(true, Ordering::SeqCst);

@@ -213,7 +213,12 @@ async fn search_tickets(app: &common::TestApp, token: &str, query: &str) -> Vec<
         .as_array()
         .unwrap_or_else(|| panic!("{response}"))
         .iter()
-        .map(|edge| edge["node"]["report"]["ticket"].as_str().unwrap().to_string())
+        .map(|edge| {
+            edge["node"]["report"]["ticket"]
+                .as_str()
+                .unwrap()
+                .to_string()
+        })
         .collect()
 }
 
@@ -240,8 +245,11 @@ async fn reindex_rebuilds_the_same_answers_and_export_takes_the_report_filter() 
         let (id, ticket) = app
             .citizen_reports("081377104001", "motor saya dicuri di sukarami tadi subuh")
             .await;
-        app.citizen_reports("081377104002", "saya ditipu penjual online, motor tidak dikirim")
-            .await;
+        app.citizen_reports(
+            "081377104002",
+            "saya ditipu penjual online, motor tidak dikirim",
+        )
+        .await;
         app.citizen_reports("081377104003", "macet parah di simpang sekip")
             .await;
         let forwarded = app
@@ -257,7 +265,10 @@ async fn reindex_rebuilds_the_same_answers_and_export_takes_the_report_filter() 
         for query in queries {
             before.push(search_tickets(&app, &token, query).await);
         }
-        assert!(before.iter().all(|tickets| !tickets.is_empty()), "{before:?}");
+        assert!(
+            before.iter().all(|tickets| !tickets.is_empty()),
+            "{before:?}"
+        );
         app.stop().await;
         (before, ticket)
     };
@@ -277,10 +288,21 @@ async fn reindex_rebuilds_the_same_answers_and_export_takes_the_report_filter() 
     assert!(lines.contains(&forwarded_ticket));
     let under_polrestabes = siaga(
         data_dir.path(),
-        &["export", "--unit", "POLRESTABES_PALEMBANG", "--status", "new,forwarded"],
+        &[
+            "export",
+            "--unit",
+            "POLRESTABES_PALEMBANG",
+            "--status",
+            "new,forwarded",
+        ],
         "",
     );
-    assert_eq!(String::from_utf8_lossy(&under_polrestabes.stdout).lines().count(), 1);
+    assert_eq!(
+        String::from_utf8_lossy(&under_polrestabes.stdout)
+            .lines()
+            .count(),
+        1
+    );
     let refused = siaga(data_dir.path(), &["export", "--status", "LOST"], "");
     assert!(!refused.status.success());
     assert!(String::from_utf8_lossy(&refused.stderr).contains("unknown status"));

@@ -39,7 +39,12 @@ fn tickets(result: &Value) -> Vec<String> {
         .as_array()
         .unwrap()
         .iter()
-        .map(|edge| edge["node"]["report"]["ticket"].as_str().unwrap().to_string())
+        .map(|edge| {
+            edge["node"]["report"]["ticket"]
+                .as_str()
+                .unwrap()
+                .to_string()
+        })
         .collect()
 }
 
@@ -93,7 +98,10 @@ async fn stems_slang_typos_tickets_and_phone_numbers_all_find_the_report() {
         )
         .await;
     let (_, jam) = app
-        .citizen_reports("081377103004", "kemacetan parah di jembatan ampera arah seberang ulu")
+        .citizen_reports(
+            "081377103004",
+            "kemacetan parah di jembatan ampera arah seberang ulu",
+        )
         .await;
     indexed(&app).await;
 
@@ -114,7 +122,11 @@ async fn stems_slang_typos_tickets_and_phone_numbers_all_find_the_report() {
     ];
     for (query, expected) in cases {
         let found = search(&app, &token, query, Value::Null).await;
-        assert_eq!(tickets(&found), vec![expected.to_string()], "{query}: {found}");
+        assert_eq!(
+            tickets(&found),
+            vec![expected.to_string()],
+            "{query}: {found}"
+        );
     }
 
     let excluded = search(&app, &token, "motor OR macet -ampera", Value::Null).await;
@@ -169,11 +181,7 @@ async fn filters_facets_and_pages_work_together() {
     indexed(&app).await;
 
     let first_page = app
-        .graphql(
-            Some(&token),
-            SEARCH,
-            json!({ "q": "begal", "first": 2 }),
-        )
+        .graphql(Some(&token), SEARCH, json!({ "q": "begal", "first": 2 }))
         .await["data"]["search"]
         .clone();
     assert_eq!(first_page["totalCount"], 3);
@@ -190,7 +198,10 @@ async fn filters_facets_and_pages_work_together() {
         .clone();
     assert_eq!(second_page["edges"].as_array().unwrap().len(), 1);
     assert_eq!(second_page["pageInfo"]["hasNextPage"], false);
-    assert_eq!(second_page["totalCount"], 3, "the total does not change with the page");
+    assert_eq!(
+        second_page["totalCount"], 3,
+        "the total does not change with the page"
+    );
 
     let statuses = first_page["facets"]
         .as_array()
@@ -216,7 +227,10 @@ async fn filters_facets_and_pages_work_together() {
     let new_only = search(&app, &token, "begal", json!({ "status": ["NEW"] })).await;
     assert_eq!(new_only["totalCount"], 2);
     let everything = search(&app, &token, "", Value::Null).await;
-    assert_eq!(everything["totalCount"], 3, "an empty query lists every report");
+    assert_eq!(
+        everything["totalCount"], 3,
+        "an empty query lists every report"
+    );
 }
 
 #[tokio::test]
@@ -235,10 +249,7 @@ async fn officers_analysts_and_the_compartment_see_in_search_what_they_see_elsew
             "oknum polisi minta uang damai 300 ribu waktu tilang motor",
         )
         .await;
-    for (id, unit) in [
-        (&mine, "POLSEK_PLG_SUKARAMI"),
-        (&theirs, "POLRES_OKU"),
-    ] {
+    for (id, unit) in [(&mine, "POLSEK_PLG_SUKARAMI"), (&theirs, "POLRES_OKU")] {
         let forwarded = app
             .graphql(
                 Some(&token),
@@ -267,15 +278,24 @@ async fn officers_analysts_and_the_compartment_see_in_search_what_they_see_elsew
 
     let analyst = app.user_token("analis1", Role::Analyst, None).await;
     let found = search(&app, &analyst, "motor", Value::Null).await;
-    assert_eq!(found["totalCount"], 2, "not the complaint about the police: {found}");
+    assert_eq!(
+        found["totalCount"], 2,
+        "not the complaint about the police: {found}"
+    );
     let phone = found["edges"][0]["node"]["report"]["reporter"]["phone"]
         .as_str()
         .unwrap();
     assert!(phone.contains("****"), "masked for analysts: {phone}");
     let by_phone = search(&app, &analyst, "081377103020", Value::Null).await;
-    assert_eq!(by_phone["totalCount"], 0, "analysts cannot look people up by number");
+    assert_eq!(
+        by_phone["totalCount"], 0,
+        "analysts cannot look people up by number"
+    );
     let by_ticket = search(&app, &analyst, &complaint_ticket, Value::Null).await;
-    assert_eq!(by_ticket["totalCount"], 0, "the compartment holds in search too");
+    assert_eq!(
+        by_ticket["totalCount"], 0,
+        "the compartment holds in search too"
+    );
 
     let propam = app
         .user_token("propam1", Role::Officer, Some("BIDPROPAM"))
@@ -298,7 +318,10 @@ async fn stats_count_reports_and_measure_response_times() {
     let app = spawn_app().await;
     let token = operator(&app).await;
     let (first, _) = app
-        .citizen_reports("081377103030", "ada tawuran pelajar di jalan demang lebar daun")
+        .citizen_reports(
+            "081377103030",
+            "ada tawuran pelajar di jalan demang lebar daun",
+        )
         .await;
     app.citizen_reports("081377103031", "macet total di simpang polda")
         .await;
@@ -378,5 +401,8 @@ async fn bad_search_requests_are_refused_clearly() {
         .await;
     assert_eq!(error_code(&unknown_unit).as_deref(), Some("BAD_USER_INPUT"));
     let unbalanced = search(&app, &token, "\"begal motor", Value::Null).await;
-    assert_eq!(unbalanced["totalCount"], 0, "an open quote is a phrase, not an error");
+    assert_eq!(
+        unbalanced["totalCount"], 0,
+        "an open quote is a phrase, not an error"
+    );
 }

@@ -115,7 +115,11 @@ pub fn visibility_of(who: &Principal, tree: &UnitTree, rules: &AccessRules) -> V
         },
         Role::Officer => {
             let unit = who.unit.as_deref().unwrap_or_default();
-            let path: Vec<String> = tree.path(unit).iter().map(|unit| unit.code.clone()).collect();
+            let path: Vec<String> = tree
+                .path(unit)
+                .iter()
+                .map(|unit| unit.code.clone())
+                .collect();
             // An officer without a known unit sees no report: a path no report can lie under.
             let path = if path.is_empty() {
                 vec![String::from("\u{0}no-unit")]
