@@ -159,6 +159,7 @@ impl App {
         let state = AppState {
             store: core.store.clone(),
             intake: core.intake.clone(),
+            ingest: crate::intake::batcher::IngestBatcher::start(core.intake.clone()),
             bus: bus.clone(),
             metrics: Arc::clone(&metrics),
             channel_health: Arc::clone(&channel_health),

@@ -23,6 +23,8 @@ use crate::whatsapp::health::ChannelHealth;
 pub struct AppState {
     pub store: Store,
     pub intake: Intake,
+    /// Applies webhook deliveries, grouping concurrent ones into one transaction.
+    pub ingest: crate::intake::batcher::IngestBatcher,
     pub bus: Bus,
     pub metrics: Arc<Metrics>,
     pub channel_health: Arc<ChannelHealth>,

@@ -42,30 +42,6 @@ pub async fn verify_subscription(
     }
 }
 
-/// Deliveries up to this many items are applied on the request's own thread: their
-/// transaction takes tens of microseconds, less than handing it to the blocking pool. Larger
-/// batches (Meta sends up to 1000 updates) go to the blocking pool.
-const INLINE_INGEST_ITEMS: usize = 16;
-
-async fn ingest(
-    state: &AppState,
-    body: Bytes,
-    items: Vec<crate::domain::inbound::InboundItem>,
-    received_at: chrono::DateTime<Utc>,
-) -> Result<crate::intake::IngestOutcome, String> {
-    if items.len() <= INLINE_INGEST_ITEMS {
-        return state
-            .intake
-            .ingest(&body, &items, received_at)
-            .map_err(|error| error.to_string());
-    }
-    let intake = state.intake.clone();
-    match tokio::task::spawn_blocking(move || intake.ingest(&body, &items, received_at)).await {
-        Ok(result) => result.map_err(|error| error.to_string()),
-        Err(error) => Err(format!("intake task failed: {error}")),
-    }
-}
-
 fn refuse(status: StatusCode, reason: &'static str) -> Response {
     (
         status,
@@ -130,7 +106,7 @@ pub async fn receive_notification(
         }
     };
 
-    let outcome = match ingest(&state, body, items, received_at).await {
+    let outcome = match state.ingest.ingest(body, items, received_at).await {
         Ok(outcome) => outcome,
         Err(error) => {
             add(&state.metrics.webhooks_failed_storage, 1);

@@ -4,6 +4,7 @@
 //! read receipts and media downloads, apply delivery statuses, and record calls and errors.
 
 mod apply;
+pub mod batcher;
 pub use apply::{
     CALLBACK_PREFIX, ChannelErrorRecord, PendingStatuses, apply_status_to_message,
     queue_template_fallback,
@@ -52,6 +53,14 @@ pub struct IngestOutcome {
     pub events: Vec<ReportEvent>,
 }
 
+/// One webhook delivery, ready to be applied.
+pub struct Delivery<'d> {
+    pub raw_body: &'d [u8],
+    pub items: &'d [InboundItem],
+    pub received_at: DateTime<Utc>,
+    presuggested: std::collections::HashMap<String, crate::routing::Suggestion>,
+}
+
 #[derive(Clone)]
 pub struct Intake {
     store: Store,
@@ -96,20 +105,61 @@ impl Intake {
         items: &[InboundItem],
         received_at: DateTime<Utc>,
     ) -> Result<IngestOutcome, StoreError> {
-        let presuggested = self.presuggest(items);
+        let delivery = Delivery {
+            raw_body,
+            items,
+            received_at,
+            presuggested: self.presuggest(items),
+        };
+        let mut outcomes = self.ingest_together(std::slice::from_ref(&delivery))?;
+        Ok(outcomes.pop().unwrap_or_default())
+    }
+
+    /// Applies several deliveries in one transaction, each as if alone (in order, each seeing
+    /// what the ones before it wrote), and returns one outcome per delivery. All or none are
+    /// stored. Blocking.
+    pub fn ingest_together(
+        &self,
+        deliveries: &[Delivery<'_>],
+    ) -> Result<Vec<IngestOutcome>, StoreError> {
         let outcome = self.store.transaction(
-            |tx| -> Result<IngestOutcome, TxError<std::convert::Infallible>> {
-                let mut run = apply::Apply::new(tx, &self.settings, received_at, &presuggested);
-                for item in items {
-                    run.item(item)?;
+            |tx| -> Result<Vec<IngestOutcome>, TxError<std::convert::Infallible>> {
+                let mut outcomes = Vec::with_capacity(deliveries.len());
+                for delivery in deliveries {
+                    let mut run = apply::Apply::new(
+                        tx,
+                        &self.settings,
+                        delivery.received_at,
+                        &delivery.presuggested,
+                    );
+                    for item in delivery.items {
+                        run.item(item)?;
+                    }
+                    outcomes.push(run.finish(delivery.raw_body)?);
                 }
-                Ok(run.finish(raw_body)?)
+                Ok(outcomes)
             },
         );
         match outcome {
-            Ok(outcome) => Ok(outcome),
+            Ok(outcomes) => Ok(outcomes),
             Err(TxError::Store(error)) => Err(error),
             Err(TxError::Abort(never)) => match never {},
+        }
+    }
+
+    /// Prepares a delivery for `ingest_together`: the suggestions are computed here, outside
+    /// any transaction, on the caller's thread.
+    pub fn prepare<'d>(
+        &self,
+        raw_body: &'d [u8],
+        items: &'d [InboundItem],
+        received_at: DateTime<Utc>,
+    ) -> Delivery<'d> {
+        Delivery {
+            raw_body,
+            items,
+            received_at,
+            presuggested: self.presuggest(items),
         }
     }
 }

@@ -1,0 +1,222 @@
+//! Group ingestion: webhook deliveries that arrive while a transaction runs are applied
+//! together in the next one, on one dedicated thread. Under load this turns hundreds of small
+//! transactions (each contending with the others) into a few larger ones, and the durable
+//! flush that follows is shared as before. A delivery is still applied as if alone, and its
+//! caller still answers 200 only after the flush.
+
+use std::collections::HashMap;
+
+use bytes::Bytes;
+use chrono::{DateTime, Utc};
+use tokio::sync::{mpsc, oneshot};
+
+use super::{Delivery, IngestOutcome, Intake};
+use crate::domain::inbound::InboundItem;
+use crate::routing::Suggestion;
+
+/// A transaction takes at most about this many items (a single larger delivery goes alone).
+const MAX_ITEMS_PER_TRANSACTION: usize = 256;
+/// Deliveries waiting for the ingest thread; beyond this, callers wait to hand theirs over.
+const QUEUE_CAPACITY: usize = 1024;
+
+struct Job {
+    body: Bytes,
+    items: Vec<InboundItem>,
+    received_at: DateTime<Utc>,
+    presuggested: HashMap<String, Suggestion>,
+    reply: oneshot::Sender<Result<IngestOutcome, String>>,
+}
+
+/// Hands deliveries to the ingest thread. Cheap to clone; the thread ends when the last
+/// clone is dropped.
+#[derive(Clone)]
+pub struct IngestBatcher {
+    intake: Intake,
+    jobs: mpsc::Sender<Job>,
+}
+
+impl IngestBatcher {
+    pub fn start(intake: Intake) -> IngestBatcher {
+        let (jobs, queue) = mpsc::channel(QUEUE_CAPACITY);
+        let worker = intake.clone();
+        let spawned = std::thread::Builder::new()
+            .name("siaga-ingest".to_string())
+            .spawn(move || run(worker, queue));
+        if let Err(error) = spawned {
+            // Without the thread every delivery fails with 503 and Meta retries; say why.
+            tracing::error!(%error, "the ingest thread could not start");
+        }
+        IngestBatcher { intake, jobs }
+    }
+
+    /// Applies one delivery (together with whatever else is waiting) and returns its outcome.
+    /// The caller flushes the store before acknowledging it.
+    pub async fn ingest(
+        &self,
+        body: Bytes,
+        items: Vec<InboundItem>,
+        received_at: DateTime<Utc>,
+    ) -> Result<IngestOutcome, String> {
+        let presuggested = self.intake.presuggest(&items);
+        let (reply, answer) = oneshot::channel();
+        let job = Job {
+            body,
+            items,
+            received_at,
+            presuggested,
+            reply,
+        };
+        if self.jobs.send(job).await.is_err() {
+            return Err("the ingest thread has stopped".to_string());
+        }
+        answer
+            .await
+            .unwrap_or_else(|_| Err("the ingest thread dropped the delivery".to_string()))
+    }
+}
+
+fn run(intake: Intake, mut queue: mpsc::Receiver<Job>) {
+    while let Some(first) = queue.blocking_recv() {
+        let mut item_count = first.items.len();
+        let mut batch = vec![first];
+        while item_count < MAX_ITEMS_PER_TRANSACTION {
+            match queue.try_recv() {
+                Ok(job) => {
+                    item_count += job.items.len();
+                    batch.push(job);
+                }
+                Err(_) => break,
+            }
+        }
+        apply_batch(&intake, batch);
+    }
+}
+
+fn apply_batch(intake: &Intake, mut batch: Vec<Job>) {
+    let presuggested: Vec<HashMap<String, Suggestion>> = batch
+        .iter_mut()
+        .map(|job| std::mem::take(&mut job.presuggested))
+        .collect();
+    let deliveries: Vec<Delivery<'_>> = batch
+        .iter()
+        .zip(presuggested)
+        .map(|(job, presuggested)| Delivery {
+            raw_body: &job.body,
+            items: &job.items,
+            received_at: job.received_at,
+            presuggested,
+        })
+        .collect();
+    let result = intake.ingest_together(&deliveries);
+    drop(deliveries);
+    match result {
+        Ok(outcomes) => {
+            debug_assert_eq!(outcomes.len(), batch.len());
+            for (job, outcome) in batch.into_iter().zip(outcomes) {
+                // A caller that went away (client disconnected) needs no answer.
+                let _ = job.reply.send(Ok(outcome));
+            }
+        }
+        Err(error) => {
+            let message = error.to_string();
+            for job in batch {
+                let _ = job.reply.send(Err(message.clone()));
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::Duration;
+
+    use super::*;
+    use crate::domain::phone::PhoneNumber;
+    use crate::intake::IntakeSettings;
+    use crate::profile::Profile;
+    use crate::store::{Store, Table};
+    use crate::whatsapp::payload::{Citizen, text_message, to_wire_bytes};
+    use crate::whatsapp::webhook::parse_notification;
+
+    fn intake(store: &Store) -> Intake {
+        let settings = IntakeSettings {
+            thread_window: Duration::hours(24),
+            ticket_prefix: "WA".into(),
+            follow_up_ack_interval: Duration::minutes(10),
+            mark_read: false,
+            replies: Profile::load("sumsel").unwrap().replies,
+            router: None,
+        };
+        Intake::new(store.clone(), settings)
+    }
+
+    fn delivery(phone: &str, wamid: &str, text: &str) -> (Bytes, Vec<InboundItem>) {
+        let citizen = Citizen {
+            phone: PhoneNumber::parse(phone).unwrap(),
+            name: "Warga".into(),
+        };
+        let body = to_wire_bytes(&text_message(&citizen, wamid, Utc::now().timestamp(), text));
+        let items = parse_notification(&body, Utc::now()).unwrap();
+        (Bytes::from(body), items)
+    }
+
+    #[test]
+    fn deliveries_applied_together_behave_as_if_applied_one_after_the_other() {
+        let data_dir = tempfile::tempdir().unwrap();
+        let store = Store::open(&data_dir.path().join("store")).unwrap();
+        let intake = intake(&store);
+        let first = delivery("081377105001", "wamid.together.1", "motor saya dicuri");
+        let second = delivery("081377105001", "wamid.together.2", "plat BG 1234 AB");
+        let other = delivery("081377105002", "wamid.together.3", "macet di ampera");
+        let repeated = delivery("081377105002", "wamid.together.3", "macet di ampera");
+        let deliveries: Vec<Delivery<'_>> = [&first, &second, &other, &repeated]
+            .into_iter()
+            .map(|(body, items)| intake.prepare(body, items, Utc::now()))
+            .collect();
+        let outcomes = intake.ingest_together(&deliveries).unwrap();
+        let opened: Vec<u64> = outcomes
+            .iter()
+            .map(|outcome| outcome.reports_opened)
+            .collect();
+        assert_eq!(
+            opened,
+            vec![1, 0, 1, 0],
+            "the second message joins the first report"
+        );
+        assert_eq!(
+            outcomes[3].duplicates, 1,
+            "the same wamid twice is seen once"
+        );
+        assert_eq!(store.len(Table::Reports), 2);
+        assert_eq!(
+            store.len(Table::Messages),
+            3 + 2,
+            "three inbound, two automatic replies"
+        );
+    }
+
+    #[tokio::test]
+    async fn the_batcher_answers_every_caller_with_its_own_outcome() {
+        let data_dir = tempfile::tempdir().unwrap();
+        let store = Store::open(&data_dir.path().join("store")).unwrap();
+        let batcher = IngestBatcher::start(intake(&store));
+        let mut calls = Vec::new();
+        for index in 0..20 {
+            let (body, items) = delivery(
+                &format!("0813771051{index:02}"),
+                &format!("wamid.batched.{index}"),
+                "ada begal",
+            );
+            let batcher = batcher.clone();
+            calls.push(tokio::spawn(async move {
+                batcher.ingest(body, items, Utc::now()).await
+            }));
+        }
+        for call in calls {
+            let outcome = call.await.unwrap().unwrap();
+            assert_eq!(outcome.reports_opened, 1);
+            assert_eq!(outcome.messages_new, 1);
+        }
+        assert_eq!(store.len(Table::Reports), 20);
+    }
+}
