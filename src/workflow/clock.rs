@@ -136,6 +136,11 @@ impl Workflow {
         report_id: u64,
         now: DateTime<Utc>,
     ) -> Result<bool, UserError> {
+        // Most reports do not qualify: find that out without a transaction and a flush.
+        let stored: Option<Report> = self.store.get_record(Table::Reports, &u64_key(report_id))?;
+        if stored.is_none_or(|report| self.auto_forward_target(&report).is_none()) {
+            return Ok(false);
+        }
         let tree = self.units.tree();
         let forwarded = self
             .commit(|tx| {
