@@ -30,6 +30,12 @@ pub fn save_report(tx: &Tx<'_>, report: &Report) -> Result<(), StoreError> {
     }
 }
 
+/// Saves a change that neither search nor the SLA reads (a reply went out: one more timeline
+/// entry), without queueing the report for indexing. The status must not have changed.
+pub fn save_report_bookkeeping(tx: &Tx<'_>, report: &Report) -> Result<(), StoreError> {
+    tx.put_record(Table::Reports, &u64_key(report.id), report)
+}
+
 pub fn load_reporter(tx: &Tx<'_>, reporter_id: u64) -> Result<Option<Reporter>, StoreError> {
     tx.get_record(Table::Reporters, &u64_key(reporter_id))
 }

@@ -24,7 +24,7 @@ use crate::domain::timeline::{Actor, TimelineKind};
 use crate::intake::IntakeSettings;
 use crate::intake::queues::{OutboxItem, OutboxWork, due_items, next_due, queue_key};
 use crate::intake::records::{
-    append_timeline, load_message, load_report, save_message, save_report,
+    append_timeline, load_message, load_report, save_message, save_report_bookkeeping,
 };
 use crate::intake::{CALLBACK_PREFIX, PendingStatuses, apply_status_to_message};
 use crate::metrics::{Metrics, add};
@@ -406,7 +406,7 @@ impl OutboxSender {
                         Some(message_id),
                         now,
                     )?;
-                    save_report(tx, &report)?;
+                    save_report_bookkeeping(tx, &report)?;
                     event = Some(ReportEvent {
                         kind: ReportEventKind::DeliveryUpdated,
                         report_id: report.id,
@@ -467,7 +467,7 @@ impl OutboxSender {
                     Some(message_id),
                     now,
                 )?;
-                save_report(tx, &report)?;
+                save_report_bookkeeping(tx, &report)?;
                 Ok(Some(ReportEvent {
                     kind: ReportEventKind::DeliveryUpdated,
                     report_id: report.id,
