@@ -224,10 +224,15 @@ impl Indexer {
         for (report_id, sequence) in &taken {
             highest_sequence = highest_sequence.max(read_u64(sequence, 0).unwrap_or(0));
             match self.store.get(Table::Reports, &u64_key(*report_id))? {
-                Some(bytes) => {
-                    let report: Report = codec::decode(&bytes)?;
-                    docs.push(self.source.doc_for(&report, now)?);
-                }
+                // One unreadable report must not hold up the index for all the others: it
+                // leaves the index (and the log says so) instead.
+                Some(bytes) => match codec::decode::<Report>(&bytes) {
+                    Ok(report) => docs.push(self.source.doc_for(&report, now)?),
+                    Err(error) => {
+                        tracing::error!(%error, report_id, "unreadable report left out of the search index");
+                        removed.push(*report_id);
+                    }
+                },
                 None => removed.push(*report_id),
             }
         }

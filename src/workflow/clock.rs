@@ -82,11 +82,17 @@ impl Workflow {
             .filter_map(|(key, _)| read_u64(&key, 0))
             .collect();
         for report_id in open_ids {
-            let Some(report) = self
+            // One unreadable report must not stop the clock for all the others.
+            let report = match self
                 .store
-                .get_record::<Report>(Table::Reports, &u64_key(report_id))?
-            else {
-                continue;
+                .get_record::<Report>(Table::Reports, &u64_key(report_id))
+            {
+                Ok(Some(report)) => report,
+                Ok(None) => continue,
+                Err(error) => {
+                    tracing::error!(%error, report_id, "sla watcher skips an unreadable report");
+                    continue;
+                }
             };
             pass.reports_checked += 1;
             // A report that does not qualify yet may once the reporter shares a location.
