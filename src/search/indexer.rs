@@ -18,9 +18,9 @@ use chrono::{DateTime, Utc};
 use tokio::sync::Notify;
 use tokio_util::sync::CancellationToken;
 
-use super::{IndexDoc, SearchError, SearchIndex, SlaStage as IndexStage};
+use super::{IndexDoc, SearchError, SearchIndex};
 use crate::bus::Bus;
-use crate::domain::report::{Report, SlaStage};
+use crate::domain::report::Report;
 use crate::domain::sla::SlaPolicy;
 use crate::domain::timeline::TimelineKind;
 use crate::intake::records;
@@ -151,24 +151,11 @@ impl DocSource {
             has_media: report.has_media,
             reporter_phone,
             sla_due_at: self.sla.standing(report, now).due_at,
-            sla_breaches: report
-                .sla
-                .breached
-                .iter()
-                .map(|stage| index_stage(*stage))
-                .collect(),
+            sla_breaches: report.sla.breached.iter().copied().collect(),
             first_action_secs: seconds_since_creation(report.first_action_at),
             forward_secs: seconds_since_creation(report.forwarded_at),
             resolve_secs: seconds_since_creation(report.resolved_at),
         })
-    }
-}
-
-pub fn index_stage(stage: SlaStage) -> IndexStage {
-    match stage {
-        SlaStage::FirstAction => IndexStage::FirstAction,
-        SlaStage::Forward => IndexStage::Forward,
-        SlaStage::Resolution => IndexStage::Resolution,
     }
 }
 

@@ -31,6 +31,7 @@ mod tests_perf;
 
 use chrono::{DateTime, Utc};
 
+pub use crate::domain::report::SlaStage;
 use crate::domain::report::{GeoPoint, Priority, ReportStatus};
 use crate::domain::unit::UnitTree;
 use crate::error::{ErrorCode, UserError};
@@ -77,24 +78,6 @@ pub struct IndexDoc {
     pub forward_secs: Option<i64>,
     /// Seconds from `created_at` to resolution.
     pub resolve_secs: Option<i64>,
-}
-
-/// The stages of a report's service-level clock.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum SlaStage {
-    FirstAction,
-    Forward,
-    Resolution,
-}
-
-impl SlaStage {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            SlaStage::FirstAction => "FIRST_ACTION",
-            SlaStage::Forward => "FORWARD",
-            SlaStage::Resolution => "RESOLUTION",
-        }
-    }
 }
 
 /// Who is asking: what they may find.

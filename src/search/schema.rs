@@ -41,11 +41,7 @@ pub(crate) const PRIORITIES: [Priority; 4] = [
     Priority::Low,
 ];
 
-pub(crate) const SLA_STAGES: [SlaStage; 3] = [
-    SlaStage::FirstAction,
-    SlaStage::Forward,
-    SlaStage::Resolution,
-];
+pub(crate) const SLA_STAGES: [SlaStage; 3] = SlaStage::ALL;
 
 /// The position of a status in `ReportStatus::ALL`, which is what the status field holds.
 pub(crate) fn status_code(status: ReportStatus) -> u64 {
