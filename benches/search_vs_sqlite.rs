@@ -210,8 +210,8 @@ fn build_sqlite(path: &Path, docs: impl Iterator<Item = IndexDoc>) -> rusqlite::
     Ok(count)
 }
 
-/// Top 20 by bm25 plus the four facet counts over the whole match set: the work siaga does.
-fn sqlite_query(connection: &Connection, case: &Case) -> rusqlite::Result<usize> {
+/// The FROM and WHERE of a case: the full-text match (if any) joined with its filter.
+fn sql_parts(case: &Case) -> (&'static str, String) {
     let mut conditions = Vec::new();
     if case.fts.is_some() {
         conditions.push("docs MATCH ?1".to_string());
@@ -224,7 +224,12 @@ fn sqlite_query(connection: &Connection, case: &Case) -> rusqlite::Result<usize>
     } else {
         "meta m"
     };
-    let condition = conditions.join(" AND ");
+    (from, conditions.join(" AND "))
+}
+
+/// Top 20 by bm25 plus the four facet counts over the whole match set: the work siaga does.
+fn sqlite_query(connection: &Connection, case: &Case) -> rusqlite::Result<usize> {
+    let (from, condition) = sql_parts(case);
     let order = if case.fts.is_some() {
         "ORDER BY bm25(docs)"
     } else {
@@ -254,22 +259,8 @@ fn sqlite_query(connection: &Connection, case: &Case) -> rusqlite::Result<usize>
 }
 
 fn sqlite_total(connection: &Connection, case: &Case) -> rusqlite::Result<u64> {
-    let mut conditions = Vec::new();
-    if case.fts.is_some() {
-        conditions.push("docs MATCH ?1".to_string());
-    }
-    if !case.sql_filter.is_empty() {
-        conditions.push(case.sql_filter.clone());
-    }
-    let from = if case.fts.is_some() {
-        "docs JOIN meta m ON m.rowid = docs.rowid"
-    } else {
-        "meta m"
-    };
-    let sql = format!(
-        "SELECT count(*) FROM {from} WHERE {}",
-        conditions.join(" AND ")
-    );
+    let (from, condition) = sql_parts(case);
+    let sql = format!("SELECT count(*) FROM {from} WHERE {condition}");
     let mut statement = connection.prepare(&sql)?;
     match &case.fts {
         Some(fts) => statement.query_row(params![fts], |row| row.get(0)),
