@@ -222,13 +222,6 @@ async fn search_tickets(app: &common::TestApp, token: &str, query: &str) -> Vec<
         .collect()
 }
 
-async fn wait_for_index(app: &common::TestApp) {
-    app.wait_until("the index caught up", |app| {
-        app.state.store.len(siaga::store::Table::IndexQueue) == 0
-    })
-    .await;
-}
-
 #[tokio::test]
 async fn reindex_rebuilds_the_same_answers_and_export_takes_the_report_filter() {
     use siaga::domain::user::Role;
@@ -260,7 +253,7 @@ async fn reindex_rebuilds_the_same_answers_and_export_takes_the_report_filter() 
             )
             .await;
         assert!(forwarded["errors"].is_null(), "{forwarded}");
-        wait_for_index(&app).await;
+        app.wait_for_index().await;
         let mut before = Vec::new();
         for query in queries {
             before.push(search_tickets(&app, &token, query).await);

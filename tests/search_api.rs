@@ -48,18 +48,6 @@ fn tickets(result: &Value) -> Vec<String> {
         .collect()
 }
 
-/// Waits until every change so far is searchable: the index queue is empty and committed.
-async fn indexed(app: &TestApp) {
-    let started = Instant::now();
-    while app.state.store.len(siaga::store::Table::IndexQueue) > 0 {
-        assert!(
-            started.elapsed() < Duration::from_secs(5),
-            "the indexer did not catch up within 5 s"
-        );
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
-}
-
 #[tokio::test]
 async fn a_new_report_is_searchable_within_two_seconds_of_its_webhook() {
     let app = spawn_app().await;
@@ -103,7 +91,7 @@ async fn stems_slang_typos_tickets_and_phone_numbers_all_find_the_report() {
             "kemacetan parah di jembatan ampera arah seberang ulu",
         )
         .await;
-    indexed(&app).await;
+    app.wait_for_index().await;
 
     let cases: &[(&str, &str)] = &[
         ("pencurian motor", &theft),
@@ -148,7 +136,7 @@ async fn a_snippet_escapes_what_the_citizen_wrote() {
         "<script>alert(1)</script> ada jambret di pasar cinde",
     )
     .await;
-    indexed(&app).await;
+    app.wait_for_index().await;
     let found = search(&app, &token, "jambret", Value::Null).await;
     let snippet = found["edges"][0]["node"]["snippet"].as_str().unwrap();
     assert!(!snippet.contains("<script>"), "{snippet}");
@@ -178,7 +166,7 @@ async fn filters_facets_and_pages_work_together() {
         )
         .await;
     assert!(forwarded["errors"].is_null(), "{forwarded}");
-    indexed(&app).await;
+    app.wait_for_index().await;
 
     let first_page = app
         .graphql(Some(&token), SEARCH, json!({ "q": "begal", "first": 2 }))
@@ -267,7 +255,7 @@ async fn officers_analysts_and_the_compartment_see_in_search_what_they_see_elsew
         )
         .await;
     assert!(triaged["errors"].is_null(), "{triaged}");
-    indexed(&app).await;
+    app.wait_for_index().await;
 
     let officer = app
         .user_token("sukarami1", Role::Officer, Some("POLSEK_PLG_SUKARAMI"))
@@ -308,7 +296,7 @@ async fn officers_analysts_and_the_compartment_see_in_search_what_they_see_elsew
         )
         .await;
     assert!(forwarded["errors"].is_null(), "{forwarded}");
-    indexed(&app).await;
+    app.wait_for_index().await;
     let found = search(&app, &propam, "uang damai", Value::Null).await;
     assert_eq!(found["totalCount"], 1, "{found}");
 }
@@ -333,7 +321,7 @@ async fn stats_count_reports_and_measure_response_times() {
         )
         .await;
     assert!(forwarded["errors"].is_null(), "{forwarded}");
-    indexed(&app).await;
+    app.wait_for_index().await;
 
     let response = app
         .graphql(

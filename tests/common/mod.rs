@@ -219,6 +219,15 @@ impl TestApp {
         }
     }
 
+    /// Waits until every report change so far is searchable: the indexer removes a queue
+    /// entry only after its change is committed to the index and visible to searches.
+    pub async fn wait_for_index(&self) {
+        self.wait_until("the search index caught up", |app| {
+            app.state.store.is_empty(siaga::store::Table::IndexQueue)
+        })
+        .await
+    }
+
     /// Stops the server gracefully (drain, stop workers, flush) and keeps the data dir.
     pub async fn stop(&mut self) {
         if let Some(shutdown) = self.shutdown.take() {
