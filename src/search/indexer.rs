@@ -151,7 +151,7 @@ impl DocSource {
             has_media: report.has_media,
             reporter_phone,
             sla_due_at: self.sla.standing(report, now).due_at,
-            sla_breaches: report.sla.breached.iter().copied().collect(),
+            sla_breaches: report.sla.breached.clone(),
             first_action_secs: seconds_since_creation(report.first_action_at),
             forward_secs: seconds_since_creation(report.forwarded_at),
             resolve_secs: seconds_since_creation(report.resolved_at),
