@@ -56,6 +56,7 @@ mod dashmap_free {
         acknowledged: Mutex<HashMap<String, Instant>>,
         early_replies: Mutex<HashMap<String, Instant>>,
         pub reply_latencies: Mutex<Vec<Duration>>,
+        pub last_reply: Mutex<Option<Instant>>,
     }
 
     impl LatencyMap {
@@ -70,6 +71,7 @@ mod dashmap_free {
         }
 
         pub fn replied(&self, to: String, at: Instant) {
+            *self.last_reply.lock().unwrap() = Some(at);
             match self.acknowledged.lock().unwrap().remove(&to) {
                 Some(acknowledged) => self
                     .reply_latencies
@@ -250,7 +252,17 @@ async fn main() -> anyhow::Result<()> {
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
         let reply_latencies = map.reply_latencies.lock().unwrap().clone();
+        let answered = reply_latencies.len();
         report("auto-reply at graph api after the 200", reply_latencies);
+        // The rate the whole help desk kept up with: every message stored and answered.
+        if let Some(last) = *map.last_reply.lock().unwrap() {
+            let until_last = last.saturating_duration_since(started).max(elapsed);
+            println!(
+                "end to end: {answered} messages stored and answered in {:.2}s = {:.0} messages/s",
+                until_last.as_secs_f64(),
+                answered as f64 / until_last.as_secs_f64()
+            );
+        }
     }
     Ok(())
 }

@@ -12,7 +12,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
-use tokio::sync::{Notify, Semaphore};
+use tokio::sync::{Notify, Semaphore, mpsc};
 use tokio_util::sync::CancellationToken;
 
 use crate::bus::{Bus, ReportEvent, ReportEventKind};
@@ -29,7 +29,7 @@ use crate::intake::records::{
 use crate::intake::{CALLBACK_PREFIX, PendingStatuses, apply_status_to_message};
 use crate::metrics::{Metrics, add};
 use crate::store::keys::u64_key;
-use crate::store::{Store, StoreError, Table, TxError};
+use crate::store::{Store, StoreError, Table, Tx, TxError};
 use crate::whatsapp::WorkerContext;
 use crate::whatsapp::graph::{Disposition, GraphClient, GraphError, OutgoingMessage, Recipient};
 use crate::whatsapp::health::ChannelHealth;
@@ -39,6 +39,8 @@ use crate::whatsapp::health::ChannelHealth;
 const CONCURRENT_SENDS: usize = 32;
 /// Items read from the queue per pass.
 const BATCH: usize = 256;
+/// Accepted sends stored together in one transaction (and one flush).
+const MAX_ACCEPTANCES_PER_TRANSACTION: usize = 256;
 
 #[derive(Clone)]
 pub struct OutboxSender {
@@ -58,6 +60,40 @@ pub struct OutboxSender {
 enum Outcome {
     Done,
     RetryAt(DateTime<Utc>),
+}
+
+/// What a claimed item needs, decided from the store before anything is sent.
+enum Step {
+    Send(PendingSend),
+    ReadReceipt(ReadReceipt),
+    /// Nothing to send now: finished, or to be tried again at a later time.
+    Settled {
+        key: Vec<u8>,
+        item: OutboxItem,
+        outcome: Outcome,
+    },
+}
+
+struct PendingSend {
+    key: Vec<u8>,
+    item: OutboxItem,
+    message: Message,
+    recipient: Recipient,
+    outgoing: OutgoingMessage,
+}
+
+struct ReadReceipt {
+    key: Vec<u8>,
+    item: OutboxItem,
+    external_id: String,
+}
+
+/// A send that Meta accepted, on its way to the recorder.
+struct Accepted {
+    key: Vec<u8>,
+    item_id: u64,
+    message_id: u64,
+    wamid: String,
 }
 
 impl OutboxSender {
@@ -90,8 +126,15 @@ impl OutboxSender {
     }
 
     /// Runs until `stop` is cancelled; sends already started are finished first.
+    ///
+    /// Each pass takes the due items it has room for, marks every send among them in flight
+    /// in one transaction and one flush, and hands them to concurrent send tasks. Accepted
+    /// sends are recorded by one recorder task, many per transaction, so that a busy help line
+    /// costs a few transactions per batch of replies instead of three per reply.
     pub async fn run(self, stop: CancellationToken) {
         let permits = Arc::new(Semaphore::new(CONCURRENT_SENDS));
+        let (accepted_tx, accepted_rx) = mpsc::unbounded_channel();
+        let recorder = tokio::spawn(self.clone().record_acceptances(accepted_rx));
         let mut running = tokio::task::JoinSet::new();
         loop {
             if stop.is_cancelled() {
@@ -104,9 +147,17 @@ impl OutboxSender {
                     _ = tokio::time::sleep(paused_for) => continue,
                 }
             }
-            let now = Utc::now();
-            let due = match due_items::<OutboxItem>(&self.store, Table::Outbox, now, BATCH) {
-                Ok(due) => due,
+            while running.try_join_next().is_some() {}
+            let room = permits.available_permits();
+            if room == 0 {
+                // Every completion wakes the loop.
+                tokio::select! {
+                    _ = stop.cancelled() => break,
+                    _ = self.wake.notified() => continue,
+                }
+            }
+            let claimed = match self.claim_due(room) {
+                Ok(claimed) => claimed,
                 Err(error) => {
                     tracing::error!(%error, "outbox cannot be read; retrying");
                     tokio::select! {
@@ -115,37 +166,84 @@ impl OutboxSender {
                     }
                 }
             };
-            let mut started = 0;
-            for (key, item) in due {
-                if !self.claim(item.id) {
-                    continue;
+            if claimed.is_empty() {
+                let sleep_for = self.time_until_next_due();
+                tokio::select! {
+                    _ = stop.cancelled() => break,
+                    _ = self.wake.notified() => {}
+                    _ = tokio::time::sleep(sleep_for) => {}
                 }
-                started += 1;
+                continue;
+            }
+            let mut sends = Vec::new();
+            for (key, item) in claimed {
+                let item_id = item.id;
+                match self.prepare(key, item).await {
+                    Ok(Step::Send(send)) => sends.push(send),
+                    Ok(Step::ReadReceipt(receipt)) => {
+                        let Ok(permit) = Arc::clone(&permits).acquire_owned().await else {
+                            break;
+                        };
+                        let sender = self.clone();
+                        running.spawn(async move {
+                            let outcome = sender.mark_read(&receipt).await;
+                            sender.settle(&receipt.key, &receipt.item, outcome);
+                            sender.release(receipt.item.id);
+                            drop(permit);
+                            sender.wake.notify_one();
+                        });
+                    }
+                    Ok(Step::Settled { key, item, outcome }) => {
+                        self.settle(&key, &item, Ok(outcome));
+                        self.release(item_id);
+                    }
+                    Err(error) => {
+                        tracing::error!(%error, item = item_id, "outbox item could not be processed; will retry");
+                        self.release(item_id);
+                    }
+                }
+            }
+            if sends.is_empty() {
+                continue;
+            }
+            if let Err(error) = self.mark_in_flight(&sends).await {
+                tracing::error!(%error, "outbox items could not be marked in flight; will retry");
+                for send in &sends {
+                    self.release(send.item.id);
+                }
+                tokio::select! {
+                    _ = stop.cancelled() => break,
+                    _ = tokio::time::sleep(Duration::from_secs(1)) => continue,
+                }
+            }
+            for send in sends {
                 let Ok(permit) = Arc::clone(&permits).acquire_owned().await else {
                     break;
                 };
                 let sender = self.clone();
+                let accepted_tx = accepted_tx.clone();
                 running.spawn(async move {
-                    let item_id = item.id;
-                    sender.process(key, item).await;
-                    sender.release(item_id);
+                    sender.transmit(send, accepted_tx).await;
                     drop(permit);
                     sender.wake.notify_one();
                 });
             }
-            while running.try_join_next().is_some() {}
-            if started > 0 {
-                continue;
-            }
-            let sleep_for = self.time_until_next_due();
-            tokio::select! {
-                _ = stop.cancelled() => break,
-                _ = self.wake.notified() => {}
-                _ = tokio::time::sleep(sleep_for) => {}
-            }
         }
         while running.join_next().await.is_some() {}
+        // The recorder ends once every send task (and so every sender handle) is gone.
+        drop(accepted_tx);
+        let _ = recorder.await;
         tracing::info!("outbox sender stopped");
+    }
+
+    /// Claims up to `limit` due items that no task is working on.
+    fn claim_due(&self, limit: usize) -> Result<Vec<(Vec<u8>, OutboxItem)>, StoreError> {
+        let due = due_items::<OutboxItem>(&self.store, Table::Outbox, Utc::now(), BATCH)?;
+        Ok(due
+            .into_iter()
+            .filter(|(_, item)| self.claim(item.id))
+            .take(limit)
+            .collect())
     }
 
     fn claim(&self, item_id: u64) -> bool {
@@ -172,23 +270,20 @@ impl OutboxSender {
         }
     }
 
-    async fn process(&self, key: Vec<u8>, item: OutboxItem) {
-        let outcome = match &item.work {
-            OutboxWork::Deliver { message_id } => self.deliver(&key, &item, *message_id).await,
-            OutboxWork::MarkRead { external_id } => self.mark_read(&key, &item, external_id).await,
-        };
+    /// Finishes an item (removes it) or moves it to its retry time.
+    fn settle(&self, key: &[u8], item: &OutboxItem, outcome: Result<Outcome, StoreError>) {
         let result = match outcome {
             Ok(Outcome::Done) => self.store.transaction(|tx| -> Result<(), TxError<()>> {
-                tx.remove(Table::Outbox, &key)?;
+                tx.remove(Table::Outbox, key)?;
                 Ok(())
             }),
             Ok(Outcome::RetryAt(due)) => self.store.transaction(|tx| -> Result<(), TxError<()>> {
                 // The in-flight mark may have been written under the same key: re-read it.
                 let mut current: OutboxItem = tx
-                    .get_record(Table::Outbox, &key)?
+                    .get_record(Table::Outbox, key)?
                     .unwrap_or_else(|| item.clone());
                 current.in_flight_since = None;
-                tx.remove(Table::Outbox, &key)?;
+                tx.remove(Table::Outbox, key)?;
                 tx.put_record(Table::Outbox, &queue_key(due, current.id), &current)?;
                 Ok(())
             }),
@@ -202,27 +297,40 @@ impl OutboxSender {
         }
     }
 
-    async fn deliver(
-        &self,
-        key: &[u8],
-        item: &OutboxItem,
-        message_id: u64,
-    ) -> Result<Outcome, StoreError> {
+    /// Decides what an item needs, from the store alone: a send, a read receipt, or nothing
+    /// more (already sent, sandbox, failed, or waiting for a reconciling status).
+    async fn prepare(&self, key: Vec<u8>, item: OutboxItem) -> Result<Step, StoreError> {
+        let message_id = match &item.work {
+            OutboxWork::Deliver { message_id } => *message_id,
+            OutboxWork::MarkRead { external_id } => {
+                let external_id = external_id.clone();
+                return Ok(Step::ReadReceipt(ReadReceipt {
+                    key,
+                    item,
+                    external_id,
+                }));
+            }
+        };
+        let settled = |outcome| Step::Settled {
+            key: key.clone(),
+            item: item.clone(),
+            outcome,
+        };
         let Some(message) = self
             .store
             .get_record::<Message>(Table::Messages, &u64_key(message_id))?
         else {
-            return Ok(Outcome::Done);
+            return Ok(settled(Outcome::Done));
         };
         let status = message
             .delivery
             .as_ref()
             .map_or(DeliveryStatus::Queued, |delivery| delivery.status);
         if status != DeliveryStatus::Queued || message.external_id.is_some() {
-            return Ok(Outcome::Done);
+            return Ok(settled(Outcome::Done));
         }
         let MessageBody::Outbound { content, .. } = &message.body else {
-            return Ok(Outcome::Done);
+            return Ok(settled(Outcome::Done));
         };
         let Some(reporter) = message.reporter_id.and_then(|id| {
             self.store
@@ -232,19 +340,19 @@ impl OutboxSender {
         }) else {
             self.fail(&message, "the reporter of this message is unknown", None)
                 .await?;
-            return Ok(Outcome::Done);
+            return Ok(settled(Outcome::Done));
         };
-        let Some(client) = &self.client else {
+        if self.client.is_none() {
             self.record_sandbox(&message).await?;
-            return Ok(Outcome::Done);
-        };
+            return Ok(settled(Outcome::Done));
+        }
         if let Some(since) = item.in_flight_since {
             // A send that may have reached Meta before a crash: give its status callback time
             // to arrive (it adopts the wamid) before sending again.
             let reconcile_until = since
                 + chrono::Duration::from_std(self.whatsapp.reconcile_wait).unwrap_or_default();
             if Utc::now() < reconcile_until {
-                return Ok(Outcome::RetryAt(reconcile_until));
+                return Ok(settled(Outcome::RetryAt(reconcile_until)));
             }
         }
         let is_template = matches!(content, OutboundContent::Template { .. });
@@ -252,7 +360,7 @@ impl OutboxSender {
             let error = outside_window_error();
             self.fail(&message, "outside the 24-hour window", Some(error))
                 .await?;
-            return Ok(Outcome::Done);
+            return Ok(settled(Outcome::Done));
         }
         let recipient = match (&reporter.phone, &reporter.bsuid) {
             (Some(phone), _) => Recipient::Phone(phone.clone()),
@@ -264,24 +372,133 @@ impl OutboxSender {
                     None,
                 )
                 .await?;
-                return Ok(Outcome::Done);
+                return Ok(settled(Outcome::Done));
             }
         };
-        self.mark_in_flight(key, item).await?;
-        self.pacer.wait_turn().await;
         let outgoing = to_graph_message(content);
-        let callback_data = format!("{CALLBACK_PREFIX}{}", message.id);
+        Ok(Step::Send(PendingSend {
+            key,
+            item,
+            message,
+            recipient,
+            outgoing,
+        }))
+    }
+
+    /// Marks a pass's sends in flight, in one transaction, and makes the marks durable before
+    /// any of them leaves.
+    async fn mark_in_flight(&self, sends: &[PendingSend]) -> Result<(), StoreError> {
+        let now = Utc::now();
+        self.store
+            .transaction(|tx| -> Result<(), TxError<()>> {
+                for send in sends {
+                    let mut marked = send.item.clone();
+                    marked.in_flight_since = Some(now);
+                    tx.put_record(Table::Outbox, &send.key, &marked)?;
+                }
+                Ok(())
+            })
+            .map_err(error_text)?;
+        self.store.flush().await
+    }
+
+    /// Sends one reply. An accepted send goes to the recorder, which keeps the item claimed
+    /// until the acceptance is stored; any other answer is settled here.
+    async fn transmit(&self, send: PendingSend, accepted: mpsc::UnboundedSender<Accepted>) {
+        let Some(client) = &self.client else {
+            self.release(send.item.id);
+            return;
+        };
+        self.pacer.wait_turn().await;
+        let callback_data = format!("{CALLBACK_PREFIX}{}", send.message.id);
         match client
-            .send_message(&recipient, &outgoing, Some(&callback_data))
+            .send_message(&send.recipient, &send.outgoing, Some(&callback_data))
             .await
         {
             Ok(receipt) => {
                 self.health.mark_healthy();
-                self.record_accepted(message.id, &receipt.wamid).await?;
-                Ok(Outcome::Done)
+                let item_id = send.item.id;
+                let handed_over = accepted.send(Accepted {
+                    key: send.key,
+                    item_id,
+                    message_id: send.message.id,
+                    wamid: receipt.wamid,
+                });
+                if handed_over.is_err() {
+                    // Only at shutdown: the item stays in flight and is reconciled at start.
+                    self.release(item_id);
+                }
             }
-            Err(error) => self.handle_send_error(key, item, &message, error).await,
+            Err(error) => {
+                let outcome = self
+                    .handle_send_error(&send.key, &send.item, &send.message, error)
+                    .await;
+                self.settle(&send.key, &send.item, outcome);
+                self.release(send.item.id);
+            }
         }
+    }
+
+    /// Stores accepted sends, as many per transaction and flush as have arrived, until every
+    /// send task is gone.
+    async fn record_acceptances(self, mut accepted: mpsc::UnboundedReceiver<Accepted>) {
+        let mut batch = Vec::new();
+        while accepted
+            .recv_many(&mut batch, MAX_ACCEPTANCES_PER_TRANSACTION)
+            .await
+            > 0
+        {
+            let (recorded, events) = match self.store_acceptances(&batch) {
+                Ok(events) => (batch.len(), events),
+                // One unreadable record must not hold back the others: store them one by one.
+                Err(_) => {
+                    let mut recorded = 0;
+                    let mut events = Vec::new();
+                    for one in &batch {
+                        match self.store_acceptances(std::slice::from_ref(one)) {
+                            Ok(more) => {
+                                recorded += 1;
+                                events.extend(more);
+                            }
+                            Err(error) => tracing::error!(
+                                %error,
+                                message = one.message_id,
+                                wamid = %one.wamid,
+                                "accepted send could not be recorded; it waits for its status callback"
+                            ),
+                        }
+                    }
+                    (recorded, events)
+                }
+            };
+            add(&self.metrics.replies_sent, recorded as u64);
+            if let Err(error) = self.store.flush().await {
+                tracing::error!(%error, "accepted sends could not be made durable");
+            }
+            for event in events {
+                self.bus.publish(event);
+            }
+            for one in batch.drain(..) {
+                self.release(one.item_id);
+            }
+            self.wake.notify_one();
+        }
+    }
+
+    fn store_acceptances(&self, batch: &[Accepted]) -> Result<Vec<ReportEvent>, StoreError> {
+        let now = Utc::now();
+        self.store
+            .transaction(|tx| -> Result<Vec<ReportEvent>, TxError<()>> {
+                let mut events = Vec::new();
+                for accepted in batch {
+                    if let Some(event) = record_accepted(tx, &self.intake, accepted, now)? {
+                        events.push(event);
+                    }
+                    tx.remove(Table::Outbox, &accepted.key)?;
+                }
+                Ok(events)
+            })
+            .map_err(error_text)
     }
 
     async fn handle_send_error(
@@ -350,88 +567,6 @@ impl OutboxSender {
                 Ok(())
             })
             .map_err(error_text)?;
-        Ok(())
-    }
-
-    async fn mark_in_flight(&self, key: &[u8], item: &OutboxItem) -> Result<(), StoreError> {
-        let now = Utc::now();
-        self.store
-            .transaction(|tx| -> Result<(), TxError<()>> {
-                let mut current: OutboxItem = tx
-                    .get_record(Table::Outbox, key)?
-                    .unwrap_or_else(|| item.clone());
-                current.in_flight_since = Some(now);
-                tx.put_record(Table::Outbox, key, &current)?;
-                Ok(())
-            })
-            .map_err(error_text)?;
-        self.store.flush().await
-    }
-
-    async fn record_accepted(&self, message_id: u64, wamid: &str) -> Result<(), StoreError> {
-        let now = Utc::now();
-        let event = self
-            .store
-            .transaction(|tx| -> Result<Option<ReportEvent>, TxError<()>> {
-                let Some(mut message) = load_message(tx, message_id)? else {
-                    return Ok(None);
-                };
-                message.external_id = Some(wamid.to_string());
-                if let Some(delivery) = message.delivery.as_mut() {
-                    delivery.attempts += 1;
-                    if delivery.status.may_advance_to(DeliveryStatus::Accepted) {
-                        delivery.status = DeliveryStatus::Accepted;
-                        delivery.updated_at = now;
-                    }
-                }
-                save_message(tx, &message)?;
-                tx.put(
-                    Table::MessageExternalIds,
-                    wamid.as_bytes(),
-                    &u64_key(message_id),
-                )?;
-                let mut event = None;
-                if let Some(mut report) = message
-                    .report_id
-                    .map(|id| load_report(tx, id))
-                    .transpose()?
-                    .flatten()
-                {
-                    append_timeline(
-                        tx,
-                        &mut report,
-                        TimelineKind::ReplySent,
-                        Actor::System,
-                        Some(wamid.to_string()),
-                        Some(message_id),
-                        now,
-                    )?;
-                    save_report_bookkeeping(tx, &report)?;
-                    event = Some(ReportEvent {
-                        kind: ReportEventKind::DeliveryUpdated,
-                        report_id: report.id,
-                        ticket: report.ticket.clone(),
-                        at: now,
-                        message_id: Some(message_id),
-                    });
-                }
-                // Statuses that overtook the send answer.
-                if let Some(pending) =
-                    tx.get_record::<PendingStatuses>(Table::PendingStatuses, wamid.as_bytes())?
-                {
-                    tx.remove(Table::PendingStatuses, wamid.as_bytes())?;
-                    for update in &pending.updates {
-                        apply_status_to_message(tx, &self.intake, message_id, update, now)?;
-                    }
-                }
-                Ok(event)
-            })
-            .map_err(error_text)?;
-        add(&self.metrics.replies_sent, 1);
-        self.store.flush().await?;
-        if let Some(event) = event {
-            self.bus.publish(event);
-        }
         Ok(())
     }
 
@@ -525,17 +660,13 @@ impl OutboxSender {
         Ok(())
     }
 
-    async fn mark_read(
-        &self,
-        key: &[u8],
-        item: &OutboxItem,
-        external_id: &str,
-    ) -> Result<Outcome, StoreError> {
+    async fn mark_read(&self, receipt: &ReadReceipt) -> Result<Outcome, StoreError> {
         let Some(client) = &self.client else {
             return Ok(Outcome::Done);
         };
         self.pacer.wait_turn().await;
-        match client.mark_read(external_id).await {
+        let (key, item) = (&receipt.key, &receipt.item);
+        match client.mark_read(&receipt.external_id).await {
             Ok(()) => Ok(Outcome::Done),
             Err(error) => {
                 let attempts = item.attempts + 1;
@@ -557,6 +688,69 @@ impl OutboxSender {
             }
         }
     }
+}
+
+/// Stores one accepted send inside the recorder's transaction: the wamid (so that status
+/// callbacks find the message), the delivery state, the timeline entry, and any statuses that
+/// overtook the send's answer.
+fn record_accepted(
+    tx: &Tx<'_>,
+    intake: &IntakeSettings,
+    accepted: &Accepted,
+    now: DateTime<Utc>,
+) -> Result<Option<ReportEvent>, StoreError> {
+    let Some(mut message) = load_message(tx, accepted.message_id)? else {
+        return Ok(None);
+    };
+    message.external_id = Some(accepted.wamid.clone());
+    if let Some(delivery) = message.delivery.as_mut() {
+        delivery.attempts += 1;
+        if delivery.status.may_advance_to(DeliveryStatus::Accepted) {
+            delivery.status = DeliveryStatus::Accepted;
+            delivery.updated_at = now;
+        }
+    }
+    save_message(tx, &message)?;
+    tx.put(
+        Table::MessageExternalIds,
+        accepted.wamid.as_bytes(),
+        &u64_key(accepted.message_id),
+    )?;
+    let mut event = None;
+    if let Some(mut report) = message
+        .report_id
+        .map(|id| load_report(tx, id))
+        .transpose()?
+        .flatten()
+    {
+        append_timeline(
+            tx,
+            &mut report,
+            TimelineKind::ReplySent,
+            Actor::System,
+            Some(accepted.wamid.clone()),
+            Some(accepted.message_id),
+            now,
+        )?;
+        save_report_bookkeeping(tx, &report)?;
+        event = Some(ReportEvent {
+            kind: ReportEventKind::DeliveryUpdated,
+            report_id: report.id,
+            ticket: report.ticket.clone(),
+            at: now,
+            message_id: Some(accepted.message_id),
+        });
+    }
+    // Statuses that overtook the send answer.
+    if let Some(pending) =
+        tx.get_record::<PendingStatuses>(Table::PendingStatuses, accepted.wamid.as_bytes())?
+    {
+        tx.remove(Table::PendingStatuses, accepted.wamid.as_bytes())?;
+        for update in &pending.updates {
+            apply_status_to_message(tx, intake, accepted.message_id, update, now)?;
+        }
+    }
+    Ok(event)
 }
 
 fn error_text<E: std::fmt::Debug>(error: TxError<E>) -> StoreError {
