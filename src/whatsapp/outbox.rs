@@ -64,7 +64,7 @@ enum Outcome {
 
 /// What a claimed item needs, decided from the store before anything is sent.
 enum Step {
-    Send(PendingSend),
+    Send(Box<PendingSend>),
     ReadReceipt(ReadReceipt),
     /// Nothing to send now: finished, or to be tried again at a later time.
     Settled {
@@ -179,7 +179,7 @@ impl OutboxSender {
             for (key, item) in claimed {
                 let item_id = item.id;
                 match self.prepare(key, item).await {
-                    Ok(Step::Send(send)) => sends.push(send),
+                    Ok(Step::Send(send)) => sends.push(*send),
                     Ok(Step::ReadReceipt(receipt)) => {
                         let Ok(permit) = Arc::clone(&permits).acquire_owned().await else {
                             break;
@@ -376,13 +376,13 @@ impl OutboxSender {
             }
         };
         let outgoing = to_graph_message(content);
-        Ok(Step::Send(PendingSend {
+        Ok(Step::Send(Box::new(PendingSend {
             key,
             item,
             message,
             recipient,
             outgoing,
-        }))
+        })))
     }
 
     /// Marks a pass's sends in flight, in one transaction, and makes the marks durable before
