@@ -93,17 +93,29 @@ pub fn enqueue_media(tx: &Tx<'_>, message_id: u64, now: DateTime<Utc>) -> Result
     Ok(id)
 }
 
-/// Up to `limit` entries of `table` due at or before `now`, oldest first.
+/// Up to `limit` entries of `table` due at or before `now`, oldest first, among those whose
+/// item id `claim` accepts. `claim` sees the id from the key, before the value is decoded, so
+/// items already being worked on cost nothing; it is not called again once `limit` is reached.
 pub fn due_items<T: Record>(
     store: &Store,
     table: Table,
     now: DateTime<Utc>,
     limit: usize,
+    mut claim: impl FnMut(u64) -> bool,
 ) -> Result<Vec<(Vec<u8>, T)>, StoreError> {
     let end = KeyBuilder::new().i64(now.timestamp_millis() + 1).build();
     let mut items = Vec::new();
+    if limit == 0 {
+        return Ok(items);
+    }
     for entry in store.range(table, &[], Some(&end)) {
         let (key, value) = entry?;
+        let Some((_, id)) = parse_queue_key(&key) else {
+            continue;
+        };
+        if !claim(id) {
+            continue;
+        }
         items.push((key, crate::store::codec::decode(&value)?));
         if items.len() >= limit {
             break;

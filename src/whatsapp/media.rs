@@ -108,7 +108,20 @@ impl MediaFetcher {
             if stop.is_cancelled() {
                 break;
             }
-            let due = match due_items::<MediaJob>(&self.store, Table::MediaQueue, Utc::now(), 64) {
+            let room = CONCURRENT_DOWNLOADS.saturating_sub(running.len());
+            let busy = |id| {
+                in_flight
+                    .lock()
+                    .map(|set| set.contains(&id))
+                    .unwrap_or(true)
+            };
+            let due = match due_items::<MediaJob>(
+                &self.store,
+                Table::MediaQueue,
+                Utc::now(),
+                room,
+                |id| !busy(id),
+            ) {
                 Ok(due) => due,
                 Err(error) => {
                     tracing::error!(%error, "media queue cannot be read; retrying");

@@ -37,8 +37,6 @@ use crate::whatsapp::health::ChannelHealth;
 /// Sends handled at once; the Graph API answers in tens of milliseconds, so this keeps a few
 /// hundred messages per second flowing without a large fan-out.
 const CONCURRENT_SENDS: usize = 32;
-/// Items read from the queue per pass.
-const BATCH: usize = 256;
 /// Accepted sends stored together in one transaction (and one flush).
 const MAX_ACCEPTANCES_PER_TRANSACTION: usize = 256;
 
@@ -238,12 +236,21 @@ impl OutboxSender {
 
     /// Claims up to `limit` due items that no task is working on.
     fn claim_due(&self, limit: usize) -> Result<Vec<(Vec<u8>, OutboxItem)>, StoreError> {
-        let due = due_items::<OutboxItem>(&self.store, Table::Outbox, Utc::now(), BATCH)?;
-        Ok(due
-            .into_iter()
-            .filter(|(_, item)| self.claim(item.id))
-            .take(limit)
-            .collect())
+        let mut claimed = Vec::new();
+        let due = due_items::<OutboxItem>(&self.store, Table::Outbox, Utc::now(), limit, |id| {
+            let fresh = self.claim(id);
+            if fresh {
+                claimed.push(id);
+            }
+            fresh
+        });
+        if due.is_err() {
+            // An unreadable item: let go of the claims taken so far.
+            for id in claimed {
+                self.release(id);
+            }
+        }
+        due
     }
 
     fn claim(&self, item_id: u64) -> bool {
