@@ -36,7 +36,7 @@ use crate::whatsapp::health::ChannelHealth;
 
 /// Sends handled at once; the Graph API answers in tens of milliseconds, so this keeps a few
 /// hundred messages per second flowing without a large fan-out.
-const CONCURRENT_SENDS: usize = 32;
+const CONCURRENT_SENDS: usize = 128;
 /// Accepted sends stored together in one transaction (and one flush).
 const MAX_ACCEPTANCES_PER_TRANSACTION: usize = 256;
 
