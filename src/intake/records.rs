@@ -21,12 +21,14 @@ pub fn save_report(tx: &Tx<'_>, report: &Report) -> Result<(), StoreError> {
     let key = u64_key(report.id);
     tx.put_record(Table::Reports, &key, report)?;
     // The value is a fresh sequence: the indexer removes an entry only if it still holds the
-    // sequence it indexed, so a change made while indexing is never dropped.
-    tx.put(Table::IndexQueue, &key, &u64_key(tx.generate_id()?))?;
+    // sequence it indexed, so a change made while indexing is never dropped. The SLA watcher
+    // uses the same sequence to tell an unchanged open report from a changed one.
+    let sequence = u64_key(tx.generate_id()?);
+    tx.put(Table::IndexQueue, &key, &sequence)?;
     if report.status.is_final() {
         tx.remove(Table::OpenReports, &key)
     } else {
-        tx.put(Table::OpenReports, &key, &[])
+        tx.put(Table::OpenReports, &key, &sequence)
     }
 }
 

@@ -56,7 +56,8 @@ pub enum Table {
     Units,
     /// report id → change sequence: reports the search index has not caught up with.
     IndexQueue,
-    /// report id → nothing: the reports not in a final status, which the SLA watcher walks.
+    /// report id → the sequence of its last change: the reports not in a final status, which
+    /// the SLA watcher walks (entries written before the sequence was kept are empty).
     OpenReports,
 }
 

@@ -6,6 +6,8 @@
 //! What was announced is kept on the report (`Report::sla`) in the same transaction as the
 //! timeline entry, so a restart never announces a breach twice nor forgets one.
 
+use std::collections::HashMap;
+
 use chrono::{DateTime, Duration, Utc};
 
 use super::{Committed, Workflow, report_event};
@@ -75,13 +77,26 @@ impl Workflow {
     /// warnings, breaches (escalating forwarded reports) and silent reporters.
     pub async fn run_clock(&self, now: DateTime<Utc>) -> Result<ClockPass, UserError> {
         let mut pass = ClockPass::default();
-        let open_ids: Vec<u64> = self
+        let open: Vec<(u64, Option<u64>)> = self
             .store
             .range(Table::OpenReports, &[], None)
             .filter_map(|entry| entry.ok())
-            .filter_map(|(key, _)| read_u64(&key, 0))
+            .filter_map(|(key, value)| Some((read_u64(&key, 0)?, read_u64(&value, 0))))
             .collect();
-        for report_id in open_ids {
+        // Reports unchanged since the last pass, with nothing due before `now`, are not read
+        // again: a pass over thousands of quiet open reports costs a scan of their ids.
+        let mut previous = std::mem::take(&mut *self.lock_clock_memo());
+        let mut memo = HashMap::with_capacity(open.len());
+        for (report_id, sequence) in open {
+            if let Some(sequence) = sequence
+                && let Some(known) = previous.remove(&report_id)
+                && known.sequence == sequence
+                && known.next_due.is_none_or(|due| due > now)
+            {
+                pass.reports_checked += 1;
+                memo.insert(report_id, known);
+                continue;
+            }
             // One unreadable report must not stop the clock for all the others.
             let report = match self
                 .store
@@ -102,6 +117,13 @@ impl Workflow {
                 pass.auto_forwarded += 1;
             }
             if due_now(&report, &self.clock, now).is_empty() {
+                // Auto-forwarding may find a unit that became active: such reports stay unmemoised.
+                if let Some(sequence) = sequence
+                    && !self.may_auto_forward(&report)
+                {
+                    let next_due = next_due_at(&report, &self.clock);
+                    memo.insert(report_id, ClockMemo { sequence, next_due });
+                }
                 continue;
             }
             let found = self.settle_clock(report_id, now).await?;
@@ -111,7 +133,22 @@ impl Workflow {
             pass.silent_reporters += found.silent_reporters;
             pass.reminders += found.reminders;
         }
+        *self.lock_clock_memo() = memo;
         Ok(pass)
+    }
+
+    fn lock_clock_memo(&self) -> std::sync::MutexGuard<'_, HashMap<u64, ClockMemo>> {
+        // The memo is only a shortcut: a poisoned one is as good as an empty one.
+        self.clock_memo
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// Whether automatic forwarding could still take this report once units change.
+    fn may_auto_forward(&self, report: &Report) -> bool {
+        self.clock.auto_forward_min_confidence.is_some()
+            && report.status == ReportStatus::New
+            && !report.sla.auto_forward_checked
     }
 
     /// The unit a report would be forwarded to automatically, if it qualifies: the setting is
@@ -369,6 +406,37 @@ fn due_now(report: &Report, clock: &ClockSettings, now: DateTime<Utc>) -> Vec<Du
     due
 }
 
+/// The earliest moment the clock has something to do for `report` while it stays as it is, or
+/// `None` when nothing will come due. Consistent with `due_now`: nothing is due before it.
+fn next_due_at(report: &Report, clock: &ClockSettings) -> Option<DateTime<Utc>> {
+    if let Some(since) = report.paused_since {
+        return report
+            .sla
+            .silent_noticed_at
+            .is_none()
+            .then(|| since + clock.silent_reporter_after);
+    }
+    // Not paused: the due times do not depend on the moment they are asked at.
+    let now = report.updated_at;
+    SlaPolicy::pending_stages(report)
+        .filter(|stage| !report.sla.breached.contains(stage))
+        .map(|stage| {
+            if report.sla.warned.contains(&stage) {
+                clock.sla.due_at(report, stage, now)
+            } else {
+                clock.sla.warn_at(report, stage, now)
+            }
+        })
+        .min()
+}
+
+/// What the watcher remembers of an open report it found nothing due for.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct ClockMemo {
+    sequence: u64,
+    next_due: Option<DateTime<Utc>>,
+}
+
 /// The parent of the unit a breached report is assigned to, unless it was escalated there
 /// already. Reports not forwarded yet are the command center's own: nothing to escalate.
 fn escalation_target(report: &Report, tree: &UnitTree) -> Option<String> {
@@ -462,6 +530,34 @@ mod tests {
         report.sla.breached.push(SlaStage::FirstAction);
         report.sla.warned.push(SlaStage::Forward);
         assert!(due_now(&report, &clock, at(26)).is_empty());
+    }
+
+    #[test]
+    fn next_due_at_is_the_first_moment_due_now_finds_anything() {
+        let clock = ClockSettings::default();
+        let check = |report: &Report| {
+            let next = next_due_at(report, &clock).expect("something comes due");
+            let just_before = next - Duration::milliseconds(1);
+            assert!(due_now(report, &clock, just_before).is_empty(), "{next}");
+            assert!(!due_now(report, &clock, next).is_empty(), "{next}");
+        };
+        let mut report = report(Some(Priority::High));
+        check(&report);
+        assert_eq!(next_due_at(&report, &clock), Some(at(8)));
+        report.sla.warned.push(SlaStage::FirstAction);
+        check(&report);
+        assert_eq!(next_due_at(&report, &clock), Some(at(10)));
+        report.sla.breached.push(SlaStage::FirstAction);
+        check(&report);
+        report.move_to(ReportStatus::AwaitingReporter, at(11));
+        check(&report);
+        assert_eq!(next_due_at(&report, &clock), Some(at(11 + 240)));
+        report.sla.silent_noticed_at = Some(at(251));
+        assert_eq!(
+            next_due_at(&report, &clock),
+            None,
+            "only the reporter can move it now"
+        );
     }
 
     #[test]

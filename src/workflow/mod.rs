@@ -17,6 +17,7 @@ mod status;
 #[cfg(test)]
 mod tests;
 
+use std::collections::HashMap;
 use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
@@ -116,6 +117,8 @@ pub struct Workflow {
     bus: Bus,
     outbox_wake: Arc<Notify>,
     clock: Arc<ClockSettings>,
+    /// The SLA watcher's memory of quiet open reports (see `run_clock`).
+    clock_memo: Arc<std::sync::Mutex<HashMap<u64, clock::ClockMemo>>>,
 }
 
 impl Workflow {
@@ -135,12 +138,14 @@ impl Workflow {
             bus,
             outbox_wake,
             clock: Arc::new(ClockSettings::default()),
+            clock_memo: Arc::default(),
         }
     }
 
     /// The SLA targets, silent-reporter time and automatic forwarding to apply.
     pub fn with_clock(mut self, clock: ClockSettings) -> Workflow {
         self.clock = Arc::new(clock);
+        self.clock_memo = Arc::default();
         self
     }
 
