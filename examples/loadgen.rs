@@ -254,6 +254,26 @@ async fn main() -> anyhow::Result<()> {
         let reply_latencies = map.reply_latencies.lock().unwrap().clone();
         let answered = reply_latencies.len();
         report("auto-reply at graph api after the 200", reply_latencies);
+        // How often the store made writes durable, and how long each fsync took.
+        if let Ok(metrics) = client.get(format!("{target}/metrics")).send().await
+            && let Ok(text) = metrics.text().await
+        {
+            let value = |name: &str| {
+                text.lines()
+                    .find_map(|line| line.strip_prefix(name)?.trim().parse::<f64>().ok())
+                    .unwrap_or(0.0)
+            };
+            let (sum, count) = (
+                value("siaga_store_flush_seconds_sum "),
+                value("siaga_store_flush_seconds_count "),
+            );
+            if count > 0.0 {
+                println!(
+                    "store: {count:.0} durable flushes, {:.2}ms each on average",
+                    sum / count * 1e3
+                );
+            }
+        }
         // The rate the whole help desk kept up with: every message stored and answered.
         if let Some(last) = *map.last_reply.lock().unwrap() {
             let until_last = last.saturating_duration_since(started).max(elapsed);

@@ -23,16 +23,42 @@ pub struct OutboxItem {
     pub queued_at: DateTime<Utc>,
     #[serde(default)]
     pub attempts: u32,
-    /// Set, and flushed, just before a send leaves: after a crash such an item may already
-    /// have reached Meta, so it is reconciled with status callbacks before it is resent.
+    /// Since when a send of this item may have left, and in which run of the process (see
+    /// `this_run`). A message to send is marked from the moment it is queued, in the same
+    /// transaction, so no separate write is needed before the send. After a crash an item
+    /// marked by the crashed run may already have reached Meta: it is reconciled with status
+    /// callbacks before it is resent.
     #[serde(default)]
     pub in_flight_since: Option<DateTime<Utc>>,
+    #[serde(default)]
+    pub in_flight_run: Option<u64>,
     #[serde(default)]
     pub last_error: Option<String>,
 }
 
 impl Record for OutboxItem {
     const NAME: &'static str = "outbox_item";
+}
+
+impl OutboxItem {
+    /// Marks the item as possibly sent, by this run, from `at` on.
+    pub fn mark_in_flight(&mut self, at: DateTime<Utc>) {
+        self.in_flight_since = Some(at);
+        self.in_flight_run = Some(this_run());
+    }
+
+    /// Whether an earlier run of the process may have sent this item and stopped before it
+    /// recorded the answer. This run keeps every send it made claimed until it is recorded,
+    /// so its own marks never mean that.
+    pub fn maybe_sent_by_earlier_run(&self) -> bool {
+        self.in_flight_since.is_some() && self.in_flight_run != Some(this_run())
+    }
+}
+
+/// This run of the process: an id drawn once at random, written with in-flight marks.
+pub fn this_run() -> u64 {
+    static RUN: std::sync::OnceLock<u64> = std::sync::OnceLock::new();
+    *RUN.get_or_init(rand::random::<u64>)
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -68,14 +94,18 @@ pub fn enqueue_outbox(
     now: DateTime<Utc>,
 ) -> Result<u64, StoreError> {
     let id = tx.generate_id()?;
-    let item = OutboxItem {
+    let mut item = OutboxItem {
         id,
         work,
         queued_at: now,
         attempts: 0,
         in_flight_since: None,
+        in_flight_run: None,
         last_error: None,
     };
+    if matches!(item.work, OutboxWork::Deliver { .. }) {
+        item.mark_in_flight(now);
+    }
     tx.put_record(Table::Outbox, &queue_key(now, id), &item)?;
     Ok(id)
 }
@@ -130,4 +160,82 @@ pub fn next_due(store: &Store, table: Table) -> Result<Option<DateTime<Utc>>, St
     Ok(first
         .and_then(|(key, _)| parse_queue_key(&key))
         .and_then(|(millis, _)| DateTime::from_timestamp_millis(millis)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_queued_send_is_marked_by_this_run_and_only_an_earlier_run_needs_reconciling() {
+        let data_dir = tempfile::tempdir().unwrap();
+        let store = Store::open(&data_dir.path().join("store")).unwrap();
+        let now = Utc::now();
+        store
+            .transaction(|tx| -> Result<(), crate::store::TxError<()>> {
+                enqueue_outbox(tx, OutboxWork::Deliver { message_id: 7 }, now)?;
+                enqueue_outbox(
+                    tx,
+                    OutboxWork::MarkRead {
+                        external_id: "wamid.x".into(),
+                    },
+                    now,
+                )?;
+                Ok(())
+            })
+            .unwrap();
+        let items: Vec<(Vec<u8>, OutboxItem)> =
+            due_items(&store, Table::Outbox, now, 10, |_| true).unwrap();
+        let (send, receipt) = (&items[0].1, &items[1].1);
+        assert_eq!(send.in_flight_since, Some(now));
+        assert_eq!(send.in_flight_run, Some(this_run()));
+        assert!(
+            !send.maybe_sent_by_earlier_run(),
+            "this run knows its own sends"
+        );
+        assert_eq!(
+            receipt.in_flight_since, None,
+            "a read receipt is harmless to repeat"
+        );
+
+        let mut from_a_crashed_run = send.clone();
+        from_a_crashed_run.in_flight_run = Some(this_run().wrapping_add(1));
+        assert!(from_a_crashed_run.maybe_sent_by_earlier_run());
+        let mut from_before_runs_were_kept = send.clone();
+        from_before_runs_were_kept.in_flight_run = None;
+        assert!(from_before_runs_were_kept.maybe_sent_by_earlier_run());
+    }
+
+    #[test]
+    fn due_items_skips_what_the_claim_refuses_without_reading_it() {
+        let data_dir = tempfile::tempdir().unwrap();
+        let store = Store::open(&data_dir.path().join("store")).unwrap();
+        let now = Utc::now();
+        let ids: Vec<u64> = store
+            .transaction(|tx| -> Result<Vec<u64>, crate::store::TxError<()>> {
+                (1..=5)
+                    .map(|message_id| {
+                        Ok(enqueue_outbox(tx, OutboxWork::Deliver { message_id }, now)?)
+                    })
+                    .collect()
+            })
+            .unwrap();
+        // An unreadable value under a refused id does not matter.
+        store
+            .put(Table::Outbox, &queue_key(now, ids[0]), b"\x00\x01not json")
+            .unwrap();
+        let mut asked = Vec::new();
+        let due: Vec<(Vec<u8>, OutboxItem)> = due_items(&store, Table::Outbox, now, 2, |id| {
+            asked.push(id);
+            id != ids[0] && id != ids[1]
+        })
+        .unwrap();
+        let got: Vec<u64> = due.iter().map(|(_, item)| item.id).collect();
+        assert_eq!(got, vec![ids[2], ids[3]]);
+        assert_eq!(
+            asked,
+            ids[..4],
+            "no claim is asked for once the limit is reached"
+        );
+    }
 }

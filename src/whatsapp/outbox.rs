@@ -2,10 +2,11 @@
 //! with backoff and jitter, falls back to a template outside the 24-hour window, pauses the
 //! channel on an invalid token, and makes every failure visible on the report.
 //!
-//! Exactly-once toward the citizen: before a send leaves, the item is marked in flight and the
-//! mark is flushed. An item found in flight after a restart may already have reached Meta, so
-//! it waits for a status callback carrying its callback data (`siaga:<message id>`) before it
-//! is sent again.
+//! Exactly-once toward the citizen: a message to send is marked in flight, with the id of the
+//! process run, in the transaction that queues it, and nothing leaves before that transaction
+//! is durable. This run keeps every send claimed until its answer is recorded. An item that an
+//! earlier run marked may already have reached Meta before a crash, so it waits for a status
+//! callback carrying its callback data (`siaga:<message id>`) before it is sent again.
 
 use std::collections::HashSet;
 use std::sync::{Arc, Mutex};
@@ -125,10 +126,10 @@ impl OutboxSender {
 
     /// Runs until `stop` is cancelled; sends already started are finished first.
     ///
-    /// Each pass takes the due items it has room for, marks every send among them in flight
-    /// in one transaction and one flush, and hands them to concurrent send tasks. Accepted
-    /// sends are recorded by one recorder task, many per transaction, so that a busy help line
-    /// costs a few transactions per batch of replies instead of three per reply.
+    /// Each pass takes the due items it has room for, waits until what queued them is durable
+    /// (one shared flush), and hands them to concurrent send tasks. Accepted sends are recorded
+    /// by one recorder task, many per transaction, so that a busy help line costs a couple of
+    /// transactions per batch of replies instead of three per reply.
     pub async fn run(self, stop: CancellationToken) {
         let permits = Arc::new(Semaphore::new(CONCURRENT_SENDS));
         let (accepted_tx, accepted_rx) = mpsc::unbounded_channel();
@@ -204,8 +205,10 @@ impl OutboxSender {
             if sends.is_empty() {
                 continue;
             }
-            if let Err(error) = self.mark_in_flight(&sends).await {
-                tracing::error!(%error, "outbox items could not be marked in flight; will retry");
+            // The sends are marked in flight since they were queued; what remains is to be sure
+            // that the transaction that queued them is durable before anything leaves.
+            if let Err(error) = self.store.flush().await {
+                tracing::error!(%error, "the store cannot be flushed; sends wait");
                 for send in &sends {
                     self.release(send.item.id);
                 }
@@ -289,7 +292,10 @@ impl OutboxSender {
                 let mut current: OutboxItem = tx
                     .get_record(Table::Outbox, key)?
                     .unwrap_or_else(|| item.clone());
-                current.in_flight_since = None;
+                // A send may have left in this attempt: the item stays marked, by this run.
+                if matches!(current.work, OutboxWork::Deliver { .. }) {
+                    current.mark_in_flight(Utc::now());
+                }
                 tx.remove(Table::Outbox, key)?;
                 tx.put_record(Table::Outbox, &queue_key(due, current.id), &current)?;
                 Ok(())
@@ -353,7 +359,9 @@ impl OutboxSender {
             self.record_sandbox(&message).await?;
             return Ok(settled(Outcome::Done));
         }
-        if let Some(since) = item.in_flight_since {
+        if let Some(since) = item.in_flight_since
+            && item.maybe_sent_by_earlier_run()
+        {
             // A send that may have reached Meta before a crash: give its status callback time
             // to arrive (it adopts the wamid) before sending again.
             let reconcile_until = since
@@ -390,23 +398,6 @@ impl OutboxSender {
             recipient,
             outgoing,
         })))
-    }
-
-    /// Marks a pass's sends in flight, in one transaction, and makes the marks durable before
-    /// any of them leaves.
-    async fn mark_in_flight(&self, sends: &[PendingSend]) -> Result<(), StoreError> {
-        let now = Utc::now();
-        self.store
-            .transaction(|tx| -> Result<(), TxError<()>> {
-                for send in sends {
-                    let mut marked = send.item.clone();
-                    marked.in_flight_since = Some(now);
-                    tx.put_record(Table::Outbox, &send.key, &marked)?;
-                }
-                Ok(())
-            })
-            .map_err(error_text)?;
-        self.store.flush().await
     }
 
     /// Sends one reply. An accepted send goes to the recorder, which keeps the item claimed
@@ -456,17 +447,19 @@ impl OutboxSender {
             > 0
         {
             let (recorded, events) = match self.store_acceptances(&batch) {
-                Ok(events) => (batch.len(), events),
+                Ok(events) => (batch.drain(..).collect(), events),
                 // One unreadable record must not hold back the others: store them one by one.
                 Err(_) => {
-                    let mut recorded = 0;
+                    let mut recorded = Vec::new();
                     let mut events = Vec::new();
-                    for one in &batch {
-                        match self.store_acceptances(std::slice::from_ref(one)) {
+                    for one in batch.drain(..) {
+                        match self.store_acceptances(std::slice::from_ref(&one)) {
                             Ok(more) => {
-                                recorded += 1;
+                                recorded.push(one);
                                 events.extend(more);
                             }
+                            // The item stays claimed, so this run never sends it again; the
+                            // next run waits for its status callback before it would.
                             Err(error) => tracing::error!(
                                 %error,
                                 message = one.message_id,
@@ -478,14 +471,14 @@ impl OutboxSender {
                     (recorded, events)
                 }
             };
-            add(&self.metrics.replies_sent, recorded as u64);
+            add(&self.metrics.replies_sent, recorded.len() as u64);
             if let Err(error) = self.store.flush().await {
                 tracing::error!(%error, "accepted sends could not be made durable");
             }
             for event in events {
                 self.bus.publish(event);
             }
-            for one in batch.drain(..) {
+            for one in recorded {
                 self.release(one.item_id);
             }
             self.wake.notify_one();
