@@ -447,7 +447,7 @@ impl OutboxSender {
             > 0
         {
             let (recorded, events) = match self.store_acceptances(&batch) {
-                Ok(events) => (batch.drain(..).collect(), events),
+                Ok(events) => (std::mem::take(&mut batch), events),
                 // One unreadable record must not hold back the others: store them one by one.
                 Err(_) => {
                     let mut recorded = Vec::new();
