@@ -202,29 +202,25 @@ impl OutboxSender {
                     }
                 }
             }
-            if sends.is_empty() {
-                continue;
-            }
-            // The sends are marked in flight since they were queued; what remains is to be sure
-            // that the transaction that queued them is durable before anything leaves.
-            if let Err(error) = self.store.flush().await {
-                tracing::error!(%error, "the store cannot be flushed; sends wait");
-                for send in &sends {
-                    self.release(send.item.id);
-                }
-                tokio::select! {
-                    _ = stop.cancelled() => break,
-                    _ = tokio::time::sleep(Duration::from_secs(1)) => continue,
-                }
-            }
             for send in sends {
                 let Ok(permit) = Arc::clone(&permits).acquire_owned().await else {
-                    break;
+                    self.release(send.item.id);
+                    continue;
                 };
                 let sender = self.clone();
                 let accepted_tx = accepted_tx.clone();
                 running.spawn(async move {
-                    sender.transmit(send, accepted_tx).await;
+                    // Marked in flight since it was queued; what remains is to be sure that the
+                    // transaction that queued it is durable before it leaves. Concurrent sends
+                    // share the flush, and the loop claims more work meanwhile.
+                    match sender.store.flush().await {
+                        Ok(()) => sender.transmit(send, accepted_tx).await,
+                        Err(error) => {
+                            tracing::error!(%error, item = send.item.id, "the store cannot be flushed; the send waits");
+                            tokio::time::sleep(Duration::from_secs(1)).await;
+                            sender.release(send.item.id);
+                        }
+                    }
                     drop(permit);
                     sender.wake.notify_one();
                 });
