@@ -17,7 +17,42 @@ pub(super) struct GroupFlush {
     thread: Option<std::thread::JoinHandle<()>>,
 }
 
+/// Counts the store's writes, so that a flush with nothing new to make durable is skipped.
+/// A writer calls `begin` before it writes and `end` after; `end` counts the write.
+#[derive(Default)]
+pub(super) struct WriteCount {
+    in_progress: AtomicU64,
+    completed: AtomicU64,
+}
+
+impl WriteCount {
+    pub(super) fn begin(&self) -> WriteGuard<'_> {
+        self.in_progress.fetch_add(1, Ordering::SeqCst);
+        WriteGuard(self)
+    }
+
+    /// The count of completed writes, if no write is under way; `None` otherwise.
+    fn settled(&self) -> Option<u64> {
+        // In this order: a write that is applied but not yet counted is still in progress.
+        if self.in_progress.load(Ordering::SeqCst) != 0 {
+            return None;
+        }
+        let completed = self.completed.load(Ordering::SeqCst);
+        (self.in_progress.load(Ordering::SeqCst) == 0).then_some(completed)
+    }
+}
+
+pub(super) struct WriteGuard<'a>(&'a WriteCount);
+
+impl Drop for WriteGuard<'_> {
+    fn drop(&mut self) {
+        self.0.completed.fetch_add(1, Ordering::SeqCst);
+        self.0.in_progress.fetch_sub(1, Ordering::SeqCst);
+    }
+}
+
 struct Shared {
+    writes: Arc<WriteCount>,
     requested: AtomicU64,
     wake: Notify,
     stopped: std::sync::atomic::AtomicBool,
@@ -43,9 +78,10 @@ pub struct FlushStats {
 }
 
 impl GroupFlush {
-    pub(super) fn start(db: sled::Db) -> GroupFlush {
+    pub(super) fn start(db: sled::Db, writes: Arc<WriteCount>) -> GroupFlush {
         let (done, _) = watch::channel(FlushProgress::default());
         let shared = Arc::new(Shared {
+            writes,
             requested: AtomicU64::new(0),
             wake: Notify::new(),
             stopped: std::sync::atomic::AtomicBool::new(false),
@@ -119,6 +155,9 @@ fn flush_loop(shared: Arc<Shared>, db: sled::Db) {
         }
     };
     runtime.block_on(async move {
+        // The completed-write count when the last successful flush began: everything counted
+        // up to it is durable.
+        let mut flushed_writes = None;
         loop {
             if shared.stopped.load(Ordering::SeqCst) {
                 return;
@@ -129,9 +168,19 @@ fn flush_loop(shared: Arc<Shared>, db: sled::Db) {
                 shared.wake.notified().await;
                 continue;
             }
+            // Nothing written since the last flush began (and nothing being written): every
+            // write a caller can have seen is durable already.
+            let writes = shared.writes.settled();
+            if writes.is_some() && writes == flushed_writes {
+                shared
+                    .done
+                    .send_modify(|state| state.durable_ticket = target);
+                continue;
+            }
             let started = Instant::now();
             match db.flush() {
                 Ok(_) => {
+                    flushed_writes = writes;
                     let micros = started.elapsed().as_micros() as u64;
                     shared.flush_count.fetch_add(1, Ordering::Relaxed);
                     shared

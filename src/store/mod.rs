@@ -16,7 +16,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 pub use codec::Record;
-use flush::GroupFlush;
+use flush::{GroupFlush, WriteCount};
 
 /// The tables of the store. The string is the on-disk tree name and must never change.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -163,6 +163,7 @@ pub struct Store {
 struct StoreInner {
     db: sled::Db,
     trees: Vec<sled::Tree>,
+    writes: Arc<WriteCount>,
     flusher: GroupFlush,
     path: PathBuf,
 }
@@ -182,11 +183,13 @@ impl Store {
             debug_assert_eq!(table.index(), trees.len());
             trees.push(db.open_tree(table.tree_name())?);
         }
-        let flusher = GroupFlush::start(db.clone());
+        let writes = Arc::new(WriteCount::default());
+        let flusher = GroupFlush::start(db.clone(), Arc::clone(&writes));
         Ok(Store {
             inner: Arc::new(StoreInner {
                 db,
                 trees,
+                writes,
                 flusher,
                 path: path.to_path_buf(),
             }),
@@ -220,6 +223,7 @@ impl Store {
 
     /// Writes one value outside a transaction (for data with a single writer, e.g. raw bodies).
     pub fn put(&self, table: Table, key: &[u8], value: &[u8]) -> Result<(), StoreError> {
+        let _counted = self.inner.writes.begin();
         self.tree(table).insert(key, value)?;
         Ok(())
     }
@@ -284,6 +288,7 @@ impl Store {
         use sled::Transactional;
         use sled::transaction::{ConflictableTransactionError, TransactionError};
 
+        let _counted = self.inner.writes.begin();
         let outcome = self.inner.trees.as_slice().transaction(|trees| {
             let mut tx = Tx { trees };
             body(&mut tx).map_err(ConflictableTransactionError::Abort)

@@ -188,6 +188,36 @@ fn many_concurrent_flushes_share_fsyncs() {
 }
 
 #[test]
+fn a_flush_with_nothing_new_written_skips_the_fsync_and_one_after_a_write_does_not() {
+    let (_dir, store) = temp_store();
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    runtime.block_on(async {
+        store.put(Table::RawPayloads, b"a", b"1").unwrap();
+        store.flush().await.unwrap();
+        let after_write = store.flush_stats().flushes;
+        assert!(after_write >= 1);
+        store.flush().await.unwrap();
+        store.flush().await.unwrap();
+        assert_eq!(
+            store.flush_stats().flushes,
+            after_write,
+            "nothing was written: nothing to make durable"
+        );
+        store
+            .transaction(|tx| -> Result<(), TxError<()>> {
+                tx.put(Table::RawPayloads, b"b", b"2")?;
+                Ok(())
+            })
+            .unwrap();
+        store.flush().await.unwrap();
+        assert_eq!(store.flush_stats().flushes, after_write + 1);
+    });
+}
+
+#[test]
 fn a_second_open_of_the_same_directory_is_refused_clearly() {
     let (dir, _store) = temp_store();
     match Store::open(dir.path()) {
