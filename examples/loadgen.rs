@@ -51,35 +51,43 @@ mod dashmap_free {
     use std::sync::Mutex;
     use std::time::{Duration, Instant};
 
+    /// Both sides of the race (the 200 seen by the client, the reply seen by the mock) are
+    /// matched under one lock, so that neither can miss the other.
+    #[derive(Default)]
+    struct Pending {
+        acknowledged: HashMap<String, Instant>,
+        early_replies: HashMap<String, Instant>,
+    }
+
     #[derive(Default)]
     pub struct LatencyMap {
-        acknowledged: Mutex<HashMap<String, Instant>>,
-        early_replies: Mutex<HashMap<String, Instant>>,
+        pending: Mutex<Pending>,
         pub reply_latencies: Mutex<Vec<Duration>>,
         pub last_reply: Mutex<Option<Instant>>,
     }
 
     impl LatencyMap {
         pub fn acknowledged(&self, to: String, at: Instant) {
-            if let Some(replied) = self.early_replies.lock().unwrap().remove(&to) {
+            let mut pending = self.pending.lock().unwrap();
+            if pending.early_replies.remove(&to).is_some() {
                 // The reply reached Graph before our client saw the 200: zero latency.
-                let _ = replied;
                 self.reply_latencies.lock().unwrap().push(Duration::ZERO);
                 return;
             }
-            self.acknowledged.lock().unwrap().insert(to, at);
+            pending.acknowledged.insert(to, at);
         }
 
         pub fn replied(&self, to: String, at: Instant) {
             *self.last_reply.lock().unwrap() = Some(at);
-            match self.acknowledged.lock().unwrap().remove(&to) {
+            let mut pending = self.pending.lock().unwrap();
+            match pending.acknowledged.remove(&to) {
                 Some(acknowledged) => self
                     .reply_latencies
                     .lock()
                     .unwrap()
                     .push(at.saturating_duration_since(acknowledged)),
                 None => {
-                    self.early_replies.lock().unwrap().insert(to, at);
+                    pending.early_replies.insert(to, at);
                 }
             }
         }
