@@ -44,10 +44,11 @@ const MAX_ACCEPTANCES_PER_TRANSACTION: usize = 256;
 #[derive(Clone)]
 pub struct OutboxSender {
     pub store: Store,
-    pub intake: IntakeSettings,
-    pub whatsapp: WhatsAppConfig,
+    /// Shared, not copied: a sender handle is cloned into every send task.
+    pub intake: Arc<IntakeSettings>,
+    pub whatsapp: Arc<WhatsAppConfig>,
     /// `None` in sandbox mode.
-    pub client: Option<GraphClient>,
+    pub client: Option<Arc<GraphClient>>,
     pub metrics: Arc<Metrics>,
     pub bus: Bus,
     pub health: Arc<ChannelHealth>,
@@ -112,9 +113,9 @@ impl OutboxSender {
         let pacer = Arc::new(Pacer::new(whatsapp.send_rate_per_second));
         OutboxSender {
             store,
-            intake,
-            whatsapp,
-            client,
+            intake: Arc::new(intake),
+            whatsapp: Arc::new(whatsapp),
+            client: client.map(Arc::new),
             metrics,
             bus,
             health,
