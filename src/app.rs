@@ -18,6 +18,7 @@ use crate::auth::Auth;
 use crate::bus::Bus;
 use crate::config::Config;
 use crate::domain::access::AccessRules;
+use crate::intake::queues::Queued;
 use crate::intake::{Intake, IntakeSettings};
 use crate::metrics::Metrics;
 use crate::profile::Profile;
@@ -52,6 +53,8 @@ pub struct App {
     listener: tokio::net::TcpListener,
     state: AppState,
     outbox: OutboxSender,
+    /// What intake made durable, on its way to the sender.
+    outbox_feed: tokio::sync::mpsc::UnboundedReceiver<Vec<Queued>>,
     media: MediaFetcher,
     profile: Arc<Profile>,
     sla_check_interval: std::time::Duration,
@@ -114,6 +117,7 @@ impl App {
         let bus = Bus::new(4096);
         let channel_health = Arc::new(ChannelHealth::default());
         let outbox_wake = Arc::new(Notify::new());
+        let (outbox_feed_tx, outbox_feed) = tokio::sync::mpsc::unbounded_channel();
         let media_wake = Arc::new(Notify::new());
         let auth = Auth::open(
             core.store.clone(),
@@ -166,6 +170,7 @@ impl App {
             whatsapp: config.whatsapp.clone(),
             body_limit_bytes: config.body_limit_bytes,
             outbox_wake: Arc::clone(&outbox_wake),
+            outbox_feed: outbox_feed_tx,
             media_wake: Arc::clone(&media_wake),
             ready: Arc::new(AtomicBool::new(false)),
             services,
@@ -205,6 +210,7 @@ impl App {
             listener,
             state,
             outbox,
+            outbox_feed,
             media,
             profile: core.profile,
             sla_check_interval: config.sla_check_interval,
@@ -240,13 +246,14 @@ impl App {
             listener,
             state,
             outbox,
+            outbox_feed,
             media,
             sla_check_interval,
             indexer,
             ..
         } = self;
         let stop_workers = CancellationToken::new();
-        let outbox_task = tokio::spawn(outbox.run(stop_workers.clone()));
+        let outbox_task = tokio::spawn(outbox.run(stop_workers.clone(), outbox_feed));
         let media_task = tokio::spawn(media.run(stop_workers.clone()));
         let watcher_task = tokio::spawn(crate::workflow::run_watcher(
             state.services.workflow.clone(),

@@ -31,6 +31,8 @@ pub struct AppState {
     pub whatsapp: WhatsAppConfig,
     pub body_limit_bytes: usize,
     pub outbox_wake: Arc<Notify>,
+    /// Hands the sender the outbox items of a delivery once it is durable.
+    pub outbox_feed: tokio::sync::mpsc::UnboundedSender<Vec<crate::intake::queues::Queued>>,
     pub media_wake: Arc<Notify>,
     /// Set once the store is open and the workers drain their queues.
     pub ready: Arc<AtomicBool>,

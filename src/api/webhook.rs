@@ -106,7 +106,7 @@ pub async fn receive_notification(
         }
     };
 
-    let outcome = match state.ingest.ingest(body, items, received_at).await {
+    let mut outcome = match state.ingest.ingest(body, items, received_at).await {
         Ok(outcome) => outcome,
         Err(error) => {
             add(&state.metrics.webhooks_failed_storage, 1);
@@ -129,7 +129,14 @@ pub async fn receive_notification(
     add(&metrics.calls, outcome.calls);
     add(&metrics.channel_errors, outcome.channel_errors);
     add(&metrics.unknown_message_types, outcome.unknown_types);
-    if outcome.outbox_queued > 0 {
+    // Durable now: the sender takes these as they are, without looking for them or flushing.
+    let fed = outcome.outbox.len() as u64;
+    let handed_over = fed == 0
+        || state
+            .outbox_feed
+            .send(std::mem::take(&mut outcome.outbox))
+            .is_ok();
+    if outcome.outbox_queued > fed || !handed_over {
         state.outbox_wake.notify_one();
     }
     if outcome.media_queued > 0 {

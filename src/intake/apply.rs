@@ -233,7 +233,7 @@ impl<'t, 'a> Apply<'t, 'a> {
             self.resume_after_reporter_answered(&mut report)?;
         }
         if self.settings.mark_read {
-            enqueue_outbox(
+            let queued = enqueue_outbox(
                 self.tx,
                 OutboxWork::MarkRead {
                     external_id: inbound.external_id.clone(),
@@ -241,6 +241,7 @@ impl<'t, 'a> Apply<'t, 'a> {
                 self.now,
             )?;
             self.outcome.outbox_queued += 1;
+            self.outcome.outbox.push(queued);
         }
         let newly_urgent = self.update_suggestion(&mut report, inbound);
         if newly_urgent {
@@ -327,6 +328,7 @@ impl<'t, 'a> Apply<'t, 'a> {
             )?;
             self.outcome.outbox_queued += 1;
             self.outcome.events.push(queued.event);
+            self.outcome.outbox.push(queued.queued);
         }
         report.last_ack_at = Some(self.now);
         Ok(())
@@ -350,6 +352,7 @@ impl<'t, 'a> Apply<'t, 'a> {
         report.last_ack_at = Some(self.now);
         self.outcome.outbox_queued += 1;
         self.outcome.events.push(queued.event);
+        self.outcome.outbox.push(queued.queued);
         Ok(())
     }
 

@@ -48,6 +48,9 @@ pub struct IngestOutcome {
     pub unknown_types: u64,
     pub ignored: u64,
     pub outbox_queued: u64,
+    /// The outbox items of `outbox_queued` that the sender can take directly once this
+    /// delivery is durable (the others, if any, it finds in the queue).
+    pub outbox: Vec<queues::Queued>,
     pub media_queued: u64,
     /// Published on the bus once the delivery is durable.
     pub events: Vec<ReportEvent>,

@@ -10,13 +10,15 @@ use crate::domain::message::{
 };
 use crate::domain::report::Report;
 use crate::domain::timeline::{Actor, TimelineKind};
-use crate::intake::queues::{OutboxWork, enqueue_outbox};
+use crate::intake::queues::{OutboxWork, Queued, enqueue_outbox};
 use crate::intake::records::{append_timeline, insert_message};
 use crate::store::{StoreError, Tx};
 
 pub struct QueuedReply {
     pub message: Message,
     pub event: ReportEvent,
+    /// The outbox item that sends it.
+    pub queued: Queued,
 }
 
 /// Queues `content` to the report's reporter. The caller saves `report` afterwards.
@@ -70,7 +72,7 @@ pub fn queue_reply(
         Some(message.id),
         now,
     )?;
-    enqueue_outbox(
+    let queued = enqueue_outbox(
         tx,
         OutboxWork::Deliver {
             message_id: message.id,
@@ -90,5 +92,9 @@ pub fn queue_reply(
         at: now,
         message_id: Some(message.id),
     };
-    Ok(QueuedReply { message, event })
+    Ok(QueuedReply {
+        message,
+        event,
+        queued,
+    })
 }

@@ -88,11 +88,19 @@ pub fn parse_queue_key(key: &[u8]) -> Option<(i64, u64)> {
     Some((read_i64(key, 0)?, read_u64(key, 8)?))
 }
 
+/// An outbox item as queued, with its key. Intake hands these to the sender once the
+/// transaction that queued them is durable, so the sender neither looks for them nor flushes.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Queued {
+    pub key: Vec<u8>,
+    pub item: OutboxItem,
+}
+
 pub fn enqueue_outbox(
     tx: &Tx<'_>,
     work: OutboxWork,
     now: DateTime<Utc>,
-) -> Result<u64, StoreError> {
+) -> Result<Queued, StoreError> {
     let id = tx.generate_id()?;
     let mut item = OutboxItem {
         id,
@@ -106,8 +114,9 @@ pub fn enqueue_outbox(
     if matches!(item.work, OutboxWork::Deliver { .. }) {
         item.mark_in_flight(now);
     }
-    tx.put_record(Table::Outbox, &queue_key(now, id), &item)?;
-    Ok(id)
+    let key = queue_key(now, id);
+    tx.put_record(Table::Outbox, &key, &item)?;
+    Ok(Queued { key, item })
 }
 
 pub fn enqueue_media(tx: &Tx<'_>, message_id: u64, now: DateTime<Utc>) -> Result<u64, StoreError> {
@@ -215,7 +224,9 @@ mod tests {
             .transaction(|tx| -> Result<Vec<u64>, crate::store::TxError<()>> {
                 (1..=5)
                     .map(|message_id| {
-                        Ok(enqueue_outbox(tx, OutboxWork::Deliver { message_id }, now)?)
+                        Ok(enqueue_outbox(tx, OutboxWork::Deliver { message_id }, now)?
+                            .item
+                            .id)
                     })
                     .collect()
             })

@@ -23,7 +23,9 @@ use crate::domain::message::{Message, MessageBody, OutboundContent};
 use crate::domain::reporter::Reporter;
 use crate::domain::timeline::{Actor, TimelineKind};
 use crate::intake::IntakeSettings;
-use crate::intake::queues::{OutboxItem, OutboxWork, due_items, next_due, queue_key};
+use crate::intake::queues::{
+    OutboxItem, OutboxWork, Queued, due_items, parse_queue_key, queue_key,
+};
 use crate::intake::records::{
     append_timeline, load_message, load_report, save_message, save_report_bookkeeping,
 };
@@ -80,6 +82,8 @@ struct PendingSend {
     message: Message,
     recipient: Recipient,
     outgoing: OutgoingMessage,
+    /// Handed over by intake after its flush, so no flush is needed before it leaves.
+    durable: bool,
 }
 
 struct ReadReceipt {
@@ -127,15 +131,25 @@ impl OutboxSender {
 
     /// Runs until `stop` is cancelled; sends already started are finished first.
     ///
-    /// Each pass takes the due items it has room for, waits until what queued them is durable
-    /// (one shared flush), and hands them to concurrent send tasks. Accepted sends are recorded
-    /// by one recorder task, many per transaction, so that a busy help line costs a couple of
-    /// transactions per batch of replies instead of three per reply.
-    pub async fn run(self, stop: CancellationToken) {
+    /// Work arrives two ways. Intake hands over the items of each delivery once it is durable
+    /// (`feed`): these are sent as they are. Everything else (items left at a restart, retries
+    /// coming due, replies queued by operators) is found by reading the queue when woken or
+    /// when the next item comes due; such an item waits for one shared flush before it leaves,
+    /// so that nothing is sent for a transaction that could still be lost. Accepted sends are
+    /// recorded by one recorder task, many per transaction.
+    pub async fn run(
+        self,
+        stop: CancellationToken,
+        mut feed: mpsc::UnboundedReceiver<Vec<Queued>>,
+    ) {
         let permits = Arc::new(Semaphore::new(CONCURRENT_SENDS));
         let (accepted_tx, accepted_rx) = mpsc::unbounded_channel();
         let recorder = tokio::spawn(self.clone().record_acceptances(accepted_rx));
         let mut running = tokio::task::JoinSet::new();
+        let mut fed: Vec<Queued> = Vec::new();
+        let mut feed_open = true;
+        // Read the queue at start: what an earlier run left is found only there.
+        let mut read_queue = true;
         loop {
             if stop.is_cancelled() {
                 break;
@@ -150,47 +164,75 @@ impl OutboxSender {
             while running.try_join_next().is_some() {}
             let room = permits.available_permits();
             if room == 0 {
-                // Every completion wakes the loop.
                 tokio::select! {
                     _ = stop.cancelled() => break,
-                    _ = self.wake.notified() => continue,
+                    permit = permits.acquire() => drop(permit),
                 }
+                continue;
             }
-            let claimed = match self.claim_due(room) {
-                Ok(claimed) => claimed,
-                Err(error) => {
-                    tracing::error!(%error, "outbox cannot be read; retrying");
-                    tokio::select! {
-                        _ = stop.cancelled() => break,
-                        _ = tokio::time::sleep(Duration::from_secs(1)) => continue,
+            while let Ok(more) = feed.try_recv() {
+                fed.extend(more);
+            }
+            let mut claimed: Vec<(Vec<u8>, OutboxItem, bool)> = fed
+                .drain(..)
+                .filter(|queued| self.claim(queued.item.id))
+                .map(|queued| (queued.key, queued.item, true))
+                .collect();
+            if read_queue && claimed.len() < room {
+                match self.claim_due(room - claimed.len()) {
+                    Ok(due) => {
+                        // A full read may have left more behind: read again next time round.
+                        read_queue = due.len() == room - claimed.len();
+                        claimed.extend(due.into_iter().map(|(key, item)| (key, item, false)));
+                    }
+                    Err(error) => {
+                        tracing::error!(%error, "outbox cannot be read; retrying");
+                        for (_, item, _) in &claimed {
+                            self.release(item.id);
+                        }
+                        tokio::select! {
+                            _ = stop.cancelled() => break,
+                            _ = tokio::time::sleep(Duration::from_secs(1)) => continue,
+                        }
                     }
                 }
-            };
+            }
             if claimed.is_empty() {
-                let sleep_for = self.time_until_next_due();
+                let sleep_for = self.time_until_next_read();
                 tokio::select! {
                     _ = stop.cancelled() => break,
-                    _ = self.wake.notified() => {}
-                    _ = tokio::time::sleep(sleep_for) => {}
+                    more = feed.recv(), if feed_open => match more {
+                        Some(more) => fed.extend(more),
+                        None => feed_open = false,
+                    },
+                    _ = self.wake.notified() => read_queue = true,
+                    _ = tokio::time::sleep(sleep_for) => read_queue = true,
                 }
                 continue;
             }
             let mut sends = Vec::new();
-            for (key, item) in claimed {
+            for (key, item, durable) in claimed {
                 let item_id = item.id;
                 match self.prepare(key, item).await {
-                    Ok(Step::Send(send)) => sends.push(*send),
+                    Ok(Step::Send(mut send)) => {
+                        send.durable = durable;
+                        sends.push(*send);
+                    }
                     Ok(Step::ReadReceipt(receipt)) => {
                         let Ok(permit) = Arc::clone(&permits).acquire_owned().await else {
-                            break;
+                            self.release(item_id);
+                            continue;
                         };
                         let sender = self.clone();
                         running.spawn(async move {
                             let outcome = sender.mark_read(&receipt).await;
+                            let retry = matches!(outcome, Ok(Outcome::RetryAt(_)));
                             sender.settle(&receipt.key, &receipt.item, outcome);
                             sender.release(receipt.item.id);
                             drop(permit);
-                            sender.wake.notify_one();
+                            if retry {
+                                sender.wake.notify_one();
+                            }
                         });
                     }
                     Ok(Step::Settled { key, item, outcome }) => {
@@ -211,19 +253,24 @@ impl OutboxSender {
                 let sender = self.clone();
                 let accepted_tx = accepted_tx.clone();
                 running.spawn(async move {
-                    // Marked in flight since it was queued; what remains is to be sure that the
-                    // transaction that queued it is durable before it leaves. Concurrent sends
-                    // share the flush, and the loop claims more work meanwhile.
-                    match sender.store.flush().await {
+                    // Marked in flight since it was queued; an item found in the queue (not
+                    // handed over) waits until the transaction that queued it is durable.
+                    // Concurrent sends share the flush, and the loop goes on meanwhile.
+                    let durable = if send.durable {
+                        Ok(())
+                    } else {
+                        sender.store.flush().await
+                    };
+                    match durable {
                         Ok(()) => sender.transmit(send, accepted_tx).await,
                         Err(error) => {
                             tracing::error!(%error, item = send.item.id, "the store cannot be flushed; the send waits");
                             tokio::time::sleep(Duration::from_secs(1)).await;
                             sender.release(send.item.id);
+                            sender.wake.notify_one();
                         }
                     }
                     drop(permit);
-                    sender.wake.notify_one();
                 });
             }
         }
@@ -266,15 +313,29 @@ impl OutboxSender {
         }
     }
 
-    fn time_until_next_due(&self) -> Duration {
+    /// How long the queue can go unread. Items in flight sit at its head; while they do, it is
+    /// read at least once a second, which also finds an item released after an error.
+    fn time_until_next_read(&self) -> Duration {
         let fallback = Duration::from_secs(60);
-        match next_due(&self.store, Table::Outbox) {
-            Ok(Some(due)) => (due - Utc::now())
-                .to_std()
-                .unwrap_or(Duration::from_millis(5))
-                .min(fallback),
-            _ => fallback,
+        let head = self.store.range(Table::Outbox, &[], None).next();
+        let Some(Ok((key, _))) = head else {
+            return fallback;
+        };
+        let Some((due_millis, id)) = parse_queue_key(&key) else {
+            return fallback;
+        };
+        if self.is_claimed(id) {
+            return Duration::from_secs(1);
         }
+        let wait_millis = due_millis - Utc::now().timestamp_millis();
+        Duration::from_millis(wait_millis.clamp(0, fallback.as_millis() as i64) as u64)
+    }
+
+    fn is_claimed(&self, item_id: u64) -> bool {
+        self.in_flight
+            .lock()
+            .map(|set| set.contains(&item_id))
+            .unwrap_or(true)
     }
 
     /// Finishes an item (removes it) or moves it to its retry time.
@@ -394,6 +455,7 @@ impl OutboxSender {
             message,
             recipient,
             outgoing,
+            durable: false,
         })))
     }
 
@@ -430,6 +492,8 @@ impl OutboxSender {
                     .await;
                 self.settle(&send.key, &send.item, outcome);
                 self.release(send.item.id);
+                // A retry time to wait for: the loop may be asleep for longer.
+                self.wake.notify_one();
             }
         }
     }
@@ -478,7 +542,6 @@ impl OutboxSender {
             for one in recorded {
                 self.release(one.item_id);
             }
-            self.wake.notify_one();
         }
     }
 
