@@ -32,6 +32,10 @@ pub struct OutboxItem {
     pub in_flight_since: Option<DateTime<Utc>>,
     #[serde(default)]
     pub in_flight_run: Option<u64>,
+    /// A send of this item was started (and its outcome was a retry). Such a mark stays when
+    /// the run stops cleanly; the marks of items never attempted are cleared then.
+    #[serde(default)]
+    pub attempted: bool,
     #[serde(default)]
     pub last_error: Option<String>,
 }
@@ -53,6 +57,37 @@ impl OutboxItem {
     pub fn maybe_sent_by_earlier_run(&self) -> bool {
         self.in_flight_since.is_some() && self.in_flight_run != Some(this_run())
     }
+}
+
+/// At a clean stop: clears this run's in-flight marks of the send items that no send was ever
+/// started for (they were queued while the run ended), except those `keep` names, so that the
+/// next run sends them at once instead of waiting for a status callback that cannot come.
+/// Returns how many were cleared.
+pub fn clear_unattempted_marks(
+    store: &Store,
+    keep: impl Fn(u64) -> bool,
+) -> Result<usize, StoreError> {
+    let mut unattempted = Vec::new();
+    for entry in store.scan_records::<OutboxItem>(Table::Outbox, &[]) {
+        let (key, mut item) = entry?;
+        if item.in_flight_run == Some(this_run()) && !item.attempted && !keep(item.id) {
+            item.in_flight_since = None;
+            item.in_flight_run = None;
+            unattempted.push((key, item));
+        }
+    }
+    store
+        .transaction(|tx| -> Result<(), crate::store::TxError<()>> {
+            for (key, item) in &unattempted {
+                tx.put_record(Table::Outbox, key, item)?;
+            }
+            Ok(())
+        })
+        .map_err(|error| match error {
+            crate::store::TxError::Store(error) => error,
+            crate::store::TxError::Abort(()) => StoreError::Engine("aborted".into()),
+        })?;
+    Ok(unattempted.len())
 }
 
 /// This run of the process: an id drawn once at random, written with in-flight marks.
@@ -109,6 +144,7 @@ pub fn enqueue_outbox(
         attempts: 0,
         in_flight_since: None,
         in_flight_run: None,
+        attempted: false,
         last_error: None,
     };
     if matches!(item.work, OutboxWork::Deliver { .. }) {
@@ -213,6 +249,64 @@ mod tests {
         let mut from_before_runs_were_kept = send.clone();
         from_before_runs_were_kept.in_flight_run = None;
         assert!(from_before_runs_were_kept.maybe_sent_by_earlier_run());
+    }
+
+    #[test]
+    fn a_clean_stop_clears_the_marks_of_sends_never_attempted_and_keeps_the_others() {
+        let data_dir = tempfile::tempdir().unwrap();
+        let store = Store::open(&data_dir.path().join("store")).unwrap();
+        let now = Utc::now();
+        let queued: Vec<Queued> = store
+            .transaction(|tx| -> Result<Vec<Queued>, crate::store::TxError<()>> {
+                (1..=4)
+                    .map(|message_id| {
+                        Ok(enqueue_outbox(tx, OutboxWork::Deliver { message_id }, now)?)
+                    })
+                    .collect()
+            })
+            .unwrap();
+        // The second was tried and is waiting to retry; the third is from a crashed run.
+        let mut retried = queued[1].item.clone();
+        retried.attempted = true;
+        store
+            .put(
+                Table::Outbox,
+                &queued[1].key,
+                &crate::store::codec::encode(&retried).unwrap(),
+            )
+            .unwrap();
+        let mut crashed = queued[2].item.clone();
+        crashed.in_flight_run = Some(this_run().wrapping_add(1));
+        store
+            .put(
+                Table::Outbox,
+                &queued[2].key,
+                &crate::store::codec::encode(&crashed).unwrap(),
+            )
+            .unwrap();
+
+        // The fourth is still claimed: its answer could not be recorded.
+        let kept = queued[3].item.id;
+        assert_eq!(clear_unattempted_marks(&store, |id| id == kept).unwrap(), 1);
+        let items: Vec<OutboxItem> = due_items(&store, Table::Outbox, now, 10, |_| true)
+            .unwrap()
+            .into_iter()
+            .map(|(_, item)| item)
+            .collect();
+        assert_eq!(
+            items[0].in_flight_since, None,
+            "never attempted: sent at once next run"
+        );
+        assert!(!items[0].maybe_sent_by_earlier_run());
+        assert!(
+            items[1].in_flight_since.is_some(),
+            "tried: reconciled next run"
+        );
+        assert_eq!(
+            items[2].in_flight_run, crashed.in_flight_run,
+            "not this run's to clear"
+        );
+        assert!(items[3].in_flight_since.is_some(), "claimed: kept");
     }
 
     #[test]

@@ -24,7 +24,7 @@ use crate::domain::reporter::Reporter;
 use crate::domain::timeline::{Actor, TimelineKind};
 use crate::intake::IntakeSettings;
 use crate::intake::queues::{
-    OutboxItem, OutboxWork, Queued, due_items, parse_queue_key, queue_key,
+    OutboxItem, OutboxWork, Queued, clear_unattempted_marks, due_items, parse_queue_key, queue_key,
 };
 use crate::intake::records::{
     append_timeline, load_message, load_report, save_message, save_report_bookkeeping,
@@ -278,6 +278,20 @@ impl OutboxSender {
         // The recorder ends once every send task (and so every sender handle) is gone.
         drop(accepted_tx);
         let _ = recorder.await;
+        // Replies queued while the run ended were never sent: let the next run send them at
+        // once. A send whose answer could not be recorded is still claimed and keeps its mark.
+        match clear_unattempted_marks(&self.store, |id| self.is_claimed(id)) {
+            Ok(cleared) => {
+                if let Err(error) = self.store.flush().await {
+                    tracing::warn!(%error, "cleared in-flight marks not flushed");
+                } else if cleared > 0 {
+                    tracing::info!(cleared, "unsent replies left for the next run");
+                }
+            }
+            Err(error) => {
+                tracing::warn!(%error, "in-flight marks not cleared; the next run reconciles them")
+            }
+        }
         tracing::info!("outbox sender stopped");
     }
 
@@ -327,8 +341,9 @@ impl OutboxSender {
         if self.is_claimed(id) {
             return Duration::from_secs(1);
         }
+        // At least a few milliseconds: an item due now that cannot be read is not spun on.
         let wait_millis = due_millis - Utc::now().timestamp_millis();
-        Duration::from_millis(wait_millis.clamp(0, fallback.as_millis() as i64) as u64)
+        Duration::from_millis(wait_millis.clamp(5, fallback.as_millis() as i64) as u64)
     }
 
     fn is_claimed(&self, item_id: u64) -> bool {
@@ -353,6 +368,7 @@ impl OutboxSender {
                 // A send may have left in this attempt: the item stays marked, by this run.
                 if matches!(current.work, OutboxWork::Deliver { .. }) {
                     current.mark_in_flight(Utc::now());
+                    current.attempted = true;
                 }
                 tx.remove(Table::Outbox, key)?;
                 tx.put_record(Table::Outbox, &queue_key(due, current.id), &current)?;
