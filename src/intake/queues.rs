@@ -211,6 +211,23 @@ pub fn next_due(store: &Store, table: Table) -> Result<Option<DateTime<Utc>>, St
 mod tests {
     use super::*;
 
+    /// A fresh store with `count` messages to send queued in one transaction.
+    fn store_with_sends(count: u64) -> (tempfile::TempDir, Store, DateTime<Utc>, Vec<Queued>) {
+        let data_dir = tempfile::tempdir().unwrap();
+        let store = Store::open(&data_dir.path().join("store")).unwrap();
+        let now = Utc::now();
+        let queued = store
+            .transaction(|tx| -> Result<Vec<Queued>, crate::store::TxError<()>> {
+                (1..=count)
+                    .map(|message_id| {
+                        Ok(enqueue_outbox(tx, OutboxWork::Deliver { message_id }, now)?)
+                    })
+                    .collect()
+            })
+            .unwrap();
+        (data_dir, store, now, queued)
+    }
+
     #[test]
     fn a_queued_send_is_marked_by_this_run_and_only_an_earlier_run_needs_reconciling() {
         let data_dir = tempfile::tempdir().unwrap();
@@ -253,37 +270,16 @@ mod tests {
 
     #[test]
     fn a_clean_stop_clears_the_marks_of_sends_never_attempted_and_keeps_the_others() {
-        let data_dir = tempfile::tempdir().unwrap();
-        let store = Store::open(&data_dir.path().join("store")).unwrap();
-        let now = Utc::now();
-        let queued: Vec<Queued> = store
-            .transaction(|tx| -> Result<Vec<Queued>, crate::store::TxError<()>> {
-                (1..=4)
-                    .map(|message_id| {
-                        Ok(enqueue_outbox(tx, OutboxWork::Deliver { message_id }, now)?)
-                    })
-                    .collect()
-            })
-            .unwrap();
+        let (_data_dir, store, now, queued) = store_with_sends(4);
         // The second was tried and is waiting to retry; the third is from a crashed run.
         let mut retried = queued[1].item.clone();
         retried.attempted = true;
-        store
-            .put(
-                Table::Outbox,
-                &queued[1].key,
-                &crate::store::codec::encode(&retried).unwrap(),
-            )
-            .unwrap();
         let mut crashed = queued[2].item.clone();
         crashed.in_flight_run = Some(this_run().wrapping_add(1));
-        store
-            .put(
-                Table::Outbox,
-                &queued[2].key,
-                &crate::store::codec::encode(&crashed).unwrap(),
-            )
-            .unwrap();
+        for (key, item) in [(&queued[1].key, &retried), (&queued[2].key, &crashed)] {
+            let value = crate::store::codec::encode(item).unwrap();
+            store.put(Table::Outbox, key, &value).unwrap();
+        }
 
         // The fourth is still claimed: its answer could not be recorded.
         let kept = queued[3].item.id;
@@ -311,20 +307,8 @@ mod tests {
 
     #[test]
     fn due_items_skips_what_the_claim_refuses_without_reading_it() {
-        let data_dir = tempfile::tempdir().unwrap();
-        let store = Store::open(&data_dir.path().join("store")).unwrap();
-        let now = Utc::now();
-        let ids: Vec<u64> = store
-            .transaction(|tx| -> Result<Vec<u64>, crate::store::TxError<()>> {
-                (1..=5)
-                    .map(|message_id| {
-                        Ok(enqueue_outbox(tx, OutboxWork::Deliver { message_id }, now)?
-                            .item
-                            .id)
-                    })
-                    .collect()
-            })
-            .unwrap();
+        let (_data_dir, store, now, queued) = store_with_sends(5);
+        let ids: Vec<u64> = queued.iter().map(|queued| queued.item.id).collect();
         // An unreadable value under a refused id does not matter.
         store
             .put(Table::Outbox, &queue_key(now, ids[0]), b"\x00\x01not json")
