@@ -31,14 +31,14 @@ impl WriteCount {
         WriteGuard(self)
     }
 
-    /// The count of completed writes, if no write is under way; `None` otherwise.
+    /// The count of completed writes, if no write is under way; `None` otherwise. A write that
+    /// anyone could have seen began before they asked for the flush, so before this call: it
+    /// is either still under way here or already counted.
     fn settled(&self) -> Option<u64> {
-        // In this order: a write that is applied but not yet counted is still in progress.
         if self.in_progress.load(Ordering::SeqCst) != 0 {
             return None;
         }
-        let completed = self.completed.load(Ordering::SeqCst);
-        (self.in_progress.load(Ordering::SeqCst) == 0).then_some(completed)
+        Some(self.completed.load(Ordering::SeqCst))
     }
 }
 

@@ -157,7 +157,7 @@ impl Workflow {
     /// the police (those go only to internal affairs, never by a machine's guess).
     fn auto_forward_target(&self, report: &Report) -> Option<String> {
         let threshold = self.clock.auto_forward_min_confidence?;
-        if report.status != ReportStatus::New || report.sla.auto_forward_checked {
+        if !self.may_auto_forward(report) {
             return None;
         }
         let suggestion = report.suggestion.as_ref()?;
