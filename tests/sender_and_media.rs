@@ -11,6 +11,7 @@ use serde_json::json;
 use sha2::Digest as _;
 use siaga::domain::inbound::DeliveryStatus;
 use siaga::domain::message::{Direction, MediaState, Message};
+use siaga::domain::phone::PhoneNumber;
 use siaga::domain::timeline::TimelineKind;
 use siaga::profile::{ReplyOverrides, TemplateRef};
 use siaga::store::Table;
@@ -483,4 +484,81 @@ async fn read_receipts_are_sent_when_enabled() {
             .unwrap()
             .starts_with("wamid.")
     );
+}
+
+/// Replies queued while the server stopped (here: held back by a paused channel) go out at once
+/// after a clean restart; a reply that was tried before the stop waits for Meta's status
+/// callback instead, because it may have reached the citizen.
+#[tokio::test]
+async fn replies_never_tried_before_a_clean_stop_go_out_at_once_after_the_restart() {
+    let app = spawn_app_with(|settings| {
+        settings.wa_retry_base_ms = Some(2000);
+        settings.wa_reconcile_seconds = Some(600);
+    })
+    .await;
+    app.graph
+        .push_send_error_fixture("error_190_token_expired", 401);
+    let tried = "081377100001";
+    let waiting = ["081377100002", "081377100003", "081377100004"];
+    let post = |phone: &'static str, wamid: &'static str| {
+        let citizen = payload::Citizen {
+            phone: PhoneNumber::parse(phone).unwrap(),
+            name: "Warga".into(),
+        };
+        let now = chrono::Utc::now().timestamp();
+        payload::to_wire_bytes(&payload::text_message(
+            &citizen,
+            wamid,
+            now,
+            "motor saya dicuri",
+        ))
+    };
+    assert_eq!(
+        app.post_signed_bytes(&post(tried, "wamid.clean.1"))
+            .await
+            .status(),
+        200
+    );
+    app.wait_until("the channel is paused", |app| {
+        app.state.channel_health.problem().is_some()
+    })
+    .await;
+    for (index, phone) in waiting.iter().enumerate() {
+        let wamid: &'static str = ["wamid.clean.2", "wamid.clean.3", "wamid.clean.4"][index];
+        assert_eq!(
+            app.post_signed_bytes(&post(phone, wamid)).await.status(),
+            200
+        );
+    }
+    assert!(
+        app.graph.sent_messages().is_empty(),
+        "nothing went out while paused"
+    );
+    assert_eq!(app.state.store.len(Table::Outbox), 4);
+
+    let app = app.restart().await;
+    let sent = app
+        .graph
+        .wait_for_sent_messages(3, Duration::from_secs(10))
+        .await;
+    let recipients: Vec<String> = sent
+        .iter()
+        .map(|body| body["to"].as_str().unwrap_or_default().to_string())
+        .collect();
+    for phone in waiting {
+        let e164 = PhoneNumber::parse(phone).unwrap().as_e164().to_string();
+        assert!(
+            recipients
+                .iter()
+                .any(|to| e164.ends_with(to.trim_start_matches('+'))),
+            "{phone} answered after the restart: {recipients:?}"
+        );
+    }
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(
+        app.graph.sent_messages().len(),
+        3,
+        "the reply tried before the stop waits for its status callback"
+    );
+    assert_eq!(app.state.store.len(Table::Outbox), 1);
 }

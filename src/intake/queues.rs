@@ -24,7 +24,7 @@ pub struct OutboxItem {
     #[serde(default)]
     pub attempts: u32,
     /// Since when a send of this item may have left, and in which run of the process (see
-    /// `this_run`). A message to send is marked from the moment it is queued, in the same
+    /// `Store::run`). A message to send is marked from the moment it is queued, in the same
     /// transaction, so no separate write is needed before the send. After a crash an item
     /// marked by the crashed run may already have reached Meta: it is reconciled with status
     /// callbacks before it is resent.
@@ -45,17 +45,17 @@ impl Record for OutboxItem {
 }
 
 impl OutboxItem {
-    /// Marks the item as possibly sent, by this run, from `at` on.
-    pub fn mark_in_flight(&mut self, at: DateTime<Utc>) {
+    /// Marks the item as possibly sent, by `run` (see `Store::run`), from `at` on.
+    pub fn mark_in_flight(&mut self, at: DateTime<Utc>, run: u64) {
         self.in_flight_since = Some(at);
-        self.in_flight_run = Some(this_run());
+        self.in_flight_run = Some(run);
     }
 
-    /// Whether an earlier run of the process may have sent this item and stopped before it
-    /// recorded the answer. This run keeps every send it made claimed until it is recorded,
-    /// so its own marks never mean that.
-    pub fn maybe_sent_by_earlier_run(&self) -> bool {
-        self.in_flight_since.is_some() && self.in_flight_run != Some(this_run())
+    /// Whether a run other than `run` (the current one) may have sent this item and stopped
+    /// before it recorded the answer. The current run keeps every send it made claimed until
+    /// it is recorded, so its own marks never mean that.
+    pub fn maybe_sent_by_earlier_run(&self, run: u64) -> bool {
+        self.in_flight_since.is_some() && self.in_flight_run != Some(run)
     }
 }
 
@@ -70,7 +70,7 @@ pub fn clear_unattempted_marks(
     let mut unattempted = Vec::new();
     for entry in store.scan_records::<OutboxItem>(Table::Outbox, &[]) {
         let (key, mut item) = entry?;
-        if item.in_flight_run == Some(this_run()) && !item.attempted && !keep(item.id) {
+        if item.in_flight_run == Some(store.run()) && !item.attempted && !keep(item.id) {
             item.in_flight_since = None;
             item.in_flight_run = None;
             unattempted.push((key, item));
@@ -88,12 +88,6 @@ pub fn clear_unattempted_marks(
             crate::store::TxError::Abort(()) => StoreError::Engine("aborted".into()),
         })?;
     Ok(unattempted.len())
-}
-
-/// This run of the process: an id drawn once at random, written with in-flight marks.
-pub fn this_run() -> u64 {
-    static RUN: std::sync::OnceLock<u64> = std::sync::OnceLock::new();
-    *RUN.get_or_init(rand::random::<u64>)
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -148,7 +142,7 @@ pub fn enqueue_outbox(
         last_error: None,
     };
     if matches!(item.work, OutboxWork::Deliver { .. }) {
-        item.mark_in_flight(now);
+        item.mark_in_flight(now, tx.run());
     }
     let key = queue_key(now, id);
     tx.put_record(Table::Outbox, &key, &item)?;
@@ -199,12 +193,12 @@ pub fn due_items<T: Record>(
     Ok(items)
 }
 
-/// When the earliest item of `table` is due, if any.
-pub fn next_due(store: &Store, table: Table) -> Result<Option<DateTime<Utc>>, StoreError> {
+/// The earliest item of `table`, if any: when it is due, and its id.
+pub fn next_due(store: &Store, table: Table) -> Result<Option<(DateTime<Utc>, u64)>, StoreError> {
     let first = store.range(table, &[], None).next().transpose()?;
     Ok(first
         .and_then(|(key, _)| parse_queue_key(&key))
-        .and_then(|(millis, _)| DateTime::from_timestamp_millis(millis)))
+        .and_then(|(millis, id)| Some((DateTime::from_timestamp_millis(millis)?, id))))
 }
 
 #[cfg(test)]
@@ -250,9 +244,9 @@ mod tests {
             due_items(&store, Table::Outbox, now, 10, |_| true).unwrap();
         let (send, receipt) = (&items[0].1, &items[1].1);
         assert_eq!(send.in_flight_since, Some(now));
-        assert_eq!(send.in_flight_run, Some(this_run()));
+        assert_eq!(send.in_flight_run, Some(store.run()));
         assert!(
-            !send.maybe_sent_by_earlier_run(),
+            !send.maybe_sent_by_earlier_run(store.run()),
             "this run knows its own sends"
         );
         assert_eq!(
@@ -261,11 +255,11 @@ mod tests {
         );
 
         let mut from_a_crashed_run = send.clone();
-        from_a_crashed_run.in_flight_run = Some(this_run().wrapping_add(1));
-        assert!(from_a_crashed_run.maybe_sent_by_earlier_run());
+        from_a_crashed_run.in_flight_run = Some(store.run().wrapping_add(1));
+        assert!(from_a_crashed_run.maybe_sent_by_earlier_run(store.run()));
         let mut from_before_runs_were_kept = send.clone();
         from_before_runs_were_kept.in_flight_run = None;
-        assert!(from_before_runs_were_kept.maybe_sent_by_earlier_run());
+        assert!(from_before_runs_were_kept.maybe_sent_by_earlier_run(store.run()));
     }
 
     #[test]
@@ -275,7 +269,7 @@ mod tests {
         let mut retried = queued[1].item.clone();
         retried.attempted = true;
         let mut crashed = queued[2].item.clone();
-        crashed.in_flight_run = Some(this_run().wrapping_add(1));
+        crashed.in_flight_run = Some(store.run().wrapping_add(1));
         for (key, item) in [(&queued[1].key, &retried), (&queued[2].key, &crashed)] {
             let value = crate::store::codec::encode(item).unwrap();
             store.put(Table::Outbox, key, &value).unwrap();
@@ -293,7 +287,7 @@ mod tests {
             items[0].in_flight_since, None,
             "never attempted: sent at once next run"
         );
-        assert!(!items[0].maybe_sent_by_earlier_run());
+        assert!(!items[0].maybe_sent_by_earlier_run(store.run()));
         assert!(
             items[1].in_flight_since.is_some(),
             "tried: reconciled next run"

@@ -162,6 +162,8 @@ pub struct Store {
 
 struct StoreInner {
     db: sled::Db,
+    /// This run: drawn at random each time the store is opened (see `Store::run`).
+    run: u64,
     trees: Vec<sled::Tree>,
     writes: Arc<WriteCount>,
     flusher: GroupFlush,
@@ -188,6 +190,7 @@ impl Store {
         Ok(Store {
             inner: Arc::new(StoreInner {
                 db,
+                run: rand::random(),
                 trees,
                 writes,
                 flusher,
@@ -198,6 +201,12 @@ impl Store {
 
     pub fn path(&self) -> &Path {
         &self.inner.path
+    }
+
+    /// This run of the store: a random id drawn when it was opened. Work marked with another
+    /// run's id was left by a process that stopped (or crashed) since.
+    pub fn run(&self) -> u64 {
+        self.inner.run
     }
 
     fn tree(&self, table: Table) -> &sled::Tree {
@@ -289,8 +298,9 @@ impl Store {
         use sled::transaction::{ConflictableTransactionError, TransactionError};
 
         let _counted = self.inner.writes.begin();
+        let run = self.inner.run;
         let outcome = self.inner.trees.as_slice().transaction(|trees| {
-            let mut tx = Tx { trees };
+            let mut tx = Tx { trees, run };
             body(&mut tx).map_err(ConflictableTransactionError::Abort)
         });
         match outcome {
@@ -360,9 +370,15 @@ fn open_with_retry(path: &Path) -> Result<sled::Db, StoreError> {
 /// writes are applied.
 pub struct Tx<'a> {
     trees: &'a [sled::transaction::TransactionalTree],
+    run: u64,
 }
 
 impl Tx<'_> {
+    /// The run of the store this transaction belongs to (see `Store::run`).
+    pub fn run(&self) -> u64 {
+        self.run
+    }
+
     fn tree(&self, table: Table) -> &sled::transaction::TransactionalTree {
         &self.trees[table.index()]
     }

@@ -157,7 +157,7 @@ impl MediaFetcher {
                 continue;
             }
             let sleep_for = match next_due(&self.store, Table::MediaQueue) {
-                Ok(Some(due)) => (due - Utc::now())
+                Ok(Some((due, _))) => (due - Utc::now())
                     .to_std()
                     .unwrap_or(Duration::from_millis(5))
                     .min(Duration::from_secs(60)),

@@ -24,7 +24,7 @@ use crate::domain::reporter::Reporter;
 use crate::domain::timeline::{Actor, TimelineKind};
 use crate::intake::IntakeSettings;
 use crate::intake::queues::{
-    OutboxItem, OutboxWork, Queued, clear_unattempted_marks, due_items, parse_queue_key, queue_key,
+    OutboxItem, OutboxWork, Queued, clear_unattempted_marks, due_items, next_due, queue_key,
 };
 use crate::intake::records::{
     append_timeline, load_message, load_report, save_message, save_report_bookkeeping,
@@ -331,19 +331,17 @@ impl OutboxSender {
     /// read at least once a second, which also finds an item released after an error.
     fn time_until_next_read(&self) -> Duration {
         let fallback = Duration::from_secs(60);
-        let head = self.store.range(Table::Outbox, &[], None).next();
-        let Some(Ok((key, _))) = head else {
-            return fallback;
-        };
-        let Some((due_millis, id)) = parse_queue_key(&key) else {
+        let Ok(Some((due, id))) = next_due(&self.store, Table::Outbox) else {
             return fallback;
         };
         if self.is_claimed(id) {
             return Duration::from_secs(1);
         }
         // At least a few milliseconds: an item due now that cannot be read is not spun on.
-        let wait_millis = due_millis - Utc::now().timestamp_millis();
-        Duration::from_millis(wait_millis.clamp(5, fallback.as_millis() as i64) as u64)
+        (due - Utc::now())
+            .to_std()
+            .unwrap_or_default()
+            .clamp(Duration::from_millis(5), fallback)
     }
 
     fn is_claimed(&self, item_id: u64) -> bool {
@@ -367,7 +365,7 @@ impl OutboxSender {
                     .unwrap_or_else(|| item.clone());
                 // A send may have left in this attempt: the item stays marked, by this run.
                 if matches!(current.work, OutboxWork::Deliver { .. }) {
-                    current.mark_in_flight(Utc::now());
+                    current.mark_in_flight(Utc::now(), self.store.run());
                     current.attempted = true;
                 }
                 tx.remove(Table::Outbox, key)?;
@@ -434,7 +432,7 @@ impl OutboxSender {
             return Ok(settled(Outcome::Done));
         }
         if let Some(since) = item.in_flight_since
-            && item.maybe_sent_by_earlier_run()
+            && item.maybe_sent_by_earlier_run(self.store.run())
         {
             // A send that may have reached Meta before a crash: give its status callback time
             // to arrive (it adopts the wamid) before sending again.
