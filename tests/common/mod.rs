@@ -93,6 +93,16 @@ async fn start(settings: Settings, graph: MockGraph, guard: Option<tempfile::Tem
     let server = tokio::spawn(app.run_until_stopped(async move {
         let _ = stopped.await;
     }));
+    // Started means ready, as a deployment's health check sees it: the workers run and the
+    // search index has caught up with the store.
+    let deadline = tokio::time::Instant::now() + WAIT_LIMIT;
+    while !state.ready.load(std::sync::atomic::Ordering::SeqCst) {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "the server never became ready"
+        );
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
     TestApp {
         base_url,
         client: reqwest::Client::new(),
