@@ -71,7 +71,7 @@ pub enum OutboundPurpose {
 pub struct Delivery {
     pub status: DeliveryStatus,
     pub updated_at: DateTime<Utc>,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error: Option<ApiError>,
     #[serde(default)]
     pub attempts: u32,
@@ -162,25 +162,25 @@ pub struct Message {
     pub reporter_id: Option<u64>,
     pub direction: Direction,
     /// The channel's id (wamid): the citizen's for inbound, the one Meta gave us for outbound.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub external_id: Option<String>,
     /// When it was written: the citizen's send time, or when we queued ours.
     pub created_at: DateTime<Utc>,
     pub received_at: DateTime<Utc>,
     pub body: MessageBody,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub delivery: Option<Delivery>,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub media: Option<StoredMedia>,
     /// Later versions the citizen sent; the original `body` is never changed.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub revisions: Vec<Revision>,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub revoked_at: Option<DateTime<Utc>>,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub reactions: Vec<Reaction>,
     /// The raw webhook body this message came in.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub raw_payload_id: Option<u64>,
 }
 

@@ -135,48 +135,48 @@ pub struct Report {
     pub updated_at: DateTime<Utc>,
     /// The last message in either direction or operator action; drives the thread window.
     pub last_activity_at: DateTime<Utc>,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub category: Option<String>,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub priority: Option<Priority>,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub summary: Option<String>,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub assigned_unit: Option<String>,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub location: Option<GeoPoint>,
     /// The status to return to when the reporter answers (set while AWAITING_REPORTER).
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub resume_status: Option<ReportStatus>,
     #[serde(default)]
     pub inbound_count: u32,
     #[serde(default)]
     pub has_media: bool,
     /// When the last short acknowledgement of a follow-up message was queued.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub last_ack_at: Option<DateTime<Utc>>,
     /// Markers for operators: `possible_hoax`, `unknown_message_type`, `reply_failed`, …
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub flags: Vec<String>,
     #[serde(default)]
     pub timeline_len: u64,
     /// What the citizen wrote (texts and captions, in order, bounded), for suggestions.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub citizen_texts: Vec<String>,
     /// Category, place, unit and urgency suggested from the citizen's messages.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub suggestion: Option<crate::routing::Suggestion>,
     /// When a person (not the system) first acted on the report.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub first_action_at: Option<DateTime<Utc>>,
     /// When the report was first forwarded to a unit.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub forwarded_at: Option<DateTime<Utc>>,
     /// When the report was last resolved; cleared when it is reopened.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub resolved_at: Option<DateTime<Utc>>,
     /// Since when the report waits for its reporter (the SLA clock stands still meanwhile).
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub paused_since: Option<DateTime<Utc>>,
     /// Seconds spent AWAITING_REPORTER in earlier pauses: every SLA due time moves by this much.
     #[serde(default)]

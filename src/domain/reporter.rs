@@ -10,26 +10,26 @@ use crate::domain::phone::PhoneNumber;
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Reporter {
     pub id: u64,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub bsuid: Option<String>,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub phone: Option<PhoneNumber>,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub username: Option<String>,
     pub first_seen_at: DateTime<Utc>,
     /// The last message or call from the citizen: the 24-hour customer-service window opens here.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub last_inbound_at: Option<DateTime<Utc>>,
     /// The report new messages currently join, if any.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub open_report: Option<u64>,
     /// Numbers this reporter used before a `user_changed_number` notice.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub previous_phones: Vec<PhoneNumber>,
     /// Until when the citizen allowed us to call them on WhatsApp.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub call_permission_until: Option<DateTime<Utc>>,
 }
 

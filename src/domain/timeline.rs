@@ -102,9 +102,9 @@ pub struct TimelineEvent {
     pub at: DateTime<Utc>,
     pub kind: TimelineKind,
     pub actor: Actor,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub note: Option<String>,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub message_id: Option<u64>,
 }
 

@@ -144,6 +144,16 @@ impl<'t, 'a> Apply<'t, 'a> {
             self.outcome.unknown_types += 1;
         }
         let reporter = self.upsert_reporter(&inbound.sender, Some(inbound.sent_at))?;
+        if matches!(
+            inbound.content,
+            MessageContent::Reaction { .. }
+                | MessageContent::Edit { .. }
+                | MessageContent::Revoke { .. }
+        ) && let Some(reporter) = &reporter
+        {
+            // Annotations change nothing else about the reporter than what upsert did.
+            save_reporter(self.tx, reporter)?;
+        }
         match &inbound.content {
             MessageContent::Reaction { target_id, emoji } => self.annotate_target(
                 inbound,
@@ -469,6 +479,7 @@ impl<'t, 'a> Apply<'t, 'a> {
 
     /// Finds the reporter by their strongest identity, creating them on first contact, and
     /// records any identity they newly show. `None` when the sender carries no identity.
+    /// The reporter is returned unsaved: each caller saves it once, after its own changes.
     fn upsert_reporter(
         &mut self,
         sender: &Sender,
@@ -478,17 +489,18 @@ impl<'t, 'a> Apply<'t, 'a> {
         if identities.is_empty() {
             return Ok(None);
         }
-        let mut found = None;
+        let mut mapped_to = Vec::with_capacity(identities.len());
         for identity in &identities {
-            if let Some(bytes) = self
+            let bytes = self
                 .tx
-                .get(Table::ReporterIdentities, identity.as_bytes())?
-                && let Some(reporter_id) = read_u64(&bytes, 0)
-            {
-                found = load_reporter(self.tx, reporter_id)?;
-                if found.is_some() {
-                    break;
-                }
+                .get(Table::ReporterIdentities, identity.as_bytes())?;
+            mapped_to.push(bytes.and_then(|bytes| read_u64(&bytes, 0)));
+        }
+        let mut found = None;
+        for &reporter_id in mapped_to.iter().flatten() {
+            found = load_reporter(self.tx, reporter_id)?;
+            if found.is_some() {
+                break;
             }
         }
         let mut reporter = match found {
@@ -513,14 +525,16 @@ impl<'t, 'a> Apply<'t, 'a> {
             reporter.last_inbound_at =
                 Some(reporter.last_inbound_at.map_or(at, |last| last.max(at)));
         }
-        for identity in &identities {
-            self.tx.put(
-                Table::ReporterIdentities,
-                identity.as_bytes(),
-                &u64_key(reporter.id),
-            )?;
+        // Only identities new to this reporter are written: a returning citizen costs reads.
+        for (identity, mapped) in identities.iter().zip(&mapped_to) {
+            if *mapped != Some(reporter.id) {
+                self.tx.put(
+                    Table::ReporterIdentities,
+                    identity.as_bytes(),
+                    &u64_key(reporter.id),
+                )?;
+            }
         }
-        save_reporter(self.tx, &reporter)?;
         Ok(Some(reporter))
     }
 

@@ -28,15 +28,15 @@ pub struct OutboxItem {
     /// transaction, so no separate write is needed before the send. After a crash an item
     /// marked by the crashed run may already have reached Meta: it is reconciled with status
     /// callbacks before it is resent.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub in_flight_since: Option<DateTime<Utc>>,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub in_flight_run: Option<u64>,
     /// A send of this item was started (and its outcome was a retry). Such a mark stays when
     /// the run stops cleanly; the marks of items never attempted are cleared then.
     #[serde(default)]
     pub attempted: bool,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub last_error: Option<String>,
 }
 

@@ -790,23 +790,16 @@ fn record_accepted(
         accepted.wamid.as_bytes(),
         &u64_key(accepted.message_id),
     )?;
+    // The acceptance is recorded on the message (its wamid and delivery state), which the
+    // report's REPLY_QUEUED entry points to; the report itself is not rewritten for it, as it
+    // would be twice per answered message otherwise. Failures do go on the timeline.
     let mut event = None;
-    if let Some(mut report) = message
+    if let Some(report) = message
         .report_id
         .map(|id| load_report(tx, id))
         .transpose()?
         .flatten()
     {
-        append_timeline(
-            tx,
-            &mut report,
-            TimelineKind::ReplySent,
-            Actor::System,
-            Some(accepted.wamid.clone()),
-            Some(accepted.message_id),
-            now,
-        )?;
-        save_report_bookkeeping(tx, &report)?;
         event = Some(ReportEvent {
             kind: ReportEventKind::DeliveryUpdated,
             report_id: report.id,
