@@ -12,6 +12,8 @@ pub enum TimelineKind {
     MessageRevoked,
     ReactionReceived,
     ReplyQueued,
+    /// A reply kept in sandbox mode (and, in stores written before 2026-12, every accepted
+    /// send). Meta's acceptance of a send is recorded on the message: its wamid and delivery.
     ReplySent,
     ReplyFailed,
     MediaStored,
