@@ -1,6 +1,14 @@
 //! Group commit: many writers wait for one fsync. A writer takes a ticket after its write; the
 //! flusher loop reads the newest ticket, flushes, and releases every ticket up to it.
+//!
+//! sled's own flush writes its log buffers with `sync_file_range`, which neither flushes the
+//! disk's volatile write cache nor commits the file's new length (sled issue #1452). A power
+//! cut could then lose writes we acknowledged. So every flush ends with `fdatasync` of sled's
+//! log file, and of any blob file sled wrote since (sled keeps very large nodes in files of
+//! their own, which it never syncs): only then is a write durable.
 
+use std::collections::HashSet;
+use std::path::Path;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
@@ -78,7 +86,11 @@ pub struct FlushStats {
 }
 
 impl GroupFlush {
-    pub(super) fn start(db: sled::Db, writes: Arc<WriteCount>) -> GroupFlush {
+    pub(super) fn start(
+        db: sled::Db,
+        device: Arc<DeviceSync>,
+        writes: Arc<WriteCount>,
+    ) -> GroupFlush {
         let (done, _) = watch::channel(FlushProgress::default());
         let shared = Arc::new(Shared {
             writes,
@@ -95,7 +107,7 @@ impl GroupFlush {
         let loop_shared = Arc::clone(&shared);
         let thread = std::thread::Builder::new()
             .name("siaga-flush".into())
-            .spawn(move || flush_loop(loop_shared, db))
+            .spawn(move || flush_loop(loop_shared, db, device))
             .map_err(|error| tracing::error!(%error, "cannot start the flush thread"))
             .ok();
         GroupFlush { shared, thread }
@@ -143,7 +155,84 @@ impl Drop for GroupFlush {
     }
 }
 
-fn flush_loop(shared: Arc<Shared>, db: sled::Db) {
+/// The files behind sled that its flush leaves in the page cache (see the module docs).
+pub(super) struct DeviceSync {
+    log: std::fs::File,
+    blobs: std::path::PathBuf,
+    /// Blob files already synced; a blob is written once and never changed.
+    pub(super) synced_blobs: std::sync::Mutex<HashSet<std::ffi::OsString>>,
+}
+
+impl DeviceSync {
+    /// Opens sled 0.34's log file (`db`) beside its `blobs` directory. A sled that kept its
+    /// log elsewhere fails here instead of silently going without the sync.
+    pub(super) fn open(store_path: &Path) -> Result<DeviceSync, StoreError> {
+        let file = store_path.join("db");
+        let log = std::fs::OpenOptions::new()
+            .write(true)
+            .open(&file)
+            .map_err(|error| {
+                StoreError::Engine(format!(
+                    "cannot open the store log {} for syncing: {error}",
+                    file.display()
+                ))
+            })?;
+        Ok(DeviceSync {
+            log,
+            blobs: store_path.join("blobs"),
+            synced_blobs: Default::default(),
+        })
+    }
+
+    fn sync(&self) -> std::io::Result<()> {
+        self.sync_new_blobs()?;
+        self.log.sync_data()
+    }
+
+    fn sync_new_blobs(&self) -> std::io::Result<()> {
+        let entries = match std::fs::read_dir(&self.blobs) {
+            Ok(entries) => entries,
+            Err(error) if error.kind() == std::io::ErrorKind::NotFound => return Ok(()),
+            Err(error) => return Err(error),
+        };
+        let mut synced = self
+            .synced_blobs
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        let mut present = HashSet::new();
+        let mut any_new = false;
+        for entry in entries {
+            let entry = entry?;
+            let name = entry.file_name();
+            if !synced.contains(&name) {
+                match std::fs::File::open(entry.path()) {
+                    Ok(file) => file.sync_data()?,
+                    // Collected by sled meanwhile: nothing left to make durable.
+                    Err(error) if error.kind() == std::io::ErrorKind::NotFound => continue,
+                    Err(error) => return Err(error),
+                }
+                any_new = true;
+            }
+            present.insert(name);
+        }
+        if any_new {
+            // The new names in the directory must survive too.
+            std::fs::File::open(&self.blobs)?.sync_all()?;
+        }
+        *synced = present;
+        Ok(())
+    }
+}
+
+/// sled's flush, then the device-level sync (see the module documentation).
+pub(super) fn flush_durably(db: &sled::Db, device: &DeviceSync) -> Result<(), StoreError> {
+    db.flush()?;
+    device
+        .sync()
+        .map_err(|error| StoreError::Flush(format!("fdatasync of the store files: {error}")))
+}
+
+fn flush_loop(shared: Arc<Shared>, db: sled::Db, device: Arc<DeviceSync>) {
     let runtime = match tokio::runtime::Builder::new_current_thread()
         .enable_time()
         .build()
@@ -178,7 +267,7 @@ fn flush_loop(shared: Arc<Shared>, db: sled::Db) {
                 continue;
             }
             let started = Instant::now();
-            match db.flush() {
+            match flush_durably(&db, &device) {
                 Ok(_) => {
                     flushed_writes = writes;
                     let micros = started.elapsed().as_micros() as u64;

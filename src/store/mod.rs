@@ -16,7 +16,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 pub use codec::Record;
-use flush::{GroupFlush, WriteCount};
+use flush::{DeviceSync, GroupFlush, WriteCount};
 
 /// The tables of the store. The string is the on-disk tree name and must never change.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -167,6 +167,8 @@ struct StoreInner {
     trees: Vec<sled::Tree>,
     writes: Arc<WriteCount>,
     flusher: GroupFlush,
+    /// What sled's flush leaves unsynced (see `flush`).
+    device: Arc<DeviceSync>,
     path: PathBuf,
 }
 
@@ -185,8 +187,9 @@ impl Store {
             debug_assert_eq!(table.index(), trees.len());
             trees.push(db.open_tree(table.tree_name())?);
         }
+        let device = Arc::new(DeviceSync::open(path)?);
         let writes = Arc::new(WriteCount::default());
-        let flusher = GroupFlush::start(db.clone(), Arc::clone(&writes));
+        let flusher = GroupFlush::start(db.clone(), Arc::clone(&device), Arc::clone(&writes));
         Ok(Store {
             inner: Arc::new(StoreInner {
                 db,
@@ -194,6 +197,7 @@ impl Store {
                 trees,
                 writes,
                 flusher,
+                device,
                 path: path.to_path_buf(),
             }),
         })
@@ -320,8 +324,7 @@ impl Store {
 
     /// A blocking flush for shutdown and command-line tools.
     pub fn flush_blocking(&self) -> Result<(), StoreError> {
-        self.inner.db.flush()?;
-        Ok(())
+        flush::flush_durably(&self.inner.db, &self.inner.device)
     }
 
     /// The latency of recent group flushes, for metrics.

@@ -226,3 +226,28 @@ fn a_second_open_of_the_same_directory_is_refused_clearly() {
         Ok(_) => panic!("a second open must be refused"),
     }
 }
+
+#[test]
+fn a_flush_syncs_the_files_sled_leaves_unsynced_including_blobs() {
+    let (dir, store) = temp_store();
+    // A value far above sled's inline limit lands in a blob file of its own.
+    let big = vec![7u8; 2 * 1024 * 1024];
+    store
+        .transaction(|tx| -> Result<(), TxError<()>> {
+            tx.put(Table::RawPayloads, b"big", &big)?;
+            Ok(())
+        })
+        .unwrap();
+    store.flush_blocking().unwrap();
+    let blobs: Vec<_> = std::fs::read_dir(dir.path().join("blobs"))
+        .map(|entries| entries.map(|entry| entry.unwrap().file_name()).collect())
+        .unwrap_or_default();
+    assert!(!blobs.is_empty(), "a 2 MB value is kept in a blob file");
+    let synced = store.inner.device.synced_blobs.lock().unwrap().clone();
+    for blob in &blobs {
+        assert!(synced.contains(blob), "{blob:?} was not synced");
+    }
+    drop(store);
+    let store = Store::open(dir.path()).unwrap();
+    assert_eq!(store.get(Table::RawPayloads, b"big").unwrap(), Some(big));
+}
