@@ -7,7 +7,7 @@
 //! log file, and of any blob file sled wrote since (sled keeps very large nodes in files of
 //! their own, which it never syncs): only then is a write durable.
 
-use std::collections::HashSet;
+use std::collections::HashMap;
 use std::path::Path;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -159,8 +159,10 @@ impl Drop for GroupFlush {
 pub(super) struct DeviceSync {
     log: std::fs::File,
     blobs: std::path::PathBuf,
-    /// Blob files already synced; a blob is written once and never changed.
-    pub(super) synced_blobs: std::sync::Mutex<HashSet<std::ffi::OsString>>,
+    /// Blob files synced, with the length they had when their sync began. A blob is written
+    /// once, but a flush may find one still being written (for a later transaction): it is
+    /// synced again when it has grown.
+    pub(super) synced_blobs: std::sync::Mutex<HashMap<std::ffi::OsString, u64>>,
 }
 
 impl DeviceSync {
@@ -199,21 +201,27 @@ impl DeviceSync {
             .synced_blobs
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner());
-        let mut present = HashSet::new();
+        let mut present = HashMap::new();
         let mut any_new = false;
         for entry in entries {
             let entry = entry?;
             let name = entry.file_name();
-            if !synced.contains(&name) {
+            // The length is read before the sync, so everything up to it is made durable.
+            let len = match entry.metadata() {
+                Ok(metadata) => metadata.len(),
+                // Collected by sled meanwhile: nothing left to make durable.
+                Err(error) if error.kind() == std::io::ErrorKind::NotFound => continue,
+                Err(error) => return Err(error),
+            };
+            if synced.get(&name) != Some(&len) {
                 match std::fs::File::open(entry.path()) {
                     Ok(file) => file.sync_data()?,
-                    // Collected by sled meanwhile: nothing left to make durable.
                     Err(error) if error.kind() == std::io::ErrorKind::NotFound => continue,
                     Err(error) => return Err(error),
                 }
                 any_new = true;
             }
-            present.insert(name);
+            present.insert(name, len);
         }
         if any_new {
             // The new names in the directory must survive too.

@@ -245,7 +245,14 @@ fn a_flush_syncs_the_files_sled_leaves_unsynced_including_blobs() {
     assert!(!blobs.is_empty(), "a 2 MB value is kept in a blob file");
     let synced = store.inner.device.synced_blobs.lock().unwrap().clone();
     for blob in &blobs {
-        assert!(synced.contains(blob), "{blob:?} was not synced");
+        let len = std::fs::metadata(dir.path().join("blobs").join(blob))
+            .unwrap()
+            .len();
+        assert_eq!(
+            synced.get(blob),
+            Some(&len),
+            "{blob:?} was not synced whole"
+        );
     }
     drop(store);
     let store = Store::open(dir.path()).unwrap();
