@@ -776,3 +776,42 @@ async fn health_endpoints_answer() {
     assert!(metrics.contains("siaga_queue_depth{queue=\"outbox\"}"));
     assert!(metrics.contains("siaga_store_flush_seconds_count"));
 }
+
+#[tokio::test]
+async fn a_reaction_as_first_contact_stores_the_reporter_that_later_messages_join() {
+    let app = spawn_app().await;
+    let sari = citizen("081298765432", "Sari");
+    let mut reaction = payload::text_message(&sari, "wamid.react", now(), "");
+    reaction["entry"][0]["changes"][0]["value"]["messages"][0] = json!({
+        "from": "6281298765432", "id": "wamid.react", "timestamp": now().to_string(), "type": "reaction",
+        "reaction": { "message_id": "wamid.never.seen", "emoji": "\u{1F44D}" }
+    });
+    app.post_signed_webhook(&reaction).await;
+    let identity = siaga::domain::reporter::phone_identity(&sari.phone);
+    let mapped = app
+        .state
+        .store
+        .get(Table::ReporterIdentities, identity.as_bytes())
+        .unwrap()
+        .expect("the number is known after the reaction");
+    let reporter_id = siaga::store::keys::read_u64(&mapped, 0).unwrap();
+    let reporter: siaga::domain::reporter::Reporter = app
+        .state
+        .store
+        .get_record(Table::Reporters, &siaga::store::keys::u64_key(reporter_id))
+        .unwrap()
+        .expect("the reporter the number points to is stored");
+    assert!(
+        reporter.last_inbound_at.is_some(),
+        "a reaction opens the 24-hour window"
+    );
+
+    app.post_signed_webhook(&payload::text_message(
+        &sari,
+        "wamid.text",
+        now(),
+        "motor saya dicuri",
+    ))
+    .await;
+    assert_eq!(app.only_report().reporter_id, reporter_id);
+}

@@ -144,16 +144,6 @@ impl<'t, 'a> Apply<'t, 'a> {
             self.outcome.unknown_types += 1;
         }
         let reporter = self.upsert_reporter(&inbound.sender, Some(inbound.sent_at))?;
-        if matches!(
-            inbound.content,
-            MessageContent::Reaction { .. }
-                | MessageContent::Edit { .. }
-                | MessageContent::Revoke { .. }
-        ) && let Some(reporter) = &reporter
-        {
-            // Annotations change nothing else about the reporter than what upsert did.
-            save_reporter(self.tx, reporter)?;
-        }
         match &inbound.content {
             MessageContent::Reaction { target_id, emoji } => self.annotate_target(
                 inbound,
@@ -547,6 +537,10 @@ impl<'t, 'a> Apply<'t, 'a> {
         target_external_id: &str,
         annotation: Annotation,
     ) -> Result<(), StoreError> {
+        if let Some(reporter) = reporter {
+            // Nothing here changes the reporter beyond what `upsert_reporter` did.
+            save_reporter(self.tx, reporter)?;
+        }
         let target = match message_id_by_external_id(self.tx, target_external_id)? {
             Some(target_id) => load_message(self.tx, target_id)?,
             None => None,
