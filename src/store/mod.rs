@@ -353,8 +353,7 @@ fn open_with_retry(path: &Path) -> Result<sled::Db, StoreError> {
         match opened {
             Ok(db) => return Ok(db),
             Err(sled::Error::Io(io))
-                if io.kind() == std::io::ErrorKind::WouldBlock
-                    && std::time::Instant::now() < deadline =>
+                if is_lock_held(&io) && std::time::Instant::now() < deadline =>
             {
                 std::thread::sleep(Duration::from_millis(20));
             }
@@ -367,6 +366,13 @@ fn open_with_retry(path: &Path) -> Result<sled::Db, StoreError> {
             Err(other) => return Err(StoreError::Engine(other.to_string())),
         }
     }
+}
+
+/// Whether sled could not open the store because another handle holds its file lock. sled
+/// 0.34 reports that as an `Other` error that carries the `WouldBlock` only in its message.
+fn is_lock_held(error: &std::io::Error) -> bool {
+    error.kind() == std::io::ErrorKind::WouldBlock
+        || error.to_string().starts_with("could not acquire lock")
 }
 
 /// The view of the store inside a transaction. When the body returns an error, none of its

@@ -228,6 +228,18 @@ fn a_second_open_of_the_same_directory_is_refused_clearly() {
 }
 
 #[test]
+fn an_open_waits_for_a_holder_that_lets_go_a_moment_later() {
+    let (dir, store) = temp_store();
+    let holder = std::thread::spawn(move || {
+        std::thread::sleep(Duration::from_millis(300));
+        drop(store);
+    });
+    let reopened = Store::open(dir.path());
+    holder.join().unwrap();
+    assert!(reopened.is_ok(), "{:?}", reopened.err());
+}
+
+#[test]
 fn a_flush_syncs_the_files_sled_leaves_unsynced_including_blobs() {
     let (dir, store) = temp_store();
     // A value far above sled's inline limit lands in a blob file of its own.
