@@ -94,17 +94,58 @@ mod dashmap_free {
     }
 }
 
+/// The one field of an outgoing message the mock needs.
+#[derive(serde::Deserialize)]
+struct Outgoing {
+    to: String,
+}
+
 async fn mock_send(
     State(map): State<Arc<LatencyMap>>,
-    Json(body): Json<serde_json::Value>,
+    Json(Outgoing { to }): Json<Outgoing>,
 ) -> Json<serde_json::Value> {
-    let to = body["to"].as_str().unwrap_or_default().to_string();
     map.replied(to.clone(), Instant::now());
     Json(serde_json::json!({
         "messaging_product": "whatsapp",
         "contacts": [{ "input": to, "wa_id": to.trim_start_matches('+') }],
         "messages": [{ "id": format!("wamid.load.{}", rand::random::<u64>()) }]
     }))
+}
+
+/// One webhook POST, ready to send: a new citizen's text message and its signature.
+struct Delivery {
+    e164: String,
+    body: bytes::Bytes,
+    signature: String,
+}
+
+/// `count` deliveries from distinct citizens, with wamids unique to this run.
+fn signed_deliveries(count: usize, secret: &str) -> Vec<Delivery> {
+    let run: u32 = rand::random();
+    let text = "Pak, motor saya dicuri di parkiran pasar 16 Ilir, tolong dibantu";
+    (0..count)
+        .map(|index| {
+            let phone = PhoneNumber::parse(&format!("0819{index:08}")).expect("generated number");
+            let e164 = phone.as_e164().to_string();
+            let citizen = Citizen {
+                phone,
+                name: format!("Warga {index}"),
+            };
+            let wamid = format!("wamid.loadgen.{run}.{index}");
+            let body = payload::to_wire_bytes(&payload::text_message(
+                &citizen,
+                &wamid,
+                chrono::Utc::now().timestamp(),
+                text,
+            ));
+            let signature = signature::sign(secret.as_bytes(), &body);
+            Delivery {
+                e164,
+                body: body.into(),
+                signature,
+            }
+        })
+        .collect()
 }
 
 fn percentile(sorted: &[Duration], fraction: f64) -> Duration {
@@ -166,15 +207,18 @@ async fn main() -> anyhow::Result<()> {
     let client = reqwest::Client::builder()
         .pool_max_idle_per_host(args.concurrency)
         .build()?;
+    // Every delivery is built and signed before the clock starts, so that the generator's own
+    // work takes as little as possible from the server it measures on the same cores.
+    let deliveries = Arc::new(signed_deliveries(args.messages, &secret));
     let started = Instant::now();
     let next = Arc::new(std::sync::atomic::AtomicUsize::new(0));
     let interval = (args.rate > 0).then(|| Duration::from_secs_f64(1.0 / args.rate as f64));
     let mut workers = Vec::new();
     for _ in 0..args.concurrency {
-        let (client, target, secret, next, map) = (
+        let (client, target, deliveries, next, map) = (
             client.clone(),
-            target.clone(),
-            secret.clone(),
+            format!("{target}/webhooks/whatsapp"),
+            Arc::clone(&deliveries),
             Arc::clone(&next),
             Arc::clone(&map),
         );
@@ -193,37 +237,20 @@ async fn main() -> anyhow::Result<()> {
                     ))
                     .await;
                 }
-                let phone =
-                    PhoneNumber::parse(&format!("0819{:08}", index)).expect("generated number");
-                let e164 = phone.as_e164().to_string();
-                let citizen = Citizen {
-                    phone,
-                    name: format!("Warga {index}"),
-                };
-                let text = "Pak, motor saya dicuri di parkiran pasar 16 Ilir, tolong dibantu";
-                let wamid = format!("wamid.loadgen.{index}.{}", started.elapsed().as_nanos());
-                let body = payload::to_wire_bytes(&payload::text_message(
-                    &citizen,
-                    &wamid,
-                    chrono::Utc::now().timestamp(),
-                    text,
-                ));
+                let delivery = &deliveries[index];
                 let sent_at = Instant::now();
                 let response = client
-                    .post(format!("{target}/webhooks/whatsapp"))
+                    .post(&target)
                     .header("content-type", "application/json")
-                    .header(
-                        "x-hub-signature-256",
-                        signature::sign(secret.as_bytes(), &body),
-                    )
-                    .body(body)
+                    .header("x-hub-signature-256", delivery.signature.clone())
+                    .body(delivery.body.clone())
                     .send()
                     .await;
                 let done = Instant::now();
                 match response {
                     Ok(response) if response.status().is_success() => {
                         latencies.push(done - sent_at);
-                        map.acknowledged(e164, done);
+                        map.acknowledged(delivery.e164.clone(), done);
                     }
                     _ => failures += 1,
                 }
