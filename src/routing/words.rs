@@ -1,7 +1,8 @@
 //! The words of a report as the router reads them, and phrase lists matched on them (keywords,
 //! time cues, object nouns): exact on the analyzer's tokens, or on stems.
 
-use std::collections::HashMap;
+// Looked up for every word of every message: FxHash, not the slower default SipHash.
+use rustc_hash::FxHashMap;
 
 use crate::text::{Analyzer, stem};
 
@@ -150,8 +151,8 @@ pub(super) struct Hit {
 #[derive(Debug, Clone, Default)]
 pub(super) struct PhraseList {
     phrases: Vec<Phrase>,
-    by_first_surface: HashMap<String, Vec<usize>>,
-    by_first_stem: HashMap<String, Vec<usize>>,
+    by_first_surface: FxHashMap<String, Vec<usize>>,
+    by_first_stem: FxHashMap<String, Vec<usize>>,
 }
 
 impl PhraseList {
