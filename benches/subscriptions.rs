@@ -40,8 +40,16 @@ fn percentile(sorted: &[Duration], fraction: f64) -> f64 {
     sorted[((sorted.len() as f64 - 1.0) * fraction).round() as usize].as_secs_f64() * 1e3
 }
 
-#[tokio::main]
-async fn main() -> anyhow::Result<()> {
+fn main() -> anyhow::Result<()> {
+    // Before the runtime starts its threads (see `siaga::allocator`).
+    siaga::allocator::tune();
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?
+        .block_on(run())
+}
+
+async fn run() -> anyhow::Result<()> {
     let subscribers = env_number("SUBSCRIBERS", 200);
     let messages = env_number("MESSAGES", 200);
     let data_dir = tempfile::tempdir()?;

@@ -168,8 +168,16 @@ fn report(label: &str, mut latencies: Vec<Duration>) {
     );
 }
 
-#[tokio::main]
-async fn main() -> anyhow::Result<()> {
+fn main() -> anyhow::Result<()> {
+    // Before the runtime starts its threads (see `siaga::allocator`).
+    siaga::allocator::tune();
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?
+        .block_on(run())
+}
+
+async fn run() -> anyhow::Result<()> {
     let args = Args::parse();
     let map = Arc::new(LatencyMap::default());
     let mut _data_dir = None;

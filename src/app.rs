@@ -51,7 +51,7 @@ impl DataLayout {
 
 pub struct App {
     listener: tokio::net::TcpListener,
-    state: AppState,
+    state: Arc<AppState>,
     outbox: OutboxSender,
     /// What intake made durable, on its way to the sender.
     outbox_feed: tokio::sync::mpsc::UnboundedReceiver<Vec<Queued>>,
@@ -160,7 +160,7 @@ impl App {
             search: Arc::clone(indexer.index()),
         };
         let schema = build_schema(Some(services.clone()));
-        let state = AppState {
+        let state = Arc::new(AppState {
             store: core.store.clone(),
             intake: core.intake.clone(),
             ingest: crate::intake::batcher::IngestBatcher::start(core.intake.clone()),
@@ -176,7 +176,7 @@ impl App {
             services,
             schema,
             media_dir: DataLayout::new(&config.data_dir).media,
-        };
+        });
         let context = WorkerContext {
             store: core.store.clone(),
             whatsapp: config.whatsapp.clone(),
@@ -229,8 +229,8 @@ impl App {
     }
 
     /// The shared state, for tests and the demo (store, bus, metrics).
-    pub fn state(&self) -> AppState {
-        self.state.clone()
+    pub fn state(&self) -> Arc<AppState> {
+        Arc::clone(&self.state)
     }
 
     pub fn profile(&self) -> Arc<Profile> {

@@ -69,7 +69,7 @@ pub async fn create_demo_users(auth: &crate::auth::Auth) -> Result<(), crate::er
 }
 
 /// Prints each report event as one line for a person watching the terminal.
-pub async fn print_feed(state: AppState) {
+pub async fn print_feed(state: std::sync::Arc<AppState>) {
     let mut events = state.bus.subscribe();
     loop {
         let event = match events.recv().await {

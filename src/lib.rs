@@ -1,5 +1,6 @@
 //! siaga: a WhatsApp help line server for a police command center.
 
+pub mod allocator;
 pub mod api;
 pub mod app;
 pub mod auth;

@@ -1,5 +1,6 @@
 //! Liveness, readiness and Prometheus metrics.
 
+use std::sync::Arc;
 use std::sync::atomic::Ordering;
 
 use axum::Json;
@@ -18,7 +19,7 @@ pub async fn liveness() -> &'static str {
 /// up with the store. An unhealthy
 /// WhatsApp channel (expired token) is reported in the body but keeps 200: intake still works
 /// and must keep receiving webhooks while the token is replaced.
-pub async fn readiness(State(state): State<AppState>) -> Response {
+pub async fn readiness(State(state): State<Arc<AppState>>) -> Response {
     let whatsapp = if state.whatsapp.sandbox() {
         "sandbox".to_string()
     } else {
@@ -43,7 +44,7 @@ pub async fn readiness(State(state): State<AppState>) -> Response {
 }
 
 /// `GET /metrics`: Prometheus text format.
-pub async fn metrics(State(state): State<AppState>) -> Response {
+pub async fn metrics(State(state): State<Arc<AppState>>) -> Response {
     let healthy = state.channel_health.problem().is_none();
     let text = state.metrics.render(&state.store, healthy);
     ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], text).into_response()

@@ -6,6 +6,8 @@ use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 
+use std::sync::Arc;
+
 use super::AppState;
 use crate::error::UserError;
 use crate::whatsapp::media::media_path;
@@ -18,7 +20,7 @@ fn error_response(error: UserError) -> Response {
 }
 
 pub async fn download(
-    State(state): State<AppState>,
+    State(state): State<Arc<AppState>>,
     Path(message_id): Path<String>,
     headers: HeaderMap,
 ) -> Response {

@@ -48,7 +48,8 @@ impl AppState {
     }
 }
 
-pub fn router(state: AppState) -> Router {
+/// The state is shared behind one `Arc`: axum hands every request its own clone of it.
+pub fn router(state: Arc<AppState>) -> Router {
     Router::new()
         .route(
             "/webhooks/whatsapp",

@@ -8,6 +8,8 @@ use axum::response::{IntoResponse, Response};
 use chrono::Utc;
 use serde::Deserialize;
 
+use std::sync::Arc;
+
 use super::AppState;
 use crate::metrics::add;
 use crate::whatsapp::{signature, webhook};
@@ -24,7 +26,7 @@ pub struct HandshakeQuery {
 
 /// `GET /webhooks/whatsapp`: answers Meta's subscription check with the challenge, as plain text.
 pub async fn verify_subscription(
-    State(state): State<AppState>,
+    State(state): State<Arc<AppState>>,
     Query(query): Query<HandshakeQuery>,
 ) -> Response {
     let expected = state.whatsapp.verify_token.as_deref().unwrap_or("");
@@ -54,7 +56,7 @@ fn refuse(status: StatusCode, reason: &'static str) -> Response {
 /// `POST /webhooks/whatsapp`: signature over the raw bytes first, then parse, then one store
 /// transaction and a shared durable flush, then 200. Anything refused changes nothing.
 pub async fn receive_notification(
-    State(state): State<AppState>,
+    State(state): State<Arc<AppState>>,
     headers: HeaderMap,
     body: Body,
 ) -> Response {

@@ -67,12 +67,17 @@ pub struct Delivery<'d> {
 #[derive(Clone)]
 pub struct Intake {
     store: Store,
-    settings: IntakeSettings,
+    /// Shared: every webhook request holds a clone of the intake, and the reply texts are many
+    /// strings.
+    settings: std::sync::Arc<IntakeSettings>,
 }
 
 impl Intake {
     pub fn new(store: Store, settings: IntakeSettings) -> Intake {
-        Intake { store, settings }
+        Intake {
+            store,
+            settings: std::sync::Arc::new(settings),
+        }
     }
 
     pub fn settings(&self) -> &IntakeSettings {

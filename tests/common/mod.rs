@@ -46,7 +46,7 @@ fn init_tracing() {
 pub struct TestApp {
     pub base_url: String,
     pub client: reqwest::Client,
-    pub state: AppState,
+    pub state: std::sync::Arc<AppState>,
     pub graph: MockGraph,
     pub data_dir: PathBuf,
     _data_dir_guard: Option<tempfile::TempDir>,

@@ -110,7 +110,7 @@ pub(crate) fn bad_input(message: &str) -> async_graphql::Error {
 
 /// `POST /graphql`: runs a query or mutation as the caller named by the bearer token.
 pub async fn execute(
-    State(state): State<super::AppState>,
+    State(state): State<std::sync::Arc<super::AppState>>,
     headers: HeaderMap,
     request: GraphQLRequest,
 ) -> GraphQLResponse {
@@ -141,7 +141,7 @@ pub async fn graphiql() -> Html<String> {
 /// `GET /graphql/ws`: subscriptions over graphql-transport-ws or the legacy graphql-ws; the
 /// token comes in the `connection_init` payload as `{"authorization": "Bearer …"}`.
 pub async fn websocket(
-    State(state): State<super::AppState>,
+    State(state): State<std::sync::Arc<super::AppState>>,
     protocol: GraphQLProtocol,
     upgrade: WebSocketUpgrade,
 ) -> Response {
