@@ -44,6 +44,21 @@ pub async fn verify_subscription(
     }
 }
 
+/// Wakes the outbox sender when dropped before `done` is set: a delivery whose replies were
+/// not handed over leaves them for the sender to find in its queue.
+struct HandOverGuard<'a> {
+    wake: &'a tokio::sync::Notify,
+    done: bool,
+}
+
+impl Drop for HandOverGuard<'_> {
+    fn drop(&mut self) {
+        if !self.done {
+            self.wake.notify_one();
+        }
+    }
+}
+
 fn refuse(status: StatusCode, reason: &'static str) -> Response {
     (
         status,
@@ -108,6 +123,13 @@ pub async fn receive_notification(
         }
     };
 
+    // From here on the delivery may queue replies. If they are not handed to the sender below
+    // (a failed flush, or the request dropped because the client went away), the sender is
+    // told to look for them in its queue.
+    let mut hand_over = HandOverGuard {
+        wake: &state.outbox_wake,
+        done: false,
+    };
     let mut outcome = match state.ingest.ingest(body, items, received_at).await {
         Ok(outcome) => outcome,
         Err(error) => {
@@ -141,6 +163,7 @@ pub async fn receive_notification(
     if outcome.outbox_queued > fed || !handed_over {
         state.outbox_wake.notify_one();
     }
+    hand_over.done = true;
     if outcome.media_queued > 0 {
         state.media_wake.notify_one();
     }

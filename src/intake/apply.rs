@@ -1,6 +1,7 @@
 //! The body of the intake transaction: each inbound item applied to the store.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 
@@ -18,8 +19,8 @@ use crate::domain::message::{
 use crate::domain::report::{GeoPoint, Report, ReportStatus, format_ticket, ticket_sequence_name};
 use crate::domain::reporter::{Reporter, bsuid_identity, identity_keys, phone_identity};
 use crate::domain::timeline::{Actor, TimelineKind};
-use crate::intake::outbound::queue_reply;
-use crate::intake::queues::{OutboxWork, enqueue_media, enqueue_outbox};
+use crate::intake::outbound::{QueuedReply, queue_reply};
+use crate::intake::queues::{KnownSend, OutboxWork, enqueue_media, enqueue_outbox};
 use crate::intake::records::*;
 use crate::intake::{IngestOutcome, IntakeSettings};
 use crate::store::keys::{read_u64, u64_key};
@@ -64,6 +65,10 @@ pub(super) struct Apply<'t, 'a> {
     /// they are when that text is all a (new) report holds, which keeps the routing work out
     /// of the serialised section in the common case.
     presuggested: &'t HashMap<String, Suggestion>,
+    /// Automatic replies queued for the message being applied, by their place in
+    /// `outcome.outbox`: once the reporter and report are saved, the sender is given them
+    /// (`describe_replies`) so that it need not read them back.
+    replies: Vec<(usize, Message)>,
 }
 
 impl<'t, 'a> Apply<'t, 'a> {
@@ -80,6 +85,7 @@ impl<'t, 'a> Apply<'t, 'a> {
             raw_payload_id: None,
             outcome: IngestOutcome::default(),
             presuggested,
+            replies: Vec::new(),
         }
     }
 
@@ -253,7 +259,9 @@ impl<'t, 'a> Apply<'t, 'a> {
         }
         self.event(ReportEventKind::MessageAdded, &report, Some(message.id));
         save_report(self.tx, &report)?;
-        save_reporter(self.tx, &reporter)
+        save_reporter(self.tx, &reporter)?;
+        self.describe_replies(&reporter, &report.ticket);
+        Ok(())
     }
 
     fn follow_up_ack_due(&self, report: &Report) -> bool {
@@ -326,9 +334,7 @@ impl<'t, 'a> Apply<'t, 'a> {
                 Actor::System,
                 self.now,
             )?;
-            self.outcome.outbox_queued += 1;
-            self.outcome.events.push(queued.event);
-            self.outcome.outbox.push(queued.queued);
+            self.push_reply(queued);
         }
         report.last_ack_at = Some(self.now);
         Ok(())
@@ -350,10 +356,33 @@ impl<'t, 'a> Apply<'t, 'a> {
             self.now,
         )?;
         report.last_ack_at = Some(self.now);
+        self.push_reply(queued);
+        Ok(())
+    }
+
+    fn push_reply(&mut self, queued: QueuedReply) {
         self.outcome.outbox_queued += 1;
         self.outcome.events.push(queued.event);
+        self.replies
+            .push((self.outcome.outbox.len(), queued.message));
         self.outcome.outbox.push(queued.queued);
-        Ok(())
+    }
+
+    /// Gives the replies just queued for `reporter` what the sender would otherwise read back:
+    /// call it once the reporter and the report are saved as they will be committed.
+    fn describe_replies(&mut self, reporter: &Reporter, ticket: &str) {
+        for (index, message) in self.replies.drain(..) {
+            if message.reporter_id != Some(reporter.id) {
+                continue;
+            }
+            if let Some(queued) = self.outcome.outbox.get_mut(index) {
+                queued.known = Some(Arc::new(KnownSend {
+                    message,
+                    reporter: reporter.clone(),
+                    ticket: ticket.to_string(),
+                }));
+            }
+        }
     }
 
     fn resume_after_reporter_answered(&mut self, report: &mut Report) -> Result<(), StoreError> {
@@ -834,7 +863,9 @@ impl<'t, 'a> Apply<'t, 'a> {
         }
         self.event(ReportEventKind::CallReceived, &report, None);
         save_report(self.tx, &report)?;
-        save_reporter(self.tx, &reporter)
+        save_reporter(self.tx, &reporter)?;
+        self.describe_replies(&reporter, &report.ticket);
+        Ok(())
     }
 
     fn channel_error(&mut self, error: &ChannelError) -> Result<(), StoreError> {

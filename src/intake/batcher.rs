@@ -195,6 +195,52 @@ mod tests {
         );
     }
 
+    #[test]
+    fn the_replies_handed_to_the_sender_carry_the_records_as_committed() {
+        use crate::domain::message::Message;
+        use crate::domain::report::Report;
+        use crate::domain::reporter::Reporter;
+        use crate::intake::queues::OutboxWork;
+        use crate::store::keys::u64_key;
+
+        let data_dir = tempfile::tempdir().unwrap();
+        let store = Store::open(&data_dir.path().join("store")).unwrap();
+        let intake = intake(&store);
+        let first = delivery("081377106001", "wamid.known.1", "motor saya dicuri");
+        let second = delivery("081377106002", "wamid.known.2", "macet di ampera");
+        let deliveries: Vec<Delivery<'_>> = [&first, &second]
+            .into_iter()
+            .map(|(body, items)| intake.prepare(body, items, Utc::now()))
+            .collect();
+        let outcomes = intake.ingest_together(&deliveries).unwrap();
+        for outcome in &outcomes {
+            assert_eq!(outcome.outbox.len(), 1, "one automatic reply each");
+            let queued = &outcome.outbox[0];
+            let known = queued
+                .known
+                .as_ref()
+                .expect("intake describes its own reply");
+            let OutboxWork::Deliver { message_id } = queued.item.work else {
+                panic!("a reply, not a read receipt");
+            };
+            let stored: Message = store
+                .get_record(Table::Messages, &u64_key(message_id))
+                .unwrap()
+                .unwrap();
+            assert_eq!(known.message, stored);
+            let reporter: Reporter = store
+                .get_record(Table::Reporters, &u64_key(stored.reporter_id.unwrap()))
+                .unwrap()
+                .unwrap();
+            assert_eq!(known.reporter, reporter);
+            let report: Report = store
+                .get_record(Table::Reports, &u64_key(stored.report_id.unwrap()))
+                .unwrap()
+                .unwrap();
+            assert_eq!(known.ticket, report.ticket);
+        }
+    }
+
     #[tokio::test]
     async fn the_batcher_answers_every_caller_with_its_own_outcome() {
         let data_dir = tempfile::tempdir().unwrap();

@@ -57,6 +57,17 @@ impl OutboxItem {
     pub fn maybe_sent_by_earlier_run(&self, run: u64) -> bool {
         self.in_flight_since.is_some() && self.in_flight_run != Some(run)
     }
+
+    /// Whether this is a send queued by `run` (the current one) less than `grace` before
+    /// `now` and never attempted: intake hands such items to the sender itself once its flush
+    /// is done, so a look at the queue need not take them.
+    pub fn freshly_queued_by(&self, run: u64, now: DateTime<Utc>, grace: chrono::Duration) -> bool {
+        !self.attempted
+            && self.in_flight_run == Some(run)
+            && self
+                .in_flight_since
+                .is_some_and(|since| now - since < grace)
+    }
 }
 
 /// At a clean stop: clears this run's in-flight marks of the send items that no send was ever
@@ -123,6 +134,21 @@ pub fn parse_queue_key(key: &[u8]) -> Option<(i64, u64)> {
 pub struct Queued {
     pub key: Vec<u8>,
     pub item: OutboxItem,
+    /// For an automatic reply: the records as the queuing transaction wrote them, so that the
+    /// sender need not read them back. Kept in memory only; an item read from the queue has
+    /// none, and the sender reads the store instead.
+    pub known: Option<std::sync::Arc<KnownSend>>,
+}
+
+/// A reply's message, its reporter and its report's ticket, as the transaction that queued
+/// the reply wrote them. Nothing changes a queued message before the sender takes it: only
+/// the sender (which claims the item) moves its delivery state, and status callbacks need
+/// the wamid that only the send brings.
+#[derive(Debug, Clone, PartialEq)]
+pub struct KnownSend {
+    pub message: crate::domain::message::Message,
+    pub reporter: crate::domain::reporter::Reporter,
+    pub ticket: String,
 }
 
 pub fn enqueue_outbox(
@@ -146,7 +172,11 @@ pub fn enqueue_outbox(
     }
     let key = queue_key(now, id);
     tx.put_record(Table::Outbox, &key, &item)?;
-    Ok(Queued { key, item })
+    Ok(Queued {
+        key,
+        item,
+        known: None,
+    })
 }
 
 pub fn enqueue_media(tx: &Tx<'_>, message_id: u64, now: DateTime<Utc>) -> Result<u64, StoreError> {
@@ -220,6 +250,34 @@ mod tests {
             })
             .unwrap();
         (data_dir, store, now, queued)
+    }
+
+    #[test]
+    fn only_an_unattempted_send_this_run_queued_moments_ago_is_left_for_intake() {
+        let (_data_dir, store, now, queued) = store_with_sends(1);
+        let run = store.run();
+        let grace = chrono::Duration::seconds(10);
+        let item = queued[0].item.clone();
+        assert!(item.freshly_queued_by(run, now, grace));
+        assert!(
+            !item.freshly_queued_by(run, now + grace, grace),
+            "never handed over in time: the queue's to send"
+        );
+        assert!(
+            !item.freshly_queued_by(run + 1, now, grace),
+            "an earlier run's"
+        );
+        let attempted = OutboxItem {
+            attempted: true,
+            ..item.clone()
+        };
+        assert!(!attempted.freshly_queued_by(run, now, grace), "a retry");
+        let receipt = OutboxItem {
+            in_flight_since: None,
+            in_flight_run: None,
+            ..item
+        };
+        assert!(!receipt.freshly_queued_by(run, now, grace), "not marked");
     }
 
     #[test]

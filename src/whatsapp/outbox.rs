@@ -24,7 +24,8 @@ use crate::domain::reporter::Reporter;
 use crate::domain::timeline::{Actor, TimelineKind};
 use crate::intake::IntakeSettings;
 use crate::intake::queues::{
-    OutboxItem, OutboxWork, Queued, clear_unattempted_marks, due_items, next_due, queue_key,
+    KnownSend, OutboxItem, OutboxWork, Queued, clear_unattempted_marks, due_items, next_due,
+    queue_key,
 };
 use crate::intake::records::{
     append_timeline, load_message, load_report, save_message, save_report_bookkeeping,
@@ -42,6 +43,26 @@ use crate::whatsapp::health::ChannelHealth;
 const CONCURRENT_SENDS: usize = 128;
 /// Accepted sends stored together in one transaction (and one flush).
 const MAX_ACCEPTANCES_PER_TRANSACTION: usize = 256;
+/// How long a send queued by this run is left for intake to hand over before a look at the
+/// queue takes it (intake hands it over once its flush is done: milliseconds, unless the
+/// request that queued it failed or went away).
+const HAND_OVER_GRACE: chrono::Duration = chrono::Duration::seconds(10);
+/// After a look that left sends for intake, the next timed look waits at least this long.
+const HAND_OVER_RECHECK: Duration = Duration::from_millis(100);
+
+/// Why the sender looks at its queue.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum QueueLook {
+    /// Nothing asks for it.
+    No,
+    /// Something was queued outside intake (an operator's message, a retry, a send intake could
+    /// not hand over), or the run starts: take everything due.
+    Everything,
+    /// A timer, or the previous look filled every free slot: take what is due except the
+    /// sends intake queued moments ago and will hand over itself. Under load there are always
+    /// some, and taking them would only repeat the look without end.
+    LeftBehind,
+}
 
 #[derive(Clone)]
 pub struct OutboxSender {
@@ -76,10 +97,21 @@ enum Step {
     },
 }
 
+/// An outbox item this run has taken to work on.
+struct Claimed {
+    key: Vec<u8>,
+    item: OutboxItem,
+    /// Handed over by intake after its flush.
+    durable: bool,
+    known: Option<Arc<KnownSend>>,
+}
+
 struct PendingSend {
     key: Vec<u8>,
     item: OutboxItem,
     message: Message,
+    /// The report's ticket, when intake gave it (for the acceptance's event).
+    ticket: Option<String>,
     recipient: Recipient,
     outgoing: OutgoingMessage,
     /// Handed over by intake after its flush, so no flush is needed before it leaves.
@@ -98,6 +130,7 @@ struct Accepted {
     item_id: u64,
     message_id: u64,
     wamid: String,
+    ticket: Option<String>,
 }
 
 impl OutboxSender {
@@ -149,7 +182,10 @@ impl OutboxSender {
         let mut fed: Vec<Queued> = Vec::new();
         let mut feed_open = true;
         // Read the queue at start: what an earlier run left is found only there.
-        let mut read_queue = true;
+        let mut read_queue = QueueLook::Everything;
+        // The last look left sends for intake to hand over: no need to look again soon.
+        let mut awaiting_hand_over = false;
+        let mut next_timed_look: Option<tokio::time::Instant> = None;
         loop {
             if stop.is_cancelled() {
                 break;
@@ -173,22 +209,39 @@ impl OutboxSender {
             while let Ok(more) = feed.try_recv() {
                 fed.extend(more);
             }
-            let mut claimed: Vec<(Vec<u8>, OutboxItem, bool)> = fed
+            let mut claimed: Vec<Claimed> = fed
                 .drain(..)
                 .filter(|queued| self.claim(queued.item.id))
-                .map(|queued| (queued.key, queued.item, true))
+                .map(|queued| Claimed {
+                    key: queued.key,
+                    item: queued.item,
+                    durable: true,
+                    known: queued.known,
+                })
                 .collect();
-            if read_queue && claimed.len() < room {
-                match self.claim_due(room - claimed.len()) {
-                    Ok(due) => {
+            if read_queue != QueueLook::No && claimed.len() < room {
+                let everything = read_queue == QueueLook::Everything;
+                next_timed_look = None;
+                match self.claim_due(room - claimed.len(), everything) {
+                    Ok((due, left_for_intake)) => {
+                        awaiting_hand_over = left_for_intake > 0;
                         // A full read may have left more behind: read again next time round.
-                        read_queue = due.len() == room - claimed.len();
-                        claimed.extend(due.into_iter().map(|(key, item)| (key, item, false)));
+                        read_queue = if due.len() == room - claimed.len() {
+                            QueueLook::LeftBehind
+                        } else {
+                            QueueLook::No
+                        };
+                        claimed.extend(due.into_iter().map(|(key, item)| Claimed {
+                            key,
+                            item,
+                            durable: false,
+                            known: None,
+                        }));
                     }
                     Err(error) => {
                         tracing::error!(%error, "outbox cannot be read; retrying");
-                        for (_, item, _) in &claimed {
-                            self.release(item.id);
+                        for claimed in &claimed {
+                            self.release(claimed.item.id);
                         }
                         tokio::select! {
                             _ = stop.cancelled() => break,
@@ -198,22 +251,31 @@ impl OutboxSender {
                 }
             }
             if claimed.is_empty() {
-                let sleep_for = self.time_until_next_read();
+                // When to look at the queue unasked: worked out after each look, not each time
+                // round (under load the loop comes round for every handed-over batch).
+                let look_at = *next_timed_look.get_or_insert_with(|| {
+                    let mut sleep_for = self.time_until_next_read();
+                    if awaiting_hand_over {
+                        sleep_for = sleep_for.max(HAND_OVER_RECHECK);
+                    }
+                    tokio::time::Instant::now() + sleep_for
+                });
                 tokio::select! {
                     _ = stop.cancelled() => break,
                     more = feed.recv(), if feed_open => match more {
                         Some(more) => fed.extend(more),
                         None => feed_open = false,
                     },
-                    _ = self.wake.notified() => read_queue = true,
-                    _ = tokio::time::sleep(sleep_for) => read_queue = true,
+                    _ = self.wake.notified() => read_queue = QueueLook::Everything,
+                    _ = tokio::time::sleep_until(look_at) => read_queue = QueueLook::LeftBehind,
                 }
                 continue;
             }
             let mut sends = Vec::new();
-            for (key, item, durable) in claimed {
-                let item_id = item.id;
-                match self.prepare(key, item).await {
+            for claimed in claimed {
+                let item_id = claimed.item.id;
+                let durable = claimed.durable;
+                match self.prepare(claimed.key, claimed.item, claimed.known).await {
                     Ok(Step::Send(mut send)) => {
                         send.durable = durable;
                         sends.push(*send);
@@ -295,23 +357,44 @@ impl OutboxSender {
         tracing::info!("outbox sender stopped");
     }
 
-    /// Claims up to `limit` due items that no task is working on.
-    fn claim_due(&self, limit: usize) -> Result<Vec<(Vec<u8>, OutboxItem)>, StoreError> {
+    /// Claims up to `limit` due items that no task is working on; with `everything` false,
+    /// not the sends intake has just queued and will hand over (they are let go again).
+    /// Returns the claimed items, and how many were left for intake.
+    fn claim_due(
+        &self,
+        limit: usize,
+        everything: bool,
+    ) -> Result<(Vec<(Vec<u8>, OutboxItem)>, usize), StoreError> {
         let mut claimed = Vec::new();
-        let due = due_items::<OutboxItem>(&self.store, Table::Outbox, Utc::now(), limit, |id| {
+        let now = Utc::now();
+        let due = due_items::<OutboxItem>(&self.store, Table::Outbox, now, limit, |id| {
             let fresh = self.claim(id);
             if fresh {
                 claimed.push(id);
             }
             fresh
         });
-        if due.is_err() {
-            // An unreadable item: let go of the claims taken so far.
-            for id in claimed {
-                self.release(id);
+        let due = match due {
+            Ok(due) => due,
+            Err(error) => {
+                // An unreadable item: let go of the claims taken so far.
+                for id in claimed {
+                    self.release(id);
+                }
+                return Err(error);
             }
+        };
+        if everything {
+            return Ok((due, 0));
         }
-        due
+        let run = self.store.run();
+        let (to_hand_over, left_behind): (Vec<_>, Vec<_>) = due
+            .into_iter()
+            .partition(|(_, item)| item.freshly_queued_by(run, now, HAND_OVER_GRACE));
+        for (_, item) in &to_hand_over {
+            self.release(item.id);
+        }
+        Ok((left_behind, to_hand_over.len()))
     }
 
     fn claim(&self, item_id: u64) -> bool {
@@ -384,7 +467,12 @@ impl OutboxSender {
 
     /// Decides what an item needs, from the store alone: a send, a read receipt, or nothing
     /// more (already sent, sandbox, failed, or waiting for a reconciling status).
-    async fn prepare(&self, key: Vec<u8>, item: OutboxItem) -> Result<Step, StoreError> {
+    async fn prepare(
+        &self,
+        key: Vec<u8>,
+        item: OutboxItem,
+        known: Option<Arc<KnownSend>>,
+    ) -> Result<Step, StoreError> {
         let message_id = match &item.work {
             OutboxWork::Deliver { message_id } => *message_id,
             OutboxWork::MarkRead { external_id } => {
@@ -401,11 +489,24 @@ impl OutboxSender {
             item: item.clone(),
             outcome,
         };
-        let Some(message) = self
-            .store
-            .get_record::<Message>(Table::Messages, &u64_key(message_id))?
-        else {
-            return Ok(settled(Outcome::Done));
+        // What intake wrote in the transaction that queued the reply, when it handed it over;
+        // otherwise the store.
+        let known = known.filter(|known| known.message.id == message_id);
+        let (message, known_reporter, ticket) = match known {
+            Some(known) => (
+                known.message.clone(),
+                Some(known.reporter.clone()),
+                Some(known.ticket.clone()),
+            ),
+            None => {
+                let Some(message) = self
+                    .store
+                    .get_record::<Message>(Table::Messages, &u64_key(message_id))?
+                else {
+                    return Ok(settled(Outcome::Done));
+                };
+                (message, None, None)
+            }
         };
         let status = message
             .delivery
@@ -417,12 +518,15 @@ impl OutboxSender {
         let MessageBody::Outbound { content, .. } = &message.body else {
             return Ok(settled(Outcome::Done));
         };
-        let Some(reporter) = message.reporter_id.and_then(|id| {
-            self.store
-                .get_record::<Reporter>(Table::Reporters, &u64_key(id))
-                .ok()
-                .flatten()
-        }) else {
+        let reporter = known_reporter.or_else(|| {
+            message.reporter_id.and_then(|id| {
+                self.store
+                    .get_record::<Reporter>(Table::Reporters, &u64_key(id))
+                    .ok()
+                    .flatten()
+            })
+        });
+        let Some(reporter) = reporter else {
             self.fail(&message, "the reporter of this message is unknown", None)
                 .await?;
             return Ok(settled(Outcome::Done));
@@ -467,6 +571,7 @@ impl OutboxSender {
             key,
             item,
             message,
+            ticket,
             recipient,
             outgoing,
             durable: false,
@@ -494,6 +599,7 @@ impl OutboxSender {
                     item_id,
                     message_id: send.message.id,
                     wamid: receipt.wamid,
+                    ticket: send.ticket,
                 });
                 if handed_over.is_err() {
                     // Only at shutdown: the item stays in flight and is reconciled at start.
@@ -521,30 +627,17 @@ impl OutboxSender {
             .await
             > 0
         {
-            let (recorded, events) = match self.store_acceptances(&batch) {
-                Ok(events) => (std::mem::take(&mut batch), events),
-                // One unreadable record must not hold back the others: store them one by one.
-                Err(_) => {
-                    let mut recorded = Vec::new();
-                    let mut events = Vec::new();
-                    for one in batch.drain(..) {
-                        match self.store_acceptances(std::slice::from_ref(&one)) {
-                            Ok(more) => {
-                                recorded.push(one);
-                                events.extend(more);
-                            }
-                            // The item stays claimed, so this run never sends it again; the
-                            // next run waits for its status callback before it would.
-                            Err(error) => tracing::error!(
-                                %error,
-                                message = one.message_id,
-                                wamid = %one.wamid,
-                                "accepted send could not be recorded; it waits for its status callback"
-                            ),
-                        }
-                    }
-                    (recorded, events)
-                }
+            // The transaction waits for sled's lock while intake's runs: on a blocking thread,
+            // so that the runtime's workers go on serving webhooks meanwhile.
+            let recorder = self.clone();
+            let taken = std::mem::take(&mut batch);
+            let stored =
+                tokio::task::spawn_blocking(move || recorder.store_acceptances_or_each(taken))
+                    .await;
+            let Ok((recorded, events)) = stored else {
+                // Only if the runtime is shutting down: the items stay claimed and in flight,
+                // and the next run reconciles them.
+                break;
             };
             add(&self.metrics.replies_sent, recorded.len() as u64);
             if let Err(error) = self.store.flush().await {
@@ -557,6 +650,33 @@ impl OutboxSender {
                 self.release(one.item_id);
             }
         }
+    }
+
+    /// Stores the batch in one transaction; if that fails, each one on its own, so that one
+    /// unreadable record does not hold back the others. Returns what was recorded.
+    fn store_acceptances_or_each(&self, batch: Vec<Accepted>) -> (Vec<Accepted>, Vec<ReportEvent>) {
+        if let Ok(events) = self.store_acceptances(&batch) {
+            return (batch, events);
+        }
+        let mut recorded = Vec::new();
+        let mut events = Vec::new();
+        for one in batch {
+            match self.store_acceptances(std::slice::from_ref(&one)) {
+                Ok(more) => {
+                    recorded.push(one);
+                    events.extend(more);
+                }
+                // The item stays claimed, so this run never sends it again; the next run waits
+                // for its status callback before it would.
+                Err(error) => tracing::error!(
+                    %error,
+                    message = one.message_id,
+                    wamid = %one.wamid,
+                    "accepted send could not be recorded; it waits for its status callback"
+                ),
+            }
+        }
+        (recorded, events)
     }
 
     fn store_acceptances(&self, batch: &[Accepted]) -> Result<Vec<ReportEvent>, StoreError> {
@@ -793,21 +913,23 @@ fn record_accepted(
     // The acceptance is recorded on the message (its wamid and delivery state), which the
     // report's REPLY_QUEUED entry points to; the report itself is not rewritten for it, as it
     // would be twice per answered message otherwise. Failures do go on the timeline.
-    let mut event = None;
-    if let Some(report) = message
+    // The event names the report by its ticket: given by intake for its own replies, read
+    // from the report otherwise.
+    let ticket = match (message.report_id, &accepted.ticket) {
+        (Some(_), Some(ticket)) => Some(ticket.clone()),
+        (Some(report_id), None) => load_report(tx, report_id)?.map(|report| report.ticket),
+        (None, _) => None,
+    };
+    let event = message
         .report_id
-        .map(|id| load_report(tx, id))
-        .transpose()?
-        .flatten()
-    {
-        event = Some(ReportEvent {
+        .zip(ticket)
+        .map(|(report_id, ticket)| ReportEvent {
             kind: ReportEventKind::DeliveryUpdated,
-            report_id: report.id,
-            ticket: report.ticket.clone(),
+            report_id,
+            ticket,
             at: now,
             message_id: Some(accepted.message_id),
         });
-    }
     // Statuses that overtook the send answer.
     if let Some(pending) =
         tx.get_record::<PendingStatuses>(Table::PendingStatuses, accepted.wamid.as_bytes())?
