@@ -97,6 +97,12 @@ enum Step {
     },
 }
 
+/// What a look at the queue claimed, and how many sends it left for intake to hand over.
+struct Look {
+    claimed: Vec<(Vec<u8>, OutboxItem)>,
+    left_for_intake: usize,
+}
+
 /// An outbox item this run has taken to work on.
 struct Claimed {
     key: Vec<u8>,
@@ -223,7 +229,10 @@ impl OutboxSender {
                 let everything = read_queue == QueueLook::Everything;
                 next_timed_look = None;
                 match self.claim_due(room - claimed.len(), everything) {
-                    Ok((due, left_for_intake)) => {
+                    Ok(Look {
+                        claimed: due,
+                        left_for_intake,
+                    }) => {
                         awaiting_hand_over = left_for_intake > 0;
                         // A full read may have left more behind: read again next time round.
                         read_queue = if due.len() == room - claimed.len() {
@@ -359,12 +368,7 @@ impl OutboxSender {
 
     /// Claims up to `limit` due items that no task is working on; with `everything` false,
     /// not the sends intake has just queued and will hand over (they are let go again).
-    /// Returns the claimed items, and how many were left for intake.
-    fn claim_due(
-        &self,
-        limit: usize,
-        everything: bool,
-    ) -> Result<(Vec<(Vec<u8>, OutboxItem)>, usize), StoreError> {
+    fn claim_due(&self, limit: usize, everything: bool) -> Result<Look, StoreError> {
         let mut claimed = Vec::new();
         let now = Utc::now();
         let due = due_items::<OutboxItem>(&self.store, Table::Outbox, now, limit, |id| {
@@ -385,7 +389,10 @@ impl OutboxSender {
             }
         };
         if everything {
-            return Ok((due, 0));
+            return Ok(Look {
+                claimed: due,
+                left_for_intake: 0,
+            });
         }
         let run = self.store.run();
         let (to_hand_over, left_behind): (Vec<_>, Vec<_>) = due
@@ -394,7 +401,10 @@ impl OutboxSender {
         for (_, item) in &to_hand_over {
             self.release(item.id);
         }
-        Ok((left_behind, to_hand_over.len()))
+        Ok(Look {
+            claimed: left_behind,
+            left_for_intake: to_hand_over.len(),
+        })
     }
 
     fn claim(&self, item_id: u64) -> bool {
