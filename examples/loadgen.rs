@@ -6,6 +6,9 @@
 //! Graph API on loopback, durability on.
 //!     cargo run --release --example loadgen -- --messages 30000 --concurrency 64
 //!     cargo run --release --example loadgen -- --messages 15000 --rate 500
+//! A fixed rate needs enough connections to keep it coming while requests queue: 3,000/s
+//! with latencies near 100 ms takes more than 300 (Little's law), hence 512 here.
+//!     cargo run --release --example loadgen -- --messages 60000 --concurrency 512 --rate 3000
 //! Against a running server (reply latency is then not measured):
 //!     cargo run --release --example loadgen -- --target http://127.0.0.1:8080 --secret APP_SECRET
 
