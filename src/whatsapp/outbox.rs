@@ -475,8 +475,9 @@ impl OutboxSender {
         }
     }
 
-    /// Decides what an item needs, from the store alone: a send, a read receipt, or nothing
-    /// more (already sent, sandbox, failed, or waiting for a reconciling status).
+    /// Decides what an item needs, from the store (or from what intake `known` wrote, for a
+    /// reply it handed over): a send, a read receipt, or nothing more (already sent, sandbox,
+    /// failed, or waiting for a reconciling status).
     async fn prepare(
         &self,
         key: Vec<u8>,
@@ -644,10 +645,14 @@ impl OutboxSender {
             let stored =
                 tokio::task::spawn_blocking(move || recorder.store_acceptances_or_each(taken))
                     .await;
-            let Ok((recorded, events)) = stored else {
-                // Only if the runtime is shutting down: the items stay claimed and in flight,
-                // and the next run reconciles them.
-                break;
+            let (recorded, events) = match stored {
+                Ok(stored) => stored,
+                // The runtime is shutting down, or the recording panicked: the items stay
+                // claimed and marked in flight, and the next run reconciles them.
+                Err(error) => {
+                    tracing::error!(%error, "accepted sends could not be recorded");
+                    break;
+                }
             };
             add(&self.metrics.replies_sent, recorded.len() as u64);
             if let Err(error) = self.store.flush().await {
