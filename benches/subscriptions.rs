@@ -41,12 +41,7 @@ fn percentile(sorted: &[Duration], fraction: f64) -> f64 {
 }
 
 fn main() -> anyhow::Result<()> {
-    // Before the runtime starts its threads (see `siaga::allocator`).
-    siaga::allocator::tune();
-    tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()?
-        .block_on(run())
+    siaga::allocator::run_tuned(run())
 }
 
 async fn run() -> anyhow::Result<()> {

@@ -19,6 +19,19 @@ pub fn tune() {
     unsafe { libmimalloc_sys::mi_option_set(PURGE_DELAY, PURGE_DELAY_MS) }
 }
 
+/// Tunes the allocator, then runs `main` on a multi-threaded tokio runtime: the `main` of
+/// every program that declares mimalloc as its global allocator.
+pub fn run_tuned<F>(main: F) -> anyhow::Result<()>
+where
+    F: std::future::Future<Output = anyhow::Result<()>>,
+{
+    tune();
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?
+        .block_on(main)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -223,12 +223,7 @@ async fn shutdown_signal() {
 }
 
 fn main() -> anyhow::Result<()> {
-    // Before the runtime starts its threads (see `siaga::allocator`).
-    siaga::allocator::tune();
-    tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()?
-        .block_on(run())
+    siaga::allocator::run_tuned(run())
 }
 
 async fn run() -> anyhow::Result<()> {
