@@ -160,20 +160,29 @@ mod tests {
         (Bytes::from(body), items)
     }
 
-    #[test]
-    fn deliveries_applied_together_behave_as_if_applied_one_after_the_other() {
+    /// Applies `deliveries` together, in one transaction, to a fresh store.
+    fn apply_together(
+        deliveries: &[(Bytes, Vec<InboundItem>)],
+    ) -> (tempfile::TempDir, Store, Vec<IngestOutcome>) {
         let data_dir = tempfile::tempdir().unwrap();
         let store = Store::open(&data_dir.path().join("store")).unwrap();
         let intake = intake(&store);
-        let first = delivery("081377105001", "wamid.together.1", "motor saya dicuri");
-        let second = delivery("081377105001", "wamid.together.2", "plat BG 1234 AB");
-        let other = delivery("081377105002", "wamid.together.3", "macet di ampera");
-        let repeated = delivery("081377105002", "wamid.together.3", "macet di ampera");
-        let deliveries: Vec<Delivery<'_>> = [&first, &second, &other, &repeated]
-            .into_iter()
+        let prepared: Vec<Delivery<'_>> = deliveries
+            .iter()
             .map(|(body, items)| intake.prepare(body, items, Utc::now()))
             .collect();
-        let outcomes = intake.ingest_together(&deliveries).unwrap();
+        let outcomes = intake.ingest_together(&prepared).unwrap();
+        (data_dir, store, outcomes)
+    }
+
+    #[test]
+    fn deliveries_applied_together_behave_as_if_applied_one_after_the_other() {
+        let (_data_dir, store, outcomes) = apply_together(&[
+            delivery("081377105001", "wamid.together.1", "motor saya dicuri"),
+            delivery("081377105001", "wamid.together.2", "plat BG 1234 AB"),
+            delivery("081377105002", "wamid.together.3", "macet di ampera"),
+            delivery("081377105002", "wamid.together.3", "macet di ampera"),
+        ]);
         let opened: Vec<u64> = outcomes
             .iter()
             .map(|outcome| outcome.reports_opened)
@@ -203,16 +212,10 @@ mod tests {
         use crate::intake::queues::OutboxWork;
         use crate::store::keys::u64_key;
 
-        let data_dir = tempfile::tempdir().unwrap();
-        let store = Store::open(&data_dir.path().join("store")).unwrap();
-        let intake = intake(&store);
-        let first = delivery("081377106001", "wamid.known.1", "motor saya dicuri");
-        let second = delivery("081377106002", "wamid.known.2", "macet di ampera");
-        let deliveries: Vec<Delivery<'_>> = [&first, &second]
-            .into_iter()
-            .map(|(body, items)| intake.prepare(body, items, Utc::now()))
-            .collect();
-        let outcomes = intake.ingest_together(&deliveries).unwrap();
+        let (_data_dir, store, outcomes) = apply_together(&[
+            delivery("081377106001", "wamid.known.1", "motor saya dicuri"),
+            delivery("081377106002", "wamid.known.2", "macet di ampera"),
+        ]);
         for outcome in &outcomes {
             assert_eq!(outcome.outbox.len(), 1, "one automatic reply each");
             let queued = &outcome.outbox[0];
