@@ -1,7 +1,6 @@
 //! The body of the intake transaction: each inbound item applied to the store.
 
 use std::collections::HashMap;
-use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 
@@ -376,7 +375,7 @@ impl<'t, 'a> Apply<'t, 'a> {
                 continue;
             }
             if let Some(queued) = self.outcome.outbox.get_mut(index) {
-                queued.known = Some(Arc::new(KnownSend {
+                queued.known = Some(Box::new(KnownSend {
                     message,
                     reporter: reporter.clone(),
                     ticket: ticket.to_string(),

@@ -137,7 +137,7 @@ pub struct Queued {
     /// For an automatic reply: the records as the queuing transaction wrote them, so that the
     /// sender need not read them back. Kept in memory only; an item read from the queue has
     /// none, and the sender reads the store instead.
-    pub known: Option<std::sync::Arc<KnownSend>>,
+    pub known: Option<Box<KnownSend>>,
 }
 
 /// A reply's message, its reporter and its report's ticket, as the transaction that queued

@@ -109,7 +109,7 @@ struct Claimed {
     item: OutboxItem,
     /// Handed over by intake after its flush.
     durable: bool,
-    known: Option<Arc<KnownSend>>,
+    known: Option<Box<KnownSend>>,
 }
 
 struct PendingSend {
@@ -482,7 +482,7 @@ impl OutboxSender {
         &self,
         key: Vec<u8>,
         item: OutboxItem,
-        known: Option<Arc<KnownSend>>,
+        known: Option<Box<KnownSend>>,
     ) -> Result<Step, StoreError> {
         let message_id = match &item.work {
             OutboxWork::Deliver { message_id } => *message_id,
@@ -504,11 +504,14 @@ impl OutboxSender {
         // otherwise the store.
         let known = known.filter(|known| known.message.id == message_id);
         let (message, known_reporter, ticket) = match known {
-            Some(known) => (
-                known.message.clone(),
-                Some(known.reporter.clone()),
-                Some(known.ticket.clone()),
-            ),
+            Some(known) => {
+                let KnownSend {
+                    message,
+                    reporter,
+                    ticket,
+                } = *known;
+                (message, Some(reporter), Some(ticket))
+            }
             None => {
                 let Some(message) = self
                     .store
