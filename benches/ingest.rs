@@ -54,6 +54,7 @@ fn ingest_path(criterion: &mut Criterion) {
             mark_read: false,
             replies: profile.replies,
             router: None,
+            access: Default::default(),
         },
     );
     let mut counter = 0u64;

@@ -86,6 +86,7 @@ pub fn open_core(config: &Config) -> anyhow::Result<Core> {
                 &profile,
                 crate::text::Analyzer::sumsel(),
             )),
+            access: crate::domain::access::AccessRules::from_profile(&profile),
         },
     );
     let units = UnitDirectory::load_or_seed(&store, &profile)?;

@@ -50,8 +50,31 @@ impl AccessRules {
         category.is_some_and(|category| self.propam_categories.contains(category))
     }
 
-    pub fn is_propam_report(&self, report: &Report) -> bool {
-        self.is_propam_category(report.category.as_deref())
+    /// Whether `report` is in the internal-affairs compartment: its category is a police-conduct
+    /// category, or it has no category yet and its suggestion is one, or it was compartmented
+    /// before and no supervisor has taken it out since (`Report::compartmented`). Every read
+    /// and write path asks this one question, through `can_see` and `check_forward_target`.
+    pub fn is_compartmented(&self, report: &Report) -> bool {
+        if report.compartmented || self.is_propam_category(report.category.as_deref()) {
+            return true;
+        }
+        report.category.is_none()
+            && self.is_propam_category(
+                report
+                    .suggestion
+                    .as_ref()
+                    .and_then(|suggestion| suggestion.category.as_deref()),
+            )
+    }
+
+    /// Makes the compartment stick: a report that is compartmented now stays so when its
+    /// suggestion later changes. True when the report has just entered the compartment.
+    pub fn seal_compartment(&self, report: &mut Report) -> bool {
+        if report.compartmented || !self.is_compartmented(report) {
+            return false;
+        }
+        report.compartmented = true;
+        true
     }
 
     /// Whether `unit_code` is a Propam unit or lies below one.
@@ -66,20 +89,20 @@ impl AccessRules {
         can_see(principal, report, tree, self)
     }
 
-    /// Whether a report of `report_category` may be forwarded to `unit`: Propam complaints only
-    /// to a Propam unit (FORBIDDEN otherwise), and nothing to an inactive unit (BAD_USER_INPUT).
+    /// Whether `report` may be forwarded to `unit`: a compartmented report only to a Propam
+    /// unit (FORBIDDEN otherwise), and nothing to an inactive unit (BAD_USER_INPUT).
     pub fn check_forward_target(
         &self,
-        report_category: Option<&str>,
+        report: &Report,
         unit: &UnitRecord,
         tree: &UnitTree,
     ) -> Result<(), UserError> {
-        if self.is_propam_category(report_category) && !self.is_propam_unit(&unit.code, tree) {
+        if self.is_compartmented(report) && !self.is_propam_unit(&unit.code, tree) {
             let mut allowed: Vec<&str> = self.propam_units.iter().map(String::as_str).collect();
             allowed.sort_unstable();
             return Err(UserError::forbidden(format!(
-                "a {} complaint about police conduct goes only to {} (not {}): the unit complained about must never see it",
-                report_category.unwrap_or_default(),
+                "report {} is a complaint about police conduct and goes only to {} (not {}): the unit complained about must never see it",
+                report.ticket,
                 allowed.join(" or "),
                 unit.code
             )));
@@ -92,13 +115,25 @@ impl AccessRules {
         }
         Ok(())
     }
+
+    /// Whether the messages of `from` may be merged into `into`: never out of the compartment,
+    /// since everyone who sees `into` would then read the complaint.
+    pub fn check_merge(&self, into: &Report, from: &Report) -> Result<(), UserError> {
+        if self.is_compartmented(from) && !self.is_compartmented(into) {
+            return Err(UserError::forbidden(format!(
+                "report {} is a complaint about police conduct: merge it only into another such report, not into {}",
+                from.ticket, into.ticket
+            )));
+        }
+        Ok(())
+    }
 }
 
 /// Whether `principal` may see `report`:
 /// - admins, supervisors and operators (the command center) see every report;
-/// - analysts see every report except Propam complaints;
-/// - officers see a report forwarded to their unit or to a unit below it, and a Propam
-///   complaint only when their own unit is a Propam unit (or below one) as well.
+/// - analysts see every report except compartmented ones (complaints about police conduct);
+/// - officers see a report forwarded to their unit or to a unit below it, and a compartmented
+///   one only when their own unit is a Propam unit (or below one) as well.
 pub fn can_see(
     principal: &Principal,
     report: &Report,
@@ -107,7 +142,7 @@ pub fn can_see(
 ) -> bool {
     match principal.role {
         Role::Admin | Role::Supervisor | Role::Operator => true,
-        Role::Analyst => !rules.is_propam_report(report),
+        Role::Analyst => !rules.is_compartmented(report),
         Role::Officer => {
             let (Some(officer_unit), Some(assigned_unit)) =
                 (principal.unit.as_deref(), report.assigned_unit.as_deref())
@@ -117,7 +152,7 @@ pub fn can_see(
             if !tree.is_within(assigned_unit, officer_unit) {
                 return false;
             }
-            !rules.is_propam_report(report) || rules.is_propam_unit(officer_unit, tree)
+            !rules.is_compartmented(report) || rules.is_propam_unit(officer_unit, tree)
         }
     }
 }
@@ -175,7 +210,23 @@ mod tests {
             paused_since: None,
             paused_seconds: 0,
             sla: Default::default(),
+            compartmented: false,
         }
+    }
+
+    fn suggested(category: &str) -> Report {
+        let mut untriaged = report(None, None);
+        untriaged.status = ReportStatus::New;
+        untriaged.suggestion = Some(crate::routing::Suggestion {
+            category: Some(category.to_string()),
+            confidence: 0.9,
+            urgent: false,
+            reasons: Vec::new(),
+            territorial_unit: None,
+            functional_units: Vec::new(),
+            place: None,
+        });
+        untriaged
     }
 
     fn person(role: Role, unit: Option<&str>) -> Principal {
@@ -278,7 +329,7 @@ mod tests {
         let (rules, tree) = sumsel();
         let polres = tree.get("POLRES_OKI").unwrap();
         let error = rules
-            .check_forward_target(Some("pungli_oknum"), polres, &tree)
+            .check_forward_target(&report(Some("pungli_oknum"), None), polres, &tree)
             .unwrap_err();
         assert_eq!(error.code, crate::error::ErrorCode::Forbidden);
         assert!(
@@ -290,16 +341,24 @@ mod tests {
             let unit = tree.get(unit).unwrap();
             assert!(
                 rules
-                    .check_forward_target(Some("lambat_penanganan"), unit, &tree)
+                    .check_forward_target(&report(Some("lambat_penanganan"), None), unit, &tree)
                     .is_ok()
             );
         }
         assert!(
             rules
-                .check_forward_target(Some("curanmor"), polres, &tree)
+                .check_forward_target(&report(Some("curanmor"), None), polres, &tree)
                 .is_ok()
         );
-        assert!(rules.check_forward_target(None, polres, &tree).is_ok());
+        assert!(
+            rules
+                .check_forward_target(&report(None, None), polres, &tree)
+                .is_ok()
+        );
+        let error = rules
+            .check_forward_target(&suggested("pungli_oknum"), polres, &tree)
+            .unwrap_err();
+        assert_eq!(error.code, crate::error::ErrorCode::Forbidden, "by suggestion");
     }
 
     #[test]
@@ -308,9 +367,38 @@ mod tests {
         let mut closed = tree.get("POLRES_OKI").unwrap().clone();
         closed.active = false;
         let error = rules
-            .check_forward_target(Some("curanmor"), &closed, &tree)
+            .check_forward_target(&report(Some("curanmor"), None), &closed, &tree)
             .unwrap_err();
         assert_eq!(error.code, crate::error::ErrorCode::BadUserInput);
         assert!(error.message.contains("inactive"));
+    }
+
+    #[test]
+    fn an_untriaged_report_is_compartmented_by_its_suggestion_and_stays_so() {
+        let (rules, tree) = sumsel();
+        let mut complaint = suggested("pungli_oknum");
+        assert!(rules.is_compartmented(&complaint));
+        assert!(!can_see(&person(Role::Analyst, None), &complaint, &tree, &rules));
+        assert!(rules.seal_compartment(&mut complaint), "enters the compartment");
+        assert!(!rules.seal_compartment(&mut complaint), "only once");
+        // Later messages change the suggestion: the complaint stays where it is.
+        complaint.suggestion.as_mut().unwrap().category = Some("curanmor".into());
+        assert!(rules.is_compartmented(&complaint));
+        // A triaged category wins over the suggestion of an unsealed report.
+        let mut triaged = suggested("pungli_oknum");
+        triaged.category = Some("curanmor".into());
+        assert!(!rules.is_compartmented(&triaged));
+        assert!(!rules.is_compartmented(&suggested("curanmor")));
+    }
+
+    #[test]
+    fn a_compartmented_report_merges_only_into_another() {
+        let (rules, _) = sumsel();
+        let complaint = report(Some("perilaku_anggota"), None);
+        let theft = report(Some("curanmor"), None);
+        let error = rules.check_merge(&theft, &complaint).unwrap_err();
+        assert_eq!(error.code, crate::error::ErrorCode::Forbidden);
+        assert!(rules.check_merge(&complaint, &theft).is_ok(), "into the compartment");
+        assert!(rules.check_merge(&complaint, &complaint.clone()).is_ok());
     }
 }

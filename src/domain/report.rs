@@ -184,6 +184,11 @@ pub struct Report {
     /// What the SLA watcher already announced for this report.
     #[serde(default)]
     pub sla: SlaMarks,
+    /// In the internal-affairs compartment: once a complaint about police conduct (by its
+    /// category, or by its suggestion while untriaged), it stays there until a supervisor
+    /// triages it into another category. See `domain::access`.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub compartmented: bool,
 }
 
 /// The stages of handling a report that the SLA measures, in the order they are due.

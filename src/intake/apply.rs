@@ -305,6 +305,7 @@ impl<'t, 'a> Apply<'t, 'a> {
         };
         let urgent = suggestion.urgent;
         report.suggestion = Some(suggestion);
+        self.settings.access.seal_compartment(report);
         if !urgent || report.flags.iter().any(|flag| flag == "urgent") {
             return false;
         }
@@ -477,6 +478,7 @@ impl<'t, 'a> Apply<'t, 'a> {
             paused_since: None,
             paused_seconds: 0,
             sla: Default::default(),
+            compartmented: false,
         };
         self.tx
             .put(Table::ReportTickets, ticket.as_bytes(), &u64_key(report.id))?;

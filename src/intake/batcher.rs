@@ -146,6 +146,7 @@ mod tests {
             mark_read: false,
             replies: Profile::load("sumsel").unwrap().replies,
             router: None,
+            access: Default::default(),
         };
         Intake::new(store.clone(), settings)
     }

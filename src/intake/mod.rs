@@ -33,6 +33,8 @@ pub struct IntakeSettings {
     pub replies: ReplyTexts,
     /// Suggests category, place, unit and urgency for each report; `None` skips suggestions.
     pub router: Option<crate::routing::Router>,
+    /// Which suggestions put a report into the internal-affairs compartment.
+    pub access: crate::domain::access::AccessRules,
 }
 
 /// What one delivery changed, for the caller to count, publish and wake workers with.

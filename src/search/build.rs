@@ -122,12 +122,11 @@ impl QueryBuilder<'_> {
                 None => restrictions.matches_nothing = true,
             }
         }
-        if !visibility.exclude_categories.is_empty() {
-            let terms = visibility
-                .exclude_categories
-                .iter()
-                .map(|category| Term::from_field_text(fields.category, category));
-            restrictions.must_not.push(any_term(terms.collect()));
+        if visibility.exclude_compartmented {
+            restrictions.must_not.push(Box::new(TermQuery::new(
+                Term::from_field_bool(fields.compartmented, true),
+                IndexRecordOption::Basic,
+            )));
         }
         restrictions
     }

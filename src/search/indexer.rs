@@ -52,6 +52,7 @@ pub struct DocSource {
     units: UnitDirectory,
     category_labels: Arc<HashMap<String, String>>,
     sla: SlaPolicy,
+    access: Arc<crate::domain::access::AccessRules>,
 }
 
 impl DocSource {
@@ -66,6 +67,7 @@ impl DocSource {
             units,
             category_labels: Arc::new(category_labels),
             sla: profile.sla.clone(),
+            access: Arc::new(crate::domain::access::AccessRules::from_profile(profile)),
         }
     }
 
@@ -149,6 +151,7 @@ impl DocSource {
             updated_at: report.updated_at,
             location: report.location,
             has_media: report.has_media,
+            compartmented: self.access.is_compartmented(report),
             reporter_phone,
             sla_due_at: self.sla.standing(report, now).due_at,
             sla_breaches: report.sla.breached.clone(),

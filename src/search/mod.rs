@@ -65,6 +65,9 @@ pub struct IndexDoc {
     pub updated_at: DateTime<Utc>,
     pub location: Option<GeoPoint>,
     pub has_media: bool,
+    /// In the internal-affairs compartment: hidden from analysts and from officers outside
+    /// the Propam units.
+    pub compartmented: bool,
     /// E.164 digits without '+', e.g. "6281370001001".
     pub reporter_phone: Option<String>,
     /// Due time of the currently open SLA stage; `None` when no stage is open or the clock is
@@ -86,8 +89,9 @@ pub struct Visibility {
     /// Officers: only reports assigned at or below this unit (path root..unit). An empty path
     /// finds nothing.
     pub within_unit_path: Option<Vec<String>>,
-    /// e.g. Propam categories for analysts and non-Propam officers.
-    pub exclude_categories: Vec<String>,
+    /// Leaves out compartmented reports (complaints about police conduct): for analysts and
+    /// officers outside the Propam units.
+    pub exclude_compartmented: bool,
     /// False for analysts (they see masked numbers): phone-form query words then match as
     /// ordinary words only.
     pub phone_search: bool,

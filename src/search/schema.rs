@@ -13,7 +13,7 @@ use crate::domain::report::{Priority, ReportStatus};
 
 /// The version of the schema and of what the fields mean; an index written with another version
 /// must be rebuilt from the store.
-pub(crate) const SCHEMA_VERSION: u32 = 1;
+pub(crate) const SCHEMA_VERSION: u32 = 2;
 
 /// Field names, also the names of their fast-field columns.
 pub(crate) mod names {
@@ -99,6 +99,9 @@ pub(crate) struct Fields {
     pub(crate) first_action_secs: Field,
     pub(crate) forward_secs: Field,
     pub(crate) resolve_secs: Field,
+    /// In the internal-affairs compartment (`AccessRules::is_compartmented`), as judged when
+    /// the report was last indexed.
+    pub(crate) compartmented: Field,
 }
 
 /// How much a match in each text field counts: the operator's summary says what the case is
@@ -141,6 +144,7 @@ impl Fields {
             first_action_secs: builder.add_i64_field(names::FIRST_ACTION_SECS, FAST),
             forward_secs: builder.add_i64_field(names::FORWARD_SECS, FAST),
             resolve_secs: builder.add_i64_field(names::RESOLVE_SECS, FAST),
+            compartmented: builder.add_bool_field("compartmented", INDEXED),
         };
         (builder.build(), fields)
     }
@@ -196,6 +200,7 @@ impl Fields {
             document.add_f64(self.longitude, point.longitude);
         }
         document.add_bool(self.has_media, doc.has_media);
+        document.add_bool(self.compartmented, doc.compartmented);
         if let Some(phone) = &doc.reporter_phone {
             let digits = phone.trim().trim_start_matches('+');
             if !digits.is_empty() {

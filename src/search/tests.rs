@@ -34,6 +34,7 @@ pub(super) fn doc(id: u64, text: &str) -> IndexDoc {
         updated_at: created_at,
         location: None,
         has_media: false,
+        compartmented: false,
         reporter_phone: None,
         sla_due_at: None,
         sla_breaches: Vec::new(),

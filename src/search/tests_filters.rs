@@ -43,6 +43,7 @@ fn varied() -> Fixture {
     two.sla_due_at = Some(base_time() + Duration::days(3)); // not yet due
     let mut three = doc(3, "anggota minta uang di jalan");
     three.category = Some("pungli_oknum".to_owned());
+    three.compartmented = true;
     three.status = ReportStatus::Forwarded;
     three.unit_path = path(&["POLDA", "POLRES_B"]);
     three.location = Some(GeoPoint {
@@ -171,13 +172,13 @@ fn visibility_limits_officers_analysts_and_propam() {
     let filter = ReportFilter::default();
     let officer = Visibility {
         within_unit_path: Some(path(&["POLDA", "POLRES_A"])),
-        exclude_categories: vec!["pungli_oknum".to_owned()],
+        exclude_compartmented: true,
         phone_search: true,
     };
     assert_eq!(sorted(fixture.ids_with("", &filter, &officer)), [1, 2]);
     let polda_officer = Visibility {
         within_unit_path: Some(path(&["POLDA"])),
-        exclude_categories: vec!["pungli_oknum".to_owned()],
+        exclude_compartmented: true,
         phone_search: true,
     };
     assert_eq!(
@@ -187,7 +188,7 @@ fn visibility_limits_officers_analysts_and_propam() {
     );
     let analyst = Visibility {
         within_unit_path: None,
-        exclude_categories: vec!["pungli_oknum".to_owned()],
+        exclude_compartmented: true,
         phone_search: false,
     };
     assert_eq!(

@@ -219,6 +219,7 @@ fn synthetic(id: u64, rng: &mut StdRng, unit_paths: &[Vec<String>]) -> IndexDoc 
     report.category = rng
         .random_bool(0.8)
         .then(|| CATEGORIES[rng.random_range(0..CATEGORIES.len())].to_owned());
+    report.compartmented = report.category.as_deref() == Some("pungli_oknum");
     report.status = ReportStatus::ALL[rng.random_range(0..ReportStatus::ALL.len())];
     report.priority = rng.random_bool(0.7).then(|| {
         [
@@ -285,7 +286,7 @@ fn measure_rebuild_search_and_stats() {
     let now = base_time();
     let officer = Visibility {
         within_unit_path: Some(vec!["POLDA".to_owned(), "POLRES_3".to_owned()]),
-        exclude_categories: vec!["pungli_oknum".to_owned()],
+        exclude_compartmented: true,
         phone_search: true,
     };
     let everyone = Visibility {

@@ -161,8 +161,8 @@ impl Workflow {
             return None;
         }
         let suggestion = report.suggestion.as_ref()?;
-        let category = suggestion.category.as_deref()?;
-        if suggestion.confidence < threshold || self.rules.is_propam_category(Some(category)) {
+        suggestion.category.as_deref()?;
+        if suggestion.confidence < threshold || self.rules.is_compartmented(report) {
             return None;
         }
         let unit_code = suggestion.territorial_unit.as_deref()?;

@@ -31,8 +31,7 @@ const FORWARD_NEEDS_A_UNIT: &str =
 const MERGE_ATTEMPTS: usize = 5;
 
 impl Workflow {
-    /// Sets category, priority and summary; a NEW report becomes TRIAGED, a later one keeps its
-    /// status. Final reports cannot be triaged. `summary: Some("")` clears the summary.
+    /// `triage_with_note` without a note.
     pub async fn triage(
         &self,
         who: &Principal,
@@ -41,11 +40,31 @@ impl Workflow {
         priority: Option<Priority>,
         summary: Option<String>,
     ) -> Result<Report, UserError> {
+        self.triage_with_note(who, report_id, category, priority, summary, None)
+            .await
+    }
+
+    /// Sets category, priority and summary; a NEW report becomes TRIAGED, a later one keeps its
+    /// status. Final reports cannot be triaged. `summary: Some("")` clears the summary.
+    ///
+    /// A complaint about police conduct leaves the internal-affairs compartment only when a
+    /// supervisor triages it into another category and says why in `note`.
+    pub async fn triage_with_note(
+        &self,
+        who: &Principal,
+        report_id: u64,
+        category: Option<String>,
+        priority: Option<Priority>,
+        summary: Option<String>,
+        note: Option<String>,
+    ) -> Result<Report, UserError> {
         let tree = self.units.tree();
         let now = Utc::now();
         self.commit(|tx| {
             let mut report = load_existing_report(tx, report_id)?;
             self.require(who, Action::Triage, &report, &tree)?;
+            let note =
+                optional_text(note.clone(), "the note", MAX_NOTE_CHARS).map_err(TxError::Abort)?;
             let category = match category.as_deref().map(str::trim) {
                 None => None,
                 Some(code) if self.rules.is_known_category(code) => Some(code.to_string()),
@@ -68,18 +87,32 @@ impl Workflow {
                     report.ticket, report.status
                 )));
             }
-            let changes =
+            let leaves_compartment = self.rules.is_compartmented(&report)
+                && category
+                    .as_deref()
+                    .is_some_and(|code| !self.rules.is_propam_category(Some(code)));
+            if leaves_compartment {
+                check_compartment_exit(who, &report, note.as_deref()).map_err(TxError::Abort)?;
+            }
+            let mut changes =
                 apply_triage(&mut report, category, priority, summary, &self.rules, &tree);
+            if leaves_compartment {
+                report.compartmented = false;
+                changes.push("taken out of the internal-affairs compartment".to_string());
+            } else if self.rules.seal_compartment(&mut report) {
+                changes.push("in the internal-affairs compartment".to_string());
+            }
             let moves_to_triaged = report.status == ReportStatus::New;
             if changes.is_empty() && !moves_to_triaged {
                 // Nothing to record: a repeated triage is not a new event.
                 return Ok(Committed::new(report));
             }
-            let note = if changes.is_empty() {
+            let description = if changes.is_empty() {
                 "triaged without changes".to_string()
             } else {
                 changes.join("; ")
             };
+            let note = with_note(description, note.as_deref());
             append_timeline(
                 tx,
                 &mut report,
@@ -159,7 +192,7 @@ impl Workflow {
         tree: &UnitTree,
     ) -> Result<Committed<Report>, TxError<UserError>> {
         self.rules
-            .check_forward_target(report.category.as_deref(), unit, tree)
+            .check_forward_target(&report, unit, tree)
             .map_err(TxError::Abort)?;
         if !report
             .status
@@ -326,6 +359,9 @@ impl Workflow {
             let mut source = load_existing_report(tx, from)?;
             self.require(who, Action::Merge, &target, &tree)?;
             self.require(who, Action::Merge, &source, &tree)?;
+            self.rules
+                .check_merge(&target, &source)
+                .map_err(TxError::Abort)?;
             if source.status.is_final() {
                 return refuse(UserError::conflict(format!(
                     "report {} is {} (final) and cannot be merged",
@@ -449,7 +485,7 @@ fn apply_triage(
         let previous = report.category.as_deref().unwrap_or("none");
         changes.push(format!("category {previous} -> {category}"));
         report.category = Some(category);
-        if rules.is_propam_report(report)
+        if rules.is_compartmented(report)
             && let Some(assigned) = report.assigned_unit.as_deref()
             && !rules.is_propam_unit(assigned, tree)
         {
@@ -475,6 +511,28 @@ fn apply_triage(
         report.summary = summary;
     }
     changes
+}
+
+/// Only a supervisor takes a complaint about police conduct out of the compartment, and says
+/// why: the unit complained about may see it afterwards.
+fn check_compartment_exit(
+    who: &Principal,
+    report: &Report,
+    note: Option<&str>,
+) -> Result<(), UserError> {
+    if who.role != crate::domain::user::Role::Supervisor {
+        return Err(UserError::forbidden(format!(
+            "report {} is a complaint about police conduct: only a supervisor may triage it into another category",
+            report.ticket
+        )));
+    }
+    if note.is_none() {
+        return Err(UserError::bad_input(format!(
+            "report {} is a complaint about police conduct: say in the note why it belongs to another category",
+            report.ticket
+        )));
+    }
+    Ok(())
 }
 
 /// CONFLICT naming both statuses (and, for AWAITING_REPORTER, the only way back).

@@ -77,6 +77,7 @@ fn fixture_with_template(template: Option<TemplateRef>) -> Fixture {
         mark_read: false,
         replies,
         router: None,
+        access: Default::default(),
     };
     let intake = Intake::new(store.clone(), settings.clone());
     let units = UnitDirectory::load_or_seed(&store, &profile).unwrap();

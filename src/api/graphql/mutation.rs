@@ -71,6 +71,9 @@ impl MutationRoot {
         })
     }
 
+    /// Sets category, priority and summary. A complaint about police conduct leaves the
+    /// internal-affairs compartment only when a supervisor triages it into another category
+    /// with a `note` saying why.
     async fn triage_report(
         &self,
         ctx: &Context<'_>,
@@ -78,16 +81,18 @@ impl MutationRoot {
         category: Option<String>,
         priority: Option<Priority>,
         summary: Option<String>,
+        note: Option<String>,
     ) -> async_graphql::Result<ReportView> {
         let who = principal(ctx)?;
         let report = services(ctx)?
             .workflow
-            .triage(
+            .triage_with_note(
                 who,
                 parse_id(&id, "report")?,
                 category,
                 priority.map(Into::into),
                 summary,
+                note,
             )
             .await
             .gql()?;

@@ -100,17 +100,15 @@ pub struct Stats {
 
 /// What `who` may find: the same rules as `can_see`, as conditions the index can apply.
 pub fn visibility_of(who: &Principal, tree: &UnitTree, rules: &AccessRules) -> Visibility {
-    let mut propam: Vec<String> = rules.propam_categories.iter().cloned().collect();
-    propam.sort_unstable();
     match who.role {
         Role::Admin | Role::Supervisor | Role::Operator => Visibility {
             within_unit_path: None,
-            exclude_categories: Vec::new(),
+            exclude_compartmented: false,
             phone_search: true,
         },
         Role::Analyst => Visibility {
             within_unit_path: None,
-            exclude_categories: propam,
+            exclude_compartmented: true,
             phone_search: false,
         },
         Role::Officer => {
@@ -129,7 +127,7 @@ pub fn visibility_of(who: &Principal, tree: &UnitTree, rules: &AccessRules) -> V
             let sees_propam = rules.is_propam_unit(unit, tree);
             Visibility {
                 within_unit_path: Some(path),
-                exclude_categories: if sees_propam { Vec::new() } else { propam },
+                exclude_compartmented: !sees_propam,
                 phone_search: true,
             }
         }
