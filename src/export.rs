@@ -1,5 +1,7 @@
-//! `siaga export`: every report with its reporter, status and messages, one per line (JSON
-//! lines or CSV), for analysts and as a black-box view of the store.
+//! Exports of reports with their reporter, status and messages, one per line (JSON lines or
+//! CSV): `siaga export` for admins on a stopped server, and `GET /export` for signed-in users,
+//! which shows each reader only the reports they may see, with phone numbers masked for
+//! analysts (`Reader`).
 
 use std::io::Write;
 
@@ -35,6 +37,67 @@ impl DateRange {
     }
 }
 
+/// A `ReportFilter` as text, as `siaga export`'s flags and `GET /export`'s parameters give it:
+/// lists separated by commas.
+#[derive(Debug, Clone, Default)]
+pub struct FilterText {
+    /// NEW, FORWARDED, …
+    pub status: Option<String>,
+    /// Category codes.
+    pub category: Option<String>,
+    /// A unit code: its reports and those of the units below it.
+    pub unit: Option<String>,
+    /// URGENT, HIGH, NORMAL, LOW.
+    pub priority: Option<String>,
+    pub has_media: Option<bool>,
+    pub overdue: Option<bool>,
+}
+
+impl FilterText {
+    /// The filter, or BAD_USER_INPUT naming the value that is not one.
+    pub fn to_filter(&self) -> Result<ReportFilter, crate::error::UserError> {
+        use crate::domain::report::{Priority, ReportStatus};
+        use crate::error::UserError;
+        fn items(list: &Option<String>) -> impl Iterator<Item = &str> {
+            list.as_deref()
+                .unwrap_or_default()
+                .split(',')
+                .map(str::trim)
+                .filter(|item| !item.is_empty())
+        }
+        let status = items(&self.status)
+            .map(|text| {
+                ReportStatus::ALL
+                    .into_iter()
+                    .find(|status| status.as_str().eq_ignore_ascii_case(text))
+                    .ok_or_else(|| UserError::bad_input(format!("unknown status {text:?}")))
+            })
+            .collect::<Result<_, _>>()?;
+        let priority = items(&self.priority)
+            .map(|text| {
+                [
+                    Priority::Urgent,
+                    Priority::High,
+                    Priority::Normal,
+                    Priority::Low,
+                ]
+                .into_iter()
+                .find(|priority| priority.as_str().eq_ignore_ascii_case(text))
+                .ok_or_else(|| UserError::bad_input(format!("unknown priority {text:?}")))
+            })
+            .collect::<Result<_, _>>()?;
+        Ok(ReportFilter {
+            status,
+            category: items(&self.category).map(str::to_string).collect(),
+            unit_code: self.unit.as_deref().map(str::trim).map(str::to_string),
+            priority,
+            has_media: self.has_media,
+            overdue: self.overdue,
+            ..ReportFilter::default()
+        })
+    }
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum ExportError {
     #[error(transparent)]
@@ -44,12 +107,36 @@ pub enum ExportError {
 }
 
 /// Which reports to export: a range of creation days and the API's `ReportFilter` (whose
-/// `overdue` is judged against `sla` at the time of the export).
+/// `overdue` is judged against `sla` at the time of the export), for whom.
 pub struct Selection<'a> {
     pub range: DateRange,
     pub filter: &'a ReportFilter,
     pub tree: &'a UnitTree,
     pub sla: &'a SlaPolicy,
+    pub reader: Reader<'a>,
+}
+
+/// Who reads the export: which reports they may see, and whether phone numbers, WhatsApp user
+/// ids and message ids are hidden from them (numbers inside free text become `•`).
+pub struct Reader<'a> {
+    pub visible: &'a (dyn Fn(&crate::domain::report::Report) -> bool + Sync),
+    pub mask_phones: bool,
+}
+
+impl Reader<'_> {
+    /// Everything, numbers included: `siaga export` without `--mask-phones`.
+    pub const EVERYTHING: Reader<'static> = Reader {
+        visible: &|_| true,
+        mask_phones: false,
+    };
+
+    fn text<'t>(&self, text: &'t str) -> std::borrow::Cow<'t, str> {
+        if self.mask_phones {
+            crate::domain::redact::mask_phone_numbers(text)
+        } else {
+            std::borrow::Cow::Borrowed(text)
+        }
+    }
 }
 
 /// Writes the export and returns how many reports it holds.
@@ -67,9 +154,11 @@ pub fn export(
             "ticket,status,created_at,updated_at,reporter_name,reporter_phone,category,priority,assigned_unit,flags,message_count,messages"
         )?;
     }
+    let reader = &selection.reader;
     for report in all_reports(store) {
         let report = report?;
-        if !selection.range.contains(report.created_at)
+        if !(selection.reader.visible)(&report)
+            || !selection.range.contains(report.created_at)
             || !filter_matches(
                 selection.filter,
                 &report,
@@ -93,12 +182,12 @@ pub fn export(
                     "updated_at": report.updated_at,
                     "category": report.category,
                     "priority": report.priority,
-                    "summary": report.summary,
+                    "summary": report.summary.as_deref().map(|summary| reader.text(summary)),
                     "assigned_unit": report.assigned_unit,
                     "location": report.location.map(|point| json!({ "latitude": point.latitude, "longitude": point.longitude })),
                     "flags": report.flags,
-                    "reporter": reporter.as_ref().map(reporter_json),
-                    "messages": messages.iter().map(message_json).collect::<Vec<Value>>(),
+                    "reporter": reporter.as_ref().map(|reporter| reporter_json(reporter, reader)),
+                    "messages": messages.iter().map(|message| message_json(message, reader)).collect::<Vec<Value>>(),
                 });
                 writeln!(out, "{line}")?;
             }
@@ -114,7 +203,7 @@ pub fn export(
                         format!(
                             "[{direction} {}] {}",
                             message.kind_name(),
-                            message.text().unwrap_or("")
+                            reader.text(message.text().unwrap_or(""))
                         )
                     })
                     .collect();
@@ -125,11 +214,13 @@ pub fn export(
                     report.updated_at.to_rfc3339(),
                     reporter
                         .as_ref()
-                        .and_then(|reporter| reporter.name.clone())
+                        .and_then(|reporter| reporter.name.as_deref())
+                        .map(|name| reader.text(name).into_owned())
                         .unwrap_or_default(),
                     reporter
                         .as_ref()
-                        .and_then(|reporter| reporter.phone.as_ref().map(|phone| phone.to_string()))
+                        .and_then(|reporter| reporter.phone.as_ref())
+                        .map(|phone| phone_for(phone, reader))
                         .unwrap_or_default(),
                     report.category.clone().unwrap_or_default(),
                     report
@@ -151,22 +242,32 @@ pub fn export(
     Ok(count)
 }
 
-fn reporter_json(reporter: &Reporter) -> Value {
+fn phone_for(phone: &crate::domain::phone::PhoneNumber, reader: &Reader<'_>) -> String {
+    if reader.mask_phones {
+        phone.masked()
+    } else {
+        phone.to_string()
+    }
+}
+
+fn reporter_json(reporter: &Reporter, reader: &Reader<'_>) -> Value {
     json!({
         "id": reporter.id.to_string(),
-        "name": reporter.name,
-        "phone": reporter.phone.as_ref().map(|phone| phone.to_string()),
-        "bsuid": reporter.bsuid,
+        "name": reporter.name.as_deref().map(|name| reader.text(name)),
+        "phone": reporter.phone.as_ref().map(|phone| phone_for(phone, reader)),
+        // A business-scoped user id names the person as surely as the number.
+        "bsuid": reporter.bsuid.as_ref().filter(|_| !reader.mask_phones),
     })
 }
 
-fn message_json(message: &Message) -> Value {
+fn message_json(message: &Message, reader: &Reader<'_>) -> Value {
     json!({
         "id": message.id.to_string(),
         "direction": message.direction,
         "kind": message.kind_name(),
-        "text": message.text(),
-        "external_id": message.external_id,
+        "text": message.text().map(|text| reader.text(text)),
+        // WhatsApp message ids carry the sender's number, base64-encoded.
+        "external_id": message.external_id.as_ref().filter(|_| !reader.mask_phones),
         "created_at": message.created_at,
         "delivery_status": message.delivery.as_ref().map(|delivery| delivery.status.as_str()),
         "delivery_error": message.delivery.as_ref().and_then(|delivery| delivery.error.as_ref().map(|error| error.to_string())),

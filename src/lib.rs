@@ -3,6 +3,7 @@
 pub mod allocator;
 pub mod api;
 pub mod app;
+pub mod audit;
 pub mod auth;
 pub mod backup;
 pub mod bus;

@@ -13,8 +13,9 @@ use clap::{Parser, Subcommand};
 use siaga::app::{App, open_core};
 use siaga::auth::add_user_offline;
 use siaga::config::{Config, Settings};
+use siaga::domain::audit::{AuditAction, AuditEntry};
 use siaga::domain::user::Role;
-use siaga::export::{DateRange, ExportFormat, Selection, export};
+use siaga::export::{DateRange, ExportFormat, Reader, Selection, export};
 
 #[derive(Parser)]
 #[command(
@@ -88,6 +89,10 @@ enum Command {
         /// Write to this file instead of standard output.
         #[arg(long)]
         output: Option<PathBuf>,
+        /// Hide phone numbers, WhatsApp user ids and message ids, also inside texts (as
+        /// analysts see them).
+        #[arg(long)]
+        mask_phones: bool,
         #[command(flatten)]
         filter: ExportFilterArgs,
         #[command(flatten)]
@@ -120,41 +125,17 @@ struct ExportFilterArgs {
 
 impl ExportFilterArgs {
     fn into_filter(self) -> anyhow::Result<siaga::workflow::ReportFilter> {
-        use siaga::domain::report::{Priority, ReportStatus};
-        let status = self
-            .status
-            .iter()
-            .map(|text| {
-                ReportStatus::ALL
-                    .into_iter()
-                    .find(|status| status.as_str().eq_ignore_ascii_case(text.trim()))
-                    .ok_or_else(|| anyhow::anyhow!("unknown status {text:?}"))
-            })
-            .collect::<anyhow::Result<_>>()?;
-        let priority = self
-            .priority
-            .iter()
-            .map(|text| {
-                [
-                    Priority::Urgent,
-                    Priority::High,
-                    Priority::Normal,
-                    Priority::Low,
-                ]
-                .into_iter()
-                .find(|priority| priority.as_str().eq_ignore_ascii_case(text.trim()))
-                .ok_or_else(|| anyhow::anyhow!("unknown priority {text:?}"))
-            })
-            .collect::<anyhow::Result<_>>()?;
-        Ok(siaga::workflow::ReportFilter {
-            status,
-            category: self.category,
-            unit_code: self.unit,
-            priority,
+        let list = |items: Vec<String>| (!items.is_empty()).then(|| items.join(","));
+        siaga::export::FilterText {
+            status: list(self.status),
+            category: list(self.category),
+            unit: self.unit,
+            priority: list(self.priority),
             has_media: self.has_media,
             overdue: self.overdue,
-            ..Default::default()
-        })
+        }
+        .to_filter()
+        .map_err(|error| anyhow::anyhow!("{}", error.message))
     }
 }
 
@@ -311,6 +292,7 @@ async fn run() -> anyhow::Result<()> {
             from,
             to,
             output,
+            mask_phones,
             filter,
             settings,
         } => {
@@ -331,8 +313,21 @@ async fn run() -> anyhow::Result<()> {
                 filter: &filter,
                 tree: &tree,
                 sla: &core.profile.sla,
+                reader: Reader {
+                    mask_phones,
+                    ..Reader::EVERYTHING
+                },
             };
             let count = export(&core.store, format, &selection, &mut out)?;
+            let detail = format!(
+                "siaga export (command line): {count} reports{}",
+                if mask_phones { ", phones masked" } else { "" }
+            );
+            let entry = AuditEntry::new(AuditAction::Export, None)
+                .subject(format!("{format:?}").to_lowercase())
+                .detail(detail);
+            siaga::audit::append(&core.store, entry)?;
+            core.store.flush_blocking()?;
             eprintln!("exported {count} reports");
             Ok(())
         }

@@ -416,7 +416,7 @@ async fn analysts_read_with_masked_phone_numbers() {
         .await;
     assert_eq!(
         response["data"]["reports"]["edges"][0]["node"]["reporter"]["phone"],
-        "+62813****1001"
+        "+•••••••••••••"
     );
 }
 

@@ -12,7 +12,8 @@ use super::AppState;
 use crate::error::UserError;
 use crate::whatsapp::media::media_path;
 
-fn error_response(error: UserError) -> Response {
+/// A refusal as JSON with the status of its code: `{"error": …, "code": …}`.
+pub(super) fn error_response(error: UserError) -> Response {
     let status =
         StatusCode::from_u16(error.code.http_status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
     let body = serde_json::json!({ "error": error.message, "code": error.code.as_str() });

@@ -1,5 +1,6 @@
 //! The HTTP surface: the axum router and the state its handlers share.
 
+mod export;
 pub mod graphql;
 mod health;
 mod media;
@@ -58,6 +59,7 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/graphql", get(graphql::graphiql).post(graphql::execute))
         .route("/graphql/ws", get(graphql::websocket))
         .route("/media/{message_id}", get(media::download))
+        .route("/export", get(export::download))
         .route("/healthz", get(health::liveness))
         .route("/readyz", get(health::readiness))
         .route("/metrics", get(health::metrics))

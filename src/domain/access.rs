@@ -358,7 +358,11 @@ mod tests {
         let error = rules
             .check_forward_target(&suggested("pungli_oknum"), polres, &tree)
             .unwrap_err();
-        assert_eq!(error.code, crate::error::ErrorCode::Forbidden, "by suggestion");
+        assert_eq!(
+            error.code,
+            crate::error::ErrorCode::Forbidden,
+            "by suggestion"
+        );
     }
 
     #[test]
@@ -378,8 +382,16 @@ mod tests {
         let (rules, tree) = sumsel();
         let mut complaint = suggested("pungli_oknum");
         assert!(rules.is_compartmented(&complaint));
-        assert!(!can_see(&person(Role::Analyst, None), &complaint, &tree, &rules));
-        assert!(rules.seal_compartment(&mut complaint), "enters the compartment");
+        assert!(!can_see(
+            &person(Role::Analyst, None),
+            &complaint,
+            &tree,
+            &rules
+        ));
+        assert!(
+            rules.seal_compartment(&mut complaint),
+            "enters the compartment"
+        );
         assert!(!rules.seal_compartment(&mut complaint), "only once");
         // Later messages change the suggestion: the complaint stays where it is.
         complaint.suggestion.as_mut().unwrap().category = Some("curanmor".into());
@@ -398,7 +410,10 @@ mod tests {
         let theft = report(Some("curanmor"), None);
         let error = rules.check_merge(&theft, &complaint).unwrap_err();
         assert_eq!(error.code, crate::error::ErrorCode::Forbidden);
-        assert!(rules.check_merge(&complaint, &theft).is_ok(), "into the compartment");
+        assert!(
+            rules.check_merge(&complaint, &theft).is_ok(),
+            "into the compartment"
+        );
         assert!(rules.check_merge(&complaint, &complaint.clone()).is_ok());
     }
 }

@@ -2,9 +2,11 @@
 //! reporters, reports and their status machine, messages, timeline events, tickets.
 
 pub mod access;
+pub mod audit;
 pub mod inbound;
 pub mod message;
 pub mod phone;
+pub mod redact;
 pub mod report;
 pub mod reporter;
 pub mod sla;

@@ -67,18 +67,15 @@ impl PhoneNumber {
         &self.0[1..]
     }
 
-    /// For readers who may not see the number (analysts): `+62813****1001`.
+    /// For readers who may not see the number (analysts): `+•••••••••••••`, no digit of it.
+    /// Partial masks (`+62813****1001`) still single out a person among a few reporters.
     pub fn masked(&self) -> String {
-        let digits = self.digits();
-        let keep_start = 5.min(digits.len());
-        let keep_end = 4.min(digits.len().saturating_sub(keep_start));
-        let hidden = digits.len() - keep_start - keep_end;
-        format!(
-            "+{}{}{}",
-            &digits[..keep_start],
-            "*".repeat(hidden),
-            &digits[digits.len() - keep_end..]
-        )
+        let hidden: String = self
+            .digits()
+            .chars()
+            .map(|_| crate::domain::redact::MASK)
+            .collect();
+        format!("+{hidden}")
     }
 }
 
@@ -144,9 +141,9 @@ mod tests {
     }
 
     #[test]
-    fn masking_keeps_country_prefix_and_last_four_digits() {
+    fn masking_hides_every_digit() {
         let phone = PhoneNumber::parse("081377101001").unwrap();
-        assert_eq!(phone.masked(), "+62813****1001");
+        assert_eq!(phone.masked(), "+•••••••••••••");
         assert_eq!(phone.digits(), "6281377101001");
     }
 

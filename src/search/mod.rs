@@ -38,6 +38,15 @@ use crate::error::{ErrorCode, UserError};
 use crate::workflow::ReportFilter;
 
 pub use index::SearchIndex;
+pub use query::QueryLookups;
+
+/// Whether `query` looks up a phone number or a ticket; a query that does not parse looks up
+/// neither (the search itself then refuses it).
+pub fn query_lookups(query: &str, now: DateTime<Utc>) -> QueryLookups {
+    query::parse(query, now)
+        .map(|parsed| parsed.lookups())
+        .unwrap_or_default()
+}
 
 /// What the index holds for one report (the caller builds it from sled; sled is the source of
 /// truth).

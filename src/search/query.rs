@@ -185,6 +185,28 @@ fn take_dates(lexemes: Vec<Lexeme>, now: DateTime<Utc>) -> (Vec<Lexeme>, TimeRan
     (kept, created)
 }
 
+/// What a query looks up besides words: phone numbers and tickets (access to both is
+/// restricted or audited).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct QueryLookups {
+    pub phone: bool,
+    pub ticket: bool,
+}
+
+impl ParsedQuery {
+    pub(crate) fn lookups(&self) -> QueryLookups {
+        let mut lookups = QueryLookups::default();
+        for item in self.required.iter().flatten().chain(&self.excluded) {
+            match item {
+                Item::Phone { .. } => lookups.phone = true,
+                Item::Ticket(_) => lookups.ticket = true,
+                Item::Word(_) | Item::Phrase(_) => {}
+            }
+        }
+        lookups
+    }
+}
+
 fn classify_word(word: &str) -> Item {
     if let Some(variants) = ticket_variants(word) {
         return Item::Ticket(variants);

@@ -59,10 +59,13 @@ pub enum Table {
     /// report id → the sequence of its last change: the reports not in a final status, which
     /// the SLA watcher walks (entries written before the sequence was kept are empty).
     OpenReports,
+    /// (time ms, id) → audit entry: sign-ins, administration, lookups, exports, media views.
+    /// Append-only.
+    Audit,
 }
 
 impl Table {
-    pub const ALL: [Table; 20] = [
+    pub const ALL: [Table; 21] = [
         Table::Meta,
         Table::Counters,
         Table::Reporters,
@@ -83,6 +86,7 @@ impl Table {
         Table::Units,
         Table::IndexQueue,
         Table::OpenReports,
+        Table::Audit,
     ];
 
     pub fn tree_name(self) -> &'static str {
@@ -107,6 +111,7 @@ impl Table {
             Table::Units => "units",
             Table::IndexQueue => "index_queue",
             Table::OpenReports => "open_reports",
+            Table::Audit => "audit_log",
         }
     }
 

@@ -1,6 +1,7 @@
 //! Entries in a report's history that change no status: notes, logged calls, and the record of
 //! every view of an original media file (chain of custody).
 
+use crate::domain::audit::{AuditAction, AuditEntry};
 use chrono::Utc;
 
 use super::permissions::Action;
@@ -152,6 +153,10 @@ impl Workflow {
                 now,
             )?;
             save_report(tx, &report)?;
+            let entry = AuditEntry::by(AuditAction::MediaView, who)
+                .about_report(report.id)
+                .subject(format!("message {message_id}"));
+            crate::audit::record(tx, entry)?;
             let mut committed = Committed::new((message, report.clone()));
             committed.events.push(report_event(
                 ReportEventKind::MediaViewed,

@@ -11,6 +11,7 @@ use super::{
 };
 use crate::bus::{ReportEvent, ReportEventKind};
 use crate::domain::access::AccessRules;
+use crate::domain::audit::{AuditAction, AuditEntry};
 use crate::domain::report::{Priority, Report, ReportStatus};
 use crate::domain::timeline::TimelineKind;
 use crate::domain::unit::UnitTree;
@@ -99,6 +100,10 @@ impl Workflow {
             if leaves_compartment {
                 report.compartmented = false;
                 changes.push("taken out of the internal-affairs compartment".to_string());
+                let entry = AuditEntry::by(AuditAction::CompartmentExit, who)
+                    .about_report(report.id)
+                    .detail(note.clone().unwrap_or_default());
+                crate::audit::record(tx, entry)?;
             } else if self.rules.seal_compartment(&mut report) {
                 changes.push("in the internal-affairs compartment".to_string());
             }

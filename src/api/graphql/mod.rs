@@ -2,8 +2,10 @@
 //! with the caller's identity taken from a JWT (HTTP `Authorization` header, or the
 //! `connection_init` payload of a WebSocket).
 
+mod audit;
 mod mutation;
 mod query;
+mod report_view;
 mod search;
 mod subscription;
 mod types;

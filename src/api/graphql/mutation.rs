@@ -143,7 +143,7 @@ impl MutationRoot {
             .add_note(who, parse_id(&report_id, "report")?, text)
             .await
             .gql()?;
-        Ok(TimelineEventView(event))
+        Ok(TimelineEventView::for_principal(event, who))
     }
 
     /// Free text inside the 24-hour window; outside it the configured template, or an error
@@ -160,7 +160,7 @@ impl MutationRoot {
             .reply_to_reporter(who, parse_id(&report_id, "report")?, text)
             .await
             .gql()?;
-        Ok(MessageView(message))
+        Ok(MessageView::for_principal(message, who))
     }
 
     /// Asks the citizen to share their location with one tap.
@@ -175,7 +175,7 @@ impl MutationRoot {
             .request_location(who, parse_id(&report_id, "report")?)
             .await
             .gql()?;
-        Ok(MessageView(message))
+        Ok(MessageView::for_principal(message, who))
     }
 
     /// Asks the citizen's permission to call them on WhatsApp.
@@ -190,7 +190,7 @@ impl MutationRoot {
             .request_call_permission(who, parse_id(&report_id, "report")?)
             .await
             .gql()?;
-        Ok(MessageView(message))
+        Ok(MessageView::for_principal(message, who))
     }
 
     /// Records a call with the reporter on the timeline.
@@ -223,7 +223,7 @@ impl MutationRoot {
             )
             .await
             .gql()?;
-        Ok(TimelineEventView(event))
+        Ok(TimelineEventView::for_principal(event, who))
     }
 
     /// Moves `from`'s messages into `into` and marks `from` DUPLICATE.

@@ -7,6 +7,7 @@ use super::types::{
 };
 use super::{IntoGraphql, bad_input, forbidden, principal, services};
 use crate::domain::access::mask_phones;
+use crate::domain::audit::{AuditAction, AuditEntry};
 use crate::domain::user::Role;
 
 pub struct QueryRoot;
@@ -16,6 +17,18 @@ const MAX_PAGE: usize = 200;
 
 #[Object]
 impl QueryRoot {
+    /// The audit trail, newest first: every entry for admins, the entries about reports for
+    /// supervisors.
+    async fn audit_log(
+        &self,
+        ctx: &Context<'_>,
+        filter: Option<super::audit::AuditFilter>,
+        #[graphql(default = 50)] first: i32,
+        after: Option<String>,
+    ) -> async_graphql::Result<super::audit::AuditConnection> {
+        super::audit::audit_log(ctx, filter, first, after).await
+    }
+
     /// The signed-in user.
     async fn me(&self, ctx: &Context<'_>) -> async_graphql::Result<UserView> {
         let who = principal(ctx)?;
@@ -35,7 +48,12 @@ impl QueryRoot {
         let workflow = &services(ctx)?.workflow;
         let report = match (id, ticket) {
             (Some(id), _) => workflow.report(who, parse_id(&id, "report")?),
-            (None, Some(ticket)) => workflow.report_by_ticket(who, ticket.trim()),
+            (None, Some(ticket)) => {
+                let entry = AuditEntry::by(AuditAction::TicketSearch, who)
+                    .detail(crate::domain::redact::mask_phone_numbers(ticket.trim()));
+                crate::audit::append_logged(workflow.store(), entry).await;
+                workflow.report_by_ticket(who, ticket.trim())
+            }
             (None, None) => return Err(bad_input("give id or ticket")),
         };
         match report {

@@ -143,6 +143,30 @@ fn search_refused(error: crate::search::SearchError) -> async_graphql::Error {
     to_graphql_error(UserError::from(error))
 }
 
+/// Searches for a phone number or a ticket go to the audit trail (an analyst's search for a
+/// number is recorded as refused). The query itself is kept with its digits masked: the trail
+/// must not become a list of reporters' numbers.
+async fn audit_lookups(
+    store: &crate::store::Store,
+    who: &Principal,
+    lookups: crate::search::QueryLookups,
+    query: &str,
+) {
+    use crate::domain::audit::{AuditAction, AuditEntry};
+    let masked_query = crate::domain::redact::mask_phone_numbers(query).into_owned();
+    if lookups.phone {
+        let mut entry = AuditEntry::by(AuditAction::PhoneSearch, who).detail(masked_query.clone());
+        if mask_phones(who) {
+            entry = entry.failed();
+        }
+        crate::audit::append_logged(store, entry).await;
+    }
+    if lookups.ticket {
+        let entry = AuditEntry::by(AuditAction::TicketSearch, who).detail(masked_query);
+        crate::audit::append_logged(store, entry).await;
+    }
+}
+
 pub async fn search(
     ctx: &Context<'_>,
     query: String,
@@ -170,6 +194,13 @@ pub async fn search(
     let tree = workflow.units().tree();
     let filter = filter.unwrap_or_default().to_domain();
     filter.validate(&tree).map_err(to_graphql_error)?;
+    let lookups = crate::search::query_lookups(&query, Utc::now());
+    audit_lookups(workflow.store(), &who, lookups, &query).await;
+    if lookups.phone && mask_phones(&who) {
+        return Err(to_graphql_error(UserError::forbidden(
+            "analysts cannot search by phone number: reporters' numbers are hidden from them",
+        )));
+    }
     let visibility = visibility_of(&who, &tree, workflow.rules());
     let index = std::sync::Arc::clone(&services.search);
     let search_tree = std::sync::Arc::clone(&tree);
@@ -208,7 +239,11 @@ pub async fn search(
             cursor: (offset + position + 1).to_string(),
             node: SearchHit {
                 score: hit.score,
-                snippet: hit.snippet,
+                snippet: if masked {
+                    crate::domain::redact::mask_phone_numbers(&hit.snippet).into_owned()
+                } else {
+                    hit.snippet
+                },
                 report: ReportView { report, masked },
             },
         });

@@ -1,0 +1,304 @@
+//! The report as GraphQL shows it, with its reporter, messages and timeline. For readers who may
+//! not see phone numbers (analysts), every number and WhatsApp user id is masked: in the
+//! reporter's fields and in all free text (what citizens wrote, WhatsApp's system messages,
+//! summaries and timeline notes).
+
+use std::borrow::Cow;
+
+use async_graphql::{Context, ID, Object, SimpleObject};
+use chrono::{DateTime, Utc};
+
+use super::types::{
+    DeliveryStatus, Direction, Priority, ReportStatus, SlaView, SuggestionView, UnitView,
+};
+use super::{IntoGraphql, services};
+use crate::domain::inbound::DeliveryStatus as DomainDeliveryStatus;
+use crate::domain::message::{Direction as DomainDirection, MediaState, Message, MessageBody};
+use crate::domain::redact::mask_phone_numbers;
+use crate::domain::report::Report;
+use crate::domain::reporter::Reporter;
+use crate::domain::timeline::TimelineEvent;
+use crate::domain::user::Principal;
+use crate::intake::records::{report_messages, report_timeline};
+
+/// `text`, masked for a reader who may not see phone numbers.
+fn for_reader(text: &str, masked: bool) -> Cow<'_, str> {
+    if masked {
+        mask_phone_numbers(text)
+    } else {
+        Cow::Borrowed(text)
+    }
+}
+
+pub struct ReportView {
+    pub report: Report,
+    /// Reporter phone numbers are masked for this reader.
+    pub masked: bool,
+}
+
+#[Object(name = "Report")]
+impl ReportView {
+    async fn id(&self) -> ID {
+        ID(self.report.id.to_string())
+    }
+    async fn ticket(&self) -> &str {
+        &self.report.ticket
+    }
+    async fn status(&self) -> ReportStatus {
+        self.report.status.into()
+    }
+    async fn category(&self) -> Option<&str> {
+        self.report.category.as_deref()
+    }
+    async fn priority(&self) -> Option<Priority> {
+        self.report.priority.map(Into::into)
+    }
+    async fn summary(&self) -> Option<String> {
+        let summary = self.report.summary.as_deref()?;
+        Some(for_reader(summary, self.masked).into_owned())
+    }
+    async fn created_at(&self) -> DateTime<Utc> {
+        self.report.created_at
+    }
+    async fn updated_at(&self) -> DateTime<Utc> {
+        self.report.updated_at
+    }
+    /// Markers for operators: possible_hoax, reply_failed, missed_call, unknown_message_type.
+    async fn flags(&self) -> &[String] {
+        &self.report.flags
+    }
+    async fn has_media(&self) -> bool {
+        self.report.has_media
+    }
+    async fn location(&self) -> Option<Location> {
+        self.report.location.map(|point| Location {
+            latitude: point.latitude,
+            longitude: point.longitude,
+        })
+    }
+    async fn reporter(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<ReporterView>> {
+        let reporter = services(ctx)?
+            .workflow
+            .reporter(self.report.reporter_id)
+            .gql()?;
+        Ok(reporter.map(|reporter| ReporterView {
+            reporter,
+            masked: self.masked,
+        }))
+    }
+    async fn messages(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<MessageView>> {
+        let store = services(ctx)?.workflow.store();
+        let messages = report_messages(store, self.report.id)
+            .map_err(crate::error::UserError::from)
+            .gql()?;
+        Ok(messages
+            .into_iter()
+            .map(|message| MessageView {
+                message,
+                masked: self.masked,
+            })
+            .collect())
+    }
+    async fn timeline(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<TimelineEventView>> {
+        let store = services(ctx)?.workflow.store();
+        let events = report_timeline(store, self.report.id)
+            .map_err(crate::error::UserError::from)
+            .gql()?;
+        Ok(events
+            .into_iter()
+            .map(|event| TimelineEventView {
+                event,
+                masked: self.masked,
+            })
+            .collect())
+    }
+    /// What siaga suggests from the citizen's messages: category, place, units, urgency.
+    async fn suggestion(&self) -> Option<SuggestionView> {
+        self.report.suggestion.clone().map(SuggestionView)
+    }
+    /// Where the report stands against the service-level targets of its priority.
+    async fn sla(&self, ctx: &Context<'_>) -> async_graphql::Result<SlaView> {
+        let policy = &services(ctx)?.workflow.clock().sla;
+        let standing = policy.standing(&self.report, Utc::now());
+        Ok(SlaView {
+            stage: standing.stage.map(Into::into),
+            due_at: standing.due_at,
+            paused: standing.paused,
+            overdue: standing.overdue,
+            breached: !self.report.sla.breached.is_empty(),
+            breaches: self
+                .report
+                .sla
+                .breached
+                .iter()
+                .map(|stage| (*stage).into())
+                .collect(),
+            escalated_to: self.report.sla.escalated_to.clone(),
+        })
+    }
+    async fn assigned_unit(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<UnitView>> {
+        let Some(code) = &self.report.assigned_unit else {
+            return Ok(None);
+        };
+        let tree = services(ctx)?.workflow.units().tree();
+        Ok(tree.get(code).cloned().map(UnitView))
+    }
+}
+
+#[derive(SimpleObject)]
+pub struct Location {
+    pub latitude: f64,
+    pub longitude: f64,
+}
+
+pub struct ReporterView {
+    pub reporter: Reporter,
+    pub masked: bool,
+}
+
+#[Object(name = "Reporter")]
+impl ReporterView {
+    async fn id(&self) -> ID {
+        ID(self.reporter.id.to_string())
+    }
+    async fn name(&self) -> Option<String> {
+        let name = self.reporter.name.as_deref()?;
+        Some(for_reader(name, self.masked).into_owned())
+    }
+    /// E.164 (`+6281377101001`); every digit masked (`+•••••••••••••`) for analysts.
+    async fn phone(&self) -> Option<String> {
+        let phone = self.reporter.phone.as_ref()?;
+        Some(if self.masked {
+            phone.masked()
+        } else {
+            phone.to_string()
+        })
+    }
+    /// Whether free-form messages can be sent now (the 24-hour window).
+    async fn window_open(&self) -> bool {
+        self.reporter.window_open(Utc::now())
+    }
+}
+
+pub struct MessageView {
+    pub message: Message,
+    /// Phone numbers in the text are masked for this reader.
+    pub masked: bool,
+}
+
+impl MessageView {
+    pub fn for_principal(message: Message, who: &Principal) -> MessageView {
+        MessageView {
+            message,
+            masked: crate::domain::access::mask_phones(who),
+        }
+    }
+}
+
+#[Object(name = "Message")]
+impl MessageView {
+    async fn id(&self) -> ID {
+        ID(self.message.id.to_string())
+    }
+    async fn direction(&self) -> Direction {
+        match self.message.direction {
+            DomainDirection::Inbound => Direction::Inbound,
+            DomainDirection::Outbound => Direction::Outbound,
+        }
+    }
+    /// text, image, video, audio, voice, document, sticker, location, contacts, interactive,
+    /// button, reaction, order, system, edit, revoke, unsupported, template, location_request,
+    /// call_permission_request.
+    async fn kind(&self) -> &str {
+        self.message.kind_name()
+    }
+    async fn text(&self) -> Option<String> {
+        let text = self.message.text()?;
+        Some(for_reader(text, self.masked).into_owned())
+    }
+    async fn created_at(&self) -> DateTime<Utc> {
+        self.message.created_at
+    }
+    async fn delivery_status(&self) -> Option<DeliveryStatus> {
+        self.message
+            .delivery
+            .as_ref()
+            .map(|delivery| DomainDeliveryStatus::into(delivery.status))
+    }
+    async fn delivery_error(&self) -> Option<String> {
+        self.message
+            .delivery
+            .as_ref()
+            .and_then(|delivery| delivery.error.as_ref().map(|error| error.to_string()))
+    }
+    /// The operator who wrote an outbound message.
+    async fn author(&self) -> Option<&str> {
+        match &self.message.body {
+            MessageBody::Outbound { author, .. } => author.as_deref(),
+            MessageBody::Inbound { .. } => None,
+        }
+    }
+    /// `/media/{id}` once the file is stored (fetch it with the same bearer token).
+    async fn media_url(&self) -> Option<String> {
+        let stored = self
+            .message
+            .media
+            .as_ref()
+            .is_some_and(|media| media.state == MediaState::Stored);
+        stored.then(|| format!("/media/{}", self.message.id))
+    }
+    async fn media_content_type(&self) -> Option<&str> {
+        self.message
+            .media
+            .as_ref()
+            .and_then(|media| media.content_type.as_deref())
+    }
+    /// Later versions the citizen sent; `text` stays the original.
+    async fn edits(&self) -> Vec<String> {
+        self.message
+            .revisions
+            .iter()
+            .filter_map(|revision| revision.content.as_ref()?.text())
+            .map(|text| for_reader(text, self.masked).into_owned())
+            .collect()
+    }
+    async fn revoked_at(&self) -> Option<DateTime<Utc>> {
+        self.message.revoked_at
+    }
+}
+
+pub struct TimelineEventView {
+    pub event: TimelineEvent,
+    /// Phone numbers in the note are masked for this reader.
+    pub masked: bool,
+}
+
+impl TimelineEventView {
+    pub fn for_principal(event: TimelineEvent, who: &Principal) -> TimelineEventView {
+        TimelineEventView {
+            event,
+            masked: crate::domain::access::mask_phones(who),
+        }
+    }
+}
+
+#[Object(name = "TimelineEvent")]
+impl TimelineEventView {
+    async fn kind(&self) -> &str {
+        self.event.kind.as_str()
+    }
+    async fn at(&self) -> DateTime<Utc> {
+        self.event.at
+    }
+    /// `citizen`, `system`, or the username.
+    async fn actor(&self) -> String {
+        self.event.actor.to_string()
+    }
+    async fn note(&self) -> Option<String> {
+        let note = self.event.note.as_deref()?;
+        Some(for_reader(note, self.masked).into_owned())
+    }
+    async fn message_id(&self) -> Option<ID> {
+        self.event.message_id.map(|id| ID(id.to_string()))
+    }
+}
