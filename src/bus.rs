@@ -72,4 +72,9 @@ impl Bus {
     pub fn subscribe(&self) -> broadcast::Receiver<ReportEvent> {
         self.sender.subscribe()
     }
+
+    /// Receivers currently subscribed: lets tests wait until a subscription is registered.
+    pub fn subscriber_count(&self) -> usize {
+        self.sender.receiver_count()
+    }
 }
