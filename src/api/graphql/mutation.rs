@@ -1,6 +1,7 @@
 //! Mutations: sign-in, the report workflow, replies and calls, user and unit administration.
 //! Each resolver is thin: it names the caller and hands over to `workflow` or `auth`.
 
+use crate::domain::audit::{AuditAction, AuditEntry};
 use async_graphql::{Context, ID, Object};
 
 use super::types::{
@@ -255,7 +256,15 @@ impl MutationRoot {
         require_admin(who)?;
         let services = services(ctx)?;
         require_known_unit(services, unit_code.as_deref())?;
-        let user = services
+        let detail = format!(
+            "created as {}{}",
+            crate::domain::user::Role::from(role).as_str(),
+            unit_code
+                .as_deref()
+                .map(|unit| format!(" of {unit}"))
+                .unwrap_or_default()
+        );
+        let created = services
             .auth
             .create_user(
                 username.trim(),
@@ -264,9 +273,11 @@ impl MutationRoot {
                 unit_code,
                 display_name,
             )
-            .await
-            .gql()?;
-        Ok(UserView(user))
+            .await;
+        let entry = AuditEntry::by(AuditAction::UserAdmin, who)
+            .subject(username.trim().to_ascii_lowercase())
+            .detail(detail);
+        audited(services, entry, created).await.map(UserView)
     }
 
     async fn set_user_active(
@@ -280,9 +291,12 @@ impl MutationRoot {
         if who.username == username && !active {
             return Err(bad_input("an admin cannot deactivate their own account"));
         }
-        Ok(UserView(
-            services(ctx)?.auth.set_active(&username, active).gql()?,
-        ))
+        let services = services(ctx)?;
+        let changed = services.auth.set_active(&username, active);
+        let entry = AuditEntry::by(AuditAction::UserAdmin, who)
+            .subject(&username)
+            .detail(if active { "activated" } else { "deactivated" });
+        audited(services, entry, changed).await.map(UserView)
     }
 
     async fn set_user_role(
@@ -296,12 +310,19 @@ impl MutationRoot {
         require_admin(who)?;
         let services = services(ctx)?;
         require_known_unit(services, unit_code.as_deref())?;
-        Ok(UserView(
-            services
-                .auth
-                .set_role(&username, role.into(), unit_code)
-                .gql()?,
-        ))
+        let detail = format!(
+            "role set to {}{}",
+            crate::domain::user::Role::from(role).as_str(),
+            unit_code
+                .as_deref()
+                .map(|unit| format!(" of {unit}"))
+                .unwrap_or_default()
+        );
+        let changed = services.auth.set_role(&username, role.into(), unit_code);
+        let entry = AuditEntry::by(AuditAction::UserAdmin, who)
+            .subject(&username)
+            .detail(detail);
+        audited(services, entry, changed).await.map(UserView)
     }
 
     async fn reset_password(
@@ -312,13 +333,12 @@ impl MutationRoot {
     ) -> async_graphql::Result<UserView> {
         let who = principal(ctx)?;
         require_admin(who)?;
-        Ok(UserView(
-            services(ctx)?
-                .auth
-                .set_password(&username, &password)
-                .await
-                .gql()?,
-        ))
+        let services = services(ctx)?;
+        let changed = services.auth.set_password(&username, &password).await;
+        let entry = AuditEntry::by(AuditAction::UserAdmin, who)
+            .subject(&username)
+            .detail("password reset");
+        audited(services, entry, changed).await.map(UserView)
     }
 
     async fn add_unit(
@@ -330,12 +350,15 @@ impl MutationRoot {
         parent_code: String,
     ) -> async_graphql::Result<UnitView> {
         let who = principal(ctx)?;
-        let unit = services(ctx)?
+        let services = services(ctx)?;
+        let entry = AuditEntry::by(AuditAction::UnitAdmin, who)
+            .subject(code.trim())
+            .detail(format!("added under {parent_code} as {name:?}"));
+        let added = services
             .workflow
             .add_unit(who, code, name, kind.into(), parent_code)
-            .await
-            .gql()?;
-        Ok(UnitView(unit))
+            .await;
+        audited(services, entry, added).await.map(UnitView)
     }
 
     async fn rename_unit(
@@ -345,13 +368,12 @@ impl MutationRoot {
         name: String,
     ) -> async_graphql::Result<UnitView> {
         let who = principal(ctx)?;
-        Ok(UnitView(
-            services(ctx)?
-                .workflow
-                .rename_unit(who, &code, name)
-                .await
-                .gql()?,
-        ))
+        let services = services(ctx)?;
+        let entry = AuditEntry::by(AuditAction::UnitAdmin, who)
+            .subject(&code)
+            .detail(format!("renamed to {name:?}"));
+        let renamed = services.workflow.rename_unit(who, &code, name).await;
+        audited(services, entry, renamed).await.map(UnitView)
     }
 
     async fn set_unit_active(
@@ -361,12 +383,31 @@ impl MutationRoot {
         active: bool,
     ) -> async_graphql::Result<UnitView> {
         let who = principal(ctx)?;
-        Ok(UnitView(
-            services(ctx)?
-                .workflow
-                .set_unit_active(who, &code, active)
-                .await
-                .gql()?,
-        ))
+        let services = services(ctx)?;
+        let entry = AuditEntry::by(AuditAction::UnitAdmin, who)
+            .subject(&code)
+            .detail(if active { "activated" } else { "deactivated" });
+        let changed = services.workflow.set_unit_active(who, &code, active).await;
+        audited(services, entry, changed).await.map(UnitView)
     }
+}
+
+/// Records an administration action in the audit trail, refused ones too (with the reason),
+/// and passes its result on.
+async fn audited<T>(
+    services: &super::Services,
+    entry: AuditEntry,
+    result: Result<T, crate::error::UserError>,
+) -> async_graphql::Result<T> {
+    let entry = match &result {
+        Ok(_) => entry,
+        Err(error) => {
+            let attempted = entry.detail.clone().unwrap_or_default();
+            entry
+                .failed()
+                .detail(format!("{attempted}: refused: {}", error.message))
+        }
+    };
+    crate::audit::append_logged(services.workflow.store(), entry).await;
+    result.gql()
 }
