@@ -49,11 +49,11 @@ impl MutationRoot {
         username: String,
         password: String,
     ) -> async_graphql::Result<AuthPayload> {
-        let issued = services(ctx)?
-            .auth
-            .login(username.trim(), &password)
-            .await
-            .gql()?;
+        let services = services(ctx)?;
+        let attempted = username.trim().to_ascii_lowercase();
+        let outcome = services.auth.login(username.trim(), &password).await;
+        let entry = AuditEntry::new(AuditAction::SignIn, Some(&attempted));
+        let issued = audited(services, entry, outcome).await?;
         Ok(AuthPayload {
             token: issued.token,
             expires_at: issued.expires_at,
@@ -64,7 +64,14 @@ impl MutationRoot {
     /// A fresh token for the signed-in user, for the next shift hours.
     async fn refresh_token(&self, ctx: &Context<'_>) -> async_graphql::Result<AuthPayload> {
         let who = principal(ctx)?;
-        let issued = services(ctx)?.auth.refresh(who).gql()?;
+        let services = services(ctx)?;
+        let outcome = services.auth.refresh(who);
+        let issued = audited(
+            services,
+            AuditEntry::by(AuditAction::TokenRefresh, who),
+            outcome,
+        )
+        .await?;
         Ok(AuthPayload {
             token: issued.token,
             expires_at: issued.expires_at,
