@@ -175,7 +175,9 @@ async fn a_subscription_of_a_user_deactivated_mid_stream_ends_and_its_socket_clo
         admin_mutation(
             &app,
             &admin,
-            &format!("mutation {{ setUserActive(username: \"{username}\", active: false) {{ active }} }}"),
+            &format!(
+                "mutation {{ setUserActive(username: \"{username}\", active: false) {{ active }} }}"
+            ),
         )
         .await;
         let ending = ending_of(&mut socket).await;

@@ -220,8 +220,7 @@ impl SubscriptionRoot {
         &self,
         ctx: &Context<'_>,
         filter: Option<ReportFilter>,
-    ) -> async_graphql::Result<impl Stream<Item = async_graphql::Result<ReportEvent>> + use<>>
-    {
+    ) -> async_graphql::Result<impl Stream<Item = async_graphql::Result<ReportEvent>> + use<>> {
         let who = principal(ctx)?.clone();
         let session = session(ctx)?.clone();
         let services = services(ctx)?.clone();

@@ -67,7 +67,15 @@ fn a_token_never_outlives_the_session() {
 fn a_session_with_no_whole_second_left_is_over() {
     let signed_in_at = at(0) + chrono::Duration::milliseconds(500);
     let after_the_last_whole_second = at(0) + hours(1) + chrono::Duration::milliseconds(200);
-    assert!(token_expiry(after_the_last_whole_second, signed_in_at, hours(12), hours(1)).is_err());
+    assert!(
+        token_expiry(
+            after_the_last_whole_second,
+            signed_in_at,
+            hours(12),
+            hours(1)
+        )
+        .is_err()
+    );
 }
 
 #[test]
@@ -101,7 +109,13 @@ fn each_way_a_session_ends_has_its_own_reason() {
         ..user.clone()
     };
     assert_eq!(
-        refusal(check_session(at(60), &current, Some(&deactivated), max_age, None)),
+        refusal(check_session(
+            at(60),
+            &current,
+            Some(&deactivated),
+            max_age,
+            None
+        )),
         "account deactivated"
     );
     let older = session(2, at(0), at(0) + hours(12));
@@ -111,7 +125,13 @@ fn each_way_a_session_ends_has_its_own_reason() {
     );
     let too_old = session(3, at(0), at(0) + hours(200));
     assert_eq!(
-        refusal(check_session(at(0) + hours(168), &too_old, Some(&user), max_age, None)),
+        refusal(check_session(
+            at(0) + hours(168),
+            &too_old,
+            Some(&user),
+            max_age,
+            None
+        )),
         "session reached its maximum age: sign in again"
     );
 }

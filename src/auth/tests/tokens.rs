@@ -156,7 +156,11 @@ async fn a_role_or_unit_change_ends_the_session_and_a_new_sign_in_gets_the_new_a
     auth.set_role("off.budi", Role::Officer, Some("POLSEK_SAKO".into()))
         .unwrap();
     assert_unauthenticated(auth.authenticate(&token), "session ended: sign in again");
-    let moved = auth.login("off.budi", OFFICER_PASSWORD).await.unwrap().token;
+    let moved = auth
+        .login("off.budi", OFFICER_PASSWORD)
+        .await
+        .unwrap()
+        .token;
     assert_eq!(
         auth.authenticate(&moved).unwrap().unit.as_deref(),
         Some("POLSEK_SAKO")
@@ -164,7 +168,11 @@ async fn a_role_or_unit_change_ends_the_session_and_a_new_sign_in_gets_the_new_a
 
     auth.set_role("off.budi", Role::Analyst, None).unwrap();
     assert_unauthenticated(auth.authenticate(&moved), "session ended: sign in again");
-    let analyst = auth.login("off.budi", OFFICER_PASSWORD).await.unwrap().token;
+    let analyst = auth
+        .login("off.budi", OFFICER_PASSWORD)
+        .await
+        .unwrap()
+        .token;
     let principal = auth.authenticate(&analyst).unwrap();
     assert_eq!(principal.role, Role::Analyst);
     assert_eq!(principal.unit, None);
@@ -187,9 +195,21 @@ async fn setting_the_same_role_and_unit_again_keeps_the_session() {
 #[tokio::test]
 async fn a_password_reset_ends_every_session_of_the_user() {
     let (_dir, auth) = open_auth_with_users().await;
-    let first = auth.login("op.siti", OPERATOR_PASSWORD).await.unwrap().token;
-    let second = auth.login("op.siti", OPERATOR_PASSWORD).await.unwrap().token;
-    let other_user = auth.login("off.budi", OFFICER_PASSWORD).await.unwrap().token;
+    let first = auth
+        .login("op.siti", OPERATOR_PASSWORD)
+        .await
+        .unwrap()
+        .token;
+    let second = auth
+        .login("op.siti", OPERATOR_PASSWORD)
+        .await
+        .unwrap()
+        .token;
+    let other_user = auth
+        .login("off.budi", OFFICER_PASSWORD)
+        .await
+        .unwrap()
+        .token;
     auth.set_password("op.siti", "a brand new password")
         .await
         .unwrap();
@@ -232,7 +252,10 @@ async fn a_token_of_another_generation_is_refused() {
     auth.set_password("op.siti", "a brand new password")
         .await
         .unwrap();
-    assert_eq!(auth.authenticate(&from_the_future).unwrap().username, "op.siti");
+    assert_eq!(
+        auth.authenticate(&from_the_future).unwrap().username,
+        "op.siti"
+    );
     claims["gen"] = json!(0);
     let older = sign(&claims, Algorithm::HS256, TEST_SECRET);
     assert_unauthenticated(auth.authenticate(&older), "session ended: sign in again");
@@ -261,7 +284,10 @@ async fn a_session_older_than_its_maximum_age_is_refused_and_cannot_be_refreshed
         refreshed.expires_at.timestamp() <= now_seconds() - 3000 + 3600,
         "a refreshed token ends with the session, not a token lifetime later"
     );
-    assert_eq!(payload_of(&refreshed.token)["auth_time"], claims["auth_time"]);
+    assert_eq!(
+        payload_of(&refreshed.token)["auth_time"],
+        claims["auth_time"]
+    );
 }
 
 #[test]
