@@ -24,6 +24,10 @@ use crate::error::{ErrorCode, UserError};
 /// clients get the same codes.
 const CLOSE_UNAUTHENTICATED: u16 = 4401;
 const CLOSE_FORBIDDEN: u16 = 4403;
+/// Messages still sent after the session ended, at most, before the close frame: enough for
+/// every subscription's error and completion, and a client that keeps the protocol busy (with
+/// pings, say) cannot hold the close back.
+const MESSAGES_AFTER_THE_END: usize = 64;
 
 /// One connection's session, shared by the socket and the subscriptions opened on it: whoever
 /// first finds the session over records why, the other subscriptions end with that error, and
@@ -146,6 +150,7 @@ async fn serve(socket: WebSocket, schema: SiagaSchema, auth: Auth, protocol: Web
     let mut ending = connection.ending();
     let mut next_check: Option<tokio::time::Instant> = None;
     let mut watching = false;
+    let mut sent_after_the_end = 0;
     loop {
         // Before connection_init there is no session to watch; after it, the first check is
         // scheduled from the session's own deadlines.
@@ -169,14 +174,17 @@ async fn serve(socket: WebSocket, schema: SiagaSchema, auth: Auth, protocol: Web
                 if sink.send(to_axum(message)).await.is_err() {
                     break;
                 }
+                let ended = ending.borrow().clone();
+                if let Some(reason) = ended {
+                    sent_after_the_end += 1;
+                    if sent_after_the_end >= MESSAGES_AFTER_THE_END {
+                        let _ = sink.send(close_frame(&reason)).await;
+                        break;
+                    }
+                }
             }
             reason = session_ended(&mut ending) => {
-                let code = match reason.code {
-                    ErrorCode::Forbidden => CLOSE_FORBIDDEN,
-                    _ => CLOSE_UNAUTHENTICATED,
-                };
-                let close = Message::Close(Some(CloseFrame { code, reason: reason.message.into() }));
-                let _ = sink.send(close).await;
+                let _ = sink.send(close_frame(&reason)).await;
                 break;
             }
             () = check_due => {
@@ -195,6 +203,17 @@ async fn serve(socket: WebSocket, schema: SiagaSchema, auth: Auth, protocol: Web
         }
     }
     let _ = sink.close().await;
+}
+
+fn close_frame(reason: &UserError) -> Message {
+    let code = match reason.code {
+        ErrorCode::Forbidden => CLOSE_FORBIDDEN,
+        _ => CLOSE_UNAUTHENTICATED,
+    };
+    Message::Close(Some(CloseFrame {
+        code,
+        reason: reason.message.clone().into(),
+    }))
 }
 
 fn to_axum(message: WsMessage) -> Message {

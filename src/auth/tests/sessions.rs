@@ -193,3 +193,17 @@ fn a_connection_looks_again_at_the_interval_or_at_its_deadline_if_sooner() {
         "a deadline already passed is checked at once"
     );
 }
+
+#[test]
+fn a_user_stored_before_token_generations_loads_as_generation_0() {
+    let stored = json!({
+        "username": "op.siti",
+        "password_hash": "",
+        "role": "operator",
+        "unit": null,
+        "active": true,
+        "created_at": "2026-01-01T00:00:00Z",
+    });
+    let user: User = serde_json::from_value(stored).unwrap();
+    assert_eq!(user.token_generation, 0);
+}
