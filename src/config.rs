@@ -434,38 +434,21 @@ mod tests {
 
     #[test]
     fn session_settings_outside_their_range_are_refused() {
-        for (settings, name) in [
+        for (line, name) in [
+            ("session_max_hours = 0", "session-max-hours"),
+            ("session_max_hours = 721", "session-max-hours"),
             (
-                Settings {
-                    session_max_hours: Some(0),
-                    ..Settings::default()
-                },
-                "session-max-hours",
-            ),
-            (
-                Settings {
-                    session_max_hours: Some(31 * 24),
-                    ..Settings::default()
-                },
-                "session-max-hours",
-            ),
-            (
-                Settings {
-                    subscription_recheck_seconds: Some(0),
-                    ..Settings::default()
-                },
+                "subscription_recheck_seconds = 0",
                 "subscription-recheck-seconds",
             ),
             (
-                Settings {
-                    subscription_recheck_seconds: Some(31),
-                    ..Settings::default()
-                },
+                "subscription_recheck_seconds = 31",
                 "subscription-recheck-seconds",
             ),
         ] {
+            let settings: Settings = toml::from_str(line).unwrap();
             let error = Config::validate(settings).unwrap_err().to_string();
-            assert!(error.contains(name), "{error}");
+            assert!(error.contains(name), "{line}: {error}");
         }
     }
 
