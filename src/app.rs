@@ -124,7 +124,8 @@ impl App {
             core.store.clone(),
             config.jwt_secret.clone(),
             config.token_lifetime,
-        )?;
+        )?
+        .with_session_policy(config.session_policy);
         if auth.user_count() == 0 {
             tracing::warn!(
                 "no users yet: create the first admin with `siaga user add --username admin --role admin --password-stdin` (server stopped, same data dir)"

@@ -63,6 +63,14 @@ pub struct Settings {
     /// Lifetime of an operator token in minutes: one shift [default: 720].
     #[arg(long, env = "SIAGA_TOKEN_LIFETIME_MINUTES")]
     pub token_lifetime_minutes: Option<i64>,
+    /// Longest session, in hours from entering the password: refreshToken never issues a token
+    /// that lives past it [default: 168].
+    #[arg(long, env = "SIAGA_SESSION_MAX_HOURS")]
+    pub session_max_hours: Option<i64>,
+    /// How often an open subscription re-checks its user and token when no event comes, in
+    /// seconds, 1 to 30 [default: 30].
+    #[arg(long, env = "SIAGA_SUBSCRIPTION_RECHECK_SECONDS")]
+    pub subscription_recheck_seconds: Option<u64>,
     /// HS256 key for operator tokens; generated once and kept in the data dir when unset.
     #[arg(long, env = "SIAGA_JWT_SECRET", hide_env_values = true)]
     pub jwt_secret: Option<String>,
@@ -132,6 +140,8 @@ impl Settings {
             wa_mark_read,
             media_max_mb,
             token_lifetime_minutes,
+            session_max_hours,
+            subscription_recheck_seconds,
             jwt_secret,
             profile,
             body_limit_bytes,
@@ -201,6 +211,8 @@ pub struct Config {
     pub whatsapp: WhatsAppConfig,
     pub jwt_secret: Option<String>,
     pub token_lifetime: chrono::Duration,
+    /// How long a session may live from sign-in, and how often subscriptions look again.
+    pub session_policy: crate::auth::SessionPolicy,
     pub profile: String,
     pub body_limit_bytes: usize,
     pub thread_window: chrono::Duration,
@@ -304,6 +316,18 @@ impl Config {
         if !(1..=7 * 24 * 60).contains(&token_lifetime_minutes) {
             return Err(invalid("token-lifetime-minutes", "1 minute to 7 days"));
         }
+        let session_max_hours = settings
+            .session_max_hours
+            .unwrap_or(crate::auth::DEFAULT_SESSION_MAX_HOURS);
+        if !(1..=30 * 24).contains(&session_max_hours) {
+            return Err(invalid("session-max-hours", "1 hour to 30 days"));
+        }
+        let subscription_recheck_seconds = settings
+            .subscription_recheck_seconds
+            .unwrap_or(crate::auth::DEFAULT_RECHECK_SECONDS);
+        if !(1..=30).contains(&subscription_recheck_seconds) {
+            return Err(invalid("subscription-recheck-seconds", "1 to 30 seconds"));
+        }
         if let Some(secret) = &settings.jwt_secret
             && !secret.trim().is_empty()
             && secret.trim().len() < 32
@@ -359,6 +383,10 @@ impl Config {
             },
             jwt_secret: non_empty(settings.jwt_secret),
             token_lifetime: chrono::Duration::minutes(token_lifetime_minutes),
+            session_policy: crate::auth::SessionPolicy {
+                max_age: chrono::Duration::hours(session_max_hours),
+                recheck_interval: Duration::from_secs(subscription_recheck_seconds),
+            },
             profile: settings.profile.unwrap_or_else(|| "sumsel".to_string()),
             body_limit_bytes,
             thread_window: chrono::Duration::minutes(thread_minutes),
@@ -397,6 +425,31 @@ mod tests {
         assert!(config.whatsapp.sandbox());
         assert_eq!(config.body_limit_bytes, 16 * 1024 * 1024);
         assert_eq!(config.thread_window, chrono::Duration::hours(24));
+        assert_eq!(config.session_policy.max_age, chrono::Duration::days(7));
+        assert_eq!(
+            config.session_policy.recheck_interval,
+            Duration::from_secs(30)
+        );
+    }
+
+    #[test]
+    fn session_settings_outside_their_range_are_refused() {
+        for (line, name) in [
+            ("session_max_hours = 0", "session-max-hours"),
+            ("session_max_hours = 721", "session-max-hours"),
+            (
+                "subscription_recheck_seconds = 0",
+                "subscription-recheck-seconds",
+            ),
+            (
+                "subscription_recheck_seconds = 31",
+                "subscription-recheck-seconds",
+            ),
+        ] {
+            let settings: Settings = toml::from_str(line).unwrap();
+            let error = Config::validate(settings).unwrap_err().to_string();
+            assert!(error.contains(name), "{line}: {error}");
+        }
     }
 
     #[test]

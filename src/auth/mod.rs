@@ -2,10 +2,11 @@
 //! turning a token back into the `Principal` a request acts as.
 //!
 //! Users live in `Table::Users` (see `users` for their administration). Roles and units are
-//! always read from the store, never trusted from a token, so that a role change or a
-//! deactivation takes effect on the very next request.
+//! always read from the store, never trusted from a token, and a change of a user's access
+//! ends their sessions (see `session`), so that it takes effect on the very next request.
 
 mod password;
+mod session;
 mod throttle;
 mod token;
 mod users;
@@ -26,11 +27,12 @@ use crate::error::UserError;
 use crate::store::{Record, Store, StoreError, Table, TxError};
 
 pub use password::{hash_password, verify_password};
+pub use session::{DEFAULT_RECHECK_SECONDS, DEFAULT_SESSION_MAX_HOURS, Session, SessionPolicy};
 pub use users::add_user_offline;
 
 use password::{DUMMY_PASSWORD_HASH, MAX_PASSWORD_CHARS};
 use throttle::{Admission, DEFAULT_THROTTLE_BASE, LoginThrottle, MAX_TRACKED_USERNAMES};
-use token::{INVALID_TOKEN, TokenClaims, TokenKeys};
+use token::{INVALID_TOKEN, TokenKeys};
 
 /// One answer for an unknown user, a wrong password and a deactivated account, so that a
 /// sign-in attempt does not tell which usernames exist.
@@ -77,6 +79,7 @@ impl std::fmt::Debug for IssuedToken {
 pub struct Auth {
     shared: Arc<AuthShared>,
     throttle: Arc<LoginThrottle>,
+    session_policy: SessionPolicy,
 }
 
 struct AuthShared {
@@ -117,6 +120,7 @@ impl Auth {
                 DEFAULT_THROTTLE_BASE,
                 MAX_TRACKED_USERNAMES,
             )),
+            session_policy: SessionPolicy::default(),
         })
     }
 
@@ -235,69 +239,30 @@ impl Auth {
             .map_err(|error| UserError::internal(&error))?
     }
 
-    /// A fresh token for a still-valid principal (the refreshToken mutation).
-    pub fn refresh(&self, who: &Principal) -> Result<IssuedToken, UserError> {
-        let user = self.active_user(&who.username)?;
-        self.issue(&user)
-    }
-
-    /// A token for `user` as it is given, valid for the configured lifetime.
-    pub fn issue(&self, user: &User) -> Result<IssuedToken, UserError> {
-        if !user.active {
-            return Err(UserError::unauthenticated(ACCOUNT_DEACTIVATED));
-        }
-        let issued_at = Utc::now();
-        // Whole seconds, so that `expires_at` is exactly the `exp` claim.
-        let expires_at = issued_at
-            .checked_add_signed(self.shared.token_lifetime)
-            .and_then(|expiry| DateTime::from_timestamp(expiry.timestamp(), 0))
-            .ok_or_else(|| UserError::internal(&"token expiry is out of range"))?;
-        let claims = TokenClaims::new(
-            &user.username,
-            user.role,
-            user.unit.clone(),
-            issued_at,
-            expires_at,
-        );
-        let token = self.shared.token_keys.sign(&claims)?;
-        Ok(IssuedToken {
-            token,
-            expires_at,
-            user: user.clone(),
-        })
-    }
-
-    /// Verifies an HS256 token (signature, algorithm, expiry) and loads its user from the store.
-    /// Unknown and deactivated users are refused; role and unit come from the store.
+    /// Verifies a token as `authenticate_session` does and returns whom it names.
     pub fn authenticate(&self, token: &str) -> Result<Principal, UserError> {
-        let claims = self.shared.token_keys.verify(token.trim())?;
-        let user = self.active_user(&claims.sub)?;
-        Ok(principal_of(&user))
+        self.authenticate_session(token)
+            .map(|(principal, _session)| principal)
     }
 
     /// Accepts "Bearer <token>" (the scheme in any case) or a bare token.
     pub fn authenticate_header(&self, header_value: &str) -> Result<Principal, UserError> {
+        self.authenticate_header_session(header_value)
+            .map(|(principal, _session)| principal)
+    }
+
+    /// `authenticate_header`, with the session the token belongs to.
+    pub fn authenticate_header_session(
+        &self,
+        header_value: &str,
+    ) -> Result<(Principal, Session), UserError> {
         let header_value = header_value.trim();
         let token = match header_value.split_once(char::is_whitespace) {
             Some((scheme, token)) if scheme.eq_ignore_ascii_case("bearer") => token.trim(),
             Some(_) => return Err(UserError::unauthenticated(INVALID_TOKEN)),
             None => header_value,
         };
-        self.authenticate(token)
-    }
-
-    /// The stored user named by a token, if it still exists and is active.
-    fn active_user(&self, username: &str) -> Result<User, UserError> {
-        let Some(user) = self
-            .store()
-            .get_record::<User>(Table::Users, username.as_bytes())?
-        else {
-            return Err(UserError::unauthenticated(INVALID_TOKEN));
-        };
-        if !user.active {
-            return Err(UserError::unauthenticated(ACCOUNT_DEACTIVATED));
-        }
-        Ok(user)
+        self.authenticate_session(token)
     }
 }
 

@@ -30,6 +30,15 @@ pub(crate) struct TokenClaims {
     pub(crate) exp: i64,
     /// A random id, so that two tokens issued in the same second differ.
     pub(crate) jti: String,
+    /// The user's token generation at issue (`User::token_generation`). Tokens issued before
+    /// generations existed lack the claim and count as generation 0.
+    #[serde(default, rename = "gen")]
+    pub(crate) generation: u64,
+    /// When the password was entered, seconds since the epoch; a refreshed token keeps it, so
+    /// that refreshing cannot stretch a session past its maximum age. Tokens issued before the
+    /// claim existed count from their `iat`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(crate) auth_time: Option<i64>,
 }
 
 impl TokenClaims {
@@ -39,6 +48,8 @@ impl TokenClaims {
         unit: Option<String>,
         issued_at: DateTime<Utc>,
         expires_at: DateTime<Utc>,
+        generation: u64,
+        signed_in_at: DateTime<Utc>,
     ) -> TokenClaims {
         let mut token_id = [0u8; 16];
         rand::rng().fill_bytes(&mut token_id);
@@ -49,6 +60,8 @@ impl TokenClaims {
             iat: issued_at.timestamp(),
             exp: expires_at.timestamp(),
             jti: hex::encode(token_id),
+            generation,
+            auth_time: Some(signed_in_at.timestamp()),
         }
     }
 }

@@ -55,8 +55,9 @@ impl Auth {
         Ok(user)
     }
 
-    /// Replaces a user's password. Failed sign-ins remembered for the username are forgotten,
-    /// so a user locked out by someone guessing can sign in at once with the new password.
+    /// Replaces a user's password and ends every session of the user. Failed sign-ins remembered
+    /// for the username are forgotten, so a user locked out by someone guessing can sign in at
+    /// once with the new password.
     pub async fn set_password(&self, username: &str, password: &str) -> Result<User, UserError> {
         check_new_password(password)?;
         if self.user(username)?.is_none() {
@@ -65,6 +66,8 @@ impl Auth {
         let password_hash = self.hash_password_off_thread(password).await?;
         let user = update_user(self.store(), username, |user| {
             user.password_hash.clone_from(&password_hash);
+            // A reset is how a leaked password is answered: the tokens it got must go too.
+            end_sessions(user);
         })?;
         self.store().flush().await?;
         self.throttle.forget(username);
@@ -72,8 +75,8 @@ impl Auth {
         Ok(user)
     }
 
-    /// Activates or deactivates a user; a deactivated user's tokens stop working at once.
-    /// Deactivating the last active admin is a CONFLICT.
+    /// Activates or deactivates a user; a deactivated user's tokens stop working at once and
+    /// stay dead after a reactivation. Deactivating the last active admin is a CONFLICT.
     pub fn set_active(&self, username: &str, active: bool) -> Result<User, UserError> {
         let _one_role_change_at_a_time = self
             .shared
@@ -84,6 +87,9 @@ impl Auth {
             self.refuse_removing_the_last_admin(username)?;
         }
         let user = update_user(self.store(), username, |user| {
+            if user.active != active {
+                end_sessions(user);
+            }
             user.active = active;
         })?;
         // Flushed before answering: a deactivation lost in a crash would bring back access.
@@ -94,8 +100,8 @@ impl Auth {
     }
 
     /// Changes a user's role and unit (an officer needs a unit; other roles may have one or
-    /// not). Takes effect on the user's next request. Demoting the last active admin is a
-    /// CONFLICT.
+    /// not). A real change ends the user's sessions, open subscriptions included, so that the
+    /// user signs in again under the new access. Demoting the last active admin is a CONFLICT.
     pub fn set_role(
         &self,
         username: &str,
@@ -113,6 +119,9 @@ impl Auth {
             self.refuse_removing_the_last_admin(username)?;
         }
         let user = update_user(self.store(), username, |user| {
+            if user.role != role || user.unit != unit {
+                end_sessions(user);
+            }
             user.role = role;
             user.unit.clone_from(&unit);
         })?;
@@ -182,6 +191,7 @@ impl CheckedNewUser {
             active: true,
             created_at: Utc::now(),
             display_name: self.display_name,
+            token_generation: 0,
         }
     }
 }
@@ -230,6 +240,11 @@ fn non_empty_trimmed(value: Option<String>) -> Option<String> {
     value
         .map(|text| text.trim().to_string())
         .filter(|text| !text.is_empty())
+}
+
+/// Makes every token issued to `user` so far invalid (see `User::token_generation`).
+fn end_sessions(user: &mut User) {
+    user.token_generation = user.token_generation.saturating_add(1);
 }
 
 fn username_taken(username: &str) -> UserError {

@@ -62,6 +62,11 @@ pub struct User {
     pub created_at: DateTime<Utc>,
     #[serde(default)]
     pub display_name: Option<String>,
+    /// Raised whenever the user's access changes (password, activation, role, unit); a token
+    /// carries the generation it was issued in, and a token of another generation is refused.
+    /// Users stored before generations existed load as generation 0.
+    #[serde(default)]
+    pub token_generation: u64,
 }
 
 impl crate::store::Record for User {

@@ -7,19 +7,20 @@ mod mutation;
 mod query;
 mod report_view;
 mod search;
+mod socket;
 mod subscription;
 mod types;
 
 use std::sync::Arc;
 
-use async_graphql::http::{ALL_WEBSOCKET_PROTOCOLS, GraphiQLSource};
-use async_graphql::{Context, Data, ErrorExtensions, Schema};
-use async_graphql_axum::{GraphQLProtocol, GraphQLRequest, GraphQLResponse, GraphQLWebSocket};
-use axum::extract::{State, WebSocketUpgrade};
+use async_graphql::http::GraphiQLSource;
+use async_graphql::{Context, ErrorExtensions, Schema};
+use async_graphql_axum::{GraphQLRequest, GraphQLResponse};
+use axum::extract::State;
 use axum::http::HeaderMap;
-use axum::response::{Html, IntoResponse, Response};
+use axum::response::Html;
 
-use crate::auth::Auth;
+use crate::auth::{Auth, Session};
 use crate::domain::user::Principal;
 use crate::error::{ErrorCode, UserError};
 use crate::profile::Profile;
@@ -27,6 +28,7 @@ use crate::workflow::Workflow;
 
 pub use mutation::MutationRoot;
 pub use query::QueryRoot;
+pub use socket::websocket;
 pub use subscription::SubscriptionRoot;
 
 pub type SiagaSchema = Schema<QueryRoot, MutationRoot, SubscriptionRoot>;
@@ -85,6 +87,16 @@ pub(crate) fn principal<'a>(ctx: &Context<'a>) -> async_graphql::Result<&'a Prin
     Err(to_graphql_error(error))
 }
 
+/// The sign-in behind the request, beside the principal; UNAUTHENTICATED when there is none.
+pub(crate) fn session<'a>(ctx: &Context<'a>) -> async_graphql::Result<&'a Session> {
+    principal(ctx)?;
+    ctx.data_opt::<Session>().ok_or_else(|| {
+        to_graphql_error(UserError::unauthenticated(
+            "sign in first: send Authorization: Bearer <token from login>",
+        ))
+    })
+}
+
 pub(crate) fn to_graphql_error(error: UserError) -> async_graphql::Error {
     let code = error.code.as_str();
     async_graphql::Error::new(error.message)
@@ -121,9 +133,9 @@ pub async fn execute(
         let verdict = header
             .to_str()
             .map_err(|_| UserError::unauthenticated("invalid authorization header"))
-            .and_then(|value| state.services.auth.authenticate_header(value));
+            .and_then(|value| state.services.auth.authenticate_header_session(value));
         request = match verdict {
-            Ok(principal) => request.data(principal),
+            Ok((principal, session)) => request.data(principal).data(session),
             Err(error) => request.data(AuthenticationFailure(error)),
         };
     }
@@ -138,35 +150,6 @@ pub async fn graphiql() -> Html<String> {
             .subscription_endpoint("/graphql/ws")
             .finish(),
     )
-}
-
-/// `GET /graphql/ws`: subscriptions over graphql-transport-ws or the legacy graphql-ws; the
-/// token comes in the `connection_init` payload as `{"authorization": "Bearer …"}`.
-pub async fn websocket(
-    State(state): State<std::sync::Arc<super::AppState>>,
-    protocol: GraphQLProtocol,
-    upgrade: WebSocketUpgrade,
-) -> Response {
-    let schema = state.schema.clone();
-    let auth = state.services.auth.clone();
-    upgrade
-        .protocols(ALL_WEBSOCKET_PROTOCOLS)
-        .on_upgrade(move |stream| {
-            GraphQLWebSocket::new(stream, schema, protocol)
-                .on_connection_init(move |payload| async move {
-                    let header = payload
-                        .get("authorization")
-                        .or_else(|| payload.get("Authorization"))
-                        .and_then(|value| value.as_str())
-                        .ok_or_else(|| async_graphql::Error::new("connection_init must carry {\"authorization\": \"Bearer <token>\"}"))?;
-                    let principal = auth.authenticate_header(header).map_err(|error| error.extend())?;
-                    let mut data = Data::default();
-                    data.insert(principal);
-                    Ok(data)
-                })
-                .serve()
-        })
-        .into_response()
 }
 
 impl ErrorExtensions for UserError {

@@ -8,7 +8,7 @@ use super::types::{
     AuthPayload, CallKind, MessageView, Priority, ReportStatus, ReportView, Role,
     TimelineEventView, UnitKind, UnitView, UserView, parse_id,
 };
-use super::{IntoGraphql, bad_input, forbidden, principal, services};
+use super::{IntoGraphql, bad_input, forbidden, principal, services, session};
 use crate::domain::access::mask_phones;
 use crate::domain::user::{Principal, Role as DomainRole};
 
@@ -61,11 +61,14 @@ impl MutationRoot {
         })
     }
 
-    /// A fresh token for the signed-in user, for the next shift hours.
+    /// A fresh token for the signed-in user, for the next shift hours; it ends no later than
+    /// the maximum session age after the password was entered, and past that age the answer is
+    /// UNAUTHENTICATED: sign in again.
     async fn refresh_token(&self, ctx: &Context<'_>) -> async_graphql::Result<AuthPayload> {
         let who = principal(ctx)?;
+        let session = session(ctx)?;
         let services = services(ctx)?;
-        let outcome = services.auth.refresh(who);
+        let outcome = services.auth.refresh(session);
         let issued = audited(
             services,
             AuditEntry::by(AuditAction::TokenRefresh, who),

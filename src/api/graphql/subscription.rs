@@ -1,16 +1,21 @@
 //! Subscriptions: live report events, filtered by what the subscriber may see. Intake never
 //! waits for a subscriber: the bus is a bounded broadcast, and a subscriber that falls behind
-//! gets a RESYNC event telling it to reload.
+//! gets a RESYNC event telling it to reload. A subscription lives no longer than its session:
+//! it re-checks the user and token before every event and at least every re-check interval,
+//! and ends with UNAUTHENTICATED once they no longer hold.
 
 use async_graphql::{Context, Enum, Object, Subscription};
 use chrono::{DateTime, Utc};
 use futures_util::Stream;
 
+use super::socket::{ConnectionSession, session_ended};
 use super::types::{ReportFilter, ReportView};
-use super::{principal, services};
+use super::{principal, services, session, to_graphql_error};
+use crate::auth::Session;
 use crate::bus::ReportEventKind as DomainKind;
 use crate::domain::access::{can_see, mask_phones};
 use crate::domain::report::Report;
+use crate::error::UserError;
 use crate::workflow::ReportFilter as DomainFilter;
 
 #[derive(Enum, Copy, Clone, Eq, PartialEq, Debug)]
@@ -75,24 +80,60 @@ fn kind_of(kind: DomainKind) -> ReportEventKind {
 struct Follower {
     events: tokio::sync::broadcast::Receiver<crate::bus::ReportEvent>,
     who: crate::domain::user::Principal,
+    session: Session,
+    /// The WebSocket connection the subscription runs on, when there is one: it closes when
+    /// the session ends, and its other subscriptions end too.
+    connection: Option<ConnectionSession>,
+    ending: Option<tokio::sync::watch::Receiver<Option<UserError>>>,
+    next_check: tokio::time::Instant,
     services: super::Services,
     filter: DomainFilter,
     masked: bool,
 }
 
 impl Follower {
-    /// The next event this subscriber may see; `None` when the bus is gone.
-    async fn next_event(&mut self) -> Option<ReportEvent> {
+    /// Whether the session still stands; if not, it is recorded as ended on the connection.
+    fn recheck(&mut self) -> Result<(), UserError> {
+        let auth = &self.services.auth;
+        if let Err(reason) = auth.recheck(&self.who, &self.session) {
+            tracing::info!(username = %self.who.username, reason = %reason.message, "subscription ended with its session");
+            if let Some(connection) = &self.connection {
+                connection.end(reason.clone());
+            }
+            return Err(reason);
+        }
+        self.next_check = tokio::time::Instant::now() + auth.next_recheck_in(&self.session);
+        Ok(())
+    }
+
+    /// The next event this subscriber may see; `None` when the bus is gone, an error when the
+    /// session has ended (the last item of the stream).
+    async fn next_event(&mut self) -> Option<Result<ReportEvent, UserError>> {
         use tokio::sync::broadcast::error::RecvError;
         loop {
-            let event = match self.events.recv().await {
+            let received = tokio::select! {
+                biased;
+                reason = ended_elsewhere(&mut self.ending) => return Some(Err(reason)),
+                () = tokio::time::sleep_until(self.next_check) => {
+                    if let Err(reason) = self.recheck() {
+                        return Some(Err(reason));
+                    }
+                    continue;
+                }
+                received = self.events.recv() => received,
+            };
+            // The user may have lost access since the last check: look before every event.
+            if let Err(reason) = self.recheck() {
+                return Some(Err(reason));
+            }
+            let event = match received {
                 Ok(event) => event,
                 Err(RecvError::Lagged(_)) => {
-                    return Some(ReportEvent {
+                    return Some(Ok(ReportEvent {
                         kind: ReportEventKind::Resync,
                         at: Utc::now(),
                         report: None,
-                    });
+                    }));
                 }
                 Err(RecvError::Closed) => return None,
             };
@@ -118,12 +159,23 @@ impl Follower {
                 report,
                 masked: self.masked,
             };
-            return Some(ReportEvent {
+            return Some(Ok(ReportEvent {
                 kind: kind_of(event.kind),
                 at: event.at,
                 report: Some(view),
-            });
+            }));
         }
+    }
+}
+
+/// The reason another subscription or the socket found the session over; never, without a
+/// connection.
+async fn ended_elsewhere(
+    ending: &mut Option<tokio::sync::watch::Receiver<Option<UserError>>>,
+) -> UserError {
+    match ending {
+        Some(ending) => session_ended(ending).await,
+        None => std::future::pending().await,
     }
 }
 
@@ -161,29 +213,43 @@ fn matches_filter(
 #[Subscription]
 impl SubscriptionRoot {
     /// New reports, messages, status changes, assignments and delivery failures, for reports
-    /// the subscriber may see and that match `filter`.
+    /// the subscriber may see and that match `filter`. Ends with an UNAUTHENTICATED error when
+    /// the session ends: the token expires, the user is deactivated, their password, role or
+    /// unit changes, or the session reaches its maximum age. The WebSocket then closes (4401).
     async fn report_events(
         &self,
         ctx: &Context<'_>,
         filter: Option<ReportFilter>,
-    ) -> async_graphql::Result<impl Stream<Item = ReportEvent> + use<>> {
+    ) -> async_graphql::Result<impl Stream<Item = async_graphql::Result<ReportEvent>> + use<>> {
         let who = principal(ctx)?.clone();
+        let session = session(ctx)?.clone();
         let services = services(ctx)?.clone();
+        let connection = ctx.data_opt::<ConnectionSession>().cloned();
         let filter = filter.unwrap_or_default().to_domain();
         let events = services.bus.subscribe();
         let masked = mask_phones(&who);
-        let state = Follower {
+        let mut follower = Follower {
             events,
             who,
+            session,
+            ending: connection.as_ref().map(ConnectionSession::ending),
+            connection,
+            next_check: tokio::time::Instant::now(),
             services,
             filter,
             masked,
         };
+        // A subscription opened on a connection whose session has ended gets nothing.
+        follower.recheck().map_err(to_graphql_error)?;
         Ok(futures_util::stream::unfold(
-            state,
-            |mut state| async move {
-                let event = state.next_event().await?;
-                Some((event, state))
+            Some(follower),
+            |follower| async move {
+                let mut follower = follower?;
+                match follower.next_event().await? {
+                    Ok(event) => Some((Ok(event), Some(follower))),
+                    // The error is the stream's last item.
+                    Err(reason) => Some((Err(to_graphql_error(reason)), None)),
+                }
             },
         ))
     }

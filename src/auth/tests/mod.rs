@@ -1,6 +1,7 @@
 //! Tests of sign-in, tokens and user administration against a real store in a temporary
 //! directory; this file holds the shared helpers.
 
+mod sessions;
 mod sign_in;
 mod tokens;
 mod users;

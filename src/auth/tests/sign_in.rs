@@ -61,19 +61,32 @@ async fn wrong_password_unknown_user_and_deactivated_account_get_one_answer() {
 }
 
 #[tokio::test]
-async fn refresh_issues_a_new_token_from_the_stored_user() {
+async fn refresh_issues_a_new_token_in_the_same_session() {
     let (_dir, auth) = open_auth_with_users().await;
     let first = auth.login("op.siti", OPERATOR_PASSWORD).await.unwrap();
-    let principal = auth.authenticate(&first.token).unwrap();
-    auth.set_role("op.siti", Role::Supervisor, None).unwrap();
-    let refreshed = auth.refresh(&principal).unwrap();
+    let (principal, session) = auth.authenticate_session(&first.token).unwrap();
+    let refreshed = auth.refresh(&session).unwrap();
     assert_ne!(refreshed.token, first.token);
-    assert_eq!(refreshed.user.role, Role::Supervisor);
-    assert_eq!(payload_of(&refreshed.token)["role"], "supervisor");
+    assert_eq!(refreshed.user.role, Role::Operator);
     assert_eq!(
-        auth.authenticate(&refreshed.token).unwrap().role,
-        Role::Supervisor
+        payload_of(&refreshed.token)["auth_time"],
+        payload_of(&first.token)["auth_time"],
+        "a refresh keeps the time the password was entered"
     );
+    assert_eq!(auth.authenticate(&refreshed.token).unwrap(), principal);
+}
+
+#[tokio::test]
+async fn a_role_change_ends_the_session_so_refresh_is_refused() {
+    let (_dir, auth) = open_auth_with_users().await;
+    let first = auth.login("op.siti", OPERATOR_PASSWORD).await.unwrap();
+    let (_, session) = auth.authenticate_session(&first.token).unwrap();
+    auth.set_role("op.siti", Role::Supervisor, None).unwrap();
+    let error = auth.refresh(&session).unwrap_err();
+    assert_eq!(error.code, ErrorCode::Unauthenticated);
+    assert_eq!(error.message, "session ended: sign in again");
+    let again = auth.login("op.siti", OPERATOR_PASSWORD).await.unwrap();
+    assert_eq!(payload_of(&again.token)["role"], "supervisor");
 }
 
 #[tokio::test]

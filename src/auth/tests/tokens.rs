@@ -131,31 +131,163 @@ async fn a_deactivated_user_is_refused_at_once_and_cannot_refresh() {
         .await
         .unwrap()
         .token;
-    let principal = auth.authenticate(&token).unwrap();
+    let (principal, session) = auth.authenticate_session(&token).unwrap();
     auth.set_active("op.siti", false).unwrap();
     assert_unauthenticated(auth.authenticate(&token), "account deactivated");
-    let error = auth.refresh(&principal).unwrap_err();
+    let error = auth.refresh(&session).unwrap_err();
     assert_eq!(error.code, ErrorCode::Unauthenticated);
     assert_eq!(error.message, "account deactivated");
 
+    // Reactivation does not bring the old sessions back: the user signs in again.
     auth.set_active("op.siti", true).unwrap();
-    assert_eq!(auth.authenticate(&token).unwrap(), principal);
+    assert_unauthenticated(auth.authenticate(&token), "session ended: sign in again");
+    let again = auth.login("op.siti", OPERATOR_PASSWORD).await.unwrap();
+    assert_eq!(auth.authenticate(&again.token).unwrap(), principal);
 }
 
 #[tokio::test]
-async fn a_role_change_in_the_store_applies_to_the_next_request() {
+async fn a_role_or_unit_change_ends_the_session_and_a_new_sign_in_gets_the_new_access() {
     let (_dir, auth) = open_auth_with_users().await;
     let token = auth
         .login("off.budi", OFFICER_PASSWORD)
         .await
         .unwrap()
         .token;
+    auth.set_role("off.budi", Role::Officer, Some("POLSEK_SAKO".into()))
+        .unwrap();
+    assert_unauthenticated(auth.authenticate(&token), "session ended: sign in again");
+    let moved = auth
+        .login("off.budi", OFFICER_PASSWORD)
+        .await
+        .unwrap()
+        .token;
+    assert_eq!(
+        auth.authenticate(&moved).unwrap().unit.as_deref(),
+        Some("POLSEK_SAKO")
+    );
+
     auth.set_role("off.budi", Role::Analyst, None).unwrap();
-    let principal = auth.authenticate(&token).unwrap();
+    assert_unauthenticated(auth.authenticate(&moved), "session ended: sign in again");
+    let analyst = auth
+        .login("off.budi", OFFICER_PASSWORD)
+        .await
+        .unwrap()
+        .token;
+    let principal = auth.authenticate(&analyst).unwrap();
     assert_eq!(principal.role, Role::Analyst);
     assert_eq!(principal.unit, None);
-    // The token itself still says officer: the store wins.
-    assert_eq!(payload_of(&token)["role"], "officer");
+}
+
+#[tokio::test]
+async fn setting_the_same_role_and_unit_again_keeps_the_session() {
+    let (_dir, auth) = open_auth_with_users().await;
+    let token = auth
+        .login("off.budi", OFFICER_PASSWORD)
+        .await
+        .unwrap()
+        .token;
+    auth.set_role("off.budi", Role::Officer, Some("POLRESTA_PLG".into()))
+        .unwrap();
+    auth.set_active("off.budi", true).unwrap();
+    assert!(auth.authenticate(&token).is_ok());
+}
+
+#[tokio::test]
+async fn a_password_reset_ends_every_session_of_the_user() {
+    let (_dir, auth) = open_auth_with_users().await;
+    let first = auth
+        .login("op.siti", OPERATOR_PASSWORD)
+        .await
+        .unwrap()
+        .token;
+    let second = auth
+        .login("op.siti", OPERATOR_PASSWORD)
+        .await
+        .unwrap()
+        .token;
+    let other_user = auth
+        .login("off.budi", OFFICER_PASSWORD)
+        .await
+        .unwrap()
+        .token;
+    auth.set_password("op.siti", "a brand new password")
+        .await
+        .unwrap();
+    for token in [&first, &second] {
+        assert_unauthenticated(auth.authenticate(token), "session ended: sign in again");
+    }
+    assert!(
+        auth.authenticate(&other_user).is_ok(),
+        "other users keep their sessions"
+    );
+    let fresh = auth
+        .login("op.siti", "a brand new password")
+        .await
+        .unwrap()
+        .token;
+    assert_eq!(payload_of(&fresh)["gen"], 1);
+    assert!(auth.authenticate(&fresh).is_ok());
+}
+
+#[tokio::test]
+async fn a_token_without_a_generation_counts_as_generation_0() {
+    let (_dir, auth) = open_auth_with_users().await;
+    let legacy = sign(&valid_claims_for("op.siti"), Algorithm::HS256, TEST_SECRET);
+    assert_eq!(auth.authenticate(&legacy).unwrap().username, "op.siti");
+    auth.set_active("op.siti", false).unwrap();
+    auth.set_active("op.siti", true).unwrap();
+    assert_unauthenticated(auth.authenticate(&legacy), "session ended: sign in again");
+}
+
+#[tokio::test]
+async fn a_token_of_another_generation_is_refused() {
+    let (_dir, auth) = open_auth_with_users().await;
+    let mut claims = valid_claims_for("op.siti");
+    claims["gen"] = json!(1);
+    let from_the_future = sign(&claims, Algorithm::HS256, TEST_SECRET);
+    assert_unauthenticated(
+        auth.authenticate(&from_the_future),
+        "session ended: sign in again",
+    );
+    auth.set_password("op.siti", "a brand new password")
+        .await
+        .unwrap();
+    assert_eq!(
+        auth.authenticate(&from_the_future).unwrap().username,
+        "op.siti"
+    );
+    claims["gen"] = json!(0);
+    let older = sign(&claims, Algorithm::HS256, TEST_SECRET);
+    assert_unauthenticated(auth.authenticate(&older), "session ended: sign in again");
+}
+
+#[tokio::test]
+async fn a_session_older_than_its_maximum_age_is_refused_and_cannot_be_refreshed() {
+    let (_dir, auth) = open_auth_with_users().await;
+    let auth = auth.with_session_policy(SessionPolicy {
+        max_age: chrono::Duration::hours(1),
+        ..SessionPolicy::default()
+    });
+    let mut claims = valid_claims_for("op.siti");
+    claims["auth_time"] = json!(now_seconds() - 3600);
+    let too_old = sign(&claims, Algorithm::HS256, TEST_SECRET);
+    assert_unauthenticated(
+        auth.authenticate(&too_old),
+        "session reached its maximum age: sign in again",
+    );
+
+    claims["auth_time"] = json!(now_seconds() - 3000);
+    let nearly_too_old = sign(&claims, Algorithm::HS256, TEST_SECRET);
+    let (_, session) = auth.authenticate_session(&nearly_too_old).unwrap();
+    let refreshed = auth.refresh(&session).unwrap();
+    assert!(
+        refreshed.expires_at.timestamp() <= now_seconds() - 3000 + 3600,
+        "a refreshed token ends with the session, not a token lifetime later"
+    );
+    assert_eq!(
+        payload_of(&refreshed.token)["auth_time"],
+        claims["auth_time"]
+    );
 }
 
 #[test]

@@ -1,0 +1,227 @@
+//! The subscriptions WebSocket (`GET /graphql/ws`): the token is checked at `connection_init`,
+//! the connection's session is re-checked while the socket is open, and the socket is closed
+//! (4401, or 4403 for a FORBIDDEN ending) once the session has ended, after the subscriptions
+//! have told their clients why.
+
+use std::str::FromStr;
+use std::sync::{Arc, OnceLock};
+
+use async_graphql::Data;
+use async_graphql::http::{WebSocketProtocols, WsMessage};
+use axum::extract::ws::{CloseFrame, Message, WebSocket};
+use axum::extract::{State, WebSocketUpgrade};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use futures_util::{SinkExt, StreamExt, future};
+use tokio::sync::watch;
+
+use super::{SiagaSchema, to_graphql_error};
+use crate::auth::{Auth, Session};
+use crate::domain::user::Principal;
+use crate::error::{ErrorCode, UserError};
+
+/// Close codes of graphql-transport-ws for "Unauthorized" and "Forbidden"; legacy graphql-ws
+/// clients get the same codes.
+const CLOSE_UNAUTHENTICATED: u16 = 4401;
+const CLOSE_FORBIDDEN: u16 = 4403;
+/// Messages still sent after the session ended, at most, before the close frame: enough for
+/// every subscription's error and completion, and a client that keeps the protocol busy (with
+/// pings, say) cannot hold the close back.
+const MESSAGES_AFTER_THE_END: usize = 64;
+
+/// One connection's session, shared by the socket and the subscriptions opened on it: whoever
+/// first finds the session over records why, the other subscriptions end with that error, and
+/// the socket closes.
+#[derive(Clone)]
+pub(crate) struct ConnectionSession {
+    opened_as: Arc<OnceLock<(Principal, Session)>>,
+    ending: Arc<watch::Sender<Option<UserError>>>,
+}
+
+impl ConnectionSession {
+    fn new() -> ConnectionSession {
+        ConnectionSession {
+            opened_as: Arc::new(OnceLock::new()),
+            ending: Arc::new(watch::Sender::new(None)),
+        }
+    }
+
+    /// Records why the session ended; the first reason stays.
+    pub(crate) fn end(&self, reason: UserError) {
+        self.ending.send_if_modified(|ending| {
+            if ending.is_some() {
+                return false;
+            }
+            *ending = Some(reason);
+            true
+        });
+    }
+
+    pub(crate) fn ending(&self) -> watch::Receiver<Option<UserError>> {
+        self.ending.subscribe()
+    }
+}
+
+/// Waits until `ending` holds a reason and returns it.
+pub(crate) async fn session_ended(ending: &mut watch::Receiver<Option<UserError>>) -> UserError {
+    let reason = match ending.wait_for(Option::is_some).await {
+        Ok(reason) => reason.clone(),
+        Err(_) => None,
+    };
+    match reason {
+        Some(reason) => reason,
+        // The sender lives as long as the connection; without it nothing can end this wait.
+        None => future::pending().await,
+    }
+}
+
+/// The protocol the client asks for, in its order of preference, as async-graphql-axum's
+/// `GraphQLProtocol` reads it.
+fn requested_protocol(headers: &HeaderMap) -> Option<WebSocketProtocols> {
+    headers
+        .get(header::SEC_WEBSOCKET_PROTOCOL)?
+        .to_str()
+        .ok()?
+        .split(',')
+        .find_map(|protocol| WebSocketProtocols::from_str(protocol.trim()).ok())
+}
+
+/// `GET /graphql/ws`: subscriptions over graphql-transport-ws or the legacy graphql-ws; the
+/// token comes in the `connection_init` payload as `{"authorization": "Bearer …"}`.
+pub async fn websocket(
+    State(state): State<Arc<crate::api::AppState>>,
+    headers: HeaderMap,
+    upgrade: WebSocketUpgrade,
+) -> Response {
+    let Some(protocol) = requested_protocol(&headers) else {
+        return StatusCode::BAD_REQUEST.into_response();
+    };
+    let schema = state.schema.clone();
+    let auth = state.services.auth.clone();
+    upgrade
+        .protocols([protocol.sec_websocket_protocol()])
+        .on_upgrade(move |socket| serve(socket, schema, auth, protocol))
+        .into_response()
+}
+
+/// Runs async-graphql's protocol over the socket, with a watch on the session beside it.
+async fn serve(socket: WebSocket, schema: SiagaSchema, auth: Auth, protocol: WebSocketProtocols) {
+    let (mut sink, incoming) = socket.split();
+    let incoming = incoming
+        .take_while(|received| future::ready(received.is_ok()))
+        .filter_map(|received| {
+            future::ready(match received {
+                Ok(message @ (Message::Text(_) | Message::Binary(_))) => Some(message.into_data()),
+                _ => None,
+            })
+        });
+
+    let connection = ConnectionSession::new();
+    let on_connection_init = {
+        let auth = auth.clone();
+        let connection = connection.clone();
+        move |payload: serde_json::Value| async move {
+            let header = payload
+                .get("authorization")
+                .or_else(|| payload.get("Authorization"))
+                .and_then(|value| value.as_str())
+                .ok_or_else(|| {
+                    to_graphql_error(UserError::unauthenticated(
+                        "connection_init must carry {\"authorization\": \"Bearer <token>\"}",
+                    ))
+                })?;
+            let (principal, session) = auth
+                .authenticate_header_session(header)
+                .map_err(to_graphql_error)?;
+            let _ = connection
+                .opened_as
+                .set((principal.clone(), session.clone()));
+            let mut data = Data::default();
+            data.insert(principal);
+            data.insert(session);
+            data.insert(connection);
+            Ok(data)
+        }
+    };
+    let messages = async_graphql::http::WebSocket::new(schema, incoming, protocol)
+        .on_connection_init(on_connection_init);
+    futures_util::pin_mut!(messages);
+
+    let mut ending = connection.ending();
+    let mut next_check: Option<tokio::time::Instant> = None;
+    let mut watching = false;
+    let mut sent_after_the_end = 0;
+    loop {
+        // Before connection_init there is no session to watch; after it, the first check is
+        // scheduled from the session's own deadlines.
+        if !watching && let Some((_, session)) = connection.opened_as.get() {
+            watching = true;
+            next_check = Some(tokio::time::Instant::now() + auth.next_recheck_in(session));
+        }
+        let check_due = async {
+            match next_check {
+                Some(at) => tokio::time::sleep_until(at).await,
+                None => future::pending().await,
+            }
+        };
+        tokio::select! {
+            // Messages first: when the session ends, the subscriptions' errors and completions
+            // are already produced by the time the stream is pending, and go out before the
+            // close frame.
+            biased;
+            message = messages.next() => {
+                let Some(message) = message else { break };
+                if sink.send(to_axum(message)).await.is_err() {
+                    break;
+                }
+                let ended = ending.borrow().clone();
+                if let Some(reason) = ended {
+                    sent_after_the_end += 1;
+                    if sent_after_the_end >= MESSAGES_AFTER_THE_END {
+                        let _ = sink.send(close_frame(&reason)).await;
+                        break;
+                    }
+                }
+            }
+            reason = session_ended(&mut ending) => {
+                let _ = sink.send(close_frame(&reason)).await;
+                break;
+            }
+            () = check_due => {
+                let Some((principal, session)) = connection.opened_as.get() else { continue };
+                match auth.recheck(principal, session) {
+                    Ok(()) => {
+                        next_check = Some(tokio::time::Instant::now() + auth.next_recheck_in(session));
+                    }
+                    Err(reason) => {
+                        tracing::info!(username = %principal.username, reason = %reason.message, "websocket session ended");
+                        next_check = None;
+                        connection.end(reason);
+                    }
+                }
+            }
+        }
+    }
+    let _ = sink.close().await;
+}
+
+fn close_frame(reason: &UserError) -> Message {
+    let code = match reason.code {
+        ErrorCode::Forbidden => CLOSE_FORBIDDEN,
+        _ => CLOSE_UNAUTHENTICATED,
+    };
+    Message::Close(Some(CloseFrame {
+        code,
+        reason: reason.message.clone().into(),
+    }))
+}
+
+fn to_axum(message: WsMessage) -> Message {
+    match message {
+        WsMessage::Text(text) => Message::Text(text.into()),
+        WsMessage::Close(code, reason) => Message::Close(Some(CloseFrame {
+            code,
+            reason: reason.into(),
+        })),
+    }
+}
