@@ -5,6 +5,8 @@
 mod mutation;
 mod query;
 mod search;
+mod shape;
+pub(crate) mod sign_in_gate;
 mod subscription;
 mod types;
 
@@ -12,8 +14,9 @@ use std::sync::Arc;
 
 use async_graphql::http::{ALL_WEBSOCKET_PROTOCOLS, GraphiQLSource};
 use async_graphql::{Context, Data, ErrorExtensions, Schema};
-use async_graphql_axum::{GraphQLProtocol, GraphQLRequest, GraphQLResponse, GraphQLWebSocket};
-use axum::extract::{State, WebSocketUpgrade};
+use async_graphql_axum::{GraphQLProtocol, GraphQLResponse, GraphQLWebSocket};
+use axum::extract::connect_info::ConnectInfo;
+use axum::extract::{Extension, Request, State, WebSocketUpgrade};
 use axum::http::HeaderMap;
 use axum::response::{Html, IntoResponse, Response};
 
@@ -29,9 +32,8 @@ pub use subscription::SubscriptionRoot;
 
 pub type SiagaSchema = Schema<QueryRoot, MutationRoot, SubscriptionRoot>;
 
-/// Deeper or costlier queries are refused before they run; a query of thousands of aliases
-/// exceeds the complexity limit at once.
-const MAX_DEPTH: usize = 12;
+/// Costlier queries are refused before they run; a query of thousands of aliases exceeds the
+/// complexity limit at once. The depth limit is in `shape`.
 const MAX_COMPLEXITY: usize = 2_000;
 
 /// What resolvers reach through the context.
@@ -50,7 +52,7 @@ struct AuthenticationFailure(UserError);
 
 pub fn build_schema(services: Option<Services>) -> SiagaSchema {
     let builder = Schema::build(QueryRoot, MutationRoot, SubscriptionRoot)
-        .limit_depth(MAX_DEPTH)
+        .extension(shape::QueryShape)
         .limit_complexity(MAX_COMPLEXITY)
         .limit_recursive_depth(32)
         .limit_directives(16);
@@ -108,13 +110,29 @@ pub(crate) fn bad_input(message: &str) -> async_graphql::Error {
     to_graphql_error(UserError::bad_input(message))
 }
 
-/// `POST /graphql`: runs a query or mutation as the caller named by the bearer token.
+/// The TCP peer, when the server was started with connect info (always, outside unit tests).
+type Peer = Option<Extension<ConnectInfo<std::net::SocketAddr>>>;
+
+/// `POST /graphql`: runs a query or mutation as the caller named by the bearer token. The body
+/// is JSON of at most the configured size; a failed authentication costs the client address
+/// one sign-in attempt.
 pub async fn execute(
     State(state): State<std::sync::Arc<super::AppState>>,
-    headers: HeaderMap,
-    request: GraphQLRequest,
-) -> GraphQLResponse {
-    let mut request = request.into_inner();
+    peer: Peer,
+    http_request: Request,
+) -> Response {
+    let (parts, body) = http_request.into_parts();
+    let client = state
+        .limits
+        .client_addresses
+        .client_of(&parts.headers, peer.map(|Extension(ConnectInfo(peer))| peer));
+    let limit = state.limits.graphql_body_limit_bytes;
+    let mut request = match super::limits::read_graphql_request(&parts.headers, body, limit).await
+    {
+        Ok(request) => request.data(client),
+        Err(refusal) => return refusal,
+    };
+    let headers: &HeaderMap = &parts.headers;
     if let Some(header) = headers.get(axum::http::header::AUTHORIZATION) {
         let verdict = header
             .to_str()
@@ -122,10 +140,14 @@ pub async fn execute(
             .and_then(|value| state.services.auth.authenticate_header(value));
         request = match verdict {
             Ok(principal) => request.data(principal),
-            Err(error) => request.data(AuthenticationFailure(error)),
+            Err(error) => {
+                // The answer stays UNAUTHENTICATED; the attempt only counts against the client.
+                let _ = state.services.auth.take_attempt(client);
+                request.data(AuthenticationFailure(error))
+            }
         };
     }
-    state.schema.execute(request).await.into()
+    GraphQLResponse::from(state.schema.execute(request).await).into_response()
 }
 
 /// `GET /graphql`: the GraphiQL page.
@@ -142,11 +164,17 @@ pub async fn graphiql() -> Html<String> {
 /// token comes in the `connection_init` payload as `{"authorization": "Bearer …"}`.
 pub async fn websocket(
     State(state): State<std::sync::Arc<super::AppState>>,
+    peer: Peer,
+    headers: HeaderMap,
     protocol: GraphQLProtocol,
     upgrade: WebSocketUpgrade,
 ) -> Response {
     let schema = state.schema.clone();
     let auth = state.services.auth.clone();
+    let client = state
+        .limits
+        .client_addresses
+        .client_of(&headers, peer.map(|Extension(ConnectInfo(peer))| peer));
     upgrade
         .protocols(ALL_WEBSOCKET_PROTOCOLS)
         .on_upgrade(move |stream| {
@@ -157,9 +185,13 @@ pub async fn websocket(
                         .or_else(|| payload.get("Authorization"))
                         .and_then(|value| value.as_str())
                         .ok_or_else(|| async_graphql::Error::new("connection_init must carry {\"authorization\": \"Bearer <token>\"}"))?;
-                    let principal = auth.authenticate_header(header).map_err(|error| error.extend())?;
+                    let principal = auth.authenticate_header(header).map_err(|error| {
+                        let _ = auth.take_attempt(client);
+                        error.extend()
+                    })?;
                     let mut data = Data::default();
                     data.insert(principal);
+                    data.insert(client);
                     Ok(data)
                 })
                 .serve()

@@ -48,11 +48,12 @@ impl MutationRoot {
         username: String,
         password: String,
     ) -> async_graphql::Result<AuthPayload> {
-        let issued = services(ctx)?
-            .auth
-            .login(username.trim(), &password)
-            .await
-            .gql()?;
+        let auth = &services(ctx)?.auth;
+        let client = super::sign_in_gate::client_of(ctx);
+        auth.take_attempt(client)
+            .map_err(super::sign_in_gate::rate_limited)?;
+        let issued = auth.login(username.trim(), &password).await.gql()?;
+        auth.give_back_attempt(client);
         Ok(AuthPayload {
             token: issued.token,
             expires_at: issued.expires_at,
