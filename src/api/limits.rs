@@ -143,6 +143,11 @@ impl WebhookBuffers {
         }
     }
 
+    /// Bytes of room left now (for tests and diagnostics).
+    pub fn available_bytes(&self) -> usize {
+        self.budget.available_permits()
+    }
+
     /// Room for one body of the declared length (or the largest accepted, when undeclared);
     /// `None` when there was none within a short wait.
     pub async fn reserve(&self, declared_length: Option<usize>) -> Option<SemaphorePermit<'_>> {

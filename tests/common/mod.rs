@@ -63,6 +63,8 @@ pub async fn spawn_app() -> TestApp {
 pub async fn spawn_app_with(customise: impl FnOnce(&mut Settings)) -> TestApp {
     init_tracing();
     let graph = MockGraph::start().await;
+    // As the binary does: a private data dir (0700), private files.
+    siaga::data_dir::restrict_new_file_permissions();
     let data_dir = tempfile::tempdir().expect("temp dir");
     let mut settings = Settings {
         data_dir: Some(data_dir.path().to_path_buf()),
