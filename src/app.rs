@@ -301,8 +301,8 @@ impl App {
             listener,
             router(state.clone()).into_make_service_with_connect_info::<SocketAddr>(),
         )
-            .with_graceful_shutdown(shutdown)
-            .await;
+        .with_graceful_shutdown(shutdown)
+        .await;
         state.ready.store(false, Ordering::SeqCst);
         tracing::info!("http stopped; stopping workers");
         stop_workers.cancel();

@@ -105,7 +105,10 @@ mod tests {
         let path = tempfile::tempdir().unwrap();
         std::fs::set_permissions(path.path(), std::fs::Permissions::from_mode(0o750)).unwrap();
         let message = prepare(path.path(), false).unwrap_err().to_string();
-        assert!(message.contains(&format!("chmod 700 {}", path.path().display())), "{message}");
+        assert!(
+            message.contains(&format!("chmod 700 {}", path.path().display())),
+            "{message}"
+        );
         assert!(message.contains("0750"), "{message}");
         prepare(path.path(), true).unwrap();
         std::fs::set_permissions(path.path(), std::fs::Permissions::from_mode(0o700)).unwrap();

@@ -56,16 +56,34 @@ fn a_data_dir_created_by_siaga_is_0700_and_its_files_0600() {
     let parent = tempfile::tempdir().unwrap();
     let data_dir = parent.path().join("siaga-data");
     let created = siaga(&data_dir, &ADD_ADMIN, "a-long-admin-password\n");
-    assert!(created.status.success(), "{}", String::from_utf8_lossy(&created.stderr));
+    assert!(
+        created.status.success(),
+        "{}",
+        String::from_utf8_lossy(&created.stderr)
+    );
     // The search index too.
     let indexed = siaga(&data_dir, &["reindex"], "");
-    assert!(indexed.status.success(), "{}", String::from_utf8_lossy(&indexed.stderr));
+    assert!(
+        indexed.status.success(),
+        "{}",
+        String::from_utf8_lossy(&indexed.stderr)
+    );
 
     assert_eq!(mode(&data_dir), 0o700);
     let mut entries = Vec::new();
     walk(&data_dir, &mut entries);
-    assert!(entries.iter().any(|(path, _, _)| path.ends_with("store/db")), "{entries:?}");
-    assert!(entries.iter().any(|(path, _, _)| path.starts_with(data_dir.join("index"))), "{entries:?}");
+    assert!(
+        entries
+            .iter()
+            .any(|(path, _, _)| path.ends_with("store/db")),
+        "{entries:?}"
+    );
+    assert!(
+        entries
+            .iter()
+            .any(|(path, _, _)| path.starts_with(data_dir.join("index"))),
+        "{entries:?}"
+    );
     for (path, is_dir, mode) in entries {
         let expected = if is_dir { 0o700 } else { 0o600 };
         assert_eq!(mode, expected, "{} is {mode:o}", path.display());
@@ -87,12 +105,19 @@ fn a_data_dir_open_to_others_is_refused_with_the_fix_unless_allowed() {
             "{args:?}: {stderr}"
         );
     }
-    assert!(!data_dir.path().join("store").exists(), "nothing was written");
+    assert!(
+        !data_dir.path().join("store").exists(),
+        "nothing was written"
+    );
 
     let mut allowed_args = ADD_ADMIN.to_vec();
     allowed_args.push("--allow-shared-data-dir");
     let allowed = siaga(data_dir.path(), &allowed_args, "a-long-admin-password\n");
-    assert!(allowed.status.success(), "{}", String::from_utf8_lossy(&allowed.stderr));
+    assert!(
+        allowed.status.success(),
+        "{}",
+        String::from_utf8_lossy(&allowed.stderr)
+    );
     // The data dir is left as the administrator chose.
     assert_eq!(mode(data_dir.path()), 0o755);
 }

@@ -122,9 +122,14 @@ async fn graphql_js_full_introspection_query_gets_the_schema() {
     let app = spawn_app().await;
     let schema = app.graphql(None, GRAPHQL_JS_INTROSPECTION, json!({})).await;
     assert!(schema["errors"].is_null(), "{}", &schema["errors"]);
-    let types = schema["data"]["__schema"]["types"].as_array().expect("types");
+    let types = schema["data"]["__schema"]["types"]
+        .as_array()
+        .expect("types");
     assert!(types.iter().any(|kind| kind["name"] == "ReportStatus"));
-    assert_eq!(schema["data"]["__schema"]["mutationType"]["name"], "MutationRoot");
+    assert_eq!(
+        schema["data"]["__schema"]["mutationType"]["name"],
+        "MutationRoot"
+    );
 }
 
 #[tokio::test]
@@ -134,29 +139,57 @@ async fn ordinary_queries_are_still_limited_in_depth_and_complexity() {
         .user_token("ops1", Role::Operator, Some("COMMAND_CENTER"))
         .await;
     let deep = app.graphql(Some(&token), "{ units { children { children { children { children { children { children { children { children { children { children { children { code } } } } } } } } } } } } }", json!({})).await;
-    assert_eq!(error_code(&deep).as_deref(), Some("GRAPHQL_VALIDATION_FAILED"), "{deep}");
+    assert_eq!(
+        error_code(&deep).as_deref(),
+        Some("GRAPHQL_VALIDATION_FAILED"),
+        "{deep}"
+    );
     assert!(deep["data"].is_null());
     // Deep through fragments too: 14 levels.
     let through_fragments = app.graphql(Some(&token), "{ units { ...A } } fragment A on Unit { children { children { ...B } } } fragment B on Unit { children { children { children { children { children { children { children { children { children { children { code } } } } } } } } } } }", json!({})).await;
-    assert_eq!(error_code(&through_fragments).as_deref(), Some("GRAPHQL_VALIDATION_FAILED"), "{through_fragments}");
+    assert_eq!(
+        error_code(&through_fragments).as_deref(),
+        Some("GRAPHQL_VALIDATION_FAILED"),
+        "{through_fragments}"
+    );
     let aliases: String = (0..3000)
         .map(|index| format!("a{index}: me {{ username }} "))
         .collect();
     let complex = app
         .graphql(Some(&token), &format!("{{ {aliases} }}"), json!({}))
         .await;
-    assert_eq!(error_code(&complex).as_deref(), Some("GRAPHQL_VALIDATION_FAILED"));
+    assert_eq!(
+        error_code(&complex).as_deref(),
+        Some("GRAPHQL_VALIDATION_FAILED")
+    );
 }
 
 #[tokio::test]
 async fn parse_and_validation_errors_carry_the_codes_apollo_clients_expect() {
     let app = spawn_app().await;
     let unparsable = app.graphql(None, "{ me { username ", json!({})).await;
-    assert_eq!(error_code(&unparsable).as_deref(), Some("GRAPHQL_PARSE_FAILED"), "{unparsable}");
+    assert_eq!(
+        error_code(&unparsable).as_deref(),
+        Some("GRAPHQL_PARSE_FAILED"),
+        "{unparsable}"
+    );
     let unknown_field = app.graphql(None, "{ me { shoeSize } }", json!({})).await;
-    assert_eq!(error_code(&unknown_field).as_deref(), Some("GRAPHQL_VALIDATION_FAILED"), "{unknown_field}");
-    let missing_argument = app.graphql(None, "mutation { login(username: \"x\") { token } }", json!({})).await;
-    assert_eq!(error_code(&missing_argument).as_deref(), Some("GRAPHQL_VALIDATION_FAILED"));
+    assert_eq!(
+        error_code(&unknown_field).as_deref(),
+        Some("GRAPHQL_VALIDATION_FAILED"),
+        "{unknown_field}"
+    );
+    let missing_argument = app
+        .graphql(
+            None,
+            "mutation { login(username: \"x\") { token } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(
+        error_code(&missing_argument).as_deref(),
+        Some("GRAPHQL_VALIDATION_FAILED")
+    );
     // Errors of resolvers keep their own codes.
     let anonymous = app.graphql(None, "{ me { username } }", json!({})).await;
     assert_eq!(error_code(&anonymous).as_deref(), Some("UNAUTHENTICATED"));

@@ -79,7 +79,9 @@ async fn a_five_mib_graphql_body_is_refused_with_413_with_or_without_a_length() 
         .client
         .post(format!("{}/graphql", app.base_url))
         .header("content-type", "application/json")
-        .body(format!("{{\"query\": \"{{ me {{ username }} }}\", \"extensions\": {{\"p\": \"{padding}\"}}}}"))
+        .body(format!(
+            "{{\"query\": \"{{ me {{ username }} }}\", \"extensions\": {{\"p\": \"{padding}\"}}}}"
+        ))
         .send()
         .await
         .expect("answered");
@@ -123,9 +125,11 @@ async fn multipart_and_other_non_json_graphql_bodies_are_refused() {
         assert_eq!(response.status(), 415, "{content_type}");
         let body: Value = response.json().await.expect("a JSON refusal");
         assert_eq!(error_code(&body).as_deref(), Some("UNSUPPORTED_MEDIA_TYPE"));
-        assert!(body["errors"][0]["message"]
-            .as_str()
-            .is_some_and(|message| message.contains("application/json")));
+        assert!(
+            body["errors"][0]["message"]
+                .as_str()
+                .is_some_and(|message| message.contains("application/json"))
+        );
     }
     let batch = app
         .client
@@ -143,12 +147,20 @@ async fn fifty_aliased_logins_are_refused_as_one_request_before_any_password_is_
     app.state
         .services
         .auth
-        .create_user("siti", &password_of("siti"), Role::Operator, Some("COMMAND_CENTER".into()), None)
+        .create_user(
+            "siti",
+            &password_of("siti"),
+            Role::Operator,
+            Some("COMMAND_CENTER".into()),
+            None,
+        )
         .await
         .expect("user created");
     // 49 wrong passwords and the right one, as aliases and through a fragment.
     let mut fields: String = (0..48)
-        .map(|index| format!("a{index}: login(username: \"siti\", password: \"wrong-{index}\") {{ token }} "))
+        .map(|index| {
+            format!("a{index}: login(username: \"siti\", password: \"wrong-{index}\") {{ token }} ")
+        })
         .collect();
     fields.push_str(&format!(
         "right: login(username: \"siti\", password: \"{}\") {{ token }} ...L",
@@ -158,12 +170,18 @@ async fn fifty_aliased_logins_are_refused_as_one_request_before_any_password_is_
         "mutation {{ {fields} }} fragment L on MutationRoot {{ last: login(username: \"siti\", password: \"wrong\") {{ token }} }}"
     );
     let refused = app.graphql(None, &query, json!({})).await;
-    assert_eq!(error_code(&refused).as_deref(), Some("BAD_USER_INPUT"), "{refused}");
+    assert_eq!(
+        error_code(&refused).as_deref(),
+        Some("BAD_USER_INPUT"),
+        "{refused}"
+    );
     assert!(refused["data"].is_null(), "{refused}");
     assert!(!refused.to_string().contains("\"token\""), "{refused}");
-    assert!(refused["errors"][0]["message"]
-        .as_str()
-        .is_some_and(|message| message.contains("one login per request")));
+    assert!(
+        refused["errors"][0]["message"]
+            .as_str()
+            .is_some_and(|message| message.contains("one login per request"))
+    );
 
     // Nothing was checked: no failures were recorded for siti, and the address's three
     // attempts are all still there.
@@ -173,7 +191,12 @@ async fn fifty_aliased_logins_are_refused_as_one_request_before_any_password_is_
     }
 }
 
-async fn login_from(client: &reqwest::Client, app: &TestApp, username: &str, password: &str) -> Value {
+async fn login_from(
+    client: &reqwest::Client,
+    app: &TestApp,
+    username: &str,
+    password: &str,
+) -> Value {
     client
         .post(format!("{}/graphql", app.base_url))
         .json(&json!({
@@ -198,7 +221,13 @@ async fn a_password_spray_from_one_address_is_refused_while_another_address_sign
     app.state
         .services
         .auth
-        .create_user("budi", &password_of("budi"), Role::Operator, Some("COMMAND_CENTER".into()), None)
+        .create_user(
+            "budi",
+            &password_of("budi"),
+            Role::Operator,
+            Some("COMMAND_CENTER".into()),
+            None,
+        )
         .await
         .expect("user created");
     let attacker = reqwest::Client::new();
@@ -227,7 +256,10 @@ async fn a_password_spray_from_one_address_is_refused_while_another_address_sign
         .build()
         .expect("client");
     let signed_in = login_from(&colleague, &app, "budi", &password_of("budi")).await;
-    assert!(signed_in["data"]["login"]["token"].is_string(), "{signed_in}");
+    assert!(
+        signed_in["data"]["login"]["token"].is_string(),
+        "{signed_in}"
+    );
 }
 
 #[tokio::test]
@@ -244,11 +276,17 @@ async fn failed_bearer_tokens_spend_the_same_attempts_and_successful_sign_ins_do
         app.login("ani").await;
     }
     for _ in 0..3 {
-        let refused = app.graphql(Some("not-a-token"), "{ me { username } }", json!({})).await;
+        let refused = app
+            .graphql(Some("not-a-token"), "{ me { username } }", json!({}))
+            .await;
         assert_eq!(error_code(&refused).as_deref(), Some("UNAUTHENTICATED"));
     }
     let blocked = login_from(&app.client, &app, "ani", &password_of("ani")).await;
-    assert_eq!(error_code(&blocked).as_deref(), Some("RATE_LIMITED"), "{blocked}");
+    assert_eq!(
+        error_code(&blocked).as_deref(),
+        Some("RATE_LIMITED"),
+        "{blocked}"
+    );
 }
 
 #[tokio::test]
@@ -270,10 +308,21 @@ async fn behind_a_trusted_proxy_the_forwarded_address_has_the_bucket() {
         let body: Value = response.json().await.expect("JSON");
         error_code(&body)
     };
-    assert_eq!(code(login("203.0.113.1").await.unwrap()).await.as_deref(), Some("UNAUTHENTICATED"));
+    assert_eq!(
+        code(login("203.0.113.1").await.unwrap()).await.as_deref(),
+        Some("UNAUTHENTICATED")
+    );
     // A forged entry on the left does not escape the bucket: the proxy's entry is the last.
-    assert_eq!(code(login("198.51.100.7, 203.0.113.1").await.unwrap()).await.as_deref(), Some("RATE_LIMITED"));
-    assert_eq!(code(login("203.0.113.2").await.unwrap()).await.as_deref(), Some("UNAUTHENTICATED"));
+    assert_eq!(
+        code(login("198.51.100.7, 203.0.113.1").await.unwrap())
+            .await
+            .as_deref(),
+        Some("RATE_LIMITED")
+    );
+    assert_eq!(
+        code(login("203.0.113.2").await.unwrap()).await.as_deref(),
+        Some("UNAUTHENTICATED")
+    );
 }
 
 fn signed_head(body_length: Option<usize>, signature_header: &str) -> String {
@@ -322,14 +371,20 @@ async fn webhooks_beyond_the_buffer_budget_get_503_with_retry_after_then_flow_ag
     assert!(stalled.send_chunk(b"{\"object\":").await);
     let deadline = tokio::time::Instant::now() + WAIT_LIMIT;
     while app.state.limits.webhook_buffers.available_bytes() > 0 {
-        assert!(tokio::time::Instant::now() < deadline, "the stalled body never reserved its room");
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "the stalled body never reserved its room"
+        );
         tokio::time::sleep(Duration::from_millis(5)).await;
     }
-    let busy = app
-        .post_signed_webhook(&fixture("inbound_text"))
-        .await;
+    let busy = app.post_signed_webhook(&fixture("inbound_text")).await;
     assert_eq!(busy.status(), 503);
-    assert_eq!(busy.headers().get("retry-after").map(|value| value.as_bytes()), Some(&b"1"[..]));
+    assert_eq!(
+        busy.headers()
+            .get("retry-after")
+            .map(|value| value.as_bytes()),
+        Some(&b"1"[..])
+    );
     assert!(app.reports().is_empty());
 
     // The stalled sender finishes; its (unsigned) body is refused and its room given back.
@@ -340,7 +395,10 @@ async fn webhooks_beyond_the_buffer_budget_get_503_with_retry_after_then_flow_ag
     assert_eq!(app.state.limits.webhook_buffers.available_bytes(), 8192);
     app.post_fixture("inbound_text").await;
     let metrics = app.get("/metrics").await.text().await.unwrap();
-    assert!(metrics.contains("siaga_webhooks_refused_total{reason=\"busy\"} 1"), "{metrics}");
+    assert!(
+        metrics.contains("siaga_webhooks_refused_total{reason=\"busy\"} 1"),
+        "{metrics}"
+    );
 }
 
 #[tokio::test]
@@ -350,15 +408,23 @@ async fn a_request_slower_than_the_timeout_gets_503_while_the_websocket_stays_op
         .user_token("ops1", Role::Operator, Some("COMMAND_CENTER"))
         .await;
     let url = format!("{}/graphql/ws", app.base_url.replace("http://", "ws://"));
-    let mut request = tokio_tungstenite::tungstenite::client::IntoClientRequest::into_client_request(url).unwrap();
-    request
-        .headers_mut()
-        .insert("Sec-WebSocket-Protocol", "graphql-transport-ws".parse().unwrap());
-    let (mut socket, _) = tokio_tungstenite::connect_async(request).await.expect("websocket");
+    let mut request =
+        tokio_tungstenite::tungstenite::client::IntoClientRequest::into_client_request(url)
+            .unwrap();
+    request.headers_mut().insert(
+        "Sec-WebSocket-Protocol",
+        "graphql-transport-ws".parse().unwrap(),
+    );
+    let (mut socket, _) = tokio_tungstenite::connect_async(request)
+        .await
+        .expect("websocket");
     use futures_util::{SinkExt as _, StreamExt as _};
     use tokio_tungstenite::tungstenite::Message;
     let init = json!({ "type": "connection_init", "payload": { "authorization": format!("Bearer {token}") } });
-    socket.send(Message::Text(init.to_string().into())).await.unwrap();
+    socket
+        .send(Message::Text(init.to_string().into()))
+        .await
+        .unwrap();
 
     // A GraphQL body that never finishes arriving.
     let mut slow = RawRequest::start(
@@ -373,7 +439,10 @@ async fn a_request_slower_than_the_timeout_gets_503_while_the_websocket_stays_op
 
     // More than the timeout has passed; the WebSocket still answers.
     let ping = json!({ "type": "ping" });
-    socket.send(Message::Text(ping.to_string().into())).await.unwrap();
+    socket
+        .send(Message::Text(ping.to_string().into()))
+        .await
+        .unwrap();
     let mut seen = Vec::new();
     let pong = tokio::time::timeout(WAIT_LIMIT, async {
         while let Some(Ok(message)) = socket.next().await {

@@ -59,7 +59,10 @@ mod tests {
         let rule = ClientAddressRule::default();
         let client = rule.client_of(&headers(&["203.0.113.9"]), Some(PEER.parse().unwrap()));
         assert_eq!(client.to_string(), "10.1.1.1");
-        assert_eq!(rule.client_of(&HeaderMap::new(), None), ClientAddress::UNKNOWN);
+        assert_eq!(
+            rule.client_of(&HeaderMap::new(), None),
+            ClientAddress::UNKNOWN
+        );
     }
 
     #[test]
@@ -82,6 +85,9 @@ mod tests {
             rule.client_of(&headers(&["unknown"]), peer).to_string(),
             "10.1.1.1"
         );
-        assert_eq!(rule.client_of(&HeaderMap::new(), peer).to_string(), "10.1.1.1");
+        assert_eq!(
+            rule.client_of(&HeaderMap::new(), peer).to_string(),
+            "10.1.1.1"
+        );
     }
 }

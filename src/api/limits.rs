@@ -29,8 +29,7 @@ pub struct HttpLimits {
 /// A GraphQL-shaped error body (`errors[0].extensions.code`) with the code's HTTP status, for
 /// requests refused before they reach the schema.
 pub fn refusal(error: UserError) -> Response {
-    let status =
-        StatusCode::from_u16(error.code.http_status()).unwrap_or(StatusCode::BAD_REQUEST);
+    let status = StatusCode::from_u16(error.code.http_status()).unwrap_or(StatusCode::BAD_REQUEST);
     let body = serde_json::json!({
         "errors": [{ "message": error.message, "extensions": { "code": error.code.as_str() } }]
     });
@@ -105,11 +104,7 @@ pub async fn read_graphql_request(
 /// that streams its body, like a media file, is timed until its headers only). Dropping the
 /// handler is safe: the webhook's intake is cancel-safe (see `webhook`), other handlers only
 /// read or run one transaction.
-pub async fn time_limit(
-    State(limit): State<Duration>,
-    request: Request,
-    next: Next,
-) -> Response {
+pub async fn time_limit(State(limit): State<Duration>, request: Request, next: Next) -> Response {
     let method = request.method().clone();
     let path = request.uri().path().to_string();
     match tokio::time::timeout(limit, next.run(request)).await {

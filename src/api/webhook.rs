@@ -87,12 +87,7 @@ pub async fn receive_notification(
     }
     // Unsigned bytes held at once are bounded by the budget; the room is given back once the
     // signature has been checked (or the request is refused).
-    let Some(buffer_room) = state
-        .limits
-        .webhook_buffers
-        .reserve(declared_length)
-        .await
-    else {
+    let Some(buffer_room) = state.limits.webhook_buffers.reserve(declared_length).await else {
         add(&state.metrics.webhooks_refused_busy, 1);
         tracing::warn!("webhook refused: the buffer budget is exhausted; meta will retry");
         return super::limits::webhook_busy();

@@ -183,9 +183,7 @@ impl SignInGate {
     pub(crate) fn new(limits: &SignInLimits) -> SignInGate {
         SignInGate {
             addresses: AddressThrottle::new(limits, MAX_TRACKED_ADDRESSES),
-            password_checks: tokio::sync::Semaphore::new(
-                limits.password_check_concurrency.max(1),
-            ),
+            password_checks: tokio::sync::Semaphore::new(limits.password_check_concurrency.max(1)),
         }
     }
 }

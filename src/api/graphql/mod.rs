@@ -122,13 +122,12 @@ pub async fn execute(
     http_request: Request,
 ) -> Response {
     let (parts, body) = http_request.into_parts();
-    let client = state
-        .limits
-        .client_addresses
-        .client_of(&parts.headers, peer.map(|Extension(ConnectInfo(peer))| peer));
+    let client = state.limits.client_addresses.client_of(
+        &parts.headers,
+        peer.map(|Extension(ConnectInfo(peer))| peer),
+    );
     let limit = state.limits.graphql_body_limit_bytes;
-    let mut request = match super::limits::read_graphql_request(&parts.headers, body, limit).await
-    {
+    let mut request = match super::limits::read_graphql_request(&parts.headers, body, limit).await {
         Ok(request) => request.data(client),
         Err(refusal) => return refusal,
     };

@@ -8,7 +8,9 @@ use std::sync::Arc;
 use async_graphql::extensions::{
     Extension, ExtensionContext, ExtensionFactory, NextParseQuery, NextValidation,
 };
-use async_graphql::parser::types::{ExecutableDocument, FragmentDefinition, Selection, SelectionSet};
+use async_graphql::parser::types::{
+    ExecutableDocument, FragmentDefinition, Selection, SelectionSet,
+};
 use async_graphql::{Name, Positioned, ServerError, ServerResult, ValidationResult, Variables};
 
 use crate::error::ErrorCode;
@@ -241,7 +243,10 @@ mod tests {
 
     #[test]
     fn logins_are_counted_through_aliases_and_fragments_and_cycles_end() {
-        assert_eq!(walk_of("mutation { login(username: \"a\") { token } }").1, 1);
+        assert_eq!(
+            walk_of("mutation { login(username: \"a\") { token } }").1,
+            1
+        );
         assert_eq!(
             walk_of("mutation { a: login { token } b: login { token } }").1,
             2
