@@ -1,5 +1,6 @@
 # Multi-stage build of the siaga server: one static-ish binary on a slim Debian, non-root,
-# with its data on a volume.
+# with its data on a volume (0700: siaga refuses a data dir others can read; a new named
+# volume copies this mode, a bind-mounted folder must be chmod 700 by hand).
 FROM rust:1.95-bookworm AS build
 WORKDIR /src
 COPY Cargo.toml Cargo.lock ./
@@ -16,7 +17,7 @@ RUN apt-get update \
     && apt-get install -y --no-install-recommends ca-certificates tini \
     && rm -rf /var/lib/apt/lists/* \
     && useradd --system --uid 10001 --home-dir /data siaga \
-    && mkdir -p /data && chown siaga /data
+    && mkdir -p /data && chown siaga /data && chmod 700 /data
 COPY --from=build /src/target/release/siaga /usr/local/bin/siaga
 COPY config.example.toml /etc/siaga/config.example.toml
 USER siaga

@@ -47,6 +47,8 @@ fn main() -> anyhow::Result<()> {
 async fn run() -> anyhow::Result<()> {
     let subscribers = env_number("SUBSCRIBERS", 200);
     let messages = env_number("MESSAGES", 200);
+    // As the binary does: a private data dir (0700), private files.
+    siaga::data_dir::restrict_new_file_permissions();
     let data_dir = tempfile::tempdir()?;
     let settings = Settings {
         data_dir: Some(data_dir.path().to_path_buf()),

@@ -191,6 +191,8 @@ async fn run() -> anyhow::Result<()> {
             let mock_listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
             let mock_url = format!("http://{}", mock_listener.local_addr()?);
             tokio::spawn(async move { axum::serve(mock_listener, mock).await });
+            // As the binary does: a private data dir (0700), private files.
+            siaga::data_dir::restrict_new_file_permissions();
             let data_dir = tempfile::tempdir()?;
             let settings = Settings {
                 data_dir: Some(data_dir.path().to_path_buf()),

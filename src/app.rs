@@ -12,7 +12,9 @@ use anyhow::Context as _;
 use tokio::sync::Notify;
 use tokio_util::sync::CancellationToken;
 
+use crate::api::client_address::ClientAddressRule;
 use crate::api::graphql::{Services, build_schema};
+use crate::api::limits::{HttpLimits, WebhookBuffers};
 use crate::api::{AppState, router};
 use crate::auth::Auth;
 use crate::bus::Bus;
@@ -72,6 +74,7 @@ pub struct Core {
 pub fn open_core(config: &Config) -> anyhow::Result<Core> {
     let profile = Profile::load(&config.profile)
         .with_context(|| format!("loading profile {}", config.profile))?;
+    crate::data_dir::prepare(&config.data_dir, config.allow_shared_data_dir)?;
     let layout = DataLayout::new(&config.data_dir);
     let store = Store::open(&layout.store)?;
     let intake = Intake::new(
@@ -125,7 +128,8 @@ impl App {
             config.jwt_secret.clone(),
             config.token_lifetime,
         )?
-        .with_session_policy(config.session_policy);
+        .with_session_policy(config.session_policy)
+        .with_sign_in_limits(&config.sign_in_limits);
         if auth.user_count() == 0 {
             tracing::warn!(
                 "no users yet: create the first admin with `siaga user add --username admin --role admin --password-stdin` (server stopped, same data dir)"
@@ -178,6 +182,17 @@ impl App {
             services,
             schema,
             media_dir: DataLayout::new(&config.data_dir).media,
+            limits: Arc::new(HttpLimits {
+                graphql_body_limit_bytes: config.graphql_body_limit_bytes,
+                request_timeout: config.request_timeout,
+                webhook_buffers: WebhookBuffers::new(
+                    config.webhook_buffer_budget_bytes,
+                    config.body_limit_bytes,
+                ),
+                client_addresses: ClientAddressRule {
+                    trusted_proxy_header: config.trusted_proxy_header.clone(),
+                },
+            }),
         });
         let context = WorkerContext {
             store: core.store.clone(),
@@ -283,9 +298,13 @@ impl App {
         };
         tracing::info!(address = %listener.local_addr()?, "siaga is serving");
 
-        let served = axum::serve(listener, router(state.clone()))
-            .with_graceful_shutdown(shutdown)
-            .await;
+        // With the peer address, which the sign-in limits key on.
+        let served = axum::serve(
+            listener,
+            router(state.clone()).into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .with_graceful_shutdown(shutdown)
+        .await;
         state.ready.store(false, Ordering::SeqCst);
         tracing::info!("http stopped; stopping workers");
         stop_workers.cancel();

@@ -77,7 +77,7 @@ pub struct Settings {
     /// Built-in profile name, or a path to a profile folder [default: sumsel].
     #[arg(long, env = "SIAGA_PROFILE")]
     pub profile: Option<String>,
-    /// Largest webhook body accepted, in bytes [default: 16777216].
+    /// Largest webhook body accepted, in bytes [default: 4194304].
     #[arg(long, env = "SIAGA_BODY_LIMIT_BYTES")]
     pub body_limit_bytes: Option<usize>,
     /// A message joins the reporter's open report within this many minutes of its last
@@ -110,6 +110,39 @@ pub struct Settings {
     #[arg(skip)]
     #[serde(default)]
     pub replies: Option<ReplyOverrides>,
+    /// Largest POST /graphql body, in bytes [default: 1048576].
+    #[arg(long, env = "SIAGA_GRAPHQL_BODY_LIMIT_BYTES")]
+    pub graphql_body_limit_bytes: Option<usize>,
+    /// Bytes of webhook bodies held in memory at once before their signature is checked; a
+    /// webhook that finds no room within a second gets 503 [default: 67108864].
+    #[arg(long, env = "SIAGA_WEBHOOK_BUFFER_BUDGET_BYTES")]
+    pub webhook_buffer_budget_bytes: Option<usize>,
+    /// Seconds an HTTP request may take before it is answered 503; the WebSocket is exempt
+    /// [default: 30].
+    #[arg(long, env = "SIAGA_REQUEST_TIMEOUT_SECONDS")]
+    pub request_timeout_seconds: Option<u64>,
+    /// Sign-in attempts (and failed authentications) one client address may make at once
+    /// [default: 20].
+    #[arg(long, env = "SIAGA_SIGN_IN_BURST")]
+    pub sign_in_burst: Option<u32>,
+    /// Sign-in attempts given back to each client address per minute [default: 10].
+    #[arg(long, env = "SIAGA_SIGN_IN_REFILL_PER_MINUTE")]
+    pub sign_in_refill_per_minute: Option<u32>,
+    /// argon2 password checks running at once, over all clients [default: the CPU count].
+    #[arg(long, env = "SIAGA_PASSWORD_CHECK_CONCURRENCY")]
+    pub password_check_concurrency: Option<usize>,
+    /// Take the client address from this header (the rightmost entry), e.g. X-Forwarded-For.
+    /// Only behind a reverse proxy that sets it on every request [default: the TCP peer].
+    #[arg(long, env = "SIAGA_TRUSTED_PROXY_HEADER")]
+    pub trusted_proxy_header: Option<String>,
+    /// Start even when the data dir is readable or writable by group or others [default: false].
+    #[arg(
+        long,
+        env = "SIAGA_ALLOW_SHARED_DATA_DIR",
+        num_args = 0..=1,
+        default_missing_value = "true"
+    )]
+    pub allow_shared_data_dir: Option<bool>,
 }
 
 macro_rules! layer {
@@ -154,6 +187,14 @@ impl Settings {
             sla_check_seconds,
             log_format,
             replies,
+            graphql_body_limit_bytes,
+            webhook_buffer_budget_bytes,
+            request_timeout_seconds,
+            sign_in_burst,
+            sign_in_refill_per_minute,
+            password_check_concurrency,
+            trusted_proxy_header,
+            allow_shared_data_dir,
         )
     }
 
@@ -224,6 +265,86 @@ pub struct Config {
     pub auto_forward_min_confidence: Option<f32>,
     pub silent_reporter_after: chrono::Duration,
     pub sla_check_interval: Duration,
+    pub graphql_body_limit_bytes: usize,
+    pub webhook_buffer_budget_bytes: usize,
+    pub request_timeout: Duration,
+    pub sign_in_limits: crate::auth::SignInLimits,
+    pub trusted_proxy_header: Option<axum::http::HeaderName>,
+    pub allow_shared_data_dir: bool,
+}
+
+/// No body siaga takes comes near this; larger values are typos.
+const MAX_BODY_BYTES: usize = 1024 * 1024 * 1024;
+
+/// The limits at the doors, validated (see `validate_doors`).
+struct Doors {
+    graphql_body_limit_bytes: usize,
+    webhook_buffer_budget_bytes: usize,
+    request_timeout: Duration,
+    sign_in_limits: crate::auth::SignInLimits,
+    trusted_proxy_header: Option<axum::http::HeaderName>,
+}
+
+fn validate_doors(settings: &Settings, webhook_body_limit: usize) -> Result<Doors, ConfigError> {
+    let graphql_body_limit_bytes = settings.graphql_body_limit_bytes.unwrap_or(1024 * 1024);
+    if !(1024..=MAX_BODY_BYTES).contains(&graphql_body_limit_bytes) {
+        return Err(invalid("graphql-body-limit-bytes", "1024 bytes to 1 GiB"));
+    }
+    let webhook_buffer_budget_bytes = settings
+        .webhook_buffer_budget_bytes
+        .unwrap_or(64 * 1024 * 1024);
+    // The budget is counted in u32 permits of one byte each.
+    if webhook_buffer_budget_bytes < webhook_body_limit
+        || webhook_buffer_budget_bytes > u32::MAX as usize
+    {
+        return Err(invalid(
+            "webhook-buffer-budget-bytes",
+            format!(
+                "at least body-limit-bytes ({webhook_body_limit}), so that the largest body fits, and below 4 GiB"
+            ),
+        ));
+    }
+    let request_timeout_seconds = settings.request_timeout_seconds.unwrap_or(30);
+    if !(1..=3600).contains(&request_timeout_seconds) {
+        return Err(invalid("request-timeout-seconds", "1 second to 1 hour"));
+    }
+    let defaults = crate::auth::SignInLimits::default();
+    let sign_in_limits = crate::auth::SignInLimits {
+        burst: settings.sign_in_burst.unwrap_or(defaults.burst),
+        refill_per_minute: settings
+            .sign_in_refill_per_minute
+            .unwrap_or(defaults.refill_per_minute),
+        password_check_concurrency: settings
+            .password_check_concurrency
+            .unwrap_or(defaults.password_check_concurrency),
+    };
+    if !(1..=10_000).contains(&sign_in_limits.burst) {
+        return Err(invalid("sign-in-burst", "1 to 10000 attempts"));
+    }
+    if !(1..=10_000).contains(&sign_in_limits.refill_per_minute) {
+        return Err(invalid("sign-in-refill-per-minute", "1 to 10000 attempts"));
+    }
+    if !(1..=1024).contains(&sign_in_limits.password_check_concurrency) {
+        return Err(invalid("password-check-concurrency", "1 to 1024 checks"));
+    }
+    let trusted_proxy_header = match non_empty(settings.trusted_proxy_header.clone()) {
+        None => None,
+        Some(name) => Some(
+            axum::http::HeaderName::from_bytes(name.as_bytes()).map_err(|_| {
+                invalid(
+                    "trusted-proxy-header",
+                    format!("{name:?} is not a header name (e.g. X-Forwarded-For)"),
+                )
+            })?,
+        ),
+    };
+    Ok(Doors {
+        graphql_body_limit_bytes,
+        webhook_buffer_budget_bytes,
+        request_timeout: Duration::from_secs(request_timeout_seconds),
+        sign_in_limits,
+        trusted_proxy_header,
+    })
 }
 
 fn invalid(name: &'static str, reason: impl Into<String>) -> ConfigError {
@@ -241,6 +362,11 @@ fn non_empty(value: Option<String>) -> Option<String> {
 
 impl Config {
     pub fn validate(settings: Settings) -> Result<Config, ConfigError> {
+        let body_limit_bytes = settings.body_limit_bytes.unwrap_or(4 * 1024 * 1024);
+        if !(1024..=MAX_BODY_BYTES).contains(&body_limit_bytes) {
+            return Err(invalid("body-limit-bytes", "1024 bytes to 1 GiB"));
+        }
+        let doors = validate_doors(&settings, body_limit_bytes)?;
         let listen_text = settings
             .listen
             .unwrap_or_else(|| "127.0.0.1:8080".to_string());
@@ -334,10 +460,6 @@ impl Config {
         {
             return Err(invalid("jwt-secret", "at least 32 characters"));
         }
-        let body_limit_bytes = settings.body_limit_bytes.unwrap_or(16 * 1024 * 1024);
-        if body_limit_bytes < 1024 {
-            return Err(invalid("body-limit-bytes", "must be at least 1024"));
-        }
         let auto_forward_min_confidence = settings.auto_forward_min_confidence.unwrap_or(0.85);
         if !(0.0..=1.0).contains(&auto_forward_min_confidence) {
             return Err(invalid(
@@ -394,6 +516,12 @@ impl Config {
             ack_interval: chrono::Duration::minutes(ack_minutes),
             log_json,
             replies: settings.replies.unwrap_or_default(),
+            graphql_body_limit_bytes: doors.graphql_body_limit_bytes,
+            webhook_buffer_budget_bytes: doors.webhook_buffer_budget_bytes,
+            request_timeout: doors.request_timeout,
+            sign_in_limits: doors.sign_in_limits,
+            trusted_proxy_header: doors.trusted_proxy_header,
+            allow_shared_data_dir: settings.allow_shared_data_dir.unwrap_or(false),
         })
     }
 
@@ -423,7 +551,7 @@ mod tests {
         assert_eq!(config.whatsapp.api_version, "v25.0");
         assert_eq!(config.whatsapp.graph_url, "https://graph.facebook.com");
         assert!(config.whatsapp.sandbox());
-        assert_eq!(config.body_limit_bytes, 16 * 1024 * 1024);
+        assert_eq!(config.body_limit_bytes, 4 * 1024 * 1024);
         assert_eq!(config.thread_window, chrono::Duration::hours(24));
         assert_eq!(config.session_policy.max_age, chrono::Duration::days(7));
         assert_eq!(

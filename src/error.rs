@@ -10,6 +10,19 @@ pub enum ErrorCode {
     BadUserInput,
     Conflict,
     Internal,
+    /// Too many attempts from one client address; the message says when to try again.
+    RateLimited,
+    /// The HTTP body of a request could not be read as a GraphQL request.
+    BadRequest,
+    PayloadTooLarge,
+    /// Multipart and other bodies the API does not take.
+    UnsupportedMediaType,
+    /// The query text is not GraphQL (the code Apollo's clients expect).
+    GraphqlParseFailed,
+    /// The query does not fit the schema or the depth and complexity limits.
+    GraphqlValidationFailed,
+    /// The request took longer than the configured request timeout.
+    Timeout,
 }
 
 impl ErrorCode {
@@ -21,6 +34,13 @@ impl ErrorCode {
             ErrorCode::BadUserInput => "BAD_USER_INPUT",
             ErrorCode::Conflict => "CONFLICT",
             ErrorCode::Internal => "INTERNAL",
+            ErrorCode::RateLimited => "RATE_LIMITED",
+            ErrorCode::BadRequest => "BAD_REQUEST",
+            ErrorCode::PayloadTooLarge => "PAYLOAD_TOO_LARGE",
+            ErrorCode::UnsupportedMediaType => "UNSUPPORTED_MEDIA_TYPE",
+            ErrorCode::GraphqlParseFailed => "GRAPHQL_PARSE_FAILED",
+            ErrorCode::GraphqlValidationFailed => "GRAPHQL_VALIDATION_FAILED",
+            ErrorCode::Timeout => "TIMEOUT",
         }
     }
 
@@ -32,6 +52,13 @@ impl ErrorCode {
             ErrorCode::BadUserInput => 400,
             ErrorCode::Conflict => 409,
             ErrorCode::Internal => 500,
+            ErrorCode::RateLimited => 429,
+            ErrorCode::BadRequest => 400,
+            ErrorCode::PayloadTooLarge => 413,
+            ErrorCode::UnsupportedMediaType => 415,
+            ErrorCode::GraphqlParseFailed => 400,
+            ErrorCode::GraphqlValidationFailed => 400,
+            ErrorCode::Timeout => 503,
         }
     }
 }

@@ -8,6 +8,7 @@ pub mod auth;
 pub mod backup;
 pub mod bus;
 pub mod config;
+pub mod data_dir;
 pub mod demo;
 pub mod domain;
 pub mod error;

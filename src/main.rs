@@ -204,6 +204,7 @@ async fn shutdown_signal() {
 }
 
 fn main() -> anyhow::Result<()> {
+    siaga::data_dir::restrict_new_file_permissions();
     siaga::allocator::run_tuned(run())
 }
 

@@ -27,6 +27,8 @@ pub struct Metrics {
     pub media_stored: AtomicU64,
     pub media_failed: AtomicU64,
     pub media_retries: AtomicU64,
+    /// Webhooks answered 503 because the buffer budget had no room.
+    pub webhooks_refused_busy: AtomicU64,
 }
 
 pub fn add(counter: &AtomicU64, amount: u64) {
@@ -72,6 +74,7 @@ impl Metrics {
                     read(&self.webhooks_refused_too_large),
                 ),
                 ("reason=\"storage\"", read(&self.webhooks_failed_storage)),
+                ("reason=\"busy\"", read(&self.webhooks_refused_busy)),
             ],
         );
         counter(

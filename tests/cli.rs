@@ -7,6 +7,14 @@ use std::io::Write;
 use std::process::{Command, Stdio};
 
 fn siaga(data_dir: &std::path::Path, args: &[&str], stdin: &str) -> std::process::Output {
+    // siaga refuses a data dir that others can read; tempfile makes them by the umask.
+    if data_dir.exists() {
+        std::fs::set_permissions(
+            data_dir,
+            std::os::unix::fs::PermissionsExt::from_mode(0o700),
+        )
+        .unwrap();
+    }
     let mut child = Command::new(env!("CARGO_BIN_EXE_siaga"))
         .args(args)
         .env("SIAGA_DATA_DIR", data_dir)

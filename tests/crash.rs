@@ -87,6 +87,12 @@ async fn post(client: &reqwest::Client, base: &str, body: &[u8]) -> bool {
 async fn nothing_acknowledged_is_lost_or_doubled_across_a_kill_and_restart() {
     let graph = MockGraph::start().await;
     let data_dir = tempfile::tempdir().unwrap();
+    // siaga refuses a data dir that others can read.
+    std::fs::set_permissions(
+        data_dir.path(),
+        std::os::unix::fs::PermissionsExt::from_mode(0o700),
+    )
+    .unwrap();
     let port = free_port();
     let base = format!("http://127.0.0.1:{port}");
     let client = reqwest::Client::new();

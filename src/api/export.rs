@@ -57,6 +57,7 @@ impl ExportParams {
 /// `GET /export`: authenticated with `Authorization: Bearer <token>`.
 pub async fn download(
     State(state): State<Arc<AppState>>,
+    peer: Option<axum::Extension<axum::extract::ConnectInfo<std::net::SocketAddr>>>,
     headers: HeaderMap,
     params: Result<Query<ExportParams>, axum::extract::rejection::QueryRejection>,
 ) -> Response {
@@ -68,9 +69,15 @@ pub async fn download(
             "send Authorization: Bearer <token>",
         ));
     };
+    let peer = peer.map(|axum::Extension(axum::extract::ConnectInfo(peer))| peer);
+    let client = state.limits.client_addresses.client_of(&headers, peer);
     let who = match state.services.auth.authenticate_header(authorization) {
         Ok(who) => who,
-        Err(error) => return error_response(error),
+        Err(error) => {
+            // A failed authentication spends one of the client's sign-in attempts.
+            let _ = state.services.auth.take_attempt(client);
+            return error_response(error);
+        }
     };
     let Query(params) = match params {
         Ok(params) => params,
@@ -105,6 +112,7 @@ pub async fn download(
         ExportFormat::Csv => "csv",
     };
     let entry = AuditEntry::by(AuditAction::Export, &who)
+        .from_client(Some(client.to_string()))
         .subject(format_name)
         .detail(describe(&params, masked));
     let store = state.store.clone();

@@ -23,6 +23,7 @@ pub(super) fn error_response(error: UserError) -> Response {
 pub async fn download(
     State(state): State<Arc<AppState>>,
     Path(message_id): Path<String>,
+    peer: Option<axum::Extension<axum::extract::ConnectInfo<std::net::SocketAddr>>>,
     headers: HeaderMap,
 ) -> Response {
     let Some(authorization) = headers
@@ -35,7 +36,13 @@ pub async fn download(
     };
     let who = match state.services.auth.authenticate_header(authorization) {
         Ok(who) => who,
-        Err(error) => return error_response(error),
+        Err(error) => {
+            // A failed authentication spends one of the client's sign-in attempts.
+            let peer = peer.map(|axum::Extension(axum::extract::ConnectInfo(peer))| peer);
+            let client = state.limits.client_addresses.client_of(&headers, peer);
+            let _ = state.services.auth.take_attempt(client);
+            return error_response(error);
+        }
     };
     let Ok(message_id) = message_id.parse::<u64>() else {
         return error_response(UserError::not_found("message"));

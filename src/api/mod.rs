@@ -1,8 +1,10 @@
 //! The HTTP surface: the axum router and the state its handlers share.
 
+pub mod client_address;
 mod export;
 pub mod graphql;
 mod health;
+pub mod limits;
 mod media;
 mod webhook;
 
@@ -40,6 +42,8 @@ pub struct AppState {
     pub services: graphql::Services,
     pub schema: graphql::SiagaSchema,
     pub media_dir: std::path::PathBuf,
+    /// Body sizes, the request timeout, the webhook buffer budget, where clients come from.
+    pub limits: Arc<limits::HttpLimits>,
 }
 
 impl AppState {
@@ -50,19 +54,33 @@ impl AppState {
 }
 
 /// The state is shared behind one `Arc`: axum hands every request its own clone of it.
+///
+/// Every route is under the request timeout except those in `untimed_routes`, which hold
+/// their connection open on purpose (a WebSocket; a long download would go there too).
 pub fn router(state: Arc<AppState>) -> Router {
-    Router::new()
+    let request_timeout = state.limits.request_timeout;
+    let timed_routes = Router::new()
         .route(
             "/webhooks/whatsapp",
             get(webhook::verify_subscription).post(webhook::receive_notification),
         )
         .route("/graphql", get(graphql::graphiql).post(graphql::execute))
-        .route("/graphql/ws", get(graphql::websocket))
         .route("/media/{message_id}", get(media::download))
         .route("/export", get(export::download))
         .route("/healthz", get(health::liveness))
         .route("/readyz", get(health::readiness))
         .route("/metrics", get(health::metrics))
+        .layer(axum::middleware::from_fn_with_state(
+            request_timeout,
+            limits::time_limit,
+        ));
+    timed_routes
+        .merge(untimed_routes())
         .layer(tower_http::trace::TraceLayer::new_for_http())
         .with_state(state)
+}
+
+/// Routes that may outlive the request timeout.
+fn untimed_routes() -> Router<Arc<AppState>> {
+    Router::new().route("/graphql/ws", get(graphql::websocket))
 }

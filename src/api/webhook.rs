@@ -85,6 +85,13 @@ pub async fn receive_notification(
         add(&state.metrics.webhooks_refused_too_large, 1);
         return refuse(StatusCode::PAYLOAD_TOO_LARGE, "body too large");
     }
+    // Unsigned bytes held at once are bounded by the budget; the room is given back once the
+    // signature has been checked (or the request is refused).
+    let Some(buffer_room) = state.limits.webhook_buffers.reserve(declared_length).await else {
+        add(&state.metrics.webhooks_refused_busy, 1);
+        tracing::warn!("webhook refused: the buffer budget is exhausted; meta will retry");
+        return super::limits::webhook_busy();
+    };
     let body: Bytes = match axum::body::to_bytes(body, limit).await {
         Ok(bytes) => bytes,
         Err(_) => {
@@ -112,6 +119,7 @@ pub async fn receive_notification(
             return refuse(StatusCode::UNAUTHORIZED, "no app secret configured");
         }
     }
+    drop(buffer_room);
 
     let received_at = Utc::now();
     let items = match webhook::parse_notification(&body, received_at) {

@@ -5,6 +5,7 @@
 //! always read from the store, never trusted from a token, and a change of a user's access
 //! ends their sessions (see `session`), so that it takes effect on the very next request.
 
+mod address_throttle;
 mod password;
 mod session;
 mod throttle;
@@ -20,12 +21,12 @@ use std::time::{Duration, Instant};
 use chrono::{DateTime, Utc};
 use rand::RngCore;
 use serde::{Deserialize, Serialize};
-use tokio::sync::Semaphore;
 
 use crate::domain::user::{Principal, User, valid_username};
 use crate::error::UserError;
 use crate::store::{Record, Store, StoreError, Table, TxError};
 
+pub use address_throttle::{ClientAddress, RetryAfter, SignInLimits};
 pub use password::{hash_password, verify_password};
 pub use session::{DEFAULT_RECHECK_SECONDS, DEFAULT_SESSION_MAX_HOURS, Session, SessionPolicy};
 pub use users::add_user_offline;
@@ -80,15 +81,14 @@ pub struct Auth {
     shared: Arc<AuthShared>,
     throttle: Arc<LoginThrottle>,
     session_policy: SessionPolicy,
+    /// Per-address attempts and the cap on concurrent argon2 checks (see `address_throttle`).
+    sign_in_gate: Arc<address_throttle::SignInGate>,
 }
 
 struct AuthShared {
     store: Store,
     token_keys: TokenKeys,
     token_lifetime: chrono::Duration,
-    /// Each argon2 hash holds 19 MiB for tens of milliseconds; a burst of sign-ins must queue
-    /// here instead of filling the blocking thread pool and the memory.
-    password_hashing_permits: Semaphore,
     /// Serialises role and activation changes, so that two admins demoting each other at once
     /// cannot both pass the last-admin check.
     user_role_changes: std::sync::Mutex<()>,
@@ -107,13 +107,11 @@ impl Auth {
             Some(secret) => secret.into_bytes(),
             None => load_or_generate_signing_key(&store)?,
         };
-        let hashing_threads = std::thread::available_parallelism().map_or(2, |count| count.get());
         Ok(Auth {
             shared: Arc::new(AuthShared {
                 store,
                 token_keys: TokenKeys::from_secret(&signing_key),
                 token_lifetime,
-                password_hashing_permits: Semaphore::new(hashing_threads.max(1)),
                 user_role_changes: std::sync::Mutex::new(()),
             }),
             throttle: Arc::new(LoginThrottle::new(
@@ -121,6 +119,7 @@ impl Auth {
                 MAX_TRACKED_USERNAMES,
             )),
             session_policy: SessionPolicy::default(),
+            sign_in_gate: Arc::new(address_throttle::SignInGate::new(&SignInLimits::default())),
         })
     }
 
@@ -214,8 +213,8 @@ impl Auth {
         };
         let checking_against_dummy = phc_hash == DUMMY_PASSWORD_HASH;
         let _permit = self
-            .shared
-            .password_hashing_permits
+            .sign_in_gate
+            .password_checks
             .acquire()
             .await
             .map_err(|error| UserError::internal(&error))?;
@@ -229,8 +228,8 @@ impl Auth {
     async fn hash_password_off_thread(&self, password: &str) -> Result<String, UserError> {
         let password = password.to_string();
         let _permit = self
-            .shared
-            .password_hashing_permits
+            .sign_in_gate
+            .password_checks
             .acquire()
             .await
             .map_err(|error| UserError::internal(&error))?;

@@ -63,6 +63,8 @@ pub async fn spawn_app() -> TestApp {
 pub async fn spawn_app_with(customise: impl FnOnce(&mut Settings)) -> TestApp {
     init_tracing();
     let graph = MockGraph::start().await;
+    // As the binary does: a private data dir (0700), private files.
+    siaga::data_dir::restrict_new_file_permissions();
     let data_dir = tempfile::tempdir().expect("temp dir");
     let mut settings = Settings {
         data_dir: Some(data_dir.path().to_path_buf()),
@@ -85,6 +87,14 @@ pub async fn spawn_app_with(customise: impl FnOnce(&mut Settings)) -> TestApp {
 
 async fn start(settings: Settings, graph: MockGraph, guard: Option<tempfile::TempDir>) -> TestApp {
     let config = Config::validate(settings.clone()).expect("valid test config");
+    // A test may hand in a folder it made before the umask was set; siaga refuses a data dir
+    // others can read (tests/data_dir.rs checks that through the binary).
+    #[cfg(unix)]
+    if config.data_dir.exists() {
+        use std::os::unix::fs::PermissionsExt as _;
+        std::fs::set_permissions(&config.data_dir, std::fs::Permissions::from_mode(0o700))
+            .expect("data dir made private");
+    }
     let data_dir = config.data_dir.clone();
     let app = App::build(config).await.expect("app builds");
     let base_url = format!("http://{}", app.local_addr());

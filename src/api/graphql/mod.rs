@@ -7,6 +7,8 @@ mod mutation;
 mod query;
 mod report_view;
 mod search;
+mod shape;
+pub(crate) mod sign_in_gate;
 mod socket;
 mod subscription;
 mod types;
@@ -15,10 +17,11 @@ use std::sync::Arc;
 
 use async_graphql::http::GraphiQLSource;
 use async_graphql::{Context, ErrorExtensions, Schema};
-use async_graphql_axum::{GraphQLRequest, GraphQLResponse};
-use axum::extract::State;
+use async_graphql_axum::GraphQLResponse;
+use axum::extract::connect_info::ConnectInfo;
+use axum::extract::{Extension, Request, State};
 use axum::http::HeaderMap;
-use axum::response::Html;
+use axum::response::{Html, IntoResponse, Response};
 
 use crate::auth::{Auth, Session};
 use crate::domain::user::Principal;
@@ -33,9 +36,8 @@ pub use subscription::SubscriptionRoot;
 
 pub type SiagaSchema = Schema<QueryRoot, MutationRoot, SubscriptionRoot>;
 
-/// Deeper or costlier queries are refused before they run; a query of thousands of aliases
-/// exceeds the complexity limit at once.
-const MAX_DEPTH: usize = 12;
+/// Costlier queries are refused before they run; a query of thousands of aliases exceeds the
+/// complexity limit at once. The depth limit is in `shape`.
 const MAX_COMPLEXITY: usize = 2_000;
 
 /// What resolvers reach through the context.
@@ -54,7 +56,7 @@ struct AuthenticationFailure(UserError);
 
 pub fn build_schema(services: Option<Services>) -> SiagaSchema {
     let builder = Schema::build(QueryRoot, MutationRoot, SubscriptionRoot)
-        .limit_depth(MAX_DEPTH)
+        .extension(shape::QueryShape)
         .limit_complexity(MAX_COMPLEXITY)
         .limit_recursive_depth(32)
         .limit_directives(16);
@@ -122,13 +124,28 @@ pub(crate) fn bad_input(message: &str) -> async_graphql::Error {
     to_graphql_error(UserError::bad_input(message))
 }
 
-/// `POST /graphql`: runs a query or mutation as the caller named by the bearer token.
+/// The TCP peer, when the server was started with connect info (always, outside unit tests).
+pub(super) type Peer = Option<Extension<ConnectInfo<std::net::SocketAddr>>>;
+
+/// `POST /graphql`: runs a query or mutation as the caller named by the bearer token. The body
+/// is JSON of at most the configured size; a failed authentication costs the client address
+/// one sign-in attempt.
 pub async fn execute(
     State(state): State<std::sync::Arc<super::AppState>>,
-    headers: HeaderMap,
-    request: GraphQLRequest,
-) -> GraphQLResponse {
-    let mut request = request.into_inner();
+    peer: Peer,
+    http_request: Request,
+) -> Response {
+    let (parts, body) = http_request.into_parts();
+    let client = state.limits.client_addresses.client_of(
+        &parts.headers,
+        peer.map(|Extension(ConnectInfo(peer))| peer),
+    );
+    let limit = state.limits.graphql_body_limit_bytes;
+    let mut request = match super::limits::read_graphql_request(&parts.headers, body, limit).await {
+        Ok(request) => request.data(client),
+        Err(refusal) => return refusal,
+    };
+    let headers: &HeaderMap = &parts.headers;
     if let Some(header) = headers.get(axum::http::header::AUTHORIZATION) {
         let verdict = header
             .to_str()
@@ -136,10 +153,14 @@ pub async fn execute(
             .and_then(|value| state.services.auth.authenticate_header_session(value));
         request = match verdict {
             Ok((principal, session)) => request.data(principal).data(session),
-            Err(error) => request.data(AuthenticationFailure(error)),
+            Err(error) => {
+                // The answer stays UNAUTHENTICATED; the attempt only counts against the client.
+                let _ = state.services.auth.take_attempt(client);
+                request.data(AuthenticationFailure(error))
+            }
         };
     }
-    state.schema.execute(request).await.into()
+    GraphQLResponse::from(state.schema.execute(request).await).into_response()
 }
 
 /// `GET /graphql`: the GraphiQL page.

@@ -50,9 +50,20 @@ impl MutationRoot {
         password: String,
     ) -> async_graphql::Result<AuthPayload> {
         let services = services(ctx)?;
+        let auth = &services.auth;
+        let client = super::sign_in_gate::client_of(ctx);
         let attempted = username.trim().to_ascii_lowercase();
-        let outcome = services.auth.login(username.trim(), &password).await;
-        let entry = AuditEntry::new(AuditAction::SignIn, Some(&attempted));
+        let entry = AuditEntry::new(AuditAction::SignIn, Some(&attempted))
+            .from_client(Some(client.to_string()));
+        if let Err(retry_after) = auth.take_attempt(client) {
+            let refused = entry.failed().detail("refused: too many attempts from this address");
+            crate::audit::append_logged(services.workflow.store(), refused).await;
+            return Err(super::sign_in_gate::rate_limited(retry_after));
+        }
+        let outcome = auth.login(username.trim(), &password).await;
+        if outcome.is_ok() {
+            auth.give_back_attempt(client);
+        }
         let issued = audited(services, entry, outcome).await?;
         Ok(AuthPayload {
             token: issued.token,

@@ -90,6 +90,7 @@ fn requested_protocol(headers: &HeaderMap) -> Option<WebSocketProtocols> {
 /// token comes in the `connection_init` payload as `{"authorization": "Bearer …"}`.
 pub async fn websocket(
     State(state): State<Arc<crate::api::AppState>>,
+    peer: super::Peer,
     headers: HeaderMap,
     upgrade: WebSocketUpgrade,
 ) -> Response {
@@ -98,14 +99,24 @@ pub async fn websocket(
     };
     let schema = state.schema.clone();
     let auth = state.services.auth.clone();
+    let client = state.limits.client_addresses.client_of(
+        &headers,
+        peer.map(|axum::extract::Extension(axum::extract::connect_info::ConnectInfo(peer))| peer),
+    );
     upgrade
         .protocols([protocol.sec_websocket_protocol()])
-        .on_upgrade(move |socket| serve(socket, schema, auth, protocol))
+        .on_upgrade(move |socket| serve(socket, schema, auth, protocol, client))
         .into_response()
 }
 
 /// Runs async-graphql's protocol over the socket, with a watch on the session beside it.
-async fn serve(socket: WebSocket, schema: SiagaSchema, auth: Auth, protocol: WebSocketProtocols) {
+async fn serve(
+    socket: WebSocket,
+    schema: SiagaSchema,
+    auth: Auth,
+    protocol: WebSocketProtocols,
+    client: crate::auth::ClientAddress,
+) {
     let (mut sink, incoming) = socket.split();
     let incoming = incoming
         .take_while(|received| future::ready(received.is_ok()))
@@ -130,9 +141,12 @@ async fn serve(socket: WebSocket, schema: SiagaSchema, auth: Auth, protocol: Web
                         "connection_init must carry {\"authorization\": \"Bearer <token>\"}",
                     ))
                 })?;
-            let (principal, session) = auth
-                .authenticate_header_session(header)
-                .map_err(to_graphql_error)?;
+            let (principal, session) =
+                auth.authenticate_header_session(header).map_err(|error| {
+                    // The answer stays UNAUTHENTICATED; the attempt counts against the client.
+                    let _ = auth.take_attempt(client);
+                    to_graphql_error(error)
+                })?;
             let _ = connection
                 .opened_as
                 .set((principal.clone(), session.clone()));
@@ -140,6 +154,7 @@ async fn serve(socket: WebSocket, schema: SiagaSchema, auth: Auth, protocol: Web
             data.insert(principal);
             data.insert(session);
             data.insert(connection);
+            data.insert(client);
             Ok(data)
         }
     };
