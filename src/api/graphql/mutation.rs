@@ -56,7 +56,9 @@ impl MutationRoot {
         let entry = AuditEntry::new(AuditAction::SignIn, Some(&attempted))
             .from_client(Some(client.to_string()));
         if let Err(retry_after) = auth.take_attempt(client) {
-            let refused = entry.failed().detail("refused: too many attempts from this address");
+            let refused = entry
+                .failed()
+                .detail("refused: too many attempts from this address");
             crate::audit::append_logged(services.workflow.store(), refused).await;
             return Err(super::sign_in_gate::rate_limited(retry_after));
         }

@@ -1,0 +1,210 @@
+//! The settings as given: each optional, so that flags, environment and the TOML file can be
+//! layered (`Settings::over`) before `Config::validate` turns them into typed values.
+
+use std::path::PathBuf;
+
+use serde::Deserialize;
+
+use super::ConfigError;
+use crate::profile::ReplyOverrides;
+
+/// Every setting, each optional so that the sources can be layered. The same struct is read
+/// from the command line (clap) and from the TOML file (serde).
+#[derive(Debug, Clone, Default, clap::Args, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Settings {
+    /// Where the store, the search index and media files live [default: ./siaga-data].
+    #[arg(long, env = "SIAGA_DATA_DIR")]
+    pub data_dir: Option<PathBuf>,
+    /// Address to listen on [default: 127.0.0.1:8080].
+    #[arg(long, env = "SIAGA_LISTEN")]
+    pub listen: Option<String>,
+    /// The Meta app secret: key of the X-Hub-Signature-256 header on webhooks.
+    #[arg(long, env = "SIAGA_WA_APP_SECRET", hide_env_values = true)]
+    pub wa_app_secret: Option<String>,
+    /// The token Meta echoes in the webhook verification handshake.
+    #[arg(long, env = "SIAGA_WA_VERIFY_TOKEN", hide_env_values = true)]
+    pub wa_verify_token: Option<String>,
+    /// Graph API bearer token; without it WhatsApp runs in sandbox mode (nothing is sent).
+    #[arg(long, env = "SIAGA_WA_ACCESS_TOKEN", hide_env_values = true)]
+    pub wa_access_token: Option<String>,
+    /// The phone number id replies are sent from.
+    #[arg(long, env = "SIAGA_WA_PHONE_NUMBER_ID")]
+    pub wa_phone_number_id: Option<String>,
+    /// Graph API base url [default: https://graph.facebook.com].
+    #[arg(long, env = "SIAGA_WA_GRAPH_URL")]
+    pub wa_graph_url: Option<String>,
+    /// Graph API version [default: v25.0].
+    #[arg(long, env = "SIAGA_WA_API_VERSION")]
+    pub wa_api_version: Option<String>,
+    /// Messages per second the sender may hand to the Graph API [default: 80].
+    #[arg(long, env = "SIAGA_WA_SEND_RATE")]
+    pub wa_send_rate: Option<u32>,
+    /// First retry delay of a failed send or download, doubled each time [default: 2000].
+    #[arg(long, env = "SIAGA_WA_RETRY_BASE_MS")]
+    pub wa_retry_base_ms: Option<u64>,
+    /// Attempts before a send is marked failed [default: 8].
+    #[arg(long, env = "SIAGA_WA_MAX_ATTEMPTS")]
+    pub wa_max_attempts: Option<u32>,
+    /// Timeout of one Graph API request [default: 15].
+    #[arg(long, env = "SIAGA_WA_TIMEOUT_SECONDS")]
+    pub wa_timeout_seconds: Option<u64>,
+    /// After a crash, seconds a possibly-sent reply waits for Meta's status callback before it
+    /// is sent again [default: 60].
+    #[arg(long, env = "SIAGA_WA_RECONCILE_SECONDS")]
+    pub wa_reconcile_seconds: Option<u64>,
+    /// Send read receipts for inbound messages [default: false].
+    #[arg(long, env = "SIAGA_WA_MARK_READ")]
+    pub wa_mark_read: Option<bool>,
+    /// Largest media file downloaded, in MB, for any type [default: 100].
+    #[arg(long, env = "SIAGA_MEDIA_MAX_MB")]
+    pub media_max_mb: Option<u64>,
+    /// Lifetime of an operator token in minutes: one shift [default: 720].
+    #[arg(long, env = "SIAGA_TOKEN_LIFETIME_MINUTES")]
+    pub token_lifetime_minutes: Option<i64>,
+    /// Longest session, in hours from entering the password: refreshToken never issues a token
+    /// that lives past it [default: 168].
+    #[arg(long, env = "SIAGA_SESSION_MAX_HOURS")]
+    pub session_max_hours: Option<i64>,
+    /// How often an open subscription re-checks its user and token when no event comes, in
+    /// seconds, 1 to 30 [default: 30].
+    #[arg(long, env = "SIAGA_SUBSCRIPTION_RECHECK_SECONDS")]
+    pub subscription_recheck_seconds: Option<u64>,
+    /// HS256 key for operator tokens; generated once and kept in the data dir when unset.
+    #[arg(long, env = "SIAGA_JWT_SECRET", hide_env_values = true)]
+    pub jwt_secret: Option<String>,
+    /// Built-in profile name, or a path to a profile folder [default: sumsel].
+    #[arg(long, env = "SIAGA_PROFILE")]
+    pub profile: Option<String>,
+    /// Largest webhook body accepted, in bytes [default: 4194304].
+    #[arg(long, env = "SIAGA_BODY_LIMIT_BYTES")]
+    pub body_limit_bytes: Option<usize>,
+    /// A message joins the reporter's open report within this many minutes of its last
+    /// activity [default: 1440].
+    #[arg(long, env = "SIAGA_THREAD_WINDOW_MINUTES")]
+    pub thread_window_minutes: Option<i64>,
+    /// Ticket number prefix, as in WA-2026-000123 [default: WA].
+    #[arg(long, env = "SIAGA_TICKET_PREFIX")]
+    pub ticket_prefix: Option<String>,
+    /// At most one acknowledgement of follow-up messages per this many minutes [default: 30].
+    #[arg(long, env = "SIAGA_ACK_INTERVAL_MINUTES")]
+    pub ack_interval_minutes: Option<i64>,
+    /// Forward NEW reports to the suggested territorial unit by themselves [default: false].
+    #[arg(long, env = "SIAGA_AUTO_FORWARD")]
+    pub auto_forward: Option<bool>,
+    /// Smallest suggestion confidence, in [0, 1], that is forwarded automatically [default: 0.85].
+    #[arg(long, env = "SIAGA_AUTO_FORWARD_MIN_CONFIDENCE")]
+    pub auto_forward_min_confidence: Option<f32>,
+    /// Minutes a report may wait for its reporter's answer before it is flagged for a
+    /// supervisor and the citizen reminded [default: 240].
+    #[arg(long, env = "SIAGA_SILENT_REPORTER_MINUTES")]
+    pub silent_reporter_minutes: Option<i64>,
+    /// How often the SLA watcher looks at the open reports, in seconds [default: 15].
+    #[arg(long, env = "SIAGA_SLA_CHECK_SECONDS")]
+    pub sla_check_seconds: Option<u64>,
+    /// Log format: text or json [default: text].
+    #[arg(long, env = "SIAGA_LOG_FORMAT")]
+    pub log_format: Option<String>,
+    /// Reply texts (TOML file only: a [replies] table).
+    #[arg(skip)]
+    #[serde(default)]
+    pub replies: Option<ReplyOverrides>,
+    /// Largest POST /graphql body, in bytes [default: 1048576].
+    #[arg(long, env = "SIAGA_GRAPHQL_BODY_LIMIT_BYTES")]
+    pub graphql_body_limit_bytes: Option<usize>,
+    /// Bytes of webhook bodies held in memory at once before their signature is checked; a
+    /// webhook that finds no room within a second gets 503 [default: 67108864].
+    #[arg(long, env = "SIAGA_WEBHOOK_BUFFER_BUDGET_BYTES")]
+    pub webhook_buffer_budget_bytes: Option<usize>,
+    /// Seconds an HTTP request may take before it is answered 503; the WebSocket is exempt
+    /// [default: 30].
+    #[arg(long, env = "SIAGA_REQUEST_TIMEOUT_SECONDS")]
+    pub request_timeout_seconds: Option<u64>,
+    /// Sign-in attempts (and failed authentications) one client address may make at once
+    /// [default: 20].
+    #[arg(long, env = "SIAGA_SIGN_IN_BURST")]
+    pub sign_in_burst: Option<u32>,
+    /// Sign-in attempts given back to each client address per minute [default: 10].
+    #[arg(long, env = "SIAGA_SIGN_IN_REFILL_PER_MINUTE")]
+    pub sign_in_refill_per_minute: Option<u32>,
+    /// argon2 password checks running at once, over all clients [default: the CPU count].
+    #[arg(long, env = "SIAGA_PASSWORD_CHECK_CONCURRENCY")]
+    pub password_check_concurrency: Option<usize>,
+    /// Take the client address from this header (the rightmost entry), e.g. X-Forwarded-For.
+    /// Only behind a reverse proxy that sets it on every request [default: the TCP peer].
+    #[arg(long, env = "SIAGA_TRUSTED_PROXY_HEADER")]
+    pub trusted_proxy_header: Option<String>,
+    /// Start even when the data dir is readable or writable by group or others [default: false].
+    #[arg(
+        long,
+        env = "SIAGA_ALLOW_SHARED_DATA_DIR",
+        num_args = 0..=1,
+        default_missing_value = "true"
+    )]
+    pub allow_shared_data_dir: Option<bool>,
+}
+
+macro_rules! layer {
+    ($high:expr, $low:expr, $($field:ident),+ $(,)?) => {
+        Settings { $($field: $high.$field.or($low.$field)),+ }
+    };
+}
+
+impl Settings {
+    /// `self` wins over `lower` field by field.
+    pub fn over(self, lower: Settings) -> Settings {
+        layer!(
+            self,
+            lower,
+            data_dir,
+            listen,
+            wa_app_secret,
+            wa_verify_token,
+            wa_access_token,
+            wa_phone_number_id,
+            wa_graph_url,
+            wa_api_version,
+            wa_send_rate,
+            wa_retry_base_ms,
+            wa_max_attempts,
+            wa_timeout_seconds,
+            wa_reconcile_seconds,
+            wa_mark_read,
+            media_max_mb,
+            token_lifetime_minutes,
+            session_max_hours,
+            subscription_recheck_seconds,
+            jwt_secret,
+            profile,
+            body_limit_bytes,
+            thread_window_minutes,
+            ticket_prefix,
+            ack_interval_minutes,
+            auto_forward,
+            auto_forward_min_confidence,
+            silent_reporter_minutes,
+            sla_check_seconds,
+            log_format,
+            replies,
+            graphql_body_limit_bytes,
+            webhook_buffer_budget_bytes,
+            request_timeout_seconds,
+            sign_in_burst,
+            sign_in_refill_per_minute,
+            password_check_concurrency,
+            trusted_proxy_header,
+            allow_shared_data_dir,
+        )
+    }
+
+    pub fn from_toml_file(path: &std::path::Path) -> Result<Settings, ConfigError> {
+        let text = std::fs::read_to_string(path).map_err(|error| ConfigError::File {
+            path: path.to_path_buf(),
+            reason: error.to_string(),
+        })?;
+        toml::from_str(&text).map_err(|error| ConfigError::File {
+            path: path.to_path_buf(),
+            reason: error.to_string(),
+        })
+    }
+}

@@ -1,0 +1,98 @@
+//! Settings layered and validated: defaults, ranges, and the refusals.
+
+use super::*;
+
+#[test]
+fn defaults_are_the_documented_ones() {
+    let config = Config::validate(Settings::default()).unwrap();
+    assert_eq!(config.listen.to_string(), "127.0.0.1:8080");
+    assert_eq!(config.data_dir, PathBuf::from("./siaga-data"));
+    assert_eq!(config.whatsapp.api_version, "v25.0");
+    assert_eq!(config.whatsapp.graph_url, "https://graph.facebook.com");
+    assert!(config.whatsapp.sandbox());
+    assert_eq!(config.body_limit_bytes, 4 * 1024 * 1024);
+    assert_eq!(config.thread_window, chrono::Duration::hours(24));
+    assert_eq!(config.session_policy.max_age, chrono::Duration::days(7));
+    assert_eq!(
+        config.session_policy.recheck_interval,
+        Duration::from_secs(30)
+    );
+}
+
+#[test]
+fn session_settings_outside_their_range_are_refused() {
+    for (line, name) in [
+        ("session_max_hours = 0", "session-max-hours"),
+        ("session_max_hours = 721", "session-max-hours"),
+        (
+            "subscription_recheck_seconds = 0",
+            "subscription-recheck-seconds",
+        ),
+        (
+            "subscription_recheck_seconds = 31",
+            "subscription-recheck-seconds",
+        ),
+    ] {
+        let settings: Settings = toml::from_str(line).unwrap();
+        let error = Config::validate(settings).unwrap_err().to_string();
+        assert!(error.contains(name), "{line}: {error}");
+    }
+}
+
+#[test]
+fn flags_win_over_the_file() {
+    let file: Settings =
+        toml::from_str("listen = \"0.0.0.0:9000\"\nticket_prefix = \"LP\"\n").unwrap();
+    let flags = Settings {
+        listen: Some("127.0.0.1:7000".into()),
+        ..Settings::default()
+    };
+    let config = Config::validate(flags.over(file)).unwrap();
+    assert_eq!(config.listen.to_string(), "127.0.0.1:7000");
+    assert_eq!(config.ticket_prefix, "LP");
+}
+
+#[test]
+fn a_live_token_without_app_secret_or_phone_id_is_refused() {
+    let settings = Settings {
+        wa_access_token: Some("token".into()),
+        ..Settings::default()
+    };
+    assert!(
+        Config::validate(settings.clone())
+            .unwrap_err()
+            .to_string()
+            .contains("wa-phone-number-id")
+    );
+    let settings = Settings {
+        wa_phone_number_id: Some("1".into()),
+        ..settings
+    };
+    assert!(
+        Config::validate(settings)
+            .unwrap_err()
+            .to_string()
+            .contains("wa-app-secret")
+    );
+}
+
+#[test]
+fn unknown_file_keys_and_bad_values_are_refused() {
+    assert!(toml::from_str::<Settings>("lisen = \"x\"").is_err());
+    let bad = Settings {
+        listen: Some("nowhere".into()),
+        ..Settings::default()
+    };
+    assert!(Config::validate(bad).is_err());
+    let bad = Settings {
+        ticket_prefix: Some("WA-".into()),
+        ..Settings::default()
+    };
+    assert!(Config::validate(bad).is_err());
+}
+
+#[test]
+fn the_example_config_file_is_valid() {
+    let settings: Settings = toml::from_str(include_str!("../../config.example.toml")).unwrap();
+    Config::validate(settings).unwrap();
+}
