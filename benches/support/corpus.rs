@@ -239,6 +239,7 @@ impl Corpus {
             updated_at: created_at + Duration::seconds(resolve_secs.or(forward_secs).unwrap_or(0)),
             location,
             has_media: rng.random_bool(0.25),
+            compartmented: category.as_str() == "pungli_oknum",
             reporter_phone: Some(phone),
             sla_due_at: (!resolved).then(|| created_at + Duration::hours(4)),
             sla_breaches: Vec::new(),
