@@ -304,6 +304,30 @@ async fn reindex_rebuilds_the_same_answers_and_export_takes_the_report_filter() 
             .count(),
         1
     );
+    let full = String::from_utf8(siaga(data_dir.path(), &["export"], "").stdout).unwrap();
+    assert!(full.contains("+6281377104001"), "{full}");
+    let masked = siaga(data_dir.path(), &["export", "--mask-phones"], "");
+    let masked = String::from_utf8(masked.stdout).unwrap();
+    assert_eq!(masked.lines().count(), 3, "{masked}");
+    for number in ["81377104001", "81377104002", "81377104003", "wamid."] {
+        assert!(!masked.contains(number), "{number} in {masked}");
+    }
+    let store = siaga::store::Store::open(&data_dir.path().join("store")).unwrap();
+    let exports: Vec<_> = siaga::audit::all_entries(&store)
+        .unwrap()
+        .into_iter()
+        .filter(|entry| entry.action == siaga::domain::audit::AuditAction::Export)
+        .collect();
+    assert_eq!(exports.len(), 4, "every export is on the audit trail");
+    assert!(
+        exports[3]
+            .detail
+            .as_deref()
+            .unwrap()
+            .contains("phones masked"),
+        "{exports:?}"
+    );
+    drop(store);
     let refused = siaga(data_dir.path(), &["export", "--status", "LOST"], "");
     assert!(!refused.status.success());
     assert!(String::from_utf8_lossy(&refused.stderr).contains("unknown status"));

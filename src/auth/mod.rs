@@ -83,6 +83,9 @@ pub struct Auth {
     session_policy: SessionPolicy,
     /// Per-address attempts and the cap on concurrent argon2 checks (see `address_throttle`).
     sign_in_gate: Arc<address_throttle::SignInGate>,
+    /// Written in the transaction of the next user change made through this handle (see
+    /// `recording`).
+    audit_entry: Option<crate::domain::audit::AuditEntry>,
 }
 
 struct AuthShared {
@@ -120,6 +123,7 @@ impl Auth {
             )),
             session_policy: SessionPolicy::default(),
             sign_in_gate: Arc::new(address_throttle::SignInGate::new(&SignInLimits::default())),
+            audit_entry: None,
         })
     }
 

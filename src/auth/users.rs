@@ -9,6 +9,7 @@ use chrono::Utc;
 
 use super::Auth;
 use super::password::{check_new_password, hash_password};
+use crate::domain::audit::{AuditAction, AuditEntry};
 use crate::domain::user::{Role, User, valid_username};
 use crate::error::UserError;
 use crate::store::{Store, Table, TxError};
@@ -26,13 +27,29 @@ pub fn add_user_offline(
 ) -> Result<User, UserError> {
     let checked = check_new_user(username, password, role, unit, None)?;
     let password_hash = hash_password(password)?;
-    let user = insert_new_user(store, checked.into_user(password_hash))?;
+    let entry = AuditEntry::new(AuditAction::UserAdmin, None)
+        .subject(checked.username.clone())
+        .detail(format!(
+            "created as {} (siaga user add, command line)",
+            role.as_str()
+        ));
+    let user = insert_new_user(store, checked.into_user(password_hash), Some(&entry))?;
     store.flush_blocking()?;
     tracing::info!(username = %user.username, role = user.role.as_str(), "user created");
     Ok(user)
 }
 
 impl Auth {
+    /// This handle, writing `entry` to the audit trail in the transaction of the next user
+    /// change it makes (create, password, activation, role): an administration action and its
+    /// record are durable together or not at all.
+    pub fn recording(&self, entry: AuditEntry) -> Auth {
+        Auth {
+            audit_entry: Some(entry),
+            ..self.clone()
+        }
+    }
+
     /// Creates an active user. The username must follow `valid_username`, the password be 10 to
     /// 256 characters, and an officer have a unit; a taken username is a CONFLICT.
     pub async fn create_user(
@@ -49,7 +66,11 @@ impl Auth {
             return Err(username_taken(username));
         }
         let password_hash = self.hash_password_off_thread(password).await?;
-        let user = insert_new_user(self.store(), checked.into_user(password_hash))?;
+        let user = insert_new_user(
+            self.store(),
+            checked.into_user(password_hash),
+            self.audit_entry.as_ref(),
+        )?;
         self.store().flush().await?;
         tracing::info!(username = %user.username, role = user.role.as_str(), "user created");
         Ok(user)
@@ -64,7 +85,7 @@ impl Auth {
             return Err(UserError::not_found("user"));
         }
         let password_hash = self.hash_password_off_thread(password).await?;
-        let user = update_user(self.store(), username, |user| {
+        let user = update_user(self.store(), username, self.audit_entry.as_ref(), |user| {
             user.password_hash.clone_from(&password_hash);
             // A reset is how a leaked password is answered: the tokens it got must go too.
             end_sessions(user);
@@ -86,7 +107,7 @@ impl Auth {
         if !active {
             self.refuse_removing_the_last_admin(username)?;
         }
-        let user = update_user(self.store(), username, |user| {
+        let user = update_user(self.store(), username, self.audit_entry.as_ref(), |user| {
             if user.active != active {
                 end_sessions(user);
             }
@@ -118,7 +139,7 @@ impl Auth {
         if role != Role::Admin {
             self.refuse_removing_the_last_admin(username)?;
         }
-        let user = update_user(self.store(), username, |user| {
+        let user = update_user(self.store(), username, self.audit_entry.as_ref(), |user| {
             if user.role != role || user.unit != unit {
                 end_sessions(user);
             }
@@ -258,7 +279,11 @@ fn into_user_error(error: TxError<UserError>) -> UserError {
     }
 }
 
-fn insert_new_user(store: &Store, user: User) -> Result<User, UserError> {
+fn insert_new_user(
+    store: &Store,
+    user: User,
+    audit: Option<&AuditEntry>,
+) -> Result<User, UserError> {
     let key = user.username.as_bytes();
     store
         .transaction(|tx| {
@@ -266,6 +291,9 @@ fn insert_new_user(store: &Store, user: User) -> Result<User, UserError> {
                 return Err(TxError::Abort(username_taken(&user.username)));
             }
             tx.put_record(Table::Users, key, &user)?;
+            if let Some(entry) = audit {
+                crate::audit::record(tx, entry.clone())?;
+            }
             Ok(())
         })
         .map_err(into_user_error)?;
@@ -276,6 +304,7 @@ fn insert_new_user(store: &Store, user: User) -> Result<User, UserError> {
 fn update_user(
     store: &Store,
     username: &str,
+    audit: Option<&AuditEntry>,
     change: impl Fn(&mut User),
 ) -> Result<User, UserError> {
     store
@@ -285,6 +314,9 @@ fn update_user(
             };
             change(&mut user);
             tx.put_record(Table::Users, username.as_bytes(), &user)?;
+            if let Some(entry) = audit {
+                crate::audit::record(tx, entry.clone())?;
+            }
             Ok(user)
         })
         .map_err(into_user_error)

@@ -2,6 +2,7 @@
 //! first start and kept in `Table::Units`, and its administration by admins (add, rename,
 //! activate or deactivate; units are never deleted because old reports name them).
 
+use crate::domain::audit::{AuditAction, AuditEntry};
 use std::sync::{Arc, PoisonError, RwLock};
 
 use super::permissions::{Action, require_role};
@@ -121,6 +122,10 @@ impl Workflow {
                     handles: Vec::new(),
                 };
                 tx.put_record(Table::Units, code.as_bytes(), &record)?;
+                let entry = AuditEntry::by(AuditAction::UnitAdmin, who)
+                    .subject(code.as_str())
+                    .detail(format!("added under {parent} as {name:?}"));
+                crate::audit::record(tx, entry)?;
                 Ok(Committed::new(record))
             })
             .await?;
@@ -138,7 +143,8 @@ impl Workflow {
     ) -> Result<UnitRecord, UserError> {
         require_role(who, Action::AdministerUnits)?;
         let name = validate_unit_name(&name)?;
-        self.change_unit(who, code, |unit| unit.name.clone_from(&name))
+        let what = format!("renamed to {name:?}");
+        self.change_unit(who, code, &what, |unit| unit.name.clone_from(&name))
             .await
     }
 
@@ -151,14 +157,17 @@ impl Workflow {
         active: bool,
     ) -> Result<UnitRecord, UserError> {
         require_role(who, Action::AdministerUnits)?;
-        self.change_unit(who, code, |unit| unit.active = active)
+        let what = if active { "activated" } else { "deactivated" };
+        self.change_unit(who, code, what, |unit| unit.active = active)
             .await
     }
 
+    /// Applies `change` (described by `what` in the audit trail) to a stored unit.
     async fn change_unit(
         &self,
         who: &Principal,
         code: &str,
+        what: &str,
         change: impl Fn(&mut UnitRecord),
     ) -> Result<UnitRecord, UserError> {
         let _one_change_at_a_time = self.units.administration.lock().await;
@@ -169,6 +178,10 @@ impl Workflow {
                 };
                 change(&mut unit);
                 tx.put_record(Table::Units, code.as_bytes(), &unit)?;
+                let entry = AuditEntry::by(AuditAction::UnitAdmin, who)
+                    .subject(code)
+                    .detail(what);
+                crate::audit::record(tx, entry)?;
                 Ok(Committed::new(unit))
             })
             .await?;

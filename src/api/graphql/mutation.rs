@@ -287,8 +287,12 @@ impl MutationRoot {
                 .map(|unit| format!(" of {unit}"))
                 .unwrap_or_default()
         );
+        let entry = AuditEntry::by(AuditAction::UserAdmin, who)
+            .subject(username.trim().to_ascii_lowercase())
+            .detail(detail);
         let created = services
             .auth
+            .recording(entry.clone())
             .create_user(
                 username.trim(),
                 &password,
@@ -297,10 +301,9 @@ impl MutationRoot {
                 display_name,
             )
             .await;
-        let entry = AuditEntry::by(AuditAction::UserAdmin, who)
-            .subject(username.trim().to_ascii_lowercase())
-            .detail(detail);
-        audited(services, entry, created).await.map(UserView)
+        audited_if_refused(services, entry, created)
+            .await
+            .map(UserView)
     }
 
     async fn set_user_active(
@@ -315,11 +318,16 @@ impl MutationRoot {
             return Err(bad_input("an admin cannot deactivate their own account"));
         }
         let services = services(ctx)?;
-        let changed = services.auth.set_active(&username, active);
         let entry = AuditEntry::by(AuditAction::UserAdmin, who)
             .subject(&username)
             .detail(if active { "activated" } else { "deactivated" });
-        audited(services, entry, changed).await.map(UserView)
+        let changed = services
+            .auth
+            .recording(entry.clone())
+            .set_active(&username, active);
+        audited_if_refused(services, entry, changed)
+            .await
+            .map(UserView)
     }
 
     async fn set_user_role(
@@ -341,11 +349,17 @@ impl MutationRoot {
                 .map(|unit| format!(" of {unit}"))
                 .unwrap_or_default()
         );
-        let changed = services.auth.set_role(&username, role.into(), unit_code);
         let entry = AuditEntry::by(AuditAction::UserAdmin, who)
             .subject(&username)
             .detail(detail);
-        audited(services, entry, changed).await.map(UserView)
+        let changed =
+            services
+                .auth
+                .recording(entry.clone())
+                .set_role(&username, role.into(), unit_code);
+        audited_if_refused(services, entry, changed)
+            .await
+            .map(UserView)
     }
 
     async fn reset_password(
@@ -357,11 +371,17 @@ impl MutationRoot {
         let who = principal(ctx)?;
         require_admin(who)?;
         let services = services(ctx)?;
-        let changed = services.auth.set_password(&username, &password).await;
         let entry = AuditEntry::by(AuditAction::UserAdmin, who)
             .subject(&username)
             .detail("password reset");
-        audited(services, entry, changed).await.map(UserView)
+        let changed = services
+            .auth
+            .recording(entry.clone())
+            .set_password(&username, &password)
+            .await;
+        audited_if_refused(services, entry, changed)
+            .await
+            .map(UserView)
     }
 
     async fn add_unit(
@@ -381,7 +401,9 @@ impl MutationRoot {
             .workflow
             .add_unit(who, code, name, kind.into(), parent_code)
             .await;
-        audited(services, entry, added).await.map(UnitView)
+        audited_if_refused(services, entry, added)
+            .await
+            .map(UnitView)
     }
 
     async fn rename_unit(
@@ -396,7 +418,9 @@ impl MutationRoot {
             .subject(&code)
             .detail(format!("renamed to {name:?}"));
         let renamed = services.workflow.rename_unit(who, &code, name).await;
-        audited(services, entry, renamed).await.map(UnitView)
+        audited_if_refused(services, entry, renamed)
+            .await
+            .map(UnitView)
     }
 
     async fn set_unit_active(
@@ -411,12 +435,14 @@ impl MutationRoot {
             .subject(&code)
             .detail(if active { "activated" } else { "deactivated" });
         let changed = services.workflow.set_unit_active(who, &code, active).await;
-        audited(services, entry, changed).await.map(UnitView)
+        audited_if_refused(services, entry, changed)
+            .await
+            .map(UnitView)
     }
 }
 
-/// Records an administration action in the audit trail, refused ones too (with the reason),
-/// and passes its result on.
+/// Records a sign-in or a refresh in the audit trail, refused ones too (with the reason), and
+/// passes its result on.
 async fn audited<T>(
     services: &super::Services,
     entry: AuditEntry,
@@ -424,13 +450,28 @@ async fn audited<T>(
 ) -> async_graphql::Result<T> {
     let entry = match &result {
         Ok(_) => entry,
-        Err(error) => {
-            let attempted = entry.detail.clone().unwrap_or_default();
-            entry
-                .failed()
-                .detail(format!("{attempted}: refused: {}", error.message))
-        }
+        Err(error) => refused(entry, error),
     };
     crate::audit::append_logged(services.workflow.store(), entry).await;
     result.gql()
+}
+
+/// For administration, which records its entry in its own transaction when it succeeds:
+/// records the refused attempts.
+async fn audited_if_refused<T>(
+    services: &super::Services,
+    entry: AuditEntry,
+    result: Result<T, crate::error::UserError>,
+) -> async_graphql::Result<T> {
+    if let Err(error) = &result {
+        crate::audit::append_logged(services.workflow.store(), refused(entry, error)).await;
+    }
+    result.gql()
+}
+
+fn refused(entry: AuditEntry, error: &crate::error::UserError) -> AuditEntry {
+    let attempted = entry.detail.clone().unwrap_or_default();
+    entry
+        .failed()
+        .detail(format!("{attempted}: refused: {}", error.message))
 }
