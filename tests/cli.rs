@@ -3,11 +3,11 @@
 
 mod common;
 
-use std::io::Write;
-use std::process::{Command, Stdio};
+use std::process::Command;
 
+/// The binary on `data_dir`, made private first: tempfile creates folders by the umask, and
+/// siaga refuses a data dir others can read.
 fn siaga(data_dir: &std::path::Path, args: &[&str], stdin: &str) -> std::process::Output {
-    // siaga refuses a data dir that others can read; tempfile makes them by the umask.
     if data_dir.exists() {
         std::fs::set_permissions(
             data_dir,
@@ -15,21 +15,7 @@ fn siaga(data_dir: &std::path::Path, args: &[&str], stdin: &str) -> std::process
         )
         .unwrap();
     }
-    let mut child = Command::new(env!("CARGO_BIN_EXE_siaga"))
-        .args(args)
-        .env("SIAGA_DATA_DIR", data_dir)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(stdin.as_bytes())
-        .unwrap();
-    child.wait_with_output().unwrap()
+    common::run_siaga(data_dir, args, stdin)
 }
 
 #[tokio::test]

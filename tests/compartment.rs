@@ -6,14 +6,12 @@
 mod common;
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::time::Duration;
 
 use common::{TestApp, error_code, fixture, spawn_app};
-use futures_util::{SinkExt, StreamExt};
+use futures_util::SinkExt;
 use serde_json::{Value, json};
 use siaga::domain::user::Role;
 use tokio_tungstenite::tungstenite::Message as WsMessage;
-use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 
 const NORMAL_PHONE: &str = "081377201001";
 const BY_CATEGORY_PHONE: &str = "081377201002";
@@ -441,17 +439,8 @@ async fn every_read_path_gives_every_role_the_same_answer_about_the_compartment(
     }
 }
 
-async fn subscribe(
-    app: &TestApp,
-    token: &str,
-) -> tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>> {
-    let url = format!("{}/graphql/ws", app.base_url.replace("http://", "ws://"));
-    let mut request = url.into_client_request().unwrap();
-    request.headers_mut().insert(
-        "Sec-WebSocket-Protocol",
-        "graphql-transport-ws".parse().unwrap(),
-    );
-    let (mut socket, _) = tokio_tungstenite::connect_async(request).await.unwrap();
+async fn subscribe(app: &TestApp, token: &str) -> common::ws::Socket {
+    let mut socket = common::ws::connect(app, "graphql-transport-ws").await;
     let init = json!({ "type": "connection_init", "payload": { "authorization": format!("Bearer {token}") } });
     socket
         .send(WsMessage::Text(init.to_string().into()))
@@ -466,22 +455,11 @@ async fn subscribe(
 }
 
 /// The next `reportEvents` payload, skipping the protocol's own messages.
-async fn next_event<S>(socket: &mut S) -> Value
-where
-    S: futures_util::Stream<Item = Result<WsMessage, tokio_tungstenite::tungstenite::Error>>
-        + Unpin,
-{
+async fn next_event(socket: &mut common::ws::Socket) -> Value {
     loop {
-        let message = tokio::time::timeout(Duration::from_secs(10), socket.next())
-            .await
-            .expect("an event in time")
-            .expect("open")
-            .expect("ok");
-        if let WsMessage::Text(text) = message {
-            let value: Value = serde_json::from_str(&text).unwrap();
-            if value["type"] == "next" {
-                return value["payload"]["data"]["reportEvents"].clone();
-            }
+        let message = common::ws::next_json(socket).await;
+        if message["type"] == "next" {
+            return message["payload"]["data"]["reportEvents"].clone();
         }
     }
 }

@@ -2,29 +2,12 @@
 //! on a data dir open to group or others refused unless that is said to be intended.
 #![cfg(unix)]
 
-use std::io::Write;
+mod common;
+
 use std::os::unix::fs::PermissionsExt as _;
 use std::path::Path;
-use std::process::{Command, Stdio};
 
-fn siaga(data_dir: &Path, args: &[&str], stdin: &str) -> std::process::Output {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_siaga"))
-        .args(args)
-        .env("SIAGA_DATA_DIR", data_dir)
-        .env_remove("SIAGA_ALLOW_SHARED_DATA_DIR")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(stdin.as_bytes())
-        .unwrap();
-    child.wait_with_output().unwrap()
-}
+use common::run_siaga as siaga;
 
 const ADD_ADMIN: [&str; 7] = [
     "user",

@@ -14,7 +14,6 @@ use serde_json::{Value, json};
 use siaga::domain::user::Role;
 use siaga::store::Table;
 use tokio_tungstenite::tungstenite::Message as WsMessage;
-use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 
 const REPORT_FIELDS: &str = "id ticket status category priority summary createdAt updatedAt \
     reporter { id name phone } messages { id direction kind text createdAt deliveryStatus } \
@@ -710,38 +709,6 @@ async fn merging_moves_the_messages_and_marks_the_other_report_duplicate() {
     assert_eq!(other["data"]["report"]["status"], "DUPLICATE");
 }
 
-async fn ws_connect(
-    app: &TestApp,
-    protocol: &str,
-) -> tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>> {
-    let url = format!("{}/graphql/ws", app.base_url.replace("http://", "ws://"));
-    let mut request = url.into_client_request().unwrap();
-    request
-        .headers_mut()
-        .insert("Sec-WebSocket-Protocol", protocol.parse().unwrap());
-    let (socket, _) = tokio_tungstenite::connect_async(request)
-        .await
-        .expect("websocket connects");
-    socket
-}
-
-async fn next_json<S>(socket: &mut S) -> Value
-where
-    S: futures_util::Stream<Item = Result<WsMessage, tokio_tungstenite::tungstenite::Error>>
-        + Unpin,
-{
-    loop {
-        let message = tokio::time::timeout(Duration::from_secs(10), socket.next())
-            .await
-            .expect("a message in time")
-            .expect("open")
-            .expect("ok");
-        if let WsMessage::Text(text) = message {
-            return serde_json::from_str(&text).unwrap();
-        }
-    }
-}
-
 #[tokio::test]
 async fn subscribers_receive_live_events_over_both_websocket_protocols() {
     let app = spawn_app().await;
@@ -750,12 +717,15 @@ async fn subscribers_receive_live_events_over_both_websocket_protocols() {
         ("graphql-transport-ws", "subscribe", "next"),
         ("graphql-ws", "start", "data"),
     ] {
-        let mut socket = ws_connect(&app, protocol).await;
+        let mut socket = common::ws::connect(&app, protocol).await;
         socket
             .send(WsMessage::Text(json!({ "type": "connection_init", "payload": { "authorization": format!("Bearer {token}") } }).to_string().into()))
             .await
             .unwrap();
-        assert_eq!(next_json(&mut socket).await["type"], "connection_ack");
+        assert_eq!(
+            common::ws::next_json(&mut socket).await["type"],
+            "connection_ack"
+        );
         let subscribe = json!({ "id": "1", "type": subscribe_type, "payload": { "query": "subscription { reportEvents { kind report { ticket status } } }" } });
         socket
             .send(WsMessage::Text(subscribe.to_string().into()))
@@ -768,7 +738,7 @@ async fn subscribers_receive_live_events_over_both_websocket_protocols() {
         // Events of the earlier iteration's report may still be arriving: skip to ours.
         let mut created = None;
         for _ in 0..10 {
-            let event = next_json(&mut socket).await;
+            let event = common::ws::next_json(&mut socket).await;
             assert_eq!(event["type"], data_type, "{event}");
             let body = &event["payload"]["data"]["reportEvents"];
             if body["report"]["ticket"] == ticket.as_str() {
@@ -787,7 +757,7 @@ async fn subscribers_receive_live_events_over_both_websocket_protocols() {
 #[tokio::test]
 async fn a_websocket_without_a_valid_token_is_not_acknowledged() {
     let app = spawn_app().await;
-    let mut socket = ws_connect(&app, "graphql-transport-ws").await;
+    let mut socket = common::ws::connect(&app, "graphql-transport-ws").await;
     socket
         .send(WsMessage::Text(
             json!({ "type": "connection_init", "payload": { "authorization": "Bearer nonsense" } })
@@ -816,9 +786,12 @@ async fn officers_only_receive_events_of_reports_they_may_see() {
     let sako = app
         .user_token("sako", Role::Officer, Some("POLSEK_PLG_SAKO"))
         .await;
-    let mut socket = ws_connect(&app, "graphql-transport-ws").await;
+    let mut socket = common::ws::connect(&app, "graphql-transport-ws").await;
     socket.send(WsMessage::Text(json!({ "type": "connection_init", "payload": { "authorization": format!("Bearer {sako}") } }).to_string().into())).await.unwrap();
-    assert_eq!(next_json(&mut socket).await["type"], "connection_ack");
+    assert_eq!(
+        common::ws::next_json(&mut socket).await["type"],
+        "connection_ack"
+    );
     socket
         .send(WsMessage::Text(json!({ "id": "1", "type": "subscribe", "payload": { "query": "subscription { reportEvents { kind report { ticket assignedUnit { code } } } }" } }).to_string().into()))
         .await
@@ -830,7 +803,7 @@ async fn officers_only_receive_events_of_reports_they_may_see() {
     forward(&app, &token, &elsewhere, "POLSEK_PLG_KEMUNING").await;
     let (mine, ticket) = app.citizen_reports("081377101011", "maling di sako").await;
     forward(&app, &token, &mine, "POLSEK_PLG_SAKO").await;
-    let event = next_json(&mut socket).await;
+    let event = common::ws::next_json(&mut socket).await;
     assert_eq!(
         event["payload"]["data"]["reportEvents"]["report"]["ticket"], ticket,
         "the first event the officer sees is their own: {event}"
@@ -943,12 +916,15 @@ async fn graphiql_is_served_on_get() {
 async fn an_urgent_report_is_answered_with_110_and_a_location_request_and_carries_its_suggestion() {
     let app = spawn_app().await;
     let token = operator(&app).await;
-    let mut socket = ws_connect(&app, "graphql-transport-ws").await;
+    let mut socket = common::ws::connect(&app, "graphql-transport-ws").await;
     socket
         .send(WsMessage::Text(json!({ "type": "connection_init", "payload": { "authorization": format!("Bearer {token}") } }).to_string().into()))
         .await
         .unwrap();
-    assert_eq!(next_json(&mut socket).await["type"], "connection_ack");
+    assert_eq!(
+        common::ws::next_json(&mut socket).await["type"],
+        "connection_ack"
+    );
     socket
         .send(WsMessage::Text(json!({ "id": "1", "type": "subscribe", "payload": { "query": "subscription { reportEvents { kind report { ticket } } }" } }).to_string().into()))
         .await
@@ -976,7 +952,7 @@ async fn an_urgent_report_is_answered_with_110_and_a_location_request_and_carrie
 
     let mut kinds = Vec::new();
     for _ in 0..6 {
-        let event = next_json(&mut socket).await;
+        let event = common::ws::next_json(&mut socket).await;
         kinds.push(
             event["payload"]["data"]["reportEvents"]["kind"]
                 .as_str()

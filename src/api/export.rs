@@ -12,7 +12,7 @@ use axum::response::Response;
 use serde::Deserialize;
 
 use super::AppState;
-use super::media::error_response;
+use super::bearer::{Peer, authenticate, error_response};
 use crate::domain::access::{can_see, mask_phones};
 use crate::domain::audit::{AuditAction, AuditEntry};
 use crate::error::UserError;
@@ -57,27 +57,13 @@ impl ExportParams {
 /// `GET /export`: authenticated with `Authorization: Bearer <token>`.
 pub async fn download(
     State(state): State<Arc<AppState>>,
-    peer: Option<axum::Extension<axum::extract::ConnectInfo<std::net::SocketAddr>>>,
+    peer: Peer,
     headers: HeaderMap,
     params: Result<Query<ExportParams>, axum::extract::rejection::QueryRejection>,
 ) -> Response {
-    let Some(authorization) = headers
-        .get(header::AUTHORIZATION)
-        .and_then(|value| value.to_str().ok())
-    else {
-        return error_response(UserError::unauthenticated(
-            "send Authorization: Bearer <token>",
-        ));
-    };
-    let peer = peer.map(|axum::Extension(axum::extract::ConnectInfo(peer))| peer);
-    let client = state.limits.client_addresses.client_of(&headers, peer);
-    let who = match state.services.auth.authenticate_header(authorization) {
-        Ok(who) => who,
-        Err(error) => {
-            // A failed authentication spends one of the client's sign-in attempts.
-            let _ = state.services.auth.take_attempt(client);
-            return error_response(error);
-        }
+    let (who, client) = match authenticate(&state, peer, &headers) {
+        Ok(authenticated) => authenticated,
+        Err(refusal) => return refusal,
     };
     let Query(params) = match params {
         Ok(params) => params,

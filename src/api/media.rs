@@ -3,46 +3,25 @@
 
 use axum::body::Body;
 use axum::extract::{Path, State};
-use axum::http::{HeaderMap, StatusCode, header};
-use axum::response::{IntoResponse, Response};
+use axum::http::{HeaderMap, header};
+use axum::response::Response;
 
 use std::sync::Arc;
 
 use super::AppState;
+use super::bearer::{Peer, authenticate, error_response};
 use crate::error::UserError;
 use crate::whatsapp::media::media_path;
-
-/// A refusal as JSON with the status of its code: `{"error": …, "code": …}`.
-pub(super) fn error_response(error: UserError) -> Response {
-    let status =
-        StatusCode::from_u16(error.code.http_status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-    let body = serde_json::json!({ "error": error.message, "code": error.code.as_str() });
-    (status, axum::Json(body)).into_response()
-}
 
 pub async fn download(
     State(state): State<Arc<AppState>>,
     Path(message_id): Path<String>,
-    peer: Option<axum::Extension<axum::extract::ConnectInfo<std::net::SocketAddr>>>,
+    peer: Peer,
     headers: HeaderMap,
 ) -> Response {
-    let Some(authorization) = headers
-        .get(header::AUTHORIZATION)
-        .and_then(|value| value.to_str().ok())
-    else {
-        return error_response(UserError::unauthenticated(
-            "send Authorization: Bearer <token>",
-        ));
-    };
-    let who = match state.services.auth.authenticate_header(authorization) {
-        Ok(who) => who,
-        Err(error) => {
-            // A failed authentication spends one of the client's sign-in attempts.
-            let peer = peer.map(|axum::Extension(axum::extract::ConnectInfo(peer))| peer);
-            let client = state.limits.client_addresses.client_of(&headers, peer);
-            let _ = state.services.auth.take_attempt(client);
-            return error_response(error);
-        }
+    let who = match authenticate(&state, peer, &headers) {
+        Ok((who, _)) => who,
+        Err(refusal) => return refusal,
     };
     let Ok(message_id) = message_id.parse::<u64>() else {
         return error_response(UserError::not_found("message"));

@@ -1,5 +1,6 @@
 //! The HTTP surface: the axum router and the state its handlers share.
 
+mod bearer;
 pub mod client_address;
 mod export;
 pub mod graphql;

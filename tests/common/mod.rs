@@ -3,6 +3,7 @@
 #![allow(dead_code)]
 
 pub mod mock_graph;
+pub mod ws;
 
 use std::path::PathBuf;
 use std::sync::Once;
@@ -374,4 +375,26 @@ impl Drop for TestApp {
             let _ = shutdown.send(());
         }
     }
+}
+
+/// Runs the siaga binary on `data_dir` with `args`, feeding `stdin`, and waits for it.
+pub fn run_siaga(data_dir: &std::path::Path, args: &[&str], stdin: &str) -> std::process::Output {
+    use std::io::Write;
+    use std::process::{Command, Stdio};
+    let mut child = Command::new(env!("CARGO_BIN_EXE_siaga"))
+        .args(args)
+        .env("SIAGA_DATA_DIR", data_dir)
+        .env_remove("SIAGA_ALLOW_SHARED_DATA_DIR")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(stdin.as_bytes())
+        .unwrap();
+    child.wait_with_output().unwrap()
 }

@@ -279,14 +279,7 @@ impl MutationRoot {
         require_admin(who)?;
         let services = services(ctx)?;
         require_known_unit(services, unit_code.as_deref())?;
-        let detail = format!(
-            "created as {}{}",
-            crate::domain::user::Role::from(role).as_str(),
-            unit_code
-                .as_deref()
-                .map(|unit| format!(" of {unit}"))
-                .unwrap_or_default()
-        );
+        let detail = format!("created as {}", role_and_unit(role, unit_code.as_deref()));
         let entry = AuditEntry::by(AuditAction::UserAdmin, who)
             .subject(username.trim().to_ascii_lowercase())
             .detail(detail);
@@ -341,14 +334,7 @@ impl MutationRoot {
         require_admin(who)?;
         let services = services(ctx)?;
         require_known_unit(services, unit_code.as_deref())?;
-        let detail = format!(
-            "role set to {}{}",
-            crate::domain::user::Role::from(role).as_str(),
-            unit_code
-                .as_deref()
-                .map(|unit| format!(" of {unit}"))
-                .unwrap_or_default()
-        );
+        let detail = format!("role set to {}", role_and_unit(role, unit_code.as_deref()));
         let entry = AuditEntry::by(AuditAction::UserAdmin, who)
             .subject(&username)
             .detail(detail);
@@ -467,6 +453,15 @@ async fn audited_if_refused<T>(
         crate::audit::append_logged(services.workflow.store(), refused(entry, error)).await;
     }
     result.gql()
+}
+
+/// `officer of POLSEK_X`, `operator`: a role as the audit trail names it.
+fn role_and_unit(role: Role, unit: Option<&str>) -> String {
+    let role = crate::domain::user::Role::from(role).as_str();
+    match unit {
+        Some(unit) => format!("{role} of {unit}"),
+        None => role.to_string(),
+    }
 }
 
 fn refused(entry: AuditEntry, error: &crate::error::UserError) -> AuditEntry {
