@@ -217,7 +217,7 @@ mod tests {
     fn suggested(category: &str) -> Report {
         let mut untriaged = report(None, None);
         untriaged.status = ReportStatus::New;
-        untriaged.suggestion = Some(crate::routing::Suggestion {
+        untriaged.suggestion = Some(crate::domain::suggestion::Suggestion {
             category: Some(category.to_string()),
             confidence: 0.9,
             urgent: false,

@@ -54,10 +54,6 @@ fn active_by_default() -> bool {
     true
 }
 
-impl crate::store::Record for UnitRecord {
-    const NAME: &'static str = "unit";
-}
-
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("unit {code} has the unknown kind {kind:?} (expected functional or territorial)")]
 pub struct UnknownUnitKind {
