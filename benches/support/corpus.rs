@@ -70,7 +70,7 @@ impl Corpus {
             profile
                 .units
                 .iter()
-                .filter_map(|unit| UnitRecord::from_profile_unit(unit).ok()),
+                .filter_map(|unit| unit.to_record().ok()),
         );
         let samples = profile
             .samples

@@ -1,6 +1,8 @@
 //! The deployment profile: unit tree, places, categories, reply texts and sample messages of
 //! one police region, embedded in the binary (`sumsel`) or read from a folder.
 
+mod records;
+
 use std::path::Path;
 
 use serde::{Deserialize, Serialize};
