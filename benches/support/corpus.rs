@@ -8,7 +8,7 @@ use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 
 use siaga::domain::report::{GeoPoint, Priority, ReportStatus};
-use siaga::domain::unit::{UnitRecord, UnitTree};
+use siaga::domain::unit::UnitTree;
 use siaga::profile::Profile;
 use siaga::search::IndexDoc;
 
