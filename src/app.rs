@@ -1,6 +1,6 @@
 //! Building the application from a `Config` and running it: open the store, start the workers,
-//! serve HTTP; on shutdown, stop taking requests, let the workers finish their current item,
-//! flush the store.
+//! serve HTTP; on shutdown, stop taking requests, stop the workers one by one (each finishes its
+//! current item), flush the store.
 
 use std::future::Future;
 use std::net::SocketAddr;
@@ -10,7 +10,6 @@ use std::sync::atomic::{AtomicBool, Ordering};
 
 use anyhow::Context as _;
 use tokio::sync::Notify;
-use tokio_util::sync::CancellationToken;
 
 use crate::api::client_address::ClientAddressRule;
 use crate::api::graphql::{Services, build_schema};
@@ -30,7 +29,8 @@ use crate::whatsapp::graph::{GraphClient, GraphSettings};
 use crate::whatsapp::health::ChannelHealth;
 use crate::whatsapp::media::MediaFetcher;
 use crate::whatsapp::outbox::OutboxSender;
-use crate::workflow::{ClockSettings, UnitDirectory, Workflow};
+use crate::worker::{WorkerBoard, WorkerRunner};
+use crate::workflow::{ClockSettings, ClockWorker, UnitDirectory, Workflow};
 
 /// The folders inside the data dir.
 pub struct DataLayout {
@@ -178,6 +178,7 @@ impl App {
             outbox_feed: outbox_feed_tx,
             media_wake: Arc::clone(&media_wake),
             ready: Arc::new(AtomicBool::new(false)),
+            workers: WorkerBoard::default(),
             services,
             schema,
             media_dir: DataLayout::new(&config.data_dir).media,
@@ -268,33 +269,21 @@ impl App {
             indexer,
             ..
         } = self;
-        let stop_workers = CancellationToken::new();
-        let outbox_task = tokio::spawn(outbox.run(stop_workers.clone(), outbox_feed));
-        let media_task = tokio::spawn(media.run(stop_workers.clone()));
-        let watcher_task = tokio::spawn(crate::workflow::run_watcher(
+        // Started, and stopped, in this order: each worker stops before the ones it feeds. The
+        // clock queues replies and changes reports; the sender must not have finished its
+        // shutdown bookkeeping (clearing the marks of unsent replies) before the clock's last
+        // pass. The sender and the media fetcher change reports, which the indexer indexes;
+        // what it has not indexed stays queued for the next start.
+        let mut runner = WorkerRunner::new(state.workers.clone());
+        runner.start(ClockWorker::new(
             state.services.workflow.clone(),
             sla_check_interval,
-            stop_workers.clone(),
         ));
-        // Ready once the index has caught up with the store (the webhook is served meanwhile).
-        let indexer_task = {
-            let ready = Arc::clone(&state.ready);
-            let bus = state.bus.clone();
-            let stop = stop_workers.clone();
-            tokio::spawn(async move {
-                let catching_up = indexer.clone();
-                match tokio::task::spawn_blocking(move || catching_up.catch_up()).await {
-                    Ok(Ok(0)) => {}
-                    Ok(Ok(indexed)) => tracing::info!(reports = indexed, "search index caught up"),
-                    Ok(Err(error)) => {
-                        tracing::error!(%error, "search index catch-up failed; retrying in the background")
-                    }
-                    Err(error) => tracing::error!(%error, "search index catch-up panicked"),
-                }
-                ready.store(true, Ordering::SeqCst);
-                indexer.run(bus, stop).await;
-            })
-        };
+        runner.start(outbox.into_worker(outbox_feed));
+        runner.start(media.into_worker());
+        // Its first step catches up with the store, then sets `ready` (the webhook is served
+        // meanwhile).
+        runner.start(indexer.into_worker(&state.bus, Arc::clone(&state.ready)));
         tracing::info!(address = %listener.local_addr()?, "siaga is serving");
 
         // With the peer address, which the sign-in limits key on.
@@ -305,12 +294,8 @@ impl App {
         .with_graceful_shutdown(shutdown)
         .await;
         state.ready.store(false, Ordering::SeqCst);
-        tracing::info!("http stopped; stopping workers");
-        stop_workers.cancel();
-        let _ = outbox_task.await;
-        let _ = media_task.await;
-        let _ = watcher_task.await;
-        let _ = indexer_task.await;
+        tracing::info!("http stopped, intake drained; stopping workers in order");
+        runner.stop_in_order().await;
         state
             .store
             .flush_blocking()

@@ -2,6 +2,9 @@
 //! listens: subscriptions, the demo's live feed. Publishing never blocks; a slow listener
 //! lags and is told so by the channel.
 
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 use tokio::sync::broadcast;
@@ -50,12 +53,18 @@ pub struct ReportEvent {
 #[derive(Clone)]
 pub struct Bus {
     sender: broadcast::Sender<ReportEvent>,
+    /// Subscriptions ever opened: lets a test wait for its own subscription even while an
+    /// earlier one is still being dropped.
+    opened: Arc<AtomicU64>,
 }
 
 impl Bus {
     pub fn new(capacity: usize) -> Bus {
         let (sender, _) = broadcast::channel(capacity);
-        Bus { sender }
+        Bus {
+            sender,
+            opened: Arc::default(),
+        }
     }
 
     pub fn publish(&self, event: ReportEvent) {
@@ -70,7 +79,15 @@ impl Bus {
     }
 
     pub fn subscribe(&self) -> broadcast::Receiver<ReportEvent> {
-        self.sender.subscribe()
+        let receiver = self.sender.subscribe();
+        self.opened.fetch_add(1, Ordering::SeqCst);
+        receiver
+    }
+
+    /// Subscriptions opened since the start, counted once each is registered (it receives
+    /// every event published after that).
+    pub fn subscriptions_opened(&self) -> u64 {
+        self.opened.load(Ordering::SeqCst)
     }
 
     /// Receivers currently subscribed: lets tests wait until a subscription is registered.

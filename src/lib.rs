@@ -22,4 +22,5 @@ pub mod search;
 pub mod store;
 pub mod text;
 pub mod whatsapp;
+pub mod worker;
 pub mod workflow;

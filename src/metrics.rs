@@ -4,6 +4,7 @@ use std::fmt::Write as _;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use crate::store::{Store, Table};
+use crate::worker::{WorkerLiveness, WorkerReport};
 
 #[derive(Default)]
 pub struct Metrics {
@@ -36,7 +37,7 @@ pub fn add(counter: &AtomicU64, amount: u64) {
 }
 
 impl Metrics {
-    pub fn render(&self, store: &Store, channel_healthy: bool) -> String {
+    pub fn render(&self, store: &Store, channel_healthy: bool, workers: &[WorkerReport]) -> String {
         let mut out = String::with_capacity(4096);
         let read = |counter: &AtomicU64| counter.load(Ordering::Relaxed);
         let mut counter = |name: &str, help: &str, labels: &[(&str, u64)]| {
@@ -180,6 +181,61 @@ impl Metrics {
             "# HELP siaga_whatsapp_channel_healthy 1 when the Graph API accepts our token.\n# TYPE siaga_whatsapp_channel_healthy gauge\nsiaga_whatsapp_channel_healthy {}",
             u8::from(channel_healthy)
         );
+        render_workers(&mut out, workers);
         out
     }
+}
+
+/// Each worker's liveness: up (not failed), busy, the age of its latest progress, items and
+/// failed steps.
+fn render_workers(out: &mut String, workers: &[WorkerReport]) {
+    let mut family = |name: &str, kind: &str, help: &str, value: &dyn Fn(&WorkerReport) -> f64| {
+        let _ = writeln!(
+            out,
+            "# HELP siaga_{name} {help}\n# TYPE siaga_{name} {kind}"
+        );
+        for worker in workers {
+            let _ = writeln!(
+                out,
+                "siaga_{name}{{worker=\"{}\"}} {}",
+                worker.name,
+                value(worker)
+            );
+        }
+    };
+    family(
+        "worker_up",
+        "gauge",
+        "1 while a background worker runs; 0 once it failed (panicked) or stopped.",
+        &|worker| {
+            f64::from(u8::from(matches!(
+                worker.state,
+                WorkerLiveness::Busy | WorkerLiveness::Idle
+            )))
+        },
+    );
+    family(
+        "worker_busy",
+        "gauge",
+        "1 while a background worker is in a step of work, 0 while it waits for work.",
+        &|worker| f64::from(u8::from(worker.state == WorkerLiveness::Busy)),
+    );
+    family(
+        "worker_last_progress_seconds",
+        "gauge",
+        "Seconds since a background worker last finished a step without error.",
+        &|worker| worker.seconds_since_progress,
+    );
+    family(
+        "worker_items_total",
+        "counter",
+        "Items a background worker handled (sends, downloads, reports indexed, reports checked).",
+        &|worker| worker.items_done as f64,
+    );
+    family(
+        "worker_errors_total",
+        "counter",
+        "Steps of a background worker that failed.",
+        &|worker| worker.errors as f64,
+    );
 }

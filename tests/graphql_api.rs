@@ -727,11 +727,12 @@ async fn subscribers_receive_live_events_over_both_websocket_protocols() {
             "connection_ack"
         );
         let subscribe = json!({ "id": "1", "type": subscribe_type, "payload": { "query": "subscription { reportEvents { kind report { ticket status } } }" } });
+        let subscriptions = app.subscriptions_opened();
         socket
             .send(WsMessage::Text(subscribe.to_string().into()))
             .await
             .unwrap();
-        tokio::time::sleep(Duration::from_millis(100)).await;
+        app.wait_for_subscription(subscriptions).await;
         let (_, ticket) = app
             .citizen_reports(&format!("0813771019{}", protocol.len()), "ada tawuran")
             .await;
@@ -792,11 +793,12 @@ async fn officers_only_receive_events_of_reports_they_may_see() {
         common::ws::next_json(&mut socket).await["type"],
         "connection_ack"
     );
+    let subscriptions = app.subscriptions_opened();
     socket
         .send(WsMessage::Text(json!({ "id": "1", "type": "subscribe", "payload": { "query": "subscription { reportEvents { kind report { ticket assignedUnit { code } } } }" } }).to_string().into()))
         .await
         .unwrap();
-    tokio::time::sleep(Duration::from_millis(100)).await;
+    app.wait_for_subscription(subscriptions).await;
     let (elsewhere, _) = app
         .citizen_reports("081377101010", "maling di kemuning")
         .await;
@@ -925,11 +927,12 @@ async fn an_urgent_report_is_answered_with_110_and_a_location_request_and_carrie
         common::ws::next_json(&mut socket).await["type"],
         "connection_ack"
     );
+    let subscriptions = app.subscriptions_opened();
     socket
         .send(WsMessage::Text(json!({ "id": "1", "type": "subscribe", "payload": { "query": "subscription { reportEvents { kind report { ticket } } }" } }).to_string().into()))
         .await
         .unwrap();
-    tokio::time::sleep(Duration::from_millis(100)).await;
+    app.wait_for_subscription(subscriptions).await;
 
     let text = "tolong pak ada perampokan sekarang di toko emas pasar 16 ilir, pelaku bawa pisau masih di lokasi";
     let (id, ticket) = app.citizen_reports("081377101020", text).await;

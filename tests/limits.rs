@@ -4,8 +4,6 @@
 
 mod common;
 
-use std::time::Duration;
-
 use common::{APP_SECRET, TestApp, WAIT_LIMIT, error_code, fixture, password_of, spawn_app_with};
 use serde_json::{Value, json};
 use siaga::domain::user::Role;
@@ -369,14 +367,10 @@ async fn webhooks_beyond_the_buffer_budget_get_503_with_retry_after_then_flow_ag
     // A body of unknown length reserves the largest accepted: the whole budget. It stalls.
     let mut stalled = RawRequest::start(&app, &signed_head(None, "sha256=00")).await;
     assert!(stalled.send_chunk(b"{\"object\":").await);
-    let deadline = tokio::time::Instant::now() + WAIT_LIMIT;
-    while app.state.limits.webhook_buffers.available_bytes() > 0 {
-        assert!(
-            tokio::time::Instant::now() < deadline,
-            "the stalled body never reserved its room"
-        );
-        tokio::time::sleep(Duration::from_millis(5)).await;
-    }
+    common::poll_until("the stalled body reserved its room", || {
+        app.state.limits.webhook_buffers.available_bytes() == 0
+    })
+    .await;
     let busy = app.post_signed_webhook(&fixture("inbound_text")).await;
     assert_eq!(busy.status(), 503);
     assert_eq!(

@@ -554,7 +554,12 @@ async fn replies_never_tried_before_a_clean_stop_go_out_at_once_after_the_restar
             "{phone} answered after the restart: {recipients:?}"
         );
     }
-    tokio::time::sleep(Duration::from_millis(300)).await;
+    // Settled: the three sends recorded, and the sender waiting with nothing in flight.
+    app.wait_until("the three sends are recorded", |app| {
+        app.state.store.len(Table::Outbox) == 1
+    })
+    .await;
+    app.wait_for_workers_idle().await;
     assert_eq!(
         app.graph.sent_messages().len(),
         3,

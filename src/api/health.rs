@@ -9,6 +9,7 @@ use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 
 use super::AppState;
+use crate::worker::WorkerLiveness;
 
 /// `GET /healthz`: the process answers.
 pub async fn liveness() -> &'static str {
@@ -16,9 +17,10 @@ pub async fn liveness() -> &'static str {
 }
 
 /// `GET /readyz`: 503 until the store and the search index are open and the index has caught
-/// up with the store. An unhealthy
-/// WhatsApp channel (expired token) is reported in the body but keeps 200: intake still works
-/// and must keep receiving webhooks while the token is replaced.
+/// up with the store, and 503 when a background worker has failed (panicked); the body lists
+/// each worker's liveness. An unhealthy WhatsApp channel (expired token) is reported in the
+/// body but keeps 200: intake still works and must keep receiving webhooks while the token is
+/// replaced.
 pub async fn readiness(State(state): State<Arc<AppState>>) -> Response {
     let whatsapp = if state.whatsapp.sandbox() {
         "sandbox".to_string()
@@ -28,14 +30,25 @@ pub async fn readiness(State(state): State<Arc<AppState>>) -> Response {
             None => "healthy".to_string(),
         }
     };
+    let workers = state.workers.reports();
+    let worker_failed = workers
+        .iter()
+        .any(|worker| worker.state == WorkerLiveness::Failed);
+    let ready = state.ready.load(Ordering::SeqCst) && !worker_failed;
+    let status = match (worker_failed, state.ready.load(Ordering::SeqCst)) {
+        (true, _) => "worker_failed",
+        (false, true) => "ready",
+        (false, false) => "starting",
+    };
     let body = serde_json::json!({
-        "status": if state.ready.load(Ordering::SeqCst) { "ready" } else { "starting" },
+        "status": status,
         "whatsapp": whatsapp,
         "outbox_depth": state.store.len(crate::store::Table::Outbox),
         "media_queue_depth": state.store.len(crate::store::Table::MediaQueue),
         "index_queue_depth": state.store.len(crate::store::Table::IndexQueue),
+        "workers": workers,
     });
-    let status = if state.ready.load(Ordering::SeqCst) {
+    let status = if ready {
         StatusCode::OK
     } else {
         StatusCode::SERVICE_UNAVAILABLE
@@ -46,6 +59,8 @@ pub async fn readiness(State(state): State<Arc<AppState>>) -> Response {
 /// `GET /metrics`: Prometheus text format.
 pub async fn metrics(State(state): State<Arc<AppState>>) -> Response {
     let healthy = state.channel_health.problem().is_none();
-    let text = state.metrics.render(&state.store, healthy);
+    let text = state
+        .metrics
+        .render(&state.store, healthy, &state.workers.reports());
     ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], text).into_response()
 }

@@ -40,6 +40,8 @@ pub struct AppState {
     pub media_wake: Arc<Notify>,
     /// Set once the store is open and the workers drain their queues.
     pub ready: Arc<AtomicBool>,
+    /// The background workers' liveness (`/readyz`, `/metrics`, and tests waiting for idle).
+    pub workers: crate::worker::WorkerBoard,
     pub services: graphql::Services,
     pub schema: graphql::SiagaSchema,
     pub media_dir: std::path::PathBuf,

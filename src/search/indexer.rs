@@ -12,14 +12,15 @@
 
 use std::collections::HashMap;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Utc};
-use tokio::sync::Notify;
+use tokio::sync::broadcast;
 use tokio_util::sync::CancellationToken;
 
 use super::{IndexDoc, SearchError, SearchIndex};
-use crate::bus::Bus;
+use crate::bus::{Bus, ReportEvent};
 use crate::domain::report::Report;
 use crate::domain::sla::SlaPolicy;
 use crate::domain::timeline::TimelineKind;
@@ -27,15 +28,20 @@ use crate::intake::records;
 use crate::profile::Profile;
 use crate::store::keys::{read_u64, u64_key};
 use crate::store::{Store, StoreError, Table, codec};
+use crate::worker::{Worker, WorkerError, WorkerState, WorkerStatus};
 use crate::workflow::UnitDirectory;
 
 /// Reports indexed in one commit at most; a larger backlog takes several commits.
 const BATCH_LIMIT: usize = 20_000;
 /// Under load, commits are at least this far apart (each commit costs a segment).
 const MIN_COMMIT_INTERVAL: Duration = Duration::from_secs(1);
-/// Even without a wake-up, the queue is looked at this often (paths that change a report
-/// without an event on the bus are caught within this time).
-const IDLE_CHECK: Duration = Duration::from_millis(500);
+/// The indexer is woken by report events on the bus. Even without one, the queue is looked at
+/// this often: a few changes queue a report without publishing an event (the clock marking a
+/// report as checked for automatic forwarding, `Workflow::mark_auto_forward_checked`; a future
+/// path that forgets to publish), and a worker that missed events still catches up.
+const SAFETY_CHECK: Duration = Duration::from_secs(5);
+/// After a failed batch, the next try waits this long (unless an event comes first).
+const RETRY_AFTER_ERROR: Duration = Duration::from_secs(1);
 
 #[derive(Debug, thiserror::Error)]
 pub enum IndexerError {
@@ -162,13 +168,12 @@ impl DocSource {
     }
 }
 
-/// The worker.
+/// Drains the index queue into the search index.
 #[derive(Clone)]
 pub struct Indexer {
     index: Arc<SearchIndex>,
     source: DocSource,
     store: Store,
-    wake: Arc<Notify>,
 }
 
 impl Indexer {
@@ -177,17 +182,11 @@ impl Indexer {
             index,
             source,
             store,
-            wake: Arc::new(Notify::new()),
         }
     }
 
     pub fn index(&self) -> &Arc<SearchIndex> {
         &self.index
-    }
-
-    /// Reports changed but not yet searchable.
-    pub fn backlog(&self) -> usize {
-        self.store.len(Table::IndexQueue)
     }
 
     /// Indexes one batch from the queue; returns how many reports it indexed (0: caught up).
@@ -258,50 +257,124 @@ impl Indexer {
         }
     }
 
-    /// Wakes the worker (a report changed).
-    pub fn notify(&self) {
-        self.wake.notify_one();
+    /// The indexer as a worker for the runner, listening to `bus` from now on; `ready` is set
+    /// once it has caught up with the store.
+    pub fn into_worker(self, bus: &Bus, ready: Arc<AtomicBool>) -> IndexWorker {
+        IndexWorker {
+            indexer: self,
+            events: bus.subscribe(),
+            bus_open: true,
+            caught_up: false,
+            ready,
+            last_commit: None,
+            retry_soon: false,
+            indexed_total: 0,
+        }
+    }
+}
+
+/// The indexer as a `Worker`. Its first step catches up with the store (then the server is
+/// ready; the webhook is served meanwhile). After that it is woken by report events on the bus
+/// (or `SAFETY_CHECK`), and commits at most about once per `MIN_COMMIT_INTERVAL` while changes
+/// keep coming.
+pub struct IndexWorker {
+    indexer: Indexer,
+    events: broadcast::Receiver<ReportEvent>,
+    bus_open: bool,
+    caught_up: bool,
+    ready: Arc<AtomicBool>,
+    last_commit: Option<Instant>,
+    /// The last batch failed: try again after `RETRY_AFTER_ERROR`.
+    retry_soon: bool,
+    indexed_total: u64,
+}
+
+impl Worker for IndexWorker {
+    fn name(&self) -> &'static str {
+        "indexer"
     }
 
-    /// Runs until `stop`: woken by report events on the bus or every `IDLE_CHECK`, commits at
-    /// most about once per `MIN_COMMIT_INTERVAL` while changes keep coming.
-    pub async fn run(self, bus: Bus, stop: CancellationToken) {
-        let mut events = bus.subscribe();
-        let mut bus_open = true;
-        let mut last_commit: Option<Instant> = None;
-        loop {
-            tokio::select! {
-                _ = stop.cancelled() => break,
-                _ = self.wake.notified() => {}
-                _ = tokio::time::sleep(IDLE_CHECK) => {}
-                event = events.recv(), if bus_open => {
-                    if let Err(tokio::sync::broadcast::error::RecvError::Closed) = event {
-                        bus_open = false;
-                    }
+    async fn work(&mut self, shutdown: &CancellationToken) -> Result<WorkerState, WorkerError> {
+        if !self.caught_up {
+            self.catch_up().await;
+            return Ok(WorkerState::Busy);
+        }
+        if self.indexer.store.is_empty(Table::IndexQueue) {
+            return Ok(WorkerState::Idle);
+        }
+        if let Some(previous) = self.last_commit {
+            let since = previous.elapsed();
+            if since < MIN_COMMIT_INTERVAL {
+                tokio::select! {
+                    _ = shutdown.cancelled() => return Ok(WorkerState::Idle),
+                    _ = tokio::time::sleep(MIN_COMMIT_INTERVAL - since) => {}
                 }
-            }
-            if self.store.is_empty(Table::IndexQueue) {
-                continue;
-            }
-            if let Some(previous) = last_commit {
-                let since = previous.elapsed();
-                if since < MIN_COMMIT_INTERVAL {
-                    tokio::select! {
-                        _ = stop.cancelled() => break,
-                        _ = tokio::time::sleep(MIN_COMMIT_INTERVAL - since) => {}
-                    }
-                }
-            }
-            last_commit = Some(Instant::now());
-            let worker = self.clone();
-            match tokio::task::spawn_blocking(move || worker.drain_batch()).await {
-                Ok(Ok(_)) => {}
-                Ok(Err(error)) => {
-                    tracing::error!(%error, "indexing failed; the queue keeps the reports for the next try");
-                }
-                Err(error) => tracing::error!(%error, "indexing task panicked"),
             }
         }
+        self.last_commit = Some(Instant::now());
+        let indexer = self.indexer.clone();
+        let indexed = match tokio::task::spawn_blocking(move || indexer.drain_batch()).await {
+            Ok(Ok(indexed)) => indexed,
+            Ok(Err(error)) => {
+                self.retry_soon = true;
+                return Err(WorkerError::new(
+                    "indexing failed; the queue keeps the reports for the next try",
+                    error,
+                ));
+            }
+            Err(error) => {
+                self.retry_soon = true;
+                return Err(WorkerError::new("indexing task panicked", error));
+            }
+        };
+        self.indexed_total += indexed as u64;
+        // Busy: a full batch leaves more behind, and changes made while indexing are queued.
+        Ok(WorkerState::Busy)
+    }
+
+    async fn wait_for_work(&mut self) -> WorkerState {
+        let wait = if std::mem::take(&mut self.retry_soon) {
+            RETRY_AFTER_ERROR
+        } else {
+            SAFETY_CHECK
+        };
+        tokio::select! {
+            event = self.events.recv(), if self.bus_open => {
+                // Lagging behind is a wake-up too: the queue, not the events, says what to index.
+                if let Err(broadcast::error::RecvError::Closed) = event {
+                    self.bus_open = false;
+                }
+            }
+            _ = tokio::time::sleep(wait) => {}
+        }
+        WorkerState::Busy
+    }
+
+    fn status(&self) -> WorkerStatus {
+        WorkerStatus {
+            items_done: self.indexed_total,
+        }
+    }
+}
+
+impl IndexWorker {
+    /// Indexes what the store queued while the server was down, then marks the server ready
+    /// (also when catching up failed: the queue keeps the reports for the next batches).
+    async fn catch_up(&mut self) {
+        let indexer = self.indexer.clone();
+        match tokio::task::spawn_blocking(move || indexer.catch_up()).await {
+            Ok(Ok(0)) => {}
+            Ok(Ok(indexed)) => {
+                self.indexed_total += indexed as u64;
+                tracing::info!(reports = indexed, "search index caught up");
+            }
+            Ok(Err(error)) => {
+                tracing::error!(%error, "search index catch-up failed; retrying in the background")
+            }
+            Err(error) => tracing::error!(%error, "search index catch-up panicked"),
+        }
+        self.caught_up = true;
+        self.ready.store(true, Ordering::SeqCst);
     }
 }
 

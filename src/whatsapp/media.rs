@@ -27,6 +27,7 @@ use crate::store::keys::u64_key;
 use crate::store::{Store, StoreError, Table, TxError};
 use crate::whatsapp::graph::{Disposition, GraphClient, GraphError};
 use crate::whatsapp::outbox::backoff;
+use crate::worker::{InFlight, Worker, WorkerError, WorkerState, WorkerStatus};
 
 /// Meta keeps inbound media downloadable for seven days.
 const MEDIA_RETENTION: chrono::TimeDelta = chrono::TimeDelta::days(7);
@@ -99,78 +100,14 @@ pub fn media_path(media_dir: &Path, sha256_hex: &str) -> PathBuf {
 }
 
 impl MediaFetcher {
-    pub async fn run(self, stop: CancellationToken) {
-        let mut running = tokio::task::JoinSet::new();
-        let in_flight = Arc::new(std::sync::Mutex::new(
-            std::collections::HashSet::<u64>::new(),
-        ));
-        loop {
-            if stop.is_cancelled() {
-                break;
-            }
-            let room = CONCURRENT_DOWNLOADS.saturating_sub(running.len());
-            let busy = |id| {
-                in_flight
-                    .lock()
-                    .map(|set| set.contains(&id))
-                    .unwrap_or(true)
-            };
-            let due = match due_items::<MediaJob>(
-                &self.store,
-                Table::MediaQueue,
-                Utc::now(),
-                room,
-                |id| !busy(id),
-            ) {
-                Ok(due) => due,
-                Err(error) => {
-                    tracing::error!(%error, "media queue cannot be read; retrying");
-                    Vec::new()
-                }
-            };
-            let mut started = 0;
-            for (key, job) in due {
-                if running.len() >= CONCURRENT_DOWNLOADS {
-                    break;
-                }
-                let claimed = in_flight
-                    .lock()
-                    .map(|mut set| set.insert(job.id))
-                    .unwrap_or(false);
-                if !claimed {
-                    continue;
-                }
-                started += 1;
-                let fetcher = self.clone();
-                let in_flight = Arc::clone(&in_flight);
-                running.spawn(async move {
-                    let job_id = job.id;
-                    fetcher.process(key, job).await;
-                    if let Ok(mut set) = in_flight.lock() {
-                        set.remove(&job_id);
-                    }
-                    fetcher.wake.notify_one();
-                });
-            }
-            while running.try_join_next().is_some() {}
-            if started > 0 && running.len() < CONCURRENT_DOWNLOADS {
-                continue;
-            }
-            let sleep_for = match next_due(&self.store, Table::MediaQueue) {
-                Ok(Some((due, _))) => (due - Utc::now())
-                    .to_std()
-                    .unwrap_or(Duration::from_millis(5))
-                    .min(Duration::from_secs(60)),
-                _ => Duration::from_secs(60),
-            };
-            tokio::select! {
-                _ = stop.cancelled() => break,
-                _ = self.wake.notified() => {}
-                _ = tokio::time::sleep(sleep_for) => {}
-            }
+    /// The fetcher as a worker for the runner (see `MediaWorker`).
+    pub fn into_worker(self) -> MediaWorker {
+        MediaWorker {
+            fetcher: self,
+            running: tokio::task::JoinSet::new(),
+            in_flight: Arc::default(),
+            started_total: 0,
         }
-        while running.join_next().await.is_some() {}
-        tracing::info!("media fetcher stopped");
     }
 
     async fn process(&self, key: Vec<u8>, job: MediaJob) {
@@ -402,6 +339,106 @@ impl MediaFetcher {
             self.bus.publish(event);
         }
         Ok(())
+    }
+}
+
+/// The fetcher as a `Worker`: starts a download for each due job (up to
+/// `CONCURRENT_DOWNLOADS` at once); woken by intake when media arrives, by a finished download,
+/// or when the next retry comes due. On shutdown, downloads under way are finished.
+pub struct MediaWorker {
+    fetcher: MediaFetcher,
+    running: tokio::task::JoinSet<()>,
+    /// Jobs being downloaded, so that a job is never started twice.
+    in_flight: Arc<std::sync::Mutex<std::collections::HashSet<u64>>>,
+    started_total: u64,
+}
+
+impl Worker for MediaWorker {
+    fn name(&self) -> &'static str {
+        "media"
+    }
+
+    async fn work(&mut self, _shutdown: &CancellationToken) -> Result<WorkerState, WorkerError> {
+        let room = CONCURRENT_DOWNLOADS.saturating_sub(self.running.len());
+        let in_flight = &self.in_flight;
+        let busy = |id| {
+            in_flight
+                .lock()
+                .map(|set| set.contains(&id))
+                .unwrap_or(true)
+        };
+        let due = due_items::<MediaJob>(
+            &self.fetcher.store,
+            Table::MediaQueue,
+            Utc::now(),
+            room,
+            |id| !busy(id),
+        )
+        .map_err(|error| WorkerError::new("media queue cannot be read", error))?;
+        let mut started = 0;
+        for (key, job) in due {
+            if self.running.len() >= CONCURRENT_DOWNLOADS {
+                break;
+            }
+            let claimed = self
+                .in_flight
+                .lock()
+                .map(|mut set| set.insert(job.id))
+                .unwrap_or(false);
+            if !claimed {
+                continue;
+            }
+            started += 1;
+            let fetcher = self.fetcher.clone();
+            let in_flight = Arc::clone(&self.in_flight);
+            self.running.spawn(async move {
+                let job_id = job.id;
+                fetcher.process(key, job).await;
+                if let Ok(mut set) = in_flight.lock() {
+                    set.remove(&job_id);
+                }
+                fetcher.wake.notify_one();
+            });
+        }
+        self.started_total += started;
+        while self.running.try_join_next().is_some() {}
+        if started > 0 && self.running.len() < CONCURRENT_DOWNLOADS {
+            return Ok(WorkerState::Busy);
+        }
+        Ok(WorkerState::Idle)
+    }
+
+    async fn wait_for_work(&mut self) -> WorkerState {
+        let sleep_for = match next_due(&self.fetcher.store, Table::MediaQueue) {
+            Ok(Some((due, _))) => (due - Utc::now())
+                .to_std()
+                .unwrap_or(Duration::from_millis(5))
+                .min(Duration::from_secs(60)),
+            _ => Duration::from_secs(60),
+        };
+        tokio::select! {
+            _ = self.fetcher.wake.notified() => {}
+            _ = tokio::time::sleep(sleep_for) => {}
+        }
+        WorkerState::Busy
+    }
+
+    fn status(&self) -> WorkerStatus {
+        WorkerStatus {
+            items_done: self.started_total,
+        }
+    }
+
+    fn in_flight(&self) -> Option<InFlight> {
+        let downloading = Arc::clone(&self.in_flight);
+        Some(InFlight::new(move || {
+            downloading.lock().map(|set| set.len()).unwrap_or(0)
+        }))
+    }
+
+    async fn finish(mut self) {
+        while self.running.join_next().await.is_some() {}
+        tracing::info!("media fetcher stopped");
     }
 }
 

@@ -1,7 +1,8 @@
 //! What happens to reports as time passes, without anyone acting: the SLA watcher's warnings,
 //! breaches and escalations, the silent-reporter check while AWAITING_REPORTER, and automatic
 //! forwarding of confident suggestions. Every pass takes `now` as an argument, so tests drive
-//! the clock instead of sleeping; the worker in `crate::workflow::watcher` calls it on a timer.
+//! the clock instead of sleeping; the worker (`ClockWorker`, run by `crate::worker`) calls it
+//! on a timer.
 //!
 //! What was announced is kept on the report (`Report::sla`) in the same transaction as the
 //! timeline entry, so a restart never announces a breach twice nor forgets one.
@@ -22,6 +23,7 @@ use crate::intake::outbound::queue_reply;
 use crate::intake::records::{append_timeline, load_report, load_reporter, save_report};
 use crate::store::keys::{read_u64, u64_key};
 use crate::store::{Table, TxError};
+use crate::worker::{Worker, WorkerError, WorkerState, WorkerStatus};
 
 /// The flag a report carries while its reporter has not answered in time.
 pub const REPORTER_SILENT_FLAG: &str = "reporter_silent";
@@ -448,40 +450,113 @@ fn escalation_target(report: &Report, tree: &UnitTree) -> Option<String> {
     tree.contains(&parent).then_some(parent)
 }
 
-/// The SLA watcher: a clock pass every `interval`; with automatic forwarding on, a new report
-/// (or a new message, which may add the place) is looked at at once instead of at the next tick.
-pub async fn run_watcher(
+/// What the SLA watcher does in its next step.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum ClockStep {
+    /// A clock pass over the open reports.
+    Pass,
+    /// A new report, or a new message on one: try forwarding it automatically at once.
+    AutoForward(u64),
+}
+
+/// The SLA watcher as a `Worker`: a clock pass every `interval`; with automatic forwarding on,
+/// a new report (or a new message, which may add the place) is looked at at once instead of
+/// at the next tick. A failed pass is tried again at the next tick.
+pub struct ClockWorker {
     workflow: Workflow,
-    interval: std::time::Duration,
-    stop: tokio_util::sync::CancellationToken,
-) {
-    use tokio::sync::broadcast::error::RecvError;
-    let mut events = workflow.bus.subscribe();
-    let mut bus_open = true;
-    let mut ticker = tokio::time::interval(interval);
-    ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-    let auto_forward_on = workflow.clock.auto_forward_min_confidence.is_some();
-    loop {
-        tokio::select! {
-            _ = stop.cancelled() => break,
-            _ = ticker.tick() => {
-                match workflow.run_clock(Utc::now()).await {
-                    Ok(pass) if pass != ClockPass { reports_checked: pass.reports_checked, ..ClockPass::default() } => {
+    ticker: tokio::time::Interval,
+    events: tokio::sync::broadcast::Receiver<crate::bus::ReportEvent>,
+    bus_open: bool,
+    auto_forward_on: bool,
+    next: Option<ClockStep>,
+    reports_checked: u64,
+}
+
+impl ClockWorker {
+    pub fn new(workflow: Workflow, interval: std::time::Duration) -> ClockWorker {
+        let mut ticker = tokio::time::interval(interval);
+        ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        ClockWorker {
+            events: workflow.bus.subscribe(),
+            bus_open: true,
+            auto_forward_on: workflow.clock.auto_forward_min_confidence.is_some(),
+            workflow,
+            ticker,
+            // The ticker's first tick is immediate: the first pass runs at once.
+            next: None,
+            reports_checked: 0,
+        }
+    }
+}
+
+impl Worker for ClockWorker {
+    fn name(&self) -> &'static str {
+        "clock"
+    }
+
+    async fn work(
+        &mut self,
+        _shutdown: &tokio_util::sync::CancellationToken,
+    ) -> Result<WorkerState, WorkerError> {
+        match self.next.take() {
+            None => {}
+            Some(ClockStep::Pass) => match self.workflow.run_clock(Utc::now()).await {
+                Ok(pass) => {
+                    self.reports_checked += pass.reports_checked as u64;
+                    if pass
+                        != (ClockPass {
+                            reports_checked: pass.reports_checked,
+                            ..ClockPass::default()
+                        })
+                    {
                         tracing::info!(?pass, "sla watcher pass");
                     }
-                    Ok(_) => {}
-                    Err(error) => tracing::warn!(%error, "sla watcher pass failed; retrying at the next tick"),
+                }
+                Err(error) => {
+                    return Err(WorkerError::new(
+                        "sla watcher pass failed; retrying at the next tick",
+                        error,
+                    ));
+                }
+            },
+            Some(ClockStep::AutoForward(report_id)) => {
+                if let Err(error) = self.workflow.auto_forward(report_id, Utc::now()).await {
+                    return Err(WorkerError::new(
+                        &format!(
+                            "automatic forward of report {report_id} failed; the next pass retries"
+                        ),
+                        error,
+                    ));
                 }
             }
-            event = events.recv(), if bus_open && auto_forward_on => match event {
-                Ok(event) if matches!(event.kind, ReportEventKind::ReportCreated | ReportEventKind::MessageAdded) => {
-                    if let Err(error) = workflow.auto_forward(event.report_id, Utc::now()).await {
-                        tracing::warn!(%error, report_id = event.report_id, "automatic forward failed; the next pass retries");
-                    }
+        }
+        Ok(WorkerState::Idle)
+    }
+
+    async fn wait_for_work(&mut self) -> WorkerState {
+        use tokio::sync::broadcast::error::RecvError;
+        loop {
+            tokio::select! {
+                _ = self.ticker.tick() => {
+                    self.next = Some(ClockStep::Pass);
+                    break;
                 }
-                Ok(_) | Err(RecvError::Lagged(_)) => {}
-                Err(RecvError::Closed) => bus_open = false,
-            },
+                event = self.events.recv(), if self.bus_open && self.auto_forward_on => match event {
+                    Ok(event) if matches!(event.kind, ReportEventKind::ReportCreated | ReportEventKind::MessageAdded) => {
+                        self.next = Some(ClockStep::AutoForward(event.report_id));
+                        break;
+                    }
+                    Ok(_) | Err(RecvError::Lagged(_)) => {}
+                    Err(RecvError::Closed) => self.bus_open = false,
+                },
+            }
+        }
+        WorkerState::Busy
+    }
+
+    fn status(&self) -> WorkerStatus {
+        WorkerStatus {
+            items_done: self.reports_checked,
         }
     }
 }

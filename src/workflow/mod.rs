@@ -33,7 +33,7 @@ use crate::intake::IntakeSettings;
 use crate::intake::records::load_report;
 use crate::store::{Store, Tx, TxError};
 
-pub use clock::{ClockPass, ClockSettings, REPORTER_SILENT_FLAG, run_watcher};
+pub use clock::{ClockPass, ClockSettings, ClockWorker, REPORTER_SILENT_FLAG};
 pub use directory::UnitDirectory;
 pub use permissions::{Action, role_may};
 pub use reads::filter_matches;

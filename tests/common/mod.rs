@@ -106,14 +106,10 @@ async fn start(settings: Settings, graph: MockGraph, guard: Option<tempfile::Tem
     }));
     // Started means ready, as a deployment's health check sees it: the workers run and the
     // search index has caught up with the store.
-    let deadline = tokio::time::Instant::now() + WAIT_LIMIT;
-    while !state.ready.load(std::sync::atomic::Ordering::SeqCst) {
-        assert!(
-            tokio::time::Instant::now() < deadline,
-            "the server never became ready"
-        );
-        tokio::time::sleep(Duration::from_millis(5)).await;
-    }
+    poll_until("the server is ready", || {
+        state.ready.load(std::sync::atomic::Ordering::SeqCst)
+    })
+    .await;
     TestApp {
         base_url,
         client: reqwest::Client::new(),
@@ -124,6 +120,19 @@ async fn start(settings: Settings, graph: MockGraph, guard: Option<tempfile::Tem
         shutdown: Some(shutdown),
         server: Some(server),
         settings,
+    }
+}
+
+/// Waits until `fact` holds, looking every few milliseconds (for state that changes without an
+/// event to wait on). Panics after `WAIT_LIMIT`.
+pub async fn poll_until(what: &str, fact: impl Fn() -> bool) {
+    let deadline = tokio::time::Instant::now() + WAIT_LIMIT;
+    while !fact() {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "timed out waiting until {what}"
+        );
+        tokio::time::sleep(Duration::from_millis(2)).await;
     }
 }
 
@@ -238,6 +247,28 @@ impl TestApp {
                 _ = tokio::time::sleep(Duration::from_millis(20)) => {}
             }
         }
+    }
+
+    /// Waits until every background worker waits for work with nothing of its own in flight
+    /// (sends, downloads, acceptances not yet recorded). Work handed to a worker but not yet
+    /// picked up does not count: wait for a fact about the queue first.
+    pub async fn wait_for_workers_idle(&self) {
+        poll_until("the workers are idle", || self.state.workers.all_idle()).await
+    }
+
+    /// The subscriptions opened on the bus so far: read before subscribing, then
+    /// `wait_for_subscription` with it.
+    pub fn subscriptions_opened(&self) -> u64 {
+        self.state.bus.subscriptions_opened()
+    }
+
+    /// Waits until a subscription opened after the reading `before` is registered, so that
+    /// every event published from now on reaches it.
+    pub async fn wait_for_subscription(&self, before: u64) {
+        poll_until("the subscription is registered", || {
+            self.state.bus.subscriptions_opened() > before
+        })
+        .await
     }
 
     /// Waits until every report change so far is searchable: the indexer removes a queue

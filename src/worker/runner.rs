@@ -1,0 +1,487 @@
+//! The runner: starts each worker on its own task, drives its steps, stops the workers one by
+//! one in the order they were started (logged), and keeps a board of their liveness that
+//! `/readyz` and `/metrics` read. A worker that panics is logged and shown as failed (and
+//! `/readyz` answers 503); it is not restarted.
+
+use std::panic::AssertUnwindSafe;
+use std::sync::atomic::{AtomicI64, AtomicU8, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, PoisonError, RwLock};
+use std::time::Instant;
+
+use chrono::{DateTime, Utc};
+use futures_util::FutureExt as _;
+use serde::Serialize;
+use tokio::task::JoinHandle;
+use tokio_util::sync::CancellationToken;
+
+use super::{InFlight, Worker, WorkerError, WorkerState, WorkerStatus};
+
+/// Where a worker is in its life, as `/readyz` shows it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum WorkerLiveness {
+    /// In a step of work.
+    Busy,
+    /// Waiting for work.
+    Idle,
+    /// Panicked: gone until the server restarts.
+    Failed,
+    /// Shutting down: letting what it started finish.
+    Stopping,
+    Stopped,
+}
+
+impl WorkerLiveness {
+    fn from_u8(value: u8) -> WorkerLiveness {
+        match value {
+            0 => WorkerLiveness::Busy,
+            1 => WorkerLiveness::Idle,
+            2 => WorkerLiveness::Failed,
+            3 => WorkerLiveness::Stopping,
+            _ => WorkerLiveness::Stopped,
+        }
+    }
+
+    fn as_u8(self) -> u8 {
+        match self {
+            WorkerLiveness::Busy => 0,
+            WorkerLiveness::Idle => 1,
+            WorkerLiveness::Failed => 2,
+            WorkerLiveness::Stopping => 3,
+            WorkerLiveness::Stopped => 4,
+        }
+    }
+}
+
+/// One worker's line on the board: written by its task, read by `/readyz` and `/metrics`.
+struct Slot {
+    name: &'static str,
+    liveness: AtomicU8,
+    /// Unix milliseconds at the end of the latest step that did not fail (at start: the start).
+    last_progress_ms: AtomicI64,
+    items_done: AtomicU64,
+    errors: AtomicU64,
+    last_error: Mutex<Option<String>>,
+    in_flight: Option<InFlight>,
+}
+
+impl Slot {
+    fn set(&self, liveness: WorkerLiveness) {
+        // A failed worker stays failed.
+        let _ = self
+            .liveness
+            .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |current| {
+                (current != WorkerLiveness::Failed.as_u8()).then_some(liveness.as_u8())
+            });
+    }
+
+    fn progressed(&self, status: WorkerStatus) {
+        self.last_progress_ms
+            .store(Utc::now().timestamp_millis(), Ordering::Relaxed);
+        self.items_done.store(status.items_done, Ordering::Relaxed);
+    }
+
+    fn step_failed(&self, error: &WorkerError) {
+        self.errors.fetch_add(1, Ordering::Relaxed);
+        *self
+            .last_error
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner) = Some(error.to_string());
+    }
+
+    fn report(&self) -> WorkerReport {
+        let last_progress_at =
+            DateTime::from_timestamp_millis(self.last_progress_ms.load(Ordering::Relaxed))
+                .unwrap_or_default();
+        let state = WorkerLiveness::from_u8(self.liveness.load(Ordering::SeqCst));
+        WorkerReport {
+            name: self.name,
+            state,
+            last_progress_at,
+            seconds_since_progress: (Utc::now() - last_progress_at).num_milliseconds().max(0)
+                as f64
+                / 1000.0,
+            items_done: self.items_done.load(Ordering::Relaxed),
+            errors: self.errors.load(Ordering::Relaxed),
+            last_error: self
+                .last_error
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .clone(),
+            in_flight: self.in_flight.as_ref().map_or(0, InFlight::count),
+        }
+    }
+}
+
+/// A worker's liveness at one moment.
+#[derive(Debug, Clone, Serialize)]
+pub struct WorkerReport {
+    pub name: &'static str,
+    pub state: WorkerLiveness,
+    pub last_progress_at: DateTime<Utc>,
+    pub seconds_since_progress: f64,
+    pub items_done: u64,
+    /// Steps that failed (each logged).
+    pub errors: u64,
+    pub last_error: Option<String>,
+    /// Tasks it started that still run (sends, downloads).
+    pub in_flight: usize,
+}
+
+impl WorkerReport {
+    /// Waiting for work, with nothing of its own still running.
+    pub fn is_idle(&self) -> bool {
+        self.state == WorkerLiveness::Idle && self.in_flight == 0
+    }
+}
+
+/// The workers' liveness, shared with the HTTP handlers (and tests).
+#[derive(Clone, Default)]
+pub struct WorkerBoard {
+    slots: Arc<RwLock<Vec<Arc<Slot>>>>,
+}
+
+impl WorkerBoard {
+    pub fn reports(&self) -> Vec<WorkerReport> {
+        self.slots
+            .read()
+            .unwrap_or_else(PoisonError::into_inner)
+            .iter()
+            .map(|slot| slot.report())
+            .collect()
+    }
+
+    /// A worker panicked.
+    pub fn any_failed(&self) -> bool {
+        self.reports()
+            .iter()
+            .any(|report| report.state == WorkerLiveness::Failed)
+    }
+
+    /// Every worker started is waiting for work with nothing in flight. Work that was handed
+    /// to a worker but not yet picked up does not count: pair this with a fact about the queue.
+    pub fn all_idle(&self) -> bool {
+        let reports = self.reports();
+        !reports.is_empty() && reports.iter().all(WorkerReport::is_idle)
+    }
+
+    fn add(&self, slot: Arc<Slot>) {
+        self.slots
+            .write()
+            .unwrap_or_else(PoisonError::into_inner)
+            .push(slot);
+    }
+}
+
+struct Running {
+    name: &'static str,
+    shutdown: CancellationToken,
+    task: JoinHandle<()>,
+}
+
+/// Owns the workers' tasks. Dropping it without `stop_in_order` leaves them running.
+pub struct WorkerRunner {
+    board: WorkerBoard,
+    running: Vec<Running>,
+}
+
+impl WorkerRunner {
+    pub fn new(board: WorkerBoard) -> WorkerRunner {
+        WorkerRunner {
+            board,
+            running: Vec::new(),
+        }
+    }
+
+    pub fn board(&self) -> &WorkerBoard {
+        &self.board
+    }
+
+    /// Starts `worker` on its own task. Workers stop in the order they were started.
+    pub fn start<W: Worker>(&mut self, worker: W) {
+        let name = worker.name();
+        let slot = Arc::new(Slot {
+            name,
+            liveness: AtomicU8::new(WorkerLiveness::Busy.as_u8()),
+            last_progress_ms: AtomicI64::new(Utc::now().timestamp_millis()),
+            items_done: AtomicU64::new(0),
+            errors: AtomicU64::new(0),
+            last_error: Mutex::new(None),
+            in_flight: worker.in_flight(),
+        });
+        self.board.add(Arc::clone(&slot));
+        let shutdown = CancellationToken::new();
+        let driven = AssertUnwindSafe(drive(worker, Arc::clone(&slot), shutdown.clone()));
+        let task = tokio::spawn(async move {
+            match driven.catch_unwind().await {
+                Ok(()) => slot.set(WorkerLiveness::Stopped),
+                Err(panic) => {
+                    let message = panic_message(panic.as_ref());
+                    slot.set(WorkerLiveness::Failed);
+                    *slot
+                        .last_error
+                        .lock()
+                        .unwrap_or_else(PoisonError::into_inner) =
+                        Some(format!("panicked: {message}"));
+                    tracing::error!(worker = name, panic = %message, "worker panicked; it stays stopped until the server restarts");
+                }
+            }
+        });
+        tracing::debug!(worker = name, "worker started");
+        self.running.push(Running {
+            name,
+            shutdown,
+            task,
+        });
+    }
+
+    /// Stops the workers one at a time, in the order they were started: each finishes its
+    /// current step and what it started before the next one is asked to stop.
+    pub async fn stop_in_order(self) {
+        for Running {
+            name,
+            shutdown,
+            task,
+        } in self.running
+        {
+            let started = Instant::now();
+            tracing::info!(worker = name, "stopping worker");
+            shutdown.cancel();
+            if let Err(error) = task.await {
+                tracing::error!(worker = name, %error, "worker task ended abnormally");
+            }
+            tracing::info!(
+                worker = name,
+                seconds = started.elapsed().as_secs_f64(),
+                "worker stopped"
+            );
+        }
+    }
+}
+
+/// Steps `worker` until shutdown (or until it is done), then lets it finish.
+async fn drive<W: Worker>(mut worker: W, slot: Arc<Slot>, shutdown: CancellationToken) {
+    let name = worker.name();
+    let mut state = WorkerState::Busy;
+    loop {
+        if shutdown.is_cancelled() {
+            break;
+        }
+        state = match state {
+            WorkerState::Busy => {
+                slot.set(WorkerLiveness::Busy);
+                match worker.work(&shutdown).await {
+                    Ok(next) => {
+                        slot.progressed(worker.status());
+                        next
+                    }
+                    Err(error) => {
+                        slot.step_failed(&error);
+                        tracing::error!(worker = name, %error, "worker step failed; it waits for work and tries again");
+                        WorkerState::Idle
+                    }
+                }
+            }
+            WorkerState::Idle => {
+                slot.set(WorkerLiveness::Idle);
+                tokio::select! {
+                    _ = shutdown.cancelled() => break,
+                    next = worker.wait_for_work() => next,
+                }
+            }
+            WorkerState::Done => break,
+        };
+    }
+    slot.set(WorkerLiveness::Stopping);
+    worker.finish().await;
+}
+
+fn panic_message(panic: &(dyn std::any::Any + Send)) -> String {
+    if let Some(text) = panic.downcast_ref::<&str>() {
+        (*text).to_string()
+    } else if let Some(text) = panic.downcast_ref::<String>() {
+        text.clone()
+    } else {
+        "unknown panic".to_string()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::atomic::AtomicUsize;
+
+    use tokio::sync::Notify;
+
+    use super::*;
+
+    /// Does `steps` steps (failing the ones listed), then waits on `wake`; panics on step
+    /// `panic_at`; records its name in `finished` when it finishes.
+    struct Scripted {
+        name: &'static str,
+        steps: u64,
+        done: u64,
+        fail_at: Option<u64>,
+        panic_at: Option<u64>,
+        wake: Arc<Notify>,
+        finished: Arc<Mutex<Vec<&'static str>>>,
+    }
+
+    impl Scripted {
+        fn new(name: &'static str, steps: u64, finished: &Arc<Mutex<Vec<&'static str>>>) -> Self {
+            Scripted {
+                name,
+                steps,
+                done: 0,
+                fail_at: None,
+                panic_at: None,
+                wake: Arc::new(Notify::new()),
+                finished: Arc::clone(finished),
+            }
+        }
+    }
+
+    impl Worker for Scripted {
+        fn name(&self) -> &'static str {
+            self.name
+        }
+
+        async fn work(&mut self, _: &CancellationToken) -> Result<WorkerState, WorkerError> {
+            if self.done >= self.steps {
+                return Ok(WorkerState::Idle);
+            }
+            self.done += 1;
+            assert_ne!(Some(self.done), self.panic_at, "scripted panic");
+            if Some(self.done) == self.fail_at {
+                return Err(WorkerError::new("scripted step", "failed"));
+            }
+            Ok(WorkerState::Busy)
+        }
+
+        async fn wait_for_work(&mut self) -> WorkerState {
+            self.wake.notified().await;
+            WorkerState::Busy
+        }
+
+        fn status(&self) -> WorkerStatus {
+            WorkerStatus {
+                items_done: self.done,
+            }
+        }
+
+        async fn finish(self) {
+            self.finished
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .push(self.name);
+        }
+    }
+
+    async fn until(board: &WorkerBoard, fact: impl Fn(&WorkerBoard) -> bool) {
+        tokio::time::timeout(std::time::Duration::from_secs(5), async {
+            while !fact(board) {
+                tokio::task::yield_now().await;
+            }
+        })
+        .await
+        .expect("the fact came true");
+    }
+
+    #[tokio::test]
+    async fn workers_stop_in_the_order_they_were_started() {
+        let finished = Arc::default();
+        let mut runner = WorkerRunner::new(WorkerBoard::default());
+        for name in ["clock", "outbox", "media", "indexer"] {
+            runner.start(Scripted::new(name, 3, &finished));
+        }
+        let board = runner.board().clone();
+        until(&board, WorkerBoard::all_idle).await;
+        assert!(board.reports().iter().all(|report| report.items_done == 3));
+        runner.stop_in_order().await;
+        assert_eq!(
+            *finished.lock().unwrap(),
+            vec!["clock", "outbox", "media", "indexer"]
+        );
+        assert!(
+            board
+                .reports()
+                .iter()
+                .all(|report| report.state == WorkerLiveness::Stopped)
+        );
+    }
+
+    #[tokio::test]
+    async fn a_failed_step_is_counted_and_shown_and_the_worker_goes_on_when_woken() {
+        let finished = Arc::default();
+        let mut worker = Scripted::new("indexer", 2, &finished);
+        worker.fail_at = Some(1);
+        let wake = Arc::clone(&worker.wake);
+        let mut runner = WorkerRunner::new(WorkerBoard::default());
+        runner.start(worker);
+        let board = runner.board().clone();
+        until(&board, WorkerBoard::all_idle).await;
+        let report = &board.reports()[0];
+        assert_eq!(report.errors, 1);
+        assert_eq!(report.last_error.as_deref(), Some("scripted step: failed"));
+        assert_eq!(report.items_done, 0, "nothing counted for the failed step");
+        wake.notify_one();
+        until(&board, |board| board.reports()[0].items_done == 2).await;
+        assert!(!board.any_failed(), "a failed step is not a failed worker");
+        runner.stop_in_order().await;
+    }
+
+    #[tokio::test]
+    async fn a_panicking_worker_shows_as_failed_and_the_others_still_stop_in_order() {
+        let finished = Arc::default();
+        let mut runner = WorkerRunner::new(WorkerBoard::default());
+        let mut doomed = Scripted::new("outbox", 5, &finished);
+        doomed.panic_at = Some(2);
+        runner.start(doomed);
+        runner.start(Scripted::new("media", 1, &finished));
+        let board = runner.board().clone();
+        until(&board, WorkerBoard::any_failed).await;
+        let outbox = &board.reports()[0];
+        assert_eq!(outbox.state, WorkerLiveness::Failed);
+        assert!(
+            outbox
+                .last_error
+                .as_deref()
+                .is_some_and(|error| error.contains("scripted panic"))
+        );
+        assert!(!board.all_idle());
+        runner.stop_in_order().await;
+        assert_eq!(*finished.lock().unwrap(), vec!["media"]);
+        assert_eq!(board.reports()[0].state, WorkerLiveness::Failed);
+    }
+
+    #[tokio::test]
+    async fn tasks_in_flight_keep_a_waiting_worker_from_counting_as_idle() {
+        struct Waiting(Arc<AtomicUsize>);
+        impl Worker for Waiting {
+            fn name(&self) -> &'static str {
+                "media"
+            }
+            async fn work(&mut self, _: &CancellationToken) -> Result<WorkerState, WorkerError> {
+                Ok(WorkerState::Idle)
+            }
+            async fn wait_for_work(&mut self) -> WorkerState {
+                std::future::pending().await
+            }
+            fn in_flight(&self) -> Option<InFlight> {
+                let count = Arc::clone(&self.0);
+                Some(InFlight::new(move || count.load(Ordering::SeqCst)))
+            }
+        }
+        let downloads = Arc::new(AtomicUsize::new(1));
+        let mut runner = WorkerRunner::new(WorkerBoard::default());
+        runner.start(Waiting(Arc::clone(&downloads)));
+        let board = runner.board().clone();
+        until(&board, |board| {
+            board.reports()[0].state == WorkerLiveness::Idle
+        })
+        .await;
+        assert!(!board.all_idle());
+        downloads.store(0, Ordering::SeqCst);
+        assert!(board.all_idle());
+        runner.stop_in_order().await;
+    }
+}
