@@ -11,11 +11,13 @@ mod clock;
 mod contact;
 mod directory;
 mod journal;
+mod merge;
 mod permissions;
 mod reads;
 mod status;
 #[cfg(test)]
 mod tests;
+mod triage;
 
 use std::collections::HashMap;
 use std::sync::Arc;
