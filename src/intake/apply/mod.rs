@@ -53,7 +53,7 @@ impl Record for ChannelErrorRecord {
 
 /// The citizen's own words kept on a report for suggestions; beyond this, later texts are
 /// still stored as messages but no longer steer the suggestion.
-pub(super) const MAX_CITIZEN_TEXT_BYTES: usize = 16 * 1024;
+const MAX_CITIZEN_TEXT_BYTES: usize = 16 * 1024;
 
 /// The prefix of `biz_opaque_callback_data` we put on every send: `siaga:<message id>`.
 pub const CALLBACK_PREFIX: &str = "siaga:";

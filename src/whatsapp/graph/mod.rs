@@ -134,7 +134,7 @@ impl GraphClient {
 
     /// `{base}/{version}/{segments…}`, each segment percent-encoded so that an id taken from
     /// a webhook cannot change the path.
-    pub(super) fn graph_url(&self, segments: &[&str]) -> Url {
+    fn graph_url(&self, segments: &[&str]) -> Url {
         let mut url = self.base_url.clone();
         if let Ok(mut path) = url.path_segments_mut() {
             path.pop_if_empty();
@@ -144,11 +144,7 @@ impl GraphClient {
         url
     }
 
-    pub(super) async fn post_json(
-        &self,
-        url: Url,
-        body: &Value,
-    ) -> Result<(u16, Value), GraphError> {
+    async fn post_json(&self, url: Url, body: &Value) -> Result<(u16, Value), GraphError> {
         let response = self
             .http
             .post(url)
@@ -161,7 +157,7 @@ impl GraphClient {
     }
 
     /// Returns the JSON of a successful Graph answer; everything else becomes an error.
-    pub(super) async fn read_api_response(
+    async fn read_api_response(
         &self,
         response: reqwest::Response,
     ) -> Result<(u16, Value), GraphError> {
@@ -185,10 +181,7 @@ impl GraphClient {
         Ok((http_status, body))
     }
 
-    pub(super) async fn failure_from_error_response(
-        &self,
-        response: reqwest::Response,
-    ) -> GraphError {
+    async fn failure_from_error_response(&self, response: reqwest::Response) -> GraphError {
         let http_status = response.status().as_u16();
         let bytes = match read_body_limited(response, MAX_API_RESPONSE_BYTES).await {
             Ok(Some(bytes)) => bytes,
@@ -212,7 +205,7 @@ impl GraphClient {
 }
 
 /// Reads the whole body unless it grows past `limit`; `Ok(None)` means it did.
-pub(super) async fn read_body_limited(
+async fn read_body_limited(
     mut response: reqwest::Response,
     limit: u64,
 ) -> Result<Option<Bytes>, GraphError> {
@@ -230,20 +223,20 @@ pub(super) async fn read_body_limited(
 /// Meta writes some numbers as JSON strings in one example and as numbers in the next.
 #[derive(Deserialize)]
 #[serde(untagged)]
-pub(super) enum StringOrNumber {
+enum StringOrNumber {
     Number(i64),
     Text(String),
 }
 
 impl StringOrNumber {
-    pub(super) fn as_i64(&self) -> Option<i64> {
+    fn as_i64(&self) -> Option<i64> {
         match self {
             StringOrNumber::Number(number) => Some(*number),
             StringOrNumber::Text(text) => text.trim().parse().ok(),
         }
     }
 
-    pub(super) fn into_u64(self) -> Option<u64> {
+    fn into_u64(self) -> Option<u64> {
         self.as_i64().and_then(|number| u64::try_from(number).ok())
     }
 }

@@ -45,7 +45,7 @@ pub enum WebhookParseError {
 }
 
 /// Stands in for a `type` or `field` that was absent, so operators see that it was missing.
-pub(super) const MISSING_NAME: &str = "(missing)";
+const MISSING_NAME: &str = "(missing)";
 
 /// Reads one webhook POST body. `received_at` stands in for any timestamp that is missing or
 /// unreadable. Items come out in payload order: entry by entry, change by change.
@@ -68,7 +68,7 @@ pub fn parse_notification(
 }
 
 /// What every item of one `changes[].value` shares.
-pub(super) struct ChangeScope<'payload> {
+struct ChangeScope<'payload> {
     /// Our business number id, `metadata.phone_number_id`.
     recipient_account: Option<String>,
     /// `value.contacts[]`: the profiles of the users the items are about.
@@ -117,7 +117,7 @@ fn parse_change(change: &Value, received_at: DateTime<Utc>, items: &mut Vec<Inbo
     }
 }
 
-pub(super) fn ignored(field: &str, raw: &Value) -> InboundItem {
+fn ignored(field: &str, raw: &Value) -> InboundItem {
     InboundItem::Ignored {
         field: field.to_owned(),
         raw: raw.clone(),
