@@ -19,7 +19,6 @@ use crate::api::{AppState, router};
 use crate::auth::Auth;
 use crate::bus::Bus;
 use crate::config::Config;
-use crate::domain::access::AccessRules;
 use crate::intake::queues::Queued;
 use crate::intake::{Intake, IntakeSettings};
 use crate::metrics::Metrics;
@@ -89,7 +88,7 @@ pub fn open_core(config: &Config) -> anyhow::Result<Core> {
                 &profile,
                 crate::text::Analyzer::sumsel(),
             )),
-            access: crate::domain::access::AccessRules::from_profile(&profile),
+            access: profile.access_rules(),
         },
     );
     let units = UnitDirectory::load_or_seed(&store, &profile)?;
@@ -139,7 +138,7 @@ impl App {
             core.store.clone(),
             core.intake.settings().clone(),
             core.units.clone(),
-            AccessRules::from_profile(&core.profile),
+            core.profile.access_rules(),
             bus.clone(),
             Arc::clone(&outbox_wake),
         )

@@ -14,6 +14,7 @@ pub mod domain;
 pub mod error;
 pub mod export;
 pub mod intake;
+pub mod ledger;
 pub mod metrics;
 pub mod profile;
 pub mod routing;

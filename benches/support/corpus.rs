@@ -8,7 +8,7 @@ use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 
 use siaga::domain::report::{GeoPoint, Priority, ReportStatus};
-use siaga::domain::unit::{UnitRecord, UnitTree};
+use siaga::domain::unit::UnitTree;
 use siaga::profile::Profile;
 use siaga::search::IndexDoc;
 
@@ -70,7 +70,7 @@ impl Corpus {
             profile
                 .units
                 .iter()
-                .filter_map(|unit| UnitRecord::from_profile_unit(unit).ok()),
+                .filter_map(|unit| unit.to_record().ok()),
         );
         let samples = profile
             .samples

@@ -23,31 +23,29 @@ pub fn error_response(error: UserError) -> Response {
     (status, axum::Json(body)).into_response()
 }
 
-/// Who the request's bearer token names, and where the request came from; or the refusal.
-/// A failed authentication spends one of the client's sign-in attempts.
-// The refusal is the response the handler returns as it is, once per request: boxing it would
-// only add an allocation to the failure path.
-#[allow(clippy::result_large_err)]
+/// Who the request's bearer token names, and where the request came from; or why not (answer
+/// it with `error_response`). A failed authentication spends one of the client's sign-in
+/// attempts.
 pub fn authenticate(
     state: &AppState,
     peer: Peer,
     headers: &HeaderMap,
-) -> Result<(Principal, ClientAddress), Response> {
+) -> Result<(Principal, ClientAddress), UserError> {
     let peer = peer.map(|axum::Extension(ConnectInfo(peer))| peer);
     let client = state.limits.client_addresses.client_of(headers, peer);
     let Some(authorization) = headers
         .get(header::AUTHORIZATION)
         .and_then(|value| value.to_str().ok())
     else {
-        return Err(error_response(UserError::unauthenticated(
+        return Err(UserError::unauthenticated(
             "send Authorization: Bearer <token>",
-        )));
+        ));
     };
     match state.services.auth.authenticate_header(authorization) {
         Ok(who) => Ok((who, client)),
         Err(error) => {
             let _ = state.services.auth.take_attempt(client);
-            Err(error_response(error))
+            Err(error)
         }
     }
 }

@@ -63,7 +63,7 @@ pub async fn download(
 ) -> Response {
     let (who, client) = match authenticate(&state, peer, &headers) {
         Ok(authenticated) => authenticated,
-        Err(refusal) => return refusal,
+        Err(refusal) => return error_response(refusal),
     };
     let Query(params) = match params {
         Ok(params) => params,

@@ -21,7 +21,7 @@ pub async fn download(
 ) -> Response {
     let who = match authenticate(&state, peer, &headers) {
         Ok((who, _)) => who,
-        Err(refusal) => return refusal,
+        Err(refusal) => return error_response(refusal),
     };
     let Ok(message_id) = message_id.parse::<u64>() else {
         return error_response(UserError::not_found("message"));

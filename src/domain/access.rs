@@ -8,7 +8,6 @@ use crate::domain::report::Report;
 use crate::domain::unit::{UnitRecord, UnitTree};
 use crate::domain::user::{Principal, Role};
 use crate::error::UserError;
-use crate::profile::Profile;
 
 /// The profile's category group of complaints about police service and conduct.
 pub const PROPAM_CATEGORY_GROUP: &str = "pengaduan_layanan";
@@ -25,19 +24,20 @@ pub struct AccessRules {
 }
 
 impl AccessRules {
-    /// Propam categories are the profile's `pengaduan_layanan` group; Propam units are the
-    /// functional units those categories route to.
-    pub fn from_profile(profile: &Profile) -> AccessRules {
+    /// From the categories of a profile, as (code, group, functional units): Propam
+    /// categories are the `pengaduan_layanan` group, Propam units the functional units those
+    /// categories route to.
+    pub fn from_categories<'a>(
+        categories: impl IntoIterator<Item = (&'a str, &'a str, &'a [String])>,
+    ) -> AccessRules {
         let mut rules = AccessRules::default();
-        for category in &profile.categories {
-            rules.category_codes.insert(category.code.clone());
-            if category.group != PROPAM_CATEGORY_GROUP {
+        for (code, group, functional_units) in categories {
+            rules.category_codes.insert(code.to_string());
+            if group != PROPAM_CATEGORY_GROUP {
                 continue;
             }
-            rules.propam_categories.insert(category.code.clone());
-            rules
-                .propam_units
-                .extend(category.functional_units.iter().cloned());
+            rules.propam_categories.insert(code.to_string());
+            rules.propam_units.extend(functional_units.iter().cloned());
         }
         rules
     }
@@ -168,17 +168,11 @@ mod tests {
 
     use super::*;
     use crate::domain::report::ReportStatus;
-    use crate::domain::unit::UnitRecord;
 
     fn sumsel() -> (AccessRules, UnitTree) {
-        let profile = Profile::load("sumsel").unwrap();
-        let tree = UnitTree::new(
-            profile
-                .units
-                .iter()
-                .map(|unit| UnitRecord::from_profile_unit(unit).unwrap()),
-        );
-        (AccessRules::from_profile(&profile), tree)
+        let profile = crate::profile::Profile::load("sumsel").unwrap();
+        let tree = UnitTree::new(profile.units.iter().map(|unit| unit.to_record().unwrap()));
+        (profile.access_rules(), tree)
     }
 
     fn report(category: Option<&str>, assigned_unit: Option<&str>) -> Report {
@@ -217,7 +211,7 @@ mod tests {
     fn suggested(category: &str) -> Report {
         let mut untriaged = report(None, None);
         untriaged.status = ReportStatus::New;
-        untriaged.suggestion = Some(crate::routing::Suggestion {
+        untriaged.suggestion = Some(crate::domain::suggestion::Suggestion {
             category: Some(category.to_string()),
             confidence: 0.9,
             urgent: false,

@@ -68,10 +68,6 @@ pub struct AuditEntry {
     pub detail: Option<String>,
 }
 
-impl crate::store::Record for AuditEntry {
-    const NAME: &'static str = "audit entry";
-}
-
 impl AuditEntry {
     /// A successful action of `actor`; `id` and `at` are set when it is appended.
     pub fn new(action: AuditAction, actor: Option<&str>) -> AuditEntry {

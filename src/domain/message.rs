@@ -184,10 +184,6 @@ pub struct Message {
     pub raw_payload_id: Option<u64>,
 }
 
-impl crate::store::Record for Message {
-    const NAME: &'static str = "message";
-}
-
 impl Message {
     pub fn kind_name(&self) -> &'static str {
         match &self.body {

@@ -10,6 +10,7 @@ pub mod redact;
 pub mod report;
 pub mod reporter;
 pub mod sla;
+pub mod suggestion;
 pub mod timeline;
 pub mod unit;
 pub mod user;

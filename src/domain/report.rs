@@ -165,7 +165,7 @@ pub struct Report {
     pub citizen_texts: Vec<String>,
     /// Category, place, unit and urgency suggested from the citizen's messages.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub suggestion: Option<crate::routing::Suggestion>,
+    pub suggestion: Option<crate::domain::suggestion::Suggestion>,
     /// When a person (not the system) first acted on the report.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub first_action_at: Option<DateTime<Utc>>,
@@ -232,10 +232,6 @@ pub struct SlaMarks {
     /// Whether automatic forwarding already looked at this report (it looks once).
     #[serde(default)]
     pub auto_forward_checked: bool,
-}
-
-impl crate::store::Record for Report {
-    const NAME: &'static str = "report";
 }
 
 impl Report {

@@ -33,10 +33,6 @@ pub struct Reporter {
     pub call_permission_until: Option<DateTime<Utc>>,
 }
 
-impl crate::store::Record for Reporter {
-    const NAME: &'static str = "reporter";
-}
-
 /// The keys a sender can be found by, strongest first.
 pub fn identity_keys(sender: &Sender) -> Vec<String> {
     let mut keys = Vec::with_capacity(2);

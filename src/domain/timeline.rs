@@ -109,7 +109,3 @@ pub struct TimelineEvent {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub message_id: Option<u64>,
 }
-
-impl crate::store::Record for TimelineEvent {
-    const NAME: &'static str = "timeline_event";
-}

@@ -54,10 +54,6 @@ fn active_by_default() -> bool {
     true
 }
 
-impl crate::store::Record for UnitRecord {
-    const NAME: &'static str = "unit";
-}
-
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("unit {code} has the unknown kind {kind:?} (expected functional or territorial)")]
 pub struct UnknownUnitKind {
@@ -66,22 +62,29 @@ pub struct UnknownUnitKind {
 }
 
 impl UnitRecord {
-    /// The stored form of a unit as the profile describes it; active from the start.
-    pub fn from_profile_unit(unit: &crate::profile::Unit) -> Result<UnitRecord, UnknownUnitKind> {
-        let Some(kind) = UnitKind::parse(&unit.kind) else {
+    /// A unit as a profile describes it (its kind as text), active from the start.
+    pub fn from_description(
+        code: &str,
+        name: &str,
+        kind: &str,
+        parent: Option<&str>,
+        covers: &[String],
+        handles: &[String],
+    ) -> Result<UnitRecord, UnknownUnitKind> {
+        let Some(parsed_kind) = UnitKind::parse(kind) else {
             return Err(UnknownUnitKind {
-                code: unit.code.clone(),
-                kind: unit.kind.clone(),
+                code: code.to_string(),
+                kind: kind.to_string(),
             });
         };
         Ok(UnitRecord {
-            code: unit.code.clone(),
-            name: unit.name.clone(),
-            kind,
-            parent: unit.parent.clone(),
+            code: code.to_string(),
+            name: name.to_string(),
+            kind: parsed_kind,
+            parent: parent.map(str::to_string),
             active: true,
-            covers: unit.covers.clone(),
-            handles: unit.handles.clone(),
+            covers: covers.to_vec(),
+            handles: handles.to_vec(),
         })
     }
 }
@@ -322,7 +325,7 @@ mod tests {
         let records: Vec<UnitRecord> = profile
             .units
             .iter()
-            .map(|unit| UnitRecord::from_profile_unit(unit).unwrap())
+            .map(|unit| unit.to_record().unwrap())
             .collect();
         let tree = UnitTree::new(records);
         assert_eq!(tree.len(), 194);
@@ -346,7 +349,7 @@ mod tests {
             "code": "X", "name": "X", "kind": "regional", "parent": null
         }))
         .unwrap();
-        let error = UnitRecord::from_profile_unit(&profile_unit).unwrap_err();
+        let error = profile_unit.to_record().unwrap_err();
         assert!(error.to_string().contains("regional"), "{error}");
         assert_eq!(UnitKind::parse(" Functional "), Some(UnitKind::Functional));
     }

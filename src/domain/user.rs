@@ -59,10 +59,6 @@ pub struct User {
     pub token_generation: u64,
 }
 
-impl crate::store::Record for User {
-    const NAME: &'static str = "user";
-}
-
 /// Who is acting: a signed-in user as their token says, checked against the store.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Principal {

@@ -12,6 +12,8 @@ mod tests;
 pub use places::{Gazetteer, GazetteerPlace, GeoPoint, KabKota, Kecamatan};
 pub use replies::{ReplyOverrides, ReplyTexts, TemplateRef};
 
+mod records;
+
 use std::path::Path;
 
 use serde::{Deserialize, Serialize};

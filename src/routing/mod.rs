@@ -25,8 +25,6 @@ mod tests_places;
 use std::collections::HashSet;
 use std::sync::Arc;
 
-use serde::{Deserialize, Serialize};
-
 use crate::profile::Profile;
 use crate::text::Analyzer;
 
@@ -47,32 +45,7 @@ const MAX_KEYWORDS_IN_REASON: usize = 3;
 /// `routes_to` of categories that are answered, not forwarded.
 const NOT_FORWARDED: &str = "none";
 
-/// What the router suggests for a report.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Suggestion {
-    pub category: Option<String>,
-    /// In [0, 1], from the score of the category and its margin over the next one.
-    pub confidence: f32,
-    pub urgent: bool,
-    /// Human-readable, naming the words that decided.
-    pub reasons: Vec<String>,
-    pub territorial_unit: Option<String>,
-    pub functional_units: Vec<String>,
-    pub place: Option<PlaceMatch>,
-}
-
-/// Where the report happened.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct PlaceMatch {
-    /// Canonical kab/kota name, e.g. "Kota Palembang".
-    pub kabupaten: String,
-    pub kecamatan: Option<String>,
-    /// The shared location if any, else the kecamatan's approximate point, else the seat.
-    pub latitude: Option<f64>,
-    pub longitude: Option<f64>,
-    /// The words of the report that named the place; none when it came from a location.
-    pub matched_text: Option<String>,
-}
+pub use crate::domain::suggestion::{PlaceMatch, Suggestion};
 
 /// Built once per profile; cheap to clone and shared between workers.
 #[derive(Debug, Clone)]

@@ -67,7 +67,7 @@ impl DocSource {
             units,
             category_labels: Arc::new(category_labels),
             sla: profile.sla.clone(),
-            access: Arc::new(crate::domain::access::AccessRules::from_profile(profile)),
+            access: Arc::new(profile.access_rules()),
         }
     }
 

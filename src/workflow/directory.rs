@@ -49,11 +49,10 @@ impl UnitDirectory {
         if store.is_empty(Table::Units) {
             let mut records = Vec::with_capacity(profile.units.len());
             for unit in &profile.units {
-                let record =
-                    UnitRecord::from_profile_unit(unit).map_err(|error| StoreError::Codec {
-                        record: "unit",
-                        reason: error.to_string(),
-                    })?;
+                let record = unit.to_record().map_err(|error| StoreError::Codec {
+                    record: "unit",
+                    reason: error.to_string(),
+                })?;
                 records.push(record);
             }
             let seeded = store.transaction(|tx| -> Result<(), TxError<std::convert::Infallible>> {

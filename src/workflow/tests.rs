@@ -17,7 +17,6 @@ use tokio::sync::Notify;
 
 use super::{UnitDirectory, Workflow};
 use crate::bus::{Bus, ReportEvent};
-use crate::domain::access::AccessRules;
 use crate::domain::inbound::{
     InboundItem, InboundMessage, MediaKind, MediaRef, MessageContent, Sender,
 };
@@ -87,7 +86,7 @@ fn fixture_with_template(template: Option<TemplateRef>) -> Fixture {
         store.clone(),
         settings,
         units,
-        AccessRules::from_profile(&profile),
+        profile.access_rules(),
         bus.clone(),
         Arc::clone(&outbox_wake),
     );
