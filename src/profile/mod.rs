@@ -1,18 +1,18 @@
 //! The deployment profile: unit tree, places, categories, reply texts and sample messages of
 //! one police region, embedded in the binary (`sumsel`) or read from a folder.
 //!
-//! `replies` holds the texts citizens receive and `places` the gazetteer; this file holds the
-//! units, categories and samples, and the loading and checking of a whole profile.
+//! `replies` holds the texts citizens receive, `places` the gazetteer and `records` the profile
+//! as the domain's records; this file holds the units, categories and samples, and the loading
+//! and checking of a whole profile.
 
 mod places;
+mod records;
 mod replies;
 #[cfg(test)]
 mod tests;
 
 pub use places::{Gazetteer, GazetteerPlace, GeoPoint, KabKota, Kecamatan};
 pub use replies::{ReplyOverrides, ReplyTexts, TemplateRef};
-
-mod records;
 
 use std::path::Path;
 

@@ -5,7 +5,7 @@ use chrono::{DateTime, Utc};
 
 use super::{Apply, CALLBACK_PREFIX, PendingStatuses};
 use crate::bus::{ReportEvent, ReportEventKind};
-use crate::domain::inbound::{DeliveryStatus, StatusUpdate};
+use crate::domain::inbound::{ApiError, DeliveryStatus, StatusUpdate};
 use crate::domain::message::{Delivery, Direction, Message, MessageBody, OutboundContent};
 use crate::domain::report::Report;
 use crate::domain::timeline::{Actor, TimelineKind};
@@ -14,7 +14,6 @@ use crate::intake::outbound::queue_reply;
 use crate::intake::records::*;
 use crate::store::keys::u64_key;
 use crate::store::{StoreError, Table, Tx};
-use crate::whatsapp::graph::means_outside_window;
 
 impl<'t, 'a> Apply<'t, 'a> {
     pub(super) fn status(&mut self, update: &StatusUpdate) -> Result<(), StoreError> {
@@ -150,9 +149,7 @@ pub fn apply_status_to_message(
         Some(message_id),
         now,
     )?;
-    let outside_window = error
-        .as_ref()
-        .is_some_and(|error| means_outside_window(error.code));
+    let outside_window = error.as_ref().is_some_and(ApiError::means_outside_window);
     let fallback_queued =
         outside_window && queue_template_fallback(tx, settings, &mut report, &message, now)?;
     save_report(tx, &report)?;

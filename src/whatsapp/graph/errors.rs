@@ -5,6 +5,7 @@ use serde::Deserialize;
 use serde_json::Value;
 
 use super::StringOrNumber;
+use crate::domain::inbound::OUTSIDE_WINDOW_CODE;
 
 /// How much of an unexpected response body is kept for logs: enough to recognise a proxy error
 /// page, short enough not to flood the log with HTML.
@@ -98,16 +99,10 @@ pub(super) fn disposition_for_code(code: i64) -> Disposition {
         // Throughput, app and WABA call limits, temporary service trouble, maintenance.
         130429 | 4 | 80007 | 1 | 2 | 131000 | 131016 | 133004 | 131057 => Disposition::Retry,
         131056 => Disposition::RetryForRecipient,
-        131047 => Disposition::OutsideWindow,
+        OUTSIDE_WINDOW_CODE => Disposition::OutsideWindow,
         190 | 0 => Disposition::ChannelUnhealthy,
         _ => Disposition::Permanent,
     }
-}
-
-/// Whether an error code Meta reported (in an API answer or a failed-status webhook) means
-/// that the 24-hour customer service window is closed, so only a template can reach the user.
-pub fn means_outside_window(code: i64) -> bool {
-    disposition_for_code(code) == Disposition::OutsideWindow
 }
 
 #[derive(Deserialize)]

@@ -15,7 +15,7 @@ mod send;
 #[cfg(test)]
 mod tests;
 
-pub use errors::{ApiFailure, Disposition, GraphError, means_outside_window};
+pub use errors::{ApiFailure, Disposition, GraphError};
 pub use media::{DownloadedMedia, MediaInfo};
 pub use send::{OutgoingMessage, Recipient, SendReceipt};
 
