@@ -327,17 +327,4 @@ impl Config {
             allow_shared_data_dir: settings.allow_shared_data_dir.unwrap_or(false),
         })
     }
-
-    /// A configuration for tests and the demo: sandbox WhatsApp on a given data dir, port 0.
-    pub fn for_data_dir(data_dir: PathBuf) -> Config {
-        let settings = Settings {
-            data_dir: Some(data_dir),
-            listen: Some("127.0.0.1:0".to_string()),
-            ..Settings::default()
-        };
-        match Config::validate(settings) {
-            Ok(config) => config,
-            Err(error) => unreachable!("the built-in defaults are valid: {error}"),
-        }
-    }
 }

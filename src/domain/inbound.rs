@@ -282,12 +282,28 @@ impl DeliveryStatus {
     }
 }
 
+/// The channel's error code for a free-form message refused because the 24-hour
+/// customer-service window is closed (Meta's "re-engagement message", 131047).
+///
+/// Named here rather than in `whatsapp` because intake needs it to decide on the template
+/// fallback, and intake may not depend on `whatsapp`, which depends on intake; the Graph
+/// client's table of dispositions uses this same constant.
+pub const OUTSIDE_WINDOW_CODE: i64 = 131047;
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ApiError {
     pub code: i64,
     pub title: Option<String>,
     pub message: Option<String>,
     pub details: Option<String>,
+}
+
+impl ApiError {
+    /// Whether the channel refused the message because the 24-hour window is closed, so that
+    /// only a pre-approved template can still reach the citizen.
+    pub fn means_outside_window(&self) -> bool {
+        self.code == OUTSIDE_WINDOW_CODE
+    }
 }
 
 impl std::fmt::Display for ApiError {

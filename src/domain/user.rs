@@ -37,16 +37,6 @@ impl Role {
             .into_iter()
             .find(|role| role.as_str().eq_ignore_ascii_case(text.trim()))
     }
-
-    /// The command center sees every report, including internal-affairs complaints.
-    pub fn is_command_center(self) -> bool {
-        matches!(self, Role::Admin | Role::Supervisor | Role::Operator)
-    }
-
-    /// May change reports (triage, forward, reply, notes, calls).
-    pub fn works_reports(self) -> bool {
-        matches!(self, Role::Supervisor | Role::Operator | Role::Officer)
-    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -161,18 +161,34 @@ mod tests {
         (Bytes::from(body), items)
     }
 
-    /// Applies `deliveries` together, in one transaction, to a fresh store.
+    /// Applies `deliveries` together, in one transaction, to a fresh store: one batch of jobs
+    /// as the ingest thread would take them off its queue.
     fn apply_together(
         deliveries: &[(Bytes, Vec<InboundItem>)],
     ) -> (tempfile::TempDir, Store, Vec<IngestOutcome>) {
         let data_dir = tempfile::tempdir().unwrap();
         let store = Store::open(&data_dir.path().join("store")).unwrap();
         let intake = intake(&store);
-        let prepared: Vec<Delivery<'_>> = deliveries
+        let mut answers = Vec::new();
+        let batch: Vec<Job> = deliveries
             .iter()
-            .map(|(body, items)| intake.prepare(body, items, Utc::now()))
+            .map(|(body, items)| {
+                let (reply, answer) = oneshot::channel();
+                answers.push(answer);
+                Job {
+                    body: body.clone(),
+                    items: items.clone(),
+                    received_at: Utc::now(),
+                    presuggested: intake.presuggest(items),
+                    reply,
+                }
+            })
             .collect();
-        let outcomes = intake.ingest_together(&prepared).unwrap();
+        apply_batch(&intake, batch);
+        let outcomes = answers
+            .into_iter()
+            .map(|mut answer| answer.try_recv().unwrap().unwrap())
+            .collect();
         (data_dir, store, outcomes)
     }
 

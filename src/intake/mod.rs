@@ -156,20 +156,4 @@ impl Intake {
             Err(TxError::Abort(never)) => match never {},
         }
     }
-
-    /// Prepares a delivery for `ingest_together`: the suggestions are computed here, outside
-    /// any transaction, on the caller's thread.
-    pub fn prepare<'d>(
-        &self,
-        raw_body: &'d [u8],
-        items: &'d [InboundItem],
-        received_at: DateTime<Utc>,
-    ) -> Delivery<'d> {
-        Delivery {
-            raw_body,
-            items,
-            received_at,
-            presuggested: self.presuggest(items),
-        }
-    }
 }

@@ -15,11 +15,11 @@ use tantivy::{
     Executor, Index, IndexReader, IndexSettings, IndexWriter, ReloadPolicy, TantivyDocument, Term,
 };
 
-use super::build::QueryBuilder;
 use super::collect::{Collected, FacetTally, HitCollector, sorted_counts};
 use super::dates::TimeRange;
 use super::highlight::{HighlightTerms, snippet};
 use super::query::parse;
+use super::query_plan::QueryBuilder;
 use super::schema::{Fields, PRIORITIES, SCHEMA_VERSION};
 use super::stats::StatsCollector;
 use super::tokenizer::{SiagaTokenizer, TOKENIZER_NAME};

@@ -6,7 +6,6 @@
 //! up to date by `apply` (one writer, commit payload = the last applied store sequence) and can
 //! always be rebuilt from the store. Only this module touches tantivy.
 
-mod build;
 mod collect;
 mod dates;
 mod highlight;
@@ -14,6 +13,7 @@ mod index;
 pub mod indexer;
 mod near;
 mod query;
+mod query_plan;
 mod rebuild;
 mod schema;
 mod stats;

@@ -8,10 +8,10 @@ use tantivy::query::{
 };
 use tantivy::schema::IndexRecordOption;
 
-use super::build::any_term;
 use super::highlight::HighlightTerms;
 use super::near::NearSpellingQuery;
 use super::query::Item;
+use super::query_plan::any_term;
 use super::schema::Fields;
 use crate::text::{Analyzer, Token, stem, stem_candidates};
 

@@ -1,6 +1,7 @@
 //! Operator and officer actions on reports (triage, forward, status changes, notes, replies,
-//! call logs, merges, media views) and unit administration: the one place that changes a
-//! report after intake.
+//! call logs, merges, media views) and unit administration: every change a person makes to a
+//! report. Intake and the WhatsApp workers (`whatsapp::outbox`, `whatsapp::media`) write to
+//! reports too, for what arrives and for delivery and media outcomes.
 //!
 //! Every change is one store transaction that checks who may do it, applies the new state and
 //! appends a timeline event naming the actor and the time, and queues any message for the
@@ -11,11 +12,13 @@ mod clock;
 mod contact;
 mod directory;
 mod journal;
+mod merge;
 mod permissions;
 mod reads;
 mod status;
 #[cfg(test)]
 mod tests;
+mod triage;
 
 use std::collections::HashMap;
 use std::sync::Arc;

@@ -1,0 +1,106 @@
+//! Reactions, edits and deletions: kept beside the message they refer to, never changing it.
+
+use super::Apply;
+use crate::bus::ReportEventKind;
+use crate::domain::inbound::{InboundMessage, MessageContent};
+use crate::domain::message::{Reaction, Revision};
+use crate::domain::reporter::Reporter;
+use crate::domain::timeline::{Actor, TimelineKind};
+use crate::intake::records::*;
+use crate::store::StoreError;
+
+/// What a reaction, edit or deletion says about the message it targets.
+pub(super) enum Annotation {
+    Reaction(Option<String>),
+    Edit(MessageContent),
+    Revoke,
+}
+
+impl<'t, 'a> Apply<'t, 'a> {
+    /// Reactions, edits and deletions: recorded beside the message they refer to, which is
+    /// never changed itself. They do not open reports or get replies.
+    pub(super) fn annotate_target(
+        &mut self,
+        inbound: &InboundMessage,
+        reporter: Option<&Reporter>,
+        target_external_id: &str,
+        annotation: Annotation,
+    ) -> Result<(), StoreError> {
+        if let Some(reporter) = reporter {
+            // Nothing here changes the reporter beyond what `upsert_reporter` did.
+            save_reporter(self.tx, reporter)?;
+        }
+        let target = match message_id_by_external_id(self.tx, target_external_id)? {
+            Some(target_id) => load_message(self.tx, target_id)?,
+            None => None,
+        };
+        let report_id = target
+            .as_ref()
+            .and_then(|message| message.report_id)
+            .or_else(|| reporter.and_then(|reporter| reporter.open_report));
+        let mut report = match report_id {
+            Some(report_id) => load_report(self.tx, report_id)?,
+            None => None,
+        };
+        let message = self.inbound_record(
+            inbound,
+            report.as_ref(),
+            reporter.map(|reporter| reporter.id),
+        )?;
+        insert_message(self.tx, &message)?;
+
+        let (kind, note) = match &annotation {
+            Annotation::Reaction(emoji) => (
+                TimelineKind::ReactionReceived,
+                Some(
+                    emoji
+                        .clone()
+                        .map_or("reaction removed".to_string(), |emoji| {
+                            format!("reaction {emoji}")
+                        }),
+                ),
+            ),
+            Annotation::Edit(content) => (
+                TimelineKind::MessageEdited,
+                Some(format!(
+                    "edited to: {}",
+                    content.text().unwrap_or("(no text)")
+                )),
+            ),
+            Annotation::Revoke => (
+                TimelineKind::MessageRevoked,
+                Some("the citizen deleted a message; the original is kept".into()),
+            ),
+        };
+        if let Some(mut target) = target {
+            match annotation {
+                Annotation::Reaction(emoji) => target.reactions.push(Reaction {
+                    at: inbound.sent_at,
+                    emoji,
+                }),
+                Annotation::Edit(content) => target.revisions.push(Revision {
+                    at: inbound.sent_at,
+                    external_id: inbound.external_id.clone(),
+                    content: Some(content),
+                }),
+                Annotation::Revoke => target.revoked_at = Some(inbound.sent_at),
+            }
+            save_message(self.tx, &target)?;
+        }
+        if let Some(report) = report.as_mut() {
+            append_timeline(
+                self.tx,
+                report,
+                kind,
+                Actor::Citizen,
+                note,
+                Some(message.id),
+                self.now,
+            )?;
+            report.updated_at = self.now;
+            save_report(self.tx, report)?;
+            self.event(ReportEventKind::MessageAdded, report, Some(message.id));
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,90 @@
+//! WhatsApp call events: deduped, filed on the caller's report and described on its timeline.
+
+use super::Apply;
+use crate::bus::ReportEventKind;
+use crate::domain::inbound::CallEvent;
+use crate::domain::message::OutboundPurpose;
+use crate::domain::timeline::{Actor, TimelineKind};
+use crate::intake::records::*;
+use crate::store::{StoreError, Table};
+
+impl<'t, 'a> Apply<'t, 'a> {
+    pub(super) fn call(&mut self, call: &CallEvent) -> Result<(), StoreError> {
+        let seen_key = format!("call:{}", call.dedupe_key());
+        if self.tx.contains(Table::SeenEvents, seen_key.as_bytes())? {
+            self.outcome.duplicates += 1;
+            return Ok(());
+        }
+        self.tx.put(Table::SeenEvents, seen_key.as_bytes(), &[])?;
+        self.outcome.calls += 1;
+        let citizen_called = call.direction.as_deref() != Some("business_initiated");
+        // A call from the citizen opens the 24-hour window like a message does.
+        let window_opens_at = citizen_called.then_some(call.at);
+        let Some(mut reporter) = self.upsert_reporter(&call.sender, window_opens_at)? else {
+            tracing::warn!(call_id = %call.call_id, "call event without caller identity");
+            return Ok(());
+        };
+        let is_connect = call.event == "connect";
+        let (mut report, opened) = if citizen_called && is_connect {
+            self.open_or_join_report(&mut reporter, call.at)?
+        } else {
+            match reporter.open_report {
+                Some(open_id) => match load_report(self.tx, open_id)? {
+                    Some(report) => (report, false),
+                    None => return save_reporter(self.tx, &reporter),
+                },
+                None => return save_reporter(self.tx, &reporter),
+            }
+        };
+        let (kind, note) = describe_call(call);
+        append_timeline(
+            self.tx,
+            &mut report,
+            kind,
+            Actor::Citizen,
+            Some(note),
+            None,
+            self.now,
+        )?;
+        report.updated_at = self.now;
+        report.last_activity_at = report.last_activity_at.max(call.at);
+        if call.event == "terminate" && call.outcome.as_deref() != Some("completed") {
+            report.add_flag("missed_call");
+        }
+        if opened {
+            self.reply(&mut report, OutboundPurpose::NewReportReply)?;
+        }
+        self.event(ReportEventKind::CallReceived, &report, None);
+        save_report(self.tx, &report)?;
+        save_reporter(self.tx, &reporter)?;
+        self.describe_replies(&reporter, &report.ticket);
+        Ok(())
+    }
+}
+
+pub(super) fn describe_call(call: &CallEvent) -> (TimelineKind, String) {
+    let direction = call.direction.as_deref().unwrap_or("user_initiated");
+    match call.event.as_str() {
+        "connect" => (
+            TimelineKind::CallReceived,
+            format!("whatsapp call ({direction}) from the citizen"),
+        ),
+        "terminate" => {
+            let outcome = call.outcome.as_deref().unwrap_or("unknown");
+            let duration = call
+                .duration_seconds
+                .map(|seconds| format!(", {seconds} s"))
+                .unwrap_or_default();
+            let missed = if outcome == "completed" {
+                ""
+            } else {
+                " - missed: call the citizen back"
+            };
+            (
+                TimelineKind::CallEnded,
+                format!("whatsapp call ended: {outcome}{duration}{missed}"),
+            )
+        }
+        other => (TimelineKind::CallReceived, format!("whatsapp call {other}")),
+    }
+}

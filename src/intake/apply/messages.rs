@@ -1,0 +1,295 @@
+//! Inbound messages: dedupe, the reporter, threading into the open report or a new one with a
+//! ticket, the citizen's words kept for the suggestion, and the record of the message itself.
+
+use chrono::{DateTime, Utc};
+
+use super::annotations::Annotation;
+use super::{Apply, MAX_CITIZEN_TEXT_BYTES};
+use crate::bus::ReportEventKind;
+use crate::domain::inbound::{InboundMessage, MessageContent};
+use crate::domain::message::{Direction, Message, MessageBody, OutboundPurpose, StoredMedia};
+use crate::domain::report::{GeoPoint, Report, ReportStatus, format_ticket, ticket_sequence_name};
+use crate::domain::reporter::Reporter;
+use crate::domain::timeline::{Actor, TimelineKind};
+use crate::intake::queues::{OutboxWork, enqueue_media, enqueue_outbox};
+use crate::intake::records::*;
+use crate::store::keys::u64_key;
+use crate::store::{StoreError, Table};
+
+impl<'t, 'a> Apply<'t, 'a> {
+    pub(super) fn message(&mut self, inbound: &InboundMessage) -> Result<(), StoreError> {
+        if message_id_by_external_id(self.tx, &inbound.external_id)?.is_some() {
+            self.outcome.duplicates += 1;
+            return Ok(());
+        }
+        self.outcome.messages_new += 1;
+        if matches!(
+            inbound.content,
+            MessageContent::Unsupported {
+                known_to_meta: false,
+                ..
+            }
+        ) {
+            self.outcome.unknown_types += 1;
+        }
+        let reporter = self.upsert_reporter(&inbound.sender, Some(inbound.sent_at))?;
+        match &inbound.content {
+            MessageContent::Reaction { target_id, emoji } => self.annotate_target(
+                inbound,
+                reporter.as_ref(),
+                target_id,
+                Annotation::Reaction(emoji.clone()),
+            ),
+            MessageContent::Edit {
+                target_id,
+                new_content,
+            } => self.annotate_target(
+                inbound,
+                reporter.as_ref(),
+                target_id,
+                Annotation::Edit((**new_content).clone()),
+            ),
+            MessageContent::Revoke { target_id } => {
+                self.annotate_target(inbound, reporter.as_ref(), target_id, Annotation::Revoke)
+            }
+            MessageContent::System { .. } => self.system_notice(inbound, reporter),
+            MessageContent::CallPermissionReply {
+                accepted,
+                expires_at,
+                ..
+            } => self.call_permission_reply(inbound, reporter, *accepted, *expires_at),
+            _ => self.report_content(inbound, reporter),
+        }
+    }
+
+    /// A message that says something about the case: it joins the open report or opens one.
+    pub(super) fn report_content(
+        &mut self,
+        inbound: &InboundMessage,
+        reporter: Option<Reporter>,
+    ) -> Result<(), StoreError> {
+        let Some(mut reporter) = reporter else {
+            // Nobody to thread under or reply to; kept as evidence, flagged in the log.
+            tracing::warn!(external_id = %inbound.external_id, "message without sender identity stored unthreaded");
+            let message = self.inbound_record(inbound, None, None)?;
+            return insert_message(self.tx, &message);
+        };
+        let (mut report, opened) = self.open_or_join_report(&mut reporter, inbound.sent_at)?;
+        let message = self.inbound_record(inbound, Some(&report), Some(reporter.id))?;
+        insert_message(self.tx, &message)?;
+        report.inbound_count += 1;
+        report.last_activity_at = report.last_activity_at.max(inbound.sent_at);
+        report.updated_at = self.now;
+        let note = Some(message.kind_name().to_string());
+        append_timeline(
+            self.tx,
+            &mut report,
+            TimelineKind::MessageReceived,
+            Actor::Citizen,
+            note,
+            Some(message.id),
+            self.now,
+        )?;
+
+        if let Some((_, media)) = inbound.content.media() {
+            debug_assert!(!media.media_id.is_empty() || media.url.is_some());
+            report.has_media = true;
+            enqueue_media(self.tx, message.id, self.now)?;
+            self.outcome.media_queued += 1;
+        }
+        if let MessageContent::Location {
+            latitude,
+            longitude,
+            ..
+        } = inbound.content
+        {
+            report.location = Some(GeoPoint {
+                latitude,
+                longitude,
+            });
+        }
+        if inbound.context.frequently_forwarded {
+            report.add_flag("possible_hoax");
+        }
+        if let MessageContent::Unsupported {
+            known_to_meta: false,
+            ..
+        } = inbound.content
+        {
+            report.add_flag("unknown_message_type");
+        }
+        if !opened && report.status == ReportStatus::AwaitingReporter {
+            self.resume_after_reporter_answered(&mut report)?;
+        }
+        if self.settings.mark_read {
+            let queued = enqueue_outbox(
+                self.tx,
+                OutboxWork::MarkRead {
+                    external_id: inbound.external_id.clone(),
+                },
+                self.now,
+            )?;
+            self.outcome.outbox_queued += 1;
+            self.outcome.outbox.push(queued);
+        }
+        let newly_urgent = self.update_suggestion(&mut report, inbound);
+        if newly_urgent {
+            self.urgent_reply(&mut report)?;
+        } else if opened {
+            self.reply(&mut report, OutboundPurpose::NewReportReply)?;
+        } else if self.follow_up_ack_due(&report) {
+            self.reply(&mut report, OutboundPurpose::FollowUpAck)?;
+        }
+        self.event(ReportEventKind::MessageAdded, &report, Some(message.id));
+        save_report(self.tx, &report)?;
+        save_reporter(self.tx, &reporter)?;
+        self.describe_replies(&reporter, &report.ticket);
+        Ok(())
+    }
+
+    pub(super) fn follow_up_ack_due(&self, report: &Report) -> bool {
+        match report.last_ack_at {
+            None => true,
+            Some(last) => {
+                self.now.signed_duration_since(last) >= self.settings.follow_up_ack_interval
+            }
+        }
+    }
+
+    /// Recomputes the suggestion from everything the citizen wrote; true when the report has
+    /// just become urgent (it then gets URGENT priority, the urgent reply and an event).
+    pub(super) fn update_suggestion(
+        &mut self,
+        report: &mut Report,
+        inbound: &InboundMessage,
+    ) -> bool {
+        if let Some(text) = inbound
+            .content
+            .text()
+            .map(str::trim)
+            .filter(|text| !text.is_empty())
+        {
+            let written: usize = report.citizen_texts.iter().map(String::len).sum();
+            if written + text.len() <= MAX_CITIZEN_TEXT_BYTES {
+                report.citizen_texts.push(text.to_string());
+            }
+        }
+        let Some(router) = &self.settings.router else {
+            return false;
+        };
+        let precomputed = self
+            .presuggested
+            .get(&inbound.external_id)
+            .filter(|_| report.citizen_texts.len() == 1 && report.location.is_none());
+        let suggestion = match precomputed {
+            Some(suggestion) => suggestion.clone(),
+            None => {
+                let texts: Vec<&str> = report.citizen_texts.iter().map(String::as_str).collect();
+                let location = report
+                    .location
+                    .map(|point| (point.latitude, point.longitude));
+                router.suggest(&texts, location)
+            }
+        };
+        let urgent = suggestion.urgent;
+        report.suggestion = Some(suggestion);
+        self.settings.access.seal_compartment(report);
+        if !urgent || report.flags.iter().any(|flag| flag == "urgent") {
+            return false;
+        }
+        report.add_flag("urgent");
+        report.priority = Some(crate::domain::report::Priority::Urgent);
+        self.event(ReportEventKind::UrgentReport, report, None);
+        true
+    }
+
+    pub(super) fn inbound_record(
+        &mut self,
+        inbound: &InboundMessage,
+        report: Option<&Report>,
+        reporter_id: Option<u64>,
+    ) -> Result<Message, StoreError> {
+        let media = inbound.content.media().map(|_| StoredMedia::pending());
+        Ok(Message {
+            id: self.tx.generate_id()?,
+            report_id: report.map(|report| report.id),
+            reporter_id,
+            direction: Direction::Inbound,
+            external_id: Some(inbound.external_id.clone()),
+            created_at: inbound.sent_at,
+            received_at: self.now,
+            body: MessageBody::Inbound {
+                content: inbound.content.clone(),
+                context: inbound.context.clone(),
+                errors: inbound.errors.clone(),
+            },
+            delivery: None,
+            media,
+            revisions: Vec::new(),
+            revoked_at: None,
+            reactions: Vec::new(),
+            raw_payload_id: Some(self.raw_payload_id()?),
+        })
+    }
+
+    /// The reporter's open report when `at` is within its thread window, else a new report.
+    pub(super) fn open_or_join_report(
+        &mut self,
+        reporter: &mut Reporter,
+        at: DateTime<Utc>,
+    ) -> Result<(Report, bool), StoreError> {
+        if let Some(open_id) = reporter.open_report
+            && let Some(report) = load_report(self.tx, open_id)?
+            && report.accepts_follow_up(at, self.settings.thread_window)
+        {
+            return Ok((report, false));
+        }
+        let (sequence_name, year) = ticket_sequence_name(&self.settings.ticket_prefix, self.now);
+        let sequence = self.tx.next_in_sequence(&sequence_name)?;
+        let ticket = format_ticket(&self.settings.ticket_prefix, year, sequence);
+        let mut report = Report {
+            id: self.tx.generate_id()?,
+            ticket: ticket.clone(),
+            status: ReportStatus::New,
+            reporter_id: reporter.id,
+            created_at: self.now,
+            updated_at: self.now,
+            last_activity_at: at,
+            category: None,
+            priority: None,
+            summary: None,
+            assigned_unit: None,
+            location: None,
+            resume_status: None,
+            inbound_count: 0,
+            has_media: false,
+            last_ack_at: None,
+            flags: Vec::new(),
+            timeline_len: 0,
+            citizen_texts: Vec::new(),
+            suggestion: None,
+            first_action_at: None,
+            forwarded_at: None,
+            resolved_at: None,
+            paused_since: None,
+            paused_seconds: 0,
+            sla: Default::default(),
+            compartmented: false,
+        };
+        self.tx
+            .put(Table::ReportTickets, ticket.as_bytes(), &u64_key(report.id))?;
+        append_timeline(
+            self.tx,
+            &mut report,
+            TimelineKind::ReportOpened,
+            Actor::Citizen,
+            Some(ticket),
+            None,
+            self.now,
+        )?;
+        reporter.open_report = Some(report.id);
+        self.outcome.reports_opened += 1;
+        self.event(ReportEventKind::ReportCreated, &report, None);
+        Ok((report, true))
+    }
+}

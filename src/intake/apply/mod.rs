@@ -1,0 +1,149 @@
+//! The body of the intake transaction: each inbound item applied to the store.
+//!
+//! `Apply` carries the transaction through one delivery; its work is split by kind of item:
+//! `messages` (threading into reports), `annotations` (reactions, edits, deletions),
+//! `reporters` (identity, number changes, call permission), `replies` (the automatic answers),
+//! `statuses` (delivery state and the template fallback) and `calls`. Channel errors are
+//! recorded here.
+
+mod annotations;
+mod calls;
+mod messages;
+mod replies;
+mod reporters;
+mod statuses;
+
+pub use statuses::{apply_status_to_message, queue_template_fallback};
+
+use std::collections::HashMap;
+
+use chrono::{DateTime, Utc};
+
+use crate::routing::Suggestion;
+
+use crate::bus::{ReportEvent, ReportEventKind};
+use crate::domain::inbound::{ChannelError, InboundItem, StatusUpdate};
+use crate::domain::message::Message;
+use crate::domain::report::Report;
+use crate::intake::{IngestOutcome, IntakeSettings};
+use crate::store::keys::u64_key;
+use crate::store::{Record, StoreError, Table, Tx};
+
+/// Statuses that arrived for a wamid we do not know yet (a send whose answer we have not
+/// recorded); applied when the wamid is recorded.
+#[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
+pub struct PendingStatuses {
+    pub updates: Vec<StatusUpdate>,
+}
+
+impl Record for PendingStatuses {
+    const NAME: &'static str = "pending_statuses";
+}
+
+/// A channel error as kept for operators and the IT team.
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+pub struct ChannelErrorRecord {
+    pub received_at: DateTime<Utc>,
+    pub error: ChannelError,
+}
+
+impl Record for ChannelErrorRecord {
+    const NAME: &'static str = "channel_error";
+}
+
+/// The citizen's own words kept on a report for suggestions; beyond this, later texts are
+/// still stored as messages but no longer steer the suggestion.
+const MAX_CITIZEN_TEXT_BYTES: usize = 16 * 1024;
+
+/// The prefix of `biz_opaque_callback_data` we put on every send: `siaga:<message id>`.
+pub const CALLBACK_PREFIX: &str = "siaga:";
+
+pub(super) struct Apply<'t, 'a> {
+    tx: &'t Tx<'a>,
+    settings: &'t IntakeSettings,
+    now: DateTime<Utc>,
+    raw_payload_id: Option<u64>,
+    outcome: IngestOutcome,
+    /// Suggestions computed before the transaction from each message's text alone; used as
+    /// they are when that text is all a (new) report holds, which keeps the routing work out
+    /// of the serialised section in the common case.
+    presuggested: &'t HashMap<String, Suggestion>,
+    /// Automatic replies queued for the message being applied, by their place in
+    /// `outcome.outbox`: once the reporter and report are saved, the sender is given them
+    /// (`describe_replies`) so that it need not read them back.
+    replies: Vec<(usize, Message)>,
+}
+
+impl<'t, 'a> Apply<'t, 'a> {
+    pub(super) fn new(
+        tx: &'t Tx<'a>,
+        settings: &'t IntakeSettings,
+        now: DateTime<Utc>,
+        presuggested: &'t HashMap<String, Suggestion>,
+    ) -> Self {
+        Apply {
+            tx,
+            settings,
+            now,
+            raw_payload_id: None,
+            outcome: IngestOutcome::default(),
+            presuggested,
+            replies: Vec::new(),
+        }
+    }
+
+    /// Stores the raw body when anything in it was new, and returns what changed.
+    pub(super) fn finish(self, raw_body: &[u8]) -> Result<IngestOutcome, StoreError> {
+        if let Some(raw_id) = self.raw_payload_id {
+            self.tx
+                .put(Table::RawPayloads, &u64_key(raw_id), raw_body)?;
+        }
+        Ok(self.outcome)
+    }
+
+    /// The id the raw body will be stored under; allocated on first use.
+    fn raw_payload_id(&mut self) -> Result<u64, StoreError> {
+        if let Some(id) = self.raw_payload_id {
+            return Ok(id);
+        }
+        let id = self.tx.generate_id()?;
+        self.raw_payload_id = Some(id);
+        Ok(id)
+    }
+
+    pub(super) fn item(&mut self, item: &InboundItem) -> Result<(), StoreError> {
+        match item {
+            InboundItem::Message(message) => self.message(message),
+            InboundItem::Status(status) => self.status(status),
+            InboundItem::Call(call) => self.call(call),
+            InboundItem::ChannelError(error) => self.channel_error(error),
+            InboundItem::Ignored { field, .. } => {
+                tracing::debug!(field, "webhook item ignored");
+                self.outcome.ignored += 1;
+                Ok(())
+            }
+        }
+    }
+
+    fn event(&mut self, kind: ReportEventKind, report: &Report, message_id: Option<u64>) {
+        self.outcome.events.push(ReportEvent {
+            kind,
+            report_id: report.id,
+            ticket: report.ticket.clone(),
+            at: self.now,
+            message_id,
+        });
+    }
+
+    fn channel_error(&mut self, error: &ChannelError) -> Result<(), StoreError> {
+        tracing::warn!(code = error.error.code, error = %error.error, "whatsapp reported a channel error");
+        self.outcome.channel_errors += 1;
+        let id = self.tx.generate_id()?;
+        let record = ChannelErrorRecord {
+            received_at: self.now,
+            error: error.clone(),
+        };
+        self.tx
+            .put_record(Table::ChannelErrors, &u64_key(id), &record)
+    }
+}

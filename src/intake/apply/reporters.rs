@@ -1,0 +1,182 @@
+//! Who the citizen is: finding or creating the reporter by identity, Meta's notices of a
+//! changed number or user id, and the citizen's answer to a call permission request.
+
+use chrono::{DateTime, Utc};
+
+use super::Apply;
+use crate::bus::ReportEventKind;
+use crate::domain::inbound::{InboundMessage, MessageContent, Sender};
+use crate::domain::reporter::{Reporter, bsuid_identity, identity_keys, phone_identity};
+use crate::domain::timeline::{Actor, TimelineKind};
+use crate::intake::records::*;
+use crate::store::keys::{read_u64, u64_key};
+use crate::store::{StoreError, Table};
+
+impl<'t, 'a> Apply<'t, 'a> {
+    /// Finds the reporter by their strongest identity, creating them on first contact, and
+    /// records any identity they newly show. `None` when the sender carries no identity.
+    /// The reporter is returned unsaved: each caller saves it once, after its own changes.
+    pub(super) fn upsert_reporter(
+        &mut self,
+        sender: &Sender,
+        inbound_at: Option<DateTime<Utc>>,
+    ) -> Result<Option<Reporter>, StoreError> {
+        let identities = identity_keys(sender);
+        if identities.is_empty() {
+            return Ok(None);
+        }
+        let mut mapped_to = Vec::with_capacity(identities.len());
+        for identity in &identities {
+            let bytes = self
+                .tx
+                .get(Table::ReporterIdentities, identity.as_bytes())?;
+            mapped_to.push(bytes.and_then(|bytes| read_u64(&bytes, 0)));
+        }
+        let mut found = None;
+        for &reporter_id in mapped_to.iter().flatten() {
+            found = load_reporter(self.tx, reporter_id)?;
+            if found.is_some() {
+                break;
+            }
+        }
+        let mut reporter = match found {
+            Some(mut reporter) => {
+                reporter.absorb(sender);
+                reporter
+            }
+            None => Reporter {
+                id: self.tx.generate_id()?,
+                bsuid: sender.bsuid.clone(),
+                phone: sender.phone.clone(),
+                name: sender.profile_name.clone(),
+                username: sender.username.clone(),
+                first_seen_at: self.now,
+                last_inbound_at: None,
+                open_report: None,
+                previous_phones: Vec::new(),
+                call_permission_until: None,
+            },
+        };
+        if let Some(at) = inbound_at {
+            reporter.last_inbound_at =
+                Some(reporter.last_inbound_at.map_or(at, |last| last.max(at)));
+        }
+        // Only identities new to this reporter are written: a returning citizen costs reads.
+        for (identity, mapped) in identities.iter().zip(&mapped_to) {
+            if *mapped != Some(reporter.id) {
+                self.tx.put(
+                    Table::ReporterIdentities,
+                    identity.as_bytes(),
+                    &u64_key(reporter.id),
+                )?;
+            }
+        }
+        Ok(Some(reporter))
+    }
+
+    pub(super) fn system_notice(
+        &mut self,
+        inbound: &InboundMessage,
+        reporter: Option<Reporter>,
+    ) -> Result<(), StoreError> {
+        let MessageContent::System {
+            new_phone,
+            new_bsuid,
+            kind,
+            ..
+        } = &inbound.content
+        else {
+            return Ok(());
+        };
+        let mut report = None;
+        if let Some(mut reporter) = reporter {
+            if let Some(phone) = new_phone {
+                self.tx.put(
+                    Table::ReporterIdentities,
+                    phone_identity(phone).as_bytes(),
+                    &u64_key(reporter.id),
+                )?;
+                reporter.absorb(&Sender {
+                    phone: Some(phone.clone()),
+                    ..Sender::default()
+                });
+            }
+            if let Some(bsuid) = new_bsuid {
+                self.tx.put(
+                    Table::ReporterIdentities,
+                    bsuid_identity(bsuid).as_bytes(),
+                    &u64_key(reporter.id),
+                )?;
+                reporter.bsuid = Some(bsuid.clone());
+            }
+            save_reporter(self.tx, &reporter)?;
+            if let Some(open_id) = reporter.open_report {
+                report = load_report(self.tx, open_id)?;
+            }
+            let message = self.inbound_record(inbound, report.as_ref(), Some(reporter.id))?;
+            insert_message(self.tx, &message)?;
+            if let Some(report) = report.as_mut() {
+                let note = Some(match new_phone {
+                    Some(phone) => format!("{kind}: now {phone}"),
+                    None => kind.clone(),
+                });
+                append_timeline(
+                    self.tx,
+                    report,
+                    TimelineKind::ReporterChangedNumber,
+                    Actor::Citizen,
+                    note,
+                    Some(message.id),
+                    self.now,
+                )?;
+                save_report(self.tx, report)?;
+            }
+            return Ok(());
+        }
+        let message = self.inbound_record(inbound, None, None)?;
+        insert_message(self.tx, &message)
+    }
+
+    pub(super) fn call_permission_reply(
+        &mut self,
+        inbound: &InboundMessage,
+        reporter: Option<Reporter>,
+        accepted: bool,
+        expires_at: Option<DateTime<Utc>>,
+    ) -> Result<(), StoreError> {
+        let Some(mut reporter) = reporter else {
+            let message = self.inbound_record(inbound, None, None)?;
+            return insert_message(self.tx, &message);
+        };
+        reporter.call_permission_until = if accepted {
+            expires_at.or(Some(self.now + chrono::Duration::days(7)))
+        } else {
+            None
+        };
+        let mut report = match reporter.open_report {
+            Some(open_id) => load_report(self.tx, open_id)?,
+            None => None,
+        };
+        let message = self.inbound_record(inbound, report.as_ref(), Some(reporter.id))?;
+        insert_message(self.tx, &message)?;
+        if let Some(report) = report.as_mut() {
+            let note = Some(if accepted {
+                "the citizen allows calls".to_string()
+            } else {
+                "the citizen declined calls".to_string()
+            });
+            append_timeline(
+                self.tx,
+                report,
+                TimelineKind::CallPermissionAnswered,
+                Actor::Citizen,
+                note,
+                Some(message.id),
+                self.now,
+            )?;
+            save_report(self.tx, report)?;
+            self.event(ReportEventKind::MessageAdded, report, Some(message.id));
+        }
+        save_reporter(self.tx, &reporter)
+    }
+}

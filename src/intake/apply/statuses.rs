@@ -1,0 +1,211 @@
+//! Delivery statuses of our messages: deduped, parked until the wamid is known, moved forward
+//! on the message, and a template queued when Meta says the 24-hour window is closed.
+
+use chrono::{DateTime, Utc};
+
+use super::{Apply, CALLBACK_PREFIX, PendingStatuses};
+use crate::bus::{ReportEvent, ReportEventKind};
+use crate::domain::inbound::{ApiError, DeliveryStatus, StatusUpdate};
+use crate::domain::message::{Delivery, Direction, Message, MessageBody, OutboundContent};
+use crate::domain::report::Report;
+use crate::domain::timeline::{Actor, TimelineKind};
+use crate::intake::IntakeSettings;
+use crate::intake::outbound::queue_reply;
+use crate::intake::records::*;
+use crate::store::keys::u64_key;
+use crate::store::{StoreError, Table, Tx};
+
+impl<'t, 'a> Apply<'t, 'a> {
+    pub(super) fn status(&mut self, update: &StatusUpdate) -> Result<(), StoreError> {
+        let seen_key = format!("status:{}#{}", update.external_id, update.status.as_str());
+        if self.tx.contains(Table::SeenEvents, seen_key.as_bytes())? {
+            self.outcome.duplicates += 1;
+            return Ok(());
+        }
+        self.tx.put(Table::SeenEvents, seen_key.as_bytes(), &[])?;
+        let message_id = match message_id_by_external_id(self.tx, &update.external_id)? {
+            Some(id) => Some(id),
+            None => self.adopt_wamid_from_callback_data(update)?,
+        };
+        let Some(message_id) = message_id else {
+            let key = update.external_id.as_bytes();
+            let mut pending: PendingStatuses = self
+                .tx
+                .get_record(Table::PendingStatuses, key)?
+                .unwrap_or_default();
+            pending.updates.push(update.clone());
+            self.tx.put_record(Table::PendingStatuses, key, &pending)?;
+            self.outcome.statuses_pending += 1;
+            return Ok(());
+        };
+        self.outcome.statuses_applied += 1;
+        let applied =
+            apply_status_to_message(self.tx, self.settings, message_id, update, self.now)?;
+        if applied.fallback_queued {
+            self.outcome.outbox_queued += 1;
+        }
+        self.outcome.events.extend(applied.event);
+        Ok(())
+    }
+
+    /// A `sent` status carrying our callback data for a message whose send answer was lost
+    /// (a crash between Meta accepting it and us recording the wamid): record the wamid now.
+    pub(super) fn adopt_wamid_from_callback_data(
+        &mut self,
+        update: &StatusUpdate,
+    ) -> Result<Option<u64>, StoreError> {
+        let Some(message_id) = update
+            .callback_data
+            .as_deref()
+            .and_then(|data| data.strip_prefix(CALLBACK_PREFIX))
+            .and_then(|id| id.parse::<u64>().ok())
+        else {
+            return Ok(None);
+        };
+        let Some(mut message) = load_message(self.tx, message_id)? else {
+            return Ok(None);
+        };
+        if message.direction != Direction::Outbound || message.external_id.is_some() {
+            return Ok(None);
+        }
+        message.external_id = Some(update.external_id.clone());
+        save_message(self.tx, &message)?;
+        self.tx.put(
+            Table::MessageExternalIds,
+            update.external_id.as_bytes(),
+            &u64_key(message_id),
+        )?;
+        Ok(Some(message_id))
+    }
+}
+
+/// What applying a status changed.
+#[derive(Debug, Default)]
+pub struct StatusApplied {
+    pub event: Option<ReportEvent>,
+    /// A template was queued in place of a message refused outside the 24-hour window.
+    pub fallback_queued: bool,
+}
+
+/// Moves an outbound message's delivery state forward (never back; failed is final), records
+/// failures on the timeline, and queues the template fallback for a closed window.
+pub fn apply_status_to_message(
+    tx: &Tx<'_>,
+    settings: &IntakeSettings,
+    message_id: u64,
+    update: &StatusUpdate,
+    now: DateTime<Utc>,
+) -> Result<StatusApplied, StoreError> {
+    let Some(mut message) = load_message(tx, message_id)? else {
+        return Ok(StatusApplied::default());
+    };
+    let current = message.delivery.clone().unwrap_or(Delivery {
+        status: DeliveryStatus::Queued,
+        updated_at: now,
+        error: None,
+        attempts: 0,
+        fell_back_to_template: false,
+    });
+    if !current.status.may_advance_to(update.status) {
+        return Ok(StatusApplied::default());
+    }
+    let error = update.errors.first().cloned();
+    message.delivery = Some(Delivery {
+        status: update.status,
+        updated_at: update.at,
+        error: error.clone(),
+        ..current
+    });
+    save_message(tx, &message)?;
+    let Some(report_id) = message.report_id else {
+        return Ok(StatusApplied::default());
+    };
+    let Some(mut report) = load_report(tx, report_id)? else {
+        return Ok(StatusApplied::default());
+    };
+    if update.status != DeliveryStatus::Failed {
+        let event = ReportEvent {
+            kind: ReportEventKind::DeliveryUpdated,
+            report_id,
+            ticket: report.ticket.clone(),
+            at: now,
+            message_id: Some(message_id),
+        };
+        return Ok(StatusApplied {
+            event: Some(event),
+            fallback_queued: false,
+        });
+    }
+    let reason = error
+        .as_ref()
+        .map_or("no reason given".to_string(), |error| error.to_string());
+    report.add_flag("reply_failed");
+    append_timeline(
+        tx,
+        &mut report,
+        TimelineKind::ReplyFailed,
+        Actor::System,
+        Some(reason),
+        Some(message_id),
+        now,
+    )?;
+    let outside_window = error.as_ref().is_some_and(ApiError::means_outside_window);
+    let fallback_queued =
+        outside_window && queue_template_fallback(tx, settings, &mut report, &message, now)?;
+    save_report(tx, &report)?;
+    let event = ReportEvent {
+        kind: ReportEventKind::DeliveryFailed,
+        report_id,
+        ticket: report.ticket.clone(),
+        at: now,
+        message_id: Some(message_id),
+    };
+    Ok(StatusApplied {
+        event: Some(event),
+        fallback_queued,
+    })
+}
+
+/// Outside the 24-hour window only a pre-approved template may be sent. When one is configured
+/// the failed free-text message is followed by it; otherwise the timeline says nothing more
+/// can be sent until the citizen writes again.
+pub fn queue_template_fallback(
+    tx: &Tx<'_>,
+    settings: &IntakeSettings,
+    report: &mut Report,
+    failed: &Message,
+    now: DateTime<Utc>,
+) -> Result<bool, StoreError> {
+    let MessageBody::Outbound {
+        content, purpose, ..
+    } = &failed.body
+    else {
+        return Ok(false);
+    };
+    if matches!(content, OutboundContent::Template { .. }) {
+        return Ok(false);
+    }
+    let Some(template) = &settings.replies.fallback_template else {
+        let note = Some(
+            "outside the 24-hour window and no template is configured: the citizen was not reached"
+                .to_string(),
+        );
+        append_timeline(
+            tx,
+            report,
+            TimelineKind::ReplyFailed,
+            Actor::System,
+            note,
+            Some(failed.id),
+            now,
+        )?;
+        return Ok(false);
+    };
+    let content = OutboundContent::Template {
+        name: template.name.clone(),
+        language: template.language.clone(),
+        parameters: vec![report.ticket.clone()],
+    };
+    queue_reply(tx, report, content, *purpose, Actor::System, now)?;
+    Ok(true)
+}

@@ -1,0 +1,78 @@
+//! The texts citizens receive automatically, and the config file's overrides of them.
+
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TemplateRef {
+    pub name: String,
+    #[serde(default = "default_template_language")]
+    pub language: String,
+}
+
+fn default_template_language() -> String {
+    "id".to_string()
+}
+
+/// The texts citizens receive automatically. `{ticket}` is replaced by the ticket number.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReplyTexts {
+    pub new_report: String,
+    /// The answer to a report judged urgent: call 110 now, share your live location.
+    pub urgent_report: String,
+    pub follow_up_ack: String,
+    /// Sent when the report is forwarded; `{unit}` is the unit's name.
+    pub forwarded: String,
+    pub resolved: String,
+    /// The body of the WhatsApp location request.
+    pub location_request: String,
+    /// The body of the WhatsApp call permission request.
+    pub call_permission_request: String,
+    /// A reminder when the command center asked something and the citizen has not answered.
+    pub reporter_reminder: String,
+    #[serde(default)]
+    pub fallback_template: Option<TemplateRef>,
+}
+
+/// Replacement texts from the config file; each one left out keeps the profile's.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ReplyOverrides {
+    pub new_report: Option<String>,
+    pub urgent_report: Option<String>,
+    pub follow_up_ack: Option<String>,
+    pub forwarded: Option<String>,
+    pub resolved: Option<String>,
+    pub location_request: Option<String>,
+    pub call_permission_request: Option<String>,
+    pub reporter_reminder: Option<String>,
+    pub fallback_template: Option<TemplateRef>,
+}
+
+impl ReplyTexts {
+    pub fn with_overrides(mut self, overrides: &ReplyOverrides) -> ReplyTexts {
+        if let Some(text) = &overrides.new_report {
+            self.new_report = text.clone();
+        }
+        let texts = [
+            (&mut self.urgent_report, &overrides.urgent_report),
+            (&mut self.follow_up_ack, &overrides.follow_up_ack),
+            (&mut self.forwarded, &overrides.forwarded),
+            (&mut self.resolved, &overrides.resolved),
+            (&mut self.location_request, &overrides.location_request),
+            (
+                &mut self.call_permission_request,
+                &overrides.call_permission_request,
+            ),
+            (&mut self.reporter_reminder, &overrides.reporter_reminder),
+        ];
+        for (text, replacement) in texts {
+            if let Some(replacement) = replacement {
+                text.clone_from(replacement);
+            }
+        }
+        if overrides.fallback_template.is_some() {
+            self.fallback_template = overrides.fallback_template.clone();
+        }
+        self
+    }
+}
