@@ -167,7 +167,6 @@ impl App {
         let schema = build_schema(Some(services.clone()));
         let state = Arc::new(AppState {
             store: core.store.clone(),
-            intake: core.intake.clone(),
             ingest: crate::intake::batcher::IngestBatcher::start(core.intake.clone()),
             bus: bus.clone(),
             metrics: Arc::clone(&metrics),

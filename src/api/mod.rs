@@ -18,7 +18,6 @@ use tokio::sync::Notify;
 
 use crate::bus::Bus;
 use crate::config::WhatsAppConfig;
-use crate::intake::Intake;
 use crate::metrics::Metrics;
 use crate::store::Store;
 use crate::whatsapp::health::ChannelHealth;
@@ -26,7 +25,6 @@ use crate::whatsapp::health::ChannelHealth;
 #[derive(Clone)]
 pub struct AppState {
     pub store: Store,
-    pub intake: Intake,
     /// Applies webhook deliveries, grouping concurrent ones into one transaction.
     pub ingest: crate::intake::batcher::IngestBatcher,
     pub bus: Bus,

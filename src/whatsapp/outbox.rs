@@ -1054,7 +1054,7 @@ fn error_text<E: std::fmt::Debug>(error: TxError<E>) -> StoreError {
 
 fn outside_window_error() -> ApiError {
     ApiError {
-        code: 131047,
+        code: crate::domain::inbound::OUTSIDE_WINDOW_CODE,
         title: Some("Re-engagement message".into()),
         message: Some("more than 24 hours have passed since the citizen last wrote".into()),
         details: None,
