@@ -1,0 +1,227 @@
+//! A send that did not go out: retried, sent as a template, recorded in sandbox mode, or
+//! failed for good, always visible on the report.
+
+use super::*;
+
+impl OutboxSender {
+    pub(super) async fn handle_send_error(
+        &self,
+        key: &[u8],
+        item: &OutboxItem,
+        message: &Message,
+        error: GraphError,
+    ) -> Result<Outcome, StoreError> {
+        let attempts = item.attempts + 1;
+        tracing::warn!(%error, message = message.id, attempts, "send failed");
+        match error.disposition() {
+            Disposition::Retry | Disposition::RetryForRecipient
+                if attempts < self.whatsapp.max_attempts =>
+            {
+                add(&self.metrics.send_retries, 1);
+                let mut delay = backoff(self.whatsapp.retry_base, attempts);
+                if error.disposition() == Disposition::RetryForRecipient {
+                    // Meta's pair limit is about one message per six seconds per citizen.
+                    delay = delay.max(self.whatsapp.retry_base * 3);
+                }
+                self.bump_attempts(key, item, &error).await?;
+                Ok(Outcome::RetryAt(
+                    Utc::now() + chrono::Duration::from_std(delay).unwrap_or_default(),
+                ))
+            }
+            Disposition::ChannelUnhealthy => {
+                let pause = self.whatsapp.retry_base * 150;
+                self.health.mark_unhealthy(error.to_string(), pause);
+                Ok(Outcome::RetryAt(
+                    Utc::now() + chrono::Duration::from_std(pause).unwrap_or_default(),
+                ))
+            }
+            Disposition::OutsideWindow => {
+                self.fail(
+                    message,
+                    "outside the 24-hour window",
+                    Some(api_error_of(&error)),
+                )
+                .await?;
+                Ok(Outcome::Done)
+            }
+            _ => {
+                self.fail(message, &error.to_string(), Some(api_error_of(&error)))
+                    .await?;
+                Ok(Outcome::Done)
+            }
+        }
+    }
+
+    pub(super) async fn bump_attempts(
+        &self,
+        key: &[u8],
+        item: &OutboxItem,
+        error: &GraphError,
+    ) -> Result<(), StoreError> {
+        let text = error.to_string();
+        self.store
+            .transaction(|tx| -> Result<(), TxError<()>> {
+                let mut current: OutboxItem = tx
+                    .get_record(Table::Outbox, key)?
+                    .unwrap_or_else(|| item.clone());
+                current.attempts = item.attempts + 1;
+                current.last_error = Some(text.clone());
+                tx.put_record(Table::Outbox, key, &current)?;
+                Ok(())
+            })
+            .map_err(error_text)?;
+        Ok(())
+    }
+
+    pub(super) async fn record_sandbox(&self, message: &Message) -> Result<(), StoreError> {
+        let now = Utc::now();
+        let message_id = message.id;
+        let event = self
+            .store
+            .transaction(|tx| -> Result<Option<ReportEvent>, TxError<()>> {
+                let Some(mut message) = load_message(tx, message_id)? else {
+                    return Ok(None);
+                };
+                if let Some(delivery) = message.delivery.as_mut() {
+                    delivery.status = DeliveryStatus::Sandbox;
+                    delivery.updated_at = now;
+                }
+                save_message(tx, &message)?;
+                let Some(mut report) = message
+                    .report_id
+                    .map(|id| load_report(tx, id))
+                    .transpose()?
+                    .flatten()
+                else {
+                    return Ok(None);
+                };
+                let note = Some("sandbox mode: stored, not sent".to_string());
+                append_timeline(
+                    tx,
+                    &mut report,
+                    TimelineKind::ReplySent,
+                    Actor::System,
+                    note,
+                    Some(message_id),
+                    now,
+                )?;
+                save_report_bookkeeping(tx, &report)?;
+                Ok(Some(ReportEvent {
+                    kind: ReportEventKind::DeliveryUpdated,
+                    report_id: report.id,
+                    ticket: report.ticket.clone(),
+                    at: now,
+                    message_id: Some(message_id),
+                }))
+            })
+            .map_err(error_text)?;
+        add(&self.metrics.replies_sandboxed, 1);
+        if let Some(event) = event {
+            self.bus.publish(event);
+        }
+        Ok(())
+    }
+
+    /// Marks the message failed (final), says so on the report's timeline, and for a closed
+    /// window queues the configured template instead.
+    pub(super) async fn fail(
+        &self,
+        message: &Message,
+        reason: &str,
+        error: Option<ApiError>,
+    ) -> Result<(), StoreError> {
+        let now = Utc::now();
+        let error = error.unwrap_or(ApiError {
+            code: 0,
+            title: None,
+            message: Some(reason.to_string()),
+            details: None,
+        });
+        let update = StatusUpdate {
+            external_id: message.external_id.clone().unwrap_or_default(),
+            status: DeliveryStatus::Failed,
+            at: now,
+            recipient: None,
+            callback_data: None,
+            errors: vec![error],
+            raw: serde_json::Value::Null,
+        };
+        let message_id = message.id;
+        let event = self
+            .store
+            .transaction(|tx| -> Result<Option<ReportEvent>, TxError<()>> {
+                Ok(apply_status_to_message(tx, &self.intake, message_id, &update, now)?.event)
+            })
+            .map_err(error_text)?;
+        add(&self.metrics.replies_failed, 1);
+        tracing::warn!(message = message_id, reason, "reply failed");
+        self.store.flush().await?;
+        if let Some(event) = event {
+            self.bus.publish(event);
+        }
+        self.wake.notify_one();
+        Ok(())
+    }
+
+    pub(super) async fn mark_read(&self, receipt: &ReadReceipt) -> Result<Outcome, StoreError> {
+        let Some(client) = &self.client else {
+            return Ok(Outcome::Done);
+        };
+        self.pacer.wait_turn().await;
+        let (key, item) = (&receipt.key, &receipt.item);
+        match client.mark_read(&receipt.external_id).await {
+            Ok(()) => Ok(Outcome::Done),
+            Err(error) => {
+                let attempts = item.attempts + 1;
+                if error.disposition() == Disposition::ChannelUnhealthy {
+                    self.health
+                        .mark_unhealthy(error.to_string(), self.whatsapp.retry_base * 150);
+                }
+                // A read receipt is a courtesy: a few tries, then it is dropped.
+                if attempts >= 3 || error.disposition() == Disposition::Permanent {
+                    tracing::debug!(%error, "read receipt dropped");
+                    return Ok(Outcome::Done);
+                }
+                self.bump_attempts(key, item, &error).await?;
+                Ok(Outcome::RetryAt(
+                    Utc::now()
+                        + chrono::Duration::from_std(backoff(self.whatsapp.retry_base, attempts))
+                            .unwrap_or_default(),
+                ))
+            }
+        }
+    }
+}
+
+pub(super) fn error_text<E: std::fmt::Debug>(error: TxError<E>) -> StoreError {
+    match error {
+        TxError::Store(error) => error,
+        TxError::Abort(reason) => StoreError::Engine(format!("{reason:?}")),
+    }
+}
+
+pub(super) fn outside_window_error() -> ApiError {
+    ApiError {
+        code: crate::domain::inbound::OUTSIDE_WINDOW_CODE,
+        title: Some("Re-engagement message".into()),
+        message: Some("more than 24 hours have passed since the citizen last wrote".into()),
+        details: None,
+    }
+}
+
+pub(super) fn api_error_of(error: &GraphError) -> ApiError {
+    match error {
+        GraphError::Api(failure) => ApiError {
+            code: failure.code,
+            title: None,
+            message: failure.message.clone(),
+            details: failure.details.clone(),
+        },
+        other => ApiError {
+            code: 0,
+            title: None,
+            message: Some(other.to_string()),
+            details: None,
+        },
+    }
+}

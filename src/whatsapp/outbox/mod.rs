@@ -1,0 +1,316 @@
+//! The outbox sender: drains the durable outbox to the Graph API. Retries transient errors
+//! with backoff and jitter, falls back to a template outside the 24-hour window, pauses the
+//! channel on an invalid token, and makes every failure visible on the report.
+//!
+//! Exactly-once toward the citizen: a message to send is marked in flight, with the id of the
+//! process run, in the transaction that queues it, and nothing leaves before that transaction
+//! is durable. This run keeps every send claimed until its answer is recorded. An item that an
+//! earlier run marked may already have reached Meta before a crash, so it waits for a status
+//! callback carrying its callback data (`siaga:<message id>`) before it is sent again.
+
+use std::collections::HashSet;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use tokio::sync::{Notify, Semaphore, mpsc};
+use tokio_util::sync::CancellationToken;
+
+use crate::bus::{Bus, ReportEvent, ReportEventKind};
+use crate::config::WhatsAppConfig;
+use crate::domain::inbound::{ApiError, DeliveryStatus, StatusUpdate};
+use crate::domain::message::{Message, MessageBody, OutboundContent};
+use crate::domain::reporter::Reporter;
+use crate::domain::timeline::{Actor, TimelineKind};
+use crate::intake::IntakeSettings;
+use crate::intake::queues::{
+    KnownSend, OutboxItem, OutboxWork, Queued, clear_unattempted_marks, due_items, next_due,
+    queue_key,
+};
+use crate::intake::records::{
+    append_timeline, load_message, load_report, save_message, save_report_bookkeeping,
+};
+use crate::intake::{CALLBACK_PREFIX, PendingStatuses, apply_status_to_message};
+use crate::metrics::{Metrics, add};
+use crate::store::keys::u64_key;
+use crate::store::{Store, StoreError, Table, Tx, TxError};
+use crate::whatsapp::WorkerContext;
+use crate::whatsapp::graph::{Disposition, GraphClient, GraphError, OutgoingMessage, Recipient};
+use crate::whatsapp::health::ChannelHealth;
+use crate::worker::{InFlight, Worker, WorkerError, WorkerState, WorkerStatus};
+
+/// Sends handled at once; the Graph API answers in tens of milliseconds, so this keeps a few
+/// hundred messages per second flowing without a large fan-out.
+const CONCURRENT_SENDS: usize = 128;
+/// Accepted sends stored together in one transaction (and one flush).
+const MAX_ACCEPTANCES_PER_TRANSACTION: usize = 256;
+/// How long a send queued by this run is left for intake to hand over before a look at the
+/// queue takes it (intake hands it over once its flush is done: milliseconds, unless the
+/// request that queued it failed or went away).
+const HAND_OVER_GRACE: chrono::Duration = chrono::Duration::seconds(10);
+/// After a look that left sends for intake, the next timed look waits at least this long.
+const HAND_OVER_RECHECK: Duration = Duration::from_millis(100);
+
+/// Why the sender looks at its queue.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum QueueLook {
+    /// Nothing asks for it.
+    No,
+    /// Something was queued outside intake (an operator's message, a retry, a send intake could
+    /// not hand over), or the run starts: take everything due.
+    Everything,
+    /// A timer, or the previous look filled every free slot: take what is due except the
+    /// sends intake queued moments ago and will hand over itself. Under load there are always
+    /// some, and taking them would only repeat the look without end.
+    LeftBehind,
+}
+
+#[derive(Clone)]
+pub struct OutboxSender {
+    pub store: Store,
+    /// Shared, not copied: a sender handle is cloned into every send task.
+    pub intake: Arc<IntakeSettings>,
+    pub whatsapp: Arc<WhatsAppConfig>,
+    /// `None` in sandbox mode.
+    pub client: Option<Arc<GraphClient>>,
+    pub metrics: Arc<Metrics>,
+    pub bus: Bus,
+    pub health: Arc<ChannelHealth>,
+    pub wake: Arc<Notify>,
+    in_flight: Arc<Mutex<HashSet<u64>>>,
+    pacer: Arc<Pacer>,
+}
+
+enum Outcome {
+    Done,
+    RetryAt(DateTime<Utc>),
+}
+
+/// What a claimed item needs, decided from the store before anything is sent.
+enum Step {
+    Send(Box<PendingSend>),
+    ReadReceipt(ReadReceipt),
+    /// Nothing to send now: finished, or to be tried again at a later time.
+    Settled {
+        key: Vec<u8>,
+        item: OutboxItem,
+        outcome: Outcome,
+    },
+}
+
+/// What a look at the queue claimed, and how many sends it left for intake to hand over.
+struct Look {
+    claimed: Vec<(Vec<u8>, OutboxItem)>,
+    left_for_intake: usize,
+}
+
+/// An outbox item this run has taken to work on.
+struct Claimed {
+    key: Vec<u8>,
+    item: OutboxItem,
+    /// Handed over by intake after its flush.
+    durable: bool,
+    known: Option<Box<KnownSend>>,
+}
+
+struct PendingSend {
+    key: Vec<u8>,
+    item: OutboxItem,
+    message: Message,
+    /// The report's ticket, when intake gave it (for the acceptance's event).
+    ticket: Option<String>,
+    recipient: Recipient,
+    outgoing: OutgoingMessage,
+    /// Handed over by intake after its flush, so no flush is needed before it leaves.
+    durable: bool,
+}
+
+struct ReadReceipt {
+    key: Vec<u8>,
+    item: OutboxItem,
+    external_id: String,
+}
+
+/// A send that Meta accepted, on its way to the recorder.
+struct Accepted {
+    key: Vec<u8>,
+    item_id: u64,
+    message_id: u64,
+    wamid: String,
+    ticket: Option<String>,
+}
+
+mod failures;
+mod pacing;
+mod send;
+#[cfg(test)]
+mod tests;
+mod worker;
+
+use failures::{error_text, outside_window_error};
+use pacing::Pacer;
+pub use pacing::backoff;
+use worker::OutboxWait;
+pub use worker::OutboxWorker;
+
+impl OutboxSender {
+    pub fn new(
+        context: WorkerContext,
+        intake: IntakeSettings,
+        health: Arc<ChannelHealth>,
+        wake: Arc<Notify>,
+    ) -> OutboxSender {
+        let WorkerContext {
+            store,
+            whatsapp,
+            client,
+            metrics,
+            bus,
+        } = context;
+        let pacer = Arc::new(Pacer::new(whatsapp.send_rate_per_second));
+        OutboxSender {
+            store,
+            intake: Arc::new(intake),
+            whatsapp: Arc::new(whatsapp),
+            client: client.map(Arc::new),
+            metrics,
+            bus,
+            health,
+            wake,
+            in_flight: Arc::default(),
+            pacer,
+        }
+    }
+
+    /// The sender as a worker for the runner (see `OutboxWorker`).
+    pub fn into_worker(self, feed: mpsc::UnboundedReceiver<Vec<Queued>>) -> OutboxWorker {
+        let permits = Arc::new(Semaphore::new(CONCURRENT_SENDS));
+        let (accepted_tx, accepted_rx) = mpsc::unbounded_channel();
+        let recorder = tokio::spawn(self.clone().record_acceptances(accepted_rx));
+        OutboxWorker {
+            sender: self,
+            feed,
+            feed_open: true,
+            fed: Vec::new(),
+            permits,
+            accepted_tx,
+            recorder,
+            running: tokio::task::JoinSet::new(),
+            // Read the queue at start: what an earlier run left is found only there.
+            read_queue: QueueLook::Everything,
+            awaiting_hand_over: false,
+            next_timed_look: None,
+            next_wait: OutboxWait::ForWork,
+            claimed_total: 0,
+        }
+    }
+
+    /// Claims up to `limit` due items that no task is working on; with `everything` false,
+    /// not the sends intake has just queued and will hand over (they are let go again).
+    fn claim_due(&self, limit: usize, everything: bool) -> Result<Look, StoreError> {
+        let mut claimed = Vec::new();
+        let now = Utc::now();
+        let due = due_items::<OutboxItem>(&self.store, Table::Outbox, now, limit, |id| {
+            let fresh = self.claim(id);
+            if fresh {
+                claimed.push(id);
+            }
+            fresh
+        });
+        let due = match due {
+            Ok(due) => due,
+            Err(error) => {
+                // An unreadable item: let go of the claims taken so far.
+                for id in claimed {
+                    self.release(id);
+                }
+                return Err(error);
+            }
+        };
+        if everything {
+            return Ok(Look {
+                claimed: due,
+                left_for_intake: 0,
+            });
+        }
+        let run = self.store.run();
+        let (to_hand_over, left_behind): (Vec<_>, Vec<_>) = due
+            .into_iter()
+            .partition(|(_, item)| item.freshly_queued_by(run, now, HAND_OVER_GRACE));
+        for (_, item) in &to_hand_over {
+            self.release(item.id);
+        }
+        Ok(Look {
+            claimed: left_behind,
+            left_for_intake: to_hand_over.len(),
+        })
+    }
+
+    fn claim(&self, item_id: u64) -> bool {
+        self.in_flight
+            .lock()
+            .map(|mut set| set.insert(item_id))
+            .unwrap_or(false)
+    }
+
+    fn release(&self, item_id: u64) {
+        if let Ok(mut set) = self.in_flight.lock() {
+            set.remove(&item_id);
+        }
+    }
+
+    /// How long the queue can go unread. Items in flight sit at its head; while they do, it is
+    /// read at least once a second, which also finds an item released after an error.
+    fn time_until_next_read(&self) -> Duration {
+        let fallback = Duration::from_secs(60);
+        let Ok(Some((due, id))) = next_due(&self.store, Table::Outbox) else {
+            return fallback;
+        };
+        if self.is_claimed(id) {
+            return Duration::from_secs(1);
+        }
+        // At least a few milliseconds: an item due now that cannot be read is not spun on.
+        (due - Utc::now())
+            .to_std()
+            .unwrap_or_default()
+            .clamp(Duration::from_millis(5), fallback)
+    }
+
+    fn is_claimed(&self, item_id: u64) -> bool {
+        self.in_flight
+            .lock()
+            .map(|set| set.contains(&item_id))
+            .unwrap_or(true)
+    }
+
+    /// Finishes an item (removes it) or moves it to its retry time.
+    fn settle(&self, key: &[u8], item: &OutboxItem, outcome: Result<Outcome, StoreError>) {
+        let result = match outcome {
+            Ok(Outcome::Done) => self.store.transaction(|tx| -> Result<(), TxError<()>> {
+                tx.remove(Table::Outbox, key)?;
+                Ok(())
+            }),
+            Ok(Outcome::RetryAt(due)) => self.store.transaction(|tx| -> Result<(), TxError<()>> {
+                // The in-flight mark may have been written under the same key: re-read it.
+                let mut current: OutboxItem = tx
+                    .get_record(Table::Outbox, key)?
+                    .unwrap_or_else(|| item.clone());
+                // A send may have left in this attempt: the item stays marked, by this run.
+                if matches!(current.work, OutboxWork::Deliver { .. }) {
+                    current.mark_in_flight(Utc::now(), self.store.run());
+                    current.attempted = true;
+                }
+                tx.remove(Table::Outbox, key)?;
+                tx.put_record(Table::Outbox, &queue_key(due, current.id), &current)?;
+                Ok(())
+            }),
+            Err(error) => {
+                tracing::error!(%error, item = item.id, "outbox item could not be processed; will retry");
+                return;
+            }
+        };
+        if let Err(error) = result {
+            tracing::error!(error = ?error_text(error), item = item.id, "outbox bookkeeping failed");
+        }
+    }
+}

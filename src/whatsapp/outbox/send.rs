@@ -1,0 +1,336 @@
+//! One send: from a claimed queue item to the Graph API, and the acceptances recorded in
+//! batches.
+
+use super::*;
+
+impl OutboxSender {
+    /// Decides what an item needs, from the store (or from what intake `known` wrote, for a
+    /// reply it handed over): a send, a read receipt, or nothing more (already sent, sandbox,
+    /// failed, or waiting for a reconciling status).
+    pub(super) async fn prepare(
+        &self,
+        key: Vec<u8>,
+        item: OutboxItem,
+        known: Option<Box<KnownSend>>,
+    ) -> Result<Step, StoreError> {
+        let message_id = match &item.work {
+            OutboxWork::Deliver { message_id } => *message_id,
+            OutboxWork::MarkRead { external_id } => {
+                let external_id = external_id.clone();
+                return Ok(Step::ReadReceipt(ReadReceipt {
+                    key,
+                    item,
+                    external_id,
+                }));
+            }
+        };
+        let settled = |outcome| Step::Settled {
+            key: key.clone(),
+            item: item.clone(),
+            outcome,
+        };
+        // What intake wrote in the transaction that queued the reply, when it handed it over;
+        // otherwise the store.
+        let known = known.filter(|known| known.message.id == message_id);
+        let (message, known_reporter, ticket) = match known {
+            Some(known) => {
+                let KnownSend {
+                    message,
+                    reporter,
+                    ticket,
+                } = *known;
+                (message, Some(reporter), Some(ticket))
+            }
+            None => {
+                let Some(message) = self
+                    .store
+                    .get_record::<Message>(Table::Messages, &u64_key(message_id))?
+                else {
+                    return Ok(settled(Outcome::Done));
+                };
+                (message, None, None)
+            }
+        };
+        let status = message
+            .delivery
+            .as_ref()
+            .map_or(DeliveryStatus::Queued, |delivery| delivery.status);
+        if status != DeliveryStatus::Queued || message.external_id.is_some() {
+            return Ok(settled(Outcome::Done));
+        }
+        let MessageBody::Outbound { content, .. } = &message.body else {
+            return Ok(settled(Outcome::Done));
+        };
+        let reporter = known_reporter.or_else(|| {
+            message.reporter_id.and_then(|id| {
+                self.store
+                    .get_record::<Reporter>(Table::Reporters, &u64_key(id))
+                    .ok()
+                    .flatten()
+            })
+        });
+        let Some(reporter) = reporter else {
+            self.fail(&message, "the reporter of this message is unknown", None)
+                .await?;
+            return Ok(settled(Outcome::Done));
+        };
+        if self.client.is_none() {
+            self.record_sandbox(&message).await?;
+            return Ok(settled(Outcome::Done));
+        }
+        if let Some(since) = item.in_flight_since
+            && item.maybe_sent_by_earlier_run(self.store.run())
+        {
+            // A send that may have reached Meta before a crash: give its status callback time
+            // to arrive (it adopts the wamid) before sending again.
+            let reconcile_until = since
+                + chrono::Duration::from_std(self.whatsapp.reconcile_wait).unwrap_or_default();
+            if Utc::now() < reconcile_until {
+                return Ok(settled(Outcome::RetryAt(reconcile_until)));
+            }
+        }
+        let is_template = matches!(content, OutboundContent::Template { .. });
+        if !is_template && !reporter.window_open(Utc::now()) {
+            let error = outside_window_error();
+            self.fail(&message, "outside the 24-hour window", Some(error))
+                .await?;
+            return Ok(settled(Outcome::Done));
+        }
+        let recipient = match (&reporter.phone, &reporter.bsuid) {
+            (Some(phone), _) => Recipient::Phone(phone.clone()),
+            (None, Some(bsuid)) => Recipient::Bsuid(bsuid.clone()),
+            (None, None) => {
+                self.fail(
+                    &message,
+                    "the reporter has neither phone number nor user id",
+                    None,
+                )
+                .await?;
+                return Ok(settled(Outcome::Done));
+            }
+        };
+        let outgoing = to_graph_message(content);
+        Ok(Step::Send(Box::new(PendingSend {
+            key,
+            item,
+            message,
+            ticket,
+            recipient,
+            outgoing,
+            durable: false,
+        })))
+    }
+
+    /// Sends one reply. An accepted send goes to the recorder, which keeps the item claimed
+    /// until the acceptance is stored; any other answer is settled here.
+    pub(super) async fn transmit(
+        &self,
+        send: PendingSend,
+        accepted: mpsc::UnboundedSender<Accepted>,
+    ) {
+        let Some(client) = &self.client else {
+            self.release(send.item.id);
+            return;
+        };
+        self.pacer.wait_turn().await;
+        let callback_data = format!("{CALLBACK_PREFIX}{}", send.message.id);
+        match client
+            .send_message(&send.recipient, &send.outgoing, Some(&callback_data))
+            .await
+        {
+            Ok(receipt) => {
+                self.health.mark_healthy();
+                let item_id = send.item.id;
+                let handed_over = accepted.send(Accepted {
+                    key: send.key,
+                    item_id,
+                    message_id: send.message.id,
+                    wamid: receipt.wamid,
+                    ticket: send.ticket,
+                });
+                if handed_over.is_err() {
+                    // Only at shutdown: the item stays in flight and is reconciled at start.
+                    self.release(item_id);
+                }
+            }
+            Err(error) => {
+                let outcome = self
+                    .handle_send_error(&send.key, &send.item, &send.message, error)
+                    .await;
+                self.settle(&send.key, &send.item, outcome);
+                self.release(send.item.id);
+                // A retry time to wait for: the loop may be asleep for longer.
+                self.wake.notify_one();
+            }
+        }
+    }
+
+    /// Stores accepted sends, as many per transaction and flush as have arrived, until every
+    /// send task is gone.
+    pub(super) async fn record_acceptances(self, mut accepted: mpsc::UnboundedReceiver<Accepted>) {
+        let mut batch = Vec::new();
+        while accepted
+            .recv_many(&mut batch, MAX_ACCEPTANCES_PER_TRANSACTION)
+            .await
+            > 0
+        {
+            // The transaction waits for sled's lock while intake's runs: on a blocking thread,
+            // so that the runtime's workers go on serving webhooks meanwhile.
+            let recorder = self.clone();
+            let taken = std::mem::take(&mut batch);
+            let stored =
+                tokio::task::spawn_blocking(move || recorder.store_acceptances_or_each(taken))
+                    .await;
+            let (recorded, events) = match stored {
+                Ok(stored) => stored,
+                // The runtime is shutting down, or the recording panicked: the items stay
+                // claimed and marked in flight, and the next run reconciles them.
+                Err(error) => {
+                    tracing::error!(%error, "accepted sends could not be recorded");
+                    break;
+                }
+            };
+            add(&self.metrics.replies_sent, recorded.len() as u64);
+            if let Err(error) = self.store.flush().await {
+                tracing::error!(%error, "accepted sends could not be made durable");
+            }
+            for event in events {
+                self.bus.publish(event);
+            }
+            for one in recorded {
+                self.release(one.item_id);
+            }
+        }
+    }
+
+    /// Stores the batch in one transaction; if that fails, each one on its own, so that one
+    /// unreadable record does not hold back the others. Returns what was recorded.
+    pub(super) fn store_acceptances_or_each(
+        &self,
+        batch: Vec<Accepted>,
+    ) -> (Vec<Accepted>, Vec<ReportEvent>) {
+        if let Ok(events) = self.store_acceptances(&batch) {
+            return (batch, events);
+        }
+        let mut recorded = Vec::new();
+        let mut events = Vec::new();
+        for one in batch {
+            match self.store_acceptances(std::slice::from_ref(&one)) {
+                Ok(more) => {
+                    recorded.push(one);
+                    events.extend(more);
+                }
+                // The item stays claimed, so this run never sends it again; the next run waits
+                // for its status callback before it would.
+                Err(error) => tracing::error!(
+                    %error,
+                    message = one.message_id,
+                    wamid = %one.wamid,
+                    "accepted send could not be recorded; it waits for its status callback"
+                ),
+            }
+        }
+        (recorded, events)
+    }
+
+    pub(super) fn store_acceptances(
+        &self,
+        batch: &[Accepted],
+    ) -> Result<Vec<ReportEvent>, StoreError> {
+        let now = Utc::now();
+        self.store
+            .transaction(|tx| -> Result<Vec<ReportEvent>, TxError<()>> {
+                let mut events = Vec::new();
+                for accepted in batch {
+                    if let Some(event) = record_accepted(tx, &self.intake, accepted, now)? {
+                        events.push(event);
+                    }
+                    tx.remove(Table::Outbox, &accepted.key)?;
+                }
+                Ok(events)
+            })
+            .map_err(error_text)
+    }
+}
+
+/// Stores one accepted send inside the recorder's transaction: the wamid (so that status
+/// callbacks find the message), the delivery state, the timeline entry, and any statuses that
+/// overtook the send's answer.
+pub(super) fn record_accepted(
+    tx: &Tx<'_>,
+    intake: &IntakeSettings,
+    accepted: &Accepted,
+    now: DateTime<Utc>,
+) -> Result<Option<ReportEvent>, StoreError> {
+    let Some(mut message) = load_message(tx, accepted.message_id)? else {
+        return Ok(None);
+    };
+    message.external_id = Some(accepted.wamid.clone());
+    if let Some(delivery) = message.delivery.as_mut() {
+        delivery.attempts += 1;
+        if delivery.status.may_advance_to(DeliveryStatus::Accepted) {
+            delivery.status = DeliveryStatus::Accepted;
+            delivery.updated_at = now;
+        }
+    }
+    save_message(tx, &message)?;
+    tx.put(
+        Table::MessageExternalIds,
+        accepted.wamid.as_bytes(),
+        &u64_key(accepted.message_id),
+    )?;
+    // The acceptance is recorded on the message (its wamid and delivery state), which the
+    // report's REPLY_QUEUED entry points to; the report itself is not rewritten for it, as it
+    // would be twice per answered message otherwise. Failures do go on the timeline.
+    // The event names the report by its ticket: given by intake for its own replies, read
+    // from the report otherwise.
+    let ticket = match (message.report_id, &accepted.ticket) {
+        (Some(_), Some(ticket)) => Some(ticket.clone()),
+        (Some(report_id), None) => load_report(tx, report_id)?.map(|report| report.ticket),
+        (None, _) => None,
+    };
+    let event = message
+        .report_id
+        .zip(ticket)
+        .map(|(report_id, ticket)| ReportEvent {
+            kind: ReportEventKind::DeliveryUpdated,
+            report_id,
+            ticket,
+            at: now,
+            message_id: Some(accepted.message_id),
+        });
+    // Statuses that overtook the send answer.
+    if let Some(pending) =
+        tx.get_record::<PendingStatuses>(Table::PendingStatuses, accepted.wamid.as_bytes())?
+    {
+        tx.remove(Table::PendingStatuses, accepted.wamid.as_bytes())?;
+        for update in &pending.updates {
+            apply_status_to_message(tx, intake, accepted.message_id, update, now)?;
+        }
+    }
+    Ok(event)
+}
+
+pub(super) fn to_graph_message(content: &OutboundContent) -> OutgoingMessage {
+    match content {
+        OutboundContent::Text { body } => OutgoingMessage::Text {
+            body: body.clone(),
+            reply_to: None,
+        },
+        OutboundContent::Template {
+            name,
+            language,
+            parameters,
+        } => OutgoingMessage::Template {
+            name: name.clone(),
+            language: language.clone(),
+            body_parameters: parameters.clone(),
+        },
+        OutboundContent::LocationRequest { body } => {
+            OutgoingMessage::LocationRequest { body: body.clone() }
+        }
+        OutboundContent::CallPermissionRequest { body } => {
+            OutgoingMessage::CallPermissionRequest { body: body.clone() }
+        }
+    }
+}
