@@ -7,6 +7,8 @@
 //! What was announced is kept on the report (`Report::sla`) in the same transaction as the
 //! timeline entry, so a restart never announces a breach twice nor forgets one.
 
+mod worker;
+
 use std::collections::HashMap;
 
 use chrono::{DateTime, Duration, Utc};
@@ -23,9 +25,10 @@ use crate::intake::outbound::queue_reply;
 use crate::intake::records::{append_timeline, load_report, load_reporter, save_report};
 use crate::store::keys::{read_u64, u64_key};
 use crate::store::{Table, TxError};
-use crate::worker::{Worker, WorkerError, WorkerState, WorkerStatus};
 
 /// The flag a report carries while its reporter has not answered in time.
+pub use worker::ClockWorker;
+
 pub const REPORTER_SILENT_FLAG: &str = "reporter_silent";
 
 /// How the clock treats reports.
@@ -450,221 +453,5 @@ fn escalation_target(report: &Report, tree: &UnitTree) -> Option<String> {
     tree.contains(&parent).then_some(parent)
 }
 
-/// What the SLA watcher does in its next step.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum ClockStep {
-    /// A clock pass over the open reports.
-    Pass,
-    /// A new report, or a new message on one: try forwarding it automatically at once.
-    AutoForward(u64),
-}
-
-/// The SLA watcher as a `Worker`: a clock pass every `interval`; with automatic forwarding on,
-/// a new report (or a new message, which may add the place) is looked at at once instead of
-/// at the next tick. A failed pass is tried again at the next tick.
-pub struct ClockWorker {
-    workflow: Workflow,
-    ticker: tokio::time::Interval,
-    events: tokio::sync::broadcast::Receiver<crate::bus::ReportEvent>,
-    bus_open: bool,
-    auto_forward_on: bool,
-    next: Option<ClockStep>,
-    reports_checked: u64,
-}
-
-impl ClockWorker {
-    pub fn new(workflow: Workflow, interval: std::time::Duration) -> ClockWorker {
-        let mut ticker = tokio::time::interval(interval);
-        ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-        ClockWorker {
-            events: workflow.bus.subscribe(),
-            bus_open: true,
-            auto_forward_on: workflow.clock.auto_forward_min_confidence.is_some(),
-            workflow,
-            ticker,
-            // The ticker's first tick is immediate: the first pass runs at once.
-            next: None,
-            reports_checked: 0,
-        }
-    }
-}
-
-impl Worker for ClockWorker {
-    fn name(&self) -> &'static str {
-        "clock"
-    }
-
-    async fn work(
-        &mut self,
-        _shutdown: &tokio_util::sync::CancellationToken,
-    ) -> Result<WorkerState, WorkerError> {
-        match self.next.take() {
-            None => {}
-            Some(ClockStep::Pass) => match self.workflow.run_clock(Utc::now()).await {
-                Ok(pass) => {
-                    self.reports_checked += pass.reports_checked as u64;
-                    if pass
-                        != (ClockPass {
-                            reports_checked: pass.reports_checked,
-                            ..ClockPass::default()
-                        })
-                    {
-                        tracing::info!(?pass, "sla watcher pass");
-                    }
-                }
-                Err(error) => {
-                    return Err(WorkerError::new(
-                        "sla watcher pass failed; retrying at the next tick",
-                        error,
-                    ));
-                }
-            },
-            Some(ClockStep::AutoForward(report_id)) => {
-                if let Err(error) = self.workflow.auto_forward(report_id, Utc::now()).await {
-                    return Err(WorkerError::new(
-                        &format!(
-                            "automatic forward of report {report_id} failed; the next pass retries"
-                        ),
-                        error,
-                    ));
-                }
-            }
-        }
-        Ok(WorkerState::Idle)
-    }
-
-    async fn wait_for_work(&mut self) -> WorkerState {
-        use tokio::sync::broadcast::error::RecvError;
-        loop {
-            tokio::select! {
-                _ = self.ticker.tick() => {
-                    self.next = Some(ClockStep::Pass);
-                    break;
-                }
-                event = self.events.recv(), if self.bus_open && self.auto_forward_on => match event {
-                    Ok(event) if matches!(event.kind, ReportEventKind::ReportCreated | ReportEventKind::MessageAdded) => {
-                        self.next = Some(ClockStep::AutoForward(event.report_id));
-                        break;
-                    }
-                    Ok(_) | Err(RecvError::Lagged(_)) => {}
-                    Err(RecvError::Closed) => self.bus_open = false,
-                },
-            }
-        }
-        WorkerState::Busy
-    }
-
-    fn status(&self) -> WorkerStatus {
-        WorkerStatus {
-            items_done: self.reports_checked,
-        }
-    }
-}
-
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::domain::report::Priority;
-    use crate::workflow::{ReportFilter, filter_matches};
-
-    fn at(minutes: i64) -> DateTime<Utc> {
-        DateTime::parse_from_rfc3339("2026-11-28T08:00:00Z")
-            .expect("valid time")
-            .with_timezone(&Utc)
-            + Duration::minutes(minutes)
-    }
-
-    fn report(priority: Option<Priority>) -> Report {
-        let json = serde_json::json!({
-            "id": 9, "ticket": "WA-2026-000009", "status": "NEW", "reporter_id": 1,
-            "created_at": at(0), "updated_at": at(0), "last_activity_at": at(0),
-            "priority": priority,
-        });
-        serde_json::from_value(json).expect("a minimal report")
-    }
-
-    #[test]
-    fn due_now_warns_then_breaches_each_stage_once() {
-        let clock = ClockSettings::default();
-        let mut report = report(Some(Priority::High));
-        assert!(due_now(&report, &clock, at(7)).is_empty());
-        assert_eq!(
-            due_now(&report, &clock, at(8)),
-            vec![Due::Warning(SlaStage::FirstAction)],
-            "80% of 10 minutes"
-        );
-        report.sla.warned.push(SlaStage::FirstAction);
-        assert_eq!(
-            due_now(&report, &clock, at(25)),
-            vec![
-                Due::Breach(SlaStage::FirstAction),
-                Due::Warning(SlaStage::Forward)
-            ],
-            "a stage not done in time is breached; the next one is warned at 24 of 30 minutes"
-        );
-        report.sla.breached.push(SlaStage::FirstAction);
-        report.sla.warned.push(SlaStage::Forward);
-        assert!(due_now(&report, &clock, at(26)).is_empty());
-    }
-
-    #[test]
-    fn next_due_at_is_the_first_moment_due_now_finds_anything() {
-        let clock = ClockSettings::default();
-        let check = |report: &Report| {
-            let next = next_due_at(report, &clock).expect("something comes due");
-            let just_before = next - Duration::milliseconds(1);
-            assert!(due_now(report, &clock, just_before).is_empty(), "{next}");
-            assert!(!due_now(report, &clock, next).is_empty(), "{next}");
-        };
-        let mut report = report(Some(Priority::High));
-        check(&report);
-        assert_eq!(next_due_at(&report, &clock), Some(at(8)));
-        report.sla.warned.push(SlaStage::FirstAction);
-        check(&report);
-        assert_eq!(next_due_at(&report, &clock), Some(at(10)));
-        report.sla.breached.push(SlaStage::FirstAction);
-        check(&report);
-        report.move_to(ReportStatus::AwaitingReporter, at(11));
-        check(&report);
-        assert_eq!(next_due_at(&report, &clock), Some(at(11 + 240)));
-        report.sla.silent_noticed_at = Some(at(251));
-        assert_eq!(
-            next_due_at(&report, &clock),
-            None,
-            "only the reporter can move it now"
-        );
-    }
-
-    #[test]
-    fn a_paused_report_only_comes_due_as_a_silent_reporter() {
-        let clock = ClockSettings::default();
-        let mut report = report(Some(Priority::Urgent));
-        report.move_to(ReportStatus::AwaitingReporter, at(1));
-        assert!(due_now(&report, &clock, at(200)).is_empty());
-        assert_eq!(
-            due_now(&report, &clock, at(1 + 240)),
-            vec![Due::SilentReporter]
-        );
-        report.sla.silent_noticed_at = Some(at(241));
-        assert!(due_now(&report, &clock, at(600)).is_empty());
-    }
-
-    #[test]
-    fn the_overdue_filter_follows_the_clock() {
-        let policy = SlaPolicy::default();
-        let tree = UnitTree::new(Vec::new());
-        let report = report(None);
-        let overdue = ReportFilter {
-            overdue: Some(true),
-            ..ReportFilter::default()
-        };
-        let on_time = ReportFilter {
-            overdue: Some(false),
-            ..ReportFilter::default()
-        };
-        assert!(!filter_matches(&overdue, &report, &tree, &policy, at(29)));
-        assert!(filter_matches(&on_time, &report, &tree, &policy, at(29)));
-        assert!(filter_matches(&overdue, &report, &tree, &policy, at(30)));
-        assert!(!filter_matches(&on_time, &report, &tree, &policy, at(30)));
-    }
-}
+mod tests;
