@@ -2,7 +2,8 @@
 //! text (what citizens typed, WhatsApp's system messages, timeline notes, search snippets).
 //!
 //! A run of digits counts as a phone number when it has 9 to 15 digits and starts the way
-//! numbers are written here: `+`, `0` (08…, 0711-…) or `62`. Single separators (space, `-`,
+//! numbers are written here: `+`, `0` (08…, 0711-…) or `62`, or when it is a mobile number
+//! without its leading 0 (`8…`, 10 digits or more). Single separators (space, `-`,
 //! `.`, parentheses) may stand between digit groups, and so may the `<b>`/`</b>` tags that
 //! search snippets put around matched words. Every digit of such a run becomes `•`; tickets
 //! (`WA-2026-000123`), dates, money and other numbers stay as they are. A business-scoped user
@@ -15,6 +16,8 @@ pub const MASK: char = '•';
 
 const MIN_PHONE_DIGITS: usize = 9;
 const MAX_PHONE_DIGITS: usize = 15;
+/// `8…` mobile numbers without the leading 0 have 10 to 12 digits; fewer is likely an amount.
+const MIN_MOBILE_WITHOUT_ZERO: usize = 10;
 /// Separators allowed between the digit groups of one number.
 const SEPARATORS: [char; 5] = [' ', '-', '.', '(', ')'];
 /// Markup of search snippets that may split a number.
@@ -117,7 +120,11 @@ fn phone_run_end(text: &str, start: usize) -> Option<usize> {
         break;
     }
     let followed_by_word = end < bytes.len() && bytes[end].is_ascii_alphanumeric();
-    let looks_like_a_phone = plus || digits.starts_with('0') || digits.starts_with("62");
+    // A mobile number is also written without its leading 0 (`812 7777 8888`).
+    let mobile_without_zero = digits.starts_with('8')
+        && (MIN_MOBILE_WITHOUT_ZERO..=MAX_PHONE_DIGITS).contains(&digits.len());
+    let looks_like_a_phone =
+        plus || digits.starts_with('0') || digits.starts_with("62") || mobile_without_zero;
     ((MIN_PHONE_DIGITS..=MAX_PHONE_DIGITS).contains(&digits.len())
         && looks_like_a_phone
         && !followed_by_word)
@@ -185,6 +192,7 @@ mod tests {
         assert_eq!(masked("wa: +62 813-7710-1001."), "wa: +•• •••-••••-••••.");
         assert_eq!(masked("kantor (0711) 354 100"), "kantor (••••) ••• •••");
         assert_eq!(masked("6281255556666"), "•••••••••••••");
+        assert_eq!(masked("wa 812 7777 8888"), "wa ••• •••• ••••");
         assert_eq!(
             masked("User Dewi Lestari changed from 6281255556666 to 6281277778888"),
             "User Dewi Lestari changed from ••••••••••••• to •••••••••••••"
@@ -201,6 +209,7 @@ mod tests {
             "laporan WA-2026-000123 sudah diteruskan",
             "tanggal 01.02.2026 jam 14.30",
             "uang Rp 1.500.000 hilang",
+            "kerugian 850.000.000 rupiah",
             "nomor polisi BG 1234 AB",
             "0812345",
             "NIK 1671012345678901",
