@@ -131,11 +131,7 @@ impl Reader<'_> {
     };
 
     fn text<'t>(&self, text: &'t str) -> std::borrow::Cow<'t, str> {
-        if self.mask_phones {
-            crate::domain::redact::mask_phone_numbers(text)
-        } else {
-            std::borrow::Cow::Borrowed(text)
-        }
+        crate::domain::redact::mask_phone_numbers_if(text, self.mask_phones)
     }
 }
 

@@ -250,9 +250,45 @@ async fn the_audit_trail_records_what_a_security_reviewer_asks_about() {
     assert_eq!(export.status(), 200);
     export.text().await.unwrap();
 
+    // A refresh, a unit added, and a complaint taken out of the compartment by a supervisor:
+    // the last is about a report, so the supervisor reads it below.
+    let refreshed = app
+        .graphql(
+            Some(&supervisor),
+            "mutation { refreshToken { token } }",
+            json!({}),
+        )
+        .await;
+    assert!(refreshed["errors"].is_null(), "{refreshed}");
+    let unit = app
+        .graphql(
+            Some(&admin),
+            "mutation { addUnit(code: \"POS_AUDIT\", name: \"Pos Audit\", kind: TERRITORIAL, parentCode: \"POLRESTABES_PALEMBANG\") { code } }",
+            json!({}),
+        )
+        .await;
+    assert!(unit["errors"].is_null(), "{unit}");
+    let (complaint, _) = app
+        .citizen_reports(
+            "081377302002",
+            "oknum polisi minta uang damai 500 ribu waktu tilang di sukarami",
+        )
+        .await;
+    let exit = app
+        .graphql(
+            Some(&supervisor),
+            "mutation($id: ID!) { triageReport(id: $id, category: \"curanmor\", note: \"salah kategori\") { category } }",
+            json!({ "id": complaint }),
+        )
+        .await;
+    assert!(exit["errors"].is_null(), "{exit}");
+
     let log = audit(&app, &admin, Value::Null).await;
     let seen = actions(&log);
     for action in [
+        "TOKEN_REFRESH",
+        "UNIT_ADMIN",
+        "COMPARTMENT_EXIT",
         "SIGN_IN",
         "USER_ADMIN",
         "TICKET_SEARCH",
@@ -313,10 +349,14 @@ async fn the_audit_trail_records_what_a_security_reviewer_asks_about() {
     // Supervisors read the entries about reports only; others read nothing.
     let about_reports = audit(&app, &supervisor, Value::Null).await;
     assert!(about_reports["errors"].is_null(), "{about_reports}");
-    for edge in about_reports["data"]["auditLog"]["edges"]
+    let edges = about_reports["data"]["auditLog"]["edges"]
         .as_array()
-        .unwrap()
-    {
+        .unwrap();
+    assert!(
+        !edges.is_empty(),
+        "the compartment exit is about a report: {about_reports}"
+    );
+    for edge in edges {
         assert!(!edge["node"]["reportId"].is_null(), "{about_reports}");
     }
     for token in [&operator, &analyst] {

@@ -3,8 +3,6 @@
 //! reporter's fields and in all free text (what citizens wrote, WhatsApp's system messages,
 //! summaries and timeline notes).
 
-use std::borrow::Cow;
-
 use async_graphql::{Context, ID, Object, SimpleObject};
 use chrono::{DateTime, Utc};
 
@@ -14,21 +12,12 @@ use super::types::{
 use super::{IntoGraphql, services};
 use crate::domain::inbound::DeliveryStatus as DomainDeliveryStatus;
 use crate::domain::message::{Direction as DomainDirection, MediaState, Message, MessageBody};
-use crate::domain::redact::mask_phone_numbers;
+use crate::domain::redact::mask_phone_numbers_if as for_reader;
 use crate::domain::report::Report;
 use crate::domain::reporter::Reporter;
 use crate::domain::timeline::TimelineEvent;
 use crate::domain::user::Principal;
 use crate::intake::records::{report_messages, report_timeline};
-
-/// `text`, masked for a reader who may not see phone numbers.
-fn for_reader(text: &str, masked: bool) -> Cow<'_, str> {
-    if masked {
-        mask_phone_numbers(text)
-    } else {
-        Cow::Borrowed(text)
-    }
-}
 
 pub struct ReportView {
     pub report: Report,
