@@ -47,6 +47,7 @@ def main():
     a = ap.parse_args()
     cats = json.load(open(os.path.join(a.domain, "categories.json")))["categories"]
     codes = [c["code"] for c in cats]
+    urgent_default = {c["code"] for c in cats if c.get("urgent_default")}
     gaz = json.load(open(os.path.join(a.domain, "gazetteer.json")))
     kecs = {k["name"]: {c["name"] for c in k["kecamatan"]} for k in gaz["kabkota"]}
     dev = [json.loads(l)["text"] for l in open(os.path.join(a.domain, "corpus_dev.jsonl")) if l.strip()]
@@ -107,6 +108,7 @@ def main():
     pct = lambda x: f"{x} ({100.0 * x / N:.1f}%)" if N else "0"
     urgent = sum(r["urgent"] for r in rows)
     tagsets = [set(s["style"].split("+")) for s in styles]
+    calm = sum(1 for r in rows if r["category"] in urgent_default and not r["urgent"])
     colloq = sum(1 for t in tagsets if t & COLLOQUIAL)
     regional = sum(1 for t in tagsets if t & REGIONAL)
     placed = sum(r["place"] is not None for r in rows)
@@ -115,6 +117,11 @@ def main():
 
     print(f"messages: {N}")
     print(f"urgent: {pct(urgent)}")
+    alarm = re.compile(r"\b(tolong|tlg|tolongin|darurat|segera|cepat|cepet|cpt|help|sos)\b", re.I)
+    quiet = sum(1 for r in rows if r["urgent"] and not alarm.search(r["text"]))
+    print(f"  urgent without an alarm word (tolong/tlg/darurat/segera/cepat/cepet/cpt/help/sos): "
+          f"{quiet} of {urgent}")
+    print(f"  not urgent although the category defaults to urgent (past/handled/tip): {calm}")
     print(f"colloquial/regional register (style tag other than std/chat): {pct(colloq)}")
     print(f"  of which regional speech (plg/kmr/ulu): {pct(regional)}")
     print(f"place (kab/kota) labelled: {pct(placed)}; no place: {pct(N - placed)}")
