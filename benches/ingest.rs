@@ -1,11 +1,14 @@
-//! The webhook-to-durable path without HTTP: signature check, parse, the intake transaction and
-//! the durable flush, for one message per delivery (the common case) and for batches.
+//! The webhook-to-durable path without HTTP: signature check, parse, and intake's `accept` (the
+//! transaction on the writer thread, the durable flush, the hand-over), the same path the
+//! webhook handler takes, for one message per delivery (the common case) and for batches.
 
 use std::time::Duration;
 
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
 use siaga::domain::phone::PhoneNumber;
+use siaga::intake::batcher::IngestBatcher;
 use siaga::intake::{Intake, IntakeSettings};
+use siaga::ledger::Commit;
 use siaga::profile::Profile;
 use siaga::store::Store;
 use siaga::whatsapp::payload::{self, Citizen};
@@ -57,6 +60,17 @@ fn ingest_path(criterion: &mut Criterion) {
             access: Default::default(),
         },
     );
+    // The sender is not running: what intake hands over waits in the channel, as it would
+    // for a moment in the server.
+    let (outbox_feed, mut handed_over) = tokio::sync::mpsc::unbounded_channel();
+    let commit = Commit::new(
+        store.clone(),
+        siaga::bus::Bus::new(64),
+        outbox_feed,
+        Default::default(),
+        Default::default(),
+    );
+    let intake = runtime.block_on(async { IngestBatcher::start(intake, commit) });
     let mut counter = 0u64;
     let mut group = criterion.benchmark_group("webhook_to_durable");
     group.measurement_time(Duration::from_secs(8));
@@ -76,8 +90,11 @@ fn ingest_path(criterion: &mut Criterion) {
                     |(body, header)| {
                         signature::verify_signature(SECRET, Some(&header), &body).unwrap();
                         let items = webhook::parse_notification(&body, chrono::Utc::now()).unwrap();
-                        intake.ingest(&body, &items, chrono::Utc::now()).unwrap();
-                        runtime.block_on(store.flush()).unwrap();
+                        let received_at = chrono::Utc::now();
+                        runtime
+                            .block_on(intake.accept(body.into(), items, received_at))
+                            .unwrap();
+                        while handed_over.try_recv().is_ok() {}
                     },
                     criterion::BatchSize::SmallInput,
                 );

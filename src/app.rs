@@ -18,8 +18,8 @@ use crate::api::{AppState, router};
 use crate::auth::Auth;
 use crate::bus::Bus;
 use crate::config::Config;
-use crate::intake::queues::Queued;
 use crate::intake::{Intake, IntakeSettings};
+use crate::ledger::{Commit, Queued};
 use crate::metrics::Metrics;
 use crate::profile::Profile;
 use crate::search::indexer::{DocSource, Indexer, open_or_rebuild};
@@ -134,13 +134,18 @@ impl App {
                 "no users yet: create the first admin with `siaga user add --username admin --role admin --password-stdin` (server stopped, same data dir)"
             );
         }
-        let workflow = Workflow::new(
+        let commit = Commit::new(
             core.store.clone(),
+            bus.clone(),
+            outbox_feed_tx,
+            Arc::clone(&outbox_wake),
+            Arc::clone(&media_wake),
+        );
+        let workflow = Workflow::new(
             core.intake.settings().clone(),
             core.units.clone(),
             core.profile.access_rules(),
-            bus.clone(),
-            Arc::clone(&outbox_wake),
+            commit.clone(),
         )
         .with_clock(ClockSettings {
             sla: core.profile.sla.clone(),
@@ -167,15 +172,16 @@ impl App {
         let schema = build_schema(Some(services.clone()));
         let state = Arc::new(AppState {
             store: core.store.clone(),
-            ingest: crate::intake::batcher::IngestBatcher::start(core.intake.clone()),
+            ingest: crate::intake::batcher::IngestBatcher::start(
+                core.intake.clone(),
+                commit.clone(),
+            ),
             bus: bus.clone(),
             metrics: Arc::clone(&metrics),
             channel_health: Arc::clone(&channel_health),
             whatsapp: config.whatsapp.clone(),
             body_limit_bytes: config.body_limit_bytes,
-            outbox_wake: Arc::clone(&outbox_wake),
-            outbox_feed: outbox_feed_tx,
-            media_wake: Arc::clone(&media_wake),
+            commit: commit.clone(),
             ready: Arc::new(AtomicBool::new(false)),
             workers: WorkerBoard::default(),
             services,

@@ -1,29 +1,16 @@
-//! The audit trail in the store: append-only entries keyed by time, written in the transaction
-//! of the action they record, and read newest first in pages.
+//! The audit trail: entries appended in the transaction of the action they record (see
+//! `ledger::AuditLog`), or in one of their own, and read newest first in pages.
 
 use chrono::{DateTime, Utc};
 
 use crate::domain::audit::{AuditAction, AuditEntry};
-use crate::store::keys::{KeyBuilder, read_u64};
-use crate::store::{Store, StoreError, Table, Tx, TxError};
-
-/// Appends `entry` inside a transaction of the action it records. Its id and time are set here.
-pub fn record(tx: &Tx<'_>, mut entry: AuditEntry) -> Result<AuditEntry, StoreError> {
-    entry.id = tx.generate_id()?;
-    entry.at = Utc::now();
-    tx.put_record(Table::Audit, &entry_key(&entry), &entry)?;
-    Ok(entry)
-}
+use crate::ledger::Ledger;
+use crate::store::{Store, StoreError};
 
 /// Appends `entry` in a transaction of its own, for actions that write nothing else (a
 /// sign-in, a search, an export). Blocking: call from `spawn_blocking` in async code.
 pub fn append(store: &Store, entry: AuditEntry) -> Result<AuditEntry, StoreError> {
-    store
-        .transaction(|tx| Ok(record(tx, entry.clone())?))
-        .map_err(|error: TxError<std::convert::Infallible>| match error {
-            TxError::Store(store_error) => store_error,
-            TxError::Abort(never) => match never {},
-        })
+    crate::ledger::write(store, |tx| tx.audit_log().append(entry.clone()))
 }
 
 /// Appends off the runtime's threads and logs a failure: an audit entry that cannot be written
@@ -37,13 +24,6 @@ pub async fn append_logged(store: &Store, entry: AuditEntry) {
         Ok(Err(error)) => tracing::error!(?action, %error, "audit entry not written"),
         Err(error) => tracing::error!(?action, %error, "audit entry not written"),
     }
-}
-
-fn entry_key(entry: &AuditEntry) -> Vec<u8> {
-    KeyBuilder::new()
-        .u64(entry.at.timestamp_millis().max(0) as u64)
-        .u64(entry.id)
-        .build()
 }
 
 /// Which entries to read.
@@ -100,15 +80,14 @@ pub fn page(
         None => None,
     };
     let mut result = AuditPage::default();
-    for item in store.range(Table::Audit, &[], None).rev() {
-        let (key, bytes) = item?;
+    for item in store.audit_log().newest_first() {
+        let (key, entry) = item?;
         if after_key
             .as_deref()
             .is_some_and(|after| key.as_slice() >= after)
         {
             continue;
         }
-        let entry: AuditEntry = crate::store::codec::decode(&bytes)?;
         if !filter.matches(&entry) || !visible(&entry) {
             continue;
         }
@@ -141,11 +120,5 @@ impl From<AuditReadError> for crate::error::UserError {
 
 /// Reads the whole trail, oldest first (tests and tools).
 pub fn all_entries(store: &Store) -> Result<Vec<AuditEntry>, StoreError> {
-    let mut entries = Vec::new();
-    for item in store.range(Table::Audit, &[], None) {
-        let (key, bytes) = item?;
-        debug_assert!(read_u64(&key, 8).is_some());
-        entries.push(crate::store::codec::decode(&bytes)?);
-    }
-    Ok(entries)
+    store.audit_log().all()
 }

@@ -7,7 +7,8 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 
 use crate::app::DataLayout;
-use crate::store::{Store, StoreError, Table};
+use crate::ledger::Ledger;
+use crate::store::{Store, StoreError};
 
 #[derive(Debug, thiserror::Error)]
 pub enum BackupError {
@@ -81,7 +82,7 @@ pub fn backup(data_dir: &Path, target: &Path) -> Result<Manifest, BackupError> {
     // Holding the store open keeps any server out while the files are copied.
     let store = Store::open(&layout.store)?;
     store.flush_blocking()?;
-    let (reports, messages) = (store.len(Table::Reports), store.len(Table::Messages));
+    let (reports, messages) = (store.reports().count(), store.messages().count());
     let (_, store_bytes) = copy_tree(&layout.store, &target.join("store"))?;
     let (media_files, media_bytes) = copy_tree(&layout.media, &target.join("media"))?;
     drop(store);
@@ -112,6 +113,6 @@ pub fn restore(backup_dir: &Path, data_dir: &Path) -> Result<Manifest, BackupErr
     copy_tree(&backup_dir.join("store"), &layout.store)?;
     copy_tree(&backup_dir.join("media"), &layout.media)?;
     let store = Store::open(&layout.store)?;
-    debug_assert_eq!(store.len(Table::Reports), manifest.reports);
+    debug_assert_eq!(store.reports().count(), manifest.reports);
     Ok(manifest)
 }

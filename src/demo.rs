@@ -13,7 +13,7 @@ use crate::domain::inbound::MessageContent;
 use crate::domain::message::MessageBody;
 use crate::domain::phone::PhoneNumber;
 use crate::domain::user::Role;
-use crate::intake::records::{load_message_readonly, report_by_id};
+use crate::ledger::Ledger;
 use crate::profile::SampleMessage;
 use crate::whatsapp::payload::{self, Citizen};
 use crate::whatsapp::signature;
@@ -87,7 +87,7 @@ pub async fn print_feed(state: std::sync::Arc<AppState>) {
             }
             ReportEventKind::MessageAdded => event
                 .message_id
-                .and_then(|id| load_message_readonly(&store, id))
+                .and_then(|id| store.messages().get(id).ok().flatten())
                 .map(|message| {
                     let text = match &message.body {
                         MessageBody::Inbound {
@@ -112,7 +112,7 @@ pub async fn print_feed(state: std::sync::Arc<AppState>) {
                 }),
             ReportEventKind::DeliveryUpdated => event
                 .message_id
-                .and_then(|id| load_message_readonly(&store, id))
+                .and_then(|id| store.messages().get(id).ok().flatten())
                 .and_then(|message| {
                     let MessageBody::Outbound { content, .. } = &message.body else {
                         return None;
@@ -140,7 +140,11 @@ pub async fn print_feed(state: std::sync::Arc<AppState>) {
             _ => None,
         };
         if let Some(line) = line {
-            let status = report_by_id(&store, event.report_id)
+            let status = store
+                .reports()
+                .get(event.report_id)
+                .ok()
+                .flatten()
                 .map(|report| report.status.as_str())
                 .unwrap_or("");
             println!(

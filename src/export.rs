@@ -12,9 +12,8 @@ use crate::domain::message::{Message, MessageBody};
 use crate::domain::reporter::Reporter;
 use crate::domain::sla::SlaPolicy;
 use crate::domain::unit::UnitTree;
-use crate::intake::records::{all_reports, report_messages};
-use crate::store::keys::u64_key;
-use crate::store::{Store, StoreError, Table};
+use crate::ledger::Ledger;
+use crate::store::{Store, StoreError};
 use crate::workflow::{ReportFilter, filter_matches};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -151,7 +150,7 @@ pub fn export(
         )?;
     }
     let reader = &selection.reader;
-    for report in all_reports(store) {
+    for report in store.reports().oldest_first() {
         let report = report?;
         if !(selection.reader.visible)(&report)
             || !selection.range.contains(report.created_at)
@@ -165,9 +164,8 @@ pub fn export(
         {
             continue;
         }
-        let reporter: Option<Reporter> =
-            store.get_record(Table::Reporters, &u64_key(report.reporter_id))?;
-        let messages = report_messages(store, report.id)?;
+        let reporter: Option<Reporter> = store.reporters().get(report.reporter_id)?;
+        let messages = store.reports().messages(report.id)?;
         match format {
             ExportFormat::Jsonl => {
                 let line = json!({

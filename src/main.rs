@@ -340,7 +340,7 @@ fn reindex(config: &siaga::config::Config, core: &siaga::app::Core) -> anyhow::R
     use siaga::search::indexer::{DocSource, rebuild_from_store};
     let source = DocSource::new(core.store.clone(), core.units.clone(), &core.profile);
     let index_dir = siaga::app::DataLayout::new(&config.data_dir).index;
-    let total = core.store.len(siaga::store::Table::Reports) as u64;
+    let total = siaga::ledger::Ledger::reports(&core.store).count() as u64;
     let bar = indicatif::ProgressBar::new(total);
     bar.set_style(
         indicatif::ProgressStyle::with_template(

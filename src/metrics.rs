@@ -3,7 +3,8 @@
 use std::fmt::Write as _;
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use crate::store::{Store, Table};
+use crate::ledger::Ledger;
+use crate::store::Store;
 use crate::worker::{WorkerLiveness, WorkerReport};
 
 #[derive(Default)]
@@ -153,17 +154,17 @@ impl Metrics {
         let _ = writeln!(
             out,
             "siaga_queue_depth{{queue=\"outbox\"}} {}",
-            store.len(Table::Outbox)
+            store.outbox().len()
         );
         let _ = writeln!(
             out,
             "siaga_queue_depth{{queue=\"media\"}} {}",
-            store.len(Table::MediaQueue)
+            store.media_queue().len()
         );
         let _ = writeln!(
             out,
             "siaga_queue_depth{{queue=\"index\"}} {}",
-            store.len(Table::IndexQueue)
+            store.index_queue().len()
         );
         let flush = store.flush_stats();
         let _ = writeln!(

@@ -115,12 +115,9 @@ fn base64_of(bytes: &[u8]) -> String {
 
 fn stored_message(app: &TestApp, wamid: &str) -> Option<siaga::domain::message::Message> {
     let store = &app.state.store;
-    let id = store
-        .get(siaga::store::Table::MessageExternalIds, wamid.as_bytes())
-        .unwrap()?;
-    store
-        .get_record(siaga::store::Table::Messages, &id)
-        .unwrap()
+    use siaga::ledger::Ledger;
+    let id = store.messages().id_by_wamid(wamid).unwrap()?;
+    store.messages().get(id).unwrap()
 }
 
 /// The three reports of the table, each with a photo, forwarded where they belong.

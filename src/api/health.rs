@@ -9,6 +9,7 @@ use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 
 use super::AppState;
+use crate::ledger::Ledger;
 use crate::worker::WorkerLiveness;
 
 /// `GET /healthz`: the process answers.
@@ -43,9 +44,9 @@ pub async fn readiness(State(state): State<Arc<AppState>>) -> Response {
     let body = serde_json::json!({
         "status": status,
         "whatsapp": whatsapp,
-        "outbox_depth": state.store.len(crate::store::Table::Outbox),
-        "media_queue_depth": state.store.len(crate::store::Table::MediaQueue),
-        "index_queue_depth": state.store.len(crate::store::Table::IndexQueue),
+        "outbox_depth": state.store.outbox().len(),
+        "media_queue_depth": state.store.media_queue().len(),
+        "index_queue_depth": state.store.index_queue().len(),
         "workers": workers,
     });
     let status = if ready {

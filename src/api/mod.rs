@@ -14,7 +14,6 @@ use std::sync::atomic::AtomicBool;
 
 use axum::Router;
 use axum::routing::get;
-use tokio::sync::Notify;
 
 use crate::bus::Bus;
 use crate::config::WhatsAppConfig;
@@ -32,10 +31,8 @@ pub struct AppState {
     pub channel_health: Arc<ChannelHealth>,
     pub whatsapp: WhatsAppConfig,
     pub body_limit_bytes: usize,
-    pub outbox_wake: Arc<Notify>,
-    /// Hands the sender the outbox items of a delivery once it is durable.
-    pub outbox_feed: tokio::sync::mpsc::UnboundedSender<Vec<crate::intake::queues::Queued>>,
-    pub media_wake: Arc<Notify>,
+    /// The commit path: durable flush, then the hand-over to the workers and the bus.
+    pub commit: crate::ledger::Commit,
     /// Set once the store is open and the workers drain their queues.
     pub ready: Arc<AtomicBool>,
     /// The background workers' liveness (`/readyz`, `/metrics`, and tests waiting for idle).

@@ -44,21 +44,6 @@ pub async fn verify_subscription(
     }
 }
 
-/// Wakes the outbox sender when dropped before `done` is set: a delivery whose replies were
-/// not handed over leaves them for the sender to find in its queue.
-struct HandOverGuard<'a> {
-    wake: &'a tokio::sync::Notify,
-    done: bool,
-}
-
-impl Drop for HandOverGuard<'_> {
-    fn drop(&mut self) {
-        if !self.done {
-            self.wake.notify_one();
-        }
-    }
-}
-
 fn refuse(status: StatusCode, reason: &'static str) -> Response {
     (
         status,
@@ -68,8 +53,9 @@ fn refuse(status: StatusCode, reason: &'static str) -> Response {
         .into_response()
 }
 
-/// `POST /webhooks/whatsapp`: signature over the raw bytes first, then parse, then one store
-/// transaction and a shared durable flush, then 200. Anything refused changes nothing.
+/// `POST /webhooks/whatsapp`: signature over the raw bytes first, then parse, then intake
+/// accepts it (one transaction, the shared durable flush, the hand-over), then 200. Anything
+/// refused changes nothing.
 pub async fn receive_notification(
     State(state): State<Arc<AppState>>,
     headers: HeaderMap,
@@ -131,50 +117,13 @@ pub async fn receive_notification(
         }
     };
 
-    // From here on the delivery may queue replies. If they are not handed to the sender below
-    // (a failed flush, or the request dropped because the client went away), the sender is
-    // told to look for them in its queue.
-    let mut hand_over = HandOverGuard {
-        wake: &state.outbox_wake,
-        done: false,
-    };
-    let mut outcome = match state.ingest.ingest(body, items, received_at).await {
-        Ok(outcome) => outcome,
+    match state.ingest.accept(body, items, received_at).await {
+        Ok(outcome) => outcome.count(&state.metrics),
         Err(error) => {
             add(&state.metrics.webhooks_failed_storage, 1);
-            tracing::error!(%error, "webhook not stored; meta will retry");
+            tracing::error!(%error, "webhook not accepted; meta will retry");
             return refuse(StatusCode::SERVICE_UNAVAILABLE, "storage unavailable");
         }
-    };
-    if let Err(error) = state.store.flush().await {
-        add(&state.metrics.webhooks_failed_storage, 1);
-        tracing::error!(%error, "webhook stored but not flushed; meta will retry");
-        return refuse(StatusCode::SERVICE_UNAVAILABLE, "storage unavailable");
     }
-
-    let metrics = &state.metrics;
-    add(&metrics.messages_ingested, outcome.messages_new);
-    add(&metrics.duplicates, outcome.duplicates);
-    add(&metrics.reports_opened, outcome.reports_opened);
-    add(&metrics.statuses_applied, outcome.statuses_applied);
-    add(&metrics.statuses_pending, outcome.statuses_pending);
-    add(&metrics.calls, outcome.calls);
-    add(&metrics.channel_errors, outcome.channel_errors);
-    add(&metrics.unknown_message_types, outcome.unknown_types);
-    // Durable now: the sender takes these as they are, without looking for them or flushing.
-    let fed = outcome.outbox.len() as u64;
-    let handed_over = fed == 0
-        || state
-            .outbox_feed
-            .send(std::mem::take(&mut outcome.outbox))
-            .is_ok();
-    if outcome.outbox_queued > fed || !handed_over {
-        state.outbox_wake.notify_one();
-    }
-    hand_over.done = true;
-    if outcome.media_queued > 0 {
-        state.media_wake.notify_one();
-    }
-    state.bus.publish_all(outcome.events);
     (StatusCode::OK, "EVENT_RECEIVED").into_response()
 }

@@ -1,7 +1,7 @@
 //! Accounts and access: signing in with a password, the HS256 operator tokens that follow, and
 //! turning a token back into the `Principal` a request acts as.
 //!
-//! Users live in `Table::Users` (see `users` for their administration). Roles and units are
+//! Users live in the ledger (`ledger::Users`) (see `users` for their administration). Roles and units are
 //! always read from the store, never trusted from a token, and a change of a user's access
 //! ends their sessions (see `session`), so that it takes effect on the very next request.
 
@@ -20,11 +20,11 @@ use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Utc};
 use rand::RngCore;
-use serde::{Deserialize, Serialize};
 
 use crate::domain::user::{Principal, User, valid_username};
 use crate::error::UserError;
-use crate::store::{Record, Store, StoreError, Table, TxError};
+use crate::ledger::{Ledger, StoredSigningKey};
+use crate::store::{Record, Store, StoreError};
 
 pub use address_throttle::{ClientAddress, RetryAfter, SignInLimits};
 pub use password::{hash_password, verify_password};
@@ -40,20 +40,7 @@ use token::{INVALID_TOKEN, TokenKeys};
 const INVALID_CREDENTIALS: &str = "invalid username or password";
 const ACCOUNT_DEACTIVATED: &str = "account deactivated";
 
-/// The `Table::Meta` key of the generated signing key.
-const GENERATED_SIGNING_KEY_META_KEY: &[u8] = b"jwt_secret";
 const GENERATED_SIGNING_KEY_BYTES: usize = 32;
-
-/// A signing key generated on first start and kept in the store, so tokens survive restarts.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-struct GeneratedSigningKey {
-    key_hex: String,
-    created_at: DateTime<Utc>,
-}
-
-impl Record for GeneratedSigningKey {
-    const NAME: &'static str = "generated jwt secret";
-}
 
 /// A token handed to a user who signed in, with the account it names.
 #[derive(Clone)]
@@ -99,7 +86,7 @@ struct AuthShared {
 
 impl Auth {
     /// The signing key: `configured_secret` when given, else a random 32-byte key generated once
-    /// and kept in `Table::Meta` (key "jwt_secret"), so tokens survive restarts.
+    /// and kept in the store (`ledger::SigningKeys`), so tokens survive restarts.
     pub fn open(
         store: Store,
         configured_secret: Option<String>,
@@ -174,9 +161,7 @@ impl Auth {
         }
 
         // Read after the wait, so that a deactivation made meanwhile counts.
-        let stored_user = self
-            .store()
-            .get_record::<User>(Table::Users, username.as_bytes())?;
+        let stored_user = self.store().users().get(&username)?;
         let hash_to_check = stored_user
             .as_ref()
             .map_or(DUMMY_PASSWORD_HASH, |user| user.password_hash.as_str());
@@ -277,44 +262,35 @@ fn principal_of(user: &User) -> Principal {
     }
 }
 
-/// The key kept in `Table::Meta`, generated and made durable on first use. Two processes
+/// The key kept in the store, generated and made durable on first use. Two processes
 /// cannot race here (sled locks the data dir), but the transaction keeps a key that is already
 /// there even so.
 fn load_or_generate_signing_key(store: &Store) -> Result<Vec<u8>, StoreError> {
-    if let Some(stored_key) =
-        store.get_record::<GeneratedSigningKey>(Table::Meta, GENERATED_SIGNING_KEY_META_KEY)?
-    {
+    if let Some(stored_key) = store.signing_keys().get()? {
         return decode_signing_key(&stored_key);
     }
     let mut fresh_key = [0u8; GENERATED_SIGNING_KEY_BYTES];
     rand::rng().fill_bytes(&mut fresh_key);
-    let fresh_record = GeneratedSigningKey {
+    let fresh_record = StoredSigningKey {
         key_hex: hex::encode(fresh_key),
         created_at: Utc::now(),
     };
-    let kept_record = store
-        .transaction(|tx| {
-            if let Some(existing) =
-                tx.get_record::<GeneratedSigningKey>(Table::Meta, GENERATED_SIGNING_KEY_META_KEY)?
-            {
-                return Ok(existing);
-            }
-            tx.put_record(Table::Meta, GENERATED_SIGNING_KEY_META_KEY, &fresh_record)?;
-            Ok(fresh_record.clone())
-        })
-        .map_err(|error: TxError<std::convert::Infallible>| match error {
-            TxError::Store(store_error) => store_error,
-            TxError::Abort(never) => match never {},
-        })?;
+    let kept_record = crate::ledger::write(store, |tx| {
+        if let Some(existing) = tx.signing_keys().get()? {
+            return Ok(existing);
+        }
+        tx.signing_keys().save(&fresh_record)?;
+        Ok(fresh_record.clone())
+    })?;
     // Tokens signed with a key that a crash could lose would stop working after the restart.
     store.flush_blocking()?;
     tracing::info!("generated a token signing key and kept it in the data directory");
     decode_signing_key(&kept_record)
 }
 
-fn decode_signing_key(stored_key: &GeneratedSigningKey) -> Result<Vec<u8>, StoreError> {
+fn decode_signing_key(stored_key: &StoredSigningKey) -> Result<Vec<u8>, StoreError> {
     let unreadable = |reason: &str| StoreError::Codec {
-        record: GeneratedSigningKey::NAME,
+        record: StoredSigningKey::NAME,
         reason: reason.to_string(),
     };
     let key = hex::decode(&stored_key.key_hex).map_err(|_| unreadable("not hexadecimal"))?;

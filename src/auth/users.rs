@@ -1,4 +1,4 @@
-//! User administration in `Table::Users`: accounts, passwords, roles, units and activation.
+//! User administration (accounts kept by `ledger::Users`): accounts, passwords, roles, units and activation.
 //!
 //! The caller (GraphQL, the command line) decides who may do this and that a unit exists; these
 //! functions check the data and keep at least one active admin.
@@ -12,7 +12,8 @@ use super::password::{check_new_password, hash_password};
 use crate::domain::audit::{AuditAction, AuditEntry};
 use crate::domain::user::{Role, User, valid_username};
 use crate::error::UserError;
-use crate::store::{Store, Table, TxError};
+use crate::ledger::Ledger;
+use crate::store::{Store, TxError};
 
 const LONGEST_DISPLAY_NAME_CHARS: usize = 100;
 
@@ -152,24 +153,18 @@ impl Auth {
     }
 
     pub fn user(&self, username: &str) -> Result<Option<User>, UserError> {
-        Ok(self
-            .store()
-            .get_record::<User>(Table::Users, username.as_bytes())?)
+        Ok(self.store().users().get(username)?)
     }
 
     /// Every user, sorted by username.
     pub fn list_users(&self) -> Result<Vec<User>, UserError> {
-        let mut users = Vec::new();
-        for entry in self.store().scan_records::<User>(Table::Users, b"") {
-            let (_, user) = entry?;
-            users.push(user);
-        }
+        let mut users = self.store().users().all()?;
         users.sort_by(|left, right| left.username.cmp(&right.username));
         Ok(users)
     }
 
     pub fn user_count(&self) -> usize {
-        self.store().len(Table::Users)
+        self.store().users().count()
     }
 
     /// Refuses a change that would take away `username`'s admin access when no other active
@@ -284,15 +279,14 @@ fn insert_new_user(
     user: User,
     audit: Option<&AuditEntry>,
 ) -> Result<User, UserError> {
-    let key = user.username.as_bytes();
     store
         .transaction(|tx| {
-            if tx.contains(Table::Users, key)? {
+            if tx.users().exists(&user.username)? {
                 return Err(TxError::Abort(username_taken(&user.username)));
             }
-            tx.put_record(Table::Users, key, &user)?;
+            tx.users().save(&user)?;
             if let Some(entry) = audit {
-                crate::audit::record(tx, entry.clone())?;
+                tx.audit_log().append(entry.clone())?;
             }
             Ok(())
         })
@@ -309,13 +303,13 @@ fn update_user(
 ) -> Result<User, UserError> {
     store
         .transaction(|tx| {
-            let Some(mut user) = tx.get_record::<User>(Table::Users, username.as_bytes())? else {
+            let Some(mut user) = tx.users().get(username)? else {
                 return Err(TxError::Abort(UserError::not_found("user")));
             };
             change(&mut user);
-            tx.put_record(Table::Users, username.as_bytes(), &user)?;
+            tx.users().save(&user)?;
             if let Some(entry) = audit {
-                crate::audit::record(tx, entry.clone())?;
+                tx.audit_log().append(entry.clone())?;
             }
             Ok(user)
         })

@@ -30,7 +30,7 @@ impl UnitKind {
     }
 }
 
-/// One unit as stored in `Table::Units`, keyed by its code. Seeded from the profile, then
+/// One unit as stored (by `ledger::Units`), keyed by its code. Seeded from the profile, then
 /// changed by admins (added, renamed, deactivated; never deleted, because old reports name it).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct UnitRecord {

@@ -10,8 +10,9 @@ use bytes::Bytes;
 use chrono::{DateTime, Utc};
 use tokio::sync::{mpsc, oneshot};
 
-use super::{Delivery, IngestOutcome, Intake};
+use super::{AcceptError, Delivery, IngestOutcome, Intake};
 use crate::domain::inbound::InboundItem;
+use crate::ledger::Commit;
 use crate::routing::Suggestion;
 
 /// A transaction takes at most about this many items (a single larger delivery goes alone).
@@ -33,10 +34,11 @@ struct Job {
 pub struct IngestBatcher {
     intake: Intake,
     jobs: mpsc::Sender<Job>,
+    commit: Commit,
 }
 
 impl IngestBatcher {
-    pub fn start(intake: Intake) -> IngestBatcher {
+    pub fn start(intake: Intake, commit: Commit) -> IngestBatcher {
         let (jobs, queue) = mpsc::channel(QUEUE_CAPACITY);
         let worker = intake.clone();
         let spawned = std::thread::Builder::new()
@@ -46,12 +48,36 @@ impl IngestBatcher {
             // Without the thread every delivery fails with 503 and Meta retries; say why.
             tracing::error!(%error, "the ingest thread could not start");
         }
-        IngestBatcher { intake, jobs }
+        IngestBatcher {
+            intake,
+            jobs,
+            commit,
+        }
     }
 
-    /// Applies one delivery (together with whatever else is waiting) and returns its outcome.
-    /// The caller flushes the store before acknowledging it.
-    pub async fn ingest(
+    /// Accepts one webhook delivery: applies it (with whatever else is waiting), makes it
+    /// durable, and hands what it queued to the workers and its events to the bus. Once this
+    /// returns `Ok`, the delivery may be acknowledged.
+    pub async fn accept(
+        &self,
+        body: Bytes,
+        items: Vec<InboundItem>,
+        received_at: DateTime<Utc>,
+    ) -> Result<IngestOutcome, AcceptError> {
+        let mut outcome = self
+            .ingest(body, items, received_at)
+            .await
+            .map_err(AcceptError::NotStored)?;
+        self.commit
+            .settle(outcome.take_effects())
+            .await
+            .map_err(AcceptError::NotDurable)?;
+        Ok(outcome)
+    }
+
+    /// Applies one delivery (together with whatever else is waiting) and returns its outcome,
+    /// not yet durable (see `accept`).
+    async fn ingest(
         &self,
         body: Bytes,
         items: Vec<InboundItem>,
@@ -134,7 +160,7 @@ mod tests {
     use crate::domain::phone::PhoneNumber;
     use crate::intake::IntakeSettings;
     use crate::profile::Profile;
-    use crate::store::{Store, Table};
+    use crate::store::Store;
     use crate::whatsapp::payload::{Citizen, text_message, to_wire_bytes};
     use crate::whatsapp::webhook::parse_notification;
 
@@ -213,9 +239,9 @@ mod tests {
             outcomes[3].duplicates, 1,
             "the same wamid twice is seen once"
         );
-        assert_eq!(store.len(Table::Reports), 2);
+        assert_eq!(crate::ledger::Ledger::reports(&store).count(), 2);
         assert_eq!(
-            store.len(Table::Messages),
+            crate::ledger::Ledger::messages(&store).count(),
             3 + 2,
             "three inbound, two automatic replies"
         );
@@ -226,8 +252,8 @@ mod tests {
         use crate::domain::message::Message;
         use crate::domain::report::Report;
         use crate::domain::reporter::Reporter;
-        use crate::intake::queues::OutboxWork;
-        use crate::store::keys::u64_key;
+        use crate::ledger::Ledger;
+        use crate::ledger::OutboxWork;
 
         let (_data_dir, store, outcomes) = apply_together(&[
             delivery("081377106001", "wamid.known.1", "motor saya dicuri"),
@@ -243,18 +269,17 @@ mod tests {
             let OutboxWork::Deliver { message_id } = queued.item.work else {
                 panic!("a reply, not a read receipt");
             };
-            let stored: Message = store
-                .get_record(Table::Messages, &u64_key(message_id))
-                .unwrap()
-                .unwrap();
+            let stored: Message = store.messages().get(message_id).unwrap().unwrap();
             assert_eq!(known.message, stored);
             let reporter: Reporter = store
-                .get_record(Table::Reporters, &u64_key(stored.reporter_id.unwrap()))
+                .reporters()
+                .get(stored.reporter_id.unwrap())
                 .unwrap()
                 .unwrap();
             assert_eq!(known.reporter, reporter);
             let report: Report = store
-                .get_record(Table::Reports, &u64_key(stored.report_id.unwrap()))
+                .reports()
+                .get(stored.report_id.unwrap())
                 .unwrap()
                 .unwrap();
             assert_eq!(known.ticket, report.ticket);
@@ -265,7 +290,15 @@ mod tests {
     async fn the_batcher_answers_every_caller_with_its_own_outcome() {
         let data_dir = tempfile::tempdir().unwrap();
         let store = Store::open(&data_dir.path().join("store")).unwrap();
-        let batcher = IngestBatcher::start(intake(&store));
+        let (outbox_feed, _) = mpsc::unbounded_channel();
+        let commit = Commit::new(
+            store.clone(),
+            crate::bus::Bus::new(64),
+            outbox_feed,
+            Default::default(),
+            Default::default(),
+        );
+        let batcher = IngestBatcher::start(intake(&store), commit);
         let mut calls = Vec::new();
         for index in 0..20 {
             let (body, items) = delivery(
@@ -283,6 +316,6 @@ mod tests {
             assert_eq!(outcome.reports_opened, 1);
             assert_eq!(outcome.messages_new, 1);
         }
-        assert_eq!(store.len(Table::Reports), 20);
+        assert_eq!(crate::ledger::Ledger::reports(&store).count(), 20);
     }
 }

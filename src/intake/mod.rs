@@ -5,13 +5,8 @@
 
 mod apply;
 pub mod batcher;
-pub use apply::{
-    CALLBACK_PREFIX, ChannelErrorRecord, PendingStatuses, apply_status_to_message,
-    queue_template_fallback,
-};
+pub use apply::{CALLBACK_PREFIX, apply_status_to_message, queue_template_fallback};
 pub mod outbound;
-pub mod queues;
-pub mod records;
 
 use chrono::{DateTime, Utc};
 
@@ -52,10 +47,45 @@ pub struct IngestOutcome {
     pub outbox_queued: u64,
     /// The outbox items of `outbox_queued` that the sender can take directly once this
     /// delivery is durable (the others, if any, it finds in the queue).
-    pub outbox: Vec<queues::Queued>,
+    pub outbox: Vec<crate::ledger::Queued>,
     pub media_queued: u64,
     /// Published on the bus once the delivery is durable.
     pub events: Vec<ReportEvent>,
+}
+
+impl IngestOutcome {
+    /// What the delivery leaves for the sender, the media fetcher and the bus.
+    pub fn take_effects(&mut self) -> crate::ledger::Effects {
+        let sends = std::mem::take(&mut self.outbox);
+        crate::ledger::Effects {
+            outbox_queued: self.outbox_queued > sends.len() as u64,
+            sends,
+            media_queued: self.media_queued > 0,
+            events: std::mem::take(&mut self.events),
+        }
+    }
+
+    /// Adds what the delivery changed to the counters of `/metrics`.
+    pub fn count(&self, metrics: &crate::metrics::Metrics) {
+        use crate::metrics::add;
+        add(&metrics.messages_ingested, self.messages_new);
+        add(&metrics.duplicates, self.duplicates);
+        add(&metrics.reports_opened, self.reports_opened);
+        add(&metrics.statuses_applied, self.statuses_applied);
+        add(&metrics.statuses_pending, self.statuses_pending);
+        add(&metrics.calls, self.calls);
+        add(&metrics.channel_errors, self.channel_errors);
+        add(&metrics.unknown_message_types, self.unknown_types);
+    }
+}
+
+/// Why a delivery was not accepted; Meta retries it.
+#[derive(Debug, thiserror::Error)]
+pub enum AcceptError {
+    #[error("not stored: {0}")]
+    NotStored(String),
+    #[error("stored but not made durable: {0}")]
+    NotDurable(StoreError),
 }
 
 /// One webhook delivery, ready to be applied.

@@ -10,8 +10,8 @@ use crate::domain::message::{
 };
 use crate::domain::report::Report;
 use crate::domain::timeline::{Actor, TimelineKind};
-use crate::intake::queues::{OutboxWork, Queued, enqueue_outbox};
-use crate::intake::records::{append_timeline, insert_message};
+use crate::ledger::Ledger;
+use crate::ledger::{OutboxWork, Queued};
 use crate::store::{StoreError, Tx};
 
 pub struct QueuedReply {
@@ -61,10 +61,9 @@ pub fn queue_reply(
         reactions: Vec::new(),
         raw_payload_id: None,
     };
-    insert_message(tx, &message)?;
+    tx.messages().insert(&message)?;
     let note = Some(format!("{purpose:?}").to_lowercase());
-    append_timeline(
-        tx,
+    tx.reports().append_timeline(
         report,
         TimelineKind::ReplyQueued,
         actor,
@@ -72,8 +71,7 @@ pub fn queue_reply(
         Some(message.id),
         now,
     )?;
-    let queued = enqueue_outbox(
-        tx,
+    let queued = tx.outbox().enqueue(
         OutboxWork::Deliver {
             message_id: message.id,
         },

@@ -1,6 +1,6 @@
 //! The indexer: keeps the search index in step with the store, which stays the source of
 //! truth. Every report change writes `report id -> fresh sequence` to the index queue in the
-//! same transaction (`intake::records::save_report`); this worker drains the queue in batches,
+//! same transaction (`ledger::Reports::save`); this worker drains the queue in batches,
 //! builds each report's document from the store, commits them to tantivy in one commit (at most
 //! about once a second under load) with the highest sequence as the commit payload, and only
 //! then removes the queue entries that still hold the sequence it indexed. A crash anywhere
@@ -24,10 +24,9 @@ use crate::bus::{Bus, ReportEvent};
 use crate::domain::report::Report;
 use crate::domain::sla::SlaPolicy;
 use crate::domain::timeline::TimelineKind;
-use crate::intake::records;
+use crate::ledger::Ledger;
 use crate::profile::Profile;
-use crate::store::keys::{read_u64, u64_key};
-use crate::store::{Store, StoreError, Table, codec};
+use crate::store::{Store, StoreError};
 use crate::worker::{Worker, WorkerError, WorkerState, WorkerStatus};
 use crate::workflow::UnitDirectory;
 
@@ -122,17 +121,18 @@ impl DocSource {
             }
             None => Vec::new(),
         };
-        let notes = records::report_timeline(&self.store, report.id)?
+        let notes = self
+            .store
+            .reports()
+            .timeline(report.id)?
             .into_iter()
             .filter(|event| matches!(event.kind, TimelineKind::Note | TimelineKind::CallLogged))
             .filter_map(|event| event.note)
             .collect();
         let reporter_phone = self
             .store
-            .get_record::<crate::domain::reporter::Reporter>(
-                Table::Reporters,
-                &u64_key(report.reporter_id),
-            )?
+            .reporters()
+            .get(report.reporter_id)?
             .and_then(|reporter| reporter.phone)
             .map(|phone| phone.digits().to_string());
         let seconds_since_creation = |at: Option<DateTime<Utc>>| {
@@ -192,17 +192,7 @@ impl Indexer {
     /// Indexes one batch from the queue; returns how many reports it indexed (0: caught up).
     /// Blocking: call from `spawn_blocking` in async code.
     pub fn drain_batch(&self) -> Result<usize, IndexerError> {
-        let mut taken: Vec<(u64, Vec<u8>)> = Vec::new();
-        for entry in self.store.range(Table::IndexQueue, &[], None) {
-            let (key, sequence) = entry?;
-            let Some(report_id) = read_u64(&key, 0) else {
-                continue;
-            };
-            taken.push((report_id, sequence));
-            if taken.len() >= BATCH_LIMIT {
-                break;
-            }
-        }
+        let taken = self.store.index_queue().first(BATCH_LIMIT)?;
         if taken.is_empty() {
             return Ok(0);
         }
@@ -210,38 +200,30 @@ impl Indexer {
         let mut docs = Vec::with_capacity(taken.len());
         let mut removed = Vec::new();
         let mut highest_sequence = 0;
-        for (report_id, sequence) in &taken {
-            highest_sequence = highest_sequence.max(read_u64(sequence, 0).unwrap_or(0));
-            match self.store.get(Table::Reports, &u64_key(*report_id))? {
+        for pending in &taken {
+            let report_id = pending.report_id;
+            highest_sequence = highest_sequence.max(pending.change);
+            match self.store.reports().get(report_id) {
+                Ok(Some(report)) => docs.push(self.source.doc_for(&report, now)?),
+                Ok(None) => removed.push(report_id),
                 // One unreadable report must not hold up the index for all the others: it
                 // leaves the index (and the log says so) instead.
-                Some(bytes) => match codec::decode::<Report>(&bytes) {
-                    Ok(report) => docs.push(self.source.doc_for(&report, now)?),
-                    Err(error) => {
-                        tracing::error!(%error, report_id, "unreadable report left out of the search index");
-                        removed.push(*report_id);
-                    }
-                },
-                None => removed.push(*report_id),
+                Err(error @ StoreError::Codec { .. }) => {
+                    tracing::error!(%error, report_id, "unreadable report left out of the search index");
+                    removed.push(report_id);
+                }
+                Err(error) => return Err(error.into()),
             }
         }
         self.index.apply(&docs, &removed, highest_sequence)?;
         // Only entries still holding the sequence just indexed: a change that came in while
         // indexing keeps its entry and is indexed in the next batch.
-        self.store
-            .transaction::<_, std::convert::Infallible>(|tx| {
-                for (report_id, sequence) in &taken {
-                    let key = u64_key(*report_id);
-                    if tx.get(Table::IndexQueue, &key)?.as_deref() == Some(sequence.as_slice()) {
-                        tx.remove(Table::IndexQueue, &key)?;
-                    }
-                }
-                Ok(())
-            })
-            .map_err(|error| match error {
-                crate::store::TxError::Store(error) => error,
-                crate::store::TxError::Abort(never) => match never {},
-            })?;
+        crate::ledger::write(&self.store, |tx| {
+            for pending in &taken {
+                tx.index_queue().done(*pending)?;
+            }
+            Ok(())
+        })?;
         Ok(taken.len())
     }
 
@@ -299,7 +281,7 @@ impl Worker for IndexWorker {
             self.catch_up().await;
             return Ok(WorkerState::Busy);
         }
-        if self.indexer.store.is_empty(Table::IndexQueue) {
+        if self.indexer.store.index_queue().is_empty() {
             return Ok(WorkerState::Idle);
         }
         if let Some(previous) = self.last_commit {
@@ -387,14 +369,11 @@ pub fn rebuild_from_store(
     store: &Store,
     mut progress: impl FnMut(u64, u64),
 ) -> Result<u64, IndexerError> {
-    let total = store.len(Table::Reports) as u64;
-    let queued: Vec<Vec<u8>> = store
-        .range(Table::IndexQueue, &[], None)
-        .map(|entry| entry.map(|(key, _)| key))
-        .collect::<Result<_, _>>()?;
+    let total = store.reports().count() as u64;
+    let queued = store.index_queue().first(usize::MAX)?;
     let now = Utc::now();
     let mut failure: Option<StoreError> = None;
-    let docs = records::all_reports(store).map_while(|report| {
+    let docs = store.reports().oldest_first().map_while(|report| {
         match report.and_then(|report| source.doc_for(&report, now)) {
             Ok(doc) => Some(doc),
             Err(error) => {
@@ -414,17 +393,12 @@ pub fn rebuild_from_store(
     if let Some(error) = failure {
         return Err(error.into());
     }
-    store
-        .transaction::<_, std::convert::Infallible>(|tx| {
-            for key in &queued {
-                tx.remove(Table::IndexQueue, key)?;
-            }
-            Ok(())
-        })
-        .map_err(|error| match error {
-            crate::store::TxError::Store(error) => error,
-            crate::store::TxError::Abort(never) => match never {},
-        })?;
+    crate::ledger::write(store, |tx| {
+        for pending in &queued {
+            tx.index_queue().done(*pending)?;
+        }
+        Ok(())
+    })?;
     store.flush_blocking()?;
     Ok(indexed)
 }
@@ -438,7 +412,7 @@ pub fn open_or_rebuild(
     store: &Store,
 ) -> Result<SearchIndex, IndexerError> {
     match SearchIndex::open(dir, crate::text::Analyzer::sumsel()) {
-        Ok(index) if index.applied_seq().is_some() || store.is_empty(Table::Reports) => {
+        Ok(index) if index.applied_seq().is_some() || store.reports().is_empty() => {
             return Ok(index);
         }
         Ok(index) => {

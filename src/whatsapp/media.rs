@@ -18,13 +18,9 @@ use crate::config::WhatsAppConfig;
 use crate::domain::inbound::{MediaKind, MediaRef};
 use crate::domain::message::{MediaState, Message, StoredMedia};
 use crate::domain::timeline::{Actor, TimelineKind};
-use crate::intake::queues::{MediaJob, due_items, next_due, queue_key};
-use crate::intake::records::{
-    append_timeline, load_message, load_report, save_message, save_report,
-};
+use crate::ledger::{Ledger, MediaJob, QueueKey};
 use crate::metrics::{Metrics, add};
-use crate::store::keys::u64_key;
-use crate::store::{Store, StoreError, Table, TxError};
+use crate::store::{Store, StoreError, TxError};
 use crate::whatsapp::graph::{Disposition, GraphClient, GraphError};
 use crate::whatsapp::outbox::backoff;
 use crate::worker::{InFlight, Worker, WorkerError, WorkerState, WorkerStatus};
@@ -110,17 +106,14 @@ impl MediaFetcher {
         }
     }
 
-    async fn process(&self, key: Vec<u8>, job: MediaJob) {
+    async fn process(&self, key: QueueKey, job: MediaJob) {
         if let Err(error) = self.process_inner(&key, &job).await {
             tracing::error!(%error, job = job.id, "media job bookkeeping failed; will retry");
         }
     }
 
-    async fn process_inner(&self, key: &[u8], job: &MediaJob) -> Result<(), StoreError> {
-        let Some(message) = self
-            .store
-            .get_record::<Message>(Table::Messages, &u64_key(job.message_id))?
-        else {
+    async fn process_inner(&self, key: &QueueKey, job: &MediaJob) -> Result<(), StoreError> {
+        let Some(message) = self.store.messages().get(job.message_id)? else {
             return self.finish_job(key, job, None).await;
         };
         let Some((kind, media)) = inbound_media(&message) else {
@@ -259,7 +252,7 @@ impl MediaFetcher {
 
     async fn reschedule(
         &self,
-        key: &[u8],
+        key: &QueueKey,
         job: &MediaJob,
         attempts: u32,
         error: &str,
@@ -272,15 +265,14 @@ impl MediaFetcher {
         let message_id = job.message_id;
         self.store
             .transaction(|tx| -> Result<(), TxError<()>> {
-                tx.remove(Table::MediaQueue, key)?;
-                tx.put_record(Table::MediaQueue, &queue_key(due, next.id), &next)?;
-                if let Some(mut message) = load_message(tx, message_id)? {
+                tx.media_queue().reschedule(key, due, &next)?;
+                if let Some(mut message) = tx.messages().get(message_id)? {
                     let mut media = message.media.clone().unwrap_or_else(StoredMedia::pending);
                     media.attempts = attempts;
                     media.error = Some(error.to_string());
                     media.updated_at = Some(Utc::now());
                     message.media = Some(media);
-                    save_message(tx, &message)?;
+                    tx.messages().save(&message)?;
                 }
                 Ok(())
             })
@@ -290,7 +282,7 @@ impl MediaFetcher {
     /// Removes the job, and records the final media state (with a timeline note) if given.
     async fn finish_job(
         &self,
-        key: &[u8],
+        key: &QueueKey,
         job: &MediaJob,
         result: Option<(StoredMedia, Option<(TimelineKind, String)>)>,
     ) -> Result<(), StoreError> {
@@ -299,23 +291,22 @@ impl MediaFetcher {
         let event = self
             .store
             .transaction(|tx| -> Result<Option<ReportEvent>, TxError<()>> {
-                tx.remove(Table::MediaQueue, key)?;
+                tx.media_queue().remove(key)?;
                 let Some((media, note)) = &result else {
                     return Ok(None);
                 };
-                let Some(mut message) = load_message(tx, message_id)? else {
+                let Some(mut message) = tx.messages().get(message_id)? else {
                     return Ok(None);
                 };
                 message.media = Some(media.clone());
-                save_message(tx, &message)?;
+                tx.messages().save(&message)?;
                 let (Some((kind, note)), Some(report_id)) = (note, message.report_id) else {
                     return Ok(None);
                 };
-                let Some(mut report) = load_report(tx, report_id)? else {
+                let Some(mut report) = tx.reports().get(report_id)? else {
                     return Ok(None);
                 };
-                append_timeline(
-                    tx,
+                tx.reports().append_timeline(
                     &mut report,
                     *kind,
                     Actor::System,
@@ -324,7 +315,7 @@ impl MediaFetcher {
                     now,
                 )?;
                 report.updated_at = now;
-                save_report(tx, &report)?;
+                tx.reports().save(&report)?;
                 Ok(Some(ReportEvent {
                     kind: ReportEventKind::MediaStored,
                     report_id,
@@ -367,14 +358,12 @@ impl Worker for MediaWorker {
                 .map(|set| set.contains(&id))
                 .unwrap_or(true)
         };
-        let due = due_items::<MediaJob>(
-            &self.fetcher.store,
-            Table::MediaQueue,
-            Utc::now(),
-            room,
-            |id| !busy(id),
-        )
-        .map_err(|error| WorkerError::new("media queue cannot be read", error))?;
+        let due = self
+            .fetcher
+            .store
+            .media_queue()
+            .due(Utc::now(), room, |id| !busy(id))
+            .map_err(|error| WorkerError::new("media queue cannot be read", error))?;
         let mut started = 0;
         for (key, job) in due {
             if self.running.len() >= CONCURRENT_DOWNLOADS {
@@ -409,7 +398,7 @@ impl Worker for MediaWorker {
     }
 
     async fn wait_for_work(&mut self) -> WorkerState {
-        let sleep_for = match next_due(&self.fetcher.store, Table::MediaQueue) {
+        let sleep_for = match self.fetcher.store.media_queue().next_due() {
             Ok(Some((due, _))) => (due - Utc::now())
                 .to_std()
                 .unwrap_or(Duration::from_millis(5))

@@ -16,7 +16,7 @@ use crate::domain::user::Principal;
 use crate::error::UserError;
 use crate::intake::IntakeSettings;
 use crate::intake::outbound::{QueuedReply, queue_reply};
-use crate::intake::records::{append_timeline, load_reporter, save_message, save_report};
+use crate::ledger::Ledger;
 use crate::profile::TemplateRef;
 use crate::store::{StoreError, Tx, TxError};
 
@@ -78,10 +78,13 @@ impl Workflow {
     ) -> Result<Message, UserError> {
         let tree = self.units.tree();
         let now = Utc::now();
-        let replies = &self.intake.replies;
-        self.commit(|tx| {
+        let this = self.clone();
+        let who_owned = who.clone();
+        self.commit(move |tx| {
+            let who = &who_owned;
+            let replies = &this.intake.replies;
             let mut report = load_existing_report(tx, report_id)?;
-            self.require(who, Action::ContactReporter, &report, &tree)?;
+            this.require(who, Action::ContactReporter, &report, &tree)?;
             let content = match &outgoing {
                 Outgoing::Reply(text) => OutboundContent::Text {
                     body: required_text(text, "the reply", MAX_REPLY_CHARS)
@@ -94,7 +97,7 @@ impl Workflow {
                     body: fill_placeholders(&replies.call_permission_request, &report, None),
                 },
             };
-            let reporter = load_reporter(tx, report.reporter_id)?;
+            let reporter = tx.reporters().get(report.reporter_id)?;
             let window_open = reporter
                 .as_ref()
                 .is_some_and(|reporter| reporter.window_open(now));
@@ -136,9 +139,7 @@ impl Workflow {
                     template.name,
                     content.text()
                 );
-                append_timeline(
-                    tx,
-                    &mut report,
+                tx.reports().append_timeline(&mut report,
                     TimelineKind::Note,
                     who.actor(),
                     Some(note),
@@ -148,7 +149,7 @@ impl Workflow {
                 queued
             };
             report.mark_acted_on(now);
-            save_report(tx, &report)?;
+            tx.reports().save(&report)?;
             let mut committed = Committed::new(queued.message);
             committed.events.push(queued.event);
             committed.outbox_queued = true;
@@ -199,7 +200,7 @@ fn queue_template(
     if let Some(delivery) = queued.message.delivery.as_mut() {
         delivery.fell_back_to_template = true;
     }
-    save_message(tx, &queued.message)?;
+    tx.messages().save(&queued.message)?;
     Ok(queued)
 }
 
@@ -214,7 +215,7 @@ pub(super) fn notify_citizen(
     what_happened: &str,
     now: DateTime<Utc>,
 ) -> Result<Option<ReportEvent>, StoreError> {
-    let reporter = load_reporter(tx, report.reporter_id)?;
+    let reporter = tx.reporters().get(report.reporter_id)?;
     let window_open = reporter
         .as_ref()
         .is_some_and(|reporter| reporter.window_open(now));
@@ -245,8 +246,7 @@ pub(super) fn notify_citizen(
         "the citizen was not told that the report was {what_happened}: {} and no template is configured",
         window_closed_reason(reporter.as_ref())
     );
-    append_timeline(
-        tx,
+    tx.reports().append_timeline(
         report,
         TimelineKind::NoticeNotSent,
         Actor::System,

@@ -1,5 +1,5 @@
 //! The unit directory at run time: the unit tree in memory, seeded from the profile on the
-//! first start and kept in `Table::Units`, and its administration by admins (add, rename,
+//! first start and kept by `ledger::Units`, and its administration by admins (add, rename,
 //! activate or deactivate; units are never deleted because old reports name them).
 
 use crate::domain::audit::{AuditAction, AuditEntry};
@@ -10,8 +10,9 @@ use super::{Committed, Workflow, refuse};
 use crate::domain::unit::{UnitKind, UnitRecord, UnitTree};
 use crate::domain::user::Principal;
 use crate::error::UserError;
+use crate::ledger::Ledger;
 use crate::profile::Profile;
-use crate::store::{Store, StoreError, Table, Tx, TxError};
+use crate::store::{Store, StoreError, Tx, TxError};
 
 /// Unit codes are what officers and clients type: upper-case letters, digits and `_`.
 const UNIT_CODE_LENGTH: std::ops::RangeInclusive<usize> = 2..=40;
@@ -46,7 +47,7 @@ impl UnitDirectory {
     /// Loads the units from the store; on the first start (no units stored) seeds them from the
     /// profile and flushes. Later profile changes are not merged: admins own the table then.
     pub fn load_or_seed(store: &Store, profile: &Profile) -> Result<UnitDirectory, StoreError> {
-        if store.is_empty(Table::Units) {
+        if store.units().is_empty() {
             let mut records = Vec::with_capacity(profile.units.len());
             for unit in &profile.units {
                 let record = unit.to_record().map_err(|error| StoreError::Codec {
@@ -55,27 +56,17 @@ impl UnitDirectory {
                 })?;
                 records.push(record);
             }
-            let seeded = store.transaction(|tx| -> Result<(), TxError<std::convert::Infallible>> {
+            crate::ledger::write(store, |tx| {
                 for record in &records {
-                    tx.put_record(Table::Units, record.code.as_bytes(), record)?;
+                    tx.units().save(record)?;
                 }
                 Ok(())
-            });
-            match seeded {
-                Ok(()) => {}
-                Err(TxError::Store(error)) => return Err(error),
-                Err(TxError::Abort(never)) => match never {},
-            }
+            })?;
             store.flush_blocking()?;
             tracing::info!(units = records.len(), profile = %profile.name, "unit directory seeded from the profile");
             return Ok(UnitDirectory::new(UnitTree::new(records)));
         }
-        let mut records = Vec::with_capacity(store.len(Table::Units));
-        for entry in store.scan_records::<UnitRecord>(Table::Units, &[]) {
-            let (_, record) = entry?;
-            records.push(record);
-        }
-        Ok(UnitDirectory::new(UnitTree::new(records)))
+        Ok(UnitDirectory::new(UnitTree::new(store.units().all()?)))
     }
 
     fn replace_unit(&self, record: UnitRecord) {
@@ -101,8 +92,10 @@ impl Workflow {
         let name = validate_unit_name(&name)?;
         let parent = parent.trim().to_string();
         let _one_change_at_a_time = self.units.administration.lock().await;
+        let who_owned = who.clone();
         let record = self
-            .commit(|tx| {
+            .commit(move |tx| {
+                let who = &who_owned;
                 if stored_unit(tx, &code)?.is_some() {
                     return refuse(UserError::conflict(format!("unit {code} already exists")));
                 }
@@ -120,11 +113,11 @@ impl Workflow {
                     covers: Vec::new(),
                     handles: Vec::new(),
                 };
-                tx.put_record(Table::Units, code.as_bytes(), &record)?;
+                tx.units().save(&record)?;
                 let entry = AuditEntry::by(AuditAction::UnitAdmin, who)
                     .subject(code.as_str())
                     .detail(format!("added under {parent} as {name:?}"));
-                crate::audit::record(tx, entry)?;
+                tx.audit_log().append(entry)?;
                 Ok(Committed::new(record))
             })
             .await?;
@@ -143,7 +136,7 @@ impl Workflow {
         require_role(who, Action::AdministerUnits)?;
         let name = validate_unit_name(&name)?;
         let what = format!("renamed to {name:?}");
-        self.change_unit(who, code, &what, |unit| unit.name.clone_from(&name))
+        self.change_unit(who, code, &what, move |unit| unit.name.clone_from(&name))
             .await
     }
 
@@ -157,7 +150,7 @@ impl Workflow {
     ) -> Result<UnitRecord, UserError> {
         require_role(who, Action::AdministerUnits)?;
         let what = if active { "activated" } else { "deactivated" };
-        self.change_unit(who, code, what, |unit| unit.active = active)
+        self.change_unit(who, code, what, move |unit| unit.active = active)
             .await
     }
 
@@ -167,20 +160,26 @@ impl Workflow {
         who: &Principal,
         code: &str,
         what: &str,
-        change: impl Fn(&mut UnitRecord),
+        change: impl Fn(&mut UnitRecord) + Send + 'static,
     ) -> Result<UnitRecord, UserError> {
         let _one_change_at_a_time = self.units.administration.lock().await;
+        let who_owned = who.clone();
+        let code_owned = code.to_string();
+        let what_owned = what.to_string();
         let record = self
-            .commit(|tx| {
+            .commit(move |tx| {
+                let who = &who_owned;
+                let code = code_owned.as_str();
+                let what = what_owned.as_str();
                 let Some(mut unit) = stored_unit(tx, code)? else {
                     return refuse(UserError::not_found(&format!("unit {code}")));
                 };
                 change(&mut unit);
-                tx.put_record(Table::Units, code.as_bytes(), &unit)?;
+                tx.units().save(&unit)?;
                 let entry = AuditEntry::by(AuditAction::UnitAdmin, who)
                     .subject(code)
                     .detail(what);
-                crate::audit::record(tx, entry)?;
+                tx.audit_log().append(entry)?;
                 Ok(Committed::new(unit))
             })
             .await?;
@@ -191,7 +190,7 @@ impl Workflow {
 }
 
 fn stored_unit(tx: &Tx<'_>, code: &str) -> Result<Option<UnitRecord>, TxError<UserError>> {
-    Ok(tx.get_record(Table::Units, code.as_bytes())?)
+    Ok(tx.units().get(code)?)
 }
 
 fn validate_unit_code(code: &str) -> Result<(), UserError> {

@@ -15,7 +15,7 @@ use crate::domain::report::Report;
 use crate::domain::timeline::{TimelineEvent, TimelineKind};
 use crate::domain::user::Principal;
 use crate::error::UserError;
-use crate::intake::records::{append_timeline, load_message, save_report};
+use crate::ledger::Ledger;
 use crate::store::TxError;
 
 impl Workflow {
@@ -28,12 +28,14 @@ impl Workflow {
     ) -> Result<TimelineEvent, UserError> {
         let tree = self.units.tree();
         let now = Utc::now();
-        self.commit(|tx| {
+        let this = self.clone();
+        let who_owned = who.clone();
+        self.commit(move |tx| {
+            let who = &who_owned;
             let mut report = load_existing_report(tx, report_id)?;
-            self.require(who, Action::AddNote, &report, &tree)?;
+            this.require(who, Action::AddNote, &report, &tree)?;
             let text = required_text(&text, "the note", MAX_NOTE_CHARS).map_err(TxError::Abort)?;
-            let event = append_timeline(
-                tx,
+            let event = tx.reports().append_timeline(
                 &mut report,
                 TimelineKind::Note,
                 who.actor(),
@@ -42,7 +44,7 @@ impl Workflow {
                 now,
             )?;
             touch(&mut report, now);
-            save_report(tx, &report)?;
+            tx.reports().save(&report)?;
             let mut committed = Committed::new(event);
             committed
                 .events
@@ -65,9 +67,12 @@ impl Workflow {
     ) -> Result<TimelineEvent, UserError> {
         let tree = self.units.tree();
         let now = Utc::now();
-        self.commit(|tx| {
+        let this = self.clone();
+        let who_owned = who.clone();
+        self.commit(move |tx| {
+            let who = &who_owned;
             let mut report = load_existing_report(tx, report_id)?;
-            self.require(who, Action::LogCall, &report, &tree)?;
+            this.require(who, Action::LogCall, &report, &tree)?;
             let outcome = required_text(&outcome, "the call outcome", MAX_CALL_OUTCOME_CHARS)
                 .map_err(TxError::Abort)?;
             let note =
@@ -84,8 +89,7 @@ impl Workflow {
                 description.push_str(&format!(" ({seconds} s)"));
             }
             let description = super::with_note(description, note.as_deref());
-            let event = append_timeline(
-                tx,
+            let event = tx.reports().append_timeline(
                 &mut report,
                 TimelineKind::CallLogged,
                 who.actor(),
@@ -94,7 +98,7 @@ impl Workflow {
                 now,
             )?;
             touch(&mut report, now);
-            save_report(tx, &report)?;
+            tx.reports().save(&report)?;
             let mut committed = Committed::new(event);
             committed.events.push(report_event(
                 ReportEventKind::CallLogged,
@@ -117,8 +121,11 @@ impl Workflow {
     ) -> Result<(Message, Report), UserError> {
         let tree = self.units.tree();
         let now = Utc::now();
-        self.commit(|tx| {
-            let Some(message) = load_message(tx, message_id)? else {
+        let this = self.clone();
+        let who_owned = who.clone();
+        self.commit(move |tx| {
+            let who = &who_owned;
+            let Some(message) = tx.messages().get(message_id)? else {
                 return refuse(UserError::not_found(&format!("message {message_id}")));
             };
             let Some(report_id) = message.report_id else {
@@ -128,7 +135,7 @@ impl Workflow {
                 )));
             };
             let mut report = load_existing_report(tx, report_id)?;
-            self.require(who, Action::ViewMedia, &report, &tree)?;
+            this.require(who, Action::ViewMedia, &report, &tree)?;
             let stored = message.media.as_ref().is_some_and(|media| {
                 media.state == MediaState::Stored && media.sha256_hex.is_some()
             });
@@ -143,8 +150,7 @@ impl Workflow {
                 message.kind_name()
             );
             // A view is not an action on the case: the report's activity times stay as they are.
-            append_timeline(
-                tx,
+            tx.reports().append_timeline(
                 &mut report,
                 TimelineKind::MediaViewed,
                 who.actor(),
@@ -152,11 +158,11 @@ impl Workflow {
                 Some(message_id),
                 now,
             )?;
-            save_report(tx, &report)?;
+            tx.reports().save(&report)?;
             let entry = AuditEntry::by(AuditAction::MediaView, who)
                 .about_report(report.id)
                 .subject(format!("message {message_id}"));
-            crate::audit::record(tx, entry)?;
+            tx.audit_log().append(entry)?;
             let mut committed = Committed::new((message, report.clone()));
             committed.events.push(report_event(
                 ReportEventKind::MediaViewed,

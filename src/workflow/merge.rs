@@ -9,12 +9,8 @@ use crate::domain::report::{Report, ReportStatus};
 use crate::domain::timeline::TimelineKind;
 use crate::domain::user::Principal;
 use crate::error::UserError;
-use crate::intake::records::{
-    append_timeline, load_message, load_reporter, report_message_key, save_message, save_report,
-    save_reporter,
-};
-use crate::store::keys::{read_u64, u64_key};
-use crate::store::{Table, TxError};
+use crate::ledger::Ledger;
+use crate::store::TxError;
 
 /// How often a merge re-reads a report that keeps receiving messages before giving up.
 const MERGE_ATTEMPTS: usize = 5;
@@ -38,16 +34,9 @@ impl Workflow {
             // A transaction cannot scan, so the message list is read first and the transaction
             // proceeds only if `from` has not changed since (its timeline grows with every
             // message linked to it).
-            let snapshot: Option<Report> = self.store.get_record(Table::Reports, &u64_key(from))?;
+            let snapshot = self.store.reports().get(from)?;
             let expected_timeline_len = snapshot.map_or(0, |report| report.timeline_len);
-            let mut message_ids = Vec::new();
-            for entry in self
-                .store
-                .scan_prefix(Table::ReportMessages, &u64_key(from))
-            {
-                let (key, _) = entry?;
-                message_ids.extend(read_u64(&key, 8));
-            }
+            let message_ids = self.store.reports().message_ids(from)?;
             let merged = self
                 .merge_once(who, into, from, expected_timeline_len, &message_ids)
                 .await?;
@@ -71,12 +60,17 @@ impl Workflow {
     ) -> Result<Option<Report>, UserError> {
         let tree = self.units.tree();
         let now = Utc::now();
-        self.commit(|tx| {
+        let this = self.clone();
+        let who_owned = who.clone();
+        let message_ids_owned = message_ids.to_vec();
+        self.commit(move |tx| {
+            let who = &who_owned;
+            let message_ids = message_ids_owned.as_slice();
             let mut target = load_existing_report(tx, into)?;
             let mut source = load_existing_report(tx, from)?;
-            self.require(who, Action::Merge, &target, &tree)?;
-            self.require(who, Action::Merge, &source, &tree)?;
-            self.rules
+            this.require(who, Action::Merge, &target, &tree)?;
+            this.require(who, Action::Merge, &source, &tree)?;
+            this.rules
                 .check_merge(&target, &source)
                 .map_err(TxError::Abort)?;
             if source.status.is_final() {
@@ -98,18 +92,11 @@ impl Workflow {
                 return Ok(Committed::new(None));
             }
             for &message_id in message_ids {
-                tx.remove(
-                    Table::ReportMessages,
-                    &report_message_key(source.id, message_id),
-                )?;
-                tx.put(
-                    Table::ReportMessages,
-                    &report_message_key(target.id, message_id),
-                    &[],
-                )?;
-                if let Some(mut message) = load_message(tx, message_id)? {
+                tx.reports()
+                    .move_message(source.id, target.id, message_id)?;
+                if let Some(mut message) = tx.messages().get(message_id)? {
                     message.report_id = Some(target.id);
-                    save_message(tx, &message)?;
+                    tx.messages().save(&message)?;
                 }
             }
             target.inbound_count += source.inbound_count;
@@ -129,8 +116,7 @@ impl Workflow {
                 ReportStatus::Duplicate,
                 target.ticket
             );
-            append_timeline(
-                tx,
+            tx.reports().append_timeline(
                 &mut source,
                 TimelineKind::StatusChanged,
                 who.actor(),
@@ -142,8 +128,7 @@ impl Workflow {
                 "merged into {}: {moved} messages moved there",
                 target.ticket
             );
-            append_timeline(
-                tx,
+            tx.reports().append_timeline(
                 &mut source,
                 TimelineKind::Merged,
                 who.actor(),
@@ -152,8 +137,7 @@ impl Workflow {
                 now,
             )?;
             let note = format!("merged from {}: {moved} messages moved here", source.ticket);
-            append_timeline(
-                tx,
+            tx.reports().append_timeline(
                 &mut target,
                 TimelineKind::Merged,
                 who.actor(),
@@ -166,14 +150,14 @@ impl Workflow {
             // The citizen's next message should join the report that goes on, not the duplicate.
             if source.reporter_id == target.reporter_id
                 && !target.status.is_final()
-                && let Some(mut reporter) = load_reporter(tx, source.reporter_id)?
+                && let Some(mut reporter) = tx.reporters().get(source.reporter_id)?
                 && reporter.open_report == Some(source.id)
             {
                 reporter.open_report = Some(target.id);
-                save_reporter(tx, &reporter)?;
+                tx.reporters().save(&reporter)?;
             }
-            save_report(tx, &source)?;
-            save_report(tx, &target)?;
+            tx.reports().save(&source)?;
+            tx.reports().save(&target)?;
             let mut committed = Committed::new(Some(target.clone()));
             committed.events = vec![
                 report_event(ReportEventKind::Merged, &target, now, None),

@@ -24,16 +24,16 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
-use tokio::sync::Notify;
 
-use crate::bus::{Bus, ReportEvent, ReportEventKind};
+use crate::bus::{ReportEvent, ReportEventKind};
 use crate::domain::access::AccessRules;
 use crate::domain::report::{Priority, Report, ReportStatus};
 use crate::domain::unit::UnitTree;
 use crate::domain::user::Principal;
 use crate::error::UserError;
 use crate::intake::IntakeSettings;
-use crate::intake::records::load_report;
+use crate::ledger::Ledger;
+use crate::ledger::{Commit, CommitError, Effects};
 use crate::store::{Store, Tx, TxError};
 
 pub use clock::{ClockPass, ClockSettings, ClockWorker, REPORTER_SILENT_FLAG};
@@ -114,11 +114,11 @@ impl CallKind {
 #[derive(Clone)]
 pub struct Workflow {
     store: Store,
+    /// The commit path every change goes through.
+    writer: Commit,
     intake: Arc<IntakeSettings>,
     units: UnitDirectory,
     rules: Arc<AccessRules>,
-    bus: Bus,
-    outbox_wake: Arc<Notify>,
     clock: Arc<ClockSettings>,
     /// The SLA watcher's memory of quiet open reports (see `run_clock`).
     clock_memo: Arc<std::sync::Mutex<HashMap<u64, clock::ClockMemo>>>,
@@ -126,20 +126,17 @@ pub struct Workflow {
 
 impl Workflow {
     pub fn new(
-        store: Store,
         intake: IntakeSettings,
         units: UnitDirectory,
         rules: AccessRules,
-        bus: Bus,
-        outbox_wake: Arc<Notify>,
+        writer: Commit,
     ) -> Workflow {
         Workflow {
-            store,
+            store: writer.store().clone(),
+            writer,
             intake: Arc::new(intake),
             units,
             rules: Arc::new(rules),
-            bus,
-            outbox_wake,
             clock: Arc::new(ClockSettings::default()),
             clock_memo: Arc::default(),
         }
@@ -166,21 +163,30 @@ impl Workflow {
 
     /// Runs `body` as one transaction, makes it durable, then announces it. `body` may run more
     /// than once (on a write conflict), so it reads everything it decides on from `tx`.
-    async fn commit<R>(
+    ///
+    /// The body runs on a blocking thread (see `ledger::Commit::run`), so it owns what it
+    /// captures: a change starts with `let this = self.clone()` and moves its arguments in.
+    async fn commit<R: Send + 'static>(
         &self,
-        body: impl Fn(&Tx<'_>) -> Result<Committed<R>, TxError<UserError>>,
+        body: impl Fn(&Tx<'_>) -> Result<Committed<R>, TxError<UserError>> + Send + 'static,
     ) -> Result<R, UserError> {
-        let committed = match self.store.transaction(|tx| body(tx)) {
-            Ok(committed) => committed,
-            Err(TxError::Abort(refusal)) => return Err(refusal),
-            Err(TxError::Store(error)) => return Err(UserError::from(error)),
-        };
-        self.store.flush().await?;
-        self.bus.publish_all(committed.events);
-        if committed.outbox_queued {
-            self.outbox_wake.notify_one();
+        let outcome = self
+            .writer
+            .run(move |tx| {
+                let committed = body(tx)?;
+                let effects = Effects {
+                    events: committed.events,
+                    outbox_queued: committed.outbox_queued,
+                    ..Effects::default()
+                };
+                Ok((committed.value, effects))
+            })
+            .await;
+        match outcome {
+            Ok(value) => Ok(value),
+            Err(CommitError::Refused(refusal)) => Err(refusal),
+            Err(CommitError::Store(error)) => Err(UserError::from(error)),
         }
-        Ok(committed.value)
     }
 
     /// The checks every report action starts with: the principal sees the report, and their
@@ -236,7 +242,7 @@ fn report_event(
 
 /// The report with this id, or NOT_FOUND.
 fn load_existing_report(tx: &Tx<'_>, report_id: u64) -> Result<Report, TxError<UserError>> {
-    match load_report(tx, report_id)? {
+    match tx.reports().get(report_id)? {
         Some(report) => Ok(report),
         None => refuse(UserError::not_found(&format!("report {report_id}"))),
     }

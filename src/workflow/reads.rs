@@ -13,15 +13,13 @@ use crate::domain::timeline::TimelineEvent;
 use crate::domain::unit::UnitTree;
 use crate::domain::user::Principal;
 use crate::error::UserError;
-use crate::intake::records;
-use crate::store::keys::u64_key;
-use crate::store::{Table, codec};
+use crate::ledger::Ledger;
 
 use super::{BoundingBox, MAX_PAGE_SIZE, ReportFilter, ReportPage, Workflow};
 
 impl Workflow {
     pub fn report(&self, who: &Principal, report_id: u64) -> Result<Report, UserError> {
-        let stored: Option<Report> = self.store.get_record(Table::Reports, &u64_key(report_id))?;
+        let stored = self.store.reports().get(report_id)?;
         let Some(report) = stored else {
             return Err(UserError::not_found(&format!("report {report_id}")));
         };
@@ -29,7 +27,7 @@ impl Workflow {
     }
 
     pub fn report_by_ticket(&self, who: &Principal, ticket: &str) -> Result<Report, UserError> {
-        let Some(report) = records::report_by_ticket(&self.store, ticket)? else {
+        let Some(report) = self.store.reports().by_ticket(ticket)? else {
             return Err(UserError::not_found(&format!("report {ticket}")));
         };
         self.ensure_visible(who, report)
@@ -75,9 +73,8 @@ impl Workflow {
         // Report ids grow with time, so the key order read backwards is newest first. Every
         // matching report is counted, so the scan reads the whole table; the search index is
         // the tool for large result sets.
-        for entry in self.store.range(Table::Reports, &[], None).rev() {
-            let (_, bytes) = entry?;
-            let report: Report = codec::decode(&bytes)?;
+        for report in self.store.reports().newest_first() {
+            let report = report?;
             if !can_see(who, &report, &tree, &self.rules)
                 || !filter_matches(filter, &report, &tree, &self.clock.sla, now)
             {
@@ -98,15 +95,13 @@ impl Workflow {
 
     /// The reporter of a report. Callers mask the phone number for analysts (`mask_phones`).
     pub fn reporter(&self, reporter_id: u64) -> Result<Option<Reporter>, UserError> {
-        Ok(self
-            .store
-            .get_record(Table::Reporters, &u64_key(reporter_id))?)
+        Ok(self.store.reporters().get(reporter_id)?)
     }
 
     /// The messages of a report the principal may see, oldest first.
     pub fn messages(&self, who: &Principal, report_id: u64) -> Result<Vec<Message>, UserError> {
         let report = self.report(who, report_id)?;
-        Ok(records::report_messages(&self.store, report.id)?)
+        Ok(self.store.reports().messages(report.id)?)
     }
 
     /// The timeline of a report the principal may see, oldest first.
@@ -116,7 +111,7 @@ impl Workflow {
         report_id: u64,
     ) -> Result<Vec<TimelineEvent>, UserError> {
         let report = self.report(who, report_id)?;
-        Ok(records::report_timeline(&self.store, report.id)?)
+        Ok(self.store.reports().timeline(report.id)?)
     }
 }
 

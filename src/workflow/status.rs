@@ -16,7 +16,7 @@ use crate::domain::unit::UnitTree;
 use crate::domain::user::Principal;
 use crate::error::UserError;
 use crate::intake::IntakeSettings;
-use crate::intake::records::{append_timeline, save_report};
+use crate::ledger::Ledger;
 use crate::store::{Tx, TxError};
 
 const FORWARD_NEEDS_A_UNIT: &str =
@@ -35,16 +35,21 @@ impl Workflow {
         let tree = self.units.tree();
         let now = Utc::now();
         let unit_code = unit_code.trim();
-        self.commit(|tx| {
+        let this = self.clone();
+        let who_owned = who.clone();
+        let unit_code_owned = unit_code.to_string();
+        self.commit(move |tx| {
+            let who = &who_owned;
+            let unit_code = unit_code_owned.as_str();
             let mut report = load_existing_report(tx, report_id)?;
-            self.require(who, Action::Forward, &report, &tree)?;
+            this.require(who, Action::Forward, &report, &tree)?;
             let note =
                 optional_text(note.clone(), "the note", MAX_NOTE_CHARS).map_err(TxError::Abort)?;
             let Some(unit) = tree.get(unit_code) else {
                 return refuse(UserError::bad_input(format!("unknown unit {unit_code:?}")));
             };
             touch(&mut report, now);
-            self.forward_in(tx, report, unit, who.actor(), note, now, &tree)
+            this.forward_in(tx, report, unit, who.actor(), note, now, &tree)
         })
         .await
     }
@@ -82,8 +87,7 @@ impl Workflow {
             description.push_str(&format!(", previously {previous_unit}"));
         }
         let description = with_note(description, note.as_deref());
-        append_timeline(
-            tx,
+        tx.reports().append_timeline(
             &mut report,
             TimelineKind::Forwarded,
             actor.clone(),
@@ -95,8 +99,7 @@ impl Workflow {
             vec![report_event(ReportEventKind::Assigned, &report, now, None)];
         if previous_status != ReportStatus::Forwarded {
             let change = format!("{previous_status} -> {}", ReportStatus::Forwarded);
-            append_timeline(
-                tx,
+            tx.reports().append_timeline(
                 &mut report,
                 TimelineKind::StatusChanged,
                 actor,
@@ -130,9 +133,12 @@ impl Workflow {
     ) -> Result<Report, UserError> {
         let tree = self.units.tree();
         let now = Utc::now();
-        self.commit(|tx| {
+        let this = self.clone();
+        let who_owned = who.clone();
+        self.commit(move |tx| {
+            let who = &who_owned;
             let mut report = load_existing_report(tx, report_id)?;
-            self.require(who, Action::SetStatus(status), &report, &tree)?;
+            this.require(who, Action::SetStatus(status), &report, &tree)?;
             let note =
                 optional_text(note.clone(), "the note", MAX_NOTE_CHARS).map_err(TxError::Abort)?;
             if status == ReportStatus::Forwarded && report.assigned_unit.is_none() {
@@ -149,8 +155,7 @@ impl Workflow {
             }
             report.move_to(status, now);
             let change = with_note(format!("{previous_status} -> {status}"), note.as_deref());
-            append_timeline(
-                tx,
+            tx.reports().append_timeline(
                 &mut report,
                 TimelineKind::StatusChanged,
                 who.actor(),
@@ -166,10 +171,10 @@ impl Workflow {
                 None,
             )];
             let notice = (status == ReportStatus::Resolved).then(|| {
-                let text = fill_placeholders(&self.intake.replies.resolved, &report, None);
+                let text = fill_placeholders(&this.intake.replies.resolved, &report, None);
                 (text, "resolved".to_string())
             });
-            save_and_notify(tx, &self.intake, report, committed_events, notice, now)
+            save_and_notify(tx, &this.intake, report, committed_events, notice, now)
         })
         .await
     }
@@ -209,7 +214,7 @@ fn save_and_notify(
         events.push(event);
         outbox_queued = true;
     }
-    save_report(tx, &report)?;
+    tx.reports().save(&report)?;
     let mut committed = Committed::new(report);
     committed.events = events;
     committed.outbox_queued = outbox_queued;

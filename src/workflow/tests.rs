@@ -26,13 +26,10 @@ use crate::domain::report::Report;
 use crate::domain::timeline::TimelineEvent;
 use crate::domain::user::{Principal, Role};
 use crate::error::{ErrorCode, UserError};
-use crate::intake::records::{
-    load_message, message_id_by_external_id, report_messages, report_timeline, save_message,
-};
 use crate::intake::{Intake, IntakeSettings};
+use crate::ledger::Ledger;
 use crate::profile::{Profile, TemplateRef};
-use crate::store::keys::u64_key;
-use crate::store::{Store, Table, TxError};
+use crate::store::{Store, TxError};
 
 /// A Polres and two of its Polsek, for visibility by subtree.
 pub const POLRESTABES: &str = "POLRESTABES_PALEMBANG";
@@ -82,14 +79,16 @@ fn fixture_with_template(template: Option<TemplateRef>) -> Fixture {
     let units = UnitDirectory::load_or_seed(&store, &profile).unwrap();
     let bus = Bus::new(1024);
     let outbox_wake = Arc::new(Notify::new());
-    let workflow = Workflow::new(
+    // Workflow hands no sends over (the sender finds its replies in the queue).
+    let (outbox_feed, _) = tokio::sync::mpsc::unbounded_channel();
+    let writer = crate::ledger::Commit::new(
         store.clone(),
-        settings,
-        units,
-        profile.access_rules(),
         bus.clone(),
+        outbox_feed,
         Arc::clone(&outbox_wake),
+        Arc::new(Notify::new()),
     );
+    let workflow = Workflow::new(settings, units, profile.access_rules(), writer);
     Fixture {
         _data_dir: data_dir,
         store,
@@ -164,7 +163,7 @@ impl Fixture {
         let message_id = self
             .store
             .transaction(|tx| -> Result<Option<u64>, TxError<()>> {
-                Ok(message_id_by_external_id(tx, &external_id)?)
+                Ok(tx.messages().id_by_wamid(&external_id)?)
             })
             .unwrap()
             .unwrap();
@@ -188,7 +187,7 @@ impl Fixture {
         let (report, message_id) = self.citizen_sends(&phone, content, now, now);
         self.store
             .transaction(|tx| -> Result<(), TxError<()>> {
-                let mut message = load_message(tx, message_id)?.unwrap();
+                let mut message = tx.messages().get(message_id)?.unwrap();
                 message.media = Some(StoredMedia {
                     state: MediaState::Stored,
                     sha256_hex: Some("ab".repeat(32)),
@@ -198,36 +197,30 @@ impl Fixture {
                     error: None,
                     updated_at: Some(now),
                 });
-                Ok(save_message(tx, &message)?)
+                Ok(tx.messages().save(&message)?)
             })
             .unwrap();
         (report, message_id)
     }
 
     pub fn stored_report(&self, report_id: u64) -> Report {
-        self.store
-            .get_record(Table::Reports, &u64_key(report_id))
-            .unwrap()
-            .unwrap()
+        self.store.reports().get(report_id).unwrap().unwrap()
     }
 
     pub fn message(&self, message_id: u64) -> Message {
-        self.store
-            .get_record(Table::Messages, &u64_key(message_id))
-            .unwrap()
-            .unwrap()
+        self.store.messages().get(message_id).unwrap().unwrap()
     }
 
     pub fn messages(&self, report_id: u64) -> Vec<Message> {
-        report_messages(&self.store, report_id).unwrap()
+        self.store.reports().messages(report_id).unwrap()
     }
 
     pub fn timeline(&self, report_id: u64) -> Vec<TimelineEvent> {
-        report_timeline(&self.store, report_id).unwrap()
+        self.store.reports().timeline(report_id).unwrap()
     }
 
     pub fn outbox_len(&self) -> usize {
-        self.store.len(Table::Outbox)
+        self.store.outbox().len()
     }
 
     /// Everything a refused change must leave as it was.
@@ -236,7 +229,7 @@ impl Fixture {
             self.stored_report(report_id),
             self.timeline(report_id),
             self.outbox_len(),
-            self.store.len(Table::Messages),
+            self.store.messages().count(),
         )
     }
 

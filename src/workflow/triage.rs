@@ -16,7 +16,7 @@ use crate::domain::timeline::TimelineKind;
 use crate::domain::unit::UnitTree;
 use crate::domain::user::Principal;
 use crate::error::UserError;
-use crate::intake::records::{append_timeline, save_report};
+use crate::ledger::Ledger;
 use crate::store::TxError;
 
 impl Workflow {
@@ -49,14 +49,17 @@ impl Workflow {
     ) -> Result<Report, UserError> {
         let tree = self.units.tree();
         let now = Utc::now();
-        self.commit(|tx| {
+        let this = self.clone();
+        let who_owned = who.clone();
+        self.commit(move |tx| {
+            let who = &who_owned;
             let mut report = load_existing_report(tx, report_id)?;
-            self.require(who, Action::Triage, &report, &tree)?;
+            this.require(who, Action::Triage, &report, &tree)?;
             let note =
                 optional_text(note.clone(), "the note", MAX_NOTE_CHARS).map_err(TxError::Abort)?;
             let category = match category.as_deref().map(str::trim) {
                 None => None,
-                Some(code) if self.rules.is_known_category(code) => Some(code.to_string()),
+                Some(code) if this.rules.is_known_category(code) => Some(code.to_string()),
                 Some(code) => {
                     return refuse(UserError::bad_input(format!(
                         "unknown category {code:?}: use a category code of the profile"
@@ -76,23 +79,23 @@ impl Workflow {
                     report.ticket, report.status
                 )));
             }
-            let leaves_compartment = self.rules.is_compartmented(&report)
+            let leaves_compartment = this.rules.is_compartmented(&report)
                 && category
                     .as_deref()
-                    .is_some_and(|code| !self.rules.is_propam_category(Some(code)));
+                    .is_some_and(|code| !this.rules.is_propam_category(Some(code)));
             if leaves_compartment {
                 check_compartment_exit(who, &report, note.as_deref()).map_err(TxError::Abort)?;
             }
             let mut changes =
-                apply_triage(&mut report, category, priority, summary, &self.rules, &tree);
+                apply_triage(&mut report, category, priority, summary, &this.rules, &tree);
             if leaves_compartment {
                 report.compartmented = false;
                 changes.push("taken out of the internal-affairs compartment".to_string());
                 let entry = AuditEntry::by(AuditAction::CompartmentExit, who)
                     .about_report(report.id)
                     .detail(note.clone().unwrap_or_default());
-                crate::audit::record(tx, entry)?;
-            } else if self.rules.seal_compartment(&mut report) {
+                tx.audit_log().append(entry)?;
+            } else if this.rules.seal_compartment(&mut report) {
                 changes.push("in the internal-affairs compartment".to_string());
             }
             let moves_to_triaged = report.status == ReportStatus::New;
@@ -106,8 +109,7 @@ impl Workflow {
                 changes.join("; ")
             };
             let note = with_note(description, note.as_deref());
-            append_timeline(
-                tx,
+            tx.reports().append_timeline(
                 &mut report,
                 TimelineKind::Triaged,
                 who.actor(),
@@ -120,8 +122,7 @@ impl Workflow {
             if moves_to_triaged {
                 report.move_to(ReportStatus::Triaged, now);
                 let note = format!("{} -> {}", ReportStatus::New, ReportStatus::Triaged);
-                append_timeline(
-                    tx,
+                tx.reports().append_timeline(
                     &mut report,
                     TimelineKind::StatusChanged,
                     who.actor(),
@@ -137,7 +138,7 @@ impl Workflow {
                 ));
             }
             touch(&mut report, now);
-            save_report(tx, &report)?;
+            tx.reports().save(&report)?;
             let mut committed = Committed::new(report);
             committed.events = committed_events;
             Ok(committed)

@@ -16,7 +16,7 @@ use siaga::config::{Config, Settings};
 use siaga::domain::message::Message;
 use siaga::domain::report::Report;
 use siaga::domain::timeline::TimelineEvent;
-use siaga::intake::records::{all_reports, report_messages, report_timeline};
+use siaga::ledger::Ledger;
 use siaga::whatsapp::{payload, signature};
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
@@ -207,7 +207,10 @@ impl TestApp {
     }
 
     pub fn reports(&self) -> Vec<Report> {
-        all_reports(&self.state.store)
+        self.state
+            .store
+            .reports()
+            .oldest_first()
             .collect::<Result<_, _>>()
             .expect("reports readable")
     }
@@ -223,11 +226,19 @@ impl TestApp {
     }
 
     pub fn messages(&self, report_id: u64) -> Vec<Message> {
-        report_messages(&self.state.store, report_id).expect("messages readable")
+        self.state
+            .store
+            .reports()
+            .messages(report_id)
+            .expect("messages readable")
     }
 
     pub fn timeline(&self, report_id: u64) -> Vec<TimelineEvent> {
-        report_timeline(&self.state.store, report_id).expect("timeline readable")
+        self.state
+            .store
+            .reports()
+            .timeline(report_id)
+            .expect("timeline readable")
     }
 
     /// Waits until `condition` holds, re-checking whenever the app publishes an event (and at
@@ -275,7 +286,7 @@ impl TestApp {
     /// entry only after its change is committed to the index and visible to searches.
     pub async fn wait_for_index(&self) {
         self.wait_until("the search index caught up", |app| {
-            app.state.store.is_empty(siaga::store::Table::IndexQueue)
+            app.state.store.index_queue().is_empty()
         })
         .await
     }
@@ -378,18 +389,13 @@ impl TestApp {
         assert_eq!(self.post_signed_webhook(&body).await.status(), 200);
         let store = &self.state.store;
         let message_id = store
-            .get(siaga::store::Table::MessageExternalIds, wamid.as_bytes())
+            .messages()
+            .id_by_wamid(&wamid)
             .unwrap()
             .expect("message stored");
-        let message: Message = store
-            .get_record(siaga::store::Table::Messages, &message_id)
-            .unwrap()
-            .expect("message");
+        let message: Message = store.messages().get(message_id).unwrap().expect("message");
         let report_id = message.report_id.expect("message threaded");
-        let report: Report = store
-            .get_record(siaga::store::Table::Reports, &report_id.to_be_bytes())
-            .unwrap()
-            .expect("report");
+        let report: Report = store.reports().get(report_id).unwrap().expect("report");
         (report.id.to_string(), report.ticket)
     }
 }

@@ -23,6 +23,7 @@ use futures_util::{SinkExt, StreamExt};
 use hmac::Mac;
 use serde_json::{Value, json};
 use siaga::domain::user::Role;
+use siaga::ledger::Ledger;
 use siaga::store::Table;
 use tokio_tungstenite::tungstenite::Message as WsMessage;
 

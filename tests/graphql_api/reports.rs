@@ -140,7 +140,7 @@ async fn replies_follow_the_24_hour_window() {
     app.state
         .store
         .transaction(|tx| -> Result<(), siaga::store::TxError<()>> {
-            Ok(siaga::intake::records::save_reporter(tx, &reporter)?)
+            Ok(tx.reporters().save(&reporter)?)
         })
         .unwrap();
     app.wait_until("the outbox is empty", |app| {

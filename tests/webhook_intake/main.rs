@@ -17,6 +17,7 @@ use siaga::domain::message::{Direction, MessageBody};
 use siaga::domain::phone::PhoneNumber;
 use siaga::domain::report::ReportStatus;
 use siaga::domain::timeline::TimelineKind;
+use siaga::ledger::Ledger;
 use siaga::store::Table;
 use siaga::whatsapp::payload::{self, Citizen};
 use std::time::Duration;

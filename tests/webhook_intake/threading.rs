@@ -328,7 +328,7 @@ async fn a_message_to_a_closed_report_opens_a_new_one() {
     app.state
         .store
         .transaction(|tx| -> Result<(), siaga::store::TxError<()>> {
-            siaga::intake::records::save_report(tx, &report)?;
+            tx.reports().save(&report)?;
             Ok(())
         })
         .unwrap();

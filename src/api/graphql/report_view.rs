@@ -17,7 +17,7 @@ use crate::domain::report::Report;
 use crate::domain::reporter::Reporter;
 use crate::domain::timeline::TimelineEvent;
 use crate::domain::user::Principal;
-use crate::intake::records::{report_messages, report_timeline};
+use crate::ledger::Ledger;
 
 pub struct ReportView {
     pub report: Report,
@@ -77,7 +77,9 @@ impl ReportView {
     }
     async fn messages(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<MessageView>> {
         let store = services(ctx)?.workflow.store();
-        let messages = report_messages(store, self.report.id)
+        let messages = store
+            .reports()
+            .messages(self.report.id)
             .map_err(crate::error::UserError::from)
             .gql()?;
         Ok(messages
@@ -90,7 +92,9 @@ impl ReportView {
     }
     async fn timeline(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<TimelineEventView>> {
         let store = services(ctx)?.workflow.store();
-        let events = report_timeline(store, self.report.id)
+        let events = store
+            .reports()
+            .timeline(self.report.id)
             .map_err(crate::error::UserError::from)
             .gql()?;
         Ok(events

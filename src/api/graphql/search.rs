@@ -8,13 +8,11 @@ use chrono::{DateTime, Utc};
 use super::types::{PageInfo, ReportFilter, ReportView};
 use super::{bad_input, principal, services, to_graphql_error};
 use crate::domain::access::{AccessRules, can_see, mask_phones};
-use crate::domain::report::Report;
 use crate::domain::unit::UnitTree;
 use crate::domain::user::{Principal, Role};
 use crate::error::UserError;
+use crate::ledger::Ledger;
 use crate::search::{SearchRequest, StatsRequest, Visibility};
-use crate::store::Table;
-use crate::store::keys::u64_key;
 
 /// At most this many hits per page.
 pub const MAX_SEARCH_PAGE: usize = 100;
@@ -224,10 +222,7 @@ pub async fn search(
     let store = workflow.store();
     let mut edges = Vec::with_capacity(results.hits.len());
     for (position, hit) in results.hits.into_iter().enumerate() {
-        let Some(report) = store
-            .get_record::<Report>(Table::Reports, &u64_key(hit.report_id))
-            .map_err(search_failed)?
-        else {
+        let Some(report) = store.reports().get(hit.report_id).map_err(search_failed)? else {
             continue;
         };
         // The index applies the same rules; this keeps a stale document from showing a report

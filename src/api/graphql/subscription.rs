@@ -6,6 +6,8 @@
 
 use async_graphql::{Context, Enum, Object, Subscription};
 use chrono::{DateTime, Utc};
+
+use crate::ledger::Ledger;
 use futures_util::Stream;
 
 use super::socket::{ConnectionSession, session_ended};
@@ -138,10 +140,7 @@ impl Follower {
                 Err(RecvError::Closed) => return None,
             };
             let store = self.services.workflow.store();
-            let Ok(Some(report)) = store.get_record::<Report>(
-                crate::store::Table::Reports,
-                &crate::store::keys::u64_key(event.report_id),
-            ) else {
+            let Ok(Some(report)) = store.reports().get(event.report_id) else {
                 continue;
             };
             let tree = self.services.workflow.units().tree();

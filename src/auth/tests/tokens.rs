@@ -298,8 +298,8 @@ fn the_generated_key_is_kept_in_the_store_and_survives_a_restart() {
     let first = Auth::open(store.clone(), None, lifetime).unwrap();
     let token = first.issue(&user).unwrap().token;
     assert!(
-        store
-            .get(Table::Meta, GENERATED_SIGNING_KEY_META_KEY)
+        crate::ledger::Ledger::signing_keys(&store)
+            .get()
             .unwrap()
             .is_some()
     );

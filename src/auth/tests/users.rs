@@ -193,8 +193,8 @@ fn add_user_offline_works_without_a_runtime() {
 
     drop(store);
     let reopened = Store::open(dir.path()).unwrap();
-    let stored: User = reopened
-        .get_record(Table::Users, b"off.rina")
+    let stored: User = crate::ledger::Ledger::users(&reopened)
+        .get("off.rina")
         .unwrap()
         .unwrap();
     assert!(verify_password("offline password 1", &stored.password_hash));

@@ -6,7 +6,7 @@ use crate::domain::inbound::{InboundMessage, MessageContent};
 use crate::domain::message::{Reaction, Revision};
 use crate::domain::reporter::Reporter;
 use crate::domain::timeline::{Actor, TimelineKind};
-use crate::intake::records::*;
+use crate::ledger::Ledger;
 use crate::store::StoreError;
 
 /// What a reaction, edit or deletion says about the message it targets.
@@ -28,10 +28,10 @@ impl<'t, 'a> Apply<'t, 'a> {
     ) -> Result<(), StoreError> {
         if let Some(reporter) = reporter {
             // Nothing here changes the reporter beyond what `upsert_reporter` did.
-            save_reporter(self.tx, reporter)?;
+            self.tx.reporters().save(reporter)?;
         }
-        let target = match message_id_by_external_id(self.tx, target_external_id)? {
-            Some(target_id) => load_message(self.tx, target_id)?,
+        let target = match self.tx.messages().id_by_wamid(target_external_id)? {
+            Some(target_id) => self.tx.messages().get(target_id)?,
             None => None,
         };
         let report_id = target
@@ -39,7 +39,7 @@ impl<'t, 'a> Apply<'t, 'a> {
             .and_then(|message| message.report_id)
             .or_else(|| reporter.and_then(|reporter| reporter.open_report));
         let mut report = match report_id {
-            Some(report_id) => load_report(self.tx, report_id)?,
+            Some(report_id) => self.tx.reports().get(report_id)?,
             None => None,
         };
         let message = self.inbound_record(
@@ -47,7 +47,7 @@ impl<'t, 'a> Apply<'t, 'a> {
             report.as_ref(),
             reporter.map(|reporter| reporter.id),
         )?;
-        insert_message(self.tx, &message)?;
+        self.tx.messages().insert(&message)?;
 
         let (kind, note) = match &annotation {
             Annotation::Reaction(emoji) => (
@@ -85,11 +85,10 @@ impl<'t, 'a> Apply<'t, 'a> {
                 }),
                 Annotation::Revoke => target.revoked_at = Some(inbound.sent_at),
             }
-            save_message(self.tx, &target)?;
+            self.tx.messages().save(&target)?;
         }
         if let Some(report) = report.as_mut() {
-            append_timeline(
-                self.tx,
+            self.tx.reports().append_timeline(
                 report,
                 kind,
                 Actor::Citizen,
@@ -98,7 +97,7 @@ impl<'t, 'a> Apply<'t, 'a> {
                 self.now,
             )?;
             report.updated_at = self.now;
-            save_report(self.tx, report)?;
+            self.tx.reports().save(report)?;
             self.event(ReportEventKind::MessageAdded, report, Some(message.id));
         }
         Ok(())

@@ -5,17 +5,16 @@ use crate::bus::ReportEventKind;
 use crate::domain::inbound::CallEvent;
 use crate::domain::message::OutboundPurpose;
 use crate::domain::timeline::{Actor, TimelineKind};
-use crate::intake::records::*;
-use crate::store::{StoreError, Table};
+use crate::ledger::Ledger;
+use crate::store::StoreError;
 
 impl<'t, 'a> Apply<'t, 'a> {
     pub(super) fn call(&mut self, call: &CallEvent) -> Result<(), StoreError> {
         let seen_key = format!("call:{}", call.dedupe_key());
-        if self.tx.contains(Table::SeenEvents, seen_key.as_bytes())? {
+        if !self.tx.channel_log().first_sighting(&seen_key)? {
             self.outcome.duplicates += 1;
             return Ok(());
         }
-        self.tx.put(Table::SeenEvents, seen_key.as_bytes(), &[])?;
         self.outcome.calls += 1;
         let citizen_called = call.direction.as_deref() != Some("business_initiated");
         // A call from the citizen opens the 24-hour window like a message does.
@@ -29,16 +28,15 @@ impl<'t, 'a> Apply<'t, 'a> {
             self.open_or_join_report(&mut reporter, call.at)?
         } else {
             match reporter.open_report {
-                Some(open_id) => match load_report(self.tx, open_id)? {
+                Some(open_id) => match self.tx.reports().get(open_id)? {
                     Some(report) => (report, false),
-                    None => return save_reporter(self.tx, &reporter),
+                    None => return self.tx.reporters().save(&reporter),
                 },
-                None => return save_reporter(self.tx, &reporter),
+                None => return self.tx.reporters().save(&reporter),
             }
         };
         let (kind, note) = describe_call(call);
-        append_timeline(
-            self.tx,
+        self.tx.reports().append_timeline(
             &mut report,
             kind,
             Actor::Citizen,
@@ -55,8 +53,8 @@ impl<'t, 'a> Apply<'t, 'a> {
             self.reply(&mut report, OutboundPurpose::NewReportReply)?;
         }
         self.event(ReportEventKind::CallReceived, &report, None);
-        save_report(self.tx, &report)?;
-        save_reporter(self.tx, &reporter)?;
+        self.tx.reports().save(&report)?;
+        self.tx.reporters().save(&reporter)?;
         self.describe_replies(&reporter, &report.ticket);
         Ok(())
     }

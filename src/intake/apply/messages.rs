@@ -11,14 +11,18 @@ use crate::domain::message::{Direction, Message, MessageBody, OutboundPurpose, S
 use crate::domain::report::{GeoPoint, Report, ReportStatus, format_ticket, ticket_sequence_name};
 use crate::domain::reporter::Reporter;
 use crate::domain::timeline::{Actor, TimelineKind};
-use crate::intake::queues::{OutboxWork, enqueue_media, enqueue_outbox};
-use crate::intake::records::*;
-use crate::store::keys::u64_key;
-use crate::store::{StoreError, Table};
+use crate::ledger::Ledger;
+use crate::ledger::OutboxWork;
+use crate::store::StoreError;
 
 impl<'t, 'a> Apply<'t, 'a> {
     pub(super) fn message(&mut self, inbound: &InboundMessage) -> Result<(), StoreError> {
-        if message_id_by_external_id(self.tx, &inbound.external_id)?.is_some() {
+        if self
+            .tx
+            .messages()
+            .id_by_wamid(&inbound.external_id)?
+            .is_some()
+        {
             self.outcome.duplicates += 1;
             return Ok(());
         }
@@ -72,17 +76,16 @@ impl<'t, 'a> Apply<'t, 'a> {
             // Nobody to thread under or reply to; kept as evidence, flagged in the log.
             tracing::warn!(external_id = %inbound.external_id, "message without sender identity stored unthreaded");
             let message = self.inbound_record(inbound, None, None)?;
-            return insert_message(self.tx, &message);
+            return self.tx.messages().insert(&message);
         };
         let (mut report, opened) = self.open_or_join_report(&mut reporter, inbound.sent_at)?;
         let message = self.inbound_record(inbound, Some(&report), Some(reporter.id))?;
-        insert_message(self.tx, &message)?;
+        self.tx.messages().insert(&message)?;
         report.inbound_count += 1;
         report.last_activity_at = report.last_activity_at.max(inbound.sent_at);
         report.updated_at = self.now;
         let note = Some(message.kind_name().to_string());
-        append_timeline(
-            self.tx,
+        self.tx.reports().append_timeline(
             &mut report,
             TimelineKind::MessageReceived,
             Actor::Citizen,
@@ -94,7 +97,7 @@ impl<'t, 'a> Apply<'t, 'a> {
         if let Some((_, media)) = inbound.content.media() {
             debug_assert!(!media.media_id.is_empty() || media.url.is_some());
             report.has_media = true;
-            enqueue_media(self.tx, message.id, self.now)?;
+            self.tx.media_queue().enqueue(message.id, self.now)?;
             self.outcome.media_queued += 1;
         }
         if let MessageContent::Location {
@@ -122,8 +125,7 @@ impl<'t, 'a> Apply<'t, 'a> {
             self.resume_after_reporter_answered(&mut report)?;
         }
         if self.settings.mark_read {
-            let queued = enqueue_outbox(
-                self.tx,
+            let queued = self.tx.outbox().enqueue(
                 OutboxWork::MarkRead {
                     external_id: inbound.external_id.clone(),
                 },
@@ -141,8 +143,8 @@ impl<'t, 'a> Apply<'t, 'a> {
             self.reply(&mut report, OutboundPurpose::FollowUpAck)?;
         }
         self.event(ReportEventKind::MessageAdded, &report, Some(message.id));
-        save_report(self.tx, &report)?;
-        save_reporter(self.tx, &reporter)?;
+        self.tx.reports().save(&report)?;
+        self.tx.reporters().save(&reporter)?;
         self.describe_replies(&reporter, &report.ticket);
         Ok(())
     }
@@ -239,7 +241,7 @@ impl<'t, 'a> Apply<'t, 'a> {
         at: DateTime<Utc>,
     ) -> Result<(Report, bool), StoreError> {
         if let Some(open_id) = reporter.open_report
-            && let Some(report) = load_report(self.tx, open_id)?
+            && let Some(report) = self.tx.reports().get(open_id)?
             && report.accepts_follow_up(at, self.settings.thread_window)
         {
             return Ok((report, false));
@@ -276,10 +278,8 @@ impl<'t, 'a> Apply<'t, 'a> {
             sla: Default::default(),
             compartmented: false,
         };
-        self.tx
-            .put(Table::ReportTickets, ticket.as_bytes(), &u64_key(report.id))?;
-        append_timeline(
-            self.tx,
+        self.tx.reports().register_ticket(&ticket, report.id)?;
+        self.tx.reports().append_timeline(
             &mut report,
             TimelineKind::ReportOpened,
             Actor::Citizen,

@@ -22,34 +22,14 @@ use chrono::{DateTime, Utc};
 use crate::routing::Suggestion;
 
 use crate::bus::{ReportEvent, ReportEventKind};
-use crate::domain::inbound::{ChannelError, InboundItem, StatusUpdate};
+use crate::domain::inbound::{ChannelError, InboundItem};
 use crate::domain::message::Message;
 use crate::domain::report::Report;
 use crate::intake::{IngestOutcome, IntakeSettings};
-use crate::store::keys::u64_key;
-use crate::store::{Record, StoreError, Table, Tx};
+use crate::ledger::Ledger;
+use crate::store::{StoreError, Tx};
 
-/// Statuses that arrived for a wamid we do not know yet (a send whose answer we have not
-/// recorded); applied when the wamid is recorded.
-#[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
-pub struct PendingStatuses {
-    pub updates: Vec<StatusUpdate>,
-}
-
-impl Record for PendingStatuses {
-    const NAME: &'static str = "pending_statuses";
-}
-
-/// A channel error as kept for operators and the IT team.
-#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
-pub struct ChannelErrorRecord {
-    pub received_at: DateTime<Utc>,
-    pub error: ChannelError,
-}
-
-impl Record for ChannelErrorRecord {
-    const NAME: &'static str = "channel_error";
-}
+use crate::ledger::ChannelErrorRecord;
 
 /// The citizen's own words kept on a report for suggestions; beyond this, later texts are
 /// still stored as messages but no longer steer the suggestion.
@@ -95,8 +75,7 @@ impl<'t, 'a> Apply<'t, 'a> {
     /// Stores the raw body when anything in it was new, and returns what changed.
     pub(super) fn finish(self, raw_body: &[u8]) -> Result<IngestOutcome, StoreError> {
         if let Some(raw_id) = self.raw_payload_id {
-            self.tx
-                .put(Table::RawPayloads, &u64_key(raw_id), raw_body)?;
+            self.tx.channel_log().keep_raw_body(raw_id, raw_body)?;
         }
         Ok(self.outcome)
     }
@@ -138,12 +117,9 @@ impl<'t, 'a> Apply<'t, 'a> {
     fn channel_error(&mut self, error: &ChannelError) -> Result<(), StoreError> {
         tracing::warn!(code = error.error.code, error = %error.error, "whatsapp reported a channel error");
         self.outcome.channel_errors += 1;
-        let id = self.tx.generate_id()?;
-        let record = ChannelErrorRecord {
+        self.tx.channel_log().record_error(&ChannelErrorRecord {
             received_at: self.now,
             error: error.clone(),
-        };
-        self.tx
-            .put_record(Table::ChannelErrors, &u64_key(id), &record)
+        })
     }
 }

@@ -8,8 +8,8 @@ use crate::domain::report::Report;
 use crate::domain::reporter::Reporter;
 use crate::domain::timeline::{Actor, TimelineKind};
 use crate::intake::outbound::{QueuedReply, queue_reply};
-use crate::intake::queues::KnownSend;
-use crate::intake::records::*;
+use crate::ledger::KnownSend;
+use crate::ledger::Ledger;
 use crate::store::StoreError;
 
 impl<'t, 'a> Apply<'t, 'a> {
@@ -99,8 +99,7 @@ impl<'t, 'a> Apply<'t, 'a> {
             report.status, resume_to
         ));
         report.move_to(resume_to, self.now);
-        append_timeline(
-            self.tx,
+        self.tx.reports().append_timeline(
             report,
             TimelineKind::StatusChanged,
             Actor::Citizen,

@@ -8,9 +8,8 @@ use crate::bus::ReportEventKind;
 use crate::domain::inbound::{InboundMessage, MessageContent, Sender};
 use crate::domain::reporter::{Reporter, bsuid_identity, identity_keys, phone_identity};
 use crate::domain::timeline::{Actor, TimelineKind};
-use crate::intake::records::*;
-use crate::store::keys::{read_u64, u64_key};
-use crate::store::{StoreError, Table};
+use crate::ledger::Ledger;
+use crate::store::StoreError;
 
 impl<'t, 'a> Apply<'t, 'a> {
     /// Finds the reporter by their strongest identity, creating them on first contact, and
@@ -27,14 +26,11 @@ impl<'t, 'a> Apply<'t, 'a> {
         }
         let mut mapped_to = Vec::with_capacity(identities.len());
         for identity in &identities {
-            let bytes = self
-                .tx
-                .get(Table::ReporterIdentities, identity.as_bytes())?;
-            mapped_to.push(bytes.and_then(|bytes| read_u64(&bytes, 0)));
+            mapped_to.push(self.tx.reporters().id_by_identity(identity)?);
         }
         let mut found = None;
         for &reporter_id in mapped_to.iter().flatten() {
-            found = load_reporter(self.tx, reporter_id)?;
+            found = self.tx.reporters().get(reporter_id)?;
             if found.is_some() {
                 break;
             }
@@ -64,11 +60,7 @@ impl<'t, 'a> Apply<'t, 'a> {
         // Only identities new to this reporter are written: a returning citizen costs reads.
         for (identity, mapped) in identities.iter().zip(&mapped_to) {
             if *mapped != Some(reporter.id) {
-                self.tx.put(
-                    Table::ReporterIdentities,
-                    identity.as_bytes(),
-                    &u64_key(reporter.id),
-                )?;
+                self.tx.reporters().map_identity(identity, reporter.id)?;
             }
         }
         Ok(Some(reporter))
@@ -91,37 +83,32 @@ impl<'t, 'a> Apply<'t, 'a> {
         let mut report = None;
         if let Some(mut reporter) = reporter {
             if let Some(phone) = new_phone {
-                self.tx.put(
-                    Table::ReporterIdentities,
-                    phone_identity(phone).as_bytes(),
-                    &u64_key(reporter.id),
-                )?;
+                self.tx
+                    .reporters()
+                    .map_identity(&phone_identity(phone), reporter.id)?;
                 reporter.absorb(&Sender {
                     phone: Some(phone.clone()),
                     ..Sender::default()
                 });
             }
             if let Some(bsuid) = new_bsuid {
-                self.tx.put(
-                    Table::ReporterIdentities,
-                    bsuid_identity(bsuid).as_bytes(),
-                    &u64_key(reporter.id),
-                )?;
+                self.tx
+                    .reporters()
+                    .map_identity(&bsuid_identity(bsuid), reporter.id)?;
                 reporter.bsuid = Some(bsuid.clone());
             }
-            save_reporter(self.tx, &reporter)?;
+            self.tx.reporters().save(&reporter)?;
             if let Some(open_id) = reporter.open_report {
-                report = load_report(self.tx, open_id)?;
+                report = self.tx.reports().get(open_id)?;
             }
             let message = self.inbound_record(inbound, report.as_ref(), Some(reporter.id))?;
-            insert_message(self.tx, &message)?;
+            self.tx.messages().insert(&message)?;
             if let Some(report) = report.as_mut() {
                 let note = Some(match new_phone {
                     Some(phone) => format!("{kind}: now {phone}"),
                     None => kind.clone(),
                 });
-                append_timeline(
-                    self.tx,
+                self.tx.reports().append_timeline(
                     report,
                     TimelineKind::ReporterChangedNumber,
                     Actor::Citizen,
@@ -129,12 +116,12 @@ impl<'t, 'a> Apply<'t, 'a> {
                     Some(message.id),
                     self.now,
                 )?;
-                save_report(self.tx, report)?;
+                self.tx.reports().save(report)?;
             }
             return Ok(());
         }
         let message = self.inbound_record(inbound, None, None)?;
-        insert_message(self.tx, &message)
+        self.tx.messages().insert(&message)
     }
 
     pub(super) fn call_permission_reply(
@@ -146,7 +133,7 @@ impl<'t, 'a> Apply<'t, 'a> {
     ) -> Result<(), StoreError> {
         let Some(mut reporter) = reporter else {
             let message = self.inbound_record(inbound, None, None)?;
-            return insert_message(self.tx, &message);
+            return self.tx.messages().insert(&message);
         };
         reporter.call_permission_until = if accepted {
             expires_at.or(Some(self.now + chrono::Duration::days(7)))
@@ -154,19 +141,18 @@ impl<'t, 'a> Apply<'t, 'a> {
             None
         };
         let mut report = match reporter.open_report {
-            Some(open_id) => load_report(self.tx, open_id)?,
+            Some(open_id) => self.tx.reports().get(open_id)?,
             None => None,
         };
         let message = self.inbound_record(inbound, report.as_ref(), Some(reporter.id))?;
-        insert_message(self.tx, &message)?;
+        self.tx.messages().insert(&message)?;
         if let Some(report) = report.as_mut() {
             let note = Some(if accepted {
                 "the citizen allows calls".to_string()
             } else {
                 "the citizen declined calls".to_string()
             });
-            append_timeline(
-                self.tx,
+            self.tx.reports().append_timeline(
                 report,
                 TimelineKind::CallPermissionAnswered,
                 Actor::Citizen,
@@ -174,9 +160,9 @@ impl<'t, 'a> Apply<'t, 'a> {
                 Some(message.id),
                 self.now,
             )?;
-            save_report(self.tx, report)?;
+            self.tx.reports().save(report)?;
             self.event(ReportEventKind::MessageAdded, report, Some(message.id));
         }
-        save_reporter(self.tx, &reporter)
+        self.tx.reporters().save(&reporter)
     }
 }

@@ -3,7 +3,7 @@
 
 use chrono::{DateTime, Utc};
 
-use super::{Apply, CALLBACK_PREFIX, PendingStatuses};
+use super::{Apply, CALLBACK_PREFIX};
 use crate::bus::{ReportEvent, ReportEventKind};
 use crate::domain::inbound::{ApiError, DeliveryStatus, StatusUpdate};
 use crate::domain::message::{Delivery, Direction, Message, MessageBody, OutboundContent};
@@ -11,30 +11,27 @@ use crate::domain::report::Report;
 use crate::domain::timeline::{Actor, TimelineKind};
 use crate::intake::IntakeSettings;
 use crate::intake::outbound::queue_reply;
-use crate::intake::records::*;
-use crate::store::keys::u64_key;
-use crate::store::{StoreError, Table, Tx};
+use crate::ledger::Ledger;
+use crate::store::{StoreError, Tx};
 
 impl<'t, 'a> Apply<'t, 'a> {
     pub(super) fn status(&mut self, update: &StatusUpdate) -> Result<(), StoreError> {
         let seen_key = format!("status:{}#{}", update.external_id, update.status.as_str());
-        if self.tx.contains(Table::SeenEvents, seen_key.as_bytes())? {
+        if !self.tx.channel_log().first_sighting(&seen_key)? {
             self.outcome.duplicates += 1;
             return Ok(());
         }
-        self.tx.put(Table::SeenEvents, seen_key.as_bytes(), &[])?;
-        let message_id = match message_id_by_external_id(self.tx, &update.external_id)? {
+        let message_id = match self.tx.messages().id_by_wamid(&update.external_id)? {
             Some(id) => Some(id),
             None => self.adopt_wamid_from_callback_data(update)?,
         };
         let Some(message_id) = message_id else {
-            let key = update.external_id.as_bytes();
-            let mut pending: PendingStatuses = self
-                .tx
-                .get_record(Table::PendingStatuses, key)?
+            let channel_log = self.tx.channel_log();
+            let mut pending = channel_log
+                .pending_statuses(&update.external_id)?
                 .unwrap_or_default();
             pending.updates.push(update.clone());
-            self.tx.put_record(Table::PendingStatuses, key, &pending)?;
+            channel_log.hold_statuses(&update.external_id, &pending)?;
             self.outcome.statuses_pending += 1;
             return Ok(());
         };
@@ -62,19 +59,17 @@ impl<'t, 'a> Apply<'t, 'a> {
         else {
             return Ok(None);
         };
-        let Some(mut message) = load_message(self.tx, message_id)? else {
+        let Some(mut message) = self.tx.messages().get(message_id)? else {
             return Ok(None);
         };
         if message.direction != Direction::Outbound || message.external_id.is_some() {
             return Ok(None);
         }
         message.external_id = Some(update.external_id.clone());
-        save_message(self.tx, &message)?;
-        self.tx.put(
-            Table::MessageExternalIds,
-            update.external_id.as_bytes(),
-            &u64_key(message_id),
-        )?;
+        self.tx.messages().save(&message)?;
+        self.tx
+            .messages()
+            .link_wamid(&update.external_id, message_id)?;
         Ok(Some(message_id))
     }
 }
@@ -96,7 +91,7 @@ pub fn apply_status_to_message(
     update: &StatusUpdate,
     now: DateTime<Utc>,
 ) -> Result<StatusApplied, StoreError> {
-    let Some(mut message) = load_message(tx, message_id)? else {
+    let Some(mut message) = tx.messages().get(message_id)? else {
         return Ok(StatusApplied::default());
     };
     let current = message.delivery.clone().unwrap_or(Delivery {
@@ -116,11 +111,11 @@ pub fn apply_status_to_message(
         error: error.clone(),
         ..current
     });
-    save_message(tx, &message)?;
+    tx.messages().save(&message)?;
     let Some(report_id) = message.report_id else {
         return Ok(StatusApplied::default());
     };
-    let Some(mut report) = load_report(tx, report_id)? else {
+    let Some(mut report) = tx.reports().get(report_id)? else {
         return Ok(StatusApplied::default());
     };
     if update.status != DeliveryStatus::Failed {
@@ -140,8 +135,7 @@ pub fn apply_status_to_message(
         .as_ref()
         .map_or("no reason given".to_string(), |error| error.to_string());
     report.add_flag("reply_failed");
-    append_timeline(
-        tx,
+    tx.reports().append_timeline(
         &mut report,
         TimelineKind::ReplyFailed,
         Actor::System,
@@ -152,7 +146,7 @@ pub fn apply_status_to_message(
     let outside_window = error.as_ref().is_some_and(ApiError::means_outside_window);
     let fallback_queued =
         outside_window && queue_template_fallback(tx, settings, &mut report, &message, now)?;
-    save_report(tx, &report)?;
+    tx.reports().save(&report)?;
     let event = ReportEvent {
         kind: ReportEventKind::DeliveryFailed,
         report_id,
@@ -190,8 +184,7 @@ pub fn queue_template_fallback(
             "outside the 24-hour window and no template is configured: the citizen was not reached"
                 .to_string(),
         );
-        append_timeline(
-            tx,
+        tx.reports().append_timeline(
             report,
             TimelineKind::ReplyFailed,
             Actor::System,

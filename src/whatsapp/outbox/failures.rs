@@ -6,7 +6,7 @@ use super::*;
 impl OutboxSender {
     pub(super) async fn handle_send_error(
         &self,
-        key: &[u8],
+        key: &QueueKey,
         item: &OutboxItem,
         message: &Message,
         error: GraphError,
@@ -54,19 +54,17 @@ impl OutboxSender {
 
     pub(super) async fn bump_attempts(
         &self,
-        key: &[u8],
+        key: &QueueKey,
         item: &OutboxItem,
         error: &GraphError,
     ) -> Result<(), StoreError> {
         let text = error.to_string();
         self.store
             .transaction(|tx| -> Result<(), TxError<()>> {
-                let mut current: OutboxItem = tx
-                    .get_record(Table::Outbox, key)?
-                    .unwrap_or_else(|| item.clone());
+                let mut current = tx.outbox().get(key)?.unwrap_or_else(|| item.clone());
                 current.attempts = item.attempts + 1;
                 current.last_error = Some(text.clone());
-                tx.put_record(Table::Outbox, key, &current)?;
+                tx.outbox().update(key, &current)?;
                 Ok(())
             })
             .map_err(error_text)?;
@@ -79,25 +77,24 @@ impl OutboxSender {
         let event = self
             .store
             .transaction(|tx| -> Result<Option<ReportEvent>, TxError<()>> {
-                let Some(mut message) = load_message(tx, message_id)? else {
+                let Some(mut message) = tx.messages().get(message_id)? else {
                     return Ok(None);
                 };
                 if let Some(delivery) = message.delivery.as_mut() {
                     delivery.status = DeliveryStatus::Sandbox;
                     delivery.updated_at = now;
                 }
-                save_message(tx, &message)?;
+                tx.messages().save(&message)?;
                 let Some(mut report) = message
                     .report_id
-                    .map(|id| load_report(tx, id))
+                    .map(|id| tx.reports().get(id))
                     .transpose()?
                     .flatten()
                 else {
                     return Ok(None);
                 };
                 let note = Some("sandbox mode: stored, not sent".to_string());
-                append_timeline(
-                    tx,
+                tx.reports().append_timeline(
                     &mut report,
                     TimelineKind::ReplySent,
                     Actor::System,
@@ -105,7 +102,7 @@ impl OutboxSender {
                     Some(message_id),
                     now,
                 )?;
-                save_report_bookkeeping(tx, &report)?;
+                tx.reports().save_bookkeeping(&report)?;
                 Ok(Some(ReportEvent {
                     kind: ReportEventKind::DeliveryUpdated,
                     report_id: report.id,

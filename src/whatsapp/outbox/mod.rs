@@ -20,20 +20,12 @@ use crate::bus::{Bus, ReportEvent, ReportEventKind};
 use crate::config::WhatsAppConfig;
 use crate::domain::inbound::{ApiError, DeliveryStatus, StatusUpdate};
 use crate::domain::message::{Message, MessageBody, OutboundContent};
-use crate::domain::reporter::Reporter;
 use crate::domain::timeline::{Actor, TimelineKind};
 use crate::intake::IntakeSettings;
-use crate::intake::queues::{
-    KnownSend, OutboxItem, OutboxWork, Queued, clear_unattempted_marks, due_items, next_due,
-    queue_key,
-};
-use crate::intake::records::{
-    append_timeline, load_message, load_report, save_message, save_report_bookkeeping,
-};
-use crate::intake::{CALLBACK_PREFIX, PendingStatuses, apply_status_to_message};
+use crate::intake::{CALLBACK_PREFIX, apply_status_to_message};
+use crate::ledger::{KnownSend, Ledger, OutboxItem, OutboxWork, QueueKey, Queued};
 use crate::metrics::{Metrics, add};
-use crate::store::keys::u64_key;
-use crate::store::{Store, StoreError, Table, Tx, TxError};
+use crate::store::{Store, StoreError, Tx, TxError};
 use crate::whatsapp::WorkerContext;
 use crate::whatsapp::graph::{Disposition, GraphClient, GraphError, OutgoingMessage, Recipient};
 use crate::whatsapp::health::ChannelHealth;
@@ -92,7 +84,7 @@ enum Step {
     ReadReceipt(ReadReceipt),
     /// Nothing to send now: finished, or to be tried again at a later time.
     Settled {
-        key: Vec<u8>,
+        key: QueueKey,
         item: OutboxItem,
         outcome: Outcome,
     },
@@ -100,13 +92,13 @@ enum Step {
 
 /// What a look at the queue claimed, and how many sends it left for intake to hand over.
 struct Look {
-    claimed: Vec<(Vec<u8>, OutboxItem)>,
+    claimed: Vec<(QueueKey, OutboxItem)>,
     left_for_intake: usize,
 }
 
 /// An outbox item this run has taken to work on.
 struct Claimed {
-    key: Vec<u8>,
+    key: QueueKey,
     item: OutboxItem,
     /// Handed over by intake after its flush.
     durable: bool,
@@ -114,7 +106,7 @@ struct Claimed {
 }
 
 struct PendingSend {
-    key: Vec<u8>,
+    key: QueueKey,
     item: OutboxItem,
     message: Message,
     /// The report's ticket, when intake gave it (for the acceptance's event).
@@ -126,14 +118,14 @@ struct PendingSend {
 }
 
 struct ReadReceipt {
-    key: Vec<u8>,
+    key: QueueKey,
     item: OutboxItem,
     external_id: String,
 }
 
 /// A send that Meta accepted, on its way to the recorder.
 struct Accepted {
-    key: Vec<u8>,
+    key: QueueKey,
     item_id: u64,
     message_id: u64,
     wamid: String,
@@ -210,7 +202,7 @@ impl OutboxSender {
     fn claim_due(&self, limit: usize, everything: bool) -> Result<Look, StoreError> {
         let mut claimed = Vec::new();
         let now = Utc::now();
-        let due = due_items::<OutboxItem>(&self.store, Table::Outbox, now, limit, |id| {
+        let due = self.store.outbox().due(now, limit, |id| {
             let fresh = self.claim(id);
             if fresh {
                 claimed.push(id);
@@ -263,7 +255,7 @@ impl OutboxSender {
     /// read at least once a second, which also finds an item released after an error.
     fn time_until_next_read(&self) -> Duration {
         let fallback = Duration::from_secs(60);
-        let Ok(Some((due, id))) = next_due(&self.store, Table::Outbox) else {
+        let Ok(Some((due, id))) = self.store.outbox().next_due() else {
             return fallback;
         };
         if self.is_claimed(id) {
@@ -284,24 +276,21 @@ impl OutboxSender {
     }
 
     /// Finishes an item (removes it) or moves it to its retry time.
-    fn settle(&self, key: &[u8], item: &OutboxItem, outcome: Result<Outcome, StoreError>) {
+    fn settle(&self, key: &QueueKey, item: &OutboxItem, outcome: Result<Outcome, StoreError>) {
         let result = match outcome {
             Ok(Outcome::Done) => self.store.transaction(|tx| -> Result<(), TxError<()>> {
-                tx.remove(Table::Outbox, key)?;
+                tx.outbox().remove(key)?;
                 Ok(())
             }),
             Ok(Outcome::RetryAt(due)) => self.store.transaction(|tx| -> Result<(), TxError<()>> {
                 // The in-flight mark may have been written under the same key: re-read it.
-                let mut current: OutboxItem = tx
-                    .get_record(Table::Outbox, key)?
-                    .unwrap_or_else(|| item.clone());
+                let mut current = tx.outbox().get(key)?.unwrap_or_else(|| item.clone());
                 // A send may have left in this attempt: the item stays marked, by this run.
                 if matches!(current.work, OutboxWork::Deliver { .. }) {
                     current.mark_in_flight(Utc::now(), self.store.run());
                     current.attempted = true;
                 }
-                tx.remove(Table::Outbox, key)?;
-                tx.put_record(Table::Outbox, &queue_key(due, current.id), &current)?;
+                tx.outbox().reschedule(key, due, &current)?;
                 Ok(())
             }),
             Err(error) => {

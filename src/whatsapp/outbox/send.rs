@@ -9,7 +9,7 @@ impl OutboxSender {
     /// failed, or waiting for a reconciling status).
     pub(super) async fn prepare(
         &self,
-        key: Vec<u8>,
+        key: QueueKey,
         item: OutboxItem,
         known: Option<Box<KnownSend>>,
     ) -> Result<Step, StoreError> {
@@ -42,10 +42,7 @@ impl OutboxSender {
                 (message, Some(reporter), Some(ticket))
             }
             None => {
-                let Some(message) = self
-                    .store
-                    .get_record::<Message>(Table::Messages, &u64_key(message_id))?
-                else {
+                let Some(message) = self.store.messages().get(message_id)? else {
                     return Ok(settled(Outcome::Done));
                 };
                 (message, None, None)
@@ -62,12 +59,9 @@ impl OutboxSender {
             return Ok(settled(Outcome::Done));
         };
         let reporter = known_reporter.or_else(|| {
-            message.reporter_id.and_then(|id| {
-                self.store
-                    .get_record::<Reporter>(Table::Reporters, &u64_key(id))
-                    .ok()
-                    .flatten()
-            })
+            message
+                .reporter_id
+                .and_then(|id| self.store.reporters().get(id).ok().flatten())
         });
         let Some(reporter) = reporter else {
             self.fail(&message, "the reporter of this message is unknown", None)
@@ -245,7 +239,7 @@ impl OutboxSender {
                     if let Some(event) = record_accepted(tx, &self.intake, accepted, now)? {
                         events.push(event);
                     }
-                    tx.remove(Table::Outbox, &accepted.key)?;
+                    tx.outbox().remove(&accepted.key)?;
                 }
                 Ok(events)
             })
@@ -262,7 +256,7 @@ pub(super) fn record_accepted(
     accepted: &Accepted,
     now: DateTime<Utc>,
 ) -> Result<Option<ReportEvent>, StoreError> {
-    let Some(mut message) = load_message(tx, accepted.message_id)? else {
+    let Some(mut message) = tx.messages().get(accepted.message_id)? else {
         return Ok(None);
     };
     message.external_id = Some(accepted.wamid.clone());
@@ -273,12 +267,9 @@ pub(super) fn record_accepted(
             delivery.updated_at = now;
         }
     }
-    save_message(tx, &message)?;
-    tx.put(
-        Table::MessageExternalIds,
-        accepted.wamid.as_bytes(),
-        &u64_key(accepted.message_id),
-    )?;
+    tx.messages().save(&message)?;
+    tx.messages()
+        .link_wamid(&accepted.wamid, accepted.message_id)?;
     // The acceptance is recorded on the message (its wamid and delivery state), which the
     // report's REPLY_QUEUED entry points to; the report itself is not rewritten for it, as it
     // would be twice per answered message otherwise. Failures do go on the timeline.
@@ -286,7 +277,7 @@ pub(super) fn record_accepted(
     // from the report otherwise.
     let ticket = match (message.report_id, &accepted.ticket) {
         (Some(_), Some(ticket)) => Some(ticket.clone()),
-        (Some(report_id), None) => load_report(tx, report_id)?.map(|report| report.ticket),
+        (Some(report_id), None) => tx.reports().get(report_id)?.map(|report| report.ticket),
         (None, _) => None,
     };
     let event = message
@@ -300,10 +291,7 @@ pub(super) fn record_accepted(
             message_id: Some(accepted.message_id),
         });
     // Statuses that overtook the send answer.
-    if let Some(pending) =
-        tx.get_record::<PendingStatuses>(Table::PendingStatuses, accepted.wamid.as_bytes())?
-    {
-        tx.remove(Table::PendingStatuses, accepted.wamid.as_bytes())?;
+    if let Some(pending) = tx.channel_log().take_pending_statuses(&accepted.wamid)? {
         for update in &pending.updates {
             apply_status_to_message(tx, intake, accepted.message_id, update, now)?;
         }

@@ -172,7 +172,11 @@ impl Worker for OutboxWorker {
         let _ = recorder.await;
         // Replies queued while the run ended were never sent: let the next run send them at
         // once. A send whose answer could not be recorded is still claimed and keeps its mark.
-        match clear_unattempted_marks(&sender.store, |id| sender.is_claimed(id)) {
+        match sender
+            .store
+            .outbox()
+            .clear_unattempted_marks(|id| sender.is_claimed(id))
+        {
             Ok(cleared) => {
                 if let Err(error) = sender.store.flush().await {
                     tracing::warn!(%error, "cleared in-flight marks not flushed");

@@ -22,9 +22,8 @@ use crate::domain::timeline::{Actor, TimelineKind};
 use crate::domain::unit::UnitTree;
 use crate::error::UserError;
 use crate::intake::outbound::queue_reply;
-use crate::intake::records::{append_timeline, load_report, load_reporter, save_report};
-use crate::store::keys::{read_u64, u64_key};
-use crate::store::{Table, TxError};
+use crate::ledger::Ledger;
+use crate::store::TxError;
 
 /// The flag a report carries while its reporter has not answered in time.
 pub use worker::ClockWorker;
@@ -84,9 +83,10 @@ impl Workflow {
         let mut pass = ClockPass::default();
         let open: Vec<(u64, Option<u64>)> = self
             .store
-            .range(Table::OpenReports, &[], None)
+            .reports()
+            .open()
             .filter_map(|entry| entry.ok())
-            .filter_map(|(key, value)| Some((read_u64(&key, 0)?, read_u64(&value, 0))))
+            .map(|open| (open.report_id, open.change))
             .collect();
         // Reports unchanged since the last pass, with nothing due before `now`, are not read
         // again: a pass over thousands of quiet open reports costs a scan of their ids.
@@ -103,10 +103,7 @@ impl Workflow {
                 continue;
             }
             // One unreadable report must not stop the clock for all the others.
-            let report = match self
-                .store
-                .get_record::<Report>(Table::Reports, &u64_key(report_id))
-            {
+            let report = match self.store.reports().get(report_id) {
                 Ok(Some(report)) => report,
                 Ok(None) => continue,
                 Err(error) => {
@@ -185,17 +182,18 @@ impl Workflow {
         now: DateTime<Utc>,
     ) -> Result<bool, UserError> {
         // Most reports do not qualify: find that out without a transaction and a flush.
-        let stored: Option<Report> = self.store.get_record(Table::Reports, &u64_key(report_id))?;
+        let stored = self.store.reports().get(report_id)?;
         if stored.is_none_or(|report| self.auto_forward_target(&report).is_none()) {
             return Ok(false);
         }
         let tree = self.units.tree();
+        let this = self.clone();
         let forwarded = self
-            .commit(|tx| {
-                let Some(mut report) = load_report(tx, report_id)? else {
+            .commit(move |tx| {
+                let Some(mut report) = tx.reports().get(report_id)? else {
                     return Ok(Committed::new(false));
                 };
-                let Some(unit_code) = self.auto_forward_target(&report) else {
+                let Some(unit_code) = this.auto_forward_target(&report) else {
                     return Ok(Committed::new(false));
                 };
                 let Some(unit) = tree.get(&unit_code) else {
@@ -214,7 +212,7 @@ impl Workflow {
                     report.category = suggestion.category.clone();
                     note.push_str("; category set from the suggestion");
                 }
-                match self.forward_in(tx, report, unit, Actor::System, Some(note), now, &tree) {
+                match this.forward_in(tx, report, unit, Actor::System, Some(note), now, &tree) {
                     Ok(committed) => Ok(Committed {
                         value: true,
                         events: committed.events,
@@ -233,12 +231,12 @@ impl Workflow {
     }
 
     async fn mark_auto_forward_checked(&self, report_id: u64) -> Result<(), UserError> {
-        self.commit(|tx| {
-            if let Some(mut report) = load_report(tx, report_id)?
+        self.commit(move |tx| {
+            if let Some(mut report) = tx.reports().get(report_id)?
                 && !report.sla.auto_forward_checked
             {
                 report.sla.auto_forward_checked = true;
-                save_report(tx, &report)?;
+                tx.reports().save(&report)?;
             }
             Ok(Committed::new(()))
         })
@@ -252,12 +250,13 @@ impl Workflow {
         now: DateTime<Utc>,
     ) -> Result<ClockPass, UserError> {
         let tree = self.units.tree();
-        self.commit(|tx| {
+        let this = self.clone();
+        self.commit(move |tx| {
             let mut found = ClockPass::default();
-            let Some(mut report) = load_report(tx, report_id)? else {
+            let Some(mut report) = tx.reports().get(report_id)? else {
                 return Ok(Committed::new(found));
             };
-            let due = due_now(&report, &self.clock, now);
+            let due = due_now(&report, &this.clock, now);
             if due.is_empty() {
                 return Ok(Committed::new(found));
             }
@@ -280,14 +279,13 @@ impl Workflow {
                             report.sla.warned.push(stage);
                         }
                         report.sla.breached.push(stage);
-                        let due_at = self.clock.sla.due_at(&report, stage, now);
+                        let due_at = this.clock.sla.due_at(&report, stage, now);
                         let note = format!(
                             "{} target missed: due {}",
                             stage.as_str(),
                             due_at.format("%Y-%m-%d %H:%M UTC")
                         );
-                        append_timeline(
-                            tx,
+                        tx.reports().append_timeline(
                             &mut report,
                             TimelineKind::SlaBreached,
                             Actor::System,
@@ -308,8 +306,7 @@ impl Workflow {
                                 report.assigned_unit.as_deref().unwrap_or("-")
                             );
                             report.sla.escalated_to = Some(parent);
-                            append_timeline(
-                                tx,
+                            tx.reports().append_timeline(
                                 &mut report,
                                 TimelineKind::Escalated,
                                 Actor::System,
@@ -329,17 +326,18 @@ impl Workflow {
                     Due::SilentReporter => {
                         report.sla.silent_noticed_at = Some(now);
                         report.add_flag(REPORTER_SILENT_FLAG);
-                        let window_open = load_reporter(tx, report.reporter_id)?
+                        let window_open = tx
+                            .reporters()
+                            .get(report.reporter_id)?
                             .is_some_and(|reporter| reporter.window_open(now));
                         let mut note = format!(
                             "no answer from the reporter after {} hours",
-                            self.clock.silent_reporter_after.num_minutes() as f64 / 60.0
+                            this.clock.silent_reporter_after.num_minutes() as f64 / 60.0
                         );
                         if !window_open {
                             note.push_str("; no reminder: the 24-hour window is closed");
                         }
-                        append_timeline(
-                            tx,
+                        tx.reports().append_timeline(
                             &mut report,
                             TimelineKind::ReporterSilent,
                             Actor::System,
@@ -356,7 +354,7 @@ impl Workflow {
                         found.silent_reporters += 1;
                         if window_open {
                             let body = super::contact::fill_placeholders(
-                                &self.intake.replies.reporter_reminder,
+                                &this.intake.replies.reporter_reminder,
                                 &report,
                                 None,
                             );
@@ -375,7 +373,7 @@ impl Workflow {
                     }
                 }
             }
-            save_report(tx, &report)?;
+            tx.reports().save(&report)?;
             Ok(Committed {
                 value: found,
                 events,

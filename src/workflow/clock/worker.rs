@@ -35,7 +35,7 @@ impl ClockWorker {
         let mut ticker = tokio::time::interval(interval);
         ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         ClockWorker {
-            events: workflow.bus.subscribe(),
+            events: workflow.writer.bus().subscribe(),
             bus_open: true,
             auto_forward_on: workflow.clock.auto_forward_min_confidence.is_some(),
             workflow,

@@ -6,7 +6,7 @@ use crate::domain::unit::UnitKind;
 #[tokio::test]
 async fn the_directory_is_seeded_from_the_profile_once_and_reloaded_after() {
     let fixture = fixture();
-    assert_eq!(fixture.store.len(Table::Units), 194);
+    assert_eq!(fixture.store.units().count(), 194);
     let tree = fixture.workflow.units().tree();
     assert_eq!(tree.len(), 194);
     assert_eq!(tree.roots()[0].code, "POLDA_SUMSEL");
@@ -52,7 +52,8 @@ async fn an_admin_adds_a_unit_below_an_existing_one() {
     assert!(tree.is_within("POLSUBSEKTOR_TALANG", POLRESTABES));
     let stored: crate::domain::unit::UnitRecord = fixture
         .store
-        .get_record(Table::Units, b"POLSUBSEKTOR_TALANG")
+        .units()
+        .get("POLSUBSEKTOR_TALANG")
         .unwrap()
         .unwrap();
     assert_eq!(stored, added);
@@ -106,7 +107,7 @@ async fn adding_a_unit_refuses_bad_codes_duplicates_unknown_parents_and_non_admi
             ErrorCode::Forbidden,
         );
     }
-    assert_eq!(fixture.store.len(Table::Units), 194, "nothing was added");
+    assert_eq!(fixture.store.units().count(), 194, "nothing was added");
     let blank_name = fixture
         .workflow
         .add_unit(

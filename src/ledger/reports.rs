@@ -1,0 +1,164 @@
+//! Reports: the record, its ticket, its messages, the set of open reports the SLA clock walks,
+//! and the index queue entry every change owes search.
+
+use crate::domain::message::Message;
+use crate::domain::report::Report;
+use crate::store::keys::{KeyBuilder, read_u64, u64_key};
+use crate::store::{Store, StoreError, Table, Tx, codec};
+
+use super::Source;
+
+/// The reports area (see `Ledger::reports`).
+pub struct Reports<'a, S> {
+    pub(super) at: &'a S,
+}
+
+/// An open report as the SLA clock sees it: its id and the sequence of its last change
+/// (`None` for entries written before the sequence was kept).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct OpenReport {
+    pub report_id: u64,
+    pub change: Option<u64>,
+}
+
+impl<S: Source> Reports<'_, S> {
+    pub fn get(&self, report_id: u64) -> Result<Option<Report>, StoreError> {
+        self.at.get_record(Table::Reports, &u64_key(report_id))
+    }
+
+    /// The report with this ticket number.
+    pub fn by_ticket(&self, ticket: &str) -> Result<Option<Report>, StoreError> {
+        let Some(id_bytes) = self.at.get_bytes(Table::ReportTickets, ticket.as_bytes())? else {
+            return Ok(None);
+        };
+        match read_u64(&id_bytes, 0) {
+            Some(report_id) => self.get(report_id),
+            None => Ok(None),
+        }
+    }
+}
+
+impl Reports<'_, Tx<'_>> {
+    /// Saves a report and, in the same transaction, the two things every change owes the
+    /// workers: an entry in the index queue (so search catches up) and its place in the set of
+    /// open reports (which the SLA clock walks).
+    pub fn save(&self, report: &Report) -> Result<(), StoreError> {
+        let tx = self.at;
+        let key = u64_key(report.id);
+        tx.put_record(Table::Reports, &key, report)?;
+        // The value is a fresh sequence: the indexer removes an entry only if it still holds
+        // the sequence it indexed, so a change made while indexing is never dropped. The SLA
+        // clock uses the same sequence to tell an unchanged open report from a changed one.
+        let sequence = u64_key(tx.generate_id()?);
+        tx.put(Table::IndexQueue, &key, &sequence)?;
+        if report.status.is_final() {
+            tx.remove(Table::OpenReports, &key)
+        } else {
+            tx.put(Table::OpenReports, &key, &sequence)
+        }
+    }
+
+    /// Saves a change that neither search nor the SLA reads (a reply went out: one more
+    /// timeline entry), without queueing the report for indexing. The status must not have
+    /// changed.
+    pub fn save_bookkeeping(&self, report: &Report) -> Result<(), StoreError> {
+        self.at
+            .put_record(Table::Reports, &u64_key(report.id), report)
+    }
+
+    /// Makes the ticket number find the report.
+    pub fn register_ticket(&self, ticket: &str, report_id: u64) -> Result<(), StoreError> {
+        self.at
+            .put(Table::ReportTickets, ticket.as_bytes(), &u64_key(report_id))
+    }
+
+    /// Moves a message from one report's conversation to another's (a merge).
+    pub fn move_message(&self, from: u64, to: u64, message_id: u64) -> Result<(), StoreError> {
+        self.at
+            .remove(Table::ReportMessages, &report_message_key(from, message_id))?;
+        self.at.put(
+            Table::ReportMessages,
+            &report_message_key(to, message_id),
+            &[],
+        )
+    }
+
+    /// Adds a message to the report's conversation.
+    pub(super) fn link_message(&self, report_id: u64, message_id: u64) -> Result<(), StoreError> {
+        self.at.put(
+            Table::ReportMessages,
+            &report_message_key(report_id, message_id),
+            &[],
+        )
+    }
+}
+
+impl Reports<'_, Store> {
+    /// How many reports there are (reads the whole table: for tools and progress bars).
+    pub fn count(&self) -> usize {
+        self.at.len(Table::Reports)
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.at.is_empty(Table::Reports)
+    }
+
+    /// Every report, oldest first (report ids increase with time).
+    pub fn oldest_first(&self) -> impl Iterator<Item = Result<Report, StoreError>> + use<> {
+        self.at
+            .scan_records::<Report>(Table::Reports, &[])
+            .map(|entry| entry.map(|(_, report)| report))
+    }
+
+    /// Every report, newest first.
+    pub fn newest_first(&self) -> impl Iterator<Item = Result<Report, StoreError>> + use<> {
+        self.at
+            .range(Table::Reports, &[], None)
+            .rev()
+            .map(|entry| entry.and_then(|(_, bytes)| codec::decode::<Report>(&bytes)))
+    }
+
+    /// The ids of the report's messages, oldest first.
+    pub fn message_ids(&self, report_id: u64) -> Result<Vec<u64>, StoreError> {
+        let mut ids = Vec::new();
+        for entry in self
+            .at
+            .scan_prefix(Table::ReportMessages, &u64_key(report_id))
+        {
+            let (key, _) = entry?;
+            ids.extend(read_u64(&key, 8));
+        }
+        Ok(ids)
+    }
+
+    /// The report's messages, oldest first.
+    pub fn messages(&self, report_id: u64) -> Result<Vec<Message>, StoreError> {
+        let mut messages = Vec::new();
+        for message_id in self.message_ids(report_id)? {
+            if let Some(message) = self
+                .at
+                .get_record::<Message>(Table::Messages, &u64_key(message_id))?
+            {
+                messages.push(message);
+            }
+        }
+        Ok(messages)
+    }
+
+    /// The reports not in a final status, by id.
+    pub fn open(&self) -> impl Iterator<Item = Result<OpenReport, StoreError>> + use<> {
+        self.at
+            .range(Table::OpenReports, &[], None)
+            .filter_map(|entry| match entry {
+                Ok((key, value)) => Some(Ok(OpenReport {
+                    report_id: read_u64(&key, 0)?,
+                    change: read_u64(&value, 0),
+                })),
+                Err(error) => Some(Err(error)),
+            })
+    }
+}
+
+fn report_message_key(report_id: u64, message_id: u64) -> Vec<u8> {
+    KeyBuilder::new().u64(report_id).u64(message_id).build()
+}
