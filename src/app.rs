@@ -204,7 +204,7 @@ impl App {
             whatsapp: config.whatsapp.clone(),
             client,
             metrics,
-            bus,
+            writer: commit,
         };
         let outbox = OutboxSender::new(
             context.clone(),
@@ -218,7 +218,7 @@ impl App {
             client: context.client,
             media_dir: DataLayout::new(&config.data_dir).media,
             metrics: context.metrics,
-            bus: context.bus,
+            writer: context.writer,
             wake: media_wake,
         };
         if state.accepts_unsigned_webhooks() {

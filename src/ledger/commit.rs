@@ -48,6 +48,15 @@ impl<E> From<StoreError> for CommitError<E> {
     }
 }
 
+impl From<CommitError<std::convert::Infallible>> for StoreError {
+    fn from(error: CommitError<std::convert::Infallible>) -> StoreError {
+        match error {
+            CommitError::Store(error) => error,
+            CommitError::Refused(never) => match never {},
+        }
+    }
+}
+
 /// The commit path: cheap to clone.
 #[derive(Clone)]
 pub struct Commit {

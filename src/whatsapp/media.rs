@@ -3,6 +3,7 @@
 //! is stored before its media; a failed download is retried with backoff for as long as Meta
 //! keeps the media (seven days), then marked failed on the report.
 
+use std::convert::Infallible;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
@@ -13,12 +14,12 @@ use sha2::{Digest, Sha256};
 use tokio::sync::Notify;
 use tokio_util::sync::CancellationToken;
 
-use crate::bus::{Bus, ReportEvent, ReportEventKind};
+use crate::bus::{ReportEvent, ReportEventKind};
 use crate::config::WhatsAppConfig;
 use crate::domain::inbound::{MediaKind, MediaRef};
 use crate::domain::message::{MediaState, Message, StoredMedia};
 use crate::domain::timeline::{Actor, TimelineKind};
-use crate::ledger::{Ledger, MediaJob, QueueKey};
+use crate::ledger::{Commit, Effects, Ledger, MediaJob, QueueKey};
 use crate::metrics::{Metrics, add};
 use crate::store::{Store, StoreError, TxError};
 use crate::whatsapp::graph::{Disposition, GraphClient, GraphError};
@@ -36,7 +37,8 @@ pub struct MediaFetcher {
     pub client: Option<GraphClient>,
     pub media_dir: PathBuf,
     pub metrics: Arc<Metrics>,
-    pub bus: Bus,
+    /// The commit path: a stored file is announced only once its record is durable.
+    pub writer: Commit,
     pub wake: Arc<Notify>,
 }
 
@@ -263,20 +265,22 @@ impl MediaFetcher {
         next.attempts = attempts;
         next.last_error = Some(error.to_string());
         let message_id = job.message_id;
-        self.store
-            .transaction(|tx| -> Result<(), TxError<()>> {
-                tx.media_queue().reschedule(key, due, &next)?;
+        let (key, error) = (key.clone(), error.to_string());
+        self.writer
+            .run(move |tx| -> Result<((), Effects), TxError<Infallible>> {
+                tx.media_queue().reschedule(&key, due, &next)?;
                 if let Some(mut message) = tx.messages().get(message_id)? {
                     let mut media = message.media.clone().unwrap_or_else(StoredMedia::pending);
                     media.attempts = attempts;
-                    media.error = Some(error.to_string());
+                    media.error = Some(error.clone());
                     media.updated_at = Some(Utc::now());
                     message.media = Some(media);
                     tx.messages().save(&message)?;
                 }
-                Ok(())
+                Ok(((), Effects::default()))
             })
-            .map_err(store_error)
+            .await?;
+        Ok(())
     }
 
     /// Removes the job, and records the final media state (with a timeline note) if given.
@@ -288,23 +292,24 @@ impl MediaFetcher {
     ) -> Result<(), StoreError> {
         let now = Utc::now();
         let message_id = job.message_id;
-        let event = self
-            .store
-            .transaction(|tx| -> Result<Option<ReportEvent>, TxError<()>> {
-                tx.media_queue().remove(key)?;
+        let key = key.clone();
+        let nothing = || Ok(((), Effects::default()));
+        self.writer
+            .run(move |tx| -> Result<((), Effects), TxError<Infallible>> {
+                tx.media_queue().remove(&key)?;
                 let Some((media, note)) = &result else {
-                    return Ok(None);
+                    return nothing();
                 };
                 let Some(mut message) = tx.messages().get(message_id)? else {
-                    return Ok(None);
+                    return nothing();
                 };
                 message.media = Some(media.clone());
                 tx.messages().save(&message)?;
                 let (Some((kind, note)), Some(report_id)) = (note, message.report_id) else {
-                    return Ok(None);
+                    return nothing();
                 };
                 let Some(mut report) = tx.reports().get(report_id)? else {
-                    return Ok(None);
+                    return nothing();
                 };
                 tx.reports().append_timeline(
                     &mut report,
@@ -316,19 +321,16 @@ impl MediaFetcher {
                 )?;
                 report.updated_at = now;
                 tx.reports().save(&report)?;
-                Ok(Some(ReportEvent {
+                let event = ReportEvent {
                     kind: ReportEventKind::MediaStored,
                     report_id,
                     ticket: report.ticket.clone(),
                     at: now,
                     message_id: Some(message_id),
-                }))
+                };
+                Ok(((), Effects::default().event(event)))
             })
-            .map_err(store_error)?;
-        self.store.flush().await?;
-        if let Some(event) = event {
-            self.bus.publish(event);
-        }
+            .await?;
         Ok(())
     }
 }
@@ -437,13 +439,6 @@ fn inbound_media(message: &Message) -> Option<(MediaKind, MediaRef)> {
             content.media().map(|(kind, media)| (kind, media.clone()))
         }
         _ => None,
-    }
-}
-
-fn store_error(error: TxError<()>) -> StoreError {
-    match error {
-        TxError::Store(error) => error,
-        TxError::Abort(()) => StoreError::Engine("media transaction aborted".into()),
     }
 }
 

@@ -20,5 +20,6 @@ pub struct WorkerContext {
     /// `None` in sandbox mode.
     pub client: Option<graph::GraphClient>,
     pub metrics: Arc<crate::metrics::Metrics>,
-    pub bus: crate::bus::Bus,
+    /// The commit path: the workers' changes are announced only once durable.
+    pub writer: crate::ledger::Commit,
 }

@@ -1,6 +1,8 @@
 //! A send that did not go out: retried, sent as a template, recorded in sandbox mode, or
 //! failed for good, always visible on the report.
 
+use std::convert::Infallible;
+
 use super::*;
 
 impl OutboxSender {
@@ -74,11 +76,10 @@ impl OutboxSender {
     pub(super) async fn record_sandbox(&self, message: &Message) -> Result<(), StoreError> {
         let now = Utc::now();
         let message_id = message.id;
-        let event = self
-            .store
-            .transaction(|tx| -> Result<Option<ReportEvent>, TxError<()>> {
+        self.writer
+            .run(move |tx| -> Result<((), Effects), TxError<Infallible>> {
                 let Some(mut message) = tx.messages().get(message_id)? else {
-                    return Ok(None);
+                    return Ok(((), Effects::default()));
                 };
                 if let Some(delivery) = message.delivery.as_mut() {
                     delivery.status = DeliveryStatus::Sandbox;
@@ -91,7 +92,7 @@ impl OutboxSender {
                     .transpose()?
                     .flatten()
                 else {
-                    return Ok(None);
+                    return Ok(((), Effects::default()));
                 };
                 let note = Some("sandbox mode: stored, not sent".to_string());
                 tx.reports().append_timeline(
@@ -103,19 +104,17 @@ impl OutboxSender {
                     now,
                 )?;
                 tx.reports().save_bookkeeping(&report)?;
-                Ok(Some(ReportEvent {
+                let event = ReportEvent {
                     kind: ReportEventKind::DeliveryUpdated,
                     report_id: report.id,
                     ticket: report.ticket.clone(),
                     at: now,
                     message_id: Some(message_id),
-                }))
+                };
+                Ok(((), Effects::default().event(event)))
             })
-            .map_err(error_text)?;
+            .await?;
         add(&self.metrics.replies_sandboxed, 1);
-        if let Some(event) = event {
-            self.bus.publish(event);
-        }
         Ok(())
     }
 
@@ -144,19 +143,20 @@ impl OutboxSender {
             raw: serde_json::Value::Null,
         };
         let message_id = message.id;
-        let event = self
-            .store
-            .transaction(|tx| -> Result<Option<ReportEvent>, TxError<()>> {
-                Ok(apply_status_to_message(tx, &self.intake, message_id, &update, now)?.event)
+        let intake = Arc::clone(&self.intake);
+        self.writer
+            .run(move |tx| -> Result<((), Effects), TxError<Infallible>> {
+                let applied = apply_status_to_message(tx, &intake, message_id, &update, now)?;
+                let effects = Effects {
+                    events: applied.event.into_iter().collect(),
+                    outbox_queued: applied.fallback_queued,
+                    ..Effects::default()
+                };
+                Ok(((), effects))
             })
-            .map_err(error_text)?;
+            .await?;
         add(&self.metrics.replies_failed, 1);
         tracing::warn!(message = message_id, reason, "reply failed");
-        self.store.flush().await?;
-        if let Some(event) = event {
-            self.bus.publish(event);
-        }
-        self.wake.notify_one();
         Ok(())
     }
 

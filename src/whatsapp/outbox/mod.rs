@@ -16,14 +16,14 @@ use chrono::{DateTime, Utc};
 use tokio::sync::{Notify, Semaphore, mpsc};
 use tokio_util::sync::CancellationToken;
 
-use crate::bus::{Bus, ReportEvent, ReportEventKind};
+use crate::bus::{ReportEvent, ReportEventKind};
 use crate::config::WhatsAppConfig;
 use crate::domain::inbound::{ApiError, DeliveryStatus, StatusUpdate};
 use crate::domain::message::{Message, MessageBody, OutboundContent};
 use crate::domain::timeline::{Actor, TimelineKind};
 use crate::intake::IntakeSettings;
 use crate::intake::{CALLBACK_PREFIX, apply_status_to_message};
-use crate::ledger::{KnownSend, Ledger, OutboxItem, OutboxWork, QueueKey, Queued};
+use crate::ledger::{Commit, Effects, KnownSend, Ledger, OutboxItem, OutboxWork, QueueKey, Queued};
 use crate::metrics::{Metrics, add};
 use crate::store::{Store, StoreError, Tx, TxError};
 use crate::whatsapp::WorkerContext;
@@ -66,7 +66,7 @@ pub struct OutboxSender {
     /// `None` in sandbox mode.
     pub client: Option<Arc<GraphClient>>,
     pub metrics: Arc<Metrics>,
-    pub bus: Bus,
+    pub writer: Commit,
     pub health: Arc<ChannelHealth>,
     pub wake: Arc<Notify>,
     in_flight: Arc<Mutex<HashSet<u64>>>,
@@ -157,7 +157,7 @@ impl OutboxSender {
             whatsapp,
             client,
             metrics,
-            bus,
+            writer,
         } = context;
         let pacer = Arc::new(Pacer::new(whatsapp.send_rate_per_second));
         OutboxSender {
@@ -166,7 +166,7 @@ impl OutboxSender {
             whatsapp: Arc::new(whatsapp),
             client: client.map(Arc::new),
             metrics,
-            bus,
+            writer,
             health,
             wake,
             in_flight: Arc::default(),

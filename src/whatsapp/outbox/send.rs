@@ -185,11 +185,12 @@ impl OutboxSender {
                 }
             };
             add(&self.metrics.replies_sent, recorded.len() as u64);
-            if let Err(error) = self.store.flush().await {
+            let effects = Effects {
+                events,
+                ..Effects::default()
+            };
+            if let Err(error) = self.writer.settle(effects).await {
                 tracing::error!(%error, "accepted sends could not be made durable");
-            }
-            for event in events {
-                self.bus.publish(event);
             }
             for one in recorded {
                 self.release(one.item_id);
