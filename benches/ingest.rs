@@ -58,6 +58,7 @@ fn ingest_path(criterion: &mut Criterion) {
             replies: profile.replies,
             router: None,
             access: Default::default(),
+            category_titles: Default::default(),
         },
     );
     // The sender is not running: what intake hands over waits in the channel, as it would

@@ -31,6 +31,12 @@ pub struct Metrics {
     pub media_retries: AtomicU64,
     /// Webhooks answered 503 because the buffer budget had no room.
     pub webhooks_refused_busy: AtomicU64,
+    /// Questions put to citizens when siaga was unsure, and their answers.
+    pub asked_urgency: AtomicU64,
+    pub asked_category: AtomicU64,
+    pub answered_happening_now: AtomicU64,
+    pub answered_not_urgent: AtomicU64,
+    pub answered_category: AtomicU64,
 }
 
 pub fn add(counter: &AtomicU64, amount: u64) {
@@ -118,6 +124,26 @@ impl Metrics {
             "unknown_message_types_total",
             "Messages of a type siaga does not know.",
             &[("", read(&self.unknown_message_types))],
+        );
+        counter(
+            "citizen_questions_total",
+            "Questions put to citizens when the suggestion was unsure, by question.",
+            &[
+                ("question=\"urgency\"", read(&self.asked_urgency)),
+                ("question=\"category\"", read(&self.asked_category)),
+            ],
+        );
+        counter(
+            "citizen_answers_total",
+            "Citizens' answers to those questions, by answer.",
+            &[
+                (
+                    "answer=\"happening_now\"",
+                    read(&self.answered_happening_now),
+                ),
+                ("answer=\"not_urgent\"", read(&self.answered_not_urgent)),
+                ("answer=\"category\"", read(&self.answered_category)),
+            ],
         );
         counter(
             "replies_total",

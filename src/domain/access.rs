@@ -178,6 +178,7 @@ mod tests {
     fn report(category: Option<&str>, assigned_unit: Option<&str>) -> Report {
         let now = Utc::now();
         Report {
+            citizen_answers: Default::default(),
             citizen_texts: Vec::new(),
             suggestion: None,
             id: 1,
@@ -219,6 +220,7 @@ mod tests {
             territorial_unit: None,
             functional_units: Vec::new(),
             place: None,
+            ..Default::default()
         });
         untriaged
     }

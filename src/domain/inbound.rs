@@ -198,6 +198,18 @@ pub enum MessageContent {
 }
 
 impl MessageContent {
+    /// The id of a tapped reply button or list row.
+    pub fn reply_id(&self) -> Option<&str> {
+        match self {
+            MessageContent::Interactive {
+                kind: InteractiveKind::ButtonReply | InteractiveKind::ListReply,
+                reply_id,
+                ..
+            } => reply_id.as_deref(),
+            _ => None,
+        }
+    }
+
     /// The words a person wrote: the text body, a caption, an edit's new text, a button title.
     pub fn text(&self) -> Option<&str> {
         match self {

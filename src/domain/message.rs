@@ -31,6 +31,17 @@ pub enum OutboundContent {
     CallPermissionRequest {
         body: String,
     },
+    /// A question with up to three reply buttons.
+    Buttons {
+        body: String,
+        choices: Vec<crate::domain::questions::Choice>,
+    },
+    /// A question with a list of up to ten options behind one button (`button` is its label).
+    List {
+        body: String,
+        button: String,
+        choices: Vec<crate::domain::questions::Choice>,
+    },
 }
 
 impl OutboundContent {
@@ -38,7 +49,9 @@ impl OutboundContent {
         match self {
             OutboundContent::Text { body }
             | OutboundContent::LocationRequest { body }
-            | OutboundContent::CallPermissionRequest { body } => body,
+            | OutboundContent::CallPermissionRequest { body }
+            | OutboundContent::Buttons { body, .. }
+            | OutboundContent::List { body, .. } => body,
             OutboundContent::Template { name, .. } => name,
         }
     }
@@ -49,6 +62,8 @@ impl OutboundContent {
             OutboundContent::Template { .. } => "template",
             OutboundContent::LocationRequest { .. } => "location_request",
             OutboundContent::CallPermissionRequest { .. } => "call_permission_request",
+            OutboundContent::Buttons { .. } => "buttons",
+            OutboundContent::List { .. } => "list",
         }
     }
 }

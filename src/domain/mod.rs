@@ -6,6 +6,7 @@ pub mod audit;
 pub mod inbound;
 pub mod message;
 pub mod phone;
+pub mod questions;
 pub mod redact;
 pub mod report;
 pub mod reporter;

@@ -189,6 +189,12 @@ pub struct Report {
     /// triages it into another category. See `domain::access`.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub compartmented: bool,
+    /// What the citizen was asked (is it happening now? which kind?) and answered.
+    #[serde(
+        default,
+        skip_serializing_if = "crate::domain::questions::CitizenAnswers::is_empty"
+    )]
+    pub citizen_answers: crate::domain::questions::CitizenAnswers,
 }
 
 /// The stages of handling a report that the SLA measures, in the order they are due.

@@ -173,6 +173,7 @@ mod tests {
             replies: Profile::load("sumsel").unwrap().replies,
             router: None,
             access: Default::default(),
+            category_titles: Default::default(),
         };
         Intake::new(store.clone(), settings)
     }

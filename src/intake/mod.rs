@@ -30,6 +30,8 @@ pub struct IntakeSettings {
     pub router: Option<crate::routing::Router>,
     /// Which suggestions put a report into the internal-affairs compartment.
     pub access: crate::domain::access::AccessRules,
+    /// Category code -> its name as citizens read it, for the list of likeliest kinds.
+    pub category_titles: std::sync::Arc<std::collections::HashMap<String, String>>,
 }
 
 /// What one delivery changed, for the caller to count, publish and wake workers with.
@@ -44,6 +46,8 @@ pub struct IngestOutcome {
     pub channel_errors: u64,
     pub unknown_types: u64,
     pub ignored: u64,
+    /// Questions asked and answers received (see `domain::questions`).
+    pub questions: Questions,
     pub outbox_queued: u64,
     /// The outbox items of `outbox_queued` that the sender can take directly once this
     /// delivery is durable (the others, if any, it finds in the queue).
@@ -76,7 +80,23 @@ impl IngestOutcome {
         add(&metrics.calls, self.calls);
         add(&metrics.channel_errors, self.channel_errors);
         add(&metrics.unknown_message_types, self.unknown_types);
+        let questions = &self.questions;
+        add(&metrics.asked_urgency, questions.asked_urgency);
+        add(&metrics.asked_category, questions.asked_category);
+        add(&metrics.answered_happening_now, questions.happening_now);
+        add(&metrics.answered_not_urgent, questions.not_urgent);
+        add(&metrics.answered_category, questions.category);
     }
+}
+
+/// Questions put to citizens in one delivery, and answers received.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct Questions {
+    pub asked_urgency: u64,
+    pub asked_category: u64,
+    pub happening_now: u64,
+    pub not_urgent: u64,
+    pub category: u64,
 }
 
 /// Why a delivery was not accepted; Meta retries it.
@@ -128,6 +148,10 @@ impl Intake {
             .iter()
             .filter_map(|item| match item {
                 InboundItem::Message(message) => {
+                    // An answer to one of our questions is not about the case.
+                    if message.content.reply_id().is_some() {
+                        return None;
+                    }
                     let text = message.content.text()?.trim();
                     (!text.is_empty())
                         .then(|| (message.external_id.clone(), router.suggest(&[text], None)))

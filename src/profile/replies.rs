@@ -29,6 +29,15 @@ pub struct ReplyTexts {
     pub call_permission_request: String,
     /// A reminder when the command center asked something and the citizen has not answered.
     pub reporter_reminder: String,
+    /// Added to the first answer when urgency is uncertain, above two reply buttons.
+    pub urgency_question: String,
+    /// The reply buttons' labels (at most 20 characters each).
+    pub urgency_button_now: String,
+    pub urgency_button_not: String,
+    /// The body of the list of likeliest kinds sent when the category is unclear.
+    pub category_question: String,
+    /// The label of the button that opens that list (at most 20 characters).
+    pub category_button: String,
     #[serde(default)]
     pub fallback_template: Option<TemplateRef>,
 }
@@ -45,6 +54,11 @@ pub struct ReplyOverrides {
     pub location_request: Option<String>,
     pub call_permission_request: Option<String>,
     pub reporter_reminder: Option<String>,
+    pub urgency_question: Option<String>,
+    pub urgency_button_now: Option<String>,
+    pub urgency_button_not: Option<String>,
+    pub category_question: Option<String>,
+    pub category_button: Option<String>,
     pub fallback_template: Option<TemplateRef>,
 }
 
@@ -64,6 +78,11 @@ impl ReplyTexts {
                 &overrides.call_permission_request,
             ),
             (&mut self.reporter_reminder, &overrides.reporter_reminder),
+            (&mut self.urgency_question, &overrides.urgency_question),
+            (&mut self.urgency_button_now, &overrides.urgency_button_now),
+            (&mut self.urgency_button_not, &overrides.urgency_button_not),
+            (&mut self.category_question, &overrides.category_question),
+            (&mut self.category_button, &overrides.category_button),
         ];
         for (text, replacement) in texts {
             if let Some(replacement) = replacement {

@@ -136,6 +136,7 @@ impl Router {
             territorial_unit,
             functional_units,
             place: place.map(|located| self.place_match(&located, location)),
+            ..Suggestion::default()
         }
     }
 

@@ -74,6 +74,7 @@ fn fixture_with_template(template: Option<TemplateRef>) -> Fixture {
         replies,
         router: None,
         access: Default::default(),
+        category_titles: Default::default(),
     };
     let intake = Intake::new(store.clone(), settings.clone());
     let units = UnitDirectory::load_or_seed(&store, &profile).unwrap();

@@ -7,6 +7,7 @@
 #[path = "../common/mod.rs"]
 mod common;
 mod kinds;
+mod questions;
 mod refusals;
 mod threading;
 

@@ -107,7 +107,11 @@ impl ReportView {
     }
     /// What siaga suggests from the citizen's messages: category, place, units, urgency.
     async fn suggestion(&self) -> Option<SuggestionView> {
-        self.report.suggestion.clone().map(SuggestionView)
+        let answers = self.report.citizen_answers.clone();
+        self.report
+            .suggestion
+            .clone()
+            .map(|suggestion| SuggestionView(suggestion, answers))
     }
     /// Where the report stands against the service-level targets of its priority.
     async fn sla(&self, ctx: &Context<'_>) -> async_graphql::Result<SlaView> {

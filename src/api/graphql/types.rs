@@ -264,7 +264,19 @@ pub struct SlaView {
     pub escalated_to: Option<String>,
 }
 
-pub struct SuggestionView(pub crate::routing::Suggestion);
+/// The suggestion, with what the citizen answered when asked (`domain::questions`).
+pub struct SuggestionView(
+    pub crate::routing::Suggestion,
+    pub crate::domain::questions::CitizenAnswers,
+);
+
+/// One category the report may belong to, with its share of the evidence.
+#[derive(SimpleObject)]
+pub struct CategoryCandidate {
+    pub code: String,
+    /// In [0, 1].
+    pub share: f64,
+}
 
 #[derive(SimpleObject)]
 pub struct SuggestedPlace {
@@ -298,6 +310,41 @@ impl SuggestionView {
     /// The words that decided it.
     async fn reasons(&self) -> &[String] {
         &self.0.reasons
+    }
+    /// How strongly the messages read as an emergency in progress, in [0, 1].
+    async fn urgency_score(&self) -> f64 {
+        f64::from(self.0.urgency_score)
+    }
+    /// The score is in the grey zone: the citizen is asked whether it is happening now.
+    async fn urgency_uncertain(&self) -> bool {
+        self.0.urgency_uncertain
+    }
+    /// The category is unclear: the citizen is offered `categoryCandidates` to choose from.
+    async fn category_uncertain(&self) -> bool {
+        self.0.category_uncertain
+    }
+    async fn category_candidates(&self) -> Vec<CategoryCandidate> {
+        self.0
+            .category_candidates
+            .iter()
+            .map(|candidate| CategoryCandidate {
+                code: candidate.code.clone(),
+                share: f64::from(candidate.share),
+            })
+            .collect()
+    }
+    /// The citizen's answer to "is it happening now?": true (happening now, needs help at
+    /// once), false (not an emergency), or null (not asked or not answered).
+    async fn citizen_says_urgent(&self) -> Option<bool> {
+        self.1.urgent
+    }
+    /// The kind of report the citizen chose from the list they were offered.
+    async fn citizen_category(&self) -> Option<&str> {
+        self.1.category.as_deref()
+    }
+    /// When the citizen was asked whether it is happening now.
+    async fn urgency_asked_at(&self) -> Option<chrono::DateTime<chrono::Utc>> {
+        self.1.urgency_asked_at
     }
     async fn territorial_unit(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<UnitView>> {
         let codes: Vec<String> = self.0.territorial_unit.iter().cloned().collect();

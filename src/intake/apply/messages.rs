@@ -8,6 +8,7 @@ use super::{Apply, MAX_CITIZEN_TEXT_BYTES};
 use crate::bus::ReportEventKind;
 use crate::domain::inbound::{InboundMessage, MessageContent};
 use crate::domain::message::{Direction, Message, MessageBody, OutboundPurpose, StoredMedia};
+use crate::domain::questions::CitizenChoice;
 use crate::domain::report::{GeoPoint, Report, ReportStatus, format_ticket, ticket_sequence_name};
 use crate::domain::reporter::Reporter;
 use crate::domain::timeline::{Actor, TimelineKind};
@@ -134,13 +135,19 @@ impl<'t, 'a> Apply<'t, 'a> {
             self.outcome.outbox_queued += 1;
             self.outcome.outbox.push(queued);
         }
-        let newly_urgent = self.update_suggestion(&mut report, inbound);
+        // A tap on one of our questions' buttons is an answer, not words about the case.
+        let choice = inbound.content.reply_id().and_then(CitizenChoice::parse);
+        let newly_urgent = self.update_suggestion(&mut report, inbound, choice.is_none());
         if newly_urgent {
             self.urgent_reply(&mut report)?;
         } else if opened {
-            self.reply(&mut report, OutboundPurpose::NewReportReply)?;
-        } else if self.follow_up_ack_due(&report) {
+            self.first_reply(&mut report)?;
+            self.ask_category_if_unclear(&mut report)?;
+        } else if choice.is_none() && self.follow_up_ack_due(&report) {
             self.reply(&mut report, OutboundPurpose::FollowUpAck)?;
+        }
+        if let Some(choice) = choice {
+            self.apply_choice(&mut report, choice, message.id)?;
         }
         self.event(ReportEventKind::MessageAdded, &report, Some(message.id));
         self.tx.reports().save(&report)?;
@@ -164,12 +171,13 @@ impl<'t, 'a> Apply<'t, 'a> {
         &mut self,
         report: &mut Report,
         inbound: &InboundMessage,
+        about_the_case: bool,
     ) -> bool {
         if let Some(text) = inbound
             .content
             .text()
             .map(str::trim)
-            .filter(|text| !text.is_empty())
+            .filter(|text| about_the_case && !text.is_empty())
         {
             let written: usize = report.citizen_texts.iter().map(String::len).sum();
             if written + text.len() <= MAX_CITIZEN_TEXT_BYTES {
@@ -277,6 +285,7 @@ impl<'t, 'a> Apply<'t, 'a> {
             paused_seconds: 0,
             sla: Default::default(),
             compartmented: false,
+            citizen_answers: Default::default(),
         };
         self.tx.reports().register_ticket(&ticket, report.id)?;
         self.tx.reports().append_timeline(

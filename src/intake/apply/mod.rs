@@ -9,6 +9,7 @@
 mod annotations;
 mod calls;
 mod messages;
+mod questions;
 mod replies;
 mod reporters;
 mod statuses;

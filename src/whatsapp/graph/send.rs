@@ -34,6 +34,18 @@ pub enum OutgoingMessage {
     LocationRequest { body: String },
     /// Asks permission for a business-initiated WhatsApp call.
     CallPermissionRequest { body: String },
+    /// A question with up to three reply buttons: (id, title) each.
+    Buttons {
+        body: String,
+        buttons: Vec<(String, String)>,
+    },
+    /// A question with a list of options behind one button labelled `button`.
+    List {
+        body: String,
+        button: String,
+        /// (id, title, description)
+        rows: Vec<(String, String, Option<String>)>,
+    },
 }
 
 /// Meta accepted the message; delivery is reported later through status webhooks.
@@ -141,6 +153,50 @@ pub(super) fn message_request_body(
                     "type": "location_request_message",
                     "body": { "text": text },
                     "action": { "name": "send_location" },
+                }),
+            );
+        }
+        OutgoingMessage::Buttons {
+            body: text,
+            buttons,
+        } => {
+            let buttons: Vec<Value> = buttons
+                .iter()
+                .map(
+                    |(id, title)| json!({ "type": "reply", "reply": { "id": id, "title": title } }),
+                )
+                .collect();
+            body.insert("type".into(), json!("interactive"));
+            body.insert(
+                "interactive".into(),
+                json!({
+                    "type": "button",
+                    "body": { "text": text },
+                    "action": { "buttons": buttons },
+                }),
+            );
+        }
+        OutgoingMessage::List {
+            body: text,
+            button,
+            rows,
+        } => {
+            let rows: Vec<Value> = rows
+                .iter()
+                .map(|(id, title, description)| match description {
+                    Some(description) => {
+                        json!({ "id": id, "title": title, "description": description })
+                    }
+                    None => json!({ "id": id, "title": title }),
+                })
+                .collect();
+            body.insert("type".into(), json!("interactive"));
+            body.insert(
+                "interactive".into(),
+                json!({
+                    "type": "list",
+                    "body": { "text": text },
+                    "action": { "button": button, "sections": [{ "title": button, "rows": rows }] },
                 }),
             );
         }

@@ -321,5 +321,34 @@ pub(super) fn to_graph_message(content: &OutboundContent) -> OutgoingMessage {
         OutboundContent::CallPermissionRequest { body } => {
             OutgoingMessage::CallPermissionRequest { body: body.clone() }
         }
+        OutboundContent::Buttons { body, choices } => OutgoingMessage::Buttons {
+            body: body.clone(),
+            buttons: pairs(choices),
+        },
+        OutboundContent::List {
+            body,
+            button,
+            choices,
+        } => OutgoingMessage::List {
+            body: body.clone(),
+            button: button.clone(),
+            rows: choices
+                .iter()
+                .map(|choice| {
+                    (
+                        choice.id.clone(),
+                        choice.title.clone(),
+                        choice.description.clone(),
+                    )
+                })
+                .collect(),
+        },
     }
+}
+
+fn pairs(choices: &[crate::domain::questions::Choice]) -> Vec<(String, String)> {
+    choices
+        .iter()
+        .map(|choice| (choice.id.clone(), choice.title.clone()))
+        .collect()
 }

@@ -1,0 +1,172 @@
+//! Asking the citizen when siaga is unsure: the reply buttons and the list go out inside the
+//! window the citizen's message opened, and a tap comes back as an `interactive` webhook that
+//! decides.
+
+use super::*;
+use siaga::domain::message::OutboundContent;
+use siaga::domain::report::Priority;
+
+const PHONE: &str = "6281234567890";
+
+/// The fixture's button reply (Meta's shape), from `PHONE`, answering with our `id`.
+fn tap(id: &str, title: &str, wamid: &str) -> serde_json::Value {
+    let mut payload = fixture("inbound_interactive_button_reply");
+    let message = &mut payload["entry"][0]["changes"][0]["value"]["messages"][0];
+    message["id"] = json!(wamid);
+    message["interactive"]["button_reply"] = json!({ "id": id, "title": title });
+    payload
+}
+
+fn outbound(app: &TestApp, report_id: u64) -> Vec<OutboundContent> {
+    app.messages(report_id)
+        .into_iter()
+        .filter_map(|message| match message.body {
+            MessageBody::Outbound { content, .. } => Some(content),
+            MessageBody::Inbound { .. } => None,
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn a_tap_on_happening_now_turns_the_report_urgent_with_the_emergency_reply_and_location_request()
+ {
+    let app = spawn_app().await;
+    let citizen = Citizen {
+        phone: PhoneNumber::parse(PHONE).unwrap(),
+        name: "Budi".into(),
+    };
+    let text = payload::text_message(
+        &citizen,
+        "wamid.question.1",
+        chrono::Utc::now().timestamp(),
+        "pak ada orang mencurigakan mondar mandir depan rumah saya di sukarami",
+    );
+    assert_eq!(app.post_signed_webhook(&text).await.status(), 200);
+    let report = app.only_report();
+    assert_ne!(
+        report.priority,
+        Some(Priority::Urgent),
+        "not urgent by itself"
+    );
+    let mut events = app.state.commit.bus().subscribe();
+
+    let response = app
+        .post_signed_webhook(&tap(
+            "siaga:urgent:now",
+            "Terjadi sekarang",
+            "wamid.question.2",
+        ))
+        .await;
+    assert_eq!(response.status(), 200);
+
+    let report = app.only_report();
+    assert_eq!(report.priority, Some(Priority::Urgent));
+    assert!(report.flags.iter().any(|flag| flag == "urgent"));
+    assert_eq!(report.citizen_answers.urgent, Some(true));
+    let sent = outbound(&app, report.id);
+    let emergency = siaga::profile::Profile::load("sumsel")
+        .unwrap()
+        .replies
+        .urgent_report
+        .replace("{ticket}", &report.ticket);
+    assert!(
+        sent.iter()
+            .any(|content| matches!(content, OutboundContent::Text { body } if *body == emergency)),
+        "the emergency answer: {sent:#?}"
+    );
+    assert!(
+        sent.iter()
+            .any(|content| matches!(content, OutboundContent::LocationRequest { .. })),
+        "the location request: {sent:#?}"
+    );
+    let event = tokio::time::timeout(Duration::from_secs(5), async {
+        loop {
+            let event = events.recv().await.expect("bus open");
+            if event.kind == siaga::bus::ReportEventKind::UrgentReport {
+                return event;
+            }
+        }
+    })
+    .await
+    .expect("URGENT_REPORT published");
+    assert_eq!(event.report_id, report.id);
+    assert!(
+        app.timeline(report.id).iter().any(|entry| entry
+            .note
+            .as_deref()
+            .is_some_and(|note| note.contains("happening now"))),
+        "the answer is on the timeline"
+    );
+    let metrics = app.get("/metrics").await.text().await.unwrap();
+    assert!(
+        metrics.contains("siaga_citizen_answers_total{answer=\"happening_now\"} 1"),
+        "{metrics}"
+    );
+
+    // The same tap again (Meta retries) changes nothing; a second tap sends no second alarm.
+    let again = tap("siaga:urgent:now", "Terjadi sekarang", "wamid.question.2");
+    assert_eq!(app.post_signed_webhook(&again).await.status(), 200);
+    let repeated = tap("siaga:urgent:now", "Terjadi sekarang", "wamid.question.3");
+    assert_eq!(app.post_signed_webhook(&repeated).await.status(), 200);
+    let location_requests = outbound(&app, report.id)
+        .into_iter()
+        .filter(|content| matches!(content, OutboundContent::LocationRequest { .. }))
+        .count();
+    assert_eq!(location_requests, 1, "one emergency answer");
+}
+
+#[tokio::test]
+async fn a_tap_on_not_urgent_and_a_chosen_kind_are_kept_on_the_report_and_shown_in_the_suggestion()
+{
+    let app = spawn_app().await;
+    let citizen = Citizen {
+        phone: PhoneNumber::parse(PHONE).unwrap(),
+        name: "Budi".into(),
+    };
+    let text = payload::text_message(
+        &citizen,
+        "wamid.question.10",
+        chrono::Utc::now().timestamp(),
+        "tolong dibantu pak masalah motor",
+    );
+    assert_eq!(app.post_signed_webhook(&text).await.status(), 200);
+    for (id, title, wamid) in [
+        ("siaga:urgent:not", "Tidak darurat", "wamid.question.11"),
+        ("siaga:category:curanmor", "Curanmor", "wamid.question.12"),
+    ] {
+        assert_eq!(
+            app.post_signed_webhook(&tap(id, title, wamid))
+                .await
+                .status(),
+            200
+        );
+    }
+    let report = app.only_report();
+    assert_eq!(report.citizen_answers.urgent, Some(false));
+    assert_eq!(report.citizen_answers.category.as_deref(), Some("curanmor"));
+    assert_ne!(report.priority, Some(Priority::Urgent));
+    assert!(
+        !report
+            .citizen_texts
+            .iter()
+            .any(|text| text.contains("Curanmor")),
+        "a tap is an answer, not words about the case: {:?}",
+        report.citizen_texts
+    );
+
+    let token = app
+        .user_token("op.sari", siaga::domain::user::Role::Operator, None)
+        .await;
+    let answer = app
+        .graphql(
+            Some(&token),
+            "query($id: ID!) { report(id: $id) { suggestion { citizenSaysUrgent citizenCategory } } }",
+            json!({ "id": report.id.to_string() }),
+        )
+        .await;
+    assert_eq!(
+        answer["data"]["report"]["suggestion"],
+        json!({ "citizenSaysUrgent": false, "citizenCategory": "curanmor" }),
+        "{answer}"
+    );
+}
