@@ -10,6 +10,7 @@ use crate::domain::access::mask_phones;
 use crate::domain::audit::{AuditAction, AuditEntry};
 use crate::domain::user::Role;
 
+#[derive(Default)]
 pub struct QueryRoot;
 
 /// At most this many reports per page.
