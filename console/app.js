@@ -136,4 +136,6 @@ function App() {
   return html`<${Shell} key=${session.user.username} session=${session} />`;
 }
 
-render(html`<${App} />`, document.getElementById('app'));
+const root = document.getElementById('app');
+root.textContent = '';
+render(html`<${App} />`, root);

@@ -14,10 +14,10 @@ use axum::routing::get;
 use rust_embed::RustEmbed;
 
 /// Everything under `console/`: the console's HTML, CSS and ES modules, the vendored
-/// libraries (`console/vendor/VERSIONS.md`) and GraphiQL (`console/graphiql/`).
+/// libraries with their versions and licences (`console/vendor/VERSIONS.md`, served too) and
+/// GraphiQL (`console/graphiql/`).
 #[derive(RustEmbed)]
 #[folder = "console/"]
-#[exclude = "*.md"]
 struct ConsoleAssets;
 
 /// The policy of the console: scripts and styles only from files of this server, no inline

@@ -11,7 +11,7 @@ use serde_json::{Value, json};
 
 pub const CHROMIUM: &str = "/usr/bin/chromium";
 pub const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
-const ELEMENT_KEY: &str = "element-6066-11e4-a52f-4a2e4ad1b3e6";
+const ELEMENT_KEY: &str = "element-6066-11e4-a52e-4f735466cecf";
 pub const WAIT: Duration = Duration::from_secs(15);
 
 /// Whether this machine can run the browser tests; if not, says how to install what is
@@ -161,6 +161,9 @@ impl Browser {
                 Some(json!({ "using": "css selector", "value": css })),
             )
             .await;
+        if std::env::var_os("WEBDRIVER_DEBUG").is_some() {
+            eprintln!("find {css}: {found}");
+        }
         found[ELEMENT_KEY].as_str().map(str::to_string)
     }
 

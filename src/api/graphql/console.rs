@@ -42,7 +42,7 @@ pub struct Region {
     bbox: Option<Vec<f64>>,
 }
 
-#[Object]
+#[Object(name = "ConsoleQuery")]
 impl ConsoleQuery {
     /// The categories of the region's profile, in the profile's order.
     async fn categories(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<Category>> {

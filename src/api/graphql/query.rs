@@ -16,7 +16,7 @@ pub struct QueryRoot;
 /// At most this many reports per page.
 const MAX_PAGE: usize = 200;
 
-#[Object]
+#[Object(name = "CoreQuery")]
 impl QueryRoot {
     /// The audit trail, newest first: every entry for admins, the entries about reports for
     /// supervisors.
