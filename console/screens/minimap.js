@@ -21,6 +21,6 @@ export function MiniMap({ point }) {
       <rect x="0" y="0" width="200" height="170" class="sea" />
       <circle cx=${x} cy=${y} r="5" class="pin" />
     </svg>
-    <figcaption>📍 ${lat}, ${lon}</figcaption>
+    <figcaption>${lat}, ${lon}</figcaption>
   </figure>`;
 }

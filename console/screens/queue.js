@@ -1,6 +1,6 @@
 // The queue: open reports the user may see, live from reportEvents, urgent ones pinned on top
 // with a visible and audible alert, then by SLA due time and priority. j/k move, Enter opens.
-import { html, useState, useEffect, useRef, useMemo } from '../lib/html.js';
+import { html, Component, useState, useEffect, useRef, useMemo } from '../lib/html.js';
 import { gql } from '../lib/api.js';
 import { t, statusLabel, priorityLabel, errorText } from '../lib/i18n.js';
 import { QUEUE_FIELDS, OPEN_STATUSES, PRIORITIES } from '../lib/fragments.js';
@@ -10,6 +10,10 @@ import { beep, isMuted, setMuted } from '../lib/alert.js';
 import * as live from '../lib/live.js';
 
 const PAGE = 200;
+/// Rows are drawn only around the visible part of the list (a fixed row height makes the
+/// window exact), so a queue of thousands renders as fast as a screenful.
+const ROW_HEIGHT = 30;
+const OVERSCAN = 15;
 const RANK = { URGENT: 0, HIGH: 1, NORMAL: 2, LOW: 3 };
 
 export const isUrgent = (report) => report.priority === 'URGENT' || (!report.priority && report.suggestion?.urgent);
@@ -49,6 +53,9 @@ export function Queue() {
   const [muted, setMutedState] = useState(isMuted());
   const [categories, setCategories] = useState([]);
   const [units, setUnits] = useState([]);
+  const [now, setNow] = useState(Date.now());
+  const [scroll, setScroll] = useState({ top: 0, height: 800 });
+  const scroller = useRef(null);
   const pending = useRef(false);
   const timing = useRef({});
 
@@ -70,6 +77,11 @@ export function Queue() {
       setError(errorText(failure));
     }
   };
+
+  useEffect(() => {
+    const timer = setInterval(() => setNow(Date.now()), 30_000);
+    return () => clearInterval(timer);
+  }, []);
 
   useEffect(() => {
     reload();
@@ -141,11 +153,21 @@ export function Queue() {
   }, [visible, selected]);
 
   useEffect(() => {
-    document.querySelector('tr.selected')?.scrollIntoView({ block: 'nearest' });
+    const box = scroller.current;
+    if (!box) return;
+    const top = selected * ROW_HEIGHT;
+    if (top < box.scrollTop) box.scrollTop = top;
+    else if (top + ROW_HEIGHT * 2 > box.scrollTop + box.clientHeight) box.scrollTop = top + ROW_HEIGHT * 2 - box.clientHeight;
   }, [selected]);
 
+  const onScroll = (event) => {
+    const box = event.currentTarget;
+    setScroll({ top: box.scrollTop, height: box.clientHeight });
+  };
+  const first = Math.max(0, Math.floor(scroll.top / ROW_HEIGHT) - OVERSCAN);
+  const last = Math.min(visible.length, Math.ceil((scroll.top + scroll.height) / ROW_HEIGHT) + OVERSCAN);
+
   const set = (name) => (event) => setFilters({ ...filters, [name]: event.target.type === 'checkbox' ? event.target.checked : event.target.value });
-  const now = Date.now();
   return html`<section class="queue">
     ${alert && html`<div class="urgent-alert" role="alert" id="urgent-alert">
       <strong>${t('urgentAlert')}</strong>
@@ -180,22 +202,41 @@ export function Queue() {
     ${error && html`<p class="error" role="alert">${error}</p>`}
     ${!loaded && !error && html`<p class="muted">${t('loading')}</p>`}
     ${loaded && visible.length === 0 && html`<p class="muted">${t('noReports')}</p>`}
-    ${visible.length > 0 && html`<table class="queue-table" id="queue-table">
+    ${visible.length > 0 && html`<div class="queue-scroll" ref=${scroller} onScroll=${onScroll}>
+    <table class="queue-table" id="queue-table">
       <thead><tr><th>${t('ticket')}</th><th>${t('status')}</th><th>${t('priority')}</th><th>${t('category')}</th>
         <th>${t('summary')}</th><th>${t('unit')}</th><th>${t('due')}</th><th>${t('created')}</th></tr></thead>
-      <tbody>${visible.map((report, index) => html`<${Row} key=${report.id} report=${report}
-        selected=${index === selected} categories=${categories} now=${now} />`)}</tbody>
-    </table>`}
+      <tbody>
+        ${first > 0 && html`<tr class="spacer" style=${{ height: `${first * ROW_HEIGHT}px` }}></tr>`}
+        ${visible.slice(first, last).map((report, offset) => html`<${Row} key=${report.id} report=${report}
+          selected=${first + offset === selected} categories=${categories} now=${now} />`)}
+        ${last < visible.length && html`<tr class="spacer" style=${{ height: `${(visible.length - last) * ROW_HEIGHT}px` }}></tr>`}
+      </tbody>
+    </table></div>`}
   </section>`;
 }
 
-function Row({ report, selected, categories, now }) {
+/// A row redraws only when its report, its selection, the categories or the minute change:
+/// at 50 events a second, one event touches one row, not a thousand.
+class Row extends Component {
+  shouldComponentUpdate(next) {
+    const props = this.props;
+    return next.report !== props.report || next.selected !== props.selected
+      || next.categories !== props.categories || next.now !== props.now;
+  }
+
+  render(props) {
+    return rowOf(props);
+  }
+}
+
+function rowOf({ report, selected, categories, now }) {
   const urgent = isUrgent(report);
   const classes = ['row', urgent ? 'urgent' : '', report.sla?.overdue ? 'overdue' : '', selected ? 'selected' : ''].join(' ');
   const category = report.category ?? report.suggestion?.category;
   return html`<tr class=${classes} data-ticket=${report.ticket} data-id=${report.id}
     onClick=${() => { location.hash = `#/report/${report.id}`; }}>
-    <td class="ticket">${urgent ? '🚨 ' : ''}${report.ticket}${report.hasMedia ? ' 📎' : ''}</td>
+    <td class="ticket">${report.ticket}${report.hasMedia ? html` <span class="tag">${t('media')}</span>` : ''}</td>
     <td><span class=${`status s-${report.status}`}>${statusLabel(report.status)}</span></td>
     <td><span class=${`prio p-${report.priority ?? 'NONE'}`}>${report.priority ? priorityLabel(report.priority) : urgent ? t('urgent') : '—'}</span></td>
     <td>${categoryLabel(categories, category)}${report.category ? '' : ' ?'}</td>

@@ -83,7 +83,7 @@ export function ReportScreen({ id, session }) {
   </section>`;
 }
 
-const TICKS = { QUEUED: '🕓', SANDBOX: '✓', ACCEPTED: '✓', SENT: '✓', DELIVERED: '✓✓', READ: '✓✓', PLAYED: '✓✓', FAILED: '⚠' };
+const TICKS = { QUEUED: '…', SANDBOX: '✓', ACCEPTED: '✓', SENT: '✓', DELIVERED: '✓✓', READ: '✓✓', PLAYED: '✓✓', FAILED: '⚠' };
 
 function Ticks({ status, error }) {
   if (!status) return null;
@@ -111,16 +111,16 @@ function MessageBody({ message, report }) {
   const type = message.mediaContentType ?? '';
   const caption = message.text && html`<p class="text">${message.text}</p>`;
   if (['image', 'sticker'].includes(message.kind)) {
-    return html`${url ? html`<img class="media" src=${url} alt=${message.text ?? 'foto'} loading="lazy" />` : html`<p class="muted">🖼 ${t('noMedia')}</p>`}${caption}`;
+    return html`${url ? html`<img class="media" src=${url} alt=${message.text ?? 'foto'} loading="lazy" />` : html`<p class="muted">[foto] ${t('noMedia')}</p>`}${caption}`;
   }
   if (['audio', 'voice'].includes(message.kind)) {
-    return html`${url ? html`<audio class="media" controls preload="metadata" src=${url}></audio>` : html`<p class="muted">🎤 ${t('noMedia')}</p>`}${caption}`;
+    return html`${url ? html`<audio class="media" controls preload="metadata" src=${url}></audio>` : html`<p class="muted">[audio] ${t('noMedia')}</p>`}${caption}`;
   }
   if (message.kind === 'video') {
-    return html`${url ? html`<video class="media" controls preload="metadata" src=${url}></video>` : html`<p class="muted">🎬 ${t('noMedia')}</p>`}${caption}`;
+    return html`${url ? html`<video class="media" controls preload="metadata" src=${url}></video>` : html`<p class="muted">[video] ${t('noMedia')}</p>`}${caption}`;
   }
   if (message.kind === 'document') {
-    return html`${url ? html`<a class="doc" href=${url} download>📄 ${t('download')} (${type || 'file'})</a>` : html`<p class="muted">📄 ${t('noMedia')}</p>`}${caption}`;
+    return html`${url ? html`<a class="doc" href=${url} download>⇩ ${t('download')} (${type || 'file'})</a>` : html`<p class="muted">[dokumen] ${t('noMedia')}</p>`}${caption}`;
   }
   if (message.kind === 'location' && report.location) {
     return html`<${MiniMap} point=${report.location} />${caption}`;

@@ -26,6 +26,10 @@ use webdriver::Browser;
 
 pub const PHOTO_PNG: &[u8] = include_bytes!("photo.png");
 
+/// One browser at a time: two Chromiums on a small machine slow each other down, and the
+/// timings are meant to describe the console, not the contention.
+pub static ONE_BROWSER_AT_A_TIME: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+
 /// Creates an account directly, as `siaga user add` does.
 pub async fn add_user(app: &TestApp, username: &str, role: Role, unit: Option<&str>) {
     app.state

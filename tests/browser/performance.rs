@@ -30,6 +30,7 @@ async fn the_queue_renders_a_thousand_reports_and_follows_fifty_events_a_second(
         println!("{skip}");
         return;
     }
+    let _turn = super::ONE_BROWSER_AT_A_TIME.lock().await;
     let app = spawn_app().await;
     add_user(&app, "operator1", Role::Operator, None).await;
     for batch in 0..OPEN_REPORTS / PER_NOTIFICATION {
