@@ -4,7 +4,7 @@ import { html, useState, useEffect, useRef } from '../lib/html.js';
 import { gql } from '../lib/api.js';
 import { t, statusLabel, priorityLabel, errorText, language } from '../lib/i18n.js';
 import { ALL_STATUSES, PRIORITIES } from '../lib/fragments.js';
-import { loadCategories, categoryLabel } from '../lib/reference.js';
+import { loadCategories, loadUnits, categoryLabel } from '../lib/reference.js';
 import { dateTime } from '../lib/format.js';
 
 const PAGE = 20;
@@ -28,6 +28,7 @@ export function SearchScreen({ initial }) {
   const [result, setResult] = useState(null);
   const [error, setError] = useState(null);
   const [categories, setCategories] = useState([]);
+  const [units, setUnits] = useState([]);
   const [showHelp, setShowHelp] = useState(false);
   const input = useRef(null);
 
@@ -48,6 +49,7 @@ export function SearchScreen({ initial }) {
 
   useEffect(() => {
     loadCategories().then(setCategories).catch(() => {});
+    loadUnits().then(setUnits).catch(() => {});
     input.current?.focus();
   }, []);
   useEffect(() => { setQuery(initial ?? ''); setPages([null]); run(initial ?? '', filter, null); }, [initial]);
@@ -65,7 +67,8 @@ export function SearchScreen({ initial }) {
   const previousPage = () => { const rest = pages.slice(0, -1); setPages(rest); run(query, filter, rest[rest.length - 1]); };
 
   const label = (field, value) => field === 'status' ? statusLabel(value) : field === 'priority' ? priorityLabel(value)
-    : field === 'category' ? categoryLabel(categories, value) : value;
+    : field === 'category' ? categoryLabel(categories, value)
+      : field === 'unit' ? units.find((unit) => unit.code === value)?.name ?? value : value;
   return html`<section class="search">
     <form onSubmit=${submit} class="searchbar">
       <input ref=${input} id="search-query" value=${query} onInput=${(e) => setQuery(e.target.value)} placeholder=${t('query')} />

@@ -66,12 +66,17 @@ export function Bars({ rows, tone = '' }) {
   if (!sorted.length) return html`<p class="muted">—</p>`;
   return html`<svg class=${`chart bars ${tone}`} viewBox=${`0 0 420 ${height}`} width="100%" role="img">
     ${sorted.map((row, i) => html`<g transform=${`translate(0 ${i * 22 + 2})`}>
-      <text x="148" y="14" text-anchor="end" class="label">${String(row.label).slice(0, 26)}</text>
-      <rect x="154" y="2" height="16" width=${Math.max(1, (row.value / max) * 230)} class="bar"><title>${row.label}: ${row.value}</title></rect>
-      <text x=${160 + (row.value / max) * 230} y="14" class="value">${row.value}</text>
+      <text x="196" y="14" text-anchor="end" class="label">${short(row.label)}<title>${row.label}</title></text>
+      <rect x="202" y="2" height="16" width=${Math.max(1, (row.value / max) * 180)} class="bar"><title>${row.label}: ${row.value}</title></rect>
+      <text x=${208 + (row.value / max) * 180} y="14" class="value">${row.value}</text>
     </g>`)}
   </svg>`;
 }
+
+const short = (label) => {
+  const text = String(label);
+  return text.length > 32 ? `${text.slice(0, 31)}…` : text;
+};
 
 /// Columns over time.
 function Columns({ rows }) {
@@ -94,10 +99,10 @@ function ResponseTimes({ times }) {
   const max = Math.max(1, ...stages.map(([, s]) => s.p90Seconds ?? 0));
   return html`<svg class="chart times" viewBox="0 0 420 110" width="100%" role="img">
     ${stages.map(([name, s], i) => html`<g transform=${`translate(0 ${i * 34 + 4})`}>
-      <text x="118" y="12" text-anchor="end" class="label">${t(name)} (${s.count})</text>
-      <rect x="124" y="0" height="14" width=${((s.p90Seconds ?? 0) / max) * 200} class="bar p90"><title>p90 ${duration(s.p90Seconds)}</title></rect>
-      <rect x="124" y="3" height="8" width=${((s.medianSeconds ?? 0) / max) * 200} class="bar median"><title>median ${duration(s.medianSeconds)}</title></rect>
-      <text x="124" y="28" class="value small">${t('median')} ${duration(s.medianSeconds)} · ${t('p90')} ${duration(s.p90Seconds)}</text>
+      <text x="150" y="12" text-anchor="end" class="label">${t(name)} (${s.count})</text>
+      <rect x="156" y="0" height="14" width=${((s.p90Seconds ?? 0) / max) * 200} class="bar p90"><title>p90 ${duration(s.p90Seconds)}</title></rect>
+      <rect x="156" y="3" height="8" width=${((s.medianSeconds ?? 0) / max) * 200} class="bar median"><title>median ${duration(s.medianSeconds)}</title></rect>
+      <text x="156" y="28" class="value small">${t('median')} ${duration(s.medianSeconds)} · ${t('p90')} ${duration(s.p90Seconds)}</text>
     </g>`)}
   </svg>`;
 }

@@ -251,6 +251,12 @@ async fn the_command_center_works_a_photo_report_in_the_browser() {
     sign_in(&browser, &app.base_url, "admin1").await;
     browser.wait_for("#users tr[data-user=officer1]").await;
     browser.screenshot("10-administration").await;
+    // GraphiQL, embedded, draws under its policy with nothing from outside.
+    browser.goto(&format!("{}/graphql", app.base_url)).await;
+    browser.wait_for(".graphiql-container").await;
+    browser.screenshot("12-graphiql").await;
+    browser.goto(&format!("{}/", app.base_url)).await;
+    browser.wait_for("#lang-switch").await;
     // English on request.
     browser.click("#lang-switch").await;
     browser
