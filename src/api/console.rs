@@ -106,7 +106,10 @@ fn content_type_of(path: &str) -> &'static str {
 
 /// The page-security headers, on every response of the server (an answer may set its own
 /// policy first, as GraphiQL's page does).
-pub async fn security_headers(request: axum::extract::Request, next: axum::middleware::Next) -> Response {
+pub async fn security_headers(
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
     let mut response = next.run(request).await;
     let headers = response.headers_mut();
     if !headers.contains_key(header::CONTENT_SECURITY_POLICY) {

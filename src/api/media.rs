@@ -36,7 +36,8 @@ pub async fn download(
     };
     let signed = signed_query(&query);
     let who = match (&signed, headers.contains_key(header::AUTHORIZATION)) {
-        (Some(signed), false) => match signed_principal(&state, message_id, signed, peer, &headers) {
+        (Some(signed), false) => match signed_principal(&state, message_id, signed, peer, &headers)
+        {
             Ok(who) => who,
             Err(refusal) => return error_response(refusal),
         },
@@ -189,9 +190,8 @@ async fn serve_file(state: &AppState, message: Message, range: Option<ByteRange>
                 return unreadable(error);
             }
             let part = file.take(end - start + 1);
-            let mut partial = Response::new(Body::from_stream(
-                tokio_util::io::ReaderStream::new(part),
-            ));
+            let mut partial =
+                Response::new(Body::from_stream(tokio_util::io::ReaderStream::new(part)));
             *partial.status_mut() = StatusCode::PARTIAL_CONTENT;
             if let Ok(value) = HeaderValue::from_str(&format!("bytes {start}-{end}/{length}")) {
                 partial.headers_mut().insert(header::CONTENT_RANGE, value);
@@ -224,7 +224,10 @@ mod tests {
     #[test]
     fn ranges_are_read_as_players_send_them() {
         assert_eq!(parse_range("bytes=0-"), Some(ByteRange::From(0, None)));
-        assert_eq!(parse_range("bytes=100-199"), Some(ByteRange::From(100, Some(199))));
+        assert_eq!(
+            parse_range("bytes=100-199"),
+            Some(ByteRange::From(100, Some(199)))
+        );
         assert_eq!(parse_range("bytes=-500"), Some(ByteRange::Last(500)));
         assert_eq!(parse_range("bytes=0-1,5-9"), None);
         assert_eq!(parse_range("items=0-1"), None);

@@ -120,7 +120,8 @@ impl MediaUrlSigner {
         let Ok(mut mac) = Hmac::<Sha256>::new_from_slice(self.key.as_slice()) else {
             unreachable!("HMAC takes a key of any length");
         };
-        let signed = format!("media\n{message_id}\n{report_id}\n{username}\n{token_generation}\n{expires}");
+        let signed =
+            format!("media\n{message_id}\n{report_id}\n{username}\n{token_generation}\n{expires}");
         mac.update(signed.as_bytes());
         hex::encode(mac.finalize().into_bytes())
     }
@@ -145,7 +146,10 @@ mod tests {
     }
 
     fn query_of(url: &str) -> SignedQuery {
-        let query = url.split_once('?').map(|(_, query)| query).unwrap_or_default();
+        let query = url
+            .split_once('?')
+            .map(|(_, query)| query)
+            .unwrap_or_default();
         let mut parts = std::collections::HashMap::new();
         for pair in query.split('&') {
             let (name, value) = pair.split_once('=').unwrap_or((pair, ""));
@@ -166,7 +170,10 @@ mod tests {
         let url = signer.sign(&user(1), 7, 42, now);
         assert!(url.starts_with("/media/42?r=7&u=operator1&e="));
         let who = signer.verify(42, &query_of(&url), Some(&user(1)), now);
-        assert_eq!(who.map(|who| who.username).ok().as_deref(), Some("operator1"));
+        assert_eq!(
+            who.map(|who| who.username).ok().as_deref(),
+            Some("operator1")
+        );
     }
 
     #[test]
@@ -175,7 +182,10 @@ mod tests {
         let then = Utc::now() - chrono::Duration::minutes(11);
         let url = signer.sign(&user(1), 7, 42, then);
         let refusal = signer.verify(42, &query_of(&url), Some(&user(1)), Utc::now());
-        assert_eq!(refusal.err().map(|error| error.message), Some(EXPIRED.to_string()));
+        assert_eq!(
+            refusal.err().map(|error| error.message),
+            Some(EXPIRED.to_string())
+        );
     }
 
     #[test]
@@ -183,10 +193,22 @@ mod tests {
         let signer = MediaUrlSigner::random();
         let now = Utc::now();
         let url = signer.sign(&user(1), 7, 42, now);
-        assert!(signer.verify(43, &query_of(&url), Some(&user(1)), now).is_err());
-        assert!(signer.verify(42, &query_of(&url), Some(&user(2)), now).is_err());
+        assert!(
+            signer
+                .verify(43, &query_of(&url), Some(&user(1)), now)
+                .is_err()
+        );
+        assert!(
+            signer
+                .verify(42, &query_of(&url), Some(&user(2)), now)
+                .is_err()
+        );
         let other_key = MediaUrlSigner::random();
-        assert!(other_key.verify(42, &query_of(&url), Some(&user(1)), now).is_err());
+        assert!(
+            other_key
+                .verify(42, &query_of(&url), Some(&user(1)), now)
+                .is_err()
+        );
         let mut longer = query_of(&url);
         longer.e += 3600;
         assert!(signer.verify(42, &longer, Some(&user(1)), now).is_err());

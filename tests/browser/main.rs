@@ -6,6 +6,7 @@
 //! reaches the mock Graph API); an officer of the Polrestabes takes it IN_PROGRESS and
 //! resolves it; the analyst's search shows masked numbers and no complaint about officers; an
 //! expired media link is refused; a revoked session returns to the sign-in page.
+//! `session`: the token is refreshed before it expires.
 //! `performance`: first load, a queue of 1,000 open reports, 50 events a second.
 //!
 //! Screenshots go to `target/browser-screenshots/`, timings to
@@ -16,6 +17,7 @@
 mod common;
 mod performance;
 mod scenario;
+mod session;
 mod webdriver;
 
 use common::{TestApp, password_of};
@@ -49,9 +51,7 @@ pub async fn add_user(app: &TestApp, username: &str, role: Role, unit: Option<&s
 /// Signs in through the console's form and waits for the top bar.
 pub async fn sign_in(browser: &Browser, base_url: &str, username: &str) {
     browser.goto(&format!("{base_url}/")).await;
-    browser
-        .type_into("input[name=username]", username)
-        .await;
+    browser.type_into("input[name=username]", username).await;
     browser
         .type_into("input[name=password]", &password_of(username))
         .await;

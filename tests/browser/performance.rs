@@ -73,11 +73,15 @@ async fn the_queue_renders_a_thousand_reports_and_follows_fifty_events_a_second(
         .await;
     record_timing(&format!(
         "queue of {OPEN_REPORTS} open reports: fetched in {:.0} ms (5 pages of 200), rendered in {:.0} ms after the data arrived",
-        queue["dataAt"].as_f64().unwrap_or_default() - queue["loadStart"].as_f64().unwrap_or_default(),
+        queue["dataAt"].as_f64().unwrap_or_default()
+            - queue["loadStart"].as_f64().unwrap_or_default(),
         queue["renderMs"].as_f64().unwrap_or_default()
     ));
     browser
-        .wait_until("the live connection", "return document.querySelector('#connection.live')")
+        .wait_until(
+            "the live connection",
+            "return document.querySelector('#connection.live')",
+        )
         .await;
 
     // 50 new reports a second for a few seconds, while the page measures its frames.

@@ -28,9 +28,7 @@ fn photo_payload(media_id: &str) -> serde_json::Value {
     image["mime_type"] = json!("image/png");
     image["sha256"] =
         json!(base64::engine::general_purpose::STANDARD.encode(sha2::Sha256::digest(PHOTO_PNG)));
-    image
-        .as_object_mut()
-        .map(|image| image.remove("url"));
+    image.as_object_mut().map(|image| image.remove("url"));
     body
 }
 
@@ -43,7 +41,13 @@ async fn the_command_center_works_a_photo_report_in_the_browser() {
     let _turn = super::ONE_BROWSER_AT_A_TIME.lock().await;
     let app = spawn_app().await;
     add_user(&app, "operator1", Role::Operator, None).await;
-    add_user(&app, "officer1", Role::Officer, Some("POLRESTABES_PALEMBANG")).await;
+    add_user(
+        &app,
+        "officer1",
+        Role::Officer,
+        Some("POLRESTABES_PALEMBANG"),
+    )
+    .await;
     add_user(&app, "analyst1", Role::Analyst, None).await;
     add_user(&app, "admin1", Role::Admin, None).await;
     let (_, complaint_ticket) = app.citizen_reports("+6281377100999", COMPLAINT).await;
@@ -57,16 +61,25 @@ async fn the_command_center_works_a_photo_report_in_the_browser() {
     browser.screenshot("01-sign-in").await;
     sign_in(&browser, &app.base_url, "operator1").await;
     browser
-        .wait_until("the live connection", "return document.querySelector('#connection.live')")
+        .wait_until(
+            "the live connection",
+            "return document.querySelector('#connection.live')",
+        )
         .await;
     browser
-        .wait_until("the queue loads", "return window.siagaQueue && window.siagaQueue.version >= 0")
+        .wait_until(
+            "the queue loads",
+            "return window.siagaQueue && window.siagaQueue.version >= 0",
+        )
         .await;
 
     // 2. A photo arrives and appears in the queue without a reload, within 2 s.
-    app.graph.add_media("media-browser-1", PHOTO_PNG.to_vec(), "image/png");
+    app.graph
+        .add_media("media-browser-1", PHOTO_PNG.to_vec(), "image/png");
     let posted = Instant::now();
-    let response = app.post_signed_webhook(&photo_payload("media-browser-1")).await;
+    let response = app
+        .post_signed_webhook(&photo_payload("media-browser-1"))
+        .await;
     assert_eq!(response.status(), 200);
     let ticket = app
         .reports()
@@ -81,7 +94,10 @@ async fn the_command_center_works_a_photo_report_in_the_browser() {
         "a webhook's report shown in the open queue {} ms after the webhook's 200",
         shown_after.as_millis()
     ));
-    assert!(shown_after < Duration::from_secs(2), "shown after {shown_after:?}");
+    assert!(
+        shown_after < Duration::from_secs(2),
+        "shown after {shown_after:?}"
+    );
     browser.screenshot("02-queue").await;
 
     // Keyboard: the new report is the only open one the operator sees besides the complaint;
@@ -130,7 +146,10 @@ async fn the_command_center_works_a_photo_report_in_the_browser() {
         .iter()
         .any(|sent| sent.to_string().contains("saksi di lokasi parkir"))
     {
-        assert!(Instant::now() < deadline, "the reply never reached the Graph API");
+        assert!(
+            Instant::now() < deadline,
+            "the reply never reached the Graph API"
+        );
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
     browser
@@ -178,12 +197,18 @@ async fn the_command_center_works_a_photo_report_in_the_browser() {
     assert!(hit_text.contains('•'), "masked: {hit_text}");
     assert!(!hit_text.contains("6281298765432"), "{hit_text}");
     let page = browser.text_of("#search-hits").await;
-    assert!(!page.contains(&complaint_ticket), "the complaint is hidden: {page}");
+    assert!(
+        !page.contains(&complaint_ticket),
+        "the complaint is hidden: {page}"
+    );
     browser.click("#nav-search").await;
     browser.type_into("#search-query", "motor dicuri").await;
     browser.click("#search-submit").await;
     browser
-        .wait_until("the search answers", "return document.querySelector('#search-total')")
+        .wait_until(
+            "the search answers",
+            "return document.querySelector('#search-total')",
+        )
         .await;
     browser.screenshot("06-search-analyst").await;
     browser.click("#nav-stats").await;
@@ -215,7 +240,12 @@ async fn the_command_center_works_a_photo_report_in_the_browser() {
         .flatten()
         .expect("the analyst");
     let signer = &app.state.services.media_urls;
-    let expired = signer.sign(&analyst, photo.0, photo.1, chrono::Utc::now() - chrono::Duration::minutes(11));
+    let expired = signer.sign(
+        &analyst,
+        photo.0,
+        photo.1,
+        chrono::Utc::now() - chrono::Duration::minutes(11),
+    );
     let fresh = signer.sign(&analyst, photo.0, photo.1, chrono::Utc::now());
     let statuses = browser
         .eval_async(
@@ -260,7 +290,10 @@ async fn the_command_center_works_a_photo_report_in_the_browser() {
     // English on request.
     browser.click("#lang-switch").await;
     browser
-        .wait_until("English", "return document.querySelector('#nav-admin').innerText === 'Administration'")
+        .wait_until(
+            "English",
+            "return document.querySelector('#nav-admin').innerText === 'Administration'",
+        )
         .await;
     browser.close().await;
 }

@@ -76,9 +76,9 @@ impl ConsoleQuery {
                     polres: kabkota.polres.clone(),
                     latitude: point.map(|point| point.lat),
                     longitude: point.map(|point| point.lon),
-                    bbox: kabkota.bbox_approx.map(|[south, west, north, east]| {
-                        vec![south, west, north, east]
-                    }),
+                    bbox: kabkota
+                        .bbox_approx
+                        .map(|[south, west, north, east]| vec![south, west, north, east]),
                 }
             })
             .collect())
