@@ -63,6 +63,9 @@ licences() {
         done
     } >"$out"
 }
-licences "$console_vendor/VERSIONS.md" preact htm
+# The land around the region, for the maps (no tile server): see scripts/extract-land.mjs.
+node scripts/extract-land.mjs
+
+licences "$console_vendor/VERSIONS.md" preact htm @geo-maps/countries-land-10km
 licences "$graphiql_vendor/VERSIONS.md" graphiql react react-dom
 echo "vendored into $console_vendor and $graphiql_vendor"

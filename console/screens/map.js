@@ -1,10 +1,12 @@
 // The map, offline: reports with a shared location or a suggested place as points, clustered
-// when dense, over the kab/kota of the profile's gazetteer (their seats and approximate
-// extents). No tile server: everything is drawn in SVG from the API's data.
+// when dense, over the land (OpenStreetMap, console/geo/land.json) and the seats of the
+// profile's kab/kota. No kab/kota boundaries are available from an openly licensed package
+// yet, so the gazetteer's points stand in for them. No tile server: everything is SVG.
 import { html, useState, useEffect, useMemo } from '../lib/html.js';
 import { gql } from '../lib/api.js';
 import { t, statusLabel, errorText } from '../lib/i18n.js';
 import { REGION_FRAME, project } from './minimap.js';
+import { loadLand, landPath } from '../lib/geo.js';
 
 const WIDTH = 860;
 const HEIGHT = 720;
@@ -35,7 +37,9 @@ export function MapScreen() {
   const [points, setPoints] = useState(null);
   const [picked, setPicked] = useState(null);
   const [error, setError] = useState(null);
+  const [land, setLand] = useState({ rings: [], credit: '' });
   useEffect(() => {
+    loadLand().then(setLand);
     gql('{ regions { name kind polres latitude longitude bbox } }').then((d) => setRegions(d.regions)).catch((e) => setError(errorText(e)));
     loadPoints().then(setPoints).catch((e) => setError(errorText(e)));
   }, []);
@@ -60,15 +64,11 @@ export function MapScreen() {
     <div class="map-grid">
       <svg id="map" viewBox=${`0 0 ${WIDTH} ${HEIGHT}`} width="100%" class="map" role="img" aria-label=${t('map')}>
         <rect x="0" y="0" width=${WIDTH} height=${HEIGHT} class="sea" />
-        ${regions.filter((r) => r.bbox).map((region) => {
-          const [south, west, north, east] = region.bbox;
-          const [x1, y1] = to(north, west);
-          const [x2, y2] = to(south, east);
-          return html`<rect x=${x1} y=${y1} width=${x2 - x1} height=${y2 - y1} class=${`region ${region.kind}`}><title>${region.name}</title></rect>`;
-        })}
+        <path d=${landPath(land.rings, to)} class="land" />
         ${regions.filter((r) => r.latitude != null).map((region) => {
           const [x, y] = to(region.latitude, region.longitude);
-          return html`<g class="seat"><circle cx=${x} cy=${y} r="2.5" /><text x=${x + 4} y=${y - 4}>${region.name}</text></g>`;
+          return html`<g class=${`seat ${region.kind}`}><circle cx=${x} cy=${y} r="3" /><text x=${x + 5} y=${y - 4}>${region.name.replace(/^Kabupaten /, 'Kab. ')}</text>
+            <title>${region.name}${region.polres ? ` · ${region.polres}` : ''}</title></g>`;
         })}
         ${clusters.map((cluster) => {
           const urgent = cluster.reports.some((r) => r.suggestion?.urgent);
@@ -82,6 +82,7 @@ export function MapScreen() {
       </svg>
       <aside class="card">
         <p class="muted">${t('mapNote')}</p>
+        <p class="muted small" id="map-credit">${land.credit}</p>
         <p>${points ? `${points.length} ${t('results')}` : t('loading')}</p>
         ${picked && html`<ul class="picked">${picked.reports.map((r) => html`<li><a href=${`#/report/${r.id}`}>${r.ticket}</a>
           <span class=${`status s-${r.status}`}>${statusLabel(r.status)}</span></li>`)}</ul>`}
