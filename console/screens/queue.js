@@ -87,7 +87,13 @@ export function Queue() {
     reload();
     loadCategories().then(setCategories).catch(() => {});
     loadUnits().then(setUnits).catch(() => {});
-    return live.onEvent((event) => {
+    // Events missed while the connection was down are not replayed: reload after a reconnect.
+    let wasDown = false;
+    const stopConnection = live.onConnection((state) => {
+      if (state === 'reconnecting') wasDown = true;
+      if (state === 'live' && wasDown) { wasDown = false; reload(); }
+    });
+    const stopEvents = live.onEvent((event) => {
       window.siagaEvents = (window.siagaEvents ?? 0) + 1;
       if (event.kind === 'RESYNC') { reload(); return; }
       const report = event.report;
@@ -102,6 +108,7 @@ export function Queue() {
       }
       redraw();
     });
+    return () => { stopConnection(); stopEvents(); };
   }, []);
 
   const visible = useMemo(() => {
