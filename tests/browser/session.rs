@@ -21,7 +21,10 @@ async fn the_console_refreshes_its_token_before_it_expires() {
     let browser = driver.session(1280, 800).await;
     sign_in(&browser, &app.base_url, "operator1").await;
     let first = browser
-        .eval("return JSON.parse(localStorage.getItem('siaga.session')).token", json!([]))
+        .eval(
+            "return JSON.parse(localStorage.getItem('siaga.session')).token",
+            json!([]),
+        )
         .await;
     browser
         .wait_until(
