@@ -146,18 +146,24 @@ export function Queue() {
     window.siagaQueue = { rows: visible.length, ...timing.current, version };
   }, [version, loaded]);
 
+  // Keys are read against the latest list and selection, not those of the last render: a
+  // fast typist's Enter right after j must open the row j moved to.
+  const keyState = useRef({ visible, selected });
+  keyState.current.visible = visible;
   useEffect(() => {
     const onKey = (event) => {
       if (/INPUT|TEXTAREA|SELECT/.test(event.target.tagName) || event.ctrlKey || event.metaKey || event.altKey) return;
-      if (event.key === 'j') setSelected((index) => Math.min(index + 1, visible.length - 1));
-      else if (event.key === 'k') setSelected((index) => Math.max(index - 1, 0));
-      else if (event.key === 'Enter' && visible[selected]) location.hash = `#/report/${visible[selected].id}`;
+      const state = keyState.current;
+      const move = (index) => { state.selected = index; setSelected(index); };
+      if (event.key === 'j') move(Math.min(state.selected + 1, state.visible.length - 1));
+      else if (event.key === 'k') move(Math.max(state.selected - 1, 0));
+      else if (event.key === 'Enter' && state.visible[state.selected]) location.hash = `#/report/${state.visible[state.selected].id}`;
       else return;
       event.preventDefault();
     };
     window.addEventListener('keydown', onKey);
     return () => window.removeEventListener('keydown', onKey);
-  }, [visible, selected]);
+  }, []);
 
   useEffect(() => {
     const box = scroller.current;

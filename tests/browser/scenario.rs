@@ -100,8 +100,32 @@ async fn the_command_center_works_a_photo_report_in_the_browser() {
     );
     browser.screenshot("02-queue").await;
 
-    // Keyboard: the new report is the only open one the operator sees besides the complaint;
-    // select it with j/k and open it with Enter.
+    // An urgent report is pinned on top, with a banner and a beep.
+    let (_, urgent_ticket) = app
+        .citizen_reports(
+            "+6281377100555",
+            "tolong pak mobil terbakar di tol palindra km 20 arah indralaya, penumpang masih di dalam",
+        )
+        .await;
+    browser.wait_for("#urgent-alert").await;
+    let first_row = browser
+        .eval(
+            "return document.querySelector('#queue-table tbody tr.row').dataset.ticket",
+            json!([]),
+        )
+        .await;
+    assert_eq!(
+        first_row,
+        json!(urgent_ticket),
+        "the urgent report is pinned on top"
+    );
+    let beeps = browser
+        .eval("return window.siagaBeeps || 0", json!([]))
+        .await;
+    assert!(beeps.as_u64().unwrap_or_default() >= 1, "the alert sounded");
+    browser.screenshot("02b-queue-urgent").await;
+
+    // Keyboard: select the photo's report with j and open it with Enter.
     let index = browser
         .eval(
             "return [...document.querySelectorAll('#queue-table tbody tr')].findIndex(r => r.dataset.ticket === arguments[0])",
