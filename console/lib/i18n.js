@@ -92,6 +92,28 @@ const priorities = {
   en: { URGENT: 'Urgent', HIGH: 'High', NORMAL: 'Normal', LOW: 'Low' },
 };
 
+// Timeline entries, by kind; a kind not listed is shown as it is.
+const timelineKinds = {
+  id: { REPORT_OPENED: 'Laporan dibuka', MESSAGE_RECEIVED: 'Pesan masuk', MESSAGE_EDITED: 'Pesan diubah warga',
+    MESSAGE_REVOKED: 'Pesan ditarik warga', REACTION_RECEIVED: 'Reaksi', REPLY_QUEUED: 'Balasan diantrekan',
+    REPLY_SENT: 'Balasan terkirim', REPLY_FAILED: 'Balasan gagal', MEDIA_STORED: 'Media tersimpan',
+    MEDIA_FAILED: 'Media gagal diunduh', CALL_RECEIVED: 'Panggilan masuk', CALL_ENDED: 'Panggilan selesai',
+    REPORTER_CHANGED_NUMBER: 'Pelapor ganti nomor', CALL_PERMISSION_ANSWERED: 'Izin panggilan dijawab',
+    STATUS_CHANGED: 'Status diubah', NOTE: 'Catatan', TRIAGED: 'Ditriase', FORWARDED: 'Diteruskan',
+    NOTICE_NOT_SENT: 'Pemberitahuan tidak terkirim', CALL_LOGGED: 'Panggilan dicatat', MEDIA_VIEWED: 'Media dibuka',
+    MERGED: 'Digabungkan', SLA_BREACHED: 'SLA terlewati', ESCALATED: 'Dieskalasi', REPORTER_SILENT: 'Pelapor tidak menjawab' },
+  en: { REPORT_OPENED: 'Report opened', MESSAGE_RECEIVED: 'Message received', MESSAGE_EDITED: 'Message edited by citizen',
+    MESSAGE_REVOKED: 'Message revoked by citizen', REACTION_RECEIVED: 'Reaction', REPLY_QUEUED: 'Reply queued',
+    REPLY_SENT: 'Reply sent', REPLY_FAILED: 'Reply failed', MEDIA_STORED: 'Media stored',
+    MEDIA_FAILED: 'Media download failed', CALL_RECEIVED: 'Call received', CALL_ENDED: 'Call ended',
+    REPORTER_CHANGED_NUMBER: 'Reporter changed number', CALL_PERMISSION_ANSWERED: 'Call permission answered',
+    STATUS_CHANGED: 'Status changed', NOTE: 'Note', TRIAGED: 'Triaged', FORWARDED: 'Forwarded',
+    NOTICE_NOT_SENT: 'Notice not sent', CALL_LOGGED: 'Call logged', MEDIA_VIEWED: 'Media opened',
+    MERGED: 'Merged', SLA_BREACHED: 'SLA breached', ESCALATED: 'Escalated', REPORTER_SILENT: 'Reporter silent' },
+};
+
+export function timelineLabel(kind) { return timelineKinds[lang][kind] ?? kind; }
+
 // What an error's extensions.code means to the person at the desk.
 const errors = {
   id: {

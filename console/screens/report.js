@@ -2,7 +2,7 @@
 // Reloaded whenever a live event names it, so ticks and new messages appear by themselves.
 import { html, useState, useEffect, useRef } from '../lib/html.js';
 import { gql } from '../lib/api.js';
-import { t, statusLabel, priorityLabel, errorText } from '../lib/i18n.js';
+import { t, statusLabel, priorityLabel, errorText, timelineLabel } from '../lib/i18n.js';
 import { REPORT_FIELDS } from '../lib/fragments.js';
 import { loadCategories, categoryLabel } from '../lib/reference.js';
 import { dateTime, clock } from '../lib/format.js';
@@ -61,10 +61,10 @@ export function ReportScreen({ id, session }) {
       <a href="#/queue" class="link">← ${t('back')}</a>
       <h2>${report.ticket}</h2>
       <span class=${`status s-${report.status}`} id="report-status">${statusLabel(report.status)}</span>
-      <span class=${`prio p-${report.priority ?? 'NONE'}`}>${priorityLabel(report.priority)}</span>
-      <span>${categoryLabel(categories, report.category)}</span>
+      <span>${t('priority')}: <span class=${`prio p-${report.priority ?? 'NONE'}`}>${priorityLabel(report.priority)}</span></span>
+      <span>${t('category')}: <b>${categoryLabel(categories, report.category)}</b></span>
       <span>${t('assigned')}: <b id="assigned-unit">${report.assignedUnit?.name ?? '—'}</b></span>
-      <span class=${report.sla.overdue ? 'late' : 'muted'}>${t('sla')}: ${report.sla.stage ?? '—'} ${report.sla.dueAt ? clock(report.sla.dueAt) : ''}
+      <span class=${report.sla.overdue ? 'late' : 'muted'}>${t('sla')}: ${report.sla.stage ? t(SLA_STAGES[report.sla.stage]) : '—'} ${report.sla.dueAt ? clock(report.sla.dueAt) : ''}
         ${report.sla.breached ? ` · ${report.sla.breaches.join(', ')}` : ''}</span>
     </header>
     ${flash && html`<p class=${flash.ok ? 'flash ok' : 'flash error'} role=${flash.ok ? 'status' : 'alert'} id="flash">${flash.text}</p>`}
@@ -82,6 +82,8 @@ export function ReportScreen({ id, session }) {
     </div>
   </section>`;
 }
+
+const SLA_STAGES = { FIRST_ACTION: 'firstAction', FORWARD: 'forwardStage', RESOLUTION: 'resolution' };
 
 const TICKS = { QUEUED: '…', SANDBOX: '✓', ACCEPTED: '✓', SENT: '✓', DELIVERED: '✓✓', READ: '✓✓', PLAYED: '✓✓', FAILED: '⚠' };
 
@@ -156,7 +158,7 @@ function SuggestionCard({ report, categories, canAccept, act }) {
 function Timeline({ events }) {
   return html`<div class="card timeline"><h3>${t('timeline')}</h3>
     <ol id="timeline">${[...events].reverse().map((event) => html`<li data-kind=${event.kind}>
-      <span class="muted">${dateTime(event.at)}</span> <b>${event.kind}</b>
+      <span class="muted">${dateTime(event.at)}</span> <b title=${event.kind}>${timelineLabel(event.kind)}</b>
       <span class="actor">${event.actor === 'citizen' ? t('actorCitizen') : event.actor}</span>
       ${event.note && html`<div class="note">${event.note}</div>`}
     </li>`)}</ol>
