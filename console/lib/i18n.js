@@ -112,6 +112,15 @@ const timelineKinds = {
     MERGED: 'Merged', SLA_BREACHED: 'SLA breached', ESCALATED: 'Escalated', REPORTER_SILENT: 'Reporter silent' },
 };
 
+const flags = {
+  id: { possible_hoax: 'kemungkinan hoaks', reply_failed: 'balasan gagal', missed_call: 'panggilan tak terjawab',
+    unknown_message_type: 'pesan tak dikenal', reporter_silent: 'pelapor diam' },
+  en: { possible_hoax: 'possible hoax', reply_failed: 'reply failed', missed_call: 'missed call',
+    unknown_message_type: 'unknown message', reporter_silent: 'reporter silent' },
+};
+
+export function flagLabel(flag) { return flags[lang][flag] ?? flag; }
+
 export function timelineLabel(kind) { return timelineKinds[lang][kind] ?? kind; }
 
 // What an error's extensions.code means to the person at the desk.

@@ -61,7 +61,7 @@ function UserRow({ user, act }) {
     <td class="row-buttons">
       <button type="button" onClick=${() => act('mutation ($u: String!, $r: Role!, $unit: String) { setUserRole(username: $u, role: $r, unitCode: $unit) { username } }',
         { u: user.username, r: role, unit: unit || null })}>${t('changeRole')}</button>
-      <button type="button" onClick=${() => act('mutation ($u: String!, $a: Boolean!) { setUserActive(username: $u, active: $a) { username } }',
+      <button type="button" class=${user.active ? 'deactivate' : 'activate'} onClick=${() => act('mutation ($u: String!, $a: Boolean!) { setUserActive(username: $u, active: $a) { username } }',
         { u: user.username, a: !user.active })}>${user.active ? t('deactivate') : t('activate')}</button>
       <input type="password" placeholder=${t('newPassword')} value=${password} size="10" onInput=${(e) => setPassword(e.target.value)} />
       <button type="button" disabled=${password.length < 8} onClick=${() => { act('mutation ($u: String!, $p: String!) { resetPassword(username: $u, password: $p) { username } }',

@@ -2,7 +2,7 @@
 // with a visible and audible alert, then by SLA due time and priority. j/k move, Enter opens.
 import { html, Component, useState, useEffect, useRef, useMemo } from '../lib/html.js';
 import { gql } from '../lib/api.js';
-import { t, statusLabel, priorityLabel, errorText } from '../lib/i18n.js';
+import { t, statusLabel, priorityLabel, errorText, flagLabel } from '../lib/i18n.js';
 import { QUEUE_FIELDS, OPEN_STATUSES, PRIORITIES } from '../lib/fragments.js';
 import { loadCategories, loadUnits, categoryLabel } from '../lib/reference.js';
 import { relative, dateTime } from '../lib/format.js';
@@ -253,7 +253,7 @@ function rowOf({ report, selected, categories, now }) {
     <td><span class=${`status s-${report.status}`}>${statusLabel(report.status)}</span></td>
     <td><span class=${`prio p-${report.priority ?? 'NONE'}`}>${report.priority ? priorityLabel(report.priority) : urgent ? t('urgent') : '—'}</span></td>
     <td>${categoryLabel(categories, category)}${report.category ? '' : ' ?'}</td>
-    <td class="summary">${report.summary ?? report.reporter?.name ?? ''}</td>
+    <td class="summary">${report.flags.map((flag) => html`<span class=${`tag flag-${flag}`}>${flagLabel(flag)}</span> `)}${report.summary ?? report.reporter?.name ?? ''}</td>
     <td>${report.assignedUnit?.name ?? '—'}</td>
     <td class=${report.sla?.overdue ? 'late' : ''}>${report.sla?.paused ? t('paused') : report.sla?.dueAt ? relative(report.sla.dueAt, now) : '—'}</td>
     <td>${dateTime(report.createdAt)}</td>

@@ -305,6 +305,32 @@ async fn the_command_center_works_a_photo_report_in_the_browser() {
     sign_in(&browser, &app.base_url, "admin1").await;
     browser.wait_for("#users tr[data-user=officer1]").await;
     browser.screenshot("10-administration").await;
+    browser
+        .click("#users tr[data-user=officer1] button.deactivate")
+        .await;
+    browser
+        .wait_until(
+            "the officer is deactivated",
+            "return document.querySelector('#users tr[data-user=officer1]').classList.contains('inactive')",
+        )
+        .await;
+    let officer_active = app
+        .state
+        .services
+        .auth
+        .user("officer1")
+        .ok()
+        .flatten()
+        .map(|user| user.active);
+    assert_eq!(officer_active, Some(false));
+    // Nothing the console or GraphiQL loaded came from outside this server.
+    let foreign = browser
+        .eval(
+            "return performance.getEntriesByType('resource').map(e => e.name).filter(name => !name.startsWith(location.origin))",
+            json!([]),
+        )
+        .await;
+    assert_eq!(foreign, json!([]), "everything from the binary");
     // GraphiQL, embedded, draws under its policy with nothing from outside.
     browser.goto(&format!("{}/graphql", app.base_url)).await;
     browser.wait_for(".graphiql-container").await;
