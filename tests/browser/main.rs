@@ -6,6 +6,8 @@
 //! reaches the mock Graph API); an officer of the Polrestabes takes it IN_PROGRESS and
 //! resolves it; the analyst's search shows masked numbers and no complaint about officers; an
 //! expired media link is refused; a revoked session returns to the sign-in page.
+//! `media`: a voice note that can be sought (byte ranges through a signed link) and a shared
+//! location on a small map.
 //! `session`: the token is refreshed before it expires.
 //! `performance`: first load, a queue of 1,000 open reports, 50 events a second.
 //!
@@ -15,6 +17,7 @@
 
 #[path = "../common/mod.rs"]
 mod common;
+mod media;
 mod performance;
 mod scenario;
 mod session;
