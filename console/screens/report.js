@@ -33,6 +33,14 @@ export function ReportScreen({ id, session }) {
     loading.current = setTimeout(load, 150);
   };
 
+  // At most one reload a minute for failing media, so a file that stays refused does not loop.
+  const lastMediaRetry = useRef(0);
+  const mediaFailed = () => {
+    if (Date.now() - lastMediaRetry.current < 60_000) return;
+    lastMediaRetry.current = Date.now();
+    reloadSoon();
+  };
+
   useEffect(() => {
     load();
     loadCategories().then(setCategories).catch(() => {});
@@ -71,7 +79,7 @@ export function ReportScreen({ id, session }) {
     <div class="report-grid">
       <div class="col-chat">
         <h3>${t('conversation')} · ${report.reporter?.name ?? ''} <span class="muted" id="reporter-phone">${report.reporter?.phone ?? ''}</span></h3>
-        <${Chat} report=${report} />
+        <${Chat} report=${report} onMediaError=${mediaFailed} />
       </div>
       <div class="col-side">
         ${report.suggestion && html`<${SuggestionCard} report=${report} categories=${categories}
@@ -92,13 +100,15 @@ function Ticks({ status, error }) {
   return html`<span class=${`ticks t-${status}`} title=${error ? `${status}: ${error}` : status} data-delivery=${status}>${TICKS[status] ?? ''}</span>`;
 }
 
-function Chat({ report }) {
+/// A media link works for a few minutes; a player that finds its link expired asks for the
+/// report again, which brings fresh links.
+function Chat({ report, onMediaError }) {
   const end = useRef(null);
   useEffect(() => { end.current?.scrollIntoView({ block: 'end' }); }, [report.messages.length]);
   return html`<ol class="chat" id="chat">
     ${report.messages.map((message) => html`<li key=${message.id}
       class=${`bubble ${message.direction === 'INBOUND' ? 'in' : 'out'} k-${message.kind}`} data-kind=${message.kind}>
-      <${MessageBody} message=${message} report=${report} />
+      <${MessageBody} message=${message} report=${report} onMediaError=${onMediaError} />
       ${message.edits.length > 0 && html`<div class="edits muted">✎ ${message.edits.join(' → ')}</div>`}
       ${message.revokedAt && html`<div class="muted">⊘ ${dateTime(message.revokedAt)}</div>`}
       <div class="meta">${message.author ? `${message.author} · ` : ''}${clock(message.createdAt)}
@@ -108,18 +118,18 @@ function Chat({ report }) {
   </ol>`;
 }
 
-function MessageBody({ message, report }) {
+function MessageBody({ message, report, onMediaError }) {
   const url = message.signedMediaUrl;
   const type = message.mediaContentType ?? '';
   const caption = message.text && html`<p class="text">${message.text}</p>`;
   if (['image', 'sticker'].includes(message.kind)) {
-    return html`${url ? html`<img class="media" src=${url} alt=${message.text ?? 'foto'} loading="lazy" />` : html`<p class="muted">[foto] ${t('noMedia')}</p>`}${caption}`;
+    return html`${url ? html`<img class="media" src=${url} alt=${message.text ?? 'foto'} loading="lazy" onError=${onMediaError} />` : html`<p class="muted">[foto] ${t('noMedia')}</p>`}${caption}`;
   }
   if (['audio', 'voice'].includes(message.kind)) {
-    return html`${url ? html`<audio class="media" controls preload="metadata" src=${url}></audio>` : html`<p class="muted">[audio] ${t('noMedia')}</p>`}${caption}`;
+    return html`${url ? html`<audio class="media" controls preload="metadata" src=${url} onError=${onMediaError}></audio>` : html`<p class="muted">[audio] ${t('noMedia')}</p>`}${caption}`;
   }
   if (message.kind === 'video') {
-    return html`${url ? html`<video class="media" controls preload="metadata" src=${url}></video>` : html`<p class="muted">[video] ${t('noMedia')}</p>`}${caption}`;
+    return html`${url ? html`<video class="media" controls preload="metadata" src=${url} onError=${onMediaError}></video>` : html`<p class="muted">[video] ${t('noMedia')}</p>`}${caption}`;
   }
   if (message.kind === 'document') {
     return html`${url ? html`<a class="doc" href=${url} download>⇩ ${t('download')} (${type || 'file'})</a>` : html`<p class="muted">[dokumen] ${t('noMedia')}</p>`}${caption}`;
