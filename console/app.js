@@ -44,7 +44,8 @@ function SignIn({ notice }) {
     try {
       await login(username.trim(), password);
     } catch (failure) {
-      setError(errorText(failure));
+      // At the sign-in form, UNAUTHENTICATED means the credentials, not a session.
+      setError(failure.code === 'UNAUTHENTICATED' ? t('wrongLogin') : errorText(failure));
       setBusy(false);
     }
   };

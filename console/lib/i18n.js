@@ -3,7 +3,7 @@
 const id = {
   app: 'SIAGA Command Center',
   signIn: 'Masuk', signOut: 'Keluar', username: 'Nama pengguna', password: 'Kata sandi',
-  signingIn: 'Sedang masuk…', sessionEnded: 'Sesi Anda telah berakhir. Silakan masuk lagi.',
+  signingIn: 'Sedang masuk…', wrongLogin: 'Nama pengguna atau kata sandi salah, atau akun nonaktif.', sessionEnded: 'Sesi Anda telah berakhir. Silakan masuk lagi.',
   signedOut: 'Anda telah keluar.',
   queue: 'Antrean', search: 'Pencarian', stats: 'Statistik', map: 'Peta', admin: 'Administrasi',
   language: 'English', live: 'Langsung', offline: 'Terputus', reconnecting: 'Menyambung ulang…',
@@ -42,7 +42,7 @@ const id = {
 const en = {
   app: 'SIAGA Command Center',
   signIn: 'Sign in', signOut: 'Sign out', username: 'Username', password: 'Password',
-  signingIn: 'Signing in…', sessionEnded: 'Your session has ended. Please sign in again.',
+  signingIn: 'Signing in…', wrongLogin: 'Wrong username or password, or the account is deactivated.', sessionEnded: 'Your session has ended. Please sign in again.',
   signedOut: 'You have signed out.',
   queue: 'Queue', search: 'Search', stats: 'Statistics', map: 'Map', admin: 'Administration',
   language: 'Bahasa Indonesia', live: 'Live', offline: 'Disconnected', reconnecting: 'Reconnecting…',

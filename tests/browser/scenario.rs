@@ -59,6 +59,13 @@ async fn the_command_center_works_a_photo_report_in_the_browser() {
     browser.goto(&format!("{}/", app.base_url)).await;
     browser.wait_for("input[name=username]").await;
     browser.screenshot("01-sign-in").await;
+    // A wrong password is answered in Indonesian, from the error's code.
+    browser.type_into("input[name=username]", "operator1").await;
+    browser.type_into("input[name=password]", "not-the-password").await;
+    browser.click("form button[type=submit]").await;
+    browser.wait_for("form .error").await;
+    let refusal = browser.text_of("form .error").await;
+    assert!(refusal.contains("kata sandi salah"), "{refusal}");
     sign_in(&browser, &app.base_url, "operator1").await;
     browser
         .wait_until(
