@@ -80,6 +80,8 @@ export function SearchScreen({ initial }) {
     <div class="filters">
       <label>${t('status')}<select onChange=${(e) => e.target.value && toggle('status', e.target.value)}>
         <option value="">+</option>${ALL_STATUSES.map((s) => html`<option value=${s}>${statusLabel(s)}</option>`)}</select></label>
+      <label>${t('category')}<select id="search-category" onChange=${(e) => e.target.value && toggle('category', e.target.value)}>
+        <option value="">+</option>${categories.map((c) => html`<option value=${c.code}>${c.label}</option>`)}</select></label>
       <label>${t('priority')}<select onChange=${(e) => e.target.value && toggle('priority', e.target.value)}>
         <option value="">+</option>${PRIORITIES.map((p) => html`<option value=${p}>${priorityLabel(p)}</option>`)}</select></label>
       ${Object.entries(filter).flatMap(([field, values]) => (Array.isArray(values) ? values : values ? [values] : []).map((value) =>
