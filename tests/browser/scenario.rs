@@ -61,7 +61,9 @@ async fn the_command_center_works_a_photo_report_in_the_browser() {
     browser.screenshot("01-sign-in").await;
     // A wrong password is answered in Indonesian, from the error's code.
     browser.type_into("input[name=username]", "operator1").await;
-    browser.type_into("input[name=password]", "not-the-password").await;
+    browser
+        .type_into("input[name=password]", "not-the-password")
+        .await;
     browser.click("form button[type=submit]").await;
     browser.wait_for("form .error").await;
     let refusal = browser.text_of("form .error").await;
@@ -342,6 +344,43 @@ async fn the_command_center_works_a_photo_report_in_the_browser() {
     browser.goto(&format!("{}/graphql", app.base_url)).await;
     browser.wait_for(".graphiql-container").await;
     browser.screenshot("12-graphiql").await;
+    // Its bundled fetcher signs subscriptions in with the headers pane's Authorization.
+    let token = app.login("operator1").await;
+    browser
+        .eval(
+            "window.graphiqlEvents = []; window.graphiqlError = null;
+             const fetcher = GraphiQL.createFetcher({ url: location.origin + '/graphql',
+               subscriptionUrl: location.origin.replace(/^http/, 'ws') + '/graphql/ws' });
+             const stream = fetcher({ query: 'subscription { reportEvents { kind report { ticket } } }' },
+               { headers: { Authorization: 'Bearer ' + arguments[0] },
+                 // GraphiQL passes the parsed operation; a subscription goes over the WebSocket.
+                 documentAST: { kind: 'Document', definitions: [{ kind: 'OperationDefinition', operation: 'subscription',
+                   selectionSet: { kind: 'SelectionSet', selections: [] } }] } });
+             Promise.resolve(stream).then(async (events) => {
+               for await (const event of events) window.graphiqlEvents.push(event);
+             }).catch((error) => { window.graphiqlError = String(error); });",
+            json!([token]),
+        )
+        .await;
+    let mut event = serde_json::Value::Null;
+    for attempt in 0..20 {
+        app.citizen_reports(&format!("+62813771007{attempt:02}"), "halo pak mau tanya")
+            .await;
+        tokio::time::sleep(Duration::from_millis(500)).await;
+        event = browser
+            .eval(
+                "return window.graphiqlError || window.graphiqlEvents[0] || null",
+                json!([]),
+            )
+            .await;
+        if !event.is_null() {
+            break;
+        }
+    }
+    assert_eq!(
+        event["data"]["reportEvents"]["kind"], "REPORT_CREATED",
+        "{event}"
+    );
     browser.goto(&format!("{}/", app.base_url)).await;
     browser.wait_for("#lang-switch").await;
     // English on request.
