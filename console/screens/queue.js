@@ -18,16 +18,26 @@ const RANK = { URGENT: 0, HIGH: 1, NORMAL: 2, LOW: 3 };
 
 export const isUrgent = (report) => report.priority === 'URGENT' || (!report.priority && report.suggestion?.urgent);
 
+/// The numbers a report is sorted by, worked out once when it arrives rather than in every
+/// comparison of every sort.
+function withSortKeys(report) {
+  report.sortKeys = {
+    pinned: isUrgent(report) && report.status !== 'RESOLVED' ? 0 : 1,
+    due: report.sla?.dueAt ? Date.parse(report.sla.dueAt) : Infinity,
+    rank: RANK[report.priority] ?? 2,
+    created: Date.parse(report.createdAt),
+  };
+  return report;
+}
+
 /// Urgent first, then the earliest SLA due time, then priority, then the oldest.
 export function queueOrder(a, b) {
-  const urgent = Number(isUrgent(b) && a.status !== 'RESOLVED') - Number(isUrgent(a) && b.status !== 'RESOLVED');
-  if (urgent) return urgent;
-  const dueA = a.sla?.dueAt ? Date.parse(a.sla.dueAt) : Infinity;
-  const dueB = b.sla?.dueAt ? Date.parse(b.sla.dueAt) : Infinity;
-  if (dueA !== dueB) return dueA - dueB;
-  const rank = (RANK[a.priority] ?? 2) - (RANK[b.priority] ?? 2);
-  if (rank) return rank;
-  return Date.parse(a.createdAt) - Date.parse(b.createdAt);
+  const x = a.sortKeys;
+  const y = b.sortKeys;
+  if (x.pinned !== y.pinned) return x.pinned - y.pinned;
+  if (x.due !== y.due) return x.due < y.due ? -1 : 1;
+  if (x.rank !== y.rank) return x.rank - y.rank;
+  return x.created - y.created;
 }
 
 async function loadOpenReports() {
@@ -70,7 +80,7 @@ export function Queue() {
       timing.current.loadStart = performance.now();
       const list = await loadOpenReports();
       timing.current.dataAt = performance.now();
-      reports.current = new Map(list.map((report) => [report.id, report]));
+      reports.current = new Map(list.map((report) => [report.id, withSortKeys(report)]));
       setLoaded(true);
       setVersion((v) => v + 1);
     } catch (failure) {
@@ -99,7 +109,7 @@ export function Queue() {
       const report = event.report;
       if (!report) return;
       const known = reports.current.has(report.id);
-      if (OPEN_STATUSES.includes(report.status)) reports.current.set(report.id, report);
+      if (OPEN_STATUSES.includes(report.status)) reports.current.set(report.id, withSortKeys(report));
       else reports.current.delete(report.id);
       const urgentNow = event.kind === 'URGENT_REPORT' || (!known && isUrgent(report));
       if (urgentNow && OPEN_STATUSES.includes(report.status)) {
