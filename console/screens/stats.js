@@ -6,6 +6,8 @@ import { t, statusLabel, errorText } from '../lib/i18n.js';
 import { loadCategories, loadUnits, categoryLabel } from '../lib/reference.js';
 import { duration } from '../lib/format.js';
 
+const STAGES = { FIRST_ACTION: 'firstAction', FORWARD: 'forwardStage', RESOLUTION: 'resolution' };
+
 export function StatsScreen() {
   const [days, setDays] = useState(30);
   const [stats, setStats] = useState(null);
@@ -42,7 +44,7 @@ export function StatsScreen() {
         <${Bars} rows=${stats.byStatus.map((r) => ({ label: statusLabel(r.key), value: r.count }))} /></figure>
       <figure class="card"><figcaption>${t('responseTimes')}</figcaption><${ResponseTimes} times=${stats.responseTimes} /></figure>
       <figure class="card"><figcaption>${t('slaBreaches')}</figcaption>
-        <${Bars} rows=${stats.slaBreaches.map((r) => ({ label: r.key, value: r.count }))} tone="warn" /></figure>
+        <${Bars} rows=${stats.slaBreaches.map((r) => ({ label: t(STAGES[r.key] ?? r.key), value: r.count }))} tone="warn" /></figure>
     </div>`}
   </section>`;
 }
