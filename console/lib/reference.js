@@ -7,7 +7,7 @@ let units = null;
 const UNIT = 'code name kind active parentCode';
 
 export async function loadCategories() {
-  if (!categories) categories = gql('{ categories { code label group urgentDefault } }').then((d) => d.categories);
+  if (!categories) categories = gql('{ categories { code label group urgentDefault routesTo } }').then((d) => d.categories);
   try { return await categories; } catch (error) { categories = null; throw error; }
 }
 

@@ -142,14 +142,18 @@ function MessageBody({ message, report, onMediaError }) {
 
 function SuggestionCard({ report, categories, canAccept, act }) {
   const s = report.suggestion;
+  // Categories routed to a functional unit (complaints about the police go to Bidpropam) are
+  // forwarded there; the rest to the territorial unit of the place.
+  const routesTo = categories.find((c) => c.code === (s.category ?? report.category))?.routesTo;
+  const target = routesTo === 'functional' ? (s.functionalUnits[0] ?? s.territorialUnit) : (s.territorialUnit ?? s.functionalUnits[0]);
   const accept = async () => {
     const category = s.category ?? report.category;
     const triaged = await act(`mutation ($id: ID!, $category: String, $priority: Priority) {
       triageReport(id: $id, category: $category, priority: $priority) { id } }`,
     { id: report.id, category, priority: s.urgent ? 'URGENT' : (report.priority ?? 'NORMAL') });
-    if (triaged && s.territorialUnit) {
+    if (triaged && target) {
       await act(`mutation ($id: ID!, $unit: String!) { forwardReport(id: $id, unitCode: $unit) { id } }`,
-        { id: report.id, unit: s.territorialUnit.code });
+        { id: report.id, unit: target.code });
     }
   };
   return html`<div class="card suggestion" id="suggestion">
@@ -161,7 +165,7 @@ function SuggestionCard({ report, categories, canAccept, act }) {
       ${s.functionalUnits.length > 0 && html`<dt>${t('functionalUnits')}</dt><dd>${s.functionalUnits.map((unit) => unit.name).join(', ')}</dd>`}
       ${s.reasons.length > 0 && html`<dt>${t('reasons')}</dt><dd class="reasons">${s.reasons.map((reason) => html`<span class="tag">${reason}</span>`)}</dd>`}
     </dl>
-    ${canAccept && html`<button type="button" id="accept-suggestion" onClick=${accept}>${t('acceptSuggestion')}</button>`}
+    ${canAccept && html`<button type="button" id="accept-suggestion" onClick=${accept}>${t('acceptSuggestion')}${target ? ` → ${target.name}` : ''}</button>`}
   </div>`;
 }
 

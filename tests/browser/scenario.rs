@@ -193,9 +193,40 @@ async fn the_command_center_works_a_photo_report_in_the_browser() {
         .await;
     browser.screenshot("04-report-forwarded-and-replied").await;
 
+    // The complaint about an officer: accepting its suggestion forwards it to Bidpropam, not
+    // to the territorial unit of the place.
+    let complaint_id = app
+        .reports()
+        .into_iter()
+        .find(|report| report.ticket == complaint_ticket)
+        .map(|report| report.id)
+        .expect("the complaint");
+    browser
+        .goto(&format!("{}/#/report/{complaint_id}", app.base_url))
+        .await;
+    browser.click("#accept-suggestion").await;
+    browser
+        .wait_until(
+            "the complaint is forwarded",
+            "return document.querySelector('#report-status').innerText === 'Diteruskan'",
+        )
+        .await;
+    let complaint_unit = app
+        .reports()
+        .into_iter()
+        .find(|report| report.ticket == complaint_ticket)
+        .and_then(|report| report.assigned_unit);
+    assert_eq!(complaint_unit.as_deref(), Some("BIDPROPAM"));
+
     // 4. An officer of the Polrestabes above the Polsek works it.
     sign_out(&browser).await;
     sign_in(&browser, &app.base_url, "officer1").await;
+    browser.wait_for(&row).await;
+    let officer_queue = browser.text_of("#queue-table").await;
+    assert!(
+        !officer_queue.contains(&complaint_ticket),
+        "the officer does not see the complaint: {officer_queue}"
+    );
     browser.click(&row).await;
     browser.wait_for("[data-move=IN_PROGRESS]").await;
     browser.click("[data-move=IN_PROGRESS]").await;

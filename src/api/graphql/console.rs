@@ -26,6 +26,10 @@ pub struct Category {
     group: String,
     /// Whether a report of this category counts as urgent by default.
     urgent_default: bool,
+    /// `territorial` (the Polres or Polsek of the place) or `functional` (a directorate or
+    /// bureau, such as Bidpropam for complaints about the police): where a report of this
+    /// category is forwarded.
+    routes_to: String,
 }
 
 /// A kab/kota of the region's gazetteer: its seat and rough extent, for the map.
@@ -56,6 +60,7 @@ impl ConsoleQuery {
                 label: category.label.clone(),
                 group: category.group.clone(),
                 urgent_default: category.urgent_default,
+                routes_to: category.routes_to.clone(),
             })
             .collect())
     }
