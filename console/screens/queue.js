@@ -263,7 +263,7 @@ function rowOf({ report, selected, categories, now }) {
     <td><span class=${`status s-${report.status}`}>${statusLabel(report.status)}</span></td>
     <td><span class=${`prio p-${report.priority ?? 'NONE'}`}>${report.priority ? priorityLabel(report.priority) : urgent ? t('urgent') : '—'}</span></td>
     <td>${categoryLabel(categories, category)}${report.category ? '' : ' ?'}</td>
-    <td class="summary">${report.flags.map((flag) => html`<span class=${`tag flag-${flag}`}>${flagLabel(flag)}</span> `)}${report.summary ?? report.reporter?.name ?? ''}</td>
+    <td class="summary">${report.flags.filter((flag) => flag !== 'urgent').map((flag) => html`<span class=${`tag flag-${flag}`}>${flagLabel(flag)}</span> `)}${report.summary ?? report.reporter?.name ?? ''}</td>
     <td>${report.assignedUnit?.name ?? '—'}</td>
     <td class=${report.sla?.overdue ? 'late' : ''}>${report.sla?.paused ? t('paused') : report.sla?.dueAt ? relative(report.sla.dueAt, now) : '—'}</td>
     <td>${dateTime(report.createdAt)}</td>
