@@ -117,8 +117,10 @@ export function subscribe(query, variables, onData, onState = () => {}) {
   let stopped = false;
   let attempt = 0;
   let retry = null;
+  let usedToken = null;
   const connect = () => {
     if (stopped || !session) return;
+    usedToken = session.token;
     const scheme = location.protocol === 'https:' ? 'wss:' : 'ws:';
     socket = new WebSocket(`${scheme}//${location.host}/graphql/ws`, 'graphql-transport-ws');
     socket.onopen = () => {
@@ -145,7 +147,14 @@ export function subscribe(query, variables, onData, onState = () => {}) {
       }
     };
     socket.onclose = (event) => {
-      if (event.code === 4401 || event.code === 4403) { sessionEnded(); onState('closed'); return; }
+      if (event.code === 4401 || event.code === 4403) {
+        // A socket opened with a token that has since been refreshed ends when that token
+        // expires; the session goes on with the new one.
+        if (session && session.token !== usedToken && !stopped) { onState('reconnecting'); connect(); return; }
+        sessionEnded();
+        onState('closed');
+        return;
+      }
       if (stopped) return;
       onState('reconnecting');
       attempt += 1;
