@@ -42,6 +42,15 @@ export function ReportScreen({ id, session }) {
   };
 
   useEffect(() => {
+    // Escape goes back to the queue from anywhere but a text field.
+    const onKey = (event) => {
+      if (event.key === 'Escape' && !/INPUT|TEXTAREA|SELECT/.test(event.target.tagName)) history.back();
+    };
+    window.addEventListener('keydown', onKey);
+    return () => window.removeEventListener('keydown', onKey);
+  }, []);
+
+  useEffect(() => {
     load();
     loadCategories().then(setCategories).catch(() => {});
     const stop = live.onEvent((event) => { if (event.report?.id === id) reloadSoon(); });
