@@ -44,7 +44,10 @@ export function ReportScreen({ id, session }) {
   useEffect(() => {
     // Escape goes back to the queue from anywhere but a text field.
     const onKey = (event) => {
-      if (event.key === 'Escape' && !/INPUT|TEXTAREA|SELECT/.test(event.target.tagName)) history.back();
+      if (event.key !== 'Escape' || /INPUT|TEXTAREA|SELECT/.test(event.target.tagName)) return;
+      // Back to where the operator came from; a report opened directly goes to the first screen.
+      if (history.length > 1) history.back();
+      else location.hash = '#/';
     };
     window.addEventListener('keydown', onKey);
     return () => window.removeEventListener('keydown', onKey);
