@@ -9,6 +9,8 @@ COPY src ./src
 COPY benches ./benches
 COPY examples ./examples
 COPY schema ./schema
+# The operator console and GraphiQL, embedded in the binary (no Node.js needed).
+COPY console ./console
 COPY config.example.toml ./
 RUN cargo build --release --locked --bin siaga
 

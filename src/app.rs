@@ -175,6 +175,7 @@ impl App {
             profile: Arc::clone(&core.profile),
             bus: bus.clone(),
             search: Arc::clone(indexer.index()),
+            media_urls: crate::api::media_url::MediaUrlSigner::random(),
         };
         let schema = build_schema(Some(services.clone()));
         let state = Arc::new(AppState {

@@ -382,6 +382,7 @@ async fn run_demo(listen: String, messages: usize, interval_ms: u64) -> anyhow::
         .map_err(|error| anyhow::anyhow!("{error}"))?;
     let samples = app.profile().samples.clone();
     println!("siaga demo: a sandbox help desk (nothing is sent to WhatsApp)");
+    println!("  console:  {base_url}/  (open it in a browser and sign in with a login below)");
     println!("  webhook:  {base_url}/webhooks/whatsapp  (signed with the demo app secret)");
     println!("  health:   {base_url}/readyz   metrics: {base_url}/metrics");
     println!(

@@ -2,11 +2,13 @@
 
 mod bearer;
 pub mod client_address;
+pub mod console;
 mod export;
 pub mod graphql;
 mod health;
 pub mod limits;
 mod media;
+pub mod media_url;
 mod webhook;
 
 use std::sync::Arc;
@@ -68,12 +70,14 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/healthz", get(health::liveness))
         .route("/readyz", get(health::readiness))
         .route("/metrics", get(health::metrics))
+        .merge(console::routes())
         .layer(axum::middleware::from_fn_with_state(
             request_timeout,
             limits::time_limit,
         ));
     timed_routes
         .merge(untimed_routes())
+        .layer(axum::middleware::from_fn(console::security_headers))
         .layer(tower_http::trace::TraceLayer::new_for_http())
         .with_state(state)
 }

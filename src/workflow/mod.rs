@@ -13,7 +13,7 @@ mod contact;
 mod directory;
 mod journal;
 mod merge;
-mod permissions;
+pub mod permissions;
 mod reads;
 mod status;
 #[cfg(test)]

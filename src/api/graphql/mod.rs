@@ -3,6 +3,7 @@
 //! `connection_init` payload of a WebSocket).
 
 mod audit;
+mod console;
 mod mutation;
 mod query;
 mod report_view;
@@ -15,13 +16,12 @@ mod types;
 
 use std::sync::Arc;
 
-use async_graphql::http::GraphiQLSource;
 use async_graphql::{Context, ErrorExtensions, Schema};
 use async_graphql_axum::GraphQLResponse;
 use axum::extract::connect_info::ConnectInfo;
 use axum::extract::{Extension, Request, State};
 use axum::http::HeaderMap;
-use axum::response::{Html, IntoResponse, Response};
+use axum::response::{IntoResponse, Response};
 
 use crate::auth::{Auth, Session};
 use crate::domain::user::Principal;
@@ -30,9 +30,13 @@ use crate::profile::Profile;
 use crate::workflow::Workflow;
 
 pub use mutation::MutationRoot;
-pub use query::QueryRoot;
 pub use socket::websocket;
 pub use subscription::SubscriptionRoot;
+
+/// The queries: the report and account queries, and what the console needs besides.
+#[derive(async_graphql::MergedObject, Default)]
+#[graphql(name = "QueryRoot")]
+pub struct QueryRoot(query::QueryRoot, console::ConsoleQuery);
 
 pub type SiagaSchema = Schema<QueryRoot, MutationRoot, SubscriptionRoot>;
 
@@ -48,6 +52,8 @@ pub struct Services {
     pub profile: Arc<Profile>,
     pub bus: crate::bus::Bus,
     pub search: Arc<crate::search::SearchIndex>,
+    /// Signs and checks the short-lived media links of `Message.signedMediaUrl`.
+    pub media_urls: super::media_url::MediaUrlSigner,
 }
 
 /// Why the request carries no principal, kept so that resolvers can say so.
@@ -55,7 +61,7 @@ pub struct Services {
 struct AuthenticationFailure(UserError);
 
 pub fn build_schema(services: Option<Services>) -> SiagaSchema {
-    let builder = Schema::build(QueryRoot, MutationRoot, SubscriptionRoot)
+    let builder = Schema::build(QueryRoot::default(), MutationRoot, SubscriptionRoot)
         .extension(shape::QueryShape)
         .limit_complexity(MAX_COMPLEXITY)
         .limit_recursive_depth(32)
@@ -163,14 +169,9 @@ pub async fn execute(
     GraphQLResponse::from(state.schema.execute(request).await).into_response()
 }
 
-/// `GET /graphql`: the GraphiQL page.
-pub async fn graphiql() -> Html<String> {
-    Html(
-        GraphiQLSource::build()
-            .endpoint("/graphql")
-            .subscription_endpoint("/graphql/ws")
-            .finish(),
-    )
+/// `GET /graphql`: the GraphiQL page, embedded in the binary (`console/graphiql/`).
+pub async fn graphiql(headers: HeaderMap) -> Response {
+    super::console::graphiql_page(&headers)
 }
 
 impl ErrorExtensions for UserError {

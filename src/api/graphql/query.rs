@@ -10,12 +10,13 @@ use crate::domain::access::mask_phones;
 use crate::domain::audit::{AuditAction, AuditEntry};
 use crate::domain::user::Role;
 
+#[derive(Default)]
 pub struct QueryRoot;
 
 /// At most this many reports per page.
 const MAX_PAGE: usize = 200;
 
-#[Object]
+#[Object(name = "CoreQuery")]
 impl QueryRoot {
     /// The audit trail, newest first: every entry for admins, the entries about reports for
     /// supervisors.

@@ -133,6 +133,14 @@ impl ReportView {
             escalated_to: self.report.sla.escalated_to.clone(),
         })
     }
+    /// The statuses the reader may move the report to now (`setReportStatus`): the status
+    /// table, the reader's role, and for FORWARDED a unit to go back to.
+    async fn allowed_status_moves(
+        &self,
+        ctx: &Context<'_>,
+    ) -> async_graphql::Result<Vec<ReportStatus>> {
+        super::console::allowed_status_moves(ctx, &self.report)
+    }
     async fn assigned_unit(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<UnitView>> {
         let Some(code) = &self.report.assigned_unit else {
             return Ok(None);
@@ -243,6 +251,12 @@ impl MessageView {
             .as_ref()
             .is_some_and(|media| media.state == MediaState::Stored);
         stored.then(|| format!("/media/{}", self.message.id))
+    }
+    /// A link to the stored file for `<img>`, `<audio>` and `<video>`, which cannot send a
+    /// bearer header: it works for the reader only, for a few minutes, while they may see the
+    /// report; each view is still written to the timeline.
+    async fn signed_media_url(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<String>> {
+        super::console::signed_media_url(ctx, &self.message)
     }
     async fn media_content_type(&self) -> Option<&str> {
         self.message

@@ -1,0 +1,25 @@
+// The report fields each screen asks for, in one place.
+
+export const QUEUE_FIELDS = `id ticket status category priority summary createdAt updatedAt flags hasMedia
+  assignedUnit { code name }
+  sla { stage dueAt overdue paused breached }
+  suggestion { category urgent }
+  reporter { name }`;
+
+export const REPORT_FIELDS = `id ticket status category priority summary createdAt updatedAt flags hasMedia
+  location { latitude longitude }
+  reporter { id name phone windowOpen }
+  assignedUnit { code name }
+  sla { stage dueAt overdue paused breached breaches escalatedTo }
+  allowedStatusMoves
+  suggestion { category confidence urgent reasons
+    territorialUnit { code name } functionalUnits { code name }
+    place { kabupaten kecamatan latitude longitude } }
+  messages { id direction kind text createdAt deliveryStatus deliveryError author
+    mediaUrl signedMediaUrl mediaContentType edits revokedAt }
+  timeline { kind at actor note messageId }`;
+
+/// Statuses a queue shows: everything not final.
+export const OPEN_STATUSES = ['NEW', 'TRIAGED', 'FORWARDED', 'IN_PROGRESS', 'AWAITING_REPORTER', 'RESOLVED'];
+export const ALL_STATUSES = [...OPEN_STATUSES, 'CLOSED', 'REJECTED', 'DUPLICATE', 'SPAM'];
+export const PRIORITIES = ['URGENT', 'HIGH', 'NORMAL', 'LOW'];

@@ -1,0 +1,181 @@
+// The console's words: Indonesian by default, English on request (kept in localStorage).
+
+const id = {
+  app: 'SIAGA Command Center',
+  signIn: 'Masuk', signOut: 'Keluar', username: 'Nama pengguna', password: 'Kata sandi',
+  signingIn: 'Sedang masuk…', wrongLogin: 'Nama pengguna atau kata sandi salah, atau akun nonaktif.', sessionEnded: 'Sesi Anda telah berakhir. Silakan masuk lagi.',
+  signedOut: 'Anda telah keluar.',
+  queue: 'Antrean', search: 'Pencarian', stats: 'Statistik', map: 'Peta', admin: 'Administrasi',
+  language: 'English', live: 'Langsung', offline: 'Terputus', reconnecting: 'Menyambung ulang…',
+  all: 'Semua', status: 'Status', category: 'Kategori', unit: 'Satuan', priority: 'Prioritas',
+  overdue: 'Lewat SLA', open: 'Terbuka', ticket: 'Tiket', reporter: 'Pelapor', due: 'Batas SLA',
+  summary: 'Ringkasan', created: 'Dibuat', updated: 'Diperbarui', loading: 'Memuat…',
+  noReports: 'Tidak ada laporan.', urgentAlert: 'LAPORAN DARURAT', urgent: 'Darurat',
+  mute: 'Bisukan', unmute: 'Bunyikan', keysHelp: 'j/k pindah · Enter buka · Esc kembali · / cari',
+  conversation: 'Percakapan', timeline: 'Riwayat', suggestion: 'Saran sistem',
+  confidence: 'Keyakinan', reasons: 'Alasan', place: 'Tempat', territorialUnit: 'Satuan kewilayahan',
+  functionalUnits: 'Satuan fungsi', acceptSuggestion: 'Terima saran (triase + teruskan)',
+  actions: 'Tindakan', triage: 'Triase', forward: 'Teruskan', reply: 'Balas',
+  requestLocation: 'Minta lokasi', requestCall: 'Minta izin panggilan', logCall: 'Catat panggilan',
+  addNote: 'Tambah catatan', merge: 'Gabungkan', moveStatus: 'Ubah status', note: 'Catatan',
+  send: 'Kirim', save: 'Simpan', cancel: 'Batal', back: 'Kembali', done: 'Berhasil',
+  windowOpen: 'Jendela 24 jam terbuka: balasan dikirim sebagai teks bebas.',
+  windowClosed: 'Di luar jendela 24 jam: balasan dikirim sebagai templat; tanpa templat, balasan ditolak.',
+  unitPicker: 'Ketik nama atau kode satuan…', suggested: 'disarankan', kind: 'Jenis',
+  outcome: 'Hasil', duration: 'Durasi (detik)', mergeInto: 'Gabungkan ke tiket (mis. WA-2026-000001)',
+  download: 'Unduh', location: 'Lokasi', noMedia: 'Media belum diunduh', assigned: 'Ditangani',
+  query: 'Kata kunci', cheatSheet: 'Bahasa pencarian', results: 'hasil', previous: 'Sebelumnya',
+  next: 'Berikutnya', facets: 'Saring', from: 'Dari', to: 'Sampai', last7: '7 hari', last30: '30 hari',
+  last90: '90 hari', byDay: 'Laporan per hari', byCategory: 'Per kategori', byUnit: 'Per satuan',
+  byStatus: 'Per status', responseTimes: 'Waktu tanggap', firstAction: 'Tindakan pertama',
+  forwardStage: 'Diteruskan', resolution: 'Selesai', median: 'Median', p90: 'p90',
+  slaBreaches: 'Pelanggaran SLA per tahap', total: 'Total', count: 'Jumlah',
+  mapNote: 'Titik biru: lokasi kiriman warga atau tempat yang disarankan (merah: darurat; angka: beberapa laporan). Titik abu-abu: ibu kota kab/kota dari gazeter profil.',
+  users: 'Pengguna', units: 'Satuan', role: 'Peran', active: 'Aktif', inactive: 'Nonaktif',
+  createUser: 'Buat pengguna', displayName: 'Nama tampilan', resetPassword: 'Atur ulang sandi',
+  deactivate: 'Nonaktifkan', activate: 'Aktifkan', changeRole: 'Ubah peran', addUnit: 'Tambah satuan',
+  rename: 'Ganti nama', code: 'Kode', name: 'Nama', parent: 'Induk', newPassword: 'Sandi baru',
+  notAllowed: 'Peran Anda tidak memakai layar ini.', media: 'Media', paused: 'dijeda',
+  actorCitizen: 'warga', sla: 'SLA', none: '—', newReport: 'Laporan baru',
+};
+
+const en = {
+  app: 'SIAGA Command Center',
+  signIn: 'Sign in', signOut: 'Sign out', username: 'Username', password: 'Password',
+  signingIn: 'Signing in…', wrongLogin: 'Wrong username or password, or the account is deactivated.', sessionEnded: 'Your session has ended. Please sign in again.',
+  signedOut: 'You have signed out.',
+  queue: 'Queue', search: 'Search', stats: 'Statistics', map: 'Map', admin: 'Administration',
+  language: 'Bahasa Indonesia', live: 'Live', offline: 'Disconnected', reconnecting: 'Reconnecting…',
+  all: 'All', status: 'Status', category: 'Category', unit: 'Unit', priority: 'Priority',
+  overdue: 'Overdue', open: 'Open', ticket: 'Ticket', reporter: 'Reporter', due: 'SLA due',
+  summary: 'Summary', created: 'Created', updated: 'Updated', loading: 'Loading…',
+  noReports: 'No reports.', urgentAlert: 'URGENT REPORT', urgent: 'Urgent',
+  mute: 'Mute', unmute: 'Unmute', keysHelp: 'j/k move · Enter open · Esc back · / search',
+  conversation: 'Conversation', timeline: 'Timeline', suggestion: 'Suggestion',
+  confidence: 'Confidence', reasons: 'Reasons', place: 'Place', territorialUnit: 'Territorial unit',
+  functionalUnits: 'Functional units', acceptSuggestion: 'Accept (triage + forward)',
+  actions: 'Actions', triage: 'Triage', forward: 'Forward', reply: 'Reply',
+  requestLocation: 'Request location', requestCall: 'Request call permission', logCall: 'Log a call',
+  addNote: 'Add note', merge: 'Merge', moveStatus: 'Change status', note: 'Note',
+  send: 'Send', save: 'Save', cancel: 'Cancel', back: 'Back', done: 'Done',
+  windowOpen: '24-hour window open: the reply goes out as free text.',
+  windowClosed: 'Outside the 24-hour window: the reply goes out as the template; without one it is refused.',
+  unitPicker: 'Type a unit name or code…', suggested: 'suggested', kind: 'Kind',
+  outcome: 'Outcome', duration: 'Duration (seconds)', mergeInto: 'Merge into ticket (e.g. WA-2026-000001)',
+  download: 'Download', location: 'Location', noMedia: 'Media not downloaded yet', assigned: 'Assigned',
+  query: 'Query', cheatSheet: 'Query language', results: 'results', previous: 'Previous',
+  next: 'Next', facets: 'Refine', from: 'From', to: 'To', last7: '7 days', last30: '30 days',
+  last90: '90 days', byDay: 'Reports per day', byCategory: 'By category', byUnit: 'By unit',
+  byStatus: 'By status', responseTimes: 'Response times', firstAction: 'First action',
+  forwardStage: 'Forwarded', resolution: 'Resolved', median: 'Median', p90: 'p90',
+  slaBreaches: 'SLA breaches by stage', total: 'Total', count: 'Count',
+  mapNote: "Blue points: locations citizens shared or suggested places (red: urgent; numbers: several reports). Grey points: the seats of the kab/kota from the profile's gazetteer.",
+  users: 'Users', units: 'Units', role: 'Role', active: 'Active', inactive: 'Inactive',
+  createUser: 'Create user', displayName: 'Display name', resetPassword: 'Reset password',
+  deactivate: 'Deactivate', activate: 'Activate', changeRole: 'Change role', addUnit: 'Add unit',
+  rename: 'Rename', code: 'Code', name: 'Name', parent: 'Parent', newPassword: 'New password',
+  notAllowed: 'Your role does not use this screen.', media: 'Media', paused: 'paused',
+  actorCitizen: 'citizen', sla: 'SLA', none: '—', newReport: 'New report',
+};
+
+const statuses = {
+  id: { NEW: 'Baru', TRIAGED: 'Ditriase', FORWARDED: 'Diteruskan', IN_PROGRESS: 'Ditangani',
+    AWAITING_REPORTER: 'Menunggu pelapor', RESOLVED: 'Selesai', CLOSED: 'Ditutup',
+    REJECTED: 'Ditolak', DUPLICATE: 'Duplikat', SPAM: 'Spam' },
+  en: { NEW: 'New', TRIAGED: 'Triaged', FORWARDED: 'Forwarded', IN_PROGRESS: 'In progress',
+    AWAITING_REPORTER: 'Awaiting reporter', RESOLVED: 'Resolved', CLOSED: 'Closed',
+    REJECTED: 'Rejected', DUPLICATE: 'Duplicate', SPAM: 'Spam' },
+};
+
+const priorities = {
+  id: { URGENT: 'Darurat', HIGH: 'Tinggi', NORMAL: 'Normal', LOW: 'Rendah' },
+  en: { URGENT: 'Urgent', HIGH: 'High', NORMAL: 'Normal', LOW: 'Low' },
+};
+
+// Timeline entries, by kind; a kind not listed is shown as it is.
+const timelineKinds = {
+  id: { REPORT_OPENED: 'Laporan dibuka', MESSAGE_RECEIVED: 'Pesan masuk', MESSAGE_EDITED: 'Pesan diubah warga',
+    MESSAGE_REVOKED: 'Pesan ditarik warga', REACTION_RECEIVED: 'Reaksi', REPLY_QUEUED: 'Balasan diantrekan',
+    REPLY_SENT: 'Balasan terkirim', REPLY_FAILED: 'Balasan gagal', MEDIA_STORED: 'Media tersimpan',
+    MEDIA_FAILED: 'Media gagal diunduh', CALL_RECEIVED: 'Panggilan masuk', CALL_ENDED: 'Panggilan selesai',
+    REPORTER_CHANGED_NUMBER: 'Pelapor ganti nomor', CALL_PERMISSION_ANSWERED: 'Izin panggilan dijawab',
+    STATUS_CHANGED: 'Status diubah', NOTE: 'Catatan', TRIAGED: 'Ditriase', FORWARDED: 'Diteruskan',
+    NOTICE_NOT_SENT: 'Pemberitahuan tidak terkirim', CALL_LOGGED: 'Panggilan dicatat', MEDIA_VIEWED: 'Media dibuka',
+    MERGED: 'Digabungkan', SLA_BREACHED: 'SLA terlewati', ESCALATED: 'Dieskalasi', REPORTER_SILENT: 'Pelapor tidak menjawab' },
+  en: { REPORT_OPENED: 'Report opened', MESSAGE_RECEIVED: 'Message received', MESSAGE_EDITED: 'Message edited by citizen',
+    MESSAGE_REVOKED: 'Message revoked by citizen', REACTION_RECEIVED: 'Reaction', REPLY_QUEUED: 'Reply queued',
+    REPLY_SENT: 'Reply sent', REPLY_FAILED: 'Reply failed', MEDIA_STORED: 'Media stored',
+    MEDIA_FAILED: 'Media download failed', CALL_RECEIVED: 'Call received', CALL_ENDED: 'Call ended',
+    REPORTER_CHANGED_NUMBER: 'Reporter changed number', CALL_PERMISSION_ANSWERED: 'Call permission answered',
+    STATUS_CHANGED: 'Status changed', NOTE: 'Note', TRIAGED: 'Triaged', FORWARDED: 'Forwarded',
+    NOTICE_NOT_SENT: 'Notice not sent', CALL_LOGGED: 'Call logged', MEDIA_VIEWED: 'Media opened',
+    MERGED: 'Merged', SLA_BREACHED: 'SLA breached', ESCALATED: 'Escalated', REPORTER_SILENT: 'Reporter silent' },
+};
+
+const flags = {
+  id: { possible_hoax: 'kemungkinan hoaks', reply_failed: 'balasan gagal', missed_call: 'panggilan tak terjawab',
+    unknown_message_type: 'pesan tak dikenal', reporter_silent: 'pelapor diam' },
+  en: { possible_hoax: 'possible hoax', reply_failed: 'reply failed', missed_call: 'missed call',
+    unknown_message_type: 'unknown message', reporter_silent: 'reporter silent' },
+};
+
+export function flagLabel(flag) { return flags[lang][flag] ?? flag; }
+
+export function timelineLabel(kind) { return timelineKinds[lang][kind] ?? kind; }
+
+// What an error's extensions.code means to the person at the desk.
+const errors = {
+  id: {
+    UNAUTHENTICATED: 'Sesi tidak berlaku. Silakan masuk lagi.',
+    FORBIDDEN: 'Anda tidak berwenang melakukan ini.',
+    NOT_FOUND: 'Data tidak ditemukan.',
+    BAD_USER_INPUT: 'Isian tidak valid.',
+    CONFLICT: 'Tindakan ini tidak dapat dilakukan pada keadaan laporan sekarang.',
+    RATE_LIMITED: 'Terlalu banyak percobaan. Coba lagi dalam {s} detik.',
+    GRAPHQL_PARSE_FAILED: 'Permintaan tidak dapat dibaca server.',
+    GRAPHQL_VALIDATION_FAILED: 'Permintaan ditolak server.',
+    INTERNAL: 'Terjadi kesalahan pada server. Coba lagi.',
+    BAD_REQUEST: 'Permintaan tidak valid.', PAYLOAD_TOO_LARGE: 'Isian terlalu besar.',
+    TIMEOUT: 'Server terlalu lama menjawab. Coba lagi.',
+    NETWORK: 'Tidak dapat menghubungi server. Periksa jaringan.',
+  },
+  en: {
+    UNAUTHENTICATED: 'Session not valid. Please sign in again.',
+    FORBIDDEN: 'You are not allowed to do this.',
+    NOT_FOUND: 'Not found.',
+    BAD_USER_INPUT: 'Invalid input.',
+    CONFLICT: 'This cannot be done in the report’s current state.',
+    RATE_LIMITED: 'Too many attempts. Try again in {s} seconds.',
+    GRAPHQL_PARSE_FAILED: 'The server could not read the request.',
+    GRAPHQL_VALIDATION_FAILED: 'The server refused the request.',
+    INTERNAL: 'Server error. Try again.',
+    BAD_REQUEST: 'Invalid request.', PAYLOAD_TOO_LARGE: 'Input too large.',
+    TIMEOUT: 'The server took too long. Try again.',
+    NETWORK: 'Cannot reach the server. Check the network.',
+  },
+};
+
+let lang = localStorage.getItem('siaga.lang') === 'en' ? 'en' : 'id';
+const listeners = new Set();
+
+export function language() { return lang; }
+export function setLanguage(next) {
+  lang = next === 'en' ? 'en' : 'id';
+  localStorage.setItem('siaga.lang', lang);
+  document.documentElement.lang = lang;
+  listeners.forEach((listener) => listener(lang));
+}
+export function onLanguage(listener) { listeners.add(listener); return () => listeners.delete(listener); }
+
+export function t(key) { return (lang === 'en' ? en : id)[key] ?? id[key] ?? key; }
+export function statusLabel(status) { return statuses[lang][status] ?? status; }
+export function priorityLabel(priority) { return priority ? priorities[lang][priority] ?? priority : t('none'); }
+
+/// An API error in the reader's language, with the server's message beside it.
+export function errorText(error) {
+  const table = errors[lang];
+  const code = error?.code ?? 'INTERNAL';
+  let text = table[code] ?? table.INTERNAL;
+  text = text.replace('{s}', String(error?.retryAfterSeconds ?? '?'));
+  return error?.message && code !== 'NETWORK' ? `${text} (${error.message})` : text;
+}

@@ -1,0 +1,192 @@
+// One report: the conversation as a chat, the suggestion card, the timeline and the actions.
+// Reloaded whenever a live event names it, so ticks and new messages appear by themselves.
+import { html, useState, useEffect, useRef } from '../lib/html.js';
+import { gql } from '../lib/api.js';
+import { t, statusLabel, priorityLabel, errorText, timelineLabel } from '../lib/i18n.js';
+import { REPORT_FIELDS } from '../lib/fragments.js';
+import { loadCategories, categoryLabel } from '../lib/reference.js';
+import { dateTime, clock } from '../lib/format.js';
+import { isCommandCenter, canWork } from '../lib/roles.js';
+import * as live from '../lib/live.js';
+import { Actions } from './report_actions.js';
+import { MiniMap } from './minimap.js';
+
+export function ReportScreen({ id, session }) {
+  const [report, setReport] = useState(null);
+  const [error, setError] = useState(null);
+  const [categories, setCategories] = useState([]);
+  const [flash, setFlash] = useState(null);
+  const loading = useRef(null);
+
+  const load = async () => {
+    try {
+      const data = await gql(`query ($id: ID!) { report(id: $id) { ${REPORT_FIELDS} } }`, { id });
+      if (!data.report) setError(errorText({ code: 'NOT_FOUND' }));
+      else { setReport(data.report); setError(null); }
+    } catch (failure) {
+      setError(errorText(failure));
+    }
+  };
+  // Events come in bursts (message, reply queued, delivery): one reload per burst.
+  const reloadSoon = () => {
+    clearTimeout(loading.current);
+    loading.current = setTimeout(load, 150);
+  };
+
+  // At most one reload a minute for failing media, so a file that stays refused does not loop.
+  const lastMediaRetry = useRef(0);
+  const mediaFailed = () => {
+    if (Date.now() - lastMediaRetry.current < 60_000) return;
+    lastMediaRetry.current = Date.now();
+    reloadSoon();
+  };
+
+  useEffect(() => {
+    // Escape goes back to the queue from anywhere but a text field.
+    const onKey = (event) => {
+      if (event.key !== 'Escape' || /INPUT|TEXTAREA|SELECT/.test(event.target.tagName)) return;
+      // Back to where the operator came from; a report opened directly goes to the first screen.
+      if (history.length > 1) history.back();
+      else location.hash = '#/';
+    };
+    window.addEventListener('keydown', onKey);
+    return () => window.removeEventListener('keydown', onKey);
+  }, []);
+
+  useEffect(() => {
+    load();
+    loadCategories().then(setCategories).catch(() => {});
+    const stop = live.onEvent((event) => { if (event.report?.id === id) reloadSoon(); });
+    return () => { stop(); clearTimeout(loading.current); };
+  }, [id]);
+
+  /// Runs a mutation, shows its outcome, reloads the report.
+  const act = async (query, variables, doneText = t('done')) => {
+    try {
+      await gql(query, variables);
+      setFlash({ ok: true, text: doneText });
+      await load();
+      return true;
+    } catch (failure) {
+      setFlash({ ok: false, text: errorText(failure) });
+      return false;
+    }
+  };
+
+  if (error && !report) return html`<section><a href="#/queue">← ${t('back')}</a><p class="error" role="alert">${error}</p></section>`;
+  if (!report) return html`<p class="muted">${t('loading')}</p>`;
+  const role = session.user.role;
+  return html`<section class="report" id="report" data-ticket=${report.ticket}>
+    <header class="report-head">
+      <a href="#/queue" class="link">← ${t('back')}</a>
+      <h2>${report.ticket}</h2>
+      <span class=${`status s-${report.status}`} id="report-status">${statusLabel(report.status)}</span>
+      <span>${t('priority')}: <span class=${`prio p-${report.priority ?? 'NONE'}`}>${priorityLabel(report.priority)}</span></span>
+      <span>${t('category')}: <b>${categoryLabel(categories, report.category)}</b></span>
+      <span>${t('assigned')}: <b id="assigned-unit">${report.assignedUnit?.name ?? '—'}</b></span>
+      <span class=${report.sla.overdue ? 'late' : 'muted'}>${t('sla')}: ${report.sla.stage ? t(SLA_STAGES[report.sla.stage]) : '—'} ${report.sla.dueAt ? clock(report.sla.dueAt) : ''}
+        ${report.sla.breached ? ` · ${report.sla.breaches.join(', ')}` : ''}</span>
+    </header>
+    ${flash && html`<p class=${flash.ok ? 'flash ok' : 'flash error'} role=${flash.ok ? 'status' : 'alert'} id="flash">${flash.text}</p>`}
+    <div class="report-grid">
+      <div class="col-chat">
+        <h3>${t('conversation')} · ${report.reporter?.name ?? ''} <span class="muted" id="reporter-phone">${report.reporter?.phone ?? ''}</span></h3>
+        <${Chat} report=${report} onMediaError=${mediaFailed} />
+      </div>
+      <div class="col-side">
+        ${report.suggestion && html`<${SuggestionCard} report=${report} categories=${categories}
+          canAccept=${isCommandCenter(role) && ['NEW', 'TRIAGED'].includes(report.status)} act=${act} />`}
+        ${canWork(role) && html`<${Actions} report=${report} role=${role} categories=${categories} act=${act} />`}
+        <${Timeline} events=${report.timeline} />
+      </div>
+    </div>
+  </section>`;
+}
+
+const SLA_STAGES = { FIRST_ACTION: 'firstAction', FORWARD: 'forwardStage', RESOLUTION: 'resolution' };
+
+const TICKS = { QUEUED: '…', SANDBOX: '✓', ACCEPTED: '✓', SENT: '✓', DELIVERED: '✓✓', READ: '✓✓', PLAYED: '✓✓', FAILED: '⚠' };
+
+function Ticks({ status, error }) {
+  if (!status) return null;
+  return html`<span class=${`ticks t-${status}`} title=${error ? `${status}: ${error}` : status} data-delivery=${status}>${TICKS[status] ?? ''}</span>`;
+}
+
+/// A media link works for a few minutes; a player that finds its link expired asks for the
+/// report again, which brings fresh links.
+function Chat({ report, onMediaError }) {
+  const end = useRef(null);
+  useEffect(() => { end.current?.scrollIntoView({ block: 'end' }); }, [report.messages.length]);
+  return html`<ol class="chat" id="chat">
+    ${report.messages.map((message) => html`<li key=${message.id}
+      class=${`bubble ${message.direction === 'INBOUND' ? 'in' : 'out'} k-${message.kind}`} data-kind=${message.kind}>
+      <${MessageBody} message=${message} report=${report} onMediaError=${onMediaError} />
+      ${message.edits.length > 0 && html`<div class="edits muted">✎ ${message.edits.join(' → ')}</div>`}
+      ${message.revokedAt && html`<div class="muted">⊘ ${dateTime(message.revokedAt)}</div>`}
+      <div class="meta">${message.author ? `${message.author} · ` : ''}${clock(message.createdAt)}
+        <${Ticks} status=${message.deliveryStatus} error=${message.deliveryError} /></div>
+    </li>`)}
+    <li ref=${end} class="chat-end"></li>
+  </ol>`;
+}
+
+function MessageBody({ message, report, onMediaError }) {
+  const url = message.signedMediaUrl;
+  const type = message.mediaContentType ?? '';
+  const caption = message.text && html`<p class="text">${message.text}</p>`;
+  if (['image', 'sticker'].includes(message.kind)) {
+    return html`${url ? html`<img class="media" src=${url} alt=${message.text ?? 'foto'} loading="lazy" onError=${onMediaError} />` : html`<p class="muted">[foto] ${t('noMedia')}</p>`}${caption}`;
+  }
+  if (['audio', 'voice'].includes(message.kind)) {
+    return html`${url ? html`<audio class="media" controls preload="metadata" src=${url} onError=${onMediaError}></audio>` : html`<p class="muted">[audio] ${t('noMedia')}</p>`}${caption}`;
+  }
+  if (message.kind === 'video') {
+    return html`${url ? html`<video class="media" controls preload="metadata" src=${url} onError=${onMediaError}></video>` : html`<p class="muted">[video] ${t('noMedia')}</p>`}${caption}`;
+  }
+  if (message.kind === 'document') {
+    return html`${url ? html`<a class="doc" href=${url} download>⇩ ${t('download')} (${type || 'file'})</a>` : html`<p class="muted">[dokumen] ${t('noMedia')}</p>`}${caption}`;
+  }
+  if (message.kind === 'location' && report.location) {
+    return html`<${MiniMap} point=${report.location} />${caption}`;
+  }
+  return html`<p class="text">${message.text ?? `[${message.kind}]`}</p>`;
+}
+
+function SuggestionCard({ report, categories, canAccept, act }) {
+  const s = report.suggestion;
+  // Categories routed to a functional unit (complaints about the police go to Bidpropam) are
+  // forwarded there; the rest to the territorial unit of the place.
+  const routesTo = categories.find((c) => c.code === (s.category ?? report.category))?.routesTo;
+  const target = routesTo === 'functional' ? (s.functionalUnits[0] ?? s.territorialUnit) : (s.territorialUnit ?? s.functionalUnits[0]);
+  const accept = async () => {
+    const category = s.category ?? report.category;
+    const triaged = await act(`mutation ($id: ID!, $category: String, $priority: Priority) {
+      triageReport(id: $id, category: $category, priority: $priority) { id } }`,
+    { id: report.id, category, priority: s.urgent ? 'URGENT' : (report.priority ?? 'NORMAL') });
+    if (triaged && target) {
+      await act(`mutation ($id: ID!, $unit: String!) { forwardReport(id: $id, unitCode: $unit) { id } }`,
+        { id: report.id, unit: target.code });
+    }
+  };
+  return html`<div class="card suggestion" id="suggestion">
+    <h3>${t('suggestion')} ${s.urgent && html`<span class="prio p-URGENT">${t('urgent')}</span>`}</h3>
+    <dl>
+      <dt>${t('category')}</dt><dd>${categoryLabel(categories, s.category)} <span class="muted">(${Math.round(s.confidence * 100)}%)</span></dd>
+      ${s.place && html`<dt>${t('place')}</dt><dd>${s.place.kecamatan ? `${s.place.kecamatan}, ` : ''}${s.place.kabupaten}</dd>`}
+      <dt>${t('territorialUnit')}</dt><dd>${s.territorialUnit?.name ?? '—'}</dd>
+      ${s.functionalUnits.length > 0 && html`<dt>${t('functionalUnits')}</dt><dd>${s.functionalUnits.map((unit) => unit.name).join(', ')}</dd>`}
+      ${s.reasons.length > 0 && html`<dt>${t('reasons')}</dt><dd class="reasons">${s.reasons.map((reason) => html`<span class="tag">${reason}</span>`)}</dd>`}
+    </dl>
+    ${canAccept && html`<button type="button" id="accept-suggestion" onClick=${accept}>${t('acceptSuggestion')}${target ? ` → ${target.name}` : ''}</button>`}
+  </div>`;
+}
+
+function Timeline({ events }) {
+  return html`<div class="card timeline"><h3>${t('timeline')}</h3>
+    <ol id="timeline">${[...events].reverse().map((event) => html`<li data-kind=${event.kind}>
+      <span class="muted">${dateTime(event.at)}</span> <b title=${event.kind}>${timelineLabel(event.kind)}</b>
+      <span class="actor">${event.actor === 'citizen' ? t('actorCitizen') : event.actor}</span>
+      ${event.note && html`<div class="note">${event.note}</div>`}
+    </li>`)}</ol>
+  </div>`;
+}

@@ -1,0 +1,182 @@
+// The actions on a report, offered by role and by the moves the report allows now
+// (`Report.allowedStatusMoves`): triage, forward, reply, requests, calls, notes, merge, status.
+import { html, useState, useEffect, useMemo } from '../lib/html.js';
+import { gql } from '../lib/api.js';
+import { t, statusLabel, priorityLabel, errorText } from '../lib/i18n.js';
+import { PRIORITIES } from '../lib/fragments.js';
+import { loadUnits } from '../lib/reference.js';
+import { isCommandCenter } from '../lib/roles.js';
+
+export function Actions({ report, role, categories, act }) {
+  const [open, setOpen] = useState('reply');
+  const commandCenter = isCommandCenter(role);
+  const finalStatus = ['CLOSED', 'REJECTED', 'DUPLICATE', 'SPAM'].includes(report.status);
+  const tabs = [
+    commandCenter && !finalStatus && ['triage', t('triage')],
+    !finalStatus && ['forward', t('forward')],
+    !finalStatus && ['reply', t('reply')],
+    !finalStatus && ['call', t('logCall')],
+    ['note', t('addNote')],
+    commandCenter && !finalStatus && ['merge', t('merge')],
+  ].filter(Boolean);
+  return html`<div class="card actions" id="actions">
+    <h3>${t('actions')}</h3>
+    ${report.allowedStatusMoves.length > 0 && html`<${StatusMoves} report=${report} act=${act} />`}
+    <div class="tabs">${tabs.map(([name, label]) => html`<button type="button" id=${`tab-${name}`}
+      class=${open === name ? 'tab on' : 'tab'} onClick=${() => setOpen(name)}>${label}</button>`)}</div>
+    ${open === 'triage' && commandCenter && html`<${Triage} report=${report} categories=${categories} act=${act} />`}
+    ${open === 'forward' && html`<${Forward} report=${report} act=${act} />`}
+    ${open === 'reply' && html`<${Reply} report=${report} act=${act} />`}
+    ${open === 'call' && html`<${LogCall} report=${report} act=${act} />`}
+    ${open === 'note' && html`<${Note} report=${report} act=${act} />`}
+    ${open === 'merge' && commandCenter && html`<${Merge} report=${report} act=${act} />`}
+  </div>`;
+}
+
+function StatusMoves({ report, act }) {
+  const [note, setNote] = useState('');
+  const move = (status) => act(`mutation ($id: ID!, $status: ReportStatus!, $note: String) {
+    setReportStatus(id: $id, status: $status, note: $note) { id } }`, { id: report.id, status, note: note.trim() || null });
+  return html`<div class="moves" id="status-moves">
+    <span class="muted">${t('moveStatus')}:</span>
+    ${report.allowedStatusMoves.map((status) => html`<button type="button" class="move" data-move=${status}
+      onClick=${() => move(status)}>${statusLabel(status)}</button>`)}
+    <input placeholder=${t('note')} value=${note} onInput=${(e) => setNote(e.target.value)} id="status-note" />
+  </div>`;
+}
+
+function Triage({ report, categories, act }) {
+  const [category, setCategory] = useState(report.category ?? report.suggestion?.category ?? '');
+  const [priority, setPriority] = useState(report.priority ?? (report.suggestion?.urgent ? 'URGENT' : 'NORMAL'));
+  const [summary, setSummary] = useState(report.summary ?? '');
+  const [note, setNote] = useState('');
+  const submit = (event) => {
+    event.preventDefault();
+    act(`mutation ($id: ID!, $category: String, $priority: Priority, $summary: String, $note: String) {
+      triageReport(id: $id, category: $category, priority: $priority, summary: $summary, note: $note) { id } }`,
+    { id: report.id, category: category || null, priority, summary: summary.trim() || null, note: note.trim() || null });
+  };
+  return html`<form onSubmit=${submit} class="form" id="triage-form">
+    <label>${t('category')}<select value=${category} onChange=${(e) => setCategory(e.target.value)}>
+      <option value="">—</option>${categories.map((c) => html`<option value=${c.code}>${c.label}</option>`)}</select></label>
+    <label>${t('priority')}<select value=${priority} onChange=${(e) => setPriority(e.target.value)}>
+      ${PRIORITIES.map((p) => html`<option value=${p}>${priorityLabel(p)}</option>`)}</select></label>
+    <label>${t('summary')}<input value=${summary} onInput=${(e) => setSummary(e.target.value)} /></label>
+    <label>${t('note')}<input value=${note} onInput=${(e) => setNote(e.target.value)} /></label>
+    <button type="submit">${t('triage')}</button>
+  </form>`;
+}
+
+/// A type-ahead over the unit tree, the suggested units first.
+export function UnitPicker({ value, onPick, suggested = [] }) {
+  const [units, setUnits] = useState([]);
+  const [text, setText] = useState('');
+  useEffect(() => { loadUnits().then(setUnits).catch(() => {}); }, []);
+  const matches = useMemo(() => {
+    const words = text.toLowerCase().split(/\s+/).filter(Boolean);
+    const active = units.filter((unit) => unit.active);
+    const hit = (unit) => words.every((word) => `${unit.name} ${unit.code}`.toLowerCase().includes(word));
+    const first = suggested.map((code) => active.find((unit) => unit.code === code)).filter(Boolean).filter(hit);
+    const rest = active.filter((unit) => !suggested.includes(unit.code) && hit(unit));
+    return [...first.map((unit) => ({ ...unit, suggested: true })), ...rest].slice(0, 12);
+  }, [units, text, suggested.join()]);
+  return html`<div class="picker">
+    <input placeholder=${t('unitPicker')} value=${text} onInput=${(e) => setText(e.target.value)} id="unit-search" />
+    <ul class="options" role="listbox">${matches.map((unit) => html`<li role="option" aria-selected=${unit.code === value}
+      class=${unit.code === value ? 'on' : ''} data-unit=${unit.code} onClick=${() => onPick(unit.code)}>
+      ${unit.name} <span class="muted">${unit.code}${unit.suggested ? ` · ${t('suggested')}` : ''}</span></li>`)}</ul>
+  </div>`;
+}
+
+function Forward({ report, act }) {
+  const suggested = [report.suggestion?.territorialUnit?.code, ...(report.suggestion?.functionalUnits ?? []).map((u) => u.code)].filter(Boolean);
+  const [unit, setUnit] = useState(suggested[0] ?? '');
+  const [note, setNote] = useState('');
+  const submit = (event) => {
+    event.preventDefault();
+    if (!unit) return;
+    act(`mutation ($id: ID!, $unit: String!, $note: String) { forwardReport(id: $id, unitCode: $unit, note: $note) { id } }`,
+      { id: report.id, unit, note: note.trim() || null });
+  };
+  return html`<form onSubmit=${submit} class="form" id="forward-form">
+    <${UnitPicker} value=${unit} onPick=${setUnit} suggested=${suggested} />
+    <label>${t('note')}<input value=${note} onInput=${(e) => setNote(e.target.value)} /></label>
+    <button type="submit" disabled=${!unit}>${t('forward')} → ${unit}</button>
+  </form>`;
+}
+
+function Reply({ report, act }) {
+  const [text, setText] = useState('');
+  const windowOpen = report.reporter?.windowOpen;
+  const submit = async (event) => {
+    event.preventDefault();
+    if (!text.trim()) return;
+    const sent = await act(`mutation ($id: ID!, $text: String!) { replyToReporter(reportId: $id, text: $text) { id } }`,
+      { id: report.id, text: text.trim() });
+    if (sent) setText('');
+  };
+  return html`<form onSubmit=${submit} class="form" id="reply-form">
+    <p class=${windowOpen ? 'window open' : 'window closed'} id="window-state">${windowOpen ? t('windowOpen') : t('windowClosed')}</p>
+    <textarea rows="3" value=${text} onInput=${(e) => setText(e.target.value)} id="reply-text"
+      onKeyDown=${(e) => { if (e.key === 'Enter' && (e.ctrlKey || e.metaKey)) submit(e); }}></textarea>
+    <div class="row-buttons">
+      <button type="submit" id="send-reply">${t('send')}</button>
+      <button type="button" id="request-location" onClick=${() => act('mutation ($id: ID!) { requestLocation(reportId: $id) { id } }', { id: report.id })}>${t('requestLocation')}</button>
+      <button type="button" id="request-call" onClick=${() => act('mutation ($id: ID!) { requestCallPermission(reportId: $id) { id } }', { id: report.id })}>${t('requestCall')}</button>
+    </div>
+  </form>`;
+}
+
+function LogCall({ report, act }) {
+  const [kind, setKind] = useState('PHONE');
+  const [outcome, setOutcome] = useState('');
+  const [duration, setDuration] = useState('');
+  const [note, setNote] = useState('');
+  const submit = (event) => {
+    event.preventDefault();
+    act(`mutation ($id: ID!, $kind: CallKind!, $outcome: String!, $duration: Int, $note: String) {
+      logCall(reportId: $id, kind: $kind, outcome: $outcome, durationSeconds: $duration, note: $note) { kind } }`,
+    { id: report.id, kind, outcome, duration: duration ? Number(duration) : null, note: note.trim() || null });
+  };
+  return html`<form onSubmit=${submit} class="form" id="call-form">
+    <label>${t('kind')}<select value=${kind} onChange=${(e) => setKind(e.target.value)}>
+      ${['PHONE', 'VIDEO', 'WHATSAPP'].map((k) => html`<option value=${k}>${k}</option>`)}</select></label>
+    <label>${t('outcome')}<input value=${outcome} onInput=${(e) => setOutcome(e.target.value)} required /></label>
+    <label>${t('duration')}<input type="number" min="0" value=${duration} onInput=${(e) => setDuration(e.target.value)} /></label>
+    <label>${t('note')}<input value=${note} onInput=${(e) => setNote(e.target.value)} /></label>
+    <button type="submit">${t('logCall')}</button>
+  </form>`;
+}
+
+function Note({ report, act }) {
+  const [text, setText] = useState('');
+  const submit = async (event) => {
+    event.preventDefault();
+    if (await act('mutation ($id: ID!, $text: String!) { addNote(reportId: $id, text: $text) { kind } }', { id: report.id, text })) setText('');
+  };
+  return html`<form onSubmit=${submit} class="form" id="note-form">
+    <textarea rows="2" value=${text} onInput=${(e) => setText(e.target.value)} required></textarea>
+    <button type="submit">${t('addNote')}</button>
+  </form>`;
+}
+
+function Merge({ report, act }) {
+  const [ticket, setTicket] = useState('');
+  const [error, setError] = useState(null);
+  const submit = async (event) => {
+    event.preventDefault();
+    try {
+      const data = await gql('query ($ticket: String!) { report(ticket: $ticket) { id } }', { ticket: ticket.trim() });
+      if (!data.report) { setError(errorText({ code: 'NOT_FOUND' })); return; }
+      setError(null);
+      act('mutation ($into: ID!, $from: ID!) { mergeReports(into: $into, from: $from) { id } }', { into: data.report.id, from: report.id });
+    } catch (failure) {
+      setError(errorText(failure));
+    }
+  };
+  return html`<form onSubmit=${submit} class="form" id="merge-form">
+    <label>${t('mergeInto')}<input value=${ticket} onInput=${(e) => setTicket(e.target.value)} required /></label>
+    ${error && html`<p class="error">${error}</p>`}
+    <button type="submit">${t('merge')}</button>
+  </form>`;
+}

@@ -1,0 +1,97 @@
+//! The operator console in real headless Chromium (Debian's `chromium` and `chromium-driver`),
+//! driven over WebDriver from the test suite, the way the Command Center uses it.
+//!
+//! `scenario`: an operator signs in; a photo arrives by webhook and appears in the queue
+//! without a reload, picture shown; the operator accepts the suggestion and replies (the reply
+//! reaches the mock Graph API); an officer of the Polrestabes takes it IN_PROGRESS and
+//! resolves it; the analyst's search shows masked numbers and no complaint about officers; an
+//! expired media link is refused; a revoked session returns to the sign-in page.
+//! `media`: a voice note that can be sought (byte ranges through a signed link) and a shared
+//! location on a small map.
+//! `session`: the token is refreshed before it expires.
+//! `performance`: first load, a queue of 1,000 open reports, 50 events a second.
+//!
+//! Screenshots go to `target/browser-screenshots/`, timings to
+//! `target/browser-screenshots/timings.md`. Without Chromium each test prints how to install
+//! it and passes.
+
+#[path = "../common/mod.rs"]
+mod common;
+mod media;
+mod performance;
+mod scenario;
+mod session;
+mod webdriver;
+
+use common::{TestApp, password_of};
+use serde_json::{Value, json};
+use siaga::domain::user::Role;
+use siaga::whatsapp::payload;
+use webdriver::Browser;
+
+pub const PHOTO_PNG: &[u8] = include_bytes!("photo.png");
+
+/// One browser at a time: two Chromiums on a small machine slow each other down, and the
+/// timings are meant to describe the console, not the contention.
+pub static ONE_BROWSER_AT_A_TIME: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+
+/// Creates an account directly, as `siaga user add` does.
+pub async fn add_user(app: &TestApp, username: &str, role: Role, unit: Option<&str>) {
+    app.state
+        .services
+        .auth
+        .create_user(
+            username,
+            &password_of(username),
+            role,
+            unit.map(str::to_string),
+            None,
+        )
+        .await
+        .expect("user created");
+}
+
+/// Signs in through the console's form and waits for the top bar.
+pub async fn sign_in(browser: &Browser, base_url: &str, username: &str) {
+    browser.goto(&format!("{base_url}/")).await;
+    browser.type_into("input[name=username]", username).await;
+    browser
+        .type_into("input[name=password]", &password_of(username))
+        .await;
+    browser.click("form button[type=submit]").await;
+    browser.wait_for("#who").await;
+}
+
+pub async fn sign_out(browser: &Browser) {
+    browser.click("#sign-out").await;
+    browser.wait_for("#signin-notice").await;
+}
+
+/// A citizen's text message from `phone`, as Meta would post it.
+pub fn text_payload(phone: &str, wamid: &str, text: &str) -> Value {
+    let citizen = payload::Citizen {
+        phone: siaga::domain::phone::PhoneNumber::parse(phone).expect("a phone number"),
+        name: "Warga".into(),
+    };
+    payload::text_message(&citizen, wamid, chrono::Utc::now().timestamp(), text)
+}
+
+/// Many messages in one notification (Meta batches entries the same way).
+pub fn batched(payloads: Vec<Value>) -> Value {
+    let entries: Vec<Value> = payloads
+        .into_iter()
+        .flat_map(|payload| payload["entry"].as_array().cloned().unwrap_or_default())
+        .collect();
+    json!({ "object": "whatsapp_business_account", "entry": entries })
+}
+
+/// Appends one line of timings to the report the README quotes.
+pub fn record_timing(line: &str) {
+    println!("timing: {line}");
+    let dir = webdriver::screenshot_dir();
+    let _ = std::fs::create_dir_all(&dir);
+    let path = dir.join("timings.md");
+    let mut text = std::fs::read_to_string(&path).unwrap_or_default();
+    text.push_str(&format!("- {line}\n"));
+    let _ = std::fs::write(path, text);
+}
