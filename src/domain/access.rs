@@ -219,6 +219,7 @@ mod tests {
             territorial_unit: None,
             functional_units: Vec::new(),
             place: None,
+            ..Default::default()
         });
         untriaged
     }
