@@ -110,7 +110,8 @@ impl Router {
     /// shared WhatsApp location, if any.
     pub fn suggest(&self, texts: &[&str], location: Option<(f64, f64)>) -> Suggestion {
         let inner = &*self.inner;
-        let words = words::read_words(&inner.analyzer, texts);
+        let mentions = inner.places.find_mentions(&inner.analyzer, texts);
+        let words = self.read_words(texts, &mentions);
         let cues = inner.cue_book.read(&words);
         let scores = self.score_categories(&words, &cues, texts);
 
@@ -148,7 +149,7 @@ impl Router {
             reasons.push(format!("kategori belum pasti: {}", codes.join(" / ")));
         }
 
-        let place = self.locate(texts, location, &mut reasons);
+        let place = self.locate(&mentions, location, &mut reasons);
         let forwarded = category.is_none_or(|info| info.routes_to != NOT_FORWARDED);
         let territorial_unit = place
             .as_ref()
@@ -215,7 +216,8 @@ impl Router {
     /// Diagnostics for evaluation tools: every category with a score, best first.
     pub fn ranked_categories(&self, texts: &[&str]) -> Vec<(String, f32)> {
         let inner = &*self.inner;
-        let words = words::read_words(&inner.analyzer, texts);
+        let mentions = inner.places.find_mentions(&inner.analyzer, texts);
+        let words = self.read_words(texts, &mentions);
         let cues = inner.cue_book.read(&words);
         let scores = self.score_categories(&words, &cues, texts);
         scores
@@ -227,6 +229,19 @@ impl Router {
                 Some((info.code.clone(), score))
             })
             .collect()
+    }
+
+    /// The report's words, those of place names marked so they are not read as keywords.
+    fn read_words(&self, texts: &[&str], mentions: &[places::Mention]) -> Vec<words::Word> {
+        let inner = &*self.inner;
+        let mut words = words::read_words(&inner.analyzer, texts);
+        let place_names: Vec<&str> = mentions
+            .iter()
+            .filter(|mention| !mention.weak)
+            .map(|mention| mention.text.as_str())
+            .collect();
+        words::mark_place_names(&inner.analyzer, &mut words, &place_names);
+        words
     }
 
     fn score_categories(
@@ -271,13 +286,12 @@ impl Router {
     /// only adds the kecamatan when it agrees on the kab/kota.
     fn locate(
         &self,
-        texts: &[&str],
+        mentions: &[places::Mention],
         location: Option<(f64, f64)>,
         reasons: &mut Vec<String>,
     ) -> Option<Located> {
         let inner = &*self.inner;
-        let mentions = inner.places.find_mentions(&inner.analyzer, texts);
-        let from_text = resolve::resolve_mentions(&inner.places, &mentions);
+        let from_text = resolve::resolve_mentions(&inner.places, mentions);
         let from_point =
             location.and_then(|(lat, lon)| resolve::locate_point(&inner.places, lat, lon));
         match (from_text, from_point) {

@@ -17,6 +17,8 @@ const ELDERLY_AGE_FROM: u32 = 60;
 pub(super) struct Situation {
     /// "sekarang", "kini", "masih", "dari tadi", "malam ini", "lagi dirampok".
     pub now: Option<String>,
+    /// "lagi dirampok", "lagi bongkar", "sedang dipukuli": an act described in progress.
+    pub in_progress: Option<String>,
     /// "barusan", "baru saja", "tadi".
     pub just_now: Option<String>,
     /// "kemarin", "semalam", "minggu lalu".
@@ -70,9 +72,9 @@ impl Situation {
                 threats.push(label.clone());
             }
         }
-        let now = first(Cue::Ongoing).or_else(|| {
-            describes_action_in_progress(words).then(|| "lagi …".to_string())
-        });
+        let in_progress = action_in_progress(words);
+        let now = first(Cue::Ongoing);
+        let past = first(Cue::Past).or_else(|| names_a_long_time(words));
         let speed_request = first(Cue::Plea).or_else(|| shouts_for_help(texts).then(|| "!!".into()));
         let vulnerable = first(Cue::Vulnerable).or_else(|| {
             names_a_child_or_an_elder(words).then(|| "anak kecil atau lansia".to_string())
@@ -81,8 +83,9 @@ impl Situation {
         let over = first(Cue::Safe).or_else(|| first(Cue::Resolved));
         let mut situation = Situation {
             now,
+            in_progress,
             just_now: first(Cue::Recent),
-            past: first(Cue::Past),
+            past,
             later: first(Cue::Future),
             threats,
             weapon: first(Cue::Weapon),
@@ -108,6 +111,7 @@ impl Situation {
     /// Something says the event is happening now or has just happened.
     pub fn signals_now(&self) -> bool {
         self.now.is_some()
+            || self.in_progress.is_some()
             || self.just_now.is_some()
             || self.speed_request.is_some()
             || self.offender_present.is_some()
@@ -181,27 +185,72 @@ fn effective_cues(cues: &FoundCues, words: &[Word]) -> Vec<(Cue, String)> {
     effective
 }
 
-/// "lagi dirampok", "lagi ada transaksi", "masih dipukuli": "lagi", "sedang" or "masih" before a
-/// verb is "in progress"; after a verb ("jambret lagi") "lagi" means "again", and "masih" before
-/// a noun is a state ("masih SMP").
-fn describes_action_in_progress(words: &[Word]) -> bool {
-    const STATES_THAT_ARE_NOT_EVENTS: &[&str] = &["dirawat", "diproses", "dalam", "menunggu"];
-    words.windows(2).any(|pair| {
-        let (first, next) = (&pair[0], &pair[1]);
-        let marks_progress = matches!(first.surface.as_str(), "lagi" | "sedang" | "masih");
-        if !marks_progress
-            || first.clause != next.clause
-            || STATES_THAT_ARE_NOT_EVENTS.contains(&next.surface.as_str())
-        {
-            return false;
+/// "lagi dirampok", "lagi bongkar kontak", "sedang dipukuli", "masih dipukuli": "lagi", "sedang"
+/// or "masih" before what someone does is "in progress". "lagi" after a verb or at the end of a
+/// clause means "again" ("ngamuk lagi"), and "masih" before a state is not an act ("masih SMP",
+/// "masih dirawat").
+fn action_in_progress(words: &[Word]) -> Option<String> {
+    const NOT_ACTS: &[&str] = &[
+        "yang", "pak", "bu", "ya", "dong", "sih", "lah", "saja", "nih", "kok", "deh", "kak", "min",
+        "ndan", "dirawat", "diproses", "dalam", "menunggu", "sekolah", "kecil", "kuliah", "anak",
+        "umur", "muda", "hidup", "ingat", "sama", "trauma", "bebas", "belum", "tidak", "proses",
+        "ada", "sakit", "lama", "jauh", "baru", "sd", "smp", "sma",
+    ];
+    const AFTER_WORDS_THAT_MAKE_IT_AGAIN: &[&str] =
+        &["sekali", "tidak", "belum", "kuat", "mau", "ada", "satu", "sudah", "kambuh"];
+    words.windows(2).enumerate().find_map(|(index, pair)| {
+        let (marker, next) = (&pair[0], &pair[1]);
+        let marks_progress = matches!(marker.surface.as_str(), "lagi" | "sedang" | "masih");
+        if !marks_progress || marker.clause != next.clause || marker.negated {
+            return None;
         }
-        let verb_prefixes = ["di", "me", "ber", "ng", "ny", "ter"];
-        next.surface == "ada"
-            || (next.surface.len() > 4
-                && verb_prefixes
-                    .iter()
-                    .any(|prefix| next.surface.starts_with(prefix)))
+        let after_again_word = index > 0
+            && marker.surface == "lagi"
+            && AFTER_WORDS_THAT_MAKE_IT_AGAIN.contains(&words[index - 1].surface.as_str());
+        let next_is_number = next.surface.chars().all(|character| character.is_ascii_digit());
+        if after_again_word || next_is_number || NOT_ACTS.contains(&next.surface.as_str()) {
+            return None;
+        }
+        // "masih" is "still" before anything; before a noun it names a state, so it needs an
+        // act (a verb prefix) or a place ("masih di ...").
+        let verb_prefixes = ["di", "me", "ber", "ng", "ny", "ter", "ke"];
+        let act_or_place = next.surface == "di"
+            || verb_prefixes
+                .iter()
+                .any(|prefix| next.surface.starts_with(prefix) && next.surface.len() > 4);
+        if marker.surface == "masih" && !act_or_place {
+            return None;
+        }
+        Some(format!("{} {}", marker.surface, next.surface))
     })
+}
+
+/// "sudah 3 bulan", "seminggu", "sebulan", "2 minggu": a state that has lasted long is not an
+/// emergency of now (a relative out of touch for months, a report waiting for weeks).
+fn names_a_long_time(words: &[Word]) -> Option<String> {
+    const LONG_WORDS: &[&str] = &["seminggu", "sebulan", "setahun", "berbulan", "bertahun"];
+    const UNITS: &[&str] = &["minggu", "bulan", "tahun", "bln", "thn"];
+    const AGE_WORDS: &[&str] = &["umur", "usia", "berumur", "berusia", "anak", "bayi"];
+    for (index, word) in words.iter().enumerate() {
+        let names_an_age =
+            index > 0 && AGE_WORDS.contains(&words[index - 1].surface.as_str());
+        if names_an_age {
+            continue;
+        }
+        if LONG_WORDS.contains(&word.surface.as_str()) {
+            return Some(word.surface.clone());
+        }
+        let is_count = word.surface.chars().all(|character| character.is_ascii_digit())
+            || matches!(word.surface.as_str(), "dua" | "tiga" | "empat" | "beberapa");
+        if is_count
+            && !word.surface.is_empty()
+            && let Some(next) = words.get(index + 1)
+            && UNITS.contains(&next.surface.as_str())
+        {
+            return Some(format!("{} {}", word.surface, next.surface));
+        }
+    }
+    None
 }
 
 /// "umur 6 tahun", "anak 9 th", "umur 80": a child or an elder at risk alone.

@@ -102,13 +102,21 @@ fn weigh(situation: &Situation, urgent_by_default: bool) -> Vec<Factor> {
     // the kind of event is dangerous.
     let now_weight = if urgent_by_default { 0.9 } else { 0.6 };
     add(&situation.now, now_weight, "sedang terjadi");
-    add(&situation.just_now, 0.6, "baru saja");
+    // "lagi dirampok": an act described in progress says more than a time word.
+    add(&situation.in_progress, 0.5, "sedang berlangsung");
+    // "barusan" is minutes ago; "tadi" is earlier today and says less.
+    let just_now_weight = match situation.just_now.as_deref() {
+        Some(words) if words.starts_with("baru") => 0.6,
+        _ => 0.35,
+    };
+    add(&situation.just_now, just_now_weight, "baru saja");
     add(&situation.speed_request, 0.5, "minta cepat");
     add(&situation.threats.first().cloned(), 0.7, "bahaya bagi nyawa/badan");
     add(&situation.threats.get(1).cloned(), 0.3, "bahaya lain");
     add(&situation.weapon, 0.6, "senjata");
     add(&situation.vulnerable, 0.5, "korban rentan");
-    add(&situation.offender_present, 0.8, "pelaku masih di tempat");
+    // The offender still there is the danger now, whatever the time words say.
+    add(&situation.offender_present, 1.2, "pelaku masih di tempat");
     add(&situation.pursuit, 0.6, "pelaku dikejar");
     add(&situation.group_violence, 0.6, "kekerasan kelompok");
     add(&situation.road_hazard, 0.6, "bahaya di jalan");
@@ -131,7 +139,8 @@ fn weigh(situation: &Situation, urgent_by_default: bool) -> Vec<Factor> {
     factors
 }
 
-/// "mendesak (0.83): sedang terjadi 'sekarang', senjata 'parang'", with the grey zone named.
+/// "mendesak (0.83): sedang terjadi 'sekarang', senjata 'parang'; melawan: sudah lewat
+/// 'kemarin'", with the grey zone named.
 fn reason(
     urgent: bool,
     score: f32,
@@ -144,25 +153,32 @@ fn reason(
     } else {
         "tidak mendesak"
     };
-    let mut named: Vec<String> = factors
-        .iter()
-        .filter(|factor| (factor.weight > 0.0) == urgent)
-        .map(|factor| format!("{} '{}'", factor.name, factor.words))
-        .collect();
-    if named.is_empty() {
-        named.push(
-            if urgent_by_default && urgent {
-                "kategori darurat"
-            } else {
-                "tanpa tanda bahaya"
-            }
-            .to_string(),
-        );
+    let named = |deciding: bool| -> Vec<String> {
+        factors
+            .iter()
+            .filter(|factor| (factor.weight > 0.0) == (urgent == deciding))
+            .map(|factor| format!("{} '{}'", factor.name, factor.words))
+            .collect()
+    };
+    let mut deciding = named(true);
+    if deciding.is_empty() {
+        let fallback = if urgent && urgent_by_default {
+            "kategori darurat"
+        } else {
+            "tanpa tanda bahaya"
+        };
+        deciding.push(fallback.to_string());
     }
+    let against = named(false);
+    let against = if against.is_empty() {
+        String::new()
+    } else {
+        format!("; melawan: {}", against.join(", "))
+    };
     let doubt = if uncertain {
         " — belum pasti, tanyakan ke pelapor"
     } else {
         ""
     };
-    format!("{verdict} ({score:.2}): {}{doubt}", named.join(", "))
+    format!("{verdict} ({score:.2}): {}{against}{doubt}", deciding.join(", "))
 }
