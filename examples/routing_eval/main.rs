@@ -5,7 +5,8 @@
 //! prints the measures of each set (JSON lines of `{text, category, place, kecamatan, urgent}`).
 //! Without `--set`, a bare path is read as before, and with no path at all the embedded profile
 //! corpus (`src/profile/sumsel/corpus_dev.jsonl`) is measured. `--verbose` adds the top scores and
-//! the reasons to every miss; `--quiet` leaves the misses out; `--explain "text" ["text"...]`
+//! the reasons to every miss; `--quiet` leaves the misses out; `--dump` prints one JSON line per
+//! message (label, urgency score, category) for sweeping thresholds; `--explain "text" ["text"...]`
 //! prints the suggestion for one report.
 
 mod tally;
@@ -32,6 +33,7 @@ fn main() -> anyhow::Result<()> {
     }
     let verbose = arguments.iter().any(|argument| argument == "--verbose");
     let quiet = arguments.iter().any(|argument| argument == "--quiet");
+    let dump = arguments.iter().any(|argument| argument == "--dump");
     let mut sets: Vec<String> = Vec::new();
     let mut index = 0;
     while index < arguments.len() {
@@ -50,11 +52,19 @@ fn main() -> anyhow::Result<()> {
     let kabkota_of_unit = kabkota_of_units(&profile);
     if sets.is_empty() {
         let source = "embedded corpus_dev.jsonl";
-        measure(&router, source, &profile.samples, &kabkota_of_unit, verbose, quiet);
+        if dump {
+            dump_scores(&router, &profile.samples);
+        } else {
+            measure(&router, source, &profile.samples, &kabkota_of_unit, verbose, quiet);
+        }
         return Ok(());
     }
     for path in &sets {
         let samples = read_corpus(path)?;
+        if dump {
+            dump_scores(&router, &samples);
+            continue;
+        }
         measure(&router, path, &samples, &kabkota_of_unit, verbose, quiet);
     }
     Ok(())
@@ -98,6 +108,23 @@ fn measure(
         }
     }
     println!();
+}
+
+/// `--dump`: one JSON line per message with the label, the urgency score and the category, so
+/// thresholds and grey zones can be swept without rebuilding.
+fn dump_scores(router: &Router, samples: &[SampleMessage]) {
+    for sample in samples {
+        let suggestion = router.suggest(&[sample.text.as_str()], None);
+        let line = serde_json::json!({
+            "urgent": sample.urgent,
+            "score": suggestion.urgency_score,
+            "category": sample.category,
+            "suggested": suggestion.category,
+            "unclear": suggestion.category_uncertain,
+            "candidates": suggestion.category_candidates.iter().map(|c| c.code.clone()).collect::<Vec<_>>(),
+        });
+        println!("{line}");
+    }
 }
 
 fn read_corpus(path: &str) -> anyhow::Result<Vec<SampleMessage>> {

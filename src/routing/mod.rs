@@ -1,9 +1,11 @@
 //! Routing suggestions for a report: its category, whether it is urgent, where it happened and
-//! which units should act, from the profile's rules alone (no I/O, no network, no model).
+//! which units should act, from the profile and the project's own labelled messages (no I/O, no
+//! network).
 //!
 //! Layout: `words` reads the texts through the analyzer, `category` + `lexicon` score keywords,
-//! `rules` settles the known hard cases, `urgency` weighs time and harm cues, `places` +
-//! `resolve` find the place, `units` applies the routing rule.
+//! `rules` settles the known hard cases, `learned` adds a naive Bayes second opinion,
+//! `situation` + `urgency` weigh time, threat and presence into an urgency score with a grey
+//! zone, `places` + `resolve` find the place, `units` applies the routing rule.
 
 mod category;
 mod cues;

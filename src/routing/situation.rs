@@ -230,6 +230,9 @@ fn action_in_progress(words: &[Word]) -> Option<String> {
 fn names_a_long_time(words: &[Word]) -> Option<String> {
     const LONG_WORDS: &[&str] = &["seminggu", "sebulan", "setahun", "berbulan", "bertahun"];
     const UNITS: &[&str] = &["minggu", "bulan", "tahun", "bln", "thn"];
+    // "3 tahun" is also an age: years count as a duration only after these words.
+    const YEAR_UNITS: &[&str] = &["tahun", "thn"];
+    const DURATION_WORDS: &[&str] = &["sudah", "selama", "sejak", "hampir", "lebih", "sekitar"];
     const AGE_WORDS: &[&str] = &["umur", "usia", "berumur", "berusia", "anak", "bayi"];
     for (index, word) in words.iter().enumerate() {
         let names_an_age =
@@ -246,6 +249,8 @@ fn names_a_long_time(words: &[Word]) -> Option<String> {
             && !word.surface.is_empty()
             && let Some(next) = words.get(index + 1)
             && UNITS.contains(&next.surface.as_str())
+            && (!YEAR_UNITS.contains(&next.surface.as_str())
+                || (index > 0 && DURATION_WORDS.contains(&words[index - 1].surface.as_str())))
         {
             return Some(format!("{} {}", word.surface, next.surface));
         }
