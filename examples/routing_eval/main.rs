@@ -55,7 +55,14 @@ fn main() -> anyhow::Result<()> {
         if dump {
             dump_scores(&router, &profile.samples);
         } else {
-            measure(&router, source, &profile.samples, &kabkota_of_unit, verbose, quiet);
+            measure(
+                &router,
+                source,
+                &profile.samples,
+                &kabkota_of_unit,
+                verbose,
+                quiet,
+            );
         }
         return Ok(());
     }

@@ -100,7 +100,11 @@ impl Tally {
         let line = format!(
             "({:.2}{}) {}",
             suggestion.urgency_score,
-            if suggestion.urgency_uncertain { ", grey" } else { "" },
+            if suggestion.urgency_uncertain {
+                ", grey"
+            } else {
+                ""
+            },
             sample.text
         );
         if sample.urgent {
@@ -171,7 +175,12 @@ impl Tally {
             println!("{label:<34} {ratio:.3} ({part}/{whole}{note})");
         };
         line("urgent recall", self.urgent_both, self.urgent_labelled, "");
-        line("urgent precision", self.urgent_both, self.urgent_suggested, "");
+        line(
+            "urgent precision",
+            self.urgent_both,
+            self.urgent_suggested,
+            "",
+        );
         line("category accuracy", self.category_right, self.messages, "");
         line(
             "territorial unit in right kab/kota",
@@ -179,7 +188,12 @@ impl Tally {
             self.placed_labelled,
             " with a labelled place",
         );
-        line("place kab/kota right", self.place_kabkota_right, self.placed_labelled, "");
+        line(
+            "place kab/kota right",
+            self.place_kabkota_right,
+            self.placed_labelled,
+            "",
+        );
         line(
             "kecamatan right",
             self.kecamatan_right,
@@ -199,8 +213,18 @@ impl Tally {
             "",
         );
         println!("grey zones:");
-        line("  urgency uncertain (ask)", self.urgency_grey, self.messages, "");
-        line("    of which the guess was wrong", self.urgency_grey_wrong, self.urgency_grey, "");
+        line(
+            "  urgency uncertain (ask)",
+            self.urgency_grey,
+            self.messages,
+            "",
+        );
+        line(
+            "    of which the guess was wrong",
+            self.urgency_grey_wrong,
+            self.urgency_grey,
+            "",
+        );
         line(
             "    urgent misses caught by asking",
             self.urgent_missed_in_grey,
@@ -213,8 +237,18 @@ impl Tally {
             self.messages,
             "",
         );
-        line("  category unclear (offer list)", self.category_grey, self.messages, "");
-        line("    of which the guess was wrong", self.category_grey_wrong, self.category_grey, "");
+        line(
+            "  category unclear (offer list)",
+            self.category_grey,
+            self.messages,
+            "",
+        );
+        line(
+            "    of which the guess was wrong",
+            self.category_grey_wrong,
+            self.category_grey,
+            "",
+        );
         line(
             "    label among the candidates",
             self.category_grey_candidates_hold_label,

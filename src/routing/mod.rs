@@ -31,8 +31,8 @@ mod tests_urgency;
 use std::collections::HashSet;
 use std::sync::Arc;
 
-use crate::profile::Profile;
 use crate::domain::suggestion::CategoryCandidate;
+use crate::profile::Profile;
 use crate::text::Analyzer;
 
 use self::category::CategoryModel;
@@ -191,9 +191,8 @@ impl Router {
         let best = ranking.first().map_or(0.0, |&(_, score)| score);
         let runner_up = ranking.get(1).map_or(0.0, |&(_, score)| score);
         let close_runner_up = best > 0.0 && runner_up >= best * UNCLEAR_RUNNER_UP_RATIO;
-        let unclear = best < MIN_CATEGORY_SCORE
-            || confidence < UNCLEAR_BELOW_CONFIDENCE
-            || close_runner_up;
+        let unclear =
+            best < MIN_CATEGORY_SCORE || confidence < UNCLEAR_BELOW_CONFIDENCE || close_runner_up;
         if !unclear {
             return Vec::new();
         }
@@ -275,7 +274,11 @@ impl Router {
             && share >= LEARNED_REASON_FROM
             && let Some(evidence) = scores.evidence.get_mut(index)
         {
-            let code = inner.model.categories.get(index).map_or("", |info| info.code.as_str());
+            let code = inner
+                .model
+                .categories
+                .get(index)
+                .map_or("", |info| info.code.as_str());
             evidence.rule_notes.push(format!(
                 "model kata: '{}' → {code} ({share:.2})",
                 opinion.telling_words.join("', '")

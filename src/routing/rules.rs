@@ -284,7 +284,10 @@ fn violence_at_home(input: &RuleInput<'_>, scores: &mut CategoryScores) {
     let pair = cues.of(Cue::Household).find_map(|relative| {
         cues.of(Cue::Beating)
             .find(|act| {
-                words[act.start].clause.abs_diff(words[relative.start].clause) <= 1
+                words[act.start]
+                    .clause
+                    .abs_diff(words[relative.start].clause)
+                    <= 1
                     && act.start.abs_diff(relative.start) <= REACH
             })
             .map(|act| (relative.label.clone(), act.label.clone()))

@@ -75,7 +75,8 @@ impl Situation {
         let in_progress = action_in_progress(words);
         let now = first(Cue::Ongoing);
         let past = first(Cue::Past).or_else(|| names_a_long_time(words));
-        let speed_request = first(Cue::Plea).or_else(|| shouts_for_help(texts).then(|| "!!".into()));
+        let speed_request =
+            first(Cue::Plea).or_else(|| shouts_for_help(texts).then(|| "!!".into()));
         let vulnerable = first(Cue::Vulnerable).or_else(|| {
             names_a_child_or_an_elder(words).then(|| "anak kecil atau lansia".to_string())
         });
@@ -196,8 +197,9 @@ fn action_in_progress(words: &[Word]) -> Option<String> {
         "umur", "muda", "hidup", "ingat", "sama", "trauma", "bebas", "belum", "tidak", "proses",
         "ada", "sakit", "lama", "jauh", "baru", "sd", "smp", "sma",
     ];
-    const AFTER_WORDS_THAT_MAKE_IT_AGAIN: &[&str] =
-        &["sekali", "tidak", "belum", "kuat", "mau", "ada", "satu", "sudah", "kambuh"];
+    const AFTER_WORDS_THAT_MAKE_IT_AGAIN: &[&str] = &[
+        "sekali", "tidak", "belum", "kuat", "mau", "ada", "satu", "sudah", "kambuh",
+    ];
     words.windows(2).enumerate().find_map(|(index, pair)| {
         let (marker, next) = (&pair[0], &pair[1]);
         let marks_progress = matches!(marker.surface.as_str(), "lagi" | "sedang" | "masih");
@@ -207,7 +209,10 @@ fn action_in_progress(words: &[Word]) -> Option<String> {
         let after_again_word = index > 0
             && marker.surface == "lagi"
             && AFTER_WORDS_THAT_MAKE_IT_AGAIN.contains(&words[index - 1].surface.as_str());
-        let next_is_number = next.surface.chars().all(|character| character.is_ascii_digit());
+        let next_is_number = next
+            .surface
+            .chars()
+            .all(|character| character.is_ascii_digit());
         if after_again_word || next_is_number || NOT_ACTS.contains(&next.surface.as_str()) {
             return None;
         }
@@ -235,15 +240,17 @@ fn names_a_long_time(words: &[Word]) -> Option<String> {
     const DURATION_WORDS: &[&str] = &["sudah", "selama", "sejak", "hampir", "lebih", "sekitar"];
     const AGE_WORDS: &[&str] = &["umur", "usia", "berumur", "berusia", "anak", "bayi"];
     for (index, word) in words.iter().enumerate() {
-        let names_an_age =
-            index > 0 && AGE_WORDS.contains(&words[index - 1].surface.as_str());
+        let names_an_age = index > 0 && AGE_WORDS.contains(&words[index - 1].surface.as_str());
         if names_an_age {
             continue;
         }
         if LONG_WORDS.contains(&word.surface.as_str()) {
             return Some(word.surface.clone());
         }
-        let is_count = word.surface.chars().all(|character| character.is_ascii_digit())
+        let is_count = word
+            .surface
+            .chars()
+            .all(|character| character.is_ascii_digit())
             || matches!(word.surface.as_str(), "dua" | "tiga" | "empat" | "beberapa");
         if is_count
             && !word.surface.is_empty()

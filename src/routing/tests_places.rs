@@ -280,8 +280,14 @@ fn kab_kota_names_are_read_as_people_write_them() {
         ("begal di Lubuk Linggau tadi malam", "Kota Lubuk Linggau"),
         ("begal di lubuklinggau tadi malam", "Kota Lubuk Linggau"),
         ("tawuran di Linggau", "Kota Lubuk Linggau"),
-        ("banjir di OKUT sudah sepinggang", "Kabupaten Ogan Komering Ulu Timur"),
-        ("kebakaran lahan di OKU Selatan", "Kabupaten Ogan Komering Ulu Selatan"),
+        (
+            "banjir di OKUT sudah sepinggang",
+            "Kabupaten Ogan Komering Ulu Timur",
+        ),
+        (
+            "kebakaran lahan di OKU Selatan",
+            "Kabupaten Ogan Komering Ulu Selatan",
+        ),
         ("sumur minyak ilegal di Muba", "Kabupaten Musi Banyuasin"),
         ("jalan rusak di Banyuasin", "Kabupaten Banyuasin"),
         ("longsor di PALI", "Kabupaten Penukal Abab Lematang Ilir"),

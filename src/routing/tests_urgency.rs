@@ -29,7 +29,11 @@ fn past_tense_and_negation_lower_urgency() {
     assert!(now.urgent);
     assert!(!over.urgent, "{:?}", over.reasons);
     assert!(over.urgency_score < now.urgency_score);
-    assert!(over.reasons.iter().any(|reason| reason.contains("sudah lewat")));
+    assert!(
+        over.reasons
+            .iter()
+            .any(|reason| reason.contains("sudah lewat"))
+    );
 }
 
 #[test]
@@ -40,7 +44,8 @@ fn a_negated_wound_is_not_a_threat() {
 
 #[test]
 fn an_intruder_still_inside_is_urgent() {
-    let suggestion = suggest("ada orang tidak dikenal masuk rumah tetangga, sampai sekarang masih di dalam");
+    let suggestion =
+        suggest("ada orang tidak dikenal masuk rumah tetangga, sampai sekarang masih di dalam");
     assert!(suggestion.urgent, "{:?}", suggestion.reasons);
     assert!(
         suggestion
@@ -65,9 +70,13 @@ fn group_violence_is_urgent() {
 
 #[test]
 fn a_live_cable_across_the_road_is_urgent() {
-    let suggestion = suggest("kabel listrik putus di tengah jalan, masih ada setrumnya, motor lewat terus");
+    let suggestion =
+        suggest("kabel listrik putus di tengah jalan, masih ada setrumnya, motor lewat terus");
     assert!(suggestion.urgent, "{:?}", suggestion.reasons);
-    assert!(reasons_of("kabel listrik putus di tengah jalan, masih ada setrumnya").contains("bahaya di jalan"));
+    assert!(
+        reasons_of("kabel listrik putus di tengah jalan, masih ada setrumnya")
+            .contains("bahaya di jalan")
+    );
 }
 
 #[test]

@@ -80,13 +80,18 @@ pub(super) fn judge_urgency(category: Option<&CategoryInfo>, situation: &Situati
     let total = prior + factors.iter().map(|factor| factor.weight).sum::<f32>();
     let urgent = total >= URGENT_THRESHOLD;
     let score = 1.0 / (1.0 + (-(total - URGENT_THRESHOLD) * SCORE_STEEPNESS).exp());
-    let uncertain =
-        (URGENT_THRESHOLD - GREY_BELOW..URGENT_THRESHOLD + GREY_ABOVE).contains(&total);
+    let uncertain = (URGENT_THRESHOLD - GREY_BELOW..URGENT_THRESHOLD + GREY_ABOVE).contains(&total);
     Urgency {
         urgent,
         score,
         uncertain,
-        reason: Some(reason(urgent, score, uncertain, &factors, urgent_by_default)),
+        reason: Some(reason(
+            urgent,
+            score,
+            uncertain,
+            &factors,
+            urgent_by_default,
+        )),
     }
 }
 
@@ -114,7 +119,11 @@ fn weigh(situation: &Situation, urgent_by_default: bool) -> Vec<Factor> {
     };
     add(&situation.just_now, just_now_weight, "baru saja");
     add(&situation.speed_request, 0.5, "minta cepat");
-    add(&situation.threats.first().cloned(), 0.7, "bahaya bagi nyawa/badan");
+    add(
+        &situation.threats.first().cloned(),
+        0.7,
+        "bahaya bagi nyawa/badan",
+    );
     add(&situation.threats.get(1).cloned(), 0.3, "bahaya lain");
     add(&situation.weapon, 0.6, "senjata");
     add(&situation.vulnerable, 0.5, "korban rentan");
@@ -151,11 +160,7 @@ fn reason(
     factors: &[Factor],
     urgent_by_default: bool,
 ) -> String {
-    let verdict = if urgent {
-        "mendesak"
-    } else {
-        "tidak mendesak"
-    };
+    let verdict = if urgent { "mendesak" } else { "tidak mendesak" };
     let named = |deciding: bool| -> Vec<String> {
         factors
             .iter()
@@ -183,5 +188,8 @@ fn reason(
     } else {
         ""
     };
-    format!("{verdict} ({score:.2}): {}{against}{doubt}", deciding.join(", "))
+    format!(
+        "{verdict} ({score:.2}): {}{against}{doubt}",
+        deciding.join(", ")
+    )
 }

@@ -374,7 +374,9 @@ fn palembang_malay_reads_as_standard_indonesian() {
     let analyzer = Analyzer::sumsel();
     assert_eq!(
         words_of(&analyzer, "apinyo la gedé, wongnyo masih di dalem kini"),
-        vec!["apinya", "sudah", "besar", "orang", "masih", "di", "dalam", "sekarang"]
+        vec![
+            "apinya", "sudah", "besar", "orang", "masih", "di", "dalam", "sekarang"
+        ]
     );
     assert_eq!(
         words_of(&analyzer, "dio nyalake lampu, motor dilarike"),
