@@ -146,6 +146,12 @@ impl CategoryModel {
             .find(words, true)
             .into_iter()
             .filter(|hit| !hit.negated)
+            .filter(|hit| {
+                // "di Sungai Lilin" is a place, not a river.
+                !words[hit.start..hit.start + hit.len]
+                    .iter()
+                    .any(|word| word.in_place_name)
+            })
             .map(|hit| (hit, self.weight_of(&hit, words)))
             .collect();
         let mut claimed_by_phrase: Vec<Option<usize>> = vec![None; words.len()];

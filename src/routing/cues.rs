@@ -56,9 +56,12 @@ pub(super) enum Cue {
     Household,
     Beating,
     Neutral,
+    OffenderPresent,
+    GroupViolence,
+    RoadHazard,
 }
 
-const ALL_CUES: [Cue; 47] = [
+const ALL_CUES: [Cue; 50] = [
     Cue::TheftVerb,
     Cue::LostWord,
     Cue::Vehicle,
@@ -106,6 +109,9 @@ const ALL_CUES: [Cue; 47] = [
     Cue::Household,
     Cue::Beating,
     Cue::Neutral,
+    Cue::OffenderPresent,
+    Cue::GroupViolence,
+    Cue::RoadHazard,
 ];
 
 const CUES_TEXT: &str = include_str!("cues.txt");

@@ -1,18 +1,22 @@
 //! Routing suggestions for a report: its category, whether it is urgent, where it happened and
-//! which units should act, from the profile's rules alone (no I/O, no network, no model).
+//! which units should act, from the profile and the project's own labelled messages (no I/O, no
+//! network).
 //!
 //! Layout: `words` reads the texts through the analyzer, `category` + `lexicon` score keywords,
-//! `rules` settles the known hard cases, `urgency` weighs time and harm cues, `places` +
-//! `resolve` find the place, `units` applies the routing rule.
+//! `rules` settles the known hard cases, `learned` adds a naive Bayes second opinion,
+//! `situation` + `urgency` weigh time, threat and presence into an urgency score with a grey
+//! zone, `places` + `resolve` find the place, `units` applies the routing rule.
 
 mod category;
 mod cues;
+mod learned;
 mod lexicon;
 mod place_words;
 mod places;
 mod resolve;
 mod rules;
 mod rules_police;
+mod situation;
 mod units;
 mod urgency;
 mod words;
@@ -21,15 +25,19 @@ mod words;
 mod tests;
 #[cfg(test)]
 mod tests_places;
+#[cfg(test)]
+mod tests_urgency;
 
 use std::collections::HashSet;
 use std::sync::Arc;
 
+use crate::domain::suggestion::CategoryCandidate;
 use crate::profile::Profile;
 use crate::text::Analyzer;
 
 use self::category::CategoryModel;
 use self::cues::CueBook;
+use self::learned::WordModel;
 use self::lexicon::Lexicon;
 use self::places::PlaceIndex;
 use self::resolve::{Located, NoPlace};
@@ -42,6 +50,17 @@ const MIN_CATEGORY_SCORE: f32 = 0.3;
 const CONFIDENCE_SCALE: f32 = 2.5;
 /// How many deciding keywords a reason names.
 const MAX_KEYWORDS_IN_REASON: usize = 3;
+/// How much the learned model's posterior (in [0, 1]) adds to a category's keyword score: enough
+/// to decide where keywords are silent or close, not to overturn a clear keyword.
+const LEARNED_WEIGHT: f32 = 1.5;
+/// The learned model is named in the reasons of the winner from this posterior.
+const LEARNED_REASON_FROM: f32 = 0.3;
+/// How many categories are offered when the category is unclear.
+const MAX_CANDIDATES: usize = 3;
+/// Below this confidence the category is unclear.
+const UNCLEAR_BELOW_CONFIDENCE: f32 = 0.35;
+/// A runner-up with at least this share of the winner's score makes the category unclear.
+const UNCLEAR_RUNNER_UP_RATIO: f32 = 0.75;
 /// `routes_to` of categories that are answered, not forwarded.
 const NOT_FORWARDED: &str = "none";
 
@@ -57,6 +76,7 @@ pub struct Router {
 struct RouterInner {
     analyzer: Analyzer,
     model: CategoryModel,
+    learned: WordModel,
     cue_book: CueBook,
     places: PlaceIndex,
     units: UnitDirectory,
@@ -66,6 +86,12 @@ impl Router {
     pub fn new(profile: &Profile, analyzer: Analyzer) -> Router {
         let lexicon = Lexicon::built_in();
         let model = CategoryModel::new(&profile.categories, &lexicon, &analyzer);
+        let learned = WordModel::train(
+            &profile.samples,
+            &analyzer,
+            model.categories.len(),
+            |code| model.index_of(code),
+        );
         let cue_book = CueBook::new(&analyzer);
         let known_words = lexicon_words(profile, &lexicon, &analyzer);
         let places = PlaceIndex::new(&profile.gazetteer, &analyzer, known_words);
@@ -74,6 +100,7 @@ impl Router {
             inner: Arc::new(RouterInner {
                 analyzer,
                 model,
+                learned,
                 cue_book,
                 places,
                 units,
@@ -85,7 +112,8 @@ impl Router {
     /// shared WhatsApp location, if any.
     pub fn suggest(&self, texts: &[&str], location: Option<(f64, f64)>) -> Suggestion {
         let inner = &*self.inner;
-        let words = words::read_words(&inner.analyzer, texts);
+        let mentions = inner.places.find_mentions(&inner.analyzer, texts);
+        let words = self.read_words(texts, &mentions);
         let cues = inner.cue_book.read(&words);
         let scores = self.score_categories(&words, &cues, texts);
 
@@ -110,10 +138,20 @@ impl Router {
             _ => reasons.push("kategori: tidak ada kata kunci yang cocok".to_string()),
         }
 
-        let urgency = urgency::judge_urgency(category, &words, &cues, texts);
+        let situation = situation::Situation::read(&cues, &words, texts);
+        let urgency = urgency::judge_urgency(category, &situation);
         reasons.extend(urgency.reason);
+        let category_candidates = self.unclear_category_candidates(&ranking, confidence);
+        let category_uncertain = !category_candidates.is_empty() || category.is_none();
+        if category_uncertain && !category_candidates.is_empty() {
+            let codes: Vec<&str> = category_candidates
+                .iter()
+                .map(|candidate| candidate.code.as_str())
+                .collect();
+            reasons.push(format!("kategori belum pasti: {}", codes.join(" / ")));
+        }
 
-        let place = self.locate(texts, location, &mut reasons);
+        let place = self.locate(&mentions, location, &mut reasons);
         let forwarded = category.is_none_or(|info| info.routes_to != NOT_FORWARDED);
         let territorial_unit = place
             .as_ref()
@@ -136,14 +174,51 @@ impl Router {
             territorial_unit,
             functional_units,
             place: place.map(|located| self.place_match(&located, location)),
-            ..Suggestion::default()
+            urgency_score: urgency.score,
+            urgency_uncertain: urgency.uncertain,
+            category_uncertain,
+            category_candidates,
         }
+    }
+
+    /// The few likeliest categories when the winner is weak or has a close runner-up; empty
+    /// when the category is clear. Shares are of the candidates' summed score.
+    fn unclear_category_candidates(
+        &self,
+        ranking: &[(usize, f32)],
+        confidence: f32,
+    ) -> Vec<CategoryCandidate> {
+        let best = ranking.first().map_or(0.0, |&(_, score)| score);
+        let runner_up = ranking.get(1).map_or(0.0, |&(_, score)| score);
+        let close_runner_up = best > 0.0 && runner_up >= best * UNCLEAR_RUNNER_UP_RATIO;
+        let unclear =
+            best < MIN_CATEGORY_SCORE || confidence < UNCLEAR_BELOW_CONFIDENCE || close_runner_up;
+        if !unclear {
+            return Vec::new();
+        }
+        let top: Vec<(usize, f32)> = ranking
+            .iter()
+            .copied()
+            .filter(|&(_, score)| score > 0.0)
+            .take(MAX_CANDIDATES)
+            .collect();
+        let total: f32 = top.iter().map(|&(_, score)| score).sum();
+        top.into_iter()
+            .filter_map(|(index, score)| {
+                let info = self.inner.model.categories.get(index)?;
+                Some(CategoryCandidate {
+                    code: info.code.clone(),
+                    share: score / total,
+                })
+            })
+            .collect()
     }
 
     /// Diagnostics for evaluation tools: every category with a score, best first.
     pub fn ranked_categories(&self, texts: &[&str]) -> Vec<(String, f32)> {
         let inner = &*self.inner;
-        let words = words::read_words(&inner.analyzer, texts);
+        let mentions = inner.places.find_mentions(&inner.analyzer, texts);
+        let words = self.read_words(texts, &mentions);
         let cues = inner.cue_book.read(&words);
         let scores = self.score_categories(&words, &cues, texts);
         scores
@@ -155,6 +230,19 @@ impl Router {
                 Some((info.code.clone(), score))
             })
             .collect()
+    }
+
+    /// The report's words, those of place names marked so they are not read as keywords.
+    fn read_words(&self, texts: &[&str], mentions: &[places::Mention]) -> Vec<words::Word> {
+        let inner = &*self.inner;
+        let mut words = words::read_words(&inner.analyzer, texts);
+        let place_names: Vec<&str> = mentions
+            .iter()
+            .filter(|mention| !mention.weak)
+            .map(|mention| mention.text.as_str())
+            .collect();
+        words::mark_place_names(&inner.analyzer, &mut words, &place_names);
+        words
     }
 
     fn score_categories(
@@ -172,6 +260,30 @@ impl Router {
             texts,
         };
         rules::apply_rules(&rule_input, &mut scores);
+        let opinion = inner.learned.read(&inner.analyzer, words);
+        let mut learned_best: Option<(usize, f32)> = None;
+        for (index, share) in opinion.posterior.iter().copied().enumerate() {
+            if let Some(evidence) = scores.evidence.get_mut(index) {
+                evidence.score += LEARNED_WEIGHT * share;
+            }
+            if learned_best.is_none_or(|(_, best)| share > best) {
+                learned_best = Some((index, share));
+            }
+        }
+        if let Some((index, share)) = learned_best
+            && share >= LEARNED_REASON_FROM
+            && let Some(evidence) = scores.evidence.get_mut(index)
+        {
+            let code = inner
+                .model
+                .categories
+                .get(index)
+                .map_or("", |info| info.code.as_str());
+            evidence.rule_notes.push(format!(
+                "model kata: '{}' → {code} ({share:.2})",
+                opinion.telling_words.join("', '")
+            ));
+        }
         scores
     }
 
@@ -179,13 +291,12 @@ impl Router {
     /// only adds the kecamatan when it agrees on the kab/kota.
     fn locate(
         &self,
-        texts: &[&str],
+        mentions: &[places::Mention],
         location: Option<(f64, f64)>,
         reasons: &mut Vec<String>,
     ) -> Option<Located> {
         let inner = &*self.inner;
-        let mentions = inner.places.find_mentions(&inner.analyzer, texts);
-        let from_text = resolve::resolve_mentions(&inner.places, &mentions);
+        let from_text = resolve::resolve_mentions(&inner.places, mentions);
         let from_point =
             location.and_then(|(lat, lon)| resolve::locate_point(&inner.places, lat, lon));
         match (from_text, from_point) {

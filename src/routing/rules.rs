@@ -43,6 +43,7 @@ pub(super) fn apply_rules(input: &RuleInput<'_>, scores: &mut CategoryScores) {
     rules_police::police_misconduct(input, scores);
     violence_at_home(input, scores);
     taking_under_threat(input, scores);
+    natural_resource_crime_over_its_fire(input, scores);
     unknown_person_is_the_offender(input, scores);
     rules_police::complaint_about_slowness(input, scores);
     thanks_and_greetings(input, scores);
@@ -275,13 +276,18 @@ fn body_found(input: &RuleInput<'_>, scores: &mut CategoryScores) {
 /// Beating or threatening a spouse, a stepchild or a family member is KDRT (kdrt_ppa), not a
 /// common assault.
 fn violence_at_home(input: &RuleInput<'_>, scores: &mut CategoryScores) {
-    const REACH: usize = 5;
+    // "suami saya ngamuk lagi malam ini, aku dipukul terus": the act may follow in the next
+    // clause of the same sentence.
+    const REACH: usize = 8;
     let cues = input.cues;
     let words = input.words;
     let pair = cues.of(Cue::Household).find_map(|relative| {
         cues.of(Cue::Beating)
             .find(|act| {
-                words[act.start].clause == words[relative.start].clause
+                words[act.start]
+                    .clause
+                    .abs_diff(words[relative.start].clause)
+                    <= 1
                     && act.start.abs_diff(relative.start) <= REACH
             })
             .map(|act| (relative.label.clone(), act.label.clone()))
@@ -324,6 +330,26 @@ fn taking_under_threat(input: &RuleInput<'_>, scores: &mut CategoryScores) {
         input.category("begal_perampokan"),
         TIPPING,
         format!("aturan: '{taking}' + '{weapon}' → perampokan"),
+    );
+}
+
+/// Illegal drilling, refining or logging named outright is kejahatan_sda even when it burns or
+/// explodes: the fire is what happened at the crime ("masak minyak ilegal meledak").
+fn natural_resource_crime_over_its_fire(input: &RuleInput<'_>, scores: &mut CategoryScores) {
+    const NAMED_OUTRIGHT: f32 = 2.0;
+    let Some(sda) = input.category("kejahatan_sda") else {
+        return;
+    };
+    if scores.score(sda) < NAMED_OUTRIGHT {
+        return;
+    }
+    for code in ["kebakaran", "bencana_alam"] {
+        scores.damp(input.category(code), 0.5);
+    }
+    scores.add(
+        Some(sda),
+        1.0,
+        "aturan: kejahatan sumber daya alam disebut, api/bencana hanya akibatnya".to_string(),
     );
 }
 

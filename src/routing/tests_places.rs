@@ -271,3 +271,50 @@ fn functional_units_come_from_the_category() {
         Some("POLSEK_PLG_SAKO")
     );
 }
+
+#[test]
+fn kab_kota_names_are_read_as_people_write_them() {
+    let cases = [
+        ("ada maling di Plg dekat pasar", "Kota Palembang"),
+        ("motor hilang di pelembang kemarin", "Kota Palembang"),
+        ("begal di Lubuk Linggau tadi malam", "Kota Lubuk Linggau"),
+        ("begal di lubuklinggau tadi malam", "Kota Lubuk Linggau"),
+        ("tawuran di Linggau", "Kota Lubuk Linggau"),
+        (
+            "banjir di OKUT sudah sepinggang",
+            "Kabupaten Ogan Komering Ulu Timur",
+        ),
+        (
+            "kebakaran lahan di OKU Selatan",
+            "Kabupaten Ogan Komering Ulu Selatan",
+        ),
+        ("sumur minyak ilegal di Muba", "Kabupaten Musi Banyuasin"),
+        ("jalan rusak di Banyuasin", "Kabupaten Banyuasin"),
+        ("longsor di PALI", "Kabupaten Penukal Abab Lematang Ilir"),
+        ("sabung ayam di Muratara", "Kabupaten Musi Rawas Utara"),
+        ("laka di Empat Lawang", "Kabupaten Empat Lawang"),
+        ("begal di OI dekat tol", "Kabupaten Ogan Ilir"),
+        ("judi di Pagar Alam", "Kota Pagar Alam"),
+        ("narkoba di Prabumulih", "Kota Prabumulih"),
+        ("rumah dibobol di Lahat", "Kabupaten Lahat"),
+        ("perampokan di OKI", "Kabupaten Ogan Komering Ilir"),
+    ];
+    for (text, kabupaten) in cases {
+        assert_eq!(kabupaten_of(&suggest(text)), Some(kabupaten), "{text}");
+    }
+}
+
+#[test]
+fn a_kecamatan_named_without_its_kab_kota_finds_both() {
+    let suggestion = suggest("ada tawuran pelajar di Tugumulyo sekarang");
+    assert_eq!(kabupaten_of(&suggestion), Some("Kabupaten Musi Rawas"));
+    assert_eq!(kecamatan_of(&suggestion), Some("Tugumulyo"));
+}
+
+#[test]
+fn a_report_without_a_place_stays_with_the_command_center() {
+    let suggestion = suggest("tolong pak ada orang dibacok di depan warung, pelaku masih di sana");
+    assert!(suggestion.urgent);
+    assert_eq!(suggestion.place, None);
+    assert_eq!(suggestion.territorial_unit, None);
+}

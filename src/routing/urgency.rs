@@ -1,295 +1,195 @@
-//! Whether a report needs action now: an ongoing threat to life or body, a crime in progress or
-//! just committed with the perpetrators near, a fire, a drowning, a missing child, a fresh body.
-//! Past events, tips, complaints and information requests are not urgent.
-
-use std::collections::HashSet;
+//! Whether a report needs action now, as a weighing of the situation it describes (see
+//! `situation`): time, threat to life or body, an offender still present, a request for speed,
+//! group violence, road hazards, against past tense, negations and aftercare. The weighing gives
+//! a score in [0, 1]; near the line it is uncertain (the grey zone), and the citizen is asked.
+//! When in doubt about danger to life, the line leans urgent.
 
 use super::category::CategoryInfo;
-use super::cues::{Cue, FoundCues};
-use super::words::Word;
+use super::situation::Situation;
 
-/// The sum of cue weights at or above which a report is urgent.
-const URGENT_THRESHOLD: f32 = 1.0;
+/// The sum of weights at which a report is urgent (score 0.5). One sign of danger and one of
+/// "now" pass it; it sits a little below 1.0 to lean urgent when in doubt (measured: no loss of
+/// precision on the tuning sets, README "Routing accuracy").
+const URGENT_THRESHOLD: f32 = 0.85;
+/// How fast the score moves from 0 to 1 around the threshold.
+const SCORE_STEEPNESS: f32 = 2.0;
+/// The grey zone, in weight around the threshold: sums in `[threshold - below, threshold +
+/// above)` are uncertain. Measured on the tuning set (README, "Routing accuracy"): it holds
+/// most urgency errors while staying a small share of all reports.
+const GREY_BELOW: f32 = 0.55;
+const GREY_ABOVE: f32 = 0.45;
 /// Where a category flagged urgent by default starts: one sign of danger or of "now" must add.
 const URGENT_CATEGORY_PRIOR: f32 = 0.7;
 /// Categories of this priority or lower (3 = routine) that are not urgent by default.
 const LOW_PRIORITY_FROM: u8 = 3;
-/// Groups whose reports are never emergencies: greetings, spam, service questions.
+/// Groups whose reports are not emergencies unless danger is described now: greetings, spam,
+/// service questions.
 const NEVER_URGENT_GROUPS: &[&str] = &["non_laporan", "layanan_informasi"];
-/// The age up to which a person named in the report counts as a child at risk.
-const CHILD_AGE_LIMIT: u32 = 12;
-/// The age from which a person named in the report counts as elderly.
-const ELDERLY_AGE_FROM: u32 = 60;
+/// The score of a report that the rules above settle without weighing.
+const SETTLED_NOT_URGENT_SCORE: f32 = 0.02;
 
-/// The verdict and the cue words that decided it.
+/// The verdict, its score, whether it is in the grey zone, and the words that decided it.
 #[derive(Debug, Clone)]
 pub(super) struct Urgency {
     pub urgent: bool,
+    pub score: f32,
+    pub uncertain: bool,
     pub reason: Option<String>,
 }
 
-/// The weight of each kind of cue; each kind counts once.
-fn cue_weight(cue: Cue, urgent_by_default: bool) -> f32 {
-    match cue {
-        Cue::Ongoing if urgent_by_default => 0.9,
-        // Ongoing noise, gambling or racing is not an emergency by itself.
-        Cue::Ongoing => 0.6,
-        Cue::Recent => 0.6,
-        Cue::Plea => 0.5,
-        Cue::Harm => 0.7,
-        Cue::Weapon => 0.6,
-        Cue::Vulnerable => 0.5,
-        Cue::Pursuit => 0.6,
-        Cue::Violence => 0.5,
-        Cue::Emergency => 0.3,
-        Cue::Past => -1.4,
-        Cue::AfterCare => -0.9,
-        Cue::Habitual => -0.8,
-        Cue::ReportIntent => -0.7,
-        Cue::Safe => -1.0,
-        Cue::Future => -1.0,
-        Cue::Hearsay => -0.5,
-        _ => 0.0,
+impl Urgency {
+    fn settled_not_urgent() -> Urgency {
+        Urgency {
+            urgent: false,
+            score: SETTLED_NOT_URGENT_SCORE,
+            uncertain: false,
+            reason: None,
+        }
     }
 }
 
-/// A second, different harm ("luka" and "disiksa") says more than one.
-const SECOND_HARM_WEIGHT: f32 = 0.3;
-/// "lagi dirampok": a crime described in progress, on top of any time word.
-const IN_PROGRESS_WEIGHT: f32 = 0.4;
-/// A question with no sign of an event now asks about one that is over.
-const QUESTION_WITHOUT_URGENCY_WEIGHT: f32 = -0.6;
-
-const RAISING_CUES: &[Cue] = &[
-    Cue::Ongoing,
-    Cue::Recent,
-    Cue::Plea,
-    Cue::Harm,
-    Cue::Weapon,
-    Cue::Vulnerable,
-    Cue::Pursuit,
-    Cue::Violence,
-    Cue::Emergency,
-];
-const LOWERING_CUES: &[Cue] = &[
-    Cue::Past,
-    Cue::AfterCare,
-    Cue::Habitual,
-    Cue::ReportIntent,
-    Cue::Safe,
-    Cue::Future,
-    Cue::Hearsay,
-];
-
-const TIME_AND_DANGER_CUES: &[Cue] = &[
-    Cue::Ongoing,
-    Cue::Recent,
-    Cue::Plea,
-    Cue::Harm,
-    Cue::Weapon,
-    Cue::Vulnerable,
-    Cue::Pursuit,
-    Cue::Violence,
-    Cue::Emergency,
-    Cue::Past,
-    Cue::AfterCare,
-    Cue::Habitual,
-    Cue::ReportIntent,
-    Cue::Safe,
-    Cue::Future,
-    Cue::Hearsay,
-    Cue::Neutral,
-];
-
-/// The cues that count: a cue inside a longer one is read as part of it ("tadi" in "dari
-/// tadi", "sekarang" in "sampai sekarang"), a past time after "sejak" is a state that lasts
-/// ("hilang sejak kemarin"), and "sekarang" next to aftercare is where the victim is now.
-fn effective_cues(cues: &FoundCues, words: &[Word]) -> Vec<(Cue, String)> {
-    let mut effective = Vec::new();
-    for hit in cues.hits.iter().filter(|hit| !hit.negated) {
-        let inside_longer = cues.hits.iter().any(|other| {
-            other.len > hit.len
-                && !other.negated
-                && TIME_AND_DANGER_CUES.contains(&other.cue)
-                && other.start <= hit.start
-                && hit.start + hit.len <= other.start + other.len
-        });
-        if inside_longer {
-            continue;
-        }
-        let mut cue = hit.cue;
-        if cue == Cue::Past {
-            let since = (hit.start.saturating_sub(2)..hit.start)
-                .any(|index| words.get(index).is_some_and(|word| word.surface == "sejak"));
-            if since {
-                cue = Cue::Ongoing;
-            }
-        }
-        if cue == Cue::Ongoing && hit.label == "sekarang" && cues.has(Cue::AfterCare) {
-            continue;
-        }
-        effective.push((cue, hit.label.clone()));
-    }
-    effective
+/// One factor of the weighing: its weight, and how a reason names it.
+struct Factor {
+    weight: f32,
+    name: &'static str,
+    words: String,
 }
 
-pub(super) fn judge_urgency(
-    category: Option<&CategoryInfo>,
-    words: &[Word],
-    cues: &FoundCues,
-    texts: &[&str],
-) -> Urgency {
-    let not_urgent = Urgency {
-        urgent: false,
-        reason: None,
-    };
+pub(super) fn judge_urgency(category: Option<&CategoryInfo>, situation: &Situation) -> Urgency {
+    let danger = situation.signals_danger();
     if let Some(category) = category
         && NEVER_URGENT_GROUPS.contains(&category.group.as_str())
+        && !(danger && situation.signals_now())
     {
-        return not_urgent;
+        return Urgency::settled_not_urgent();
     }
-    let effective = effective_cues(cues, words);
-    let first = |cue: Cue| {
-        effective
-            .iter()
-            .find(|(found, _)| *found == cue)
-            .map(|(_, label)| label.as_str())
-    };
     let urgent_by_default = category.is_some_and(|category| category.urgent_default);
     let low_priority = category
         .is_some_and(|category| !category.urgent_default && category.priority >= LOW_PRIORITY_FROM);
-    if low_priority && first(Cue::Harm).is_none() && first(Cue::Weapon).is_none() {
-        // Complaints, tips, fraud and traffic nuisances become emergencies only through harm.
-        return not_urgent;
+    let physical_danger = !situation.threats.is_empty() || situation.weapon.is_some();
+    if low_priority && !physical_danger {
+        // Complaints, tips, fraud and traffic nuisances become emergencies only through danger.
+        return Urgency::settled_not_urgent();
     }
-    let mut total = if urgent_by_default {
+    let factors = weigh(situation, urgent_by_default);
+    let prior = if urgent_by_default {
         URGENT_CATEGORY_PRIOR
     } else {
         0.0
     };
-    let mut raised_by: Vec<String> = Vec::new();
-    let mut lowered_by: Vec<String> = Vec::new();
-    for &cue in RAISING_CUES {
-        if let Some(label) = first(cue) {
-            total += cue_weight(cue, urgent_by_default);
-            raised_by.push(label.to_string());
-        }
-    }
-    let distinct_harms: HashSet<&str> = effective
-        .iter()
-        .filter(|(cue, _)| *cue == Cue::Harm)
-        .map(|(_, label)| label.as_str())
-        .collect();
-    if distinct_harms.len() >= 2 {
-        total += SECOND_HARM_WEIGHT;
-    }
-    if describes_action_in_progress(words) {
-        total += IN_PROGRESS_WEIGHT;
-        raised_by.push("lagi …".to_string());
-    }
-    if first(Cue::Vulnerable).is_none() && names_a_child_or_an_elder(words) {
-        total += cue_weight(Cue::Vulnerable, urgent_by_default);
-        raised_by.push("anak kecil atau lansia".to_string());
-    }
-    if shouts_for_help(texts) {
-        total += cue_weight(Cue::Plea, urgent_by_default);
-        raised_by.push("!!".to_string());
-    }
-    for &cue in LOWERING_CUES {
-        if let Some(label) = first(cue) {
-            total += cue_weight(cue, urgent_by_default);
-            lowered_by.push(label.to_string());
-        }
-    }
-    let asks = texts.iter().any(|text| text.contains('?'));
-    let signs_of_now = [Cue::Ongoing, Cue::Recent, Cue::Plea]
-        .iter()
-        .any(|&cue| first(cue).is_some());
-    if asks && !signs_of_now {
-        total += QUESTION_WITHOUT_URGENCY_WEIGHT;
-        lowered_by.push("?".to_string());
-    }
+    let total = prior + factors.iter().map(|factor| factor.weight).sum::<f32>();
     let urgent = total >= URGENT_THRESHOLD;
-    let reason = if urgent {
-        Some(format!(
-            "mendesak: {}",
-            quoted(&raised_by, "kategori darurat")
-        ))
-    } else if !lowered_by.is_empty() {
-        Some(format!(
-            "tidak mendesak: {}",
-            quoted(&lowered_by, "tanpa tanda bahaya")
-        ))
-    } else {
-        None
+    let score = 1.0 / (1.0 + (-(total - URGENT_THRESHOLD) * SCORE_STEEPNESS).exp());
+    let uncertain = (URGENT_THRESHOLD - GREY_BELOW..URGENT_THRESHOLD + GREY_ABOVE).contains(&total);
+    Urgency {
+        urgent,
+        score,
+        uncertain,
+        reason: Some(reason(
+            urgent,
+            score,
+            uncertain,
+            &factors,
+            urgent_by_default,
+        )),
+    }
+}
+
+fn weigh(situation: &Situation, urgent_by_default: bool) -> Vec<Factor> {
+    let mut factors: Vec<Factor> = Vec::new();
+    let mut add = |found: &Option<String>, weight: f32, name: &'static str| {
+        if let Some(words) = found {
+            factors.push(Factor {
+                weight,
+                name,
+                words: words.clone(),
+            });
+        }
     };
-    Urgency { urgent, reason }
-}
-
-fn quoted(labels: &[String], when_empty: &str) -> String {
-    if labels.is_empty() {
-        return when_empty.to_string();
+    // Ongoing noise, gambling or racing is not an emergency by itself: "now" weighs more when
+    // the kind of event is dangerous.
+    let now_weight = if urgent_by_default { 0.9 } else { 0.6 };
+    add(&situation.now, now_weight, "sedang terjadi");
+    // "lagi dirampok": an act described in progress says more than a time word.
+    add(&situation.in_progress, 0.5, "sedang berlangsung");
+    // "barusan" is minutes ago; "tadi" is earlier today and says less.
+    let just_now_weight = match situation.just_now.as_deref() {
+        Some(words) if words.starts_with("baru") => 0.6,
+        _ => 0.35,
+    };
+    add(&situation.just_now, just_now_weight, "baru saja");
+    add(&situation.speed_request, 0.5, "minta cepat");
+    add(
+        &situation.threats.first().cloned(),
+        0.7,
+        "bahaya bagi nyawa/badan",
+    );
+    add(&situation.threats.get(1).cloned(), 0.3, "bahaya lain");
+    add(&situation.weapon, 0.6, "senjata");
+    add(&situation.vulnerable, 0.5, "korban rentan");
+    // The offender still there is the danger now, whatever the time words say.
+    add(&situation.offender_present, 1.2, "pelaku masih di tempat");
+    add(&situation.pursuit, 0.6, "pelaku dikejar");
+    add(&situation.group_violence, 0.6, "kekerasan kelompok");
+    add(&situation.road_hazard, 0.6, "bahaya di jalan");
+    add(&situation.violence, 0.5, "kekerasan");
+    add(&situation.emergency_event, 0.3, "kejadian darurat");
+    add(&situation.past, -1.4, "sudah lewat");
+    add(&situation.aftercare, -0.9, "korban sudah ditangani");
+    add(&situation.habitual, -0.8, "kebiasaan, bukan kejadian");
+    add(&situation.report_intent, -0.7, "permintaan tindak lanjut");
+    add(&situation.over, -1.0, "sudah aman");
+    add(&situation.later, -1.0, "belum terjadi");
+    add(&situation.hearsay, -0.5, "kabar orang");
+    if situation.question_only {
+        factors.push(Factor {
+            weight: -0.6,
+            name: "pertanyaan",
+            words: "?".to_string(),
+        });
     }
-    labels
-        .iter()
-        .map(|label| format!("'{label}'"))
-        .collect::<Vec<_>>()
-        .join(", ")
+    factors
 }
 
-/// "lagi dirampok", "lagi ada transaksi": "lagi" before a verb is "in progress"; after a verb
-/// ("jambret lagi") it means "again".
-fn describes_action_in_progress(words: &[Word]) -> bool {
-    words.windows(2).any(|pair| {
-        let (first, next) = (&pair[0], &pair[1]);
-        let marks_progress = first.surface == "lagi" || first.surface == "sedang";
-        if !marks_progress || first.clause != next.clause {
-            return false;
-        }
-        let verb_prefixes = ["di", "me", "ber", "ng", "ny", "ter"];
-        next.surface == "ada"
-            || (next.surface.len() > 4
-                && verb_prefixes
-                    .iter()
-                    .any(|prefix| next.surface.starts_with(prefix)))
-    })
-}
-
-/// "umur 6 tahun", "anak 9 th", "umur 80": a child or an elder at risk alone.
-fn names_a_child_or_an_elder(words: &[Word]) -> bool {
-    const AGE_WORDS: &[&str] = &["umur", "usia"];
-    const YEAR_WORDS: &[&str] = &["th", "thn", "tahun", "taun", "thun"];
-    words.iter().enumerate().any(|(index, word)| {
-        let Ok(age) = word.surface.parse::<u32>() else {
-            return false;
+/// "mendesak (0.83): sedang terjadi 'sekarang', senjata 'parang'; melawan: sudah lewat
+/// 'kemarin'", with the grey zone named.
+fn reason(
+    urgent: bool,
+    score: f32,
+    uncertain: bool,
+    factors: &[Factor],
+    urgent_by_default: bool,
+) -> String {
+    let verdict = if urgent { "mendesak" } else { "tidak mendesak" };
+    let named = |deciding: bool| -> Vec<String> {
+        factors
+            .iter()
+            .filter(|factor| (factor.weight > 0.0) == (urgent == deciding))
+            .map(|factor| format!("{} '{}'", factor.name, factor.words))
+            .collect()
+    };
+    let mut deciding = named(true);
+    if deciding.is_empty() {
+        let fallback = if urgent && urgent_by_default {
+            "kategori darurat"
+        } else {
+            "tanpa tanda bahaya"
         };
-        let at_risk =
-            (1..=CHILD_AGE_LIMIT).contains(&age) || (ELDERLY_AGE_FROM..=120).contains(&age);
-        if !at_risk {
-            return false;
-        }
-        let after_age_word = index > 0 && AGE_WORDS.contains(&words[index - 1].surface.as_str());
-        let before_year_word = words
-            .get(index + 1)
-            .is_some_and(|next| YEAR_WORDS.contains(&next.surface.as_str()));
-        after_age_word || before_year_word
-    })
-}
-
-/// Several exclamation marks, or a long message in capitals.
-fn shouts_for_help(texts: &[&str]) -> bool {
-    let exclamations: usize = texts.iter().map(|text| text.matches("!!").count()).sum();
-    if exclamations > 0 {
-        return true;
+        deciding.push(fallback.to_string());
     }
-    let letters: Vec<char> = texts
-        .iter()
-        .flat_map(|text| text.chars())
-        .filter(|character| character.is_alphabetic())
-        .collect();
-    let capitals = letters
-        .iter()
-        .filter(|character| character.is_uppercase())
-        .count();
-    letters.len() >= 20 && capitals * 10 >= letters.len() * 7
+    let against = named(false);
+    let against = if against.is_empty() {
+        String::new()
+    } else {
+        format!("; melawan: {}", against.join(", "))
+    };
+    let doubt = if uncertain {
+        " — belum pasti, tanyakan ke pelapor"
+    } else {
+        ""
+    };
+    format!(
+        "{verdict} ({score:.2}): {}{against}{doubt}",
+        deciding.join(", ")
+    )
 }

@@ -57,6 +57,8 @@ pub(super) struct Word {
     pub clause: u32,
     /// A negation word stands shortly before this word in the same clause.
     pub negated: bool,
+    /// Part of a place name ("Sungai Lilin", "Pasar Cinde"): where, not what happened.
+    pub in_place_name: bool,
 }
 
 impl Word {
@@ -86,11 +88,37 @@ pub(super) fn read_words(analyzer: &Analyzer, texts: &[&str]) -> Vec<Word> {
                 stem,
                 clause,
                 negated: false,
+                in_place_name: false,
             });
         }
     }
     mark_negated_words(&mut words);
     words
+}
+
+/// Marks the words that spell one of the place names found in the report.
+pub(super) fn mark_place_names(analyzer: &Analyzer, words: &mut [Word], place_names: &[&str]) {
+    for name in place_names {
+        let name_words: Vec<String> = analyzer
+            .tokens(name)
+            .into_iter()
+            .map(|token| token.term)
+            .collect();
+        if name_words.is_empty() || name_words.len() > words.len() {
+            continue;
+        }
+        for start in 0..=words.len() - name_words.len() {
+            let spells_it = name_words
+                .iter()
+                .enumerate()
+                .all(|(offset, name_word)| words[start + offset].surface == *name_word);
+            if spells_it {
+                for word in &mut words[start..start + name_words.len()] {
+                    word.in_place_name = true;
+                }
+            }
+        }
+    }
 }
 
 fn mark_negated_words(words: &mut [Word]) {

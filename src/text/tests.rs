@@ -368,3 +368,35 @@ fn every_corpus_message_is_analysed_with_offsets_inside_the_text() {
     }
     assert_eq!(message_count, 300);
 }
+
+#[test]
+fn palembang_malay_reads_as_standard_indonesian() {
+    let analyzer = Analyzer::sumsel();
+    assert_eq!(
+        words_of(&analyzer, "apinyo la gedé, wongnyo masih di dalem kini"),
+        vec![
+            "apinya", "sudah", "besar", "orang", "masih", "di", "dalam", "sekarang"
+        ]
+    );
+    assert_eq!(
+        words_of(&analyzer, "dio nyalake lampu, motor dilarike"),
+        vec!["dia", "nyalakan", "lampu", "motor", "dilarikan"]
+    );
+    assert_eq!(
+        words_of(&analyzer, "kawan aku ditujah, dak biso jalan"),
+        vec!["teman", "aku", "ditusuk", "tidak", "bisa", "jalan"]
+    );
+}
+
+#[test]
+fn komering_and_jakarta_slang_are_expanded() {
+    let analyzer = Analyzer::sumsel();
+    assert_eq!(
+        words_of(&analyzer, "nyak dibegal ganta"),
+        vec!["saya", "dibegal", "sekarang"]
+    );
+    assert_eq!(
+        words_of(&analyzer, "bokap gw digebukin"),
+        vec!["ayah", "saya", "dipukuli"]
+    );
+}

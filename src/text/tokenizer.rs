@@ -55,10 +55,32 @@ fn push_word(words: &mut Vec<RawWord>, text: String, offset_from: usize, offset_
         return;
     }
     words.push(RawWord {
-        text,
+        text: standard_suffix(text),
         offset_from,
         offset_to,
     });
+}
+
+/// Palembang Malay endings in their standard form, so the stemmer and the cue words see one
+/// word: "-nyo" is "-nya" (apinyo, wongnyo), and "-ke" after a verb prefix is "-kan" (nyalake,
+/// dilarike, mecahke). Indonesian words do not end this way, so nothing else changes.
+fn standard_suffix(word: String) -> String {
+    const MIN_ROOT_LETTERS: usize = 3;
+    const VERB_PREFIXES: [&str; 6] = ["di", "me", "ng", "ny", "pe", "te"];
+    if let Some(root) = word.strip_suffix("nyo")
+        && root.len() >= MIN_ROOT_LETTERS
+        && root.bytes().all(|byte| byte.is_ascii_lowercase())
+    {
+        return format!("{root}nya");
+    }
+    if let Some(root) = word.strip_suffix("ke")
+        && root.len() >= MIN_ROOT_LETTERS + 2
+        && VERB_PREFIXES.iter().any(|prefix| root.starts_with(prefix))
+        && root.bytes().all(|byte| byte.is_ascii_lowercase())
+    {
+        return format!("{root}kan");
+    }
+    word
 }
 
 /// "anak2" -> anak, anak and "kebut2an" -> kebut, kebutan: read like "anak-anak" and

@@ -1,0 +1,139 @@
+//! The urgency model and the grey zones, with messages written for these tests (not taken from
+//! any evaluation set): dialect, negation and past tense, an offender still present, people
+//! lying in wait, group violence, road hazards, and the uncertain cases the citizen is asked.
+
+use super::tests::suggest;
+
+fn reasons_of(text: &str) -> String {
+    suggest(text).reasons.join(" | ")
+}
+
+#[test]
+fn palembang_malay_time_and_harm_words_make_a_stabbing_urgent() {
+    let suggestion = suggest("pak tolong, kawan aku ditujah wong di warung, darahnyo keluar terus");
+    assert_eq!(suggestion.category.as_deref(), Some("penganiayaan"));
+    assert!(suggestion.urgent, "{:?}", suggestion.reasons);
+}
+
+#[test]
+fn kini_is_now_in_palembang_malay() {
+    let suggestion = suggest("ado wong ngamuk bawa parang di pasar kini");
+    assert!(suggestion.urgent, "{:?}", suggestion.reasons);
+    assert!(reasons_of("ado wong ngamuk bawa parang di pasar kini").contains("sedang terjadi"));
+}
+
+#[test]
+fn past_tense_and_negation_lower_urgency() {
+    let now = suggest("tolong ada maling masuk rumah, dia masih di dalam");
+    let over = suggest("semalam ada maling masuk rumah, dak ado yang luko, sudah aman kini");
+    assert!(now.urgent);
+    assert!(!over.urgent, "{:?}", over.reasons);
+    assert!(over.urgency_score < now.urgency_score);
+    assert!(
+        over.reasons
+            .iter()
+            .any(|reason| reason.contains("sudah lewat"))
+    );
+}
+
+#[test]
+fn a_negated_wound_is_not_a_threat() {
+    let suggestion = suggest("motor aku diserempet kemaren, idak luko, cuma nak lapor bae");
+    assert!(!suggestion.urgent, "{:?}", suggestion.reasons);
+}
+
+#[test]
+fn an_intruder_still_inside_is_urgent() {
+    let suggestion =
+        suggest("ada orang tidak dikenal masuk rumah tetangga, sampai sekarang masih di dalam");
+    assert!(suggestion.urgent, "{:?}", suggestion.reasons);
+    assert!(
+        suggestion
+            .reasons
+            .iter()
+            .any(|reason| reason.contains("pelaku masih di tempat"))
+    );
+}
+
+#[test]
+fn people_lying_in_wait_with_weapons_are_urgent() {
+    let suggestion = suggest("ado duo wong nunggu korban di simpang gelap, bawa golok");
+    assert!(suggestion.urgent, "{:?}", suggestion.reasons);
+}
+
+#[test]
+fn group_violence_is_urgent() {
+    let suggestion = suggest("perang sarung budak-budak di depan musholla, ado yang kena sabet");
+    assert_eq!(suggestion.category.as_deref(), Some("tawuran"));
+    assert!(suggestion.urgent, "{:?}", suggestion.reasons);
+}
+
+#[test]
+fn a_live_cable_across_the_road_is_urgent() {
+    let suggestion =
+        suggest("kabel listrik putus di tengah jalan, masih ada setrumnya, motor lewat terus");
+    assert!(suggestion.urgent, "{:?}", suggestion.reasons);
+    assert!(
+        reasons_of("kabel listrik putus di tengah jalan, masih ada setrumnya")
+            .contains("bahaya di jalan")
+    );
+}
+
+#[test]
+fn violence_at_home_tonight_is_urgent() {
+    let suggestion = suggest("malam ini suami saya mabuk lagi dan mukul saya, anak-anak ketakutan");
+    assert_eq!(suggestion.category.as_deref(), Some("kdrt_ppa"));
+    assert!(suggestion.urgent, "{:?}", suggestion.reasons);
+}
+
+#[test]
+fn the_urgency_score_agrees_with_the_verdict() {
+    for text in [
+        "rumah kebakaran, api makin besar, ada nenek di dalam",
+        "mau tanya syarat perpanjang sim",
+        "ada orang mencurigakan lewat depan rumah",
+    ] {
+        let suggestion = suggest(text);
+        assert_eq!(suggestion.urgent, suggestion.urgency_score >= 0.5, "{text}");
+        assert!((0.0..=1.0).contains(&suggestion.urgency_score));
+    }
+}
+
+#[test]
+fn clear_cases_are_outside_the_grey_zone() {
+    let fire = suggest("tolong rumah kebakaran sekarang, api makin besar, ada orang terjebak");
+    assert!(fire.urgent && !fire.urgency_uncertain);
+    let question = suggest("mau tanya syarat bikin skck untuk melamar kerja");
+    assert!(!question.urgent && !question.urgency_uncertain);
+}
+
+#[test]
+fn a_vague_danger_falls_in_the_grey_zone_and_says_so() {
+    let suggestion = suggest("ada orang mencurigakan mondar-mandir di depan rumah dari tadi");
+    assert!(suggestion.urgency_uncertain, "{:?}", suggestion.reasons);
+    assert!(
+        suggestion
+            .reasons
+            .iter()
+            .any(|reason| reason.contains("tanyakan ke pelapor"))
+    );
+}
+
+#[test]
+fn an_unclear_category_offers_a_few_candidates() {
+    let suggestion = suggest("tetangga saya ribut terus, kadang mukul anaknya");
+    assert!(suggestion.category_uncertain);
+    assert!((2..=3).contains(&suggestion.category_candidates.len()));
+    let shares: f32 = suggestion
+        .category_candidates
+        .iter()
+        .map(|candidate| candidate.share)
+        .sum();
+    assert!((shares - 1.0).abs() < 1e-3);
+    let nothing_said = suggest("pak saya mau melapor soal kejadian tadi");
+    assert_eq!(nothing_said.category, None);
+    assert!(nothing_said.category_uncertain);
+    let clear = suggest("motor saya dicuri orang di parkiran pasar, pakai kunci T");
+    assert!(!clear.category_uncertain);
+    assert!(clear.category_candidates.is_empty());
+}
