@@ -170,3 +170,120 @@ async fn a_tap_on_not_urgent_and_a_chosen_kind_are_kept_on_the_report_and_shown_
         "{answer}"
     );
 }
+
+/// The interactive messages the mock Graph API received, by interactive type.
+fn sent_interactive(app: &TestApp, kind: &str) -> Vec<serde_json::Value> {
+    app.graph
+        .sent_messages()
+        .into_iter()
+        .filter(|body| body["interactive"]["type"] == kind)
+        .collect()
+}
+
+#[tokio::test]
+async fn an_uncertain_report_is_answered_with_reply_buttons_and_an_unclear_kind_with_a_list() {
+    let app = spawn_app().await;
+    let citizen = Citizen {
+        phone: PhoneNumber::parse(PHONE).unwrap(),
+        name: "Budi".into(),
+    };
+    // Someone lingering "since a while ago": not clearly an emergency, not clearly not.
+    let text = payload::text_message(
+        &citizen,
+        "wamid.question.20",
+        chrono::Utc::now().timestamp(),
+        "pak ada orang asing mondar mandir di depan rumah saya dari tadi, saya takut",
+    );
+    assert_eq!(app.post_signed_webhook(&text).await.status(), 200);
+    let report = app.only_report();
+    let suggestion = report.suggestion.clone().expect("a suggestion");
+    assert!(
+        suggestion.urgency_uncertain && !suggestion.urgent,
+        "{suggestion:#?}"
+    );
+    assert!(report.citizen_answers.urgency_asked_at.is_some());
+
+    app.wait_until("the buttons reach WhatsApp", |app| {
+        !sent_interactive(app, "button").is_empty()
+    })
+    .await;
+    let buttons = &sent_interactive(&app, "button")[0];
+    assert_eq!(buttons["to"], format!("+{PHONE}"));
+    let ids: Vec<&str> = buttons["interactive"]["action"]["buttons"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|button| button["reply"]["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(ids, ["siaga:urgent:now", "siaga:urgent:not"]);
+    let body = buttons["interactive"]["body"]["text"].as_str().unwrap();
+    assert!(
+        body.contains(&report.ticket),
+        "the first answer, with the ticket: {body}"
+    );
+    for button in buttons["interactive"]["action"]["buttons"]
+        .as_array()
+        .unwrap()
+    {
+        assert!(button["reply"]["title"].as_str().unwrap().chars().count() <= 20);
+    }
+
+    // A second citizen, vague about the kind: a list of the likeliest kinds follows the answer.
+    let other = Citizen {
+        phone: PhoneNumber::parse("6281234567891").unwrap(),
+        name: "Sari".into(),
+    };
+    let vague = payload::text_message(
+        &other,
+        "wamid.question.21",
+        chrono::Utc::now().timestamp(),
+        "pak saya mau lapor soal motor adik saya",
+    );
+    assert_eq!(app.post_signed_webhook(&vague).await.status(), 200);
+    app.wait_until("the list reaches WhatsApp", |app| {
+        !sent_interactive(app, "list").is_empty()
+    })
+    .await;
+    let list = &sent_interactive(&app, "list")[0];
+    let rows = list["interactive"]["action"]["sections"][0]["rows"]
+        .as_array()
+        .unwrap();
+    assert!(rows.len() >= 2, "{list}");
+    assert!(
+        rows.iter()
+            .any(|row| row["id"] == "siaga:category:curanmor"),
+        "{list}"
+    );
+    for row in rows {
+        assert!(
+            row["title"].as_str().unwrap().chars().count() <= 24,
+            "{row}"
+        );
+    }
+
+    // The first citizen taps "happening now": the report turns urgent.
+    assert_eq!(
+        app.post_signed_webhook(&tap(
+            "siaga:urgent:now",
+            "Terjadi sekarang",
+            "wamid.question.22"
+        ))
+        .await
+        .status(),
+        200
+    );
+    let report = app
+        .reports()
+        .into_iter()
+        .find(|candidate| candidate.id == report.id)
+        .unwrap();
+    assert_eq!(report.priority, Some(Priority::Urgent));
+    let metrics = app.get("/metrics").await.text().await.unwrap();
+    for line in [
+        "siaga_citizen_questions_total{question=\"urgency\"} 1",
+        "siaga_citizen_questions_total{question=\"category\"} 1",
+        "siaga_citizen_answers_total{answer=\"happening_now\"} 1",
+    ] {
+        assert!(metrics.contains(line), "{line} in {metrics}");
+    }
+}
