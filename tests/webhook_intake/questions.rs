@@ -17,6 +17,16 @@ fn tap(id: &str, title: &str, wamid: &str) -> serde_json::Value {
     payload
 }
 
+/// `phone` writes `text`; the webhook is answered 200.
+async fn citizen_writes(app: &TestApp, phone: &str, wamid: &str, text: &str) {
+    let citizen = Citizen {
+        phone: PhoneNumber::parse(phone).unwrap(),
+        name: "Budi".into(),
+    };
+    let payload = payload::text_message(&citizen, wamid, chrono::Utc::now().timestamp(), text);
+    assert_eq!(app.post_signed_webhook(&payload).await.status(), 200);
+}
+
 fn outbound(app: &TestApp, report_id: u64) -> Vec<OutboundContent> {
     app.messages(report_id)
         .into_iter()
@@ -31,17 +41,13 @@ fn outbound(app: &TestApp, report_id: u64) -> Vec<OutboundContent> {
 async fn a_tap_on_happening_now_turns_the_report_urgent_with_the_emergency_reply_and_location_request()
  {
     let app = spawn_app().await;
-    let citizen = Citizen {
-        phone: PhoneNumber::parse(PHONE).unwrap(),
-        name: "Budi".into(),
-    };
-    let text = payload::text_message(
-        &citizen,
+    citizen_writes(
+        &app,
+        PHONE,
         "wamid.question.1",
-        chrono::Utc::now().timestamp(),
         "pak ada orang mencurigakan mondar mandir depan rumah saya di sukarami",
-    );
-    assert_eq!(app.post_signed_webhook(&text).await.status(), 200);
+    )
+    .await;
     let report = app.only_report();
     assert_ne!(
         report.priority,
@@ -119,17 +125,13 @@ async fn a_tap_on_happening_now_turns_the_report_urgent_with_the_emergency_reply
 async fn a_tap_on_not_urgent_and_a_chosen_kind_are_kept_on_the_report_and_shown_in_the_suggestion()
 {
     let app = spawn_app().await;
-    let citizen = Citizen {
-        phone: PhoneNumber::parse(PHONE).unwrap(),
-        name: "Budi".into(),
-    };
-    let text = payload::text_message(
-        &citizen,
+    citizen_writes(
+        &app,
+        PHONE,
         "wamid.question.10",
-        chrono::Utc::now().timestamp(),
         "tolong dibantu pak masalah motor",
-    );
-    assert_eq!(app.post_signed_webhook(&text).await.status(), 200);
+    )
+    .await;
     for (id, title, wamid) in [
         ("siaga:urgent:not", "Tidak darurat", "wamid.question.11"),
         ("siaga:category:curanmor", "Curanmor", "wamid.question.12"),
@@ -183,18 +185,14 @@ fn sent_interactive(app: &TestApp, kind: &str) -> Vec<serde_json::Value> {
 #[tokio::test]
 async fn an_uncertain_report_is_answered_with_reply_buttons_and_an_unclear_kind_with_a_list() {
     let app = spawn_app().await;
-    let citizen = Citizen {
-        phone: PhoneNumber::parse(PHONE).unwrap(),
-        name: "Budi".into(),
-    };
     // Someone lingering "since a while ago": not clearly an emergency, not clearly not.
-    let text = payload::text_message(
-        &citizen,
+    citizen_writes(
+        &app,
+        PHONE,
         "wamid.question.20",
-        chrono::Utc::now().timestamp(),
         "pak ada orang asing mondar mandir di depan rumah saya dari tadi, saya takut",
-    );
-    assert_eq!(app.post_signed_webhook(&text).await.status(), 200);
+    )
+    .await;
     let report = app.only_report();
     let suggestion = report.suggestion.clone().expect("a suggestion");
     assert!(
@@ -229,17 +227,13 @@ async fn an_uncertain_report_is_answered_with_reply_buttons_and_an_unclear_kind_
     }
 
     // A second citizen, vague about the kind: a list of the likeliest kinds follows the answer.
-    let other = Citizen {
-        phone: PhoneNumber::parse("6281234567891").unwrap(),
-        name: "Sari".into(),
-    };
-    let vague = payload::text_message(
-        &other,
+    citizen_writes(
+        &app,
+        "6281234567891",
         "wamid.question.21",
-        chrono::Utc::now().timestamp(),
         "pak saya mau lapor soal motor adik saya",
-    );
-    assert_eq!(app.post_signed_webhook(&vague).await.status(), 200);
+    )
+    .await;
     app.wait_until("the list reaches WhatsApp", |app| {
         !sent_interactive(app, "list").is_empty()
     })
