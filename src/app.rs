@@ -169,13 +169,14 @@ impl App {
                 .context("opening the search index")??
         };
         let indexer = Indexer::new(Arc::new(index), source, core.store.clone());
+        let media_link_key = auth.media_link_key();
         let services = Services {
             workflow,
             auth,
             profile: Arc::clone(&core.profile),
             bus: bus.clone(),
             search: Arc::clone(indexer.index()),
-            media_urls: crate::api::media_url::MediaUrlSigner::random(),
+            media_urls: crate::api::media_url::MediaUrlSigner::with_key(media_link_key),
         };
         let schema = build_schema(Some(services.clone()));
         let state = Arc::new(AppState {

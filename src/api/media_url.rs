@@ -1,8 +1,9 @@
 //! Signed media URLs: `<img>`, `<audio>` and `<video>` cannot send a bearer header, so the API
 //! hands out short-lived links to `/media/{message_id}` that carry their own proof instead.
 //!
-//! A link names its report, its user and its expiry, and is signed (HMAC-SHA256, a key made
-//! at start and never stored) over those and the user's token generation. It is refused once
+//! A link names its report, its user and its expiry, and is signed (HMAC-SHA256, with a key
+//! derived from the stored token signing key, so links survive a restart) over those and the
+//! user's token generation. It is refused once
 //! expired, once the user's sessions were ended (password reset, deactivation, change of role
 //! or unit: the generation moves on), and once the user may no longer see the report (the
 //! media endpoint asks the workflow, as it does for a bearer token). It is the only place a
@@ -48,6 +49,13 @@ pub struct SignedQuery {
 }
 
 impl MediaUrlSigner {
+    /// A signer with `key` (in the server, `Auth::media_link_key`).
+    pub fn with_key(key: [u8; 32]) -> MediaUrlSigner {
+        MediaUrlSigner {
+            key: std::sync::Arc::new(key),
+        }
+    }
+
     pub fn random() -> MediaUrlSigner {
         let mut key = [0u8; 32];
         rand::rng().fill_bytes(&mut key);

@@ -78,6 +78,9 @@ pub struct Auth {
 struct AuthShared {
     store: Store,
     token_keys: TokenKeys,
+    /// The key of signed media links, derived from the token signing key: links survive a
+    /// restart as tokens do, and rotating the secret ends both.
+    media_link_key: [u8; 32],
     token_lifetime: chrono::Duration,
     /// Serialises role and activation changes, so that two admins demoting each other at once
     /// cannot both pass the last-admin check.
@@ -101,6 +104,7 @@ impl Auth {
             shared: Arc::new(AuthShared {
                 store,
                 token_keys: TokenKeys::from_secret(&signing_key),
+                media_link_key: derive_key(&signing_key, b"siaga media links v1"),
                 token_lifetime,
                 user_role_changes: std::sync::Mutex::new(()),
             }),
@@ -112,6 +116,11 @@ impl Auth {
             sign_in_gate: Arc::new(address_throttle::SignInGate::new(&SignInLimits::default())),
             audit_entry: None,
         })
+    }
+
+    /// The key signed media links are made with (see `api::media_url`).
+    pub fn media_link_key(&self) -> [u8; 32] {
+        self.shared.media_link_key
     }
 
     /// Scales the waits after repeated failed sign-ins (default 250 ms, doubling, capped at 20
@@ -298,4 +307,13 @@ fn decode_signing_key(stored_key: &StoredSigningKey) -> Result<Vec<u8>, StoreErr
         return Err(unreadable("not 32 bytes long"));
     }
     Ok(key)
+}
+
+/// A key for another purpose, derived from the signing key (HMAC-SHA256 over `label`).
+fn derive_key(signing_key: &[u8], label: &[u8]) -> [u8; 32] {
+    use hmac::{Hmac, Mac};
+    let mut mac = <Hmac<sha2::Sha256> as Mac>::new_from_slice(signing_key)
+        .expect("HMAC takes a key of any length");
+    mac.update(label);
+    mac.finalize().into_bytes().into()
 }

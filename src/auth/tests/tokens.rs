@@ -306,8 +306,15 @@ fn the_generated_key_is_kept_in_the_store_and_survives_a_restart() {
 
     let second = Auth::open(store.clone(), None, lifetime).unwrap();
     assert_eq!(second.authenticate(&token).unwrap().username, "admin");
+    assert_eq!(
+        first.media_link_key(),
+        second.media_link_key(),
+        "signed media links survive a restart as tokens do"
+    );
+    let configured = Auth::open(store.clone(), Some("another secret".into()), lifetime).unwrap();
+    assert_ne!(configured.media_link_key(), first.media_link_key());
 
-    drop((first, second, store));
+    drop((first, second, configured, store));
     let reopened_store = Store::open(dir.path()).unwrap();
     let after_restart = Auth::open(reopened_store.clone(), None, lifetime).unwrap();
     assert_eq!(
