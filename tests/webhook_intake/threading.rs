@@ -228,8 +228,12 @@ async fn with_no_ack_interval_every_follow_up_is_acknowledged() {
     let app = spawn_app_with(|settings| settings.ack_interval_minutes = Some(0)).await;
     let budi = citizen("081234567890", "Budi");
     for index in 0..3 {
-        let payload =
-            payload::text_message(&budi, &format!("wamid.ack.{index}"), now(), "tambahan info");
+        // The first message is clear about what happened: no question follows its answer.
+        let text = match index {
+            0 => "motor saya dicuri kemarin di parkiran pasar 16 ilir",
+            _ => "tambahan info",
+        };
+        let payload = payload::text_message(&budi, &format!("wamid.ack.{index}"), now(), text);
         app.post_signed_webhook(&payload).await;
     }
     let sent = app
