@@ -22,7 +22,9 @@ impl IndexQueue<'_, Tx<'_>> {
     pub fn done(&self, pending: Pending) -> Result<(), StoreError> {
         let key = u64_key(pending.report_id);
         let current = self.at.get(Table::IndexQueue, &key)?;
-        if current.as_deref().and_then(|bytes| read_u64(bytes, 0)) == Some(pending.change) {
+        // An entry without a sequence (written by an early version) reads as change 0.
+        let current_change = current.map(|bytes| read_u64(&bytes, 0).unwrap_or(0));
+        if current_change == Some(pending.change) {
             self.at.remove(Table::IndexQueue, &key)?;
         }
         Ok(())
@@ -55,5 +57,46 @@ impl IndexQueue<'_, Store> {
             }
         }
         Ok(taken)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ledger::{Ledger, write};
+
+    #[test]
+    fn done_takes_off_what_was_indexed_and_keeps_a_later_change() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path()).unwrap();
+        store
+            .put(Table::IndexQueue, &u64_key(1), &u64_key(10))
+            .unwrap();
+        store
+            .put(Table::IndexQueue, &u64_key(2), &u64_key(20))
+            .unwrap();
+        // Written by an early version, without a sequence.
+        store.put(Table::IndexQueue, &u64_key(3), &[]).unwrap();
+        let taken = store.index_queue().first(10).unwrap();
+        assert_eq!(taken.len(), 3);
+        // Report 2 changes again while the batch is indexed.
+        store
+            .put(Table::IndexQueue, &u64_key(2), &u64_key(21))
+            .unwrap();
+        write(&store, |tx| {
+            for pending in &taken {
+                tx.index_queue().done(*pending)?;
+            }
+            Ok(())
+        })
+        .unwrap();
+        let left = store.index_queue().first(10).unwrap();
+        assert_eq!(
+            left,
+            vec![Pending {
+                report_id: 2,
+                change: 21
+            }]
+        );
     }
 }
