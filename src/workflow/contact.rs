@@ -78,9 +78,8 @@ impl Workflow {
     ) -> Result<Message, UserError> {
         let tree = self.units.tree();
         let now = Utc::now();
-        let this = self.clone();
         let who_owned = who.clone();
-        self.commit(move |tx| {
+        self.commit(move |this, tx| {
             let who = &who_owned;
             let replies = &this.intake.replies;
             let mut report = load_existing_report(tx, report_id)?;

@@ -94,7 +94,7 @@ impl Workflow {
         let _one_change_at_a_time = self.units.administration.lock().await;
         let who_owned = who.clone();
         let record = self
-            .commit(move |tx| {
+            .commit(move |_, tx| {
                 let who = &who_owned;
                 if stored_unit(tx, &code)?.is_some() {
                     return refuse(UserError::conflict(format!("unit {code} already exists")));
@@ -167,7 +167,7 @@ impl Workflow {
         let code_owned = code.to_string();
         let what_owned = what.to_string();
         let record = self
-            .commit(move |tx| {
+            .commit(move |_, tx| {
                 let who = &who_owned;
                 let code = code_owned.as_str();
                 let what = what_owned.as_str();

@@ -28,9 +28,8 @@ impl Workflow {
     ) -> Result<TimelineEvent, UserError> {
         let tree = self.units.tree();
         let now = Utc::now();
-        let this = self.clone();
         let who_owned = who.clone();
-        self.commit(move |tx| {
+        self.commit(move |this, tx| {
             let who = &who_owned;
             let mut report = load_existing_report(tx, report_id)?;
             this.require(who, Action::AddNote, &report, &tree)?;
@@ -67,9 +66,8 @@ impl Workflow {
     ) -> Result<TimelineEvent, UserError> {
         let tree = self.units.tree();
         let now = Utc::now();
-        let this = self.clone();
         let who_owned = who.clone();
-        self.commit(move |tx| {
+        self.commit(move |this, tx| {
             let who = &who_owned;
             let mut report = load_existing_report(tx, report_id)?;
             this.require(who, Action::LogCall, &report, &tree)?;
@@ -121,9 +119,8 @@ impl Workflow {
     ) -> Result<(Message, Report), UserError> {
         let tree = self.units.tree();
         let now = Utc::now();
-        let this = self.clone();
         let who_owned = who.clone();
-        self.commit(move |tx| {
+        self.commit(move |this, tx| {
             let who = &who_owned;
             let Some(message) = tx.messages().get(message_id)? else {
                 return refuse(UserError::not_found(&format!("message {message_id}")));

@@ -60,10 +60,9 @@ impl Workflow {
     ) -> Result<Option<Report>, UserError> {
         let tree = self.units.tree();
         let now = Utc::now();
-        let this = self.clone();
         let who_owned = who.clone();
         let message_ids_owned = message_ids.to_vec();
-        self.commit(move |tx| {
+        self.commit(move |this, tx| {
             let who = &who_owned;
             let message_ids = message_ids_owned.as_slice();
             let mut target = load_existing_report(tx, into)?;

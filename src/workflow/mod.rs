@@ -165,15 +165,16 @@ impl Workflow {
     /// than once (on a write conflict), so it reads everything it decides on from `tx`.
     ///
     /// The body runs on a blocking thread (see `ledger::Commit::run`), so it owns what it
-    /// captures: a change starts with `let this = self.clone()` and moves its arguments in.
+    /// captures (a change moves its arguments in) and is handed the workflow itself.
     async fn commit<R: Send + 'static>(
         &self,
-        body: impl Fn(&Tx<'_>) -> Result<Committed<R>, TxError<UserError>> + Send + 'static,
+        body: impl Fn(&Workflow, &Tx<'_>) -> Result<Committed<R>, TxError<UserError>> + Send + 'static,
     ) -> Result<R, UserError> {
+        let this = self.clone();
         let outcome = self
             .writer
             .run(move |tx| {
-                let committed = body(tx)?;
+                let committed = body(&this, tx)?;
                 let effects = Effects {
                     events: committed.events,
                     outbox_queued: committed.outbox_queued,

@@ -35,10 +35,9 @@ impl Workflow {
         let tree = self.units.tree();
         let now = Utc::now();
         let unit_code = unit_code.trim();
-        let this = self.clone();
         let who_owned = who.clone();
         let unit_code_owned = unit_code.to_string();
-        self.commit(move |tx| {
+        self.commit(move |this, tx| {
             let who = &who_owned;
             let unit_code = unit_code_owned.as_str();
             let mut report = load_existing_report(tx, report_id)?;
@@ -133,9 +132,8 @@ impl Workflow {
     ) -> Result<Report, UserError> {
         let tree = self.units.tree();
         let now = Utc::now();
-        let this = self.clone();
         let who_owned = who.clone();
-        self.commit(move |tx| {
+        self.commit(move |this, tx| {
             let who = &who_owned;
             let mut report = load_existing_report(tx, report_id)?;
             this.require(who, Action::SetStatus(status), &report, &tree)?;

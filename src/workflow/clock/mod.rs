@@ -187,9 +187,8 @@ impl Workflow {
             return Ok(false);
         }
         let tree = self.units.tree();
-        let this = self.clone();
         let forwarded = self
-            .commit(move |tx| {
+            .commit(move |this, tx| {
                 let Some(mut report) = tx.reports().get(report_id)? else {
                     return Ok(Committed::new(false));
                 };
@@ -231,7 +230,7 @@ impl Workflow {
     }
 
     async fn mark_auto_forward_checked(&self, report_id: u64) -> Result<(), UserError> {
-        self.commit(move |tx| {
+        self.commit(move |_, tx| {
             if let Some(mut report) = tx.reports().get(report_id)?
                 && !report.sla.auto_forward_checked
             {
@@ -250,8 +249,7 @@ impl Workflow {
         now: DateTime<Utc>,
     ) -> Result<ClockPass, UserError> {
         let tree = self.units.tree();
-        let this = self.clone();
-        self.commit(move |tx| {
+        self.commit(move |this, tx| {
             let mut found = ClockPass::default();
             let Some(mut report) = tx.reports().get(report_id)? else {
                 return Ok(Committed::new(found));
