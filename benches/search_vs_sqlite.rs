@@ -179,7 +179,7 @@ fn build_sqlite(path: &Path, docs: impl Iterator<Item = IndexDoc>) -> rusqlite::
         let mut insert_meta = transaction
             .prepare("INSERT INTO meta VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)")?;
         for doc in docs {
-            let id = doc.report_id as i64;
+            let id = doc.report_id.get() as i64;
             insert_text.execute(params![
                 id,
                 doc.citizen_texts.join("\n"),
@@ -189,7 +189,7 @@ fn build_sqlite(path: &Path, docs: impl Iterator<Item = IndexDoc>) -> rusqlite::
             ])?;
             insert_meta.execute(params![
                 id,
-                doc.ticket,
+                doc.ticket.as_str(),
                 doc.reporter_phone,
                 doc.category,
                 doc.status.as_str(),

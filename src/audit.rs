@@ -4,6 +4,7 @@
 use chrono::{DateTime, Utc};
 
 use crate::domain::audit::{AuditAction, AuditEntry};
+use crate::domain::ids::ReportId;
 use crate::ledger::Ledger;
 use crate::store::{Store, StoreError};
 
@@ -31,7 +32,7 @@ pub async fn append_logged(store: &Store, entry: AuditEntry) {
 pub struct AuditFilter {
     pub actions: Vec<AuditAction>,
     pub actor: Option<String>,
-    pub report_id: Option<u64>,
+    pub report_id: Option<ReportId>,
     /// At or after.
     pub from: Option<DateTime<Utc>>,
     /// Before.

@@ -9,6 +9,8 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 use tokio::sync::broadcast;
 
+use crate::domain::ids::{MessageId, ReportId, Ticket};
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum ReportEventKind {
@@ -44,10 +46,10 @@ pub enum ReportEventKind {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct ReportEvent {
     pub kind: ReportEventKind,
-    pub report_id: u64,
-    pub ticket: String,
+    pub report_id: ReportId,
+    pub ticket: Ticket,
     pub at: DateTime<Utc>,
-    pub message_id: Option<u64>,
+    pub message_id: Option<MessageId>,
 }
 
 #[derive(Clone)]

@@ -202,7 +202,7 @@ pub fn export(
                     })
                     .collect();
                 let fields = [
-                    report.ticket.clone(),
+                    report.ticket.to_string(),
                     report.status.as_str().to_string(),
                     report.created_at.to_rfc3339(),
                     report.updated_at.to_rfc3339(),

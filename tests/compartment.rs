@@ -116,7 +116,10 @@ fn base64_of(bytes: &[u8]) -> String {
 fn stored_message(app: &TestApp, wamid: &str) -> Option<siaga::domain::message::Message> {
     let store = &app.state.store;
     use siaga::ledger::Ledger;
-    let id = store.messages().id_by_wamid(wamid).unwrap()?;
+    let id = store
+        .messages()
+        .id_by_wamid(&wamid.parse().unwrap())
+        .unwrap()?;
     store.messages().get(id).unwrap()
 }
 

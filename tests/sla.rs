@@ -55,7 +55,7 @@ async fn run_clock(app: &TestApp, now: DateTime<Utc>) -> ClockPass {
 }
 
 fn created_at(app: &TestApp, id: &str) -> DateTime<Utc> {
-    let id: u64 = id.parse().unwrap();
+    let id: siaga::domain::ids::ReportId = id.parse().unwrap();
     app.reports()
         .into_iter()
         .find(|report| report.id == id)

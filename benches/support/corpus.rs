@@ -7,6 +7,7 @@ use chrono::{DateTime, Duration, Utc};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 
+use siaga::domain::ids::{ReportId, Ticket};
 use siaga::domain::report::{GeoPoint, Priority, ReportStatus};
 use siaga::domain::unit::UnitTree;
 use siaga::profile::Profile;
@@ -212,8 +213,8 @@ impl Corpus {
                 });
         let year = chrono::Datelike::year(&created_at);
         IndexDoc {
-            report_id: index + 1,
-            ticket: format!("WA-{year}-{:06}", index + 1),
+            report_id: ReportId::new(index + 1),
+            ticket: Ticket::format("WA", year, index + 1),
             citizen_texts,
             summary: handled
                 .then(|| format!("{} di {}", category.replace('_', " "), place.kecamatan)),

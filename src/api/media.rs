@@ -19,6 +19,7 @@ use tokio::io::{AsyncReadExt, AsyncSeekExt};
 use super::AppState;
 use super::bearer::{Peer, authenticate, error_response};
 use super::media_url::SignedQuery;
+use crate::domain::ids::{MessageId, ReportId};
 use crate::domain::message::Message;
 use crate::domain::user::Principal;
 use crate::error::UserError;
@@ -31,7 +32,7 @@ pub async fn download(
     peer: Peer,
     headers: HeaderMap,
 ) -> Response {
-    let Ok(message_id) = message_id.parse::<u64>() else {
+    let Ok(message_id) = MessageId::parse(&message_id) else {
         return error_response(UserError::not_found("message"));
     };
     let signed = signed_query(&query);
@@ -68,7 +69,7 @@ pub async fn download(
 
 fn signed_query(query: &HashMap<String, String>) -> Option<SignedQuery> {
     Some(SignedQuery {
-        r: query.get("r")?.parse().ok()?,
+        r: ReportId::parse(query.get("r")?).ok()?,
         u: query.get("u")?.clone(),
         e: query.get("e")?.parse().ok()?,
         s: query.get("s")?.clone(),
@@ -78,7 +79,7 @@ fn signed_query(query: &HashMap<String, String>) -> Option<SignedQuery> {
 /// The user a signed link names; a forged link costs the client a sign-in attempt.
 fn signed_principal(
     state: &AppState,
-    message_id: u64,
+    message_id: MessageId,
     signed: &SignedQuery,
     peer: Peer,
     headers: &HeaderMap,
@@ -100,8 +101,8 @@ fn signed_principal(
 fn read_without_recording(
     state: &AppState,
     who: &Principal,
-    report_id: u64,
-    message_id: u64,
+    report_id: ReportId,
+    message_id: MessageId,
 ) -> Result<Message, UserError> {
     let messages = state.services.workflow.messages(who, report_id)?;
     messages

@@ -14,6 +14,7 @@ use hmac::{Hmac, Mac};
 use rand::RngCore;
 use sha2::Sha256;
 
+use crate::domain::ids::{MessageId, ReportId};
 use crate::domain::user::{Principal, User};
 use crate::error::UserError;
 
@@ -39,7 +40,7 @@ impl std::fmt::Debug for MediaUrlSigner {
 #[derive(Debug, Clone, serde::Deserialize)]
 pub struct SignedQuery {
     /// The report of the message.
-    pub r: u64,
+    pub r: ReportId,
     /// The username.
     pub u: String,
     /// Expiry, in seconds since the epoch.
@@ -65,7 +66,13 @@ impl MediaUrlSigner {
     }
 
     /// `/media/{message_id}?r=…&u=…&e=…&s=…`, valid until `now + MEDIA_URL_LIFETIME`.
-    pub fn sign(&self, user: &User, report_id: u64, message_id: u64, now: DateTime<Utc>) -> String {
+    pub fn sign(
+        &self,
+        user: &User,
+        report_id: ReportId,
+        message_id: MessageId,
+        now: DateTime<Utc>,
+    ) -> String {
         let expires = (now + MEDIA_URL_LIFETIME).timestamp();
         let signature = self.signature(
             message_id,
@@ -84,7 +91,7 @@ impl MediaUrlSigner {
     /// stand. The caller still asks whether that user may see the report.
     pub fn verify(
         &self,
-        message_id: u64,
+        message_id: MessageId,
         query: &SignedQuery,
         user: Option<&User>,
         now: DateTime<Utc>,
@@ -119,8 +126,8 @@ impl MediaUrlSigner {
 
     fn signature(
         &self,
-        message_id: u64,
-        report_id: u64,
+        message_id: MessageId,
+        report_id: ReportId,
         username: &str,
         token_generation: u64,
         expires: i64,
@@ -164,7 +171,7 @@ mod tests {
             parts.insert(name.to_string(), value.to_string());
         }
         SignedQuery {
-            r: parts["r"].parse().unwrap_or_default(),
+            r: parts["r"].parse().unwrap_or(ReportId::new(1)),
             u: parts["u"].clone(),
             e: parts["e"].parse().unwrap_or_default(),
             s: parts["s"].clone(),
@@ -175,9 +182,9 @@ mod tests {
     fn a_fresh_link_names_its_user() {
         let signer = MediaUrlSigner::random();
         let now = Utc::now();
-        let url = signer.sign(&user(1), 7, 42, now);
+        let url = signer.sign(&user(1), ReportId::new(7), MessageId::new(42), now);
         assert!(url.starts_with("/media/42?r=7&u=operator1&e="));
-        let who = signer.verify(42, &query_of(&url), Some(&user(1)), now);
+        let who = signer.verify(MessageId::new(42), &query_of(&url), Some(&user(1)), now);
         assert_eq!(
             who.map(|who| who.username).ok().as_deref(),
             Some("operator1")
@@ -188,8 +195,13 @@ mod tests {
     fn an_expired_link_is_refused() {
         let signer = MediaUrlSigner::random();
         let then = Utc::now() - chrono::Duration::minutes(11);
-        let url = signer.sign(&user(1), 7, 42, then);
-        let refusal = signer.verify(42, &query_of(&url), Some(&user(1)), Utc::now());
+        let url = signer.sign(&user(1), ReportId::new(7), MessageId::new(42), then);
+        let refusal = signer.verify(
+            MessageId::new(42),
+            &query_of(&url),
+            Some(&user(1)),
+            Utc::now(),
+        );
         assert_eq!(
             refusal.err().map(|error| error.message),
             Some(EXPIRED.to_string())
@@ -200,25 +212,29 @@ mod tests {
     fn a_link_for_another_message_or_an_ended_session_is_refused() {
         let signer = MediaUrlSigner::random();
         let now = Utc::now();
-        let url = signer.sign(&user(1), 7, 42, now);
+        let url = signer.sign(&user(1), ReportId::new(7), MessageId::new(42), now);
         assert!(
             signer
-                .verify(43, &query_of(&url), Some(&user(1)), now)
+                .verify(MessageId::new(43), &query_of(&url), Some(&user(1)), now)
                 .is_err()
         );
         assert!(
             signer
-                .verify(42, &query_of(&url), Some(&user(2)), now)
+                .verify(MessageId::new(42), &query_of(&url), Some(&user(2)), now)
                 .is_err()
         );
         let other_key = MediaUrlSigner::random();
         assert!(
             other_key
-                .verify(42, &query_of(&url), Some(&user(1)), now)
+                .verify(MessageId::new(42), &query_of(&url), Some(&user(1)), now)
                 .is_err()
         );
         let mut longer = query_of(&url);
         longer.e += 3600;
-        assert!(signer.verify(42, &longer, Some(&user(1)), now).is_err());
+        assert!(
+            signer
+                .verify(MessageId::new(42), &longer, Some(&user(1)), now)
+                .is_err()
+        );
     }
 }

@@ -167,6 +167,7 @@ mod tests {
     use chrono::Utc;
 
     use super::*;
+    use crate::domain::ids::{ReportId, Ticket};
     use crate::domain::report::ReportStatus;
 
     fn sumsel() -> (AccessRules, UnitTree) {
@@ -181,8 +182,8 @@ mod tests {
             citizen_answers: Default::default(),
             citizen_texts: Vec::new(),
             suggestion: None,
-            id: 1,
-            ticket: "WA-2026-000001".into(),
+            id: ReportId::new(1),
+            ticket: Ticket::parse("WA-2026-000001").unwrap(),
             status: ReportStatus::Forwarded,
             reporter_id: 2,
             created_at: now,

@@ -4,6 +4,8 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
+use crate::domain::ids::ReportId;
+
 use crate::domain::user::{Principal, Role};
 
 /// What was done. Stored by name: never rename a variant.
@@ -59,7 +61,7 @@ pub struct AuditEntry {
     pub success: bool,
     /// The report the action was about.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub report_id: Option<u64>,
+    pub report_id: Option<ReportId>,
     /// What the action was done to: a username, a unit code, an export's format.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub subject: Option<String>,
@@ -98,7 +100,7 @@ impl AuditEntry {
         self
     }
 
-    pub fn about_report(mut self, report_id: u64) -> AuditEntry {
+    pub fn about_report(mut self, report_id: ReportId) -> AuditEntry {
         self.report_id = Some(report_id);
         self
     }
@@ -135,7 +137,8 @@ mod tests {
     #[test]
     fn admins_read_everything_and_supervisors_what_is_about_reports() {
         let sign_in = AuditEntry::new(AuditAction::SignIn, Some("budi"));
-        let view = AuditEntry::new(AuditAction::MediaView, Some("budi")).about_report(7);
+        let view =
+            AuditEntry::new(AuditAction::MediaView, Some("budi")).about_report(ReportId::new(7));
         assert!(audit_entry_visible_to(Role::Admin, &sign_in));
         assert!(audit_entry_visible_to(Role::Admin, &view));
         assert!(!audit_entry_visible_to(Role::Supervisor, &sign_in));

@@ -7,6 +7,7 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
+use crate::domain::ids::Wamid;
 use crate::domain::phone::PhoneNumber;
 
 /// One item of a webhook delivery, in the order it appeared in the payload.
@@ -42,7 +43,7 @@ impl Sender {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct InboundMessage {
     /// The channel's message id (a wamid for WhatsApp). Opaque; unique per message.
-    pub external_id: String,
+    pub external_id: Wamid,
     pub sender: Sender,
     /// When the citizen sent it, as the channel reports it.
     pub sent_at: DateTime<Utc>,
@@ -61,7 +62,7 @@ pub struct InboundMessage {
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct MessageContext {
     /// The message this one quotes or answers (one of ours, or one of the citizen's).
-    pub quoted_id: Option<String>,
+    pub quoted_id: Option<Wamid>,
     pub forwarded: bool,
     /// Forwarded more than five times: a possible hoax chain message.
     pub frequently_forwarded: bool,
@@ -166,7 +167,7 @@ pub enum MessageContent {
     },
     /// A reaction to a message; `emoji: None` means the reaction was removed.
     Reaction {
-        target_id: String,
+        target_id: Wamid,
         emoji: Option<String>,
     },
     Order {
@@ -182,12 +183,12 @@ pub enum MessageContent {
     },
     /// The citizen edited an earlier message; the original stays as evidence.
     Edit {
-        target_id: String,
+        target_id: Wamid,
         new_content: Box<MessageContent>,
     },
     /// The citizen deleted an earlier message for everyone; the original stays as evidence.
     Revoke {
-        target_id: String,
+        target_id: Wamid,
     },
     /// A type Meta marks unsupported, or one this version of siaga does not know.
     /// `known_to_meta` is false when the `type` itself was new to us (flagged for review).
@@ -334,7 +335,7 @@ impl std::fmt::Display for ApiError {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct StatusUpdate {
     /// The wamid the Graph API gave us when it accepted the message.
-    pub external_id: String,
+    pub external_id: Wamid,
     pub status: DeliveryStatus,
     pub at: DateTime<Utc>,
     pub recipient: Option<String>,

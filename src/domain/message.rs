@@ -4,6 +4,8 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
+use crate::domain::ids::{MessageId, ReportId, Wamid};
+
 use crate::domain::inbound::{ApiError, DeliveryStatus, MessageContent, MessageContext};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -142,7 +144,7 @@ impl StoredMedia {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Revision {
     pub at: DateTime<Utc>,
-    pub external_id: String,
+    pub external_id: Wamid,
     pub content: Option<MessageContent>,
 }
 
@@ -172,13 +174,13 @@ pub enum MessageBody {
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Message {
-    pub id: u64,
-    pub report_id: Option<u64>,
+    pub id: MessageId,
+    pub report_id: Option<ReportId>,
     pub reporter_id: Option<u64>,
     pub direction: Direction,
     /// The channel's id (wamid): the citizen's for inbound, the one Meta gave us for outbound.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub external_id: Option<String>,
+    pub external_id: Option<Wamid>,
     /// When it was written: the citizen's send time, or when we queued ours.
     pub created_at: DateTime<Utc>,
     pub received_at: DateTime<Utc>,

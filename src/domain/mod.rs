@@ -3,6 +3,7 @@
 
 pub mod access;
 pub mod audit;
+pub mod ids;
 pub mod inbound;
 pub mod message;
 pub mod phone;

@@ -1,7 +1,9 @@
 //! Reports (one case, one ticket), their status machine and priority.
 
-use chrono::{DateTime, Datelike, Utc};
+use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
+
+use crate::domain::ids::{ReportId, Ticket};
 
 /// The life of a report. Moves are checked by `ReportStatus::can_move_to`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -113,22 +115,11 @@ pub struct GeoPoint {
     pub longitude: f64,
 }
 
-/// A human ticket number: `<prefix>-<year>-<sequence, six digits at least>`.
-pub fn format_ticket(prefix: &str, year: i32, sequence: u64) -> String {
-    format!("{prefix}-{year}-{sequence:06}")
-}
-
-/// The counter a ticket sequence is drawn from; one per prefix and year.
-pub fn ticket_sequence_name(prefix: &str, at: DateTime<Utc>) -> (String, i32) {
-    let year = at.year();
-    (format!("ticket:{prefix}:{year}"), year)
-}
-
 /// One case: what a reporter told us within a thread window, and what we did about it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Report {
-    pub id: u64,
-    pub ticket: String,
+    pub id: ReportId,
+    pub ticket: Ticket,
     pub status: ReportStatus,
     pub reporter_id: u64,
     pub created_at: DateTime<Utc>,
@@ -345,7 +336,7 @@ mod tests {
 
     #[test]
     fn tickets_are_zero_padded_and_prefixed() {
-        assert_eq!(format_ticket("WA", 2026, 123), "WA-2026-000123");
-        assert_eq!(format_ticket("LP", 2027, 1_234_567), "LP-2027-1234567");
+        assert_eq!(Ticket::format("WA", 2026, 123), "WA-2026-000123");
+        assert_eq!(Ticket::format("LP", 2027, 1_234_567), "LP-2027-1234567");
     }
 }

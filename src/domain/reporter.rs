@@ -4,6 +4,8 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
+use crate::domain::ids::ReportId;
+
 use crate::domain::inbound::Sender;
 use crate::domain::phone::PhoneNumber;
 
@@ -24,7 +26,7 @@ pub struct Reporter {
     pub last_inbound_at: Option<DateTime<Utc>>,
     /// The report new messages currently join, if any.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub open_report: Option<u64>,
+    pub open_report: Option<ReportId>,
     /// Numbers this reporter used before a `user_changed_number` notice.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub previous_phones: Vec<PhoneNumber>,

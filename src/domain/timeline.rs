@@ -3,6 +3,8 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
+use crate::domain::ids::{MessageId, ReportId};
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum TimelineKind {
@@ -99,7 +101,7 @@ impl std::fmt::Display for Actor {
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct TimelineEvent {
-    pub report_id: u64,
+    pub report_id: ReportId,
     pub sequence: u64,
     pub at: DateTime<Utc>,
     pub kind: TimelineKind,
@@ -107,5 +109,5 @@ pub struct TimelineEvent {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub note: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub message_id: Option<u64>,
+    pub message_id: Option<MessageId>,
 }

@@ -11,6 +11,7 @@ use chrono::{DateTime, Utc};
 use tokio::sync::{mpsc, oneshot};
 
 use super::{AcceptError, Delivery, IngestOutcome, Intake};
+use crate::domain::ids::Wamid;
 use crate::domain::inbound::InboundItem;
 use crate::ledger::Commit;
 use crate::routing::Suggestion;
@@ -24,7 +25,7 @@ struct Job {
     body: Bytes,
     items: Vec<InboundItem>,
     received_at: DateTime<Utc>,
-    presuggested: HashMap<String, Suggestion>,
+    presuggested: HashMap<Wamid, Suggestion>,
     reply: oneshot::Sender<Result<IngestOutcome, String>>,
 }
 
@@ -119,7 +120,7 @@ fn run(intake: Intake, mut queue: mpsc::Receiver<Job>) {
 }
 
 fn apply_batch(intake: &Intake, mut batch: Vec<Job>) {
-    let presuggested: Vec<HashMap<String, Suggestion>> = batch
+    let presuggested: Vec<HashMap<Wamid, Suggestion>> = batch
         .iter_mut()
         .map(|job| std::mem::take(&mut job.presuggested))
         .collect();

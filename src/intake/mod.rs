@@ -5,7 +5,9 @@
 
 mod apply;
 pub mod batcher;
-pub use apply::{CALLBACK_PREFIX, apply_status_to_message, queue_template_fallback};
+pub use apply::{
+    CALLBACK_PREFIX, DeliveryChange, apply_status_to_message, queue_template_fallback,
+};
 pub mod outbound;
 
 use chrono::{DateTime, Utc};
@@ -113,7 +115,7 @@ pub struct Delivery<'d> {
     pub raw_body: &'d [u8],
     pub items: &'d [InboundItem],
     pub received_at: DateTime<Utc>,
-    presuggested: std::collections::HashMap<String, crate::routing::Suggestion>,
+    presuggested: std::collections::HashMap<crate::domain::ids::Wamid, crate::routing::Suggestion>,
 }
 
 #[derive(Clone)]
@@ -140,7 +142,7 @@ impl Intake {
     fn presuggest(
         &self,
         items: &[InboundItem],
-    ) -> std::collections::HashMap<String, crate::routing::Suggestion> {
+    ) -> std::collections::HashMap<crate::domain::ids::Wamid, crate::routing::Suggestion> {
         let Some(router) = &self.settings.router else {
             return std::collections::HashMap::new();
         };

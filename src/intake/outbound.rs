@@ -36,7 +36,7 @@ pub fn queue_reply(
     };
     let operator_wrote = author.is_some();
     let message = Message {
-        id: tx.generate_id()?,
+        id: tx.messages().new_id()?,
         report_id: Some(report.id),
         reporter_id: Some(report.reporter_id),
         direction: Direction::Outbound,

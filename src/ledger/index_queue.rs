@@ -1,6 +1,7 @@
 //! The reports search has not caught up with: report id → the sequence of its last change.
 //! `Reports::save` fills it; the indexer drains it.
 
+use crate::domain::ids::ReportId;
 use crate::store::keys::{read_u64, u64_key};
 use crate::store::{Store, StoreError, Table, Tx};
 
@@ -12,7 +13,7 @@ pub struct IndexQueue<'a, S> {
 /// A report waiting to be indexed, and the change it waits with.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Pending {
-    pub report_id: u64,
+    pub report_id: ReportId,
     pub change: u64,
 }
 
@@ -20,7 +21,7 @@ impl IndexQueue<'_, Tx<'_>> {
     /// Takes the report off the queue unless it changed again since `pending` was read: a
     /// change made while indexing keeps its entry and is indexed next.
     pub fn done(&self, pending: Pending) -> Result<(), StoreError> {
-        let key = u64_key(pending.report_id);
+        let key = u64_key(pending.report_id.get());
         let current = self.at.get(Table::IndexQueue, &key)?;
         // An entry without a sequence (written by an early version) reads as change 0.
         let current_change = current.map(|bytes| read_u64(&bytes, 0).unwrap_or(0));
@@ -49,7 +50,7 @@ impl IndexQueue<'_, Store> {
                 continue;
             };
             taken.push(Pending {
-                report_id,
+                report_id: ReportId::new(report_id),
                 change: read_u64(&sequence, 0).unwrap_or(0),
             });
             if taken.len() >= limit {
@@ -94,7 +95,7 @@ mod tests {
         assert_eq!(
             left,
             vec![Pending {
-                report_id: 2,
+                report_id: ReportId::new(2),
                 change: 21
             }]
         );

@@ -5,6 +5,7 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
+use crate::domain::ids::{MessageId, Ticket, Wamid};
 use crate::store::keys::{KeyBuilder, read_i64, read_u64};
 use crate::store::{Record, Store, StoreError, Table, Tx};
 
@@ -33,9 +34,9 @@ impl QueueKey {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub enum OutboxWork {
     /// Send the outbound message with this id.
-    Deliver { message_id: u64 },
+    Deliver { message_id: MessageId },
     /// Tell the citizen's phone that their message was read.
-    MarkRead { external_id: String },
+    MarkRead { external_id: Wamid },
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -95,7 +96,7 @@ impl OutboxItem {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct MediaJob {
     pub id: u64,
-    pub message_id: u64,
+    pub message_id: MessageId,
     pub queued_at: DateTime<Utc>,
     #[serde(default)]
     pub attempts: u32,
@@ -127,7 +128,7 @@ pub struct Queued {
 pub struct KnownSend {
     pub message: crate::domain::message::Message,
     pub reporter: crate::domain::reporter::Reporter,
-    pub ticket: String,
+    pub ticket: Ticket,
 }
 
 /// The outbox (see `Ledger::outbox`).
@@ -248,7 +249,7 @@ pub struct MediaQueue<'a, S> {
 
 impl MediaQueue<'_, Tx<'_>> {
     /// Queues the download of a message's media, due now; returns the job id.
-    pub fn enqueue(&self, message_id: u64, now: DateTime<Utc>) -> Result<u64, StoreError> {
+    pub fn enqueue(&self, message_id: MessageId, now: DateTime<Utc>) -> Result<u64, StoreError> {
         let id = self.at.generate_id()?;
         let job = MediaJob {
             id,

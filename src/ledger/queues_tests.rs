@@ -1,6 +1,7 @@
 //! The queues' in-flight marks and due reads.
 
 use super::*;
+use crate::domain::ids::MessageId;
 use crate::ledger::Ledger;
 
 /// A fresh store with `count` messages to send queued in one transaction.
@@ -12,9 +13,12 @@ fn store_with_sends(count: u64) -> (tempfile::TempDir, Store, DateTime<Utc>, Vec
         .transaction(|tx| -> Result<Vec<Queued>, crate::store::TxError<()>> {
             (1..=count)
                 .map(|message_id| {
-                    Ok(tx
-                        .outbox()
-                        .enqueue(OutboxWork::Deliver { message_id }, now)?)
+                    Ok(tx.outbox().enqueue(
+                        OutboxWork::Deliver {
+                            message_id: MessageId::new(message_id),
+                        },
+                        now,
+                    )?)
                 })
                 .collect()
         })
@@ -57,11 +61,15 @@ fn a_queued_send_is_marked_by_this_run_and_only_an_earlier_run_needs_reconciling
     let now = Utc::now();
     store
         .transaction(|tx| -> Result<(), crate::store::TxError<()>> {
-            tx.outbox()
-                .enqueue(OutboxWork::Deliver { message_id: 7 }, now)?;
+            tx.outbox().enqueue(
+                OutboxWork::Deliver {
+                    message_id: MessageId::new(7),
+                },
+                now,
+            )?;
             tx.outbox().enqueue(
                 OutboxWork::MarkRead {
-                    external_id: "wamid.x".into(),
+                    external_id: "wamid.x".parse().unwrap(),
                 },
                 now,
             )?;

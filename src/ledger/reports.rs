@@ -1,6 +1,9 @@
 //! Reports: the record, its ticket, its messages, the set of open reports the SLA clock walks,
 //! and the index queue entry every change owes search.
 
+use chrono::{DateTime, Datelike, Utc};
+
+use crate::domain::ids::{MessageId, ReportId, Ticket};
 use crate::domain::message::Message;
 use crate::domain::report::Report;
 use crate::store::keys::{KeyBuilder, read_u64, u64_key};
@@ -17,34 +20,51 @@ pub struct Reports<'a, S> {
 /// (`None` for entries written before the sequence was kept).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct OpenReport {
-    pub report_id: u64,
+    pub report_id: ReportId,
     pub change: Option<u64>,
 }
 
 impl<S: Source> Reports<'_, S> {
-    pub fn get(&self, report_id: u64) -> Result<Option<Report>, StoreError> {
-        self.at.get_record(Table::Reports, &u64_key(report_id))
+    pub fn get(&self, report_id: ReportId) -> Result<Option<Report>, StoreError> {
+        self.at
+            .get_record(Table::Reports, &u64_key(report_id.get()))
     }
 
     /// The report with this ticket number.
-    pub fn by_ticket(&self, ticket: &str) -> Result<Option<Report>, StoreError> {
+    pub fn by_ticket(&self, ticket: &Ticket) -> Result<Option<Report>, StoreError> {
         let Some(id_bytes) = self.at.get_bytes(Table::ReportTickets, ticket.as_bytes())? else {
             return Ok(None);
         };
         match read_u64(&id_bytes, 0) {
-            Some(report_id) => self.get(report_id),
+            Some(report_id) => self.get(ReportId::new(report_id)),
             None => Ok(None),
         }
     }
 }
 
 impl Reports<'_, Tx<'_>> {
+    /// A number for a new report.
+    pub fn new_id(&self) -> Result<ReportId, StoreError> {
+        Ok(ReportId::new(self.at.generate_id()?))
+    }
+
+    /// The next ticket under `prefix` for a report opened at `at`: the sequence restarts
+    /// every year.
+    pub fn next_ticket(&self, prefix: &str, at: DateTime<Utc>) -> Result<Ticket, StoreError> {
+        // One counter per prefix and year.
+        let year = at.year();
+        let sequence = self
+            .at
+            .next_in_sequence(&format!("ticket:{prefix}:{year}"))?;
+        Ok(Ticket::format(prefix, year, sequence))
+    }
+
     /// Saves a report and, in the same transaction, the two things every change owes the
     /// workers: an entry in the index queue (so search catches up) and its place in the set of
     /// open reports (which the SLA clock walks).
     pub fn save(&self, report: &Report) -> Result<(), StoreError> {
         let tx = self.at;
-        let key = u64_key(report.id);
+        let key = u64_key(report.id.get());
         tx.put_record(Table::Reports, &key, report)?;
         // The value is a fresh sequence: the indexer removes an entry only if it still holds
         // the sequence it indexed, so a change made while indexing is never dropped. The SLA
@@ -63,17 +83,23 @@ impl Reports<'_, Tx<'_>> {
     /// changed.
     pub fn save_bookkeeping(&self, report: &Report) -> Result<(), StoreError> {
         self.at
-            .put_record(Table::Reports, &u64_key(report.id), report)
+            .put_record(Table::Reports, &u64_key(report.id.get()), report)
     }
 
     /// Makes the ticket number find the report.
-    pub fn register_ticket(&self, ticket: &str, report_id: u64) -> Result<(), StoreError> {
+    pub fn register_ticket(&self, ticket: &Ticket, report_id: ReportId) -> Result<(), StoreError> {
+        let id = u64_key(report_id.get());
         self.at
-            .put(Table::ReportTickets, ticket.as_bytes(), &u64_key(report_id))
+            .put(Table::ReportTickets, ticket.as_str().as_bytes(), &id)
     }
 
     /// Moves a message from one report's conversation to another's (a merge).
-    pub fn move_message(&self, from: u64, to: u64, message_id: u64) -> Result<(), StoreError> {
+    pub fn move_message(
+        &self,
+        from: ReportId,
+        to: ReportId,
+        message_id: MessageId,
+    ) -> Result<(), StoreError> {
         self.at
             .remove(Table::ReportMessages, &report_message_key(from, message_id))?;
         self.at.put(
@@ -84,7 +110,11 @@ impl Reports<'_, Tx<'_>> {
     }
 
     /// Adds a message to the report's conversation.
-    pub(super) fn link_message(&self, report_id: u64, message_id: u64) -> Result<(), StoreError> {
+    pub(super) fn link_message(
+        &self,
+        report_id: ReportId,
+        message_id: MessageId,
+    ) -> Result<(), StoreError> {
         self.at.put(
             Table::ReportMessages,
             &report_message_key(report_id, message_id),
@@ -119,25 +149,25 @@ impl Reports<'_, Store> {
     }
 
     /// The ids of the report's messages, oldest first.
-    pub fn message_ids(&self, report_id: u64) -> Result<Vec<u64>, StoreError> {
+    pub fn message_ids(&self, report_id: ReportId) -> Result<Vec<MessageId>, StoreError> {
         let mut ids = Vec::new();
         for entry in self
             .at
-            .scan_prefix(Table::ReportMessages, &u64_key(report_id))
+            .scan_prefix(Table::ReportMessages, &u64_key(report_id.get()))
         {
             let (key, _) = entry?;
-            ids.extend(read_u64(&key, 8));
+            ids.extend(read_u64(&key, 8).map(MessageId::new));
         }
         Ok(ids)
     }
 
     /// The report's messages, oldest first.
-    pub fn messages(&self, report_id: u64) -> Result<Vec<Message>, StoreError> {
+    pub fn messages(&self, report_id: ReportId) -> Result<Vec<Message>, StoreError> {
         let mut messages = Vec::new();
         for message_id in self.message_ids(report_id)? {
             if let Some(message) = self
                 .at
-                .get_record::<Message>(Table::Messages, &u64_key(message_id))?
+                .get_record::<Message>(Table::Messages, &u64_key(message_id.get()))?
             {
                 messages.push(message);
             }
@@ -151,7 +181,7 @@ impl Reports<'_, Store> {
             .range(Table::OpenReports, &[], None)
             .filter_map(|entry| match entry {
                 Ok((key, value)) => Some(Ok(OpenReport {
-                    report_id: read_u64(&key, 0)?,
+                    report_id: ReportId::new(read_u64(&key, 0)?),
                     change: read_u64(&value, 0),
                 })),
                 Err(error) => Some(Err(error)),
@@ -159,6 +189,9 @@ impl Reports<'_, Store> {
     }
 }
 
-fn report_message_key(report_id: u64, message_id: u64) -> Vec<u8> {
-    KeyBuilder::new().u64(report_id).u64(message_id).build()
+fn report_message_key(report_id: ReportId, message_id: MessageId) -> Vec<u8> {
+    KeyBuilder::new()
+        .u64(report_id.get())
+        .u64(message_id.get())
+        .build()
 }

@@ -2,6 +2,7 @@
 
 use chrono::{DateTime, Utc};
 
+use crate::domain::ids::{MessageId, ReportId};
 use crate::domain::report::Report;
 use crate::domain::timeline::{Actor, TimelineEvent, TimelineKind};
 use crate::store::keys::{KeyBuilder, u64_key};
@@ -18,7 +19,7 @@ impl Reports<'_, Tx<'_>> {
         kind: TimelineKind,
         actor: Actor,
         note: Option<String>,
-        message_id: Option<u64>,
+        message_id: Option<MessageId>,
         at: DateTime<Utc>,
     ) -> Result<TimelineEvent, StoreError> {
         report.timeline_len += 1;
@@ -31,7 +32,10 @@ impl Reports<'_, Tx<'_>> {
             note,
             message_id,
         };
-        let key = KeyBuilder::new().u64(report.id).u64(event.sequence).build();
+        let key = KeyBuilder::new()
+            .u64(report.id.get())
+            .u64(event.sequence)
+            .build();
         self.at.put_record(Table::Timeline, &key, &event)?;
         Ok(event)
     }
@@ -39,9 +43,9 @@ impl Reports<'_, Tx<'_>> {
 
 impl Reports<'_, Store> {
     /// The report's timeline, oldest first.
-    pub fn timeline(&self, report_id: u64) -> Result<Vec<TimelineEvent>, StoreError> {
+    pub fn timeline(&self, report_id: ReportId) -> Result<Vec<TimelineEvent>, StoreError> {
         self.at
-            .scan_records::<TimelineEvent>(Table::Timeline, &u64_key(report_id))
+            .scan_records::<TimelineEvent>(Table::Timeline, &u64_key(report_id.get()))
             .map(|entry| entry.map(|(_, event)| event))
             .collect()
     }

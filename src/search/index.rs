@@ -27,6 +27,7 @@ use super::{
     FacetCounts, IndexDoc, SearchError, SearchHit, SearchRequest, SearchResults, Stats,
     StatsRequest,
 };
+use crate::domain::ids::ReportId;
 use crate::domain::report::ReportStatus;
 use crate::text::Analyzer;
 
@@ -127,7 +128,7 @@ impl SearchIndex {
     pub fn apply(
         &self,
         docs: &[IndexDoc],
-        removed: &[u64],
+        removed: &[ReportId],
         applied_seq: u64,
     ) -> Result<(), SearchError> {
         let mut writer = lock(&self.writer);
@@ -148,15 +149,18 @@ impl SearchIndex {
         &self,
         writer: &mut IndexWriter,
         docs: &[IndexDoc],
-        removed: &[u64],
+        removed: &[ReportId],
         applied_seq: u64,
     ) -> Result<(), SearchError> {
         for doc in docs {
-            writer.delete_term(Term::from_field_u64(self.fields.report_id, doc.report_id));
+            writer.delete_term(Term::from_field_u64(
+                self.fields.report_id,
+                doc.report_id.get(),
+            ));
             writer.add_document(self.fields.document(doc))?;
         }
         for report_id in removed {
-            writer.delete_term(Term::from_field_u64(self.fields.report_id, *report_id));
+            writer.delete_term(Term::from_field_u64(self.fields.report_id, report_id.get()));
         }
         let mut prepared = writer.prepare_commit()?;
         prepared.set_payload(&applied_seq.to_string());
@@ -230,7 +234,7 @@ impl SearchIndex {
                     })
                     .collect();
             hits.push(SearchHit {
-                report_id: ranked.report_id,
+                report_id: ReportId::new(ranked.report_id),
                 score: ranked.score,
                 snippet: snippet(&tiers, &self.analyzer, &highlight),
             });

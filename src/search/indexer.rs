@@ -209,7 +209,7 @@ impl Indexer {
                 // One unreadable report must not hold up the index for all the others: it
                 // leaves the index (and the log says so) instead.
                 Err(error @ StoreError::Codec { .. }) => {
-                    tracing::error!(%error, report_id, "unreadable report left out of the search index");
+                    tracing::error!(%error, %report_id, "unreadable report left out of the search index");
                     removed.push(report_id);
                 }
                 Err(error) => return Err(error.into()),

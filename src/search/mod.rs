@@ -31,7 +31,8 @@ mod tests_perf;
 
 use chrono::{DateTime, Utc};
 
-pub use crate::domain::report::SlaStage;
+pub use crate::domain::ids::{ReportId, Ticket};
+use crate::domain::report::SlaStage;
 use crate::domain::report::{GeoPoint, Priority, ReportStatus};
 use crate::domain::unit::UnitTree;
 use crate::error::{ErrorCode, UserError};
@@ -52,9 +53,9 @@ pub fn query_lookups(query: &str, now: DateTime<Utc>) -> QueryLookups {
 /// truth).
 #[derive(Debug, Clone)]
 pub struct IndexDoc {
-    pub report_id: u64,
+    pub report_id: ReportId,
     /// e.g. "WA-2026-000123".
-    pub ticket: String,
+    pub ticket: Ticket,
     /// What the citizen wrote: texts and media captions.
     pub citizen_texts: Vec<String>,
     /// The operator's summary.
@@ -133,7 +134,7 @@ pub struct SearchResults {
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct SearchHit {
-    pub report_id: u64,
+    pub report_id: ReportId,
     /// 0 for a query without words.
     pub score: f32,
     /// HTML: matched words in `<b>…</b>`, everything else escaped.

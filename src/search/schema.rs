@@ -161,7 +161,7 @@ impl Fields {
 
     pub(crate) fn document(&self, doc: &IndexDoc) -> TantivyDocument {
         let mut document = TantivyDocument::new();
-        document.add_u64(self.report_id, doc.report_id);
+        document.add_u64(self.report_id, doc.report_id.get());
         document.add_text(self.ticket, doc.ticket.trim().to_lowercase());
         for text in &doc.citizen_texts {
             document.add_text(self.citizen, text);

@@ -5,7 +5,7 @@ use chrono::{DateTime, Duration, Utc};
 use tempfile::TempDir;
 
 use super::*;
-use crate::domain::report::format_ticket;
+use crate::domain::ids::{ReportId, Ticket};
 use crate::domain::unit::{UnitKind, UnitRecord};
 use crate::text::Analyzer;
 
@@ -20,8 +20,8 @@ pub(super) fn base_time() -> DateTime<Utc> {
 pub(super) fn doc(id: u64, text: &str) -> IndexDoc {
     let created_at = base_time() + Duration::minutes(id as i64);
     IndexDoc {
-        report_id: id,
-        ticket: format_ticket("WA", 2026, id),
+        report_id: ReportId::new(id),
+        ticket: Ticket::format("WA", 2026, id),
         citizen_texts: vec![text.to_owned()],
         summary: None,
         notes: Vec::new(),
@@ -132,7 +132,7 @@ impl Fixture {
             results.hits.len(),
             "a test page holds every hit"
         );
-        results.hits.iter().map(|hit| hit.report_id).collect()
+        results.hits.iter().map(|hit| hit.report_id.get()).collect()
     }
 }
 
@@ -315,7 +315,7 @@ fn an_empty_query_lists_everything_newest_first() {
     let fixture = Fixture::with(vec![doc(1, "motor hilang"), doc(3, "dompet"), doc(2, "hp")]);
     for query in ["", "   ", "\"\"", "- \" . \""] {
         let results = fixture.search(query, &ReportFilter::default(), &Visibility::default());
-        let ids: Vec<u64> = results.hits.iter().map(|hit| hit.report_id).collect();
+        let ids: Vec<u64> = results.hits.iter().map(|hit| hit.report_id.get()).collect();
         assert_eq!(ids, [3, 2, 1], "{query:?}");
         assert!(results.hits.iter().all(|hit| hit.score == 0.0));
     }
@@ -424,7 +424,7 @@ fn pages_slice_one_stable_ranking() {
             .unwrap();
         assert_eq!(results.total_count, 25);
         assert!(results.facets.is_empty());
-        seen.extend(results.hits.iter().map(|hit| hit.report_id));
+        seen.extend(results.hits.iter().map(|hit| hit.report_id.get()));
     }
     assert_eq!(
         seen,

@@ -6,6 +6,7 @@ use tempfile::TempDir;
 use super::index::VERSION_FILE;
 use super::tests::{Fixture, base_time, doc, path, tree};
 use super::*;
+use crate::domain::ids::ReportId;
 use crate::text::Analyzer;
 
 fn everything() -> Visibility {
@@ -33,7 +34,7 @@ fn apply_replaces_a_changed_report_and_removes_deleted_ones() {
     assert_eq!(fixture.ids_with("", &forwarded, &everything()), [1]);
     assert_eq!(fixture.ids_with("", &new, &everything()), [2]);
     assert_eq!(fixture.index.num_docs(), 2);
-    fixture.index.apply(&[], &[2], 3).unwrap();
+    fixture.index.apply(&[], &[ReportId::new(2)], 3).unwrap();
     assert!(fixture.ids("dompet").is_empty());
     assert_eq!(fixture.index.num_docs(), 1);
     assert_eq!(fixture.index.applied_seq(), Some(3));
@@ -163,7 +164,7 @@ fn a_rebuild_answers_like_incremental_applies() {
         );
         assert_eq!(from_applies.facets, from_rebuild.facets, "{query}");
         let ids = |results: &SearchResults| -> Vec<u64> {
-            let mut ids: Vec<u64> = results.hits.iter().map(|hit| hit.report_id).collect();
+            let mut ids: Vec<u64> = results.hits.iter().map(|hit| hit.report_id.get()).collect();
             ids.sort_unstable();
             ids
         };

@@ -157,14 +157,14 @@ impl MediaFetcher {
                 let expired = Utc::now() - message.received_at > MEDIA_RETENTION;
                 if error.retryable() && !expired {
                     add(&self.metrics.media_retries, 1);
-                    tracing::warn!(%error, message = message.id, attempts, "media download failed; will retry");
+                    tracing::warn!(%error, message = %message.id, attempts, "media download failed; will retry");
                     let delay = backoff(self.whatsapp.retry_base, attempts);
                     return self
                         .reschedule(key, job, attempts, &error.to_string(), delay)
                         .await;
                 }
                 add(&self.metrics.media_failed, 1);
-                tracing::warn!(%error, message = message.id, attempts, "media download failed for good");
+                tracing::warn!(%error, message = %message.id, attempts, "media download failed for good");
                 let state = StoredMedia {
                     state: MediaState::Failed,
                     attempts,

@@ -8,6 +8,7 @@ use chrono::{DateTime, Utc};
 use super::permissions::Action;
 use super::{Committed, MAX_REPLY_CHARS, Workflow, load_existing_report, refuse, required_text};
 use crate::bus::ReportEvent;
+use crate::domain::ids::ReportId;
 use crate::domain::message::{Message, OutboundContent, OutboundPurpose};
 use crate::domain::report::Report;
 use crate::domain::reporter::Reporter;
@@ -43,7 +44,7 @@ impl Workflow {
     pub async fn reply_to_reporter(
         &self,
         who: &Principal,
-        report_id: u64,
+        report_id: ReportId,
         text: String,
     ) -> Result<Message, UserError> {
         self.write_to_reporter(who, report_id, Outgoing::Reply(text))
@@ -54,7 +55,7 @@ impl Workflow {
     pub async fn request_location(
         &self,
         who: &Principal,
-        report_id: u64,
+        report_id: ReportId,
     ) -> Result<Message, UserError> {
         self.write_to_reporter(who, report_id, Outgoing::LocationRequest)
             .await
@@ -64,7 +65,7 @@ impl Workflow {
     pub async fn request_call_permission(
         &self,
         who: &Principal,
-        report_id: u64,
+        report_id: ReportId,
     ) -> Result<Message, UserError> {
         self.write_to_reporter(who, report_id, Outgoing::CallPermissionRequest)
             .await
@@ -73,7 +74,7 @@ impl Workflow {
     async fn write_to_reporter(
         &self,
         who: &Principal,
-        report_id: u64,
+        report_id: ReportId,
         outgoing: Outgoing,
     ) -> Result<Message, UserError> {
         let tree = self.units.tree();
@@ -193,7 +194,7 @@ fn queue_template(
     let content = OutboundContent::Template {
         name: template.name.clone(),
         language: template.language.clone(),
-        parameters: vec![report.ticket.clone()],
+        parameters: vec![report.ticket.to_string()],
     };
     let mut queued = queue_reply(tx, report, content, purpose, actor, now)?;
     if let Some(delivery) = queued.message.delivery.as_mut() {

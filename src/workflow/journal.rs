@@ -2,6 +2,7 @@
 //! every view of an original media file (chain of custody).
 
 use crate::domain::audit::{AuditAction, AuditEntry};
+use crate::domain::ids::{MessageId, ReportId};
 use chrono::Utc;
 
 use super::permissions::Action;
@@ -23,7 +24,7 @@ impl Workflow {
     pub async fn add_note(
         &self,
         who: &Principal,
-        report_id: u64,
+        report_id: ReportId,
         text: String,
     ) -> Result<TimelineEvent, UserError> {
         let tree = self.units.tree();
@@ -58,7 +59,7 @@ impl Workflow {
     pub async fn log_call(
         &self,
         who: &Principal,
-        report_id: u64,
+        report_id: ReportId,
         kind: CallKind,
         outcome: String,
         duration_seconds: Option<u32>,
@@ -115,7 +116,7 @@ impl Workflow {
     pub async fn record_media_view(
         &self,
         who: &Principal,
-        message_id: u64,
+        message_id: MessageId,
     ) -> Result<(Message, Report), UserError> {
         let tree = self.units.tree();
         let now = Utc::now();

@@ -5,6 +5,7 @@ use chrono::Utc;
 use super::permissions::Action;
 use super::{Committed, Workflow, load_existing_report, refuse, report_event, touch};
 use crate::bus::ReportEventKind;
+use crate::domain::ids::{MessageId, ReportId};
 use crate::domain::report::{Report, ReportStatus};
 use crate::domain::timeline::TimelineKind;
 use crate::domain::user::Principal;
@@ -22,8 +23,8 @@ impl Workflow {
     pub async fn merge_reports(
         &self,
         who: &Principal,
-        into: u64,
-        from: u64,
+        into: ReportId,
+        from: ReportId,
     ) -> Result<Report, UserError> {
         if into == from {
             return Err(UserError::bad_input(
@@ -53,10 +54,10 @@ impl Workflow {
     pub(super) async fn merge_once(
         &self,
         who: &Principal,
-        into: u64,
-        from: u64,
+        into: ReportId,
+        from: ReportId,
         expected_timeline_len: u64,
-        message_ids: &[u64],
+        message_ids: &[MessageId],
     ) -> Result<Option<Report>, UserError> {
         let tree = self.units.tree();
         let now = Utc::now();

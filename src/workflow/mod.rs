@@ -27,6 +27,7 @@ use chrono::{DateTime, Utc};
 
 use crate::bus::{ReportEvent, ReportEventKind};
 use crate::domain::access::AccessRules;
+use crate::domain::ids::{MessageId, ReportId};
 use crate::domain::report::{Priority, Report, ReportStatus};
 use crate::domain::unit::UnitTree;
 use crate::domain::user::Principal;
@@ -121,7 +122,7 @@ pub struct Workflow {
     rules: Arc<AccessRules>,
     clock: Arc<ClockSettings>,
     /// The SLA watcher's memory of quiet open reports (see `run_clock`).
-    clock_memo: Arc<std::sync::Mutex<HashMap<u64, clock::ClockMemo>>>,
+    clock_memo: Arc<std::sync::Mutex<HashMap<ReportId, clock::ClockMemo>>>,
 }
 
 impl Workflow {
@@ -230,7 +231,7 @@ fn report_event(
     kind: ReportEventKind,
     report: &Report,
     at: DateTime<Utc>,
-    message_id: Option<u64>,
+    message_id: Option<MessageId>,
 ) -> ReportEvent {
     ReportEvent {
         kind,
@@ -242,7 +243,7 @@ fn report_event(
 }
 
 /// The report with this id, or NOT_FOUND.
-fn load_existing_report(tx: &Tx<'_>, report_id: u64) -> Result<Report, TxError<UserError>> {
+fn load_existing_report(tx: &Tx<'_>, report_id: ReportId) -> Result<Report, TxError<UserError>> {
     match tx.reports().get(report_id)? {
         Some(report) => Ok(report),
         None => refuse(UserError::not_found(&format!("report {report_id}"))),

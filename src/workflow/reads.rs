@@ -5,6 +5,7 @@
 use chrono::{DateTime, Utc};
 
 use crate::domain::access::can_see;
+use crate::domain::ids::{ReportId, Ticket};
 use crate::domain::message::Message;
 use crate::domain::report::{GeoPoint, Report};
 use crate::domain::reporter::Reporter;
@@ -18,7 +19,7 @@ use crate::ledger::Ledger;
 use super::{BoundingBox, MAX_PAGE_SIZE, ReportFilter, ReportPage, Workflow};
 
 impl Workflow {
-    pub fn report(&self, who: &Principal, report_id: u64) -> Result<Report, UserError> {
+    pub fn report(&self, who: &Principal, report_id: ReportId) -> Result<Report, UserError> {
         let stored = self.store.reports().get(report_id)?;
         let Some(report) = stored else {
             return Err(UserError::not_found(&format!("report {report_id}")));
@@ -26,7 +27,7 @@ impl Workflow {
         self.ensure_visible(who, report)
     }
 
-    pub fn report_by_ticket(&self, who: &Principal, ticket: &str) -> Result<Report, UserError> {
+    pub fn report_by_ticket(&self, who: &Principal, ticket: &Ticket) -> Result<Report, UserError> {
         let Some(report) = self.store.reports().by_ticket(ticket)? else {
             return Err(UserError::not_found(&format!("report {ticket}")));
         };
@@ -55,7 +56,7 @@ impl Workflow {
         who: &Principal,
         filter: &ReportFilter,
         first: usize,
-        after: Option<u64>,
+        after: Option<ReportId>,
     ) -> Result<ReportPage, UserError> {
         if first > MAX_PAGE_SIZE {
             return Err(UserError::bad_input(format!(
@@ -99,7 +100,11 @@ impl Workflow {
     }
 
     /// The messages of a report the principal may see, oldest first.
-    pub fn messages(&self, who: &Principal, report_id: u64) -> Result<Vec<Message>, UserError> {
+    pub fn messages(
+        &self,
+        who: &Principal,
+        report_id: ReportId,
+    ) -> Result<Vec<Message>, UserError> {
         let report = self.report(who, report_id)?;
         Ok(self.store.reports().messages(report.id)?)
     }
@@ -108,7 +113,7 @@ impl Workflow {
     pub fn timeline(
         &self,
         who: &Principal,
-        report_id: u64,
+        report_id: ReportId,
     ) -> Result<Vec<TimelineEvent>, UserError> {
         let report = self.report(who, report_id)?;
         Ok(self.store.reports().timeline(report.id)?)

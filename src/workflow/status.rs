@@ -10,6 +10,7 @@ use super::{
     touch, with_note,
 };
 use crate::bus::{ReportEvent, ReportEventKind};
+use crate::domain::ids::ReportId;
 use crate::domain::report::{Report, ReportStatus};
 use crate::domain::timeline::TimelineKind;
 use crate::domain::unit::UnitTree;
@@ -28,7 +29,7 @@ impl Workflow {
     pub async fn forward(
         &self,
         who: &Principal,
-        report_id: u64,
+        report_id: ReportId,
         unit_code: &str,
         note: Option<String>,
     ) -> Result<Report, UserError> {
@@ -126,7 +127,7 @@ impl Workflow {
     pub async fn set_status(
         &self,
         who: &Principal,
-        report_id: u64,
+        report_id: ReportId,
         status: ReportStatus,
         note: Option<String>,
     ) -> Result<Report, UserError> {

@@ -17,6 +17,7 @@ use tokio::sync::Notify;
 
 use super::{UnitDirectory, Workflow};
 use crate::bus::{Bus, ReportEvent};
+use crate::domain::ids::{MessageId, ReportId, Wamid};
 use crate::domain::inbound::{
     InboundItem, InboundMessage, MediaKind, MediaRef, MessageContent, Sender,
 };
@@ -138,11 +139,12 @@ impl Fixture {
         content: MessageContent,
         sent_at: DateTime<Utc>,
         received_at: DateTime<Utc>,
-    ) -> (Report, u64) {
-        let external_id = format!(
+    ) -> (Report, MessageId) {
+        let external_id = Wamid::parse(&format!(
             "wamid.test.{}",
             self.next_number.fetch_add(1, Ordering::Relaxed)
-        );
+        ))
+        .unwrap();
         let message = InboundMessage {
             external_id: external_id.clone(),
             sender: Sender {
@@ -156,14 +158,14 @@ impl Fixture {
             context: Default::default(),
             errors: Vec::new(),
             recipient_account: Some("1234567890".into()),
-            raw: serde_json::json!({ "id": external_id }),
+            raw: serde_json::json!({ "id": external_id.as_str() }),
         };
         self.intake
             .ingest(b"{}", &[InboundItem::Message(message)], received_at)
             .unwrap();
         let message_id = self
             .store
-            .transaction(|tx| -> Result<Option<u64>, TxError<()>> {
+            .transaction(|tx| -> Result<Option<MessageId>, TxError<()>> {
                 Ok(tx.messages().id_by_wamid(&external_id)?)
             })
             .unwrap()
@@ -173,7 +175,7 @@ impl Fixture {
     }
 
     /// A photo from a new citizen, already downloaded by the media fetcher.
-    pub fn new_report_with_stored_photo(&self) -> (Report, u64) {
+    pub fn new_report_with_stored_photo(&self) -> (Report, MessageId) {
         let phone = self.new_phone();
         let content = MessageContent::Media {
             kind: MediaKind::Image,
@@ -204,19 +206,19 @@ impl Fixture {
         (report, message_id)
     }
 
-    pub fn stored_report(&self, report_id: u64) -> Report {
+    pub fn stored_report(&self, report_id: ReportId) -> Report {
         self.store.reports().get(report_id).unwrap().unwrap()
     }
 
-    pub fn message(&self, message_id: u64) -> Message {
+    pub fn message(&self, message_id: MessageId) -> Message {
         self.store.messages().get(message_id).unwrap().unwrap()
     }
 
-    pub fn messages(&self, report_id: u64) -> Vec<Message> {
+    pub fn messages(&self, report_id: ReportId) -> Vec<Message> {
         self.store.reports().messages(report_id).unwrap()
     }
 
-    pub fn timeline(&self, report_id: u64) -> Vec<TimelineEvent> {
+    pub fn timeline(&self, report_id: ReportId) -> Vec<TimelineEvent> {
         self.store.reports().timeline(report_id).unwrap()
     }
 
@@ -225,7 +227,7 @@ impl Fixture {
     }
 
     /// Everything a refused change must leave as it was.
-    pub fn snapshot(&self, report_id: u64) -> (Report, Vec<TimelineEvent>, usize, usize) {
+    pub fn snapshot(&self, report_id: ReportId) -> (Report, Vec<TimelineEvent>, usize, usize) {
         (
             self.stored_report(report_id),
             self.timeline(report_id),

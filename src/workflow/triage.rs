@@ -11,6 +11,7 @@ use super::{
 use crate::bus::ReportEventKind;
 use crate::domain::access::AccessRules;
 use crate::domain::audit::{AuditAction, AuditEntry};
+use crate::domain::ids::ReportId;
 use crate::domain::report::{Priority, Report, ReportStatus};
 use crate::domain::timeline::TimelineKind;
 use crate::domain::unit::UnitTree;
@@ -24,7 +25,7 @@ impl Workflow {
     pub async fn triage(
         &self,
         who: &Principal,
-        report_id: u64,
+        report_id: ReportId,
         category: Option<String>,
         priority: Option<Priority>,
         summary: Option<String>,
@@ -41,7 +42,7 @@ impl Workflow {
     pub async fn triage_with_note(
         &self,
         who: &Principal,
-        report_id: u64,
+        report_id: ReportId,
         category: Option<String>,
         priority: Option<Priority>,
         summary: Option<String>,

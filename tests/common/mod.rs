@@ -13,6 +13,7 @@ use serde_json::Value;
 use siaga::api::AppState;
 use siaga::app::App;
 use siaga::config::{Config, Settings};
+use siaga::domain::ids::{ReportId, Wamid};
 use siaga::domain::message::Message;
 use siaga::domain::report::Report;
 use siaga::domain::timeline::TimelineEvent;
@@ -225,7 +226,7 @@ impl TestApp {
         reports.into_iter().next().unwrap_or_else(|| unreachable!())
     }
 
-    pub fn messages(&self, report_id: u64) -> Vec<Message> {
+    pub fn messages(&self, report_id: ReportId) -> Vec<Message> {
         self.state
             .store
             .reports()
@@ -233,7 +234,7 @@ impl TestApp {
             .expect("messages readable")
     }
 
-    pub fn timeline(&self, report_id: u64) -> Vec<TimelineEvent> {
+    pub fn timeline(&self, report_id: ReportId) -> Vec<TimelineEvent> {
         self.state
             .store
             .reports()
@@ -390,13 +391,13 @@ impl TestApp {
         let store = &self.state.store;
         let message_id = store
             .messages()
-            .id_by_wamid(&wamid)
+            .id_by_wamid(&Wamid::parse(&wamid).unwrap())
             .unwrap()
             .expect("message stored");
         let message: Message = store.messages().get(message_id).unwrap().expect("message");
         let report_id = message.report_id.expect("message threaded");
         let report: Report = store.reports().get(report_id).unwrap().expect("report");
-        (report.id.to_string(), report.ticket)
+        (report.id.to_string(), report.ticket.to_string())
     }
 }
 

@@ -17,6 +17,7 @@ use std::time::{Duration, Instant};
 use common::mock_graph::{MockGraph, graph_response_fixture};
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
+use siaga::domain::ids::Wamid;
 use siaga::domain::phone::PhoneNumber;
 use siaga::whatsapp::graph::{
     Disposition, GraphClient, GraphError, GraphSettings, OutgoingMessage, Recipient,

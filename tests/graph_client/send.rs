@@ -175,7 +175,10 @@ async fn mark_read_posts_a_read_receipt_for_the_inbound_wamid() {
     let mock = MockGraph::start().await;
     let client = client_for(&mock);
 
-    client.mark_read("wamid.inbound.7").await.unwrap();
+    client
+        .mark_read(&Wamid::parse("wamid.inbound.7").unwrap())
+        .await
+        .unwrap();
 
     assert_eq!(
         mock.mark_read_requests(),

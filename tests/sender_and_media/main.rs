@@ -15,6 +15,7 @@ use base64::Engine as _;
 use common::{TestApp, fixture, spawn_app, spawn_app_with};
 use serde_json::json;
 use sha2::Digest as _;
+use siaga::domain::ids::ReportId;
 use siaga::domain::inbound::DeliveryStatus;
 use siaga::domain::message::{Direction, MediaState, Message};
 use siaga::domain::phone::PhoneNumber;
@@ -23,7 +24,7 @@ use siaga::profile::{ReplyOverrides, TemplateRef};
 use siaga::store::Table;
 use siaga::whatsapp::payload;
 
-fn outbound(app: &TestApp, report_id: u64) -> Vec<Message> {
+fn outbound(app: &TestApp, report_id: ReportId) -> Vec<Message> {
     app.messages(report_id)
         .into_iter()
         .filter(|message| message.direction == Direction::Outbound)
@@ -39,7 +40,7 @@ fn delivery_status(message: &Message) -> DeliveryStatus {
 }
 
 /// Posts a message, waits for its reply to be accepted, returns (report id, reply wamid).
-async fn answered_report(app: &TestApp) -> (u64, String) {
+async fn answered_report(app: &TestApp) -> (ReportId, String) {
     app.post_fixture("inbound_text").await;
     let report_id = app.only_report().id;
     app.wait_until("the reply is accepted", |app| {
@@ -49,6 +50,7 @@ async fn answered_report(app: &TestApp) -> (u64, String) {
     })
     .await;
     let wamid = outbound(app, report_id)[0].external_id.clone().unwrap();
+    let wamid = wamid.into_string();
     (report_id, wamid)
 }
 

@@ -184,7 +184,7 @@ async fn outside_the_24_hour_window_the_configured_template_is_sent_instead() {
     assert_eq!(sent[0]["template"]["language"]["code"], "id");
     let ticket = app.only_report().ticket;
     assert!(
-        sent[0].to_string().contains(&ticket),
+        sent[0].to_string().contains(ticket.as_str()),
         "the template carries the ticket: {}",
         sent[0]
     );

@@ -27,7 +27,7 @@ async fn citizen_writes(app: &TestApp, phone: &str, wamid: &str, text: &str) {
     assert_eq!(app.post_signed_webhook(&payload).await.status(), 200);
 }
 
-fn outbound(app: &TestApp, report_id: u64) -> Vec<OutboundContent> {
+fn outbound(app: &TestApp, report_id: siaga::domain::ids::ReportId) -> Vec<OutboundContent> {
     app.messages(report_id)
         .into_iter()
         .filter_map(|message| match message.body {
@@ -216,7 +216,7 @@ async fn an_uncertain_report_is_answered_with_reply_buttons_and_an_unclear_kind_
     assert_eq!(ids, ["siaga:urgent:now", "siaga:urgent:not"]);
     let body = buttons["interactive"]["body"]["text"].as_str().unwrap();
     assert!(
-        body.contains(&report.ticket),
+        body.contains(report.ticket.as_str()),
         "the first answer, with the ticket: {body}"
     );
     for button in buttons["interactive"]["action"]["buttons"]

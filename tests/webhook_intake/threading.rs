@@ -21,7 +21,7 @@ async fn a_text_message_opens_a_report_and_is_answered_with_its_ticket() {
     assert_eq!(sent[0]["to"], "+6281234567890");
     let body = sent[0]["text"]["body"].as_str().unwrap();
     assert!(
-        body.contains(&report.ticket),
+        body.contains(report.ticket.as_str()),
         "the reply names the ticket: {body}"
     );
     assert!(
@@ -105,7 +105,7 @@ async fn every_inbound_message_type_is_stored_and_none_fails_the_batch() {
         .filter(|message| message.direction == Direction::Inbound)
         .map(|message| {
             (
-                message.external_id.clone().unwrap(),
+                message.external_id.clone().unwrap().into_string(),
                 message.kind_name().to_string(),
             )
         })
@@ -241,7 +241,12 @@ async fn with_no_ack_interval_every_follow_up_is_acknowledged() {
         .wait_for_sent_messages(3, Duration::from_secs(10))
         .await;
     let ticket = app.only_report().ticket;
-    assert!(sent[1]["text"]["body"].as_str().unwrap().contains(&ticket));
+    assert!(
+        sent[1]["text"]["body"]
+            .as_str()
+            .unwrap()
+            .contains(ticket.as_str())
+    );
     assert!(
         sent[1]["text"]["body"]
             .as_str()
@@ -382,7 +387,7 @@ async fn tickets_are_unique_and_sequential_under_concurrent_deliveries() {
     let mut tickets: Vec<String> = app
         .reports()
         .into_iter()
-        .map(|report| report.ticket)
+        .map(|report| report.ticket.into_string())
         .collect();
     tickets.sort();
     let expected: Vec<String> = (1..=40)

@@ -4,7 +4,7 @@
 use async_graphql::{Context, Enum, ID, InputObject, SimpleObject};
 use chrono::{DateTime, Utc};
 
-use super::types::{PageInfo, parse_id};
+use super::types::{PageInfo, parse_report_id};
 use super::{bad_input, forbidden, principal, services, to_graphql_error};
 use crate::audit::AuditFilter as StoredAuditFilter;
 use crate::domain::audit::{AuditEntry as StoredEntry, audit_entry_visible_to, may_read_audit};
@@ -116,7 +116,7 @@ pub async fn audit_log(
             .collect(),
         actor: filter.actor.map(|actor| actor.trim().to_ascii_lowercase()),
         report_id: match &filter.report_id {
-            Some(id) => Some(parse_id(id, "report")?),
+            Some(id) => Some(parse_report_id(id)?),
             None => None,
         },
         from: filter.from,

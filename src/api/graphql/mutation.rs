@@ -6,7 +6,7 @@ use async_graphql::{Context, ID, Object};
 
 use super::types::{
     AuthPayload, CallKind, MessageView, Priority, ReportStatus, ReportView, Role,
-    TimelineEventView, UnitKind, UnitView, UserView, parse_id,
+    TimelineEventView, UnitKind, UnitView, UserView, parse_report_id,
 };
 use super::{IntoGraphql, bad_input, forbidden, principal, services, session};
 use crate::domain::access::mask_phones;
@@ -112,7 +112,7 @@ impl MutationRoot {
             .workflow
             .triage_with_note(
                 who,
-                parse_id(&id, "report")?,
+                parse_report_id(&id)?,
                 category,
                 priority.map(Into::into),
                 summary,
@@ -133,7 +133,7 @@ impl MutationRoot {
         let who = principal(ctx)?;
         let report = services(ctx)?
             .workflow
-            .forward(who, parse_id(&id, "report")?, unit_code.trim(), note)
+            .forward(who, parse_report_id(&id)?, unit_code.trim(), note)
             .await
             .gql()?;
         Ok(view(who, report))
@@ -149,7 +149,7 @@ impl MutationRoot {
         let who = principal(ctx)?;
         let report = services(ctx)?
             .workflow
-            .set_status(who, parse_id(&id, "report")?, status.into(), note)
+            .set_status(who, parse_report_id(&id)?, status.into(), note)
             .await
             .gql()?;
         Ok(view(who, report))
@@ -164,7 +164,7 @@ impl MutationRoot {
         let who = principal(ctx)?;
         let event = services(ctx)?
             .workflow
-            .add_note(who, parse_id(&report_id, "report")?, text)
+            .add_note(who, parse_report_id(&report_id)?, text)
             .await
             .gql()?;
         Ok(TimelineEventView::for_principal(event, who))
@@ -181,7 +181,7 @@ impl MutationRoot {
         let who = principal(ctx)?;
         let message = services(ctx)?
             .workflow
-            .reply_to_reporter(who, parse_id(&report_id, "report")?, text)
+            .reply_to_reporter(who, parse_report_id(&report_id)?, text)
             .await
             .gql()?;
         Ok(MessageView::for_principal(message, who))
@@ -196,7 +196,7 @@ impl MutationRoot {
         let who = principal(ctx)?;
         let message = services(ctx)?
             .workflow
-            .request_location(who, parse_id(&report_id, "report")?)
+            .request_location(who, parse_report_id(&report_id)?)
             .await
             .gql()?;
         Ok(MessageView::for_principal(message, who))
@@ -211,7 +211,7 @@ impl MutationRoot {
         let who = principal(ctx)?;
         let message = services(ctx)?
             .workflow
-            .request_call_permission(who, parse_id(&report_id, "report")?)
+            .request_call_permission(who, parse_report_id(&report_id)?)
             .await
             .gql()?;
         Ok(MessageView::for_principal(message, who))
@@ -239,7 +239,7 @@ impl MutationRoot {
             .workflow
             .log_call(
                 who,
-                parse_id(&report_id, "report")?,
+                parse_report_id(&report_id)?,
                 kind.into(),
                 outcome,
                 duration,
@@ -260,7 +260,7 @@ impl MutationRoot {
         let who = principal(ctx)?;
         let report = services(ctx)?
             .workflow
-            .merge_reports(who, parse_id(&into, "report")?, parse_id(&from, "report")?)
+            .merge_reports(who, parse_report_id(&into)?, parse_report_id(&from)?)
             .await
             .gql()?;
         Ok(view(who, report))

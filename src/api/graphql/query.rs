@@ -3,11 +3,13 @@
 use async_graphql::{Context, ID, Object};
 
 use super::types::{
-    PageInfo, ReportConnection, ReportEdge, ReportFilter, ReportView, UnitView, UserView, parse_id,
+    PageInfo, ReportConnection, ReportEdge, ReportFilter, ReportView, UnitView, UserView,
+    parse_report_id, parse_ticket,
 };
 use super::{IntoGraphql, bad_input, forbidden, principal, services};
 use crate::domain::access::mask_phones;
 use crate::domain::audit::{AuditAction, AuditEntry};
+use crate::domain::ids::ReportId;
 use crate::domain::user::Role;
 
 #[derive(Default)]
@@ -48,12 +50,12 @@ impl QueryRoot {
         let who = principal(ctx)?;
         let workflow = &services(ctx)?.workflow;
         let report = match (id, ticket) {
-            (Some(id), _) => workflow.report(who, parse_id(&id, "report")?),
+            (Some(id), _) => workflow.report(who, parse_report_id(&id)?),
             (None, Some(ticket)) => {
                 let entry = AuditEntry::by(AuditAction::TicketSearch, who)
                     .detail(crate::domain::redact::mask_phone_numbers(ticket.trim()));
                 crate::audit::append_logged(workflow.store(), entry).await;
-                workflow.report_by_ticket(who, ticket.trim())
+                workflow.report_by_ticket(who, &parse_ticket(&ticket)?)
             }
             (None, None) => return Err(bad_input("give id or ticket")),
         };
@@ -83,8 +85,7 @@ impl QueryRoot {
         let first = (first as usize).min(MAX_PAGE);
         let after = match after {
             Some(cursor) => Some(
-                cursor
-                    .parse::<u64>()
+                ReportId::parse(&cursor)
                     .map_err(|_| bad_input("after is not a cursor from this connection"))?,
             ),
             None => None,

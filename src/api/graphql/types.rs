@@ -5,6 +5,7 @@ use async_graphql::{Context, Enum, ID, InputObject, Object, SimpleObject};
 use chrono::{DateTime, Utc};
 
 use super::services;
+use crate::domain::ids::{ReportId, Ticket};
 use crate::domain::unit::{UnitKind as DomainUnitKind, UnitRecord};
 use crate::domain::user::User;
 use crate::workflow::{BoundingBox as DomainBoundingBox, ReportFilter as DomainReportFilter};
@@ -83,10 +84,14 @@ pub enum DeliveryStatus {
     Failed,
 }
 
-/// Parses a GraphQL `ID` of a report or message.
-pub fn parse_id(id: &ID, what: &str) -> async_graphql::Result<u64> {
-    id.parse::<u64>()
-        .map_err(|_| super::bad_input(&format!("{what} id {:?} is not a valid id", id.as_str())))
+/// Reads a report's GraphQL `ID`: the one place a client's report id becomes a `ReportId`.
+pub fn parse_report_id(id: &ID) -> async_graphql::Result<ReportId> {
+    ReportId::parse(id.as_str()).map_err(|error| super::bad_input(&error.to_string()))
+}
+
+/// Reads a ticket a person typed: the one place it becomes a `Ticket`.
+pub fn parse_ticket(text: &str) -> async_graphql::Result<Ticket> {
+    Ticket::parse(text).map_err(|error| super::bad_input(&error.to_string()))
 }
 
 #[derive(Clone)]

@@ -2,6 +2,7 @@
 
 use super::Apply;
 use crate::bus::ReportEventKind;
+use crate::domain::ids::Wamid;
 use crate::domain::inbound::{InboundMessage, MessageContent};
 use crate::domain::message::{Reaction, Revision};
 use crate::domain::reporter::Reporter;
@@ -23,7 +24,7 @@ impl<'t, 'a> Apply<'t, 'a> {
         &mut self,
         inbound: &InboundMessage,
         reporter: Option<&Reporter>,
-        target_external_id: &str,
+        target_external_id: &Wamid,
         annotation: Annotation,
     ) -> Result<(), StoreError> {
         if let Some(reporter) = reporter {

@@ -9,7 +9,7 @@ use crate::bus::ReportEventKind;
 use crate::domain::inbound::{InboundMessage, MessageContent};
 use crate::domain::message::{Direction, Message, MessageBody, OutboundPurpose, StoredMedia};
 use crate::domain::questions::CitizenChoice;
-use crate::domain::report::{GeoPoint, Report, ReportStatus, format_ticket, ticket_sequence_name};
+use crate::domain::report::{GeoPoint, Report, ReportStatus};
 use crate::domain::reporter::Reporter;
 use crate::domain::timeline::{Actor, TimelineKind};
 use crate::ledger::Ledger;
@@ -221,7 +221,7 @@ impl<'t, 'a> Apply<'t, 'a> {
     ) -> Result<Message, StoreError> {
         let media = inbound.content.media().map(|_| StoredMedia::pending());
         Ok(Message {
-            id: self.tx.generate_id()?,
+            id: self.tx.messages().new_id()?,
             report_id: report.map(|report| report.id),
             reporter_id,
             direction: Direction::Inbound,
@@ -254,11 +254,12 @@ impl<'t, 'a> Apply<'t, 'a> {
         {
             return Ok((report, false));
         }
-        let (sequence_name, year) = ticket_sequence_name(&self.settings.ticket_prefix, self.now);
-        let sequence = self.tx.next_in_sequence(&sequence_name)?;
-        let ticket = format_ticket(&self.settings.ticket_prefix, year, sequence);
+        let ticket = self
+            .tx
+            .reports()
+            .next_ticket(&self.settings.ticket_prefix, self.now)?;
         let mut report = Report {
-            id: self.tx.generate_id()?,
+            id: self.tx.reports().new_id()?,
             ticket: ticket.clone(),
             status: ReportStatus::New,
             reporter_id: reporter.id,
@@ -292,7 +293,7 @@ impl<'t, 'a> Apply<'t, 'a> {
             &mut report,
             TimelineKind::ReportOpened,
             Actor::Citizen,
-            Some(ticket),
+            Some(ticket.to_string()),
             None,
             self.now,
         )?;

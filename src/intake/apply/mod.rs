@@ -14,7 +14,7 @@ mod replies;
 mod reporters;
 mod statuses;
 
-pub use statuses::{apply_status_to_message, queue_template_fallback};
+pub use statuses::{DeliveryChange, apply_status_to_message, queue_template_fallback};
 
 use std::collections::HashMap;
 
@@ -23,6 +23,7 @@ use chrono::{DateTime, Utc};
 use crate::routing::Suggestion;
 
 use crate::bus::{ReportEvent, ReportEventKind};
+use crate::domain::ids::{MessageId, Wamid};
 use crate::domain::inbound::{ChannelError, InboundItem};
 use crate::domain::message::Message;
 use crate::domain::report::Report;
@@ -48,7 +49,7 @@ pub(super) struct Apply<'t, 'a> {
     /// Suggestions computed before the transaction from each message's text alone; used as
     /// they are when that text is all a (new) report holds, which keeps the routing work out
     /// of the serialised section in the common case.
-    presuggested: &'t HashMap<String, Suggestion>,
+    presuggested: &'t HashMap<Wamid, Suggestion>,
     /// Automatic replies queued for the message being applied, by their place in
     /// `outcome.outbox`: once the reporter and report are saved, the sender is given them
     /// (`describe_replies`) so that it need not read them back.
@@ -60,7 +61,7 @@ impl<'t, 'a> Apply<'t, 'a> {
         tx: &'t Tx<'a>,
         settings: &'t IntakeSettings,
         now: DateTime<Utc>,
-        presuggested: &'t HashMap<String, Suggestion>,
+        presuggested: &'t HashMap<Wamid, Suggestion>,
     ) -> Self {
         Apply {
             tx,
@@ -105,7 +106,7 @@ impl<'t, 'a> Apply<'t, 'a> {
         }
     }
 
-    fn event(&mut self, kind: ReportEventKind, report: &Report, message_id: Option<u64>) {
+    fn event(&mut self, kind: ReportEventKind, report: &Report, message_id: Option<MessageId>) {
         self.outcome.events.push(ReportEvent {
             kind,
             report_id: report.id,

@@ -4,6 +4,7 @@
 
 use super::Apply;
 use crate::bus::ReportEventKind;
+use crate::domain::ids::MessageId;
 use crate::domain::message::{OutboundContent, OutboundPurpose};
 use crate::domain::questions::{
     BUTTON_TITLE_CHARS, Choice, CitizenChoice, LIST_ROW_DESCRIPTION_CHARS, LIST_ROW_TITLE_CHARS,
@@ -121,7 +122,7 @@ impl<'t, 'a> Apply<'t, 'a> {
         &mut self,
         report: &mut Report,
         choice: CitizenChoice,
-        message_id: u64,
+        message_id: MessageId,
     ) -> Result<(), StoreError> {
         let note = match &choice {
             CitizenChoice::HappeningNow => {

@@ -3,6 +3,7 @@
 
 use super::Apply;
 use crate::bus::ReportEventKind;
+use crate::domain::ids::Ticket;
 use crate::domain::message::{OutboundContent, OutboundPurpose};
 use crate::domain::report::Report;
 use crate::domain::reporter::Reporter;
@@ -72,7 +73,7 @@ impl<'t, 'a> Apply<'t, 'a> {
 
     /// Gives the replies just queued for `reporter` what the sender would otherwise read back:
     /// call it once the reporter and the report are saved as they will be committed.
-    pub(super) fn describe_replies(&mut self, reporter: &Reporter, ticket: &str) {
+    pub(super) fn describe_replies(&mut self, reporter: &Reporter, ticket: &Ticket) {
         for (index, message) in self.replies.drain(..) {
             if message.reporter_id != Some(reporter.id) {
                 continue;
@@ -81,7 +82,7 @@ impl<'t, 'a> Apply<'t, 'a> {
                 queued.known = Some(Box::new(KnownSend {
                     message,
                     reporter: reporter.clone(),
-                    ticket: ticket.to_string(),
+                    ticket: ticket.clone(),
                 }));
             }
         }

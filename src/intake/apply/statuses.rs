@@ -5,6 +5,7 @@ use chrono::{DateTime, Utc};
 
 use super::{Apply, CALLBACK_PREFIX};
 use crate::bus::{ReportEvent, ReportEventKind};
+use crate::domain::ids::MessageId;
 use crate::domain::inbound::{ApiError, DeliveryStatus, StatusUpdate};
 use crate::domain::message::{Delivery, Direction, Message, MessageBody, OutboundContent};
 use crate::domain::report::Report;
@@ -36,8 +37,13 @@ impl<'t, 'a> Apply<'t, 'a> {
             return Ok(());
         };
         self.outcome.statuses_applied += 1;
-        let applied =
-            apply_status_to_message(self.tx, self.settings, message_id, update, self.now)?;
+        let applied = apply_status_to_message(
+            self.tx,
+            self.settings,
+            message_id,
+            &DeliveryChange::reported(update),
+            self.now,
+        )?;
         if applied.fallback_queued {
             self.outcome.outbox_queued += 1;
         }
@@ -50,12 +56,12 @@ impl<'t, 'a> Apply<'t, 'a> {
     pub(super) fn adopt_wamid_from_callback_data(
         &mut self,
         update: &StatusUpdate,
-    ) -> Result<Option<u64>, StoreError> {
+    ) -> Result<Option<MessageId>, StoreError> {
         let Some(message_id) = update
             .callback_data
             .as_deref()
             .and_then(|data| data.strip_prefix(CALLBACK_PREFIX))
-            .and_then(|id| id.parse::<u64>().ok())
+            .and_then(|id| MessageId::parse(id).ok())
         else {
             return Ok(None);
         };
@@ -82,13 +88,33 @@ pub struct StatusApplied {
     pub fallback_queued: bool,
 }
 
+/// A new delivery state of one of our messages: reported by Meta's status callback, or
+/// decided by the sender when it gives a send up.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DeliveryChange {
+    pub status: DeliveryStatus,
+    pub at: DateTime<Utc>,
+    pub error: Option<ApiError>,
+}
+
+impl DeliveryChange {
+    /// The change a status callback reports (its first error, if any).
+    pub fn reported(update: &StatusUpdate) -> DeliveryChange {
+        DeliveryChange {
+            status: update.status,
+            at: update.at,
+            error: update.errors.first().cloned(),
+        }
+    }
+}
+
 /// Moves an outbound message's delivery state forward (never back; failed is final), records
 /// failures on the timeline, and queues the template fallback for a closed window.
 pub fn apply_status_to_message(
     tx: &Tx<'_>,
     settings: &IntakeSettings,
-    message_id: u64,
-    update: &StatusUpdate,
+    message_id: MessageId,
+    change: &DeliveryChange,
     now: DateTime<Utc>,
 ) -> Result<StatusApplied, StoreError> {
     let Some(mut message) = tx.messages().get(message_id)? else {
@@ -101,13 +127,13 @@ pub fn apply_status_to_message(
         attempts: 0,
         fell_back_to_template: false,
     });
-    if !current.status.may_advance_to(update.status) {
+    if !current.status.may_advance_to(change.status) {
         return Ok(StatusApplied::default());
     }
-    let error = update.errors.first().cloned();
+    let error = change.error.clone();
     message.delivery = Some(Delivery {
-        status: update.status,
-        updated_at: update.at,
+        status: change.status,
+        updated_at: change.at,
         error: error.clone(),
         ..current
     });
@@ -118,7 +144,7 @@ pub fn apply_status_to_message(
     let Some(mut report) = tx.reports().get(report_id)? else {
         return Ok(StatusApplied::default());
     };
-    if update.status != DeliveryStatus::Failed {
+    if change.status != DeliveryStatus::Failed {
         let event = ReportEvent {
             kind: ReportEventKind::DeliveryUpdated,
             report_id,
@@ -197,7 +223,7 @@ pub fn queue_template_fallback(
     let content = OutboundContent::Template {
         name: template.name.clone(),
         language: template.language.clone(),
-        parameters: vec![report.ticket.clone()],
+        parameters: vec![report.ticket.to_string()],
     };
     queue_reply(tx, report, content, *purpose, Actor::System, now)?;
     Ok(true)

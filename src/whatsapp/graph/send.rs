@@ -4,6 +4,7 @@ use serde_json::{Map, Value, json};
 
 use super::GraphClient;
 use super::errors::{GraphError, unexpected_json};
+use crate::domain::ids::Wamid;
 use crate::domain::phone::PhoneNumber;
 
 /// Who a message goes to.
@@ -51,7 +52,7 @@ pub enum OutgoingMessage {
 /// Meta accepted the message; delivery is reported later through status webhooks.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SendReceipt {
-    pub wamid: String,
+    pub wamid: Wamid,
     /// `accepted` for paced templates; usually absent.
     pub message_status: Option<String>,
 }
@@ -71,14 +72,15 @@ impl GraphClient {
             .and_then(|messages| messages.get(0))
             .cloned()
             .unwrap_or(Value::Null);
-        let Some(wamid) = first_message.get("id").and_then(Value::as_str) else {
+        let wamid = first_message
+            .get("id")
+            .and_then(Value::as_str)
+            .and_then(|id| Wamid::parse(id).ok());
+        let Some(wamid) = wamid else {
             return Err(unexpected_json(http_status, &response, &self.access_token));
         };
-        if wamid.is_empty() {
-            return Err(unexpected_json(http_status, &response, &self.access_token));
-        }
         Ok(SendReceipt {
-            wamid: wamid.to_string(),
+            wamid,
             message_status: first_message
                 .get("message_status")
                 .and_then(Value::as_str)
@@ -87,7 +89,7 @@ impl GraphClient {
     }
 
     /// Marks the inbound message (and, on the citizen's phone, every earlier one) as read.
-    pub async fn mark_read(&self, wamid: &str) -> Result<(), GraphError> {
+    pub async fn mark_read(&self, wamid: &Wamid) -> Result<(), GraphError> {
         let body = mark_read_request_body(wamid);
         let url = self.graph_url(&[&self.phone_number_id, "messages"]);
         let (http_status, response) = self.post_json(url, &body).await?;

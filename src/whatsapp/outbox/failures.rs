@@ -14,7 +14,7 @@ impl OutboxSender {
         error: GraphError,
     ) -> Result<Outcome, StoreError> {
         let attempts = item.attempts + 1;
-        tracing::warn!(%error, message = message.id, attempts, "send failed");
+        tracing::warn!(%error, message = %message.id, attempts, "send failed");
         match error.disposition() {
             Disposition::Retry | Disposition::RetryForRecipient
                 if attempts < self.whatsapp.max_attempts =>
@@ -133,20 +133,16 @@ impl OutboxSender {
             message: Some(reason.to_string()),
             details: None,
         });
-        let update = StatusUpdate {
-            external_id: message.external_id.clone().unwrap_or_default(),
+        let change = DeliveryChange {
             status: DeliveryStatus::Failed,
             at: now,
-            recipient: None,
-            callback_data: None,
-            errors: vec![error],
-            raw: serde_json::Value::Null,
+            error: Some(error),
         };
         let message_id = message.id;
         let intake = Arc::clone(&self.intake);
         self.writer
             .run(move |tx| -> Result<((), Effects), TxError<Infallible>> {
-                let applied = apply_status_to_message(tx, &intake, message_id, &update, now)?;
+                let applied = apply_status_to_message(tx, &intake, message_id, &change, now)?;
                 let effects = Effects {
                     events: applied.event.into_iter().collect(),
                     outbox_queued: applied.fallback_queued,
@@ -156,7 +152,7 @@ impl OutboxSender {
             })
             .await?;
         add(&self.metrics.replies_failed, 1);
-        tracing::warn!(message = message_id, reason, "reply failed");
+        tracing::warn!(message = %message_id, reason, "reply failed");
         Ok(())
     }
 

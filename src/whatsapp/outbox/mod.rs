@@ -18,11 +18,12 @@ use tokio_util::sync::CancellationToken;
 
 use crate::bus::{ReportEvent, ReportEventKind};
 use crate::config::WhatsAppConfig;
-use crate::domain::inbound::{ApiError, DeliveryStatus, StatusUpdate};
+use crate::domain::ids::{MessageId, Ticket, Wamid};
+use crate::domain::inbound::{ApiError, DeliveryStatus};
 use crate::domain::message::{Message, MessageBody, OutboundContent};
 use crate::domain::timeline::{Actor, TimelineKind};
 use crate::intake::IntakeSettings;
-use crate::intake::{CALLBACK_PREFIX, apply_status_to_message};
+use crate::intake::{CALLBACK_PREFIX, DeliveryChange, apply_status_to_message};
 use crate::ledger::{Commit, Effects, KnownSend, Ledger, OutboxItem, OutboxWork, QueueKey, Queued};
 use crate::metrics::{Metrics, add};
 use crate::store::{Store, StoreError, Tx, TxError};
@@ -110,7 +111,7 @@ struct PendingSend {
     item: OutboxItem,
     message: Message,
     /// The report's ticket, when intake gave it (for the acceptance's event).
-    ticket: Option<String>,
+    ticket: Option<Ticket>,
     recipient: Recipient,
     outgoing: OutgoingMessage,
     /// Handed over by intake after its flush, so no flush is needed before it leaves.
@@ -120,16 +121,16 @@ struct PendingSend {
 struct ReadReceipt {
     key: QueueKey,
     item: OutboxItem,
-    external_id: String,
+    external_id: Wamid,
 }
 
 /// A send that Meta accepted, on its way to the recorder.
 struct Accepted {
     key: QueueKey,
     item_id: u64,
-    message_id: u64,
-    wamid: String,
-    ticket: Option<String>,
+    message_id: MessageId,
+    wamid: Wamid,
+    ticket: Option<Ticket>,
 }
 
 mod failures;

@@ -219,7 +219,7 @@ impl OutboxSender {
                 // for its status callback before it would.
                 Err(error) => tracing::error!(
                     %error,
-                    message = one.message_id,
+                    message = %one.message_id,
                     wamid = %one.wamid,
                     "accepted send could not be recorded; it waits for its status callback"
                 ),
@@ -294,7 +294,13 @@ pub(super) fn record_accepted(
     // Statuses that overtook the send answer.
     if let Some(pending) = tx.channel_log().take_pending_statuses(&accepted.wamid)? {
         for update in &pending.updates {
-            apply_status_to_message(tx, intake, accepted.message_id, update, now)?;
+            apply_status_to_message(
+                tx,
+                intake,
+                accepted.message_id,
+                &DeliveryChange::reported(update),
+                now,
+            )?;
         }
     }
     Ok(event)

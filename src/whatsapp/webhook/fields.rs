@@ -4,6 +4,8 @@
 use chrono::{DateTime, Utc};
 use serde_json::Value;
 
+use crate::domain::ids::Wamid;
+
 pub(super) fn array_field<'payload>(holder: &'payload Value, key: &str) -> &'payload [Value] {
     holder
         .get(key)
@@ -38,6 +40,11 @@ pub(super) fn identifier_field(holder: &Value, key: &str) -> Option<String> {
         Value::Number(number) => Some(number.to_string()),
         _ => None,
     }
+}
+
+/// A WhatsApp message id (wamid), checked once here: `None` when absent or malformed.
+pub(super) fn wamid_field(holder: &Value, key: &str) -> Option<Wamid> {
+    Wamid::parse(&identifier_field(holder, key)?).ok()
 }
 
 /// An integer given as a JSON number or a string of digits; fractions are truncated.

@@ -6,7 +6,7 @@ use serde_json::Value;
 
 use super::attachments::{contacts_content, location_content, media_content};
 use super::errors::parse_errors;
-use super::fields::{identifier_field, object_field, optional_text, timestamp_or};
+use super::fields::{identifier_field, object_field, optional_text, timestamp_or, wamid_field};
 use super::replies::{
     interactive_content, order_content, reaction_content, template_button_content,
 };
@@ -18,8 +18,8 @@ use crate::domain::inbound::{
 };
 
 pub(super) fn parse_message(message: &Value, scope: &ChangeScope<'_>) -> InboundItem {
-    let Some(external_id) = identifier_field(message, "id") else {
-        return ignored("messages: no id", message);
+    let Some(external_id) = wamid_field(message, "id") else {
+        return ignored("messages: no id, or a malformed one", message);
     };
     let mut sender = resolve_sender(
         scope.contacts,
@@ -99,7 +99,7 @@ pub(super) fn text_content(message: &Value) -> Option<MessageContent> {
 
 pub(super) fn edit_content(message: &Value) -> Option<MessageContent> {
     let edit = object_field(message, "edit")?;
-    let target_id = identifier_field(edit, "original_message_id")?;
+    let target_id = wamid_field(edit, "original_message_id")?;
     let new_version = object_field(edit, "message")?;
     Some(MessageContent::Edit {
         target_id,
@@ -110,7 +110,7 @@ pub(super) fn edit_content(message: &Value) -> Option<MessageContent> {
 pub(super) fn revoke_content(message: &Value) -> Option<MessageContent> {
     let revoke = object_field(message, "revoke")?;
     Some(MessageContent::Revoke {
-        target_id: identifier_field(revoke, "original_message_id")?,
+        target_id: wamid_field(revoke, "original_message_id")?,
     })
 }
 
@@ -118,7 +118,7 @@ pub(super) fn parse_context(message: &Value) -> MessageContext {
     let context = message.get("context").unwrap_or(&Value::Null);
     let flag = |key: &str| context.get(key).and_then(Value::as_bool).unwrap_or(false);
     MessageContext {
-        quoted_id: identifier_field(context, "id"),
+        quoted_id: wamid_field(context, "id"),
         forwarded: flag("forwarded"),
         frequently_forwarded: flag("frequently_forwarded"),
         referral: message

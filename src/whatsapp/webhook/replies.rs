@@ -3,7 +3,7 @@
 
 use serde_json::Value;
 
-use super::fields::{identifier_field, object_field, optional_text, unix_time};
+use super::fields::{identifier_field, object_field, optional_text, unix_time, wamid_field};
 use crate::domain::inbound::{InteractiveKind, MessageContent};
 
 pub(super) fn interactive_content(message: &Value) -> Option<MessageContent> {
@@ -79,7 +79,7 @@ pub(super) fn template_button_content(message: &Value) -> Option<MessageContent>
 pub(super) fn reaction_content(message: &Value) -> Option<MessageContent> {
     let reaction = object_field(message, "reaction")?;
     Some(MessageContent::Reaction {
-        target_id: identifier_field(reaction, "message_id")?,
+        target_id: wamid_field(reaction, "message_id")?,
         // Meta signals a removed reaction with an empty emoji or none at all.
         emoji: optional_text(reaction, "emoji"),
     })

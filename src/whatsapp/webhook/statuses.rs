@@ -7,6 +7,7 @@ use super::calls::{CALL_PROGRESS_STATUSES, call_progress};
 use super::errors::parse_errors;
 use super::fields::{identifier_field, optional_text, timestamp_or};
 use super::{ChangeScope, ignored};
+use crate::domain::ids::Wamid;
 use crate::domain::inbound::{DeliveryStatus, InboundItem, StatusUpdate};
 
 pub(super) fn parse_status(status: &Value, scope: &ChangeScope<'_>) -> InboundItem {
@@ -27,6 +28,9 @@ pub(super) fn parse_status(status: &Value, scope: &ChangeScope<'_>) -> InboundIt
     }
     let Some(delivery_status) = delivery_status(status_name) else {
         return ignored("statuses: unknown status", status);
+    };
+    let Ok(external_id) = Wamid::parse(&external_id) else {
+        return ignored("statuses: malformed id", status);
     };
     InboundItem::Status(StatusUpdate {
         external_id,

@@ -15,6 +15,7 @@ use chrono::{DateTime, Duration, Utc};
 
 use super::{Committed, Workflow, report_event};
 use crate::bus::ReportEventKind;
+use crate::domain::ids::ReportId;
 use crate::domain::message::{OutboundContent, OutboundPurpose};
 use crate::domain::report::{Report, ReportStatus, SlaStage};
 use crate::domain::sla::SlaPolicy;
@@ -81,7 +82,7 @@ impl Workflow {
     /// warnings, breaches (escalating forwarded reports) and silent reporters.
     pub async fn run_clock(&self, now: DateTime<Utc>) -> Result<ClockPass, UserError> {
         let mut pass = ClockPass::default();
-        let open: Vec<(u64, Option<u64>)> = self
+        let open: Vec<(ReportId, Option<u64>)> = self
             .store
             .reports()
             .open()
@@ -107,7 +108,7 @@ impl Workflow {
                 Ok(Some(report)) => report,
                 Ok(None) => continue,
                 Err(error) => {
-                    tracing::error!(%error, report_id, "sla watcher skips an unreadable report");
+                    tracing::error!(%error, %report_id, "sla watcher skips an unreadable report");
                     continue;
                 }
             };
@@ -139,7 +140,7 @@ impl Workflow {
         Ok(pass)
     }
 
-    fn lock_clock_memo(&self) -> std::sync::MutexGuard<'_, HashMap<u64, ClockMemo>> {
+    fn lock_clock_memo(&self) -> std::sync::MutexGuard<'_, HashMap<ReportId, ClockMemo>> {
         // The memo is only a shortcut: a poisoned one is as good as an empty one.
         self.clock_memo
             .lock()
@@ -178,7 +179,7 @@ impl Workflow {
     /// Returns whether it did. Operators undo it by forwarding elsewhere.
     pub async fn auto_forward(
         &self,
-        report_id: u64,
+        report_id: ReportId,
         now: DateTime<Utc>,
     ) -> Result<bool, UserError> {
         // Most reports do not qualify: find that out without a transaction and a flush.
@@ -229,7 +230,7 @@ impl Workflow {
         Ok(forwarded)
     }
 
-    async fn mark_auto_forward_checked(&self, report_id: u64) -> Result<(), UserError> {
+    async fn mark_auto_forward_checked(&self, report_id: ReportId) -> Result<(), UserError> {
         self.commit(move |_, tx| {
             if let Some(mut report) = tx.reports().get(report_id)?
                 && !report.sla.auto_forward_checked
@@ -245,7 +246,7 @@ impl Workflow {
     /// Records and announces what is due for one report at `now`.
     async fn settle_clock(
         &self,
-        report_id: u64,
+        report_id: ReportId,
         now: DateTime<Utc>,
     ) -> Result<ClockPass, UserError> {
         let tree = self.units.tree();

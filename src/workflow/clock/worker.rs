@@ -5,6 +5,7 @@ use chrono::Utc;
 
 use super::ClockPass;
 use crate::bus::ReportEventKind;
+use crate::domain::ids::ReportId;
 use crate::worker::{Worker, WorkerError, WorkerState, WorkerStatus};
 use crate::workflow::Workflow;
 
@@ -14,7 +15,7 @@ enum ClockStep {
     /// A clock pass over the open reports.
     Pass,
     /// A new report, or a new message on one: try forwarding it automatically at once.
-    AutoForward(u64),
+    AutoForward(ReportId),
 }
 
 /// The SLA watcher as a `Worker`: a clock pass every `interval`; with automatic forwarding on,

@@ -2,6 +2,7 @@
 
 use super::*;
 use crate::bus::ReportEventKind;
+use crate::domain::ids::ReportId;
 use crate::domain::inbound::DeliveryStatus;
 use crate::domain::message::{Direction, MessageBody, OutboundContent, OutboundPurpose};
 use crate::domain::report::ReportStatus;
@@ -141,7 +142,7 @@ async fn outside_the_window_with_a_template_the_reply_goes_out_as_the_template()
         &OutboundContent::Template {
             name: "status_laporan".into(),
             language: "id".into(),
-            parameters: vec![report.ticket.clone()]
+            parameters: vec![report.ticket.to_string()]
         }
     );
     assert_eq!(
@@ -170,7 +171,7 @@ async fn location_and_call_permission_requests_go_out_inside_the_window_only() {
     let OutboundContent::LocationRequest { body } = outbound(&location).0 else {
         panic!("{location:#?}")
     };
-    assert!(body.contains(&report.ticket), "{body}");
+    assert!(body.contains(report.ticket.as_str()), "{body}");
     let call = fixture
         .workflow
         .request_call_permission(&officer(POLRESTABES), report.id)
@@ -184,7 +185,7 @@ async fn location_and_call_permission_requests_go_out_inside_the_window_only() {
     let OutboundContent::CallPermissionRequest { body } = outbound(&call).0 else {
         panic!("{call:#?}")
     };
-    assert!(body.contains(&report.ticket), "{body}");
+    assert!(body.contains(report.ticket.as_str()), "{body}");
 
     let closed = fixture.new_report_with_closed_window();
     let before = fixture.snapshot(closed.id);
@@ -215,7 +216,7 @@ async fn location_and_call_permission_requests_go_out_inside_the_window_only() {
 }
 
 /// The last outbound message of a report, with its purpose.
-fn last_outbound(fixture: &Fixture, report_id: u64) -> Message {
+fn last_outbound(fixture: &Fixture, report_id: ReportId) -> Message {
     fixture
         .messages(report_id)
         .into_iter()
@@ -241,7 +242,7 @@ async fn forwarding_and_resolving_tell_the_citizen_inside_the_window() {
         panic!("{content:?}")
     };
     assert!(
-        body.contains(&report.ticket) && body.contains("Polrestabes Palembang"),
+        body.contains(report.ticket.as_str()) && body.contains("Polrestabes Palembang"),
         "{body}"
     );
     let kinds: Vec<ReportEventKind> = drain(&mut events).iter().map(|event| event.kind).collect();
@@ -281,7 +282,7 @@ async fn forwarding_and_resolving_tell_the_citizen_inside_the_window() {
         panic!("{notice:#?}")
     };
     assert!(
-        body.contains("selesai") && body.contains(&report.ticket),
+        body.contains("selesai") && body.contains(report.ticket.as_str()),
         "{body}"
     );
 }

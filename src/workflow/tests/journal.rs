@@ -2,6 +2,7 @@
 
 use super::*;
 use crate::bus::ReportEventKind;
+use crate::domain::ids::{MessageId, ReportId};
 use crate::domain::report::ReportStatus;
 use crate::domain::timeline::{Actor, TimelineKind};
 use crate::workflow::CallKind;
@@ -160,7 +161,7 @@ async fn media_views_are_refused_for_unseen_reports_and_missing_files() {
     assert_refused(
         fixture
             .workflow
-            .record_media_view(&operator(), 987_654_321)
+            .record_media_view(&operator(), MessageId::new(987_654_321))
             .await,
         ErrorCode::NotFound,
     );
@@ -204,7 +205,7 @@ async fn merging_moves_the_messages_and_marks_the_other_report_duplicate() {
     let phone = fixture.new_phone();
     let from = fixture.citizen_writes(&phone, "ada tabrakan di simpang");
     fixture.citizen_writes(&phone, "korban dua orang");
-    let from_messages: Vec<u64> = fixture
+    let from_messages: Vec<MessageId> = fixture
         .messages(from.id)
         .iter()
         .map(|message| message.id)
@@ -245,7 +246,7 @@ async fn merging_moves_the_messages_and_marks_the_other_report_duplicate() {
     );
     let into_last = fixture.timeline(into.id).pop().unwrap();
     assert_eq!(into_last.kind, TimelineKind::Merged);
-    assert!(into_last.note.unwrap().contains(&from.ticket));
+    assert!(into_last.note.unwrap().contains(from.ticket.as_str()));
     let kinds: Vec<ReportEventKind> = drain(&mut events).iter().map(|event| event.kind).collect();
     assert!(
         kinds.contains(&ReportEventKind::Merged) && kinds.contains(&ReportEventKind::StatusChanged)
@@ -295,7 +296,7 @@ async fn merging_refuses_itself_final_reports_and_missing_ones() {
     assert_refused(
         fixture
             .workflow
-            .merge_reports(&who, first.id, 777_777)
+            .merge_reports(&who, first.id, ReportId::new(777_777))
             .await,
         ErrorCode::NotFound,
     );
@@ -332,7 +333,7 @@ async fn a_merge_whose_source_changed_after_its_messages_were_listed_writes_noth
     let into = fixture.new_report();
     let phone = fixture.new_phone();
     let from = fixture.citizen_writes(&phone, "ada tabrakan");
-    let listed: Vec<u64> = fixture
+    let listed: Vec<MessageId> = fixture
         .messages(from.id)
         .iter()
         .map(|message| message.id)

@@ -1,6 +1,7 @@
 //! `list_reports`: every filter, newest-first cursor paging and the total count.
 
 use super::*;
+use crate::domain::ids::ReportId;
 use crate::domain::inbound::MessageContent;
 use crate::domain::report::{Priority, ReportStatus};
 use crate::workflow::{BoundingBox, ReportFilter};
@@ -112,7 +113,7 @@ async fn corpus(fixture: &Fixture) -> Corpus {
     }
 }
 
-fn ids(fixture: &Fixture, who: &Principal, filter: &ReportFilter) -> Vec<u64> {
+fn ids(fixture: &Fixture, who: &Principal, filter: &ReportFilter) -> Vec<ReportId> {
     let page = fixture
         .workflow
         .list_reports(who, filter, 100, None)

@@ -2,6 +2,7 @@
 //! nothing is written).
 
 use super::*;
+use crate::domain::ids::{MessageId, ReportId};
 use crate::domain::report::ReportStatus;
 use crate::domain::unit::UnitKind;
 use crate::workflow::CallKind;
@@ -75,7 +76,7 @@ async fn prepare(fixture: &Fixture, act: Act, role: Role) -> (Report, Option<u64
             .forward(&operator(), report.id, POLRESTABES, None)
             .await
             .unwrap();
-        return (report, Some(message_id));
+        return (report, Some(message_id.get()));
     }
     let report = fixture.forwarded_report(POLRESTABES).await;
     if let Act::SetClosed = act {
@@ -88,7 +89,7 @@ async fn prepare(fixture: &Fixture, act: Act, role: Role) -> (Report, Option<u64
     }
     if let Act::Merge = act {
         let other = fixture.forwarded_report(POLRESTABES).await;
-        return (report, Some(other.id));
+        return (report, Some(other.id.get()));
     }
     (report, None)
 }
@@ -134,11 +135,11 @@ async fn perform(
             .await
             .map(drop),
         Act::Merge => workflow
-            .merge_reports(who, id, extra.unwrap())
+            .merge_reports(who, id, ReportId::new(extra.unwrap()))
             .await
             .map(drop),
         Act::ViewMedia => workflow
-            .record_media_view(who, extra.unwrap())
+            .record_media_view(who, MessageId::new(extra.unwrap()))
             .await
             .map(drop),
         Act::AddUnit => {

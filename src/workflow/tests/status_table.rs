@@ -1,6 +1,7 @@
 //! The status table end to end: every (from, to) pair through the real workflow.
 
 use super::*;
+use crate::domain::ids::ReportId;
 use crate::domain::report::ReportStatus::{self, *};
 use crate::domain::timeline::TimelineKind;
 
@@ -279,7 +280,7 @@ async fn triage_refuses_unknown_categories_and_final_reports() {
     assert_refused(
         fixture
             .workflow
-            .triage(&who, 999_999, None, None, None)
+            .triage(&who, ReportId::new(999_999), None, None, None)
             .await,
         ErrorCode::NotFound,
     );

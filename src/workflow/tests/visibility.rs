@@ -1,6 +1,7 @@
 //! Officers see their unit subtree; Propam complaints stay in their compartment.
 
 use super::*;
+use crate::domain::ids::ReportId;
 use crate::workflow::ReportFilter;
 
 #[tokio::test]
@@ -29,7 +30,10 @@ async fn a_polsek_officer_does_not_see_a_report_of_a_sibling_polsek_and_its_polr
         workflow.report(&polsek, unassigned.id),
         ErrorCode::Forbidden,
     );
-    assert_refused(workflow.report(&polsek, 424_242), ErrorCode::NotFound);
+    assert_refused(
+        workflow.report(&polsek, ReportId::new(424_242)),
+        ErrorCode::NotFound,
+    );
     let before = fixture.snapshot(to_sibling.id);
     assert_refused(
         workflow
@@ -48,7 +52,7 @@ async fn a_polsek_officer_does_not_see_a_report_of_a_sibling_polsek_and_its_polr
             .is_ok()
     );
 
-    let listed = |who: &Principal| -> Vec<u64> {
+    let listed = |who: &Principal| -> Vec<ReportId> {
         let page = workflow
             .list_reports(who, &ReportFilter::default(), 50, None)
             .unwrap();

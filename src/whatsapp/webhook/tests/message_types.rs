@@ -333,7 +333,9 @@ fn inbound_reaction_targets_our_message_with_the_emoji() {
     assert_eq!(
         only_message(&items).content,
         MessageContent::Reaction {
-            target_id: "wamid.HBgNNjI4MTIzNDU2Nzg5MBUCABEYEkUzMzBDQ0IxN0IzRjZGOEIxMwA=".into(),
+            target_id: "wamid.HBgNNjI4MTIzNDU2Nzg5MBUCABEYEkUzMzBDQ0IxN0IzRjZGOEIxMwA="
+                .parse()
+                .unwrap(),
             emoji: Some("\u{1f64f}".into()),
         }
     );
@@ -347,7 +349,9 @@ fn inbound_reaction_removed_has_no_emoji() {
     assert_eq!(
         only_message(&items).content,
         MessageContent::Reaction {
-            target_id: "wamid.HBgNNjI4MTIzNDU2Nzg5MBUCABEYEkUzMzBDQ0IxN0IzRjZGOEIxMwA=".into(),
+            target_id: "wamid.HBgNNjI4MTIzNDU2Nzg5MBUCABEYEkUzMzBDQ0IxN0IzRjZGOEIxMwA="
+                .parse()
+                .unwrap(),
             emoji: None,
         }
     );
@@ -359,7 +363,7 @@ fn inbound_reaction_removed_has_no_emoji() {
     assert_eq!(
         only_message(&parse_value(&without_key)).content,
         MessageContent::Reaction {
-            target_id: "wamid.target".into(),
+            target_id: "wamid.target".parse().unwrap(),
             emoji: None
         }
     );

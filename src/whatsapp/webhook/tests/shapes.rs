@@ -90,7 +90,7 @@ fn edits_parse_the_new_version_and_revokes_name_the_deleted_message() {
     assert_eq!(
         message(&items[1]).content,
         MessageContent::Revoke {
-            target_id: "wamid.original".into()
+            target_id: "wamid.original".parse().unwrap()
         }
     );
     assert_eq!(
@@ -167,7 +167,7 @@ fn every_entry_and_change_is_walked_in_order() {
     ] });
     let ids: Vec<String> = parse_value(&body)
         .iter()
-        .map(|item| message(item).external_id.clone())
+        .map(|item| message(item).external_id.to_string())
         .collect();
     assert_eq!(ids, ["m1", "m2", "m3"]);
 }
