@@ -13,13 +13,17 @@ use super::replies::{
 use super::senders::resolve_sender;
 use super::system::system_content;
 use super::{ChangeScope, MISSING_NAME, ignored};
+use crate::domain::ids::Wamid;
 use crate::domain::inbound::{
     InboundItem, InboundMessage, MediaKind, MessageContent, MessageContext,
 };
 
 pub(super) fn parse_message(message: &Value, scope: &ChangeScope<'_>) -> InboundItem {
-    let Some(external_id) = wamid_field(message, "id") else {
-        return ignored("messages: no id, or a malformed one", message);
+    let Some(external_id) = identifier_field(message, "id") else {
+        return ignored("messages: no id", message);
+    };
+    let Ok(external_id) = Wamid::parse(&external_id) else {
+        return ignored("messages: malformed id", message);
     };
     let mut sender = resolve_sender(
         scope.contacts,
