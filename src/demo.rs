@@ -9,6 +9,7 @@ use rand::{Rng, SeedableRng};
 
 use crate::api::AppState;
 use crate::bus::ReportEventKind;
+use crate::domain::ids::UnitCode;
 use crate::domain::inbound::MessageContent;
 use crate::domain::message::MessageBody;
 use crate::domain::phone::PhoneNumber;
@@ -62,7 +63,7 @@ pub const DEMO_USERS: [(&str, &str, Role, Option<&str>); 5] = [
 /// Creates the demo accounts (on a fresh data dir).
 pub async fn create_demo_users(auth: &crate::auth::Auth) -> Result<(), crate::error::UserError> {
     for (username, password, role, unit) in DEMO_USERS {
-        auth.create_user(username, password, role, unit.map(str::to_string), None)
+        auth.create_user(username, password, role, unit.map(UnitCode::trusted), None)
             .await?;
     }
     Ok(())

@@ -221,7 +221,11 @@ pub fn export(
                         .priority
                         .map(|priority| priority.as_str().to_string())
                         .unwrap_or_default(),
-                    report.assigned_unit.clone().unwrap_or_default(),
+                    report
+                        .assigned_unit
+                        .as_deref()
+                        .unwrap_or_default()
+                        .to_string(),
                     report.flags.join(";"),
                     messages.len().to_string(),
                     texts.join(" | "),

@@ -14,6 +14,7 @@ use siaga::app::{App, open_core};
 use siaga::auth::add_user_offline;
 use siaga::config::{Config, Settings};
 use siaga::domain::audit::{AuditAction, AuditEntry};
+use siaga::domain::ids::UnitCode;
 use siaga::domain::user::Role;
 use siaga::export::{DateRange, ExportFormat, Reader, Selection, export};
 
@@ -277,6 +278,10 @@ async fn run() -> anyhow::Result<()> {
                 .read_line(&mut password)
                 .context("reading the password from standard input")?;
             let password = password.trim_end_matches(['\r', '\n']);
+            let unit = unit
+                .map(|code| UnitCode::parse(&code))
+                .transpose()
+                .map_err(|error| anyhow::anyhow!("{error}"))?;
             let core = open_core(&config)
                 .context("opening the data dir (is the server still running?)")?;
             if let Some(code) = &unit {

@@ -149,7 +149,7 @@ async fn fifty_aliased_logins_are_refused_as_one_request_before_any_password_is_
             "siti",
             &password_of("siti"),
             Role::Operator,
-            Some("COMMAND_CENTER".into()),
+            Some("COMMAND_CENTER".parse().unwrap()),
             None,
         )
         .await
@@ -223,7 +223,7 @@ async fn a_password_spray_from_one_address_is_refused_while_another_address_sign
             "budi",
             &password_of("budi"),
             Role::Operator,
-            Some("COMMAND_CENTER".into()),
+            Some("COMMAND_CENTER".parse().unwrap()),
             None,
         )
         .await

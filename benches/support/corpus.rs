@@ -95,7 +95,7 @@ impl Corpus {
                 let polsek_path: Vec<String> = tree
                     .path(&unit)
                     .iter()
-                    .map(|unit| unit.code.clone())
+                    .map(|unit| unit.code.to_string())
                     .collect();
                 places.push(Place {
                     kecamatan: kecamatan.name.clone(),

@@ -128,7 +128,7 @@ impl Tally {
         let unit_kabkota = suggestion
             .territorial_unit
             .as_ref()
-            .and_then(|unit| kabkota_of_unit.get(unit))
+            .and_then(|unit| kabkota_of_unit.get(unit.as_str()))
             .map(String::as_str);
         match &sample.place {
             Some(labelled) => {

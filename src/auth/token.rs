@@ -6,6 +6,7 @@ use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
 use rand::RngCore;
 use serde::{Deserialize, Serialize};
 
+use crate::domain::ids::UnitCode;
 use crate::domain::user::Role;
 use crate::error::UserError;
 
@@ -23,7 +24,7 @@ pub(crate) struct TokenClaims {
     pub(crate) sub: String,
     pub(crate) role: Role,
     #[serde(default)]
-    pub(crate) unit: Option<String>,
+    pub(crate) unit: Option<UnitCode>,
     /// Issued at, seconds since the epoch.
     pub(crate) iat: i64,
     /// Expires at, seconds since the epoch.
@@ -45,7 +46,7 @@ impl TokenClaims {
     pub(crate) fn new(
         username: &str,
         role: Role,
-        unit: Option<String>,
+        unit: Option<UnitCode>,
         issued_at: DateTime<Utc>,
         expires_at: DateTime<Utc>,
         generation: u64,

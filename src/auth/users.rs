@@ -10,6 +10,7 @@ use chrono::Utc;
 use super::Auth;
 use super::password::{check_new_password, hash_password};
 use crate::domain::audit::{AuditAction, AuditEntry};
+use crate::domain::ids::UnitCode;
 use crate::domain::user::{Role, User, valid_username};
 use crate::error::UserError;
 use crate::ledger::Ledger;
@@ -24,7 +25,7 @@ pub fn add_user_offline(
     username: &str,
     password: &str,
     role: Role,
-    unit: Option<String>,
+    unit: Option<UnitCode>,
 ) -> Result<User, UserError> {
     let checked = check_new_user(username, password, role, unit, None)?;
     let password_hash = hash_password(password)?;
@@ -58,7 +59,7 @@ impl Auth {
         username: &str,
         password: &str,
         role: Role,
-        unit: Option<String>,
+        unit: Option<UnitCode>,
         display_name: Option<String>,
     ) -> Result<User, UserError> {
         let checked = check_new_user(username, password, role, unit, display_name)?;
@@ -128,9 +129,8 @@ impl Auth {
         &self,
         username: &str,
         role: Role,
-        unit: Option<String>,
+        unit: Option<UnitCode>,
     ) -> Result<User, UserError> {
-        let unit = non_empty_trimmed(unit);
         check_unit_for_role(role, unit.as_deref())?;
         let _one_role_change_at_a_time = self
             .shared
@@ -193,7 +193,7 @@ impl Auth {
 struct CheckedNewUser {
     username: String,
     role: Role,
-    unit: Option<String>,
+    unit: Option<UnitCode>,
     display_name: Option<String>,
 }
 
@@ -216,7 +216,7 @@ fn check_new_user(
     username: &str,
     password: &str,
     role: Role,
-    unit: Option<String>,
+    unit: Option<UnitCode>,
     display_name: Option<String>,
 ) -> Result<CheckedNewUser, UserError> {
     if !valid_username(username) {
@@ -225,7 +225,6 @@ fn check_new_user(
         ));
     }
     check_new_password(password)?;
-    let unit = non_empty_trimmed(unit);
     check_unit_for_role(role, unit.as_deref())?;
     let display_name = non_empty_trimmed(display_name);
     if let Some(name) = &display_name

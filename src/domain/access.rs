@@ -167,7 +167,7 @@ mod tests {
     use chrono::Utc;
 
     use super::*;
-    use crate::domain::ids::{ReportId, Ticket};
+    use crate::domain::ids::{ReportId, Ticket, UnitCode};
     use crate::domain::report::ReportStatus;
 
     fn sumsel() -> (AccessRules, UnitTree) {
@@ -192,7 +192,7 @@ mod tests {
             category: category.map(str::to_string),
             priority: None,
             summary: None,
-            assigned_unit: assigned_unit.map(str::to_string),
+            assigned_unit: assigned_unit.map(UnitCode::trusted),
             location: None,
             resume_status: None,
             inbound_count: 1,
@@ -230,7 +230,7 @@ mod tests {
         Principal {
             username: format!("{}_user", role.as_str()),
             role,
-            unit: unit.map(str::to_string),
+            unit: unit.map(UnitCode::trusted),
         }
     }
 

@@ -3,7 +3,7 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use crate::domain::ids::{ReportId, Ticket};
+use crate::domain::ids::{ReportId, Ticket, UnitCode};
 
 /// The life of a report. Moves are checked by `ReportStatus::can_move_to`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -133,7 +133,7 @@ pub struct Report {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub summary: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub assigned_unit: Option<String>,
+    pub assigned_unit: Option<UnitCode>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub location: Option<GeoPoint>,
     /// The status to return to when the reporter answers (set while AWAITING_REPORTER).
@@ -222,7 +222,7 @@ pub struct SlaMarks {
     pub breached: Vec<SlaStage>,
     /// The unit a breached forwarded report was escalated to (the parent of its unit).
     #[serde(default)]
-    pub escalated_to: Option<String>,
+    pub escalated_to: Option<UnitCode>,
     /// When the reporter was found silent during the current pause (flag and reminder sent).
     #[serde(default)]
     pub silent_noticed_at: Option<DateTime<Utc>>,

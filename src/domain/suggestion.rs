@@ -1,6 +1,7 @@
 //! What the router suggests for a report: category, urgency, place and units, as plain data
 //! stored on the report. `crate::routing` computes it from the profile.
 
+use crate::domain::ids::UnitCode;
 use serde::{Deserialize, Serialize};
 
 /// What the router suggests for a report.
@@ -12,8 +13,8 @@ pub struct Suggestion {
     pub urgent: bool,
     /// Human-readable, naming the words that decided.
     pub reasons: Vec<String>,
-    pub territorial_unit: Option<String>,
-    pub functional_units: Vec<String>,
+    pub territorial_unit: Option<UnitCode>,
+    pub functional_units: Vec<UnitCode>,
     pub place: Option<PlaceMatch>,
     /// How strongly the situation reads as an emergency, in [0, 1]; `urgent` is true from 0.5.
     #[serde(default)]

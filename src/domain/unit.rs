@@ -1,6 +1,7 @@
 //! The unit directory as data: police units (functional directorates, territorial Polres and
 //! Polsek) and the tree they form, with the ancestry questions visibility rules ask of it.
 
+use crate::domain::ids::UnitCode;
 use std::collections::{BTreeMap, HashSet};
 
 use serde::{Deserialize, Serialize};
@@ -34,11 +35,11 @@ impl UnitKind {
 /// changed by admins (added, renamed, deactivated; never deleted, because old reports name it).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct UnitRecord {
-    pub code: String,
+    pub code: UnitCode,
     pub name: String,
     pub kind: UnitKind,
     #[serde(default)]
-    pub parent: Option<String>,
+    pub parent: Option<UnitCode>,
     /// Inactive units keep their reports but receive no new ones.
     #[serde(default = "active_by_default")]
     pub active: bool,
@@ -77,11 +78,12 @@ impl UnitRecord {
                 kind: kind.to_string(),
             });
         };
+        // The embedded profile is the project's own data; its test checks every code parses.
         Ok(UnitRecord {
-            code: code.to_string(),
+            code: UnitCode::trusted(code),
             name: name.to_string(),
             kind: parsed_kind,
-            parent: parent.map(str::to_string),
+            parent: parent.map(UnitCode::trusted),
             active: true,
             covers: covers.to_vec(),
             handles: handles.to_vec(),
@@ -94,9 +96,9 @@ impl UnitRecord {
 /// a corrupted store could hold) never makes a walk loop forever.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct UnitTree {
-    units_by_code: BTreeMap<String, UnitRecord>,
+    units_by_code: BTreeMap<UnitCode, UnitRecord>,
     /// Children codes by parent code, each list sorted by code.
-    children_by_parent: BTreeMap<String, Vec<String>>,
+    children_by_parent: BTreeMap<UnitCode, Vec<UnitCode>>,
 }
 
 impl UnitTree {
@@ -220,10 +222,10 @@ mod tests {
 
     fn unit(code: &str, parent: Option<&str>) -> UnitRecord {
         UnitRecord {
-            code: code.to_string(),
+            code: UnitCode::trusted(code),
             name: format!("Unit {code}"),
             kind: UnitKind::Territorial,
-            parent: parent.map(str::to_string),
+            parent: parent.map(UnitCode::trusted),
             active: true,
             covers: Vec::new(),
             handles: Vec::new(),

@@ -1,5 +1,6 @@
 //! Users of the operator API, their roles, and the principal a request acts as.
 
+use crate::domain::ids::UnitCode;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
@@ -47,7 +48,7 @@ pub struct User {
     pub role: Role,
     /// Required for officers: the unit whose (and whose sub-units') reports they work.
     #[serde(default)]
-    pub unit: Option<String>,
+    pub unit: Option<UnitCode>,
     pub active: bool,
     pub created_at: DateTime<Utc>,
     #[serde(default)]
@@ -64,7 +65,7 @@ pub struct User {
 pub struct Principal {
     pub username: String,
     pub role: Role,
-    pub unit: Option<String>,
+    pub unit: Option<UnitCode>,
 }
 
 impl Principal {

@@ -116,6 +116,28 @@ impl Commit {
         Ok(value)
     }
 
+    /// Runs `body` as one transaction on a blocking thread, for bookkeeping whose loss in a
+    /// crash is harmless (a queue item's retry time, its attempt count, a finished read
+    /// receipt): it is neither flushed nor announced, and becomes durable with the next flush.
+    pub async fn bookkeep<R, E>(
+        &self,
+        body: impl Fn(&Tx<'_>) -> Result<R, TxError<E>> + Send + 'static,
+    ) -> Result<R, CommitError<E>>
+    where
+        R: Send + 'static,
+        E: Send + 'static,
+    {
+        let store = self.store.clone();
+        let applied = tokio::task::spawn_blocking(move || store.transaction(|tx| body(tx)))
+            .await
+            .map_err(|error| StoreError::Engine(format!("the writer task failed: {error}")))?;
+        match applied {
+            Ok(value) => Ok(value),
+            Err(TxError::Abort(refusal)) => Err(CommitError::Refused(refusal)),
+            Err(TxError::Store(error)) => Err(CommitError::Store(error)),
+        }
+    }
+
     /// Makes what was applied durable, then hands its effects over. When the flush fails (or
     /// the caller goes away meanwhile) nothing is announced, and the sender is told to look in
     /// its queue: whatever of it is durable is found there.

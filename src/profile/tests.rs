@@ -17,6 +17,11 @@ fn the_built_in_sumsel_profile_loads_whole() {
             .count(),
         1
     );
+    // Unit records take the profile's codes as they are: every one must be well formed.
+    for unit in &profile.units {
+        let code = crate::domain::ids::UnitCode::parse(&unit.code);
+        assert!(code.is_ok(), "{}: {code:?}", unit.code);
+    }
 }
 
 #[test]

@@ -31,6 +31,7 @@ mod tests_urgency;
 use std::collections::HashSet;
 use std::sync::Arc;
 
+use crate::domain::ids::UnitCode;
 use crate::domain::suggestion::CategoryCandidate;
 use crate::profile::Profile;
 use crate::text::Analyzer;
@@ -161,10 +162,13 @@ impl Router {
                 let name = inner.units.name_of(&code).unwrap_or(&code);
                 let level = if is_polsek { "kecamatan" } else { "kab/kota" };
                 reasons.push(format!("unit wilayah: {name} (menurut {level})"));
-                code
+                UnitCode::trusted(code)
             });
         let functional_units = category
-            .map(|info| info.functional_units.clone())
+            .map(|info| {
+                let codes = info.functional_units.iter();
+                codes.map(|code| UnitCode::trusted(code.as_str())).collect()
+            })
             .unwrap_or_default();
         Suggestion {
             category: category.map(|info| info.code.clone()),

@@ -110,11 +110,11 @@ impl DocSource {
                 let path: Vec<String> = tree
                     .path(code)
                     .iter()
-                    .map(|unit| unit.code.clone())
+                    .map(|unit| unit.code.to_string())
                     .collect();
                 // A unit unknown to the tree still counts as itself.
                 if path.is_empty() {
-                    vec![code.clone()]
+                    vec![code.to_string()]
                 } else {
                     path
                 }

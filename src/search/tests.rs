@@ -5,7 +5,7 @@ use chrono::{DateTime, Duration, Utc};
 use tempfile::TempDir;
 
 use super::*;
-use crate::domain::ids::{ReportId, Ticket};
+use crate::domain::ids::{ReportId, Ticket, UnitCode};
 use crate::domain::unit::{UnitKind, UnitRecord};
 use crate::text::Analyzer;
 
@@ -46,10 +46,10 @@ pub(super) fn doc(id: u64, text: &str) -> IndexDoc {
 
 fn unit(code: &str, parent: Option<&str>) -> UnitRecord {
     UnitRecord {
-        code: code.to_owned(),
+        code: UnitCode::trusted(code),
         name: code.to_owned(),
         kind: UnitKind::Territorial,
-        parent: parent.map(str::to_owned),
+        parent: parent.map(UnitCode::trusted),
         active: true,
         covers: Vec::new(),
         handles: Vec::new(),

@@ -11,6 +11,7 @@ use tempfile::TempDir;
 
 use super::tests::{base_time, doc};
 use super::*;
+use crate::domain::ids::UnitCode;
 use crate::domain::unit::{UnitKind, UnitRecord};
 use crate::text::Analyzer;
 
@@ -168,7 +169,7 @@ const CATEGORIES: &[&str] = &[
 
 fn unit_tree() -> (UnitTree, Vec<Vec<String>>) {
     let mut records = vec![UnitRecord {
-        code: "POLDA".to_owned(),
+        code: UnitCode::trusted("POLDA"),
         name: "POLDA".to_owned(),
         kind: UnitKind::Territorial,
         parent: None,
@@ -181,16 +182,16 @@ fn unit_tree() -> (UnitTree, Vec<Vec<String>>) {
         let polres_code = format!("POLRES_{polres}");
         paths.push(vec!["POLDA".to_owned(), polres_code.clone()]);
         records.push(UnitRecord {
-            code: polres_code.clone(),
-            parent: Some("POLDA".to_owned()),
+            code: UnitCode::trusted(polres_code.as_str()),
+            parent: Some(UnitCode::trusted("POLDA")),
             ..records[0].clone()
         });
         for polsek in 0..10 {
             let code = format!("POLSEK_{polres}_{polsek}");
             paths.push(vec!["POLDA".to_owned(), polres_code.clone(), code.clone()]);
             records.push(UnitRecord {
-                code,
-                parent: Some(polres_code.clone()),
+                code: UnitCode::trusted(code),
+                parent: Some(UnitCode::trusted(polres_code.as_str())),
                 ..records[0].clone()
             });
         }

@@ -3,6 +3,7 @@
 //! activate or deactivate; units are never deleted because old reports name them).
 
 use crate::domain::audit::{AuditAction, AuditEntry};
+use crate::domain::ids::UnitCode;
 use std::sync::{Arc, PoisonError, RwLock};
 
 use super::permissions::{Action, require_role};
@@ -14,8 +15,6 @@ use crate::ledger::Ledger;
 use crate::profile::Profile;
 use crate::store::{Store, StoreError, Tx, TxError};
 
-/// Unit codes are what officers and clients type: upper-case letters, digits and `_`.
-const UNIT_CODE_LENGTH: std::ops::RangeInclusive<usize> = 2..=40;
 const MAX_UNIT_NAME_CHARS: usize = 200;
 
 /// A cheap-to-clone handle on the current unit tree. Readers take a snapshot (`tree()`), which
@@ -82,15 +81,13 @@ impl Workflow {
     pub async fn add_unit(
         &self,
         who: &Principal,
-        code: String,
+        code: UnitCode,
         name: String,
         kind: UnitKind,
-        parent: String,
+        parent: UnitCode,
     ) -> Result<UnitRecord, UserError> {
         require_role(who, Action::AdministerUnits)?;
-        validate_unit_code(&code)?;
         let name = validate_unit_name(&name)?;
-        let parent = parent.trim().to_string();
         let _one_change_at_a_time = self.units.administration.lock().await;
         let who_owned = who.clone();
         let record = self
@@ -191,19 +188,6 @@ impl Workflow {
 
 fn stored_unit(tx: &Tx<'_>, code: &str) -> Result<Option<UnitRecord>, TxError<UserError>> {
     Ok(tx.units().get(code)?)
-}
-
-fn validate_unit_code(code: &str) -> Result<(), UserError> {
-    let well_formed = UNIT_CODE_LENGTH.contains(&code.len())
-        && code
-            .bytes()
-            .all(|byte| byte.is_ascii_uppercase() || byte.is_ascii_digit() || byte == b'_');
-    if well_formed {
-        return Ok(());
-    }
-    Err(UserError::bad_input(format!(
-        "unit code {code:?} must be 2 to 40 characters of A-Z, 0-9 and _"
-    )))
 }
 
 fn validate_unit_name(name: &str) -> Result<String, UserError> {

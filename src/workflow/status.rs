@@ -10,7 +10,7 @@ use super::{
     touch, with_note,
 };
 use crate::bus::{ReportEvent, ReportEventKind};
-use crate::domain::ids::ReportId;
+use crate::domain::ids::{ReportId, UnitCode};
 use crate::domain::report::{Report, ReportStatus};
 use crate::domain::timeline::TimelineKind;
 use crate::domain::unit::UnitTree;
@@ -30,22 +30,20 @@ impl Workflow {
         &self,
         who: &Principal,
         report_id: ReportId,
-        unit_code: &str,
+        unit_code: &UnitCode,
         note: Option<String>,
     ) -> Result<Report, UserError> {
         let tree = self.units.tree();
         let now = Utc::now();
-        let unit_code = unit_code.trim();
         let who_owned = who.clone();
-        let unit_code_owned = unit_code.to_string();
+        let unit_code = unit_code.clone();
         self.commit(move |this, tx| {
             let who = &who_owned;
-            let unit_code = unit_code_owned.as_str();
             let mut report = load_existing_report(tx, report_id)?;
             this.require(who, Action::Forward, &report, &tree)?;
             let note =
                 optional_text(note.clone(), "the note", MAX_NOTE_CHARS).map_err(TxError::Abort)?;
-            let Some(unit) = tree.get(unit_code) else {
+            let Some(unit) = tree.get(&unit_code) else {
                 return refuse(UserError::bad_input(format!("unknown unit {unit_code:?}")));
             };
             touch(&mut report, now);

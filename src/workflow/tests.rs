@@ -17,7 +17,7 @@ use tokio::sync::Notify;
 
 use super::{UnitDirectory, Workflow};
 use crate::bus::{Bus, ReportEvent};
-use crate::domain::ids::{MessageId, ReportId, Wamid};
+use crate::domain::ids::{MessageId, ReportId, UnitCode, Wamid};
 use crate::domain::inbound::{
     InboundItem, InboundMessage, MediaKind, MediaRef, MessageContent, Sender,
 };
@@ -237,10 +237,10 @@ impl Fixture {
     }
 
     /// A report forwarded by an operator to `unit`.
-    pub async fn forwarded_report(&self, unit: &str) -> Report {
+    pub async fn forwarded_report(&self, code: &str) -> Report {
         let report = self.new_report();
         self.workflow
-            .forward(&operator(), report.id, unit, None)
+            .forward(&operator(), report.id, &unit(code), None)
             .await
             .unwrap()
     }
@@ -254,7 +254,7 @@ pub fn person(role: Role, unit: Option<&str>) -> Principal {
     Principal {
         username,
         role,
-        unit: unit.map(str::to_string),
+        unit: unit.map(UnitCode::trusted),
     }
 }
 
@@ -299,4 +299,9 @@ pub fn drain(receiver: &mut tokio::sync::broadcast::Receiver<ReportEvent>) -> Ve
         events.push(event);
     }
     events
+}
+
+/// A unit code the test names (it must be well formed).
+pub fn unit(code: &str) -> UnitCode {
+    UnitCode::parse(code).unwrap()
 }

@@ -44,7 +44,7 @@ pub async fn add_user(app: &TestApp, username: &str, role: Role, unit: Option<&s
             username,
             &password_of(username),
             role,
-            unit.map(str::to_string),
+            unit.map(|code| code.parse().unwrap()),
             None,
         )
         .await

@@ -167,6 +167,7 @@ async fn the_command_center_works_a_photo_report_in_the_browser() {
         .into_iter()
         .find(|report| report.ticket == ticket)
         .and_then(|report| report.assigned_unit)
+        .map(|unit| unit.into_string())
         .unwrap_or_default();
     assert_eq!(assigned, "POLSEK_PLG_ILIR_TIMUR_I");
     browser.click("#tab-reply").await;

@@ -343,7 +343,7 @@ impl TestApp {
                 username,
                 &password_of(username),
                 role,
-                unit.map(str::to_string),
+                unit.map(|code| code.parse().unwrap()),
                 None,
             )
             .await

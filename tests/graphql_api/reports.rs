@@ -195,6 +195,14 @@ async fn the_unit_tree_comes_from_the_profile_and_admins_change_it() {
         walk(unit)
     };
     assert_eq!(count(&roots[0]), 194);
+    let malformed = app
+        .graphql(Some(&admin), "mutation { addUnit(code: \"polsek baru\", name: \"Polsek Baru\", kind: TERRITORIAL, parentCode: \"POLRESTABES_PALEMBANG\") { code } }", json!({}))
+        .await;
+    assert_eq!(
+        error_code(&malformed).as_deref(),
+        Some("BAD_USER_INPUT"),
+        "{malformed}"
+    );
     let added = app
         .graphql(Some(&admin), "mutation { addUnit(code: \"POLSEK_PLG_JAKABARING\", name: \"Polsek Jakabaring\", kind: TERRITORIAL, parentCode: \"POLRESTABES_PALEMBANG\") { code parentCode active } }", json!({}))
         .await;

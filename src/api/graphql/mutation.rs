@@ -6,7 +6,8 @@ use async_graphql::{Context, ID, Object};
 
 use super::types::{
     AuthPayload, CallKind, MessageView, Priority, ReportStatus, ReportView, Role,
-    TimelineEventView, UnitKind, UnitView, UserView, parse_report_id,
+    TimelineEventView, UnitKind, UnitView, UserView, parse_optional_unit_code, parse_report_id,
+    parse_unit_code,
 };
 use super::{IntoGraphql, bad_input, forbidden, principal, services, session};
 use crate::domain::access::mask_phones;
@@ -133,7 +134,12 @@ impl MutationRoot {
         let who = principal(ctx)?;
         let report = services(ctx)?
             .workflow
-            .forward(who, parse_report_id(&id)?, unit_code.trim(), note)
+            .forward(
+                who,
+                parse_report_id(&id)?,
+                &parse_unit_code(&unit_code)?,
+                note,
+            )
             .await
             .gql()?;
         Ok(view(who, report))
@@ -278,6 +284,7 @@ impl MutationRoot {
         let who = principal(ctx)?;
         require_admin(who)?;
         let services = services(ctx)?;
+        let unit_code = parse_optional_unit_code(unit_code.as_deref())?;
         require_known_unit(services, unit_code.as_deref())?;
         let detail = format!("created as {}", role_and_unit(role, unit_code.as_deref()));
         let entry = AuditEntry::by(AuditAction::UserAdmin, who)
@@ -333,6 +340,7 @@ impl MutationRoot {
         let who = principal(ctx)?;
         require_admin(who)?;
         let services = services(ctx)?;
+        let unit_code = parse_optional_unit_code(unit_code.as_deref())?;
         require_known_unit(services, unit_code.as_deref())?;
         let detail = format!("role set to {}", role_and_unit(role, unit_code.as_deref()));
         let entry = AuditEntry::by(AuditAction::UserAdmin, who)
@@ -385,7 +393,13 @@ impl MutationRoot {
             .detail(format!("added under {parent_code} as {name:?}"));
         let added = services
             .workflow
-            .add_unit(who, code, name, kind.into(), parent_code)
+            .add_unit(
+                who,
+                parse_unit_code(&code)?,
+                name,
+                kind.into(),
+                parse_unit_code(&parent_code)?,
+            )
             .await;
         audited_if_refused(services, entry, added)
             .await

@@ -130,7 +130,7 @@ impl ReportView {
                 .iter()
                 .map(|stage| (*stage).into())
                 .collect(),
-            escalated_to: self.report.sla.escalated_to.clone(),
+            escalated_to: self.report.sla.escalated_to.as_deref().map(str::to_string),
         })
     }
     /// The statuses the reader may move the report to now (`setReportStatus`): the status

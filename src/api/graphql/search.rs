@@ -114,7 +114,7 @@ pub fn visibility_of(who: &Principal, tree: &UnitTree, rules: &AccessRules) -> V
             let path: Vec<String> = tree
                 .path(unit)
                 .iter()
-                .map(|unit| unit.code.clone())
+                .map(|unit| unit.code.to_string())
                 .collect();
             // An officer without a known unit sees no report: a path no report can lie under.
             let path = if path.is_empty() {

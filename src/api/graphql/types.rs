@@ -5,7 +5,7 @@ use async_graphql::{Context, Enum, ID, InputObject, Object, SimpleObject};
 use chrono::{DateTime, Utc};
 
 use super::services;
-use crate::domain::ids::{ReportId, Ticket};
+use crate::domain::ids::{ReportId, Ticket, UnitCode};
 use crate::domain::unit::{UnitKind as DomainUnitKind, UnitRecord};
 use crate::domain::user::User;
 use crate::workflow::{BoundingBox as DomainBoundingBox, ReportFilter as DomainReportFilter};
@@ -87,6 +87,19 @@ pub enum DeliveryStatus {
 /// Reads a report's GraphQL `ID`: the one place a client's report id becomes a `ReportId`.
 pub fn parse_report_id(id: &ID) -> async_graphql::Result<ReportId> {
     ReportId::parse(id.as_str()).map_err(|error| super::bad_input(&error.to_string()))
+}
+
+/// Reads a unit code a person typed: the one place it becomes a `UnitCode`.
+pub fn parse_unit_code(text: &str) -> async_graphql::Result<UnitCode> {
+    UnitCode::parse(text).map_err(|error| super::bad_input(&error.to_string()))
+}
+
+/// An optional unit code, where a blank one means none.
+pub fn parse_optional_unit_code(text: Option<&str>) -> async_graphql::Result<Option<UnitCode>> {
+    match text.map(str::trim).filter(|text| !text.is_empty()) {
+        Some(text) => parse_unit_code(text).map(Some),
+        None => Ok(None),
+    }
 }
 
 /// Reads a ticket a person typed: the one place it becomes a `Ticket`.
@@ -291,7 +304,7 @@ pub struct SuggestedPlace {
     pub longitude: Option<f64>,
 }
 
-fn units_by_code(ctx: &Context<'_>, codes: &[String]) -> async_graphql::Result<Vec<UnitView>> {
+fn units_by_code(ctx: &Context<'_>, codes: &[UnitCode]) -> async_graphql::Result<Vec<UnitView>> {
     let tree = services(ctx)?.workflow.units().tree();
     Ok(codes
         .iter()
@@ -352,7 +365,7 @@ impl SuggestionView {
         self.1.urgency_asked_at
     }
     async fn territorial_unit(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<UnitView>> {
-        let codes: Vec<String> = self.0.territorial_unit.iter().cloned().collect();
+        let codes: Vec<UnitCode> = self.0.territorial_unit.iter().cloned().collect();
         Ok(units_by_code(ctx, &codes)?.into_iter().next())
     }
     async fn functional_units(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<UnitView>> {

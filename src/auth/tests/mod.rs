@@ -14,6 +14,7 @@ use jsonwebtoken::{Algorithm, EncodingKey, Header};
 use serde_json::{Value, json};
 
 use super::*;
+use crate::domain::ids::UnitCode;
 use crate::domain::user::Role;
 use crate::error::ErrorCode;
 
@@ -52,7 +53,7 @@ async fn open_auth_with_users() -> (tempfile::TempDir, Auth) {
         "off.budi",
         OFFICER_PASSWORD,
         Role::Officer,
-        Some("POLRESTA_PLG".to_string()),
+        Some(UnitCode::trusted("POLRESTA_PLG")),
         Some("Budi Santoso".to_string()),
     )
     .await

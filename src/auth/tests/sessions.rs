@@ -144,11 +144,11 @@ fn a_connection_ends_when_its_role_or_unit_no_longer_match_the_store() {
     assert!(check_session(at(60), &current, Some(&user), hours(168), Some(&as_opened)).is_ok());
     let opened_as_officer = Principal {
         role: Role::Officer,
-        unit: Some("POLSEK_SAKO".into()),
+        unit: Some(UnitCode::trusted("POLSEK_SAKO")),
         ..as_opened.clone()
     };
     let moved = Principal {
-        unit: Some("POLSEK_SAKO".into()),
+        unit: Some(UnitCode::trusted("POLSEK_SAKO")),
         ..as_opened
     };
     for connected_as in [opened_as_officer, moved] {

@@ -24,7 +24,7 @@ async fn the_right_password_signs_in_and_the_token_names_the_user() {
         Principal {
             username: "off.budi".to_string(),
             role: Role::Officer,
-            unit: Some("POLRESTA_PLG".to_string()),
+            unit: Some(UnitCode::trusted("POLRESTA_PLG")),
         }
     );
 }

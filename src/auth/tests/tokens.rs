@@ -153,8 +153,12 @@ async fn a_role_or_unit_change_ends_the_session_and_a_new_sign_in_gets_the_new_a
         .await
         .unwrap()
         .token;
-    auth.set_role("off.budi", Role::Officer, Some("POLSEK_SAKO".into()))
-        .unwrap();
+    auth.set_role(
+        "off.budi",
+        Role::Officer,
+        Some(UnitCode::trusted("POLSEK_SAKO")),
+    )
+    .unwrap();
     assert_unauthenticated(auth.authenticate(&token), "session ended: sign in again");
     let moved = auth
         .login("off.budi", OFFICER_PASSWORD)
@@ -186,8 +190,12 @@ async fn setting_the_same_role_and_unit_again_keeps_the_session() {
         .await
         .unwrap()
         .token;
-    auth.set_role("off.budi", Role::Officer, Some("POLRESTA_PLG".into()))
-        .unwrap();
+    auth.set_role(
+        "off.budi",
+        Role::Officer,
+        Some(UnitCode::trusted("POLRESTA_PLG")),
+    )
+    .unwrap();
     auth.set_active("off.budi", true).unwrap();
     assert!(auth.authenticate(&token).is_ok());
 }

@@ -61,15 +61,16 @@ impl OutboxSender {
         error: &GraphError,
     ) -> Result<(), StoreError> {
         let text = error.to_string();
-        self.store
-            .transaction(|tx| -> Result<(), TxError<()>> {
-                let mut current = tx.outbox().get(key)?.unwrap_or_else(|| item.clone());
+        let (key, item) = (key.clone(), item.clone());
+        self.writer
+            .bookkeep(move |tx| -> Result<(), TxError<Infallible>> {
+                let mut current = tx.outbox().get(&key)?.unwrap_or_else(|| item.clone());
                 current.attempts = item.attempts + 1;
                 current.last_error = Some(text.clone());
-                tx.outbox().update(key, &current)?;
+                tx.outbox().update(&key, &current)?;
                 Ok(())
             })
-            .map_err(error_text)?;
+            .await?;
         Ok(())
     }
 

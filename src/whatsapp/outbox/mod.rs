@@ -9,6 +9,7 @@
 //! callback carrying its callback data (`siaga:<message id>`) before it is sent again.
 
 use std::collections::HashSet;
+use std::convert::Infallible;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -276,31 +277,49 @@ impl OutboxSender {
             .unwrap_or(true)
     }
 
-    /// Finishes an item (removes it) or moves it to its retry time.
-    fn settle(&self, key: &QueueKey, item: &OutboxItem, outcome: Result<Outcome, StoreError>) {
+    /// Finishes an item (removes it) or moves it to its retry time, off the runtime. Neither
+    /// is flushed: a finished item found again after a crash is a read receipt sent twice or
+    /// a send reconciled by its status, and a lost retry time only makes the retry earlier.
+    async fn settle(
+        &self,
+        key: &QueueKey,
+        item: &OutboxItem,
+        outcome: Result<Outcome, StoreError>,
+    ) {
+        let key = key.clone();
         let result = match outcome {
-            Ok(Outcome::Done) => self.store.transaction(|tx| -> Result<(), TxError<()>> {
-                tx.outbox().remove(key)?;
-                Ok(())
-            }),
-            Ok(Outcome::RetryAt(due)) => self.store.transaction(|tx| -> Result<(), TxError<()>> {
-                // The in-flight mark may have been written under the same key: re-read it.
-                let mut current = tx.outbox().get(key)?.unwrap_or_else(|| item.clone());
-                // A send may have left in this attempt: the item stays marked, by this run.
-                if matches!(current.work, OutboxWork::Deliver { .. }) {
-                    current.mark_in_flight(Utc::now(), self.store.run());
-                    current.attempted = true;
-                }
-                tx.outbox().reschedule(key, due, &current)?;
-                Ok(())
-            }),
+            Ok(Outcome::Done) => {
+                self.writer
+                    .bookkeep(move |tx| -> Result<(), TxError<Infallible>> {
+                        tx.outbox().remove(&key)?;
+                        Ok(())
+                    })
+                    .await
+            }
+            Ok(Outcome::RetryAt(due)) => {
+                let (item, run) = (item.clone(), self.store.run());
+                self.writer
+                    .bookkeep(move |tx| -> Result<(), TxError<Infallible>> {
+                        // The in-flight mark may have been written under the same key: re-read.
+                        let mut current = tx.outbox().get(&key)?.unwrap_or_else(|| item.clone());
+                        // A send may have left in this attempt: the item stays marked, by this run.
+                        if matches!(current.work, OutboxWork::Deliver { .. }) {
+                            current.mark_in_flight(Utc::now(), run);
+                            current.attempted = true;
+                        }
+                        tx.outbox().reschedule(&key, due, &current)?;
+                        Ok(())
+                    })
+                    .await
+            }
             Err(error) => {
                 tracing::error!(%error, item = item.id, "outbox item could not be processed; will retry");
                 return;
             }
         };
         if let Err(error) = result {
-            tracing::error!(error = ?error_text(error), item = item.id, "outbox bookkeeping failed");
+            let error = StoreError::from(error);
+            tracing::error!(%error, item = item.id, "outbox bookkeeping failed");
         }
     }
 }

@@ -151,7 +151,7 @@ impl OutboxSender {
                 let outcome = self
                     .handle_send_error(&send.key, &send.item, &send.message, error)
                     .await;
-                self.settle(&send.key, &send.item, outcome);
+                self.settle(&send.key, &send.item, outcome).await;
                 self.release(send.item.id);
                 // A retry time to wait for: the loop may be asleep for longer.
                 self.wake.notify_one();

@@ -217,7 +217,7 @@ impl OutboxWorker {
                     self.running.spawn(async move {
                         let outcome = sender.mark_read(&receipt).await;
                         let retry = matches!(outcome, Ok(Outcome::RetryAt(_)));
-                        sender.settle(&receipt.key, &receipt.item, outcome);
+                        sender.settle(&receipt.key, &receipt.item, outcome).await;
                         sender.release(receipt.item.id);
                         drop(permit);
                         if retry {
@@ -226,7 +226,7 @@ impl OutboxWorker {
                     });
                 }
                 Ok(Step::Settled { key, item, outcome }) => {
-                    self.sender.settle(&key, &item, Ok(outcome));
+                    self.sender.settle(&key, &item, Ok(outcome)).await;
                     self.sender.release(item_id);
                 }
                 Err(error) => {

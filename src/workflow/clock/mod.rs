@@ -16,6 +16,7 @@ use chrono::{DateTime, Duration, Utc};
 use super::{Committed, Workflow, report_event};
 use crate::bus::ReportEventKind;
 use crate::domain::ids::ReportId;
+use crate::domain::ids::UnitCode;
 use crate::domain::message::{OutboundContent, OutboundPurpose};
 use crate::domain::report::{Report, ReportStatus, SlaStage};
 use crate::domain::sla::SlaPolicy;
@@ -158,7 +159,7 @@ impl Workflow {
     /// on, the report is NEW and was never looked at, the suggestion is confident enough and
     /// names an active territorial unit, and the suggested category is not a complaint about
     /// the police (those go only to internal affairs, never by a machine's guess).
-    fn auto_forward_target(&self, report: &Report) -> Option<String> {
+    fn auto_forward_target(&self, report: &Report) -> Option<UnitCode> {
         let threshold = self.clock.auto_forward_min_confidence?;
         if !self.may_auto_forward(report) {
             return None;
@@ -441,10 +442,10 @@ pub(crate) struct ClockMemo {
 
 /// The parent of the unit a breached report is assigned to, unless it was escalated there
 /// already. Reports not forwarded yet are the command center's own: nothing to escalate.
-fn escalation_target(report: &Report, tree: &UnitTree) -> Option<String> {
+fn escalation_target(report: &Report, tree: &UnitTree) -> Option<UnitCode> {
     let assigned = report.assigned_unit.as_deref()?;
     let parent = tree.get(assigned)?.parent.clone()?;
-    if report.sla.escalated_to.as_deref() == Some(parent.as_str()) {
+    if report.sla.escalated_to.as_ref() == Some(&parent) {
         return None;
     }
     tree.contains(&parent).then_some(parent)

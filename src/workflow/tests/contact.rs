@@ -232,7 +232,12 @@ async fn forwarding_and_resolving_tell_the_citizen_inside_the_window() {
     let mut events = fixture.bus.subscribe();
     fixture
         .workflow
-        .forward(&operator(), report.id, POLRESTABES, Some("curanmor".into()))
+        .forward(
+            &operator(),
+            report.id,
+            &unit(POLRESTABES),
+            Some("curanmor".into()),
+        )
         .await
         .unwrap();
     let notice = last_outbound(&fixture, report.id);
@@ -261,7 +266,7 @@ async fn forwarding_and_resolving_tell_the_citizen_inside_the_window() {
         .forward(
             &operator(),
             report.id,
-            POLRESTABES,
+            &unit(POLRESTABES),
             Some("catatan tambahan".into()),
         )
         .await
@@ -293,7 +298,7 @@ async fn outside_the_window_notices_use_the_template_or_the_timeline_says_they_w
     let report = with_template.new_report_with_closed_window();
     with_template
         .workflow
-        .forward(&operator(), report.id, POLRES_OKI, None)
+        .forward(&operator(), report.id, &unit(POLRES_OKI), None)
         .await
         .unwrap();
     let notice = last_outbound(&with_template, report.id);
@@ -309,7 +314,7 @@ async fn outside_the_window_notices_use_the_template_or_the_timeline_says_they_w
     let outbox_before = without.outbox_len();
     let forwarded = without
         .workflow
-        .forward(&operator(), report.id, POLRES_OKI, None)
+        .forward(&operator(), report.id, &unit(POLRES_OKI), None)
         .await
         .unwrap();
     assert_eq!(

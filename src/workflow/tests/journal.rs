@@ -146,7 +146,7 @@ async fn media_views_are_refused_for_unseen_reports_and_missing_files() {
     let (report, message_id) = fixture.new_report_with_stored_photo();
     fixture
         .workflow
-        .forward(&operator(), report.id, POLSEK_ILIR_BARAT_II, None)
+        .forward(&operator(), report.id, &unit(POLSEK_ILIR_BARAT_II), None)
         .await
         .unwrap();
     let before = fixture.snapshot(report.id);

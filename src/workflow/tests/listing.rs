@@ -50,7 +50,7 @@ async fn corpus(fixture: &Fixture) -> Corpus {
         .await
         .unwrap();
     let old_theft = workflow
-        .forward(&who, old_theft.id, POLSEK_ILIR_BARAT_I, None)
+        .forward(&who, old_theft.id, &unit(POLSEK_ILIR_BARAT_I), None)
         .await
         .unwrap();
 
@@ -74,7 +74,7 @@ async fn corpus(fixture: &Fixture) -> Corpus {
         .await
         .unwrap();
     workflow
-        .forward(&who, crash_photo.id, POLRES_OKI, None)
+        .forward(&who, crash_photo.id, &unit(POLRES_OKI), None)
         .await
         .unwrap();
     let crash_photo = workflow

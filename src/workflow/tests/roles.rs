@@ -73,7 +73,7 @@ async fn prepare(fixture: &Fixture, act: Act, role: Role) -> (Report, Option<u64
         let (report, message_id) = fixture.new_report_with_stored_photo();
         let report = fixture
             .workflow
-            .forward(&operator(), report.id, POLRESTABES, None)
+            .forward(&operator(), report.id, &unit(POLRESTABES), None)
             .await
             .unwrap();
         return (report, Some(message_id.get()));
@@ -110,7 +110,7 @@ async fn perform(
             .await
             .map(drop),
         Act::Forward => workflow
-            .forward(who, id, POLSEK_ILIR_BARAT_I, None)
+            .forward(who, id, &unit(POLSEK_ILIR_BARAT_I), None)
             .await
             .map(drop),
         Act::SetInProgress => status(ReportStatus::InProgress).await.map(drop),
@@ -147,10 +147,10 @@ async fn perform(
             workflow
                 .add_unit(
                     who,
-                    code,
+                    unit(&code),
                     "Polsubsektor Uji".into(),
                     UnitKind::Territorial,
-                    POLSEK_ILIR_BARAT_I.into(),
+                    unit(POLSEK_ILIR_BARAT_I),
                 )
                 .await
                 .map(drop)

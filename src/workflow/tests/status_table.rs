@@ -25,7 +25,7 @@ async fn report_in(fixture: &Fixture, status: ReportStatus) -> Report {
     for &step in path {
         if step == Forwarded {
             workflow
-                .forward(&who, report.id, POLRES_OKI, None)
+                .forward(&who, report.id, &unit(POLRES_OKI), None)
                 .await
                 .unwrap();
         } else {
@@ -52,7 +52,7 @@ async fn try_move(
             .forward(
                 &operator(),
                 report.id,
-                "POLRES_OKU",
+                &unit("POLRES_OKU"),
                 Some("dipindahkan".into()),
             )
             .await;
@@ -146,7 +146,7 @@ async fn the_reporter_answering_brings_an_awaiting_report_back() {
     let report = fixture.citizen_writes(&phone, "ada begal di jalan");
     fixture
         .workflow
-        .forward(&operator(), report.id, POLRES_OKI, None)
+        .forward(&operator(), report.id, &unit(POLRES_OKI), None)
         .await
         .unwrap();
     fixture
@@ -207,7 +207,7 @@ async fn triage_sets_fields_moves_new_to_triaged_and_later_only_updates() {
 
     let forwarded = fixture
         .workflow
-        .forward(&who, report.id, POLRES_OKI, None)
+        .forward(&who, report.id, &unit(POLRES_OKI), None)
         .await
         .unwrap();
     let retriaged = fixture

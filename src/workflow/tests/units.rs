@@ -33,10 +33,10 @@ async fn an_admin_adds_a_unit_below_an_existing_one() {
         .workflow
         .add_unit(
             &admin(),
-            "POLSUBSEKTOR_TALANG".into(),
+            unit("POLSUBSEKTOR_TALANG"),
             " Polsubsektor Talang ".into(),
             UnitKind::Territorial,
-            POLSEK_ILIR_BARAT_I.into(),
+            unit(POLSEK_ILIR_BARAT_I),
         )
         .await
         .unwrap();
@@ -73,13 +73,14 @@ async fn adding_a_unit_refuses_bad_codes_duplicates_unknown_parents_and_non_admi
     let fixture = fixture();
     let add = |who: Principal, code: &str, parent: &str| {
         let workflow = fixture.workflow.clone();
-        let (code, parent) = (code.to_string(), parent.to_string());
+        let (code, parent) = (unit(code), unit(parent));
         async move {
             workflow
                 .add_unit(&who, code, "Unit Uji".into(), UnitKind::Functional, parent)
                 .await
         }
     };
+    // A malformed code never becomes a `UnitCode` (the GraphQL door answers BAD_USER_INPUT).
     for bad_code in [
         "x",
         "lower_case",
@@ -88,10 +89,7 @@ async fn adding_a_unit_refuses_bad_codes_duplicates_unknown_parents_and_non_admi
         &"A".repeat(41),
         "",
     ] {
-        assert_refused(
-            add(admin(), bad_code, "POLDA_SUMSEL").await,
-            ErrorCode::BadUserInput,
-        );
+        assert!(UnitCode::parse(bad_code).is_err(), "{bad_code:?}");
     }
     assert_refused(
         add(admin(), "BIDPROPAM", "POLDA_SUMSEL").await,
@@ -112,10 +110,10 @@ async fn adding_a_unit_refuses_bad_codes_duplicates_unknown_parents_and_non_admi
         .workflow
         .add_unit(
             &admin(),
-            "SUBBID_BARU".into(),
+            unit("SUBBID_BARU"),
             "  ".into(),
             UnitKind::Functional,
-            "POLDA_SUMSEL".into(),
+            unit("POLDA_SUMSEL"),
         )
         .await;
     assert_refused(blank_name, ErrorCode::BadUserInput);
@@ -145,7 +143,7 @@ async fn an_inactive_unit_takes_no_new_reports_until_it_is_active_again() {
     let error = assert_refused(
         fixture
             .workflow
-            .forward(&operator(), report.id, POLRES_OKI, None)
+            .forward(&operator(), report.id, &unit(POLRES_OKI), None)
             .await,
         ErrorCode::BadUserInput,
     );
@@ -160,7 +158,7 @@ async fn an_inactive_unit_takes_no_new_reports_until_it_is_active_again() {
     assert!(
         fixture
             .workflow
-            .forward(&operator(), report.id, POLRES_OKI, None)
+            .forward(&operator(), report.id, &unit(POLRES_OKI), None)
             .await
             .is_ok()
     );
@@ -222,7 +220,7 @@ async fn renaming_checks_the_unit_the_name_and_the_role() {
     let report = fixture.new_report();
     fixture
         .workflow
-        .forward(&operator(), report.id, POLRES_OKI, None)
+        .forward(&operator(), report.id, &unit(POLRES_OKI), None)
         .await
         .unwrap();
     let notice = fixture.messages(report.id).pop().unwrap();
@@ -237,7 +235,7 @@ async fn an_unknown_unit_is_bad_input_for_forward() {
     assert_refused(
         fixture
             .workflow
-            .forward(&operator(), report.id, "POLRES_ATLANTIS", None)
+            .forward(&operator(), report.id, &unit("POLRES_ATLANTIS"), None)
             .await,
         ErrorCode::BadUserInput,
     );

@@ -77,7 +77,7 @@ async fn an_officer_who_forwards_a_report_away_loses_sight_of_it() {
         .forward(
             &polsek,
             report.id,
-            POLSEK_ILIR_BARAT_II,
+            &unit(POLSEK_ILIR_BARAT_II),
             Some("bukan wilayah kami".into()),
         )
         .await
@@ -108,7 +108,7 @@ async fn a_propam_complaint_goes_only_to_propam_and_only_propam_and_the_command_
     let before = fixture.snapshot(report.id);
     let error = assert_refused(
         workflow
-            .forward(&operator(), report.id, POLRES_OKI, None)
+            .forward(&operator(), report.id, &unit(POLRES_OKI), None)
             .await,
         ErrorCode::Forbidden,
     );
@@ -120,7 +120,7 @@ async fn a_propam_complaint_goes_only_to_propam_and_only_propam_and_the_command_
     );
 
     workflow
-        .forward(&operator(), report.id, "BIDPROPAM", None)
+        .forward(&operator(), report.id, &unit("BIDPROPAM"), None)
         .await
         .unwrap();
     assert_refused(workflow.report(&analyst(), report.id), ErrorCode::Forbidden);
@@ -152,13 +152,13 @@ async fn a_propam_complaint_goes_only_to_propam_and_only_propam_and_the_command_
     // Propam may not hand it to the unit complained about either.
     assert_refused(
         workflow
-            .forward(&propam, report.id, POLSEK_ILIR_BARAT_I, None)
+            .forward(&propam, report.id, &unit(POLSEK_ILIR_BARAT_I), None)
             .await,
         ErrorCode::Forbidden,
     );
     assert!(
         workflow
-            .forward(&propam, report.id, "ITWASDA", None)
+            .forward(&propam, report.id, &unit("ITWASDA"), None)
             .await
             .is_ok()
     );
