@@ -181,6 +181,7 @@ async fn a_signed_media_link_serves_ranges_to_its_user_and_is_refused_once_acces
         .services
         .auth
         .set_active("operator1", false)
+        .await
         .expect("deactivated");
     assert_eq!(app.get(&link).await.status(), 401);
 }

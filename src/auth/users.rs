@@ -68,11 +68,9 @@ impl Auth {
             return Err(username_taken(username));
         }
         let password_hash = self.hash_password_off_thread(password).await?;
-        let user = insert_new_user(
-            self.store(),
-            checked.into_user(password_hash),
-            self.audit_entry.as_ref(),
-        )?;
+        let (store, audit) = (self.store().clone(), self.audit_entry.clone());
+        let user = checked.into_user(password_hash);
+        let user = off_the_runtime(move || insert_new_user(&store, user, audit.as_ref())).await?;
         self.store().flush().await?;
         tracing::info!(username = %user.username, role = user.role.as_str(), "user created");
         Ok(user)
@@ -87,11 +85,16 @@ impl Auth {
             return Err(UserError::not_found("user"));
         }
         let password_hash = self.hash_password_off_thread(password).await?;
-        let user = update_user(self.store(), username, self.audit_entry.as_ref(), |user| {
-            user.password_hash.clone_from(&password_hash);
-            // A reset is how a leaked password is answered: the tokens it got must go too.
-            end_sessions(user);
-        })?;
+        let (store, audit) = (self.store().clone(), self.audit_entry.clone());
+        let name = username.to_string();
+        let user = off_the_runtime(move || {
+            update_user(&store, &name, audit.as_ref(), |user| {
+                user.password_hash.clone_from(&password_hash);
+                // A reset is how a leaked password is answered: the tokens it got must go too.
+                end_sessions(user);
+            })
+        })
+        .await?;
         self.store().flush().await?;
         self.throttle.forget(username);
         tracing::info!(%username, "password changed");
@@ -100,7 +103,12 @@ impl Auth {
 
     /// Activates or deactivates a user; a deactivated user's tokens stop working at once and
     /// stay dead after a reactivation. Deactivating the last active admin is a CONFLICT.
-    pub fn set_active(&self, username: &str, active: bool) -> Result<User, UserError> {
+    pub async fn set_active(&self, username: &str, active: bool) -> Result<User, UserError> {
+        let (this, username) = (self.clone(), username.to_string());
+        off_the_runtime(move || this.set_active_blocking(&username, active)).await
+    }
+
+    fn set_active_blocking(&self, username: &str, active: bool) -> Result<User, UserError> {
         let _one_role_change_at_a_time = self
             .shared
             .user_role_changes
@@ -125,7 +133,17 @@ impl Auth {
     /// Changes a user's role and unit (an officer needs a unit; other roles may have one or
     /// not). A real change ends the user's sessions, open subscriptions included, so that the
     /// user signs in again under the new access. Demoting the last active admin is a CONFLICT.
-    pub fn set_role(
+    pub async fn set_role(
+        &self,
+        username: &str,
+        role: Role,
+        unit: Option<UnitCode>,
+    ) -> Result<User, UserError> {
+        let (this, username) = (self.clone(), username.to_string());
+        off_the_runtime(move || this.set_role_blocking(&username, role, unit)).await
+    }
+
+    fn set_role_blocking(
         &self,
         username: &str,
         role: Role,
@@ -271,6 +289,16 @@ fn into_user_error(error: TxError<UserError>) -> UserError {
         TxError::Abort(user_error) => user_error,
         TxError::Store(store_error) => store_error.into(),
     }
+}
+
+/// Runs a user change (a transaction, and for some a flush) on a blocking thread, so that the
+/// runtime's workers go on serving while it waits for sled's lock.
+async fn off_the_runtime<T: Send + 'static>(
+    change: impl FnOnce() -> Result<T, UserError> + Send + 'static,
+) -> Result<T, UserError> {
+    tokio::task::spawn_blocking(change)
+        .await
+        .map_err(|error| UserError::internal(&format_args!("a user change failed: {error}")))?
 }
 
 fn insert_new_user(

@@ -328,6 +328,7 @@ async fn the_command_center_works_a_photo_report_in_the_browser() {
         .services
         .auth
         .set_active("analyst1", false)
+        .await
         .expect("deactivated");
     // Whichever comes first ends the page's session: the subscription's re-check, or the
     // next query.

@@ -324,7 +324,8 @@ impl MutationRoot {
         let changed = services
             .auth
             .recording(entry.clone())
-            .set_active(&username, active);
+            .set_active(&username, active)
+            .await;
         audited_if_refused(services, entry, changed)
             .await
             .map(UserView)
@@ -346,11 +347,11 @@ impl MutationRoot {
         let entry = AuditEntry::by(AuditAction::UserAdmin, who)
             .subject(&username)
             .detail(detail);
-        let changed =
-            services
-                .auth
-                .recording(entry.clone())
-                .set_role(&username, role.into(), unit_code);
+        let changed = services
+            .auth
+            .recording(entry.clone())
+            .set_role(&username, role.into(), unit_code)
+            .await;
         audited_if_refused(services, entry, changed)
             .await
             .map(UserView)

@@ -39,7 +39,7 @@ async fn the_username_is_read_in_lowercase_without_surrounding_spaces() {
 #[tokio::test]
 async fn wrong_password_unknown_user_and_deactivated_account_get_one_answer() {
     let (_dir, auth) = open_auth_with_users().await;
-    auth.set_active("op.siti", false).unwrap();
+    auth.set_active("op.siti", false).await.unwrap();
     let attempts = [
         ("off.budi", "not the password"),
         ("nobody", OFFICER_PASSWORD),
@@ -81,7 +81,9 @@ async fn a_role_change_ends_the_session_so_refresh_is_refused() {
     let (_dir, auth) = open_auth_with_users().await;
     let first = auth.login("op.siti", OPERATOR_PASSWORD).await.unwrap();
     let (_, session) = auth.authenticate_session(&first.token).unwrap();
-    auth.set_role("op.siti", Role::Supervisor, None).unwrap();
+    auth.set_role("op.siti", Role::Supervisor, None)
+        .await
+        .unwrap();
     let error = auth.refresh(&session).unwrap_err();
     assert_eq!(error.code, ErrorCode::Unauthenticated);
     assert_eq!(error.message, "session ended: sign in again");
@@ -122,7 +124,7 @@ async fn a_burst_of_wrong_passwords_is_slowed_and_a_success_resets_it() {
 #[tokio::test]
 async fn a_deactivated_user_gets_no_token_from_issue() {
     let (_dir, auth) = open_auth_with_users().await;
-    let user = auth.set_active("op.siti", false).unwrap();
+    let user = auth.set_active("op.siti", false).await.unwrap();
     let error = auth.issue(&user).unwrap_err();
     assert_eq!(error.code, ErrorCode::Unauthenticated);
 }

@@ -132,14 +132,14 @@ async fn a_deactivated_user_is_refused_at_once_and_cannot_refresh() {
         .unwrap()
         .token;
     let (principal, session) = auth.authenticate_session(&token).unwrap();
-    auth.set_active("op.siti", false).unwrap();
+    auth.set_active("op.siti", false).await.unwrap();
     assert_unauthenticated(auth.authenticate(&token), "account deactivated");
     let error = auth.refresh(&session).unwrap_err();
     assert_eq!(error.code, ErrorCode::Unauthenticated);
     assert_eq!(error.message, "account deactivated");
 
     // Reactivation does not bring the old sessions back: the user signs in again.
-    auth.set_active("op.siti", true).unwrap();
+    auth.set_active("op.siti", true).await.unwrap();
     assert_unauthenticated(auth.authenticate(&token), "session ended: sign in again");
     let again = auth.login("op.siti", OPERATOR_PASSWORD).await.unwrap();
     assert_eq!(auth.authenticate(&again.token).unwrap(), principal);
@@ -158,6 +158,7 @@ async fn a_role_or_unit_change_ends_the_session_and_a_new_sign_in_gets_the_new_a
         Role::Officer,
         Some(UnitCode::trusted("POLSEK_SAKO")),
     )
+    .await
     .unwrap();
     assert_unauthenticated(auth.authenticate(&token), "session ended: sign in again");
     let moved = auth
@@ -170,7 +171,9 @@ async fn a_role_or_unit_change_ends_the_session_and_a_new_sign_in_gets_the_new_a
         Some("POLSEK_SAKO")
     );
 
-    auth.set_role("off.budi", Role::Analyst, None).unwrap();
+    auth.set_role("off.budi", Role::Analyst, None)
+        .await
+        .unwrap();
     assert_unauthenticated(auth.authenticate(&moved), "session ended: sign in again");
     let analyst = auth
         .login("off.budi", OFFICER_PASSWORD)
@@ -195,8 +198,9 @@ async fn setting_the_same_role_and_unit_again_keeps_the_session() {
         Role::Officer,
         Some(UnitCode::trusted("POLRESTA_PLG")),
     )
+    .await
     .unwrap();
-    auth.set_active("off.budi", true).unwrap();
+    auth.set_active("off.budi", true).await.unwrap();
     assert!(auth.authenticate(&token).is_ok());
 }
 
@@ -242,8 +246,8 @@ async fn a_token_without_a_generation_counts_as_generation_0() {
     let (_dir, auth) = open_auth_with_users().await;
     let legacy = sign(&valid_claims_for("op.siti"), Algorithm::HS256, TEST_SECRET);
     assert_eq!(auth.authenticate(&legacy).unwrap().username, "op.siti");
-    auth.set_active("op.siti", false).unwrap();
-    auth.set_active("op.siti", true).unwrap();
+    auth.set_active("op.siti", false).await.unwrap();
+    auth.set_active("op.siti", true).await.unwrap();
     assert_unauthenticated(auth.authenticate(&legacy), "session ended: sign in again");
 }
 

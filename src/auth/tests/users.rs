@@ -122,7 +122,10 @@ async fn users_are_listed_by_username() {
 #[tokio::test]
 async fn an_officer_needs_a_unit_and_an_unknown_user_is_not_found() {
     let (_dir, auth) = open_auth_with_users().await;
-    let error = auth.set_role("op.siti", Role::Officer, None).unwrap_err();
+    let error = auth
+        .set_role("op.siti", Role::Officer, None)
+        .await
+        .unwrap_err();
     assert_eq!(error.code, ErrorCode::BadUserInput);
     let user = auth
         .set_role(
@@ -130,29 +133,39 @@ async fn an_officer_needs_a_unit_and_an_unknown_user_is_not_found() {
             Role::Officer,
             Some(UnitCode::trusted("POLSEK_IB1")),
         )
+        .await
         .unwrap();
     assert_eq!(
         (user.role, user.unit.as_deref()),
         (Role::Officer, Some("POLSEK_IB1"))
     );
-    let error = auth.set_role("nobody", Role::Analyst, None).unwrap_err();
+    let error = auth
+        .set_role("nobody", Role::Analyst, None)
+        .await
+        .unwrap_err();
     assert_eq!(error.code, ErrorCode::NotFound);
-    let error = auth.set_active("nobody", false).unwrap_err();
+    let error = auth.set_active("nobody", false).await.unwrap_err();
     assert_eq!(error.code, ErrorCode::NotFound);
 }
 
 #[tokio::test]
 async fn the_last_active_admin_cannot_be_deactivated_or_demoted() {
     let (_dir, auth) = open_auth_with_users().await;
-    let error = auth.set_active("admin", false).unwrap_err();
+    let error = auth.set_active("admin", false).await.unwrap_err();
     assert_eq!(error.code, ErrorCode::Conflict);
-    let error = auth.set_role("admin", Role::Operator, None).unwrap_err();
+    let error = auth
+        .set_role("admin", Role::Operator, None)
+        .await
+        .unwrap_err();
     assert_eq!(error.code, ErrorCode::Conflict);
     assert_eq!(auth.user("admin").unwrap().unwrap().role, Role::Admin);
 
-    auth.set_role("op.siti", Role::Admin, None).unwrap();
-    auth.set_active("admin", false).unwrap();
-    let error = auth.set_role("op.siti", Role::Operator, None).unwrap_err();
+    auth.set_role("op.siti", Role::Admin, None).await.unwrap();
+    auth.set_active("admin", false).await.unwrap();
+    let error = auth
+        .set_role("op.siti", Role::Operator, None)
+        .await
+        .unwrap_err();
     assert_eq!(error.code, ErrorCode::Conflict);
 }
 
