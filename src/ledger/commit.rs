@@ -103,15 +103,7 @@ impl Commit {
         R: Send + 'static,
         E: Send + 'static,
     {
-        let store = self.store.clone();
-        let applied = tokio::task::spawn_blocking(move || store.transaction(|tx| body(tx)))
-            .await
-            .map_err(|error| StoreError::Engine(format!("the writer task failed: {error}")))?;
-        let (value, effects) = match applied {
-            Ok(done) => done,
-            Err(TxError::Abort(refusal)) => return Err(CommitError::Refused(refusal)),
-            Err(TxError::Store(error)) => return Err(CommitError::Store(error)),
-        };
+        let (value, effects) = transaction_off_the_runtime(&self.store, body).await?;
         self.settle(effects).await?;
         Ok(value)
     }
@@ -127,15 +119,7 @@ impl Commit {
         R: Send + 'static,
         E: Send + 'static,
     {
-        let store = self.store.clone();
-        let applied = tokio::task::spawn_blocking(move || store.transaction(|tx| body(tx)))
-            .await
-            .map_err(|error| StoreError::Engine(format!("the writer task failed: {error}")))?;
-        match applied {
-            Ok(value) => Ok(value),
-            Err(TxError::Abort(refusal)) => Err(CommitError::Refused(refusal)),
-            Err(TxError::Store(error)) => Err(CommitError::Store(error)),
-        }
+        transaction_off_the_runtime(&self.store, body).await
     }
 
     /// Makes what was applied durable, then hands its effects over. When the flush fails (or
@@ -158,6 +142,27 @@ impl Commit {
         }
         self.bus.publish_all(effects.events);
         Ok(())
+    }
+}
+
+/// Runs `body` as one transaction on a blocking thread: it may wait for sled's lock while
+/// intake's writer holds it, and the runtime's workers must go on serving meanwhile.
+async fn transaction_off_the_runtime<R, E>(
+    store: &Store,
+    body: impl Fn(&Tx<'_>) -> Result<R, TxError<E>> + Send + 'static,
+) -> Result<R, CommitError<E>>
+where
+    R: Send + 'static,
+    E: Send + 'static,
+{
+    let store = store.clone();
+    let applied = tokio::task::spawn_blocking(move || store.transaction(|tx| body(tx)))
+        .await
+        .map_err(|error| StoreError::Engine(format!("the writer task failed: {error}")))?;
+    match applied {
+        Ok(value) => Ok(value),
+        Err(TxError::Abort(refusal)) => Err(CommitError::Refused(refusal)),
+        Err(TxError::Store(error)) => Err(CommitError::Store(error)),
     }
 }
 
