@@ -1,7 +1,7 @@
 // Times in Western Indonesian Time (the Command Center's clock), durations, tickets.
 // Formatters are made once per language: building an Intl formatter costs far more than
 // using one, and the queue formats thousands of times per render.
-import { language } from './i18n.js';
+import { language, t, fill } from './i18n.js';
 
 const formatters = new Map();
 
@@ -27,11 +27,11 @@ export function clock(iso) {
   return iso ? formatter('clock').format(new Date(iso)) : '—';
 }
 
-/// "in 4 min" / "12 min ago", short.
-export function relative(iso, now = Date.now()) {
+/// "14 mnt lagi" before an SLA due time, "lewat 3 mnt" after it.
+export function dueIn(iso, now = Date.now()) {
   if (!iso) return '—';
   const seconds = Math.round((Date.parse(iso) - now) / 1000);
-  return duration(Math.abs(seconds), seconds < 0);
+  return fill(t(seconds < 0 ? 'lateBy' : 'dueIn'), { d: duration(Math.abs(seconds)) });
 }
 
 export function duration(seconds, past = false) {
@@ -45,4 +45,19 @@ export function duration(seconds, past = false) {
   const text = `${value} ${unit}`;
   if (!past) return text;
   return english ? `${text} ago` : `${text} lalu`;
+}
+
+/// One line of at most `max` characters, cut at a word where it can be.
+export function excerpt(text, max) {
+  const line = String(text ?? '').replace(/\s+/g, ' ').trim();
+  if (line.length <= max) return line;
+  const cut = line.slice(0, max - 1);
+  const space = cut.lastIndexOf(' ');
+  return `${space > max / 2 ? cut.slice(0, space) : cut}…`;
+}
+
+/// "Kec. Ilir Timur I, Kota Palembang" from a suggested place.
+export function placeName(place) {
+  if (!place) return '';
+  return [place.kecamatan, place.kabupaten].filter(Boolean).join(', ');
 }

@@ -21,19 +21,71 @@ mod media;
 mod performance;
 mod scenario;
 mod session;
+mod tour;
 mod webdriver;
 
-use common::{TestApp, password_of};
+use common::{TestApp, password_of, spawn_app_with};
 use serde_json::{Value, json};
+use siaga::config::Settings;
 use siaga::domain::user::Role;
 use siaga::whatsapp::payload;
-use webdriver::Browser;
+use webdriver::{Browser, Driver, browser_missing};
 
 pub const PHOTO_PNG: &[u8] = include_bytes!("photo.png");
 
 /// One browser at a time: two Chromiums on a small machine slow each other down, and the
 /// timings are meant to describe the console, not the contention.
-pub static ONE_BROWSER_AT_A_TIME: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+static ONE_BROWSER_AT_A_TIME: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+
+/// What every browser test starts with: the app on a fresh data dir with its accounts, and a
+/// headless Chromium window of its own (this test's turn at the one browser).
+pub struct Console {
+    pub app: TestApp,
+    pub browser: Browser,
+    _driver: Driver,
+    _turn: tokio::sync::MutexGuard<'static, ()>,
+}
+
+impl Console {
+    /// The app with default settings and these `(username, role, unit)` accounts, in a
+    /// 1440×960 window; `None`, after printing how to install Chromium, where it is missing.
+    pub async fn open(users: &[(&str, Role, Option<&str>)]) -> Option<Console> {
+        Console::open_with(|_| {}, users).await
+    }
+
+    /// The same with the app's settings changed first.
+    pub async fn open_with(
+        customise: impl FnOnce(&mut Settings),
+        users: &[(&str, Role, Option<&str>)],
+    ) -> Option<Console> {
+        if let Some(skip) = browser_missing() {
+            println!("{skip}");
+            return None;
+        }
+        let turn = ONE_BROWSER_AT_A_TIME.lock().await;
+        let app = spawn_app_with(customise).await;
+        for (username, role, unit) in users {
+            add_user(&app, username, *role, *unit).await;
+        }
+        let driver = Driver::start().await;
+        let browser = driver.session(1440, 960).await;
+        Some(Console {
+            app,
+            browser,
+            _driver: driver,
+            _turn: turn,
+        })
+    }
+
+    /// Signs `username` in through the console's form.
+    pub async fn sign_in(&self, username: &str) {
+        sign_in(&self.browser, &self.app.base_url, username).await;
+    }
+
+    pub async fn close(self) {
+        self.browser.close().await;
+    }
+}
 
 /// Creates an account directly, as `siaga user add` does.
 pub async fn add_user(app: &TestApp, username: &str, role: Role, unit: Option<&str>) {

@@ -6,9 +6,7 @@ use std::time::{Duration, Instant};
 use serde_json::json;
 use siaga::domain::user::Role;
 
-use super::common::spawn_app;
-use super::webdriver::{Driver, browser_missing};
-use super::{add_user, batched, record_timing, sign_in, text_payload};
+use super::{Console, batched, record_timing, sign_in, text_payload};
 
 const OPEN_REPORTS: usize = 1_000;
 const PER_NOTIFICATION: usize = 100;
@@ -27,13 +25,10 @@ fn citizen_text(samples: &[String], index: usize) -> serde_json::Value {
 
 #[tokio::test]
 async fn the_queue_renders_a_thousand_reports_and_follows_fifty_events_a_second() {
-    if let Some(skip) = browser_missing() {
-        println!("{skip}");
+    let Some(console) = Console::open(&[("operator1", Role::Operator, None)]).await else {
         return;
-    }
-    let _turn = super::ONE_BROWSER_AT_A_TIME.lock().await;
-    let app = spawn_app().await;
-    add_user(&app, "operator1", Role::Operator, None).await;
+    };
+    let (app, browser) = (&console.app, &console.browser);
     let samples: Vec<String> = app
         .state
         .services
@@ -50,9 +45,6 @@ async fn the_queue_renders_a_thousand_reports_and_follows_fifty_events_a_second(
         assert_eq!(response.status(), 200);
     }
     assert_eq!(app.reports().len(), OPEN_REPORTS);
-
-    let driver = Driver::start().await;
-    let browser = driver.session(1440, 960).await;
 
     // First load: a fresh browser, nothing cached, signed out.
     browser.goto(&format!("{}/", app.base_url)).await;
@@ -73,7 +65,7 @@ async fn the_queue_renders_a_thousand_reports_and_follows_fifty_events_a_second(
         first_load["bytes"]
     ));
 
-    sign_in(&browser, &app.base_url, "operator1").await;
+    sign_in(browser, &app.base_url, "operator1").await;
     let queue = browser
         .wait_until(
             "the queue holds every report",
@@ -165,5 +157,5 @@ async fn the_queue_renders_a_thousand_reports_and_follows_fifty_events_a_second(
         )
         .await;
     browser.screenshot("15-map-busy").await;
-    browser.close().await;
+    console.close().await;
 }
