@@ -27,6 +27,12 @@ export function clock(iso) {
   return iso ? formatter('clock').format(new Date(iso)) : '—';
 }
 
+/// The time alone when it is within half a day, else the date with it.
+export function when(iso, now = Date.now()) {
+  if (!iso) return '—';
+  return Math.abs(Date.parse(iso) - now) < 12 * 3600_000 ? clock(iso) : dateTime(iso);
+}
+
 /// "14 mnt lagi" before an SLA due time, "lewat 3 mnt" after it.
 export function dueIn(iso, now = Date.now()) {
   if (!iso) return '—';
@@ -40,9 +46,10 @@ export function duration(seconds, past = false) {
   const english = language() === 'en';
   const [value, unit] = s < 60 ? [Math.round(s), english ? 's' : 'dtk']
     : s < 3600 ? [Math.round(s / 60), english ? 'min' : 'mnt']
-      : s < 86400 ? [(s / 3600).toFixed(1), english ? 'h' : 'jam']
-        : [(s / 86400).toFixed(1), english ? 'd' : 'hari'];
-  const text = `${value} ${unit}`;
+      : s < 86400 ? [s / 3600, english ? 'h' : 'jam']
+        : [s / 86400, english ? 'd' : 'hari'];
+  // "1,5 jam" in Indonesian, "1.5 h" in English; whole numbers without a decimal.
+  const text = `${value.toLocaleString(english ? 'en-GB' : 'id-ID', { maximumFractionDigits: 1 })} ${unit}`;
   if (!past) return text;
   return english ? `${text} ago` : `${text} lalu`;
 }

@@ -21,7 +21,7 @@ const words = {
     compartmentIn: 'masuk kompartemen Propam', compartmentOut: 'dikeluarkan dari kompartemen Propam',
     nowComplaint: 'kini pengaduan tentang anggota: {u} tidak lagi melihatnya; teruskan ke satuan Propam',
     to: 'ke', previously: 'sebelumnya', notTold: 'warga tidak diberi tahu bahwa laporan {w}: jendela 24 jam tertutup dan tidak ada templat',
-    forwarded: 'diteruskan', resolved: 'selesai', opened: 'membuka', original: 'asli',
+    forwarded: 'diteruskan', resolved: 'selesai', originalOf: 'berkas {k} asli',
     targetMissed: 'tahap {s}; batas {d}', unitAbove: 'satuan di atas', noAnswer: 'pelapor tidak menjawab setelah {h} jam',
     noReminder: 'tidak diingatkan: jendela 24 jam tertutup', reactionRemoved: 'reaksi dihapus', editedTo: 'diubah menjadi',
     deleted: 'warga menghapus pesan; aslinya tetap disimpan', seconds: 'dtk', category: 'kategori', priority: 'prioritas',
@@ -41,7 +41,7 @@ const words = {
     compartmentIn: 'in the internal-affairs compartment', compartmentOut: 'taken out of the internal-affairs compartment',
     nowComplaint: 'now a complaint about police conduct: {u} no longer sees it; forward it to a Propam unit',
     to: 'to', previously: 'previously', notTold: 'the citizen was not told that the report was {w}: the 24-hour window is closed and there is no template',
-    forwarded: 'forwarded', resolved: 'resolved', opened: 'opened', original: 'original',
+    forwarded: 'forwarded', resolved: 'resolved', originalOf: 'the original {k}',
     targetMissed: '{s} stage; due {d}', unitAbove: 'the unit above', noAnswer: 'no answer from the reporter after {h} hours',
     noReminder: 'no reminder: the 24-hour window is closed', reactionRemoved: 'reaction removed', editedTo: 'edited to',
     deleted: 'the citizen deleted a message; the original is kept', seconds: 's', category: 'category', priority: 'priority',
@@ -190,7 +190,7 @@ function detailOf(kind, note, message, { unitName, categories }) {
       }
       return null;
     case 'MEDIA_VIEWED':
-      if ((m = /opened the original (\w+) of message/.exec(note))) return `${w('opened')} ${messageKindLabel(m[1]).toLowerCase()} ${w('original')}`;
+      if ((m = /opened the original (\w+) of message/.exec(note))) return w('originalOf', { k: messageKindLabel(m[1]).toLowerCase() });
       return null;
     case 'MERGED':
       if ((m = /^merged into (\S+): (\d+) messages/.exec(note))) return `${w('mergedInto')} ${m[1]}; ${m[2]} ${w('messagesMoved')}`;

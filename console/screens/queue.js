@@ -199,6 +199,7 @@ export function Queue({ session }) {
     ${alert && html`<div class="urgent-alert" role="alert" id="urgent-alert">
       <strong>${t('urgentAlert')}</strong>
       <a href=${`#/report/${alert.id}`}>${alert.ticket}</a> ${categoryLabel(categories, alert.category ?? alert.suggestion?.category)}
+      <span class="about">${aboutOf(alert)}</span>
       <button type="button" class="link" onClick=${() => setAlert(null)}>×</button>
     </div>`}
     <div class="toolbar">

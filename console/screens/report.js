@@ -6,7 +6,7 @@ import { t, statusLabel, priorityLabel, errorText } from '../lib/i18n.js';
 import { describe, actorLabel, messageKindLabel } from '../lib/timeline.js';
 import { REPORT_FIELDS } from '../lib/fragments.js';
 import { loadCategories, loadUnits, categoryLabel } from '../lib/reference.js';
-import { dateTime, clock, dueIn } from '../lib/format.js';
+import { dateTime, clock, dueIn, when } from '../lib/format.js';
 import { isCommandCenter, canWork } from '../lib/roles.js';
 import * as live from '../lib/live.js';
 import { Actions } from './report_actions.js';
@@ -24,6 +24,7 @@ export function ReportScreen({ id, session }) {
   const [categories, setCategories] = useState([]);
   const [flash, setFlash] = useState(null);
   const loading = useRef(null);
+  const flashTimer = useRef(null);
 
   const load = async () => {
     try {
@@ -71,6 +72,9 @@ export function ReportScreen({ id, session }) {
     try {
       await gql(query, variables);
       setFlash({ ok: true, text: doneText });
+      // A success needs no more than a glance; an error stays until the next action.
+      clearTimeout(flashTimer.current);
+      flashTimer.current = setTimeout(() => setFlash((shown) => (shown?.ok ? null : shown)), 4000);
       await load();
       return true;
     } catch (failure) {
@@ -113,7 +117,7 @@ const SLA_STAGES = { FIRST_ACTION: 'firstAction', FORWARD: 'forwardStage', RESOL
 /// "SLA: Penerusan, batas 21.24 (lewat 3 mnt) · terlewati: Tindakan pertama".
 function slaText(sla) {
   const stage = sla.stage ? t(SLA_STAGES[sla.stage] ?? sla.stage) : null;
-  const due = sla.paused ? t('paused') : sla.dueAt ? `${clock(sla.dueAt)} (${dueIn(sla.dueAt)})` : null;
+  const due = sla.paused ? t('paused') : sla.dueAt ? `${when(sla.dueAt)} (${dueIn(sla.dueAt)})` : null;
   // The stage now due is said once; earlier stages that were missed follow.
   const missed = sla.breaches.filter((name) => name !== sla.stage).map((name) => t(SLA_STAGES[name] ?? name)).join(', ');
   const parts = [stage && due ? `${stage}, ${t('dueWord')} ${due}` : stage, missed && `${t('breached')}: ${missed}`];
@@ -190,7 +194,8 @@ function SuggestionCard({ report, categories, canAccept, act }) {
   return html`<div class="card suggestion" id="suggestion">
     <h3>${t('suggestion')} ${s.urgent && html`<span class="prio p-URGENT">${t('urgent')}</span>`}</h3>
     <dl>
-      <dt>${t('category')}</dt><dd>${categoryLabel(categories, s.category)} <span class="muted">(${Math.round(s.confidence * 100)}%)</span></dd>
+      <dt>${t('category')}</dt><dd>${s.category ? html`${categoryLabel(categories, s.category)} <span class="muted">(${Math.round(s.confidence * 100)}%)</span>`
+        : html`<span class="muted">${t('unknownCategory')}</span>`}</dd>
       ${s.place && html`<dt>${t('place')}</dt><dd>${s.place.kecamatan ? `${s.place.kecamatan}, ` : ''}${s.place.kabupaten}</dd>`}
       <dt>${t('territorialUnit')}</dt><dd>${s.territorialUnit?.name ?? '—'}</dd>
       ${s.functionalUnits.length > 0 && html`<dt>${t('functionalUnits')}</dt><dd>${s.functionalUnits.map((unit) => unit.name).join(', ')}</dd>`}

@@ -147,3 +147,48 @@ pub fn record_timing(line: &str) {
     text.push_str(&format!("- {line}\n"));
     let _ = std::fs::write(path, text);
 }
+
+/// The open report's timeline in the reader's words: no entry shows the note the server
+/// keeps for the record ("NEW -> TRIAGED", "image stored: sha256 …", "newreportreply"), except
+/// the notes people wrote. Returns the entries' kinds, for asserting what the report went
+/// through.
+pub async fn timeline_in_the_readers_words(browser: &Browser) -> Vec<String> {
+    let entries = browser
+        .eval(
+            "return [...document.querySelectorAll('#timeline li')].map(li => {
+               const detail = li.querySelector('.note');
+               return { kind: li.dataset.kind, text: detail ? detail.innerText : '', note: detail ? detail.title : '' };
+             })",
+            json!([]),
+        )
+        .await;
+    let entries = entries.as_array().cloned().unwrap_or_default();
+    let record_words = [
+        "->",
+        "sha256",
+        "bytes",
+        "newreportreply",
+        "operatorreply",
+        "statusnotice",
+        "forwarded to",
+        "sandbox mode",
+        "target missed",
+    ];
+    for entry in &entries {
+        let text = entry["text"].as_str().unwrap_or_default();
+        let note = entry["note"].as_str().unwrap_or_default();
+        let written_by_people = entry["kind"] == "NOTE";
+        assert!(
+            written_by_people || note.is_empty() || text != note,
+            "a timeline entry shows the server's note as it is: {entry}"
+        );
+        assert!(
+            !record_words.iter().any(|word| text.contains(word)),
+            "a timeline entry speaks the server's words: {entry}"
+        );
+    }
+    entries
+        .iter()
+        .map(|entry| entry["kind"].as_str().unwrap_or_default().to_string())
+        .collect()
+}

@@ -6,8 +6,8 @@ use serde_json::json;
 use sha2::Digest as _;
 use siaga::domain::user::Role;
 
-use super::Console;
 use super::common::{fixture, refresh_timestamps};
+use super::{Console, timeline_in_the_readers_words};
 
 /// Two seconds of a 440 Hz tone, 8 kHz mono 16-bit PCM, as a WAV file.
 fn tone_wav() -> Vec<u8> {
@@ -96,5 +96,7 @@ async fn a_voice_note_can_be_sought_and_a_shared_location_is_drawn() {
         "{sought}"
     );
     browser.screenshot("13-report-voice-and-location").await;
+    let kinds = timeline_in_the_readers_words(browser).await;
+    assert!(kinds.iter().any(|kind| kind == "MEDIA_STORED"), "{kinds:?}");
     console.close().await;
 }

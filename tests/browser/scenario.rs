@@ -8,7 +8,7 @@ use sha2::Digest as _;
 use siaga::domain::user::Role;
 
 use super::common::{fixture, refresh_timestamps};
-use super::{Console, PHOTO_PNG, record_timing, sign_in, sign_out};
+use super::{Console, PHOTO_PNG, record_timing, sign_in, sign_out, timeline_in_the_readers_words};
 
 const PHOTO_CAPTION: &str = "Tolong pak motor saya dicuri di parkiran Pasar 16 Ilir kecamatan \
     Ilir Timur I Palembang, ini foto motornya";
@@ -183,6 +183,22 @@ async fn the_command_center_works_a_photo_report_in_the_browser() {
         )
         .await;
     browser.screenshot("04-report-forwarded-and-replied").await;
+    let kinds = timeline_in_the_readers_words(browser).await;
+    for kind in [
+        "REPORT_OPENED",
+        "MESSAGE_RECEIVED",
+        "MEDIA_STORED",
+        "REPLY_QUEUED",
+        "TRIAGED",
+        "FORWARDED",
+        "STATUS_CHANGED",
+    ] {
+        assert!(kinds.iter().any(|seen| seen == kind), "{kind} in {kinds:?}");
+    }
+    // The queue says what the report is about: the citizen's words.
+    browser.click("#nav-queue").await;
+    let summary = browser.text_of(&format!("{row} td.summary")).await;
+    assert!(summary.contains("motor saya dicuri"), "{summary}");
 
     // The complaint about an officer: accepting its suggestion forwards it to Bidpropam, not
     // to the territorial unit of the place.

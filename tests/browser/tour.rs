@@ -58,7 +58,9 @@ async fn tour_of_a_running_demo() {
         browser.wait_for("input[name=username]").await;
         shot(&browser, &format!("{language}-00-sign-in")).await;
         browser.type_into("input[name=username]", "operator").await;
-        browser.type_into("input[name=password]", "wrong-password").await;
+        browser
+            .type_into("input[name=password]", "wrong-password")
+            .await;
         browser.click("form button[type=submit]").await;
         browser.wait_for("form .error").await;
         shot(&browser, &format!("{language}-00-sign-in-refused")).await;
