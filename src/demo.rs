@@ -266,18 +266,27 @@ pub async fn work_some_reports(base_url: String, every: Duration) -> anyhow::Res
             } else {
                 "NORMAL"
             };
-            call(
+            let triaged = call(
                 Some(token.clone()),
                 "mutation ($id: ID!, $c: String, $p: Priority) { triageReport(id: $id, category: $c, priority: $p) { id } }",
                 serde_json::json!({ "id": report["id"], "c": category, "p": priority }),
             )
-            .await?;
-            call(
-                Some(token.clone()),
-                "mutation ($id: ID!, $u: String!) { forwardReport(id: $id, unitCode: $u) { id } }",
-                serde_json::json!({ "id": report["id"], "u": unit }),
-            )
-            .await?;
+            .await;
+            let forwarded = match triaged {
+                Ok(_) => call(
+                    Some(token.clone()),
+                    "mutation ($id: ID!, $u: String!) { forwardReport(id: $id, unitCode: $u) { id } }",
+                    serde_json::json!({ "id": report["id"], "u": unit }),
+                )
+                .await,
+                Err(error) => Err(error),
+            };
+            // A refusal (a complaint about the police goes to Propam, not to the place's unit)
+            // leaves that report to the people at the console.
+            if let Err(error) = forwarded {
+                println!("  ==    {ticket}  left to the operators: {error}");
+                continue;
+            }
             let name = suggestion["territorialUnit"]["name"]
                 .as_str()
                 .unwrap_or(unit);

@@ -276,7 +276,8 @@ async fn the_demos_supervisor_accepts_every_third_new_reports_suggestion() {
     siaga::demo::create_demo_users(&app.state.services.auth)
         .await
         .expect("demo users");
-    let text = "tolong pak motor saya dicuri di parkiran Pasar 16 Ilir kecamatan Ilir Timur I Palembang";
+    let text =
+        "tolong pak motor saya dicuri di parkiran Pasar 16 Ilir kecamatan Ilir Timur I Palembang";
     let mut tickets = Vec::new();
     for citizen in 0..3 {
         let (_, ticket) = app

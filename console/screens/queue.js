@@ -100,7 +100,9 @@ export function Queue({ session }) {
   useEffect(() => {
     reload();
     loadCategories().then(setCategories).catch(() => {});
-    loadUnits().then(setUnits).catch(() => {});
+    // An officer filters within their own unit and the units below it.
+    const own = session?.user?.role === 'OFFICER' ? session.user.unitCode : null;
+    loadUnits().then((all) => setUnits(own ? all.filter((unit) => unit.code === own || unit.ancestors.includes(own)) : all)).catch(() => {});
     // Events missed while the connection was down are not replayed: reload after a reconnect.
     let wasDown = false;
     const stopConnection = live.onConnection((state) => {

@@ -37,6 +37,13 @@ pub const PHOTO_PNG: &[u8] = include_bytes!("photo.png");
 /// timings are meant to describe the console, not the contention.
 static ONE_BROWSER_AT_A_TIME: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
 
+/// Says why a browser test did nothing, on the terminal's stderr itself: the test harness
+/// captures `println!` of a passing test, and this line must reach whoever ran `cargo test`.
+pub fn say_skipped(reason: &str) {
+    use std::io::Write as _;
+    let _ = writeln!(std::io::stderr(), "browser test {reason}");
+}
+
 /// What every browser test starts with: the app on a fresh data dir with its accounts, and a
 /// headless Chromium window of its own (this test's turn at the one browser).
 pub struct Console {
@@ -59,7 +66,7 @@ impl Console {
         users: &[(&str, Role, Option<&str>)],
     ) -> Option<Console> {
         if let Some(skip) = browser_missing() {
-            println!("{skip}");
+            say_skipped(&skip);
             return None;
         }
         let turn = ONE_BROWSER_AT_A_TIME.lock().await;

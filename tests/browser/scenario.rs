@@ -195,10 +195,24 @@ async fn the_command_center_works_a_photo_report_in_the_browser() {
     ] {
         assert!(kinds.iter().any(|seen| seen == kind), "{kind} in {kinds:?}");
     }
-    // The queue says what the report is about: the citizen's words.
-    browser.click("#nav-queue").await;
+    // Escape goes back to the queue, which says what the report is about: the citizen's words.
+    browser.click("#chat").await;
+    browser.keys("\u{E00C}").await;
+    browser.wait_for("#queue-table").await;
     let summary = browser.text_of(&format!("{row} td.summary")).await;
     assert!(summary.contains("motor saya dicuri"), "{summary}");
+    // "/" searches from anywhere.
+    browser.keys("/").await;
+    browser
+        .wait_until(
+            "the search box has the focus",
+            "return document.activeElement && document.activeElement.id === 'quick-search'",
+        )
+        .await;
+    browser.keys("motor dicuri\u{E007}").await;
+    browser
+        .wait_for(&format!("#search-hits li[data-ticket='{ticket}']"))
+        .await;
 
     // The complaint about an officer: accepting its suggestion forwards it to Bidpropam, not
     // to the territorial unit of the place.

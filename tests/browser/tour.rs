@@ -41,7 +41,7 @@ async fn shot(browser: &Browser, name: &str) {
 #[ignore = "needs a running `siaga demo`; see the module's comment"]
 async fn tour_of_a_running_demo() {
     if let Some(skip) = browser_missing() {
-        println!("{skip}");
+        super::say_skipped(&skip);
         return;
     }
     let base = std::env::var("SIAGA_TOUR_URL").unwrap_or_else(|_| "http://127.0.0.1:8080".into());

@@ -162,7 +162,8 @@ pub(super) fn excerpt(report: &Report, masked: bool) -> Option<String> {
 }
 
 /// `Report.allowedStatusMoves`: the statuses the reader may set now, by the status table, their
-/// role, and whether the report has a unit to go back to.
+/// role, and whether the report has a unit to go back to. The status it has is not a move (a
+/// forwarded report goes to another unit with `forwardReport`).
 pub(super) fn allowed_status_moves(
     ctx: &Context<'_>,
     report: &Report,
@@ -170,6 +171,7 @@ pub(super) fn allowed_status_moves(
     let who = principal(ctx)?;
     Ok(DomainStatus::ALL
         .into_iter()
+        .filter(|next| *next != report.status)
         .filter(|next| report.status.can_move_to(*next, report.resume_status))
         .filter(|next| role_may(who.role, Action::SetStatus(*next)))
         .filter(|next| *next != DomainStatus::Forwarded || report.assigned_unit.is_some())
