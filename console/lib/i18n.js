@@ -42,7 +42,7 @@ const id = {
   emptyQueue: 'Tidak ada laporan terbuka. Laporan baru muncul di sini dengan sendirinya.',
   emptyQueueUnit: 'Tidak ada laporan terbuka untuk {u} atau satuan di bawahnya. Laporan yang diteruskan ke sana muncul di sini dengan sendirinya.',
   noMatch: 'Tidak ada laporan yang cocok dengan saringan.', clearFilters: 'Hapus saringan',
-  breached: 'terlewati', dueWord: 'batas', unknownCategory: 'belum dapat ditentukan; tentukan saat triase', searchButton: 'Cari', addFilter: '+ tambah', suggestedShort: 'saran',
+  breached: 'terlewati', dueWord: 'batas', replyHint: 'Ctrl+Enter untuk mengirim', unknownCategory: 'belum dapat ditentukan; tentukan saat triase', searchButton: 'Cari', addFilter: '+ tambah', suggestedShort: 'saran',
   noCategoryYet: 'Belum ada laporan yang ditriase pada rentang ini.', noUnitYet: 'Belum ada laporan yang diteruskan pada rentang ini.',
   noBreaches: 'Tidak ada pelanggaran SLA pada rentang ini.', onMap: 'laporan di peta', cluster: 'Laporan di titik ini',
   confirmFinal: 'Ubah status laporan {t} menjadi "{s}"? Status ini mengakhiri penanganan.',
@@ -95,7 +95,7 @@ const en = {
   emptyQueue: 'No open reports. New reports appear here by themselves.',
   emptyQueueUnit: 'No open reports for {u} or the units below it. Reports forwarded there appear here by themselves.',
   noMatch: 'No report matches the filters.', clearFilters: 'Clear filters',
-  breached: 'missed', dueWord: 'due', unknownCategory: 'not determined; choose one at triage', searchButton: 'Search', addFilter: '+ add', suggestedShort: 'suggested',
+  breached: 'missed', dueWord: 'due', replyHint: 'Ctrl+Enter sends', unknownCategory: 'not determined; choose one at triage', searchButton: 'Search', addFilter: '+ add', suggestedShort: 'suggested',
   noCategoryYet: 'No report was triaged in this range yet.', noUnitYet: 'No report was forwarded in this range yet.',
   noBreaches: 'No SLA breaches in this range.', onMap: 'reports on the map', cluster: 'Reports at this point',
   confirmFinal: 'Set report {t} to "{s}"? This status ends the handling.',
@@ -130,6 +130,14 @@ const callKinds = {
   en: { PHONE: 'Phone call', VIDEO: 'Video call', WHATSAPP: 'WhatsApp call' },
 };
 
+const deliveries = {
+  id: { QUEUED: 'diantrekan', SANDBOX: 'mode sandbox: tidak dikirim', ACCEPTED: 'diterima WhatsApp', SENT: 'terkirim',
+    DELIVERED: 'sampai', READ: 'dibaca', PLAYED: 'diputar', FAILED: 'gagal' },
+  en: { QUEUED: 'queued', SANDBOX: 'sandbox mode: not sent', ACCEPTED: 'accepted by WhatsApp', SENT: 'sent',
+    DELIVERED: 'delivered', READ: 'read', PLAYED: 'played', FAILED: 'failed' },
+};
+
+export function deliveryLabel(status) { return deliveries[lang][status] ?? status; }
 export function roleLabel(role) { return roles[lang][role] ?? role; }
 export function unitKindLabel(kind) { return unitKinds[lang][kind] ?? kind; }
 export function callKindLabel(kind) { return callKinds[lang][kind] ?? kind; }

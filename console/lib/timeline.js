@@ -53,11 +53,13 @@ const kinds = {
   id: { text: 'Teks', image: 'Foto', sticker: 'Stiker', audio: 'Audio', voice: 'Pesan suara', video: 'Video',
     document: 'Dokumen', location: 'Lokasi', contacts: 'Kontak', interactive: 'Jawaban pilihan', button: 'Tombol',
     template: 'Templat', location_request: 'Permintaan lokasi', call_permission_request: 'Permintaan izin panggilan',
-    buttons: 'Pilihan', list: 'Daftar pilihan', unsupported: 'Pesan tak dikenal' },
+    buttons: 'Pilihan', list: 'Daftar pilihan', unsupported: 'Pesan tak dikenal', reaction: 'Reaksi',
+    order: 'Pesanan', system: 'Pesan sistem WhatsApp', edit: 'Suntingan', revoke: 'Pesan ditarik' },
   en: { text: 'Text', image: 'Photo', sticker: 'Sticker', audio: 'Audio', voice: 'Voice note', video: 'Video',
     document: 'Document', location: 'Location', contacts: 'Contacts', interactive: 'Choice', button: 'Button',
     template: 'Template', location_request: 'Location request', call_permission_request: 'Call permission request',
-    buttons: 'Choices', list: 'List', unsupported: 'Unknown message' },
+    buttons: 'Choices', list: 'List', unsupported: 'Unknown message', reaction: 'Reaction',
+    order: 'Order', system: 'WhatsApp system message', edit: 'Edit', revoke: 'Deleted message' },
 };
 
 const purposes = {

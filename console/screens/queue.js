@@ -152,6 +152,13 @@ export function Queue({ session }) {
     return { byStatus, overdue, total: reports.current.size };
   }, [version, now]);
 
+  // The tab's title counts the new reports, for an operator whose console is behind another window.
+  useEffect(() => {
+    const fresh = counts.byStatus.NEW ?? 0;
+    document.title = fresh > 0 ? `(${fresh}) SIAGA · Command Center` : 'SIAGA · Command Center';
+  }, [counts]);
+  useEffect(() => () => { document.title = 'SIAGA · Command Center'; }, []);
+
   useEffect(() => {
     if (!loaded) return;
     const now = performance.now();

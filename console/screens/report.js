@@ -2,7 +2,7 @@
 // Reloaded whenever a live event names it, so ticks and new messages appear by themselves.
 import { html, useState, useEffect, useRef } from '../lib/html.js';
 import { gql } from '../lib/api.js';
-import { t, statusLabel, priorityLabel, errorText } from '../lib/i18n.js';
+import { t, statusLabel, priorityLabel, errorText, deliveryLabel } from '../lib/i18n.js';
 import { describe, actorLabel, messageKindLabel } from '../lib/timeline.js';
 import { REPORT_FIELDS } from '../lib/fragments.js';
 import { loadCategories, loadUnits, categoryLabel } from '../lib/reference.js';
@@ -92,7 +92,8 @@ export function ReportScreen({ id, session }) {
       <h2>${report.ticket}</h2>
       <span class=${`status s-${report.status}`} id="report-status">${statusLabel(report.status)}</span>
       <span>${t('priority')}: <span class=${`prio p-${report.priority ?? 'NONE'}`}>${priorityLabel(report.priority)}</span></span>
-      <span>${t('category')}: <b>${categoryLabel(categories, report.category)}</b></span>
+      <span>${t('category')}: <b>${report.category ? categoryLabel(categories, report.category)
+        : report.suggestion?.category ? html`<span class="suggested" title=${t('suggestedCategory')}>${categoryLabel(categories, report.suggestion.category)}</span>` : '—'}</b></span>
       <span>${t('assigned')}: <b id="assigned-unit">${report.assignedUnit?.name ?? '—'}</b></span>
       <span class=${report.sla.overdue ? 'late' : 'muted'} id="report-sla">${slaText(report.sla)}</span>
     </header>
@@ -128,7 +129,8 @@ const TICKS = { QUEUED: '…', SANDBOX: '✓', ACCEPTED: '✓', SENT: '✓', DEL
 
 function Ticks({ status, error }) {
   if (!status) return null;
-  return html`<span class=${`ticks t-${status}`} title=${error ? `${status}: ${error}` : status} data-delivery=${status}>${TICKS[status] ?? ''}</span>`;
+  const label = deliveryLabel(status);
+  return html`<span class=${`ticks t-${status}`} title=${error ? `${label}: ${error}` : label} data-delivery=${status}>${TICKS[status] ?? ''}</span>`;
 }
 
 /// A media link works for a few minutes; a player that finds its link expired asks for the
@@ -136,8 +138,10 @@ function Ticks({ status, error }) {
 function Chat({ report, onMediaError }) {
   const end = useRef(null);
   useEffect(() => { end.current?.scrollIntoView({ block: 'end' }); }, [report.messages.length]);
+  // An edit or a deletion is shown on the message it changes, not as a message of its own.
+  const shown = report.messages.filter((message) => !['edit', 'revoke'].includes(message.kind));
   return html`<ol class="chat" id="chat">
-    ${report.messages.map((message) => html`<li key=${message.id}
+    ${shown.map((message) => html`<li key=${message.id}
       class=${`bubble ${message.direction === 'INBOUND' ? 'in' : 'out'} k-${message.kind}`} data-kind=${message.kind}>
       <${MessageBody} message=${message} report=${report} onMediaError=${onMediaError} />
       ${message.edits.length > 0 && html`<div class="edits muted">✎ ${message.edits.join(' → ')}</div>`}
@@ -168,6 +172,12 @@ function MessageBody({ message, report, onMediaError }) {
   }
   if (message.kind === 'document') {
     return html`${url ? html`<a class="doc" href=${url} download>⇩ ${t('download')} (${type || t('file')})</a>` : missing}${caption}`;
+  }
+  if (message.kind === 'reaction') {
+    // The emoji is in the timeline's entry for this message.
+    const event = report.timeline.find((entry) => entry.messageId === message.id && entry.kind === 'REACTION_RECEIVED');
+    const what = event ? describe(event, { messages: new Map(), units: [], categories: [] }).detail : '';
+    return html`<p class="text muted">${messageKindLabel('reaction')}: ${what}</p>`;
   }
   if (message.kind === 'location' && report.location) {
     return html`<${MiniMap} point=${report.location} />${caption}`;

@@ -141,7 +141,7 @@ function Reply({ report, act }) {
   };
   return html`<form onSubmit=${submit} class="form" id="reply-form">
     <p class=${windowOpen ? 'window open' : 'window closed'} id="window-state">${windowOpen ? t('windowOpen') : t('windowClosed')}</p>
-    <textarea rows="3" value=${text} onInput=${(e) => setText(e.target.value)} id="reply-text"
+    <textarea rows="3" value=${text} onInput=${(e) => setText(e.target.value)} id="reply-text" placeholder=${t('replyHint')}
       onKeyDown=${(e) => { if (e.key === 'Enter' && (e.ctrlKey || e.metaKey)) submit(e); }}></textarea>
     <div class="row-buttons">
       <button type="submit" id="send-reply">${t('send')}</button>

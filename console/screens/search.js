@@ -111,10 +111,10 @@ export function SearchScreen({ initial }) {
           <span class="muted">${dateTime(node.report.createdAt)} · ${node.report.reporter?.phone ?? ''}</span>
           <p class="snippet" dangerouslySetInnerHTML=${{ __html: node.snippet }}></p>
         </li>`)}</ol>
-        <div class="pager">
+        ${(pages.length > 1 || result.pageInfo.hasNextPage) && html`<div class="pager">
           <button type="button" disabled=${pages.length <= 1} onClick=${previousPage}>${t('previous')}</button>
           <button type="button" disabled=${!result.pageInfo.hasNextPage} onClick=${nextPage} id="search-next">${t('next')}</button>
-        </div>
+        </div>`}
       </div>
     </div>`}
   </section>`;

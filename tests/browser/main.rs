@@ -10,6 +10,8 @@
 //! location on a small map.
 //! `session`: the token is refreshed before it expires.
 //! `performance`: first load, a queue of 1,000 open reports, 50 events a second.
+//! `timeline`: every kind of timeline entry in the reader's words.
+//! `tour` (ignored): every screen of a running `siaga demo`, as each of its users.
 //!
 //! Screenshots go to `target/browser-screenshots/`, timings to
 //! `target/browser-screenshots/timings.md`. Without Chromium each test prints how to install
@@ -21,6 +23,7 @@ mod media;
 mod performance;
 mod scenario;
 mod session;
+mod timeline;
 mod tour;
 mod webdriver;
 
