@@ -2,7 +2,7 @@
 // units (add, rename, deactivate).
 import { html, useState, useEffect } from '../lib/html.js';
 import { gql } from '../lib/api.js';
-import { t, errorText, roleLabel, unitKindLabel } from '../lib/i18n.js';
+import { t, fill, errorText, roleLabel, unitKindLabel } from '../lib/i18n.js';
 import { loadUnits, forgetReference } from '../lib/reference.js';
 import { UnitPicker } from './report_actions.js';
 
@@ -59,6 +59,9 @@ function UnitSelect({ value, units, onChange }) {
   </select>`;
 }
 
+/// A deactivation is asked twice; an activation is not.
+const sure = (deactivating, question) => !deactivating || window.confirm(question);
+
 function UserRow({ user, units, act, self }) {
   const [role, setRole] = useState(user.role);
   const [unit, setUnit] = useState(user.unitCode ?? '');
@@ -71,7 +74,7 @@ function UserRow({ user, units, act, self }) {
     <td class="row-buttons">
       <button type="button" onClick=${() => act('mutation ($u: String!, $r: Role!, $unit: String) { setUserRole(username: $u, role: $r, unitCode: $unit) { username } }',
         { u: user.username, r: role, unit: unit || null })} disabled=${role === user.role && unit === (user.unitCode ?? '')}>${t('saveRoleUnit')}</button>
-      <button type="button" class=${user.active ? 'deactivate' : 'activate'} disabled=${self} onClick=${() => act('mutation ($u: String!, $a: Boolean!) { setUserActive(username: $u, active: $a) { username } }',
+      <button type="button" class=${user.active ? 'deactivate' : 'activate'} disabled=${self} onClick=${() => sure(user.active, fill(t('confirmUser'), { u: user.username })) && act('mutation ($u: String!, $a: Boolean!) { setUserActive(username: $u, active: $a) { username } }',
         { u: user.username, a: !user.active })}>${user.active ? t('deactivate') : t('activate')}</button>
       <input type="password" placeholder=${t('newPassword')} value=${password} size="10" onInput=${(e) => setPassword(e.target.value)} />
       <button type="button" disabled=${password.length < 8} onClick=${() => { act('mutation ($u: String!, $p: String!) { resetPassword(username: $u, password: $p) { username } }',
@@ -106,7 +109,7 @@ function UnitRow({ unit, act }) {
     <span class="muted">${unit.code} · ${unitKindLabel(unit.kind)}</span>
     <button type="button" disabled=${name === unit.name} onClick=${() => act('mutation ($c: String!, $n: String!) { renameUnit(code: $c, name: $n) { code } }',
       { c: unit.code, n: name })}>${t('rename')}</button>
-    <button type="button" onClick=${() => act('mutation ($c: String!, $a: Boolean!) { setUnitActive(code: $c, active: $a) { code } }',
+    <button type="button" class=${unit.active ? 'deactivate' : 'activate'} onClick=${() => sure(unit.active, fill(t('confirmUnit'), { u: unit.name })) && act('mutation ($c: String!, $a: Boolean!) { setUnitActive(code: $c, active: $a) { code } }',
       { c: unit.code, a: !unit.active })}>${unit.active ? t('deactivate') : t('activate')}</button>
   </li>`;
 }

@@ -78,7 +78,7 @@ export function Bars({ rows, tone = '', empty = '—' }) {
 
 const short = (label) => {
   const text = String(label);
-  return text.length > 32 ? `${text.slice(0, 31)}…` : text;
+  return text.length > 28 ? `${text.slice(0, 27)}…` : text;
 };
 
 /// Columns over time.

@@ -86,6 +86,9 @@ impl Driver {
                          "--lang=id-ID"],
             },
             "goog:loggingPrefs": { "browser": "ALL" },
+            // The console asks before an action that ends something (a case, an account);
+            // a test answers yes, as the operator it plays would.
+            "unhandledPromptBehavior": "accept",
         } } });
         let answer: Value = self
             .client
