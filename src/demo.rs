@@ -258,7 +258,7 @@ pub async fn work_some_reports(base_url: String, every: Duration) -> anyhow::Res
             ) else {
                 continue;
             };
-            if number % 3 != 0 {
+            if !number.is_multiple_of(3) {
                 continue;
             }
             let priority = if suggestion["urgent"] == true {

@@ -11,7 +11,8 @@ const words = {
     citizen: 'warga', system: 'sistem', ticket: 'Tiket', sandbox: 'mode sandbox: disimpan, tidak dikirim ke WhatsApp',
     outsideWindow: 'di luar jendela 24 jam dan tidak ada templat: warga tidak terjangkau',
     stored: 'tersimpan', notDownloaded: 'tidak dapat diunduh', bytes: 'bita',
-    waCallFrom: 'panggilan WhatsApp dari warga', waCallEnded: 'panggilan WhatsApp selesai', missed: 'tidak terjawab: hubungi warga kembali',
+    waCallFrom: 'panggilan WhatsApp dari warga', callCompleted: 'tersambung', missed: 'tidak terjawab: hubungi warga kembali',
+    metaRefused: 'WhatsApp menolak pesan ini',
     newNumber: 'nomor baru', allowsCalls: 'warga mengizinkan panggilan', declinesCalls: 'warga menolak panggilan',
     reporterAnswered: 'pelapor menjawab', mergedInto: 'digabung ke', mergedFrom: 'digabung dari', messagesMoved: 'pesan dipindahkan',
     urgentNow: 'warga menyatakan kejadian sedang berlangsung dan butuh bantuan segera',
@@ -31,7 +32,8 @@ const words = {
     citizen: 'citizen', system: 'system', ticket: 'Ticket', sandbox: 'sandbox mode: stored, not sent to WhatsApp',
     outsideWindow: 'outside the 24-hour window and no template: the citizen was not reached',
     stored: 'stored', notDownloaded: 'could not be downloaded', bytes: 'bytes',
-    waCallFrom: 'WhatsApp call from the citizen', waCallEnded: 'WhatsApp call ended', missed: 'missed: call the citizen back',
+    waCallFrom: 'WhatsApp call from the citizen', callCompleted: 'connected', missed: 'missed: call the citizen back',
+    metaRefused: 'WhatsApp refused this message',
     newNumber: 'new number', allowsCalls: 'the citizen allows calls', declinesCalls: 'the citizen declined calls',
     reporterAnswered: 'the reporter answered', mergedInto: 'merged into', mergedFrom: 'merged from', messagesMoved: 'messages moved',
     urgentNow: 'the citizen says it is happening now and needs help at once',
@@ -137,6 +139,8 @@ function detailOf(kind, note, message, { unitName, categories }) {
       return /^sandbox mode/.test(note) ? w('sandbox') : quoted(message) || null;
     case 'REPLY_FAILED':
       if (/outside the 24-hour window/.test(note)) return w('outsideWindow');
+      // WhatsApp's own refusal keeps its code and words, after ours.
+      if ((m = /^\((\d+)\) (.*)$/s.exec(note))) return [quoted(message), `${w('metaRefused')} (${m[1]}: ${m[2]})`].filter(Boolean).join(' · ');
       return [quoted(message), note].filter(Boolean).join(' · ');
     case 'MEDIA_STORED':
       if ((m = /^(\w+) stored: .*\((\d+) bytes\)$/.exec(note))) return `${messageKindLabel(m[1])} ${w('stored')} (${size(m[2])})`;
@@ -148,7 +152,9 @@ function detailOf(kind, note, message, { unitName, categories }) {
       return /^whatsapp call \(.*\) from the citizen$/.test(note) ? w('waCallFrom') : null;
     case 'CALL_ENDED':
       if ((m = /^whatsapp call ended: (\w+)(?:, (\d+) s)?( - missed)?/.exec(note))) {
-        return [w('waCallEnded'), m[1], m[2] && `${m[2]} ${w('seconds')}`, m[3] && w('missed')].filter(Boolean).join(' · ');
+        const outcome = m[1] === 'completed' ? w('callCompleted') : m[3] ? w('missed') : m[1];
+        const length = m[1] === 'completed' && m[2] ? duration(Number(m[2])) : null;
+        return [outcome, length].filter(Boolean).join(' · ');
       }
       return null;
     case 'REPORTER_CHANGED_NUMBER':
@@ -183,7 +189,9 @@ function detailOf(kind, note, message, { unitName, categories }) {
       }
       return null;
     case 'NOTICE_NOT_SENT':
-      if ((m = /was (\w+): /.exec(note))) return w('notTold', { w: w(m[1]) });
+      if ((m = /was (forwarded|resolved)(?: to (.*?))?: /.exec(note))) {
+        return w('notTold', { w: m[2] ? `${w(m[1])} ${w('to')} ${m[2]}` : w(m[1]) });
+      }
       return null;
     case 'CALL_LOGGED':
       if ((m = /^(phone|video|whatsapp) call: (.*?)(?: \((\d+) s\))?(?:: (.*))?$/is.exec(note))) {
@@ -240,6 +248,7 @@ function triageDetail(note, unitName, categories) {
     else if (text === 'in the internal-affairs compartment') out.push(w('compartmentIn'));
     else if (text === 'taken out of the internal-affairs compartment') out.push(w('compartmentOut'));
     else if ((m = /^now a complaint about police conduct: (\S+) no longer sees it/.exec(text))) out.push(w('nowComplaint', { u: unitName(m[1]) }));
+    else if (text === 'forward it to a Propam unit') continue; // the second half of the line above
     else out.push(text);
     if (rest) out.push(rest);
   }
