@@ -1,7 +1,8 @@
 // The console's shell: sign-in, the top bar, the hash router and the screens by role.
 import { html, render, useState, useEffect } from './lib/html.js';
 import { currentSession, onSession, login, logout } from './lib/api.js';
-import { t, language, setLanguage, onLanguage, errorText } from './lib/i18n.js';
+import { t, language, setLanguage, onLanguage, errorText, roleLabel } from './lib/i18n.js';
+import { loadUnits } from './lib/reference.js';
 import * as live from './lib/live.js';
 import { Queue } from './screens/queue.js';
 import { ReportScreen } from './screens/report.js';
@@ -82,6 +83,11 @@ function Shell({ session }) {
   const screens = screensFor(session.user.role);
   const screen = route.screen === 'report' ? 'report' : screens.includes(route.screen) ? route.screen : screens[0];
   useEffect(() => { live.start(); return () => live.end(); }, [session.user.username]);
+  const [unitName, setUnitName] = useState(null);
+  useEffect(() => {
+    if (!session.user.unitCode) return;
+    loadUnits().then((units) => setUnitName(units.find((unit) => unit.code === session.user.unitCode)?.name)).catch(() => {});
+  }, [session.user.unitCode]);
   let body;
   if (screen === 'report') body = html`<${ReportScreen} key=${route.arg} id=${route.arg} session=${session} />`;
   else if (screen === 'queue') body = html`<${Queue} session=${session} />`;
@@ -99,7 +105,7 @@ function Shell({ session }) {
         <input name="q" id="quick-search" placeholder=${`/ ${t('search')}`} aria-label=${t('search')} />
       </form>
       <${ConnectionBadge} />
-      <span class="who" id="who">${user.displayName || user.username} · ${user.role}${user.unitCode ? ` · ${user.unitCode}` : ''}</span>
+      <span class="who" id="who" title=${user.unitCode ?? ''}>${user.displayName || user.username} · ${roleLabel(user.role)}${user.unitCode ? ` · ${unitName ?? user.unitCode}` : ''}</span>
       <${LanguageSwitch} />
       <button type="button" class="link" id="sign-out" onClick=${logout}>${t('signOut')}</button>
     </header>

@@ -204,6 +204,100 @@ pub async fn play_samples(
     Ok(())
 }
 
+/// The demo's supervisor at work: every few seconds it accepts the suggestion of every third
+/// new report (triage, then forward to the suggested territorial unit) through the GraphQL
+/// API, as the console's "accept" does, so that an officer's queue, the statistics and the
+/// timelines have something in them.
+pub async fn work_some_reports(base_url: String, every: Duration) -> anyhow::Result<()> {
+    let client = reqwest::Client::new();
+    let graphql = format!("{base_url}/graphql");
+    let call = |token: Option<String>, query: &'static str, variables: serde_json::Value| {
+        let mut request = client
+            .post(&graphql)
+            .json(&serde_json::json!({ "query": query, "variables": variables }));
+        if let Some(token) = token {
+            request = request.bearer_auth(token);
+        }
+        async move {
+            let answer: serde_json::Value = request.send().await?.json().await?;
+            anyhow::ensure!(answer["errors"].is_null(), "graphql: {}", answer["errors"]);
+            Ok::<_, anyhow::Error>(answer["data"].clone())
+        }
+    };
+    let (username, password, ..) = DEMO_USERS[1];
+    let login = call(
+        None,
+        "mutation ($u: String!, $p: String!) { login(username: $u, password: $p) { token } }",
+        serde_json::json!({ "u": username, "p": password }),
+    )
+    .await?;
+    let token = login["login"]["token"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
+    loop {
+        tokio::time::sleep(every).await;
+        let open = call(
+            Some(token.clone()),
+            "{ reports(first: 200, filter: { status: [NEW] }) { edges { node { id ticket
+               suggestion { category urgent territorialUnit { code name } } } } } }",
+            serde_json::json!({}),
+        )
+        .await?;
+        for edge in open["reports"]["edges"].as_array().into_iter().flatten() {
+            let report = &edge["node"];
+            let ticket = report["ticket"].as_str().unwrap_or_default();
+            let number: u64 = ticket
+                .rsplit('-')
+                .next()
+                .and_then(|n| n.parse().ok())
+                .unwrap_or(1);
+            let suggestion = &report["suggestion"];
+            let (Some(category), Some(unit)) = (
+                suggestion["category"].as_str(),
+                suggestion["territorialUnit"]["code"].as_str(),
+            ) else {
+                continue;
+            };
+            if !number.is_multiple_of(3) {
+                continue;
+            }
+            let priority = if suggestion["urgent"] == true {
+                "URGENT"
+            } else {
+                "NORMAL"
+            };
+            let triaged = call(
+                Some(token.clone()),
+                "mutation ($id: ID!, $c: String, $p: Priority) { triageReport(id: $id, category: $c, priority: $p) { id } }",
+                serde_json::json!({ "id": report["id"], "c": category, "p": priority }),
+            )
+            .await;
+            let forwarded = match triaged {
+                Ok(_) => call(
+                    Some(token.clone()),
+                    "mutation ($id: ID!, $u: String!) { forwardReport(id: $id, unitCode: $u) { id } }",
+                    serde_json::json!({ "id": report["id"], "u": unit }),
+                )
+                .await,
+                Err(error) => Err(error),
+            };
+            // A refusal (a complaint about the police goes to Propam, not to the place's unit)
+            // leaves that report to the people at the console.
+            if let Err(error) = forwarded {
+                println!("  ==    {ticket}  left to the operators: {error}");
+                continue;
+            }
+            let name = suggestion["territorialUnit"]["name"]
+                .as_str()
+                .unwrap_or(unit);
+            println!(
+                "  ==    {ticket}  accepted by the demo's supervisor: {category}, forwarded to {name}"
+            );
+        }
+    }
+}
+
 fn unreachable_phone() -> PhoneNumber {
     // The demo numbers are generated in range; this keeps the code free of panics anyway.
     PhoneNumber::parse("081370002110").unwrap_or_else(|_| unreachable!())

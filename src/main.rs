@@ -387,7 +387,14 @@ async fn run_demo(listen: String, messages: usize, interval_ms: u64) -> anyhow::
         .map_err(|error| anyhow::anyhow!("{error}"))?;
     let samples = app.profile().samples.clone();
     println!("siaga demo: a sandbox help desk (nothing is sent to WhatsApp)");
-    println!("  console:  {base_url}/  (open it in a browser and sign in with a login below)");
+    println!("  console:  {base_url}/  <- open it in a browser and sign in (username / password):");
+    for (username, password, role, unit) in siaga::demo::DEMO_USERS {
+        println!(
+            "    {username:<11} {password:<22} {}{}",
+            role.as_str(),
+            unit.map(|unit| format!(" of {unit}")).unwrap_or_default()
+        );
+    }
     println!("  webhook:  {base_url}/webhooks/whatsapp  (signed with the demo app secret)");
     println!("  health:   {base_url}/readyz   metrics: {base_url}/metrics");
     println!(
@@ -397,17 +404,18 @@ async fn run_demo(listen: String, messages: usize, interval_ms: u64) -> anyhow::
     println!(
         "  graphql:  {base_url}/graphql  (GraphiQL in a browser; subscriptions on {base_url}/graphql/ws)"
     );
-    println!("  logins (username / password):");
-    for (username, password, role, unit) in siaga::demo::DEMO_USERS {
-        println!(
-            "    {username:<11} {password:<22} {}{}",
-            role.as_str(),
-            unit.map(|unit| format!(" of {unit}")).unwrap_or_default()
-        );
-    }
     println!("playing {messages} sample citizen messages; Ctrl-C to stop\n");
     let server = tokio::spawn(app.run_until_stopped(shutdown_signal()));
     tokio::spawn(siaga::demo::print_feed(state.clone()));
+    tokio::spawn({
+        let base_url = base_url.clone();
+        async move {
+            let worked = siaga::demo::work_some_reports(base_url, Duration::from_secs(8)).await;
+            if let Err(error) = worked {
+                eprintln!("the demo's supervisor stopped: {error}");
+            }
+        }
+    });
     let player = tokio::spawn(siaga::demo::play_samples(
         base_url,
         samples,

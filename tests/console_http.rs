@@ -185,3 +185,130 @@ async fn a_signed_media_link_serves_ranges_to_its_user_and_is_refused_once_acces
         .expect("deactivated");
     assert_eq!(app.get(&link).await.status(), 401);
 }
+
+#[tokio::test]
+async fn a_report_says_what_it_is_about_and_why_each_reply_went_out() {
+    let app = spawn_app().await;
+    let text = "tolong pak motor saya dicuri di parkiran Pasar 16 Ilir, hubungi 081377001234 ya";
+    let (report_id, _) = app.citizen_reports("+6281377100444", text).await;
+    let operator = app.user_token("operator1", Role::Operator, None).await;
+    let analyst = app.user_token("analyst1", Role::Analyst, None).await;
+    let query = "query ($id: ID!) { report(id: $id) { excerpt messages { direction purpose mediaState } } }";
+    let variables = json!({ "id": report_id });
+
+    let seen_by_operator = app.graphql(Some(&operator), query, variables.clone()).await;
+    let report = &seen_by_operator["data"]["report"];
+    assert_eq!(report["excerpt"], json!(text), "{seen_by_operator}");
+    let messages = report["messages"].as_array().cloned().unwrap_or_default();
+    assert!(
+        messages
+            .iter()
+            .any(|message| message["direction"] == "OUTBOUND"
+                && message["purpose"] == "NEW_REPORT_REPLY"),
+        "the automatic reply says why it went out: {messages:?}"
+    );
+    assert!(
+        messages
+            .iter()
+            .filter(|message| message["direction"] == "INBOUND")
+            .all(|message| message["purpose"].is_null() && message["mediaState"].is_null()),
+        "{messages:?}"
+    );
+
+    let seen_by_analyst = app.graphql(Some(&analyst), query, variables).await;
+    let excerpt = seen_by_analyst["data"]["report"]["excerpt"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
+    assert!(excerpt.starts_with("tolong pak motor"), "{excerpt}");
+    assert!(!excerpt.contains("081377001234"), "masked: {excerpt}");
+}
+
+#[tokio::test]
+async fn an_expired_signed_media_link_is_refused() {
+    let app = spawn_app().await;
+    let bytes: Vec<u8> = (0..=255u8).cycle().take(2048).collect();
+    app.graph
+        .add_media("media-console-1", bytes.clone(), "image/jpeg");
+    app.post_signed_webhook(&photo_payload(&bytes)).await;
+    app.wait_until("the file is stored", |app| {
+        app.reports().first().is_some_and(|report| {
+            app.messages(report.id).iter().any(|message| {
+                message
+                    .media
+                    .as_ref()
+                    .is_some_and(|media| media.state == MediaState::Stored)
+            })
+        })
+    })
+    .await;
+    app.user_token("operator1", Role::Operator, None).await;
+    let operator = app
+        .state
+        .services
+        .auth
+        .user("operator1")
+        .ok()
+        .flatten()
+        .expect("the operator");
+    let report_id = app.reports()[0].id;
+    let message_id = app
+        .messages(report_id)
+        .into_iter()
+        .find(|message| message.media.is_some())
+        .map(|message| message.id)
+        .expect("the photo");
+    let signer = &app.state.services.media_urls;
+    let signed_then = |minutes_ago: i64| {
+        signer.sign(
+            &operator,
+            report_id,
+            message_id,
+            chrono::Utc::now() - chrono::Duration::minutes(minutes_ago),
+        )
+    };
+    assert_eq!(app.get(&signed_then(1)).await.status(), 200);
+    assert_eq!(app.get(&signed_then(11)).await.status(), 401);
+}
+
+#[tokio::test]
+async fn the_demos_supervisor_accepts_every_third_new_reports_suggestion() {
+    let app = spawn_app().await;
+    siaga::demo::create_demo_users(&app.state.services.auth)
+        .await
+        .expect("demo users");
+    let text =
+        "tolong pak motor saya dicuri di parkiran Pasar 16 Ilir kecamatan Ilir Timur I Palembang";
+    let mut tickets = Vec::new();
+    for citizen in 0..3 {
+        let (_, ticket) = app
+            .citizen_reports(&format!("+62813771005{citizen:02}"), text)
+            .await;
+        tickets.push(ticket);
+    }
+    let desk = tokio::spawn(siaga::demo::work_some_reports(
+        app.base_url.clone(),
+        std::time::Duration::from_millis(50),
+    ));
+    app.wait_until("the third report is forwarded", |app| {
+        app.reports()
+            .iter()
+            .any(|report| report.ticket == tickets[2] && report.assigned_unit.is_some())
+    })
+    .await;
+    desk.abort();
+    let third = app
+        .reports()
+        .into_iter()
+        .find(|report| report.ticket == tickets[2])
+        .expect("the third report");
+    assert_eq!(third.status.as_str(), "FORWARDED");
+    assert_eq!(third.category.as_deref(), Some("curanmor"));
+    assert!(
+        app.reports()
+            .iter()
+            .filter(|report| report.ticket != tickets[2])
+            .all(|report| report.assigned_unit.is_none()),
+        "only every third report"
+    );
+}

@@ -1,12 +1,12 @@
 // The report fields each screen asks for, in one place.
 
-export const QUEUE_FIELDS = `id ticket status category priority summary createdAt updatedAt flags hasMedia
+export const QUEUE_FIELDS = `id ticket status category priority summary excerpt createdAt updatedAt flags hasMedia
   assignedUnit { code name }
   sla { stage dueAt overdue paused breached }
-  suggestion { category urgent }
+  suggestion { category urgent place { kabupaten kecamatan } }
   reporter { name }`;
 
-export const REPORT_FIELDS = `id ticket status category priority summary createdAt updatedAt flags hasMedia
+export const REPORT_FIELDS = `id ticket status category priority summary excerpt createdAt updatedAt flags hasMedia
   location { latitude longitude }
   reporter { id name phone windowOpen }
   assignedUnit { code name }
@@ -16,7 +16,7 @@ export const REPORT_FIELDS = `id ticket status category priority summary created
     territorialUnit { code name } functionalUnits { code name }
     place { kabupaten kecamatan latitude longitude } }
   messages { id direction kind text createdAt deliveryStatus deliveryError author
-    mediaUrl signedMediaUrl mediaContentType edits revokedAt }
+    purpose mediaUrl signedMediaUrl mediaState mediaContentType edits revokedAt }
   timeline { kind at actor note messageId }`;
 
 /// Statuses a queue shows: everything not final.

@@ -22,13 +22,13 @@ const id = {
   windowOpen: 'Jendela 24 jam terbuka: balasan dikirim sebagai teks bebas.',
   windowClosed: 'Di luar jendela 24 jam: balasan dikirim sebagai templat; tanpa templat, balasan ditolak.',
   unitPicker: 'Ketik nama atau kode satuan…', suggested: 'disarankan', kind: 'Jenis',
-  outcome: 'Hasil', duration: 'Durasi (detik)', mergeInto: 'Gabungkan ke tiket (mis. WA-2026-000001)',
+  outcome: 'Hasil', duration: 'Durasi', mergeInto: 'Gabungkan ke tiket (mis. WA-2026-000001)',
   download: 'Unduh', location: 'Lokasi', noMedia: 'Media belum diunduh', assigned: 'Ditangani',
   query: 'Kata kunci', cheatSheet: 'Bahasa pencarian', results: 'hasil', previous: 'Sebelumnya',
   next: 'Berikutnya', facets: 'Saring', from: 'Dari', to: 'Sampai', last7: '7 hari', last30: '30 hari',
   last90: '90 hari', byDay: 'Laporan per hari', byCategory: 'Per kategori', byUnit: 'Per satuan',
   byStatus: 'Per status', responseTimes: 'Waktu tanggap', firstAction: 'Tindakan pertama',
-  forwardStage: 'Diteruskan', resolution: 'Selesai', median: 'Median', p90: 'p90',
+  forwardStage: 'Penerusan', resolution: 'Penyelesaian', median: 'Median', p90: 'p90',
   slaBreaches: 'Pelanggaran SLA per tahap', total: 'Total', count: 'Jumlah',
   mapNote: 'Titik biru: lokasi kiriman warga atau tempat yang disarankan (merah: darurat; angka: beberapa laporan). Titik abu-abu: ibu kota kab/kota dari gazeter profil.',
   users: 'Pengguna', units: 'Satuan', role: 'Peran', active: 'Aktif', inactive: 'Nonaktif',
@@ -37,6 +37,21 @@ const id = {
   rename: 'Ganti nama', code: 'Kode', name: 'Nama', parent: 'Induk', newPassword: 'Sandi baru',
   notAllowed: 'Peran Anda tidak memakai layar ini.', media: 'Media', paused: 'dijeda',
   actorCitizen: 'warga', sla: 'SLA', none: '—', newReport: 'Laporan baru',
+  mediaOnly: '(media tanpa teks)', noText: '(tanpa teks)',
+  dueIn: '{d} lagi', lateBy: 'lewat {d}', suggestedCategory: 'Saran sistem; belum ditriase',
+  emptyQueue: 'Tidak ada laporan terbuka. Laporan baru muncul di sini dengan sendirinya.',
+  emptyQueueUnit: 'Tidak ada laporan terbuka untuk {u} atau satuan di bawahnya. Laporan yang diteruskan ke sana muncul di sini dengan sendirinya.',
+  noMatch: 'Tidak ada laporan yang cocok dengan saringan.', clearFilters: 'Hapus saringan',
+  confirmUser: 'Nonaktifkan akun {u}? Sesinya langsung berakhir.', confirmUnit: 'Nonaktifkan {u}? Satuan ini tidak bisa lagi dipilih untuk penerusan.',
+  breached: 'terlewati', dueWord: 'batas', replyHint: 'Ctrl+Enter untuk mengirim', unknownCategory: 'belum dapat ditentukan; tentukan saat triase', searchButton: 'Cari', addFilter: '+ tambah', suggestedShort: 'saran',
+  noCategoryYet: 'Belum ada laporan yang ditriase pada rentang ini.', noUnitYet: 'Belum ada laporan yang diteruskan pada rentang ini.',
+  noBreaches: 'Tidak ada pelanggaran SLA pada rentang ini.', onMap: 'laporan di peta', cluster: 'Laporan di titik ini',
+  confirmFinal: 'Ubah status laporan {t} menjadi "{s}"? Status ini mengakhiri penanganan.',
+  mediaPending: 'sedang diunduh dari WhatsApp…', mediaFailed: 'gagal diunduh dari WhatsApp', mediaUnavailable: 'tidak diunduh (mode sandbox)',
+  durationHint: 'detik, atau menit:detik (3:20)', outcomePlaceholder: 'mis. tersambung, tidak diangkat',
+  saveRoleUnit: 'Simpan peran & satuan', noUnit: '— tanpa satuan —', server: 'Server', suggestedNotTriaged: 'saran',
+  callOutcomes: 'tersambung|tidak diangkat|nomor sibuk|nomor tidak aktif|salah sambung',
+  photo: 'foto', file: 'berkas', document: 'dokumen', audio: 'audio', video: 'video',
 };
 
 const en = {
@@ -61,13 +76,13 @@ const en = {
   windowOpen: '24-hour window open: the reply goes out as free text.',
   windowClosed: 'Outside the 24-hour window: the reply goes out as the template; without one it is refused.',
   unitPicker: 'Type a unit name or code…', suggested: 'suggested', kind: 'Kind',
-  outcome: 'Outcome', duration: 'Duration (seconds)', mergeInto: 'Merge into ticket (e.g. WA-2026-000001)',
+  outcome: 'Outcome', duration: 'Duration', mergeInto: 'Merge into ticket (e.g. WA-2026-000001)',
   download: 'Download', location: 'Location', noMedia: 'Media not downloaded yet', assigned: 'Assigned',
   query: 'Query', cheatSheet: 'Query language', results: 'results', previous: 'Previous',
   next: 'Next', facets: 'Refine', from: 'From', to: 'To', last7: '7 days', last30: '30 days',
   last90: '90 days', byDay: 'Reports per day', byCategory: 'By category', byUnit: 'By unit',
   byStatus: 'By status', responseTimes: 'Response times', firstAction: 'First action',
-  forwardStage: 'Forwarded', resolution: 'Resolved', median: 'Median', p90: 'p90',
+  forwardStage: 'Forwarding', resolution: 'Resolution', median: 'Median', p90: 'p90',
   slaBreaches: 'SLA breaches by stage', total: 'Total', count: 'Count',
   mapNote: "Blue points: locations citizens shared or suggested places (red: urgent; numbers: several reports). Grey points: the seats of the kab/kota from the profile's gazetteer.",
   users: 'Users', units: 'Units', role: 'Role', active: 'Active', inactive: 'Inactive',
@@ -76,6 +91,21 @@ const en = {
   rename: 'Rename', code: 'Code', name: 'Name', parent: 'Parent', newPassword: 'New password',
   notAllowed: 'Your role does not use this screen.', media: 'Media', paused: 'paused',
   actorCitizen: 'citizen', sla: 'SLA', none: '—', newReport: 'New report',
+  mediaOnly: '(media without text)', noText: '(no text)',
+  dueIn: 'in {d}', lateBy: '{d} late', suggestedCategory: 'Suggested; not triaged yet',
+  emptyQueue: 'No open reports. New reports appear here by themselves.',
+  emptyQueueUnit: 'No open reports for {u} or the units below it. Reports forwarded there appear here by themselves.',
+  noMatch: 'No report matches the filters.', clearFilters: 'Clear filters',
+  confirmUser: 'Deactivate the account {u}? Its sessions end at once.', confirmUnit: 'Deactivate {u}? It can no longer be chosen for forwarding.',
+  breached: 'missed', dueWord: 'due', replyHint: 'Ctrl+Enter sends', unknownCategory: 'not determined; choose one at triage', searchButton: 'Search', addFilter: '+ add', suggestedShort: 'suggested',
+  noCategoryYet: 'No report was triaged in this range yet.', noUnitYet: 'No report was forwarded in this range yet.',
+  noBreaches: 'No SLA breaches in this range.', onMap: 'reports on the map', cluster: 'Reports at this point',
+  confirmFinal: 'Set report {t} to "{s}"? This status ends the handling.',
+  mediaPending: 'being downloaded from WhatsApp…', mediaFailed: 'could not be downloaded from WhatsApp', mediaUnavailable: 'not downloaded (sandbox mode)',
+  durationHint: 'seconds, or minutes:seconds (3:20)', outcomePlaceholder: 'e.g. connected, no answer',
+  saveRoleUnit: 'Save role & unit', noUnit: '— no unit —', server: 'Server', suggestedNotTriaged: 'suggested',
+  callOutcomes: 'connected|no answer|busy|number not active|wrong number',
+  photo: 'photo', file: 'file', document: 'document', audio: 'audio', video: 'video',
 };
 
 const statuses = {
@@ -86,6 +116,33 @@ const statuses = {
     AWAITING_REPORTER: 'Awaiting reporter', RESOLVED: 'Resolved', CLOSED: 'Closed',
     REJECTED: 'Rejected', DUPLICATE: 'Duplicate', SPAM: 'Spam' },
 };
+
+const roles = {
+  id: { ADMIN: 'Admin', SUPERVISOR: 'Supervisor', OPERATOR: 'Operator', OFFICER: 'Petugas satuan', ANALYST: 'Analis' },
+  en: { ADMIN: 'Admin', SUPERVISOR: 'Supervisor', OPERATOR: 'Operator', OFFICER: 'Unit officer', ANALYST: 'Analyst' },
+};
+
+const unitKinds = {
+  id: { TERRITORIAL: 'Kewilayahan', FUNCTIONAL: 'Fungsi' },
+  en: { TERRITORIAL: 'Territorial', FUNCTIONAL: 'Functional' },
+};
+
+const callKinds = {
+  id: { PHONE: 'Telepon', VIDEO: 'Panggilan video', WHATSAPP: 'Panggilan WhatsApp' },
+  en: { PHONE: 'Phone call', VIDEO: 'Video call', WHATSAPP: 'WhatsApp call' },
+};
+
+const deliveries = {
+  id: { QUEUED: 'diantrekan', SANDBOX: 'mode sandbox: tidak dikirim', ACCEPTED: 'diterima WhatsApp', SENT: 'terkirim',
+    DELIVERED: 'sampai', READ: 'dibaca', PLAYED: 'diputar', FAILED: 'gagal' },
+  en: { QUEUED: 'queued', SANDBOX: 'sandbox mode: not sent', ACCEPTED: 'accepted by WhatsApp', SENT: 'sent',
+    DELIVERED: 'delivered', READ: 'read', PLAYED: 'played', FAILED: 'failed' },
+};
+
+export function deliveryLabel(status) { return deliveries[lang][status] ?? status; }
+export function roleLabel(role) { return roles[lang][role] ?? role; }
+export function unitKindLabel(kind) { return unitKinds[lang][kind] ?? kind; }
+export function callKindLabel(kind) { return callKinds[lang][kind] ?? kind; }
 
 const priorities = {
   id: { URGENT: 'Darurat', HIGH: 'Tinggi', NORMAL: 'Normal', LOW: 'Rendah' },
@@ -171,11 +228,17 @@ export function t(key) { return (lang === 'en' ? en : id)[key] ?? id[key] ?? key
 export function statusLabel(status) { return statuses[lang][status] ?? status; }
 export function priorityLabel(priority) { return priority ? priorities[lang][priority] ?? priority : t('none'); }
 
-/// An API error in the reader's language, with the server's message beside it.
+/// An API error in the reader's language; the server's own words (English, for whoever
+/// needs the detail) follow on a second line.
 export function errorText(error) {
   const table = errors[lang];
   const code = error?.code ?? 'INTERNAL';
   let text = table[code] ?? table.INTERNAL;
   text = text.replace('{s}', String(error?.retryAfterSeconds ?? '?'));
-  return error?.message && code !== 'NETWORK' ? `${text} (${error.message})` : text;
+  return error?.message && code !== 'NETWORK' ? `${text}\n${t('server')}: ${error.message}` : text;
+}
+
+/// A phrase with `{name}` holes filled.
+export function fill(text, values) {
+  return Object.entries(values).reduce((out, [name, value]) => out.replace(`{${name}}`, value), text);
 }

@@ -2,7 +2,7 @@
 // units (add, rename, deactivate).
 import { html, useState, useEffect } from '../lib/html.js';
 import { gql } from '../lib/api.js';
-import { t, errorText } from '../lib/i18n.js';
+import { t, fill, errorText, roleLabel, unitKindLabel } from '../lib/i18n.js';
 import { loadUnits, forgetReference } from '../lib/reference.js';
 import { UnitPicker } from './report_actions.js';
 
@@ -38,8 +38,8 @@ export function AdminScreen({ session }) {
     <div class="admin-grid">
       <div class="card"><h3>${t('users')}</h3>
         <table id="users"><thead><tr><th>${t('username')}</th><th>${t('role')}</th><th>${t('unit')}</th><th>${t('active')}</th><th></th></tr></thead>
-          <tbody>${users.map((user) => html`<${UserRow} key=${user.username} user=${user} act=${act} />`)}</tbody></table>
-        <${NewUser} act=${act} />
+          <tbody>${users.map((user) => html`<${UserRow} key=${user.username} user=${user} units=${units} act=${act} self=${user.username === session.user.username} />`)}</tbody></table>
+        <${NewUser} units=${units} act=${act} />
       </div>
       <div class="card"><h3>${t('units')}</h3>
         <ul class="units" id="units">${units.map((unit) => html`<${UnitRow} key=${unit.code} unit=${unit} act=${act} />`)}</ul>
@@ -49,19 +49,32 @@ export function AdminScreen({ session }) {
   </section>`;
 }
 
-function UserRow({ user, act }) {
+/// A unit chosen by name from the tree (officers belong to one; the Command Center's staff to
+/// theirs), or none.
+function UnitSelect({ value, units, onChange }) {
+  return html`<select value=${value} onChange=${(e) => onChange(e.target.value)} class="unit-select">
+    <option value="">${t('noUnit')}</option>
+    ${units.filter((unit) => unit.active || unit.code === value).map((unit) =>
+      html`<option value=${unit.code}>${'\u00a0'.repeat(unit.depth * 2)}${unit.name}</option>`)}
+  </select>`;
+}
+
+/// A deactivation is asked twice; an activation is not.
+const sure = (deactivating, question) => !deactivating || window.confirm(question);
+
+function UserRow({ user, units, act, self }) {
   const [role, setRole] = useState(user.role);
   const [unit, setUnit] = useState(user.unitCode ?? '');
   const [password, setPassword] = useState('');
   return html`<tr class=${user.active ? '' : 'inactive'} data-user=${user.username}>
     <td>${user.username}<div class="muted">${user.displayName ?? ''}</div></td>
-    <td><select value=${role} onChange=${(e) => setRole(e.target.value)}>${ROLES.map((r) => html`<option>${r}</option>`)}</select></td>
-    <td><input value=${unit} size="14" onInput=${(e) => setUnit(e.target.value)} placeholder="—" /></td>
+    <td><select value=${role} onChange=${(e) => setRole(e.target.value)}>${ROLES.map((r) => html`<option value=${r}>${roleLabel(r)}</option>`)}</select></td>
+    <td><${UnitSelect} value=${unit} units=${units} onChange=${setUnit} /></td>
     <td>${user.active ? t('active') : t('inactive')}</td>
     <td class="row-buttons">
       <button type="button" onClick=${() => act('mutation ($u: String!, $r: Role!, $unit: String) { setUserRole(username: $u, role: $r, unitCode: $unit) { username } }',
-        { u: user.username, r: role, unit: unit || null })}>${t('changeRole')}</button>
-      <button type="button" class=${user.active ? 'deactivate' : 'activate'} onClick=${() => act('mutation ($u: String!, $a: Boolean!) { setUserActive(username: $u, active: $a) { username } }',
+        { u: user.username, r: role, unit: unit || null })} disabled=${role === user.role && unit === (user.unitCode ?? '')}>${t('saveRoleUnit')}</button>
+      <button type="button" class=${user.active ? 'deactivate' : 'activate'} disabled=${self} onClick=${() => sure(user.active, fill(t('confirmUser'), { u: user.username })) && act('mutation ($u: String!, $a: Boolean!) { setUserActive(username: $u, active: $a) { username } }',
         { u: user.username, a: !user.active })}>${user.active ? t('deactivate') : t('activate')}</button>
       <input type="password" placeholder=${t('newPassword')} value=${password} size="10" onInput=${(e) => setPassword(e.target.value)} />
       <button type="button" disabled=${password.length < 8} onClick=${() => { act('mutation ($u: String!, $p: String!) { resetPassword(username: $u, password: $p) { username } }',
@@ -70,7 +83,7 @@ function UserRow({ user, act }) {
   </tr>`;
 }
 
-function NewUser({ act }) {
+function NewUser({ units, act }) {
   const [form, setForm] = useState({ username: '', password: '', role: 'OPERATOR', unitCode: '', displayName: '' });
   const set = (name) => (e) => setForm({ ...form, [name]: e.target.value });
   const submit = (event) => {
@@ -82,8 +95,8 @@ function NewUser({ act }) {
   return html`<form class="form inline" onSubmit=${submit} id="new-user"><h4>${t('createUser')}</h4>
     <input placeholder=${t('username')} value=${form.username} onInput=${set('username')} required />
     <input placeholder=${t('password')} type="password" value=${form.password} onInput=${set('password')} required />
-    <select value=${form.role} onChange=${set('role')}>${ROLES.map((r) => html`<option>${r}</option>`)}</select>
-    <input placeholder=${t('unit')} value=${form.unitCode} onInput=${set('unitCode')} />
+    <select value=${form.role} onChange=${set('role')}>${ROLES.map((r) => html`<option value=${r}>${roleLabel(r)}</option>`)}</select>
+    <${UnitSelect} value=${form.unitCode} units=${units} onChange=${(code) => setForm({ ...form, unitCode: code })} />
     <input placeholder=${t('displayName')} value=${form.displayName} onInput=${set('displayName')} />
     <button type="submit">${t('createUser')}</button>
   </form>`;
@@ -93,10 +106,10 @@ function UnitRow({ unit, act }) {
   const [name, setName] = useState(unit.name);
   return html`<li class=${unit.active ? '' : 'inactive'} style=${{ paddingLeft: `${unit.depth * 14}px` }} data-unit=${unit.code}>
     <input value=${name} onInput=${(e) => setName(e.target.value)} size="28" />
-    <span class="muted">${unit.code} · ${unit.kind}</span>
+    <span class="muted">${unit.code} · ${unitKindLabel(unit.kind)}</span>
     <button type="button" disabled=${name === unit.name} onClick=${() => act('mutation ($c: String!, $n: String!) { renameUnit(code: $c, name: $n) { code } }',
       { c: unit.code, n: name })}>${t('rename')}</button>
-    <button type="button" onClick=${() => act('mutation ($c: String!, $a: Boolean!) { setUnitActive(code: $c, active: $a) { code } }',
+    <button type="button" class=${unit.active ? 'deactivate' : 'activate'} onClick=${() => sure(unit.active, fill(t('confirmUnit'), { u: unit.name })) && act('mutation ($c: String!, $a: Boolean!) { setUnitActive(code: $c, active: $a) { code } }',
       { c: unit.code, a: !unit.active })}>${unit.active ? t('deactivate') : t('activate')}</button>
   </li>`;
 }
@@ -112,7 +125,7 @@ function NewUnit({ act }) {
   return html`<form class="form" onSubmit=${submit} id="new-unit"><h4>${t('addUnit')}</h4>
     <input placeholder=${t('code')} value=${form.code} onInput=${set('code')} required />
     <input placeholder=${t('name')} value=${form.name} onInput=${set('name')} required />
-    <select value=${form.kind} onChange=${set('kind')}><option>TERRITORIAL</option><option>FUNCTIONAL</option></select>
+    <select value=${form.kind} onChange=${set('kind')}>${['TERRITORIAL', 'FUNCTIONAL'].map((kind) => html`<option value=${kind}>${unitKindLabel(kind)}</option>`)}</select>
     <label>${t('parent')}: <b>${form.parentCode || '—'}</b></label>
     <${UnitPicker} value=${form.parentCode} onPick=${(code) => setForm({ ...form, parentCode: code })} />
     <button type="submit" disabled=${!form.parentCode}>${t('addUnit')}</button>

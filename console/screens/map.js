@@ -32,6 +32,28 @@ async function loadPoints() {
   return points;
 }
 
+const radiusOf = (cluster) => (cluster.reports.length === 1 ? 6 : Math.min(20, 8 + Math.sqrt(cluster.reports.length) * 2));
+
+/// Neighbouring grid cells can draw circles over each other (and over their counts): such
+/// clusters become one, at their weighted centre, until no two overlap.
+function mergeOverlapping(clusters) {
+  let merged = true;
+  while (merged) {
+    merged = false;
+    for (let i = 0; i < clusters.length && !merged; i += 1) {
+      for (let j = i + 1; j < clusters.length && !merged; j += 1) {
+        const [a, b] = [clusters[i], clusters[j]];
+        if (Math.hypot(a.x - b.x, a.y - b.y) >= radiusOf(a) + radiusOf(b)) continue;
+        const [n, m] = [a.reports.length, b.reports.length];
+        clusters[i] = { x: (a.x * n + b.x * m) / (n + m), y: (a.y * n + b.y * m) / (n + m), reports: [...a.reports, ...b.reports] };
+        clusters.splice(j, 1);
+        merged = true;
+      }
+    }
+  }
+  return clusters;
+}
+
 export function MapScreen() {
   const [regions, setRegions] = useState([]);
   const [points, setPoints] = useState(null);
@@ -53,7 +75,7 @@ export function MapScreen() {
       cell.x += x; cell.y += y; cell.reports.push(report);
       cells.set(key, cell);
     }
-    return [...cells.values()].map((cell) => ({ ...cell, x: cell.x / cell.reports.length, y: cell.y / cell.reports.length }));
+    return mergeOverlapping([...cells.values()].map((cell) => ({ ...cell, x: cell.x / cell.reports.length, y: cell.y / cell.reports.length })));
   }, [points]);
   const open = (cluster) => {
     if (cluster.reports.length === 1) location.hash = `#/report/${cluster.reports[0].id}`;
@@ -72,7 +94,7 @@ export function MapScreen() {
         })}
         ${clusters.map((cluster) => {
           const urgent = cluster.reports.some((r) => r.suggestion?.urgent);
-          const radius = cluster.reports.length === 1 ? 6 : Math.min(20, 8 + Math.sqrt(cluster.reports.length) * 2);
+          const radius = radiusOf(cluster);
           return html`<g class=${`point ${urgent ? 'urgent' : ''}`} onClick=${() => open(cluster)} data-count=${cluster.reports.length}>
             <circle cx=${cluster.x} cy=${cluster.y} r=${radius} />
             ${cluster.reports.length > 1 && html`<text x=${cluster.x} y=${cluster.y + 4} text-anchor="middle">${cluster.reports.length}</text>`}
@@ -83,8 +105,8 @@ export function MapScreen() {
       <aside class="card">
         <p class="muted">${t('mapNote')}</p>
         <p class="muted small" id="map-credit">${land.credit}</p>
-        <p>${points ? `${points.length} ${t('results')}` : t('loading')}</p>
-        ${picked && html`<ul class="picked">${picked.reports.map((r) => html`<li><a href=${`#/report/${r.id}`}>${r.ticket}</a>
+        <p id="map-count">${points ? `${points.length} ${t('onMap')}` : t('loading')}</p>
+        ${picked && html`<h4>${t('cluster')}</h4><ul class="picked">${picked.reports.map((r) => html`<li><a href=${`#/report/${r.id}`}>${r.ticket}</a>
           <span class=${`status s-${r.status}`}>${statusLabel(r.status)}</span></li>`)}</ul>`}
       </aside>
     </div>

@@ -2,10 +2,10 @@
 // with a visible and audible alert, then by SLA due time and priority. j/k move, Enter opens.
 import { html, Component, useState, useEffect, useRef, useMemo } from '../lib/html.js';
 import { gql } from '../lib/api.js';
-import { t, statusLabel, priorityLabel, errorText, flagLabel } from '../lib/i18n.js';
+import { t, fill, statusLabel, priorityLabel, errorText, flagLabel } from '../lib/i18n.js';
 import { QUEUE_FIELDS, OPEN_STATUSES, PRIORITIES } from '../lib/fragments.js';
 import { loadCategories, loadUnits, categoryLabel } from '../lib/reference.js';
-import { relative, dateTime } from '../lib/format.js';
+import { dueIn, dateTime, placeName } from '../lib/format.js';
 import { beep, isMuted, setMuted } from '../lib/alert.js';
 import * as live from '../lib/live.js';
 
@@ -15,6 +15,10 @@ const PAGE = 200;
 const ROW_HEIGHT = 30;
 const OVERSCAN = 15;
 const RANK = { URGENT: 0, HIGH: 1, NORMAL: 2, LOW: 3 };
+
+/// Overdue now, not only when the server last said so: a due time passes between events.
+export const isOverdue = (report, now) => Boolean(report.sla?.overdue
+  || (report.sla?.dueAt && !report.sla.paused && Date.parse(report.sla.dueAt) < now));
 
 export const isUrgent = (report) => report.priority === 'URGENT' || (!report.priority && report.suggestion?.urgent);
 
@@ -52,7 +56,7 @@ async function loadOpenReports() {
   }
 }
 
-export function Queue() {
+export function Queue({ session }) {
   const reports = useRef(new Map());
   const [version, setVersion] = useState(0);
   const [error, setError] = useState(null);
@@ -96,7 +100,9 @@ export function Queue() {
   useEffect(() => {
     reload();
     loadCategories().then(setCategories).catch(() => {});
-    loadUnits().then(setUnits).catch(() => {});
+    // An officer filters within their own unit and the units below it.
+    const own = session?.user?.role === 'OFFICER' ? session.user.unitCode : null;
+    loadUnits().then((all) => setUnits(own ? all.filter((unit) => unit.code === own || unit.ancestors.includes(own)) : all)).catch(() => {});
     // Events missed while the connection was down are not replayed: reload after a reconnect.
     let wasDown = false;
     const stopConnection = live.onConnection((state) => {
@@ -130,21 +136,28 @@ export function Queue() {
       if (filters.status && report.status !== filters.status) continue;
       if (filters.category && (report.category ?? report.suggestion?.category) !== filters.category) continue;
       if (unitCodes && !unitCodes.has(report.assignedUnit?.code)) continue;
-      if (filters.overdue && !report.sla?.overdue) continue;
+      if (filters.overdue && !isOverdue(report, now)) continue;
       list.push(report);
     }
     return list.sort(queueOrder);
-  }, [version, filters, units]);
+  }, [version, filters, units, filters.overdue && now]);
 
   const counts = useMemo(() => {
     const byStatus = Object.fromEntries(OPEN_STATUSES.map((status) => [status, 0]));
     let overdue = 0;
     for (const report of reports.current.values()) {
       byStatus[report.status] = (byStatus[report.status] ?? 0) + 1;
-      if (report.sla?.overdue) overdue += 1;
+      if (isOverdue(report, now)) overdue += 1;
     }
     return { byStatus, overdue, total: reports.current.size };
-  }, [version]);
+  }, [version, now]);
+
+  // The tab's title counts the new reports, for an operator whose console is behind another window.
+  useEffect(() => {
+    const fresh = counts.byStatus.NEW ?? 0;
+    document.title = fresh > 0 ? `(${fresh}) SIAGA · Command Center` : 'SIAGA · Command Center';
+  }, [counts]);
+  useEffect(() => () => { document.title = 'SIAGA · Command Center'; }, []);
 
   useEffect(() => {
     if (!loaded) return;
@@ -195,6 +208,7 @@ export function Queue() {
     ${alert && html`<div class="urgent-alert" role="alert" id="urgent-alert">
       <strong>${t('urgentAlert')}</strong>
       <a href=${`#/report/${alert.id}`}>${alert.ticket}</a> ${categoryLabel(categories, alert.category ?? alert.suggestion?.category)}
+      <span class="about">${aboutOf(alert)}</span>
       <button type="button" class="link" onClick=${() => setAlert(null)}>×</button>
     </div>`}
     <div class="toolbar">
@@ -224,7 +238,8 @@ export function Queue() {
     </div>
     ${error && html`<p class="error" role="alert">${error}</p>`}
     ${!loaded && !error && html`<p class="muted">${t('loading')}</p>`}
-    ${loaded && visible.length === 0 && html`<p class="muted">${t('noReports')}</p>`}
+    ${loaded && visible.length === 0 && html`<${Empty} filtered=${counts.total > 0} session=${session} units=${units}
+      clear=${() => setFilters({ status: '', category: '', unit: '', overdue: false })} />`}
     ${visible.length > 0 && html`<div class="queue-scroll" ref=${scroller} onScroll=${onScroll}>
     <table class="queue-table" id="queue-table">
       <thead><tr><th>${t('ticket')}</th><th>${t('status')}</th><th>${t('priority')}</th><th>${t('category')}</th>
@@ -237,6 +252,17 @@ export function Queue() {
       </tbody>
     </table></div>`}
   </section>`;
+}
+
+/// What an empty queue means: nothing open at all (for an officer: nothing forwarded to their
+/// unit), or nothing that matches the filters.
+function Empty({ filtered, session, units, clear }) {
+  if (filtered) {
+    return html`<p class="empty" id="queue-empty">${t('noMatch')} <button type="button" class="link" onClick=${clear}>${t('clearFilters')}</button></p>`;
+  }
+  const unitCode = session?.user?.role === 'OFFICER' ? session.user.unitCode : null;
+  const unit = unitCode && (units.find((u) => u.code === unitCode)?.name ?? unitCode);
+  return html`<p class="empty" id="queue-empty">${unit ? fill(t('emptyQueueUnit'), { u: unit }) : t('emptyQueue')}</p>`;
 }
 
 /// A row redraws only when its report, its selection, the categories or the minute change:
@@ -255,19 +281,29 @@ class Row extends Component {
 
 function rowOf({ report, selected, categories, now }) {
   const urgent = isUrgent(report);
-  const classes = ['row', urgent ? 'urgent' : '', report.sla?.overdue ? 'overdue' : '', selected ? 'selected' : ''].join(' ');
+  const late = isOverdue(report, now);
+  const classes = ['row', urgent ? 'urgent' : '', late ? 'overdue' : '', selected ? 'selected' : ''].join(' ');
   const category = report.category ?? report.suggestion?.category;
+  const about = aboutOf(report);
   return html`<tr class=${classes} data-ticket=${report.ticket} data-id=${report.id}
     onClick=${() => { location.hash = `#/report/${report.id}`; }}>
     <td class="ticket">${report.ticket}${report.hasMedia ? html` <span class="tag">${t('media')}</span>` : ''}</td>
     <td><span class=${`status s-${report.status}`}>${statusLabel(report.status)}</span></td>
     <td><span class=${`prio p-${report.priority ?? 'NONE'}`}>${report.priority ? priorityLabel(report.priority) : urgent ? t('urgent') : '—'}</span></td>
-    <td>${categoryLabel(categories, category)}${report.category ? '' : ' ?'}</td>
-    <td class="summary">${report.flags.filter((flag) => flag !== 'urgent').map((flag) => html`<span class=${`tag flag-${flag}`}>${flagLabel(flag)}</span> `)}${report.summary ?? report.reporter?.name ?? ''}</td>
+    <td>${report.category ? categoryLabel(categories, category)
+      : category ? html`<span class="suggested" title=${t('suggestedCategory')}>${categoryLabel(categories, category)}</span>` : '—'}</td>
+    <td class="summary" title=${about}>${report.flags.filter((flag) => flag !== 'urgent').map((flag) => html`<span class=${`tag flag-${flag}`}>${flagLabel(flag)}</span> `)}${about}</td>
     <td>${report.assignedUnit?.name ?? '—'}</td>
-    <td class=${report.sla?.overdue ? 'late' : ''}>${report.sla?.paused ? t('paused') : report.sla?.dueAt ? relative(report.sla.dueAt, now) : '—'}</td>
+    <td class=${late ? 'late' : ''}>${report.sla?.paused ? t('paused') : report.sla?.dueAt ? dueIn(report.sla.dueAt, now) : '—'}</td>
     <td>${dateTime(report.createdAt)}</td>
   </tr>`;
+}
+
+/// What a report is about, in a line: the operator's summary, else the citizen's first words,
+/// else the suggested place, else what the citizen sent.
+export function aboutOf(report) {
+  return report.summary || report.excerpt || placeName(report.suggestion?.place)
+    || (report.hasMedia ? t('mediaOnly') : t('noText'));
 }
 
 export { PRIORITIES };

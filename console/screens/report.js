@@ -2,14 +2,21 @@
 // Reloaded whenever a live event names it, so ticks and new messages appear by themselves.
 import { html, useState, useEffect, useRef } from '../lib/html.js';
 import { gql } from '../lib/api.js';
-import { t, statusLabel, priorityLabel, errorText, timelineLabel } from '../lib/i18n.js';
+import { t, statusLabel, priorityLabel, errorText, deliveryLabel } from '../lib/i18n.js';
+import { describe, actorLabel, messageKindLabel } from '../lib/timeline.js';
 import { REPORT_FIELDS } from '../lib/fragments.js';
-import { loadCategories, categoryLabel } from '../lib/reference.js';
-import { dateTime, clock } from '../lib/format.js';
+import { loadCategories, loadUnits, categoryLabel } from '../lib/reference.js';
+import { dateTime, clock, dueIn, when } from '../lib/format.js';
 import { isCommandCenter, canWork } from '../lib/roles.js';
 import * as live from '../lib/live.js';
 import { Actions } from './report_actions.js';
 import { MiniMap } from './minimap.js';
+
+/// Back where the reader came from (the queue, a search, the map); a report opened directly
+/// goes to the reader's first screen.
+function goBack(event) {
+  if (history.length > 1) { event?.preventDefault(); history.back(); }
+}
 
 export function ReportScreen({ id, session }) {
   const [report, setReport] = useState(null);
@@ -17,6 +24,7 @@ export function ReportScreen({ id, session }) {
   const [categories, setCategories] = useState([]);
   const [flash, setFlash] = useState(null);
   const loading = useRef(null);
+  const flashTimer = useRef(null);
 
   const load = async () => {
     try {
@@ -45,7 +53,6 @@ export function ReportScreen({ id, session }) {
     // Escape goes back to the queue from anywhere but a text field.
     const onKey = (event) => {
       if (event.key !== 'Escape' || /INPUT|TEXTAREA|SELECT/.test(event.target.tagName)) return;
-      // Back to where the operator came from; a report opened directly goes to the first screen.
       if (history.length > 1) history.back();
       else location.hash = '#/';
     };
@@ -65,6 +72,9 @@ export function ReportScreen({ id, session }) {
     try {
       await gql(query, variables);
       setFlash({ ok: true, text: doneText });
+      // A success needs no more than a glance; an error stays until the next action.
+      clearTimeout(flashTimer.current);
+      flashTimer.current = setTimeout(() => setFlash((shown) => (shown?.ok ? null : shown)), 4000);
       await load();
       return true;
     } catch (failure) {
@@ -73,19 +83,19 @@ export function ReportScreen({ id, session }) {
     }
   };
 
-  if (error && !report) return html`<section><a href="#/queue">← ${t('back')}</a><p class="error" role="alert">${error}</p></section>`;
+  if (error && !report) return html`<section><a href="#/" onClick=${goBack}>← ${t('back')}</a><p class="error" role="alert">${error}</p></section>`;
   if (!report) return html`<p class="muted">${t('loading')}</p>`;
   const role = session.user.role;
   return html`<section class="report" id="report" data-ticket=${report.ticket}>
     <header class="report-head">
-      <a href="#/queue" class="link">← ${t('back')}</a>
+      <a href="#/" class="link" id="back" onClick=${goBack}>← ${t('back')}</a>
       <h2>${report.ticket}</h2>
       <span class=${`status s-${report.status}`} id="report-status">${statusLabel(report.status)}</span>
       <span>${t('priority')}: <span class=${`prio p-${report.priority ?? 'NONE'}`}>${priorityLabel(report.priority)}</span></span>
-      <span>${t('category')}: <b>${categoryLabel(categories, report.category)}</b></span>
+      <span>${t('category')}: <b>${report.category ? categoryLabel(categories, report.category)
+        : report.suggestion?.category ? html`<span class="suggested" title=${t('suggestedCategory')}>${categoryLabel(categories, report.suggestion.category)}</span>` : '—'}</b></span>
       <span>${t('assigned')}: <b id="assigned-unit">${report.assignedUnit?.name ?? '—'}</b></span>
-      <span class=${report.sla.overdue ? 'late' : 'muted'}>${t('sla')}: ${report.sla.stage ? t(SLA_STAGES[report.sla.stage]) : '—'} ${report.sla.dueAt ? clock(report.sla.dueAt) : ''}
-        ${report.sla.breached ? ` · ${report.sla.breaches.join(', ')}` : ''}</span>
+      <span class=${report.sla.overdue ? 'late' : 'muted'} id="report-sla">${slaText(report.sla)}</span>
     </header>
     ${flash && html`<p class=${flash.ok ? 'flash ok' : 'flash error'} role=${flash.ok ? 'status' : 'alert'} id="flash">${flash.text}</p>`}
     <div class="report-grid">
@@ -97,7 +107,7 @@ export function ReportScreen({ id, session }) {
         ${report.suggestion && html`<${SuggestionCard} report=${report} categories=${categories}
           canAccept=${isCommandCenter(role) && ['NEW', 'TRIAGED'].includes(report.status)} act=${act} />`}
         ${canWork(role) && html`<${Actions} report=${report} role=${role} categories=${categories} act=${act} />`}
-        <${Timeline} events=${report.timeline} />
+        <${Timeline} report=${report} categories=${categories} />
       </div>
     </div>
   </section>`;
@@ -105,11 +115,22 @@ export function ReportScreen({ id, session }) {
 
 const SLA_STAGES = { FIRST_ACTION: 'firstAction', FORWARD: 'forwardStage', RESOLUTION: 'resolution' };
 
+/// "SLA: Penerusan, batas 21.24 (lewat 3 mnt) · terlewati: Tindakan pertama".
+function slaText(sla) {
+  const stage = sla.stage ? t(SLA_STAGES[sla.stage] ?? sla.stage) : null;
+  const due = sla.paused ? t('paused') : sla.dueAt ? `${when(sla.dueAt)} (${dueIn(sla.dueAt)})` : null;
+  // The stage now due is said once; earlier stages that were missed follow.
+  const missed = sla.breaches.filter((name) => name !== sla.stage).map((name) => t(SLA_STAGES[name] ?? name)).join(', ');
+  const parts = [stage && due ? `${stage}, ${t('dueWord')} ${due}` : stage, missed && `${t('breached')}: ${missed}`];
+  return `${t('sla')}: ${parts.filter(Boolean).join(' · ') || '—'}`;
+}
+
 const TICKS = { QUEUED: '…', SANDBOX: '✓', ACCEPTED: '✓', SENT: '✓', DELIVERED: '✓✓', READ: '✓✓', PLAYED: '✓✓', FAILED: '⚠' };
 
 function Ticks({ status, error }) {
   if (!status) return null;
-  return html`<span class=${`ticks t-${status}`} title=${error ? `${status}: ${error}` : status} data-delivery=${status}>${TICKS[status] ?? ''}</span>`;
+  const label = deliveryLabel(status);
+  return html`<span class=${`ticks t-${status}`} title=${error ? `${label}: ${error}` : label} data-delivery=${status}>${TICKS[status] ?? ''}</span>`;
 }
 
 /// A media link works for a few minutes; a player that finds its link expired asks for the
@@ -117,8 +138,10 @@ function Ticks({ status, error }) {
 function Chat({ report, onMediaError }) {
   const end = useRef(null);
   useEffect(() => { end.current?.scrollIntoView({ block: 'end' }); }, [report.messages.length]);
+  // An edit or a deletion is shown on the message it changes, not as a message of its own.
+  const shown = report.messages.filter((message) => !['edit', 'revoke'].includes(message.kind));
   return html`<ol class="chat" id="chat">
-    ${report.messages.map((message) => html`<li key=${message.id}
+    ${shown.map((message) => html`<li key=${message.id}
       class=${`bubble ${message.direction === 'INBOUND' ? 'in' : 'out'} k-${message.kind}`} data-kind=${message.kind}>
       <${MessageBody} message=${message} report=${report} onMediaError=${onMediaError} />
       ${message.edits.length > 0 && html`<div class="edits muted">✎ ${message.edits.join(' → ')}</div>`}
@@ -130,26 +153,36 @@ function Chat({ report, onMediaError }) {
   </ol>`;
 }
 
+const MEDIA_STATES = { PENDING: 'mediaPending', FAILED: 'mediaFailed', UNAVAILABLE: 'mediaUnavailable' };
+
 function MessageBody({ message, report, onMediaError }) {
   const url = message.signedMediaUrl;
   const type = message.mediaContentType ?? '';
   const caption = message.text && html`<p class="text">${message.text}</p>`;
+  // A file not (yet) kept says why, in the reader's words.
+  const missing = html`<p class="muted media-missing">${messageKindLabel(message.kind)}: ${t(MEDIA_STATES[message.mediaState] ?? 'noMedia')}</p>`;
   if (['image', 'sticker'].includes(message.kind)) {
-    return html`${url ? html`<img class="media" src=${url} alt=${message.text ?? 'foto'} loading="lazy" onError=${onMediaError} />` : html`<p class="muted">[foto] ${t('noMedia')}</p>`}${caption}`;
+    return html`${url ? html`<img class="media" src=${url} alt=${message.text ?? messageKindLabel(message.kind)} loading="lazy" onError=${onMediaError} />` : missing}${caption}`;
   }
   if (['audio', 'voice'].includes(message.kind)) {
-    return html`${url ? html`<audio class="media" controls preload="metadata" src=${url} onError=${onMediaError}></audio>` : html`<p class="muted">[audio] ${t('noMedia')}</p>`}${caption}`;
+    return html`${url ? html`<audio class="media" controls preload="metadata" src=${url} onError=${onMediaError}></audio>` : missing}${caption}`;
   }
   if (message.kind === 'video') {
-    return html`${url ? html`<video class="media" controls preload="metadata" src=${url} onError=${onMediaError}></video>` : html`<p class="muted">[video] ${t('noMedia')}</p>`}${caption}`;
+    return html`${url ? html`<video class="media" controls preload="metadata" src=${url} onError=${onMediaError}></video>` : missing}${caption}`;
   }
   if (message.kind === 'document') {
-    return html`${url ? html`<a class="doc" href=${url} download>⇩ ${t('download')} (${type || 'file'})</a>` : html`<p class="muted">[dokumen] ${t('noMedia')}</p>`}${caption}`;
+    return html`${url ? html`<a class="doc" href=${url} download>⇩ ${t('download')} (${type || t('file')})</a>` : missing}${caption}`;
+  }
+  if (message.kind === 'reaction') {
+    // The emoji is in the timeline's entry for this message.
+    const event = report.timeline.find((entry) => entry.messageId === message.id && entry.kind === 'REACTION_RECEIVED');
+    const what = event ? describe(event, { messages: new Map(), units: [], categories: [] }).detail : '';
+    return html`<p class="text muted">${messageKindLabel('reaction')}: ${what}</p>`;
   }
   if (message.kind === 'location' && report.location) {
     return html`<${MiniMap} point=${report.location} />${caption}`;
   }
-  return html`<p class="text">${message.text ?? `[${message.kind}]`}</p>`;
+  return html`<p class="text">${message.text ?? `[${messageKindLabel(message.kind)}]`}</p>`;
 }
 
 function SuggestionCard({ report, categories, canAccept, act }) {
@@ -171,7 +204,8 @@ function SuggestionCard({ report, categories, canAccept, act }) {
   return html`<div class="card suggestion" id="suggestion">
     <h3>${t('suggestion')} ${s.urgent && html`<span class="prio p-URGENT">${t('urgent')}</span>`}</h3>
     <dl>
-      <dt>${t('category')}</dt><dd>${categoryLabel(categories, s.category)} <span class="muted">(${Math.round(s.confidence * 100)}%)</span></dd>
+      <dt>${t('category')}</dt><dd>${s.category ? html`${categoryLabel(categories, s.category)} <span class="muted">(${Math.round(s.confidence * 100)}%)</span>`
+        : html`<span class="muted">${t('unknownCategory')}</span>`}</dd>
       ${s.place && html`<dt>${t('place')}</dt><dd>${s.place.kecamatan ? `${s.place.kecamatan}, ` : ''}${s.place.kabupaten}</dd>`}
       <dt>${t('territorialUnit')}</dt><dd>${s.territorialUnit?.name ?? '—'}</dd>
       ${s.functionalUnits.length > 0 && html`<dt>${t('functionalUnits')}</dt><dd>${s.functionalUnits.map((unit) => unit.name).join(', ')}</dd>`}
@@ -181,12 +215,18 @@ function SuggestionCard({ report, categories, canAccept, act }) {
   </div>`;
 }
 
-function Timeline({ events }) {
+function Timeline({ report, categories }) {
+  const [units, setUnits] = useState([]);
+  useEffect(() => { loadUnits().then(setUnits).catch(() => {}); }, []);
+  const context = { messages: new Map(report.messages.map((message) => [message.id, message])), units, categories };
   return html`<div class="card timeline"><h3>${t('timeline')}</h3>
-    <ol id="timeline">${[...events].reverse().map((event) => html`<li data-kind=${event.kind}>
-      <span class="muted">${dateTime(event.at)}</span> <b title=${event.kind}>${timelineLabel(event.kind)}</b>
-      <span class="actor">${event.actor === 'citizen' ? t('actorCitizen') : event.actor}</span>
-      ${event.note && html`<div class="note">${event.note}</div>`}
-    </li>`)}</ol>
+    <ol id="timeline">${[...report.timeline].reverse().map((event) => {
+      const { label, detail } = describe(event, context);
+      return html`<li data-kind=${event.kind}>
+        <span class="muted">${dateTime(event.at)}</span> <b>${label}</b>
+        <span class="actor muted">${actorLabel(event.actor)}</span>
+        ${detail && html`<div class="note" title=${event.note ?? ''}>${detail}</div>`}
+      </li>`;
+    })}</ol>
   </div>`;
 }

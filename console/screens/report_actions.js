@@ -2,7 +2,7 @@
 // (`Report.allowedStatusMoves`): triage, forward, reply, requests, calls, notes, merge, status.
 import { html, useState, useEffect, useMemo } from '../lib/html.js';
 import { gql } from '../lib/api.js';
-import { t, statusLabel, priorityLabel, errorText } from '../lib/i18n.js';
+import { t, fill, statusLabel, priorityLabel, errorText, callKindLabel } from '../lib/i18n.js';
 import { PRIORITIES } from '../lib/fragments.js';
 import { loadUnits } from '../lib/reference.js';
 import { isCommandCenter } from '../lib/roles.js';
@@ -33,14 +33,20 @@ export function Actions({ report, role, categories, act }) {
   </div>`;
 }
 
+/// Statuses that end the handling: asked twice, so that a tired click does not close a case.
+const FINAL = ['CLOSED', 'REJECTED', 'DUPLICATE', 'SPAM'];
+
 function StatusMoves({ report, act }) {
   const [note, setNote] = useState('');
-  const move = (status) => act(`mutation ($id: ID!, $status: ReportStatus!, $note: String) {
-    setReportStatus(id: $id, status: $status, note: $note) { id } }`, { id: report.id, status, note: note.trim() || null });
+  const move = (status) => {
+    if (FINAL.includes(status) && !window.confirm(fill(t('confirmFinal'), { t: report.ticket, s: statusLabel(status) }))) return;
+    act(`mutation ($id: ID!, $status: ReportStatus!, $note: String) {
+      setReportStatus(id: $id, status: $status, note: $note) { id } }`, { id: report.id, status, note: note.trim() || null });
+  };
   return html`<div class="moves" id="status-moves">
     <span class="muted">${t('moveStatus')}:</span>
-    ${report.allowedStatusMoves.map((status) => html`<button type="button" class="move" data-move=${status}
-      onClick=${() => move(status)}>${statusLabel(status)}</button>`)}
+    ${report.allowedStatusMoves.map((status) => html`<button type="button" class=${FINAL.includes(status) ? 'move final' : 'move'}
+      data-move=${status} onClick=${() => move(status)}>${statusLabel(status)}</button>`)}
     <input placeholder=${t('note')} value=${note} onInput=${(e) => setNote(e.target.value)} id="status-note" />
   </div>`;
 }
@@ -80,17 +86,35 @@ export function UnitPicker({ value, onPick, suggested = [] }) {
     const rest = active.filter((unit) => !suggested.includes(unit.code) && hit(unit));
     return [...first.map((unit) => ({ ...unit, suggested: true })), ...rest].slice(0, 12);
   }, [units, text, suggested.join()]);
+  // The unit above, by its short name ("Polda Sumsel" for "Kepolisian Daerah … (Polda Sumsel)").
+  const parentOf = (unit) => {
+    const name = units.find((other) => other.code === unit.parentCode)?.name;
+    return name?.match(/\(([^)]+)\)$/)?.[1] ?? name;
+  };
+  // Enter picks the first match, so that typing "ilir timur" and Enter is enough.
+  const onKeyDown = (event) => {
+    if (event.key === 'Enter' && matches[0]) { event.preventDefault(); onPick(matches[0].code); }
+  };
   return html`<div class="picker">
-    <input placeholder=${t('unitPicker')} value=${text} onInput=${(e) => setText(e.target.value)} id="unit-search" />
+    <input placeholder=${t('unitPicker')} value=${text} onInput=${(e) => setText(e.target.value)} onKeyDown=${onKeyDown} id="unit-search" />
     <ul class="options" role="listbox">${matches.map((unit) => html`<li role="option" aria-selected=${unit.code === value}
       class=${unit.code === value ? 'on' : ''} data-unit=${unit.code} onClick=${() => onPick(unit.code)}>
-      ${unit.name} <span class="muted">${unit.code}${unit.suggested ? ` · ${t('suggested')}` : ''}</span></li>`)}</ul>
+      <span>${unit.name}${unit.suggested ? html` <span class="tag">${t('suggested')}</span>` : ''}</span>
+      <span class="muted small">${[parentOf(unit), unit.code].filter(Boolean).join(' · ')}</span></li>`)}</ul>
   </div>`;
+}
+
+/// A unit's name by its code, once the unit tree is loaded.
+function useUnitName(code) {
+  const [units, setUnits] = useState([]);
+  useEffect(() => { loadUnits().then(setUnits).catch(() => {}); }, []);
+  return units.find((unit) => unit.code === code)?.name ?? code;
 }
 
 function Forward({ report, act }) {
   const suggested = [report.suggestion?.territorialUnit?.code, ...(report.suggestion?.functionalUnits ?? []).map((u) => u.code)].filter(Boolean);
   const [unit, setUnit] = useState(suggested[0] ?? '');
+  const unitName = useUnitName(unit);
   const [note, setNote] = useState('');
   const submit = (event) => {
     event.preventDefault();
@@ -101,7 +125,7 @@ function Forward({ report, act }) {
   return html`<form onSubmit=${submit} class="form" id="forward-form">
     <${UnitPicker} value=${unit} onPick=${setUnit} suggested=${suggested} />
     <label>${t('note')}<input value=${note} onInput=${(e) => setNote(e.target.value)} /></label>
-    <button type="submit" disabled=${!unit}>${t('forward')} → ${unit}</button>
+    <button type="submit" disabled=${!unit} id="forward-submit">${t('forward')} → ${unitName}</button>
   </form>`;
 }
 
@@ -117,7 +141,7 @@ function Reply({ report, act }) {
   };
   return html`<form onSubmit=${submit} class="form" id="reply-form">
     <p class=${windowOpen ? 'window open' : 'window closed'} id="window-state">${windowOpen ? t('windowOpen') : t('windowClosed')}</p>
-    <textarea rows="3" value=${text} onInput=${(e) => setText(e.target.value)} id="reply-text"
+    <textarea rows="3" value=${text} onInput=${(e) => setText(e.target.value)} id="reply-text" placeholder=${t('replyHint')}
       onKeyDown=${(e) => { if (e.key === 'Enter' && (e.ctrlKey || e.metaKey)) submit(e); }}></textarea>
     <div class="row-buttons">
       <button type="submit" id="send-reply">${t('send')}</button>
@@ -127,24 +151,38 @@ function Reply({ report, act }) {
   </form>`;
 }
 
+/// "200", "3:20" or "1:02:05" as seconds; null for an empty field, NaN for nonsense.
+export function parseDuration(text) {
+  const value = text.trim();
+  if (!value) return null;
+  if (!/^\d+(:\d{1,2}){0,2}$/.test(value)) return NaN;
+  return value.split(':').reduce((total, part) => total * 60 + Number(part), 0);
+}
+
 function LogCall({ report, act }) {
   const [kind, setKind] = useState('PHONE');
   const [outcome, setOutcome] = useState('');
   const [duration, setDuration] = useState('');
   const [note, setNote] = useState('');
-  const submit = (event) => {
+  const seconds = parseDuration(duration);
+  const submit = async (event) => {
     event.preventDefault();
-    act(`mutation ($id: ID!, $kind: CallKind!, $outcome: String!, $duration: Int, $note: String) {
+    if (Number.isNaN(seconds)) return;
+    const logged = await act(`mutation ($id: ID!, $kind: CallKind!, $outcome: String!, $duration: Int, $note: String) {
       logCall(reportId: $id, kind: $kind, outcome: $outcome, durationSeconds: $duration, note: $note) { kind } }`,
-    { id: report.id, kind, outcome, duration: duration ? Number(duration) : null, note: note.trim() || null });
+    { id: report.id, kind, outcome: outcome.trim(), duration: seconds, note: note.trim() || null });
+    if (logged) { setOutcome(''); setDuration(''); setNote(''); }
   };
   return html`<form onSubmit=${submit} class="form" id="call-form">
     <label>${t('kind')}<select value=${kind} onChange=${(e) => setKind(e.target.value)}>
-      ${['PHONE', 'VIDEO', 'WHATSAPP'].map((k) => html`<option value=${k}>${k}</option>`)}</select></label>
-    <label>${t('outcome')}<input value=${outcome} onInput=${(e) => setOutcome(e.target.value)} required /></label>
-    <label>${t('duration')}<input type="number" min="0" value=${duration} onInput=${(e) => setDuration(e.target.value)} /></label>
+      ${['PHONE', 'VIDEO', 'WHATSAPP'].map((k) => html`<option value=${k}>${callKindLabel(k)}</option>`)}</select></label>
+    <label>${t('outcome')}<input value=${outcome} onInput=${(e) => setOutcome(e.target.value)} required
+      list="call-outcomes" placeholder=${t('outcomePlaceholder')} /></label>
+    <datalist id="call-outcomes">${t('callOutcomes').split('|').map((text) => html`<option value=${text} />`)}</datalist>
+    <label>${t('duration')}<input value=${duration} onInput=${(e) => setDuration(e.target.value)}
+      inputmode="numeric" placeholder=${t('durationHint')} class=${Number.isNaN(seconds) ? 'invalid' : ''} /></label>
     <label>${t('note')}<input value=${note} onInput=${(e) => setNote(e.target.value)} /></label>
-    <button type="submit">${t('logCall')}</button>
+    <button type="submit" disabled=${Number.isNaN(seconds)}>${t('logCall')}</button>
   </form>`;
 }
 

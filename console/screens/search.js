@@ -37,7 +37,7 @@ export function SearchScreen({ initial }) {
       const data = await gql(`query ($q: String!, $filter: ReportFilter, $after: String) {
         search(query: $q, filter: $filter, first: ${PAGE}, after: $after) {
           totalCount facets { field values { value count } }
-          edges { node { score snippet report { id ticket status category priority createdAt assignedUnit { name } reporter { name phone } } } }
+          edges { node { score snippet report { id ticket status category priority createdAt assignedUnit { name } reporter { name phone } suggestion { category } } } }
           pageInfo { hasNextPage endCursor } } }`, { q, filter: toFilter(f), after });
       setResult(data.search);
       setError(null);
@@ -63,6 +63,12 @@ export function SearchScreen({ initial }) {
     setPages([null]);
     run(query, next, null);
   };
+  // A picked value becomes a chip, and the list goes back to "+ add" for the next one.
+  const pick = (field) => (event) => {
+    const value = event.target.value;
+    event.target.value = '';
+    if (value && !(filter[field] ?? []).includes(value)) toggle(field, value);
+  };
   const nextPage = () => { const after = result.pageInfo.endCursor; setPages([...pages, after]); run(query, filter, after); };
   const previousPage = () => { const rest = pages.slice(0, -1); setPages(rest); run(query, filter, rest[rest.length - 1]); };
 
@@ -72,25 +78,25 @@ export function SearchScreen({ initial }) {
   return html`<section class="search">
     <form onSubmit=${submit} class="searchbar">
       <input ref=${input} id="search-query" value=${query} onInput=${(e) => setQuery(e.target.value)} placeholder=${t('query')} />
-      <button type="submit" id="search-submit">${t('search')}</button>
+      <button type="submit" id="search-submit">${t('searchButton')}</button>
       <button type="button" class="link" onClick=${() => setShowHelp(!showHelp)}>${t('cheatSheet')}</button>
     </form>
     ${showHelp && html`<table class="cheats" id="cheat-sheet">${CHEATS.map(([example, meaning]) =>
       html`<tr><td><code>${example}</code></td><td>${meaning[language()]}</td></tr>`)}</table>`}
     <div class="filters">
-      <label>${t('status')}<select onChange=${(e) => e.target.value && toggle('status', e.target.value)}>
-        <option value="">+</option>${ALL_STATUSES.map((s) => html`<option value=${s}>${statusLabel(s)}</option>`)}</select></label>
-      <label>${t('category')}<select id="search-category" onChange=${(e) => e.target.value && toggle('category', e.target.value)}>
-        <option value="">+</option>${categories.map((c) => html`<option value=${c.code}>${c.label}</option>`)}</select></label>
-      <label>${t('priority')}<select onChange=${(e) => e.target.value && toggle('priority', e.target.value)}>
-        <option value="">+</option>${PRIORITIES.map((p) => html`<option value=${p}>${priorityLabel(p)}</option>`)}</select></label>
+      <label>${t('status')}<select onChange=${pick('status')}>
+        <option value="">${t('addFilter')}</option>${ALL_STATUSES.map((s) => html`<option value=${s}>${statusLabel(s)}</option>`)}</select></label>
+      <label>${t('category')}<select id="search-category" onChange=${pick('category')}>
+        <option value="">${t('addFilter')}</option>${categories.map((c) => html`<option value=${c.code}>${c.label}</option>`)}</select></label>
+      <label>${t('priority')}<select onChange=${pick('priority')}>
+        <option value="">${t('addFilter')}</option>${PRIORITIES.map((p) => html`<option value=${p}>${priorityLabel(p)}</option>`)}</select></label>
       ${Object.entries(filter).flatMap(([field, values]) => (Array.isArray(values) ? values : values ? [values] : []).map((value) =>
         html`<button type="button" class="chip on" onClick=${() => toggle(field, value)}>${label(field === 'unitCode' ? 'unit' : field, value)} ×</button>`))}
     </div>
     ${error && html`<p class="error" role="alert">${error}</p>`}
     ${result && html`<div class="search-grid">
       <aside class="facets" id="facets"><h3>${t('facets')}</h3>
-        ${result.facets.map((facet) => html`<div class="facet"><h4>${t(facet.field) ?? facet.field}</h4>
+        ${result.facets.filter((facet) => facet.values.length > 0).map((facet) => html`<div class="facet"><h4>${t(facet.field) ?? facet.field}</h4>
           ${facet.values.slice(0, 10).map((value) => html`<button type="button" class="facet-value"
             onClick=${() => toggle(FACET_FILTER[facet.field] ?? facet.field, value.value)}>
             ${label(facet.field, value.value)} <b>${value.count}</b></button>`)}</div>`)}
@@ -100,14 +106,15 @@ export function SearchScreen({ initial }) {
         <ol id="search-hits">${result.edges.map(({ node }) => html`<li class="hit" data-ticket=${node.report.ticket}>
           <a href=${`#/report/${node.report.id}`}><b>${node.report.ticket}</b></a>
           <span class=${`status s-${node.report.status}`}>${statusLabel(node.report.status)}</span>
-          <span>${categoryLabel(categories, node.report.category)}</span>
+          <span>${node.report.category ? categoryLabel(categories, node.report.category)
+            : node.report.suggestion?.category ? html`<span class="suggested" title=${t('suggestedCategory')}>${categoryLabel(categories, node.report.suggestion.category)}</span>` : ''}</span>
           <span class="muted">${dateTime(node.report.createdAt)} · ${node.report.reporter?.phone ?? ''}</span>
           <p class="snippet" dangerouslySetInnerHTML=${{ __html: node.snippet }}></p>
         </li>`)}</ol>
-        <div class="pager">
+        ${(pages.length > 1 || result.pageInfo.hasNextPage) && html`<div class="pager">
           <button type="button" disabled=${pages.length <= 1} onClick=${previousPage}>${t('previous')}</button>
           <button type="button" disabled=${!result.pageInfo.hasNextPage} onClick=${nextPage} id="search-next">${t('next')}</button>
-        </div>
+        </div>`}
       </div>
     </div>`}
   </section>`;

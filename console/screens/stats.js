@@ -37,14 +37,14 @@ export function StatsScreen() {
     ${stats && html`<div class="charts">
       <figure class="card wide"><figcaption>${t('byDay')}</figcaption><${Columns} rows=${fillDays(stats.byDay, days)} /></figure>
       <figure class="card"><figcaption>${t('byCategory')}</figcaption>
-        <${Bars} rows=${stats.byCategory.map((r) => ({ label: categoryLabel(categories, r.key), value: r.count }))} /></figure>
+        <${Bars} rows=${stats.byCategory.map((r) => ({ label: categoryLabel(categories, r.key), value: r.count }))} empty=${t('noCategoryYet')} /></figure>
       <figure class="card"><figcaption>${t('byUnit')}</figcaption>
-        <${Bars} rows=${stats.byUnit.map((r) => ({ label: unitName(r.key), value: r.count }))} /></figure>
+        <${Bars} rows=${stats.byUnit.map((r) => ({ label: unitName(r.key), value: r.count }))} empty=${t('noUnitYet')} /></figure>
       <figure class="card"><figcaption>${t('byStatus')}</figcaption>
         <${Bars} rows=${stats.byStatus.map((r) => ({ label: statusLabel(r.key), value: r.count }))} /></figure>
       <figure class="card"><figcaption>${t('responseTimes')}</figcaption><${ResponseTimes} times=${stats.responseTimes} /></figure>
       <figure class="card"><figcaption>${t('slaBreaches')}</figcaption>
-        <${Bars} rows=${stats.slaBreaches.map((r) => ({ label: t(STAGES[r.key] ?? r.key), value: r.count }))} tone="warn" /></figure>
+        <${Bars} rows=${stats.slaBreaches.filter((r) => r.count > 0).map((r) => ({ label: t(STAGES[r.key] ?? r.key), value: r.count }))} tone="warn" empty=${t('noBreaches')} /></figure>
     </div>`}
   </section>`;
 }
@@ -55,17 +55,18 @@ function fillDays(byDay, days) {
   for (let i = days - 1; i >= 0; i -= 1) {
     // Days are WIB (UTC+7), as the API counts them.
     const key = new Date(Date.now() + 7 * 3600_000 - i * 86400_000).toISOString().slice(0, 10);
-    rows.push({ label: key.slice(5), value: counts.get(key) ?? 0 });
+    // Day/month, as dates are written in Indonesia.
+    rows.push({ label: `${key.slice(8, 10)}/${key.slice(5, 7)}`, value: counts.get(key) ?? 0 });
   }
   return rows;
 }
 
 /// Horizontal bars, largest first.
-export function Bars({ rows, tone = '' }) {
+export function Bars({ rows, tone = '', empty = '—' }) {
   const sorted = [...rows].sort((a, b) => b.value - a.value).slice(0, 15);
   const max = Math.max(1, ...sorted.map((row) => row.value));
   const height = sorted.length * 22 + 4;
-  if (!sorted.length) return html`<p class="muted">—</p>`;
+  if (!sorted.length) return html`<p class="muted">${empty}</p>`;
   return html`<svg class=${`chart bars ${tone}`} viewBox=${`0 0 420 ${height}`} width="100%" role="img">
     ${sorted.map((row, i) => html`<g transform=${`translate(0 ${i * 22 + 2})`}>
       <text x="196" y="14" text-anchor="end" class="label">${short(row.label)}<title>${row.label}</title></text>
@@ -77,7 +78,7 @@ export function Bars({ rows, tone = '' }) {
 
 const short = (label) => {
   const text = String(label);
-  return text.length > 32 ? `${text.slice(0, 31)}…` : text;
+  return text.length > 28 ? `${text.slice(0, 27)}…` : text;
 };
 
 /// Columns over time.

@@ -10,6 +10,8 @@
 //! location on a small map.
 //! `session`: the token is refreshed before it expires.
 //! `performance`: first load, a queue of 1,000 open reports, 50 events a second.
+//! `timeline`: every kind of timeline entry in the reader's words.
+//! `tour` (ignored): every screen of a running `siaga demo`, as each of its users.
 //!
 //! Screenshots go to `target/browser-screenshots/`, timings to
 //! `target/browser-screenshots/timings.md`. Without Chromium each test prints how to install
@@ -21,19 +23,79 @@ mod media;
 mod performance;
 mod scenario;
 mod session;
+mod timeline;
+mod tour;
 mod webdriver;
 
-use common::{TestApp, password_of};
+use common::{TestApp, password_of, spawn_app_with};
 use serde_json::{Value, json};
+use siaga::config::Settings;
 use siaga::domain::user::Role;
 use siaga::whatsapp::payload;
-use webdriver::Browser;
+use webdriver::{Browser, Driver, browser_missing};
 
 pub const PHOTO_PNG: &[u8] = include_bytes!("photo.png");
 
 /// One browser at a time: two Chromiums on a small machine slow each other down, and the
 /// timings are meant to describe the console, not the contention.
-pub static ONE_BROWSER_AT_A_TIME: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+static ONE_BROWSER_AT_A_TIME: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+
+/// Says why a browser test did nothing, on the terminal's stderr itself: the test harness
+/// captures `println!` of a passing test, and this line must reach whoever ran `cargo test`.
+pub fn say_skipped(reason: &str) {
+    use std::io::Write as _;
+    let _ = writeln!(std::io::stderr(), "browser test {reason}");
+}
+
+/// What every browser test starts with: the app on a fresh data dir with its accounts, and a
+/// headless Chromium window of its own (this test's turn at the one browser).
+pub struct Console {
+    pub app: TestApp,
+    pub browser: Browser,
+    _driver: Driver,
+    _turn: tokio::sync::MutexGuard<'static, ()>,
+}
+
+impl Console {
+    /// The app with default settings and these `(username, role, unit)` accounts, in a
+    /// 1440×960 window; `None`, after printing how to install Chromium, where it is missing.
+    pub async fn open(users: &[(&str, Role, Option<&str>)]) -> Option<Console> {
+        Console::open_with(|_| {}, users).await
+    }
+
+    /// The same with the app's settings changed first.
+    pub async fn open_with(
+        customise: impl FnOnce(&mut Settings),
+        users: &[(&str, Role, Option<&str>)],
+    ) -> Option<Console> {
+        if let Some(skip) = browser_missing() {
+            say_skipped(&skip);
+            return None;
+        }
+        let turn = ONE_BROWSER_AT_A_TIME.lock().await;
+        let app = spawn_app_with(customise).await;
+        for (username, role, unit) in users {
+            add_user(&app, username, *role, *unit).await;
+        }
+        let driver = Driver::start().await;
+        let browser = driver.session(1440, 960).await;
+        Some(Console {
+            app,
+            browser,
+            _driver: driver,
+            _turn: turn,
+        })
+    }
+
+    /// Signs `username` in through the console's form.
+    pub async fn sign_in(&self, username: &str) {
+        sign_in(&self.browser, &self.app.base_url, username).await;
+    }
+
+    pub async fn close(self) {
+        self.browser.close().await;
+    }
+}
 
 /// Creates an account directly, as `siaga user add` does.
 pub async fn add_user(app: &TestApp, username: &str, role: Role, unit: Option<&str>) {
@@ -94,4 +156,54 @@ pub fn record_timing(line: &str) {
     let mut text = std::fs::read_to_string(&path).unwrap_or_default();
     text.push_str(&format!("- {line}\n"));
     let _ = std::fs::write(path, text);
+}
+
+/// The open report's timeline in the reader's words: no entry shows the note the server
+/// keeps for the record ("NEW -> TRIAGED", "image stored: sha256 …", "newreportreply"), except
+/// the notes people wrote. Returns the entries' kinds, for asserting what the report went
+/// through.
+pub async fn timeline_in_the_readers_words(browser: &Browser) -> Vec<String> {
+    let entries = browser
+        .eval(
+            "return [...document.querySelectorAll('#timeline li')].map(li => {
+               const detail = li.querySelector('.note');
+               return { kind: li.dataset.kind, text: detail ? detail.innerText : '', note: detail ? detail.title : '' };
+             })",
+            json!([]),
+        )
+        .await;
+    let entries = entries.as_array().cloned().unwrap_or_default();
+    let english = browser
+        .eval("return document.documentElement.lang === 'en'", json!([]))
+        .await
+        == json!(true);
+    let record_words = [
+        "->",
+        "sha256",
+        "bytes",
+        "newreportreply",
+        "operatorreply",
+        "statusnotice",
+        "forwarded to",
+        "sandbox mode",
+        "target missed",
+    ];
+    for entry in &entries {
+        let text = entry["text"].as_str().unwrap_or_default();
+        let note = entry["note"].as_str().unwrap_or_default();
+        // In English a line may say what the note says; in Indonesian it may not.
+        let written_by_people = entry["kind"] == "NOTE" || english;
+        assert!(
+            written_by_people || note.is_empty() || text != note,
+            "a timeline entry shows the server's note as it is: {entry}"
+        );
+        assert!(
+            !record_words.iter().any(|word| text.contains(word)),
+            "a timeline entry speaks the server's words: {entry}"
+        );
+    }
+    entries
+        .iter()
+        .map(|entry| entry["kind"].as_str().unwrap_or_default().to_string())
+        .collect()
 }

@@ -6,9 +6,8 @@ use serde_json::json;
 use sha2::Digest as _;
 use siaga::domain::user::Role;
 
-use super::common::{fixture, refresh_timestamps, spawn_app};
-use super::webdriver::{Driver, browser_missing};
-use super::{add_user, sign_in};
+use super::common::{fixture, refresh_timestamps};
+use super::{Console, timeline_in_the_readers_words};
 
 /// Two seconds of a 440 Hz tone, 8 kHz mono 16-bit PCM, as a WAV file.
 fn tone_wav() -> Vec<u8> {
@@ -41,13 +40,10 @@ fn tone_wav() -> Vec<u8> {
 
 #[tokio::test]
 async fn a_voice_note_can_be_sought_and_a_shared_location_is_drawn() {
-    if let Some(skip) = browser_missing() {
-        println!("{skip}");
+    let Some(console) = Console::open(&[("operator1", Role::Operator, None)]).await else {
         return;
-    }
-    let _turn = super::ONE_BROWSER_AT_A_TIME.lock().await;
-    let app = spawn_app().await;
-    add_user(&app, "operator1", Role::Operator, None).await;
+    };
+    let (app, browser) = (&console.app, &console.browser);
     let wav = tone_wav();
     app.graph
         .add_media("media-voice-1", wav.clone(), "audio/wav");
@@ -75,9 +71,7 @@ async fn a_voice_note_can_be_sought_and_a_shared_location_is_drawn() {
     assert_eq!(app.post_signed_webhook(&location).await.status(), 200);
     let ticket = app.reports()[0].ticket.clone();
 
-    let driver = Driver::start().await;
-    let browser = driver.session(1440, 960).await;
-    sign_in(&browser, &app.base_url, "operator1").await;
+    console.sign_in("operator1").await;
     browser.click(&format!("tr[data-ticket='{ticket}']")).await;
     browser.wait_for("#chat figure.minimap").await;
     let playable = browser
@@ -102,5 +96,7 @@ async fn a_voice_note_can_be_sought_and_a_shared_location_is_drawn() {
         "{sought}"
     );
     browser.screenshot("13-report-voice-and-location").await;
-    browser.close().await;
+    let kinds = timeline_in_the_readers_words(browser).await;
+    assert!(kinds.iter().any(|kind| kind == "MEDIA_STORED"), "{kinds:?}");
+    console.close().await;
 }

@@ -6,9 +6,7 @@ use std::time::{Duration, Instant};
 use serde_json::json;
 use siaga::domain::user::Role;
 
-use super::common::spawn_app;
-use super::webdriver::{Driver, browser_missing};
-use super::{add_user, batched, record_timing, sign_in, text_payload};
+use super::{Console, batched, record_timing, sign_in, text_payload};
 
 const OPEN_REPORTS: usize = 1_000;
 const PER_NOTIFICATION: usize = 100;
@@ -27,13 +25,10 @@ fn citizen_text(samples: &[String], index: usize) -> serde_json::Value {
 
 #[tokio::test]
 async fn the_queue_renders_a_thousand_reports_and_follows_fifty_events_a_second() {
-    if let Some(skip) = browser_missing() {
-        println!("{skip}");
+    let Some(console) = Console::open(&[("operator1", Role::Operator, None)]).await else {
         return;
-    }
-    let _turn = super::ONE_BROWSER_AT_A_TIME.lock().await;
-    let app = spawn_app().await;
-    add_user(&app, "operator1", Role::Operator, None).await;
+    };
+    let (app, browser) = (&console.app, &console.browser);
     let samples: Vec<String> = app
         .state
         .services
@@ -50,9 +45,6 @@ async fn the_queue_renders_a_thousand_reports_and_follows_fifty_events_a_second(
         assert_eq!(response.status(), 200);
     }
     assert_eq!(app.reports().len(), OPEN_REPORTS);
-
-    let driver = Driver::start().await;
-    let browser = driver.session(1440, 960).await;
 
     // First load: a fresh browser, nothing cached, signed out.
     browser.goto(&format!("{}/", app.base_url)).await;
@@ -73,7 +65,7 @@ async fn the_queue_renders_a_thousand_reports_and_follows_fifty_events_a_second(
         first_load["bytes"]
     ));
 
-    sign_in(&browser, &app.base_url, "operator1").await;
+    sign_in(browser, &app.base_url, "operator1").await;
     let queue = browser
         .wait_until(
             "the queue holds every report",
@@ -101,7 +93,11 @@ async fn the_queue_renders_a_thousand_reports_and_follows_fifty_events_a_second(
              const tick = (now) => { window.frameGaps.push(now - last); last = now; if (!window.stopFrames) requestAnimationFrame(tick); };
              requestAnimationFrame(tick);
              new PerformanceObserver((list) => list.getEntries().forEach((e) => window.longTasks.push(e.duration)))
-               .observe({ type: 'longtask', buffered: false });",
+               .observe({ type: 'longtask', buffered: false });
+             // From a key press to the frame that shows its effect: what an operator feels.
+             window.keyLatencies = [];
+             window.addEventListener('keydown', (e) => { const pressed = e.timeStamp;
+               requestAnimationFrame(() => setTimeout(() => window.keyLatencies.push(performance.now() - pressed))); });",
             json!([]),
         )
         .await;
@@ -120,7 +116,22 @@ async fn the_queue_renders_a_thousand_reports_and_follows_fifty_events_a_second(
                 .status()
         }
     });
-    let statuses = futures_util::future::join_all(posts).await;
+    // Meanwhile the operator moves through the queue with j and k.
+    let posting_done = std::sync::atomic::AtomicBool::new(false);
+    let posting = async {
+        let statuses = futures_util::future::join_all(posts).await;
+        posting_done.store(true, std::sync::atomic::Ordering::Relaxed);
+        statuses
+    };
+    let moves = async {
+        let mut pressed = 0;
+        while !posting_done.load(std::sync::atomic::Ordering::Relaxed) {
+            tokio::time::sleep(Duration::from_millis(200)).await;
+            browser.keys(if pressed % 4 < 2 { "j" } else { "k" }).await;
+            pressed += 1;
+        }
+    };
+    let (statuses, ()) = tokio::join!(posting, moves);
     assert!(statuses.iter().all(|status| *status == 200), "{statuses:?}");
     let offered_for = started.elapsed();
     let expected_rows = OPEN_REPORTS + total;
@@ -136,13 +147,15 @@ async fn the_queue_renders_a_thousand_reports_and_follows_fifty_events_a_second(
             "window.stopFrames = true;
              const gaps = window.frameGaps.slice(1).sort((a, b) => a - b);
              const at = (p) => gaps[Math.min(gaps.length - 1, Math.floor(gaps.length * p))] || 0;
+             const keys = window.keyLatencies.slice().sort((a, b) => a - b);
              return { events: window.siagaEvents, frames: gaps.length, p50: at(0.5), p95: at(0.95), max: gaps[gaps.length - 1] || 0,
-                      longTasks: window.longTasks.length, longest: Math.max(0, ...window.longTasks) };",
+                      longTasks: window.longTasks.length, longest: Math.max(0, ...window.longTasks),
+                      keys: keys.length, keyMedian: keys[Math.floor(keys.length / 2)] || 0, keyMax: keys[keys.length - 1] || 0 };",
             json!([]),
         )
         .await;
     record_timing(&format!(
-        "{total} new reports at {EVENTS_PER_SECOND}/s over a queue of {OPEN_REPORTS} (offered in {:.1} s; every one shown {:.1} s after the first): {} events received, frame interval p50 {:.0} ms, p95 {:.0} ms, max {:.0} ms; {} long tasks, longest {:.0} ms",
+        "{total} new reports at {EVENTS_PER_SECOND}/s over a queue of {OPEN_REPORTS} (offered in {:.1} s; every one shown {:.1} s after the first): {} events received, frame interval p50 {:.0} ms, p95 {:.0} ms, max {:.0} ms; {} long tasks, longest {:.0} ms; {} presses of j/k meanwhile, shown after median {:.0} ms, at most {:.0} ms",
         offered_for.as_secs_f64(),
         caught_up_after.as_secs_f64(),
         frames["events"],
@@ -151,6 +164,9 @@ async fn the_queue_renders_a_thousand_reports_and_follows_fifty_events_a_second(
         frames["max"].as_f64().unwrap_or_default(),
         frames["longTasks"],
         frames["longest"].as_f64().unwrap_or_default(),
+        frames["keys"],
+        frames["keyMedian"].as_f64().unwrap_or_default(),
+        frames["keyMax"].as_f64().unwrap_or_default(),
     ));
     browser.screenshot("11-queue-1000").await;
     // The other screens over a busy day, for the README.
@@ -165,5 +181,5 @@ async fn the_queue_renders_a_thousand_reports_and_follows_fifty_events_a_second(
         )
         .await;
     browser.screenshot("15-map-busy").await;
-    browser.close().await;
+    console.close().await;
 }

@@ -7,9 +7,8 @@ use serde_json::json;
 use sha2::Digest as _;
 use siaga::domain::user::Role;
 
-use super::common::{fixture, refresh_timestamps, spawn_app};
-use super::webdriver::{Driver, browser_missing};
-use super::{PHOTO_PNG, add_user, record_timing, sign_in, sign_out};
+use super::common::{fixture, refresh_timestamps};
+use super::{Console, PHOTO_PNG, record_timing, sign_in, sign_out, timeline_in_the_readers_words};
 
 const PHOTO_CAPTION: &str = "Tolong pak motor saya dicuri di parkiran Pasar 16 Ilir kecamatan \
     Ilir Timur I Palembang, ini foto motornya";
@@ -34,26 +33,18 @@ fn photo_payload(media_id: &str) -> serde_json::Value {
 
 #[tokio::test]
 async fn the_command_center_works_a_photo_report_in_the_browser() {
-    if let Some(skip) = browser_missing() {
-        println!("{skip}");
+    let Some(console) = Console::open(&[
+        ("operator1", Role::Operator, None),
+        ("officer1", Role::Officer, Some("POLRESTABES_PALEMBANG")),
+        ("analyst1", Role::Analyst, None),
+        ("admin1", Role::Admin, None),
+    ])
+    .await
+    else {
         return;
-    }
-    let _turn = super::ONE_BROWSER_AT_A_TIME.lock().await;
-    let app = spawn_app().await;
-    add_user(&app, "operator1", Role::Operator, None).await;
-    add_user(
-        &app,
-        "officer1",
-        Role::Officer,
-        Some("POLRESTABES_PALEMBANG"),
-    )
-    .await;
-    add_user(&app, "analyst1", Role::Analyst, None).await;
-    add_user(&app, "admin1", Role::Admin, None).await;
+    };
+    let (app, browser) = (&console.app, &console.browser);
     let (_, complaint_ticket) = app.citizen_reports("+6281377100999", COMPLAINT).await;
-
-    let driver = Driver::start().await;
-    let browser = driver.session(1440, 960).await;
 
     // 1. The operator signs in.
     browser.goto(&format!("{}/", app.base_url)).await;
@@ -68,7 +59,7 @@ async fn the_command_center_works_a_photo_report_in_the_browser() {
     browser.wait_for("form .error").await;
     let refusal = browser.text_of("form .error").await;
     assert!(refusal.contains("kata sandi salah"), "{refusal}");
-    sign_in(&browser, &app.base_url, "operator1").await;
+    sign_in(browser, &app.base_url, "operator1").await;
     browser
         .wait_until(
             "the live connection",
@@ -193,6 +184,36 @@ async fn the_command_center_works_a_photo_report_in_the_browser() {
         )
         .await;
     browser.screenshot("04-report-forwarded-and-replied").await;
+    let kinds = timeline_in_the_readers_words(browser).await;
+    for kind in [
+        "REPORT_OPENED",
+        "MESSAGE_RECEIVED",
+        "MEDIA_STORED",
+        "REPLY_QUEUED",
+        "TRIAGED",
+        "FORWARDED",
+        "STATUS_CHANGED",
+    ] {
+        assert!(kinds.iter().any(|seen| seen == kind), "{kind} in {kinds:?}");
+    }
+    // Escape goes back to the queue, which says what the report is about: the citizen's words.
+    browser.click("#chat").await;
+    browser.keys("\u{E00C}").await;
+    browser.wait_for("#queue-table").await;
+    let summary = browser.text_of(&format!("{row} td.summary")).await;
+    assert!(summary.contains("motor saya dicuri"), "{summary}");
+    // "/" searches from anywhere.
+    browser.keys("/").await;
+    browser
+        .wait_until(
+            "the search box has the focus",
+            "return document.activeElement && document.activeElement.id === 'quick-search'",
+        )
+        .await;
+    browser.keys("motor dicuri\u{E007}").await;
+    browser
+        .wait_for(&format!("#search-hits li[data-ticket='{ticket}']"))
+        .await;
 
     // The complaint about an officer: accepting its suggestion forwards it to Bidpropam, not
     // to the territorial unit of the place.
@@ -220,8 +241,8 @@ async fn the_command_center_works_a_photo_report_in_the_browser() {
     assert_eq!(complaint_unit.as_deref(), Some("BIDPROPAM"));
 
     // 4. An officer of the Polrestabes above the Polsek works it.
-    sign_out(&browser).await;
-    sign_in(&browser, &app.base_url, "officer1").await;
+    sign_out(browser).await;
+    sign_in(browser, &app.base_url, "officer1").await;
     browser.wait_for(&row).await;
     let officer_queue = browser.text_of("#queue-table").await;
     assert!(
@@ -254,8 +275,8 @@ async fn the_command_center_works_a_photo_report_in_the_browser() {
     browser.screenshot("05-officer-resolved").await;
 
     // 5. The analyst's search: masked numbers, no complaint about officers.
-    sign_out(&browser).await;
-    sign_in(&browser, &app.base_url, "analyst1").await;
+    sign_out(browser).await;
+    sign_in(browser, &app.base_url, "analyst1").await;
     let hit = format!("#search-hits li[data-ticket='{ticket}']");
     browser.wait_for(&hit).await;
     let hit_text = browser.text_of(&hit).await;
@@ -344,7 +365,7 @@ async fn the_command_center_works_a_photo_report_in_the_browser() {
     browser.screenshot("09-session-ended").await;
 
     // The administration screen, for the record.
-    sign_in(&browser, &app.base_url, "admin1").await;
+    sign_in(browser, &app.base_url, "admin1").await;
     browser.wait_for("#users tr[data-user=officer1]").await;
     browser.screenshot("10-administration").await;
     browser
@@ -424,5 +445,5 @@ async fn the_command_center_works_a_photo_report_in_the_browser() {
             "return document.querySelector('#nav-admin').innerText === 'Administration'",
         )
         .await;
-    browser.close().await;
+    console.close().await;
 }

@@ -4,29 +4,26 @@
 use serde_json::json;
 use siaga::domain::user::Role;
 
-use super::common::spawn_app_with;
-use super::webdriver::{Driver, browser_missing};
-use super::{add_user, sign_in};
+use super::Console;
 
 #[tokio::test]
 async fn the_console_refreshes_its_token_and_stays_live_past_the_old_tokens_expiry() {
-    if let Some(skip) = browser_missing() {
-        println!("{skip}");
-        return;
-    }
-    let _turn = super::ONE_BROWSER_AT_A_TIME.lock().await;
     // A one-minute shift: the console refreshes five seconds after signing in.
     // Subscriptions re-check their token every second, so a socket still on the old token
     // would end (4401) as soon as that token expires.
-    let app = spawn_app_with(|settings| {
-        settings.token_lifetime_minutes = Some(1);
-        settings.subscription_recheck_seconds = Some(1);
-    })
-    .await;
-    add_user(&app, "operator1", Role::Operator, None).await;
-    let driver = Driver::start().await;
-    let browser = driver.session(1280, 800).await;
-    sign_in(&browser, &app.base_url, "operator1").await;
+    let Some(console) = Console::open_with(
+        |settings| {
+            settings.token_lifetime_minutes = Some(1);
+            settings.subscription_recheck_seconds = Some(1);
+        },
+        &[("operator1", Role::Operator, None)],
+    )
+    .await
+    else {
+        return;
+    };
+    let (app, browser) = (&console.app, &console.browser);
+    console.sign_in("operator1").await;
     let first = browser
         .eval(
             "return JSON.parse(localStorage.getItem('siaga.session')).token",
@@ -64,5 +61,5 @@ async fn the_console_refreshes_its_token_and_stays_live_past_the_old_tokens_expi
     browser
         .wait_for(&format!("tr[data-ticket='{ticket}']"))
         .await;
-    browser.close().await;
+    console.close().await;
 }

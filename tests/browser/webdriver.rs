@@ -9,15 +9,16 @@ use std::time::{Duration, Instant};
 use base64::Engine as _;
 use serde_json::{Value, json};
 
-pub const CHROMIUM: &str = "/usr/bin/chromium";
-pub const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
+/// Debian's paths; `SIAGA_TEST_CHROMIUM` and `SIAGA_TEST_CHROMEDRIVER` name others.
+const CHROMIUM: &str = "/usr/bin/chromium";
+const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
 const ELEMENT_KEY: &str = "element-6066-11e4-a52e-4f735466cecf";
 pub const WAIT: Duration = Duration::from_secs(15);
 
 /// Whether this machine can run the browser tests; if not, says how to install what is
 /// missing.
 pub fn browser_missing() -> Option<String> {
-    let missing: Vec<&str> = [CHROMIUM, CHROMEDRIVER]
+    let missing: Vec<String> = [chromium(), chromedriver()]
         .into_iter()
         .filter(|path| !Path::new(path).exists())
         .collect();
@@ -27,6 +28,14 @@ pub fn browser_missing() -> Option<String> {
             missing.join(" and ")
         )
     })
+}
+
+fn chromium() -> String {
+    std::env::var("SIAGA_TEST_CHROMIUM").unwrap_or_else(|_| CHROMIUM.to_string())
+}
+
+fn chromedriver() -> String {
+    std::env::var("SIAGA_TEST_CHROMEDRIVER").unwrap_or_else(|_| CHROMEDRIVER.to_string())
 }
 
 /// A running chromedriver, ended when dropped.
@@ -42,7 +51,7 @@ impl Driver {
             let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("a free port");
             listener.local_addr().expect("its address").port()
         };
-        let process = Command::new(CHROMEDRIVER)
+        let process = Command::new(chromedriver())
             .arg(format!("--port={port}"))
             .stdout(Stdio::null())
             .stderr(Stdio::null())
@@ -71,12 +80,15 @@ impl Driver {
         let capabilities = json!({ "capabilities": { "alwaysMatch": {
             "browserName": "chrome",
             "goog:chromeOptions": {
-                "binary": CHROMIUM,
+                "binary": chromium(),
                 "args": ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
                          format!("--window-size={width},{height}"), "--autoplay-policy=no-user-gesture-required",
                          "--lang=id-ID"],
             },
             "goog:loggingPrefs": { "browser": "ALL" },
+            // The console asks before an action that ends something (a case, an account);
+            // a test answers yes, as the operator it plays would.
+            "unhandledPromptBehavior": "accept",
         } } });
         let answer: Value = self
             .client

@@ -2,12 +2,13 @@
 //! profile's categories and places, the status moves a report allows its reader, and signed
 //! media links for `<img>`, `<audio>` and `<video>`.
 
-use async_graphql::{Context, Object, SimpleObject};
+use async_graphql::{Context, Enum, Object, SimpleObject};
 use chrono::Utc;
 
 use super::types::ReportStatus;
 use super::{IntoGraphql, principal, services};
-use crate::domain::message::{MediaState, Message};
+use crate::domain::message::{MediaState, Message, OutboundPurpose as DomainPurpose};
+use crate::domain::redact::mask_phone_numbers_if;
 use crate::domain::report::{Report, ReportStatus as DomainStatus};
 use crate::workflow::permissions::{Action, role_may};
 
@@ -90,8 +91,79 @@ impl ConsoleQuery {
     }
 }
 
+/// Why siaga sent a message to the citizen.
+#[derive(Enum, Copy, Clone, Eq, PartialEq)]
+pub enum OutboundPurpose {
+    /// The automatic answer to a new report, with its ticket number.
+    NewReportReply,
+    /// The short acknowledgement of a follow-up message.
+    FollowUpAck,
+    /// Written by an operator or officer.
+    OperatorReply,
+    /// A status notice (forwarded, resolved).
+    StatusNotice,
+}
+
+impl From<DomainPurpose> for OutboundPurpose {
+    fn from(purpose: DomainPurpose) -> Self {
+        match purpose {
+            DomainPurpose::NewReportReply => OutboundPurpose::NewReportReply,
+            DomainPurpose::FollowUpAck => OutboundPurpose::FollowUpAck,
+            DomainPurpose::OperatorReply => OutboundPurpose::OperatorReply,
+            DomainPurpose::StatusNotice => OutboundPurpose::StatusNotice,
+        }
+    }
+}
+
+/// Where a message's file stands.
+#[derive(Enum, Copy, Clone, Eq, PartialEq)]
+pub enum MediaDownload {
+    /// Announced by WhatsApp, not yet downloaded.
+    Pending,
+    /// Downloaded and kept: `signedMediaUrl` serves it.
+    Stored,
+    /// The download was given up (`MEDIA_FAILED` on the timeline says why).
+    Failed,
+    /// Sandbox mode has no token to download with.
+    Unavailable,
+}
+
+impl From<MediaState> for MediaDownload {
+    fn from(state: MediaState) -> Self {
+        match state {
+            MediaState::Pending => MediaDownload::Pending,
+            MediaState::Stored => MediaDownload::Stored,
+            MediaState::Failed => MediaDownload::Failed,
+            MediaState::Unavailable => MediaDownload::Unavailable,
+        }
+    }
+}
+
+const EXCERPT_CHARS: usize = 160;
+
+/// `Report.excerpt`: the citizen's first words on one line, numbers masked for the reader
+/// before the cut (so that no half of a number slips through), cut at a word where it can be.
+pub(super) fn excerpt(report: &Report, masked: bool) -> Option<String> {
+    let joined = report.citizen_texts.join(" ");
+    let one_line = joined.split_whitespace().collect::<Vec<_>>().join(" ");
+    if one_line.is_empty() {
+        return None;
+    }
+    let readable = mask_phone_numbers_if(&one_line, masked);
+    if readable.chars().count() <= EXCERPT_CHARS {
+        return Some(readable.into_owned());
+    }
+    let cut: String = readable.chars().take(EXCERPT_CHARS - 1).collect();
+    let at_word = match cut.rfind(' ') {
+        Some(space) if space > EXCERPT_CHARS / 2 => &cut[..space],
+        _ => cut.as_str(),
+    };
+    Some(format!("{at_word}…"))
+}
+
 /// `Report.allowedStatusMoves`: the statuses the reader may set now, by the status table, their
-/// role, and whether the report has a unit to go back to.
+/// role, and whether the report has a unit to go back to. The status it has is not a move (a
+/// forwarded report goes to another unit with `forwardReport`).
 pub(super) fn allowed_status_moves(
     ctx: &Context<'_>,
     report: &Report,
@@ -99,6 +171,7 @@ pub(super) fn allowed_status_moves(
     let who = principal(ctx)?;
     Ok(DomainStatus::ALL
         .into_iter()
+        .filter(|next| *next != report.status)
         .filter(|next| report.status.can_move_to(*next, report.resume_status))
         .filter(|next| role_may(who.role, Action::SetStatus(*next)))
         .filter(|next| *next != DomainStatus::Forwarded || report.assigned_unit.is_some())

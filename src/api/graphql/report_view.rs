@@ -46,6 +46,11 @@ impl ReportView {
         let summary = self.report.summary.as_deref()?;
         Some(for_reader(summary, self.masked).into_owned())
     }
+    /// What the report is about, for lists: the citizen's first words (texts and captions), on
+    /// one line, cut to 160 characters. Null when the citizen sent only media or a location.
+    async fn excerpt(&self) -> Option<String> {
+        super::console::excerpt(&self.report, self.masked)
+    }
     async fn created_at(&self) -> DateTime<Utc> {
         self.report.created_at
     }
@@ -236,6 +241,13 @@ impl MessageView {
             .as_ref()
             .and_then(|delivery| delivery.error.as_ref().map(|error| error.to_string()))
     }
+    /// Why siaga sent an outbound message (null for the citizen's).
+    async fn purpose(&self) -> Option<super::console::OutboundPurpose> {
+        match &self.message.body {
+            MessageBody::Outbound { purpose, .. } => Some((*purpose).into()),
+            MessageBody::Inbound { .. } => None,
+        }
+    }
     /// The operator who wrote an outbound message.
     async fn author(&self) -> Option<&str> {
         match &self.message.body {
@@ -257,6 +269,10 @@ impl MessageView {
     /// report; each view is still written to the timeline.
     async fn signed_media_url(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<String>> {
         super::console::signed_media_url(ctx, &self.message)
+    }
+    /// Where the message's file stands (null for a message without one).
+    async fn media_state(&self) -> Option<super::console::MediaDownload> {
+        self.message.media.as_ref().map(|media| media.state.into())
     }
     async fn media_content_type(&self) -> Option<&str> {
         self.message
