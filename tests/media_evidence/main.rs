@@ -61,6 +61,21 @@ fn media_of(app: &TestApp) -> Option<StoredMedia> {
     the_message_with_media(app).and_then(|message| message.media)
 }
 
+/// Waits until the media failed, or the trap was reached (which the caller then reports).
+async fn wait_for_failure_or_trap(app: &TestApp, trap: &Trap) -> StoredMedia {
+    app.wait_until("the media fails or the trap is reached", |app| {
+        !trap.hits().is_empty()
+            || media_of(app).is_some_and(|media| media.state == MediaState::Failed)
+    })
+    .await;
+    assert!(
+        trap.hits().is_empty(),
+        "the trap was reached: {:?}",
+        trap.hits()
+    );
+    media_of(app).expect("media")
+}
+
 async fn wait_for_media_state(app: &TestApp, state: MediaState) -> StoredMedia {
     app.wait_until(&format!("the media is {state:?}"), |app| {
         media_of(app).is_some_and(|media| media.state == state)
@@ -136,13 +151,7 @@ async fn a_looked_up_media_url_on_127_0_0_2_is_refused_for_good_and_the_token_ne
 
     app.post_signed_webhook(&photo_webhook("media-elsewhere", &bytes, None))
         .await;
-    let media = wait_for_media_state(&app, MediaState::Failed).await;
-
-    assert!(
-        trap.hits().is_empty(),
-        "the trap was reached: {:?}",
-        trap.hits()
-    );
+    let media = wait_for_failure_or_trap(&app, &trap).await;
     let error = media.error.unwrap_or_default();
     assert!(error.contains("not on the allowlist"), "{error}");
     assert_eq!(app.state.metrics.media_refused.load(Ordering::Relaxed), 1);
@@ -161,13 +170,7 @@ async fn a_redirect_off_the_allowlist_is_not_followed_and_one_within_it_is() {
 
     app.post_signed_webhook(&photo_webhook("media-redirected", &bytes, None))
         .await;
-    let media = wait_for_media_state(&app, MediaState::Failed).await;
-
-    assert!(
-        trap.hits().is_empty(),
-        "the trap was reached: {:?}",
-        trap.hits()
-    );
+    let media = wait_for_failure_or_trap(&app, &trap).await;
     let error = media.error.unwrap_or_default();
     assert!(error.contains("redirect"), "{error}");
 
