@@ -46,9 +46,13 @@ max_len_of() {
     esac
 }
 
-fuzz() {
-    nice -n "$nice_level" cargo "+$toolchain" fuzz "$@" --fuzz-dir fuzz \
-        --target-dir "$target_dir" --sanitizer "$sanitizer" --debug-assertions
+# `fuzz run TARGET [CORPUS...] -- [LIBFUZZER OPTIONS...]`, with our build options before the
+# `--` (after it they would go to libFuzzer).
+fuzz_run() {
+    local target=$1
+    shift
+    nice -n "$nice_level" cargo "+$toolchain" fuzz run --fuzz-dir fuzz \
+        --target-dir "$target_dir" --sanitizer "$sanitizer" --debug-assertions "$target" "$@"
 }
 
 summary=()
@@ -60,7 +64,7 @@ for target in "${targets[@]}"; do
     fi
     if [ "$mode" = merge ]; then
         merged=$(mktemp -d)
-        fuzz run "$target" "$merged" "fuzz/seeds/$target" "fuzz/corpus/$target" -- \
+        fuzz_run "$target" "$merged" "fuzz/seeds/$target" "fuzz/corpus/$target" -- \
             -merge=1 -max_len="$(max_len_of "$target")" "${dictionary[@]}"
         rm -rf "fuzz/seeds/$target"
         mv "$merged" "fuzz/seeds/$target"
@@ -71,7 +75,7 @@ for target in "${targets[@]}"; do
     log="fuzz/logs/$target.log"
     echo "== $target for ${seconds}s (log: $log)"
     status=0
-    fuzz run "$target" "fuzz/corpus/$target" "fuzz/seeds/$target" -- \
+    fuzz_run "$target" "fuzz/corpus/$target" "fuzz/seeds/$target" -- \
         -max_total_time="$seconds" -max_len="$(max_len_of "$target")" -timeout=20 \
         -rss_limit_mb=3072 -print_final_stats=1 "${dictionary[@]}" >"$log" 2>&1 || status=$?
     executions=$(grep -o 'stat::number_of_executed_units: *[0-9]*' "$log" | grep -o '[0-9]*$' || echo "?")

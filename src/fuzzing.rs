@@ -15,6 +15,9 @@ use crate::routing::Router;
 use crate::search::{IndexDoc, SearchIndex, SearchRequest, Visibility};
 use crate::store::Store;
 use crate::text::{Analyzer, stem, stem_candidates};
+use crate::domain::inbound::InboundItem;
+use crate::domain::phone::PhoneNumber;
+use crate::whatsapp::payload::{Citizen, text_message, to_wire_bytes};
 use crate::whatsapp::webhook::parse_notification;
 use crate::workflow::ReportFilter;
 
@@ -90,21 +93,39 @@ fn open_intake(folder: &std::path::Path) -> Intake {
 }
 
 /// A webhook body as the server reads it: parsed, then applied to the store twice (Meta
-/// redelivers), which must succeed whatever the body holds.
+/// redelivers), which must succeed whatever the body holds. Bytes that are not a JSON object
+/// are also sent as the text of a citizen's message (one of a few citizens, so that reports
+/// thread and questions get answered), which reaches deeper into intake than broken JSON.
 pub fn webhook_and_intake(harness: &mut IntakeHarness, body: &[u8]) {
     let now = fixed_now();
-    let Ok(items) = parse_notification(body, now) else {
-        return;
-    };
+    match parse_notification(body, now) {
+        Ok(items) => apply_twice(harness, body, &items),
+        Err(_) => {
+            let citizen = Citizen {
+                phone: PhoneNumber::parse(&format!("0812000000{:02}", body.len() % 7))
+                    .expect("a valid test number"),
+                name: "Warga".into(),
+            };
+            let wamid = format!("wamid.fuzz.{}", harness.deliveries);
+            let text = String::from_utf8_lossy(body);
+            let wrapped = to_wire_bytes(&text_message(&citizen, &wamid, now.timestamp(), &text));
+            let items = parse_notification(&wrapped, now).expect("a built text message parses");
+            apply_twice(harness, &wrapped, &items);
+        }
+    }
+    harness.renew_when_due();
+}
+
+fn apply_twice(harness: &IntakeHarness, body: &[u8], items: &[InboundItem]) {
+    let now = fixed_now();
     for attempt in ["first delivery", "redelivery"] {
-        if let Err(error) = harness.intake.ingest(body, &items, now) {
+        if let Err(error) = harness.intake.ingest(body, items, now) {
             panic!(
                 "intake refused the {attempt} of a parsed webhook: {error}; store {}",
                 harness.folder.path().display()
             );
         }
     }
-    harness.renew_when_due();
 }
 
 /// A citizen's text through the analyzer (tokens, terms, folding, stems) and the router (each

@@ -71,3 +71,11 @@ fn every_search_seed_is_parsed_searched_and_highlighted() {
 fn every_date_seed_reads_as_a_relative_date_or_none() {
     replay("dates", fuzzing::dates);
 }
+
+#[test]
+fn bytes_that_are_not_json_reach_intake_as_a_citizens_text() {
+    let mut harness = IntakeHarness::new();
+    for text in [&b"tolong motor saya dicuri di pasar 16"[..], b"\xff\xfe", b""] {
+        fuzzing::webhook_and_intake(&mut harness, text);
+    }
+}
