@@ -229,6 +229,7 @@ impl App {
             metrics: context.metrics,
             writer: context.writer,
             wake: media_wake,
+            local_failures: Default::default(),
         };
         if state.accepts_unsigned_webhooks() {
             tracing::warn!(

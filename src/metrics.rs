@@ -29,6 +29,12 @@ pub struct Metrics {
     pub media_stored: AtomicU64,
     pub media_failed: AtomicU64,
     pub media_retries: AtomicU64,
+    /// Media that could not be written to the local disk (retried, not counted against Meta's
+    /// seven days): an alarm.
+    pub media_local_errors: AtomicU64,
+    /// Media URLs refused: off the allowlist, resolving to a private address, or redirecting
+    /// off the list.
+    pub media_refused: AtomicU64,
     /// Webhooks answered 503 because the buffer budget had no room.
     pub webhooks_refused_busy: AtomicU64,
     /// Questions put to citizens when siaga was unsure, and their answers.
@@ -171,6 +177,16 @@ impl Metrics {
             "media_retries_total",
             "Media downloads retried.",
             &[("", read(&self.media_retries))],
+        );
+        counter(
+            "media_local_errors_total",
+            "Media not written for a local reason, such as a full disk (retried; alert on any).",
+            &[("", read(&self.media_local_errors))],
+        );
+        counter(
+            "media_refused_total",
+            "Media URLs refused: off the allowlist of media hosts, a private address, or a redirect off it.",
+            &[("", read(&self.media_refused))],
         );
 
         let _ = writeln!(

@@ -8,6 +8,8 @@
 
 mod collect;
 mod dates;
+#[doc(hidden)]
+pub mod fuzz_entries;
 mod highlight;
 mod index;
 pub mod indexer;

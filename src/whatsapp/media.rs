@@ -1,16 +1,19 @@
 //! The media fetcher: downloads the photos, videos, voice notes and documents citizens send,
 //! verifies their sha256, and stores them content-addressed under `<data dir>/media`. A message
 //! is stored before its media; a failed download is retried with backoff for as long as Meta
-//! keeps the media (seven days), then marked failed on the report.
+//! keeps the media (seven days), then marked failed on the report. A local failure (a full
+//! disk) is retried for as long as it lasts, alarmed in the log and in `/metrics`, and never
+//! counted against those seven days.
+//!
+//! This file holds the queue bookkeeping and the worker; `media_download` one download,
+//! `media_file` the file on its way to disk.
 
 use std::convert::Infallible;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
-use base64::Engine as _;
 use chrono::Utc;
-use sha2::{Digest, Sha256};
 use tokio::sync::Notify;
 use tokio_util::sync::CancellationToken;
 
@@ -22,13 +25,18 @@ use crate::domain::timeline::{Actor, TimelineKind};
 use crate::ledger::{Commit, Effects, Ledger, MediaJob, QueueKey};
 use crate::metrics::{Metrics, add};
 use crate::store::{Store, StoreError, TxError};
-use crate::whatsapp::graph::{Disposition, GraphClient, GraphError};
+use crate::whatsapp::graph::GraphClient;
+use crate::whatsapp::media_download::{FetchError, FetchRequest, fetch};
+use crate::whatsapp::media_file::remove_partials;
 use crate::whatsapp::outbox::backoff;
 use crate::worker::{InFlight, Worker, WorkerError, WorkerState, WorkerStatus};
 
 /// Meta keeps inbound media downloadable for seven days.
 const MEDIA_RETENTION: chrono::TimeDelta = chrono::TimeDelta::days(7);
 const CONCURRENT_DOWNLOADS: usize = 4;
+/// A local failure is retried at least this often, however long it lasts: a freed disk should
+/// not wait an hour for the next try.
+const MAX_LOCAL_RETRY_DELAY: Duration = Duration::from_secs(60);
 
 #[derive(Clone)]
 pub struct MediaFetcher {
@@ -40,43 +48,8 @@ pub struct MediaFetcher {
     /// The commit path: a stored file is announced only once its record is durable.
     pub writer: Commit,
     pub wake: Arc<Notify>,
-}
-
-/// Why a download attempt did not store the file.
-#[derive(Debug)]
-enum FetchError {
-    Graph(GraphError),
-    HashMismatch { expected: String, actual: String },
-    Io(std::io::Error),
-}
-
-impl std::fmt::Display for FetchError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            FetchError::Graph(error) => write!(f, "{error}"),
-            FetchError::HashMismatch { expected, actual } => {
-                write!(
-                    f,
-                    "sha256 mismatch: meta announced {expected}, the file hashes to {actual}"
-                )
-            }
-            FetchError::Io(error) => write!(f, "cannot write the media file: {error}"),
-        }
-    }
-}
-
-impl FetchError {
-    fn retryable(&self) -> bool {
-        match self {
-            FetchError::Graph(error) => !matches!(
-                error.disposition(),
-                Disposition::Permanent | Disposition::OutsideWindow
-            ),
-            // A corrupted transfer may succeed next time; a stored file that disagrees with
-            // Meta's hash is never accepted as evidence.
-            FetchError::HashMismatch { .. } | FetchError::Io(_) => true,
-        }
-    }
+    /// Local failures in a row per job (not stored: they pace retries, nothing more).
+    pub local_failures: Arc<std::sync::Mutex<std::collections::HashMap<u64, u32>>>,
 }
 
 /// The largest file accepted per kind, within the configured overall limit.
@@ -100,6 +73,11 @@ pub fn media_path(media_dir: &Path, sha256_hex: &str) -> PathBuf {
 impl MediaFetcher {
     /// The fetcher as a worker for the runner (see `MediaWorker`).
     pub fn into_worker(self) -> MediaWorker {
+        match remove_partials(&self.media_dir) {
+            Ok(0) => {}
+            Ok(removed) => tracing::info!(removed, "removed media files a crash left half written"),
+            Err(error) => tracing::warn!(%error, "cannot clear half-written media files"),
+        }
         MediaWorker {
             fetcher: self,
             running: tokio::task::JoinSet::new(),
@@ -137,8 +115,19 @@ impl MediaFetcher {
             return self.finish_job(key, job, Some((state, None))).await;
         };
         let attempts = job.attempts + 1;
-        match self.fetch(client, kind, &media, attempts).await {
+        let request = FetchRequest {
+            client,
+            media_dir: &self.media_dir,
+            kind,
+            media: &media,
+            limit: size_limit(kind, self.whatsapp.media_max_bytes),
+            first_attempt: attempts == 1,
+            attempts,
+            metrics: &self.metrics,
+        };
+        match fetch(request).await {
             Ok(stored) => {
+                self.forget_local_failures(job.id);
                 add(&self.metrics.media_stored, 1);
                 let note = format!(
                     "{} stored: sha256 {} ({} bytes)",
@@ -153,7 +142,20 @@ impl MediaFetcher {
                 )
                 .await
             }
+            Err(FetchError::Local(error)) => {
+                // Ours, not Meta's: the attempt is not counted and the seven days do not apply.
+                add(&self.metrics.media_local_errors, 1);
+                let failures = self.note_local_failure(job.id);
+                tracing::error!(%error, message = %message.id, failures, "media cannot be written to the local disk; will retry");
+                let delay = backoff(self.whatsapp.retry_base, failures).min(MAX_LOCAL_RETRY_DELAY);
+                let error = FetchError::Local(error).to_string();
+                self.reschedule(key, job, job.attempts, &error, delay).await
+            }
             Err(error) => {
+                self.forget_local_failures(job.id);
+                if error.is_refusal() {
+                    add(&self.metrics.media_refused, 1);
+                }
                 let expired = Utc::now() - message.received_at > MEDIA_RETENTION;
                 if error.retryable() && !expired {
                     add(&self.metrics.media_retries, 1);
@@ -182,74 +184,19 @@ impl MediaFetcher {
         }
     }
 
-    async fn fetch(
-        &self,
-        client: &GraphClient,
-        kind: MediaKind,
-        media: &MediaRef,
-        attempts: u32,
-    ) -> Result<StoredMedia, FetchError> {
-        let limit = size_limit(kind, self.whatsapp.media_max_bytes);
-        // The webhook's url saves a lookup, but it expires within minutes: use it only first.
-        let mut announced_hashes: Vec<String> = media.sha256.iter().cloned().collect();
-        let downloaded = match (&media.url, attempts) {
-            (Some(url), 1) => match client.download_media(url, limit).await {
-                Ok(downloaded) => Some(downloaded),
-                Err(GraphError::TooLarge { limit }) => {
-                    return Err(FetchError::Graph(GraphError::TooLarge { limit }));
-                }
-                Err(error) => {
-                    tracing::debug!(%error, "webhook media url failed; looking the media up");
-                    None
-                }
-            },
-            _ => None,
+    fn note_local_failure(&self, job_id: u64) -> u32 {
+        let Ok(mut failures) = self.local_failures.lock() else {
+            return 1;
         };
-        let downloaded = match downloaded {
-            Some(downloaded) => downloaded,
-            None => {
-                let info = client
-                    .media_info(&media.media_id)
-                    .await
-                    .map_err(FetchError::Graph)?;
-                if let Some(size) = info.file_size
-                    && size > limit
-                {
-                    return Err(FetchError::Graph(GraphError::TooLarge { limit }));
-                }
-                announced_hashes.extend(info.sha256.clone());
-                client
-                    .download_media(&info.url, limit)
-                    .await
-                    .map_err(FetchError::Graph)?
-            }
-        };
-        let digest = Sha256::digest(&downloaded.bytes);
-        let actual_hex = hex::encode(digest);
-        let actual_base64 = base64::engine::general_purpose::STANDARD.encode(digest);
-        for expected in &announced_hashes {
-            let expected = expected.trim();
-            let matches = expected.eq_ignore_ascii_case(&actual_hex) || expected == actual_base64;
-            if !matches {
-                return Err(FetchError::HashMismatch {
-                    expected: expected.to_string(),
-                    actual: actual_hex,
-                });
-            }
+        let count = failures.entry(job_id).or_insert(0);
+        *count = count.saturating_add(1);
+        *count
+    }
+
+    fn forget_local_failures(&self, job_id: u64) {
+        if let Ok(mut failures) = self.local_failures.lock() {
+            failures.remove(&job_id);
         }
-        let path = media_path(&self.media_dir, &actual_hex);
-        write_file_durably(&path, &downloaded.bytes)
-            .await
-            .map_err(FetchError::Io)?;
-        Ok(StoredMedia {
-            state: MediaState::Stored,
-            sha256_hex: Some(actual_hex),
-            size_bytes: Some(downloaded.bytes.len() as u64),
-            content_type: downloaded.content_type.or_else(|| media.mime_type.clone()),
-            attempts,
-            error: None,
-            updated_at: Some(Utc::now()),
-        })
     }
 
     async fn reschedule(
@@ -440,28 +387,4 @@ fn inbound_media(message: &Message) -> Option<(MediaKind, MediaRef)> {
         }
         _ => None,
     }
-}
-
-/// Writes to a temporary file, fsyncs, then renames: a crash never leaves a partial file
-/// under a hash name. An existing file with the same hash is the same content.
-async fn write_file_durably(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    if tokio::fs::try_exists(path).await.unwrap_or(false) {
-        return Ok(());
-    }
-    let Some(folder) = path.parent() else {
-        return Err(std::io::Error::other("media path has no folder"));
-    };
-    tokio::fs::create_dir_all(folder).await?;
-    let temporary = folder.join(format!(".partial-{}", rand::random::<u64>()));
-    let bytes = bytes.to_vec();
-    let temporary_for_write = temporary.clone();
-    tokio::task::spawn_blocking(move || -> std::io::Result<()> {
-        use std::io::Write as _;
-        let mut file = std::fs::File::create(&temporary_for_write)?;
-        file.write_all(&bytes)?;
-        file.sync_all()
-    })
-    .await
-    .map_err(std::io::Error::other)??;
-    tokio::fs::rename(&temporary, path).await
 }

@@ -4,6 +4,8 @@
 pub mod graph;
 pub mod health;
 pub mod media;
+pub mod media_download;
+pub mod media_file;
 pub mod outbox;
 pub mod payload;
 pub mod signature;

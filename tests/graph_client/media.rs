@@ -2,6 +2,20 @@
 
 use super::*;
 
+/// The whole body of a streamed download, and its content type.
+async fn download_all(
+    client: &GraphClient,
+    url: &str,
+    max_bytes: u64,
+) -> Result<(Vec<u8>, Option<String>), GraphError> {
+    let mut download = client.download_media(url, max_bytes).await?;
+    let mut bytes = Vec::new();
+    while let Some(chunk) = download.chunk().await? {
+        bytes.extend_from_slice(&chunk);
+    }
+    Ok((bytes, download.content_type))
+}
+
 #[tokio::test]
 async fn media_lookup_and_download_round_trip_with_a_matching_sha256() {
     let mock = MockGraph::start().await;
@@ -10,13 +24,13 @@ async fn media_lookup_and_download_round_trip_with_a_matching_sha256() {
     let client = client_for(&mock);
 
     let info = client.media_info("3898908084126216").await.unwrap();
-    let downloaded = client.download_media(&info.url, 1_000_000).await.unwrap();
+    let (bytes, content_type) = download_all(&client, &info.url, 1_000_000).await.unwrap();
 
     assert_eq!(info.mime_type.as_deref(), Some("image/jpeg"));
     assert_eq!(info.file_size, Some(photo.len() as u64));
-    assert_eq!(downloaded.bytes.as_ref(), photo.as_slice());
-    assert_eq!(downloaded.content_type.as_deref(), Some("image/jpeg"));
-    let actual_sha256 = hex::encode(Sha256::digest(&downloaded.bytes));
+    assert_eq!(bytes, photo);
+    assert_eq!(content_type.as_deref(), Some("image/jpeg"));
+    let actual_sha256 = hex::encode(Sha256::digest(&bytes));
     assert_eq!(info.sha256.as_deref(), Some(actual_sha256.as_str()));
     let requests = mock.requests();
     assert_eq!(requests[0].path, "/v25.0/3898908084126216");
@@ -39,9 +53,9 @@ async fn a_corrupted_media_hash_is_visible_to_the_caller() {
     let client = client_for(&mock);
 
     let info = client.media_info("555").await.unwrap();
-    let downloaded = client.download_media(&info.url, 1024).await.unwrap();
+    let (bytes, _) = download_all(&client, &info.url, 1024).await.unwrap();
 
-    let actual_sha256 = hex::encode(Sha256::digest(&downloaded.bytes));
+    let actual_sha256 = hex::encode(Sha256::digest(&bytes));
     assert_ne!(info.sha256.as_deref(), Some(actual_sha256.as_str()));
 }
 
@@ -79,12 +93,12 @@ async fn a_media_file_larger_than_the_limit_is_refused_as_too_large() {
     let client = client_for(&mock);
 
     let info = client.media_info("888").await.unwrap();
-    let error = client.download_media(&info.url, 9_999).await.unwrap_err();
+    let error = download_all(&client, &info.url, 9_999).await.unwrap_err();
 
     assert_eq!(error, GraphError::TooLarge { limit: 9_999 });
     assert_eq!(error.disposition(), Disposition::Permanent);
-    let exactly_at_limit = client.download_media(&info.url, 10_000).await.unwrap();
-    assert_eq!(exactly_at_limit.bytes.len(), 10_000);
+    let (exactly_at_limit, _) = download_all(&client, &info.url, 10_000).await.unwrap();
+    assert_eq!(exactly_at_limit.len(), 10_000);
 }
 
 #[tokio::test]
@@ -112,7 +126,7 @@ async fn a_chunked_download_stops_as_soon_as_it_passes_the_limit() {
     let client = GraphClient::new(settings_for(&url, Duration::from_secs(10))).unwrap();
 
     let started = Instant::now();
-    let error = client.download_media(&url, 10_000).await.unwrap_err();
+    let error = download_all(&client, &url, 10_000).await.unwrap_err();
 
     assert_eq!(error, GraphError::TooLarge { limit: 10_000 });
     assert!(
@@ -130,8 +144,8 @@ async fn a_failing_media_download_is_retryable_and_succeeds_later() {
     let client = client_for(&mock);
     let info = client.media_info("999").await.unwrap();
 
-    let first = client.download_media(&info.url, 1024).await.unwrap_err();
-    let second = client.download_media(&info.url, 1024).await.unwrap();
+    let first = download_all(&client, &info.url, 1024).await.unwrap_err();
+    let (second, _) = download_all(&client, &info.url, 1024).await.unwrap();
 
     assert!(matches!(
         first,
@@ -141,7 +155,7 @@ async fn a_failing_media_download_is_retryable_and_succeeds_later() {
         }
     ));
     assert_eq!(first.disposition(), Disposition::Retry);
-    assert_eq!(second.bytes.as_ref(), b"dokumen");
+    assert_eq!(second, b"dokumen");
 }
 
 #[tokio::test]
@@ -156,4 +170,23 @@ async fn looking_up_unknown_media_is_a_permanent_api_failure() {
     };
     assert_eq!(failure.code, 100);
     assert_eq!(error.disposition(), Disposition::Permanent);
+}
+
+#[tokio::test]
+async fn a_media_url_off_the_allowlist_is_refused_before_any_request() {
+    let mock = MockGraph::start().await;
+    let client = client_for(&mock);
+    let elsewhere = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let other_port = format!("http://{}/download/1", elsewhere.local_addr().unwrap());
+
+    for url in [
+        other_port.as_str(),
+        "http://127.0.0.2/download/1",
+        "https://lookaside.fbsbx.com.example/x",
+    ] {
+        let error = client.download_media(url, 1024).await.unwrap_err();
+        assert!(matches!(error, GraphError::Refused(_)), "{url}: {error:?}");
+        assert_eq!(error.disposition(), Disposition::Permanent);
+    }
+    assert!(mock.requests().is_empty());
 }

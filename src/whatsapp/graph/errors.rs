@@ -63,6 +63,10 @@ pub enum GraphError {
     TooLarge { limit: u64 },
     #[error("invalid graph api settings: {0}")]
     InvalidSettings(String),
+    /// A media URL, a redirect or a resolved address off the allowlist (`media_hosts`): no
+    /// request was sent there, and none ever will be.
+    #[error("media url refused: {0}")]
+    Refused(String),
 }
 
 /// What the caller should do after a failure.
@@ -89,7 +93,9 @@ impl GraphError {
                 Disposition::Retry
             }
             GraphError::UnexpectedResponse { .. } => Disposition::Permanent,
-            GraphError::TooLarge { .. } | GraphError::InvalidSettings(_) => Disposition::Permanent,
+            GraphError::TooLarge { .. }
+            | GraphError::InvalidSettings(_)
+            | GraphError::Refused(_) => Disposition::Permanent,
         }
     }
 }
@@ -170,6 +176,9 @@ pub(super) fn unexpected_text(http_status: u16, text: &str, access_token: &str) 
 }
 
 pub(super) fn classify_reqwest_error(error: reqwest::Error) -> GraphError {
+    if let Some(refusal) = super::media_hosts::refusal_in(&error) {
+        return GraphError::Refused(refusal.0);
+    }
     if error.is_timeout() {
         return GraphError::Timeout;
     }

@@ -1,4 +1,5 @@
-//! Media requests: the lookup of an inbound media id and the size-limited download of its URL.
+//! Media requests: the lookup of an inbound media id and the size-limited, streamed download of
+//! its URL.
 
 use std::time::Duration;
 
@@ -8,7 +9,7 @@ use reqwest::header::CONTENT_TYPE;
 use serde::Deserialize;
 
 use super::errors::{GraphError, classify_reqwest_error, unexpected_json};
-use super::{GraphClient, StringOrNumber, read_body_limited};
+use super::{GraphClient, StringOrNumber};
 
 /// The slowest download rate still treated as progress. A 100 MB document cannot arrive within
 /// the request timeout meant for small JSON calls, so downloads get extra time in proportion
@@ -25,10 +26,34 @@ pub struct MediaInfo {
     pub file_size: Option<u64>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct DownloadedMedia {
-    pub bytes: Bytes,
+/// A download under way: the body arrives in pieces through [`MediaDownload::chunk`], so a file
+/// is never held whole in memory.
+#[derive(Debug)]
+pub struct MediaDownload {
+    response: reqwest::Response,
+    limit: u64,
+    received: u64,
     pub content_type: Option<String>,
+}
+
+impl MediaDownload {
+    /// The next piece of the body, `None` at its end. `TooLarge` as soon as the body grows past
+    /// the limit (whatever length was declared).
+    pub async fn chunk(&mut self) -> Result<Option<Bytes>, GraphError> {
+        let Some(chunk) = self
+            .response
+            .chunk()
+            .await
+            .map_err(classify_reqwest_error)?
+        else {
+            return Ok(None);
+        };
+        self.received = self.received.saturating_add(chunk.len() as u64);
+        if self.received > self.limit {
+            return Err(GraphError::TooLarge { limit: self.limit });
+        }
+        Ok(Some(chunk))
+    }
 }
 
 impl GraphClient {
@@ -54,30 +79,32 @@ impl GraphClient {
         })
     }
 
-    /// Downloads a media URL from [`GraphClient::media_info`] (or a webhook), refusing bodies
-    /// over `max_bytes` without buffering them: the declared length is checked first and the
-    /// stream is abandoned as soon as it grows past the limit.
+    /// Starts downloading a media URL from [`GraphClient::media_info`] (or a webhook) with the
+    /// token, if the URL is on the allowlist (`media_hosts`); redirects are followed only
+    /// within it. A declared length over `max_bytes` is refused before the body is read.
     pub async fn download_media(
         &self,
         url: &str,
         max_bytes: u64,
-    ) -> Result<DownloadedMedia, GraphError> {
+    ) -> Result<MediaDownload, GraphError> {
         let media_url = Url::parse(url).map_err(|_| GraphError::UnexpectedResponse {
             http_status: 0,
             body_snippet: "media url is not a valid url".to_string(),
         })?;
+        self.media_hosts
+            .check(&media_url)
+            .map_err(GraphError::Refused)?;
         // The bearer token travels with the download, so never send it in clear text when the
         // Graph API itself is reached over https.
         let downgrade = self.base_url.scheme() == "https" && media_url.scheme() != "https";
         if downgrade || !matches!(media_url.scheme(), "http" | "https") {
-            return Err(GraphError::UnexpectedResponse {
-                http_status: 0,
-                body_snippet: "media url is not https; refusing to send the token".to_string(),
-            });
+            return Err(GraphError::Refused(
+                "media url is not https; refusing to send the token".to_string(),
+            ));
         }
         let extra_time = Duration::from_secs(max_bytes / MINIMUM_DOWNLOAD_BYTES_PER_SECOND);
         let response = self
-            .http
+            .media_http
             .get(media_url)
             .bearer_auth(&self.access_token)
             .timeout(self.request_timeout.saturating_add(extra_time))
@@ -99,11 +126,10 @@ impl GraphClient {
             .get(CONTENT_TYPE)
             .and_then(|value| value.to_str().ok())
             .map(str::to_string);
-        let bytes = read_body_limited(response, max_bytes)
-            .await?
-            .ok_or(GraphError::TooLarge { limit: max_bytes })?;
-        Ok(DownloadedMedia {
-            bytes,
+        Ok(MediaDownload {
+            response,
+            limit: max_bytes,
+            received: 0,
             content_type,
         })
     }

@@ -5,18 +5,19 @@
 //! the HTTP status or on the title inside `error.message` (the same OAuth failure arrives as 400
 //! or 401, and rate limits as 400 or 429 depending on the proxy in between).
 //!
-//! `send` holds the message requests, `media` the media lookups and downloads, and `errors` the
-//! error type with the disposition of every failure; this file holds the client, its settings
-//! and the request plumbing they share.
+//! `send` holds the message requests, `media` the media lookups and downloads, `media_hosts`
+//! where a download may go with the token, and `errors` the error type with the disposition of
+//! every failure; this file holds the client, its settings and the request plumbing they share.
 
 mod errors;
 mod media;
+pub mod media_hosts;
 mod send;
 #[cfg(test)]
 mod tests;
 
 pub use errors::{ApiFailure, Disposition, GraphError};
-pub use media::{DownloadedMedia, MediaInfo};
+pub use media::{MediaDownload, MediaInfo};
 pub use send::{OutgoingMessage, Recipient, SendReceipt};
 
 use std::time::Duration;
@@ -62,6 +63,10 @@ impl std::fmt::Debug for GraphSettings {
 #[derive(Clone)]
 pub struct GraphClient {
     http: reqwest::Client,
+    /// Media downloads only: allowlisted redirects, public addresses, no proxy (the addresses
+    /// checked must be the ones connected to).
+    media_http: reqwest::Client,
+    media_hosts: media_hosts::MediaHosts,
     base_url: Url,
     api_version: String,
     phone_number_id: String,
@@ -122,8 +127,12 @@ impl GraphClient {
             .connect_timeout(settings.request_timeout)
             .build()
             .map_err(|error| GraphError::InvalidSettings(describe_reqwest_error(error)))?;
+        let media_hosts = media_hosts::MediaHosts::new(&base_url);
+        let media_http = media_client(&media_hosts, settings.request_timeout)?;
         Ok(GraphClient {
             http,
+            media_http,
+            media_hosts,
             base_url,
             api_version,
             phone_number_id,
@@ -202,6 +211,32 @@ impl GraphClient {
             None => unexpected_bytes(http_status, &bytes, &self.access_token),
         }
     }
+}
+
+/// The client of media downloads: every redirect is checked against the allowlist (and the
+/// redirect refused, not followed, when it leaves it), every name resolved to public addresses
+/// only, and no proxy is used, so that the address checked is the address connected to.
+fn media_client(
+    hosts: &media_hosts::MediaHosts,
+    connect_timeout: Duration,
+) -> Result<reqwest::Client, GraphError> {
+    let redirect_hosts = hosts.clone();
+    let redirects = reqwest::redirect::Policy::custom(move |attempt| {
+        if attempt.previous().len() > media_hosts::MAX_REDIRECTS {
+            return attempt.error(media_hosts::Refusal("too many redirects".to_owned()));
+        }
+        match redirect_hosts.check(attempt.url()) {
+            Ok(()) => attempt.follow(),
+            Err(reason) => attempt.error(media_hosts::Refusal(format!("redirect: {reason}"))),
+        }
+    });
+    reqwest::Client::builder()
+        .connect_timeout(connect_timeout)
+        .redirect(redirects)
+        .dns_resolver(hosts.resolver())
+        .no_proxy()
+        .build()
+        .map_err(|error| GraphError::InvalidSettings(describe_reqwest_error(error)))
 }
 
 /// Reads the whole body unless it grows past `limit`; `Ok(None)` means it did.
