@@ -235,6 +235,8 @@ pub async fn work_some_reports(base_url: String, every: Duration) -> anyhow::Res
         .as_str()
         .unwrap_or_default()
         .to_string();
+    // Each report once: one that could not be forwarded stays with the people at the console.
+    let mut tried = std::collections::HashSet::new();
     loop {
         tokio::time::sleep(every).await;
         let open = call(
@@ -259,7 +261,7 @@ pub async fn work_some_reports(base_url: String, every: Duration) -> anyhow::Res
             ) else {
                 continue;
             };
-            if !number.is_multiple_of(3) {
+            if !number.is_multiple_of(3) || !tried.insert(ticket.to_string()) {
                 continue;
             }
             let priority = if suggestion["urgent"] == true {

@@ -155,7 +155,7 @@ pub(super) fn excerpt(report: &Report, masked: bool) -> Option<String> {
     }
     let cut: String = readable.chars().take(EXCERPT_CHARS - 1).collect();
     let at_word = match cut.rfind(' ') {
-        Some(space) if space > EXCERPT_CHARS / 2 => &cut[..space],
+        Some(space) if space > cut.len() / 2 => &cut[..space],
         _ => cut.as_str(),
     };
     Some(format!("{at_word}…"))
