@@ -108,13 +108,11 @@ fn photo_payload(bytes: &[u8]) -> Value {
     body
 }
 
-#[tokio::test]
-async fn a_signed_media_link_serves_ranges_to_its_user_and_is_refused_once_access_ends() {
-    let app = spawn_app().await;
-    let bytes: Vec<u8> = (0..=255u8).cycle().take(4096).collect();
+/// A citizen's file, posted as a photo with its caption, once it is downloaded and stored.
+async fn a_citizen_sends_a_file(app: &common::TestApp, bytes: &[u8], content_type: &str) {
     app.graph
-        .add_media("media-console-1", bytes.clone(), "video/mp4");
-    app.post_signed_webhook(&photo_payload(&bytes)).await;
+        .add_media("media-console-1", bytes.to_vec(), content_type);
+    app.post_signed_webhook(&photo_payload(bytes)).await;
     app.wait_until("the file is stored", |app| {
         app.reports().first().is_some_and(|report| {
             app.messages(report.id).iter().any(|message| {
@@ -126,6 +124,13 @@ async fn a_signed_media_link_serves_ranges_to_its_user_and_is_refused_once_acces
         })
     })
     .await;
+}
+
+#[tokio::test]
+async fn a_signed_media_link_serves_ranges_to_its_user_and_is_refused_once_access_ends() {
+    let app = spawn_app().await;
+    let bytes: Vec<u8> = (0..=255u8).cycle().take(4096).collect();
+    a_citizen_sends_a_file(&app, &bytes, "video/mp4").await;
     let token = app.user_token("operator1", Role::Operator, None).await;
     let report_id = app.reports()[0].id;
     let answer = app
@@ -228,20 +233,7 @@ async fn a_report_says_what_it_is_about_and_why_each_reply_went_out() {
 async fn an_expired_signed_media_link_is_refused() {
     let app = spawn_app().await;
     let bytes: Vec<u8> = (0..=255u8).cycle().take(2048).collect();
-    app.graph
-        .add_media("media-console-1", bytes.clone(), "image/jpeg");
-    app.post_signed_webhook(&photo_payload(&bytes)).await;
-    app.wait_until("the file is stored", |app| {
-        app.reports().first().is_some_and(|report| {
-            app.messages(report.id).iter().any(|message| {
-                message
-                    .media
-                    .as_ref()
-                    .is_some_and(|media| media.state == MediaState::Stored)
-            })
-        })
-    })
-    .await;
+    a_citizen_sends_a_file(&app, &bytes, "image/jpeg").await;
     app.user_token("operator1", Role::Operator, None).await;
     let operator = app
         .state

@@ -124,6 +124,16 @@ pub async fn sign_in(browser: &Browser, base_url: &str, username: &str) {
     browser.wait_for("#who").await;
 }
 
+/// Waits until the console's live connection (`reportEvents`) is up.
+pub async fn wait_until_live(browser: &Browser) {
+    browser
+        .wait_until(
+            "the live connection",
+            "return document.querySelector('#connection.live')",
+        )
+        .await;
+}
+
 pub async fn sign_out(browser: &Browser) {
     browser.click("#sign-out").await;
     browser.wait_for("#signin-notice").await;

@@ -78,12 +78,7 @@ async fn the_queue_renders_a_thousand_reports_and_follows_fifty_events_a_second(
             - queue["loadStart"].as_f64().unwrap_or_default(),
         queue["renderMs"].as_f64().unwrap_or_default()
     ));
-    browser
-        .wait_until(
-            "the live connection",
-            "return document.querySelector('#connection.live')",
-        )
-        .await;
+    super::wait_until_live(browser).await;
 
     // 50 new reports a second for a few seconds, while the page measures its frames.
     browser

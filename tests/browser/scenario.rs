@@ -60,12 +60,7 @@ async fn the_command_center_works_a_photo_report_in_the_browser() {
     let refusal = browser.text_of("form .error").await;
     assert!(refusal.contains("kata sandi salah"), "{refusal}");
     sign_in(browser, &app.base_url, "operator1").await;
-    browser
-        .wait_until(
-            "the live connection",
-            "return document.querySelector('#connection.live')",
-        )
-        .await;
+    super::wait_until_live(browser).await;
     browser
         .wait_until(
             "the queue loads",

@@ -49,12 +49,7 @@ async fn the_console_refreshes_its_token_and_stays_live_past_the_old_tokens_expi
         browser.text_of("#who").await.contains("operator1"),
         "still signed in after the first token expired"
     );
-    browser
-        .wait_until(
-            "the live connection",
-            "return document.querySelector('#connection.live')",
-        )
-        .await;
+    super::wait_until_live(browser).await;
     let (_, ticket) = app
         .citizen_reports("+6281377100888", "halo pak mau lapor")
         .await;
