@@ -89,13 +89,7 @@ pub fn open_core(config: &Config) -> anyhow::Result<Core> {
                 crate::text::Analyzer::sumsel(),
             )),
             access: profile.access_rules(),
-            category_titles: std::sync::Arc::new(
-                profile
-                    .categories
-                    .iter()
-                    .map(|category| (category.code.clone(), category.label.clone()))
-                    .collect(),
-            ),
+            category_titles: std::sync::Arc::new(profile.category_titles()),
         },
     );
     let units = UnitDirectory::load_or_seed(&store, &profile)?;

@@ -81,13 +81,7 @@ fn open_intake(folder: &std::path::Path) -> Intake {
         replies: profile.replies.clone(),
         router: Some(ROUTER.clone()),
         access: profile.access_rules(),
-        category_titles: std::sync::Arc::new(
-            profile
-                .categories
-                .iter()
-                .map(|category| (category.code.clone(), category.label.clone()))
-                .collect(),
-        ),
+        category_titles: std::sync::Arc::new(profile.category_titles()),
     };
     Intake::new(store, settings)
 }

@@ -30,4 +30,12 @@ impl Profile {
             )
         }))
     }
+
+    /// Each category's label by its code: the titles the citizen picks from when asked.
+    pub fn category_titles(&self) -> std::collections::HashMap<String, String> {
+        let categories = self.categories.iter();
+        categories
+            .map(|category| (category.code.clone(), category.label.clone()))
+            .collect()
+    }
 }
