@@ -75,7 +75,11 @@ fn every_date_seed_reads_as_a_relative_date_or_none() {
 #[test]
 fn bytes_that_are_not_json_reach_intake_as_a_citizens_text() {
     let mut harness = IntakeHarness::new();
-    for text in [&b"tolong motor saya dicuri di pasar 16"[..], b"\xff\xfe", b""] {
+    for text in [
+        &b"tolong motor saya dicuri di pasar 16"[..],
+        b"\xff\xfe",
+        b"",
+    ] {
         fuzzing::webhook_and_intake(&mut harness, text);
     }
 }
