@@ -116,7 +116,13 @@ impl PartialFile {
                 std::fs::rename(&temporary, &path)?;
             }
             // Also when the file existed: its rename may not have been synced before a crash.
-            sync_folder(folder)
+            // The media folder too: the subfolder may have been made by a run that crashed
+            // before syncing it.
+            sync_folder(folder)?;
+            match folder.parent() {
+                Some(media_dir) => sync_folder(media_dir),
+                None => Ok(()),
+            }
         })
         .await
     }
