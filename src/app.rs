@@ -130,11 +130,6 @@ impl App {
         )?
         .with_session_policy(config.session_policy)
         .with_sign_in_limits(&config.sign_in_limits);
-        if auth.user_count() == 0 {
-            tracing::warn!(
-                "no users yet: create the first admin with `siaga user add --username admin --role admin --password-stdin` (server stopped, same data dir)"
-            );
-        }
         let commit = Commit::new(
             core.store.clone(),
             bus.clone(),

@@ -216,6 +216,12 @@ async fn run() -> anyhow::Result<()> {
             let config = load_config(cli.config.as_ref(), settings)?;
             init_logging(config.log_json);
             let app = App::build(config).await?;
+            // Not in `App::build`: the demo creates its accounts right after building.
+            if app.state().services.auth.user_count() == 0 {
+                tracing::warn!(
+                    "no users yet: create the first admin with `siaga user add --username admin --role admin --password-stdin` (server stopped, same data dir)"
+                );
+            }
             app.run_until_stopped(shutdown_signal()).await
         }
         Command::Demo {
