@@ -189,8 +189,17 @@ impl Workflow {
         who: &Principal,
         request: &ListRequest<'_>,
     ) -> Result<ReportPage, UserError> {
+        self.list_reports_at(who, request, Utc::now())
+    }
+
+    /// `list_reports_in` as of `now` (which `overdue` is measured against).
+    pub(super) fn list_reports_at(
+        &self,
+        who: &Principal,
+        request: &ListRequest<'_>,
+        now: DateTime<Utc>,
+    ) -> Result<ReportPage, UserError> {
         self.check_list_request(request)?;
-        let now = Utc::now();
         let tree = self.units.tree();
         let Some(positions) =
             self.catalogue
