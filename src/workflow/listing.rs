@@ -99,7 +99,11 @@ impl ReportCursor {
         let parsed = match (ReportId::parse(text), queue_position(text)) {
             (Ok(report_id), _) => ReportCursor::NewestFirst(report_id),
             (_, Some(position)) => ReportCursor::Queue(position),
-            _ => return Err(UserError::bad_input("after is not a cursor from this connection")),
+            _ => {
+                return Err(UserError::bad_input(
+                    "after is not a cursor from this connection",
+                ));
+            }
         };
         if parsed.order() != order {
             return Err(UserError::bad_input(format!(
@@ -151,8 +155,11 @@ pub fn priority_rank(priority: Option<Priority>) -> u8 {
 /// Nanoseconds since 1970; times beyond what that counts (before 1677, after 2262) are held
 /// at its ends.
 pub fn nanos(at: DateTime<Utc>) -> i64 {
-    at.timestamp_nanos_opt()
-        .unwrap_or(if at.timestamp() < 0 { i64::MIN } else { i64::MAX })
+    at.timestamp_nanos_opt().unwrap_or(if at.timestamp() < 0 {
+        i64::MIN
+    } else {
+        i64::MAX
+    })
 }
 
 /// One page of a list, in the words of both orders.
@@ -261,9 +268,11 @@ impl Workflow {
             });
         }
         let total_count = matching.len();
-        let after_cursor = matching
-            .into_iter()
-            .filter(|(cursor, _)| request.after.is_none_or(|after| comes_after(cursor, &after)));
+        let after_cursor = matching.into_iter().filter(|(cursor, _)| {
+            request
+                .after
+                .is_none_or(|after| comes_after(cursor, &after))
+        });
         let mut page = ReportPage {
             reports: Vec::new(),
             cursors: Vec::new(),

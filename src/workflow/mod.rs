@@ -42,8 +42,8 @@ use crate::store::{Store, Tx, TxError};
 pub use catalogue::{Catalogue, CataloguePage, CatalogueSize};
 pub use clock::{ClockPass, ClockSettings, ClockWorker, REPORTER_SILENT_FLAG};
 pub use directory::UnitDirectory;
-pub use permissions::{Action, role_may};
 pub use listing::{ListRequest, QueuePosition, ReportCursor, ReportOrder};
+pub use permissions::{Action, role_may};
 pub use reads::filter_matches;
 
 /// Notes and call-log texts longer than this are refused rather than cut.

@@ -181,12 +181,16 @@ impl Shelf {
             self.units.intern(report.assigned_unit.as_deref()),
         );
         let (Some(category), Some(unit)) = interned else {
-            tracing::error!("more than 65,535 distinct categories or units; lists fall back to scanning the store");
+            tracing::error!(
+                "more than 65,535 distinct categories or units; lists fall back to scanning the store"
+            );
             self.lost_track = Some("too many distinct codes".into());
             return;
         };
         let id = report.id.get();
-        let place = self.summaries.binary_search_by_key(&id, |summary| summary.id);
+        let place = self
+            .summaries
+            .binary_search_by_key(&id, |summary| summary.id);
         let previous_location = match place {
             Ok(index) => self.summaries[index].location,
             Err(_) => NO_LOCATION,
@@ -201,7 +205,10 @@ impl Shelf {
 
     fn remove(&mut self, report_id: ReportId) {
         let id = report_id.get();
-        if let Ok(index) = self.summaries.binary_search_by_key(&id, |summary| summary.id) {
+        if let Ok(index) = self
+            .summaries
+            .binary_search_by_key(&id, |summary| summary.id)
+        {
             self.summaries.remove(index);
         }
     }

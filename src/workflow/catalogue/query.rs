@@ -180,11 +180,15 @@ impl Matcher {
                 priorities |= 1 << (rank + 1);
             }
         }
-        let categories = (!filter.category.is_empty())
-            .then(|| by_code(&shelf.categories, |code| filter.category.iter().any(|c| c == code)));
-        let mut units = filter.unit_code.as_deref().map(|unit_code| {
-            by_code(&shelf.units, |code| tree.is_within(code, unit_code))
+        let categories = (!filter.category.is_empty()).then(|| {
+            by_code(&shelf.categories, |code| {
+                filter.category.iter().any(|c| c == code)
+            })
         });
+        let mut units = filter
+            .unit_code
+            .as_deref()
+            .map(|unit_code| by_code(&shelf.units, |code| tree.is_within(code, unit_code)));
         let mut hide_compartmented = false;
         match who.role {
             Role::Admin | Role::Supervisor | Role::Operator => {}

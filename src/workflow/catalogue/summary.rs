@@ -125,7 +125,12 @@ impl DueTargets {
             SlaStage::ALL.map(|stage| in_nanos(targets.for_stage(stage)))
         };
         DueTargets {
-            nanos: [row(&sla.urgent), row(&sla.high), row(&sla.normal), row(&sla.low)],
+            nanos: [
+                row(&sla.urgent),
+                row(&sla.high),
+                row(&sla.normal),
+                row(&sla.low),
+            ],
         }
     }
 }

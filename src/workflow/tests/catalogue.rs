@@ -107,10 +107,12 @@ fn report(id: ReportId, number: usize, shape: &Shape) -> Report {
     });
     let mut report: Report = serde_json::from_value(json).unwrap();
     report.category = shape.category.map(|index| CATEGORIES[index].to_string());
-    report.suggestion = shape.suggested.map(|index| crate::domain::suggestion::Suggestion {
-        category: Some(CATEGORIES[index].to_string()),
-        ..Default::default()
-    });
+    report.suggestion = shape
+        .suggested
+        .map(|index| crate::domain::suggestion::Suggestion {
+            category: Some(CATEGORIES[index].to_string()),
+            ..Default::default()
+        });
     report.priority = shape.priority.map(|index| PRIORITIES[index]);
     report.assigned_unit = shape.unit.map(|index| UnitCode::trusted(UNITS[index]));
     report.has_media = shape.has_media;
@@ -122,7 +124,11 @@ fn report(id: ReportId, number: usize, shape: &Shape) -> Report {
     let after = |minutes: i64| Some(created_at + Duration::minutes(minutes));
     report.first_action_at = if shape.stages_done.0 { after(1) } else { None };
     report.forwarded_at = if shape.stages_done.1 { after(20) } else { None };
-    report.resolved_at = if shape.stages_done.2 { after(600) } else { None };
+    report.resolved_at = if shape.stages_done.2 {
+        after(600)
+    } else {
+        None
+    };
     report.paused_since = if shape.paused { after(30) } else { None };
     report.paused_seconds = shape.paused_seconds;
     report
@@ -139,7 +145,12 @@ fn filter() -> impl Strategy<Value = ReportFilter> {
         proptest::option::of(0..12 * 24 * 3600 * 1_000_000_000i64),
         proptest::option::of(0..12 * 24 * 3600 * 1_000_000_000i64),
         proptest::option::of(any::<bool>()),
-        proptest::option::of((-10.0..10.0f64, 0.0..20.0f64, -180.0..180.0f64, 0.0..360.0f64)),
+        proptest::option::of((
+            -10.0..10.0f64,
+            0.0..20.0f64,
+            -180.0..180.0f64,
+            0.0..360.0f64,
+        )),
         proptest::option::of(any::<bool>()),
     );
     (sets, bounds).prop_map(|(sets, bounds)| {
@@ -148,11 +159,18 @@ fn filter() -> impl Strategy<Value = ReportFilter> {
             if mask & 0b11 != 0 {
                 return Vec::new();
             }
-            (0..count).filter(|bit| mask & (1 << (bit + 2)) != 0).collect()
+            (0..count)
+                .filter(|bit| mask & (1 << (bit + 2)) != 0)
+                .collect()
         };
         let mut categories: Vec<String> = chosen(u32::from(sets.1), 5)
             .into_iter()
-            .map(|index| CATEGORIES.get(index).unwrap_or(&"not_a_category").to_string())
+            .map(|index| {
+                CATEGORIES
+                    .get(index)
+                    .unwrap_or(&"not_a_category")
+                    .to_string()
+            })
             .collect();
         categories.dedup();
         let (created_from, created_to) = match (bounds.0, bounds.1) {
