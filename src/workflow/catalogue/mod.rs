@@ -104,8 +104,8 @@ impl Catalogue {
 
     /// A catalogue with the given summaries of reports, not following any store (benches).
     #[doc(hidden)]
-    pub fn of_reports<'a>(
-        reports: impl IntoIterator<Item = &'a Report>,
+    pub fn of_reports(
+        reports: impl IntoIterator<Item = Report>,
         rules: Arc<AccessRules>,
     ) -> Catalogue {
         let catalogue = Catalogue {
@@ -117,7 +117,7 @@ impl Catalogue {
         {
             let mut shelf = catalogue.write();
             for report in reports {
-                shelf.upsert(report, &catalogue.inner.rules);
+                shelf.upsert(&report, &catalogue.inner.rules);
             }
         }
         catalogue
