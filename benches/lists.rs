@@ -37,7 +37,9 @@ const RUNS: usize = 100;
 
 /// A synthetic report as the store keeps it, from the search bench's corpus.
 fn report(doc: IndexDoc) -> Report {
-    let after = |seconds: Option<i64>| seconds.map(|seconds| doc.created_at + chrono::Duration::seconds(seconds));
+    let after = |seconds: Option<i64>| {
+        seconds.map(|seconds| doc.created_at + chrono::Duration::seconds(seconds))
+    };
     let json = serde_json::json!({
         "id": doc.report_id, "ticket": doc.ticket, "status": doc.status, "reporter_id": 1,
         "created_at": doc.created_at, "updated_at": doc.updated_at,
@@ -82,8 +84,18 @@ fn cases(now: DateTime<Utc>) -> Vec<Case> {
         order,
     };
     vec![
-        case("operator, everything, newest first", &operator, ReportFilter::default(), ReportOrder::NewestFirst),
-        case("operator, everything, queue", &operator, ReportFilter::default(), ReportOrder::Queue),
+        case(
+            "operator, everything, newest first",
+            &operator,
+            ReportFilter::default(),
+            ReportOrder::NewestFirst,
+        ),
+        case(
+            "operator, everything, queue",
+            &operator,
+            ReportFilter::default(),
+            ReportOrder::Queue,
+        ),
         case(
             "operator, NEW + TRIAGED, queue",
             &operator,
