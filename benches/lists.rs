@@ -292,33 +292,50 @@ fn main() -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Writes `count` full reports (texts and all) into a real store, then times building the
-/// catalogue from it, as `siaga serve` does at start.
+/// Writes `count` full reports (texts and all) into a real store, times building the
+/// catalogue from it as `siaga serve` does at start, then writes `count / 4` more reports
+/// with and without a catalogue following, to show what following costs a writer.
 fn store_build(corpus: &Corpus, count: u64, rules: &Arc<AccessRules>) -> anyhow::Result<String> {
     let work = tempfile::tempdir()?;
     let store = Store::open(&work.path().join("store"))?;
-    let mut reports = corpus.reports(count, SEED).map(report).peekable();
-    let started = Instant::now();
-    while reports.peek().is_some() {
-        let batch: Vec<Report> = reports.by_ref().take(1000).collect();
-        siaga::ledger::write(&store, |tx| {
-            for report in &batch {
-                tx.reports().save(report)?;
-            }
-            Ok(())
-        })?;
-    }
-    store.flush_blocking()?;
-    let written = started.elapsed();
+    let extra = count / 4;
+    let mut reports = corpus.reports(count + 2 * extra, SEED).map(report);
+    let mut write = |how_many: u64| -> anyhow::Result<Duration> {
+        let started = Instant::now();
+        let mut left = how_many;
+        while left > 0 {
+            let batch: Vec<Report> = reports.by_ref().take(left.min(1000) as usize).collect();
+            left -= batch.len() as u64;
+            siaga::ledger::write(&store, |tx| {
+                for report in &batch {
+                    tx.reports().save(report)?;
+                }
+                Ok(())
+            })?;
+        }
+        store.flush_blocking()?;
+        Ok(started.elapsed())
+    };
+    let written = write(count)?;
+    let unfollowed = write(extra)?;
     let started = Instant::now();
     let catalogue = Catalogue::open(&store, Arc::clone(rules))?;
     let opened = started.elapsed();
+    let built_size = catalogue.size();
+    let followed = write(extra)?;
+    let per_report = |elapsed: Duration, reports: u64| elapsed.as_secs_f64() * 1e6 / reports as f64;
     Ok(format!(
         "\nstore build: {count} full reports written in {:.1} s; the catalogue built from the \
-         store in {:.2} s ({:.1} µs per report, {} reports)\n",
+         store in {:.2} s ({:.1} µs per report, {} reports, {:.1} MB). Writing {extra} more \
+         reports in transactions of 1,000: {:.1} µs per report with no catalogue, {:.1} µs \
+         with the catalogue following ({} reports after)\n",
         written.as_secs_f64(),
         opened.as_secs_f64(),
-        opened.as_secs_f64() * 1e6 / count as f64,
+        per_report(opened, count + extra),
+        built_size.reports,
+        built_size.bytes as f64 / 1e6,
+        per_report(unfollowed, extra),
+        per_report(followed, extra),
         catalogue.size().reports,
     ))
 }

@@ -271,10 +271,13 @@ fn a_flush_syncs_the_files_sled_leaves_unsynced_including_blobs() {
     assert_eq!(store.get(Table::RawPayloads, b"big").unwrap(), Some(big));
 }
 
-/// Remembers what it was told, and what the store showed for each key at that moment.
+/// A key told to a watcher, and the value the store showed for it at that moment.
+type Told = (Vec<u8>, Option<Vec<u8>>);
+
+/// Remembers what it was told.
 #[derive(Default)]
 struct Recorder {
-    told: std::sync::Mutex<Vec<(Vec<u8>, Option<Vec<u8>>)>>,
+    told: std::sync::Mutex<Vec<Told>>,
     retired: std::sync::atomic::AtomicBool,
 }
 
