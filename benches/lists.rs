@@ -30,7 +30,7 @@ use siaga::workflow::{
     BoundingBox, Catalogue, ListRequest, ReportCursor, ReportFilter, ReportOrder,
 };
 
-use corpus::{Corpus, end_time};
+use corpus::{Corpus, end_time, memory_kib};
 
 const SEED: u64 = 110;
 const RUNS: usize = 100;
@@ -174,18 +174,6 @@ fn percentile(sorted: &[Duration], fraction: f64) -> Duration {
 
 fn ms(duration: Duration) -> String {
     format!("{:.2}", duration.as_secs_f64() * 1000.0)
-}
-
-fn memory_kib(field: &str) -> u64 {
-    std::fs::read_to_string("/proc/self/status")
-        .ok()
-        .and_then(|status| {
-            status
-                .lines()
-                .find(|line| line.starts_with(field))
-                .and_then(|line| line.split_whitespace().nth(1)?.parse().ok())
-        })
-        .unwrap_or(0)
 }
 
 fn main() -> anyhow::Result<()> {
