@@ -27,7 +27,7 @@ use siaga::profile::Profile;
 use siaga::search::IndexDoc;
 use siaga::store::Store;
 use siaga::workflow::{
-    BoundingBox, Catalogue, ListRequest, ReportCursor, ReportFilter, ReportOrder,
+    BoundingBox, Catalogue, ListRequest, Reading, ReportCursor, ReportFilter, ReportOrder,
 };
 
 use corpus::{Corpus, end_time, memory_kib};
@@ -224,8 +224,15 @@ fn main() -> anyhow::Result<()> {
             first: 50,
             after,
         };
+        let reading = Reading {
+            who: &case.who,
+            tree: &corpus.tree,
+            rules: &rules,
+            sla: &sla,
+            now,
+        };
         catalogue
-            .page(&case.who, &request, &corpus.tree, &rules, &sla, now)
+            .page(&reading, &request)
             .expect("a catalogue that follows no store never loses track")
     };
     out.push_str("| request (first: 50) | totalCount | p50 ms | p99 ms | next page p99 ms |\n");

@@ -208,10 +208,14 @@ impl Workflow {
     ) -> Result<ReportPage, UserError> {
         self.check_list_request(request)?;
         let tree = self.units.tree();
-        let Some(positions) =
-            self.catalogue
-                .page(who, request, &tree, &self.rules, &self.clock.sla, now)
-        else {
+        let reading = super::Reading {
+            who,
+            tree: &tree,
+            rules: &self.rules,
+            sla: &self.clock.sla,
+            now,
+        };
+        let Some(positions) = self.catalogue.page(&reading, request) else {
             return self.list_reports_by_scan(who, request, now);
         };
         let mut reports = Vec::with_capacity(positions.cursors.len());

@@ -39,7 +39,7 @@ use crate::ledger::Ledger;
 use crate::ledger::{Commit, CommitError, Effects};
 use crate::store::{Store, Tx, TxError};
 
-pub use catalogue::{Catalogue, CataloguePage, CatalogueSize};
+pub use catalogue::{Catalogue, CataloguePage, CatalogueSize, Reading};
 pub use clock::{ClockPass, ClockSettings, ClockWorker, REPORTER_SILENT_FLAG};
 pub use directory::UnitDirectory;
 pub use listing::{ListRequest, QueuePosition, ReportCursor, ReportOrder};

@@ -22,7 +22,7 @@ use crate::domain::report::Report;
 use crate::ledger::{Ledger, ReportWatcher};
 use crate::store::{Store, StoreError};
 
-pub use query::CataloguePage;
+pub use query::{CataloguePage, Reading};
 use summary::{Interner, Locations, NO_LOCATION, ReportSummary};
 
 /// A handle on the catalogue: cheap to clone.

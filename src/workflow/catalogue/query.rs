@@ -27,24 +27,26 @@ pub struct CataloguePage {
     pub has_next_page: bool,
 }
 
+/// Who reads a list, and what their view depends on: the unit tree, the access rules, the SLA
+/// targets and the moment `overdue` is measured at.
+pub struct Reading<'a> {
+    pub who: &'a Principal,
+    pub tree: &'a UnitTree,
+    pub rules: &'a AccessRules,
+    pub sla: &'a SlaPolicy,
+    pub now: DateTime<Utc>,
+}
+
 impl Catalogue {
-    /// The page `request` asks for as `who` sees it at `now`; `None` when the catalogue lost
-    /// track of the store (the caller scans instead). The request is valid (see
+    /// The page `request` asks for in `reading`; `None` when the catalogue lost track of the
+    /// store (the caller scans instead). The request is valid (see
     /// `Workflow::check_list_request`).
-    pub fn page(
-        &self,
-        who: &Principal,
-        request: &ListRequest<'_>,
-        tree: &UnitTree,
-        rules: &AccessRules,
-        sla: &SlaPolicy,
-        now: DateTime<Utc>,
-    ) -> Option<CataloguePage> {
+    pub fn page(&self, reading: &Reading<'_>, request: &ListRequest<'_>) -> Option<CataloguePage> {
         let shelf = self.read();
         if shelf.lost_track.is_some() {
             return None;
         }
-        let Some(matcher) = Matcher::compile(&shelf, who, request, tree, rules, sla, now) else {
+        let Some(matcher) = Matcher::compile(&shelf, reading, request) else {
             return Some(CataloguePage {
                 cursors: Vec::new(),
                 total_count: 0,
@@ -153,15 +155,14 @@ struct Matcher {
 
 impl Matcher {
     /// `None` when `who` sees nothing at all.
-    fn compile(
-        shelf: &Shelf,
-        who: &Principal,
-        request: &ListRequest<'_>,
-        tree: &UnitTree,
-        rules: &AccessRules,
-        sla: &SlaPolicy,
-        now: DateTime<Utc>,
-    ) -> Option<Matcher> {
+    fn compile(shelf: &Shelf, reading: &Reading<'_>, request: &ListRequest<'_>) -> Option<Matcher> {
+        let Reading {
+            who,
+            tree,
+            rules,
+            sla,
+            now,
+        } = *reading;
         let filter = request.filter;
         let mut statuses = u16::MAX;
         if !filter.status.is_empty() {
