@@ -20,7 +20,7 @@ use siaga::search::{IndexDoc, SearchIndex, SearchRequest, Visibility};
 use siaga::text::Analyzer;
 use siaga::workflow::ReportFilter;
 
-use corpus::{Corpus, end_time};
+use corpus::{Corpus, end_time, memory_kib};
 
 const SEED: u64 = 110;
 const RUNS_PER_QUERY: usize = 30;
@@ -145,19 +145,6 @@ fn dir_size(path: &Path) -> u64 {
             }
         })
         .sum()
-}
-
-fn memory_kib(field: &str) -> u64 {
-    std::fs::read_to_string("/proc/self/status")
-        .ok()
-        .and_then(|status| {
-            status
-                .lines()
-                .find(|line| line.starts_with(field))
-                .and_then(|line| line.split_whitespace().nth(1).map(str::to_string))
-        })
-        .and_then(|value| value.parse().ok())
-        .unwrap_or(0)
 }
 
 fn build_sqlite(path: &Path, docs: impl Iterator<Item = IndexDoc>) -> rusqlite::Result<u64> {

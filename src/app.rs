@@ -137,12 +137,18 @@ impl App {
             Arc::clone(&outbox_wake),
             Arc::clone(&media_wake),
         );
-        let workflow = Workflow::new(
-            core.intake.settings().clone(),
-            core.units.clone(),
-            core.profile.access_rules(),
-            commit.clone(),
-        )
+        // Building the report catalogue reads every report: off the runtime's workers.
+        let workflow = {
+            let (settings, units, rules, commit) = (
+                core.intake.settings().clone(),
+                core.units.clone(),
+                core.profile.access_rules(),
+                commit.clone(),
+            );
+            tokio::task::spawn_blocking(move || Workflow::new(settings, units, rules, commit))
+                .await
+                .context("building the report catalogue")?
+        }
         .with_clock(ClockSettings {
             sla: core.profile.sla.clone(),
             silent_reporter_after: config.silent_reporter_after,

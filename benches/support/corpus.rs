@@ -1,7 +1,8 @@
-//! A synthetic archive of citizen reports for the search bench: the profile's 300 labelled
-//! sample messages, varied (other kecamatan and towns, chat spellings, plates, amounts, extra
-//! sentences), spread over two years, with the statuses, units, priorities and response times
-//! of a working command center. Deterministic: the same seed gives the same reports.
+//! A synthetic archive of citizen reports for the search and lists benches: the profile's
+//! 300 labelled sample messages, varied (other kecamatan and towns, chat spellings, plates,
+//! amounts, extra sentences), spread over two years, with the statuses, units, priorities and
+//! response times of a working command center. Deterministic: the same seed gives the same
+//! reports. Also the benches' reading of their own memory.
 
 use chrono::{DateTime, Duration, Utc};
 use rand::rngs::StdRng;
@@ -18,6 +19,20 @@ pub fn end_time() -> DateTime<Utc> {
     DateTime::parse_from_rfc3339("2026-11-28T12:00:00+07:00")
         .expect("a valid time")
         .with_timezone(&Utc)
+}
+
+/// A field of `/proc/self/status` in KiB (`VmRSS:`, `VmHWM:`), 0 where there is none.
+pub fn memory_kib(field: &str) -> u64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|status| {
+            status
+                .lines()
+                .find(|line| line.starts_with(field))
+                .and_then(|line| line.split_whitespace().nth(1).map(str::to_string))
+        })
+        .and_then(|value| value.parse().ok())
+        .unwrap_or(0)
 }
 
 struct Place {

@@ -35,7 +35,7 @@ pub use queues::{
     KnownSend, MediaJob, MediaQueue, Outbox, OutboxItem, OutboxWork, QueueKey, Queued,
 };
 pub use reporters::Reporters;
-pub use reports::{OpenReport, Reports};
+pub use reports::{OpenReport, ReportWatcher, Reports};
 
 use crate::store::{Record, Store, StoreError, Table, Tx};
 

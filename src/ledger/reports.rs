@@ -7,7 +7,7 @@ use crate::domain::ids::{MessageId, ReportId, Ticket};
 use crate::domain::message::Message;
 use crate::domain::report::Report;
 use crate::store::keys::{KeyBuilder, read_u64, u64_key};
-use crate::store::{Store, StoreError, Table, Tx, codec};
+use crate::store::{Store, StoreError, Table, TableWatcher, Tx, codec};
 
 use super::Source;
 
@@ -186,6 +186,44 @@ impl Reports<'_, Store> {
                 })),
                 Err(error) => Some(Err(error)),
             })
+    }
+}
+
+/// Told which reports changed, right after each write that changed them (see `Reports::watch`).
+pub trait ReportWatcher: Send + Sync + 'static {
+    /// `report_ids` were saved (or removed) and `store` shows their new state.
+    fn changed(&self, store: &Store, report_ids: &[ReportId]);
+}
+
+impl Reports<'_, Store> {
+    /// Tells `watcher` about every later change of a report, by any writer, right after the
+    /// change is applied and before its writer goes on. The store holds the watcher only
+    /// weakly: it stops being told when the last `Arc` to it is dropped.
+    pub fn watch<W: ReportWatcher>(&self, watcher: &std::sync::Arc<W>) {
+        let keys = ReportKeys(std::sync::Arc::downgrade(watcher));
+        self.at.watch(Table::Reports, std::sync::Arc::new(keys));
+    }
+}
+
+/// Turns the keys of the reports table into report ids for a `ReportWatcher`.
+struct ReportKeys<W>(std::sync::Weak<W>);
+
+impl<W: ReportWatcher> TableWatcher for ReportKeys<W> {
+    fn written(&self, store: &Store, _table: Table, keys: &[Vec<u8>]) -> bool {
+        let Some(watcher) = self.0.upgrade() else {
+            return false;
+        };
+        let mut report_ids: Vec<ReportId> = keys
+            .iter()
+            .filter_map(|key| read_u64(key, 0))
+            .map(ReportId::new)
+            .collect();
+        report_ids.sort_unstable();
+        report_ids.dedup();
+        if !report_ids.is_empty() {
+            watcher.changed(store, &report_ids);
+        }
+        true
     }
 }
 

@@ -10,6 +10,7 @@ mod flush;
 pub mod keys;
 #[cfg(test)]
 mod suite;
+mod watch;
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -17,6 +18,8 @@ use std::time::Duration;
 
 pub use codec::Record;
 use flush::{DeviceSync, GroupFlush, WriteCount};
+pub use watch::TableWatcher;
+use watch::{Watchers, WriteLog};
 
 /// The tables of the store. The string is the on-disk tree name and must never change.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -175,6 +178,7 @@ struct StoreInner {
     /// What sled's flush leaves unsynced (see `flush`).
     device: Arc<DeviceSync>,
     path: PathBuf,
+    watchers: Watchers,
 }
 
 impl Store {
@@ -204,6 +208,7 @@ impl Store {
                 flusher,
                 device,
                 path: path.to_path_buf(),
+                watchers: Watchers::default(),
             }),
         })
     }
@@ -242,7 +247,10 @@ impl Store {
     /// Writes one value outside a transaction (for data with a single writer, e.g. raw bodies).
     pub fn put(&self, table: Table, key: &[u8], value: &[u8]) -> Result<(), StoreError> {
         let _counted = self.inner.writes.begin();
+        let log = self.inner.watchers.log();
+        log.note(table, key);
         self.tree(table).insert(key, value)?;
+        self.inner.watchers.notify(self, log);
         Ok(())
     }
 
@@ -308,12 +316,21 @@ impl Store {
 
         let _counted = self.inner.writes.begin();
         let run = self.inner.run;
+        let log = self.inner.watchers.log();
         let outcome = self.inner.trees.as_slice().transaction(|trees| {
-            let mut tx = Tx { trees, run };
+            log.clear();
+            let mut tx = Tx {
+                trees,
+                run,
+                log: &log,
+            };
             body(&mut tx).map_err(ConflictableTransactionError::Abort)
         });
         match outcome {
-            Ok(result) => Ok(result),
+            Ok(result) => {
+                self.inner.watchers.notify(self, log);
+                Ok(result)
+            }
             Err(TransactionError::Abort(error)) => Err(error),
             Err(TransactionError::Storage(engine_error)) => {
                 Err(TxError::Store(engine_error.into()))
@@ -325,6 +342,12 @@ impl Store {
     /// fsync (group commit).
     pub async fn flush(&self) -> Result<(), StoreError> {
         self.inner.flusher.flush().await
+    }
+
+    /// Tells `watcher` the keys of `table` that every later write touches, right after the
+    /// write is applied (see `watch`).
+    pub fn watch(&self, table: Table, watcher: Arc<dyn TableWatcher>) {
+        self.inner.watchers.add(table, watcher);
     }
 
     /// A blocking flush for shutdown and command-line tools.
@@ -385,6 +408,8 @@ fn is_lock_held(error: &std::io::Error) -> bool {
 pub struct Tx<'a> {
     trees: &'a [sled::transaction::TransactionalTree],
     run: u64,
+    /// The keys written in watched tables, told to their watchers once the transaction is in.
+    log: &'a WriteLog,
 }
 
 impl Tx<'_> {
@@ -415,6 +440,7 @@ impl Tx<'_> {
 
     pub fn put(&self, table: Table, key: &[u8], value: &[u8]) -> Result<(), StoreError> {
         self.tree(table).insert(key, value).map_err(unabortable)?;
+        self.log.note(table, key);
         Ok(())
     }
 
@@ -429,6 +455,7 @@ impl Tx<'_> {
 
     pub fn remove(&self, table: Table, key: &[u8]) -> Result<(), StoreError> {
         self.tree(table).remove(key).map_err(unabortable)?;
+        self.log.note(table, key);
         Ok(())
     }
 

@@ -270,3 +270,64 @@ fn a_flush_syncs_the_files_sled_leaves_unsynced_including_blobs() {
     let store = Store::open(dir.path()).unwrap();
     assert_eq!(store.get(Table::RawPayloads, b"big").unwrap(), Some(big));
 }
+
+/// A key told to a watcher, and the value the store showed for it at that moment.
+type Told = (Vec<u8>, Option<Vec<u8>>);
+
+/// Remembers what it was told.
+#[derive(Default)]
+struct Recorder {
+    told: std::sync::Mutex<Vec<Told>>,
+    retired: std::sync::atomic::AtomicBool,
+}
+
+impl TableWatcher for Recorder {
+    fn written(&self, store: &Store, table: Table, keys: &[Vec<u8>]) -> bool {
+        let mut told = self.told.lock().unwrap();
+        for key in keys {
+            told.push((key.clone(), store.get(table, key).unwrap()));
+        }
+        !self.retired.load(std::sync::atomic::Ordering::SeqCst)
+    }
+}
+
+#[test]
+fn a_watcher_is_told_the_keys_of_its_table_once_the_write_is_applied() {
+    let (_dir, store) = temp_store();
+    let recorder = Arc::new(Recorder::default());
+    store.watch(
+        Table::Reports,
+        Arc::clone(&recorder) as Arc<dyn TableWatcher>,
+    );
+    store
+        .transaction(|tx| -> Result<(), TxError<()>> {
+            tx.put(Table::Reports, b"r1", b"one")?;
+            tx.put(Table::Messages, b"m1", b"not watched")?;
+            tx.remove(Table::Reports, b"r0")?;
+            Ok(())
+        })
+        .unwrap();
+    let refused = store.transaction(|tx| -> Result<(), TxError<()>> {
+        tx.put(Table::Reports, b"r2", b"never applied")?;
+        Err(TxError::Abort(()))
+    });
+    assert!(refused.is_err());
+    store.put(Table::Reports, b"r3", b"single").unwrap();
+    assert_eq!(
+        recorder.told.lock().unwrap().clone(),
+        [
+            (b"r1".to_vec(), Some(b"one".to_vec())),
+            (b"r0".to_vec(), None),
+            (b"r3".to_vec(), Some(b"single".to_vec())),
+        ],
+        "the applied writes of the watched table, each already visible, nothing refused"
+    );
+    // A watcher that says it is gone is dropped and told nothing more.
+    recorder
+        .retired
+        .store(true, std::sync::atomic::Ordering::SeqCst);
+    store.put(Table::Reports, b"r4", b"last told").unwrap();
+    store.put(Table::Reports, b"r5", b"not told").unwrap();
+    let told = recorder.told.lock().unwrap();
+    assert_eq!(told.last().unwrap().0, b"r4".to_vec());
+}

@@ -8,10 +8,12 @@
 //! citizen in the outbox. Only after the durable flush are the events published on the bus and
 //! the outbox sender woken. A refused change returns its `UserError` and writes nothing.
 
+mod catalogue;
 mod clock;
 mod contact;
 mod directory;
 mod journal;
+mod listing;
 mod merge;
 pub mod permissions;
 mod reads;
@@ -37,8 +39,10 @@ use crate::ledger::Ledger;
 use crate::ledger::{Commit, CommitError, Effects};
 use crate::store::{Store, Tx, TxError};
 
+pub use catalogue::{Catalogue, CataloguePage, CatalogueSize, Reading};
 pub use clock::{ClockPass, ClockSettings, ClockWorker, REPORTER_SILENT_FLAG};
 pub use directory::UnitDirectory;
+pub use listing::{ListRequest, QueuePosition, ReportCursor, ReportOrder};
 pub use permissions::{Action, role_may};
 pub use reads::filter_matches;
 
@@ -84,10 +88,12 @@ pub struct BoundingBox {
     pub east: f64,
 }
 
-/// One page of `list_reports`, newest first.
+/// One page of `list_reports`, in the order asked for.
 #[derive(Debug, Clone)]
 pub struct ReportPage {
     pub reports: Vec<Report>,
+    /// Where each report of the page stands in the list's order, for the next page.
+    pub cursors: Vec<ReportCursor>,
     /// Every visible report matching the filter, on this page or any other.
     pub total_count: usize,
     pub has_next_page: bool,
@@ -120,6 +126,8 @@ pub struct Workflow {
     intake: Arc<IntakeSettings>,
     units: UnitDirectory,
     rules: Arc<AccessRules>,
+    /// Every report's summary, which lists are answered from.
+    catalogue: Catalogue,
     clock: Arc<ClockSettings>,
     /// The SLA watcher's memory of quiet open reports (see `run_clock`).
     clock_memo: Arc<std::sync::Mutex<HashMap<ReportId, clock::ClockMemo>>>,
@@ -132,12 +140,14 @@ impl Workflow {
         rules: AccessRules,
         writer: Commit,
     ) -> Workflow {
+        let rules = Arc::new(rules);
         Workflow {
             store: writer.store().clone(),
+            catalogue: Catalogue::open_or_scan(writer.store(), Arc::clone(&rules)),
             writer,
             intake: Arc::new(intake),
             units,
-            rules: Arc::new(rules),
+            rules,
             clock: Arc::new(ClockSettings::default()),
             clock_memo: Arc::default(),
         }
@@ -156,6 +166,10 @@ impl Workflow {
 
     pub fn rules(&self) -> &AccessRules {
         &self.rules
+    }
+
+    pub fn catalogue(&self) -> &Catalogue {
+        &self.catalogue
     }
 
     pub fn store(&self) -> &Store {

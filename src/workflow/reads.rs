@@ -1,5 +1,5 @@
-//! Reading reports as a principal may see them: one report by id or ticket, filtered pages
-//! newest first, and the report's messages and timeline. An existing report the principal may
+//! Reading reports as a principal may see them: one report by id or ticket, the filters of
+//! lists (pages are in `listing`), and the report's messages and timeline. An existing report the principal may
 //! not see is FORBIDDEN; an absent one NOT_FOUND.
 
 use chrono::{DateTime, Utc};
@@ -16,7 +16,7 @@ use crate::domain::user::Principal;
 use crate::error::UserError;
 use crate::ledger::Ledger;
 
-use super::{BoundingBox, MAX_PAGE_SIZE, ReportFilter, ReportPage, Workflow};
+use super::{BoundingBox, ReportFilter, Workflow};
 
 impl Workflow {
     pub fn report(&self, who: &Principal, report_id: ReportId) -> Result<Report, UserError> {
@@ -47,51 +47,6 @@ impl Workflow {
             "report {} is not visible to {}",
             report.id, who.username
         )))
-    }
-
-    /// The visible reports matching `filter`, newest first (descending id), `first` of them
-    /// after the report id `after` (exclusive).
-    pub fn list_reports(
-        &self,
-        who: &Principal,
-        filter: &ReportFilter,
-        first: usize,
-        after: Option<ReportId>,
-    ) -> Result<ReportPage, UserError> {
-        if first > MAX_PAGE_SIZE {
-            return Err(UserError::bad_input(format!(
-                "first may be at most {MAX_PAGE_SIZE}"
-            )));
-        }
-        let tree = self.units.tree();
-        filter.validate(&tree)?;
-        let now = Utc::now();
-        let mut page = ReportPage {
-            reports: Vec::with_capacity(first.min(64)),
-            total_count: 0,
-            has_next_page: false,
-        };
-        // Report ids grow with time, so the key order read backwards is newest first. Every
-        // matching report is counted, so the scan reads the whole table; the search index is
-        // the tool for large result sets.
-        for report in self.store.reports().newest_first() {
-            let report = report?;
-            if !can_see(who, &report, &tree, &self.rules)
-                || !filter_matches(filter, &report, &tree, &self.clock.sla, now)
-            {
-                continue;
-            }
-            page.total_count += 1;
-            if after.is_some_and(|cursor| report.id >= cursor) {
-                continue;
-            }
-            if page.reports.len() < first {
-                page.reports.push(report);
-            } else {
-                page.has_next_page = true;
-            }
-        }
-        Ok(page)
     }
 
     /// The reporter of a report. Callers mask the phone number for analysts (`mask_phones`).

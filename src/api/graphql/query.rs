@@ -3,14 +3,14 @@
 use async_graphql::{Context, ID, Object};
 
 use super::types::{
-    PageInfo, ReportConnection, ReportEdge, ReportFilter, ReportView, UnitView, UserView,
-    parse_report_id, parse_ticket,
+    PageInfo, ReportConnection, ReportEdge, ReportFilter, ReportOrder, ReportView, UnitView,
+    UserView, parse_report_id, parse_ticket,
 };
 use super::{IntoGraphql, bad_input, forbidden, principal, services};
 use crate::domain::access::mask_phones;
 use crate::domain::audit::{AuditAction, AuditEntry};
-use crate::domain::ids::ReportId;
 use crate::domain::user::Role;
+use crate::workflow::{ListRequest, ReportCursor};
 
 #[derive(Default)]
 pub struct QueryRoot;
@@ -69,11 +69,13 @@ impl QueryRoot {
         }
     }
 
-    /// Reports the caller may see, newest first, as a Relay connection.
+    /// Reports the caller may see, as a Relay connection: newest first, or in the work queue's
+    /// order. A cursor belongs to the order of the page it came from.
     async fn reports(
         &self,
         ctx: &Context<'_>,
         filter: Option<ReportFilter>,
+        #[graphql(default)] order: ReportOrder,
         #[graphql(default = 50)] first: i32,
         after: Option<String>,
     ) -> async_graphql::Result<ReportConnection> {
@@ -82,22 +84,26 @@ impl QueryRoot {
         if first < 0 {
             return Err(bad_input("first must not be negative"));
         }
-        let first = (first as usize).min(MAX_PAGE);
+        let order = order.into();
         let after = match after {
-            Some(cursor) => Some(
-                ReportId::parse(&cursor)
-                    .map_err(|_| bad_input("after is not a cursor from this connection"))?,
-            ),
+            Some(cursor) => Some(ReportCursor::parse(&cursor, order).gql()?),
             None => None,
         };
         let filter = filter.unwrap_or_default().to_domain();
-        let page = workflow.list_reports(who, &filter, first, after).gql()?;
+        let request = ListRequest {
+            filter: &filter,
+            order,
+            first: (first as usize).min(MAX_PAGE),
+            after,
+        };
+        let page = workflow.list_reports_in(who, &request).gql()?;
         let masked = mask_phones(who);
         let edges: Vec<ReportEdge> = page
             .reports
             .into_iter()
-            .map(|report| ReportEdge {
-                cursor: report.id.to_string(),
+            .zip(page.cursors)
+            .map(|(report, cursor)| ReportEdge {
+                cursor: cursor.encode(),
                 node: ReportView { report, masked },
             })
             .collect();

@@ -36,6 +36,18 @@ pub enum Priority {
     Low,
 }
 
+/// The order of a list of reports.
+#[derive(Enum, Copy, Clone, Eq, PartialEq, Debug, Default)]
+#[graphql(name = "ReportOrder", remote = "crate::workflow::ReportOrder")]
+pub enum ReportOrder {
+    /// Newest first (by report number).
+    #[default]
+    NewestFirst,
+    /// The work queue: the open SLA stage's due time, earliest first (nothing due or paused
+    /// last), then priority (none counts as NORMAL), then age, oldest first.
+    Queue,
+}
+
 #[derive(Enum, Copy, Clone, Eq, PartialEq, Debug)]
 #[graphql(name = "Role", remote = "crate::domain::user::Role")]
 pub enum Role {
