@@ -322,6 +322,64 @@ async fn a_message_after_the_thread_window_opens_a_new_report() {
 }
 
 #[tokio::test]
+async fn a_send_time_a_day_in_the_future_moves_neither_the_window_nor_the_thread() {
+    let app = spawn_app_with(|settings| settings.thread_window_minutes = Some(60)).await;
+    let rina = citizen("081277778888", "Rina");
+    let a_day_ahead = now() + 24 * 3600;
+    let before = chrono::Utc::now();
+    let response = app
+        .post_signed_webhook(&payload::text_message(
+            &rina,
+            "wamid.future",
+            a_day_ahead,
+            "ada kecelakaan motor di jalan sudirman",
+        ))
+        .await;
+    assert_eq!(response.status(), 200);
+    let after = chrono::Utc::now();
+
+    let report = app.only_report();
+    let message = app
+        .messages(report.id)
+        .into_iter()
+        .find(|message| message.direction == Direction::Inbound)
+        .unwrap();
+    assert!(before <= message.received_at && message.received_at <= after);
+    assert_eq!(
+        message.created_at, message.received_at,
+        "the send time is clamped to the receive time"
+    );
+    assert_eq!(
+        message.stated_sent_at.map(|at| at.timestamp()),
+        Some(a_day_ahead),
+        "the stated send time is kept as evidence"
+    );
+
+    let day = chrono::Duration::hours(24);
+    let reporter = app
+        .state
+        .store
+        .reporters()
+        .get(report.reporter_id)
+        .unwrap()
+        .unwrap();
+    assert_eq!(reporter.last_inbound_at, Some(message.received_at));
+    assert!(reporter.window_open(message.received_at + day - chrono::Duration::seconds(1)));
+    assert!(
+        !reporter.window_open(message.received_at + day),
+        "the window closes 24 hours after the message was received"
+    );
+    assert!(
+        report.last_activity_at <= after,
+        "threading goes by the receive time"
+    );
+    assert!(!report.accepts_follow_up(
+        message.received_at + chrono::Duration::minutes(61),
+        chrono::Duration::minutes(60)
+    ));
+}
+
+#[tokio::test]
 async fn a_message_to_a_closed_report_opens_a_new_one() {
     let app = spawn_app().await;
     let siti = citizen("081298765432", "Siti");
