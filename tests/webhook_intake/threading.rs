@@ -296,17 +296,36 @@ async fn a_citizen_without_a_phone_number_is_known_and_answered_by_user_id() {
     );
 }
 
+/// Applies a webhook body through the real intake as if it had arrived at `received_at`.
+async fn deliver_received_at(
+    app: &TestApp,
+    payload: &serde_json::Value,
+    received_at: chrono::DateTime<chrono::Utc>,
+) {
+    let body = payload::to_wire_bytes(payload);
+    let items = siaga::whatsapp::webhook::parse_notification(&body, received_at).unwrap();
+    app.state
+        .ingest
+        .accept(body.into(), items, received_at)
+        .await
+        .unwrap();
+}
+
 #[tokio::test]
-async fn a_message_after_the_thread_window_opens_a_new_report() {
+async fn a_message_received_after_the_thread_window_opens_a_new_report() {
     let app = spawn_app_with(|settings| settings.thread_window_minutes = Some(60)).await;
     let dewi = citizen("081255556666", "Dewi");
-    let two_hours_ago = now() - 2 * 3600;
-    app.post_signed_webhook(&payload::text_message(
-        &dewi,
-        "wamid.old",
+    let two_hours_ago = chrono::Utc::now() - chrono::Duration::hours(2);
+    deliver_received_at(
+        &app,
+        &payload::text_message(
+            &dewi,
+            "wamid.old",
+            two_hours_ago.timestamp(),
+            "kemarin ada maling",
+        ),
         two_hours_ago,
-        "kemarin ada maling",
-    ))
+    )
     .await;
     app.post_signed_webhook(&payload::text_message(
         &dewi,
@@ -319,6 +338,28 @@ async fn a_message_after_the_thread_window_opens_a_new_report() {
     assert_eq!(reports.len(), 2);
     assert_ne!(reports[0].ticket, reports[1].ticket);
     assert_eq!(app.state.store.len(Table::Reporters), 1);
+}
+
+#[tokio::test]
+async fn threading_goes_by_when_a_message_is_received_not_by_its_stated_time() {
+    let app = spawn_app_with(|settings| settings.thread_window_minutes = Some(60)).await;
+    let dewi = citizen("081255556666", "Dewi");
+    app.post_signed_webhook(&payload::text_message(
+        &dewi,
+        "wamid.first",
+        now(),
+        "ada tawuran di simpang",
+    ))
+    .await;
+    // Written two hours ago by the phone's clock (or delivered late): received now, it joins.
+    app.post_signed_webhook(&payload::text_message(
+        &dewi,
+        "wamid.late",
+        now() - 2 * 3600,
+        "pelakunya bawa senjata tajam",
+    ))
+    .await;
+    assert_eq!(app.only_report().inbound_count, 2);
 }
 
 #[tokio::test]
