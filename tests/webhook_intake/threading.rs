@@ -296,21 +296,6 @@ async fn a_citizen_without_a_phone_number_is_known_and_answered_by_user_id() {
     );
 }
 
-/// Applies a webhook body through the real intake as if it had arrived at `received_at`.
-async fn deliver_received_at(
-    app: &TestApp,
-    payload: &serde_json::Value,
-    received_at: chrono::DateTime<chrono::Utc>,
-) {
-    let body = payload::to_wire_bytes(payload);
-    let items = siaga::whatsapp::webhook::parse_notification(&body, received_at).unwrap();
-    app.state
-        .ingest
-        .accept(body.into(), items, received_at)
-        .await
-        .unwrap();
-}
-
 #[tokio::test]
 async fn a_message_received_after_the_thread_window_opens_a_new_report() {
     let app = spawn_app_with(|settings| settings.thread_window_minutes = Some(60)).await;
@@ -338,86 +323,6 @@ async fn a_message_received_after_the_thread_window_opens_a_new_report() {
     assert_eq!(reports.len(), 2);
     assert_ne!(reports[0].ticket, reports[1].ticket);
     assert_eq!(app.state.store.len(Table::Reporters), 1);
-}
-
-#[tokio::test]
-async fn threading_goes_by_when_a_message_is_received_not_by_its_stated_time() {
-    let app = spawn_app_with(|settings| settings.thread_window_minutes = Some(60)).await;
-    let dewi = citizen("081255556666", "Dewi");
-    app.post_signed_webhook(&payload::text_message(
-        &dewi,
-        "wamid.first",
-        now(),
-        "ada tawuran di simpang",
-    ))
-    .await;
-    // Written two hours ago by the phone's clock (or delivered late): received now, it joins.
-    app.post_signed_webhook(&payload::text_message(
-        &dewi,
-        "wamid.late",
-        now() - 2 * 3600,
-        "pelakunya bawa senjata tajam",
-    ))
-    .await;
-    assert_eq!(app.only_report().inbound_count, 2);
-}
-
-#[tokio::test]
-async fn a_send_time_a_day_in_the_future_moves_neither_the_window_nor_the_thread() {
-    let app = spawn_app_with(|settings| settings.thread_window_minutes = Some(60)).await;
-    let rina = citizen("081277778888", "Rina");
-    let a_day_ahead = now() + 24 * 3600;
-    let before = chrono::Utc::now();
-    let response = app
-        .post_signed_webhook(&payload::text_message(
-            &rina,
-            "wamid.future",
-            a_day_ahead,
-            "ada kecelakaan motor di jalan sudirman",
-        ))
-        .await;
-    assert_eq!(response.status(), 200);
-    let after = chrono::Utc::now();
-
-    let report = app.only_report();
-    let message = app
-        .messages(report.id)
-        .into_iter()
-        .find(|message| message.direction == Direction::Inbound)
-        .unwrap();
-    assert!(before <= message.received_at && message.received_at <= after);
-    assert_eq!(
-        message.created_at, message.received_at,
-        "the send time is clamped to the receive time"
-    );
-    assert_eq!(
-        message.stated_sent_at.map(|at| at.timestamp()),
-        Some(a_day_ahead),
-        "the stated send time is kept as evidence"
-    );
-
-    let day = chrono::Duration::hours(24);
-    let reporter = app
-        .state
-        .store
-        .reporters()
-        .get(report.reporter_id)
-        .unwrap()
-        .unwrap();
-    assert_eq!(reporter.last_inbound_at, Some(message.received_at));
-    assert!(reporter.window_open(message.received_at + day - chrono::Duration::seconds(1)));
-    assert!(
-        !reporter.window_open(message.received_at + day),
-        "the window closes 24 hours after the message was received"
-    );
-    assert!(
-        report.last_activity_at <= after,
-        "threading goes by the receive time"
-    );
-    assert!(!report.accepts_follow_up(
-        message.received_at + chrono::Duration::minutes(61),
-        chrono::Duration::minutes(60)
-    ));
 }
 
 #[tokio::test]
