@@ -9,7 +9,6 @@ use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
 use super::*;
-use common::mock_graph::MockGraph;
 
 const CITIZENS: usize = 120;
 const MESSAGES_PER_CITIZEN: usize = 2;
@@ -18,16 +17,9 @@ const RECONCILE_SECONDS: u64 = 8;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn nothing_acknowledged_is_lost_or_doubled_across_a_kill_and_restart() {
-    let graph = MockGraph::start().await;
-    let data_dir = private_data_dir();
-    let port = free_port();
-    let base = format!("http://127.0.0.1:{port}");
-    let client = reqwest::Client::new();
     let reconcile = RECONCILE_SECONDS.to_string();
-    let settings = [("SIAGA_WA_RECONCILE_SECONDS", reconcile.as_str())];
-
-    let mut server = spawn_server(data_dir.path(), port, &graph.url, &settings);
-    wait_ready(&client, &base).await;
+    let rig = Rig::new(&[("SIAGA_WA_RECONCILE_SECONDS", &reconcile)]).await;
+    let mut server = rig.start().await;
 
     // The first message of each citizen, then the follow-ups, all concurrently; the server is
     // killed once a third of them are acknowledged.
@@ -53,8 +45,8 @@ async fn nothing_acknowledged_is_lost_or_doubled_across_a_kill_and_restart() {
     let mut tasks = Vec::new();
     for (wamid, body) in deliveries.clone() {
         let (client, base, acknowledged, acknowledged_count, semaphore) = (
-            client.clone(),
-            base.clone(),
+            rig.client.clone(),
+            rig.base.clone(),
             Arc::clone(&acknowledged),
             Arc::clone(&acknowledged_count),
             Arc::clone(&semaphore),
@@ -84,7 +76,7 @@ async fn nothing_acknowledged_is_lost_or_doubled_across_a_kill_and_restart() {
 
     // Before Meta redelivers anything: what was acknowledged is on disk, once. A delivery lost
     // after its 200 would otherwise be stored again by the redelivery, and the loss unseen.
-    let on_disk = inbound_copies(&export(data_dir.path()));
+    let on_disk = inbound_copies(&export(rig.data_dir.path()));
     for wamid in &acknowledged_before_kill {
         assert_eq!(
             on_disk.get(wamid),
@@ -98,17 +90,17 @@ async fn nothing_acknowledged_is_lost_or_doubled_across_a_kill_and_restart() {
     // arrive (the doubled reply this test used to show under load).
     tokio::time::sleep(Duration::from_secs(RECONCILE_SECONDS + 1)).await;
     let restarted_at = Instant::now();
-    let mut server = spawn_server(data_dir.path(), port, &graph.url, &settings);
-    wait_ready(&client, &base).await;
+    let mut server = rig.start().await;
     // Meta delivers the sent statuses of what it accepted, then retries every delivery.
-    let statuses: Vec<Vec<u8>> = graph
+    let statuses: Vec<Vec<u8>> = rig
+        .graph
         .accepted_sends()
         .iter()
         .map(|(body, wamid)| sent_status(body, wamid))
         .collect();
     let status_count = statuses.len();
     assert_eq!(
-        post_concurrently(&client, &base, statuses).await,
+        post_concurrently(&rig.client, &rig.base, statuses).await,
         status_count,
         "every status is acknowledged"
     );
@@ -120,25 +112,21 @@ async fn nothing_acknowledged_is_lost_or_doubled_across_a_kill_and_restart() {
     );
     let redeliveries: Vec<Vec<u8>> = deliveries.iter().map(|(_, body)| body.clone()).collect();
     assert_eq!(
-        post_concurrently(&client, &base, redeliveries).await,
+        post_concurrently(&rig.client, &rig.base, redeliveries).await,
         deliveries.len(),
         "every redelivery after the restart is acknowledged"
     );
 
     // Let the outbox drain: a send marked attempting that never reached Meta waits for the
     // reconcile wait before it goes.
-    let mut drained = false;
-    for _ in 0..(RECONCILE_SECONDS * 20 + 400) {
-        if readiness(&client, &base).await["outbox_depth"] == 0 {
-            drained = true;
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    assert!(drained, "the outbox drains after the restart");
+    let drain_limit = Duration::from_secs(RECONCILE_SECONDS + 20);
+    assert!(
+        rig.outbox_reaches(0, drain_limit).await,
+        "the outbox drains after the restart"
+    );
     stop(&mut server);
 
-    let reports = export(data_dir.path());
+    let reports = export(rig.data_dir.path());
     let stored = inbound_copies(&reports);
     for (wamid, _) in &deliveries {
         assert_eq!(
@@ -150,7 +138,7 @@ async fn nothing_acknowledged_is_lost_or_doubled_across_a_kill_and_restart() {
     assert_eq!(reports.len(), CITIZENS, "one report per citizen");
 
     let mut replies_per_number = HashMap::<String, usize>::new();
-    for body in graph.sent_messages() {
+    for body in rig.graph.sent_messages() {
         *replies_per_number
             .entry(body["to"].as_str().unwrap().to_string())
             .or_default() += 1;

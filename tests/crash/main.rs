@@ -12,6 +12,7 @@ use std::collections::HashMap;
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
+use common::mock_graph::MockGraph;
 use serde_json::Value;
 use siaga::domain::phone::PhoneNumber;
 use siaga::whatsapp::payload::{self, Citizen};
@@ -19,15 +20,72 @@ use siaga::whatsapp::signature;
 
 const SECRET: &str = "crash-test-secret";
 
-/// A data dir as siaga accepts it: private (0700).
-fn private_data_dir() -> tempfile::TempDir {
-    let data_dir = tempfile::tempdir().unwrap();
-    std::fs::set_permissions(
-        data_dir.path(),
-        std::os::unix::fs::PermissionsExt::from_mode(0o700),
-    )
-    .unwrap();
-    data_dir
+/// One private data dir, one port and a mock Graph API, for servers started and killed in
+/// turn with the same settings.
+struct Rig {
+    graph: MockGraph,
+    data_dir: tempfile::TempDir,
+    port: u16,
+    base: String,
+    client: reqwest::Client,
+    /// `SIAGA_*` variables on top of the test defaults.
+    settings: Vec<(&'static str, String)>,
+}
+
+impl Rig {
+    async fn new(settings: &[(&'static str, &str)]) -> Rig {
+        let data_dir = tempfile::tempdir().unwrap();
+        // siaga refuses a data dir that others can read.
+        std::fs::set_permissions(
+            data_dir.path(),
+            std::os::unix::fs::PermissionsExt::from_mode(0o700),
+        )
+        .unwrap();
+        let port = free_port();
+        Rig {
+            graph: MockGraph::start().await,
+            data_dir,
+            port,
+            base: format!("http://127.0.0.1:{port}"),
+            client: reqwest::Client::new(),
+            settings: settings
+                .iter()
+                .map(|(name, value)| (*name, value.to_string()))
+                .collect(),
+        }
+    }
+
+    /// Starts the server and waits until it is ready.
+    async fn start(&self) -> Child {
+        let settings: Vec<(&str, &str)> = self
+            .settings
+            .iter()
+            .map(|(name, value)| (*name, value.as_str()))
+            .collect();
+        let server = spawn_server(self.data_dir.path(), self.port, &self.graph.url, &settings);
+        wait_ready(&self.client, &self.base).await;
+        server
+    }
+
+    async fn post(&self, body: &[u8]) -> bool {
+        post(&self.client, &self.base, body).await
+    }
+
+    async fn readiness(&self) -> Value {
+        readiness(&self.client, &self.base).await
+    }
+
+    /// Waits until the outbox holds `depth` items; false if it does not within `limit`.
+    async fn outbox_reaches(&self, depth: u64, limit: Duration) -> bool {
+        let deadline = std::time::Instant::now() + limit;
+        while std::time::Instant::now() < deadline {
+            if self.readiness().await["outbox_depth"] == depth {
+                return true;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        false
+    }
 }
 
 fn free_port() -> u16 {
