@@ -36,9 +36,8 @@ impl OutboxSender {
         marked.await.unwrap_or(false)
     }
 
-    /// Writes the marks of the sends that wait for one, as many per transaction as have
-    /// arrived, through the commit path, until every send task is gone. A batch does not wait
-    /// for the one before it: their flushes are shared (group commit).
+    /// Writes the marks of the sends that wait for one, as many per transaction and flush as
+    /// have arrived, through the commit path, until every send task is gone.
     pub(super) async fn write_attempting_marks(
         self,
         mut requests: mpsc::UnboundedReceiver<AttemptRequest>,
@@ -49,38 +48,32 @@ impl OutboxSender {
             .await
             > 0
         {
-            // At most one batch per send in flight (`CONCURRENT_SENDS`) can be under way.
-            let marker = self.clone();
-            tokio::spawn(marker.write_marks(std::mem::take(&mut batch)));
-        }
-    }
-
-    /// One batch: one transaction, then the shared flush, then each send is told.
-    async fn write_marks(self, batch: Vec<AttemptRequest>) {
-        let keys: Vec<QueueKey> = batch.iter().map(|request| request.key.clone()).collect();
-        let now = Utc::now();
-        let written = self
-            .writer
-            .run(
-                move |tx| -> Result<(Vec<bool>, Effects), TxError<Infallible>> {
-                    let mut marked = Vec::with_capacity(keys.len());
-                    for key in &keys {
-                        marked.push(tx.outbox().mark_attempting(key, now)?);
+            let keys: Vec<QueueKey> = batch.iter().map(|request| request.key.clone()).collect();
+            let now = Utc::now();
+            let written = self
+                .writer
+                .run(
+                    move |tx| -> Result<(Vec<bool>, Effects), TxError<Infallible>> {
+                        let mut marked = Vec::with_capacity(keys.len());
+                        for key in &keys {
+                            marked.push(tx.outbox().mark_attempting(key, now)?);
+                        }
+                        Ok((marked, Effects::default()))
+                    },
+                )
+                .await;
+            match written {
+                Ok(marked) => {
+                    for (request, marked) in batch.drain(..).zip(marked) {
+                        let _ = request.answer.send(marked);
                     }
-                    Ok((marked, Effects::default()))
-                },
-            )
-            .await;
-        match written {
-            Ok(marked) => {
-                for (request, marked) in batch.into_iter().zip(marked) {
-                    let _ = request.answer.send(marked);
                 }
-            }
-            // Dropping the answers tells each send that it may not go out.
-            Err(error) => {
-                let error = StoreError::from(error);
-                tracing::error!(%error, sends = batch.len(), "attempting marks not made durable; the sends wait");
+                Err(error) => {
+                    let error = StoreError::from(error);
+                    tracing::error!(%error, sends = batch.len(), "attempting marks not made durable; the sends wait");
+                    // Dropping the answers tells each send that it may not go out.
+                    batch.clear();
+                }
             }
         }
     }
