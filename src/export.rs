@@ -267,6 +267,10 @@ fn message_json(message: &Message, reader: &Reader<'_>) -> Value {
         // WhatsApp message ids carry the sender's number, base64-encoded.
         "external_id": message.external_id.as_ref().filter(|_| !reader.mask_phones),
         "created_at": message.created_at,
+        "received_at": message.received_at,
+        // The send time as the citizen's phone stated it, when it differs from `created_at`
+        // (clamped to the receive time).
+        "stated_sent_at": message.stated_sent_at.filter(|stated| *stated != message.created_at),
         "delivery_status": message.delivery.as_ref().map(|delivery| delivery.status.as_str()),
         "delivery_error": message.delivery.as_ref().and_then(|delivery| delivery.error.as_ref().map(|error| error.to_string())),
         "media": message.media.as_ref().map(|media| json!({

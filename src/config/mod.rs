@@ -35,8 +35,8 @@ pub struct WhatsAppConfig {
     pub request_timeout: Duration,
     pub mark_read: bool,
     pub media_max_bytes: u64,
-    /// How long a send interrupted by a crash waits for Meta's status callback before it is
-    /// sent again.
+    /// How long a send interrupted by a crash waits, from the restart, for Meta's status
+    /// callback before it is sent again.
     pub reconcile_wait: Duration,
 }
 

@@ -49,8 +49,8 @@ pub struct Settings {
     /// Timeout of one Graph API request [default: 15].
     #[arg(long, env = "SIAGA_WA_TIMEOUT_SECONDS")]
     pub wa_timeout_seconds: Option<u64>,
-    /// After a crash, seconds a possibly-sent reply waits for Meta's status callback before it
-    /// is sent again [default: 60].
+    /// After a crash, seconds a possibly-sent reply (one marked attempting) waits, from the
+    /// restart, for Meta's status callback before it is sent again [default: 60].
     #[arg(long, env = "SIAGA_WA_RECONCILE_SECONDS")]
     pub wa_reconcile_seconds: Option<u64>,
     /// Send read receipts for inbound messages [default: false].

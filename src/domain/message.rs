@@ -181,9 +181,16 @@ pub struct Message {
     /// The channel's id (wamid): the citizen's for inbound, the one Meta gave us for outbound.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub external_id: Option<Wamid>,
-    /// When it was written: the citizen's send time, or when we queued ours.
+    /// When it was written: the citizen's send time (never later than `received_at`), or when
+    /// we queued ours.
     pub created_at: DateTime<Utc>,
     pub received_at: DateTime<Utc>,
+    /// The citizen's send time exactly as the channel stated it, kept as evidence: a phone
+    /// with a wrong clock can claim the future, so `created_at` is clamped to `received_at`
+    /// and the 24-hour window and threading go by `received_at`. `None` for ours, and for
+    /// messages stored before this was kept.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stated_sent_at: Option<DateTime<Utc>>,
     pub body: MessageBody,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub delivery: Option<Delivery>,

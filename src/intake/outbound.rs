@@ -43,6 +43,7 @@ pub fn queue_reply(
         external_id: None,
         created_at: now,
         received_at: now,
+        stated_sent_at: None,
         body: MessageBody::Outbound {
             content,
             purpose,

@@ -44,19 +44,23 @@ pub struct OutboxItem {
     pub id: u64,
     pub work: OutboxWork,
     pub queued_at: DateTime<Utc>,
+    /// The run of the process that queued the item (see `Store::run`); `None` in items queued
+    /// before it was kept.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub queued_run: Option<u64>,
     #[serde(default)]
     pub attempts: u32,
-    /// Since when a send of this item may have left, and in which run of the process (see
-    /// `Store::run`). A message to send is marked from the moment it is queued, in the same
-    /// transaction, so no separate write is needed before the send. After a crash an item
-    /// marked by the crashed run may already have reached Meta: it is reconciled with status
-    /// callbacks before it is resent.
+    /// The attempting mark: since when a send of this item may have reached Meta, and which
+    /// run of the process (see `Store::run`) made it. The sender writes it durably, for a
+    /// batch of sends in one group-committed transaction, just before it hands them to the
+    /// HTTP client. After a crash an item marked by the crashed run may have reached Meta: it
+    /// waits for a status callback before it is sent again. An item without the mark was
+    /// never handed to Meta and goes out at once.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub in_flight_since: Option<DateTime<Utc>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub in_flight_run: Option<u64>,
-    /// A send of this item was started (and its outcome was a retry). Such a mark stays when
-    /// the run stops cleanly; the marks of items never attempted are cleared then.
+    /// A send of this item was attempted at least once.
     #[serde(default)]
     pub attempted: bool,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -69,9 +73,10 @@ impl Record for OutboxItem {
 
 impl OutboxItem {
     /// Marks the item as possibly sent, by `run` (see `Store::run`), from `at` on.
-    pub fn mark_in_flight(&mut self, at: DateTime<Utc>, run: u64) {
+    pub fn mark_attempting(&mut self, at: DateTime<Utc>, run: u64) {
         self.in_flight_since = Some(at);
         self.in_flight_run = Some(run);
+        self.attempted = true;
     }
 
     /// Whether a run other than `run` (the current one) may have sent this item and stopped
@@ -85,11 +90,11 @@ impl OutboxItem {
     /// `now` and never attempted: intake hands such items to the sender itself once its flush
     /// is done, so a look at the queue need not take them.
     pub fn freshly_queued_by(&self, run: u64, now: DateTime<Utc>, grace: chrono::Duration) -> bool {
-        !self.attempted
-            && self.in_flight_run == Some(run)
-            && self
-                .in_flight_since
-                .is_some_and(|since| now - since < grace)
+        matches!(self.work, OutboxWork::Deliver { .. })
+            && !self.attempted
+            && self.in_flight_since.is_none()
+            && self.queued_run == Some(run)
+            && now - self.queued_at < grace
     }
 }
 
@@ -143,23 +148,21 @@ impl<S: Source> Outbox<'_, S> {
 }
 
 impl Outbox<'_, Tx<'_>> {
-    /// Queues work due now. A message to send is marked in flight by this run from the start.
+    /// Queues work due now, by this run, not yet attempted.
     pub fn enqueue(&self, work: OutboxWork, now: DateTime<Utc>) -> Result<Queued, StoreError> {
         let tx = self.at;
         let id = tx.generate_id()?;
-        let mut item = OutboxItem {
+        let item = OutboxItem {
             id,
             work,
             queued_at: now,
+            queued_run: Some(tx.run()),
             attempts: 0,
             in_flight_since: None,
             in_flight_run: None,
             attempted: false,
             last_error: None,
         };
-        if matches!(item.work, OutboxWork::Deliver { .. }) {
-            item.mark_in_flight(now, tx.run());
-        }
         let key = QueueKey::new(now, id);
         tx.put_record(Table::Outbox, &key.0, &item)?;
         Ok(Queued {
@@ -167,6 +170,17 @@ impl Outbox<'_, Tx<'_>> {
             item,
             known: None,
         })
+    }
+
+    /// Marks the item under `key` as attempting, by this transaction's run, from `at` on (see
+    /// `OutboxItem::in_flight_since`). Returns false when the item is no longer queued.
+    pub fn mark_attempting(&self, key: &QueueKey, at: DateTime<Utc>) -> Result<bool, StoreError> {
+        let Some(mut item) = self.get(key)? else {
+            return Ok(false);
+        };
+        item.mark_attempting(at, self.at.run());
+        self.update(key, &item)?;
+        Ok(true)
     }
 
     /// Rewrites the item in its place.
@@ -215,30 +229,6 @@ impl Outbox<'_, Store> {
     /// When the earliest item is due, and its id.
     pub fn next_due(&self) -> Result<Option<(DateTime<Utc>, u64)>, StoreError> {
         next_due(self.at, Table::Outbox)
-    }
-
-    /// At a clean stop: clears this run's in-flight marks of the send items that no send was
-    /// ever started for (they were queued while the run ended), except those `keep` names, so
-    /// that the next run sends them at once instead of waiting for a status callback that
-    /// cannot come. Returns how many were cleared.
-    pub fn clear_unattempted_marks(&self, keep: impl Fn(u64) -> bool) -> Result<usize, StoreError> {
-        let store = self.at;
-        let mut unattempted = Vec::new();
-        for entry in store.scan_records::<OutboxItem>(Table::Outbox, &[]) {
-            let (key, mut item) = entry?;
-            if item.in_flight_run == Some(store.run()) && !item.attempted && !keep(item.id) {
-                item.in_flight_since = None;
-                item.in_flight_run = None;
-                unattempted.push((key, item));
-            }
-        }
-        super::write(store, |tx| {
-            for (key, item) in &unattempted {
-                tx.put_record(Table::Outbox, key, item)?;
-            }
-            Ok(())
-        })?;
-        Ok(unattempted.len())
     }
 }
 

@@ -1,4 +1,4 @@
-//! The queues' in-flight marks and due reads.
+//! The queues' attempting marks and due reads.
 
 use super::*;
 use crate::domain::ids::MessageId;
@@ -41,52 +41,49 @@ fn only_an_unattempted_send_this_run_queued_moments_ago_is_left_for_intake() {
         !item.freshly_queued_by(run + 1, now, grace),
         "an earlier run's"
     );
-    let attempted = OutboxItem {
-        attempted: true,
-        ..item.clone()
-    };
+    let mut attempted = item.clone();
+    attempted.mark_attempting(now, run);
     assert!(!attempted.freshly_queued_by(run, now, grace), "a retry");
     let receipt = OutboxItem {
-        in_flight_since: None,
-        in_flight_run: None,
+        work: OutboxWork::MarkRead {
+            external_id: "wamid.x".parse().unwrap(),
+        },
         ..item
     };
-    assert!(!receipt.freshly_queued_by(run, now, grace), "not marked");
+    assert!(
+        !receipt.freshly_queued_by(run, now, grace),
+        "intake does not hand over read receipts"
+    );
 }
 
 #[test]
-fn a_queued_send_is_marked_by_this_run_and_only_an_earlier_run_needs_reconciling() {
-    let data_dir = tempfile::tempdir().unwrap();
-    let store = Store::open(&data_dir.path().join("store")).unwrap();
-    let now = Utc::now();
-    store
-        .transaction(|tx| -> Result<(), crate::store::TxError<()>> {
-            tx.outbox().enqueue(
-                OutboxWork::Deliver {
-                    message_id: MessageId::new(7),
-                },
-                now,
-            )?;
-            tx.outbox().enqueue(
-                OutboxWork::MarkRead {
-                    external_id: "wamid.x".parse().unwrap(),
-                },
-                now,
-            )?;
-            Ok(())
-        })
-        .unwrap();
+fn a_send_is_marked_only_when_attempted_and_only_an_earlier_runs_mark_needs_reconciling() {
+    let (_data_dir, store, now, queued) = store_with_sends(2);
     let items: Vec<(QueueKey, OutboxItem)> = store.outbox().due(now, 10, |_| true).unwrap();
-    let (send, receipt) = (&items[0].1, &items[1].1);
-    assert_eq!(send.in_flight_since, Some(now));
+    for (_, item) in &items {
+        assert_eq!(item.in_flight_since, None, "queued, not attempted");
+        assert!(!item.maybe_sent_by_earlier_run(store.run()));
+        assert_eq!(item.queued_run, Some(store.run()));
+    }
+
+    let later = now + chrono::Duration::seconds(1);
+    let marked = crate::ledger::write(&store, |tx| {
+        tx.outbox().mark_attempting(&queued[0].key, later)
+    })
+    .unwrap();
+    assert!(marked);
+    let send = store.outbox().get(&queued[0].key).unwrap().unwrap();
+    assert_eq!(send.in_flight_since, Some(later));
     assert_eq!(send.in_flight_run, Some(store.run()));
+    assert!(send.attempted);
     assert!(
         !send.maybe_sent_by_earlier_run(store.run()),
         "this run knows its own sends"
     );
+    let untouched = store.outbox().get(&queued[1].key).unwrap().unwrap();
     assert_eq!(
-        receipt.in_flight_since, None,
-        "a read receipt is harmless to repeat"
+        untouched, queued[1].item,
+        "only the attempted send is marked"
     );
 
     let mut from_a_crashed_run = send.clone();
@@ -95,51 +92,17 @@ fn a_queued_send_is_marked_by_this_run_and_only_an_earlier_run_needs_reconciling
     let mut from_before_runs_were_kept = send.clone();
     from_before_runs_were_kept.in_flight_run = None;
     assert!(from_before_runs_were_kept.maybe_sent_by_earlier_run(store.run()));
-}
 
-#[test]
-fn a_clean_stop_clears_the_marks_of_sends_never_attempted_and_keeps_the_others() {
-    let (_data_dir, store, now, queued) = store_with_sends(4);
-    // The second was tried and is waiting to retry; the third is from a crashed run.
-    let mut retried = queued[1].item.clone();
-    retried.attempted = true;
-    let mut crashed = queued[2].item.clone();
-    crashed.in_flight_run = Some(store.run().wrapping_add(1));
-    for (key, item) in [(&queued[1].key, &retried), (&queued[2].key, &crashed)] {
-        let value = crate::store::codec::encode(item).unwrap();
-        store.put(Table::Outbox, &key.0, &value).unwrap();
-    }
-
-    // The fourth is still claimed: its answer could not be recorded.
-    let kept = queued[3].item.id;
-    assert_eq!(
-        store
-            .outbox()
-            .clear_unattempted_marks(|id| id == kept)
-            .unwrap(),
-        1
-    );
-    let items: Vec<OutboxItem> = store
-        .outbox()
-        .due(now, 10, |_| true)
-        .unwrap()
-        .into_iter()
-        .map(|(_, item)| item)
-        .collect();
-    assert_eq!(
-        items[0].in_flight_since, None,
-        "never attempted: sent at once next run"
-    );
-    assert!(!items[0].maybe_sent_by_earlier_run(store.run()));
+    crate::ledger::write(&store, |tx| tx.outbox().remove(&queued[1].key)).unwrap();
+    let gone = crate::ledger::write(&store, |tx| {
+        tx.outbox().mark_attempting(&queued[1].key, later)
+    })
+    .unwrap();
     assert!(
-        items[1].in_flight_since.is_some(),
-        "tried: reconciled next run"
+        !gone,
+        "an item no longer queued is not marked (nor written back)"
     );
-    assert_eq!(
-        items[2].in_flight_run, crashed.in_flight_run,
-        "not this run's to clear"
-    );
-    assert!(items[3].in_flight_since.is_some(), "claimed: kept");
+    assert_eq!(store.outbox().get(&queued[1].key).unwrap(), None);
 }
 
 #[test]

@@ -1,13 +1,15 @@
 //! Black-box tests of the webhook path: signature, parsing of every shape Meta sends,
 //! dedupe, threading, the automatic reply, and what bad input is refused with.
 //!
-//! Split by subject: `threading` (reports opened, joined and answered), `refusals` (what bad
-//! input is refused with) and `kinds` (every other kind of item, and restarts).
+//! Split by subject: `threading` (reports opened, joined and answered), `received_time` (the
+//! citizen's stated send time against ours), `refusals` (what bad input is refused with) and
+//! `kinds` (every other kind of item, and restarts).
 
 #[path = "../common/mod.rs"]
 mod common;
 mod kinds;
 mod questions;
+mod received_time;
 mod refusals;
 mod threading;
 
@@ -37,4 +39,19 @@ fn now() -> i64 {
 fn ticket_pattern_holds(ticket: &str) -> bool {
     let year = chrono::Utc::now().format("%Y").to_string();
     ticket.starts_with(&format!("WA-{year}-")) && ticket.len() == "WA-2026-000001".len()
+}
+
+/// Applies a webhook body through the real intake as if it had arrived at `received_at`.
+async fn deliver_received_at(
+    app: &TestApp,
+    payload: &serde_json::Value,
+    received_at: chrono::DateTime<chrono::Utc>,
+) {
+    let body = payload::to_wire_bytes(payload);
+    let items = siaga::whatsapp::webhook::parse_notification(&body, received_at).unwrap();
+    app.state
+        .ingest
+        .accept(body.into(), items, received_at)
+        .await
+        .unwrap();
 }

@@ -297,16 +297,20 @@ async fn a_citizen_without_a_phone_number_is_known_and_answered_by_user_id() {
 }
 
 #[tokio::test]
-async fn a_message_after_the_thread_window_opens_a_new_report() {
+async fn a_message_received_after_the_thread_window_opens_a_new_report() {
     let app = spawn_app_with(|settings| settings.thread_window_minutes = Some(60)).await;
     let dewi = citizen("081255556666", "Dewi");
-    let two_hours_ago = now() - 2 * 3600;
-    app.post_signed_webhook(&payload::text_message(
-        &dewi,
-        "wamid.old",
+    let two_hours_ago = chrono::Utc::now() - chrono::Duration::hours(2);
+    deliver_received_at(
+        &app,
+        &payload::text_message(
+            &dewi,
+            "wamid.old",
+            two_hours_ago.timestamp(),
+            "kemarin ada maling",
+        ),
         two_hours_ago,
-        "kemarin ada maling",
-    ))
+    )
     .await;
     app.post_signed_webhook(&payload::text_message(
         &dewi,

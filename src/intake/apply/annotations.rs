@@ -76,15 +76,15 @@ impl<'t, 'a> Apply<'t, 'a> {
         if let Some(mut target) = target {
             match annotation {
                 Annotation::Reaction(emoji) => target.reactions.push(Reaction {
-                    at: inbound.sent_at,
+                    at: self.sent_at(inbound),
                     emoji,
                 }),
                 Annotation::Edit(content) => target.revisions.push(Revision {
-                    at: inbound.sent_at,
+                    at: self.sent_at(inbound),
                     external_id: inbound.external_id.clone(),
                     content: Some(content),
                 }),
-                Annotation::Revoke => target.revoked_at = Some(inbound.sent_at),
+                Annotation::Revoke => target.revoked_at = Some(self.sent_at(inbound)),
             }
             self.tx.messages().save(&target)?;
         }

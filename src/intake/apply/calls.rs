@@ -17,15 +17,16 @@ impl<'t, 'a> Apply<'t, 'a> {
         }
         self.outcome.calls += 1;
         let citizen_called = call.direction.as_deref() != Some("business_initiated");
-        // A call from the citizen opens the 24-hour window like a message does.
-        let window_opens_at = citizen_called.then_some(call.at);
+        // A call from the citizen opens the 24-hour window like a message does, from when we
+        // hear of it (the stated time may be in the future).
+        let window_opens_at = citizen_called.then_some(self.now);
         let Some(mut reporter) = self.upsert_reporter(&call.sender, window_opens_at)? else {
             tracing::warn!(call_id = %call.call_id, "call event without caller identity");
             return Ok(());
         };
         let is_connect = call.event == "connect";
         let (mut report, opened) = if citizen_called && is_connect {
-            self.open_or_join_report(&mut reporter, call.at)?
+            self.open_or_join_report(&mut reporter, self.now)?
         } else {
             match reporter.open_report {
                 Some(open_id) => match self.tx.reports().get(open_id)? {
@@ -45,7 +46,7 @@ impl<'t, 'a> Apply<'t, 'a> {
             self.now,
         )?;
         report.updated_at = self.now;
-        report.last_activity_at = report.last_activity_at.max(call.at);
+        report.last_activity_at = report.last_activity_at.max(self.now);
         if call.event == "terminate" && call.outcome.as_deref() != Some("completed") {
             report.add_flag("missed_call");
         }

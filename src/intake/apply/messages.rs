@@ -37,7 +37,8 @@ impl<'t, 'a> Apply<'t, 'a> {
         ) {
             self.outcome.unknown_types += 1;
         }
-        let reporter = self.upsert_reporter(&inbound.sender, Some(inbound.sent_at))?;
+        // The window opens when we receive the message: the citizen's clock may be wrong.
+        let reporter = self.upsert_reporter(&inbound.sender, Some(self.now))?;
         match &inbound.content {
             MessageContent::Reaction { target_id, emoji } => self.annotate_target(
                 inbound,
@@ -79,11 +80,13 @@ impl<'t, 'a> Apply<'t, 'a> {
             let message = self.inbound_record(inbound, None, None)?;
             return self.tx.messages().insert(&message);
         };
-        let (mut report, opened) = self.open_or_join_report(&mut reporter, inbound.sent_at)?;
+        // Threading goes by the receive time too: a stated send time in the future would keep
+        // the thread open.
+        let (mut report, opened) = self.open_or_join_report(&mut reporter, self.now)?;
         let message = self.inbound_record(inbound, Some(&report), Some(reporter.id))?;
         self.tx.messages().insert(&message)?;
         report.inbound_count += 1;
-        report.last_activity_at = report.last_activity_at.max(inbound.sent_at);
+        report.last_activity_at = report.last_activity_at.max(self.now);
         report.updated_at = self.now;
         let note = Some(message.kind_name().to_string());
         self.tx.reports().append_timeline(
@@ -226,8 +229,9 @@ impl<'t, 'a> Apply<'t, 'a> {
             reporter_id,
             direction: Direction::Inbound,
             external_id: Some(inbound.external_id.clone()),
-            created_at: inbound.sent_at,
+            created_at: self.sent_at(inbound),
             received_at: self.now,
+            stated_sent_at: Some(inbound.sent_at),
             body: MessageBody::Inbound {
                 content: inbound.content.clone(),
                 context: inbound.context.clone(),
@@ -240,6 +244,12 @@ impl<'t, 'a> Apply<'t, 'a> {
             reactions: Vec::new(),
             raw_payload_id: Some(self.raw_payload_id()?),
         })
+    }
+
+    /// When the citizen sent the message, as stated by the channel but never later than we
+    /// received it.
+    pub(super) fn sent_at(&self, inbound: &InboundMessage) -> DateTime<Utc> {
+        inbound.sent_at.min(self.now)
     }
 
     /// The reporter's open report when `at` is within its thread window, else a new report.

@@ -2,11 +2,14 @@
 //! with backoff and jitter, falls back to a template outside the 24-hour window, pauses the
 //! channel on an invalid token, and makes every failure visible on the report.
 //!
-//! Exactly-once toward the citizen: a message to send is marked in flight, with the id of the
-//! process run, in the transaction that queues it, and nothing leaves before that transaction
-//! is durable. This run keeps every send claimed until its answer is recorded. An item that an
-//! earlier run marked may already have reached Meta before a crash, so it waits for a status
-//! callback carrying its callback data (`siaga:<message id>`) before it is sent again.
+//! Exactly-once toward the citizen: just before sends are handed to the HTTP client, they
+//! are marked attempting, with the id of the process run, in one transaction that is made
+//! durable (in the shared group flush) before any of them leaves. This run keeps every send
+//! claimed until its answer is recorded. An item that an earlier run marked may already have
+//! reached Meta before a crash, so it waits for a status callback carrying its callback data
+//! (`siaga:<message id>`) before it is sent again; the wait is counted from the start of this
+//! run's sender, as no callback can arrive while the process is down. An item that no run
+//! marked was never handed to Meta, and goes out at once after a restart.
 
 use std::collections::HashSet;
 use std::convert::Infallible;
@@ -73,6 +76,9 @@ pub struct OutboxSender {
     pub wake: Arc<Notify>,
     in_flight: Arc<Mutex<HashSet<u64>>>,
     pacer: Arc<Pacer>,
+    /// When this run's sender started: a send an earlier run may have made waits for its
+    /// status callback from then on (see `reconcile_wait`).
+    started_at: DateTime<Utc>,
 }
 
 enum Outcome {
@@ -102,8 +108,6 @@ struct Look {
 struct Claimed {
     key: QueueKey,
     item: OutboxItem,
-    /// Handed over by intake after its flush.
-    durable: bool,
     known: Option<Box<KnownSend>>,
 }
 
@@ -115,8 +119,6 @@ struct PendingSend {
     ticket: Option<Ticket>,
     recipient: Recipient,
     outgoing: OutgoingMessage,
-    /// Handed over by intake after its flush, so no flush is needed before it leaves.
-    durable: bool,
 }
 
 struct ReadReceipt {
@@ -134,6 +136,7 @@ struct Accepted {
     ticket: Option<Ticket>,
 }
 
+mod attempts;
 mod failures;
 mod pacing;
 mod send;
@@ -141,6 +144,7 @@ mod send;
 mod tests;
 mod worker;
 
+use attempts::AttemptRequest;
 use failures::{error_text, outside_window_error};
 use pacing::Pacer;
 pub use pacing::backoff;
@@ -173,14 +177,18 @@ impl OutboxSender {
             wake,
             in_flight: Arc::default(),
             pacer,
+            started_at: Utc::now(),
         }
     }
 
     /// The sender as a worker for the runner (see `OutboxWorker`).
-    pub fn into_worker(self, feed: mpsc::UnboundedReceiver<Vec<Queued>>) -> OutboxWorker {
+    pub fn into_worker(mut self, feed: mpsc::UnboundedReceiver<Vec<Queued>>) -> OutboxWorker {
+        self.started_at = Utc::now();
         let permits = Arc::new(Semaphore::new(CONCURRENT_SENDS));
         let (accepted_tx, accepted_rx) = mpsc::unbounded_channel();
         let recorder = tokio::spawn(self.clone().record_acceptances(accepted_rx));
+        let (marks_tx, marks_rx) = mpsc::unbounded_channel();
+        let marker = tokio::spawn(self.clone().write_attempting_marks(marks_rx));
         OutboxWorker {
             sender: self,
             feed,
@@ -189,6 +197,8 @@ impl OutboxSender {
             permits,
             accepted_tx,
             recorder,
+            marks_tx,
+            marker,
             running: tokio::task::JoinSet::new(),
             // Read the queue at start: what an earlier run left is found only there.
             read_queue: QueueLook::Everything,
@@ -300,12 +310,15 @@ impl OutboxSender {
                 let (item, run) = (item.clone(), self.store.run());
                 self.writer
                     .bookkeep(move |tx| -> Result<(), TxError<Infallible>> {
-                        // The in-flight mark may have been written under the same key: re-read.
+                        // The attempting mark was written under the same key: re-read.
                         let mut current = tx.outbox().get(&key)?.unwrap_or_else(|| item.clone());
-                        // A send may have left in this attempt: the item stays marked, by this run.
-                        if matches!(current.work, OutboxWork::Deliver { .. }) {
-                            current.mark_in_flight(Utc::now(), run);
-                            current.attempted = true;
+                        // A send may have left in this attempt, or in an earlier run's that is
+                        // being reconciled: the item stays marked, now by this run, which sends
+                        // it again when it comes due.
+                        if matches!(current.work, OutboxWork::Deliver { .. })
+                            && current.in_flight_since.is_some()
+                        {
+                            current.mark_attempting(Utc::now(), run);
                         }
                         tx.outbox().reschedule(&key, due, &current)?;
                         Ok(())

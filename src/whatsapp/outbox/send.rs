@@ -76,8 +76,9 @@ impl OutboxSender {
             && item.maybe_sent_by_earlier_run(self.store.run())
         {
             // A send that may have reached Meta before a crash: give its status callback time
-            // to arrive (it adopts the wamid) before sending again.
-            let reconcile_until = since
+            // to arrive (it adopts the wamid) before sending again. Meta cannot deliver it
+            // while the process is down, so the time counts from this run's start.
+            let reconcile_until = since.max(self.started_at)
                 + chrono::Duration::from_std(self.whatsapp.reconcile_wait).unwrap_or_default();
             if Utc::now() < reconcile_until {
                 return Ok(settled(Outcome::RetryAt(reconcile_until)));
@@ -111,15 +112,16 @@ impl OutboxSender {
             ticket,
             recipient,
             outgoing,
-            durable: false,
         })))
     }
 
-    /// Sends one reply. An accepted send goes to the recorder, which keeps the item claimed
-    /// until the acceptance is stored; any other answer is settled here.
+    /// Sends one reply once its attempting mark is durable (which also makes durable the
+    /// transaction that queued it). An accepted send goes to the recorder, which keeps the item
+    /// claimed until the acceptance is stored; any other answer is settled here.
     pub(super) async fn transmit(
         &self,
         send: PendingSend,
+        marks: mpsc::UnboundedSender<AttemptRequest>,
         accepted: mpsc::UnboundedSender<Accepted>,
     ) {
         let Some(client) = &self.client else {
@@ -127,6 +129,16 @@ impl OutboxSender {
             return;
         };
         self.pacer.wait_turn().await;
+        if !self.mark_attempting(&marks, &send.key).await {
+            tracing::warn!(
+                item = send.item.id,
+                "the send could not be marked attempting; it waits"
+            );
+            tokio::time::sleep(Duration::from_secs(1)).await;
+            self.release(send.item.id);
+            self.wake.notify_one();
+            return;
+        }
         let callback_data = format!("{CALLBACK_PREFIX}{}", send.message.id);
         match client
             .send_message(&send.recipient, &send.outgoing, Some(&callback_data))

@@ -19,10 +19,11 @@ pub(super) enum OutboxWait {
 /// The sender as a `Worker`. Work arrives two ways. Intake hands over the items of each
 /// delivery once it is durable (`feed`): these are sent as they are. Everything else (items
 /// left at a restart, retries coming due, replies queued by operators) is found by reading
-/// the queue when woken or when the next item comes due; such an item waits for one shared
-/// flush before it leaves, so that nothing is sent for a transaction that could still be lost.
-/// Accepted sends are recorded by one recorder task, many per transaction. On shutdown, sends
-/// already started are finished first.
+/// the queue when woken or when the next item comes due. Before any send leaves, one marker
+/// task writes its attempting mark, many per transaction, and waits for the shared flush,
+/// which also makes durable the transaction that queued it. Accepted sends are recorded by
+/// one recorder task, many per transaction. On shutdown, sends already started are finished
+/// first.
 pub struct OutboxWorker {
     pub(super) sender: OutboxSender,
     pub(super) feed: mpsc::UnboundedReceiver<Vec<Queued>>,
@@ -31,6 +32,8 @@ pub struct OutboxWorker {
     pub(super) permits: Arc<Semaphore>,
     pub(super) accepted_tx: mpsc::UnboundedSender<Accepted>,
     pub(super) recorder: tokio::task::JoinHandle<()>,
+    pub(super) marks_tx: mpsc::UnboundedSender<AttemptRequest>,
+    pub(super) marker: tokio::task::JoinHandle<()>,
     pub(super) running: tokio::task::JoinSet<()>,
     pub(super) read_queue: QueueLook,
     /// The last look left sends for intake to hand over: no need to look again soon.
@@ -70,7 +73,6 @@ impl Worker for OutboxWorker {
             .map(|queued| Claimed {
                 key: queued.key,
                 item: queued.item,
-                durable: true,
                 known: queued.known,
             })
             .collect();
@@ -92,7 +94,6 @@ impl Worker for OutboxWorker {
                     claimed.extend(due.into_iter().map(|(key, item)| Claimed {
                         key,
                         item,
-                        durable: false,
                         known: None,
                     }));
                 }
@@ -160,34 +161,21 @@ impl Worker for OutboxWorker {
 
     async fn finish(self) {
         let OutboxWorker {
-            sender,
             mut running,
             accepted_tx,
             recorder,
+            marks_tx,
+            marker,
             ..
         } = self;
         while running.join_next().await.is_some() {}
-        // The recorder ends once every send task (and so every sender handle) is gone.
+        // The recorder and the marker end once every send task (and so every sender handle)
+        // is gone. A send whose answer could not be recorded keeps its mark and is reconciled
+        // by the next run; a send never attempted has no mark and goes out at once then.
         drop(accepted_tx);
+        drop(marks_tx);
         let _ = recorder.await;
-        // Replies queued while the run ended were never sent: let the next run send them at
-        // once. A send whose answer could not be recorded is still claimed and keeps its mark.
-        match sender
-            .store
-            .outbox()
-            .clear_unattempted_marks(|id| sender.is_claimed(id))
-        {
-            Ok(cleared) => {
-                if let Err(error) = sender.store.flush().await {
-                    tracing::warn!(%error, "cleared in-flight marks not flushed");
-                } else if cleared > 0 {
-                    tracing::info!(cleared, "unsent replies left for the next run");
-                }
-            }
-            Err(error) => {
-                tracing::warn!(%error, "in-flight marks not cleared; the next run reconciles them")
-            }
-        }
+        let _ = marker.await;
         tracing::info!("outbox sender stopped");
     }
 }
@@ -198,16 +186,12 @@ impl OutboxWorker {
         let mut sends = Vec::new();
         for claimed in claimed {
             let item_id = claimed.item.id;
-            let durable = claimed.durable;
             match self
                 .sender
                 .prepare(claimed.key, claimed.item, claimed.known)
                 .await
             {
-                Ok(Step::Send(mut send)) => {
-                    send.durable = durable;
-                    sends.push(*send);
-                }
+                Ok(Step::Send(send)) => sends.push(*send),
                 Ok(Step::ReadReceipt(receipt)) => {
                     let Ok(permit) = Arc::clone(&self.permits).acquire_owned().await else {
                         self.sender.release(item_id);
@@ -241,25 +225,12 @@ impl OutboxWorker {
                 continue;
             };
             let sender = self.sender.clone();
+            let marks_tx = self.marks_tx.clone();
             let accepted_tx = self.accepted_tx.clone();
             self.running.spawn(async move {
-                // Marked in flight since it was queued; an item found in the queue (not
-                // handed over) waits until the transaction that queued it is durable.
-                // Concurrent sends share the flush, and the worker goes on meanwhile.
-                let durable = if send.durable {
-                    Ok(())
-                } else {
-                    sender.store.flush().await
-                };
-                match durable {
-                    Ok(()) => sender.transmit(send, accepted_tx).await,
-                    Err(error) => {
-                        tracing::error!(%error, item = send.item.id, "the store cannot be flushed; the send waits");
-                        tokio::time::sleep(Duration::from_secs(1)).await;
-                        sender.release(send.item.id);
-                        sender.wake.notify_one();
-                    }
-                }
+                // Concurrent sends share the transaction and flush of their attempting marks,
+                // and the worker goes on meanwhile.
+                sender.transmit(send, marks_tx, accepted_tx).await;
                 drop(permit);
             });
         }
