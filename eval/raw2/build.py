@@ -1,0 +1,96 @@
+#!/usr/bin/env python3
+"""Builds eval/train2.jsonl and eval/train2_holdout.jsonl from the compact raw files in eval/raw2.
+
+Raw line: `category|urgent(1/0)|kab code|kecamatan or -|text` (same format and validation as
+eval/raw/build.py). Every fifth message (by order across the batch files) goes to the holdout
+set; the split is fixed by file order before anyone measures anything.
+
+`--stats` also prints the distribution: per category total/urgent/with place, urgent share,
+urgent messages without alarm words, share of colloquial/regional register (heuristic, see
+REGISTER_MARKERS), place share, lengths.
+"""
+import collections, glob, json, os, re, statistics, sys
+
+KAB = {
+    "PLG": "Kota Palembang", "OKU": "Kabupaten Ogan Komering Ulu",
+    "OKI": "Kabupaten Ogan Komering Ilir", "ME": "Kabupaten Muara Enim",
+    "LHT": "Kabupaten Lahat", "MURA": "Kabupaten Musi Rawas",
+    "MUBA": "Kabupaten Musi Banyuasin", "BA": "Kabupaten Banyuasin",
+    "OKUT": "Kabupaten Ogan Komering Ulu Timur", "OKUS": "Kabupaten Ogan Komering Ulu Selatan",
+    "OI": "Kabupaten Ogan Ilir", "EL": "Kabupaten Empat Lawang",
+    "PALI": "Kabupaten Penukal Abab Lematang Ilir", "MRT": "Kabupaten Musi Rawas Utara",
+    "PGA": "Kota Pagar Alam", "LLG": "Kota Lubuk Linggau", "PBM": "Kota Prabumulih", "-": None,
+}
+ALARM = re.compile(r"\b(tolong|tolongin|tlg|tlng|darurat|segera|cepat|cepet|cpt|help|sos)\b", re.I)
+# Words that mark a message as colloquial or regional (Palembang Malay, Komering, Besemah/ulu,
+# Jakarta-style slang, heavy chat abbreviation). A heuristic for the statistics only.
+REGISTER_MARKERS = set("""
+wong dak idak katek nian galak kito dio ado kagek jingok ambek pacak ngenjuk budak kini la lah
+cak mano nak dem nyo aku samo dewek belago nyingok nian galo bae kamek kelam awak iluk tegak
+dide jeme ghumah kemaghi kance bujang nedo lum ndak nyak ram mak wat lapah mulang bingi jelma
+gw gue lu lo gak ga gk udh udah dah bgt bngt skrg tlg yg dgn utk sy org kalo klo gmn gimana kyk
+kayak aja doang nih dong sih tuh bro min ndan gan wkwk anjir mnt tdk sdh blm jd bs lg bkn krn
+""".split())
+
+def is_register(text):
+    letters = [c for c in text if c.isalpha()]
+    if len(letters) >= 8 and sum(c.isupper() for c in letters) / len(letters) > 0.8:
+        return True
+    words = re.findall(r"[a-z]+", text.lower())
+    hits = sum(w in REGISTER_MARKERS or (w.endswith("nyo") and len(w) > 4) for w in words)
+    return hits >= 2 or (hits >= 1 and len(words) <= 6)
+
+here = os.path.dirname(os.path.abspath(__file__))
+root = os.path.dirname(os.path.dirname(here))
+gaz = json.load(open(os.path.join(root, "src/profile/sumsel/gazetteer.json")))
+cats = [c["code"] for c in json.load(open(os.path.join(root, "src/profile/sumsel/categories.json")))["categories"]]
+kecs = {k["name"]: {x["name"] for x in k["kecamatan"]} for k in gaz["kabkota"]}
+rows, errors, seen = [], 0, set()
+for path in sorted(glob.glob(os.path.join(here, "batch*.txt"))):
+    for n, line in enumerate(open(path, encoding="utf-8"), 1):
+        line = line.rstrip("\n")
+        if not line.strip() or line.startswith("#"):
+            continue
+        parts = line.split("|", 4)
+        if len(parts) != 5:
+            print(f"{path}:{n}: bad line", file=sys.stderr); errors += 1; continue
+        cat, urg, kab, kec, text = (p.strip() for p in parts)
+        place = KAB.get(kab, "?")
+        kec = None if kec == "-" else kec
+        if cat not in cats or place == "?" or urg not in ("0", "1") or (kec and (not place or kec not in kecs[place])):
+            print(f"{path}:{n}: bad label {cat} {kab} {kec}", file=sys.stderr); errors += 1; continue
+        if not text or text.lower() in seen:
+            print(f"{path}:{n}: empty or duplicate text", file=sys.stderr); errors += 1; continue
+        seen.add(text.lower())
+        rows.append({"text": text, "category": cat, "place": place, "kecamatan": kec, "urgent": urg == "1"})
+if errors:
+    sys.exit(1)
+train = [r for i, r in enumerate(rows) if i % 5 != 4]
+holdout = [r for i, r in enumerate(rows) if i % 5 == 4]
+for name, part in (("train2.jsonl", train), ("train2_holdout.jsonl", holdout)):
+    with open(os.path.join(root, "eval", name), "w", encoding="utf-8") as out:
+        for r in part:
+            out.write(json.dumps(r, ensure_ascii=False) + "\n")
+print(f"{len(rows)} messages: {len(train)} train, {len(holdout)} holdout; "
+      f"urgent {sum(r['urgent'] for r in rows)/len(rows):.2f}; categories {len({r['category'] for r in rows})}/38")
+
+if "--stats" in sys.argv:
+    N = len(rows)
+    urg = [r for r in rows if r["urgent"]]
+    print(f"urgent: {len(urg)} ({len(urg)/N:.1%})")
+    print(f"  urgent without an alarm word (tolong/tlg/darurat/segera/cepat/cepet/cpt/help/sos): "
+          f"{sum(not ALARM.search(r['text']) for r in urg)} of {len(urg)}")
+    reg = sum(is_register(r["text"]) for r in rows)
+    print(f"colloquial/regional register (heuristic marker count): {reg} ({reg/N:.1%})")
+    wp = sum(r["place"] is not None for r in rows)
+    print(f"place labelled: {wp} ({wp/N:.1%}); kecamatan labelled: {sum(r['kecamatan'] is not None for r in rows)}")
+    lens = [len(r["text"].split()) for r in rows]
+    print(f"length in words: min {min(lens)}, median {statistics.median(lens)}, max {max(lens)}; "
+          f"<=5: {sum(l<=5 for l in lens)}, >40: {sum(l>40 for l in lens)}, >80: {sum(l>80 for l in lens)}")
+    print("\nper category (total / urgent / with place):")
+    for c in cats:
+        rs = [r for r in rows if r["category"] == c]
+        print(f"  {c:22s} {len(rs):4d} {sum(r['urgent'] for r in rs):4d} {sum(r['place'] is not None for r in rs):4d}")
+    print("\nper kab/kota:")
+    for k, v in collections.Counter(r["place"] for r in rows).most_common():
+        print(f"  {str(k):45s} {v:4d}")
