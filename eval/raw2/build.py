@@ -28,7 +28,7 @@ REGISTER_MARKERS = set("""
 wong dak idak katek nian galak kito dio ado kagek jingok ambek pacak ngenjuk budak kini la lah
 cak mano nak dem nyo aku samo dewek belago nyingok nian galo bae kamek kelam awak iluk tegak
 dide jeme ghumah kemaghi kance bujang nedo lum ndak nyak ram mak wat lapah mulang bingi jelma lamban sikam ganta nihan
-uji tiduk ngapo kaba kele gale ghiau teghiak kemane
+uji tiduk ngapo kaba kele gale teghiak kemane
 gw gue lu lo gak ga gk udh udah dah bgt bngt skrg tlg yg dgn utk sy org kalo klo gmn gimana kyk
 kayak aja doang nih dong sih tuh bro min ndan gan wkwk anjir mnt tdk sdh blm jd bs lg bkn krn
 """.split())
