@@ -22,24 +22,32 @@ KAB = {
     "PGA": "Kota Pagar Alam", "LLG": "Kota Lubuk Linggau", "PBM": "Kota Prabumulih", "-": None,
 }
 ALARM = re.compile(r"\b(tolong|tolongin|tlg|tlng|darurat|segera|cepat|cepet|cpt|help|sos)\b", re.I)
-# Words that mark a message as colloquial or regional (Palembang Malay, Komering, Besemah/ulu,
-# Jakarta-style slang, heavy chat abbreviation). A heuristic for the statistics only.
-REGISTER_MARKERS = set("""
-wong dak idak katek nian galak kito dio ado kagek jingok ambek pacak ngenjuk budak kini la lah
-cak mano nak dem nyo aku samo dewek belago nyingok nian galo bae kamek kelam awak iluk tegak
-dide jeme ghumah kemaghi kance bujang nedo lum ndak nyak ram mak wat lapah mulang bingi jelma lamban sikam ganta nihan
-uji tiduk ngapo kaba kele gale teghiak kemane
-gw gue lu lo gak ga gk udh udah dah bgt bngt skrg tlg yg dgn utk sy org kalo klo gmn gimana kyk
-kayak aja doang nih dong sih tuh bro min ndan gan wkwk anjir mnt tdk sdh blm jd bs lg bkn krn
+# Words that mark a message as colloquial or regional. A heuristic for the statistics only:
+# one STRONG word (Palembang Malay, Komering, Besemah/ulu, Musi/Linggau or Jakarta slang that is
+# not also plain Indonesian) is enough; WEAK words (chat abbreviations, particles, words shared
+# with standard Indonesian) count when there are two of them. All-capital messages count too.
+STRONG = set("""
+wong dak idak katek nian galak kito dio ado kagek jingok ambek pacak ngenjuk budak samo dewek
+belago galo bae kamek uji tiduk ngapo kaba dem cak mano nak apo sapo kemano dimano balek
+jeme dide ghumah kemaghi kance nedo gale teghiak kemane ade ape dighi keghene bedaghah
+nyak sikam jelma lapah mulang bingi lamban ganta nihan wat lunik sanak
+""".split())
+SLANG = set("gw gue lu lo bgt bngt skrg tlg udh gak gk anjir wkwk nyokap gmn gatau gada".split())
+REGIONAL = set(STRONG)
+STRONG |= SLANG
+WEAK = set("""
+la lah kini aku kau ga udah dah yg dgn utk sy org kalo klo kyk kayak aja doang nih dong sih tuh
+bro min ndan gan mnt tdk sdh blm jd bs lg bkn krn td kmrn dr rame2 mak ram ia tadi
 """.split())
 
 def is_register(text):
     letters = [c for c in text if c.isalpha()]
     if len(letters) >= 8 and sum(c.isupper() for c in letters) / len(letters) > 0.8:
         return True
-    words = re.findall(r"[a-z]+", text.lower())
-    hits = sum(w in REGISTER_MARKERS or (w.endswith("nyo") and len(w) > 4) for w in words)
-    return hits >= 2 or (hits >= 1 and len(words) <= 6)
+    words = re.findall(r"[a-z0-9]+", text.lower())
+    strong = sum(w in STRONG or (w.endswith("nyo") and len(w) > 4) for w in words)
+    weak = sum(w in WEAK or bool(re.fullmatch(r"[a-z]+2", w)) for w in words)
+    return strong >= 1 or weak >= 2
 
 here = os.path.dirname(os.path.abspath(__file__))
 root = os.path.dirname(os.path.dirname(here))
@@ -82,7 +90,10 @@ if "--stats" in sys.argv:
     print(f"  urgent without an alarm word (tolong/tlg/darurat/segera/cepat/cepet/cpt/help/sos): "
           f"{sum(not ALARM.search(r['text']) for r in urg)} of {len(urg)}")
     reg = sum(is_register(r["text"]) for r in rows)
-    print(f"colloquial/regional register (heuristic marker count): {reg} ({reg/N:.1%})")
+    print(f"colloquial/regional register (heuristic word markers or all caps): {reg} ({reg/N:.1%})")
+    regional = sum(any(w in REGIONAL or (w.endswith("nyo") and len(w) > 4)
+                       for w in re.findall(r"[a-z]+", r["text"].lower())) for r in rows)
+    print(f"  of which with a South Sumatran regional word (Palembang/Komering/ulu/Musi): {regional} ({regional/N:.1%})")
     wp = sum(r["place"] is not None for r in rows)
     print(f"place labelled: {wp} ({wp/N:.1%}); kecamatan labelled: {sum(r['kecamatan'] is not None for r in rows)}")
     lens = [len(r["text"].split()) for r in rows]
