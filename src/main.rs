@@ -204,6 +204,27 @@ async fn shutdown_signal() {
     tracing::info!("shutdown requested");
 }
 
+/// How long a poisoned server may take to shut down in order before it exits anyway.
+const POISONED_EXIT_LIMIT: Duration = Duration::from_secs(10);
+
+/// Completes on SIGTERM or Ctrl-C, or once the store is poisoned (a durable flush failed):
+/// then siaga stops, and exits non-zero (the final flush fails), so that the supervisor
+/// restarts it and sled recovers from the log on disk. An open connection cannot hold it up
+/// beyond `POISONED_EXIT_LIMIT`.
+async fn shutdown_or_poison(store: siaga::store::Store) {
+    tokio::select! {
+        _ = shutdown_signal() => {}
+        cause = store.wait_until_poisoned() => {
+            tracing::error!(%cause, "the store is poisoned; stopping so that siaga restarts and recovers from its log");
+            std::thread::spawn(|| {
+                std::thread::sleep(POISONED_EXIT_LIMIT);
+                eprintln!("siaga: the store is poisoned and shutdown did not finish; exiting");
+                std::process::exit(70);
+            });
+        }
+    }
+}
+
 fn main() -> anyhow::Result<()> {
     siaga::data_dir::restrict_new_file_permissions();
     siaga::allocator::run_tuned(run())
@@ -222,7 +243,8 @@ async fn run() -> anyhow::Result<()> {
                     "no users yet: create the first admin with `siaga user add --username admin --role admin --password-stdin` (server stopped, same data dir)"
                 );
             }
-            app.run_until_stopped(shutdown_signal()).await
+            let store = app.state().store.clone();
+            app.run_until_stopped(shutdown_or_poison(store)).await
         }
         Command::Demo {
             listen,

@@ -3,18 +3,27 @@
 //! transactions (each contending with the others) into a few larger ones, and the durable
 //! flush that follows is shared as before. A delivery is still applied as if alone, and its
 //! caller still answers 200 only after the flush.
+//!
+//! The thread never dies of a delivery: a group whose transaction fails (an error or a panic)
+//! is applied again one delivery at a time, so one poison delivery never fails its neighbours,
+//! and the poison itself is handled in `poison.rs`. Its liveness is on the worker board.
 
 use std::collections::HashMap;
+use std::panic::AssertUnwindSafe;
+use std::sync::Arc;
 
 use bytes::Bytes;
 use chrono::{DateTime, Utc};
 use tokio::sync::{mpsc, oneshot};
 
+use super::poison::{Failure, Strikes, ThreadHealth, guarded};
 use super::{AcceptError, Delivery, IngestOutcome, Intake};
 use crate::domain::ids::Wamid;
 use crate::domain::inbound::InboundItem;
 use crate::ledger::Commit;
 use crate::routing::Suggestion;
+
+pub use super::poison::IngestHealth;
 
 /// A transaction takes at most about this many items (a single larger delivery goes alone).
 const MAX_ITEMS_PER_TRANSACTION: usize = 256;
@@ -36,24 +45,36 @@ pub struct IngestBatcher {
     intake: Intake,
     jobs: mpsc::Sender<Job>,
     commit: Commit,
+    health: Arc<ThreadHealth>,
 }
 
 impl IngestBatcher {
     pub fn start(intake: Intake, commit: Commit) -> IngestBatcher {
         let (jobs, queue) = mpsc::channel(QUEUE_CAPACITY);
         let worker = intake.clone();
+        let health = Arc::new(ThreadHealth::default());
+        let thread_health = Arc::clone(&health);
         let spawned = std::thread::Builder::new()
             .name("siaga-ingest".to_string())
-            .spawn(move || run(worker, queue));
+            .spawn(move || run(worker, queue, &thread_health));
         if let Err(error) = spawned {
             // Without the thread every delivery fails with 503 and Meta retries; say why.
+            health.ended(&format!("the ingest thread could not start: {error}"));
             tracing::error!(%error, "the ingest thread could not start");
         }
         IngestBatcher {
             intake,
             jobs,
             commit,
+            health,
         }
+    }
+
+    /// The ingest thread's liveness, for `/readyz` and `/metrics` (without keeping the thread
+    /// alive, as a clone of the batcher would).
+    pub fn health_reader(&self) -> impl Fn() -> IngestHealth + Send + Sync + 'static {
+        let health = Arc::clone(&self.health);
+        move || health.reading()
     }
 
     /// Accepts one webhook delivery: applies it (with whatever else is waiting), makes it
@@ -102,7 +123,9 @@ impl IngestBatcher {
     }
 }
 
-fn run(intake: Intake, mut queue: mpsc::Receiver<Job>) {
+fn run(intake: Intake, mut queue: mpsc::Receiver<Job>, health: &ThreadHealth) {
+    let _running = health.running();
+    let mut strikes = Strikes::default();
     while let Some(first) = queue.blocking_recv() {
         let mut item_count = first.items.len();
         let mut batch = vec![first];
@@ -115,11 +138,22 @@ fn run(intake: Intake, mut queue: mpsc::Receiver<Job>) {
                 Err(_) => break,
             }
         }
-        apply_batch(&intake, batch);
+        health.busy(true);
+        // Every apply inside is guarded; this catches the rest (answering, bookkeeping). The
+        // batch's callers whose answer was dropped get 503 and Meta retries them.
+        let settled = std::panic::catch_unwind(AssertUnwindSafe(|| {
+            apply_batch(&intake, batch, &mut strikes, health)
+        }));
+        if let Err(panic) = settled {
+            let message = super::poison::panic_text(panic.as_ref());
+            tracing::error!(panic = %message, "the ingest thread caught a panic outside an apply; its deliveries get 503");
+            health.failed_step(&format!("panicked: {message}"));
+        }
+        health.busy(false);
     }
 }
 
-fn apply_batch(intake: &Intake, mut batch: Vec<Job>) {
+fn apply_batch(intake: &Intake, mut batch: Vec<Job>, strikes: &mut Strikes, health: &ThreadHealth) {
     let presuggested: Vec<HashMap<Wamid, Suggestion>> = batch
         .iter_mut()
         .map(|job| std::mem::take(&mut job.presuggested))
@@ -134,22 +168,52 @@ fn apply_batch(intake: &Intake, mut batch: Vec<Job>) {
             presuggested,
         })
         .collect();
-    let result = intake.ingest_together(&deliveries);
-    drop(deliveries);
-    match result {
+    let together = guarded(|| intake.ingest_together(&deliveries));
+    let failure = match together {
         Ok(outcomes) => {
             debug_assert_eq!(outcomes.len(), batch.len());
+            health.progressed(batch.len() as u64);
             for (job, outcome) in batch.into_iter().zip(outcomes) {
                 // A caller that went away (client disconnected) needs no answer.
                 let _ = job.reply.send(Ok(outcome));
             }
+            return;
         }
-        Err(error) => {
-            let message = error.to_string();
-            for job in batch {
-                let _ = job.reply.send(Err(message.clone()));
+        Err(failure) => failure,
+    };
+    health.failed_step(&failure.to_string());
+    if matches!(failure, Failure::Poisoned(_)) {
+        // Nothing can be stored any more; applying alone would fail the same way.
+        let message = failure.to_string();
+        for job in batch {
+            let _ = job.reply.send(Err(message.clone()));
+        }
+        return;
+    }
+    if deliveries.len() > 1 {
+        tracing::warn!(deliveries = deliveries.len(), %failure, "a group's transaction failed; applying each delivery alone");
+    }
+    // Each alone: the good ones are stored as if nothing happened, the poison is found.
+    let answers: Vec<Result<IngestOutcome, String>> = deliveries
+        .iter()
+        .map(|delivery| {
+            let alone = if deliveries.len() == 1 {
+                Err(failure.clone())
+            } else {
+                guarded(|| intake.ingest_together(std::slice::from_ref(delivery)))
+            };
+            match alone {
+                Ok(mut outcomes) => {
+                    health.progressed(1);
+                    Ok(outcomes.pop().unwrap_or_default())
+                }
+                Err(failure) => intake.fails_alone(delivery, &failure, strikes),
             }
-        }
+        })
+        .collect();
+    drop(deliveries);
+    for (job, answer) in batch.into_iter().zip(answers) {
+        let _ = job.reply.send(answer);
     }
 }
 
@@ -175,6 +239,7 @@ mod tests {
             router: None,
             access: Default::default(),
             category_titles: Default::default(),
+            panic_on_text: None,
         };
         Intake::new(store.clone(), settings)
     }
@@ -212,7 +277,12 @@ mod tests {
                 }
             })
             .collect();
-        apply_batch(&intake, batch);
+        apply_batch(
+            &intake,
+            batch,
+            &mut Strikes::default(),
+            &ThreadHealth::default(),
+        );
         let outcomes = answers
             .into_iter()
             .map(|mut answer| answer.try_recv().unwrap().unwrap())

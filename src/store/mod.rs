@@ -65,10 +65,12 @@ pub enum Table {
     /// (time ms, id) → audit entry: sign-ins, administration, lookups, exports, media views.
     /// Append-only.
     Audit,
+    /// id → a poison delivery: a webhook body whose apply failed alone, kept raw.
+    Quarantine,
 }
 
 impl Table {
-    pub const ALL: [Table; 21] = [
+    pub const ALL: [Table; 22] = [
         Table::Meta,
         Table::Counters,
         Table::Reporters,
@@ -90,6 +92,7 @@ impl Table {
         Table::IndexQueue,
         Table::OpenReports,
         Table::Audit,
+        Table::Quarantine,
     ];
 
     pub fn tree_name(self) -> &'static str {
@@ -115,6 +118,7 @@ impl Table {
             Table::IndexQueue => "index_queue",
             Table::OpenReports => "open_reports",
             Table::Audit => "audit_log",
+            Table::Quarantine => "quarantine",
         }
     }
 
@@ -140,6 +144,8 @@ pub enum StoreError {
     Flush(String),
     #[error("durable flush did not finish within {0:?}")]
     FlushTimeout(Duration),
+    #[error("the store is poisoned since a durable flush failed ({0}); restart siaga to recover")]
+    Poisoned(String),
 }
 
 impl From<sled::Error> for StoreError {
@@ -314,6 +320,10 @@ impl Store {
         use sled::Transactional;
         use sled::transaction::{ConflictableTransactionError, TransactionError};
 
+        // After a failed flush nothing written can be made durable (see `flush`).
+        if let Some(cause) = self.inner.device.poisoned() {
+            return Err(TxError::Store(StoreError::Poisoned(cause)));
+        }
         let _counted = self.inner.writes.begin();
         let run = self.inner.run;
         let log = self.inner.watchers.log();
@@ -359,9 +369,32 @@ impl Store {
     pub fn flush_stats(&self) -> flush::FlushStats {
         self.inner.flusher.stats()
     }
+
+    /// The flush thread's liveness, and the poison if a flush failed.
+    pub fn flush_health(&self) -> FlushHealth {
+        self.inner.flusher.health()
+    }
+
+    /// Why the store is poisoned (a flush failed), if it is: then nothing is acknowledged any
+    /// more and the server must restart.
+    pub fn poisoned(&self) -> Option<String> {
+        self.inner.device.poisoned()
+    }
+
+    /// Resolves once the store is poisoned, with the cause.
+    pub async fn wait_until_poisoned(&self) -> String {
+        self.inner.flusher.poisoned().await
+    }
+
+    /// Test hook: every fsync fails with `EIO` once `trigger` exists (set by the hidden
+    /// `--fault-fsync-trigger` setting; tests create the file).
+    #[doc(hidden)]
+    pub fn fail_fsync_when(&self, trigger: PathBuf) {
+        self.inner.device.fail_when(trigger);
+    }
 }
 
-pub use flush::FlushStats;
+pub use flush::{FlushHealth, FlushStats};
 
 /// How long `Store::open` waits for a previous holder of the directory lock to let go: a store
 /// dropped a moment ago may still have sled's I/O threads finishing, and a restarted server

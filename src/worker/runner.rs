@@ -14,6 +14,7 @@ use serde::Serialize;
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 
+use super::threads::{Probe, ThreadReading};
 use super::{InFlight, Worker, WorkerError, WorkerState, WorkerStatus};
 
 /// Where a worker is in its life, as `/readyz` shows it.
@@ -139,16 +140,38 @@ impl WorkerReport {
 #[derive(Clone, Default)]
 pub struct WorkerBoard {
     slots: Arc<RwLock<Vec<Arc<Slot>>>>,
+    /// Threads outside the runner, listed after the workers (`threads.rs`).
+    threads: Arc<RwLock<Vec<(&'static str, Probe)>>>,
 }
 
 impl WorkerBoard {
     pub fn reports(&self) -> Vec<WorkerReport> {
-        self.slots
+        let mut reports: Vec<WorkerReport> = self
+            .slots
             .read()
             .unwrap_or_else(PoisonError::into_inner)
             .iter()
             .map(|slot| slot.report())
-            .collect()
+            .collect();
+        let threads = self.threads.read().unwrap_or_else(PoisonError::into_inner);
+        reports.extend(
+            threads
+                .iter()
+                .map(|(name, probe)| super::threads::report(name, probe())),
+        );
+        reports
+    }
+
+    /// Shows a long-lived thread (not run by the runner) on the board, as `read` tells it.
+    pub fn watch_thread(
+        &self,
+        name: &'static str,
+        read: impl Fn() -> ThreadReading + Send + Sync + 'static,
+    ) {
+        self.threads
+            .write()
+            .unwrap_or_else(PoisonError::into_inner)
+            .push((name, Arc::new(read)));
     }
 
     /// A worker panicked.
