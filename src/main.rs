@@ -58,6 +58,15 @@ enum Command {
     },
     /// Print the GraphQL schema (SDL), the same text as schema/schema.graphql.
     Schema,
+    /// List the poison deliveries kept in quarantine, or replay one once the bug that made it
+    /// fail is fixed. The server must be stopped.
+    Quarantine {
+        /// Apply this quarantined delivery again (by its id) and take it out of the quarantine.
+        #[arg(long)]
+        replay: Option<u64>,
+        #[command(flatten)]
+        settings: Settings,
+    },
     /// Rebuild the search index from the store, with a progress bar. The server must be stopped.
     Reindex {
         #[command(flatten)]
@@ -280,6 +289,27 @@ async fn run() -> anyhow::Result<()> {
             let core = open_core(&config)
                 .context("opening the data dir (is the server still running?)")?;
             reindex(&config, &core)
+        }
+        Command::Quarantine { replay, settings } => {
+            let config = load_config(cli.config.as_ref(), settings)?;
+            let core = open_core(&config)
+                .context("opening the data dir (is the server still running?)")?;
+            match replay {
+                Some(id) => {
+                    let outcome = siaga::quarantine::replay(&core, id)?;
+                    eprintln!(
+                        "replayed quarantined delivery {id}: {} new messages, {} duplicates, {} reports opened",
+                        outcome.messages_new, outcome.duplicates, outcome.reports_opened
+                    );
+                }
+                None => {
+                    use siaga::ledger::Ledger as _;
+                    let entries = core.store.quarantine().all()?;
+                    print!("{}", siaga::quarantine::listing(&entries));
+                    eprintln!("{} quarantined deliveries", entries.len());
+                }
+            }
+            Ok(())
         }
         Command::Schema => {
             print!("{}", siaga::api::graphql::schema_sdl());

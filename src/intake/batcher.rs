@@ -261,7 +261,23 @@ mod tests {
     ) -> (tempfile::TempDir, Store, Vec<IngestOutcome>) {
         let data_dir = tempfile::tempdir().unwrap();
         let store = Store::open(&data_dir.path().join("store")).unwrap();
-        let intake = intake(&store);
+        let answers = apply_one_batch(
+            &intake(&store),
+            &mut Strikes::default(),
+            &ThreadHealth::default(),
+            deliveries,
+        );
+        let outcomes = answers.into_iter().map(Result::unwrap).collect();
+        (data_dir, store, outcomes)
+    }
+
+    /// One batch of jobs as the ingest thread would take them off its queue; the answers.
+    fn apply_one_batch(
+        intake: &Intake,
+        strikes: &mut Strikes,
+        health: &ThreadHealth,
+        deliveries: &[(Bytes, Vec<InboundItem>)],
+    ) -> Vec<Result<IngestOutcome, String>> {
         let mut answers = Vec::new();
         let batch: Vec<Job> = deliveries
             .iter()
@@ -277,17 +293,74 @@ mod tests {
                 }
             })
             .collect();
-        apply_batch(
-            &intake,
-            batch,
-            &mut Strikes::default(),
-            &ThreadHealth::default(),
-        );
-        let outcomes = answers
+        apply_batch(intake, batch, strikes, health);
+        answers
             .into_iter()
-            .map(|mut answer| answer.try_recv().unwrap().unwrap())
-            .collect();
-        (data_dir, store, outcomes)
+            .map(|mut answer| answer.try_recv().expect("every job is answered"))
+            .collect()
+    }
+
+    #[test]
+    fn a_poison_delivery_in_a_group_fails_alone_and_is_quarantined_when_it_fails_again() {
+        use crate::ledger::Ledger;
+
+        let data_dir = tempfile::tempdir().unwrap();
+        let store = Store::open(&data_dir.path().join("store")).unwrap();
+        let mut settings = intake(&store).settings().clone();
+        settings.panic_on_text = Some("racun".into());
+        let intake = Intake::new(store.clone(), settings);
+        let (mut strikes, health) = (Strikes::default(), ThreadHealth::default());
+        let poison = delivery("081377107009", "wamid.poison.9", "racun");
+
+        let first = apply_one_batch(
+            &intake,
+            &mut strikes,
+            &health,
+            &[
+                delivery("081377107001", "wamid.poison.1", "motor saya dicuri"),
+                poison.clone(),
+                delivery("081377107002", "wamid.poison.2", "macet di ampera"),
+            ],
+        );
+        assert!(first[0].as_ref().is_ok_and(|o| o.reports_opened == 1));
+        assert!(
+            first[1]
+                .as_ref()
+                .is_err_and(|error| error.contains("injected fault")),
+            "{:?}",
+            first[1]
+        );
+        assert!(first[2].as_ref().is_ok_and(|o| o.reports_opened == 1));
+        assert_eq!(store.reports().count(), 2, "the neighbours are stored");
+        assert!(
+            store.quarantine().is_empty(),
+            "one failure may be transient"
+        );
+        let poison_wamid = Wamid::parse("wamid.poison.9").unwrap();
+        assert_eq!(store.messages().id_by_wamid(&poison_wamid).unwrap(), None);
+
+        let second = apply_one_batch(
+            &intake,
+            &mut strikes,
+            &health,
+            &[
+                poison.clone(),
+                delivery("081377107003", "wamid.poison.3", "ada begal"),
+            ],
+        );
+        let quarantined = second[0].as_ref().expect("acknowledged once quarantined");
+        assert_eq!(quarantined.quarantined, 1);
+        assert_eq!(quarantined.messages_new, 0);
+        assert!(second[1].as_ref().is_ok_and(|o| o.reports_opened == 1));
+        let kept = store.quarantine().all().unwrap();
+        assert_eq!(kept.len(), 1);
+        assert_eq!(kept[0].body.as_bytes(), &poison.0[..]);
+        assert_eq!(store.reports().count(), 3);
+        assert_eq!(store.messages().id_by_wamid(&poison_wamid).unwrap(), None);
+        let reading = health.reading();
+        assert!(reading.running);
+        assert_eq!(reading.errors, 2, "two failed groups");
+        assert_eq!(reading.deliveries, 3);
     }
 
     #[test]

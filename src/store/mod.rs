@@ -8,6 +8,7 @@
 pub mod codec;
 mod flush;
 pub mod keys;
+mod open;
 #[cfg(test)]
 mod suite;
 mod watch;
@@ -18,6 +19,7 @@ use std::time::Duration;
 
 pub use codec::Record;
 use flush::{DeviceSync, GroupFlush, WriteCount};
+use open::open_with_retry;
 pub use watch::TableWatcher;
 use watch::{Watchers, WriteLog};
 
@@ -395,46 +397,6 @@ impl Store {
 }
 
 pub use flush::{FlushHealth, FlushStats};
-
-/// How long `Store::open` waits for a previous holder of the directory lock to let go: a store
-/// dropped a moment ago may still have sled's I/O threads finishing, and a restarted server
-/// should not fail for that.
-const LOCK_WAIT: Duration = Duration::from_secs(2);
-
-fn open_with_retry(path: &Path) -> Result<sled::Db, StoreError> {
-    let deadline = std::time::Instant::now() + LOCK_WAIT;
-    loop {
-        // Durability comes from our own group flush after each write batch; sled's periodic
-        // background flush stays on as a second line.
-        let opened = sled::Config::new()
-            .path(path)
-            .cache_capacity(256 * 1024 * 1024)
-            .flush_every_ms(Some(1000))
-            .open();
-        match opened {
-            Ok(db) => return Ok(db),
-            Err(sled::Error::Io(io))
-                if is_lock_held(&io) && std::time::Instant::now() < deadline =>
-            {
-                std::thread::sleep(Duration::from_millis(20));
-            }
-            Err(sled::Error::Io(io)) => {
-                return Err(StoreError::Locked {
-                    path: path.to_path_buf(),
-                    reason: io.to_string(),
-                });
-            }
-            Err(other) => return Err(StoreError::Engine(other.to_string())),
-        }
-    }
-}
-
-/// Whether sled could not open the store because another handle holds its file lock. sled
-/// 0.34 reports that as an `Other` error that carries the `WouldBlock` only in its message.
-fn is_lock_held(error: &std::io::Error) -> bool {
-    error.kind() == std::io::ErrorKind::WouldBlock
-        || error.to_string().starts_with("could not acquire lock")
-}
 
 /// The view of the store inside a transaction. When the body returns an error, none of its
 /// writes are applied.

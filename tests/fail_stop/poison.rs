@@ -3,7 +3,7 @@
 use siaga::domain::ids::Wamid;
 use siaga::ledger::Ledger;
 
-use super::common::spawn_app_with;
+use super::common::{run_siaga, spawn_app_with};
 use super::{POISON_TEXT, board_entry, text_from};
 
 #[tokio::test]
@@ -119,6 +119,52 @@ async fn a_poison_delivery_is_quarantined_raw_counted_and_acknowledged_when_it_f
             .await
             .status(),
         200
+    );
+    assert_eq!(app.state.store.reports().count(), 1);
+}
+
+#[tokio::test]
+async fn a_quarantined_delivery_is_listed_and_replayed_once_the_bug_is_gone() {
+    let mut app = spawn_app_with(|settings| {
+        settings.fault_panic_on_text = Some(POISON_TEXT.into());
+    })
+    .await;
+    let poison = text_from(3, "wamid.replay.1", POISON_TEXT);
+    assert_eq!(app.post_signed_webhook(&poison).await.status(), 503);
+    assert_eq!(app.post_signed_webhook(&poison).await.status(), 200);
+    let id = app.state.store.quarantine().all().unwrap()[0].id;
+    app.stop().await;
+
+    // The fixed build: the command runs without the fault.
+    let listed = run_siaga(&app.data_dir, &["quarantine"], "");
+    assert!(listed.status.success(), "{listed:?}");
+    let listing = String::from_utf8_lossy(&listed.stdout);
+    assert!(listing.starts_with(&format!("{id}\t")), "{listing}");
+    assert!(listing.contains("injected fault"), "{listing}");
+    assert!(!listing.contains("0815"), "no number in clear: {listing}");
+
+    let replayed = run_siaga(
+        &app.data_dir,
+        &["quarantine", "--replay", &id.to_string()],
+        "",
+    );
+    assert!(replayed.status.success(), "{replayed:?}");
+    let again = run_siaga(
+        &app.data_dir,
+        &["quarantine", "--replay", &id.to_string()],
+        "",
+    );
+    assert!(!again.status.success(), "replayed once, then gone");
+    let app = app.restart().await;
+    assert!(app.state.store.quarantine().is_empty());
+    let wamid = Wamid::parse("wamid.replay.1").unwrap();
+    assert!(
+        app.state
+            .store
+            .messages()
+            .id_by_wamid(&wamid)
+            .unwrap()
+            .is_some()
     );
     assert_eq!(app.state.store.reports().count(), 1);
 }
