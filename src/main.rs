@@ -234,8 +234,38 @@ async fn shutdown_or_poison(store: siaga::store::Store) {
     }
 }
 
+/// Panics go to the log like every other error, with phone numbers masked: a panic on citizen
+/// input (which the ingest thread catches and survives) may quote the citizen's text.
+fn log_panics_masked() {
+    std::panic::set_hook(Box::new(|info| {
+        let message = siaga::worker::panic_message(info.payload());
+        let location = info
+            .location()
+            .map(|location| format!("{}:{}", location.file(), location.line()))
+            .unwrap_or_default();
+        let backtrace = std::backtrace::Backtrace::capture();
+        let backtrace = (backtrace.status() == std::backtrace::BacktraceStatus::Captured)
+            .then(|| backtrace.to_string())
+            .unwrap_or_default();
+        let message = siaga::domain::redact::mask_phone_numbers(&message);
+        if !tracing::dispatcher::has_been_set() {
+            // A command without logging set up.
+            eprintln!("siaga panicked at {location}: {message}\n{backtrace}");
+            return;
+        }
+        tracing::error!(
+            panic = %message,
+            %location,
+            thread = std::thread::current().name().unwrap_or("unnamed"),
+            %backtrace,
+            "panicked"
+        );
+    }));
+}
+
 fn main() -> anyhow::Result<()> {
     siaga::data_dir::restrict_new_file_permissions();
+    log_panics_masked();
     siaga::allocator::run_tuned(run())
 }
 

@@ -145,7 +145,7 @@ fn run(intake: Intake, mut queue: mpsc::Receiver<Job>, health: &ThreadHealth) {
             apply_batch(&intake, batch, &mut strikes, health)
         }));
         if let Err(panic) = settled {
-            let message = super::poison::panic_text(panic.as_ref());
+            let message = crate::worker::panic_message(panic.as_ref());
             tracing::error!(panic = %message, "the ingest thread caught a panic outside an apply; its deliveries get 503");
             health.failed_step(&format!("panicked: {message}"));
         }

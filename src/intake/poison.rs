@@ -16,6 +16,7 @@ use super::{Delivery, IngestOutcome, Intake};
 use crate::domain::redact::mask_phone_numbers;
 use crate::ledger::Ledger;
 use crate::store::StoreError;
+use crate::worker::panic_message;
 
 /// A body that fails alone this many times (in this run) is poison.
 const POISON_STRIKES: u32 = 2;
@@ -51,17 +52,7 @@ pub(super) fn guarded<T>(apply: impl FnOnce() -> Result<T, StoreError>) -> Resul
             Err(Failure::Poisoned(StoreError::Poisoned(cause).to_string()))
         }
         Ok(Err(error)) => Err(Failure::Error(error.to_string())),
-        Err(panic) => Err(Failure::Panic(panic_text(panic.as_ref()))),
-    }
-}
-
-pub(super) fn panic_text(panic: &(dyn std::any::Any + Send)) -> String {
-    if let Some(text) = panic.downcast_ref::<&str>() {
-        (*text).to_string()
-    } else if let Some(text) = panic.downcast_ref::<String>() {
-        text.clone()
-    } else {
-        "unknown panic".to_string()
+        Err(panic) => Err(Failure::Panic(panic_message(panic.as_ref()))),
     }
 }
 

@@ -348,20 +348,14 @@ pub(super) fn flush_durably(db: &sled::Db, device: &DeviceSync) -> Result<(), St
     let cause = match attempt {
         Ok(Ok(())) => return Ok(()),
         Ok(Err(cause)) => cause,
-        Err(panic) => format!("the flush panicked: {}", panic_text(panic.as_ref())),
+        Err(panic) => {
+            let message = (panic.downcast_ref::<&str>().copied())
+                .or_else(|| panic.downcast_ref::<String>().map(String::as_str));
+            format!("the flush panicked: {}", message.unwrap_or("unknown panic"))
+        }
     };
     device.poison(cause);
     Err(StoreError::Poisoned(device.poisoned().unwrap_or_default()))
-}
-
-fn panic_text(panic: &(dyn std::any::Any + Send)) -> String {
-    if let Some(text) = panic.downcast_ref::<&str>() {
-        (*text).to_string()
-    } else if let Some(text) = panic.downcast_ref::<String>() {
-        text.clone()
-    } else {
-        "unknown panic".to_string()
-    }
 }
 
 fn flush_loop(shared: &Shared, db: sled::Db, device: Arc<DeviceSync>) {

@@ -14,7 +14,7 @@ use std::sync::Arc;
 
 use tokio_util::sync::CancellationToken;
 
-pub use runner::{WorkerBoard, WorkerLiveness, WorkerReport, WorkerRunner};
+pub use runner::{WorkerBoard, WorkerLiveness, WorkerReport, WorkerRunner, panic_message};
 pub use threads::ThreadReading;
 
 /// What a worker says after a step (or after waiting): what the runner does next.

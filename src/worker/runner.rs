@@ -319,7 +319,8 @@ async fn drive<W: Worker>(mut worker: W, slot: Arc<Slot>, shutdown: Cancellation
     worker.finish().await;
 }
 
-fn panic_message(panic: &(dyn std::any::Any + Send)) -> String {
+/// The message a panic carries, for logs and `/readyz`.
+pub fn panic_message(panic: &(dyn std::any::Any + Send)) -> String {
     if let Some(text) = panic.downcast_ref::<&str>() {
         (*text).to_string()
     } else if let Some(text) = panic.downcast_ref::<String>() {
