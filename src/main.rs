@@ -244,9 +244,11 @@ fn log_panics_masked() {
             .map(|location| format!("{}:{}", location.file(), location.line()))
             .unwrap_or_default();
         let backtrace = std::backtrace::Backtrace::capture();
-        let backtrace = (backtrace.status() == std::backtrace::BacktraceStatus::Captured)
-            .then(|| backtrace.to_string())
-            .unwrap_or_default();
+        let backtrace = if backtrace.status() == std::backtrace::BacktraceStatus::Captured {
+            backtrace.to_string()
+        } else {
+            String::new()
+        };
         let message = siaga::domain::redact::mask_phone_numbers(&message);
         if !tracing::dispatcher::has_been_set() {
             // A command without logging set up.
