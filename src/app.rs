@@ -324,19 +324,7 @@ impl App {
 /// Shows the ingest thread and the store's flush thread on the worker board, beside the
 /// workers: a dead one, or a poisoned store, makes `/readyz` answer 503.
 fn watch_threads(board: &WorkerBoard, ingest: &IngestBatcher, store: &Store) {
-    let ingest = ingest.health_reader();
-    board.watch_thread("ingest", move || {
-        let health = ingest();
-        ThreadReading {
-            running: health.running,
-            busy: health.busy,
-            failure: health.ended,
-            last_progress_ms: health.last_progress_ms,
-            items_done: health.deliveries,
-            errors: health.errors,
-            last_error: health.last_error,
-        }
-    });
+    board.watch_thread("ingest", ingest.health_reader());
     let store = store.clone();
     board.watch_thread("flush", move || {
         let health = store.flush_health();

@@ -22,8 +22,7 @@ use crate::domain::ids::Wamid;
 use crate::domain::inbound::InboundItem;
 use crate::ledger::Commit;
 use crate::routing::Suggestion;
-
-pub use super::poison::IngestHealth;
+use crate::worker::ThreadReading;
 
 /// A transaction takes at most about this many items (a single larger delivery goes alone).
 const MAX_ITEMS_PER_TRANSACTION: usize = 256;
@@ -72,7 +71,7 @@ impl IngestBatcher {
 
     /// The ingest thread's liveness, for `/readyz` and `/metrics` (without keeping the thread
     /// alive, as a clone of the batcher would).
-    pub fn health_reader(&self) -> impl Fn() -> IngestHealth + Send + Sync + 'static {
+    pub fn health_reader(&self) -> impl Fn() -> ThreadReading + Send + Sync + 'static {
         let health = Arc::clone(&self.health);
         move || health.reading()
     }
@@ -360,7 +359,7 @@ mod tests {
         let reading = health.reading();
         assert!(reading.running);
         assert_eq!(reading.errors, 2, "two failed groups");
-        assert_eq!(reading.deliveries, 3);
+        assert_eq!(reading.items_done, 3);
     }
 
     #[test]

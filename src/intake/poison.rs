@@ -16,7 +16,7 @@ use super::{Delivery, IngestOutcome, Intake};
 use crate::domain::redact::mask_phone_numbers;
 use crate::ledger::Ledger;
 use crate::store::StoreError;
-use crate::worker::panic_message;
+use crate::worker::{ThreadReading, panic_message};
 
 /// A body that fails alone this many times (in this run) is poison.
 const POISON_STRIKES: u32 = 2;
@@ -151,21 +151,6 @@ impl Default for ThreadHealth {
     }
 }
 
-/// The ingest thread as `/readyz` and `/metrics` show it.
-#[derive(Debug, Clone, Default)]
-pub struct IngestHealth {
-    pub running: bool,
-    pub busy: bool,
-    /// Why the thread ended, if it did.
-    pub ended: Option<String>,
-    /// Unix milliseconds of the latest apply that succeeded (at start: the start).
-    pub last_progress_ms: i64,
-    pub deliveries: u64,
-    /// Applies that failed or panicked (each logged).
-    pub errors: u64,
-    pub last_error: Option<String>,
-}
-
 /// Marks the thread ended when it returns or unwinds.
 pub(super) struct Running<'a>(&'a ThreadHealth);
 
@@ -208,17 +193,18 @@ impl ThreadHealth {
             .unwrap_or_else(PoisonError::into_inner) = Some(mask_phone_numbers(error).into_owned());
     }
 
-    pub(super) fn reading(&self) -> IngestHealth {
-        IngestHealth {
+    /// The thread as `/readyz` and `/metrics` show it.
+    pub(super) fn reading(&self) -> ThreadReading {
+        ThreadReading {
             running: self.running.load(Ordering::SeqCst),
             busy: self.busy.load(Ordering::SeqCst),
-            ended: self
+            failure: self
                 .ended
                 .lock()
                 .unwrap_or_else(PoisonError::into_inner)
                 .clone(),
             last_progress_ms: self.last_progress_ms.load(Ordering::Relaxed),
-            deliveries: self.deliveries.load(Ordering::Relaxed),
+            items_done: self.deliveries.load(Ordering::Relaxed),
             errors: self.errors.load(Ordering::Relaxed),
             last_error: self
                 .last_error
