@@ -121,6 +121,10 @@ async fn the_binary_exits_non_zero_soon_after_a_failed_fsync() {
         tokio::time::sleep(Duration::from_millis(50)).await;
     };
     assert!(!status.success(), "exit status {status}");
+    eprintln!(
+        "the poisoned server exited ({status}) {:?} after the refused webhook",
+        started.elapsed()
+    );
     let mut log = String::new();
     std::io::Read::read_to_string(&mut server.stderr.take().unwrap(), &mut log).unwrap();
     assert!(log.contains("poisoned"), "{log}");
