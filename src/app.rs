@@ -341,3 +341,55 @@ fn watch_threads(board: &WorkerBoard, ingest: &IngestBatcher, store: &Store) {
         }
     });
 }
+
+/// How long a poisoned server may take to shut down in order before it exits anyway.
+const POISONED_EXIT_LIMIT: std::time::Duration = std::time::Duration::from_secs(10);
+
+/// Completes with `shutdown` (SIGTERM or Ctrl-C), or once the store is poisoned (a durable flush failed):
+/// then siaga stops, and exits non-zero (the final flush fails), so that the supervisor
+/// restarts it and sled recovers from the log on disk. An open connection cannot hold it up
+/// beyond `POISONED_EXIT_LIMIT`.
+pub async fn shutdown_or_poison(store: Store, shutdown: impl Future<Output = ()>) {
+    tokio::select! {
+        _ = shutdown => {}
+        cause = store.wait_until_poisoned() => {
+            tracing::error!(%cause, "the store is poisoned; stopping so that siaga restarts and recovers from its log");
+            std::thread::spawn(|| {
+                std::thread::sleep(POISONED_EXIT_LIMIT);
+                eprintln!("siaga: the store is poisoned and shutdown did not finish; exiting");
+                std::process::exit(70);
+            });
+        }
+    }
+}
+
+/// Panics go to the log like every other error, with phone numbers masked: a panic on citizen
+/// input (which the ingest thread catches and survives) may quote the citizen's text.
+pub fn log_panics_masked() {
+    std::panic::set_hook(Box::new(|info| {
+        let message = crate::worker::panic_message(info.payload());
+        let location = info
+            .location()
+            .map(|location| format!("{}:{}", location.file(), location.line()))
+            .unwrap_or_default();
+        let backtrace = std::backtrace::Backtrace::capture();
+        let backtrace = if backtrace.status() == std::backtrace::BacktraceStatus::Captured {
+            backtrace.to_string()
+        } else {
+            String::new()
+        };
+        let message = crate::domain::redact::mask_phone_numbers(&message);
+        if !tracing::dispatcher::has_been_set() {
+            // A command without logging set up.
+            eprintln!("siaga panicked at {location}: {message}\n{backtrace}");
+            return;
+        }
+        tracing::error!(
+            panic = %message,
+            %location,
+            thread = std::thread::current().name().unwrap_or("unnamed"),
+            %backtrace,
+            "panicked"
+        );
+    }));
+}

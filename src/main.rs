@@ -213,61 +213,9 @@ async fn shutdown_signal() {
     tracing::info!("shutdown requested");
 }
 
-/// How long a poisoned server may take to shut down in order before it exits anyway.
-const POISONED_EXIT_LIMIT: Duration = Duration::from_secs(10);
-
-/// Completes on SIGTERM or Ctrl-C, or once the store is poisoned (a durable flush failed):
-/// then siaga stops, and exits non-zero (the final flush fails), so that the supervisor
-/// restarts it and sled recovers from the log on disk. An open connection cannot hold it up
-/// beyond `POISONED_EXIT_LIMIT`.
-async fn shutdown_or_poison(store: siaga::store::Store) {
-    tokio::select! {
-        _ = shutdown_signal() => {}
-        cause = store.wait_until_poisoned() => {
-            tracing::error!(%cause, "the store is poisoned; stopping so that siaga restarts and recovers from its log");
-            std::thread::spawn(|| {
-                std::thread::sleep(POISONED_EXIT_LIMIT);
-                eprintln!("siaga: the store is poisoned and shutdown did not finish; exiting");
-                std::process::exit(70);
-            });
-        }
-    }
-}
-
-/// Panics go to the log like every other error, with phone numbers masked: a panic on citizen
-/// input (which the ingest thread catches and survives) may quote the citizen's text.
-fn log_panics_masked() {
-    std::panic::set_hook(Box::new(|info| {
-        let message = siaga::worker::panic_message(info.payload());
-        let location = info
-            .location()
-            .map(|location| format!("{}:{}", location.file(), location.line()))
-            .unwrap_or_default();
-        let backtrace = std::backtrace::Backtrace::capture();
-        let backtrace = if backtrace.status() == std::backtrace::BacktraceStatus::Captured {
-            backtrace.to_string()
-        } else {
-            String::new()
-        };
-        let message = siaga::domain::redact::mask_phone_numbers(&message);
-        if !tracing::dispatcher::has_been_set() {
-            // A command without logging set up.
-            eprintln!("siaga panicked at {location}: {message}\n{backtrace}");
-            return;
-        }
-        tracing::error!(
-            panic = %message,
-            %location,
-            thread = std::thread::current().name().unwrap_or("unnamed"),
-            %backtrace,
-            "panicked"
-        );
-    }));
-}
-
 fn main() -> anyhow::Result<()> {
     siaga::data_dir::restrict_new_file_permissions();
-    log_panics_masked();
+    siaga::app::log_panics_masked();
     siaga::allocator::run_tuned(run())
 }
 
@@ -285,7 +233,8 @@ async fn run() -> anyhow::Result<()> {
                 );
             }
             let store = app.state().store.clone();
-            app.run_until_stopped(shutdown_or_poison(store)).await
+            app.run_until_stopped(siaga::app::shutdown_or_poison(store, shutdown_signal()))
+                .await
         }
         Command::Demo {
             listen,
