@@ -59,6 +59,7 @@ fn ingest_path(criterion: &mut Criterion) {
             router: None,
             access: Default::default(),
             category_titles: Default::default(),
+            panic_on_text: None,
         },
     );
     // The sender is not running: what intake hands over waits in the channel, as it would

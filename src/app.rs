@@ -18,6 +18,7 @@ use crate::api::{AppState, router};
 use crate::auth::Auth;
 use crate::bus::Bus;
 use crate::config::Config;
+use crate::intake::batcher::IngestBatcher;
 use crate::intake::{Intake, IntakeSettings};
 use crate::ledger::{Commit, Queued};
 use crate::metrics::Metrics;
@@ -29,7 +30,7 @@ use crate::whatsapp::graph::{GraphClient, GraphSettings};
 use crate::whatsapp::health::ChannelHealth;
 use crate::whatsapp::media::MediaFetcher;
 use crate::whatsapp::outbox::OutboxSender;
-use crate::worker::{WorkerBoard, WorkerRunner};
+use crate::worker::{ThreadReading, WorkerBoard, WorkerRunner};
 use crate::workflow::{ClockSettings, ClockWorker, UnitDirectory, Workflow};
 
 /// The folders inside the data dir.
@@ -76,6 +77,10 @@ pub fn open_core(config: &Config) -> anyhow::Result<Core> {
     crate::data_dir::prepare(&config.data_dir, config.allow_shared_data_dir)?;
     let layout = DataLayout::new(&config.data_dir);
     let store = Store::open(&layout.store)?;
+    if let Some(trigger) = &config.faults.fsync_trigger {
+        tracing::warn!(trigger = %trigger.display(), "fault injection: fsync fails once the trigger file exists");
+        store.fail_fsync_when(trigger.clone());
+    }
     let intake = Intake::new(
         store.clone(),
         IntakeSettings {
@@ -90,6 +95,7 @@ pub fn open_core(config: &Config) -> anyhow::Result<Core> {
             )),
             access: profile.access_rules(),
             category_titles: std::sync::Arc::new(profile.category_titles()),
+            panic_on_text: config.faults.panic_on_text.clone(),
         },
     );
     let units = UnitDirectory::load_or_seed(&store, &profile)?;
@@ -174,12 +180,12 @@ impl App {
             media_urls: crate::api::media_url::MediaUrlSigner::with_key(media_link_key),
         };
         let schema = build_schema(Some(services.clone()));
+        let ingest = IngestBatcher::start(core.intake.clone(), commit.clone());
+        let workers = WorkerBoard::default();
+        watch_threads(&workers, &ingest, &core.store);
         let state = Arc::new(AppState {
             store: core.store.clone(),
-            ingest: crate::intake::batcher::IngestBatcher::start(
-                core.intake.clone(),
-                commit.clone(),
-            ),
+            ingest,
             bus: bus.clone(),
             metrics: Arc::clone(&metrics),
             channel_health: Arc::clone(&channel_health),
@@ -187,7 +193,7 @@ impl App {
             body_limit_bytes: config.body_limit_bytes,
             commit: commit.clone(),
             ready: Arc::new(AtomicBool::new(false)),
-            workers: WorkerBoard::default(),
+            workers,
             services,
             schema,
             media_dir: DataLayout::new(&config.data_dir).media,
@@ -313,4 +319,77 @@ impl App {
         tracing::info!("store flushed; bye");
         served.context("http server failed")
     }
+}
+
+/// Shows the ingest thread and the store's flush thread on the worker board, beside the
+/// workers: a dead one, or a poisoned store, makes `/readyz` answer 503.
+fn watch_threads(board: &WorkerBoard, ingest: &IngestBatcher, store: &Store) {
+    board.watch_thread("ingest", ingest.health_reader());
+    let store = store.clone();
+    board.watch_thread("flush", move || {
+        let health = store.flush_health();
+        ThreadReading {
+            running: health.running,
+            busy: health.busy,
+            errors: u64::from(health.poisoned.is_some()),
+            failure: health
+                .poisoned
+                .map(|cause| format!("store poisoned: {cause}")),
+            last_progress_ms: health.last_flush_ms,
+            items_done: health.flushes,
+            last_error: None,
+        }
+    });
+}
+
+/// How long a poisoned server may take to shut down in order before it exits anyway.
+const POISONED_EXIT_LIMIT: std::time::Duration = std::time::Duration::from_secs(10);
+
+/// Completes with `shutdown` (SIGTERM or Ctrl-C), or once the store is poisoned (a durable flush failed):
+/// then siaga stops, and exits non-zero (the final flush fails), so that the supervisor
+/// restarts it and sled recovers from the log on disk. An open connection cannot hold it up
+/// beyond `POISONED_EXIT_LIMIT`.
+pub async fn shutdown_or_poison(store: Store, shutdown: impl Future<Output = ()>) {
+    tokio::select! {
+        _ = shutdown => {}
+        cause = store.wait_until_poisoned() => {
+            tracing::error!(%cause, "the store is poisoned; stopping so that siaga restarts and recovers from its log");
+            std::thread::spawn(|| {
+                std::thread::sleep(POISONED_EXIT_LIMIT);
+                eprintln!("siaga: the store is poisoned and shutdown did not finish; exiting");
+                std::process::exit(70);
+            });
+        }
+    }
+}
+
+/// Panics go to the log like every other error, with phone numbers masked: a panic on citizen
+/// input (which the ingest thread catches and survives) may quote the citizen's text.
+pub fn log_panics_masked() {
+    std::panic::set_hook(Box::new(|info| {
+        let message = crate::worker::panic_message(info.payload());
+        let location = info
+            .location()
+            .map(|location| format!("{}:{}", location.file(), location.line()))
+            .unwrap_or_default();
+        let backtrace = std::backtrace::Backtrace::capture();
+        let backtrace = if backtrace.status() == std::backtrace::BacktraceStatus::Captured {
+            backtrace.to_string()
+        } else {
+            String::new()
+        };
+        let message = crate::domain::redact::mask_phone_numbers(&message);
+        if !tracing::dispatcher::has_been_set() {
+            // A command without logging set up.
+            eprintln!("siaga panicked at {location}: {message}\n{backtrace}");
+            return;
+        }
+        tracing::error!(
+            panic = %message,
+            %location,
+            thread = std::thread::current().name().unwrap_or("unnamed"),
+            %backtrace,
+            "panicked"
+        );
+    }));
 }

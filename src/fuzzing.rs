@@ -82,6 +82,7 @@ fn open_intake(folder: &std::path::Path) -> Intake {
         router: Some(ROUTER.clone()),
         access: profile.access_rules(),
         category_titles: std::sync::Arc::new(profile.category_titles()),
+        panic_on_text: None,
     };
     Intake::new(store, settings)
 }

@@ -19,6 +19,7 @@ pub mod intake;
 pub mod ledger;
 pub mod metrics;
 pub mod profile;
+pub mod quarantine;
 pub mod routing;
 pub mod search;
 pub mod store;

@@ -58,6 +58,15 @@ enum Command {
     },
     /// Print the GraphQL schema (SDL), the same text as schema/schema.graphql.
     Schema,
+    /// List the poison deliveries kept in quarantine, or replay one once the bug that made it
+    /// fail is fixed. The server must be stopped.
+    Quarantine {
+        /// Apply this quarantined delivery again (by its id) and take it out of the quarantine.
+        #[arg(long)]
+        replay: Option<u64>,
+        #[command(flatten)]
+        settings: Settings,
+    },
     /// Rebuild the search index from the store, with a progress bar. The server must be stopped.
     Reindex {
         #[command(flatten)]
@@ -206,6 +215,7 @@ async fn shutdown_signal() {
 
 fn main() -> anyhow::Result<()> {
     siaga::data_dir::restrict_new_file_permissions();
+    siaga::app::log_panics_masked();
     siaga::allocator::run_tuned(run())
 }
 
@@ -222,7 +232,9 @@ async fn run() -> anyhow::Result<()> {
                     "no users yet: create the first admin with `siaga user add --username admin --role admin --password-stdin` (server stopped, same data dir)"
                 );
             }
-            app.run_until_stopped(shutdown_signal()).await
+            let store = app.state().store.clone();
+            app.run_until_stopped(siaga::app::shutdown_or_poison(store, shutdown_signal()))
+                .await
         }
         Command::Demo {
             listen,
@@ -258,6 +270,27 @@ async fn run() -> anyhow::Result<()> {
             let core = open_core(&config)
                 .context("opening the data dir (is the server still running?)")?;
             reindex(&config, &core)
+        }
+        Command::Quarantine { replay, settings } => {
+            let config = load_config(cli.config.as_ref(), settings)?;
+            let core = open_core(&config)
+                .context("opening the data dir (is the server still running?)")?;
+            match replay {
+                Some(id) => {
+                    let outcome = siaga::quarantine::replay(&core, id)?;
+                    eprintln!(
+                        "replayed quarantined delivery {id}: {} new messages, {} duplicates, {} reports opened",
+                        outcome.messages_new, outcome.duplicates, outcome.reports_opened
+                    );
+                }
+                None => {
+                    use siaga::ledger::Ledger as _;
+                    let entries = core.store.quarantine().all()?;
+                    print!("{}", siaga::quarantine::listing(&entries));
+                    eprintln!("{} quarantined deliveries", entries.len());
+                }
+            }
+            Ok(())
         }
         Command::Schema => {
             print!("{}", siaga::api::graphql::schema_sdl());

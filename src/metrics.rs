@@ -37,6 +37,8 @@ pub struct Metrics {
     pub media_refused: AtomicU64,
     /// Webhooks answered 503 because the buffer budget had no room.
     pub webhooks_refused_busy: AtomicU64,
+    /// Poison deliveries: failed alone twice, quarantined raw and acknowledged.
+    pub webhook_poison: AtomicU64,
     /// Questions put to citizens when siaga was unsure, and their answers.
     pub asked_urgency: AtomicU64,
     pub asked_category: AtomicU64,
@@ -90,6 +92,11 @@ impl Metrics {
                 ("reason=\"storage\"", read(&self.webhooks_failed_storage)),
                 ("reason=\"busy\"", read(&self.webhooks_refused_busy)),
             ],
+        );
+        counter(
+            "webhook_poison_total",
+            "Poison deliveries (their apply failed alone twice) quarantined raw and acknowledged; alert on any.",
+            &[("", read(&self.webhook_poison))],
         );
         counter(
             "messages_ingested_total",
@@ -218,6 +225,11 @@ impl Metrics {
             out,
             "# HELP siaga_store_flush_last_seconds Latency of the latest durable flush.\n# TYPE siaga_store_flush_last_seconds gauge\nsiaga_store_flush_last_seconds {}",
             flush.last_seconds
+        );
+        let _ = writeln!(
+            out,
+            "# HELP siaga_store_poisoned 1 once a durable flush failed: nothing is acknowledged until siaga restarts.\n# TYPE siaga_store_poisoned gauge\nsiaga_store_poisoned {}",
+            u8::from(store.poisoned().is_some())
         );
         let _ = writeln!(
             out,

@@ -18,7 +18,8 @@ pub async fn liveness() -> &'static str {
 }
 
 /// `GET /readyz`: 503 until the store and the search index are open and the index has caught
-/// up with the store, and 503 when a background worker has failed (panicked); the body lists
+/// up with the store, 503 when a background worker or thread has failed (panicked, ended), and
+/// 503 naming the cause once the store is poisoned (a durable flush failed); the body lists
 /// each worker's liveness. An unhealthy WhatsApp channel (expired token) is reported in the
 /// body but keeps 200: intake still works and must keep receiving webhooks while the token is
 /// replaced.
@@ -35,14 +36,22 @@ pub async fn readiness(State(state): State<Arc<AppState>>) -> Response {
     let worker_failed = workers
         .iter()
         .any(|worker| worker.state == WorkerLiveness::Failed);
-    let ready = state.ready.load(Ordering::SeqCst) && !worker_failed;
-    let status = match (worker_failed, state.ready.load(Ordering::SeqCst)) {
-        (true, _) => "worker_failed",
-        (false, true) => "ready",
-        (false, false) => "starting",
+    let poisoned = state.store.poisoned();
+    let started = state.ready.load(Ordering::SeqCst);
+    let ready = started && !worker_failed && poisoned.is_none();
+    let status = match (&poisoned, worker_failed, started) {
+        (Some(_), _, _) => "store_poisoned",
+        (None, true, _) => "worker_failed",
+        (None, false, true) => "ready",
+        (None, false, false) => "starting",
+    };
+    let store = match &poisoned {
+        Some(cause) => format!("poisoned: {cause}"),
+        None => "ok".to_string(),
     };
     let body = serde_json::json!({
         "status": status,
+        "store": store,
         "whatsapp": whatsapp,
         "outbox_depth": state.store.outbox().len(),
         "media_queue_depth": state.store.media_queue().len(),

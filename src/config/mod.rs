@@ -74,6 +74,17 @@ pub struct Config {
     pub sign_in_limits: crate::auth::SignInLimits,
     pub trusted_proxy_header: Option<axum::http::HeaderName>,
     pub allow_shared_data_dir: bool,
+    /// Test hooks (hidden settings); none in production.
+    pub faults: Faults,
+}
+
+/// Fault injection for the fail-stop tests, set only by hidden settings.
+#[derive(Debug, Clone, Default)]
+pub struct Faults {
+    /// Intake panics on a text message with exactly this text.
+    pub panic_on_text: Option<String>,
+    /// Every fsync of the store fails once this file exists.
+    pub fsync_trigger: Option<PathBuf>,
 }
 
 /// No body siaga takes comes near this; larger values are typos.
@@ -325,6 +336,10 @@ impl Config {
             sign_in_limits: doors.sign_in_limits,
             trusted_proxy_header: doors.trusted_proxy_header,
             allow_shared_data_dir: settings.allow_shared_data_dir.unwrap_or(false),
+            faults: Faults {
+                panic_on_text: settings.fault_panic_on_text,
+                fsync_trigger: settings.fault_fsync_trigger,
+            },
         })
     }
 }

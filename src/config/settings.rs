@@ -142,6 +142,14 @@ pub struct Settings {
         default_missing_value = "true"
     )]
     pub allow_shared_data_dir: Option<bool>,
+    /// Test hook: intake panics on a text message with exactly this text.
+    #[arg(long, env = "SIAGA_FAULT_PANIC_ON_TEXT", hide = true)]
+    #[serde(skip)]
+    pub fault_panic_on_text: Option<String>,
+    /// Test hook: every fsync of the store fails (EIO) once this file exists.
+    #[arg(long, env = "SIAGA_FAULT_FSYNC_TRIGGER", hide = true)]
+    #[serde(skip)]
+    pub fault_fsync_trigger: Option<PathBuf>,
 }
 
 macro_rules! layer {
@@ -194,6 +202,8 @@ impl Settings {
             password_check_concurrency,
             trusted_proxy_header,
             allow_shared_data_dir,
+            fault_panic_on_text,
+            fault_fsync_trigger,
         )
     }
 

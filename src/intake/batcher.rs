@@ -3,18 +3,26 @@
 //! transactions (each contending with the others) into a few larger ones, and the durable
 //! flush that follows is shared as before. A delivery is still applied as if alone, and its
 //! caller still answers 200 only after the flush.
+//!
+//! The thread never dies of a delivery: a group whose transaction fails (an error or a panic)
+//! is applied again one delivery at a time, so one poison delivery never fails its neighbours,
+//! and the poison itself is handled in `poison.rs`. Its liveness is on the worker board.
 
 use std::collections::HashMap;
+use std::panic::AssertUnwindSafe;
+use std::sync::Arc;
 
 use bytes::Bytes;
 use chrono::{DateTime, Utc};
 use tokio::sync::{mpsc, oneshot};
 
+use super::poison::{Failure, Strikes, ThreadHealth, guarded};
 use super::{AcceptError, Delivery, IngestOutcome, Intake};
 use crate::domain::ids::Wamid;
 use crate::domain::inbound::InboundItem;
 use crate::ledger::Commit;
 use crate::routing::Suggestion;
+use crate::worker::ThreadReading;
 
 /// A transaction takes at most about this many items (a single larger delivery goes alone).
 const MAX_ITEMS_PER_TRANSACTION: usize = 256;
@@ -36,24 +44,36 @@ pub struct IngestBatcher {
     intake: Intake,
     jobs: mpsc::Sender<Job>,
     commit: Commit,
+    health: Arc<ThreadHealth>,
 }
 
 impl IngestBatcher {
     pub fn start(intake: Intake, commit: Commit) -> IngestBatcher {
         let (jobs, queue) = mpsc::channel(QUEUE_CAPACITY);
         let worker = intake.clone();
+        let health = Arc::new(ThreadHealth::default());
+        let thread_health = Arc::clone(&health);
         let spawned = std::thread::Builder::new()
             .name("siaga-ingest".to_string())
-            .spawn(move || run(worker, queue));
+            .spawn(move || run(worker, queue, &thread_health));
         if let Err(error) = spawned {
             // Without the thread every delivery fails with 503 and Meta retries; say why.
+            health.ended(&format!("the ingest thread could not start: {error}"));
             tracing::error!(%error, "the ingest thread could not start");
         }
         IngestBatcher {
             intake,
             jobs,
             commit,
+            health,
         }
+    }
+
+    /// The ingest thread's liveness, for `/readyz` and `/metrics` (without keeping the thread
+    /// alive, as a clone of the batcher would).
+    pub fn health_reader(&self) -> impl Fn() -> ThreadReading + Send + Sync + 'static {
+        let health = Arc::clone(&self.health);
+        move || health.reading()
     }
 
     /// Accepts one webhook delivery: applies it (with whatever else is waiting), makes it
@@ -102,7 +122,9 @@ impl IngestBatcher {
     }
 }
 
-fn run(intake: Intake, mut queue: mpsc::Receiver<Job>) {
+fn run(intake: Intake, mut queue: mpsc::Receiver<Job>, health: &ThreadHealth) {
+    let _running = health.running();
+    let mut strikes = Strikes::default();
     while let Some(first) = queue.blocking_recv() {
         let mut item_count = first.items.len();
         let mut batch = vec![first];
@@ -115,11 +137,22 @@ fn run(intake: Intake, mut queue: mpsc::Receiver<Job>) {
                 Err(_) => break,
             }
         }
-        apply_batch(&intake, batch);
+        health.busy(true);
+        // Every apply inside is guarded; this catches the rest (answering, bookkeeping). The
+        // batch's callers whose answer was dropped get 503 and Meta retries them.
+        let settled = std::panic::catch_unwind(AssertUnwindSafe(|| {
+            apply_batch(&intake, batch, &mut strikes, health)
+        }));
+        if let Err(panic) = settled {
+            let message = crate::worker::panic_message(panic.as_ref());
+            tracing::error!(panic = %message, "the ingest thread caught a panic outside an apply; its deliveries get 503");
+            health.failed_step(&format!("panicked: {message}"));
+        }
+        health.busy(false);
     }
 }
 
-fn apply_batch(intake: &Intake, mut batch: Vec<Job>) {
+fn apply_batch(intake: &Intake, mut batch: Vec<Job>, strikes: &mut Strikes, health: &ThreadHealth) {
     let presuggested: Vec<HashMap<Wamid, Suggestion>> = batch
         .iter_mut()
         .map(|job| std::mem::take(&mut job.presuggested))
@@ -134,22 +167,52 @@ fn apply_batch(intake: &Intake, mut batch: Vec<Job>) {
             presuggested,
         })
         .collect();
-    let result = intake.ingest_together(&deliveries);
-    drop(deliveries);
-    match result {
+    let together = guarded(|| intake.ingest_together(&deliveries));
+    let failure = match together {
         Ok(outcomes) => {
             debug_assert_eq!(outcomes.len(), batch.len());
+            health.progressed(batch.len() as u64);
             for (job, outcome) in batch.into_iter().zip(outcomes) {
                 // A caller that went away (client disconnected) needs no answer.
                 let _ = job.reply.send(Ok(outcome));
             }
+            return;
         }
-        Err(error) => {
-            let message = error.to_string();
-            for job in batch {
-                let _ = job.reply.send(Err(message.clone()));
+        Err(failure) => failure,
+    };
+    health.failed_step(&failure.to_string());
+    if matches!(failure, Failure::Poisoned(_)) {
+        // Nothing can be stored any more; applying alone would fail the same way.
+        let message = failure.to_string();
+        for job in batch {
+            let _ = job.reply.send(Err(message.clone()));
+        }
+        return;
+    }
+    if deliveries.len() > 1 {
+        tracing::warn!(deliveries = deliveries.len(), %failure, "a group's transaction failed; applying each delivery alone");
+    }
+    // Each alone: the good ones are stored as if nothing happened, the poison is found.
+    let answers: Vec<Result<IngestOutcome, String>> = deliveries
+        .iter()
+        .map(|delivery| {
+            let alone = if deliveries.len() == 1 {
+                Err(failure.clone())
+            } else {
+                guarded(|| intake.ingest_together(std::slice::from_ref(delivery)))
+            };
+            match alone {
+                Ok(mut outcomes) => {
+                    health.progressed(1);
+                    Ok(outcomes.pop().unwrap_or_default())
+                }
+                Err(failure) => intake.fails_alone(delivery, &failure, strikes),
             }
-        }
+        })
+        .collect();
+    drop(deliveries);
+    for (job, answer) in batch.into_iter().zip(answers) {
+        let _ = job.reply.send(answer);
     }
 }
 
@@ -175,6 +238,7 @@ mod tests {
             router: None,
             access: Default::default(),
             category_titles: Default::default(),
+            panic_on_text: None,
         };
         Intake::new(store.clone(), settings)
     }
@@ -196,7 +260,23 @@ mod tests {
     ) -> (tempfile::TempDir, Store, Vec<IngestOutcome>) {
         let data_dir = tempfile::tempdir().unwrap();
         let store = Store::open(&data_dir.path().join("store")).unwrap();
-        let intake = intake(&store);
+        let answers = apply_one_batch(
+            &intake(&store),
+            &mut Strikes::default(),
+            &ThreadHealth::default(),
+            deliveries,
+        );
+        let outcomes = answers.into_iter().map(Result::unwrap).collect();
+        (data_dir, store, outcomes)
+    }
+
+    /// One batch of jobs as the ingest thread would take them off its queue; the answers.
+    fn apply_one_batch(
+        intake: &Intake,
+        strikes: &mut Strikes,
+        health: &ThreadHealth,
+        deliveries: &[(Bytes, Vec<InboundItem>)],
+    ) -> Vec<Result<IngestOutcome, String>> {
         let mut answers = Vec::new();
         let batch: Vec<Job> = deliveries
             .iter()
@@ -212,12 +292,74 @@ mod tests {
                 }
             })
             .collect();
-        apply_batch(&intake, batch);
-        let outcomes = answers
+        apply_batch(intake, batch, strikes, health);
+        answers
             .into_iter()
-            .map(|mut answer| answer.try_recv().unwrap().unwrap())
-            .collect();
-        (data_dir, store, outcomes)
+            .map(|mut answer| answer.try_recv().expect("every job is answered"))
+            .collect()
+    }
+
+    #[test]
+    fn a_poison_delivery_in_a_group_fails_alone_and_is_quarantined_when_it_fails_again() {
+        use crate::ledger::Ledger;
+
+        let data_dir = tempfile::tempdir().unwrap();
+        let store = Store::open(&data_dir.path().join("store")).unwrap();
+        let mut settings = intake(&store).settings().clone();
+        settings.panic_on_text = Some("racun".into());
+        let intake = Intake::new(store.clone(), settings);
+        let (mut strikes, health) = (Strikes::default(), ThreadHealth::default());
+        let poison = delivery("081377107009", "wamid.poison.9", "racun");
+
+        let first = apply_one_batch(
+            &intake,
+            &mut strikes,
+            &health,
+            &[
+                delivery("081377107001", "wamid.poison.1", "motor saya dicuri"),
+                poison.clone(),
+                delivery("081377107002", "wamid.poison.2", "macet di ampera"),
+            ],
+        );
+        assert!(first[0].as_ref().is_ok_and(|o| o.reports_opened == 1));
+        assert!(
+            first[1]
+                .as_ref()
+                .is_err_and(|error| error.contains("injected fault")),
+            "{:?}",
+            first[1]
+        );
+        assert!(first[2].as_ref().is_ok_and(|o| o.reports_opened == 1));
+        assert_eq!(store.reports().count(), 2, "the neighbours are stored");
+        assert!(
+            store.quarantine().is_empty(),
+            "one failure may be transient"
+        );
+        let poison_wamid = Wamid::parse("wamid.poison.9").unwrap();
+        assert_eq!(store.messages().id_by_wamid(&poison_wamid).unwrap(), None);
+
+        let second = apply_one_batch(
+            &intake,
+            &mut strikes,
+            &health,
+            &[
+                poison.clone(),
+                delivery("081377107003", "wamid.poison.3", "ada begal"),
+            ],
+        );
+        let quarantined = second[0].as_ref().expect("acknowledged once quarantined");
+        assert_eq!(quarantined.quarantined, 1);
+        assert_eq!(quarantined.messages_new, 0);
+        assert!(second[1].as_ref().is_ok_and(|o| o.reports_opened == 1));
+        let kept = store.quarantine().all().unwrap();
+        assert_eq!(kept.len(), 1);
+        assert_eq!(kept[0].body.as_bytes(), &poison.0[..]);
+        assert_eq!(store.reports().count(), 3);
+        assert_eq!(store.messages().id_by_wamid(&poison_wamid).unwrap(), None);
+        let reading = health.reading();
+        assert!(reading.running);
+        assert_eq!(reading.errors, 2, "two failed groups");
+        assert_eq!(reading.items_done, 3);
     }
 
     #[test]

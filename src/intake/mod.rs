@@ -9,6 +9,7 @@ pub use apply::{
     CALLBACK_PREFIX, DeliveryChange, apply_status_to_message, queue_template_fallback,
 };
 pub mod outbound;
+mod poison;
 
 use chrono::{DateTime, Utc};
 
@@ -34,6 +35,10 @@ pub struct IntakeSettings {
     pub access: crate::domain::access::AccessRules,
     /// Category code -> its name as citizens read it, for the list of likeliest kinds.
     pub category_titles: std::sync::Arc<std::collections::HashMap<String, String>>,
+    /// Test hook: intake panics, inside its transaction, on a text message with exactly this
+    /// text (the hidden `--fault-panic-on-text` setting). `None` in production.
+    #[doc(hidden)]
+    pub panic_on_text: Option<String>,
 }
 
 /// What one delivery changed, for the caller to count, publish and wake workers with.
@@ -55,6 +60,8 @@ pub struct IngestOutcome {
     /// delivery is durable (the others, if any, it finds in the queue).
     pub outbox: Vec<crate::ledger::Queued>,
     pub media_queued: u64,
+    /// The delivery was poison: quarantined raw (see `poison.rs`), nothing else applied.
+    pub quarantined: u64,
     /// Published on the bus once the delivery is durable.
     pub events: Vec<ReportEvent>,
 }
@@ -82,6 +89,7 @@ impl IngestOutcome {
         add(&metrics.calls, self.calls);
         add(&metrics.channel_errors, self.channel_errors);
         add(&metrics.unknown_message_types, self.unknown_types);
+        add(&metrics.webhook_poison, self.quarantined);
         let questions = &self.questions;
         add(&metrics.asked_urgency, questions.asked_urgency);
         add(&metrics.asked_category, questions.asked_category);

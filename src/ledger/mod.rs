@@ -20,6 +20,7 @@ pub mod commit;
 mod directory;
 mod index_queue;
 mod messages;
+mod quarantine;
 mod queues;
 mod reporters;
 mod reports;
@@ -31,6 +32,7 @@ pub use commit::{Commit, CommitError, Effects};
 pub use directory::{SigningKeys, StoredSigningKey, Units, Users};
 pub use index_queue::{IndexQueue, Pending};
 pub use messages::Messages;
+pub use quarantine::{Quarantine, QuarantinedDelivery};
 pub use queues::{
     KnownSend, MediaJob, MediaQueue, Outbox, OutboxItem, OutboxWork, QueueKey, Queued,
 };
@@ -99,6 +101,9 @@ pub trait Ledger: Source + Sized {
     }
     fn signing_keys(&self) -> SigningKeys<'_, Self> {
         SigningKeys { at: self }
+    }
+    fn quarantine(&self) -> Quarantine<'_, Self> {
+        Quarantine { at: self }
     }
 }
 

@@ -6,11 +6,19 @@
 //! cut could then lose writes we acknowledged. So every flush ends with `fdatasync` of sled's
 //! log file, and of any blob file sled wrote since (sled keeps very large nodes in files of
 //! their own, which it never syncs): only then is a write durable.
+//!
+//! The first failed flush poisons the store for good (fail-stop). After an `EIO` the kernel
+//! may have dropped the dirty pages it could not write, so a later `fdatasync` that succeeds
+//! proves nothing about them: retrying would acknowledge writes behind a hole. Every waiting
+//! and later flush fails instead, transactions are refused, and the server exits so that its
+//! supervisor restarts it and sled recovers from the log on disk. A panic inside a flush
+//! leaves durability just as unknown and poisons the store the same way.
 
 use std::collections::HashMap;
+use std::panic::AssertUnwindSafe;
 use std::path::Path;
-use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicI64, AtomicU64, Ordering};
+use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
 
 use tokio::sync::{Notify, watch};
@@ -22,6 +30,7 @@ const FLUSH_WAIT_LIMIT: Duration = Duration::from_secs(10);
 
 pub(super) struct GroupFlush {
     shared: Arc<Shared>,
+    device: Arc<DeviceSync>,
     thread: Option<std::thread::JoinHandle<()>>,
 }
 
@@ -63,9 +72,15 @@ struct Shared {
     writes: Arc<WriteCount>,
     requested: AtomicU64,
     wake: Notify,
-    stopped: std::sync::atomic::AtomicBool,
-    /// The highest ticket known durable, and the count of failed flush attempts.
+    stopped: AtomicBool,
+    /// The highest ticket known durable, and whether the store is poisoned.
     done: watch::Sender<FlushProgress>,
+    /// The flush thread runs (set by the thread itself; false once it has ended).
+    running: AtomicBool,
+    /// The thread is flushing now.
+    busy: AtomicBool,
+    /// Unix milliseconds of the end of the latest flush that succeeded (at start: the start).
+    last_flush_ms: AtomicI64,
     flush_count: AtomicU64,
     flush_micros_total: AtomicU64,
     flush_micros_last: AtomicU64,
@@ -74,7 +89,21 @@ struct Shared {
 #[derive(Debug, Clone, Copy, Default)]
 struct FlushProgress {
     durable_ticket: u64,
-    failures: u64,
+    poisoned: bool,
+}
+
+/// The flush thread as `/readyz` and `/metrics` show it.
+#[derive(Debug, Clone, Default)]
+pub struct FlushHealth {
+    /// The thread runs.
+    pub running: bool,
+    /// A flush is under way.
+    pub busy: bool,
+    /// Why the store is poisoned, once a flush has failed.
+    pub poisoned: Option<String>,
+    pub flushes: u64,
+    /// Unix milliseconds of the latest flush that succeeded.
+    pub last_flush_ms: i64,
 }
 
 /// Counters for `/metrics`.
@@ -96,8 +125,11 @@ impl GroupFlush {
             writes,
             requested: AtomicU64::new(0),
             wake: Notify::new(),
-            stopped: std::sync::atomic::AtomicBool::new(false),
+            stopped: AtomicBool::new(false),
             done,
+            running: AtomicBool::new(true),
+            busy: AtomicBool::new(false),
+            last_flush_ms: AtomicI64::new(chrono::Utc::now().timestamp_millis()),
             flush_count: AtomicU64::new(0),
             flush_micros_total: AtomicU64::new(0),
             flush_micros_last: AtomicU64::new(0),
@@ -105,32 +137,62 @@ impl GroupFlush {
         // A plain thread, not a tokio task: the store is also used from command-line tools
         // without a runtime, and fsync blocks.
         let loop_shared = Arc::clone(&shared);
+        let loop_device = Arc::clone(&device);
         let thread = std::thread::Builder::new()
             .name("siaga-flush".into())
-            .spawn(move || flush_loop(loop_shared, db, device))
-            .map_err(|error| tracing::error!(%error, "cannot start the flush thread"))
+            .spawn(move || {
+                let _running = Running(&loop_shared);
+                flush_loop(&loop_shared, db, loop_device);
+            })
+            .map_err(|error| {
+                shared.running.store(false, Ordering::SeqCst);
+                tracing::error!(%error, "cannot start the flush thread");
+            })
             .ok();
-        GroupFlush { shared, thread }
+        GroupFlush {
+            shared,
+            device,
+            thread,
+        }
     }
 
     pub(super) async fn flush(&self) -> Result<(), StoreError> {
         let ticket = self.shared.requested.fetch_add(1, Ordering::SeqCst) + 1;
         let mut progress = self.shared.done.subscribe();
-        let failures_before = progress.borrow().failures;
         self.shared.wake.notify_one();
         let waited = tokio::time::timeout(
             FLUSH_WAIT_LIMIT,
-            progress.wait_for(|state| {
-                state.durable_ticket >= ticket || state.failures > failures_before
-            }),
+            progress.wait_for(|state| state.durable_ticket >= ticket || state.poisoned),
         )
         .await;
+        if let Some(cause) = self.device.poisoned() {
+            return Err(StoreError::Poisoned(cause));
+        }
         match waited {
+            Err(_) if !self.shared.running.load(Ordering::SeqCst) => {
+                Err(StoreError::Flush("the flush thread has stopped".into()))
+            }
             Err(_) => Err(StoreError::FlushTimeout(FLUSH_WAIT_LIMIT)),
             Ok(Err(_)) => Err(StoreError::Flush("the flush thread has stopped".into())),
-            Ok(Ok(state)) if state.durable_ticket >= ticket => Ok(()),
-            Ok(Ok(_)) => Err(StoreError::Flush("fsync failed; see the log".into())),
+            Ok(Ok(_)) => Ok(()),
         }
+    }
+
+    pub(super) fn health(&self) -> FlushHealth {
+        FlushHealth {
+            running: self.shared.running.load(Ordering::SeqCst),
+            busy: self.shared.busy.load(Ordering::Relaxed),
+            poisoned: self.device.poisoned(),
+            flushes: self.shared.flush_count.load(Ordering::Relaxed),
+            last_flush_ms: self.shared.last_flush_ms.load(Ordering::Relaxed),
+        }
+    }
+
+    /// Resolves once the store is poisoned, with the cause.
+    pub(super) async fn poisoned(&self) -> String {
+        let mut progress = self.shared.done.subscribe();
+        let _ = progress.wait_for(|state| state.poisoned).await;
+        self.device.poisoned().unwrap_or_default()
     }
 
     pub(super) fn stats(&self) -> FlushStats {
@@ -155,6 +217,15 @@ impl Drop for GroupFlush {
     }
 }
 
+/// Marks the flush thread ended when it returns or unwinds.
+struct Running<'a>(&'a Shared);
+
+impl Drop for Running<'_> {
+    fn drop(&mut self) {
+        self.0.running.store(false, Ordering::SeqCst);
+    }
+}
+
 /// The files behind sled that its flush leaves in the page cache (see the module docs).
 pub(super) struct DeviceSync {
     log: std::fs::File,
@@ -163,6 +234,10 @@ pub(super) struct DeviceSync {
     /// once, but a flush may find one still being written (for a later transaction): it is
     /// synced again when it has grown.
     pub(super) synced_blobs: std::sync::Mutex<HashMap<std::ffi::OsString, u64>>,
+    /// The cause of the first failed flush: set once, never cleared (see the module docs).
+    poison: OnceLock<String>,
+    /// Test hook: every sync fails with `EIO` once this file exists.
+    fault_trigger: OnceLock<std::path::PathBuf>,
 }
 
 impl DeviceSync {
@@ -183,10 +258,35 @@ impl DeviceSync {
             log,
             blobs: store_path.join("blobs"),
             synced_blobs: Default::default(),
+            poison: OnceLock::new(),
+            fault_trigger: OnceLock::new(),
         })
     }
 
+    /// Why the store is poisoned, if it is.
+    pub(super) fn poisoned(&self) -> Option<String> {
+        self.poison.get().cloned()
+    }
+
+    /// Poisons the store with `cause`; the first cause stays.
+    fn poison(&self, cause: String) {
+        if self.poison.set(cause.clone()).is_ok() {
+            tracing::error!(%cause, "the store is poisoned: nothing more is acknowledged; restart siaga to recover from the log on disk");
+        }
+    }
+
+    /// Test hook (`Store::fail_fsync_when`).
+    pub(super) fn fail_when(&self, trigger: std::path::PathBuf) {
+        let _ = self.fault_trigger.set(trigger);
+    }
+
     fn sync(&self) -> std::io::Result<()> {
+        if let Some(trigger) = self.fault_trigger.get()
+            && trigger.exists()
+        {
+            // EIO, as a failing disk reports it.
+            return Err(std::io::Error::from_raw_os_error(5));
+        }
         self.sync_new_blobs()?;
         self.log.sync_data()
     }
@@ -232,15 +332,33 @@ impl DeviceSync {
     }
 }
 
-/// sled's flush, then the device-level sync (see the module documentation).
+/// sled's flush, then the device-level sync (see the module documentation). The first failure
+/// (or panic) poisons the store: this and every later call fail.
 pub(super) fn flush_durably(db: &sled::Db, device: &DeviceSync) -> Result<(), StoreError> {
-    db.flush()?;
-    device
-        .sync()
-        .map_err(|error| StoreError::Flush(format!("fdatasync of the store files: {error}")))
+    if let Some(cause) = device.poisoned() {
+        return Err(StoreError::Poisoned(cause));
+    }
+    let attempt = std::panic::catch_unwind(AssertUnwindSafe(|| {
+        db.flush()
+            .map_err(|error| format!("sled's flush of the store log: {error}"))?;
+        device
+            .sync()
+            .map_err(|error| format!("fdatasync of the store files: {error}"))
+    }));
+    let cause = match attempt {
+        Ok(Ok(())) => return Ok(()),
+        Ok(Err(cause)) => cause,
+        Err(panic) => {
+            let message = (panic.downcast_ref::<&str>().copied())
+                .or_else(|| panic.downcast_ref::<String>().map(String::as_str));
+            format!("the flush panicked: {}", message.unwrap_or("unknown panic"))
+        }
+    };
+    device.poison(cause);
+    Err(StoreError::Poisoned(device.poisoned().unwrap_or_default()))
 }
 
-fn flush_loop(shared: Arc<Shared>, db: sled::Db, device: Arc<DeviceSync>) {
+fn flush_loop(shared: &Shared, db: sled::Db, device: Arc<DeviceSync>) {
     let runtime = match tokio::runtime::Builder::new_current_thread()
         .enable_time()
         .build()
@@ -275,7 +393,10 @@ fn flush_loop(shared: Arc<Shared>, db: sled::Db, device: Arc<DeviceSync>) {
                 continue;
             }
             let started = Instant::now();
-            match flush_durably(&db, &device) {
+            shared.busy.store(true, Ordering::Relaxed);
+            let flushed = flush_durably(&db, &device);
+            shared.busy.store(false, Ordering::Relaxed);
+            match flushed {
                 Ok(_) => {
                     flushed_writes = writes;
                     let micros = started.elapsed().as_micros() as u64;
@@ -285,13 +406,21 @@ fn flush_loop(shared: Arc<Shared>, db: sled::Db, device: Arc<DeviceSync>) {
                         .fetch_add(micros, Ordering::Relaxed);
                     shared.flush_micros_last.store(micros, Ordering::Relaxed);
                     shared
+                        .last_flush_ms
+                        .store(chrono::Utc::now().timestamp_millis(), Ordering::Relaxed);
+                    shared
                         .done
                         .send_modify(|state| state.durable_ticket = target);
                 }
                 Err(error) => {
-                    tracing::error!(%error, "durable flush failed");
-                    shared.done.send_modify(|state| state.failures += 1);
-                    tokio::time::sleep(Duration::from_millis(100)).await;
+                    // Fail-stop: every waiting and later flush fails; the thread stays to say
+                    // so, and never flushes again.
+                    tracing::error!(%error, "durable flush failed; the store is poisoned");
+                    shared.done.send_modify(|state| state.poisoned = true);
+                    while !shared.stopped.load(Ordering::SeqCst) {
+                        shared.wake.notified().await;
+                    }
+                    return;
                 }
             }
         }

@@ -8,6 +8,7 @@
 pub mod codec;
 mod flush;
 pub mod keys;
+mod open;
 #[cfg(test)]
 mod suite;
 mod watch;
@@ -18,6 +19,7 @@ use std::time::Duration;
 
 pub use codec::Record;
 use flush::{DeviceSync, GroupFlush, WriteCount};
+use open::open_with_retry;
 pub use watch::TableWatcher;
 use watch::{Watchers, WriteLog};
 
@@ -65,10 +67,12 @@ pub enum Table {
     /// (time ms, id) → audit entry: sign-ins, administration, lookups, exports, media views.
     /// Append-only.
     Audit,
+    /// id → a poison delivery: a webhook body whose apply failed alone, kept raw.
+    Quarantine,
 }
 
 impl Table {
-    pub const ALL: [Table; 21] = [
+    pub const ALL: [Table; 22] = [
         Table::Meta,
         Table::Counters,
         Table::Reporters,
@@ -90,6 +94,7 @@ impl Table {
         Table::IndexQueue,
         Table::OpenReports,
         Table::Audit,
+        Table::Quarantine,
     ];
 
     pub fn tree_name(self) -> &'static str {
@@ -115,6 +120,7 @@ impl Table {
             Table::IndexQueue => "index_queue",
             Table::OpenReports => "open_reports",
             Table::Audit => "audit_log",
+            Table::Quarantine => "quarantine",
         }
     }
 
@@ -140,6 +146,8 @@ pub enum StoreError {
     Flush(String),
     #[error("durable flush did not finish within {0:?}")]
     FlushTimeout(Duration),
+    #[error("the store is poisoned since a durable flush failed ({0}); restart siaga to recover")]
+    Poisoned(String),
 }
 
 impl From<sled::Error> for StoreError {
@@ -314,6 +322,10 @@ impl Store {
         use sled::Transactional;
         use sled::transaction::{ConflictableTransactionError, TransactionError};
 
+        // After a failed flush nothing written can be made durable (see `flush`).
+        if let Some(cause) = self.inner.device.poisoned() {
+            return Err(TxError::Store(StoreError::Poisoned(cause)));
+        }
         let _counted = self.inner.writes.begin();
         let run = self.inner.run;
         let log = self.inner.watchers.log();
@@ -359,49 +371,32 @@ impl Store {
     pub fn flush_stats(&self) -> flush::FlushStats {
         self.inner.flusher.stats()
     }
-}
 
-pub use flush::FlushStats;
+    /// The flush thread's liveness, and the poison if a flush failed.
+    pub fn flush_health(&self) -> FlushHealth {
+        self.inner.flusher.health()
+    }
 
-/// How long `Store::open` waits for a previous holder of the directory lock to let go: a store
-/// dropped a moment ago may still have sled's I/O threads finishing, and a restarted server
-/// should not fail for that.
-const LOCK_WAIT: Duration = Duration::from_secs(2);
+    /// Why the store is poisoned (a flush failed), if it is: then nothing is acknowledged any
+    /// more and the server must restart.
+    pub fn poisoned(&self) -> Option<String> {
+        self.inner.device.poisoned()
+    }
 
-fn open_with_retry(path: &Path) -> Result<sled::Db, StoreError> {
-    let deadline = std::time::Instant::now() + LOCK_WAIT;
-    loop {
-        // Durability comes from our own group flush after each write batch; sled's periodic
-        // background flush stays on as a second line.
-        let opened = sled::Config::new()
-            .path(path)
-            .cache_capacity(256 * 1024 * 1024)
-            .flush_every_ms(Some(1000))
-            .open();
-        match opened {
-            Ok(db) => return Ok(db),
-            Err(sled::Error::Io(io))
-                if is_lock_held(&io) && std::time::Instant::now() < deadline =>
-            {
-                std::thread::sleep(Duration::from_millis(20));
-            }
-            Err(sled::Error::Io(io)) => {
-                return Err(StoreError::Locked {
-                    path: path.to_path_buf(),
-                    reason: io.to_string(),
-                });
-            }
-            Err(other) => return Err(StoreError::Engine(other.to_string())),
-        }
+    /// Resolves once the store is poisoned, with the cause.
+    pub async fn wait_until_poisoned(&self) -> String {
+        self.inner.flusher.poisoned().await
+    }
+
+    /// Test hook: every fsync fails with `EIO` once `trigger` exists (set by the hidden
+    /// `--fault-fsync-trigger` setting; tests create the file).
+    #[doc(hidden)]
+    pub fn fail_fsync_when(&self, trigger: PathBuf) {
+        self.inner.device.fail_when(trigger);
     }
 }
 
-/// Whether sled could not open the store because another handle holds its file lock. sled
-/// 0.34 reports that as an `Other` error that carries the `WouldBlock` only in its message.
-fn is_lock_held(error: &std::io::Error) -> bool {
-    error.kind() == std::io::ErrorKind::WouldBlock
-        || error.to_string().starts_with("could not acquire lock")
-}
+pub use flush::{FlushHealth, FlushStats};
 
 /// The view of the store inside a transaction. When the body returns an error, none of its
 /// writes are applied.

@@ -331,3 +331,77 @@ fn a_watcher_is_told_the_keys_of_its_table_once_the_write_is_applied() {
     let told = recorder.told.lock().unwrap();
     assert_eq!(told.last().unwrap().0, b"r4".to_vec());
 }
+
+#[test]
+fn a_transaction_that_panics_commits_nothing_and_the_next_one_goes_through() {
+    let (_dir, store) = temp_store();
+    let panicked = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        store.transaction(|tx| -> Result<(), TxError<()>> {
+            tx.put(Table::Reports, b"half", b"written")?;
+            tx.put(Table::Messages, b"half", b"written")?;
+            panic!("a bug in the middle of a transaction");
+        })
+    }));
+    assert!(panicked.is_err());
+    assert_eq!(store.get(Table::Reports, b"half").unwrap(), None);
+    assert_eq!(store.get(Table::Messages, b"half").unwrap(), None);
+    // Its locks were released: another transaction (from another thread) runs at once.
+    let other = store.clone();
+    std::thread::spawn(move || {
+        other
+            .transaction(|tx| -> Result<(), TxError<()>> {
+                tx.put(Table::Reports, b"next", b"stored")?;
+                Ok(())
+            })
+            .unwrap();
+    })
+    .join()
+    .unwrap();
+    assert_eq!(
+        store.get(Table::Reports, b"next").unwrap().as_deref(),
+        Some(&b"stored"[..])
+    );
+}
+
+#[test]
+fn a_failed_fsync_poisons_the_store_for_good() {
+    let (dir, store) = temp_store();
+    let trigger = dir.path().join("fail-fsync");
+    store.fail_fsync_when(trigger.clone());
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    runtime.block_on(async {
+        store.put(Table::RawPayloads, b"a", b"1").unwrap();
+        store.flush().await.unwrap();
+        assert_eq!(store.poisoned(), None);
+
+        std::fs::write(&trigger, b"").unwrap();
+        store.put(Table::RawPayloads, b"b", b"2").unwrap();
+        let failed = store.flush().await;
+        assert!(matches!(failed, Err(StoreError::Poisoned(_))), "{failed:?}");
+        let cause = store.poisoned().expect("poisoned");
+        assert!(cause.contains("fdatasync"), "{cause}");
+
+        // The disk answers again, but nothing is acknowledged any more.
+        std::fs::remove_file(&trigger).unwrap();
+        assert!(matches!(store.flush().await, Err(StoreError::Poisoned(_))));
+        assert!(matches!(
+            store.flush_blocking(),
+            Err(StoreError::Poisoned(_))
+        ));
+        let refused = store.transaction(|tx| -> Result<(), TxError<()>> {
+            tx.put(Table::RawPayloads, b"c", b"3")?;
+            Ok(())
+        });
+        assert!(matches!(
+            refused,
+            Err(TxError::Store(StoreError::Poisoned(_)))
+        ));
+        assert_eq!(store.get(Table::RawPayloads, b"c").unwrap(), None);
+        assert_eq!(store.wait_until_poisoned().await, cause);
+        let health = store.flush_health();
+        assert!(health.poisoned.is_some());
+    });
+}

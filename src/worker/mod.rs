@@ -3,16 +3,19 @@
 //! their liveness to `/readyz` and `/metrics`. Modelled on Garage's `Worker` trait.
 //!
 //! The workers: the outbox sender and the media fetcher (`whatsapp/`), the indexer (`search/`)
-//! and the SLA clock (`workflow/`).
+//! and the SLA clock (`workflow/`). The ingest thread (`intake/batcher.rs`) and the store's
+//! flush thread (`store/flush.rs`) are plain threads, shown on the same board (`threads.rs`).
 
 pub mod runner;
+pub mod threads;
 
 use std::future::Future;
 use std::sync::Arc;
 
 use tokio_util::sync::CancellationToken;
 
-pub use runner::{WorkerBoard, WorkerLiveness, WorkerReport, WorkerRunner};
+pub use runner::{WorkerBoard, WorkerLiveness, WorkerReport, WorkerRunner, panic_message};
+pub use threads::ThreadReading;
 
 /// What a worker says after a step (or after waiting): what the runner does next.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

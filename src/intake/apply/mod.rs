@@ -94,7 +94,11 @@ impl<'t, 'a> Apply<'t, 'a> {
 
     pub(super) fn item(&mut self, item: &InboundItem) -> Result<(), StoreError> {
         match item {
-            InboundItem::Message(message) => self.message(message),
+            InboundItem::Message(message) => {
+                self.message(message)?;
+                self.injected_panic(message);
+                Ok(())
+            }
             InboundItem::Status(status) => self.status(status),
             InboundItem::Call(call) => self.call(call),
             InboundItem::ChannelError(error) => self.channel_error(error),
@@ -103,6 +107,16 @@ impl<'t, 'a> Apply<'t, 'a> {
                 self.outcome.ignored += 1;
                 Ok(())
             }
+        }
+    }
+
+    /// Test hook (`IntakeSettings::panic_on_text`): panics once the message is written, so that
+    /// a test can see the transaction's writes discarded.
+    fn injected_panic(&self, message: &crate::domain::inbound::InboundMessage) {
+        if let Some(trigger) = &self.settings.panic_on_text
+            && message.content.text() == Some(trigger.as_str())
+        {
+            panic!("injected fault: intake panics on this text");
         }
     }
 

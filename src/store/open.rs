@@ -1,0 +1,46 @@
+//! Opening sled's database, waiting briefly for a previous holder of its lock to let go.
+
+use std::path::Path;
+use std::time::Duration;
+
+use super::StoreError;
+
+/// How long `Store::open` waits for a previous holder of the directory lock to let go: a store
+/// dropped a moment ago may still have sled's I/O threads finishing, and a restarted server
+/// should not fail for that.
+const LOCK_WAIT: Duration = Duration::from_secs(2);
+
+pub(super) fn open_with_retry(path: &Path) -> Result<sled::Db, StoreError> {
+    let deadline = std::time::Instant::now() + LOCK_WAIT;
+    loop {
+        // Durability comes from our own group flush after each write batch; sled's periodic
+        // background flush stays on as a second line.
+        let opened = sled::Config::new()
+            .path(path)
+            .cache_capacity(256 * 1024 * 1024)
+            .flush_every_ms(Some(1000))
+            .open();
+        match opened {
+            Ok(db) => return Ok(db),
+            Err(sled::Error::Io(io))
+                if is_lock_held(&io) && std::time::Instant::now() < deadline =>
+            {
+                std::thread::sleep(Duration::from_millis(20));
+            }
+            Err(sled::Error::Io(io)) => {
+                return Err(StoreError::Locked {
+                    path: path.to_path_buf(),
+                    reason: io.to_string(),
+                });
+            }
+            Err(other) => return Err(StoreError::Engine(other.to_string())),
+        }
+    }
+}
+
+/// Whether sled could not open the store because another handle holds its file lock. sled
+/// 0.34 reports that as an `Other` error that carries the `WouldBlock` only in its message.
+fn is_lock_held(error: &std::io::Error) -> bool {
+    error.kind() == std::io::ErrorKind::WouldBlock
+        || error.to_string().starts_with("could not acquire lock")
+}
