@@ -23,6 +23,7 @@ mod messages;
 mod queues;
 mod reporters;
 mod reports;
+mod survey;
 mod timeline;
 
 pub use audit::AuditLog;
@@ -36,6 +37,7 @@ pub use queues::{
 };
 pub use reporters::Reporters;
 pub use reports::{OpenReport, ReportWatcher, Reports};
+pub use survey::{Lookup, Survey};
 
 use crate::store::{Record, Store, StoreError, Table, Tx};
 
@@ -99,6 +101,10 @@ pub trait Ledger: Source + Sized {
     }
     fn signing_keys(&self) -> SigningKeys<'_, Self> {
         SigningKeys { at: self }
+    }
+    /// Whole-table reads and rewrites of derived entries, for `siaga check` only.
+    fn survey(&self) -> Survey<'_, Self> {
+        Survey { at: self }
     }
 }
 

@@ -338,7 +338,7 @@ pub(crate) fn write_version_file(dir: &Path) -> Result<(), SearchError> {
     Ok(())
 }
 
-fn check_version_file(dir: &Path) -> Result<(), SearchError> {
+pub(crate) fn check_version_file(dir: &Path) -> Result<(), SearchError> {
     let contents = match fs::read_to_string(dir.join(VERSION_FILE)) {
         Ok(contents) => contents,
         Err(error) if error.kind() == ErrorKind::NotFound => {
