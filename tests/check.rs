@@ -17,15 +17,6 @@ use siaga::ledger::{Ledger, OutboxWork, write};
 use siaga::store::Store;
 use siaga::whatsapp::payload::{self, Citizen};
 
-const TEXTS: [&str; 6] = [
-    "motor saya dicuri di depan pasar 16 ilir tadi pagi",
-    "ada tawuran pelajar di jalan sudirman, tolong cepat",
-    "rumah tetangga kemalingan semalam, pintu dibobol",
-    "ada kecelakaan di jembatan ampera, dua motor",
-    "saya ditipu penjual online, uang sudah ditransfer",
-    "ada orang mabuk bikin ribut di gang dekat masjid",
-];
-
 fn citizen(index: usize) -> Citizen {
     Citizen {
         phone: siaga::domain::phone::PhoneNumber::parse(&format!("0812{:08}", 5_550_000 + index))
@@ -53,9 +44,18 @@ async fn busy_help_desk(data_dir: &Path) -> common::TestApp {
         settings.data_dir = Some(data_dir.to_path_buf());
     })
     .await;
-    for index in 0..12 {
+    // The profile's samples that name a place, so the suggestions have a unit to forward to.
+    let samples: Vec<String> = siaga::profile::Profile::load("sumsel")
+        .unwrap()
+        .samples
+        .into_iter()
+        .filter(|sample| sample.place.is_some() && !sample.urgent)
+        .map(|sample| sample.text)
+        .take(12)
+        .collect();
+    assert_eq!(samples.len(), 12);
+    for (index, text) in samples.iter().enumerate() {
         let now = chrono::Utc::now().timestamp();
-        let text = TEXTS[index % TEXTS.len()];
         let body = payload::text_message(
             &citizen(index % 8),
             &format!("wamid.check.{index}"),
@@ -96,7 +96,12 @@ async fn busy_help_desk(data_dir: &Path) -> common::TestApp {
         app.base_url.clone(),
         Duration::from_millis(200),
     ));
-    tokio::time::sleep(Duration::from_millis(1500)).await;
+    common::poll_until("the supervisor forwarded a report", || {
+        app.reports()
+            .iter()
+            .any(|report| report.status == ReportStatus::Forwarded)
+    })
+    .await;
     supervisor.abort();
     // Meta's statuses for the replies it accepted.
     for (body, wamid) in app.graph.accepted_sends() {

@@ -101,18 +101,16 @@ fn check_message_refs(
     findings: &mut Findings,
 ) -> Result<(), StoreError> {
     let id = message.id;
-    match message.report_id {
-        None => findings.add(
-            Group::Messages,
-            format!("message {id} belongs to no report"),
-            None,
-        ),
-        Some(report_id) if !reports.contains_key(&report_id) => findings.add(
+    // A message may belong to no report: a notice (a changed number) from a citizen with no
+    // open report.
+    if let Some(report_id) = message.report_id
+        && !reports.contains_key(&report_id)
+    {
+        findings.add(
             Group::Messages,
             format!("message {id} belongs to report {report_id}, which does not exist"),
             None,
-        ),
-        Some(_) => {}
+        );
     }
     if let Some(reporter_id) = message.reporter_id
         && !reporters.contains_key(&reporter_id)
