@@ -10,6 +10,7 @@
 //! identity in clear.
 
 mod cli;
+mod identities;
 mod index;
 mod records;
 mod repair;
