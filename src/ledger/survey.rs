@@ -14,6 +14,7 @@ use crate::domain::timeline::TimelineEvent;
 use crate::store::keys::{KeyBuilder, read_u64, u64_key};
 use crate::store::{Store, StoreError, Table, Tx};
 
+use super::Ledger;
 use super::queues::QueueKey;
 use super::reports::report_message_key;
 use super::{MediaJob, OutboxItem};
@@ -134,11 +135,7 @@ impl Survey<'_, Tx<'_>> {
         report_id: ReportId,
         message_id: MessageId,
     ) -> Result<(), StoreError> {
-        self.at.put(
-            Table::ReportMessages,
-            &report_message_key(report_id, message_id),
-            &[],
-        )
+        self.at.reports().link_message(report_id, message_id)
     }
 
     /// Takes a message off a report's conversation list (the message itself stays).

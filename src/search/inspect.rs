@@ -5,12 +5,11 @@
 use std::collections::HashMap;
 use std::path::Path;
 
-use tantivy::directory::MmapDirectory;
-use tantivy::{Index, ReloadPolicy};
+use tantivy::ReloadPolicy;
 
 use super::SearchError;
-use super::index::check_version_file;
-use super::schema::{Fields, names};
+use super::index::open_existing;
+use super::schema::names;
 use crate::domain::ids::ReportId;
 use crate::domain::report::ReportStatus;
 
@@ -30,19 +29,7 @@ pub fn indexed_reports(dir: &Path) -> Result<HashMap<ReportId, Vec<IndexedFacts>
             reason: format!("there is no index at {}", dir.display()),
         });
     }
-    check_version_file(dir)?;
-    let directory = MmapDirectory::open(dir).map_err(tantivy::TantivyError::from)?;
-    if !Index::exists(&directory).map_err(tantivy::TantivyError::from)? {
-        return Err(SearchError::NeedsRebuild {
-            reason: format!("{} holds no tantivy index", dir.display()),
-        });
-    }
-    let index = Index::open(directory)?;
-    if index.schema() != Fields::schema().0 {
-        return Err(SearchError::NeedsRebuild {
-            reason: "the index schema differs from this version's".to_owned(),
-        });
-    }
+    let index = open_existing(dir)?;
     let reader = index
         .reader_builder()
         .reload_policy(ReloadPolicy::Manual)
