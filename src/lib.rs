@@ -7,6 +7,7 @@ pub mod audit;
 pub mod auth;
 pub mod backup;
 pub mod bus;
+pub mod check;
 pub mod config;
 pub mod data_dir;
 pub mod demo;

@@ -86,6 +86,16 @@ enum Command {
         #[command(flatten)]
         settings: Settings,
     },
+    /// Check a stopped server's data dir for inconsistencies (messages and reports, tickets,
+    /// queues, timelines, the search index); exits non-zero when it finds any.
+    Check {
+        /// Rebuild what can be derived (the search index, lookups and queue entries), then
+        /// check again. Never deletes evidence.
+        #[arg(long)]
+        repair: bool,
+        #[command(flatten)]
+        settings: Settings,
+    },
     /// Export reports (one per line) for analysts. The server must be stopped.
     Export {
         #[arg(long, value_enum, default_value = "jsonl")]
@@ -289,6 +299,14 @@ async fn run() -> anyhow::Result<()> {
                     print!("{}", siaga::quarantine::listing(&entries));
                     eprintln!("{} quarantined deliveries", entries.len());
                 }
+            }
+            Ok(())
+        }
+        Command::Check { repair, settings } => {
+            let config = load_config(cli.config.as_ref(), settings)?;
+            let clean = siaga::check::run_offline(&config, repair, &mut std::io::stdout())?;
+            if !clean {
+                std::process::exit(1);
             }
             Ok(())
         }

@@ -24,6 +24,7 @@ mod quarantine;
 mod queues;
 mod reporters;
 mod reports;
+mod survey;
 mod timeline;
 
 pub use audit::AuditLog;
@@ -38,6 +39,7 @@ pub use queues::{
 };
 pub use reporters::Reporters;
 pub use reports::{OpenReport, ReportWatcher, Reports};
+pub use survey::{Lookup, Survey};
 
 use crate::store::{Record, Store, StoreError, Table, Tx};
 
@@ -104,6 +106,10 @@ pub trait Ledger: Source + Sized {
     }
     fn quarantine(&self) -> Quarantine<'_, Self> {
         Quarantine { at: self }
+    }
+    /// Whole-table reads and rewrites of derived entries, for `siaga check` only.
+    fn survey(&self) -> Survey<'_, Self> {
+        Survey { at: self }
     }
 }
 

@@ -13,7 +13,7 @@ use super::Source;
 
 /// Where a queued item sits: its due time and id. Opaque outside the ledger.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub struct QueueKey(Vec<u8>);
+pub struct QueueKey(pub(super) Vec<u8>);
 
 impl QueueKey {
     fn new(due: DateTime<Utc>, id: u64) -> QueueKey {
@@ -23,6 +23,11 @@ impl QueueKey {
                 .u64(id)
                 .build(),
         )
+    }
+
+    /// The item id encoded in the key.
+    pub fn item_id(&self) -> Option<u64> {
+        QueueKey::parse(&self.0).map(|(_, id)| id)
     }
 
     /// The due time and id encoded in a key.

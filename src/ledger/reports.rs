@@ -227,7 +227,7 @@ impl<W: ReportWatcher> TableWatcher for ReportKeys<W> {
     }
 }
 
-fn report_message_key(report_id: ReportId, message_id: MessageId) -> Vec<u8> {
+pub(super) fn report_message_key(report_id: ReportId, message_id: MessageId) -> Vec<u8> {
     KeyBuilder::new()
         .u64(report_id.get())
         .u64(message_id.get())

@@ -71,20 +71,7 @@ impl SearchIndex {
             write_version_file(dir)?;
             index
         } else {
-            check_version_file(dir)?;
-            let directory = MmapDirectory::open(dir).map_err(tantivy::TantivyError::from)?;
-            if !Index::exists(&directory).map_err(tantivy::TantivyError::from)? {
-                return Err(SearchError::NeedsRebuild {
-                    reason: format!("{} holds no tantivy index", dir.display()),
-                });
-            }
-            let index = Index::open(directory)?;
-            if index.schema() != schema {
-                return Err(SearchError::NeedsRebuild {
-                    reason: "the index schema differs from this version's".to_owned(),
-                });
-            }
-            index
+            open_existing(dir)?
         };
         SearchIndex::serve(dir, index, fields, analyzer)
     }
@@ -336,6 +323,25 @@ pub(crate) fn write_version_file(dir: &Path) -> Result<(), SearchError> {
     fs::write(&temporary, contents)?;
     fs::rename(&temporary, dir.join(VERSION_FILE))?;
     Ok(())
+}
+
+/// The index already in `dir`, written by this version's schema; `SearchError::NeedsRebuild`
+/// for anything else.
+pub(crate) fn open_existing(dir: &Path) -> Result<Index, SearchError> {
+    check_version_file(dir)?;
+    let directory = MmapDirectory::open(dir).map_err(tantivy::TantivyError::from)?;
+    if !Index::exists(&directory).map_err(tantivy::TantivyError::from)? {
+        return Err(SearchError::NeedsRebuild {
+            reason: format!("{} holds no tantivy index", dir.display()),
+        });
+    }
+    let index = Index::open(directory)?;
+    if index.schema() != Fields::schema().0 {
+        return Err(SearchError::NeedsRebuild {
+            reason: "the index schema differs from this version's".to_owned(),
+        });
+    }
+    Ok(index)
 }
 
 fn check_version_file(dir: &Path) -> Result<(), SearchError> {

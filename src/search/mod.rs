@@ -13,6 +13,7 @@ pub mod fuzz_entries;
 mod highlight;
 mod index;
 pub mod indexer;
+pub mod inspect;
 mod near;
 mod query;
 mod query_plan;

@@ -2,6 +2,7 @@
 //! restart. First, before Meta redelivers anything, every delivery that got a 200 is on disk.
 //! Then Meta posts the `sent` statuses of the replies it accepted and redelivers everything;
 //! afterwards every delivery is stored exactly once and every report was answered exactly once.
+//! `siaga check` finds the data dir consistent right after the kill and at the end.
 
 use std::collections::{HashMap, HashSet};
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -84,6 +85,7 @@ async fn nothing_acknowledged_is_lost_or_doubled_across_a_kill_and_restart() {
             "{wamid} got a 200 before the kill and must be on disk, once, before any redelivery"
         );
     }
+    assert_check_clean(rig.data_dir.path(), "right after the kill");
 
     // A restart slower than the reconcile wait: a wait counted from before the crash would be
     // over at start, and a reply that had reached Meta would go again before its status could
@@ -125,6 +127,7 @@ async fn nothing_acknowledged_is_lost_or_doubled_across_a_kill_and_restart() {
         "the outbox drains after the restart"
     );
     stop(&mut server);
+    assert_check_clean(rig.data_dir.path(), "after the restart and the redelivery");
 
     let reports = export(rig.data_dir.path());
     let stored = inbound_copies(&reports);

@@ -1,6 +1,7 @@
 //! The durability promise, end to end with the real binary killed with SIGKILL and restarted:
 //! `burst` (every delivery acknowledged before the kill is on disk before Meta redelivers
-//! anything; after the redelivery nothing is stored or answered twice) and `replies` (a reply
+//! anything; after the redelivery nothing is stored or answered twice; `siaga check` finds the
+//! data dir consistent after the kill and at the end) and `replies` (a reply
 //! never handed to Meta goes out at once after the restart; one that was is not sent twice).
 
 mod burst;
@@ -238,6 +239,17 @@ fn export(data_dir: &std::path::Path) -> Vec<Value> {
         .lines()
         .map(|line| serde_json::from_str(line).unwrap())
         .collect()
+}
+
+/// `siaga check` on a stopped data dir must find it consistent.
+fn assert_check_clean(data_dir: &std::path::Path, when: &str) {
+    let checked = common::run_siaga(data_dir, &["check"], "");
+    assert!(
+        checked.status.success(),
+        "siaga check {when}:\n{}{}",
+        String::from_utf8_lossy(&checked.stdout),
+        String::from_utf8_lossy(&checked.stderr)
+    );
 }
 
 /// How many times each citizen's message (by wamid) is stored in `reports`.
