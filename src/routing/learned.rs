@@ -1,8 +1,8 @@
 //! A learned second opinion on the category: a naive Bayes over the words of a report (stems,
 //! negated stems and word pairs), trained when the router is built from labelled messages the
-//! project wrote itself (the profile's `corpus_dev.jsonl` and `eval/tuning.jsonl`). It is
+//! project wrote itself (the profile's `corpus_dev.jsonl`, `eval/tuning.jsonl` and `eval/train2.jsonl`). It is
 //! deterministic, it speaks where the keywords are silent or close, and its reason names the
-//! words that weighed most. The held-out sets (`eval/tuning_holdout.jsonl`, the independent set)
+//! words that weighed most. The held-out sets (`eval/tuning_holdout.jsonl`, `eval/train2_holdout.jsonl`, the independent set)
 //! are never read here.
 
 use rustc_hash::FxHashMap;
@@ -14,6 +14,8 @@ use super::words::{self, Word};
 
 /// The tuning set, labelled by hand for this router.
 const TUNING_SET: &str = include_str!("../../eval/tuning.jsonl");
+/// The second training set, written by another author blind to the router (`eval/raw2/`).
+const TRAIN2_SET: &str = include_str!("../../eval/train2.jsonl");
 /// Laplace smoothing of the word counts.
 const SMOOTHING: f32 = 0.5;
 /// Softens the posterior: naive Bayes is overconfident on short texts.
@@ -48,11 +50,7 @@ impl WordModel {
         categories: usize,
         index_of: impl Fn(&str) -> Option<usize>,
     ) -> WordModel {
-        let tuning: Vec<SampleMessage> = TUNING_SET
-            .lines()
-            .filter(|line| !line.trim().is_empty())
-            .filter_map(|line| serde_json::from_str(line).ok())
-            .collect();
+        let tuning = training_set();
         let mut counts: FxHashMap<String, Vec<u32>> = FxHashMap::default();
         let mut totals = vec![0u32; categories];
         for sample in samples.iter().chain(tuning.iter()) {
@@ -143,6 +141,17 @@ impl WordModel {
     }
 }
 
+/// The project's own labelled messages beyond the profile's samples: the tuning set and the
+/// second training set. Lines that do not parse are skipped (a test checks there are none).
+pub(super) fn training_set() -> Vec<SampleMessage> {
+    [TUNING_SET, TRAIN2_SET]
+        .into_iter()
+        .flat_map(str::lines)
+        .filter(|line| !line.trim().is_empty())
+        .filter_map(|line| serde_json::from_str(line).ok())
+        .collect()
+}
+
 /// Content stems (negated ones marked "tidak_"), and pairs of neighbouring content words in one
 /// clause; each once per report.
 fn features(analyzer: &Analyzer, words: &[Word]) -> Vec<String> {
@@ -166,4 +175,16 @@ fn features(analyzer: &Analyzer, words: &[Word]) -> Vec<String> {
     features.sort_unstable();
     features.dedup();
     features
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn every_line_of_the_training_sets_is_read() {
+        let lines = |text: &str| text.lines().filter(|line| !line.trim().is_empty()).count();
+        assert_eq!(
+            super::training_set().len(),
+            lines(super::TUNING_SET) + lines(super::TRAIN2_SET)
+        );
+    }
 }

@@ -11,6 +11,7 @@ mod category;
 mod cues;
 mod learned;
 mod lexicon;
+mod linear;
 mod place_words;
 mod places;
 mod resolve;
@@ -40,6 +41,7 @@ use self::category::CategoryModel;
 use self::cues::CueBook;
 use self::learned::WordModel;
 use self::lexicon::Lexicon;
+use self::linear::{Features, LinearModel};
 use self::places::PlaceIndex;
 use self::resolve::{Located, NoPlace};
 use self::rules::RuleInput;
@@ -78,6 +80,8 @@ struct RouterInner {
     analyzer: Analyzer,
     model: CategoryModel,
     learned: WordModel,
+    /// The learned opinion on urgency, weighed with the situation's cues.
+    urgency_model: Arc<LinearModel>,
     cue_book: CueBook,
     places: PlaceIndex,
     units: UnitDirectory,
@@ -93,6 +97,7 @@ impl Router {
             model.categories.len(),
             |code| model.index_of(code),
         );
+        let urgency_model = train_urgency_model(&profile.samples, &analyzer);
         let cue_book = CueBook::new(&analyzer);
         let known_words = lexicon_words(profile, &lexicon, &analyzer);
         let places = PlaceIndex::new(&profile.gazetteer, &analyzer, known_words);
@@ -102,6 +107,7 @@ impl Router {
                 analyzer,
                 model,
                 learned,
+                urgency_model,
                 cue_book,
                 places,
                 units,
@@ -140,7 +146,8 @@ impl Router {
         }
 
         let situation = situation::Situation::read(&cues, &words, texts);
-        let urgency = urgency::judge_urgency(category, &situation);
+        let learned_urgency = inner.urgency_model.probability(&Features::of(&words));
+        let urgency = urgency::judge_urgency(category, &situation, learned_urgency);
         reasons.extend(urgency.reason);
         let category_candidates = self.unclear_category_candidates(&ranking, confidence);
         let category_uncertain = !category_candidates.is_empty() || category.is_none();
@@ -395,6 +402,45 @@ fn refusal_reason(refusal: &NoPlace) -> Option<String> {
             "lokasi tidak dipastikan: '{name}' hanya arah atau jalan lintas"
         )),
     }
+}
+
+/// The urgency model, trained on the profile's samples and the project's training sets. Trained
+/// once per process and set of samples: every router of the same profile shares it.
+fn train_urgency_model(
+    samples: &[crate::profile::SampleMessage],
+    analyzer: &Analyzer,
+) -> Arc<LinearModel> {
+    static TRAINED: std::sync::Mutex<Vec<(u64, Arc<LinearModel>)>> =
+        std::sync::Mutex::new(Vec::new());
+    let training: Vec<crate::profile::SampleMessage> = samples
+        .iter()
+        .cloned()
+        .chain(learned::training_set())
+        .collect();
+    let key = {
+        use std::hash::{Hash, Hasher};
+        let mut hasher = rustc_hash::FxHasher::default();
+        for sample in &training {
+            (sample.text.as_str(), sample.urgent).hash(&mut hasher);
+        }
+        hasher.finish()
+    };
+    let mut trained = TRAINED
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    if let Some((_, model)) = trained.iter().find(|(known, _)| *known == key) {
+        return Arc::clone(model);
+    }
+    let examples: Vec<(Features, bool)> = training
+        .iter()
+        .map(|sample| {
+            let words = words::read_words(analyzer, &[sample.text.as_str()]);
+            (Features::of(&words), sample.urgent)
+        })
+        .collect();
+    let model = Arc::new(LinearModel::train(&examples));
+    trained.push((key, Arc::clone(&model)));
+    model
 }
 
 /// Confidence grows with the winning score and with its lead over the runner-up.

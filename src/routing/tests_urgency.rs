@@ -137,3 +137,18 @@ fn an_unclear_category_offers_a_few_candidates() {
     assert!(!clear.category_uncertain);
     assert!(clear.category_candidates.is_empty());
 }
+
+#[test]
+fn the_learned_model_weighs_in_and_says_so() {
+    // Whatever the verdict, the model's reading appears among the reasons.
+    let suggestion =
+        suggest("bapak dipukuli terus sama orang mabuk di depan warung, bapak udah rubuh");
+    assert!(
+        suggestion
+            .reasons
+            .iter()
+            .any(|reason| reason.contains("model kata")),
+        "{:?}",
+        suggestion.reasons
+    );
+}
