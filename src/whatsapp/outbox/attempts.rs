@@ -22,7 +22,7 @@ impl OutboxSender {
     /// no longer queued.
     pub(super) async fn mark_attempting(
         &self,
-        marks: &mpsc::UnboundedSender<AttemptRequest>,
+        marks: &mpsc::Sender<AttemptRequest>,
         key: &QueueKey,
     ) -> bool {
         let (answer, marked) = oneshot::channel();
@@ -30,7 +30,7 @@ impl OutboxSender {
             key: key.clone(),
             answer,
         };
-        if marks.send(request).is_err() {
+        if marks.send(request).await.is_err() {
             return false;
         }
         marked.await.unwrap_or(false)
@@ -40,7 +40,7 @@ impl OutboxSender {
     /// have arrived, through the commit path, until every send task is gone.
     pub(super) async fn write_attempting_marks(
         self,
-        mut requests: mpsc::UnboundedReceiver<AttemptRequest>,
+        mut requests: mpsc::Receiver<AttemptRequest>,
     ) {
         let mut batch = Vec::new();
         while requests
