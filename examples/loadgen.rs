@@ -235,7 +235,14 @@ async fn run() -> anyhow::Result<()> {
         .pool_max_idle_per_host(args.concurrency)
         .build()?;
     if let Some(seconds) = args.duration_seconds {
-        return timed::run(&args, client, &target, &secret, Duration::from_secs(seconds)).await;
+        return timed::run(
+            &args,
+            client,
+            &target,
+            &secret,
+            Duration::from_secs(seconds),
+        )
+        .await;
     }
     // Every delivery is built and signed before the clock starts, so that the generator's own
     // work takes as little as possible from the server it measures on the same cores.

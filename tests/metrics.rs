@@ -29,7 +29,9 @@ fn parse_exposition(text: &str) -> (BTreeMap<String, String>, Vec<Sample>) {
     let valid_name = |name: &str| {
         !name.is_empty()
             && name.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_' || c == ':')
-            && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == ':')
+            && name
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == ':')
     };
     let mut types = BTreeMap::new();
     let mut samples = Vec::new();
@@ -65,7 +67,9 @@ fn parse_exposition(text: &str) -> (BTreeMap<String, String>, Vec<Sample>) {
         let value: f64 = match value {
             "+Inf" => f64::INFINITY,
             "-Inf" => f64::NEG_INFINITY,
-            other => other.parse().unwrap_or_else(|_| panic!("bad value: {line}")),
+            other => other
+                .parse()
+                .unwrap_or_else(|_| panic!("bad value: {line}")),
         };
         let (name, labels) = match series.split_once('{') {
             None => (series, BTreeMap::new()),
@@ -132,7 +136,10 @@ fn parse_labels(body: &str, line: &str) -> BTreeMap<String, String> {
 fn check_histograms(types: &BTreeMap<String, String>, samples: &[Sample]) {
     for (family, _) in types.iter().filter(|(_, kind)| *kind == "histogram") {
         let mut series: BTreeMap<Vec<(String, String)>, Vec<(f64, f64)>> = BTreeMap::new();
-        for sample in samples.iter().filter(|s| s.name == format!("{family}_bucket")) {
+        for sample in samples
+            .iter()
+            .filter(|s| s.name == format!("{family}_bucket"))
+        {
             let mut labels = sample.labels.clone();
             let le = labels.remove("le").expect("a bucket has le");
             let bound = if le == "+Inf" {
@@ -147,10 +154,16 @@ fn check_histograms(types: &BTreeMap<String, String>, samples: &[Sample]) {
         }
         for (labels, buckets) in series {
             assert!(
-                buckets.windows(2).all(|w| w[0].0 < w[1].0 && w[0].1 <= w[1].1),
+                buckets
+                    .windows(2)
+                    .all(|w| w[0].0 < w[1].0 && w[0].1 <= w[1].1),
                 "{family}{labels:?}: buckets not cumulative: {buckets:?}"
             );
-            assert_eq!(buckets.last().unwrap().0, f64::INFINITY, "{family}: no +Inf");
+            assert_eq!(
+                buckets.last().unwrap().0,
+                f64::INFINITY,
+                "{family}: no +Inf"
+            );
             let count = value_of(samples, &format!("{family}_count"), &labels);
             assert_eq!(
                 Some(buckets.last().unwrap().1),
@@ -181,8 +194,14 @@ fn count(samples: &[Sample], family: &str, labels: &[(&str, &str)]) -> f64 {
 async fn scrape(app: &common::TestApp) -> (BTreeMap<String, String>, Vec<Sample>) {
     let response = app.get("/metrics").await;
     assert_eq!(response.status(), 200);
-    let content_type = response.headers()["content-type"].to_str().unwrap().to_string();
-    assert!(content_type.starts_with("text/plain; version=0.0.4"), "{content_type}");
+    let content_type = response.headers()["content-type"]
+        .to_str()
+        .unwrap()
+        .to_string();
+    assert!(
+        content_type.starts_with("text/plain; version=0.0.4"),
+        "{content_type}"
+    );
     let text = response.text().await.unwrap();
     let (types, samples) = parse_exposition(&text);
     check_histograms(&types, &samples);
@@ -196,6 +215,8 @@ async fn every_latency_histogram_moves_and_the_exposition_parses() {
         .user_token("ops1", Role::Operator, Some("COMMAND_CENTER"))
         .await;
     let (types, before) = scrape(&app).await;
+    // Every histogram is there from the start, but the GraphQL one (by operation: the sign-in
+    // above made its first series).
     for family in [
         "siaga_webhook_seconds",
         "siaga_reply_seconds",
@@ -204,7 +225,11 @@ async fn every_latency_histogram_moves_and_the_exposition_parses() {
         "siaga_graphql_seconds",
         "siaga_subscription_fanout_seconds",
     ] {
-        assert_eq!(types.get(family).map(String::as_str), Some("histogram"), "{family}");
+        assert_eq!(
+            types.get(family).map(String::as_str),
+            Some("histogram"),
+            "{family}"
+        );
     }
     assert_eq!(count(&before, "siaga_webhook_seconds", &[]), 0.0);
 
@@ -215,7 +240,10 @@ async fn every_latency_histogram_moves_and_the_exposition_parses() {
         .send(WsMessage::Text(init.to_string().into()))
         .await
         .unwrap();
-    assert_eq!(common::ws::next_json(&mut socket).await["type"], "connection_ack");
+    assert_eq!(
+        common::ws::next_json(&mut socket).await["type"],
+        "connection_ack"
+    );
     let opened = app.subscriptions_opened();
     let subscribe = json!({ "id": "1", "type": "subscribe", "payload": { "query": "subscription { reportEvents { kind } }" } });
     socket
@@ -223,7 +251,8 @@ async fn every_latency_histogram_moves_and_the_exposition_parses() {
         .await
         .unwrap();
     app.wait_for_subscription(opened).await;
-    app.citizen_reports("081377101900", "ada tawuran di jembatan").await;
+    app.citizen_reports("081377101900", "ada tawuran di jembatan")
+        .await;
     let event = common::ws::next_json(&mut socket).await;
     assert_eq!(event["type"], "next", "{event}");
     app.graph
@@ -231,11 +260,19 @@ async fn every_latency_histogram_moves_and_the_exposition_parses() {
         .await;
     // An anonymous query (labelled by its root field) and a named one.
     let listed = app
-        .graphql(Some(&token), "{ reports(first: 5) { totalCount } }", json!({}))
+        .graphql(
+            Some(&token),
+            "{ reports(first: 5) { totalCount } }",
+            json!({}),
+        )
         .await;
     assert!(listed["errors"].is_null(), "{listed}");
     let named = app
-        .graphql(Some(&token), "query QueueCount { reports(first: 1) { totalCount } }", json!({}))
+        .graphql(
+            Some(&token),
+            "query QueueCount { reports(first: 1) { totalCount } }",
+            json!({}),
+        )
         .await;
     assert!(named["errors"].is_null(), "{named}");
 
@@ -250,13 +287,29 @@ async fn every_latency_histogram_moves_and_the_exposition_parses() {
     }
     assert_eq!(count(&after, "siaga_webhook_seconds", &[]), 1.0);
     assert!(count(&after, "siaga_reply_seconds", &[]) >= 1.0);
-    assert!(count(&after, "siaga_graph_send_seconds", &[("outcome", "accepted")]) >= 1.0);
+    assert!(
+        count(
+            &after,
+            "siaga_graph_send_seconds",
+            &[("outcome", "accepted")]
+        ) >= 1.0
+    );
     assert!(
         count(&after, "siaga_store_flush_seconds", &[])
             > count(&before, "siaga_store_flush_seconds", &[])
     );
-    assert_eq!(count(&after, "siaga_graphql_seconds", &[("operation", "reports")]), 1.0);
-    assert_eq!(count(&after, "siaga_graphql_seconds", &[("operation", "QueueCount")]), 1.0);
+    assert_eq!(
+        count(&after, "siaga_graphql_seconds", &[("operation", "reports")]),
+        1.0
+    );
+    assert_eq!(
+        count(
+            &after,
+            "siaga_graphql_seconds",
+            &[("operation", "QueueCount")]
+        ),
+        1.0
+    );
     assert!(count(&after, "siaga_subscription_fanout_seconds", &[]) >= 1.0);
     // A subscription event reaches its socket in well under a second here.
     let fanout_sum = value_of(&after, "siaga_subscription_fanout_seconds_sum", &[]).unwrap();
@@ -282,8 +335,12 @@ async fn graphql_operation_labels_stay_bounded_and_refusals_add_none() {
         .user_token("ops1", Role::Operator, Some("COMMAND_CENTER"))
         .await;
     // Refused (unauthenticated) and unparsable requests never add a label of their own.
-    app.graphql(None, "query Sneaky { reports(first: 1) { totalCount } }", json!({}))
-        .await;
+    app.graphql(
+        None,
+        "query Sneaky { reports(first: 1) { totalCount } }",
+        json!({}),
+    )
+    .await;
     app.graphql(Some(&token), "{ not valid", json!({})).await;
     // Seventy distinct names: up to 64 labels kept in all, then `other`.
     for index in 0..70 {
@@ -304,5 +361,8 @@ async fn graphql_operation_labels_stay_bounded_and_refusals_add_none() {
     assert!(!operations.contains(&"Op63"), "{operations:?}");
     assert!(!operations.contains(&"Sneaky"), "{operations:?}");
     // Sneaky, the unparsable request, and Op63 to Op69.
-    assert_eq!(count(&samples, "siaga_graphql_seconds", &[("operation", "other")]), 9.0);
+    assert_eq!(
+        count(&samples, "siaga_graphql_seconds", &[("operation", "other")]),
+        9.0
+    );
 }

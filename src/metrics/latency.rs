@@ -60,7 +60,7 @@ pub struct Latency {
 
 impl Default for Latency {
     fn default() -> Latency {
-        Latency {
+        let latency = Latency {
             webhook: fast(),
             reply: slow(),
             graph_send: Family::new_with_constructor(fast),
@@ -68,7 +68,12 @@ impl Default for Latency {
             graphql: Family::new_with_constructor(fast),
             fanout: fast(),
             graphql_operations: Mutex::default(),
+        };
+        // Both outcomes exposed from the start (an empty family is left out of the text).
+        for outcome in ["accepted", "error"] {
+            drop(latency.graph_send.get_or_create(&OutcomeLabel { outcome }));
         }
+        latency
     }
 }
 
@@ -92,9 +97,14 @@ impl GraphqlOperation {
         };
         let (name, operation) = match &document.operations {
             DocumentOperations::Single(operation) => (None, operation),
+            // Named operations, even a lone one: the one asked for, or the only one.
             DocumentOperations::Multiple(operations) => {
-                let wanted = operation_name.unwrap_or_default();
-                match operations.iter().find(|(name, _)| name.as_str() == wanted) {
+                let chosen = match operation_name {
+                    Some(wanted) => operations.iter().find(|(name, _)| name.as_str() == wanted),
+                    None if operations.len() == 1 => operations.iter().next(),
+                    None => None,
+                };
+                match chosen {
                     Some((name, operation)) => (Some(name.to_string()), operation),
                     None => return GraphqlOperation::Unreadable,
                 }

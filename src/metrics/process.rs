@@ -31,7 +31,12 @@ pub(super) struct ProcessSample {
 
 /// Parses `/proc/self/stat` (after the command, which may hold spaces and parentheses), with
 /// the clock tick, the page size and the boot time from `/proc/stat`.
-fn parse_stat(stat: &str, ticks_per_second: f64, page_size: u64, boot_time: f64) -> Option<ProcessSample> {
+fn parse_stat(
+    stat: &str,
+    ticks_per_second: f64,
+    page_size: u64,
+    boot_time: f64,
+) -> Option<ProcessSample> {
     let after_command = &stat[stat.rfind(')')? + 1..];
     // Fields from the 3rd (state) on: utime is the 14th field, so index 11 here.
     let fields: Vec<&str> = after_command.split_whitespace().collect();
@@ -66,7 +71,12 @@ fn max_fds() -> Option<u64> {
 pub(super) fn sample() -> Option<ProcessSample> {
     let stat = std::fs::read_to_string("/proc/self/stat").ok()?;
     // SAFETY: sysconf only reads configuration values.
-    let (ticks, page) = unsafe { (libc::sysconf(libc::_SC_CLK_TCK), libc::sysconf(libc::_SC_PAGESIZE)) };
+    let (ticks, page) = unsafe {
+        (
+            libc::sysconf(libc::_SC_CLK_TCK),
+            libc::sysconf(libc::_SC_PAGESIZE),
+        )
+    };
     let mut sample = parse_stat(
         &stat,
         if ticks > 0 { ticks as f64 } else { 100.0 },

@@ -71,7 +71,8 @@ impl Collector for Snapshot {
                 Kind::Counter => MetricType::Counter,
                 Kind::Gauge => MetricType::Gauge,
             };
-            let mut metric = encoder.encode_descriptor(family.name, family.help, None, metric_type)?;
+            let mut metric =
+                encoder.encode_descriptor(family.name, family.help, None, metric_type)?;
             for sample in &family.samples {
                 if sample.labels.is_empty() {
                     encode_value(&mut metric, family.kind, sample.value)?;
@@ -87,7 +88,9 @@ impl Collector for Snapshot {
 
 fn encode_value(metric: &mut MetricEncoder<'_>, kind: Kind, value: Value) -> std::fmt::Result {
     match (kind, value) {
-        (Kind::Counter, Value::Int(value)) => metric.encode_counter::<NoLabelSet, _, u64>(&value, None),
+        (Kind::Counter, Value::Int(value)) => {
+            metric.encode_counter::<NoLabelSet, _, u64>(&value, None)
+        }
         (Kind::Counter, Value::Float(value)) => {
             metric.encode_counter::<NoLabelSet, _, f64>(&value, None)
         }
@@ -122,8 +125,14 @@ pub(super) fn render(
         "Items waiting in a durable queue.",
         vec![
             Sample::new(("queue", "outbox"), Value::Int(store.outbox().len() as u64)),
-            Sample::new(("queue", "media"), Value::Int(store.media_queue().len() as u64)),
-            Sample::new(("queue", "index"), Value::Int(store.index_queue().len() as u64)),
+            Sample::new(
+                ("queue", "media"),
+                Value::Int(store.media_queue().len() as u64),
+            ),
+            Sample::new(
+                ("queue", "index"),
+                Value::Int(store.index_queue().len() as u64),
+            ),
         ],
     ));
     let flush = store.flush_stats();

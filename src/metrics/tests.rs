@@ -9,12 +9,24 @@ fn an_operation_is_labelled_by_its_name_or_else_its_first_root_field() {
     assert_eq!(named, GraphqlOperation::Named("Queue".into()));
     let anonymous = GraphqlOperation::of("{ search(query: \"x\") { totalCount } me { id } }", None);
     assert_eq!(anonymous, GraphqlOperation::Named("search".into()));
-    let mutation = GraphqlOperation::of("mutation($u: String!) { login(username: $u) { token } }", None);
+    let mutation = GraphqlOperation::of(
+        "mutation($u: String!) { login(username: $u) { token } }",
+        None,
+    );
     assert_eq!(mutation, GraphqlOperation::Named("login".into()));
     let two = "query A { me { id } } query B { reports { totalCount } }";
-    assert_eq!(GraphqlOperation::of(two, Some("B")), GraphqlOperation::Named("B".into()));
-    assert_eq!(GraphqlOperation::of(two, Some("C")), GraphqlOperation::Unreadable);
-    assert_eq!(GraphqlOperation::of("{ not valid", None), GraphqlOperation::Unreadable);
+    assert_eq!(
+        GraphqlOperation::of(two, Some("B")),
+        GraphqlOperation::Named("B".into())
+    );
+    assert_eq!(
+        GraphqlOperation::of(two, Some("C")),
+        GraphqlOperation::Unreadable
+    );
+    assert_eq!(
+        GraphqlOperation::of("{ not valid", None),
+        GraphqlOperation::Unreadable
+    );
     // The request's operationName names a single anonymous operation too.
     let given = GraphqlOperation::of("{ me { id } }", Some("Me"));
     assert_eq!(given, GraphqlOperation::Named("Me".into()));
@@ -52,7 +64,10 @@ fn labels_are_kept_only_for_valid_names_of_operations_that_ran_and_at_most_64() 
             .map(|(_, value)| *value)
     };
     assert_eq!(count("Op0"), Some(2));
-    assert_eq!(count(&format!("Op{}", GRAPHQL_OPERATION_LABELS - 1)), Some(1));
+    assert_eq!(
+        count(&format!("Op{}", GRAPHQL_OPERATION_LABELS - 1)),
+        Some(1)
+    );
     assert_eq!(count(&format!("Op{GRAPHQL_OPERATION_LABELS}")), None);
     assert_eq!(count("Failed"), None);
     assert_eq!(count("bad-name"), None);

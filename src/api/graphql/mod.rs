@@ -166,13 +166,15 @@ pub async fn execute(
             }
         };
     }
-    let operation = crate::metrics::GraphqlOperation::of(&request.query, request.operation_name.as_deref());
+    let operation =
+        crate::metrics::GraphqlOperation::of(&request.query, request.operation_name.as_deref());
     let started = std::time::Instant::now();
     let response = state.schema.execute(request).await;
-    state
-        .metrics
-        .latency
-        .observe_graphql(&operation, response.errors.is_empty(), started.elapsed());
+    state.metrics.latency.observe_graphql(
+        &operation,
+        response.errors.is_empty(),
+        started.elapsed(),
+    );
     GraphQLResponse::from(response).into_response()
 }
 

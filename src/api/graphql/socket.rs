@@ -57,7 +57,10 @@ impl ConnectionSession {
 
     /// Records when the next subscription item was published, for the fan-out histogram.
     pub(crate) fn stamp(&self, published_at: Option<Instant>) {
-        let mut stamps = self.stamps.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        let mut stamps = self
+            .stamps
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
         if stamps.len() < MAX_STAMPS {
             stamps.push_back(published_at);
         }
@@ -65,7 +68,10 @@ impl ConnectionSession {
 
     /// The stamp of the subscription item just written.
     fn take_stamp(&self) -> Option<Instant> {
-        let mut stamps = self.stamps.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        let mut stamps = self
+            .stamps
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
         stamps.pop_front().flatten()
     }
 

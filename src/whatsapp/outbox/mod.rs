@@ -141,7 +141,7 @@ mod send;
 mod tests;
 mod worker;
 
-use attempts::AttemptRequest;
+use attempts::{AttemptRequest, Mark};
 use failures::{error_text, outside_window_error};
 use pacing::Pacer;
 pub use pacing::backoff;

@@ -129,7 +129,12 @@ impl OutboxSender {
             return;
         };
         self.pacer.wait_turn().await;
-        if !self.mark_attempting(&marks, &send.key).await {
+        let mark = self.mark_attempting(&marks, &send.key).await;
+        if mark == Mark::Gone {
+            self.release(send.item.id);
+            return;
+        }
+        if mark == Mark::Failed {
             tracing::warn!(
                 item = send.item.id,
                 "the send could not be marked attempting; it waits"
@@ -148,7 +153,9 @@ impl OutboxSender {
         latency.observe_graph_send(answer.is_ok(), started.elapsed());
         match answer {
             Ok(receipt) => {
-                let since_queued = (Utc::now() - send.item.queued_at).to_std().unwrap_or_default();
+                let since_queued = (Utc::now() - send.item.queued_at)
+                    .to_std()
+                    .unwrap_or_default();
                 latency.reply.observe(since_queued.as_secs_f64());
                 self.health.mark_healthy();
                 let item_id = send.item.id;
