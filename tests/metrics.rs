@@ -132,10 +132,13 @@ fn parse_labels(body: &str, line: &str) -> BTreeMap<String, String> {
     labels
 }
 
+/// A series' labels but `le`, in order.
+type Labels = Vec<(String, String)>;
+
 /// Checks every histogram: cumulative buckets, `+Inf` equal to `_count`, a `_sum`.
 fn check_histograms(types: &BTreeMap<String, String>, samples: &[Sample]) {
     for (family, _) in types.iter().filter(|(_, kind)| *kind == "histogram") {
-        let mut series: BTreeMap<Vec<(String, String)>, Vec<(f64, f64)>> = BTreeMap::new();
+        let mut series: BTreeMap<Labels, Vec<(f64, f64)>> = BTreeMap::new();
         for sample in samples
             .iter()
             .filter(|s| s.name == format!("{family}_bucket"))
