@@ -93,52 +93,58 @@ pub(super) fn families() -> Vec<Family> {
     let Some(process) = sample() else {
         return Vec::new();
     };
-    let one = |value| vec![Sample::new(("", ""), value)];
+    let family = |name, help, kind, value| Family {
+        name,
+        help,
+        kind,
+        samples: vec![Sample::new(("", ""), value)],
+    };
+    let (counter, gauge) = (Kind::Counter, Kind::Gauge);
     let mut families = vec![
-        Family {
-            name: "process_cpu_seconds",
-            help: "Total user and system CPU time spent in seconds.",
-            kind: Kind::Counter,
-            samples: one(Value::Float(process.cpu_seconds)),
-        },
-        Family {
-            name: "process_resident_memory_bytes",
-            help: "Resident memory size in bytes.",
-            kind: Kind::Gauge,
-            samples: one(Value::Int(process.resident_bytes)),
-        },
-        Family {
-            name: "process_virtual_memory_bytes",
-            help: "Virtual memory size in bytes.",
-            kind: Kind::Gauge,
-            samples: one(Value::Int(process.virtual_bytes)),
-        },
-        Family {
-            name: "process_start_time_seconds",
-            help: "Start time of the process since unix epoch in seconds.",
-            kind: Kind::Gauge,
-            samples: one(Value::Float(process.start_time_seconds)),
-        },
-        Family {
-            name: "process_open_fds",
-            help: "Number of open file descriptors.",
-            kind: Kind::Gauge,
-            samples: one(Value::Int(process.open_fds)),
-        },
-        Family {
-            name: "process_threads",
-            help: "Number of OS threads in the process.",
-            kind: Kind::Gauge,
-            samples: one(Value::Int(process.threads)),
-        },
+        family(
+            "process_cpu_seconds",
+            "Total user and system CPU time spent in seconds.",
+            counter,
+            Value::Float(process.cpu_seconds),
+        ),
+        family(
+            "process_resident_memory_bytes",
+            "Resident memory size in bytes.",
+            gauge,
+            Value::Int(process.resident_bytes),
+        ),
+        family(
+            "process_virtual_memory_bytes",
+            "Virtual memory size in bytes.",
+            gauge,
+            Value::Int(process.virtual_bytes),
+        ),
+        family(
+            "process_start_time_seconds",
+            "Start time of the process since unix epoch in seconds.",
+            gauge,
+            Value::Float(process.start_time_seconds),
+        ),
+        family(
+            "process_open_fds",
+            "Number of open file descriptors.",
+            gauge,
+            Value::Int(process.open_fds),
+        ),
+        family(
+            "process_threads",
+            "Number of OS threads in the process.",
+            gauge,
+            Value::Int(process.threads),
+        ),
     ];
     if let Some(max) = process.max_fds {
-        families.push(Family {
-            name: "process_max_fds",
-            help: "Maximum number of open file descriptors.",
-            kind: Kind::Gauge,
-            samples: one(Value::Int(max)),
-        });
+        families.push(family(
+            "process_max_fds",
+            "Maximum number of open file descriptors.",
+            gauge,
+            Value::Int(max),
+        ));
     }
     families
 }
