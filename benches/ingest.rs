@@ -64,7 +64,7 @@ fn ingest_path(criterion: &mut Criterion) {
     );
     // The sender is not running: what intake hands over waits in the channel, as it would
     // for a moment in the server.
-    let (outbox_feed, mut handed_over) = tokio::sync::mpsc::unbounded_channel();
+    let (outbox_feed, mut handed_over) = siaga::ledger::outbox_feed();
     let commit = Commit::new(
         store.clone(),
         siaga::bus::Bus::new(64),

@@ -11,6 +11,10 @@
 //!     cargo run --release --example loadgen -- --messages 60000 --concurrency 512 --rate 3000
 //! Against a running server (reply latency is then not measured):
 //!     cargo run --release --example loadgen -- --target http://127.0.0.1:8080 --secret APP_SECRET
+//! For a fixed time at a fixed rate (`scripts/soak.sh`), building each delivery as it is due
+//! instead of all up front, and writing the webhook latencies of every window to a CSV:
+//!     cargo run --release --example loadgen -- --target http://127.0.0.1:8080 \
+//!         --secret APP_SECRET --rate 200 --duration-seconds 1800 --windows soak-windows.csv
 
 /// sled allocates heavily on every write; mimalloc handles that far better than glibc's malloc.
 #[global_allocator]
@@ -45,7 +49,19 @@ struct Args {
     /// Messages per second to offer; 0 means as fast as the server takes them.
     #[arg(long, default_value_t = 0)]
     rate: u64,
+    /// Run for this many seconds at `--rate` instead of posting `--messages`.
+    #[arg(long)]
+    duration_seconds: Option<u64>,
+    /// With `--duration-seconds`: the CSV that gets one line per window of webhook latencies.
+    #[arg(long)]
+    windows: Option<std::path::PathBuf>,
+    /// With `--duration-seconds`: the length of a window.
+    #[arg(long, default_value_t = 10)]
+    window_seconds: u64,
 }
+
+#[path = "loadgen/timed.rs"]
+mod timed;
 
 /// A tiny map from citizen number to the instant their webhook got its 200, shared with the
 /// mock Graph API that sees the replies.
@@ -125,30 +141,33 @@ struct Delivery {
 /// `count` deliveries from distinct citizens, with wamids unique to this run.
 fn signed_deliveries(count: usize, secret: &str) -> Vec<Delivery> {
     let run: u32 = rand::random();
-    let text = "Pak, motor saya dicuri di parkiran pasar 16 Ilir, tolong dibantu";
     (0..count)
-        .map(|index| {
-            let phone = PhoneNumber::parse(&format!("0819{index:08}")).expect("generated number");
-            let e164 = phone.as_e164().to_string();
-            let citizen = Citizen {
-                phone,
-                name: format!("Warga {index}"),
-            };
-            let wamid = format!("wamid.loadgen.{run}.{index}");
-            let body = payload::to_wire_bytes(&payload::text_message(
-                &citizen,
-                &wamid,
-                chrono::Utc::now().timestamp(),
-                text,
-            ));
-            let signature = signature::sign(secret.as_bytes(), &body);
-            Delivery {
-                e164,
-                body: body.into(),
-                signature,
-            }
-        })
+        .map(|index| signed_delivery(run, index, secret))
         .collect()
+}
+
+/// The delivery of citizen `index` of run `run`: a new citizen's first message.
+fn signed_delivery(run: u32, index: usize, secret: &str) -> Delivery {
+    let text = "Pak, motor saya dicuri di parkiran pasar 16 Ilir, tolong dibantu";
+    let phone = PhoneNumber::parse(&format!("0819{index:08}")).expect("generated number");
+    let e164 = phone.as_e164().to_string();
+    let citizen = Citizen {
+        phone,
+        name: format!("Warga {index}"),
+    };
+    let wamid = format!("wamid.loadgen.{run}.{index}");
+    let body = payload::to_wire_bytes(&payload::text_message(
+        &citizen,
+        &wamid,
+        chrono::Utc::now().timestamp(),
+        text,
+    ));
+    let signature = signature::sign(secret.as_bytes(), &body);
+    Delivery {
+        e164,
+        body: body.into(),
+        signature,
+    }
 }
 
 fn percentile(sorted: &[Duration], fraction: f64) -> Duration {
@@ -215,6 +234,16 @@ async fn run() -> anyhow::Result<()> {
     let client = reqwest::Client::builder()
         .pool_max_idle_per_host(args.concurrency)
         .build()?;
+    if let Some(seconds) = args.duration_seconds {
+        return timed::run(
+            &args,
+            client,
+            &target,
+            &secret,
+            Duration::from_secs(seconds),
+        )
+        .await;
+    }
     // Every delivery is built and signed before the clock starts, so that the generator's own
     // work takes as little as possible from the server it measures on the same cores.
     let deliveries = Arc::new(signed_deliveries(args.messages, &secret));

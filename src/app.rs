@@ -56,7 +56,7 @@ pub struct App {
     state: Arc<AppState>,
     outbox: OutboxSender,
     /// What intake made durable, on its way to the sender.
-    outbox_feed: tokio::sync::mpsc::UnboundedReceiver<Vec<Queued>>,
+    outbox_feed: tokio::sync::mpsc::Receiver<Vec<Queued>>,
     media: MediaFetcher,
     profile: Arc<Profile>,
     sla_check_interval: std::time::Duration,
@@ -124,10 +124,13 @@ impl App {
             .await
             .with_context(|| format!("cannot listen on {}", config.listen))?;
         let metrics = Arc::new(Metrics::default());
+        let flushes = metrics.latency.flush.clone();
+        core.store
+            .observe_flushes(Box::new(move |took| flushes.observe(took.as_secs_f64())));
         let bus = Bus::new(4096);
         let channel_health = Arc::new(ChannelHealth::default());
         let outbox_wake = Arc::new(Notify::new());
-        let (outbox_feed_tx, outbox_feed) = tokio::sync::mpsc::unbounded_channel();
+        let (outbox_feed_tx, outbox_feed) = crate::ledger::outbox_feed();
         let media_wake = Arc::new(Notify::new());
         let auth = Auth::open(
             core.store.clone(),

@@ -50,6 +50,10 @@ pub struct ReportEvent {
     pub ticket: Ticket,
     pub at: DateTime<Utc>,
     pub message_id: Option<MessageId>,
+    /// When it was published on the bus (set by `Bus::publish`): subscriptions measure from it
+    /// how long an event takes to reach a socket.
+    #[serde(skip)]
+    pub published_at: Option<std::time::Instant>,
 }
 
 #[derive(Clone)]
@@ -69,7 +73,8 @@ impl Bus {
         }
     }
 
-    pub fn publish(&self, event: ReportEvent) {
+    pub fn publish(&self, mut event: ReportEvent) {
+        event.published_at = Some(std::time::Instant::now());
         // No listener is not an error: events are a convenience over the store, not the truth.
         let _ = self.sender.send(event);
     }

@@ -62,6 +62,7 @@ pub async fn receive_notification(
     body: Body,
 ) -> Response {
     add(&state.metrics.webhooks_received, 1);
+    let arrived = std::time::Instant::now();
     let limit = state.body_limit_bytes;
     let declared_length = headers
         .get(header::CONTENT_LENGTH)
@@ -125,5 +126,10 @@ pub async fn receive_notification(
             return refuse(StatusCode::SERVICE_UNAVAILABLE, "storage unavailable");
         }
     }
+    state
+        .metrics
+        .latency
+        .webhook
+        .observe(arrived.elapsed().as_secs_f64());
     (StatusCode::OK, "EVENT_RECEIVED").into_response()
 }

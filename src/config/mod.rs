@@ -30,6 +30,8 @@ pub struct WhatsAppConfig {
     pub graph_url: String,
     pub api_version: String,
     pub send_rate_per_second: u32,
+    /// Sends in flight at once (each a slot of the outbox sender).
+    pub send_concurrency: usize,
     pub retry_base: Duration,
     pub max_attempts: u32,
     pub request_timeout: Duration,
@@ -242,6 +244,10 @@ impl Config {
         if send_rate == 0 {
             return Err(invalid("wa-send-rate", "must be at least 1"));
         }
+        let send_concurrency = settings.wa_send_concurrency.unwrap_or(256);
+        if !(1..=4096).contains(&send_concurrency) {
+            return Err(invalid("wa-send-concurrency", "1 to 4096 sends"));
+        }
         let log_json = match settings.log_format.as_deref().unwrap_or("text") {
             "text" => false,
             "json" => true,
@@ -308,6 +314,7 @@ impl Config {
                 graph_url: graph_url.trim_end_matches('/').to_string(),
                 api_version,
                 send_rate_per_second: send_rate,
+                send_concurrency,
                 retry_base: Duration::from_millis(settings.wa_retry_base_ms.unwrap_or(2000).max(1)),
                 max_attempts: settings.wa_max_attempts.unwrap_or(8).max(1),
                 request_timeout: Duration::from_secs(

@@ -40,6 +40,10 @@ pub struct Settings {
     /// Messages per second the sender may hand to the Graph API [default: 80].
     #[arg(long, env = "SIAGA_WA_SEND_RATE")]
     pub wa_send_rate: Option<u32>,
+    /// Sends the outbox sender keeps in flight at once [default: 256]. It needs about the
+    /// reply rate times the Graph API's latency: 200 replies/s at 300 ms take 60 or more.
+    #[arg(long, env = "SIAGA_WA_SEND_CONCURRENCY")]
+    pub wa_send_concurrency: Option<usize>,
     /// First retry delay of a failed send or download, doubled each time [default: 2000].
     #[arg(long, env = "SIAGA_WA_RETRY_BASE_MS")]
     pub wa_retry_base_ms: Option<u64>,
@@ -173,6 +177,7 @@ impl Settings {
             wa_graph_url,
             wa_api_version,
             wa_send_rate,
+            wa_send_concurrency,
             wa_retry_base_ms,
             wa_max_attempts,
             wa_timeout_seconds,

@@ -434,7 +434,7 @@ mod tests {
     async fn the_batcher_answers_every_caller_with_its_own_outcome() {
         let data_dir = tempfile::tempdir().unwrap();
         let store = Store::open(&data_dir.path().join("store")).unwrap();
-        let (outbox_feed, _) = mpsc::unbounded_channel();
+        let (outbox_feed, _) = crate::ledger::outbox_feed();
         let commit = Commit::new(
             store.clone(),
             crate::bus::Bus::new(64),

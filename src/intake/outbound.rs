@@ -90,6 +90,7 @@ pub fn queue_reply(
         ticket: report.ticket.clone(),
         at: now,
         message_id: Some(message.id),
+        published_at: None,
     };
     Ok(QueuedReply {
         message,

@@ -57,12 +57,23 @@ impl From<CommitError<std::convert::Infallible>> for StoreError {
     }
 }
 
+/// Batches of sends (one per settled transaction, up to a group's worth each) that may wait
+/// between the commit path and the outbox sender. When the sender is this far behind, a
+/// further batch is not handed over but left in the durable queue, where the sender's next
+/// look finds it: the queue between intake and the sender stays bounded under overload.
+pub const OUTBOX_FEED_BATCHES: usize = 64;
+
+/// The bounded hand-over from the commit path to the outbox sender.
+pub fn outbox_feed() -> (mpsc::Sender<Vec<Queued>>, mpsc::Receiver<Vec<Queued>>) {
+    mpsc::channel(OUTBOX_FEED_BATCHES)
+}
+
 /// The commit path: cheap to clone.
 #[derive(Clone)]
 pub struct Commit {
     store: Store,
     bus: Bus,
-    outbox_feed: mpsc::UnboundedSender<Vec<Queued>>,
+    outbox_feed: mpsc::Sender<Vec<Queued>>,
     outbox_wake: Arc<Notify>,
     media_wake: Arc<Notify>,
 }
@@ -71,7 +82,7 @@ impl Commit {
     pub fn new(
         store: Store,
         bus: Bus,
-        outbox_feed: mpsc::UnboundedSender<Vec<Queued>>,
+        outbox_feed: mpsc::Sender<Vec<Queued>>,
         outbox_wake: Arc<Notify>,
         media_wake: Arc<Notify>,
     ) -> Commit {
@@ -132,7 +143,8 @@ impl Commit {
         };
         self.store.flush().await?;
         let sends = std::mem::take(&mut effects.sends);
-        let handed_over = sends.is_empty() || self.outbox_feed.send(sends).is_ok();
+        // A full feed (the sender is behind) or a closed one leaves the sends to the queue.
+        let handed_over = sends.is_empty() || self.outbox_feed.try_send(sends).is_ok();
         if effects.outbox_queued || !handed_over {
             self.outbox_wake.notify_one();
         }

@@ -29,7 +29,7 @@ mod timeline;
 
 pub use audit::AuditLog;
 pub use channel::{ChannelErrorRecord, ChannelLog, PendingStatuses};
-pub use commit::{Commit, CommitError, Effects};
+pub use commit::{Commit, CommitError, Effects, outbox_feed};
 pub use directory::{SigningKeys, StoredSigningKey, Units, Users};
 pub use index_queue::{IndexQueue, Pending};
 pub use messages::Messages;

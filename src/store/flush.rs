@@ -84,7 +84,12 @@ struct Shared {
     flush_count: AtomicU64,
     flush_micros_total: AtomicU64,
     flush_micros_last: AtomicU64,
+    /// Told the time of every successful flush (the metrics' histogram), once set.
+    observer: std::sync::OnceLock<FlushObserver>,
 }
+
+/// Told the duration of each successful flush.
+pub type FlushObserver = Box<dyn Fn(Duration) + Send + Sync>;
 
 #[derive(Debug, Clone, Copy, Default)]
 struct FlushProgress {
@@ -133,6 +138,7 @@ impl GroupFlush {
             flush_count: AtomicU64::new(0),
             flush_micros_total: AtomicU64::new(0),
             flush_micros_last: AtomicU64::new(0),
+            observer: std::sync::OnceLock::new(),
         });
         // A plain thread, not a tokio task: the store is also used from command-line tools
         // without a runtime, and fsync blocks.
@@ -193,6 +199,11 @@ impl GroupFlush {
         let mut progress = self.shared.done.subscribe();
         let _ = progress.wait_for(|state| state.poisoned).await;
         self.device.poisoned().unwrap_or_default()
+    }
+
+    /// Sets the observer of flush times; a second one is ignored (one per store).
+    pub(super) fn observe(&self, observer: FlushObserver) {
+        let _ = self.shared.observer.set(observer);
     }
 
     pub(super) fn stats(&self) -> FlushStats {
@@ -399,7 +410,11 @@ fn flush_loop(shared: &Shared, db: sled::Db, device: Arc<DeviceSync>) {
             match flushed {
                 Ok(_) => {
                     flushed_writes = writes;
-                    let micros = started.elapsed().as_micros() as u64;
+                    let took = started.elapsed();
+                    if let Some(observer) = shared.observer.get() {
+                        observer(took);
+                    }
+                    let micros = took.as_micros() as u64;
                     shared.flush_count.fetch_add(1, Ordering::Relaxed);
                     shared
                         .flush_micros_total

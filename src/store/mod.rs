@@ -367,6 +367,12 @@ impl Store {
         flush::flush_durably(&self.inner.db, &self.inner.device)
     }
 
+    /// Tells `observer` the duration of every later successful group flush (the metrics'
+    /// histogram). Only the first observer set is kept.
+    pub fn observe_flushes(&self, observer: flush::FlushObserver) {
+        self.inner.flusher.observe(observer);
+    }
+
     /// The latency of recent group flushes, for metrics.
     pub fn flush_stats(&self) -> flush::FlushStats {
         self.inner.flusher.stats()

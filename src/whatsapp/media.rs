@@ -274,6 +274,7 @@ impl MediaFetcher {
                     ticket: report.ticket.clone(),
                     at: now,
                     message_id: Some(message_id),
+                    published_at: None,
                 };
                 Ok(((), Effects::default().event(event)))
             })

@@ -253,6 +253,7 @@ fn report_event(
         ticket: report.ticket.clone(),
         at,
         message_id,
+        published_at: None,
     }
 }
 

@@ -84,7 +84,7 @@ fn fixture_with_template(template: Option<TemplateRef>) -> Fixture {
     let bus = Bus::new(1024);
     let outbox_wake = Arc::new(Notify::new());
     // Workflow hands no sends over (the sender finds its replies in the queue).
-    let (outbox_feed, _) = tokio::sync::mpsc::unbounded_channel();
+    let (outbox_feed, _) = crate::ledger::outbox_feed();
     let writer = crate::ledger::Commit::new(
         store.clone(),
         bus.clone(),

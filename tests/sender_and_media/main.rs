@@ -6,6 +6,7 @@
 
 #[path = "../common/mod.rs"]
 mod common;
+mod concurrency;
 mod media;
 mod sender;
 

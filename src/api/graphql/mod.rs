@@ -166,7 +166,16 @@ pub async fn execute(
             }
         };
     }
-    GraphQLResponse::from(state.schema.execute(request).await).into_response()
+    let operation =
+        crate::metrics::GraphqlOperation::of(&request.query, request.operation_name.as_deref());
+    let started = std::time::Instant::now();
+    let response = state.schema.execute(request).await;
+    state.metrics.latency.observe_graphql(
+        &operation,
+        response.errors.is_empty(),
+        started.elapsed(),
+    );
+    GraphQLResponse::from(response).into_response()
 }
 
 /// `GET /graphql`: the GraphiQL page, embedded in the binary (`console/graphiql/`).

@@ -3,8 +3,10 @@
 //! (4401, or 4403 for a FORBIDDEN ending) once the session has ended, after the subscriptions
 //! have told their clients why.
 
+use std::collections::VecDeque;
 use std::str::FromStr;
-use std::sync::{Arc, OnceLock};
+use std::sync::{Arc, Mutex, OnceLock};
+use std::time::Instant;
 
 use async_graphql::Data;
 use async_graphql::http::{WebSocketProtocols, WsMessage};
@@ -36,14 +38,41 @@ const MESSAGES_AFTER_THE_END: usize = 64;
 pub(crate) struct ConnectionSession {
     opened_as: Arc<OnceLock<(Principal, Session)>>,
     ending: Arc<watch::Sender<Option<UserError>>>,
+    /// When each subscription item on its way to the socket was published on the bus, in the
+    /// order the items are written (`None` for an item that is no bus event).
+    stamps: Arc<Mutex<VecDeque<Option<Instant>>>>,
 }
+
+/// Stamps kept at most per connection: a client that stops reading cannot grow them.
+const MAX_STAMPS: usize = 1024;
 
 impl ConnectionSession {
     fn new() -> ConnectionSession {
         ConnectionSession {
             opened_as: Arc::new(OnceLock::new()),
             ending: Arc::new(watch::Sender::new(None)),
+            stamps: Arc::default(),
         }
+    }
+
+    /// Records when the next subscription item was published, for the fan-out histogram.
+    pub(crate) fn stamp(&self, published_at: Option<Instant>) {
+        let mut stamps = self
+            .stamps
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        if stamps.len() < MAX_STAMPS {
+            stamps.push_back(published_at);
+        }
+    }
+
+    /// The stamp of the subscription item just written.
+    fn take_stamp(&self) -> Option<Instant> {
+        let mut stamps = self
+            .stamps
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        stamps.pop_front().flatten()
     }
 
     /// Records why the session ended; the first reason stays.
@@ -99,13 +128,14 @@ pub async fn websocket(
     };
     let schema = state.schema.clone();
     let auth = state.services.auth.clone();
+    let metrics = Arc::clone(&state.metrics);
     let client = state.limits.client_addresses.client_of(
         &headers,
         peer.map(|axum::extract::Extension(axum::extract::connect_info::ConnectInfo(peer))| peer),
     );
     upgrade
         .protocols([protocol.sec_websocket_protocol()])
-        .on_upgrade(move |socket| serve(socket, schema, auth, protocol, client))
+        .on_upgrade(move |socket| serve(socket, schema, auth, protocol, client, metrics))
         .into_response()
 }
 
@@ -116,6 +146,7 @@ async fn serve(
     auth: Auth,
     protocol: WebSocketProtocols,
     client: crate::auth::ClientAddress,
+    metrics: Arc<crate::metrics::Metrics>,
 ) {
     let (mut sink, incoming) = socket.split();
     let incoming = incoming
@@ -186,8 +217,12 @@ async fn serve(
             biased;
             message = messages.next() => {
                 let Some(message) = message else { break };
+                let carries_item = is_subscription_item(&message);
                 if sink.send(to_axum(message)).await.is_err() {
                     break;
+                }
+                if carries_item && let Some(published_at) = connection.take_stamp() {
+                    metrics.latency.fanout.observe(published_at.elapsed().as_secs_f64());
                 }
                 let ended = ending.borrow().clone();
                 if let Some(reason) = ended {
@@ -218,6 +253,18 @@ async fn serve(
         }
     }
     let _ = sink.close().await;
+}
+
+/// A subscription's item: `next` (graphql-transport-ws) or `data` (the legacy graphql-ws).
+fn is_subscription_item(message: &WsMessage) -> bool {
+    match message {
+        WsMessage::Text(text) => {
+            let head = &text.as_bytes()[..text.len().min(32)];
+            let head = String::from_utf8_lossy(head);
+            head.contains("\"type\":\"next\"") || head.contains("\"type\":\"data\"")
+        }
+        WsMessage::Close(..) => false,
+    }
 }
 
 fn close_frame(reason: &UserError) -> Message {

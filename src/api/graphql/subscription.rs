@@ -94,6 +94,14 @@ struct Follower {
 }
 
 impl Follower {
+    /// Tells the socket when the item it is about to write was published (see
+    /// `ConnectionSession::stamp`).
+    fn stamp(&self, published_at: Option<std::time::Instant>) {
+        if let Some(connection) = &self.connection {
+            connection.stamp(published_at);
+        }
+    }
+
     /// Whether the session still stands; if not, it is recorded as ended on the connection.
     fn recheck(&mut self) -> Result<(), UserError> {
         let auth = &self.services.auth;
@@ -135,6 +143,7 @@ impl Follower {
                         kind: ReportEventKind::Resync,
                         at: Utc::now(),
                         report: None,
+                        published_at: None,
                     }));
                 }
                 Err(RecvError::Closed) => return None,
@@ -162,6 +171,7 @@ impl Follower {
                 kind: kind_of(event.kind),
                 at: event.at,
                 report: Some(view),
+                published_at: event.published_at,
             }));
         }
     }
@@ -182,6 +192,8 @@ pub struct ReportEvent {
     kind: ReportEventKind,
     at: DateTime<Utc>,
     report: Option<ReportView>,
+    /// When the bus event was published (not exposed: for the fan-out histogram).
+    published_at: Option<std::time::Instant>,
 }
 
 #[Object(name = "ReportEvent")]
@@ -245,9 +257,15 @@ impl SubscriptionRoot {
             |follower| async move {
                 let mut follower = follower?;
                 match follower.next_event().await? {
-                    Ok(event) => Some((Ok(event), Some(follower))),
+                    Ok(event) => {
+                        follower.stamp(event.published_at);
+                        Some((Ok(event), Some(follower)))
+                    }
                     // The error is the stream's last item.
-                    Err(reason) => Some((Err(to_graphql_error(reason)), None)),
+                    Err(reason) => {
+                        follower.stamp(None);
+                        Some((Err(to_graphql_error(reason)), None))
+                    }
                 }
             },
         ))

@@ -127,6 +127,7 @@ impl<'t, 'a> Apply<'t, 'a> {
             ticket: report.ticket.clone(),
             at: self.now,
             message_id,
+            published_at: None,
         });
     }
 

@@ -151,6 +151,7 @@ pub fn apply_status_to_message(
             ticket: report.ticket.clone(),
             at: now,
             message_id: Some(message_id),
+            published_at: None,
         };
         return Ok(StatusApplied {
             event: Some(event),
@@ -179,6 +180,7 @@ pub fn apply_status_to_message(
         ticket: report.ticket.clone(),
         at: now,
         message_id: Some(message_id),
+        published_at: None,
     };
     Ok(StatusApplied {
         event: Some(event),

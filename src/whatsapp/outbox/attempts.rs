@@ -16,32 +16,44 @@ pub(super) struct AttemptRequest {
     answer: oneshot::Sender<bool>,
 }
 
+/// What became of a send's attempting mark.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(super) enum Mark {
+    /// Durable: the send may go out.
+    Made,
+    /// The item is no longer queued: another look at the queue already sent it (a hand-over
+    /// and a look can both find a fresh send). Nothing to do.
+    Gone,
+    /// The mark could not be written or flushed: the send waits.
+    Failed,
+}
+
 impl OutboxSender {
-    /// Marks the send under `key` as attempting and waits until the mark is durable. False
-    /// when it must not go out now: the mark could not be written or flushed, or the item is
-    /// no longer queued.
+    /// Marks the send under `key` as attempting and waits until the mark is durable. Only a
+    /// `Mark::Made` send may go out.
     pub(super) async fn mark_attempting(
         &self,
-        marks: &mpsc::UnboundedSender<AttemptRequest>,
+        marks: &mpsc::Sender<AttemptRequest>,
         key: &QueueKey,
-    ) -> bool {
+    ) -> Mark {
         let (answer, marked) = oneshot::channel();
         let request = AttemptRequest {
             key: key.clone(),
             answer,
         };
-        if marks.send(request).is_err() {
-            return false;
+        if marks.send(request).await.is_err() {
+            return Mark::Failed;
         }
-        marked.await.unwrap_or(false)
+        match marked.await {
+            Ok(true) => Mark::Made,
+            Ok(false) => Mark::Gone,
+            Err(_) => Mark::Failed,
+        }
     }
 
     /// Writes the marks of the sends that wait for one, as many per transaction and flush as
     /// have arrived, through the commit path, until every send task is gone.
-    pub(super) async fn write_attempting_marks(
-        self,
-        mut requests: mpsc::UnboundedReceiver<AttemptRequest>,
-    ) {
+    pub(super) async fn write_attempting_marks(self, mut requests: mpsc::Receiver<AttemptRequest>) {
         let mut batch = Vec::new();
         while requests
             .recv_many(&mut batch, MAX_MARKS_PER_TRANSACTION)

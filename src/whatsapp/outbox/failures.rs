@@ -111,6 +111,7 @@ impl OutboxSender {
                     ticket: report.ticket.clone(),
                     at: now,
                     message_id: Some(message_id),
+                    published_at: None,
                 };
                 Ok(((), Effects::default().event(event)))
             })

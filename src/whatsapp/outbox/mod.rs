@@ -36,9 +36,6 @@ use crate::whatsapp::graph::{Disposition, GraphClient, GraphError, OutgoingMessa
 use crate::whatsapp::health::ChannelHealth;
 use crate::worker::{InFlight, Worker, WorkerError, WorkerState, WorkerStatus};
 
-/// Sends handled at once; the Graph API answers in tens of milliseconds, so this keeps a few
-/// hundred messages per second flowing without a large fan-out.
-const CONCURRENT_SENDS: usize = 128;
 /// Accepted sends stored together in one transaction (and one flush).
 const MAX_ACCEPTANCES_PER_TRANSACTION: usize = 256;
 /// How long a send queued by this run is left for intake to hand over before a look at the
@@ -144,7 +141,7 @@ mod send;
 mod tests;
 mod worker;
 
-use attempts::AttemptRequest;
+use attempts::{AttemptRequest, Mark};
 use failures::{error_text, outside_window_error};
 use pacing::Pacer;
 pub use pacing::backoff;
@@ -182,12 +179,15 @@ impl OutboxSender {
     }
 
     /// The sender as a worker for the runner (see `OutboxWorker`).
-    pub fn into_worker(mut self, feed: mpsc::UnboundedReceiver<Vec<Queued>>) -> OutboxWorker {
+    pub fn into_worker(mut self, feed: mpsc::Receiver<Vec<Queued>>) -> OutboxWorker {
         self.started_at = Utc::now();
-        let permits = Arc::new(Semaphore::new(CONCURRENT_SENDS));
-        let (accepted_tx, accepted_rx) = mpsc::unbounded_channel();
+        // Every queue inside the sender is bounded by its send slots: a send task holds its
+        // slot while it waits for its mark and while it hands its acceptance to the recorder.
+        let slots = self.whatsapp.send_concurrency.max(1);
+        let permits = Arc::new(Semaphore::new(slots));
+        let (accepted_tx, accepted_rx) = mpsc::channel(slots);
         let recorder = tokio::spawn(self.clone().record_acceptances(accepted_rx));
-        let (marks_tx, marks_rx) = mpsc::unbounded_channel();
+        let (marks_tx, marks_rx) = mpsc::channel(slots);
         let marker = tokio::spawn(self.clone().write_attempting_marks(marks_rx));
         OutboxWorker {
             sender: self,

@@ -121,15 +121,20 @@ impl OutboxSender {
     pub(super) async fn transmit(
         &self,
         send: PendingSend,
-        marks: mpsc::UnboundedSender<AttemptRequest>,
-        accepted: mpsc::UnboundedSender<Accepted>,
+        marks: mpsc::Sender<AttemptRequest>,
+        accepted: mpsc::Sender<Accepted>,
     ) {
         let Some(client) = &self.client else {
             self.release(send.item.id);
             return;
         };
         self.pacer.wait_turn().await;
-        if !self.mark_attempting(&marks, &send.key).await {
+        let mark = self.mark_attempting(&marks, &send.key).await;
+        if mark == Mark::Gone {
+            self.release(send.item.id);
+            return;
+        }
+        if mark == Mark::Failed {
             tracing::warn!(
                 item = send.item.id,
                 "the send could not be marked attempting; it waits"
@@ -140,20 +145,30 @@ impl OutboxSender {
             return;
         }
         let callback_data = format!("{CALLBACK_PREFIX}{}", send.message.id);
-        match client
+        let started = std::time::Instant::now();
+        let answer = client
             .send_message(&send.recipient, &send.outgoing, Some(&callback_data))
-            .await
-        {
+            .await;
+        let latency = &self.metrics.latency;
+        latency.observe_graph_send(answer.is_ok(), started.elapsed());
+        match answer {
             Ok(receipt) => {
+                let since_queued = (Utc::now() - send.item.queued_at)
+                    .to_std()
+                    .unwrap_or_default();
+                latency.reply.observe(since_queued.as_secs_f64());
                 self.health.mark_healthy();
                 let item_id = send.item.id;
-                let handed_over = accepted.send(Accepted {
-                    key: send.key,
-                    item_id,
-                    message_id: send.message.id,
-                    wamid: receipt.wamid,
-                    ticket: send.ticket,
-                });
+                // Waits (holding its send slot) while the recorder is a queue's length behind.
+                let handed_over = accepted
+                    .send(Accepted {
+                        key: send.key,
+                        item_id,
+                        message_id: send.message.id,
+                        wamid: receipt.wamid,
+                        ticket: send.ticket,
+                    })
+                    .await;
                 if handed_over.is_err() {
                     // Only at shutdown: the item stays in flight and is reconciled at start.
                     self.release(item_id);
@@ -173,7 +188,7 @@ impl OutboxSender {
 
     /// Stores accepted sends, as many per transaction and flush as have arrived, until every
     /// send task is gone.
-    pub(super) async fn record_acceptances(self, mut accepted: mpsc::UnboundedReceiver<Accepted>) {
+    pub(super) async fn record_acceptances(self, mut accepted: mpsc::Receiver<Accepted>) {
         let mut batch = Vec::new();
         while accepted
             .recv_many(&mut batch, MAX_ACCEPTANCES_PER_TRANSACTION)
@@ -302,6 +317,7 @@ pub(super) fn record_accepted(
             ticket,
             at: now,
             message_id: Some(accepted.message_id),
+            published_at: None,
         });
     // Statuses that overtook the send answer.
     if let Some(pending) = tx.channel_log().take_pending_statuses(&accepted.wamid)? {

@@ -26,13 +26,13 @@ pub(super) enum OutboxWait {
 /// first.
 pub struct OutboxWorker {
     pub(super) sender: OutboxSender,
-    pub(super) feed: mpsc::UnboundedReceiver<Vec<Queued>>,
+    pub(super) feed: mpsc::Receiver<Vec<Queued>>,
     pub(super) feed_open: bool,
     pub(super) fed: Vec<Queued>,
     pub(super) permits: Arc<Semaphore>,
-    pub(super) accepted_tx: mpsc::UnboundedSender<Accepted>,
+    pub(super) accepted_tx: mpsc::Sender<Accepted>,
     pub(super) recorder: tokio::task::JoinHandle<()>,
-    pub(super) marks_tx: mpsc::UnboundedSender<AttemptRequest>,
+    pub(super) marks_tx: mpsc::Sender<AttemptRequest>,
     pub(super) marker: tokio::task::JoinHandle<()>,
     pub(super) running: tokio::task::JoinSet<()>,
     pub(super) read_queue: QueueLook,
@@ -49,7 +49,7 @@ impl Worker for OutboxWorker {
     }
 
     /// Claims what intake handed over and, when asked, what is due in the queue; starts a send
-    /// task for each (up to `CONCURRENT_SENDS` at once).
+    /// task for each (up to `send_concurrency` at once).
     async fn work(&mut self, _shutdown: &CancellationToken) -> Result<WorkerState, WorkerError> {
         let paused_for = self.sender.health.pause_remaining();
         if !paused_for.is_zero() && self.sender.client.is_some() {
