@@ -103,7 +103,12 @@ async fn run() -> anyhow::Result<()> {
         request
             .headers_mut()
             .insert("Sec-WebSocket-Protocol", "graphql-transport-ws".parse()?);
-        let (mut socket, _) = tokio_tungstenite::connect_async(request).await?;
+        let (mut socket, _) = tokio_tungstenite::connect_async_with_config(
+            request,
+            Some(clients::client_config()),
+            false,
+        )
+        .await?;
         socket.send(WsMessage::Text(json!({ "type": "connection_init", "payload": { "authorization": format!("Bearer {token}") } }).to_string().into())).await?;
         let _ack = socket.next().await;
         let subscribe = json!({ "id": "1", "type": "subscribe", "payload": { "query": "subscription { reportEvents { kind report { ticket } } }" } });

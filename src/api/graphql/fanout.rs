@@ -201,3 +201,88 @@ fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
         .lock()
         .unwrap_or_else(std::sync::PoisonError::into_inner)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn person(name: &str, role: Role, unit: Option<&str>) -> Principal {
+        Principal {
+            username: name.to_string(),
+            role,
+            unit: unit.map(UnitCode::trusted),
+        }
+    }
+
+    const DOCUMENT: &str = "subscription { reportEvents { kind report { ticket } } }";
+
+    #[test]
+    fn officers_share_a_class_only_with_their_own_unit() {
+        let sako = person("sako1", Role::Officer, Some("POLSEK_PLG_SAKO"));
+        let sako_too = person("sako2", Role::Officer, Some("POLSEK_PLG_SAKO"));
+        let kemuning = person("kemuning1", Role::Officer, Some("POLSEK_PLG_KEMUNING"));
+        assert_eq!(
+            VisibilityClass::of(&sako, DOCUMENT),
+            VisibilityClass::of(&sako_too, DOCUMENT)
+        );
+        assert_ne!(
+            VisibilityClass::of(&sako, DOCUMENT),
+            VisibilityClass::of(&kemuning, DOCUMENT)
+        );
+    }
+
+    #[test]
+    fn roles_never_share_a_class_and_their_units_do_not_split_it() {
+        let roles = [
+            Role::Admin,
+            Role::Supervisor,
+            Role::Operator,
+            Role::Analyst,
+            Role::Officer,
+        ];
+        for (index, role) in roles.into_iter().enumerate() {
+            for other in roles.into_iter().skip(index + 1) {
+                assert_ne!(
+                    VisibilityClass::of(&person("a", role, Some("BIDPROPAM")), DOCUMENT),
+                    VisibilityClass::of(&person("b", other, Some("BIDPROPAM")), DOCUMENT)
+                );
+            }
+        }
+        assert_eq!(
+            VisibilityClass::of(&person("a", Role::Analyst, None), DOCUMENT),
+            VisibilityClass::of(&person("b", Role::Analyst, Some("COMMAND_CENTER")), DOCUMENT)
+        );
+    }
+
+    #[test]
+    fn a_document_with_a_signed_link_shares_nothing_across_users() {
+        let document = "subscription { reportEvents { report { messages { signedMediaUrl } } } }";
+        let one = person("ops1", Role::Operator, None);
+        let other = person("ops2", Role::Operator, None);
+        assert_ne!(
+            VisibilityClass::of(&one, document),
+            VisibilityClass::of(&other, document)
+        );
+        assert_eq!(
+            VisibilityClass::of(&one, document),
+            VisibilityClass::of(&one, document)
+        );
+    }
+
+    #[test]
+    fn the_shared_work_of_old_events_is_let_go() {
+        let fanout = Fanout::default();
+        for second in 0..(RECENT_EVENTS as i64 + 10) {
+            let event = ReportEvent {
+                kind: ReportEventKind::MessageAdded,
+                report_id: ReportId::new(1),
+                ticket: crate::domain::ids::Ticket::parse("WA-2026-000001").unwrap(),
+                at: DateTime::from_timestamp(second, 0).unwrap(),
+                message_id: None,
+            };
+            fanout.work_for(&event);
+            fanout.work_for(&event);
+        }
+        assert_eq!(fanout.held(), RECENT_EVENTS);
+    }
+}
