@@ -157,7 +157,9 @@ pub async fn run(url: String) -> anyhow::Result<()> {
             tokio_tungstenite::connect_async_with_config(request, Some(client_config()), false)
                 .await?;
         let init = json!({ "type": "connection_init", "payload": { "authorization": format!("Bearer {token}") } });
-        socket.send(WsMessage::Text(init.to_string().into())).await?;
+        socket
+            .send(WsMessage::Text(init.to_string().into()))
+            .await?;
         let _ack = socket.next().await;
         let subscribe = json!({ "id": "1", "type": "subscribe", "payload": { "query": "subscription { reportEvents { kind report { ticket } } }" } });
         socket

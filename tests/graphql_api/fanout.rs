@@ -61,7 +61,8 @@ async fn every_subscriber_of_a_shared_event_gets_what_its_own_report_query_answe
         ("analyst1", Role::Analyst, None),
         ("supervisor1", Role::Supervisor, None),
     ];
-    let document = format!("subscription {{ reportEvents {{ kind report {{ {STABLE_FIELDS} }} }} }}");
+    let document =
+        format!("subscription {{ reportEvents {{ kind report {{ {STABLE_FIELDS} }} }} }}");
     let mut readers = Vec::new();
     for (name, role, unit) in people {
         let token = app.user_token(name, role, unit).await;

@@ -76,12 +76,15 @@ struct DocumentWork {
     value: Arc<OnceLock<Value>>,
 }
 
+/// Subscribers that get the same bytes: one visibility class, one document.
+type ClassAndDocument = (VisibilityClass, Arc<str>);
+
 /// One event's shared work.
 #[derive(Default)]
 struct EventWork {
     report: OnceLock<Option<Arc<Report>>>,
     visible: Mutex<HashMap<VisibilityClass, bool>>,
-    documents: Mutex<HashMap<(VisibilityClass, Arc<str>), Arc<DocumentWork>>>,
+    documents: Mutex<HashMap<ClassAndDocument, Arc<DocumentWork>>>,
 }
 
 /// An event as the bus tells it; the same event reaches every subscriber as an equal value.
@@ -250,7 +253,10 @@ mod tests {
         }
         assert_eq!(
             VisibilityClass::of(&person("a", Role::Analyst, None), DOCUMENT),
-            VisibilityClass::of(&person("b", Role::Analyst, Some("COMMAND_CENTER")), DOCUMENT)
+            VisibilityClass::of(
+                &person("b", Role::Analyst, Some("COMMAND_CENTER")),
+                DOCUMENT
+            )
         );
     }
 

@@ -160,7 +160,15 @@ impl Follower {
                 Question {
                     class: &self.class,
                     document: &self.document,
-                    read_report: || services.workflow.store().reports().get(event.report_id).ok().flatten(),
+                    read_report: || {
+                        services
+                            .workflow
+                            .store()
+                            .reports()
+                            .get(event.report_id)
+                            .ok()
+                            .flatten()
+                    },
                     can_see: |report| can_see(&self.who, report, &tree, services.workflow.rules()),
                     passes_filter: |report| {
                         matches_filter(report, &self.filter, &tree, &services.workflow.clock().sla)
