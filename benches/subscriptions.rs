@@ -120,23 +120,13 @@ async fn run() -> anyhow::Result<()> {
             let mut seen = 0;
             while let Some(Ok(message)) = socket.next().await {
                 let arrived = Instant::now();
-                let WsMessage::Text(text) = message else {
-                    continue;
-                };
-                let Ok(value) = serde_json::from_str::<serde_json::Value>(&text) else {
-                    continue;
-                };
-                let event = &value["payload"]["data"]["reportEvents"];
-                if event["kind"] != "REPORT_CREATED" {
-                    continue;
-                }
-                let Some(ticket) = event["report"]["ticket"].as_str() else {
+                let Some(ticket) = clients::created_ticket(&message) else {
                     continue;
                 };
                 // The 200 may be recorded a moment after the event arrives: wait for it.
                 let mut sent_at = None;
                 for _ in 0..1000 {
-                    if let Some(at) = acknowledged.lock().await.get(ticket) {
+                    if let Some(at) = acknowledged.lock().await.get(&ticket) {
                         sent_at = Some(*at);
                         break;
                     }

@@ -38,6 +38,19 @@ pub fn client_config() -> WebSocketConfig {
     WebSocketConfig::default().read_buffer_size(4 * 1024)
 }
 
+/// The ticket of a REPORT_CREATED event, if `message` is one.
+pub fn created_ticket(message: &WsMessage) -> Option<String> {
+    let WsMessage::Text(text) = message else {
+        return None;
+    };
+    let value: serde_json::Value = serde_json::from_str(text).ok()?;
+    let event = &value["payload"]["data"]["reportEvents"];
+    if event["kind"] != "REPORT_CREATED" {
+        return None;
+    }
+    event["report"]["ticket"].as_str().map(str::to_string)
+}
+
 /// Citizens' messages, signed as Meta signs them.
 pub struct Webhooks {
     client: reqwest::Client,
@@ -170,20 +183,10 @@ pub async fn run(url: String) -> anyhow::Result<()> {
             let mut seen = 0;
             while let Some(Ok(message)) = socket.next().await {
                 let arrived = unix_micros();
-                let WsMessage::Text(text) = message else {
+                let Some(ticket) = created_ticket(&message) else {
                     continue;
                 };
-                let Ok(value) = serde_json::from_str::<serde_json::Value>(&text) else {
-                    continue;
-                };
-                let event = &value["payload"]["data"]["reportEvents"];
-                if event["kind"] != "REPORT_CREATED" {
-                    continue;
-                }
-                let Some(ticket) = event["report"]["ticket"].as_str() else {
-                    continue;
-                };
-                arrivals.lock().await.push((ticket.to_string(), arrived));
+                arrivals.lock().await.push((ticket, arrived));
                 seen += 1;
                 if seen == messages {
                     return;
