@@ -1,9 +1,13 @@
 //! Subscription latency: 200 operators subscribed over WebSockets (graphql-transport-ws); for
 //! each of a stream of citizen messages, the time from the webhook's 200 to the REPORT_CREATED
 //! event arriving on every socket. Prints p50/p90/p99/max over all (event, subscriber) pairs.
+//! With `CLIENTS=process` the sockets are held by a second process (this binary started again
+//! as a client), so that reading them does not share the server's runtime; both take their
+//! times from the system clock.
 //!
 //!     cargo bench --bench subscriptions
-//!     SUBSCRIBERS=200 MESSAGES=200 cargo bench --bench subscriptions
+//!     SUBSCRIBERS=1000 MESSAGES=100 cargo bench --bench subscriptions
+//!     SUBSCRIBERS=1000 MESSAGES=100 CLIENTS=process cargo bench --bench subscriptions
 
 /// sled allocates heavily on every write; mimalloc handles that far better than glibc's malloc.
 #[global_allocator]
@@ -16,15 +20,12 @@ use futures_util::{SinkExt, StreamExt};
 use serde_json::json;
 use siaga::app::App;
 use siaga::config::{Config, Settings};
-use siaga::domain::phone::PhoneNumber;
 use siaga::domain::user::Role;
-use siaga::whatsapp::payload::{self, Citizen};
-use siaga::whatsapp::signature;
 use tokio::sync::Mutex;
 use tokio_tungstenite::tungstenite::Message as WsMessage;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 
-const SECRET: &str = "bench-secret";
+use clients::SECRET;
 
 fn env_number(name: &str, default: usize) -> usize {
     std::env::var(name)
@@ -40,9 +41,20 @@ fn percentile(sorted: &[Duration], fraction: f64) -> f64 {
     sorted[((sorted.len() as f64 - 1.0) * fraction).round() as usize].as_secs_f64() * 1e3
 }
 
+/// Set for the client process: the WebSocket URL it connects to (its token in
+/// `CLIENT_TOKEN`).
+const CLIENT_OF: &str = "SUBSCRIPTION_CLIENT_OF";
+const CLIENT_TOKEN: &str = "SUBSCRIPTION_CLIENT_TOKEN";
+
 fn main() -> anyhow::Result<()> {
+    if let Ok(url) = std::env::var(CLIENT_OF) {
+        return tokio::runtime::Runtime::new()?.block_on(clients::run(url));
+    }
     siaga::allocator::run_tuned(run())
 }
+
+#[path = "support/subscription_clients.rs"]
+mod clients;
 
 async fn run() -> anyhow::Result<()> {
     let subscribers = env_number("SUBSCRIBERS", 200);
@@ -74,6 +86,13 @@ async fn run() -> anyhow::Result<()> {
         .token;
     tokio::spawn(app.run_until_stopped(std::future::pending()));
 
+    if std::env::var("CLIENTS").is_ok_and(|clients| clients == "process") {
+        let all = clients::measure_in_another_process(&state, &base, &token, subscribers, messages)
+            .await?;
+        print_result(subscribers, messages, "clients in another process", all);
+        return Ok(());
+    }
+
     // ticket -> instant of the webhook's 200
     let acknowledged: Arc<Mutex<std::collections::HashMap<String, Instant>>> = Arc::default();
     let latencies: Arc<Mutex<Vec<Duration>>> = Arc::default();
@@ -84,7 +103,12 @@ async fn run() -> anyhow::Result<()> {
         request
             .headers_mut()
             .insert("Sec-WebSocket-Protocol", "graphql-transport-ws".parse()?);
-        let (mut socket, _) = tokio_tungstenite::connect_async(request).await?;
+        let (mut socket, _) = tokio_tungstenite::connect_async_with_config(
+            request,
+            Some(clients::client_config()),
+            false,
+        )
+        .await?;
         socket.send(WsMessage::Text(json!({ "type": "connection_init", "payload": { "authorization": format!("Bearer {token}") } }).to_string().into())).await?;
         let _ack = socket.next().await;
         let subscribe = json!({ "id": "1", "type": "subscribe", "payload": { "query": "subscription { reportEvents { kind report { ticket } } }" } });
@@ -96,23 +120,13 @@ async fn run() -> anyhow::Result<()> {
             let mut seen = 0;
             while let Some(Ok(message)) = socket.next().await {
                 let arrived = Instant::now();
-                let WsMessage::Text(text) = message else {
-                    continue;
-                };
-                let Ok(value) = serde_json::from_str::<serde_json::Value>(&text) else {
-                    continue;
-                };
-                let event = &value["payload"]["data"]["reportEvents"];
-                if event["kind"] != "REPORT_CREATED" {
-                    continue;
-                }
-                let Some(ticket) = event["report"]["ticket"].as_str() else {
+                let Some(ticket) = clients::created_ticket(&message) else {
                     continue;
                 };
                 // The 200 may be recorded a moment after the event arrives: wait for it.
                 let mut sent_at = None;
                 for _ in 0..1000 {
-                    if let Some(at) = acknowledged.lock().await.get(ticket) {
+                    if let Some(at) = acknowledged.lock().await.get(&ticket) {
                         sent_at = Some(*at);
                         break;
                     }
@@ -133,49 +147,28 @@ async fn run() -> anyhow::Result<()> {
     }
     tokio::time::sleep(Duration::from_millis(500)).await;
 
-    let client = reqwest::Client::new();
+    let webhooks = clients::Webhooks::new(&base);
     for index in 0..messages {
-        let citizen = Citizen {
-            phone: PhoneNumber::parse(&format!("0815{index:08}"))?,
-            name: "Warga".into(),
-        };
-        let body = payload::to_wire_bytes(&payload::text_message(
-            &citizen,
-            &format!("wamid.sub.{index}"),
-            chrono::Utc::now().timestamp(),
-            "ada tawuran",
-        ));
-        let response = client
-            .post(format!("{base}/webhooks/whatsapp"))
-            .header(
-                "x-hub-signature-256",
-                signature::sign(SECRET.as_bytes(), &body),
-            )
-            .body(body)
-            .send()
-            .await?;
-        let done = Instant::now();
-        anyhow::ensure!(
-            response.status().is_success(),
-            "webhook answered {}",
-            response.status()
-        );
-        let ticket = format!("WA-{}-{:06}", chrono::Utc::now().format("%Y"), index + 1);
-        acknowledged.lock().await.insert(ticket, done);
+        let ticket = webhooks.post(index).await?;
+        acknowledged.lock().await.insert(ticket, Instant::now());
         tokio::time::sleep(Duration::from_millis(10)).await;
     }
     for reader in readers {
         let _ = tokio::time::timeout(Duration::from_secs(30), reader).await;
     }
-    let mut all = latencies.lock().await.clone();
+    let all = latencies.lock().await.clone();
+    print_result(subscribers, messages, "clients in this process", all);
+    Ok(())
+}
+
+fn print_result(subscribers: usize, messages: usize, clients: &str, mut all: Vec<Duration>) {
     all.sort_unstable();
     println!(
-        "subscriptions: {subscribers} subscribers x {messages} reports = {} deliveries; webhook 200 -> event on socket: p50 {:.2} ms, p90 {:.2} ms, p99 {:.2} ms, max {:.2} ms",
+        "subscriptions ({clients}): {subscribers} subscribers x {messages} reports = {} deliveries; webhook 200 -> event on socket: p50 {:.2} ms, p90 {:.2} ms, p99 {:.2} ms, max {:.2} ms",
         all.len(),
         percentile(&all, 0.5),
         percentile(&all, 0.9),
         percentile(&all, 0.99),
         all.last().map_or(0.0, |max| max.as_secs_f64() * 1e3)
     );
-    Ok(())
 }

@@ -181,6 +181,7 @@ impl App {
             bus: bus.clone(),
             search: Arc::clone(indexer.index()),
             media_urls: crate::api::media_url::MediaUrlSigner::with_key(media_link_key),
+            fanout: Arc::default(),
         };
         let schema = build_schema(Some(services.clone()));
         let ingest = IngestBatcher::start(core.intake.clone(), commit.clone());

@@ -11,7 +11,7 @@ use tokio::sync::broadcast;
 
 use crate::domain::ids::{MessageId, ReportId, Ticket};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum ReportEventKind {
     ReportCreated,

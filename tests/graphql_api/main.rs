@@ -10,6 +10,7 @@
 mod access;
 #[path = "../common/mod.rs"]
 mod common;
+mod fanout;
 mod queries;
 mod reports;
 mod sign_in;

@@ -4,6 +4,7 @@
 
 mod audit;
 mod console;
+mod fanout;
 mod mutation;
 mod query;
 mod report_view;
@@ -54,6 +55,8 @@ pub struct Services {
     pub search: Arc<crate::search::SearchIndex>,
     /// Signs and checks the short-lived media links of `Message.signedMediaUrl`.
     pub media_urls: super::media_url::MediaUrlSigner,
+    /// The subscriptions' shared work on each event (`fanout.rs`).
+    pub fanout: Arc<fanout::Fanout>,
 }
 
 /// Why the request carries no principal, kept so that resolvers can say so.

@@ -4,12 +4,21 @@
 //! it re-checks the user and token before every event and at least every re-check interval,
 //! and ends with UNAUTHENTICATED once they no longer hold.
 
-use async_graphql::{Context, Enum, Object, Subscription};
+use std::borrow::Cow;
+use std::sync::{Arc, OnceLock};
+
+use async_graphql::parser::types::Field;
+use async_graphql::registry::Registry;
+use async_graphql::{
+    Context, ContextSelectionSet, Enum, Object, OutputType, Positioned, ServerResult, Subscription,
+    Value,
+};
 use chrono::{DateTime, Utc};
 
 use crate::ledger::Ledger;
 use futures_util::Stream;
 
+use super::fanout::{Question, VisibilityClass, document_key};
 use super::socket::{ConnectionSession, session_ended};
 use super::types::{ReportFilter, ReportView};
 use super::{principal, services, session, to_graphql_error};
@@ -91,6 +100,10 @@ struct Follower {
     services: super::Services,
     filter: DomainFilter,
     masked: bool,
+    /// Who else gets the same bytes: the subscribers of the same class and document share the
+    /// event's work (`fanout.rs`).
+    class: VisibilityClass,
+    document: Arc<str>,
 }
 
 impl Follower {
@@ -144,33 +157,40 @@ impl Follower {
                         at: Utc::now(),
                         report: None,
                         published_at: None,
+                        shared: None,
                     }));
                 }
                 Err(RecvError::Closed) => return None,
             };
-            let store = self.services.workflow.store();
-            let Ok(Some(report)) = store.reports().get(event.report_id) else {
+            let services = &self.services;
+            let tree = services.workflow.units().tree();
+            let Some(shared) = services.fanout.share(
+                &event,
+                Question {
+                    class: &self.class,
+                    document: &self.document,
+                    read_report: || {
+                        services
+                            .workflow
+                            .store()
+                            .reports()
+                            .get(event.report_id)
+                            .ok()
+                            .flatten()
+                    },
+                    can_see: |report| can_see(&self.who, report, &tree, services.workflow.rules()),
+                    passes_filter: |report| {
+                        matches_filter(report, &self.filter, &tree, &services.workflow.clock().sla)
+                    },
+                },
+            ) else {
                 continue;
-            };
-            let tree = self.services.workflow.units().tree();
-            if !can_see(&self.who, &report, &tree, self.services.workflow.rules())
-                || !matches_filter(
-                    &report,
-                    &self.filter,
-                    &tree,
-                    &self.services.workflow.clock().sla,
-                )
-            {
-                continue;
-            }
-            let view = ReportView {
-                report,
-                masked: self.masked,
             };
             return Some(Ok(ReportEvent {
                 kind: kind_of(event.kind),
                 at: event.at,
-                report: Some(view),
+                report: Some((shared.report, self.masked)),
+                shared: Some(shared.value),
                 published_at: event.published_at,
             }));
         }
@@ -188,16 +208,27 @@ async fn ended_elsewhere(
     }
 }
 
+/// An event as one subscriber receives it. Its value is resolved by the first subscriber of
+/// its visibility class and document and copied by the others.
 pub struct ReportEvent {
     kind: ReportEventKind,
     at: DateTime<Utc>,
-    report: Option<ReportView>,
+    /// The report as it is now, and whether phone numbers are masked; absent for RESYNC.
+    report: Option<(Arc<Report>, bool)>,
+    shared: Option<Arc<OnceLock<Value>>>,
     /// When the bus event was published (not exposed: for the fan-out histogram).
     published_at: Option<std::time::Instant>,
 }
 
+/// The event's GraphQL object, resolved afresh.
+struct ResolvedEvent {
+    kind: ReportEventKind,
+    at: DateTime<Utc>,
+    report: Option<ReportView>,
+}
+
 #[Object(name = "ReportEvent")]
-impl ReportEvent {
+impl ResolvedEvent {
     async fn kind(&self) -> ReportEventKind {
         self.kind
     }
@@ -208,6 +239,49 @@ impl ReportEvent {
     async fn report(&self) -> Option<&ReportView> {
         self.report.as_ref()
     }
+}
+
+impl OutputType for ReportEvent {
+    fn type_name() -> Cow<'static, str> {
+        <ResolvedEvent as OutputType>::type_name()
+    }
+
+    fn create_type_info(registry: &mut Registry) -> String {
+        <ResolvedEvent as OutputType>::create_type_info(registry)
+    }
+
+    async fn resolve(
+        &self,
+        ctx: &ContextSelectionSet<'_>,
+        field: &Positioned<Field>,
+    ) -> ServerResult<Value> {
+        if let Some(value) = self.shared.as_ref().and_then(|shared| shared.get()) {
+            return Ok(value.clone());
+        }
+        let event = ResolvedEvent {
+            kind: self.kind,
+            at: self.at,
+            report: self.report.as_ref().map(|(report, masked)| ReportView {
+                report: Report::clone(report),
+                masked: *masked,
+            }),
+        };
+        let errors_before = errors_so_far(ctx);
+        let value = OutputType::resolve(&event, ctx, field).await?;
+        // A field error goes to this response's error list, not into the value: such a value
+        // is not shared, so that every subscriber gets its own error.
+        if let Some(shared) = &self.shared
+            && errors_before.is_some()
+            && errors_so_far(ctx) == errors_before
+        {
+            let _ = shared.set(value.clone());
+        }
+        Ok(value)
+    }
+}
+
+fn errors_so_far(ctx: &ContextSelectionSet<'_>) -> Option<usize> {
+    ctx.query_env.errors.lock().ok().map(|errors| errors.len())
 }
 
 pub struct SubscriptionRoot;
@@ -239,6 +313,8 @@ impl SubscriptionRoot {
         let filter = filter.unwrap_or_default().to_domain();
         let events = services.bus.subscribe();
         let masked = mask_phones(&who);
+        let document = document_key(ctx.query_env);
+        let class = VisibilityClass::of(&who, &document);
         let mut follower = Follower {
             events,
             who,
@@ -249,6 +325,8 @@ impl SubscriptionRoot {
             services,
             filter,
             masked,
+            class,
+            document,
         };
         // A subscription opened on a connection whose session has ended gets nothing.
         follower.recheck().map_err(to_graphql_error)?;

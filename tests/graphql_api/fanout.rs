@@ -1,0 +1,155 @@
+//! The subscriptions' shared work: subscribers of one visibility class and document share an
+//! event's resolved value, and still each get exactly what their own `report` query answers;
+//! a subscriber that stops reading holds nobody else back.
+
+use super::*;
+
+/// Fields that no longer change once a report is forwarded, so that an ASSIGNED event and a
+/// later query must agree on them; the reporter's phone shows the analysts' masking,
+/// `allowedStatusMoves` the reader's role.
+const STABLE_FIELDS: &str =
+    "id ticket status category reporter { phone } assignedUnit { code } allowedStatusMoves";
+
+async fn subscribe(app: &TestApp, token: &str, query: &str) -> common::ws::Socket {
+    let mut socket = common::ws::connect(app, "graphql-transport-ws").await;
+    let init = json!({ "type": "connection_init", "payload": { "authorization": format!("Bearer {token}") } });
+    socket
+        .send(WsMessage::Text(init.to_string().into()))
+        .await
+        .unwrap();
+    assert_eq!(
+        common::ws::next_json(&mut socket).await["type"],
+        "connection_ack"
+    );
+    let subscriptions = app.subscriptions_opened();
+    let subscribe = json!({ "id": "1", "type": "subscribe", "payload": { "query": query } });
+    socket
+        .send(WsMessage::Text(subscribe.to_string().into()))
+        .await
+        .unwrap();
+    app.wait_for_subscription(subscriptions).await;
+    socket
+}
+
+/// The ASSIGNED events' reports, by report id, until the one of `last`.
+async fn assigned_until(socket: &mut common::ws::Socket, last: &str) -> Vec<(String, Value)> {
+    let mut assigned = Vec::new();
+    loop {
+        let message = common::ws::next_json(socket).await;
+        assert_eq!(message["type"], "next", "{message}");
+        let event = &message["payload"]["data"]["reportEvents"];
+        if event["kind"] != "ASSIGNED" {
+            continue;
+        }
+        let id = event["report"]["id"].as_str().unwrap().to_string();
+        assigned.push((id.clone(), event["report"].clone()));
+        if id == last {
+            return assigned;
+        }
+    }
+}
+
+#[tokio::test]
+async fn every_subscriber_of_a_shared_event_gets_what_its_own_report_query_answers() {
+    let app = spawn_app().await;
+    let operator = operator(&app).await;
+    let people: [(&str, Role, Option<&str>); 6] = [
+        ("sako1", Role::Officer, Some("POLSEK_PLG_SAKO")),
+        ("sako2", Role::Officer, Some("POLSEK_PLG_SAKO")),
+        ("kemuning1", Role::Officer, Some("POLSEK_PLG_KEMUNING")),
+        ("propam1", Role::Officer, Some("BIDPROPAM")),
+        ("analyst1", Role::Analyst, None),
+        ("supervisor1", Role::Supervisor, None),
+    ];
+    let document =
+        format!("subscription {{ reportEvents {{ kind report {{ {STABLE_FIELDS} }} }} }}");
+    let mut readers = Vec::new();
+    for (name, role, unit) in people {
+        let token = app.user_token(name, role, unit).await;
+        let socket = subscribe(&app, &token, &document).await;
+        readers.push((name, token, socket));
+    }
+
+    let (sako, _) = app.citizen_reports("081377301010", "maling di sako").await;
+    forward(&app, &operator, &sako, "POLSEK_PLG_SAKO").await;
+    let (complaint, _) = app
+        .citizen_reports("081377301011", "oknum polisi minta uang damai")
+        .await;
+    triage(&app, &operator, &complaint, "pungli_oknum").await;
+    forward(&app, &operator, &complaint, "BIDPROPAM").await;
+    let (kemuning, _) = app
+        .citizen_reports("081377301012", "maling di kemuning")
+        .await;
+    forward(&app, &operator, &kemuning, "POLSEK_PLG_KEMUNING").await;
+
+    let mut of_sako = std::collections::HashMap::new();
+    for (name, token, socket) in &mut readers {
+        let (visible, last): (Vec<&str>, &str) = match *name {
+            "sako1" | "sako2" => (vec![&sako], &sako),
+            "kemuning1" => (vec![&kemuning], &kemuning),
+            "propam1" => (vec![&complaint], &complaint),
+            "analyst1" => (vec![&sako, &kemuning], &kemuning),
+            _ => (vec![&sako, &complaint, &kemuning], &kemuning),
+        };
+        let assigned = assigned_until(socket, last).await;
+        let ids: Vec<&str> = assigned.iter().map(|(id, _)| id.as_str()).collect();
+        assert_eq!(ids, visible, "{name} gets the events of what it may see");
+        for (id, streamed) in &assigned {
+            let queried = app
+                .graphql(
+                    Some(token),
+                    &format!("query($id: ID!) {{ report(id: $id) {{ {STABLE_FIELDS} }} }}"),
+                    json!({ "id": id }),
+                )
+                .await;
+            assert_eq!(
+                streamed, &queried["data"]["report"],
+                "{name}'s event and its own query agree"
+            );
+            if id == &sako {
+                of_sako.insert(*name, streamed.clone());
+            }
+        }
+    }
+    assert_eq!(of_sako["sako1"], of_sako["sako2"], "one class, one value");
+    assert_ne!(
+        of_sako["analyst1"]["reporter"]["phone"], of_sako["supervisor1"]["reporter"]["phone"],
+        "the analyst's copy is masked, the supervisor's is not"
+    );
+    assert_ne!(
+        of_sako["analyst1"]["allowedStatusMoves"], of_sako["supervisor1"]["allowedStatusMoves"],
+        "an analyst and a supervisor are offered different moves: {of_sako:?}"
+    );
+}
+
+#[tokio::test]
+async fn a_subscriber_that_stops_reading_holds_no_other_subscriber_back() {
+    let app = spawn_app().await;
+    let operator = operator(&app).await;
+    let (id, _) = app.citizen_reports("081377301020", "ada tawuran").await;
+    // The stalled subscriber asks for the whole timeline with every event, so that its frames
+    // grow with every note and soon fill its socket's buffers.
+    let heavy = "subscription { reportEvents { kind report { timeline { kind at actor note } } } }";
+    let light = "subscription { reportEvents { kind report { id } } }";
+    let _stalled = subscribe(&app, &operator, heavy).await;
+    let mut reading = subscribe(&app, &operator, light).await;
+    let note = "catatan panjang ".repeat(60);
+    let notes = 150;
+    for _ in 0..notes {
+        let added = app
+            .graphql(
+                Some(&operator),
+                "mutation($id: ID!, $text: String!) { addNote(reportId: $id, text: $text) { kind } }",
+                json!({ "id": id, "text": note }),
+            )
+            .await;
+        assert!(added["errors"].is_null(), "{added}");
+    }
+    let mut seen = 0;
+    while seen < notes {
+        let message = common::ws::next_json(&mut reading).await;
+        if message["payload"]["data"]["reportEvents"]["kind"] == "NOTE_ADDED" {
+            seen += 1;
+        }
+    }
+}
