@@ -420,6 +420,8 @@ fn train_urgency_model(
     let key = {
         use std::hash::{Hash, Hasher};
         let mut hasher = rustc_hash::FxHasher::default();
+        // The analyzer's word lists shape the features as much as the samples do.
+        (analyzer.slang_entry_count(), analyzer.stopword_count()).hash(&mut hasher);
         for sample in &training {
             (sample.text.as_str(), sample.urgent).hash(&mut hasher);
         }

@@ -147,7 +147,7 @@ fn the_learned_model_weighs_in_and_says_so() {
         suggestion
             .reasons
             .iter()
-            .any(|reason| reason.contains("model kata")),
+            .any(|reason| reason.contains("model urgensi")),
         "{:?}",
         suggestion.reasons
     );

@@ -95,7 +95,7 @@ pub(super) fn judge_urgency(
     let learned_weight = LEARNED_WEIGHT * (2.0 * learned - 1.0);
     factors.push(Factor {
         weight: learned_weight,
-        name: "model kata",
+        name: "model urgensi",
         words: format!("{learned:.2}"),
     });
     let prior = if urgent_by_default {
