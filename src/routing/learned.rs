@@ -42,18 +42,19 @@ pub(super) struct Opinion {
 }
 
 impl WordModel {
-    /// Trains on the profile's samples plus the embedded tuning set; `index_of` maps a code to
-    /// the category index of the keyword model (unknown codes are skipped).
+    /// Trains on the profile's samples plus the project's training sets (`training_set`);
+    /// `index_of` maps a code to the category index of the keyword model (unknown codes are
+    /// skipped).
     pub fn train(
         samples: &[SampleMessage],
+        training: &[SampleMessage],
         analyzer: &Analyzer,
         categories: usize,
         index_of: impl Fn(&str) -> Option<usize>,
     ) -> WordModel {
-        let tuning = training_set();
         let mut counts: FxHashMap<String, Vec<u32>> = FxHashMap::default();
         let mut totals = vec![0u32; categories];
-        for sample in samples.iter().chain(tuning.iter()) {
+        for sample in samples.iter().chain(training) {
             let Some(category) = index_of(&sample.category) else {
                 continue;
             };

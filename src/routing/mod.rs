@@ -91,13 +91,16 @@ impl Router {
     pub fn new(profile: &Profile, analyzer: Analyzer) -> Router {
         let lexicon = Lexicon::built_in();
         let model = CategoryModel::new(&profile.categories, &lexicon, &analyzer);
+        // Parsed once, for both learned models.
+        let training = learned::training_set();
         let learned = WordModel::train(
             &profile.samples,
+            &training,
             &analyzer,
             model.categories.len(),
             |code| model.index_of(code),
         );
-        let urgency_model = train_urgency_model(&profile.samples, &analyzer);
+        let urgency_model = train_urgency_model(&profile.samples, &training, &analyzer);
         let cue_book = CueBook::new(&analyzer);
         let known_words = lexicon_words(profile, &lexicon, &analyzer);
         let places = PlaceIndex::new(&profile.gazetteer, &analyzer, known_words);
@@ -408,15 +411,12 @@ fn refusal_reason(refusal: &NoPlace) -> Option<String> {
 /// once per process and set of samples: every router of the same profile shares it.
 fn train_urgency_model(
     samples: &[crate::profile::SampleMessage],
+    training: &[crate::profile::SampleMessage],
     analyzer: &Analyzer,
 ) -> Arc<LinearModel> {
     static TRAINED: std::sync::Mutex<Vec<(u64, Arc<LinearModel>)>> =
         std::sync::Mutex::new(Vec::new());
-    let training: Vec<crate::profile::SampleMessage> = samples
-        .iter()
-        .cloned()
-        .chain(learned::training_set())
-        .collect();
+    let training: Vec<&crate::profile::SampleMessage> = samples.iter().chain(training).collect();
     let key = {
         use std::hash::{Hash, Hasher};
         let mut hasher = rustc_hash::FxHasher::default();
