@@ -30,7 +30,6 @@ use crate::error::{ErrorCode, UserError};
 use crate::profile::Profile;
 use crate::workflow::Workflow;
 
-pub use mutation::MutationRoot;
 pub use socket::websocket;
 pub use subscription::SubscriptionRoot;
 
@@ -38,6 +37,12 @@ pub use subscription::SubscriptionRoot;
 #[derive(async_graphql::MergedObject, Default)]
 #[graphql(name = "QueryRoot")]
 pub struct QueryRoot(query::QueryRoot, console::ConsoleQuery);
+
+/// The mutations: one group per module, merged into one type. A new group of mutations goes
+/// in its own module and is added here, so `mutation.rs` does not grow without bound.
+#[derive(async_graphql::MergedObject, Default)]
+#[graphql(name = "MutationRoot")]
+pub struct MutationRoot(mutation::CoreMutation);
 
 pub type SiagaSchema = Schema<QueryRoot, MutationRoot, SubscriptionRoot>;
 
@@ -64,11 +69,15 @@ pub struct Services {
 struct AuthenticationFailure(UserError);
 
 pub fn build_schema(services: Option<Services>) -> SiagaSchema {
-    let builder = Schema::build(QueryRoot::default(), MutationRoot, SubscriptionRoot)
-        .extension(shape::QueryShape)
-        .limit_complexity(MAX_COMPLEXITY)
-        .limit_recursive_depth(32)
-        .limit_directives(16);
+    let builder = Schema::build(
+        QueryRoot::default(),
+        MutationRoot::default(),
+        SubscriptionRoot,
+    )
+    .extension(shape::QueryShape)
+    .limit_complexity(MAX_COMPLEXITY)
+    .limit_recursive_depth(32)
+    .limit_directives(16);
     match services {
         Some(services) => builder.data(services).finish(),
         None => builder.finish(),

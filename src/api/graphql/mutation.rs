@@ -13,7 +13,10 @@ use super::{IntoGraphql, bad_input, forbidden, principal, services, session};
 use crate::domain::access::mask_phones;
 use crate::domain::user::{Principal, Role as DomainRole};
 
-pub struct MutationRoot;
+/// The core mutations; other groups live in their own modules and are merged into
+/// `MutationRoot` (see `mod.rs`).
+#[derive(Default)]
+pub struct CoreMutation;
 
 fn require_admin(who: &Principal) -> async_graphql::Result<()> {
     if who.role != DomainRole::Admin {
@@ -41,8 +44,8 @@ fn view(who: &Principal, report: crate::domain::report::Report) -> ReportView {
     }
 }
 
-#[Object]
-impl MutationRoot {
+#[Object(name = "CoreMutation")]
+impl CoreMutation {
     /// Signs in; the token goes in `Authorization: Bearer …` (or the WebSocket's connection_init).
     async fn login(
         &self,
