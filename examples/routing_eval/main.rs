@@ -23,7 +23,17 @@ use self::tally::Tally;
 fn main() -> anyhow::Result<()> {
     let profile = Profile::load("sumsel").context("loading the sumsel profile")?;
     let arguments: Vec<String> = std::env::args().skip(1).collect();
-    let router = Router::new(&profile, Analyzer::sumsel());
+    // `--no-train2`: the learned models do without `eval/train2.jsonl`, so that set measures
+    // the router as messages of an author it never learned from.
+    let router = if std::env::args().any(|argument| argument == "--no-train2") {
+        Router::with_training(
+            &profile,
+            Analyzer::sumsel(),
+            &siaga::routing::training_sets_without_train2(),
+        )
+    } else {
+        Router::new(&profile, Analyzer::sumsel())
+    };
     if arguments.first().map(String::as_str) == Some("--explain") {
         let texts: Vec<&str> = arguments[1..].iter().map(String::as_str).collect();
         let suggestion = router.suggest(&texts, None);

@@ -49,6 +49,8 @@ pub(super) struct CategoryEvidence {
     pub keywords: Vec<String>,
     /// Human-readable notes of the rules that moved this category.
     pub rule_notes: Vec<String>,
+    /// The part of `score` the learned models added.
+    pub learned: f32,
 }
 
 /// Scores of every category for one report; index = category index of the model.

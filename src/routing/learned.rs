@@ -153,6 +153,17 @@ pub(super) fn training_set() -> Vec<SampleMessage> {
         .collect()
 }
 
+/// The training sets without the second one, for measuring the router on `train2` as on
+/// messages of an author it never learned from.
+#[doc(hidden)]
+pub fn training_sets_without_train2() -> Vec<SampleMessage> {
+    TUNING_SET
+        .lines()
+        .filter(|line| !line.trim().is_empty())
+        .filter_map(|line| serde_json::from_str(line).ok())
+        .collect()
+}
+
 /// Content stems (negated ones marked "tidak_"), and pairs of neighbouring content words in one
 /// clause; each once per report.
 fn features(analyzer: &Analyzer, words: &[Word]) -> Vec<String> {

@@ -37,6 +37,11 @@ pub(super) struct Features {
 }
 
 impl Features {
+    /// The hashed indices with their values, sorted by index.
+    pub fn entries(&self) -> &[(u32, f32)] {
+        &self.entries
+    }
+
     /// Every word (stopwords included: "masih", "lagi", "udah" carry time), its stem, negated
     /// words marked, neighbouring pairs within a clause, and character n-grams of each word.
     pub fn of(words: &[Word]) -> Features {
