@@ -234,6 +234,10 @@ impl Message {
     pub fn text(&self) -> Option<&str> {
         match &self.body {
             MessageBody::Inbound { content, .. } => content.text(),
+            MessageBody::Outbound {
+                content: OutboundContent::Media { caption, .. },
+                ..
+            } => caption.as_deref(),
             MessageBody::Outbound { content, .. } => Some(content.text()),
         }
     }

@@ -11,6 +11,7 @@ mod access;
 #[path = "../common/mod.rs"]
 mod common;
 mod fanout;
+mod media_replies;
 mod queries;
 mod reports;
 mod sign_in;
