@@ -80,21 +80,6 @@ impl Workflow {
         .await
     }
 
-    /// The attachment, to its uploader only (nobody else has seen the file before it is sent).
-    pub fn attachment(&self, who: &Principal, id: AttachmentId) -> Result<Attachment, UserError> {
-        let attachment = self
-            .store
-            .attachments()
-            .get(id)?
-            .ok_or_else(|| UserError::not_found(&format!("attachment {id}")))?;
-        if attachment.uploaded_by != who.username {
-            return Err(UserError::forbidden(format!(
-                "attachment {id} was uploaded by someone else; upload the file yourself"
-            )));
-        }
-        Ok(attachment)
-    }
-
     /// Queues the attachment to the report's reporter, with `text` as its caption (for audio,
     /// as a text message after it). Returns the media message.
     pub async fn reply_with_attachment(

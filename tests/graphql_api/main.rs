@@ -38,6 +38,30 @@ async fn operator(app: &TestApp) -> String {
         .await
 }
 
+/// Moves the only citizen's last message 25 hours back, which closes their 24-hour window, and
+/// waits until the outbox has nothing left to send.
+async fn close_the_window(app: &TestApp) {
+    let mut reporter: siaga::domain::reporter::Reporter = app
+        .state
+        .store
+        .scan_records(Table::Reporters, &[])
+        .next()
+        .unwrap()
+        .unwrap()
+        .1;
+    reporter.last_inbound_at = Some(chrono::Utc::now() - chrono::Duration::hours(25));
+    app.state
+        .store
+        .transaction(|tx| -> Result<(), siaga::store::TxError<()>> {
+            Ok(tx.reporters().save(&reporter)?)
+        })
+        .unwrap();
+    app.wait_until("the outbox is empty", |app| {
+        app.state.store.is_empty(Table::Outbox)
+    })
+    .await;
+}
+
 async fn set_status(app: &TestApp, token: &str, id: &str, status: &str) -> Value {
     app.graphql(
         Some(token),

@@ -305,25 +305,7 @@ async fn an_attachment_outside_the_24_hour_window_is_refused_as_text_is() {
     .await;
     let attachment = uploaded["attachmentId"].as_str().unwrap().to_string();
 
-    let mut reporter: siaga::domain::reporter::Reporter = app
-        .state
-        .store
-        .scan_records(Table::Reporters, &[])
-        .next()
-        .unwrap()
-        .unwrap()
-        .1;
-    reporter.last_inbound_at = Some(chrono::Utc::now() - chrono::Duration::hours(25));
-    app.state
-        .store
-        .transaction(|tx| -> Result<(), siaga::store::TxError<()>> {
-            Ok(tx.reporters().save(&reporter)?)
-        })
-        .unwrap();
-    app.wait_until("the outbox is empty", |app| {
-        app.state.store.is_empty(Table::Outbox)
-    })
-    .await;
+    close_the_window(&app).await;
     let messages_before = app.state.store.len(Table::Messages);
     let refused = reply_with(&app, &token, &report, "Surat panggilan", &attachment).await;
     assert_eq!(

@@ -127,26 +127,7 @@ async fn replies_follow_the_24_hour_window() {
         .await;
     assert_eq!(sent[1]["text"]["body"], "Apakah ada saksi?");
 
-    // Move the citizen's last message 25 hours back: the window closes.
-    let mut reporter: siaga::domain::reporter::Reporter = app
-        .state
-        .store
-        .scan_records(Table::Reporters, &[])
-        .next()
-        .unwrap()
-        .unwrap()
-        .1;
-    reporter.last_inbound_at = Some(chrono::Utc::now() - chrono::Duration::hours(25));
-    app.state
-        .store
-        .transaction(|tx| -> Result<(), siaga::store::TxError<()>> {
-            Ok(tx.reporters().save(&reporter)?)
-        })
-        .unwrap();
-    app.wait_until("the outbox is empty", |app| {
-        app.state.store.is_empty(Table::Outbox)
-    })
-    .await;
+    close_the_window(&app).await;
     let messages_before = app.state.store.len(Table::Messages);
     let refused = app
         .graphql(

@@ -159,17 +159,19 @@ impl OutboxSender {
             return;
         }
         let callback_data = format!("{CALLBACK_PREFIX}{}", send.message.id);
-        let started = std::time::Instant::now();
+        let latency = &self.metrics.latency;
+        // A media message's file goes up first; its upload is not timed as a send.
         let answer = match self.upload_if_needed(client, &mut send).await {
             Ok(()) => {
-                client
+                let started = std::time::Instant::now();
+                let answer = client
                     .send_message(&send.recipient, &send.outgoing, Some(&callback_data))
-                    .await
+                    .await;
+                latency.observe_graph_send(answer.is_ok(), started.elapsed());
+                answer
             }
             Err(error) => Err(error),
         };
-        let latency = &self.metrics.latency;
-        latency.observe_graph_send(answer.is_ok(), started.elapsed());
         match answer {
             Ok(receipt) => {
                 let since_queued = (Utc::now() - send.item.queued_at)
