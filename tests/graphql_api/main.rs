@@ -62,6 +62,20 @@ async fn close_the_window(app: &TestApp) {
     .await;
 }
 
+/// A reply refused because the window is closed: CONFLICT naming the 24 hours, and nothing
+/// queued or stored.
+fn assert_refused_outside_the_window(app: &TestApp, refused: &Value, messages_before: usize) {
+    assert_eq!(
+        error_code(refused).as_deref(),
+        Some("CONFLICT"),
+        "{refused}"
+    );
+    let message = refused["errors"][0]["message"].as_str().unwrap_or_default();
+    assert!(message.contains("24"), "{refused}");
+    assert!(app.state.store.is_empty(Table::Outbox), "nothing is queued");
+    assert_eq!(app.state.store.len(Table::Messages), messages_before);
+}
+
 async fn set_status(app: &TestApp, token: &str, id: &str, status: &str) -> Value {
     app.graphql(
         Some(token),

@@ -308,20 +308,7 @@ async fn an_attachment_outside_the_24_hour_window_is_refused_as_text_is() {
     close_the_window(&app).await;
     let messages_before = app.state.store.len(Table::Messages);
     let refused = reply_with(&app, &token, &report, "Surat panggilan", &attachment).await;
-    assert_eq!(
-        error_code(&refused).as_deref(),
-        Some("CONFLICT"),
-        "{refused}"
-    );
-    assert!(
-        refused["errors"][0]["message"]
-            .as_str()
-            .unwrap()
-            .contains("24"),
-        "{refused}"
-    );
-    assert!(app.state.store.is_empty(Table::Outbox), "nothing is queued");
-    assert_eq!(app.state.store.len(Table::Messages), messages_before);
+    assert_refused_outside_the_window(&app, &refused, messages_before);
     assert!(app.graph.uploads().is_empty(), "nothing went to Meta");
 
     // Someone else's upload, or an unknown one, is refused too.

@@ -136,20 +136,7 @@ async fn replies_follow_the_24_hour_window() {
             json!({ "id": id }),
         )
         .await;
-    assert_eq!(
-        error_code(&refused).as_deref(),
-        Some("CONFLICT"),
-        "{refused}"
-    );
-    assert!(
-        refused["errors"][0]["message"]
-            .as_str()
-            .unwrap()
-            .contains("24"),
-        "{refused}"
-    );
-    assert!(app.state.store.is_empty(Table::Outbox), "nothing is queued");
-    assert_eq!(app.state.store.len(Table::Messages), messages_before);
+    assert_refused_outside_the_window(&app, &refused, messages_before);
 }
 
 #[tokio::test]
