@@ -225,7 +225,8 @@ impl App {
             core.intake.settings().clone(),
             channel_health,
             outbox_wake,
-        );
+        )
+        .with_media_dir(DataLayout::new(&config.data_dir).media);
         let media = MediaFetcher {
             store: context.store,
             whatsapp: context.whatsapp,

@@ -76,6 +76,33 @@ export async function gql(query, variables = {}) {
   return body.data;
 }
 
+/// Uploads a file for a reply (POST /media/upload, multipart, the same bearer token); resolves
+/// to `{attachmentId, kind, contentType, fileName, sizeBytes, sha256}`, rejects with an ApiError
+/// carrying the server's code (PAYLOAD_TOO_LARGE, UNSUPPORTED_MEDIA_TYPE, …).
+export async function upload(file) {
+  const body = new FormData();
+  body.append('file', file, file.name);
+  const headers = session ? { Authorization: `Bearer ${session.token}` } : {};
+  let response;
+  try {
+    response = await fetch('/media/upload', { method: 'POST', headers, body });
+  } catch (error) {
+    throw new ApiError('NETWORK', String(error));
+  }
+  let answer;
+  try {
+    answer = await response.json();
+  } catch (_) {
+    throw new ApiError(response.status === 413 ? 'PAYLOAD_TOO_LARGE' : 'INTERNAL', `HTTP ${response.status}`);
+  }
+  if (!response.ok) {
+    const error = new ApiError(answer.code ?? 'INTERNAL', answer.error ?? `HTTP ${response.status}`);
+    if (error.code === 'UNAUTHENTICATED' && session) setSession(null, 'ended');
+    throw error;
+  }
+  return answer;
+}
+
 const AUTH_FIELDS = 'token expiresAt user { username role unitCode displayName }';
 
 export async function login(username, password) {

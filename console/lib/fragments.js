@@ -16,7 +16,7 @@ export const REPORT_FIELDS = `id ticket status category priority summary excerpt
     territorialUnit { code name } functionalUnits { code name }
     place { kabupaten kecamatan latitude longitude } }
   messages { id direction kind text createdAt deliveryStatus deliveryError author
-    purpose mediaUrl signedMediaUrl mediaState mediaContentType edits revokedAt }
+    purpose mediaUrl signedMediaUrl mediaState mediaContentType fileName edits revokedAt }
   timeline { kind at actor note messageId }`;
 
 /// Statuses a queue shows: everything not final.

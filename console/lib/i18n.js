@@ -52,6 +52,13 @@ const id = {
   saveRoleUnit: 'Simpan peran & satuan', noUnit: '— tanpa satuan —', server: 'Server', suggestedNotTriaged: 'saran',
   callOutcomes: 'tersambung|tidak diangkat|nomor sibuk|nomor tidak aktif|salah sambung',
   photo: 'foto', file: 'berkas', document: 'dokumen', audio: 'audio', video: 'video',
+  attachFile: 'Lampirkan berkas', attachment: 'Lampiran', attachRemove: 'Hapus lampiran', uploading: 'Mengunggah…',
+  attachLimits: 'Foto JPEG/PNG maks. {image} MB · dokumen PDF, TXT, Word, Excel, PowerPoint maks. {document} MB · audio AAC, AMR, MP3, M4A, OGG dan video MP4, 3GP maks. {audio} MB',
+  attachTooLarge: 'Berkas {name} terlalu besar: {kind} paling besar {max} MB.',
+  attachTypeRefused: 'Berkas {name} tidak dapat dikirim lewat WhatsApp.',
+  attachAudioText: 'Audio dikirim tanpa keterangan; teks di atas menyusul sebagai pesan terpisah.',
+  attachCaption: 'Teks di atas menjadi keterangan lampiran.',
+  attachWindowClosed: 'Di luar jendela 24 jam lampiran tidak dapat dikirim.',
 };
 
 const en = {
@@ -106,6 +113,13 @@ const en = {
   saveRoleUnit: 'Save role & unit', noUnit: '— no unit —', server: 'Server', suggestedNotTriaged: 'suggested',
   callOutcomes: 'connected|no answer|busy|number not active|wrong number',
   photo: 'photo', file: 'file', document: 'document', audio: 'audio', video: 'video',
+  attachFile: 'Attach a file', attachment: 'Attachment', attachRemove: 'Remove the attachment', uploading: 'Uploading…',
+  attachLimits: 'JPEG/PNG photos up to {image} MB · PDF, TXT, Word, Excel, PowerPoint documents up to {document} MB · AAC, AMR, MP3, M4A, OGG audio and MP4, 3GP video up to {audio} MB',
+  attachTooLarge: 'The file {name} is too large: a {kind} may be at most {max} MB.',
+  attachTypeRefused: 'The file {name} cannot be sent over WhatsApp.',
+  attachAudioText: 'Audio goes without a caption; the text above follows as a separate message.',
+  attachCaption: 'The text above becomes the attachment’s caption.',
+  attachWindowClosed: 'Outside the 24-hour window attachments cannot be sent.',
 };
 
 const statuses = {
@@ -193,6 +207,7 @@ const errors = {
     GRAPHQL_VALIDATION_FAILED: 'Permintaan ditolak server.',
     INTERNAL: 'Terjadi kesalahan pada server. Coba lagi.',
     BAD_REQUEST: 'Permintaan tidak valid.', PAYLOAD_TOO_LARGE: 'Isian terlalu besar.',
+    UNSUPPORTED_MEDIA_TYPE: 'Jenis berkas tidak diterima.',
     TIMEOUT: 'Server terlalu lama menjawab. Coba lagi.',
     NETWORK: 'Tidak dapat menghubungi server. Periksa jaringan.',
   },
@@ -207,6 +222,7 @@ const errors = {
     GRAPHQL_VALIDATION_FAILED: 'The server refused the request.',
     INTERNAL: 'Server error. Try again.',
     BAD_REQUEST: 'Invalid request.', PAYLOAD_TOO_LARGE: 'Input too large.',
+    UNSUPPORTED_MEDIA_TYPE: 'This type of file is not accepted.',
     TIMEOUT: 'The server took too long. Try again.',
     NETWORK: 'Cannot reach the server. Check the network.',
   },

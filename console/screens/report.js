@@ -171,7 +171,7 @@ function MessageBody({ message, report, onMediaError }) {
     return html`${url ? html`<video class="media" controls preload="metadata" src=${url} onError=${onMediaError}></video>` : missing}${caption}`;
   }
   if (message.kind === 'document') {
-    return html`${url ? html`<a class="doc" href=${url} download>⇩ ${t('download')} (${type || t('file')})</a>` : missing}${caption}`;
+    return html`${url ? html`<a class="doc" href=${url} download=${message.fileName ?? ''}>⇩ ${t('download')} (${message.fileName ?? (type || t('file'))})</a>` : missing}${caption}`;
   }
   if (message.kind === 'reaction') {
     // The emoji is in the timeline's entry for this message.

@@ -6,6 +6,7 @@ import { t, fill, statusLabel, priorityLabel, errorText, callKindLabel } from '.
 import { PRIORITIES } from '../lib/fragments.js';
 import { loadUnits } from '../lib/reference.js';
 import { isCommandCenter } from '../lib/roles.js';
+import { AttachmentPicker } from './attachment.js';
 
 export function Actions({ report, role, categories, act }) {
   const [open, setOpen] = useState('reply');
@@ -131,18 +132,21 @@ function Forward({ report, act }) {
 
 function Reply({ report, act }) {
   const [text, setText] = useState('');
+  const [attachment, setAttachment] = useState(null);
   const windowOpen = report.reporter?.windowOpen;
   const submit = async (event) => {
     event.preventDefault();
-    if (!text.trim()) return;
-    const sent = await act(`mutation ($id: ID!, $text: String!) { replyToReporter(reportId: $id, text: $text) { id } }`,
-      { id: report.id, text: text.trim() });
-    if (sent) setText('');
+    if (!text.trim() && !attachment) return;
+    const sent = await act(`mutation ($id: ID!, $text: String!, $attachment: ID) {
+      replyToReporter(reportId: $id, text: $text, attachmentId: $attachment) { id } }`,
+    { id: report.id, text: text.trim(), attachment: attachment?.attachmentId ?? null });
+    if (sent) { setText(''); setAttachment(null); }
   };
   return html`<form onSubmit=${submit} class="form" id="reply-form">
     <p class=${windowOpen ? 'window open' : 'window closed'} id="window-state">${windowOpen ? t('windowOpen') : t('windowClosed')}</p>
     <textarea rows="3" value=${text} onInput=${(e) => setText(e.target.value)} id="reply-text" placeholder=${t('replyHint')}
       onKeyDown=${(e) => { if (e.key === 'Enter' && (e.ctrlKey || e.metaKey)) submit(e); }}></textarea>
+    <${AttachmentPicker} attachment=${attachment} onChange=${setAttachment} windowOpen=${windowOpen} />
     <div class="row-buttons">
       <button type="submit" id="send-reply">${t('send')}</button>
       <button type="button" id="request-location" onClick=${() => act('mutation ($id: ID!) { requestLocation(reportId: $id) { id } }', { id: report.id })}>${t('requestLocation')}</button>

@@ -9,13 +9,15 @@ mod health;
 pub mod limits;
 mod media;
 pub mod media_url;
+mod upload;
 mod webhook;
 
 use std::sync::Arc;
 use std::sync::atomic::AtomicBool;
 
 use axum::Router;
-use axum::routing::get;
+use axum::extract::DefaultBodyLimit;
+use axum::routing::{get, post};
 
 use crate::bus::Bus;
 use crate::config::WhatsAppConfig;
@@ -82,7 +84,16 @@ pub fn router(state: Arc<AppState>) -> Router {
         .with_state(state)
 }
 
-/// Routes that may outlive the request timeout.
+/// Routes that may outlive the request timeout: a WebSocket, and uploads of files up to
+/// 100 MB (with their own, longer limit and the only body limit above a few MB).
 fn untimed_routes() -> Router<Arc<AppState>> {
-    Router::new().route("/graphql/ws", get(graphql::websocket))
+    let upload = post(upload::receive)
+        .layer(DefaultBodyLimit::max(upload::UPLOAD_BODY_LIMIT_BYTES))
+        .layer(axum::middleware::from_fn_with_state(
+            upload::UPLOAD_TIME_LIMIT,
+            limits::time_limit,
+        ));
+    Router::new()
+        .route("/graphql/ws", get(graphql::websocket))
+        .route("/media/upload", upload)
 }

@@ -30,10 +30,12 @@ pub enum AuditAction {
     MediaView,
     /// A complaint about police conduct taken out of the internal-affairs compartment.
     CompartmentExit,
+    /// A file uploaded to send to a citizen (`POST /media/upload`).
+    MediaUpload,
 }
 
 impl AuditAction {
-    pub const ALL: [AuditAction; 9] = [
+    pub const ALL: [AuditAction; 10] = [
         AuditAction::SignIn,
         AuditAction::TokenRefresh,
         AuditAction::UserAdmin,
@@ -43,6 +45,7 @@ impl AuditAction {
         AuditAction::Export,
         AuditAction::MediaView,
         AuditAction::CompartmentExit,
+        AuditAction::MediaUpload,
     ];
 }
 

@@ -91,6 +91,11 @@ number_id!(
     MessageId,
     "message id"
 );
+number_id!(
+    /// A file an operator uploaded to send to a citizen (`POST /media/upload`), never 0.
+    AttachmentId,
+    "attachment id"
+);
 
 macro_rules! text_id {
     ($(#[$doc:meta])* $name:ident) => {

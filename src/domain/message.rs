@@ -4,7 +4,8 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use crate::domain::ids::{MessageId, ReportId, Wamid};
+use crate::domain::attachment::AttachmentKind;
+use crate::domain::ids::{AttachmentId, MessageId, ReportId, Wamid};
 
 use crate::domain::inbound::{ApiError, DeliveryStatus, MessageContent, MessageContext};
 
@@ -44,6 +45,18 @@ pub enum OutboundContent {
         button: String,
         choices: Vec<crate::domain::questions::Choice>,
     },
+    /// A file an operator uploaded (`POST /media/upload`), sent by Meta's media id; the
+    /// message's `media` names the stored file.
+    Media {
+        attachment_id: AttachmentId,
+        kind: AttachmentKind,
+        /// The text shown under an image, video or document; audio has none.
+        #[serde(default)]
+        caption: Option<String>,
+        /// Shown to the citizen for documents.
+        #[serde(default)]
+        file_name: Option<String>,
+    },
 }
 
 impl OutboundContent {
@@ -55,6 +68,7 @@ impl OutboundContent {
             | OutboundContent::Buttons { body, .. }
             | OutboundContent::List { body, .. } => body,
             OutboundContent::Template { name, .. } => name,
+            OutboundContent::Media { caption, .. } => caption.as_deref().unwrap_or_default(),
         }
     }
 
@@ -66,6 +80,7 @@ impl OutboundContent {
             OutboundContent::CallPermissionRequest { .. } => "call_permission_request",
             OutboundContent::Buttons { .. } => "buttons",
             OutboundContent::List { .. } => "list",
+            OutboundContent::Media { kind, .. } => kind.as_str(),
         }
     }
 }
@@ -219,6 +234,10 @@ impl Message {
     pub fn text(&self) -> Option<&str> {
         match &self.body {
             MessageBody::Inbound { content, .. } => content.text(),
+            MessageBody::Outbound {
+                content: OutboundContent::Media { caption, .. },
+                ..
+            } => caption.as_deref(),
             MessageBody::Outbound { content, .. } => Some(content.text()),
         }
     }

@@ -2,6 +2,7 @@
 //! reporters, reports and their status machine, messages, timeline events, tickets.
 
 pub mod access;
+pub mod attachment;
 pub mod audit;
 pub mod ids;
 pub mod inbound;

@@ -14,6 +14,7 @@
 //! `commit` holds the one commit path: transaction on a writer thread, group flush, then the
 //! hand-over of queued work to the workers and the events to the bus.
 
+mod attachments;
 mod audit;
 mod channel;
 pub mod commit;
@@ -27,6 +28,7 @@ mod reports;
 mod survey;
 mod timeline;
 
+pub use attachments::Attachments;
 pub use audit::AuditLog;
 pub use channel::{ChannelErrorRecord, ChannelLog, PendingStatuses};
 pub use commit::{Commit, CommitError, Effects, outbox_feed};
@@ -106,6 +108,9 @@ pub trait Ledger: Source + Sized {
     }
     fn quarantine(&self) -> Quarantine<'_, Self> {
         Quarantine { at: self }
+    }
+    fn attachments(&self) -> Attachments<'_, Self> {
+        Attachments { at: self }
     }
     /// Whole-table reads and rewrites of derived entries, for `siaga check` only.
     fn survey(&self) -> Survey<'_, Self> {

@@ -45,6 +45,11 @@ pub struct Metrics {
     /// Media URLs refused: off the allowlist, resolving to a private address, or redirecting
     /// off the list.
     pub media_refused: AtomicU64,
+    /// Operators' attachments uploaded to the Graph API for a send.
+    pub media_uploaded: AtomicU64,
+    /// Operators' files accepted by `POST /media/upload`, and refused there.
+    pub attachments_accepted: AtomicU64,
+    pub attachments_refused: AtomicU64,
     /// Webhooks answered 503 because the buffer budget had no room.
     pub webhooks_refused_busy: AtomicU64,
     /// Poison deliveries: failed alone twice, quarantined raw and acknowledged.
@@ -192,6 +197,19 @@ const COUNTERS: &[CounterFamily] = &[
         "media_refused",
         "Media URLs refused: off the allowlist of media hosts, a private address, or a redirect off it.",
         &[(NO_LABEL, |m| &m.media_refused)],
+    ),
+    (
+        "media_uploaded",
+        "Operators' attachments uploaded to the Graph API for a send.",
+        &[(NO_LABEL, |m| &m.media_uploaded)],
+    ),
+    (
+        "attachment_uploads",
+        "Files operators uploaded through POST /media/upload, by outcome.",
+        &[
+            (("outcome", "accepted"), |m| &m.attachments_accepted),
+            (("outcome", "refused"), |m| &m.attachments_refused),
+        ],
     ),
 ];
 

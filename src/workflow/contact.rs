@@ -168,7 +168,7 @@ pub(super) fn fill_placeholders(text: &str, report: &Report, unit_name: Option<&
     }
 }
 
-fn window_closed_reason(reporter: Option<&Reporter>) -> String {
+pub(super) fn window_closed_reason(reporter: Option<&Reporter>) -> String {
     match reporter.and_then(|reporter| reporter.last_inbound_at) {
         Some(last) => format!(
             "the 24-hour window for free messages to this reporter closed at {}",

@@ -8,6 +8,7 @@
 //! citizen in the outbox. Only after the durable flush are the events published on the bus and
 //! the outbox sender woken. A refused change returns its `UserError` and writes nothing.
 
+mod attachments;
 mod catalogue;
 mod clock;
 mod contact;
@@ -39,6 +40,7 @@ use crate::ledger::Ledger;
 use crate::ledger::{Commit, CommitError, Effects};
 use crate::store::{Store, Tx, TxError};
 
+pub use attachments::UploadedFile;
 pub use catalogue::{Catalogue, CataloguePage, CatalogueSize, Reading};
 pub use clock::{ClockPass, ClockSettings, ClockWorker, REPORTER_SILENT_FLAG};
 pub use directory::UnitDirectory;

@@ -8,6 +8,8 @@
 //! expired media link is refused; a revoked session returns to the sign-in page.
 //! `media`: a voice note that can be sought (byte ranges through a signed link) and a shared
 //! location on a small map.
+//! `attachment`: a photo attached in the reply box (limits shown, a file too large and a PNG
+//! named .pdf refused) reaches the mock Graph API as an image and shows in the conversation.
 //! `session`: the token is refreshed before it expires.
 //! `performance`: first load, a queue of 1,000 open reports, 50 events a second.
 //! `timeline`: every kind of timeline entry in the reader's words.
@@ -17,6 +19,7 @@
 //! `target/browser-screenshots/timings.md`. Without Chromium each test prints how to install
 //! it and passes.
 
+mod attachment;
 #[path = "../common/mod.rs"]
 mod common;
 mod media;

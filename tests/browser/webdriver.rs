@@ -240,6 +240,19 @@ impl Browser {
         .await;
     }
 
+    /// Picks a file in an `<input type=file>`, as an operator does in the file dialog.
+    pub async fn choose_file(&self, css: &str, path: &std::path::Path) {
+        let element = self.wait_for(css).await;
+        let answer = self
+            .call(
+                reqwest::Method::POST,
+                &format!("/element/{element}/value"),
+                Some(json!({ "text": path.display().to_string() })),
+            )
+            .await;
+        assert!(answer.is_null(), "the file was not chosen: {answer}");
+    }
+
     /// Presses keys on whatever has the focus (`\u{E007}` is Enter).
     pub async fn keys(&self, keys: &str) {
         let actions: Vec<Value> = keys

@@ -7,6 +7,8 @@
 //! - `POST /{ver}/{phone_id}/calls`: `calls_initiate_success.json`.
 //! - `GET /{ver}/{media_id}`: the media lookup for media added with [`MockGraph::add_media`].
 //! - `GET /download/{media_id}`: the bytes, only with a bearer token.
+//! - `POST /{ver}/{phone_id}/media`: an upload (multipart), answered `{"id": …}` (see
+//!   `mock_graph_upload.rs`).
 //! - anything else: 404 with a Graph-style error body.
 
 use std::collections::{HashMap, VecDeque};
@@ -22,6 +24,10 @@ use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 use tokio::sync::watch;
+
+#[path = "mock_graph_upload.rs"]
+mod upload;
+pub use upload::Upload;
 
 const CALLS_INITIATE_SUCCESS: &str =
     include_str!("../fixtures/graph_responses/calls_initiate_success.json");
@@ -74,6 +80,10 @@ struct MockState {
     next_wamid_number: u64,
     /// Every message accepted with a default answer: its body and the wamid we gave it.
     accepted: Vec<(Value, String)>,
+    /// Media uploads accepted, and the number of the next one.
+    uploads: Vec<Upload>,
+    /// The next this many uploads answer 500.
+    upload_failures_left: u32,
 }
 
 struct Shared {
@@ -279,8 +289,11 @@ async fn handle_request(
         .get(AUTHORIZATION)
         .and_then(|value| value.to_str().ok())
         .map(str::to_string);
-    let json_body = serde_json::from_slice(&body).unwrap_or(Value::Null);
     let segments: Vec<&str> = uri.path().trim_matches('/').split('/').collect();
+    let json_body = match (method.as_str(), segments.as_slice()) {
+        ("POST", [_version, _phone_id, "media"]) => upload::summarise(&headers, body).await,
+        _ => serde_json::from_slice(&body).unwrap_or(Value::Null),
+    };
 
     let planned = plan_response(
         &shared,
@@ -364,6 +377,7 @@ fn plan_response(
             200,
             serde_json::from_str(CALLS_INITIATE_SUCCESS).expect("calls fixture is JSON"),
         ),
+        ("POST", [_version, _phone_id, "media"]) => upload::plan(shared, body),
         ("GET", ["download", media_id]) => plan_download(shared, media_id, authorization),
         ("GET", [_version, media_id]) => plan_media_info(shared, media_id),
         _ => PlannedResponse::json(

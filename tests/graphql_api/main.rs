@@ -11,6 +11,7 @@ mod access;
 #[path = "../common/mod.rs"]
 mod common;
 mod fanout;
+mod media_replies;
 mod queries;
 mod reports;
 mod sign_in;
@@ -35,6 +36,44 @@ const REPORT_FIELDS: &str = "id ticket status category priority summary createdA
 async fn operator(app: &TestApp) -> String {
     app.user_token("ops1", Role::Operator, Some("COMMAND_CENTER"))
         .await
+}
+
+/// Moves the only citizen's last message 25 hours back, which closes their 24-hour window, and
+/// waits until the outbox has nothing left to send.
+async fn close_the_window(app: &TestApp) {
+    let mut reporter: siaga::domain::reporter::Reporter = app
+        .state
+        .store
+        .scan_records(Table::Reporters, &[])
+        .next()
+        .unwrap()
+        .unwrap()
+        .1;
+    reporter.last_inbound_at = Some(chrono::Utc::now() - chrono::Duration::hours(25));
+    app.state
+        .store
+        .transaction(|tx| -> Result<(), siaga::store::TxError<()>> {
+            Ok(tx.reporters().save(&reporter)?)
+        })
+        .unwrap();
+    app.wait_until("the outbox is empty", |app| {
+        app.state.store.is_empty(Table::Outbox)
+    })
+    .await;
+}
+
+/// A reply refused because the window is closed: CONFLICT naming the 24 hours, and nothing
+/// queued or stored.
+fn assert_refused_outside_the_window(app: &TestApp, refused: &Value, messages_before: usize) {
+    assert_eq!(
+        error_code(refused).as_deref(),
+        Some("CONFLICT"),
+        "{refused}"
+    );
+    let message = refused["errors"][0]["message"].as_str().unwrap_or_default();
+    assert!(message.contains("24"), "{refused}");
+    assert!(app.state.store.is_empty(Table::Outbox), "nothing is queued");
+    assert_eq!(app.state.store.len(Table::Messages), messages_before);
 }
 
 async fn set_status(app: &TestApp, token: &str, id: &str, status: &str) -> Value {

@@ -127,26 +127,7 @@ async fn replies_follow_the_24_hour_window() {
         .await;
     assert_eq!(sent[1]["text"]["body"], "Apakah ada saksi?");
 
-    // Move the citizen's last message 25 hours back: the window closes.
-    let mut reporter: siaga::domain::reporter::Reporter = app
-        .state
-        .store
-        .scan_records(Table::Reporters, &[])
-        .next()
-        .unwrap()
-        .unwrap()
-        .1;
-    reporter.last_inbound_at = Some(chrono::Utc::now() - chrono::Duration::hours(25));
-    app.state
-        .store
-        .transaction(|tx| -> Result<(), siaga::store::TxError<()>> {
-            Ok(tx.reporters().save(&reporter)?)
-        })
-        .unwrap();
-    app.wait_until("the outbox is empty", |app| {
-        app.state.store.is_empty(Table::Outbox)
-    })
-    .await;
+    close_the_window(&app).await;
     let messages_before = app.state.store.len(Table::Messages);
     let refused = app
         .graphql(
@@ -155,20 +136,7 @@ async fn replies_follow_the_24_hour_window() {
             json!({ "id": id }),
         )
         .await;
-    assert_eq!(
-        error_code(&refused).as_deref(),
-        Some("CONFLICT"),
-        "{refused}"
-    );
-    assert!(
-        refused["errors"][0]["message"]
-            .as_str()
-            .unwrap()
-            .contains("24"),
-        "{refused}"
-    );
-    assert!(app.state.store.is_empty(Table::Outbox), "nothing is queued");
-    assert_eq!(app.state.store.len(Table::Messages), messages_before);
+    assert_refused_outside_the_window(&app, &refused, messages_before);
 }
 
 #[tokio::test]

@@ -25,6 +25,7 @@ pub enum AuditAction {
     Export,
     MediaView,
     CompartmentExit,
+    MediaUpload,
 }
 
 #[derive(InputObject, Default)]

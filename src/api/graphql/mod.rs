@@ -2,6 +2,7 @@
 //! with the caller's identity taken from a JWT (HTTP `Authorization` header, or the
 //! `connection_init` payload of a WebSocket).
 
+mod attachments;
 mod audit;
 mod console;
 mod fanout;
@@ -36,7 +37,11 @@ pub use subscription::SubscriptionRoot;
 /// The queries: the report and account queries, and what the console needs besides.
 #[derive(async_graphql::MergedObject, Default)]
 #[graphql(name = "QueryRoot")]
-pub struct QueryRoot(query::QueryRoot, console::ConsoleQuery);
+pub struct QueryRoot(
+    query::QueryRoot,
+    console::ConsoleQuery,
+    attachments::AttachmentQuery,
+);
 
 /// The mutations: one group per module, merged into one type. A new group of mutations goes
 /// in its own module and is added here, so `mutation.rs` does not grow without bound.

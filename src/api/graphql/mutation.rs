@@ -180,19 +180,29 @@ impl CoreMutation {
     }
 
     /// Free text inside the 24-hour window; outside it the configured template, or an error
-    /// and nothing is queued.
+    /// and nothing is queued. With `attachmentId` (from `POST /media/upload`), the file goes
+    /// out as an image, document, audio or video message with `text` as its caption (may be
+    /// empty; for audio, sent as a text message after it); outside the window it is refused.
     async fn reply_to_reporter(
         &self,
         ctx: &Context<'_>,
         report_id: ID,
         text: String,
+        attachment_id: Option<ID>,
     ) -> async_graphql::Result<MessageView> {
         let who = principal(ctx)?;
-        let message = services(ctx)?
-            .workflow
-            .reply_to_reporter(who, parse_report_id(&report_id)?, text)
-            .await
-            .gql()?;
+        let report_id = parse_report_id(&report_id)?;
+        let workflow = &services(ctx)?.workflow;
+        let message = match attachment_id {
+            Some(attachment_id) => {
+                let attachment_id = super::attachments::parse_attachment_id(&attachment_id)?;
+                workflow
+                    .reply_with_attachment(who, report_id, text, attachment_id)
+                    .await
+            }
+            None => workflow.reply_to_reporter(who, report_id, text).await,
+        }
+        .gql()?;
         Ok(MessageView::for_principal(message, who))
     }
 

@@ -11,7 +11,9 @@ use super::types::{
 };
 use super::{IntoGraphql, services};
 use crate::domain::inbound::DeliveryStatus as DomainDeliveryStatus;
-use crate::domain::message::{Direction as DomainDirection, MediaState, Message, MessageBody};
+use crate::domain::message::{
+    Direction as DomainDirection, MediaState, Message, MessageBody, OutboundContent,
+};
 use crate::domain::redact::mask_phone_numbers_if as for_reader;
 use crate::domain::report::Report;
 use crate::domain::reporter::Reporter;
@@ -279,6 +281,16 @@ impl MessageView {
             .media
             .as_ref()
             .and_then(|media| media.content_type.as_deref())
+    }
+    /// The file name of an operator's attachment (a document's is shown to the citizen).
+    async fn file_name(&self) -> Option<&str> {
+        match &self.message.body {
+            MessageBody::Outbound {
+                content: OutboundContent::Media { file_name, .. },
+                ..
+            } => file_name.as_deref(),
+            _ => None,
+        }
     }
     /// Later versions the citizen sent; `text` stays the original.
     async fn edits(&self) -> Vec<String> {

@@ -67,6 +67,9 @@ pub enum GraphError {
     /// request was sent there, and none ever will be.
     #[error("media url refused: {0}")]
     Refused(String),
+    /// A file to upload could not be read here; nothing was sent.
+    #[error("the file to upload cannot be read: {0}")]
+    Local(String),
 }
 
 /// What the caller should do after a failure.
@@ -95,7 +98,8 @@ impl GraphError {
             GraphError::UnexpectedResponse { .. } => Disposition::Permanent,
             GraphError::TooLarge { .. }
             | GraphError::InvalidSettings(_)
-            | GraphError::Refused(_) => Disposition::Permanent,
+            | GraphError::Refused(_)
+            | GraphError::Local(_) => Disposition::Permanent,
         }
     }
 }

@@ -15,10 +15,12 @@ pub mod media_hosts;
 mod send;
 #[cfg(test)]
 mod tests;
+mod upload;
 
 pub use errors::{ApiFailure, Disposition, GraphError};
 pub use media::{MediaDownload, MediaInfo};
 pub use send::{OutgoingMessage, Recipient, SendReceipt};
+pub use upload::MediaUpload;
 
 use std::time::Duration;
 

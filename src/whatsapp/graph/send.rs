@@ -47,6 +47,16 @@ pub enum OutgoingMessage {
         /// (id, title, description)
         rows: Vec<(String, String, Option<String>)>,
     },
+    /// An image, document, audio or video uploaded beforehand (`upload_media`), by its id.
+    Media {
+        /// `image`, `document`, `audio` or `video`.
+        kind: &'static str,
+        media_id: String,
+        /// Not for audio.
+        caption: Option<String>,
+        /// Documents only.
+        file_name: Option<String>,
+    },
 }
 
 /// Meta accepted the message; delivery is reported later through status webhooks.
@@ -212,6 +222,23 @@ pub(super) fn message_request_body(
                     "action": { "name": "call_permission_request" },
                 }),
             );
+        }
+        OutgoingMessage::Media {
+            kind,
+            media_id,
+            caption,
+            file_name,
+        } => {
+            let mut object = Map::new();
+            object.insert("id".into(), json!(media_id));
+            if let Some(caption) = caption {
+                object.insert("caption".into(), json!(caption));
+            }
+            if let (Some(file_name), "document") = (file_name, *kind) {
+                object.insert("filename".into(), json!(file_name));
+            }
+            body.insert("type".into(), json!(kind));
+            body.insert((*kind).into(), Value::Object(object));
         }
     }
     if let Some(callback_data) = callback_data {

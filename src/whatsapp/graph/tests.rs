@@ -155,6 +155,32 @@ pub(super) fn text_body_matches_the_send_text_fixture() {
 }
 
 #[test]
+pub(super) fn media_body_matches_the_image_by_id_fixture_and_names_documents() {
+    let fixture = request_fixture("send_image_by_id");
+    let image = OutgoingMessage::Media {
+        kind: "image",
+        media_id: string_at(&fixture, "/image/id").to_string(),
+        caption: Some(string_at(&fixture, "/image/caption").to_string()),
+        // Only documents carry their file name.
+        file_name: Some("peta.png".to_string()),
+    };
+    let built = message_request_body(&phone(string_at(&fixture, "/to")), &image, None);
+    assert_eq!(built, fixture);
+    let document = OutgoingMessage::Media {
+        kind: "document",
+        media_id: "123".to_string(),
+        caption: None,
+        file_name: Some("surat.pdf".to_string()),
+    };
+    let built = message_request_body(&phone("+6281298765432"), &document, None);
+    assert_eq!(built["type"], "document");
+    assert_eq!(
+        built["document"],
+        json!({ "id": "123", "filename": "surat.pdf" })
+    );
+}
+
+#[test]
 pub(super) fn reply_body_matches_the_reply_fixture_plus_disabled_preview() {
     let mut fixture = request_fixture("send_text_reply_context");
     let message = OutgoingMessage::Text {

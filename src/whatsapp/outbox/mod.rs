@@ -76,6 +76,8 @@ pub struct OutboxSender {
     /// When this run's sender started: a send an earlier run may have made waits for its
     /// status callback from then on (see `reconcile_wait`).
     started_at: DateTime<Utc>,
+    /// Where operators' attachments are stored, to upload them to the Graph API.
+    media_dir: Arc<std::path::PathBuf>,
 }
 
 enum Outcome {
@@ -116,6 +118,8 @@ struct PendingSend {
     ticket: Option<Ticket>,
     recipient: Recipient,
     outgoing: OutgoingMessage,
+    /// For a media message: its file, and whether Meta's id of it was reused.
+    media: Option<media_send::MediaSend>,
 }
 
 struct ReadReceipt {
@@ -135,6 +139,7 @@ struct Accepted {
 
 mod attempts;
 mod failures;
+mod media_send;
 mod pacing;
 mod send;
 #[cfg(test)]
@@ -175,7 +180,14 @@ impl OutboxSender {
             in_flight: Arc::default(),
             pacer,
             started_at: Utc::now(),
+            media_dir: Arc::default(),
         }
+    }
+
+    /// The media store the operators' attachments are read from (see `media_send`).
+    pub fn with_media_dir(mut self, media_dir: std::path::PathBuf) -> OutboxSender {
+        self.media_dir = Arc::new(media_dir);
+        self
     }
 
     /// The sender as a worker for the runner (see `OutboxWorker`).

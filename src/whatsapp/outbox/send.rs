@@ -104,7 +104,20 @@ impl OutboxSender {
                 return Ok(settled(Outcome::Done));
             }
         };
-        let outgoing = to_graph_message(content);
+        let mut outgoing = to_graph_message(content);
+        let media = match content {
+            OutboundContent::Media { attachment_id, .. } => {
+                match self.media_to_send(*attachment_id, &mut outgoing)? {
+                    Some(media) => Some(media),
+                    None => {
+                        self.fail(&message, "the attachment's record is missing", None)
+                            .await?;
+                        return Ok(settled(Outcome::Done));
+                    }
+                }
+            }
+            _ => None,
+        };
         Ok(Step::Send(Box::new(PendingSend {
             key,
             item,
@@ -112,6 +125,7 @@ impl OutboxSender {
             ticket,
             recipient,
             outgoing,
+            media,
         })))
     }
 
@@ -120,7 +134,7 @@ impl OutboxSender {
     /// claimed until the acceptance is stored; any other answer is settled here.
     pub(super) async fn transmit(
         &self,
-        send: PendingSend,
+        mut send: PendingSend,
         marks: mpsc::Sender<AttemptRequest>,
         accepted: mpsc::Sender<Accepted>,
     ) {
@@ -145,12 +159,19 @@ impl OutboxSender {
             return;
         }
         let callback_data = format!("{CALLBACK_PREFIX}{}", send.message.id);
-        let started = std::time::Instant::now();
-        let answer = client
-            .send_message(&send.recipient, &send.outgoing, Some(&callback_data))
-            .await;
         let latency = &self.metrics.latency;
-        latency.observe_graph_send(answer.is_ok(), started.elapsed());
+        // A media message's file goes up first; its upload is not timed as a send.
+        let answer = match self.upload_if_needed(client, &mut send).await {
+            Ok(()) => {
+                let started = std::time::Instant::now();
+                let answer = client
+                    .send_message(&send.recipient, &send.outgoing, Some(&callback_data))
+                    .await;
+                latency.observe_graph_send(answer.is_ok(), started.elapsed());
+                answer
+            }
+            Err(error) => Err(error),
+        };
         match answer {
             Ok(receipt) => {
                 let since_queued = (Utc::now() - send.item.queued_at)
@@ -175,9 +196,12 @@ impl OutboxSender {
                 }
             }
             Err(error) => {
-                let outcome = self
-                    .handle_send_error(&send.key, &send.item, &send.message, error)
-                    .await;
+                let outcome = if self.reused_media_id_rejected(&send, &error) {
+                    self.forget_media_id(&send).await
+                } else {
+                    self.handle_send_error(&send.key, &send.item, &send.message, error)
+                        .await
+                };
                 self.settle(&send.key, &send.item, outcome).await;
                 self.release(send.item.id);
                 // A retry time to wait for: the loop may be asleep for longer.
@@ -358,6 +382,18 @@ pub(super) fn to_graph_message(content: &OutboundContent) -> OutgoingMessage {
         OutboundContent::Buttons { body, choices } => OutgoingMessage::Buttons {
             body: body.clone(),
             buttons: pairs(choices),
+        },
+        OutboundContent::Media {
+            kind,
+            caption,
+            file_name,
+            ..
+        } => OutgoingMessage::Media {
+            kind: kind.as_str(),
+            // Filled in by `media_to_send` or `upload_if_needed`.
+            media_id: String::new(),
+            caption: caption.clone(),
+            file_name: file_name.clone(),
         },
         OutboundContent::List {
             body,
