@@ -180,6 +180,7 @@ mod tests {
         let now = Utc::now();
         Report {
             citizen_answers: Default::default(),
+            blocked: false,
             citizen_texts: Vec::new(),
             suggestion: None,
             id: ReportId::new(1),

@@ -30,10 +30,14 @@ pub enum AuditAction {
     MediaView,
     /// A complaint about police conduct taken out of the internal-affairs compartment.
     CompartmentExit,
+    /// A reporter's number blocked (or its block changed), with the reason and the end.
+    ReporterBlock,
+    /// A reporter's number unblocked.
+    ReporterUnblock,
 }
 
 impl AuditAction {
-    pub const ALL: [AuditAction; 9] = [
+    pub const ALL: [AuditAction; 11] = [
         AuditAction::SignIn,
         AuditAction::TokenRefresh,
         AuditAction::UserAdmin,
@@ -43,6 +47,8 @@ impl AuditAction {
         AuditAction::Export,
         AuditAction::MediaView,
         AuditAction::CompartmentExit,
+        AuditAction::ReporterBlock,
+        AuditAction::ReporterUnblock,
     ];
 }
 

@@ -186,6 +186,12 @@ pub struct Report {
         skip_serializing_if = "crate::domain::questions::CitizenAnswers::is_empty"
     )]
     pub citizen_answers: crate::domain::questions::CitizenAnswers,
+    /// Opened for a blocked reporter: their messages kept as evidence, out of the queue (lists,
+    /// search and subscriptions leave it out unless asked for `blocked`), with no SLA, no
+    /// automatic reply and no alert. It stays blocked after an unblock: it is the record of
+    /// what the number sent while blocked.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub blocked: bool,
 }
 
 /// The stages of handling a report that the SLA measures, in the order they are due.

@@ -8,6 +8,7 @@
 //! citizen in the outbox. Only after the durable flush are the events published on the bus and
 //! the outbox sender woken. A refused change returns its `UserError` and writes nothing.
 
+mod blocking;
 mod catalogue;
 mod clock;
 mod contact;
@@ -39,6 +40,7 @@ use crate::ledger::Ledger;
 use crate::ledger::{Commit, CommitError, Effects};
 use crate::store::{Store, Tx, TxError};
 
+pub use blocking::MAX_BLOCK_REASON_CHARS;
 pub use catalogue::{Catalogue, CataloguePage, CatalogueSize, Reading};
 pub use clock::{ClockPass, ClockSettings, ClockWorker, REPORTER_SILENT_FLAG};
 pub use directory::UnitDirectory;
@@ -76,6 +78,9 @@ pub struct ReportFilter {
     pub within: Option<BoundingBox>,
     /// Reports whose open SLA stage is past its due time (`true`), or that are not (`false`).
     pub overdue: Option<bool>,
+    /// `false` (the default): leaves out the reports opened for blocked reporters, as the
+    /// queue does; `true`: only those.
+    pub blocked: bool,
 }
 
 /// A latitude/longitude box, edges included. `west > east` describes a box that crosses the

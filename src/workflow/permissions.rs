@@ -14,6 +14,7 @@
 //! | merge reports                                 |   -   |     ✓      |    ✓     |    -    |    -    |
 //! | open original media (recorded)                |   ✓   |     ✓      |    ✓     |    ✓    |    ✓    |
 //! | administer units                              |   ✓   |     -      |    -     |    -    |    -    |
+//! | block and unblock reporters                   |   ✓   |     ✓      |    -     |    -    |    -    |
 //!
 //! On top of the role, every report action needs the report to be visible to the principal
 //! (`domain::access::can_see`): officers act only on reports forwarded to their unit subtree,
@@ -40,6 +41,8 @@ pub enum Action {
     Merge,
     ViewMedia,
     AdministerUnits,
+    /// Block or unblock a reporter's number (`workflow::blocking`).
+    BlockReporter,
 }
 
 impl Action {
@@ -54,6 +57,7 @@ impl Action {
             Action::Merge => "merge reports".to_string(),
             Action::ViewMedia => "open media".to_string(),
             Action::AdministerUnits => "administer units".to_string(),
+            Action::BlockReporter => "block or unblock reporters".to_string(),
         }
     }
 }
@@ -72,6 +76,7 @@ pub fn role_may(role: Role, action: Action) -> bool {
     match action {
         Action::ViewMedia => true,
         Action::AdministerUnits => role == Role::Admin,
+        Action::BlockReporter => matches!(role, Role::Admin | Role::Supervisor),
         Action::Triage | Action::Merge => matches!(role, Role::Supervisor | Role::Operator),
         Action::SetStatus(target) => match role {
             Role::Supervisor | Role::Operator => true,

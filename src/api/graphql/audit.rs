@@ -25,6 +25,8 @@ pub enum AuditAction {
     Export,
     MediaView,
     CompartmentExit,
+    ReporterBlock,
+    ReporterUnblock,
 }
 
 #[derive(InputObject, Default)]

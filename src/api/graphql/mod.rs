@@ -3,6 +3,7 @@
 //! `connection_init` payload of a WebSocket).
 
 mod audit;
+mod blocking;
 mod console;
 mod fanout;
 mod mutation;
@@ -42,7 +43,7 @@ pub struct QueryRoot(query::QueryRoot, console::ConsoleQuery);
 /// in its own module and is added here, so `mutation.rs` does not grow without bound.
 #[derive(async_graphql::MergedObject, Default)]
 #[graphql(name = "MutationRoot")]
-pub struct MutationRoot(mutation::CoreMutation);
+pub struct MutationRoot(mutation::CoreMutation, blocking::BlockingMutation);
 
 pub type SiagaSchema = Schema<QueryRoot, MutationRoot, SubscriptionRoot>;
 

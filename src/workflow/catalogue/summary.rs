@@ -15,6 +15,8 @@ pub(super) const NO_LOCATION: u32 = u32::MAX;
 const HAS_MEDIA: u8 = 1;
 const COMPARTMENTED: u8 = 1 << 1;
 const PAUSED: u8 = 1 << 2;
+/// Opened for a blocked reporter (`Report::blocked`).
+const BLOCKED: u8 = 1 << 5;
 /// Two bits: 0 when no SLA stage is open, else 1 + the open stage's place in `SlaStage::ALL`.
 const STAGE_SHIFT: u8 = 3;
 
@@ -66,6 +68,9 @@ impl ReportSummary {
         if report.paused_since.is_some() {
             bits |= PAUSED;
         }
+        if report.blocked {
+            bits |= BLOCKED;
+        }
         ReportSummary {
             id: report.id.get(),
             created: nanos(report.created_at),
@@ -83,6 +88,10 @@ impl ReportSummary {
 
     pub fn has_media(&self) -> bool {
         self.bits & HAS_MEDIA != 0
+    }
+
+    pub fn is_blocked(&self) -> bool {
+        self.bits & BLOCKED != 0
     }
 
     pub fn is_compartmented(&self) -> bool {
