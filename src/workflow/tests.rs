@@ -1,6 +1,7 @@
 //! Workflow tests against a real store in a temporary directory and the real Sumsel profile;
 //! reports are created by the real intake from inbound messages, as a webhook would.
 
+mod abuse;
 mod catalogue;
 mod contact;
 mod journal;

@@ -8,6 +8,7 @@
 //! GraphiQL) and `subscriptions` (live events over a real WebSocket).
 
 mod access;
+mod blocking;
 #[path = "../common/mod.rs"]
 mod common;
 mod fanout;
