@@ -6,9 +6,9 @@ export const QUEUE_FIELDS = `id ticket status category priority summary excerpt 
   suggestion { category urgent place { kabupaten kecamatan } }
   reporter { name }`;
 
-export const REPORT_FIELDS = `id ticket status category priority summary excerpt createdAt updatedAt flags hasMedia
+export const REPORT_FIELDS = `id ticket status category priority summary excerpt createdAt updatedAt flags hasMedia blocked
   location { latitude longitude }
-  reporter { id name phone windowOpen }
+  reporter { id name phone windowOpen blocked slowedDown block { reason until blockedBy blockedAt } }
   assignedUnit { code name }
   sla { stage dueAt overdue paused breached breaches escalatedTo }
   allowedStatusMoves

@@ -52,6 +52,11 @@ const id = {
   saveRoleUnit: 'Simpan peran & satuan', noUnit: '— tanpa satuan —', server: 'Server', suggestedNotTriaged: 'saran',
   callOutcomes: 'tersambung|tidak diangkat|nomor sibuk|nomor tidak aktif|salah sambung',
   photo: 'foto', file: 'berkas', document: 'dokumen', audio: 'audio', video: 'video',
+  reporterPanel: 'Pelapor', blockedNumber: 'Nomor diblokir', blockNumber: 'Blokir nomor', unblockNumber: 'Buka blokir',
+  blockReason: 'Alasan blokir', blockUntil: 'Sampai (kosong: sampai dibuka)', blockedUntil: 'sampai {d}', blockedForever: 'sampai dibuka',
+  blockedByWhom: 'oleh {u}, {d}', slowedDown: 'Mengirim terlalu banyak pesan: balasan otomatis dijeda',
+  blockedReport: 'Laporan dari nomor yang diblokir: disimpan sebagai bukti, tidak masuk antrean, tanpa balasan otomatis.',
+  blockedFilter: 'Nomor diblokir',
 };
 
 const en = {
@@ -106,6 +111,11 @@ const en = {
   saveRoleUnit: 'Save role & unit', noUnit: '— no unit —', server: 'Server', suggestedNotTriaged: 'suggested',
   callOutcomes: 'connected|no answer|busy|number not active|wrong number',
   photo: 'photo', file: 'file', document: 'document', audio: 'audio', video: 'video',
+  reporterPanel: 'Reporter', blockedNumber: 'Number blocked', blockNumber: 'Block number', unblockNumber: 'Unblock',
+  blockReason: 'Reason for the block', blockUntil: 'Until (empty: until unblocked)', blockedUntil: 'until {d}', blockedForever: 'until unblocked',
+  blockedByWhom: 'by {u}, {d}', slowedDown: 'Writing too many messages: automatic replies paused',
+  blockedReport: 'Report from a blocked number: kept as evidence, out of the queue, no automatic replies.',
+  blockedFilter: 'Blocked numbers',
 };
 
 const statuses = {
@@ -158,7 +168,8 @@ const timelineKinds = {
     REPORTER_CHANGED_NUMBER: 'Pelapor ganti nomor', CALL_PERMISSION_ANSWERED: 'Izin panggilan dijawab',
     STATUS_CHANGED: 'Status diubah', NOTE: 'Catatan', TRIAGED: 'Ditriase', FORWARDED: 'Diteruskan',
     NOTICE_NOT_SENT: 'Pemberitahuan tidak terkirim', CALL_LOGGED: 'Panggilan dicatat', MEDIA_VIEWED: 'Media dibuka',
-    MERGED: 'Digabungkan', SLA_BREACHED: 'SLA terlewati', ESCALATED: 'Dieskalasi', REPORTER_SILENT: 'Pelapor tidak menjawab' },
+    MERGED: 'Digabungkan', SLA_BREACHED: 'SLA terlewati', ESCALATED: 'Dieskalasi', REPORTER_SILENT: 'Pelapor tidak menjawab',
+    REPORTER_BLOCKED: 'Nomor diblokir', REPORTER_UNBLOCKED: 'Blokir dibuka' },
   en: { REPORT_OPENED: 'Report opened', MESSAGE_RECEIVED: 'Message received', MESSAGE_EDITED: 'Message edited by citizen',
     MESSAGE_REVOKED: 'Message revoked by citizen', REACTION_RECEIVED: 'Reaction', REPLY_QUEUED: 'Reply queued',
     REPLY_SENT: 'Reply sent', REPLY_FAILED: 'Reply failed', MEDIA_STORED: 'Media stored',
@@ -166,7 +177,8 @@ const timelineKinds = {
     REPORTER_CHANGED_NUMBER: 'Reporter changed number', CALL_PERMISSION_ANSWERED: 'Call permission answered',
     STATUS_CHANGED: 'Status changed', NOTE: 'Note', TRIAGED: 'Triaged', FORWARDED: 'Forwarded',
     NOTICE_NOT_SENT: 'Notice not sent', CALL_LOGGED: 'Call logged', MEDIA_VIEWED: 'Media opened',
-    MERGED: 'Merged', SLA_BREACHED: 'SLA breached', ESCALATED: 'Escalated', REPORTER_SILENT: 'Reporter silent' },
+    MERGED: 'Merged', SLA_BREACHED: 'SLA breached', ESCALATED: 'Escalated', REPORTER_SILENT: 'Reporter silent',
+    REPORTER_BLOCKED: 'Number blocked', REPORTER_UNBLOCKED: 'Number unblocked' },
 };
 
 const flags = {

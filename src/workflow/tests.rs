@@ -129,6 +129,16 @@ impl Fixture {
         self.citizen_sends(&phone, content, long_ago, long_ago).0
     }
 
+    /// A report `phone` opened 30 hours ago, past its thread window: the citizen's next
+    /// message opens another report (a merge needs two reports of one citizen).
+    pub fn older_report_of(&self, phone: &str) -> Report {
+        let long_ago = Utc::now() - Duration::hours(30);
+        let content = MessageContent::Text {
+            body: "motor saya hilang kemarin".into(),
+        };
+        self.citizen_sends(phone, content, long_ago, long_ago).0
+    }
+
     pub fn citizen_writes(&self, phone: &str, text: &str) -> Report {
         let now = Utc::now();
         self.citizen_sends(phone, MessageContent::Text { body: text.into() }, now, now)

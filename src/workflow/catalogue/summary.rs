@@ -19,6 +19,7 @@ const PAUSED: u8 = 1 << 2;
 const BLOCKED: u8 = 1 << 5;
 /// Two bits: 0 when no SLA stage is open, else 1 + the open stage's place in `SlaStage::ALL`.
 const STAGE_SHIFT: u8 = 3;
+const STAGE_MASK: u8 = 0b11;
 
 /// The facts of one report that lists read.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -101,7 +102,7 @@ impl ReportSummary {
     /// When the open SLA stage is due, in nanoseconds since 1970 (`i64::MAX` when nothing is
     /// due or the clock is paused), by `targets`.
     pub fn due(&self, targets: &DueTargets) -> i64 {
-        let stage = self.bits >> STAGE_SHIFT;
+        let stage = (self.bits >> STAGE_SHIFT) & STAGE_MASK;
         if stage == 0 || self.bits & PAUSED != 0 {
             return i64::MAX;
         }
