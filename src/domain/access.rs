@@ -181,6 +181,8 @@ mod tests {
         Report {
             citizen_answers: Default::default(),
             blocked: false,
+            incident: None,
+            linked: Vec::new(),
             citizen_texts: Vec::new(),
             suggestion: None,
             id: ReportId::new(1),

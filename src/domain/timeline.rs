@@ -48,6 +48,10 @@ pub enum TimelineKind {
     ReporterBlocked,
     /// A supervisor lifted the block of the reporter's number.
     ReporterUnblocked,
+    /// Grouped with other reports of the same event (the note names the primary or the others).
+    Linked,
+    /// Taken out of its incident.
+    Unlinked,
 }
 
 impl TimelineKind {
@@ -80,6 +84,8 @@ impl TimelineKind {
             TimelineKind::ReporterSilent => "REPORTER_SILENT",
             TimelineKind::ReporterBlocked => "REPORTER_BLOCKED",
             TimelineKind::ReporterUnblocked => "REPORTER_UNBLOCKED",
+            TimelineKind::Linked => "LINKED",
+            TimelineKind::Unlinked => "UNLINKED",
         }
     }
 }

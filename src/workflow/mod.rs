@@ -13,11 +13,13 @@ mod catalogue;
 mod clock;
 mod contact;
 mod directory;
+mod incidents;
 mod journal;
 mod listing;
 mod merge;
 pub mod permissions;
 mod reads;
+mod similar;
 mod status;
 #[cfg(test)]
 mod tests;
@@ -44,9 +46,11 @@ pub use blocking::MAX_BLOCK_REASON_CHARS;
 pub use catalogue::{Catalogue, CataloguePage, CatalogueSize, Reading};
 pub use clock::{ClockPass, ClockSettings, ClockWorker, REPORTER_SILENT_FLAG};
 pub use directory::UnitDirectory;
+pub use incidents::MAX_LINKED_REPORTS;
 pub use listing::{ListRequest, QueuePosition, ReportCursor, ReportOrder};
 pub use permissions::{Action, role_may};
 pub use reads::filter_matches;
+pub use similar::{SIMILAR_WITHIN, SIMILAR_WITHIN_KM, SimilarReport};
 
 /// Notes and call-log texts longer than this are refused rather than cut.
 pub const MAX_NOTE_CHARS: usize = 4000;

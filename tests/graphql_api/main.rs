@@ -12,6 +12,7 @@ mod blocking;
 #[path = "../common/mod.rs"]
 mod common;
 mod fanout;
+mod incidents;
 mod queries;
 mod reports;
 mod sign_in;

@@ -6,6 +6,7 @@ mod audit;
 mod blocking;
 mod console;
 mod fanout;
+mod incidents;
 mod mutation;
 mod query;
 mod report_view;
@@ -43,7 +44,11 @@ pub struct QueryRoot(query::QueryRoot, console::ConsoleQuery);
 /// in its own module and is added here, so `mutation.rs` does not grow without bound.
 #[derive(async_graphql::MergedObject, Default)]
 #[graphql(name = "MutationRoot")]
-pub struct MutationRoot(mutation::CoreMutation, blocking::BlockingMutation);
+pub struct MutationRoot(
+    mutation::CoreMutation,
+    blocking::BlockingMutation,
+    incidents::IncidentMutation,
+);
 
 pub type SiagaSchema = Schema<QueryRoot, MutationRoot, SubscriptionRoot>;
 

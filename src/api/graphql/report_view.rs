@@ -69,6 +69,22 @@ impl ReportView {
     async fn blocked(&self) -> bool {
         self.report.blocked
     }
+    /// The incident (one event, many reporters) the report belongs to, if any.
+    async fn incident(
+        &self,
+        ctx: &Context<'_>,
+    ) -> async_graphql::Result<Option<super::incidents::Incident>> {
+        super::incidents::incident_of(ctx, &self.report)
+    }
+    /// Reports that look like the same event, best first: same category, same kab/kota or
+    /// within 1 km, created within 2 hours; candidates for `linkReports`.
+    async fn similar(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(default = 5)] first: i32,
+    ) -> async_graphql::Result<Vec<super::incidents::SimilarReport>> {
+        super::incidents::similar_to(ctx, &self.report, first)
+    }
     async fn location(&self) -> Option<Location> {
         self.report.location.map(|point| Location {
             latitude: point.latitude,

@@ -341,6 +341,8 @@ impl<'t, 'a> Apply<'t, 'a> {
             compartmented: false,
             citizen_answers: Default::default(),
             blocked,
+            incident: None,
+            linked: Vec::new(),
         };
         self.tx.reports().register_ticket(&ticket, report.id)?;
         self.tx.reports().append_timeline(
