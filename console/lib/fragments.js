@@ -12,6 +12,7 @@ export const REPORT_FIELDS = `id ticket status category priority summary excerpt
   assignedUnit { code name }
   sla { stage dueAt overdue paused breached breaches escalatedTo }
   allowedStatusMoves
+  incident { primary { id ticket } reports { id ticket status reporter { name } } }
   suggestion { category confidence urgent reasons
     territorialUnit { code name } functionalUnits { code name }
     place { kabupaten kecamatan latitude longitude } }

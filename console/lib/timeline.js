@@ -29,6 +29,8 @@ const words = {
     firstAction: 'tindakan pertama', forwardStage: 'penerusan', resolution: 'penyelesaian', none: 'tidak ada',
     numberBlocked: 'nomor diblokir', blockChanged: 'blokir diubah', untilUnblocked: 'sampai dibuka',
     until: 'sampai', numberUnblocked: 'blokir nomor dibuka', blockedBy: 'diblokir oleh',
+    linkedTo: 'ditautkan ke kejadian', linkedOthers: 'ditautkan', unlinkedFrom: 'dilepas dari kejadian',
+    unlinkedOne: 'dilepas', dissolved: 'kejadian dibubarkan: semua laporan dilepas',
   },
   en: {
     citizen: 'citizen', system: 'system', ticket: 'Ticket', sandbox: 'sandbox mode: stored, not sent to WhatsApp',
@@ -52,6 +54,8 @@ const words = {
     firstAction: 'first action', forwardStage: 'forwarding', resolution: 'resolution', none: 'none',
     numberBlocked: 'number blocked', blockChanged: 'block changed', untilUnblocked: 'until unblocked',
     until: 'until', numberUnblocked: 'number unblocked', blockedBy: 'blocked by',
+    linkedTo: 'linked to the incident of', linkedOthers: 'linked', unlinkedFrom: 'unlinked from the incident of',
+    unlinkedOne: 'unlinked', dissolved: 'incident dissolved: every report unlinked',
   },
 };
 
@@ -226,6 +230,15 @@ function detailOf(kind, note, message, { unitName, categories }) {
       return null;
     case 'REPORTER_UNBLOCKED':
       if ((m = /^number unblocked \(blocked by (\S+): (.*)\)$/s.exec(note))) return `${w('numberUnblocked')} (${w('blockedBy')} ${m[1]}: ${m[2]})`;
+      return null;
+    case 'LINKED':
+      if ((m = /^linked to the incident of (\S+)(.*)$/s.exec(note))) return withRest(`${w('linkedTo')} ${m[1]}`, m[2]);
+      if ((m = /^linked ([^:]+)(.*)$/s.exec(note))) return withRest(`${w('linkedOthers')} ${m[1]}`, m[2]);
+      return null;
+    case 'UNLINKED':
+      if ((m = /^unlinked from the incident of (\S+)$/.exec(note))) return `${w('unlinkedFrom')} ${m[1]}`;
+      if ((m = /^unlinked (\S+)$/.exec(note))) return `${w('unlinkedOne')} ${m[1]}`;
+      if (note.startsWith('incident dissolved')) return w('dissolved');
       return null;
     case 'REPORTER_SILENT':
       if ((m = /^no answer from the reporter after ([\d.]+) hours(; no reminder)?/.exec(note))) {

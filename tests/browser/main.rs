@@ -13,6 +13,8 @@
 //! `timeline`: every kind of timeline entry in the reader's words.
 //! `blocking`: a supervisor blocks a number from the reporter panel; its next message stays out
 //! of the queue and is found under the search screen's blocked filter; then unblocks.
+//! `incidents`: an operator links the similar reports of one fire and resolves them with the
+//! primary; each citizen is told.
 //! `tour` (ignored): every screen of a running `siaga demo`, as each of its users.
 //!
 //! Screenshots go to `target/browser-screenshots/`, timings to
@@ -22,6 +24,7 @@
 mod blocking;
 #[path = "../common/mod.rs"]
 mod common;
+mod incidents;
 mod media;
 mod performance;
 mod scenario;
