@@ -21,6 +21,8 @@ use crate::store::{Tx, TxError};
 
 /// The reason of a block is a sentence, not a file.
 pub const MAX_BLOCK_REASON_CHARS: usize = 500;
+// The reason is written into timeline notes, which take at most `MAX_NOTE_CHARS`.
+const _: () = assert!(MAX_BLOCK_REASON_CHARS <= MAX_NOTE_CHARS);
 
 impl Workflow {
     /// Blocks the reporter's number until `until` (or until unblocked), or changes the reason
@@ -36,7 +38,6 @@ impl Workflow {
     ) -> Result<Reporter, UserError> {
         require_role(who, Action::BlockReporter)?;
         let reason = required_text(&reason, "the reason", MAX_BLOCK_REASON_CHARS)?;
-        debug_assert!(MAX_BLOCK_REASON_CHARS <= MAX_NOTE_CHARS);
         let now = Utc::now();
         if let Some(until) = until
             && until <= now

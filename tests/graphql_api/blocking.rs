@@ -132,7 +132,11 @@ async fn a_blocked_numbers_message_is_stored_but_opens_no_report_in_the_queue_an
         "nothing was queued for the blocked number"
     );
     let queue = app.graphql(Some(&spv), LIST, json!({})).await;
-    assert_eq!(list_ids(&queue), [first_report.clone()], "{queue}");
+    assert_eq!(
+        list_ids(&queue),
+        std::slice::from_ref(&first_report),
+        "{queue}"
+    );
     let under_blocked = app
         .graphql(Some(&spv), LIST, json!({ "f": { "blocked": true } }))
         .await;

@@ -21,7 +21,7 @@ mod subscriptions;
 use std::time::Duration;
 
 use base64::Engine as _;
-use common::{JWT_SECRET, TestApp, error_code, spawn_app, spawn_app_with};
+use common::{JWT_SECRET, TestApp, error_code, spawn_app};
 use futures_util::{SinkExt, StreamExt};
 use hmac::Mac;
 use serde_json::{Value, json};
