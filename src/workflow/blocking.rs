@@ -64,23 +64,15 @@ impl Workflow {
                 "number blocked"
             };
             let note = format!("{verb} {end}: {reason}");
-            let mut committed = this.record_on_reports(
+            this.record_block_change(
                 tx,
                 &who,
-                &reporter,
+                reporter,
                 from_report,
                 TimelineKind::ReporterBlocked,
-                &note,
+                note,
                 now,
-            )?;
-            tx.reporters().save(&reporter)?;
-            let mut entry = AuditEntry::by(AuditAction::ReporterBlock, &who)
-                .subject(format!("reporter {reporter_id}"))
-                .detail(note);
-            entry.report_id = from_report;
-            tx.audit_log().append(entry)?;
-            committed.value = reporter;
-            Ok(committed)
+            )
         })
         .await
     }
@@ -110,38 +102,31 @@ impl Workflow {
                     block.by, block.reason
                 )
             });
-            let mut committed = this.record_on_reports(
+            this.record_block_change(
                 tx,
                 &who,
-                &reporter,
+                reporter,
                 from_report,
                 TimelineKind::ReporterUnblocked,
-                &note,
+                note,
                 now,
-            )?;
-            tx.reporters().save(&reporter)?;
-            let mut entry = AuditEntry::by(AuditAction::ReporterUnblock, &who)
-                .subject(format!("reporter {reporter_id}"))
-                .detail(note);
-            entry.report_id = from_report;
-            tx.audit_log().append(entry)?;
-            committed.value = reporter;
-            Ok(committed)
+            )
         })
         .await
     }
 
-    /// Writes the block or unblock on the timeline of the report acted from (checked: the
-    /// reporter's, visible to `who`), the reporter's open report and their blocked report.
+    /// Saves the reporter and writes the block or unblock on the timeline of the report acted
+    /// from (checked: the reporter's, visible to `who`), the reporter's open report and their
+    /// blocked report, and in the audit trail.
     #[allow(clippy::too_many_arguments)]
-    fn record_on_reports(
+    fn record_block_change(
         &self,
         tx: &Tx<'_>,
         who: &Principal,
-        reporter: &Reporter,
+        reporter: Reporter,
         from_report: Option<ReportId>,
         kind: TimelineKind,
-        note: &str,
+        note: String,
         now: DateTime<Utc>,
     ) -> Result<Committed<Reporter>, TxError<UserError>> {
         if let Some(report_id) = from_report {
@@ -168,7 +153,7 @@ impl Workflow {
                 .collect();
         targets.sort_unstable();
         targets.dedup();
-        let mut committed = Committed::new(reporter.clone());
+        let mut events = Vec::with_capacity(targets.len());
         for report_id in targets {
             let Some(mut report) = tx.reports().get(report_id)? else {
                 continue;
@@ -177,17 +162,27 @@ impl Workflow {
                 &mut report,
                 kind,
                 who.actor(),
-                Some(note.to_string()),
+                Some(note.clone()),
                 None,
                 now,
             )?;
             report.updated_at = now;
             tx.reports().save(&report)?;
             // Subscribers watching the report see its timeline grow.
-            committed
-                .events
-                .push(report_event(ReportEventKind::NoteAdded, &report, now, None));
+            events.push(report_event(ReportEventKind::NoteAdded, &report, now, None));
         }
+        tx.reporters().save(&reporter)?;
+        let action = match kind {
+            TimelineKind::ReporterBlocked => AuditAction::ReporterBlock,
+            _ => AuditAction::ReporterUnblock,
+        };
+        let mut entry = AuditEntry::by(action, who)
+            .subject(format!("reporter {}", reporter.id))
+            .detail(note);
+        entry.report_id = from_report;
+        tx.audit_log().append(entry)?;
+        let mut committed = Committed::new(reporter);
+        committed.events = events;
         Ok(committed)
     }
 }

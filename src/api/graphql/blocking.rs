@@ -19,6 +19,17 @@ fn parse_reporter_id(id: &ID) -> async_graphql::Result<u64> {
         .map_err(|_| bad_input(&format!("reporter id {:?} is not a number", id.as_str())))
 }
 
+/// The reporter as the caller may see it, or the refusal.
+fn view(
+    who: &crate::domain::user::Principal,
+    reporter: Result<crate::domain::reporter::Reporter, crate::error::UserError>,
+) -> async_graphql::Result<ReporterView> {
+    Ok(ReporterView {
+        reporter: reporter.gql()?,
+        masked: mask_phones(who),
+    })
+}
+
 #[Object(name = "BlockingMutation")]
 impl BlockingMutation {
     /// Blocks a reporter's number (supervisors and admins). Their messages are still stored,
@@ -41,12 +52,8 @@ impl BlockingMutation {
         let reporter = services(ctx)?
             .workflow
             .block_reporter(who, reporter_id, reason, until, from_report)
-            .await
-            .gql()?;
-        Ok(ReporterView {
-            reporter,
-            masked: mask_phones(who),
-        })
+            .await;
+        view(who, reporter)
     }
 
     /// Lifts the block of a reporter's number (supervisors and admins); CONFLICT when it is
@@ -63,11 +70,7 @@ impl BlockingMutation {
         let reporter = services(ctx)?
             .workflow
             .unblock_reporter(who, reporter_id, from_report)
-            .await
-            .gql()?;
-        Ok(ReporterView {
-            reporter,
-            masked: mask_phones(who),
-        })
+            .await;
+        view(who, reporter)
     }
 }
