@@ -59,6 +59,7 @@ fn ingest_path(criterion: &mut Criterion) {
             router: None,
             access: Default::default(),
             category_titles: Default::default(),
+            pace_limit: Default::default(),
             panic_on_text: None,
         },
     );

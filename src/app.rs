@@ -95,6 +95,7 @@ pub fn open_core(config: &Config) -> anyhow::Result<Core> {
             )),
             access: profile.access_rules(),
             category_titles: std::sync::Arc::new(profile.category_titles()),
+            pace_limit: config.pace_limit,
             panic_on_text: config.faults.panic_on_text.clone(),
         },
     );

@@ -29,6 +29,8 @@ pub enum ReportEventKind {
     CallLogged,
     /// Another report was merged into this one (or this one into another).
     Merged,
+    /// Linked into an incident, or unlinked from one.
+    Linked,
     /// Someone opened an original media file of this report.
     MediaViewed,
     /// A report judged urgent: every operator and supervisor hears of it at once.

@@ -82,6 +82,7 @@ fn open_intake(folder: &std::path::Path) -> Intake {
         router: Some(ROUTER.clone()),
         access: profile.access_rules(),
         category_titles: std::sync::Arc::new(profile.category_titles()),
+        pace_limit: Default::default(),
         panic_on_text: None,
     };
     Intake::new(store, settings)
@@ -210,6 +211,7 @@ fn sample_doc(report_id: u64, text: &str) -> IndexDoc {
         location: None,
         has_media: false,
         compartmented: false,
+        blocked: false,
         reporter_phone: Some("6281234567890".to_owned()),
         sla_due_at: None,
         sla_breaches: Vec::new(),

@@ -256,6 +256,7 @@ impl Corpus {
             location,
             has_media: rng.random_bool(0.25),
             compartmented: category.as_str() == "pungli_oknum",
+            blocked: false,
             reporter_phone: Some(phone),
             sla_due_at: (!resolved).then(|| created_at + Duration::hours(4)),
             sla_breaches: Vec::new(),

@@ -6,12 +6,13 @@ export const QUEUE_FIELDS = `id ticket status category priority summary excerpt 
   suggestion { category urgent place { kabupaten kecamatan } }
   reporter { name }`;
 
-export const REPORT_FIELDS = `id ticket status category priority summary excerpt createdAt updatedAt flags hasMedia
+export const REPORT_FIELDS = `id ticket status category priority summary excerpt createdAt updatedAt flags hasMedia blocked
   location { latitude longitude }
-  reporter { id name phone windowOpen }
+  reporter { id name phone windowOpen blocked slowedDown block { reason until blockedBy blockedAt } }
   assignedUnit { code name }
   sla { stage dueAt overdue paused breached breaches escalatedTo }
   allowedStatusMoves
+  incident { primary { id ticket } reports { id ticket status reporter { name } } }
   suggestion { category confidence urgent reasons
     territorialUnit { code name } functionalUnits { code name }
     place { kabupaten kecamatan latitude longitude } }

@@ -59,6 +59,14 @@ const id = {
   attachAudioText: 'Audio dikirim tanpa keterangan; teks di atas menyusul sebagai pesan terpisah.',
   attachCaption: 'Teks di atas menjadi keterangan lampiran.',
   attachWindowClosed: 'Di luar jendela 24 jam lampiran tidak dapat dikirim.',
+  reporterPanel: 'Pelapor', blockedNumber: 'Nomor diblokir', blockNumber: 'Blokir nomor', unblockNumber: 'Buka blokir',
+  blockReason: 'Alasan blokir', blockUntil: 'Sampai (kosong: sampai dibuka)', blockedUntil: 'sampai {d}', blockedForever: 'sampai dibuka',
+  blockedByWhom: 'oleh {u}, {d}', slowedDown: 'Mengirim terlalu banyak pesan: balasan otomatis dijeda',
+  blockedReport: 'Laporan dari nomor yang diblokir: disimpan sebagai bukti, tidak masuk antrean, tanpa balasan otomatis.',
+  blockedFilter: 'Nomor diblokir',
+  incident: 'Kejadian (banyak pelapor)', primary: 'utama', unlink: 'Lepaskan', similarReports: 'Laporan serupa',
+  linkChosen: 'Tautkan {n} laporan ke kejadian ini', withLinked: 'Bawa juga {n} laporan terkait (tiap pelapor diberi tahu)',
+  same_category: 'kategori sama', same_kab_kota: 'kab/kota sama', within_1_km: 'dalam 1 km',
 };
 
 const en = {
@@ -120,6 +128,14 @@ const en = {
   attachAudioText: 'Audio goes without a caption; the text above follows as a separate message.',
   attachCaption: 'The text above becomes the attachment’s caption.',
   attachWindowClosed: 'Outside the 24-hour window attachments cannot be sent.',
+  reporterPanel: 'Reporter', blockedNumber: 'Number blocked', blockNumber: 'Block number', unblockNumber: 'Unblock',
+  blockReason: 'Reason for the block', blockUntil: 'Until (empty: until unblocked)', blockedUntil: 'until {d}', blockedForever: 'until unblocked',
+  blockedByWhom: 'by {u}, {d}', slowedDown: 'Writing too many messages: automatic replies paused',
+  blockedReport: 'Report from a blocked number: kept as evidence, out of the queue, no automatic replies.',
+  blockedFilter: 'Blocked numbers',
+  incident: 'Incident (many reporters)', primary: 'primary', unlink: 'Unlink', similarReports: 'Similar reports',
+  linkChosen: 'Link {n} reports to this incident', withLinked: 'Carry the {n} linked reports along (each reporter is told)',
+  same_category: 'same category', same_kab_kota: 'same kab/kota', within_1_km: 'within 1 km',
 };
 
 const statuses = {
@@ -172,7 +188,9 @@ const timelineKinds = {
     REPORTER_CHANGED_NUMBER: 'Pelapor ganti nomor', CALL_PERMISSION_ANSWERED: 'Izin panggilan dijawab',
     STATUS_CHANGED: 'Status diubah', NOTE: 'Catatan', TRIAGED: 'Ditriase', FORWARDED: 'Diteruskan',
     NOTICE_NOT_SENT: 'Pemberitahuan tidak terkirim', CALL_LOGGED: 'Panggilan dicatat', MEDIA_VIEWED: 'Media dibuka',
-    MERGED: 'Digabungkan', SLA_BREACHED: 'SLA terlewati', ESCALATED: 'Dieskalasi', REPORTER_SILENT: 'Pelapor tidak menjawab' },
+    MERGED: 'Digabungkan', SLA_BREACHED: 'SLA terlewati', ESCALATED: 'Dieskalasi', REPORTER_SILENT: 'Pelapor tidak menjawab',
+    REPORTER_BLOCKED: 'Nomor diblokir', REPORTER_UNBLOCKED: 'Blokir dibuka', LINKED: 'Ditautkan ke kejadian',
+    UNLINKED: 'Dilepas dari kejadian' },
   en: { REPORT_OPENED: 'Report opened', MESSAGE_RECEIVED: 'Message received', MESSAGE_EDITED: 'Message edited by citizen',
     MESSAGE_REVOKED: 'Message revoked by citizen', REACTION_RECEIVED: 'Reaction', REPLY_QUEUED: 'Reply queued',
     REPLY_SENT: 'Reply sent', REPLY_FAILED: 'Reply failed', MEDIA_STORED: 'Media stored',
@@ -180,7 +198,9 @@ const timelineKinds = {
     REPORTER_CHANGED_NUMBER: 'Reporter changed number', CALL_PERMISSION_ANSWERED: 'Call permission answered',
     STATUS_CHANGED: 'Status changed', NOTE: 'Note', TRIAGED: 'Triaged', FORWARDED: 'Forwarded',
     NOTICE_NOT_SENT: 'Notice not sent', CALL_LOGGED: 'Call logged', MEDIA_VIEWED: 'Media opened',
-    MERGED: 'Merged', SLA_BREACHED: 'SLA breached', ESCALATED: 'Escalated', REPORTER_SILENT: 'Reporter silent' },
+    MERGED: 'Merged', SLA_BREACHED: 'SLA breached', ESCALATED: 'Escalated', REPORTER_SILENT: 'Reporter silent',
+    REPORTER_BLOCKED: 'Number blocked', REPORTER_UNBLOCKED: 'Number unblocked', LINKED: 'Linked to an incident',
+    UNLINKED: 'Unlinked from an incident' },
 };
 
 const flags = {

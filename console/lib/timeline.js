@@ -27,6 +27,10 @@ const words = {
     noReminder: 'tidak diingatkan: jendela 24 jam tertutup', reactionRemoved: 'reaksi dihapus', editedTo: 'diubah menjadi',
     deleted: 'warga menghapus pesan; aslinya tetap disimpan', seconds: 'dtk', category: 'kategori', priority: 'prioritas',
     firstAction: 'tindakan pertama', forwardStage: 'penerusan', resolution: 'penyelesaian', none: 'tidak ada',
+    numberBlocked: 'nomor diblokir', blockChanged: 'blokir diubah', untilUnblocked: 'sampai dibuka',
+    until: 'sampai', numberUnblocked: 'blokir nomor dibuka', blockedBy: 'diblokir oleh',
+    linkedTo: 'ditautkan ke kejadian', linkedOthers: 'ditautkan', unlinkedFrom: 'dilepas dari kejadian',
+    unlinkedOne: 'dilepas', dissolved: 'kejadian dibubarkan: semua laporan dilepas',
   },
   en: {
     citizen: 'citizen', system: 'system', ticket: 'Ticket', sandbox: 'sandbox mode: stored, not sent to WhatsApp',
@@ -48,6 +52,10 @@ const words = {
     noReminder: 'no reminder: the 24-hour window is closed', reactionRemoved: 'reaction removed', editedTo: 'edited to',
     deleted: 'the citizen deleted a message; the original is kept', seconds: 's', category: 'category', priority: 'priority',
     firstAction: 'first action', forwardStage: 'forwarding', resolution: 'resolution', none: 'none',
+    numberBlocked: 'number blocked', blockChanged: 'block changed', untilUnblocked: 'until unblocked',
+    until: 'until', numberUnblocked: 'number unblocked', blockedBy: 'blocked by',
+    linkedTo: 'linked to the incident of', linkedOthers: 'linked', unlinkedFrom: 'unlinked from the incident of',
+    unlinkedOne: 'unlinked', dissolved: 'incident dissolved: every report unlinked',
   },
 };
 
@@ -66,13 +74,13 @@ const kinds = {
 
 const purposes = {
   id: { NEW_REPORT_REPLY: 'balasan otomatis laporan baru', FOLLOW_UP_ACK: 'tanda terima pesan lanjutan',
-    OPERATOR_REPLY: 'balasan petugas', STATUS_NOTICE: 'pemberitahuan status' },
+    OPERATOR_REPLY: 'balasan petugas', STATUS_NOTICE: 'pemberitahuan status', SLOW_DOWN: 'permintaan mengurangi pesan' },
   en: { NEW_REPORT_REPLY: 'automatic reply to a new report', FOLLOW_UP_ACK: 'acknowledgement of a follow-up',
-    OPERATOR_REPLY: "an operator's reply", STATUS_NOTICE: 'status notice' },
+    OPERATOR_REPLY: "an operator's reply", STATUS_NOTICE: 'status notice', SLOW_DOWN: 'request to slow down' },
 };
 
 
-const NOTE_PURPOSES = { newreportreply: 'NEW_REPORT_REPLY', followupack: 'FOLLOW_UP_ACK', operatorreply: 'OPERATOR_REPLY', statusnotice: 'STATUS_NOTICE' };
+const NOTE_PURPOSES = { newreportreply: 'NEW_REPORT_REPLY', followupack: 'FOLLOW_UP_ACK', operatorreply: 'OPERATOR_REPLY', statusnotice: 'STATUS_NOTICE', slowdown: 'SLOW_DOWN' };
 
 const w = (key, fill = {}) => Object.entries(fill)
   .reduce((text, [name, value]) => text.replace(`{${name}}`, value), words[language()][key] ?? key);
@@ -213,6 +221,24 @@ function detailOf(kind, note, message, { unitName, categories }) {
       return null;
     case 'ESCALATED':
       if ((m = /^escalated to (\S+), the unit above (\S+)$/.exec(note))) return `${w('to')} ${unitName(m[1])} (${w('unitAbove')} ${unitName(m[2])})`;
+      return null;
+    case 'REPORTER_BLOCKED':
+      if ((m = /^(number blocked|block changed) (until unblocked|until (\S+)): (.*)$/s.exec(note))) {
+        const end = m[3] ? `${w('until')} ${dateTime(m[3])}` : w('untilUnblocked');
+        return `${w(m[1] === 'block changed' ? 'blockChanged' : 'numberBlocked')} ${end} · ${m[4]}`;
+      }
+      return null;
+    case 'REPORTER_UNBLOCKED':
+      if ((m = /^number unblocked \(blocked by (\S+): (.*)\)$/s.exec(note))) return `${w('numberUnblocked')} (${w('blockedBy')} ${m[1]}: ${m[2]})`;
+      return null;
+    case 'LINKED':
+      if ((m = /^linked to the incident of (\S+)(.*)$/s.exec(note))) return withRest(`${w('linkedTo')} ${m[1]}`, m[2]);
+      if ((m = /^linked ([^:]+)(.*)$/s.exec(note))) return withRest(`${w('linkedOthers')} ${m[1]}`, m[2]);
+      return null;
+    case 'UNLINKED':
+      if ((m = /^unlinked from the incident of (\S+)$/.exec(note))) return `${w('unlinkedFrom')} ${m[1]}`;
+      if ((m = /^unlinked (\S+)$/.exec(note))) return `${w('unlinkedOne')} ${m[1]}`;
+      if (note.startsWith('incident dissolved')) return w('dissolved');
       return null;
     case 'REPORTER_SILENT':
       if ((m = /^no answer from the reporter after ([\d.]+) hours(; no reminder)?/.exec(note))) {

@@ -11,6 +11,8 @@ import { isCommandCenter, canWork } from '../lib/roles.js';
 import * as live from '../lib/live.js';
 import { Actions } from './report_actions.js';
 import { MiniMap } from './minimap.js';
+import { ReporterPanel } from './reporter_panel.js';
+import { IncidentPanel } from './incident_panel.js';
 
 /// Back where the reader came from (the queue, a search, the map); a report opened directly
 /// goes to the reader's first screen.
@@ -104,6 +106,8 @@ export function ReportScreen({ id, session }) {
         <${Chat} report=${report} onMediaError=${mediaFailed} />
       </div>
       <div class="col-side">
+        <${ReporterPanel} report=${report} role=${role} act=${act} />
+        <${IncidentPanel} report=${report} role=${role} act=${act} />
         ${report.suggestion && html`<${SuggestionCard} report=${report} categories=${categories}
           canAccept=${isCommandCenter(role) && ['NEW', 'TRIAGED'].includes(report.status)} act=${act} />`}
         ${canWork(role) && html`<${Actions} report=${report} role=${role} categories=${categories} act=${act} />`}

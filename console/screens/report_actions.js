@@ -7,6 +7,7 @@ import { PRIORITIES } from '../lib/fragments.js';
 import { loadUnits } from '../lib/reference.js';
 import { isCommandCenter } from '../lib/roles.js';
 import { AttachmentPicker } from './attachment.js';
+import { CarryAlong, linkedCount } from './incident_panel.js';
 
 export function Actions({ report, role, categories, act }) {
   const [open, setOpen] = useState('reply');
@@ -39,16 +40,19 @@ const FINAL = ['CLOSED', 'REJECTED', 'DUPLICATE', 'SPAM'];
 
 function StatusMoves({ report, act }) {
   const [note, setNote] = useState('');
+  const [withLinked, setWithLinked] = useState(true);
   const move = (status) => {
     if (FINAL.includes(status) && !window.confirm(fill(t('confirmFinal'), { t: report.ticket, s: statusLabel(status) }))) return;
-    act(`mutation ($id: ID!, $status: ReportStatus!, $note: String) {
-      setReportStatus(id: $id, status: $status, note: $note) { id } }`, { id: report.id, status, note: note.trim() || null });
+    act(`mutation ($id: ID!, $status: ReportStatus!, $note: String, $withLinked: Boolean) {
+      setReportStatus(id: $id, status: $status, note: $note, withLinked: $withLinked) { id } }`,
+    { id: report.id, status, note: note.trim() || null, withLinked: linkedCount(report) > 0 && withLinked });
   };
   return html`<div class="moves" id="status-moves">
     <span class="muted">${t('moveStatus')}:</span>
     ${report.allowedStatusMoves.map((status) => html`<button type="button" class=${FINAL.includes(status) ? 'move final' : 'move'}
       data-move=${status} onClick=${() => move(status)}>${statusLabel(status)}</button>`)}
     <input placeholder=${t('note')} value=${note} onInput=${(e) => setNote(e.target.value)} id="status-note" />
+    <${CarryAlong} report=${report} value=${withLinked} onChange=${setWithLinked} />
   </div>`;
 }
 
@@ -117,15 +121,18 @@ function Forward({ report, act }) {
   const [unit, setUnit] = useState(suggested[0] ?? '');
   const unitName = useUnitName(unit);
   const [note, setNote] = useState('');
+  const [withLinked, setWithLinked] = useState(true);
   const submit = (event) => {
     event.preventDefault();
     if (!unit) return;
-    act(`mutation ($id: ID!, $unit: String!, $note: String) { forwardReport(id: $id, unitCode: $unit, note: $note) { id } }`,
-      { id: report.id, unit, note: note.trim() || null });
+    act(`mutation ($id: ID!, $unit: String!, $note: String, $withLinked: Boolean) {
+      forwardReport(id: $id, unitCode: $unit, note: $note, withLinked: $withLinked) { id } }`,
+    { id: report.id, unit, note: note.trim() || null, withLinked: linkedCount(report) > 0 && withLinked });
   };
   return html`<form onSubmit=${submit} class="form" id="forward-form">
     <${UnitPicker} value=${unit} onPick=${setUnit} suggested=${suggested} />
     <label>${t('note')}<input value=${note} onInput=${(e) => setNote(e.target.value)} /></label>
+    <${CarryAlong} report=${report} value=${withLinked} onChange=${setWithLinked} />
     <button type="submit" disabled=${!unit} id="forward-submit">${t('forward')} → ${unitName}</button>
   </form>`;
 }

@@ -69,6 +69,13 @@ export function SearchScreen({ initial }) {
     event.target.value = '';
     if (value && !(filter[field] ?? []).includes(value)) toggle(field, value);
   };
+  // The reports that keep blocked numbers' messages are found only by asking for them.
+  const setBlocked = (blocked) => {
+    const next = { ...filter, blocked: blocked || null };
+    setFilter(next);
+    setPages([null]);
+    run(query, next, null);
+  };
   const nextPage = () => { const after = result.pageInfo.endCursor; setPages([...pages, after]); run(query, filter, after); };
   const previousPage = () => { const rest = pages.slice(0, -1); setPages(rest); run(query, filter, rest[rest.length - 1]); };
 
@@ -90,7 +97,9 @@ export function SearchScreen({ initial }) {
         <option value="">${t('addFilter')}</option>${categories.map((c) => html`<option value=${c.code}>${c.label}</option>`)}</select></label>
       <label>${t('priority')}<select onChange=${pick('priority')}>
         <option value="">${t('addFilter')}</option>${PRIORITIES.map((p) => html`<option value=${p}>${priorityLabel(p)}</option>`)}</select></label>
-      ${Object.entries(filter).flatMap(([field, values]) => (Array.isArray(values) ? values : values ? [values] : []).map((value) =>
+      <button type="button" id="search-blocked" class=${filter.blocked ? 'chip warn on' : 'chip warn'}
+        onClick=${() => setBlocked(!filter.blocked)}>${t('blockedFilter')}</button>
+      ${Object.entries(filter).filter(([field]) => field !== 'blocked').flatMap(([field, values]) => (Array.isArray(values) ? values : values ? [values] : []).map((value) =>
         html`<button type="button" class="chip on" onClick=${() => toggle(field, value)}>${label(field === 'unitCode' ? 'unit' : field, value)} ×</button>`))}
     </div>
     ${error && html`<p class="error" role="alert">${error}</p>`}

@@ -69,6 +69,8 @@ pub struct Config {
     /// `Some(threshold)` when automatic forwarding is on.
     pub auto_forward_min_confidence: Option<f32>,
     pub silent_reporter_after: chrono::Duration,
+    /// The automatic per-reporter rate limit.
+    pub pace_limit: crate::domain::abuse::PaceLimit,
     pub sla_check_interval: Duration,
     pub graphql_body_limit_bytes: usize,
     pub webhook_buffer_budget_bytes: usize,
@@ -291,6 +293,17 @@ impl Config {
         if silent_reporter_minutes <= 0 {
             return Err(invalid("silent-reporter-minutes", "must be positive"));
         }
+        let reporter_rate_window_minutes = settings.reporter_rate_window_minutes.unwrap_or(10);
+        if !(1..=24 * 60).contains(&reporter_rate_window_minutes) {
+            return Err(invalid("reporter-rate-window-minutes", "1 minute to 1 day"));
+        }
+        let reporter_rate_limit = settings.reporter_rate_limit.unwrap_or(20);
+        if reporter_rate_limit > 10_000 {
+            return Err(invalid(
+                "reporter-rate-limit",
+                "at most 10000 messages (0 turns the limit off)",
+            ));
+        }
         let sla_check_seconds = settings.sla_check_seconds.unwrap_or(15);
         if !(1..=3600).contains(&sla_check_seconds) {
             return Err(invalid("sla-check-seconds", "1 second to 1 hour"));
@@ -301,6 +314,10 @@ impl Config {
                 .unwrap_or(false)
                 .then_some(auto_forward_min_confidence),
             silent_reporter_after: chrono::Duration::minutes(silent_reporter_minutes),
+            pace_limit: crate::domain::abuse::PaceLimit {
+                max_messages: reporter_rate_limit,
+                window: chrono::Duration::minutes(reporter_rate_window_minutes),
+            },
             sla_check_interval: Duration::from_secs(sla_check_seconds),
             data_dir: settings
                 .data_dir

@@ -103,6 +103,14 @@ pub struct Settings {
     /// supervisor and the citizen reminded [default: 240].
     #[arg(long, env = "SIAGA_SILENT_REPORTER_MINUTES")]
     pub silent_reporter_minutes: Option<i64>,
+    /// The automatic rate limit per reporter: more messages than this within
+    /// `reporter-rate-window-minutes` earn one "slow down" reply and hold back the automatic
+    /// replies until the rate is within the limit again; 0 turns it off [default: 20].
+    #[arg(long, env = "SIAGA_REPORTER_RATE_LIMIT")]
+    pub reporter_rate_limit: Option<u32>,
+    /// The window of the per-reporter rate limit, in minutes [default: 10].
+    #[arg(long, env = "SIAGA_REPORTER_RATE_WINDOW_MINUTES")]
+    pub reporter_rate_window_minutes: Option<i64>,
     /// How often the SLA watcher looks at the open reports, in seconds [default: 15].
     #[arg(long, env = "SIAGA_SLA_CHECK_SECONDS")]
     pub sla_check_seconds: Option<u64>,
@@ -196,6 +204,8 @@ impl Settings {
             auto_forward,
             auto_forward_min_confidence,
             silent_reporter_minutes,
+            reporter_rate_limit,
+            reporter_rate_window_minutes,
             sla_check_seconds,
             log_format,
             replies,

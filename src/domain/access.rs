@@ -180,6 +180,9 @@ mod tests {
         let now = Utc::now();
         Report {
             citizen_answers: Default::default(),
+            blocked: false,
+            incident: None,
+            linked: Vec::new(),
             citizen_texts: Vec::new(),
             suggestion: None,
             id: ReportId::new(1),

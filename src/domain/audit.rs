@@ -32,10 +32,14 @@ pub enum AuditAction {
     CompartmentExit,
     /// A file uploaded to send to a citizen (`POST /media/upload`).
     MediaUpload,
+    /// A reporter's number blocked (or its block changed), with the reason and the end.
+    ReporterBlock,
+    /// A reporter's number unblocked.
+    ReporterUnblock,
 }
 
 impl AuditAction {
-    pub const ALL: [AuditAction; 10] = [
+    pub const ALL: [AuditAction; 12] = [
         AuditAction::SignIn,
         AuditAction::TokenRefresh,
         AuditAction::UserAdmin,
@@ -46,6 +50,8 @@ impl AuditAction {
         AuditAction::MediaView,
         AuditAction::CompartmentExit,
         AuditAction::MediaUpload,
+        AuditAction::ReporterBlock,
+        AuditAction::ReporterUnblock,
     ];
 }
 

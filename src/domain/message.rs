@@ -97,6 +97,8 @@ pub enum OutboundPurpose {
     OperatorReply,
     /// A status notice (forwarded, resolved).
     StatusNotice,
+    /// The one "slow down" answer to a reporter over the automatic rate limit.
+    SlowDown,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -1,6 +1,7 @@
 //! Pure types and rules of the help desk, with no I/O: phone identity, inbound events,
 //! reporters, reports and their status machine, messages, timeline events, tickets.
 
+pub mod abuse;
 pub mod access;
 pub mod attachment;
 pub mod audit;

@@ -115,6 +115,19 @@ pub struct GeoPoint {
     pub longitude: f64,
 }
 
+/// Kilometres per degree of latitude.
+const KM_PER_DEGREE: f64 = 111.32;
+
+impl GeoPoint {
+    /// Equirectangular distance; exact enough at a few tens of kilometres near the equator.
+    pub fn distance_km(&self, other: &GeoPoint) -> f64 {
+        let mean_latitude = ((self.latitude + other.latitude) / 2.0).to_radians();
+        let north = (self.latitude - other.latitude) * KM_PER_DEGREE;
+        let east = (self.longitude - other.longitude) * KM_PER_DEGREE * mean_latitude.cos();
+        (north * north + east * east).sqrt()
+    }
+}
+
 /// One case: what a reporter told us within a thread window, and what we did about it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Report {
@@ -186,6 +199,19 @@ pub struct Report {
         skip_serializing_if = "crate::domain::questions::CitizenAnswers::is_empty"
     )]
     pub citizen_answers: crate::domain::questions::CitizenAnswers,
+    /// Opened for a blocked reporter: their messages kept as evidence, out of the queue (lists,
+    /// search and subscriptions leave it out unless asked for `blocked`), with no SLA, no
+    /// automatic reply and no alert. It stays blocked after an unblock: it is the record of
+    /// what the number sent while blocked.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub blocked: bool,
+    /// The incident (one event, many reporters) the report belongs to, named by its primary
+    /// report: the report's own id on the primary. See `workflow::incidents`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub incident: Option<ReportId>,
+    /// On an incident's primary: the other reports of the incident, in the order linked.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub linked: Vec<ReportId>,
 }
 
 /// The stages of handling a report that the SLA measures, in the order they are due.

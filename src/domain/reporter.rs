@@ -4,6 +4,7 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
+use crate::domain::abuse::{InboundPace, ReporterBlock};
 use crate::domain::ids::ReportId;
 
 use crate::domain::inbound::Sender;
@@ -33,6 +34,19 @@ pub struct Reporter {
     /// Until when the citizen allowed us to call them on WhatsApp.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub call_permission_until: Option<DateTime<Utc>>,
+    /// Set while a supervisor blocks the number (see `domain::abuse`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub block: Option<ReporterBlock>,
+    /// The hidden report a blocked reporter's messages are kept in (see `Report::blocked`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub blocked_report: Option<ReportId>,
+    /// The recent inbound messages the automatic rate limit counts.
+    #[serde(default, skip_serializing_if = "is_quiet")]
+    pub pace: InboundPace,
+}
+
+fn is_quiet(pace: &InboundPace) -> bool {
+    pace.recent.is_empty() && pace.slowed_since.is_none()
 }
 
 /// The keys a sender can be found by, strongest first.
@@ -80,6 +94,11 @@ impl Reporter {
         if sender.username.is_some() {
             self.username = sender.username.clone();
         }
+    }
+
+    /// Whether the number is blocked at `now` (a block past its `until` no longer holds).
+    pub fn is_blocked(&self, now: DateTime<Utc>) -> bool {
+        self.block.as_ref().is_some_and(|block| block.holds_at(now))
     }
 
     pub fn display_name(&self) -> String {

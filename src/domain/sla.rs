@@ -83,7 +83,7 @@ impl SlaPolicy {
 
     /// Stages not done yet, in order; none for a report in a final status.
     pub fn pending_stages(report: &Report) -> impl Iterator<Item = SlaStage> + '_ {
-        let finished = report.status.is_final();
+        let finished = report.status.is_final() || report.blocked;
         SlaStage::ALL.into_iter().filter(move |stage| {
             !finished
                 && match stage {

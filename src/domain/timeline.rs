@@ -44,6 +44,14 @@ pub enum TimelineKind {
     Escalated,
     /// The reporter did not answer a question in time: flagged for a supervisor.
     ReporterSilent,
+    /// A supervisor blocked the reporter's number (the note gives the reason and the end).
+    ReporterBlocked,
+    /// A supervisor lifted the block of the reporter's number.
+    ReporterUnblocked,
+    /// Grouped with other reports of the same event (the note names the primary or the others).
+    Linked,
+    /// Taken out of its incident.
+    Unlinked,
 }
 
 impl TimelineKind {
@@ -74,6 +82,10 @@ impl TimelineKind {
             TimelineKind::SlaBreached => "SLA_BREACHED",
             TimelineKind::Escalated => "ESCALATED",
             TimelineKind::ReporterSilent => "REPORTER_SILENT",
+            TimelineKind::ReporterBlocked => "REPORTER_BLOCKED",
+            TimelineKind::ReporterUnblocked => "REPORTER_UNBLOCKED",
+            TimelineKind::Linked => "LINKED",
+            TimelineKind::Unlinked => "UNLINKED",
         }
     }
 }

@@ -238,6 +238,7 @@ mod tests {
             router: None,
             access: Default::default(),
             category_titles: Default::default(),
+            pace_limit: Default::default(),
             panic_on_text: None,
         };
         Intake::new(store.clone(), settings)

@@ -35,6 +35,8 @@ pub struct IntakeSettings {
     pub access: crate::domain::access::AccessRules,
     /// Category code -> its name as citizens read it, for the list of likeliest kinds.
     pub category_titles: std::sync::Arc<std::collections::HashMap<String, String>>,
+    /// The automatic per-reporter rate limit (see `domain::abuse`).
+    pub pace_limit: crate::domain::abuse::PaceLimit,
     /// Test hook: intake panics, inside its transaction, on a text message with exactly this
     /// text (the hidden `--fault-panic-on-text` setting). `None` in production.
     #[doc(hidden)]
@@ -60,6 +62,8 @@ pub struct IngestOutcome {
     /// delivery is durable (the others, if any, it finds in the queue).
     pub outbox: Vec<crate::ledger::Queued>,
     pub media_queued: u64,
+    /// Messages from blocked numbers, kept as evidence only.
+    pub blocked_messages: u64,
     /// The delivery was poison: quarantined raw (see `poison.rs`), nothing else applied.
     pub quarantined: u64,
     /// Published on the bus once the delivery is durable.

@@ -38,8 +38,16 @@ pub struct ReplyTexts {
     pub category_question: String,
     /// The label of the button that opens that list (at most 20 characters).
     pub category_button: String,
+    /// The one answer to a reporter over the automatic rate limit (see `domain::abuse`).
+    #[serde(default = "default_slow_down")]
+    pub slow_down: String,
     #[serde(default)]
     pub fallback_template: Option<TemplateRef>,
+}
+
+/// For a profile folder written before the rate limit existed.
+fn default_slow_down() -> String {
+    "Kami menerima banyak pesan dari nomor Anda dalam waktu singkat. Pesan Anda tetap kami simpan dan dibaca petugas, tetapi balasan otomatis kami hentikan sementara. Mohon tulis laporan Anda dalam satu atau beberapa pesan saja. DARURAT? Segera telepon 110.".to_string()
 }
 
 /// Replacement texts from the config file; each one left out keeps the profile's.
@@ -59,6 +67,7 @@ pub struct ReplyOverrides {
     pub urgency_button_not: Option<String>,
     pub category_question: Option<String>,
     pub category_button: Option<String>,
+    pub slow_down: Option<String>,
     pub fallback_template: Option<TemplateRef>,
 }
 
@@ -83,6 +92,7 @@ impl ReplyTexts {
             (&mut self.urgency_button_not, &overrides.urgency_button_not),
             (&mut self.category_question, &overrides.category_question),
             (&mut self.category_button, &overrides.category_button),
+            (&mut self.slow_down, &overrides.slow_down),
         ];
         for (text, replacement) in texts {
             if let Some(replacement) = replacement {

@@ -17,7 +17,6 @@ const MIN_WINNING_VOTE: f32 = 0.45;
 const BBOX_MARGIN_DEGREES: f64 = 0.02;
 /// Kecamatan points are third-party geocodes: farther than this, name only the kab/kota.
 const MAX_KECAMATAN_POINT_KM: f64 = 20.0;
-const KM_PER_DEGREE: f64 = 111.32;
 
 /// A place settled from the text or a point.
 #[derive(Debug, Clone, PartialEq)]
@@ -235,8 +234,10 @@ pub(super) fn locate_point(index: &PlaceIndex, latitude: f64, longitude: f64) ->
 
 /// Equirectangular distance; exact enough at a few tens of kilometres near the equator.
 pub(super) fn distance_km(lat_a: f64, lon_a: f64, lat_b: f64, lon_b: f64) -> f64 {
-    let mean_latitude = ((lat_a + lat_b) / 2.0).to_radians();
-    let north = (lat_a - lat_b) * KM_PER_DEGREE;
-    let east = (lon_a - lon_b) * KM_PER_DEGREE * mean_latitude.cos();
-    (north * north + east * east).sqrt()
+    use crate::domain::report::GeoPoint;
+    let point = |latitude, longitude| GeoPoint {
+        latitude,
+        longitude,
+    };
+    point(lat_a, lon_a).distance_km(&point(lat_b, lon_b))
 }

@@ -158,6 +158,7 @@ impl DocSource {
             location: report.location,
             has_media: report.has_media,
             compartmented: self.access.is_compartmented(report),
+            blocked: report.blocked,
             reporter_phone,
             sla_due_at: self.sla.standing(report, now).due_at,
             sla_breaches: report.sla.breached.clone(),

@@ -81,6 +81,8 @@ pub struct IndexDoc {
     /// In the internal-affairs compartment: hidden from analysts and from officers outside
     /// the Propam units.
     pub compartmented: bool,
+    /// Opened for a blocked reporter: found only when the filter asks for `blocked`.
+    pub blocked: bool,
     /// E.164 digits without '+', e.g. "6281370001001".
     pub reporter_phone: Option<String>,
     /// Due time of the currently open SLA stage; `None` when no stage is open or the clock is

@@ -122,6 +122,16 @@ impl QueryBuilder<'_> {
                 None => restrictions.matches_nothing = true,
             }
         }
+        // A blocked number's report is found only by asking for it, like the list does.
+        let blocked = Box::new(TermQuery::new(
+            Term::from_field_bool(fields.blocked, true),
+            IndexRecordOption::Basic,
+        ));
+        if filter.blocked {
+            restrictions.must.push(blocked);
+        } else {
+            restrictions.must_not.push(blocked);
+        }
         if visibility.exclude_compartmented {
             restrictions.must_not.push(Box::new(TermQuery::new(
                 Term::from_field_bool(fields.compartmented, true),

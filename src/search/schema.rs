@@ -13,7 +13,7 @@ use crate::domain::report::{Priority, ReportStatus};
 
 /// The version of the schema and of what the fields mean; an index written with another version
 /// must be rebuilt from the store.
-pub(crate) const SCHEMA_VERSION: u32 = 2;
+pub(crate) const SCHEMA_VERSION: u32 = 3;
 
 /// Field names, also the names of their fast-field columns.
 pub(crate) mod names {
@@ -102,6 +102,8 @@ pub(crate) struct Fields {
     /// In the internal-affairs compartment (`AccessRules::is_compartmented`), as judged when
     /// the report was last indexed.
     pub(crate) compartmented: Field,
+    /// Opened for a blocked reporter (`Report::blocked`): out of every search unless asked for.
+    pub(crate) blocked: Field,
 }
 
 /// How much a match in each text field counts: the operator's summary says what the case is
@@ -145,6 +147,7 @@ impl Fields {
             forward_secs: builder.add_i64_field(names::FORWARD_SECS, FAST),
             resolve_secs: builder.add_i64_field(names::RESOLVE_SECS, FAST),
             compartmented: builder.add_bool_field("compartmented", INDEXED),
+            blocked: builder.add_bool_field("blocked", INDEXED),
         };
         (builder.build(), fields)
     }
@@ -201,6 +204,7 @@ impl Fields {
         }
         document.add_bool(self.has_media, doc.has_media);
         document.add_bool(self.compartmented, doc.compartmented);
+        document.add_bool(self.blocked, doc.blocked);
         if let Some(phone) = &doc.reporter_phone {
             let digits = phone.trim().trim_start_matches('+');
             if !digits.is_empty() {

@@ -35,6 +35,7 @@ pub(super) fn doc(id: u64, text: &str) -> IndexDoc {
         location: None,
         has_media: false,
         compartmented: false,
+        blocked: false,
         reporter_phone: None,
         sla_due_at: None,
         sla_breaches: Vec::new(),

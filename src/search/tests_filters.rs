@@ -122,6 +122,22 @@ fn each_filter_restricts_the_hits() {
 }
 
 #[test]
+fn a_blocked_numbers_report_is_found_only_when_the_filter_asks_for_it() {
+    let mut blocked = doc(6, "motor motor motor");
+    blocked.blocked = true;
+    let fixture = Fixture::with(vec![doc(5, "motor mogok di jalan"), blocked]);
+    let find = |filter: ReportFilter| sorted(fixture.ids_with("motor", &filter, &everyone()));
+    assert_eq!(find(ReportFilter::default()), [5]);
+    assert_eq!(
+        find(ReportFilter {
+            blocked: true,
+            ..ReportFilter::default()
+        }),
+        [6]
+    );
+}
+
+#[test]
 fn a_bounding_box_includes_its_edges_and_may_cross_the_antimeridian() {
     let fixture = varied();
     let within = |south, west, north, east| ReportFilter {

@@ -73,6 +73,15 @@ impl Workflow {
             this.rules
                 .check_merge(&target, &source)
                 .map_err(TxError::Abort)?;
+            if source.reporter_id != target.reporter_id {
+                // Merging would leave the second citizen without notices of the case.
+                return refuse(UserError::bad_input(format!(
+                    "reports {} and {} come from different reporters: a merge is for one \
+                     citizen's reports; group reports of one event with linkReports, which keeps \
+                     each reporter's conversation and notices",
+                    target.ticket, source.ticket
+                )));
+            }
             if source.status.is_final() {
                 return refuse(UserError::conflict(format!(
                     "report {} is {} (final) and cannot be merged",

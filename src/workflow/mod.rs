@@ -9,15 +9,18 @@
 //! the outbox sender woken. A refused change returns its `UserError` and writes nothing.
 
 mod attachments;
+mod blocking;
 mod catalogue;
 mod clock;
 mod contact;
 mod directory;
+mod incidents;
 mod journal;
 mod listing;
 mod merge;
 pub mod permissions;
 mod reads;
+mod similar;
 mod status;
 #[cfg(test)]
 mod tests;
@@ -41,12 +44,15 @@ use crate::ledger::{Commit, CommitError, Effects};
 use crate::store::{Store, Tx, TxError};
 
 pub use attachments::UploadedFile;
+pub use blocking::MAX_BLOCK_REASON_CHARS;
 pub use catalogue::{Catalogue, CataloguePage, CatalogueSize, Reading};
 pub use clock::{ClockPass, ClockSettings, ClockWorker, REPORTER_SILENT_FLAG};
 pub use directory::UnitDirectory;
+pub use incidents::MAX_LINKED_REPORTS;
 pub use listing::{ListRequest, QueuePosition, ReportCursor, ReportOrder};
 pub use permissions::{Action, role_may};
 pub use reads::filter_matches;
+pub use similar::{SIMILAR_WITHIN, SIMILAR_WITHIN_KM, SimilarReport};
 
 /// Notes and call-log texts longer than this are refused rather than cut.
 pub const MAX_NOTE_CHARS: usize = 4000;
@@ -78,6 +84,9 @@ pub struct ReportFilter {
     pub within: Option<BoundingBox>,
     /// Reports whose open SLA stage is past its due time (`true`), or that are not (`false`).
     pub overdue: Option<bool>,
+    /// `false` (the default): leaves out the reports opened for blocked reporters, as the
+    /// queue does; `true`: only those.
+    pub blocked: bool,
 }
 
 /// A latitude/longitude box, edges included. `west > east` describes a box that crosses the

@@ -12,8 +12,10 @@
 //! | add note, reply, request location or call     |   -   |     ✓      |    ✓     |    ✓    |    -    |
 //! |   permission, log a call                      |       |            |          |         |         |
 //! | merge reports                                 |   -   |     ✓      |    ✓     |    -    |    -    |
+//! | link reports of one event, unlink             |   -   |     ✓      |    ✓     |    -    |    -    |
 //! | open original media (recorded)                |   ✓   |     ✓      |    ✓     |    ✓    |    ✓    |
 //! | administer units                              |   ✓   |     -      |    -     |    -    |    -    |
+//! | block and unblock reporters                   |   ✓   |     ✓      |    -     |    -    |    -    |
 //!
 //! On top of the role, every report action needs the report to be visible to the principal
 //! (`domain::access::can_see`): officers act only on reports forwarded to their unit subtree,
@@ -38,8 +40,12 @@ pub enum Action {
     ContactReporter,
     LogCall,
     Merge,
+    /// Group reports of one event into an incident, or take one out (`workflow::incidents`).
+    Link,
     ViewMedia,
     AdministerUnits,
+    /// Block or unblock a reporter's number (`workflow::blocking`).
+    BlockReporter,
 }
 
 impl Action {
@@ -52,8 +58,10 @@ impl Action {
             Action::ContactReporter => "write to reporters".to_string(),
             Action::LogCall => "log calls".to_string(),
             Action::Merge => "merge reports".to_string(),
+            Action::Link => "link reports".to_string(),
             Action::ViewMedia => "open media".to_string(),
             Action::AdministerUnits => "administer units".to_string(),
+            Action::BlockReporter => "block or unblock reporters".to_string(),
         }
     }
 }
@@ -72,7 +80,10 @@ pub fn role_may(role: Role, action: Action) -> bool {
     match action {
         Action::ViewMedia => true,
         Action::AdministerUnits => role == Role::Admin,
-        Action::Triage | Action::Merge => matches!(role, Role::Supervisor | Role::Operator),
+        Action::BlockReporter => matches!(role, Role::Admin | Role::Supervisor),
+        Action::Triage | Action::Merge | Action::Link => {
+            matches!(role, Role::Supervisor | Role::Operator)
+        }
         Action::SetStatus(target) => match role {
             Role::Supervisor | Role::Operator => true,
             Role::Officer => OFFICER_STATUSES.contains(&target),

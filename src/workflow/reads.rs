@@ -191,5 +191,5 @@ pub fn filter_matches(
     {
         return false;
     }
-    true
+    report.blocked == filter.blocked
 }

@@ -1,6 +1,7 @@
 //! Workflow tests against a real store in a temporary directory and the real Sumsel profile;
 //! reports are created by the real intake from inbound messages, as a webhook would.
 
+mod abuse;
 mod catalogue;
 mod contact;
 mod journal;
@@ -77,6 +78,7 @@ fn fixture_with_template(template: Option<TemplateRef>) -> Fixture {
         router: None,
         access: Default::default(),
         category_titles: Default::default(),
+        pace_limit: Default::default(),
         panic_on_text: None,
     };
     let intake = Intake::new(store.clone(), settings.clone());
@@ -125,6 +127,16 @@ impl Fixture {
             body: "lapor pak, ada pungli".into(),
         };
         self.citizen_sends(&phone, content, long_ago, long_ago).0
+    }
+
+    /// A report `phone` opened 30 hours ago, past its thread window: the citizen's next
+    /// message opens another report (a merge needs two reports of one citizen).
+    pub fn older_report_of(&self, phone: &str) -> Report {
+        let long_ago = Utc::now() - Duration::hours(30);
+        let content = MessageContent::Text {
+            body: "motor saya hilang kemarin".into(),
+        };
+        self.citizen_sends(phone, content, long_ago, long_ago).0
     }
 
     pub fn citizen_writes(&self, phone: &str, text: &str) -> Report {

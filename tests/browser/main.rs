@@ -13,6 +13,10 @@
 //! `session`: the token is refreshed before it expires.
 //! `performance`: first load, a queue of 1,000 open reports, 50 events a second.
 //! `timeline`: every kind of timeline entry in the reader's words.
+//! `blocking`: a supervisor blocks a number from the reporter panel; its next message stays out
+//! of the queue and is found under the search screen's blocked filter; then unblocks.
+//! `incidents`: an operator links the similar reports of one fire and resolves them with the
+//! primary; each citizen is told.
 //! `tour` (ignored): every screen of a running `siaga demo`, as each of its users.
 //!
 //! Screenshots go to `target/browser-screenshots/`, timings to
@@ -20,8 +24,10 @@
 //! it and passes.
 
 mod attachment;
+mod blocking;
 #[path = "../common/mod.rs"]
 mod common;
+mod incidents;
 mod media;
 mod performance;
 mod scenario;

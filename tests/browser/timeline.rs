@@ -34,9 +34,6 @@ async fn every_kind_of_timeline_entry_reads_as_words() {
         assert_eq!(app.post_signed_webhook(&body).await.status(), 200);
     }
     let report_id = app.reports()[0].id.to_string();
-    let (duplicate_id, _) = app
-        .citizen_reports("+6281377100321", "pak motor saya hilang di pasar 16 ilir")
-        .await;
     let token = app.login("operator1").await;
     for (mutation, variables) in [
         (
@@ -56,13 +53,32 @@ async fn every_kind_of_timeline_entry_reads_as_words() {
             json!({ "id": report_id }),
         ),
         (
-            "mutation ($into: ID!, $from: ID!) { mergeReports(into: $into, from: $from) { id } }",
-            json!({ "into": report_id, "from": duplicate_id }),
+            "mutation ($id: ID!) { setReportStatus(id: $id, status: RESOLVED) { id } }",
+            json!({ "id": report_id }),
+        ),
+        (
+            "mutation ($id: ID!) { setReportStatus(id: $id, status: CLOSED) { id } }",
+            json!({ "id": report_id }),
         ),
     ] {
         let answer = app.graphql(Some(&token), mutation, variables).await;
         assert!(answer["errors"].is_null(), "{mutation}: {answer}");
     }
+    // The same citizen writes again about the closed case: a new report, merged into it (a
+    // merge joins one citizen's reports).
+    let (duplicate_id, _) = app
+        .citizen_reports("+6281234567890", "pak motor saya hilang di pasar 16 ilir")
+        .await;
+    let merge =
+        "mutation ($into: ID!, $from: ID!) { mergeReports(into: $into, from: $from) { id } }";
+    let answer = app
+        .graphql(
+            Some(&token),
+            merge,
+            json!({ "into": report_id, "from": duplicate_id }),
+        )
+        .await;
+    assert!(answer["errors"].is_null(), "{merge}: {answer}");
 
     console.sign_in("operator1").await;
     for (language, merged_words) in [("id", "digabung dari"), ("en", "merged from")] {

@@ -8,9 +8,11 @@
 //! GraphiQL) and `subscriptions` (live events over a real WebSocket).
 
 mod access;
+mod blocking;
 #[path = "../common/mod.rs"]
 mod common;
 mod fanout;
+mod incidents;
 mod media_replies;
 mod queries;
 mod reports;

@@ -242,14 +242,39 @@ async fn calls_notes_location_and_call_permission_requests_are_logged() {
 
 #[tokio::test]
 async fn merging_moves_the_messages_and_marks_the_other_report_duplicate() {
-    let app = spawn_app_with(|settings| settings.thread_window_minutes = Some(1)).await;
+    let app = spawn_app().await;
     let token = operator(&app).await;
     let (first, _) = app
         .citizen_reports("081377101007", "tabrakan di jalan")
         .await;
+    // The citizen writes again once the case is closed: a new report, about the same case.
+    forward(&app, &token, &first, "POLRESTABES_PALEMBANG").await;
+    for status in ["RESOLVED", "CLOSED"] {
+        let moved = set_status(&app, &token, &first, status).await;
+        assert!(moved["errors"].is_null(), "{moved}");
+    }
     let (second, _) = app
-        .citizen_reports("081377101008", "kecelakaan motor di jalan yang sama")
+        .citizen_reports("081377101007", "kecelakaan motor di jalan yang sama")
         .await;
+    assert_ne!(first, second);
+    let other_citizen = app
+        .citizen_reports("081377101008", "kecelakaan motor di jalan yang sama")
+        .await
+        .0;
+    let refused = app
+        .graphql(
+            Some(&token),
+            "mutation($a: ID!, $b: ID!) { mergeReports(into: $a, from: $b) { id } }",
+            json!({ "a": second, "b": other_citizen }),
+        )
+        .await;
+    assert_eq!(
+        error_code(&refused).as_deref(),
+        Some("BAD_USER_INPUT"),
+        "{refused}"
+    );
+    let message = refused["errors"][0]["message"].as_str().unwrap();
+    assert!(message.contains("linkReports"), "{message}");
     let merged = app
         .graphql(Some(&token), "mutation($a: ID!, $b: ID!) { mergeReports(into: $a, from: $b) { id messages { text } } }", json!({ "a": first, "b": second }))
         .await;

@@ -26,6 +26,8 @@ pub enum AuditAction {
     MediaView,
     CompartmentExit,
     MediaUpload,
+    ReporterBlock,
+    ReporterUnblock,
 }
 
 #[derive(InputObject, Default)]

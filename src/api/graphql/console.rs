@@ -102,6 +102,8 @@ pub enum OutboundPurpose {
     OperatorReply,
     /// A status notice (forwarded, resolved).
     StatusNotice,
+    /// The one "slow down" answer to a reporter over the automatic rate limit.
+    SlowDown,
 }
 
 impl From<DomainPurpose> for OutboundPurpose {
@@ -111,6 +113,7 @@ impl From<DomainPurpose> for OutboundPurpose {
             DomainPurpose::FollowUpAck => OutboundPurpose::FollowUpAck,
             DomainPurpose::OperatorReply => OutboundPurpose::OperatorReply,
             DomainPurpose::StatusNotice => OutboundPurpose::StatusNotice,
+            DomainPurpose::SlowDown => OutboundPurpose::SlowDown,
         }
     }
 }

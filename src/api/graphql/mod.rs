@@ -4,8 +4,10 @@
 
 mod attachments;
 mod audit;
+mod blocking;
 mod console;
 mod fanout;
+mod incidents;
 mod mutation;
 mod query;
 mod report_view;
@@ -47,7 +49,11 @@ pub struct QueryRoot(
 /// in its own module and is added here, so `mutation.rs` does not grow without bound.
 #[derive(async_graphql::MergedObject, Default)]
 #[graphql(name = "MutationRoot")]
-pub struct MutationRoot(mutation::CoreMutation);
+pub struct MutationRoot(
+    mutation::CoreMutation,
+    blocking::BlockingMutation,
+    incidents::IncidentMutation,
+);
 
 pub type SiagaSchema = Schema<QueryRoot, MutationRoot, SubscriptionRoot>;
 

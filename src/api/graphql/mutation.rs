@@ -133,18 +133,17 @@ impl CoreMutation {
         id: ID,
         unit_code: String,
         note: Option<String>,
+        #[graphql(desc = "On an incident's primary: forward its linked reports too.")]
+        with_linked: Option<bool>,
     ) -> async_graphql::Result<ReportView> {
         let who = principal(ctx)?;
-        let report = services(ctx)?
-            .workflow
-            .forward(
-                who,
-                parse_report_id(&id)?,
-                &parse_unit_code(&unit_code)?,
-                note,
-            )
-            .await
-            .gql()?;
+        let (workflow, id) = (&services(ctx)?.workflow, parse_report_id(&id)?);
+        let unit = parse_unit_code(&unit_code)?;
+        let report = match with_linked {
+            Some(true) => workflow.forward_with_linked(who, id, &unit, note).await,
+            _ => workflow.forward(who, id, &unit, note).await,
+        }
+        .gql()?;
         Ok(view(who, report))
     }
 
@@ -154,13 +153,20 @@ impl CoreMutation {
         id: ID,
         status: ReportStatus,
         note: Option<String>,
+        #[graphql(desc = "On an incident's primary: move its linked reports too.")]
+        with_linked: Option<bool>,
     ) -> async_graphql::Result<ReportView> {
         let who = principal(ctx)?;
-        let report = services(ctx)?
-            .workflow
-            .set_status(who, parse_report_id(&id)?, status.into(), note)
-            .await
-            .gql()?;
+        let (workflow, id) = (&services(ctx)?.workflow, parse_report_id(&id)?);
+        let report = match with_linked {
+            Some(true) => {
+                workflow
+                    .set_status_with_linked(who, id, status.into(), note)
+                    .await
+            }
+            _ => workflow.set_status(who, id, status.into(), note).await,
+        }
+        .gql()?;
         Ok(view(who, report))
     }
 

@@ -66,6 +66,27 @@ impl ReportView {
     async fn has_media(&self) -> bool {
         self.report.has_media
     }
+    /// Opened for a blocked number: its messages kept as evidence, out of the queue (see
+    /// `ReportFilter.blocked`).
+    async fn blocked(&self) -> bool {
+        self.report.blocked
+    }
+    /// The incident (one event, many reporters) the report belongs to, if any.
+    async fn incident(
+        &self,
+        ctx: &Context<'_>,
+    ) -> async_graphql::Result<Option<super::incidents::Incident>> {
+        super::incidents::incident_of(ctx, &self.report)
+    }
+    /// Reports that look like the same event, best first: same category, same kab/kota or
+    /// within 1 km, created within 2 hours; candidates for `linkReports`.
+    async fn similar(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(default = 5)] first: i32,
+    ) -> async_graphql::Result<Vec<super::incidents::SimilarReport>> {
+        super::incidents::similar_to(ctx, &self.report, first)
+    }
     async fn location(&self) -> Option<Location> {
         self.report.location.map(|point| Location {
             latitude: point.latitude,
@@ -190,6 +211,36 @@ impl ReporterView {
     async fn window_open(&self) -> bool {
         self.reporter.window_open(Utc::now())
     }
+    /// Whether the number is blocked now (`blockReporter`).
+    async fn blocked(&self) -> bool {
+        self.reporter.is_blocked(Utc::now())
+    }
+    /// The block in force, if any: who, when, why and until when.
+    async fn block(&self) -> Option<ReporterBlockView> {
+        let block = self.reporter.block.as_ref()?;
+        block.holds_at(Utc::now()).then(|| ReporterBlockView {
+            reason: for_reader(&block.reason, self.masked).into_owned(),
+            until: block.until,
+            blocked_by: block.by.clone(),
+            blocked_at: block.at,
+        })
+    }
+    /// Whether automatic replies are held back because the number writes faster than the
+    /// automatic rate limit allows (it is not a block: messages still open reports).
+    async fn slowed_down(&self) -> bool {
+        self.reporter.pace.slowed_since.is_some()
+    }
+}
+
+/// Why and until when a number is blocked.
+#[derive(SimpleObject)]
+#[graphql(name = "ReporterBlock")]
+pub struct ReporterBlockView {
+    pub reason: String,
+    /// `null`: until someone unblocks.
+    pub until: Option<DateTime<Utc>>,
+    pub blocked_by: String,
+    pub blocked_at: DateTime<Utc>,
 }
 
 pub struct MessageView {

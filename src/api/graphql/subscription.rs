@@ -45,6 +45,8 @@ pub enum ReportEventKind {
     NoteAdded,
     CallLogged,
     Merged,
+    /// Linked into an incident (one event, many reporters), or unlinked from one.
+    Linked,
     MediaViewed,
     /// A report judged urgent (threat to life or body, crime in progress, fire, drowning,
     /// missing child).
@@ -78,6 +80,7 @@ fn kind_of(kind: DomainKind) -> ReportEventKind {
         DomainKind::NoteAdded => ReportEventKind::NoteAdded,
         DomainKind::CallLogged => ReportEventKind::CallLogged,
         DomainKind::Merged => ReportEventKind::Merged,
+        DomainKind::Linked => ReportEventKind::Linked,
         DomainKind::MediaViewed => ReportEventKind::MediaViewed,
         DomainKind::UrgentReport => ReportEventKind::UrgentReport,
         DomainKind::SlaWarning => ReportEventKind::SlaWarning,

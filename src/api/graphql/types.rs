@@ -222,6 +222,9 @@ pub struct ReportFilter {
     pub within: Option<BoundingBox>,
     /// Reports whose open SLA stage is past due (`true`), or that are not (`false`).
     pub overdue: Option<bool>,
+    /// `true`: only the reports that keep the messages of blocked numbers (hidden from the
+    /// queue); absent or `false`: none of them.
+    pub blocked: Option<bool>,
 }
 
 impl ReportFilter {
@@ -251,6 +254,7 @@ impl ReportFilter {
                 east: area.east,
             }),
             overdue: self.overdue,
+            blocked: self.blocked.unwrap_or(false),
         }
     }
 }

@@ -26,7 +26,7 @@ impl<'t, 'a> Apply<'t, 'a> {
         };
         let is_connect = call.event == "connect";
         let (mut report, opened) = if citizen_called && is_connect {
-            self.open_or_join_report(&mut reporter, self.now)?
+            self.open_or_join_report(&mut reporter)?
         } else {
             match reporter.open_report {
                 Some(open_id) => match self.tx.reports().get(open_id)? {

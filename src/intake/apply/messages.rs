@@ -6,6 +6,7 @@ use chrono::{DateTime, Utc};
 use super::annotations::Annotation;
 use super::{Apply, MAX_CITIZEN_TEXT_BYTES};
 use crate::bus::ReportEventKind;
+use crate::domain::abuse::PaceVerdict;
 use crate::domain::inbound::{InboundMessage, MessageContent};
 use crate::domain::message::{Direction, Message, MessageBody, OutboundPurpose, StoredMedia};
 use crate::domain::questions::CitizenChoice;
@@ -80,24 +81,77 @@ impl<'t, 'a> Apply<'t, 'a> {
             let message = self.inbound_record(inbound, None, None)?;
             return self.tx.messages().insert(&message);
         };
+        if reporter.is_blocked(self.now) {
+            return self.blocked_content(inbound, reporter);
+        }
+        let pace = reporter.pace.count(self.now, self.settings.pace_limit);
         // Threading goes by the receive time too: a stated send time in the future would keep
         // the thread open.
-        let (mut report, opened) = self.open_or_join_report(&mut reporter, self.now)?;
-        let message = self.inbound_record(inbound, Some(&report), Some(reporter.id))?;
+        let (mut report, opened) = self.open_or_join_report(&mut reporter)?;
+        let message = self.keep_on_report(inbound, &mut report, reporter.id)?;
+        if !opened && report.status == ReportStatus::AwaitingReporter {
+            self.resume_after_reporter_answered(&mut report)?;
+        }
+        if self.settings.mark_read {
+            let queued = self.tx.outbox().enqueue(
+                OutboxWork::MarkRead {
+                    external_id: inbound.external_id.clone(),
+                },
+                self.now,
+            )?;
+            self.outcome.outbox_queued += 1;
+            self.outcome.outbox.push(queued);
+        }
+        // A tap on one of our questions' buttons is an answer, not words about the case.
+        let choice = inbound.content.reply_id().and_then(CitizenChoice::parse);
+        let newly_urgent = self.update_suggestion(&mut report, inbound, choice.is_none());
+        let calm = pace == PaceVerdict::Calm;
+        match pace {
+            PaceVerdict::JustFlooding => self.reply(&mut report, OutboundPurpose::SlowDown)?,
+            // Held back until the rate is within the limit again; alerts still go out.
+            PaceVerdict::StillFlooding => {}
+            PaceVerdict::Calm if newly_urgent => self.urgent_reply(&mut report)?,
+            PaceVerdict::Calm if opened => {
+                self.first_reply(&mut report)?;
+                self.ask_category_if_unclear(&mut report)?;
+            }
+            PaceVerdict::Calm if choice.is_none() && self.follow_up_ack_due(&report) => {
+                self.reply(&mut report, OutboundPurpose::FollowUpAck)?;
+            }
+            PaceVerdict::Calm => {}
+        }
+        if let Some(choice) = choice {
+            self.apply_choice(&mut report, choice, message.id, calm)?;
+        }
+        self.event(ReportEventKind::MessageAdded, &report, Some(message.id));
+        self.tx.reports().save(&report)?;
+        self.tx.reporters().save(&reporter)?;
+        self.describe_replies(&reporter, &report.ticket);
+        Ok(())
+    }
+
+    /// Stores the message on `report` with what it tells about the case (timeline, media to
+    /// fetch, location, flags); the caller saves the report.
+    fn keep_on_report(
+        &mut self,
+        inbound: &InboundMessage,
+        report: &mut Report,
+        reporter_id: u64,
+    ) -> Result<Message, StoreError> {
+        let message = self.inbound_record(inbound, Some(report), Some(reporter_id))?;
         self.tx.messages().insert(&message)?;
         report.inbound_count += 1;
         report.last_activity_at = report.last_activity_at.max(self.now);
         report.updated_at = self.now;
         let note = Some(message.kind_name().to_string());
         self.tx.reports().append_timeline(
-            &mut report,
+            report,
             TimelineKind::MessageReceived,
             Actor::Citizen,
             note,
             Some(message.id),
             self.now,
         )?;
-
         if let Some((_, media)) = inbound.content.media() {
             debug_assert!(!media.media_id.is_empty() || media.url.is_some());
             report.has_media = true;
@@ -125,38 +179,24 @@ impl<'t, 'a> Apply<'t, 'a> {
         {
             report.add_flag("unknown_message_type");
         }
-        if !opened && report.status == ReportStatus::AwaitingReporter {
-            self.resume_after_reporter_answered(&mut report)?;
-        }
-        if self.settings.mark_read {
-            let queued = self.tx.outbox().enqueue(
-                OutboxWork::MarkRead {
-                    external_id: inbound.external_id.clone(),
-                },
-                self.now,
-            )?;
-            self.outcome.outbox_queued += 1;
-            self.outcome.outbox.push(queued);
-        }
-        // A tap on one of our questions' buttons is an answer, not words about the case.
-        let choice = inbound.content.reply_id().and_then(CitizenChoice::parse);
-        let newly_urgent = self.update_suggestion(&mut report, inbound, choice.is_none());
-        if newly_urgent {
-            self.urgent_reply(&mut report)?;
-        } else if opened {
-            self.first_reply(&mut report)?;
-            self.ask_category_if_unclear(&mut report)?;
-        } else if choice.is_none() && self.follow_up_ack_due(&report) {
-            self.reply(&mut report, OutboundPurpose::FollowUpAck)?;
-        }
-        if let Some(choice) = choice {
-            self.apply_choice(&mut report, choice, message.id)?;
-        }
-        self.event(ReportEventKind::MessageAdded, &report, Some(message.id));
+        Ok(message)
+    }
+
+    /// A message from a blocked number: kept as evidence in the reporter's blocked report
+    /// (opened when needed, hidden from the queue), with no reply, no read receipt, no
+    /// suggestion and no event, so that nothing alerts anyone.
+    fn blocked_content(
+        &mut self,
+        inbound: &InboundMessage,
+        mut reporter: Reporter,
+    ) -> Result<(), StoreError> {
+        let (mut report, _) = self.thread_report(reporter.blocked_report, reporter.id, true)?;
+        reporter.blocked_report = Some(report.id);
+        self.keep_on_report(inbound, &mut report, reporter.id)?;
+        keep_citizen_text(&mut report, inbound, true);
+        self.outcome.blocked_messages += 1;
         self.tx.reports().save(&report)?;
-        self.tx.reporters().save(&reporter)?;
-        self.describe_replies(&reporter, &report.ticket);
-        Ok(())
+        self.tx.reporters().save(&reporter)
     }
 
     pub(super) fn follow_up_ack_due(&self, report: &Report) -> bool {
@@ -176,17 +216,7 @@ impl<'t, 'a> Apply<'t, 'a> {
         inbound: &InboundMessage,
         about_the_case: bool,
     ) -> bool {
-        if let Some(text) = inbound
-            .content
-            .text()
-            .map(str::trim)
-            .filter(|text| about_the_case && !text.is_empty())
-        {
-            let written: usize = report.citizen_texts.iter().map(String::len).sum();
-            if written + text.len() <= MAX_CITIZEN_TEXT_BYTES {
-                report.citizen_texts.push(text.to_string());
-            }
-        }
+        keep_citizen_text(report, inbound, about_the_case);
         let Some(router) = &self.settings.router else {
             return false;
         };
@@ -252,13 +282,26 @@ impl<'t, 'a> Apply<'t, 'a> {
         inbound.sent_at.min(self.now)
     }
 
-    /// The reporter's open report when `at` is within its thread window, else a new report.
+    /// The reporter's open report when now is within its thread window, else a new report.
     pub(super) fn open_or_join_report(
         &mut self,
         reporter: &mut Reporter,
-        at: DateTime<Utc>,
     ) -> Result<(Report, bool), StoreError> {
-        if let Some(open_id) = reporter.open_report
+        let (report, opened) = self.thread_report(reporter.open_report, reporter.id, false)?;
+        reporter.open_report = Some(report.id);
+        Ok((report, opened))
+    }
+
+    /// `current` when it still takes follow-ups now, else a new report (a `blocked` one for a
+    /// blocked reporter's messages: no event announces it).
+    fn thread_report(
+        &mut self,
+        current: Option<crate::domain::ids::ReportId>,
+        reporter_id: u64,
+        blocked: bool,
+    ) -> Result<(Report, bool), StoreError> {
+        let at = self.now;
+        if let Some(open_id) = current
             && let Some(report) = self.tx.reports().get(open_id)?
             && report.accepts_follow_up(at, self.settings.thread_window)
         {
@@ -272,7 +315,7 @@ impl<'t, 'a> Apply<'t, 'a> {
             id: self.tx.reports().new_id()?,
             ticket: ticket.clone(),
             status: ReportStatus::New,
-            reporter_id: reporter.id,
+            reporter_id,
             created_at: self.now,
             updated_at: self.now,
             last_activity_at: at,
@@ -297,6 +340,9 @@ impl<'t, 'a> Apply<'t, 'a> {
             sla: Default::default(),
             compartmented: false,
             citizen_answers: Default::default(),
+            blocked,
+            incident: None,
+            linked: Vec::new(),
         };
         self.tx.reports().register_ticket(&ticket, report.id)?;
         self.tx.reports().append_timeline(
@@ -307,9 +353,26 @@ impl<'t, 'a> Apply<'t, 'a> {
             None,
             self.now,
         )?;
-        reporter.open_report = Some(report.id);
         self.outcome.reports_opened += 1;
-        self.event(ReportEventKind::ReportCreated, &report, None);
+        if !blocked {
+            self.event(ReportEventKind::ReportCreated, &report, None);
+        }
         Ok((report, true))
+    }
+}
+
+/// Keeps what the citizen wrote about the case on the report (for suggestions and search),
+/// within `MAX_CITIZEN_TEXT_BYTES`.
+fn keep_citizen_text(report: &mut Report, inbound: &InboundMessage, about_the_case: bool) {
+    if let Some(text) = inbound
+        .content
+        .text()
+        .map(str::trim)
+        .filter(|text| about_the_case && !text.is_empty())
+    {
+        let written: usize = report.citizen_texts.iter().map(String::len).sum();
+        if written + text.len() <= MAX_CITIZEN_TEXT_BYTES {
+            report.citizen_texts.push(text.to_string());
+        }
     }
 }

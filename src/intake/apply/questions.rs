@@ -117,12 +117,14 @@ impl<'t, 'a> Apply<'t, 'a> {
     }
 
     /// Applies the citizen's answer. "Happening now" makes the report urgent (priority
-    /// URGENT, the emergency answer and the location request, an URGENT_REPORT event), once.
+    /// URGENT, the emergency answer and the location request, an URGENT_REPORT event), once;
+    /// the answer is held back (`may_reply` false) while the reporter floods the line.
     pub(super) fn apply_choice(
         &mut self,
         report: &mut Report,
         choice: CitizenChoice,
         message_id: MessageId,
+        may_reply: bool,
     ) -> Result<(), StoreError> {
         let note = match &choice {
             CitizenChoice::HappeningNow => {
@@ -153,7 +155,9 @@ impl<'t, 'a> Apply<'t, 'a> {
             report.add_flag("urgent");
             report.priority = Some(Priority::Urgent);
             self.event(ReportEventKind::UrgentReport, report, None);
-            self.urgent_reply(report)?;
+            if may_reply {
+                self.urgent_reply(report)?;
+            }
         }
         Ok(())
     }

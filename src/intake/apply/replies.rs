@@ -47,6 +47,7 @@ impl<'t, 'a> Apply<'t, 'a> {
         let replies = &self.settings.replies;
         let template = match purpose {
             OutboundPurpose::NewReportReply => &replies.new_report,
+            OutboundPurpose::SlowDown => &replies.slow_down,
             _ => &replies.follow_up_ack,
         };
         let body = template.replace("{ticket}", &report.ticket);

@@ -51,6 +51,9 @@ impl<'t, 'a> Apply<'t, 'a> {
                 open_report: None,
                 previous_phones: Vec::new(),
                 call_permission_until: None,
+                block: None,
+                blocked_report: None,
+                pace: Default::default(),
             },
         };
         if let Some(at) = inbound_at {

@@ -134,6 +134,63 @@ impl Catalogue {
         }
     }
 
+    /// The reports created within `window` of `report_id`'s creation (itself excluded), at
+    /// most `limit`, nearest in id first; `None` when the catalogue does not know the report
+    /// or lost track of the store. Ids follow creation (intake opens reports one at a time),
+    /// so this walks outward from the report's place and stops past the window: it costs the
+    /// reports in the window, not the catalogue's size.
+    pub fn created_near(
+        &self,
+        report_id: ReportId,
+        window: chrono::Duration,
+        limit: usize,
+    ) -> Option<Vec<ReportId>> {
+        let shelf = self.read();
+        if shelf.lost_track.is_some() {
+            return None;
+        }
+        let summaries = &shelf.summaries;
+        let place = summaries
+            .binary_search_by_key(&report_id.get(), |summary| summary.id)
+            .ok()?;
+        let centre = summaries[place].created;
+        let reach = window.num_nanoseconds().unwrap_or(i64::MAX);
+        // A clock step back can put a later id a little earlier: look this far past the edge.
+        let slack = chrono::Duration::minutes(10).num_nanoseconds().unwrap_or(0);
+        let within = |created: i64| created.abs_diff(centre) <= reach.unsigned_abs();
+        let beyond =
+            |created: i64| created.abs_diff(centre) > reach.saturating_add(slack).unsigned_abs();
+        let mut near = Vec::new();
+        let (mut before, mut after) = (
+            summaries[..place].iter().rev(),
+            summaries[place + 1..].iter(),
+        );
+        let (mut before_open, mut after_open) = (true, true);
+        while (before_open || after_open) && near.len() < limit {
+            for (open, side) in [
+                (
+                    &mut before_open,
+                    &mut before as &mut dyn Iterator<Item = &ReportSummary>,
+                ),
+                (&mut after_open, &mut after),
+            ] {
+                if !*open {
+                    continue;
+                }
+                match side.next() {
+                    Some(summary) if beyond(summary.created) => *open = false,
+                    Some(summary) if within(summary.created) => {
+                        near.push(ReportId::new(summary.id))
+                    }
+                    Some(_) => {}
+                    None => *open = false,
+                }
+            }
+        }
+        near.truncate(limit);
+        Some(near)
+    }
+
     fn read(&self) -> std::sync::RwLockReadGuard<'_, Shelf> {
         // Every change of the shelf is complete before it can panic (see `Shelf::upsert`).
         self.inner

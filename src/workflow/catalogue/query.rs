@@ -149,6 +149,8 @@ struct Matcher {
     has_media: Option<bool>,
     within: Option<BoundingBox>,
     overdue: Option<bool>,
+    /// Only reports opened for blocked reporters (`true`), or none of them (`false`).
+    blocked: bool,
     now: i64,
     targets: DueTargets,
 }
@@ -219,6 +221,7 @@ impl Matcher {
             has_media: filter.has_media,
             within: filter.within,
             overdue: filter.overdue,
+            blocked: filter.blocked,
             now: nanos(now),
             targets: DueTargets::of(sla),
         })
@@ -238,6 +241,9 @@ impl Matcher {
         if let Some(units) = &self.units
             && !units[summary.unit as usize]
         {
+            return false;
+        }
+        if summary.is_blocked() != self.blocked {
             return false;
         }
         if self.hide_compartmented && summary.is_compartmented() {

@@ -15,8 +15,11 @@ pub(super) const NO_LOCATION: u32 = u32::MAX;
 const HAS_MEDIA: u8 = 1;
 const COMPARTMENTED: u8 = 1 << 1;
 const PAUSED: u8 = 1 << 2;
+/// Opened for a blocked reporter (`Report::blocked`).
+const BLOCKED: u8 = 1 << 5;
 /// Two bits: 0 when no SLA stage is open, else 1 + the open stage's place in `SlaStage::ALL`.
 const STAGE_SHIFT: u8 = 3;
+const STAGE_MASK: u8 = 0b11;
 
 /// The facts of one report that lists read.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -66,6 +69,9 @@ impl ReportSummary {
         if report.paused_since.is_some() {
             bits |= PAUSED;
         }
+        if report.blocked {
+            bits |= BLOCKED;
+        }
         ReportSummary {
             id: report.id.get(),
             created: nanos(report.created_at),
@@ -85,6 +91,10 @@ impl ReportSummary {
         self.bits & HAS_MEDIA != 0
     }
 
+    pub fn is_blocked(&self) -> bool {
+        self.bits & BLOCKED != 0
+    }
+
     pub fn is_compartmented(&self) -> bool {
         self.bits & COMPARTMENTED != 0
     }
@@ -92,7 +102,7 @@ impl ReportSummary {
     /// When the open SLA stage is due, in nanoseconds since 1970 (`i64::MAX` when nothing is
     /// due or the clock is paused), by `targets`.
     pub fn due(&self, targets: &DueTargets) -> i64 {
-        let stage = self.bits >> STAGE_SHIFT;
+        let stage = (self.bits >> STAGE_SHIFT) & STAGE_MASK;
         if stage == 0 || self.bits & PAUSED != 0 {
             return i64::MAX;
         }

@@ -63,6 +63,8 @@ struct Shape {
     stages_done: (bool, bool, bool),
     paused: bool,
     paused_seconds: i64,
+    /// Opened for a blocked reporter.
+    blocked: bool,
 }
 
 fn shape() -> impl Strategy<Value = Shape> {
@@ -81,6 +83,7 @@ fn shape() -> impl Strategy<Value = Shape> {
         any::<(bool, bool, bool)>(),
         prop::bool::weighted(0.2),
         prop_oneof![Just(0i64), 0..200_000i64],
+        prop::bool::weighted(0.15),
     );
     (facts, more).prop_map(|(facts, more)| Shape {
         status: facts.0,
@@ -95,6 +98,7 @@ fn shape() -> impl Strategy<Value = Shape> {
         stages_done: more.3,
         paused: more.4,
         paused_seconds: more.5,
+        blocked: more.6,
     })
 }
 
@@ -131,6 +135,7 @@ fn report(id: ReportId, number: usize, shape: &Shape) -> Report {
     };
     report.paused_since = if shape.paused { after(30) } else { None };
     report.paused_seconds = shape.paused_seconds;
+    report.blocked = shape.blocked;
     report
 }
 
@@ -152,6 +157,7 @@ fn filter() -> impl Strategy<Value = ReportFilter> {
             0.0..360.0f64,
         )),
         proptest::option::of(any::<bool>()),
+        prop::bool::weighted(0.3),
     );
     (sets, bounds).prop_map(|(sets, bounds)| {
         // Mostly empty sets: every condition alone, and some together.
@@ -203,6 +209,7 @@ fn filter() -> impl Strategy<Value = ReportFilter> {
                 },
             }),
             overdue: bounds.4,
+            blocked: bounds.5,
         }
     })
 }

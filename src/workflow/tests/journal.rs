@@ -201,8 +201,8 @@ async fn media_views_are_refused_for_unseen_reports_and_missing_files() {
 async fn merging_moves_the_messages_and_marks_the_other_report_duplicate() {
     let fixture = fixture();
     let who = operator();
-    let (into, _) = fixture.new_report_with_stored_photo();
     let phone = fixture.new_phone();
+    let into = fixture.older_report_of(&phone);
     let from = fixture.citizen_writes(&phone, "ada tabrakan di simpang");
     fixture.citizen_writes(&phone, "korban dua orang");
     let from_messages: Vec<MessageId> = fixture
@@ -284,8 +284,9 @@ async fn merging_a_report_of_the_same_citizen_continues_the_older_report() {
 async fn merging_refuses_itself_final_reports_and_missing_ones() {
     let fixture = fixture();
     let who = operator();
-    let first = fixture.new_report();
-    let second = fixture.new_report();
+    let phone = fixture.new_phone();
+    let first = fixture.older_report_of(&phone);
+    let second = fixture.citizen_writes(&phone, "motor saya hilang");
     assert_refused(
         fixture
             .workflow
@@ -330,8 +331,8 @@ async fn merging_refuses_itself_final_reports_and_missing_ones() {
 #[tokio::test]
 async fn a_merge_whose_source_changed_after_its_messages_were_listed_writes_nothing() {
     let fixture = fixture();
-    let into = fixture.new_report();
     let phone = fixture.new_phone();
+    let into = fixture.older_report_of(&phone);
     let from = fixture.citizen_writes(&phone, "ada tabrakan");
     let listed: Vec<MessageId> = fixture
         .messages(from.id)
@@ -358,4 +359,24 @@ async fn a_merge_whose_source_changed_after_its_messages_were_listed_writes_noth
         .await
         .unwrap();
     assert!(fixture.messages(from.id).is_empty());
+}
+
+#[tokio::test]
+async fn merging_refuses_two_citizens_reports_and_points_to_linking() {
+    let fixture = fixture();
+    let first = fixture.new_report();
+    let second = fixture.new_report();
+    let before = (fixture.snapshot(first.id), fixture.snapshot(second.id));
+    let error = assert_refused(
+        fixture
+            .workflow
+            .merge_reports(&operator(), first.id, second.id)
+            .await,
+        ErrorCode::BadUserInput,
+    );
+    assert!(error.message.contains("linkReports"), "{}", error.message);
+    assert_eq!(
+        (fixture.snapshot(first.id), fixture.snapshot(second.id)),
+        before
+    );
 }

@@ -88,8 +88,21 @@ async fn prepare(fixture: &Fixture, act: Act, role: Role) -> (Report, Option<u64
         return (fixture.stored_report(report.id), None);
     }
     if let Act::Merge = act {
-        let other = fixture.forwarded_report(POLRESTABES).await;
-        return (report, Some(other.id.get()));
+        // A merge joins two reports of one citizen.
+        let phone = fixture.new_phone();
+        let older = fixture.older_report_of(&phone);
+        let newer = fixture.citizen_writes(&phone, "motor saya hilang");
+        let mut forwarded = Vec::new();
+        for report in [older, newer] {
+            let report = fixture
+                .workflow
+                .forward(&operator(), report.id, &unit(POLRESTABES), None)
+                .await
+                .unwrap();
+            forwarded.push(report);
+        }
+        let other = forwarded.pop().unwrap();
+        return (forwarded.pop().unwrap(), Some(other.id.get()));
     }
     (report, None)
 }
