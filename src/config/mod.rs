@@ -69,6 +69,8 @@ pub struct Config {
     /// `Some(threshold)` when automatic forwarding is on.
     pub auto_forward_min_confidence: Option<f32>,
     pub silent_reporter_after: chrono::Duration,
+    /// A claim ends when its holder has not acted on the report for this long.
+    pub claim_idle_after: chrono::Duration,
     pub sla_check_interval: Duration,
     pub graphql_body_limit_bytes: usize,
     pub webhook_buffer_budget_bytes: usize,
@@ -291,6 +293,10 @@ impl Config {
         if silent_reporter_minutes <= 0 {
             return Err(invalid("silent-reporter-minutes", "must be positive"));
         }
+        let claim_idle_minutes = settings.claim_idle_minutes.unwrap_or(30);
+        if !(1..=7 * 24 * 60).contains(&claim_idle_minutes) {
+            return Err(invalid("claim-idle-minutes", "1 minute to 7 days"));
+        }
         let sla_check_seconds = settings.sla_check_seconds.unwrap_or(15);
         if !(1..=3600).contains(&sla_check_seconds) {
             return Err(invalid("sla-check-seconds", "1 second to 1 hour"));
@@ -301,6 +307,7 @@ impl Config {
                 .unwrap_or(false)
                 .then_some(auto_forward_min_confidence),
             silent_reporter_after: chrono::Duration::minutes(silent_reporter_minutes),
+            claim_idle_after: chrono::Duration::minutes(claim_idle_minutes),
             sla_check_interval: Duration::from_secs(sla_check_seconds),
             data_dir: settings
                 .data_dir

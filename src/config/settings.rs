@@ -103,6 +103,9 @@ pub struct Settings {
     /// supervisor and the citizen reminded [default: 240].
     #[arg(long, env = "SIAGA_SILENT_REPORTER_MINUTES")]
     pub silent_reporter_minutes: Option<i64>,
+    /// Minutes without action by its holder after which a claim on a report ends [default: 30].
+    #[arg(long, env = "SIAGA_CLAIM_IDLE_MINUTES")]
+    pub claim_idle_minutes: Option<i64>,
     /// How often the SLA watcher looks at the open reports, in seconds [default: 15].
     #[arg(long, env = "SIAGA_SLA_CHECK_SECONDS")]
     pub sla_check_seconds: Option<u64>,
@@ -196,6 +199,7 @@ impl Settings {
             auto_forward,
             auto_forward_min_confidence,
             silent_reporter_minutes,
+            claim_idle_minutes,
             sla_check_seconds,
             log_format,
             replies,

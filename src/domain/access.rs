@@ -207,6 +207,7 @@ mod tests {
             paused_seconds: 0,
             sla: Default::default(),
             compartmented: false,
+            assignee: None,
         }
     }
 

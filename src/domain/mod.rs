@@ -2,7 +2,9 @@
 //! reporters, reports and their status machine, messages, timeline events, tickets.
 
 pub mod access;
+pub mod assignment;
 pub mod audit;
+pub mod canned;
 pub mod ids;
 pub mod inbound;
 pub mod message;

@@ -186,6 +186,10 @@ pub struct Report {
         skip_serializing_if = "crate::domain::questions::CitizenAnswers::is_empty"
     )]
     pub citizen_answers: crate::domain::questions::CitizenAnswers,
+    /// The person who holds the report (claimed it, or was assigned it); see
+    /// `domain::assignment`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub assignee: Option<crate::domain::assignment::Assignee>,
 }
 
 /// The stages of handling a report that the SLA measures, in the order they are due.

@@ -44,6 +44,15 @@ pub enum TimelineKind {
     Escalated,
     /// The reporter did not answer a question in time: flagged for a supervisor.
     ReporterSilent,
+    /// A person claimed the report (the actor).
+    Claimed,
+    /// The holder let the report go, or a supervisor did, or it left the holder's reach
+    /// (forwarded where they cannot see it, or closed); the note says which.
+    Released,
+    /// A supervisor put the report in a person's hands (the note names them).
+    PersonAssigned,
+    /// The holder did nothing on the report for the idle period: the claim ran out.
+    ClaimExpired,
 }
 
 impl TimelineKind {
@@ -74,6 +83,10 @@ impl TimelineKind {
             TimelineKind::SlaBreached => "SLA_BREACHED",
             TimelineKind::Escalated => "ESCALATED",
             TimelineKind::ReporterSilent => "REPORTER_SILENT",
+            TimelineKind::Claimed => "CLAIMED",
+            TimelineKind::Released => "RELEASED",
+            TimelineKind::PersonAssigned => "PERSON_ASSIGNED",
+            TimelineKind::ClaimExpired => "CLAIM_EXPIRED",
         }
     }
 }

@@ -15,6 +15,7 @@
 //! hand-over of queued work to the workers and the events to the bus.
 
 mod audit;
+mod canned;
 mod channel;
 pub mod commit;
 mod directory;
@@ -28,6 +29,7 @@ mod survey;
 mod timeline;
 
 pub use audit::AuditLog;
+pub use canned::CannedReplies;
 pub use channel::{ChannelErrorRecord, ChannelLog, PendingStatuses};
 pub use commit::{Commit, CommitError, Effects, outbox_feed};
 pub use directory::{SigningKeys, StoredSigningKey, Units, Users};
@@ -106,6 +108,9 @@ pub trait Ledger: Source + Sized {
     }
     fn quarantine(&self) -> Quarantine<'_, Self> {
         Quarantine { at: self }
+    }
+    fn canned_replies(&self) -> CannedReplies<'_, Self> {
+        CannedReplies { at: self }
     }
     /// Whole-table reads and rewrites of derived entries, for `siaga check` only.
     fn survey(&self) -> Survey<'_, Self> {

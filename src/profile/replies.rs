@@ -40,6 +40,21 @@ pub struct ReplyTexts {
     pub category_button: String,
     #[serde(default)]
     pub fallback_template: Option<TemplateRef>,
+    /// What a canned reply's `{nama}` becomes when the reporter's WhatsApp name is unknown.
+    #[serde(default = "default_unknown_reporter_name")]
+    pub unknown_reporter_name: String,
+    /// What a canned reply's `{satuan}` becomes before the report is forwarded, when the
+    /// operator has no unit either.
+    #[serde(default = "default_command_center_name")]
+    pub command_center_name: String,
+}
+
+fn default_unknown_reporter_name() -> String {
+    "Bapak/Ibu".to_string()
+}
+
+fn default_command_center_name() -> String {
+    "Command Center".to_string()
 }
 
 /// Replacement texts from the config file; each one left out keeps the profile's.
@@ -60,6 +75,8 @@ pub struct ReplyOverrides {
     pub category_question: Option<String>,
     pub category_button: Option<String>,
     pub fallback_template: Option<TemplateRef>,
+    pub unknown_reporter_name: Option<String>,
+    pub command_center_name: Option<String>,
 }
 
 impl ReplyTexts {
@@ -83,6 +100,14 @@ impl ReplyTexts {
             (&mut self.urgency_button_not, &overrides.urgency_button_not),
             (&mut self.category_question, &overrides.category_question),
             (&mut self.category_button, &overrides.category_button),
+            (
+                &mut self.unknown_reporter_name,
+                &overrides.unknown_reporter_name,
+            ),
+            (
+                &mut self.command_center_name,
+                &overrides.command_center_name,
+            ),
         ];
         for (text, replacement) in texts {
             if let Some(replacement) = replacement {

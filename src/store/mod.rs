@@ -69,10 +69,12 @@ pub enum Table {
     Audit,
     /// id → a poison delivery: a webhook body whose apply failed alone, kept raw.
     Quarantine,
+    /// id → canned reply (seeded from the profile, then managed by supervisors).
+    CannedReplies,
 }
 
 impl Table {
-    pub const ALL: [Table; 22] = [
+    pub const ALL: [Table; 23] = [
         Table::Meta,
         Table::Counters,
         Table::Reporters,
@@ -95,6 +97,7 @@ impl Table {
         Table::OpenReports,
         Table::Audit,
         Table::Quarantine,
+        Table::CannedReplies,
     ];
 
     pub fn tree_name(self) -> &'static str {
@@ -121,6 +124,7 @@ impl Table {
             Table::OpenReports => "open_reports",
             Table::Audit => "audit_log",
             Table::Quarantine => "quarantine",
+            Table::CannedReplies => "canned_replies",
         }
     }
 

@@ -12,6 +12,9 @@
 //! | add note, reply, request location or call     |   -   |     ✓      |    ✓     |    ✓    |    -    |
 //! |   permission, log a call                      |       |            |          |         |         |
 //! | merge reports                                 |   -   |     ✓      |    ✓     |    -    |    -    |
+//! | claim a report, release one's own claim       |   -   |     ✓      |    ✓     |    ✓    |    -    |
+//! | assign a report to a person, release anyone's |   -   |     ✓      |    -     |    -    |    -    |
+//! | manage canned replies (read: everyone)        |   ✓   |     ✓      |    -     |    -    |    -    |
 //! | open original media (recorded)                |   ✓   |     ✓      |    ✓     |    ✓    |    ✓    |
 //! | administer units                              |   ✓   |     -      |    -     |    -    |    -    |
 //!
@@ -40,6 +43,12 @@ pub enum Action {
     Merge,
     ViewMedia,
     AdministerUnits,
+    /// Claim a report, release one's own claim.
+    Claim,
+    /// Put a report in someone else's hands, or take it out of them.
+    AssignToPerson,
+    /// Create, change and delete canned replies.
+    ManageCannedReplies,
 }
 
 impl Action {
@@ -54,6 +63,9 @@ impl Action {
             Action::Merge => "merge reports".to_string(),
             Action::ViewMedia => "open media".to_string(),
             Action::AdministerUnits => "administer units".to_string(),
+            Action::Claim => "claim reports".to_string(),
+            Action::AssignToPerson => "assign reports to people".to_string(),
+            Action::ManageCannedReplies => "manage canned replies".to_string(),
         }
     }
 }
@@ -73,12 +85,18 @@ pub fn role_may(role: Role, action: Action) -> bool {
         Action::ViewMedia => true,
         Action::AdministerUnits => role == Role::Admin,
         Action::Triage | Action::Merge => matches!(role, Role::Supervisor | Role::Operator),
+        Action::AssignToPerson => role == Role::Supervisor,
+        Action::ManageCannedReplies => matches!(role, Role::Supervisor | Role::Admin),
         Action::SetStatus(target) => match role {
             Role::Supervisor | Role::Operator => true,
             Role::Officer => OFFICER_STATUSES.contains(&target),
             Role::Admin | Role::Analyst => false,
         },
-        Action::Forward | Action::AddNote | Action::ContactReporter | Action::LogCall => {
+        Action::Forward
+        | Action::AddNote
+        | Action::ContactReporter
+        | Action::LogCall
+        | Action::Claim => {
             matches!(role, Role::Supervisor | Role::Operator | Role::Officer)
         }
     }
@@ -95,6 +113,11 @@ pub fn require_role(who: &Principal, action: Action) -> Result<(), UserError> {
         }
         Role::Analyst => "analysts read and search; they cannot change anything",
         Role::Officer => "that is a command center decision",
+        Role::Operator
+            if matches!(action, Action::AssignToPerson | Action::ManageCannedReplies) =>
+        {
+            "only supervisors may"
+        }
         Role::Supervisor | Role::Operator => "only admins may",
     };
     Err(UserError::forbidden(format!(

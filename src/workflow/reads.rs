@@ -191,5 +191,23 @@ pub fn filter_matches(
     {
         return false;
     }
+    let holder = report
+        .assignee
+        .as_ref()
+        .map(|assignee| assignee.username.as_str());
+    if filter
+        .assignee
+        .as_deref()
+        .is_some_and(|wanted| holder != Some(wanted))
+        || filter
+            .not_assignee
+            .as_deref()
+            .is_some_and(|unwanted| holder == Some(unwanted))
+        || filter
+            .unassigned
+            .is_some_and(|wanted| holder.is_none() != wanted)
+    {
+        return false;
+    }
     true
 }

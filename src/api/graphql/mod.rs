@@ -2,7 +2,9 @@
 //! with the caller's identity taken from a JWT (HTTP `Authorization` header, or the
 //! `connection_init` payload of a WebSocket).
 
+mod assignment;
 mod audit;
+mod canned;
 mod console;
 mod fanout;
 mod mutation;
@@ -36,13 +38,22 @@ pub use subscription::SubscriptionRoot;
 /// The queries: the report and account queries, and what the console needs besides.
 #[derive(async_graphql::MergedObject, Default)]
 #[graphql(name = "QueryRoot")]
-pub struct QueryRoot(query::QueryRoot, console::ConsoleQuery);
+pub struct QueryRoot(
+    query::QueryRoot,
+    console::ConsoleQuery,
+    assignment::AssignmentQuery,
+    canned::CannedQuery,
+);
 
 /// The mutations: one group per module, merged into one type. A new group of mutations goes
 /// in its own module and is added here, so `mutation.rs` does not grow without bound.
 #[derive(async_graphql::MergedObject, Default)]
 #[graphql(name = "MutationRoot")]
-pub struct MutationRoot(mutation::CoreMutation);
+pub struct MutationRoot(
+    mutation::CoreMutation,
+    assignment::AssignmentMutation,
+    canned::CannedMutation,
+);
 
 pub type SiagaSchema = Schema<QueryRoot, MutationRoot, SubscriptionRoot>;
 

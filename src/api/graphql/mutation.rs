@@ -180,17 +180,24 @@ impl CoreMutation {
     }
 
     /// Free text inside the 24-hour window; outside it the configured template, or an error
-    /// and nothing is queued.
+    /// and nothing is queued. With `cannedReplyId`, the reply is written from that canned reply:
+    /// `text` (the operator's edit; the canned text when left out) has its variables filled,
+    /// the message records the canned reply and its use is counted.
     async fn reply_to_reporter(
         &self,
         ctx: &Context<'_>,
         report_id: ID,
-        text: String,
+        text: Option<String>,
+        canned_reply_id: Option<ID>,
     ) -> async_graphql::Result<MessageView> {
         let who = principal(ctx)?;
+        let canned_reply_id = match &canned_reply_id {
+            Some(id) => Some(super::canned::parse_canned_reply_id(id)?),
+            None => None,
+        };
         let message = services(ctx)?
             .workflow
-            .reply_to_reporter(who, parse_report_id(&report_id)?, text)
+            .reply_to_reporter_with(who, parse_report_id(&report_id)?, text, canned_reply_id)
             .await
             .gql()?;
         Ok(MessageView::for_principal(message, who))

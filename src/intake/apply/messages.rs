@@ -243,6 +243,7 @@ impl<'t, 'a> Apply<'t, 'a> {
             revoked_at: None,
             reactions: Vec::new(),
             raw_payload_id: Some(self.raw_payload_id()?),
+            canned_reply: None,
         })
     }
 
@@ -297,6 +298,7 @@ impl<'t, 'a> Apply<'t, 'a> {
             sla: Default::default(),
             compartmented: false,
             citizen_answers: Default::default(),
+            assignee: None,
         };
         self.tx.reports().register_ticket(&ticket, report.id)?;
         self.tx.reports().append_timeline(

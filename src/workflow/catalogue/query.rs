@@ -149,6 +149,11 @@ struct Matcher {
     has_media: Option<bool>,
     within: Option<BoundingBox>,
     overdue: Option<bool>,
+    /// Only reports held by this person (interned in `Shelf::people`).
+    holder: Option<u16>,
+    /// No report held by this person.
+    not_holder: Option<u16>,
+    unassigned: Option<bool>,
     now: i64,
     targets: DueTargets,
 }
@@ -208,7 +213,19 @@ impl Matcher {
                 hide_compartmented = !rules.is_propam_unit(officer_unit, tree);
             }
         }
+        // Nobody holds anything under a name the catalogue never saw.
+        let holder = match filter.assignee.as_deref() {
+            Some(username) => Some(shelf.people.number(username)?),
+            None => None,
+        };
+        let not_holder = filter
+            .not_assignee
+            .as_deref()
+            .and_then(|username| shelf.people.number(username));
         Some(Matcher {
+            holder,
+            not_holder,
+            unassigned: filter.unassigned,
             statuses,
             categories,
             priorities,
@@ -266,6 +283,19 @@ impl Matcher {
             && (summary.due(&self.targets) <= self.now) != wanted
         {
             return false;
+        }
+        if self.holder.is_some() || self.not_holder.is_some() || self.unassigned.is_some() {
+            let holder = shelf.holders.get(&summary.id).copied();
+            if self.holder.is_some_and(|wanted| holder != Some(wanted))
+                || self
+                    .not_holder
+                    .is_some_and(|unwanted| holder == Some(unwanted))
+                || self
+                    .unassigned
+                    .is_some_and(|wanted| holder.is_none() != wanted)
+            {
+                return false;
+            }
         }
         true
     }

@@ -157,6 +157,11 @@ impl Interner {
         Some(number)
     }
 
+    /// The number of `code`, if it was ever interned.
+    pub fn number(&self, code: &str) -> Option<u16> {
+        self.numbers.get(code).copied()
+    }
+
     /// The codes by number, from 1.
     pub fn codes(&self) -> &[String] {
         &self.codes
