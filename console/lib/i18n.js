@@ -52,6 +52,15 @@ const id = {
   saveRoleUnit: 'Simpan peran & satuan', noUnit: '— tanpa satuan —', server: 'Server', suggestedNotTriaged: 'saran',
   callOutcomes: 'tersambung|tidak diangkat|nomor sibuk|nomor tidak aktif|salah sambung',
   photo: 'foto', file: 'berkas', document: 'dokumen', audio: 'audio', video: 'video',
+  holder: 'Dipegang', claim: 'Ambil laporan', release: 'Lepaskan', assignTo: 'Serahkan ke…', assign: 'Serahkan',
+  claimedBy: 'dipegang {u}', idleUntil: 'lepas otomatis {t} bila tanpa tindakan', holderFilter: 'Pemegang',
+  assignedToMe: 'Dipegang saya', unassigned: 'Belum dipegang', nobody: 'belum ada',
+  canned: 'Balasan siap pakai', cannedPick: 'Pilih balasan siap pakai…', cannedSearch: 'Cari judul, isi, atau tag…',
+  cannedUsed: 'Dari balasan siap pakai: {n}', cannedNone: 'Tidak ada balasan siap pakai yang cocok.',
+  cannedTitle: 'Judul', cannedText: 'Isi', cannedTags: 'Tag (pisahkan dengan koma)', cannedUsage: 'Dipakai',
+  cannedNew: 'Balasan baru', cannedEdit: 'Ubah', cannedDelete: 'Hapus', confirmCannedDelete: 'Hapus balasan siap pakai "{n}"?',
+  cannedVariables: 'Variabel: {ticket} nomor tiket, {nama} nama pelapor, {satuan} satuan yang menangani, {petugas} nama Anda. Variabel lain ditolak.',
+  cannedPreview: 'Pratinjau terisi (masih dapat diubah sebelum dikirim)',
 };
 
 const en = {
@@ -106,6 +115,15 @@ const en = {
   saveRoleUnit: 'Save role & unit', noUnit: '— no unit —', server: 'Server', suggestedNotTriaged: 'suggested',
   callOutcomes: 'connected|no answer|busy|number not active|wrong number',
   photo: 'photo', file: 'file', document: 'document', audio: 'audio', video: 'video',
+  holder: 'Held by', claim: 'Claim', release: 'Release', assignTo: 'Assign to…', assign: 'Assign',
+  claimedBy: 'held by {u}', idleUntil: 'released {t} unless acted on', holderFilter: 'Holder',
+  assignedToMe: 'Held by me', unassigned: 'Not held', nobody: 'nobody',
+  canned: 'Canned replies', cannedPick: 'Pick a canned reply…', cannedSearch: 'Search title, text or tag…',
+  cannedUsed: 'From canned reply: {n}', cannedNone: 'No canned reply matches.',
+  cannedTitle: 'Title', cannedText: 'Text', cannedTags: 'Tags (comma-separated)', cannedUsage: 'Used',
+  cannedNew: 'New reply', cannedEdit: 'Edit', cannedDelete: 'Delete', confirmCannedDelete: 'Delete the canned reply "{n}"?',
+  cannedVariables: 'Variables: {ticket} ticket number, {nama} reporter name, {satuan} handling unit, {petugas} your name. Others are refused.',
+  cannedPreview: 'Filled preview (you can still edit it before sending)',
 };
 
 const statuses = {
@@ -158,7 +176,8 @@ const timelineKinds = {
     REPORTER_CHANGED_NUMBER: 'Pelapor ganti nomor', CALL_PERMISSION_ANSWERED: 'Izin panggilan dijawab',
     STATUS_CHANGED: 'Status diubah', NOTE: 'Catatan', TRIAGED: 'Ditriase', FORWARDED: 'Diteruskan',
     NOTICE_NOT_SENT: 'Pemberitahuan tidak terkirim', CALL_LOGGED: 'Panggilan dicatat', MEDIA_VIEWED: 'Media dibuka',
-    MERGED: 'Digabungkan', SLA_BREACHED: 'SLA terlewati', ESCALATED: 'Dieskalasi', REPORTER_SILENT: 'Pelapor tidak menjawab' },
+    MERGED: 'Digabungkan', SLA_BREACHED: 'SLA terlewati', ESCALATED: 'Dieskalasi', REPORTER_SILENT: 'Pelapor tidak menjawab',
+    CLAIMED: 'Diambil', RELEASED: 'Dilepaskan', PERSON_ASSIGNED: 'Diserahkan ke petugas', CLAIM_EXPIRED: 'Lepas otomatis' },
   en: { REPORT_OPENED: 'Report opened', MESSAGE_RECEIVED: 'Message received', MESSAGE_EDITED: 'Message edited by citizen',
     MESSAGE_REVOKED: 'Message revoked by citizen', REACTION_RECEIVED: 'Reaction', REPLY_QUEUED: 'Reply queued',
     REPLY_SENT: 'Reply sent', REPLY_FAILED: 'Reply failed', MEDIA_STORED: 'Media stored',
@@ -166,7 +185,8 @@ const timelineKinds = {
     REPORTER_CHANGED_NUMBER: 'Reporter changed number', CALL_PERMISSION_ANSWERED: 'Call permission answered',
     STATUS_CHANGED: 'Status changed', NOTE: 'Note', TRIAGED: 'Triaged', FORWARDED: 'Forwarded',
     NOTICE_NOT_SENT: 'Notice not sent', CALL_LOGGED: 'Call logged', MEDIA_VIEWED: 'Media opened',
-    MERGED: 'Merged', SLA_BREACHED: 'SLA breached', ESCALATED: 'Escalated', REPORTER_SILENT: 'Reporter silent' },
+    MERGED: 'Merged', SLA_BREACHED: 'SLA breached', ESCALATED: 'Escalated', REPORTER_SILENT: 'Reporter silent',
+    CLAIMED: 'Claimed', RELEASED: 'Released', PERSON_ASSIGNED: 'Assigned to a person', CLAIM_EXPIRED: 'Claim ran out' },
 };
 
 const flags = {

@@ -6,6 +6,7 @@ import { t, fill, statusLabel, priorityLabel, errorText, callKindLabel } from '.
 import { PRIORITIES } from '../lib/fragments.js';
 import { loadUnits } from '../lib/reference.js';
 import { isCommandCenter } from '../lib/roles.js';
+import { CannedPicker } from './canned_picker.js';
 
 export function Actions({ report, role, categories, act }) {
   const [open, setOpen] = useState('reply');
@@ -131,16 +132,23 @@ function Forward({ report, act }) {
 
 function Reply({ report, act }) {
   const [text, setText] = useState('');
+  // The canned reply the text was filled from: the reply records it, and counts its use.
+  const [canned, setCanned] = useState(null);
   const windowOpen = report.reporter?.windowOpen;
   const submit = async (event) => {
     event.preventDefault();
     if (!text.trim()) return;
-    const sent = await act(`mutation ($id: ID!, $text: String!) { replyToReporter(reportId: $id, text: $text) { id } }`,
-      { id: report.id, text: text.trim() });
-    if (sent) setText('');
+    const sent = await act(`mutation ($id: ID!, $text: String, $canned: ID) {
+      replyToReporter(reportId: $id, text: $text, cannedReplyId: $canned) { id } }`,
+    { id: report.id, text: text.trim(), canned: canned?.id ?? null });
+    if (sent) { setText(''); setCanned(null); }
   };
+  const pick = (chosen) => { setCanned(chosen); setText(chosen.text); };
   return html`<form onSubmit=${submit} class="form" id="reply-form">
     <p class=${windowOpen ? 'window open' : 'window closed'} id="window-state">${windowOpen ? t('windowOpen') : t('windowClosed')}</p>
+    <${CannedPicker} report=${report} onPick=${pick} />
+    ${canned && html`<p class="muted small" id="canned-chosen">${t('cannedPreview')} · <b>${canned.title}</b>
+      <button type="button" class="link" onClick=${() => setCanned(null)} title=${t('cancel')}>×</button></p>`}
     <textarea rows="3" value=${text} onInput=${(e) => setText(e.target.value)} id="reply-text" placeholder=${t('replyHint')}
       onKeyDown=${(e) => { if (e.key === 'Enter' && (e.ctrlKey || e.metaKey)) submit(e); }}></textarea>
     <div class="row-buttons">
