@@ -9,6 +9,8 @@
 //! `media`: a voice note that can be sought (byte ranges through a signed link) and a shared
 //! location on a small map.
 //! `session`: the token is refreshed before it expires.
+//! `desk_claim`: canned replies managed by a supervisor (an unknown variable refused), a report
+//! claimed through the queue's holder filter, answered with a filled canned reply, released.
 //! `performance`: first load, a queue of 1,000 open reports, 50 events a second.
 //! `timeline`: every kind of timeline entry in the reader's words.
 //! `tour` (ignored): every screen of a running `siaga demo`, as each of its users.
@@ -19,6 +21,7 @@
 
 #[path = "../common/mod.rs"]
 mod common;
+mod desk_claim;
 mod media;
 mod performance;
 mod scenario;
