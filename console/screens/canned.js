@@ -42,7 +42,7 @@ export function CannedScreen({ session }) {
   return html`<section class="canned" id="canned-screen">
     ${flash && html`<p class=${flash.ok ? 'flash ok' : 'flash error'} role=${flash.ok ? 'status' : 'alert'} id="flash">${flash.text}</p>`}
     <div class="admin-grid">
-      <div class="card"><h3>${t('canned')}</h3>
+      <div class="card"><h3>${t('cannedHeading')}</h3>
         <input id="canned-filter" placeholder=${t('cannedSearch')} value=${search} onInput=${(e) => setSearch(e.target.value)} />
         <table id="canned-list"><thead><tr><th>${t('cannedTitle')}</th><th>${t('cannedText')}</th><th>${t('cannedUsage')}</th><th></th></tr></thead>
           <tbody>${replies.map((reply) => html`<tr key=${reply.id} data-canned=${reply.id}>
