@@ -7,7 +7,7 @@
 use serde_json::json;
 use siaga::domain::user::Role;
 
-use super::{Console, sign_in, sign_out, wait_until_live};
+use super::{Console, sign_in, sign_out, timeline_in_the_readers_words, wait_until_live};
 
 /// Chooses `value` in the `<select>` matching `css`, as a person does.
 async fn choose(browser: &super::webdriver::Browser, css: &str, value: &str) {
@@ -126,20 +126,9 @@ async fn an_operator_claims_a_report_and_answers_with_a_filled_canned_reply() {
             "return document.querySelector('#assignee')?.dataset.username === '' && document.querySelector('#claim')",
         )
         .await;
-    let kinds = browser
-        .eval(
-            "return [...document.querySelectorAll('#timeline li')].map(li => li.dataset.kind)",
-            json!([]),
-        )
-        .await;
-    let kinds: Vec<&str> = kinds
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter_map(|kind| kind.as_str())
-        .collect();
+    let kinds = timeline_in_the_readers_words(browser).await;
     assert!(
-        kinds.contains(&"CLAIMED") && kinds.contains(&"RELEASED"),
+        kinds.iter().any(|kind| kind == "CLAIMED") && kinds.iter().any(|kind| kind == "RELEASED"),
         "{kinds:?}"
     );
     browser.screenshot("desk-04-released").await;
