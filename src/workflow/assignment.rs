@@ -32,12 +32,7 @@ impl Workflow {
         who: &Principal,
         report_id: ReportId,
     ) -> Result<Report, UserError> {
-        let tree = self.units.tree();
-        let now = Utc::now();
-        let who = who.clone();
-        self.commit(move |this, tx| {
-            let mut report = load_existing_report(tx, report_id)?;
-            this.require(&who, Action::Claim, &report, &tree)?;
+        self.change_own_hold(who, report_id, |tx, who, mut report, now| {
             refuse_if_final(&report)?;
             if let Some(holder) = &report.assignee {
                 if holder.username != who.username {
@@ -68,12 +63,7 @@ impl Workflow {
         who: &Principal,
         report_id: ReportId,
     ) -> Result<Report, UserError> {
-        let tree = self.units.tree();
-        let now = Utc::now();
-        let who = who.clone();
-        self.commit(move |this, tx| {
-            let mut report = load_existing_report(tx, report_id)?;
-            this.require(&who, Action::Claim, &report, &tree)?;
+        self.change_own_hold(who, report_id, |tx, who, mut report, now| {
             let Some(holder) = report.assignee.take() else {
                 return Ok(Committed::new(report));
             };
@@ -88,14 +78,27 @@ impl Workflow {
                     report.ticket
                 )));
             };
-            change_hands(
-                tx,
-                report,
-                TimelineKind::Released,
-                who.actor(),
-                Some(note),
-                now,
-            )
+            let actor = who.actor();
+            change_hands(tx, report, TimelineKind::Released, actor, Some(note), now)
+        })
+        .await
+    }
+
+    /// Claim or release: one transaction that loads the report, checks that `who` sees it and
+    /// may claim, then runs `change`.
+    async fn change_own_hold(
+        &self,
+        who: &Principal,
+        report_id: ReportId,
+        change: impl Fn(&Tx<'_>, &Principal, Report, DateTime<Utc>) -> HoldResult + Send + 'static,
+    ) -> Result<Report, UserError> {
+        let tree = self.units.tree();
+        let now = Utc::now();
+        let who = who.clone();
+        self.commit(move |this, tx| {
+            let report = load_existing_report(tx, report_id)?;
+            this.require(&who, Action::Claim, &report, &tree)?;
+            change(tx, &who, report, now)
         })
         .await
     }
@@ -291,6 +294,8 @@ impl Workflow {
         )))
     }
 }
+
+type HoldResult = Result<Committed<Report>, TxError<UserError>>;
 
 /// Records the change of hands, saves the report and announces it.
 fn change_hands(

@@ -7,6 +7,7 @@
 use chrono::{DateTime, Duration as Span, Utc};
 
 use super::*;
+use common::timeline_kinds;
 
 const REPORT_HOLDER: &str = "query($id: ID) { report(id: $id) { status assignee { username displayName since lastActionAt idleUntil assignedBy } timeline { kind actor note } } }";
 const CLAIM: &str = "mutation($id: ID!) { claimReport(id: $id) { id assignee { username } } }";
@@ -19,15 +20,6 @@ async fn holder_of(app: &TestApp, token: &str, id: &str) -> Value {
         .await;
     assert!(response["errors"].is_null(), "{response}");
     response["data"]["report"].clone()
-}
-
-fn timeline_kinds(report: &Value) -> Vec<String> {
-    report["timeline"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|event| event["kind"].as_str().unwrap().to_string())
-        .collect()
 }
 
 async fn supervisor(app: &TestApp) -> String {
