@@ -59,7 +59,7 @@ fn report(doc: IndexDoc) -> Report {
     report.citizen_texts = doc.citizen_texts;
     // One open report in ten is in someone's hands, spread over 40 operators (`op00`…`op39`).
     let id = report.id.get();
-    if !report.status.is_final() && id % 10 == 0 {
+    if !report.status.is_final() && id.is_multiple_of(10) {
         let holder = format!("op{:02}", (id / 10) % 40);
         report.assignee = Some(siaga::domain::assignment::Assignee::new(
             &holder,
