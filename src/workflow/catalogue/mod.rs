@@ -11,7 +11,8 @@
 //! Should it fail to read a report, it says so in the log and lists fall back to the scan.
 //!
 //! Who holds a report is kept beside the summaries, in a map of the held reports only: few
-//! reports are in someone's hands at a time, so the summary stays at 32 bytes.
+//! reports are in someone's hands at a time, so the summary stays at 32 bytes. A bit of the
+//! summary says whether it is held, so that holder filters look up only the held ones.
 
 mod query;
 mod summary;

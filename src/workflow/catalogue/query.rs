@@ -284,15 +284,18 @@ impl Matcher {
         {
             return false;
         }
-        if self.holder.is_some() || self.not_holder.is_some() || self.unassigned.is_some() {
+        let held = summary.is_held();
+        if self.unassigned.is_some_and(|wanted| held == wanted) || (self.holder.is_some() && !held)
+        {
+            return false;
+        }
+        // Only held reports are looked up, and only when a holder is named.
+        if held && (self.holder.is_some() || self.not_holder.is_some()) {
             let holder = shelf.holders.get(&summary.id).copied();
             if self.holder.is_some_and(|wanted| holder != Some(wanted))
                 || self
                     .not_holder
                     .is_some_and(|unwanted| holder == Some(unwanted))
-                || self
-                    .unassigned
-                    .is_some_and(|wanted| holder.is_none() != wanted)
             {
                 return false;
             }

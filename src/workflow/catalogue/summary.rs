@@ -17,6 +17,8 @@ const COMPARTMENTED: u8 = 1 << 1;
 const PAUSED: u8 = 1 << 2;
 /// Two bits: 0 when no SLA stage is open, else 1 + the open stage's place in `SlaStage::ALL`.
 const STAGE_SHIFT: u8 = 3;
+/// Someone holds the report (who: `Shelf::holders`), so that holder filters look up only these.
+const HELD: u8 = 1 << 5;
 
 /// The facts of one report that lists read.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -66,6 +68,9 @@ impl ReportSummary {
         if report.paused_since.is_some() {
             bits |= PAUSED;
         }
+        if report.assignee.is_some() {
+            bits |= HELD;
+        }
         ReportSummary {
             id: report.id.get(),
             created: nanos(report.created_at),
@@ -89,10 +94,14 @@ impl ReportSummary {
         self.bits & COMPARTMENTED != 0
     }
 
+    pub fn is_held(&self) -> bool {
+        self.bits & HELD != 0
+    }
+
     /// When the open SLA stage is due, in nanoseconds since 1970 (`i64::MAX` when nothing is
     /// due or the clock is paused), by `targets`.
     pub fn due(&self, targets: &DueTargets) -> i64 {
-        let stage = self.bits >> STAGE_SHIFT;
+        let stage = (self.bits >> STAGE_SHIFT) & 0b11;
         if stage == 0 || self.bits & PAUSED != 0 {
             return i64::MAX;
         }
