@@ -57,6 +57,16 @@ fn report(doc: IndexDoc) -> Report {
     report.compartmented = doc.compartmented;
     report.summary = doc.summary;
     report.citizen_texts = doc.citizen_texts;
+    // One open report in ten is in someone's hands, spread over 40 operators (`op00`…`op39`).
+    let id = report.id.get();
+    if !report.status.is_final() && id.is_multiple_of(10) {
+        let holder = format!("op{:02}", (id / 10) % 40);
+        report.assignee = Some(siaga::domain::assignment::Assignee::new(
+            &holder,
+            report.updated_at,
+            None,
+        ));
+    }
     report
 }
 
@@ -145,6 +155,32 @@ fn cases(now: DateTime<Utc>) -> Vec<Case> {
             ReportFilter {
                 unit_code: Some("POLRES_OKI".into()),
                 priority: vec![Priority::Urgent, Priority::High],
+                ..ReportFilter::default()
+            },
+            ReportOrder::Queue,
+        ),
+        case(
+            "operator op07, held by me, queue",
+            &Principal {
+                username: "op07".into(),
+                role: Role::Operator,
+                unit: None,
+            },
+            ReportFilter {
+                assignee: Some("op07".into()),
+                ..ReportFilter::default()
+            },
+            ReportOrder::Queue,
+        ),
+        case(
+            "operator, open and held by nobody, queue",
+            &operator,
+            ReportFilter {
+                status: ReportStatus::ALL
+                    .into_iter()
+                    .filter(|status| !status.is_final())
+                    .collect(),
+                unassigned: Some(true),
                 ..ReportFilter::default()
             },
             ReportOrder::Queue,

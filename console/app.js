@@ -10,11 +10,13 @@ import { SearchScreen } from './screens/search.js';
 import { StatsScreen } from './screens/stats.js';
 import { MapScreen } from './screens/map.js';
 import { AdminScreen } from './screens/admin.js';
+import { CannedScreen } from './screens/canned.js';
 
 /// Which screens a role uses, in the order of the top bar.
 export function screensFor(role) {
-  if (role === 'ADMIN') return ['admin', 'queue', 'search', 'stats', 'map'];
+  if (role === 'ADMIN') return ['admin', 'queue', 'search', 'stats', 'map', 'canned'];
   if (role === 'ANALYST') return ['search', 'stats', 'map'];
+  if (role === 'SUPERVISOR') return ['queue', 'search', 'stats', 'map', 'canned'];
   return ['queue', 'search', 'stats', 'map'];
 }
 
@@ -95,6 +97,7 @@ function Shell({ session }) {
   else if (screen === 'stats') body = html`<${StatsScreen} session=${session} />`;
   else if (screen === 'map') body = html`<${MapScreen} session=${session} />`;
   else if (screen === 'admin') body = html`<${AdminScreen} session=${session} />`;
+  else if (screen === 'canned') body = html`<${CannedScreen} session=${session} />`;
   const user = session.user;
   return html`<div class="shell">
     <header class="topbar">

@@ -100,6 +100,7 @@ pub fn open_core(config: &Config) -> anyhow::Result<Core> {
         },
     );
     let units = UnitDirectory::load_or_seed(&store, &profile)?;
+    crate::workflow::seed_canned_replies(&store, &profile)?;
     Ok(Core {
         store,
         intake,
@@ -163,6 +164,7 @@ impl App {
             sla: core.profile.sla.clone(),
             silent_reporter_after: config.silent_reporter_after,
             auto_forward_min_confidence: config.auto_forward_min_confidence,
+            claim_idle_after: config.claim_idle_after,
         });
         let source = DocSource::new(core.store.clone(), core.units.clone(), &core.profile);
         let index_dir = DataLayout::new(&config.data_dir).index;

@@ -7,7 +7,7 @@ mod common;
 use chrono::{DateTime, Duration, Utc};
 use serde_json::{Value, json};
 
-use common::{TestApp, spawn_app, spawn_app_with};
+use common::{TestApp, spawn_app, spawn_app_with, timeline_kinds};
 use siaga::bus::ReportEventKind;
 use siaga::domain::user::Role;
 use siaga::workflow::ClockPass;
@@ -61,15 +61,6 @@ fn created_at(app: &TestApp, id: &str) -> DateTime<Utc> {
         .find(|report| report.id == id)
         .expect("the report")
         .created_at
-}
-
-fn timeline_kinds(report: &Value) -> Vec<String> {
-    report["timeline"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|event| event["kind"].as_str().unwrap().to_string())
-        .collect()
 }
 
 async fn mutate(app: &TestApp, token: &str, query: &str, variables: Value) -> Value {

@@ -2,6 +2,7 @@
 
 export const QUEUE_FIELDS = `id ticket status category priority summary excerpt createdAt updatedAt flags hasMedia
   assignedUnit { code name }
+  assignee { username displayName }
   sla { stage dueAt overdue paused breached }
   suggestion { category urgent place { kabupaten kecamatan } }
   reporter { name }`;
@@ -10,6 +11,7 @@ export const REPORT_FIELDS = `id ticket status category priority summary excerpt
   location { latitude longitude }
   reporter { id name phone windowOpen blocked slowedDown block { reason until blockedBy blockedAt } }
   assignedUnit { code name }
+  assignee { username displayName since idleUntil assignedBy }
   sla { stage dueAt overdue paused breached breaches escalatedTo }
   allowedStatusMoves
   incident { primary { id ticket } reports { id ticket status reporter { name } } }
@@ -17,7 +19,7 @@ export const REPORT_FIELDS = `id ticket status category priority summary excerpt
     territorialUnit { code name } functionalUnits { code name }
     place { kabupaten kecamatan latitude longitude } }
   messages { id direction kind text createdAt deliveryStatus deliveryError author
-    purpose mediaUrl signedMediaUrl mediaState mediaContentType fileName edits revokedAt }
+    purpose mediaUrl signedMediaUrl mediaState mediaContentType fileName edits revokedAt cannedReply { id title } }
   timeline { kind at actor note messageId }`;
 
 /// Statuses a queue shows: everything not final.

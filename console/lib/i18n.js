@@ -67,6 +67,15 @@ const id = {
   incident: 'Kejadian (banyak pelapor)', primary: 'utama', unlink: 'Lepaskan', similarReports: 'Laporan serupa',
   linkChosen: 'Tautkan {n} laporan ke kejadian ini', withLinked: 'Bawa juga {n} laporan terkait (tiap pelapor diberi tahu)',
   same_category: 'kategori sama', same_kab_kota: 'kab/kota sama', within_1_km: 'dalam 1 km',
+  holder: 'Dipegang', claim: 'Ambil laporan', release: 'Lepaskan', assignTo: 'Serahkan ke…', assign: 'Serahkan',
+  claimedBy: 'dipegang {u}', idleUntil: 'lepas otomatis {t} bila tanpa tindakan', holderFilter: 'Pemegang',
+  assignedToMe: 'Dipegang saya', unassigned: 'Belum dipegang', nobody: 'belum ada',
+  canned: 'Balasan baku', cannedHeading: 'Balasan siap pakai', cannedPick: 'Pilih balasan siap pakai…', cannedSearch: 'Cari judul, isi, atau tag…',
+  cannedUsed: 'Dari balasan siap pakai: {n}', cannedNone: 'Tidak ada balasan siap pakai yang cocok.',
+  cannedTitle: 'Judul', cannedText: 'Isi', cannedTags: 'Tag (pisahkan dengan koma)', cannedUsage: 'Dipakai',
+  cannedNew: 'Balasan baru', cannedEdit: 'Ubah', cannedDelete: 'Hapus', confirmCannedDelete: 'Hapus balasan siap pakai "{n}"?',
+  cannedVariables: 'Variabel: {ticket} nomor tiket, {nama} nama pelapor, {satuan} satuan yang menangani, {petugas} nama Anda. Variabel lain ditolak.',
+  cannedPreview: 'Pratinjau terisi (masih dapat diubah sebelum dikirim)',
 };
 
 const en = {
@@ -136,6 +145,15 @@ const en = {
   incident: 'Incident (many reporters)', primary: 'primary', unlink: 'Unlink', similarReports: 'Similar reports',
   linkChosen: 'Link {n} reports to this incident', withLinked: 'Carry the {n} linked reports along (each reporter is told)',
   same_category: 'same category', same_kab_kota: 'same kab/kota', within_1_km: 'within 1 km',
+  holder: 'Held by', claim: 'Claim', release: 'Release', assignTo: 'Assign to…', assign: 'Assign',
+  claimedBy: 'held by {u}', idleUntil: 'released {t} unless acted on', holderFilter: 'Holder',
+  assignedToMe: 'Held by me', unassigned: 'Not held', nobody: 'nobody',
+  canned: 'Canned', cannedHeading: 'Canned replies', cannedPick: 'Pick a canned reply…', cannedSearch: 'Search title, text or tag…',
+  cannedUsed: 'From canned reply: {n}', cannedNone: 'No canned reply matches.',
+  cannedTitle: 'Title', cannedText: 'Text', cannedTags: 'Tags (comma-separated)', cannedUsage: 'Used',
+  cannedNew: 'New reply', cannedEdit: 'Edit', cannedDelete: 'Delete', confirmCannedDelete: 'Delete the canned reply "{n}"?',
+  cannedVariables: 'Variables: {ticket} ticket number, {nama} reporter name, {satuan} handling unit, {petugas} your name. Others are refused.',
+  cannedPreview: 'Filled preview (you can still edit it before sending)',
 };
 
 const statuses = {
@@ -190,7 +208,8 @@ const timelineKinds = {
     NOTICE_NOT_SENT: 'Pemberitahuan tidak terkirim', CALL_LOGGED: 'Panggilan dicatat', MEDIA_VIEWED: 'Media dibuka',
     MERGED: 'Digabungkan', SLA_BREACHED: 'SLA terlewati', ESCALATED: 'Dieskalasi', REPORTER_SILENT: 'Pelapor tidak menjawab',
     REPORTER_BLOCKED: 'Nomor diblokir', REPORTER_UNBLOCKED: 'Blokir dibuka', LINKED: 'Ditautkan ke kejadian',
-    UNLINKED: 'Dilepas dari kejadian' },
+    UNLINKED: 'Dilepas dari kejadian',
+    CLAIMED: 'Diambil', RELEASED: 'Dilepaskan', PERSON_ASSIGNED: 'Diserahkan ke petugas', CLAIM_EXPIRED: 'Lepas otomatis' },
   en: { REPORT_OPENED: 'Report opened', MESSAGE_RECEIVED: 'Message received', MESSAGE_EDITED: 'Message edited by citizen',
     MESSAGE_REVOKED: 'Message revoked by citizen', REACTION_RECEIVED: 'Reaction', REPLY_QUEUED: 'Reply queued',
     REPLY_SENT: 'Reply sent', REPLY_FAILED: 'Reply failed', MEDIA_STORED: 'Media stored',
@@ -200,7 +219,8 @@ const timelineKinds = {
     NOTICE_NOT_SENT: 'Notice not sent', CALL_LOGGED: 'Call logged', MEDIA_VIEWED: 'Media opened',
     MERGED: 'Merged', SLA_BREACHED: 'SLA breached', ESCALATED: 'Escalated', REPORTER_SILENT: 'Reporter silent',
     REPORTER_BLOCKED: 'Number blocked', REPORTER_UNBLOCKED: 'Number unblocked', LINKED: 'Linked to an incident',
-    UNLINKED: 'Unlinked from an incident' },
+    UNLINKED: 'Unlinked from an incident',
+    CLAIMED: 'Claimed', RELEASED: 'Released', PERSON_ASSIGNED: 'Assigned to a person', CLAIM_EXPIRED: 'Claim ran out' },
 };
 
 const flags = {

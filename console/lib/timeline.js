@@ -31,6 +31,10 @@ const words = {
     until: 'sampai', numberUnblocked: 'blokir nomor dibuka', blockedBy: 'diblokir oleh',
     linkedTo: 'ditautkan ke kejadian', linkedOthers: 'ditautkan', unlinkedFrom: 'dilepas dari kejadian',
     unlinkedOne: 'dilepas', dissolved: 'kejadian dibubarkan: semua laporan dilepas',
+    releasedByHolder: 'dilepaskan oleh pemegangnya', takenFrom: 'diambil dari {u} oleh supervisor',
+    assignedTo: 'diserahkan ke {u}', heldBefore: 'sebelumnya dipegang {u}',
+    idleFor: '{u} tidak bertindak selama {m} menit (terakhir {t}): lepas otomatis',
+    releasedFinal: 'dilepas dari {u}: laporan berstatus akhir ({s})', releasedOutOfReach: 'dilepas dari {u}: ia tidak dapat melihat laporan di {x}',
   },
   en: {
     citizen: 'citizen', system: 'system', ticket: 'Ticket', sandbox: 'sandbox mode: stored, not sent to WhatsApp',
@@ -56,6 +60,10 @@ const words = {
     until: 'until', numberUnblocked: 'number unblocked', blockedBy: 'blocked by',
     linkedTo: 'linked to the incident of', linkedOthers: 'linked', unlinkedFrom: 'unlinked from the incident of',
     unlinkedOne: 'unlinked', dissolved: 'incident dissolved: every report unlinked',
+    releasedByHolder: 'released by the holder', takenFrom: 'taken from {u} by a supervisor',
+    assignedTo: 'assigned to {u}', heldBefore: 'previously held by {u}',
+    idleFor: '{u} did nothing on it for {m} minutes (last {t}): the claim ran out',
+    releasedFinal: 'released from {u}: the report is final ({s})', releasedOutOfReach: 'released from {u}: they cannot see it at {x}',
   },
 };
 
@@ -243,6 +251,22 @@ function detailOf(kind, note, message, { unitName, categories }) {
     case 'REPORTER_SILENT':
       if ((m = /^no answer from the reporter after ([\d.]+) hours(; no reminder)?/.exec(note))) {
         return [w('noAnswer', { h: m[1] }), m[2] && w('noReminder')].filter(Boolean).join('; ');
+      }
+      return null;
+    case 'RELEASED':
+      if (note === 'released by the holder') return w('releasedByHolder');
+      if ((m = /^taken from (\S+) by a supervisor$/.exec(note))) return w('takenFrom', { u: m[1] });
+      if ((m = /^released from (\S+): (\S+) is final$/.exec(note))) return w('releasedFinal', { u: m[1], s: statusLabel(m[2]) });
+      if ((m = /^released from (\S+): \S+ cannot see it at (\S+)$/.exec(note))) return w('releasedOutOfReach', { u: m[1], x: unitName(m[2]) });
+      return null;
+    case 'PERSON_ASSIGNED':
+      if ((m = /^assigned to (\S+?)(?:, previously held by (\S+))?$/.exec(note))) {
+        return [w('assignedTo', { u: m[1] }), m[2] && w('heldBefore', { u: m[2] })].filter(Boolean).join('; ');
+      }
+      return null;
+    case 'CLAIM_EXPIRED':
+      if ((m = /^(\S+) did nothing on the report for (\d+) minutes \(last action (\d{4}-\d\d-\d\d) (\d\d:\d\d) UTC\)/.exec(note))) {
+        return w('idleFor', { u: m[1], m: m[2], t: dateTime(`${m[3]}T${m[4]}:00Z`) });
       }
       return null;
     default:

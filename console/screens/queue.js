@@ -61,7 +61,8 @@ export function Queue({ session }) {
   const [version, setVersion] = useState(0);
   const [error, setError] = useState(null);
   const [loaded, setLoaded] = useState(false);
-  const [filters, setFilters] = useState({ status: '', category: '', unit: '', overdue: false });
+  const [filters, setFilters] = useState({ status: '', category: '', unit: '', overdue: false, holder: '' });
+  const me = session?.user?.username;
   const [selected, setSelected] = useState(0);
   const [alert, setAlert] = useState(null);
   const [muted, setMutedState] = useState(isMuted());
@@ -137,6 +138,8 @@ export function Queue({ session }) {
       if (filters.category && (report.category ?? report.suggestion?.category) !== filters.category) continue;
       if (unitCodes && !unitCodes.has(report.assignedUnit?.code)) continue;
       if (filters.overdue && !isOverdue(report, now)) continue;
+      if (filters.holder === 'me' && report.assignee?.username !== me) continue;
+      if (filters.holder === 'none' && report.assignee) continue;
       list.push(report);
     }
     return list.sort(queueOrder);
@@ -231,6 +234,11 @@ export function Queue({ session }) {
           <option value="">${t('all')}</option>
           ${units.map((unit) => html`<option value=${unit.code}>${'\u00a0'.repeat(unit.depth * 2)}${unit.name}</option>`)}
         </select></label>
+        <label>${t('holderFilter')}<select id="filter-holder" value=${filters.holder} onChange=${set('holder')}>
+          <option value="">${t('all')}</option>
+          <option value="me">${t('assignedToMe')}</option>
+          <option value="none">${t('unassigned')}</option>
+        </select></label>
         <button type="button" class="link" id="mute" onClick=${() => { setMuted(!muted); setMutedState(!muted); }}>
           ${muted ? t('unmute') : t('mute')}</button>
         <span class="muted">${t('keysHelp')}</span>
@@ -239,11 +247,11 @@ export function Queue({ session }) {
     ${error && html`<p class="error" role="alert">${error}</p>`}
     ${!loaded && !error && html`<p class="muted">${t('loading')}</p>`}
     ${loaded && visible.length === 0 && html`<${Empty} filtered=${counts.total > 0} session=${session} units=${units}
-      clear=${() => setFilters({ status: '', category: '', unit: '', overdue: false })} />`}
+      clear=${() => setFilters({ status: '', category: '', unit: '', overdue: false, holder: '' })} />`}
     ${visible.length > 0 && html`<div class="queue-scroll" ref=${scroller} onScroll=${onScroll}>
     <table class="queue-table" id="queue-table">
       <thead><tr><th>${t('ticket')}</th><th>${t('status')}</th><th>${t('priority')}</th><th>${t('category')}</th>
-        <th>${t('summary')}</th><th>${t('unit')}</th><th>${t('due')}</th><th>${t('created')}</th></tr></thead>
+        <th>${t('summary')}</th><th>${t('unit')}</th><th>${t('holder')}</th><th>${t('due')}</th><th>${t('created')}</th></tr></thead>
       <tbody>
         ${first > 0 && html`<tr class="spacer" style=${{ height: `${first * ROW_HEIGHT}px` }}></tr>`}
         ${visible.slice(first, last).map((report, offset) => html`<${Row} key=${report.id} report=${report}
@@ -294,6 +302,7 @@ function rowOf({ report, selected, categories, now }) {
       : category ? html`<span class="suggested" title=${t('suggestedCategory')}>${categoryLabel(categories, category)}</span>` : '—'}</td>
     <td class="summary" title=${about}>${report.flags.filter((flag) => flag !== 'urgent').map((flag) => html`<span class=${`tag flag-${flag}`}>${flagLabel(flag)}</span> `)}${about}</td>
     <td>${report.assignedUnit?.name ?? '—'}</td>
+    <td class="holder" data-holder=${report.assignee?.username ?? ''}>${report.assignee ? (report.assignee.displayName || report.assignee.username) : '—'}</td>
     <td class=${late ? 'late' : ''}>${report.sla?.paused ? t('paused') : report.sla?.dueAt ? dueIn(report.sla.dueAt, now) : '—'}</td>
     <td>${dateTime(report.createdAt)}</td>
   </tr>`;

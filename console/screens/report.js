@@ -2,7 +2,7 @@
 // Reloaded whenever a live event names it, so ticks and new messages appear by themselves.
 import { html, useState, useEffect, useRef } from '../lib/html.js';
 import { gql } from '../lib/api.js';
-import { t, statusLabel, priorityLabel, errorText, deliveryLabel } from '../lib/i18n.js';
+import { t, fill, statusLabel, priorityLabel, errorText, deliveryLabel } from '../lib/i18n.js';
 import { describe, actorLabel, messageKindLabel } from '../lib/timeline.js';
 import { REPORT_FIELDS } from '../lib/fragments.js';
 import { loadCategories, loadUnits, categoryLabel } from '../lib/reference.js';
@@ -10,6 +10,7 @@ import { dateTime, clock, dueIn, when } from '../lib/format.js';
 import { isCommandCenter, canWork } from '../lib/roles.js';
 import * as live from '../lib/live.js';
 import { Actions } from './report_actions.js';
+import { Holder } from './report_claim.js';
 import { MiniMap } from './minimap.js';
 import { ReporterPanel } from './reporter_panel.js';
 import { IncidentPanel } from './incident_panel.js';
@@ -97,6 +98,7 @@ export function ReportScreen({ id, session }) {
       <span>${t('category')}: <b>${report.category ? categoryLabel(categories, report.category)
         : report.suggestion?.category ? html`<span class="suggested" title=${t('suggestedCategory')}>${categoryLabel(categories, report.suggestion.category)}</span>` : '—'}</b></span>
       <span>${t('assigned')}: <b id="assigned-unit">${report.assignedUnit?.name ?? '—'}</b></span>
+      <${Holder} report=${report} session=${session} act=${act} />
       <span class=${report.sla.overdue ? 'late' : 'muted'} id="report-sla">${slaText(report.sla)}</span>
     </header>
     ${flash && html`<p class=${flash.ok ? 'flash ok' : 'flash error'} role=${flash.ok ? 'status' : 'alert'} id="flash">${flash.text}</p>`}
@@ -150,7 +152,7 @@ function Chat({ report, onMediaError }) {
       <${MessageBody} message=${message} report=${report} onMediaError=${onMediaError} />
       ${message.edits.length > 0 && html`<div class="edits muted">✎ ${message.edits.join(' → ')}</div>`}
       ${message.revokedAt && html`<div class="muted">⊘ ${dateTime(message.revokedAt)}</div>`}
-      <div class="meta">${message.author ? `${message.author} · ` : ''}${clock(message.createdAt)}
+      <div class="meta">${message.cannedReply ? html`<span class="tag canned-used" title=${fill(t('cannedUsed'), { n: message.cannedReply.title })}>${message.cannedReply.title}</span> ` : ''}${message.author ? `${message.author} · ` : ''}${clock(message.createdAt)}
         <${Ticks} status=${message.deliveryStatus} error=${message.deliveryError} /></div>
     </li>`)}
     <li ref=${end} class="chat-end"></li>

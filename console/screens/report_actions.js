@@ -8,6 +8,7 @@ import { loadUnits } from '../lib/reference.js';
 import { isCommandCenter } from '../lib/roles.js';
 import { AttachmentPicker } from './attachment.js';
 import { CarryAlong, linkedCount } from './incident_panel.js';
+import { CannedPicker } from './canned_picker.js';
 
 export function Actions({ report, role, categories, act }) {
   const [open, setOpen] = useState('reply');
@@ -140,17 +141,25 @@ function Forward({ report, act }) {
 function Reply({ report, act }) {
   const [text, setText] = useState('');
   const [attachment, setAttachment] = useState(null);
+  // The canned reply the text was filled from: the reply records it, and counts its use.
+  const [canned, setCanned] = useState(null);
   const windowOpen = report.reporter?.windowOpen;
   const submit = async (event) => {
     event.preventDefault();
     if (!text.trim() && !attachment) return;
-    const sent = await act(`mutation ($id: ID!, $text: String!, $attachment: ID) {
-      replyToReporter(reportId: $id, text: $text, attachmentId: $attachment) { id } }`,
-    { id: report.id, text: text.trim(), attachment: attachment?.attachmentId ?? null });
-    if (sent) { setText(''); setAttachment(null); }
+    // A caption is the operator's own text: a canned reply is not recorded on an attachment.
+    const sent = await act(`mutation ($id: ID!, $text: String, $canned: ID, $attachment: ID) {
+      replyToReporter(reportId: $id, text: $text, cannedReplyId: $canned, attachmentId: $attachment) { id } }`,
+    { id: report.id, text: text.trim(), canned: attachment ? null : (canned?.id ?? null),
+      attachment: attachment?.attachmentId ?? null });
+    if (sent) { setText(''); setAttachment(null); setCanned(null); }
   };
+  const pick = (chosen) => { setCanned(chosen); setText(chosen.text); };
   return html`<form onSubmit=${submit} class="form" id="reply-form">
     <p class=${windowOpen ? 'window open' : 'window closed'} id="window-state">${windowOpen ? t('windowOpen') : t('windowClosed')}</p>
+    <${CannedPicker} report=${report} onPick=${pick} />
+    ${canned && html`<p class="muted small" id="canned-chosen">${t('cannedPreview')} · <b>${canned.title}</b>
+      <button type="button" class="link" onClick=${() => setCanned(null)} title=${t('cancel')}>×</button></p>`}
     <textarea rows="3" value=${text} onInput=${(e) => setText(e.target.value)} id="reply-text" placeholder=${t('replyHint')}
       onKeyDown=${(e) => { if (e.key === 'Enter' && (e.ctrlKey || e.metaKey)) submit(e); }}></textarea>
     <${AttachmentPicker} attachment=${attachment} onChange=${setAttachment} windowOpen=${windowOpen} />

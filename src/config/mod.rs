@@ -71,6 +71,8 @@ pub struct Config {
     pub silent_reporter_after: chrono::Duration,
     /// The automatic per-reporter rate limit.
     pub pace_limit: crate::domain::abuse::PaceLimit,
+    /// A claim ends when its holder has not acted on the report for this long.
+    pub claim_idle_after: chrono::Duration,
     pub sla_check_interval: Duration,
     pub graphql_body_limit_bytes: usize,
     pub webhook_buffer_budget_bytes: usize,
@@ -304,6 +306,10 @@ impl Config {
                 "at most 10000 messages (0 turns the limit off)",
             ));
         }
+        let claim_idle_minutes = settings.claim_idle_minutes.unwrap_or(30);
+        if !(1..=7 * 24 * 60).contains(&claim_idle_minutes) {
+            return Err(invalid("claim-idle-minutes", "1 minute to 7 days"));
+        }
         let sla_check_seconds = settings.sla_check_seconds.unwrap_or(15);
         if !(1..=3600).contains(&sla_check_seconds) {
             return Err(invalid("sla-check-seconds", "1 second to 1 hour"));
@@ -318,6 +324,7 @@ impl Config {
                 max_messages: reporter_rate_limit,
                 window: chrono::Duration::minutes(reporter_rate_window_minutes),
             },
+            claim_idle_after: chrono::Duration::minutes(claim_idle_minutes),
             sla_check_interval: Duration::from_secs(sla_check_seconds),
             data_dir: settings
                 .data_dir

@@ -111,6 +111,9 @@ pub struct Settings {
     /// The window of the per-reporter rate limit, in minutes [default: 10].
     #[arg(long, env = "SIAGA_REPORTER_RATE_WINDOW_MINUTES")]
     pub reporter_rate_window_minutes: Option<i64>,
+    /// Minutes without action by its holder after which a claim on a report ends [default: 30].
+    #[arg(long, env = "SIAGA_CLAIM_IDLE_MINUTES")]
+    pub claim_idle_minutes: Option<i64>,
     /// How often the SLA watcher looks at the open reports, in seconds [default: 15].
     #[arg(long, env = "SIAGA_SLA_CHECK_SECONDS")]
     pub sla_check_seconds: Option<u64>,
@@ -206,6 +209,7 @@ impl Settings {
             silent_reporter_minutes,
             reporter_rate_limit,
             reporter_rate_window_minutes,
+            claim_idle_minutes,
             sla_check_seconds,
             log_format,
             replies,

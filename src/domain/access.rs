@@ -210,6 +210,7 @@ mod tests {
             paused_seconds: 0,
             sla: Default::default(),
             compartmented: false,
+            assignee: None,
         }
     }
 

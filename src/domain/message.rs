@@ -223,6 +223,9 @@ pub struct Message {
     /// The raw webhook body this message came in.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub raw_payload_id: Option<u64>,
+    /// The canned reply an operator's reply was written from.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub canned_reply: Option<crate::domain::canned::CannedReplyRef>,
 }
 
 impl Message {

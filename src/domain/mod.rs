@@ -3,8 +3,10 @@
 
 pub mod abuse;
 pub mod access;
+pub mod assignment;
 pub mod attachment;
 pub mod audit;
+pub mod canned;
 pub mod ids;
 pub mod inbound;
 pub mod message;

@@ -212,6 +212,10 @@ pub struct Report {
     /// On an incident's primary: the other reports of the incident, in the order linked.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub linked: Vec<ReportId>,
+    /// The person who holds the report (claimed it, or was assigned it); see
+    /// `domain::assignment`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub assignee: Option<crate::domain::assignment::Assignee>,
 }
 
 /// The stages of handling a report that the SLA measures, in the order they are due.

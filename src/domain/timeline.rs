@@ -52,6 +52,15 @@ pub enum TimelineKind {
     Linked,
     /// Taken out of its incident.
     Unlinked,
+    /// A person claimed the report (the actor).
+    Claimed,
+    /// The holder let the report go, or a supervisor did, or it left the holder's reach
+    /// (forwarded where they cannot see it, or closed); the note says which.
+    Released,
+    /// A supervisor put the report in a person's hands (the note names them).
+    PersonAssigned,
+    /// The holder did nothing on the report for the idle period: the claim ran out.
+    ClaimExpired,
 }
 
 impl TimelineKind {
@@ -86,6 +95,10 @@ impl TimelineKind {
             TimelineKind::ReporterUnblocked => "REPORTER_UNBLOCKED",
             TimelineKind::Linked => "LINKED",
             TimelineKind::Unlinked => "UNLINKED",
+            TimelineKind::Claimed => "CLAIMED",
+            TimelineKind::Released => "RELEASED",
+            TimelineKind::PersonAssigned => "PERSON_ASSIGNED",
+            TimelineKind::ClaimExpired => "CLAIM_EXPIRED",
         }
     }
 }

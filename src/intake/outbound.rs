@@ -61,6 +61,7 @@ pub fn queue_reply(
         revoked_at: None,
         reactions: Vec::new(),
         raw_payload_id: None,
+        canned_reply: None,
     };
     tx.messages().insert(&message)?;
     let note = Some(format!("{purpose:?}").to_lowercase());

@@ -16,6 +16,7 @@
 
 mod attachments;
 mod audit;
+mod canned;
 mod channel;
 pub mod commit;
 mod directory;
@@ -30,6 +31,7 @@ mod timeline;
 
 pub use attachments::Attachments;
 pub use audit::AuditLog;
+pub use canned::CannedReplies;
 pub use channel::{ChannelErrorRecord, ChannelLog, PendingStatuses};
 pub use commit::{Commit, CommitError, Effects, outbox_feed};
 pub use directory::{SigningKeys, StoredSigningKey, Units, Users};
@@ -111,6 +113,10 @@ pub trait Ledger: Source + Sized {
     }
     fn attachments(&self) -> Attachments<'_, Self> {
         Attachments { at: self }
+    }
+
+    fn canned_replies(&self) -> CannedReplies<'_, Self> {
+        CannedReplies { at: self }
     }
     /// Whole-table reads and rewrites of derived entries, for `siaga check` only.
     fn survey(&self) -> Survey<'_, Self> {

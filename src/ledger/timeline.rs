@@ -23,6 +23,7 @@ impl Reports<'_, Tx<'_>> {
         at: DateTime<Utc>,
     ) -> Result<TimelineEvent, StoreError> {
         report.timeline_len += 1;
+        report.note_timeline_entry(kind, &actor, at);
         let event = TimelineEvent {
             report_id: report.id,
             sequence: report.timeline_len,

@@ -25,6 +25,7 @@ const SUMSEL_SLA: &str = include_str!("sumsel/sla.toml");
 const SUMSEL_CORPUS: &str = include_str!("sumsel/corpus_dev.jsonl");
 const SUMSEL_GAZETTEER: &str = include_str!("sumsel/gazetteer.json");
 const SUMSEL_PLACES_EXTRA: &str = include_str!("sumsel/places_extra.json");
+const SUMSEL_CANNED_REPLIES: &str = include_str!("sumsel/canned_replies.toml");
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Unit {
@@ -87,6 +88,25 @@ pub struct Profile {
     pub gazetteer: Gazetteer,
     /// `sla.toml`: response targets per priority (the documented defaults when a folder has none).
     pub sla: crate::domain::sla::SlaPolicy,
+    /// `canned_replies.toml`: the starter set of canned replies, seeded into the store on the
+    /// first start (none for a folder without the file).
+    pub canned_replies: Vec<CannedReplyDraft>,
+}
+
+/// A canned reply of the profile's starter set.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct CannedReplyDraft {
+    pub title: String,
+    pub text: String,
+    #[serde(default)]
+    pub tags: Vec<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CannedRepliesFile {
+    #[serde(default)]
+    reply: Vec<CannedReplyDraft>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -120,7 +140,8 @@ impl Profile {
             )?;
             return profile
                 .with_gazetteer(SUMSEL_GAZETTEER, SUMSEL_PLACES_EXTRA)?
-                .with_sla(SUMSEL_SLA);
+                .with_sla(SUMSEL_SLA)?
+                .with_canned_replies(SUMSEL_CANNED_REPLIES);
         }
         let folder = Path::new(name_or_path);
         let read = |file: &str| {
@@ -148,9 +169,27 @@ impl Profile {
         let gazetteer = read_if_present("gazetteer.json")?;
         let places_extra = read_if_present("places_extra.json")?;
         let sla = read_if_present("sla.toml")?;
+        let canned_replies = read_if_present("canned_replies.toml")?;
         profile
             .with_gazetteer(&gazetteer, &places_extra)?
-            .with_sla(&sla)
+            .with_sla(&sla)?
+            .with_canned_replies(&canned_replies)
+    }
+
+    /// Reads the starter set of canned replies; each must use only the known variables.
+    fn with_canned_replies(mut self, text: &str) -> Result<Profile, ProfileError> {
+        let invalid = |reason: String| ProfileError::Invalid {
+            file: "canned_replies.toml".into(),
+            reason,
+        };
+        let file: CannedRepliesFile =
+            toml::from_str(text).map_err(|error| invalid(error.to_string()))?;
+        for draft in &file.reply {
+            crate::domain::canned::check_variables(&draft.text)
+                .map_err(|reason| invalid(format!("{}: {reason}", draft.title)))?;
+        }
+        self.canned_replies = file.reply;
+        Ok(self)
     }
 
     /// Reads the SLA targets; an empty text keeps the defaults.
@@ -206,6 +245,7 @@ impl Profile {
             samples,
             gazetteer: Gazetteer::default(),
             sla: crate::domain::sla::SlaPolicy::default(),
+            canned_replies: Vec::new(),
         };
         profile.validate()?;
         Ok(profile)

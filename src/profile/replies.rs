@@ -43,6 +43,21 @@ pub struct ReplyTexts {
     pub slow_down: String,
     #[serde(default)]
     pub fallback_template: Option<TemplateRef>,
+    /// What a canned reply's `{nama}` becomes when the reporter's WhatsApp name is unknown.
+    #[serde(default = "default_unknown_reporter_name")]
+    pub unknown_reporter_name: String,
+    /// What a canned reply's `{satuan}` becomes before the report is forwarded, when the
+    /// operator has no unit either.
+    #[serde(default = "default_command_center_name")]
+    pub command_center_name: String,
+}
+
+fn default_unknown_reporter_name() -> String {
+    "Bapak/Ibu".to_string()
+}
+
+fn default_command_center_name() -> String {
+    "Command Center".to_string()
 }
 
 /// For a profile folder written before the rate limit existed.
@@ -69,6 +84,8 @@ pub struct ReplyOverrides {
     pub category_button: Option<String>,
     pub slow_down: Option<String>,
     pub fallback_template: Option<TemplateRef>,
+    pub unknown_reporter_name: Option<String>,
+    pub command_center_name: Option<String>,
 }
 
 impl ReplyTexts {
@@ -93,6 +110,14 @@ impl ReplyTexts {
             (&mut self.category_question, &overrides.category_question),
             (&mut self.category_button, &overrides.category_button),
             (&mut self.slow_down, &overrides.slow_down),
+            (
+                &mut self.unknown_reporter_name,
+                &overrides.unknown_reporter_name,
+            ),
+            (
+                &mut self.command_center_name,
+                &overrides.command_center_name,
+            ),
         ];
         for (text, replacement) in texts {
             if let Some(replacement) = replacement {

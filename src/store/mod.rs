@@ -71,10 +71,12 @@ pub enum Table {
     Quarantine,
     /// attachment id → a file an operator uploaded to send (evidence: never removed).
     Attachments,
+    /// id → canned reply (seeded from the profile, then managed by supervisors).
+    CannedReplies,
 }
 
 impl Table {
-    pub const ALL: [Table; 23] = [
+    pub const ALL: [Table; 24] = [
         Table::Meta,
         Table::Counters,
         Table::Reporters,
@@ -98,6 +100,7 @@ impl Table {
         Table::Audit,
         Table::Quarantine,
         Table::Attachments,
+        Table::CannedReplies,
     ];
 
     pub fn tree_name(self) -> &'static str {
@@ -125,6 +128,7 @@ impl Table {
             Table::Audit => "audit_log",
             Table::Quarantine => "quarantine",
             Table::Attachments => "attachments",
+            Table::CannedReplies => "canned_replies",
         }
     }
 

@@ -23,7 +23,11 @@ use crate::store::{StoreError, Tx, TxError};
 
 /// What an operator or officer asks to send.
 enum Outgoing {
-    Reply(String),
+    /// The operator's text, or the text of the canned reply it was written from (filled in).
+    Reply {
+        text: Option<String>,
+        canned_reply_id: Option<u64>,
+    },
     LocationRequest,
     CallPermissionRequest,
 }
@@ -31,7 +35,7 @@ enum Outgoing {
 impl Outgoing {
     fn describe(&self) -> &'static str {
         match self {
-            Outgoing::Reply(_) => "a reply",
+            Outgoing::Reply { .. } => "a reply",
             Outgoing::LocationRequest => "a location request",
             Outgoing::CallPermissionRequest => "a call permission request",
         }
@@ -47,8 +51,25 @@ impl Workflow {
         report_id: ReportId,
         text: String,
     ) -> Result<Message, UserError> {
-        self.write_to_reporter(who, report_id, Outgoing::Reply(text))
+        self.reply_to_reporter_with(who, report_id, Some(text), None)
             .await
+    }
+
+    /// `reply_to_reporter`, written from a canned reply: its variables are filled in (in `text`
+    /// when the operator edited it, else in the canned text), the message records which canned
+    /// reply it came from, and the canned reply's use is counted.
+    pub async fn reply_to_reporter_with(
+        &self,
+        who: &Principal,
+        report_id: ReportId,
+        text: Option<String>,
+        canned_reply_id: Option<u64>,
+    ) -> Result<Message, UserError> {
+        let outgoing = Outgoing::Reply {
+            text,
+            canned_reply_id,
+        };
+        self.write_to_reporter(who, report_id, outgoing).await
     }
 
     /// WhatsApp's "share your location" request; only inside the 24-hour window.
@@ -85,9 +106,19 @@ impl Workflow {
             let replies = &this.intake.replies;
             let mut report = load_existing_report(tx, report_id)?;
             this.require(who, Action::ContactReporter, &report, &tree)?;
+            let mut canned_reply = None;
             let content = match &outgoing {
-                Outgoing::Reply(text) => OutboundContent::Text {
-                    body: required_text(text, "the reply", MAX_REPLY_CHARS)
+                Outgoing::Reply {
+                    text,
+                    canned_reply_id: Some(id),
+                } => {
+                    let (body, canned) =
+                        this.compose_from_canned(tx, who, &report, text.as_deref(), *id)?;
+                    canned_reply = Some(canned.reference());
+                    OutboundContent::Text { body }
+                }
+                Outgoing::Reply { text, .. } => OutboundContent::Text {
+                    body: required_text(text.as_deref().unwrap_or(""), "the reply", MAX_REPLY_CHARS)
                         .map_err(TxError::Abort)?,
                 },
                 Outgoing::LocationRequest => OutboundContent::LocationRequest {
@@ -112,10 +143,11 @@ impl Workflow {
                 )?
             } else {
                 let closed = window_closed_reason(reporter.as_ref());
-                let (Outgoing::Reply(_), Some(template)) = (&outgoing, &replies.fallback_template)
+                let (Outgoing::Reply { .. }, Some(template)) =
+                    (&outgoing, &replies.fallback_template)
                 else {
                     let remedy = match &outgoing {
-                        Outgoing::Reply(_) => {
+                        Outgoing::Reply { .. } => {
                             "and no template configured to send instead: nothing was sent"
                         }
                         _ => "and it is an interactive message that no template can replace: nothing was sent",
@@ -148,6 +180,11 @@ impl Workflow {
                 )?;
                 queued
             };
+            let mut queued = queued;
+            if let Some(canned_reply) = canned_reply {
+                queued.message.canned_reply = Some(canned_reply);
+                tx.messages().save(&queued.message)?;
+            }
             report.mark_acted_on(now);
             tx.reports().save(&report)?;
             let mut committed = Committed::new(queued.message);

@@ -165,6 +165,7 @@ impl Workflow {
                 reporter.open_report = Some(target.id);
                 tx.reporters().save(&reporter)?;
             }
+            let released = this.release_out_of_reach(tx, &mut source, &tree, now)?;
             tx.reports().save(&source)?;
             tx.reports().save(&target)?;
             let mut committed = Committed::new(Some(target.clone()));
@@ -173,6 +174,7 @@ impl Workflow {
                 report_event(ReportEventKind::Merged, &source, now, None),
                 report_event(ReportEventKind::StatusChanged, &source, now, None),
             ];
+            committed.events.extend(released);
             Ok(committed)
         })
         .await

@@ -8,8 +8,10 @@
 //! citizen in the outbox. Only after the durable flush are the events published on the bus and
 //! the outbox sender woken. A refused change returns its `UserError` and writes nothing.
 
+mod assignment;
 mod attachments;
 mod blocking;
+mod canned;
 mod catalogue;
 mod clock;
 mod contact;
@@ -45,6 +47,7 @@ use crate::store::{Store, Tx, TxError};
 
 pub use attachments::UploadedFile;
 pub use blocking::MAX_BLOCK_REASON_CHARS;
+pub use canned::{CannedReplyChange, seed_canned_replies};
 pub use catalogue::{Catalogue, CataloguePage, CatalogueSize, Reading};
 pub use clock::{ClockPass, ClockSettings, ClockWorker, REPORTER_SILENT_FLAG};
 pub use directory::UnitDirectory;
@@ -87,6 +90,19 @@ pub struct ReportFilter {
     /// `false` (the default): leaves out the reports opened for blocked reporters, as the
     /// queue does; `true`: only those.
     pub blocked: bool,
+    /// Reports this person holds (`Report::assignee`).
+    pub assignee: Option<String>,
+    /// Reports this person does not hold (held by someone else, or by nobody).
+    pub not_assignee: Option<String>,
+    /// Reports nobody holds (`true`), or that someone holds (`false`).
+    pub unassigned: Option<bool>,
+}
+
+impl ReportFilter {
+    /// Whether the filter asks who holds the report; the search index does not know that.
+    pub fn asks_for_assignee(&self) -> bool {
+        self.assignee.is_some() || self.not_assignee.is_some() || self.unassigned.is_some()
+    }
 }
 
 /// A latitude/longitude box, edges included. `west > east` describes a box that crosses the

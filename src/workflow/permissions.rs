@@ -13,6 +13,9 @@
 //! |   permission, log a call                      |       |            |          |         |         |
 //! | merge reports                                 |   -   |     ✓      |    ✓     |    -    |    -    |
 //! | link reports of one event, unlink             |   -   |     ✓      |    ✓     |    -    |    -    |
+//! | claim a report, release one's own claim       |   -   |     ✓      |    ✓     |    ✓    |    -    |
+//! | assign a report to a person, release anyone's |   -   |     ✓      |    -     |    -    |    -    |
+//! | manage canned replies (read: everyone)        |   ✓   |     ✓      |    -     |    -    |    -    |
 //! | open original media (recorded)                |   ✓   |     ✓      |    ✓     |    ✓    |    ✓    |
 //! | administer units                              |   ✓   |     -      |    -     |    -    |    -    |
 //! | block and unblock reporters                   |   ✓   |     ✓      |    -     |    -    |    -    |
@@ -46,6 +49,12 @@ pub enum Action {
     AdministerUnits,
     /// Block or unblock a reporter's number (`workflow::blocking`).
     BlockReporter,
+    /// Claim a report, release one's own claim.
+    Claim,
+    /// Put a report in someone else's hands, or take it out of them.
+    AssignToPerson,
+    /// Create, change and delete canned replies.
+    ManageCannedReplies,
 }
 
 impl Action {
@@ -62,6 +71,9 @@ impl Action {
             Action::ViewMedia => "open media".to_string(),
             Action::AdministerUnits => "administer units".to_string(),
             Action::BlockReporter => "block or unblock reporters".to_string(),
+            Action::Claim => "claim reports".to_string(),
+            Action::AssignToPerson => "assign reports to people".to_string(),
+            Action::ManageCannedReplies => "manage canned replies".to_string(),
         }
     }
 }
@@ -84,12 +96,18 @@ pub fn role_may(role: Role, action: Action) -> bool {
         Action::Triage | Action::Merge | Action::Link => {
             matches!(role, Role::Supervisor | Role::Operator)
         }
+        Action::AssignToPerson => role == Role::Supervisor,
+        Action::ManageCannedReplies => matches!(role, Role::Supervisor | Role::Admin),
         Action::SetStatus(target) => match role {
             Role::Supervisor | Role::Operator => true,
             Role::Officer => OFFICER_STATUSES.contains(&target),
             Role::Admin | Role::Analyst => false,
         },
-        Action::Forward | Action::AddNote | Action::ContactReporter | Action::LogCall => {
+        Action::Forward
+        | Action::AddNote
+        | Action::ContactReporter
+        | Action::LogCall
+        | Action::Claim => {
             matches!(role, Role::Supervisor | Role::Operator | Role::Officer)
         }
     }
@@ -106,6 +124,11 @@ pub fn require_role(who: &Principal, action: Action) -> Result<(), UserError> {
         }
         Role::Analyst => "analysts read and search; they cannot change anything",
         Role::Officer => "that is a command center decision",
+        Role::Operator
+            if matches!(action, Action::AssignToPerson | Action::ManageCannedReplies) =>
+        {
+            "only supervisors may"
+        }
         Role::Supervisor | Role::Operator => "only admins may",
     };
     Err(UserError::forbidden(format!(

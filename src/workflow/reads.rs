@@ -191,5 +191,26 @@ pub fn filter_matches(
     {
         return false;
     }
-    report.blocked == filter.blocked
+    if report.blocked != filter.blocked {
+        return false;
+    }
+    let holder = report
+        .assignee
+        .as_ref()
+        .map(|assignee| assignee.username.as_str());
+    if filter
+        .assignee
+        .as_deref()
+        .is_some_and(|wanted| holder != Some(wanted))
+        || filter
+            .not_assignee
+            .as_deref()
+            .is_some_and(|unwanted| holder == Some(unwanted))
+        || filter
+            .unassigned
+            .is_some_and(|wanted| holder.is_none() != wanted)
+    {
+        return false;
+    }
+    true
 }

@@ -112,6 +112,9 @@ impl Workflow {
                 None,
             ));
         }
+        if let Some(event) = self.release_out_of_reach(tx, &mut report, tree, now)? {
+            committed_events.push(event);
+        }
         // The same unit again (a re-forward to record a note) tells the citizen nothing new.
         let notice = (previous_unit.as_deref() != Some(unit.code.as_str())).then(|| {
             let text = fill_placeholders(&self.intake.replies.forwarded, &report, Some(&unit.name));
@@ -161,12 +164,15 @@ impl Workflow {
                 now,
             )?;
             touch(&mut report, now);
-            let committed_events = vec![report_event(
+            let mut committed_events = vec![report_event(
                 ReportEventKind::StatusChanged,
                 &report,
                 now,
                 None,
             )];
+            if let Some(event) = this.release_out_of_reach(tx, &mut report, &tree, now)? {
+                committed_events.push(event);
+            }
             let notice = (status == ReportStatus::Resolved).then(|| {
                 let text = fill_placeholders(&this.intake.replies.resolved, &report, None);
                 (text, "resolved".to_string())

@@ -11,6 +11,8 @@
 //! `attachment`: a photo attached in the reply box (limits shown, a file too large and a PNG
 //! named .pdf refused) reaches the mock Graph API as an image and shows in the conversation.
 //! `session`: the token is refreshed before it expires.
+//! `desk_claim`: canned replies managed by a supervisor (an unknown variable refused), a report
+//! claimed through the queue's holder filter, answered with a filled canned reply, released.
 //! `performance`: first load, a queue of 1,000 open reports, 50 events a second.
 //! `timeline`: every kind of timeline entry in the reader's words.
 //! `blocking`: a supervisor blocks a number from the reporter panel; its next message stays out
@@ -27,6 +29,7 @@ mod attachment;
 mod blocking;
 #[path = "../common/mod.rs"]
 mod common;
+mod desk_claim;
 mod incidents;
 mod media;
 mod performance;

@@ -321,6 +321,16 @@ pub fn password_of(username: &str) -> String {
     format!("password-for-{username}")
 }
 
+/// The kinds of a report's `timeline { kind }`, oldest first.
+pub fn timeline_kinds(report: &Value) -> Vec<String> {
+    report["timeline"]
+        .as_array()
+        .expect("the report's timeline")
+        .iter()
+        .map(|event| event["kind"].as_str().unwrap_or_default().to_string())
+        .collect()
+}
+
 /// `extensions.code` of the first error of a GraphQL response.
 pub fn error_code(response: &Value) -> Option<String> {
     response["errors"][0]["extensions"]["code"]

@@ -5,12 +5,15 @@
 //! Split by subject: `sign_in` (logins and token attacks), `reports` (the workflow through
 //! GraphQL, replies and the 24-hour window, the unit tree, merges, urgent reports), `access`
 //! (roles, compartments, masking, the media endpoint), `queries` (paging, query limits,
-//! GraphiQL) and `subscriptions` (live events over a real WebSocket).
+//! GraphiQL), `subscriptions` (live events over a real WebSocket), `desk_claim` (reports in a
+//! person's hands: claims, assignment, the idle timeout) and `desk_canned` (canned replies).
 
 mod access;
 mod blocking;
 #[path = "../common/mod.rs"]
 mod common;
+mod desk_canned;
+mod desk_claim;
 mod fanout;
 mod incidents;
 mod media_replies;

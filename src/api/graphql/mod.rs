@@ -2,9 +2,11 @@
 //! with the caller's identity taken from a JWT (HTTP `Authorization` header, or the
 //! `connection_init` payload of a WebSocket).
 
+mod assignment;
 mod attachments;
 mod audit;
 mod blocking;
+mod canned;
 mod console;
 mod fanout;
 mod incidents;
@@ -43,6 +45,8 @@ pub struct QueryRoot(
     query::QueryRoot,
     console::ConsoleQuery,
     attachments::AttachmentQuery,
+    assignment::AssignmentQuery,
+    canned::CannedQuery,
 );
 
 /// The mutations: one group per module, merged into one type. A new group of mutations goes
@@ -53,6 +57,8 @@ pub struct MutationRoot(
     mutation::CoreMutation,
     blocking::BlockingMutation,
     incidents::IncidentMutation,
+    assignment::AssignmentMutation,
+    canned::CannedMutation,
 );
 
 pub type SiagaSchema = Schema<QueryRoot, MutationRoot, SubscriptionRoot>;

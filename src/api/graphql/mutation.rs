@@ -186,27 +186,45 @@ impl CoreMutation {
     }
 
     /// Free text inside the 24-hour window; outside it the configured template, or an error
-    /// and nothing is queued. With `attachmentId` (from `POST /media/upload`), the file goes
-    /// out as an image, document, audio or video message with `text` as its caption (may be
-    /// empty; for audio, sent as a text message after it); outside the window it is refused.
+    /// and nothing is queued. With `cannedReplyId`, the reply is written from that canned reply:
+    /// `text` (the operator's edit; the canned text when left out) has its variables filled,
+    /// the message records the canned reply and its use is counted. With `attachmentId` (from
+    /// `POST /media/upload`), the file goes out as an image, document, audio or video message
+    /// with `text` as its caption (may be empty; for audio, sent as a text message after it);
+    /// outside the window it is refused.
     async fn reply_to_reporter(
         &self,
         ctx: &Context<'_>,
         report_id: ID,
-        text: String,
+        text: Option<String>,
+        canned_reply_id: Option<ID>,
         attachment_id: Option<ID>,
     ) -> async_graphql::Result<MessageView> {
         let who = principal(ctx)?;
         let report_id = parse_report_id(&report_id)?;
         let workflow = &services(ctx)?.workflow;
+        let canned_reply_id = match &canned_reply_id {
+            Some(id) => Some(super::canned::parse_canned_reply_id(id)?),
+            None => None,
+        };
         let message = match attachment_id {
+            Some(_) if canned_reply_id.is_some() => {
+                return Err(bad_input(
+                    "a reply with an attachment takes its caption from text, not from a canned reply",
+                ));
+            }
             Some(attachment_id) => {
                 let attachment_id = super::attachments::parse_attachment_id(&attachment_id)?;
+                let caption = text.unwrap_or_default();
                 workflow
-                    .reply_with_attachment(who, report_id, text, attachment_id)
+                    .reply_with_attachment(who, report_id, caption, attachment_id)
                     .await
             }
-            None => workflow.reply_to_reporter(who, report_id, text).await,
+            None => {
+                workflow
+                    .reply_to_reporter_with(who, report_id, text, canned_reply_id)
+                    .await
+            }
         }
         .gql()?;
         Ok(MessageView::for_principal(message, who))

@@ -89,7 +89,7 @@ impl QueryRoot {
             Some(cursor) => Some(ReportCursor::parse(&cursor, order).gql()?),
             None => None,
         };
-        let filter = filter.unwrap_or_default().to_domain();
+        let filter = filter.unwrap_or_default().to_domain(who).gql()?;
         let request = ListRequest {
             filter: &filter,
             order,

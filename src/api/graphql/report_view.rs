@@ -169,6 +169,13 @@ impl ReportView {
     ) -> async_graphql::Result<Vec<ReportStatus>> {
         super::console::allowed_status_moves(ctx, &self.report)
     }
+    /// The person who holds the report (claimed it, or was assigned it); null when nobody does.
+    async fn assignee(
+        &self,
+        ctx: &Context<'_>,
+    ) -> async_graphql::Result<Option<super::assignment::AssigneeView>> {
+        super::assignment::assignee_view(ctx, self.report.assignee.as_ref())
+    }
     async fn assigned_unit(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<UnitView>> {
         let Some(code) = &self.report.assigned_unit else {
             return Ok(None);
@@ -300,6 +307,13 @@ impl MessageView {
             MessageBody::Outbound { purpose, .. } => Some((*purpose).into()),
             MessageBody::Inbound { .. } => None,
         }
+    }
+    /// The canned reply an operator's reply was written from.
+    async fn canned_reply(&self) -> Option<super::canned::CannedReplyUse> {
+        self.message
+            .canned_reply
+            .as_ref()
+            .map(super::canned::CannedReplyUse::of)
     }
     /// The operator who wrote an outbound message.
     async fn author(&self) -> Option<&str> {

@@ -313,10 +313,17 @@ impl SubscriptionRoot {
         let session = session(ctx)?.clone();
         let services = services(ctx)?.clone();
         let connection = ctx.data_opt::<ConnectionSession>().cloned();
-        let filter = filter.unwrap_or_default().to_domain();
+        let filter = filter
+            .unwrap_or_default()
+            .to_domain(&who)
+            .map_err(to_graphql_error)?;
         let events = services.bus.subscribe();
         let masked = mask_phones(&who);
-        let document = document_key(ctx.query_env);
+        let mut document = document_key(ctx.query_env);
+        // `assignedToMe` names the subscriber: such a filter is shared with nobody else.
+        if filter.asks_for_assignee() {
+            document = format!("{document}|reader={}", who.username).into();
+        }
         let class = VisibilityClass::of(&who, &document);
         let mut follower = Follower {
             events,

@@ -225,11 +225,44 @@ pub struct ReportFilter {
     /// `true`: only the reports that keep the messages of blocked numbers (hidden from the
     /// queue); absent or `false`: none of them.
     pub blocked: Option<bool>,
+    /// Reports this person holds (claimed, or assigned by a supervisor), by username.
+    pub assignee: Option<String>,
+    /// Reports the caller holds (`true`), or does not hold (`false`).
+    pub assigned_to_me: Option<bool>,
+    /// Reports nobody holds (`true`), or that someone holds (`false`).
+    pub unassigned: Option<bool>,
 }
 
 impl ReportFilter {
-    pub fn to_domain(&self) -> DomainReportFilter {
-        DomainReportFilter {
+    /// The filter as the workflow reads it, for the caller `who` (`assignedToMe` means them).
+    /// BAD_USER_INPUT when `assignee` and `assignedToMe` ask for different people.
+    pub fn to_domain(
+        &self,
+        who: &crate::domain::user::Principal,
+    ) -> Result<DomainReportFilter, crate::error::UserError> {
+        let named = self
+            .assignee
+            .as_deref()
+            .map(|username| username.trim().to_ascii_lowercase());
+        let (assignee, not_assignee) = match (named, self.assigned_to_me) {
+            (None, None) => (None, None),
+            (named, None) => (named, None),
+            (None, Some(true)) => (Some(who.username.clone()), None),
+            (None, Some(false)) => (None, Some(who.username.clone())),
+            (Some(named), Some(true)) if named == who.username => (Some(named), None),
+            (Some(named), Some(false)) if named != who.username => {
+                (Some(named), Some(who.username.clone()))
+            }
+            (Some(named), Some(_)) => {
+                return Err(crate::error::UserError::bad_input(format!(
+                    "assignee {named:?} and assignedToMe contradict each other: use one of them"
+                )));
+            }
+        };
+        Ok(DomainReportFilter {
+            assignee,
+            not_assignee,
+            unassigned: self.unassigned,
             status: self
                 .status
                 .iter()
@@ -255,7 +288,7 @@ impl ReportFilter {
             }),
             overdue: self.overdue,
             blocked: self.blocked.unwrap_or(false),
-        }
+        })
     }
 }
 

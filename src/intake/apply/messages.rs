@@ -273,6 +273,7 @@ impl<'t, 'a> Apply<'t, 'a> {
             revoked_at: None,
             reactions: Vec::new(),
             raw_payload_id: Some(self.raw_payload_id()?),
+            canned_reply: None,
         })
     }
 
@@ -343,6 +344,7 @@ impl<'t, 'a> Apply<'t, 'a> {
             blocked,
             incident: None,
             linked: Vec::new(),
+            assignee: None,
         };
         self.tx.reports().register_ticket(&ticket, report.id)?;
         self.tx.reports().append_timeline(

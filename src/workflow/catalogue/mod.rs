@@ -9,6 +9,10 @@
 //! shows it. The catalogue re-reads each changed report under its own lock, so that two
 //! writers telling it in the other order than they committed still leave the newest state.
 //! Should it fail to read a report, it says so in the log and lists fall back to the scan.
+//!
+//! Who holds a report is kept beside the summaries, in a map of the held reports only: few
+//! reports are in someone's hands at a time, so the summary stays at 32 bytes. A bit of the
+//! summary says whether it is held, so that holder filters look up only the held ones.
 
 mod query;
 mod summary;
@@ -44,6 +48,9 @@ struct Shelf {
     locations: Locations,
     categories: Interner,
     units: Interner,
+    /// The holder of every held report (`Report::assignee`), by report id, interned in `people`.
+    holders: rustc_hash::FxHashMap<u64, u16>,
+    people: Interner,
     /// Why the catalogue stopped following the store, if it did.
     lost_track: Option<String>,
 }
@@ -130,7 +137,9 @@ impl Catalogue {
             bytes: shelf.summaries.capacity() * std::mem::size_of::<ReportSummary>()
                 + shelf.locations.footprint()
                 + shelf.categories.footprint()
-                + shelf.units.footprint(),
+                + shelf.units.footprint()
+                + shelf.holders.capacity() * 16
+                + shelf.people.footprint(),
         }
     }
 
@@ -245,6 +254,25 @@ impl Shelf {
             return;
         };
         let id = report.id.get();
+        let holder = report
+            .assignee
+            .as_ref()
+            .map(|assignee| assignee.username.as_str());
+        match self.people.intern(holder) {
+            Some(0) => {
+                self.holders.remove(&id);
+            }
+            Some(person) => {
+                self.holders.insert(id, person);
+            }
+            None => {
+                tracing::error!(
+                    "more than 65,535 distinct holders; lists fall back to scanning the store"
+                );
+                self.lost_track = Some("too many distinct holders".into());
+                return;
+            }
+        }
         let place = self
             .summaries
             .binary_search_by_key(&id, |summary| summary.id);
@@ -262,6 +290,7 @@ impl Shelf {
 
     fn remove(&mut self, report_id: ReportId) {
         let id = report_id.get();
+        self.holders.remove(&id);
         if let Ok(index) = self
             .summaries
             .binary_search_by_key(&id, |summary| summary.id)

@@ -151,6 +151,11 @@ struct Matcher {
     overdue: Option<bool>,
     /// Only reports opened for blocked reporters (`true`), or none of them (`false`).
     blocked: bool,
+    /// Only reports held by this person (interned in `Shelf::people`).
+    holder: Option<u16>,
+    /// No report held by this person.
+    not_holder: Option<u16>,
+    unassigned: Option<bool>,
     now: i64,
     targets: DueTargets,
 }
@@ -210,7 +215,19 @@ impl Matcher {
                 hide_compartmented = !rules.is_propam_unit(officer_unit, tree);
             }
         }
+        // Nobody holds anything under a name the catalogue never saw.
+        let holder = match filter.assignee.as_deref() {
+            Some(username) => Some(shelf.people.number(username)?),
+            None => None,
+        };
+        let not_holder = filter
+            .not_assignee
+            .as_deref()
+            .and_then(|username| shelf.people.number(username));
         Some(Matcher {
+            holder,
+            not_holder,
+            unassigned: filter.unassigned,
             statuses,
             categories,
             priorities,
@@ -272,6 +289,22 @@ impl Matcher {
             && (summary.due(&self.targets) <= self.now) != wanted
         {
             return false;
+        }
+        let held = summary.is_held();
+        if self.unassigned.is_some_and(|wanted| held == wanted) || (self.holder.is_some() && !held)
+        {
+            return false;
+        }
+        // Only held reports are looked up, and only when a holder is named.
+        if held && (self.holder.is_some() || self.not_holder.is_some()) {
+            let holder = shelf.holders.get(&summary.id).copied();
+            if self.holder.is_some_and(|wanted| holder != Some(wanted))
+                || self
+                    .not_holder
+                    .is_some_and(|unwanted| holder == Some(unwanted))
+            {
+                return false;
+            }
         }
         true
     }

@@ -20,6 +20,8 @@ const BLOCKED: u8 = 1 << 5;
 /// Two bits: 0 when no SLA stage is open, else 1 + the open stage's place in `SlaStage::ALL`.
 const STAGE_SHIFT: u8 = 3;
 const STAGE_MASK: u8 = 0b11;
+/// Someone holds the report (who: `Shelf::holders`), so that holder filters look up only these.
+const HELD: u8 = 1 << 6;
 
 /// The facts of one report that lists read.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -72,6 +74,9 @@ impl ReportSummary {
         if report.blocked {
             bits |= BLOCKED;
         }
+        if report.assignee.is_some() {
+            bits |= HELD;
+        }
         ReportSummary {
             id: report.id.get(),
             created: nanos(report.created_at),
@@ -97,6 +102,10 @@ impl ReportSummary {
 
     pub fn is_compartmented(&self) -> bool {
         self.bits & COMPARTMENTED != 0
+    }
+
+    pub fn is_held(&self) -> bool {
+        self.bits & HELD != 0
     }
 
     /// When the open SLA stage is due, in nanoseconds since 1970 (`i64::MAX` when nothing is
@@ -165,6 +174,11 @@ impl Interner {
         self.codes.push(code.to_string());
         self.numbers.insert(code.to_string(), number);
         Some(number)
+    }
+
+    /// The number of `code`, if it was ever interned.
+    pub fn number(&self, code: &str) -> Option<u16> {
+        self.numbers.get(code).copied()
     }
 
     /// The codes by number, from 1.

@@ -1,6 +1,7 @@
 //! What happens to reports as time passes, without anyone acting: the SLA watcher's warnings,
-//! breaches and escalations, the silent-reporter check while AWAITING_REPORTER, and automatic
-//! forwarding of confident suggestions. Every pass takes `now` as an argument, so tests drive
+//! breaches and escalations, the silent-reporter check while AWAITING_REPORTER, automatic
+//! forwarding of confident suggestions, and claims that ran out (`Workflow::expire_claim`, in
+//! `workflow/assignment.rs`). Every pass takes `now` as an argument, so tests drive
 //! the clock instead of sleeping; the worker (`ClockWorker`, run by `crate::worker`) calls it
 //! on a timer.
 //!
@@ -42,6 +43,8 @@ pub struct ClockSettings {
     /// Forward a NEW report by itself when its suggestion is at least this confident and names
     /// a territorial unit; `None` (the default) leaves every forward to the operators.
     pub auto_forward_min_confidence: Option<f32>,
+    /// A claim on a report ends when its holder has not acted on it for this long.
+    pub claim_idle_after: Duration,
 }
 
 impl Default for ClockSettings {
@@ -50,6 +53,7 @@ impl Default for ClockSettings {
             sla: SlaPolicy::default(),
             silent_reporter_after: Duration::hours(4),
             auto_forward_min_confidence: None,
+            claim_idle_after: Duration::minutes(30),
         }
     }
 }
@@ -64,6 +68,7 @@ pub struct ClockPass {
     pub silent_reporters: usize,
     pub reminders: usize,
     pub auto_forwarded: usize,
+    pub claims_expired: usize,
 }
 
 /// One thing the clock found due for a report.
@@ -114,6 +119,11 @@ impl Workflow {
                 }
             };
             pass.reports_checked += 1;
+            if report.claim_expired(self.clock.claim_idle_after, now)
+                && self.expire_claim(report_id, now).await?
+            {
+                pass.claims_expired += 1;
+            }
             // A report that does not qualify yet may once the reporter shares a location.
             if self.auto_forward_target(&report).is_some()
                 && self.auto_forward(report_id, now).await?
@@ -125,7 +135,14 @@ impl Workflow {
                 if let Some(sequence) = sequence
                     && !self.may_auto_forward(&report)
                 {
-                    let next_due = next_due_at(&report, &self.clock);
+                    let claim_due = report
+                        .assignee
+                        .as_ref()
+                        .map(|assignee| assignee.idle_until(self.clock.claim_idle_after));
+                    let next_due = match (next_due_at(&report, &self.clock), claim_due) {
+                        (Some(sla), Some(claim)) => Some(sla.min(claim)),
+                        (sla, claim) => sla.or(claim),
+                    };
                     memo.insert(report_id, ClockMemo { sequence, next_due });
                 }
                 continue;

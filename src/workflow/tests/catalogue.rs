@@ -26,6 +26,8 @@ const UNITS: [&str; 7] = [
     "BIDPROPAM",
     "ITWASDA",
 ];
+/// Holders of reports; the last never holds one.
+const PEOPLE: [&str; 4] = ["ops1", "ops2", "off1", "nobody"];
 const ROLES: [Role; 5] = [
     Role::Admin,
     Role::Supervisor,
@@ -65,6 +67,7 @@ struct Shape {
     paused_seconds: i64,
     /// Opened for a blocked reporter.
     blocked: bool,
+    holder: Option<usize>,
 }
 
 fn shape() -> impl Strategy<Value = Shape> {
@@ -75,6 +78,7 @@ fn shape() -> impl Strategy<Value = Shape> {
         proptest::option::of(0..PRIORITIES.len()),
         proptest::option::of(0..UNITS.len()),
         0..10 * 24 * 3600 * 1_000_000_000i64,
+        proptest::option::of(0..PEOPLE.len() - 1),
     );
     let more = (
         any::<bool>(),
@@ -99,6 +103,7 @@ fn shape() -> impl Strategy<Value = Shape> {
         paused: more.4,
         paused_seconds: more.5,
         blocked: more.6,
+        holder: facts.6,
     })
 }
 
@@ -136,6 +141,9 @@ fn report(id: ReportId, number: usize, shape: &Shape) -> Report {
     report.paused_since = if shape.paused { after(30) } else { None };
     report.paused_seconds = shape.paused_seconds;
     report.blocked = shape.blocked;
+    report.assignee = shape
+        .holder
+        .map(|index| crate::domain::assignment::Assignee::new(PEOPLE[index], created_at, None));
     report
 }
 
@@ -159,7 +167,13 @@ fn filter() -> impl Strategy<Value = ReportFilter> {
         proptest::option::of(any::<bool>()),
         prop::bool::weighted(0.3),
     );
-    (sets, bounds).prop_map(|(sets, bounds)| {
+    // Rarer than the other conditions, which they would otherwise mostly empty.
+    let holders = (
+        proptest::option::weighted(0.25, 0..PEOPLE.len()),
+        proptest::option::weighted(0.25, 0..PEOPLE.len()),
+        proptest::option::weighted(0.25, any::<bool>()),
+    );
+    (sets, bounds, holders).prop_map(|(sets, bounds, holders)| {
         // Mostly empty sets: every condition alone, and some together.
         let chosen = |mask: u32, count: usize| -> Vec<usize> {
             if mask & 0b11 != 0 {
@@ -210,6 +224,9 @@ fn filter() -> impl Strategy<Value = ReportFilter> {
             }),
             overdue: bounds.4,
             blocked: bounds.5,
+            assignee: holders.0.map(|index| PEOPLE[index].to_string()),
+            not_assignee: holders.1.map(|index| PEOPLE[index].to_string()),
+            unassigned: holders.2,
         }
     })
 }
