@@ -7,8 +7,9 @@
 #
 #     scripts/soak.sh MINUTES RATE          # e.g. scripts/soak.sh 30 200
 #
-# Every 10 s it samples into $SOAK_OUT/samples.csv: siaga's RSS (/proc), the durable queues'
-# depths (`siaga_queue_depth` on /metrics), the sends the mock has in flight and its counts,
+# Every 10 s it samples into $SOAK_OUT/samples.csv: siaga's RSS (/proc; its anonymous part,
+# the heap, and its file-backed part, mapped index files, in the last two columns), the
+# durable queues' depths (`siaga_queue_depth` on /metrics), the sends the mock has in flight and its counts,
 # and the p99 of the webhook's 200 over the last 10 s (the load generator's own window, also
 # in windows.csv; the p99 from siaga's `siaga_webhook_seconds` histogram beside it when the
 # build has one). After the load it waits up to 120 s for the outbox to drain, then prints a
@@ -128,7 +129,7 @@ histogram_p99() { # PREVIOUS CURRENT
 }
 
 samples="$out/samples.csv"
-echo "elapsed_s,rss_mb,outbox,media,index,mock_in_flight,mock_accepted,mock_failed,replies_sent,replies_failed,webhook_p99_ms,histogram_p99_ms" >"$samples"
+echo "elapsed_s,rss_mb,outbox,media,index,mock_in_flight,mock_accepted,mock_failed,replies_sent,replies_failed,webhook_p99_ms,histogram_p99_ms,rss_anon_mb,rss_file_mb" >"$samples"
 started=$(date +%s)
 : >"$out/metrics.prev"
 loadgen_done_at=
@@ -137,19 +138,21 @@ while :; do
     now=$(($(date +%s) - started))
     kill -0 "$siaga_pid" 2>/dev/null || { echo "soak: siaga died at ${now}s; see $out/siaga.log" >&2; exit 1; }
     rss_kb=$(awk '/^VmRSS:/ { print $2 }' "/proc/$siaga_pid/status")
+    anon_kb=$(awk '/^RssAnon:/ { print $2 }' "/proc/$siaga_pid/status")
+    file_kb=$(awk '/^RssFile:/ { print $2 }' "/proc/$siaga_pid/status")
     curl -sf "$siaga_url/metrics" >"$out/metrics.now" || true
     mock=$(curl -sf "$mock_url/stats" || echo '{}')
     mock_field() { sed -n "s/.*\"$1\":\([0-9]*\).*/\1/p" <<<"$mock"; }
     p99=$(tail -n 1 "$out/windows.csv" 2>/dev/null | awk -F, 'NR == 1 && $1 != "elapsed_s" { print $5 }')
     histogram=$(histogram_p99 "$out/metrics.prev" "$out/metrics.now")
     outbox=$(metric 'siaga_queue_depth{queue="outbox"}' "$out/metrics.now")
-    printf '%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s\n' "$now" "$((rss_kb / 1024))" "$outbox" \
+    printf '%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s\n' "$now" "$((rss_kb / 1024))" "$outbox" \
         "$(metric 'siaga_queue_depth{queue="media"}' "$out/metrics.now")" \
         "$(metric 'siaga_queue_depth{queue="index"}' "$out/metrics.now")" \
         "$(mock_field in_flight)" "$(mock_field accepted)" "$(mock_field failed)" \
         "$(metric 'siaga_replies_total{outcome="sent"}' "$out/metrics.now")" \
         "$(metric 'siaga_replies_total{outcome="failed"}' "$out/metrics.now")" \
-        "$p99" "$histogram" >>"$samples"
+        "$p99" "$histogram" "$((anon_kb / 1024))" "$((file_kb / 1024))" >>"$samples"
     cp "$out/metrics.now" "$out/metrics.prev"
     if [ -z "$loadgen_done_at" ] && ! kill -0 "$loadgen_pid" 2>/dev/null; then
         loadgen_done_at=$now
@@ -161,6 +164,7 @@ while :; do
     fi
 done
 wait "$loadgen_pid" || true
+cp "/proc/$siaga_pid/smaps_rollup" "$out/smaps_rollup.txt" 2>/dev/null || true
 cp "$out/metrics.now" "$out/metrics.final"
 rm -f "$out/metrics.now" "$out/metrics.prev"
 
@@ -168,7 +172,7 @@ awk -F, -v seconds="$seconds" -v rate="$rate" -v loadgen_done="$loadgen_done_at"
     -v loadgen_summary="$(grep '^webhooks:' "$out/loadgen.log" || true)" \
     -v latency_summary="$(grep '^webhook 200 latency' "$out/loadgen.log" || true)" '
     NR == 1 { next }
-    { t[++n] = $1; rss[n] = $2; outbox[n] = $3; p99[n] = $11; hp99[n] = $12
+    { t[++n] = $1; rss[n] = $2; outbox[n] = $3; p99[n] = $11; hp99[n] = $12; anon[n] = $13; file[n] = $14
       sent = $9; failed = $10; last_outbox = $3 }
     END {
         span = (seconds >= 1200) ? 600 : int(seconds / 3)
@@ -179,6 +183,8 @@ awk -F, -v seconds="$seconds" -v rate="$rate" -v loadgen_done="$loadgen_done_at"
         for (i = 1; i <= n; i++) {
             if (t[i] > last_from && t[i] <= seconds) {
                 if (rss[i] < lo) lo = rss[i]; if (rss[i] > hi) hi = rss[i]
+                if (anon_lo == "" || anon[i] + 0 < anon_lo) anon_lo = anon[i] + 0
+                if (anon[i] + 0 > anon_hi) anon_hi = anon[i] + 0
                 late_sum += outbox[i]; late_n++
             }
             if (t[i] > mark - span && t[i] <= mark) { early_sum += outbox[i]; early_n++ }
@@ -192,6 +198,7 @@ awk -F, -v seconds="$seconds" -v rate="$rate" -v loadgen_done="$loadgen_done_at"
         trend_ok = (late <= early + rate)
         printf "load:    %s\n         %s\n", loadgen_summary, latency_summary
         printf "rss:     %d MB at %ds; last %ds: %d to %d MB (allowed %d to %d) -> %s\n", rss_mark, t[best], span, lo, hi, rss_mark * 0.9, rss_mark * 1.1, rss_ok ? "ok" : "FAIL"
+        printf "         of which anonymous (heap): %d MB at the mark, %d to %d MB over the last %ds; mapped files %d MB at the mark, %d MB at the end\n", anon[best], anon_lo, anon_hi, span, file[best], file[n]
         printf "outbox:  mean depth %.0f over %d-%ds, %.0f over the last %ds, max %d -> %s\n", early, mark - span, mark, late, span, max_outbox, trend_ok ? "ok" : "FAIL"
         printf "drain:   depth %d %ds after the load stopped -> %s\n", last_outbox, t[n] - loadgen_done, drained ? "ok" : "FAIL"
         printf "p99:     worst 10 s window of the webhook 200: %.1f ms (load generator), %s ms (siaga histogram, bucket bound)\n", worst_p99, worst_hp99 ? worst_hp99 : "n/a"
