@@ -92,7 +92,10 @@ impl MemoryBudget {
         let index_writer_bytes = (total / 8).clamp(INDEX_WRITER_MIN_BYTES, INDEX_WRITER_MAX_BYTES);
         let doc_store_cache = total / 64;
         let index_batch = total / 64;
-        let webhook_buffer_bytes = (total / 16).max(webhook_body_limit);
+        // Counted in u32 permits of one byte each (`api/limits.rs`): below 4 GiB.
+        let webhook_buffer_bytes = (total / 16)
+            .max(webhook_body_limit)
+            .min(u64::from(u32::MAX));
         let rest_bytes = total.saturating_sub(
             store_cache_bytes
                 + index_writer_bytes
@@ -165,5 +168,7 @@ mod tests {
             .split(BODY_LIMIT);
         assert_eq!(split.index_writer_bytes, INDEX_WRITER_MAX_BYTES);
         assert_eq!(split.index_batch_reports, 20_000);
+        let largest = MemoryBudget::new(Some(MAX_MB)).unwrap().split(BODY_LIMIT);
+        assert_eq!(largest.webhook_buffer_bytes, u64::from(u32::MAX));
     }
 }

@@ -35,7 +35,7 @@ async fn the_budget_sizes_sleds_cache_the_index_and_the_webhook_buffers() {
     let default = MemoryBudget::new(None).unwrap().split(BODY_LIMIT);
     assert!(split.sled_cache_capacity < default.sled_cache_capacity);
     assert!(split.index_writer_bytes < default.index_writer_bytes);
-    let (ticket, _) = app
+    let (_, ticket) = app
         .citizen_reports("081234500001", "motor saya dicuri")
         .await;
     assert!(ticket.starts_with("WA-"), "{ticket}");
