@@ -24,59 +24,22 @@ if [ $# -lt 1 ] || [ $# -gt 2 ] || ! [[ "$1" =~ ^[0-9]+$ ]] || ! [[ "${2:-0}" =~
 fi
 reports=$1
 rate=${2:-0}
-out=${MEM_OUT:-memory-out/$(date -u +%Y%m%dT%H%M%SZ)}
-mkdir -p "$out"
-out=$(cd "$out" && pwd)
-
-if [ -z "${MEM_BIN:-}" ]; then
-    cargo build --release --bin siaga --example loadgen --example mock_meta
-    MEM_BIN=${CARGO_TARGET_DIR:-target}/release
-    for name in loadgen mock_meta; do cp "$MEM_BIN/examples/$name" "$MEM_BIN/"; done
-fi
-for name in siaga loadgen mock_meta; do
-    [ -x "$MEM_BIN/$name" ] || { echo "memory: $MEM_BIN/$name is missing" >&2; exit 2; }
-done
-
-secret="memory-secret-$RANDOM$RANDOM"
+# shellcheck source=scripts/lib/serve.sh
+. scripts/lib/serve.sh
+out=$(output_dir "${MEM_OUT:-}" memory-out)
+bin=$(release_bins memory "${MEM_BIN:-}")
 scratch=$(mktemp -d /tmp/siaga-memory.XXXXXX)
+remove_on_exit "$scratch"
 data_dir=${MEM_DATA:-$scratch/data}
-pids=()
-cleanup() {
-    for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
-    wait 2>/dev/null || true
-    rm -rf "$scratch"
-}
-trap cleanup EXIT
-free_port() {
-    python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
-}
-siaga_port=$(free_port)
-siaga_url="http://127.0.0.1:$siaga_port"
+secret="memory-secret-$RANDOM$RANDOM"
+siaga_url="http://127.0.0.1:$(free_port)"
 
-"$MEM_BIN/mock_meta" --listen 127.0.0.1:0 --latency-p50-ms 20 --latency-sigma 0.3 \
-    --failure-rate 0 >"$out/mock_meta.log" 2>&1 &
-pids+=($!)
-for _ in $(seq 100); do
-    grep -q '^listening on ' "$out/mock_meta.log" 2>/dev/null && break
-    sleep 0.1
-done
-mock_url=$(sed -n 's/^listening on //p' "$out/mock_meta.log")
-[ -n "$mock_url" ] || { echo "memory: the mock Graph API did not start" >&2; exit 1; }
+start_mock memory "$bin" "$out/mock_meta.log" --latency-p50-ms 20 --latency-sigma 0.3 \
+    --failure-rate 0
 
 # shellcheck disable=SC2086
-SIAGA_DATA_DIR="$data_dir" SIAGA_LISTEN="127.0.0.1:$siaga_port" \
-    SIAGA_WA_APP_SECRET="$secret" SIAGA_WA_ACCESS_TOKEN=memory-token \
-    SIAGA_WA_PHONE_NUMBER_ID=112233445566778 SIAGA_WA_GRAPH_URL="$mock_url" \
-    SIAGA_WA_SEND_RATE=100000 SIAGA_LOG_FORMAT=json RUST_LOG=warn \
-    "$MEM_BIN/siaga" serve ${MEM_EXTRA:-} >"$out/siaga.log" 2>&1 &
-siaga_pid=$!
-pids+=("$siaga_pid")
-for _ in $(seq 6000); do
-    curl -sf "$siaga_url/readyz" >/dev/null 2>&1 && break
-    kill -0 "$siaga_pid" 2>/dev/null || { echo "memory: siaga exited; see $out/siaga.log" >&2; exit 1; }
-    sleep 0.1
-done
-curl -sf "$siaga_url/readyz" >/dev/null || { echo "memory: siaga never became ready" >&2; exit 1; }
+TRIES=6000 start_siaga memory "$bin" "$out/siaga.log" "$data_dir" "$siaga_url" "$secret" 100000 \
+    ${MEM_EXTRA:-}
 
 status_kb() { awk -v key="$1:" '$1 == key { print $2 }' "/proc/$siaga_pid/status"; }
 opened() { curl -sf "$siaga_url/metrics" | awk '$1 == "siaga_reports_opened_total" { print $2; exit }'; }
@@ -93,7 +56,7 @@ sample() { # PHASE
 }
 sleep 5
 sample rest-before
-"$MEM_BIN/loadgen" --target "$siaga_url" --secret "$secret" --messages "$reports" \
+"$bin/loadgen" --target "$siaga_url" --secret "$secret" --messages "$reports" \
     --concurrency "${MEM_CONCURRENCY:-64}" --rate "$rate" >"$out/loadgen.log" 2>&1 &
 loadgen_pid=$!
 pids+=("$loadgen_pid")

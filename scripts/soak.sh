@@ -38,32 +38,15 @@ fi
 minutes=$1
 rate=$2
 seconds=$((minutes * 60))
-out=${SOAK_OUT:-soak-out/$(date -u +%Y%m%dT%H%M%SZ)}
-mkdir -p "$out"
-out=$(cd "$out" && pwd)
-
-if [ -z "${SOAK_BIN:-}" ]; then
-    cargo build --release --bin siaga --example loadgen --example mock_meta
-    SOAK_BIN=${CARGO_TARGET_DIR:-target}/release
-    for name in loadgen mock_meta; do cp "$SOAK_BIN/examples/$name" "$SOAK_BIN/"; done
-fi
-for name in siaga loadgen mock_meta; do
-    [ -x "$SOAK_BIN/$name" ] || { echo "soak: $SOAK_BIN/$name is missing" >&2; exit 2; }
-done
+# shellcheck source=scripts/lib/serve.sh
+. scripts/lib/serve.sh
+out=$(output_dir "${SOAK_OUT:-}" soak-out)
+bin=$(release_bins soak "${SOAK_BIN:-}")
 
 secret="soak-secret-$RANDOM$RANDOM"
 data_dir=$(mktemp -d /tmp/siaga-soak.XXXXXX)
-pids=()
-cleanup() {
-    for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
-    wait 2>/dev/null || true
-    rm -rf "$data_dir"
-}
-trap cleanup EXIT
+remove_on_exit "$data_dir"
 
-free_port() {
-    python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
-}
 siaga_port=$(free_port)
 siaga_url="http://127.0.0.1:$siaga_port"
 
@@ -71,34 +54,16 @@ status_flags=()
 if [ "${SOAK_STATUSES:-1}" = 1 ]; then
     status_flags=(--status-webhook "$siaga_url/webhooks/whatsapp" --secret "$secret")
 fi
-"$SOAK_BIN/mock_meta" --listen 127.0.0.1:0 \
+start_mock soak "$bin" "$out/mock_meta.log" \
     --latency-p50-ms "${SOAK_LATENCY_P50_MS:-300}" --latency-sigma "${SOAK_LATENCY_SIGMA:-0.6}" \
-    --failure-rate "${SOAK_FAILURE_RATE:-0.1}" "${status_flags[@]}" >"$out/mock_meta.log" 2>&1 &
-pids+=($!)
-for _ in $(seq 100); do
-    grep -q '^listening on ' "$out/mock_meta.log" 2>/dev/null && break
-    sleep 0.1
-done
-mock_url=$(sed -n 's/^listening on //p' "$out/mock_meta.log")
-[ -n "$mock_url" ] || { echo "soak: the mock Graph API did not start" >&2; exit 1; }
+    --failure-rate "${SOAK_FAILURE_RATE:-0.1}" "${status_flags[@]}"
 
 # shellcheck disable=SC2086
-SIAGA_DATA_DIR="$data_dir/data" SIAGA_LISTEN="127.0.0.1:$siaga_port" \
-    SIAGA_WA_APP_SECRET="$secret" SIAGA_WA_ACCESS_TOKEN=soak-token \
-    SIAGA_WA_PHONE_NUMBER_ID=112233445566778 SIAGA_WA_GRAPH_URL="$mock_url" \
-    SIAGA_WA_SEND_RATE="${SOAK_SEND_RATE:-1000}" SIAGA_LOG_FORMAT=json RUST_LOG=warn \
-    "$SOAK_BIN/siaga" serve ${SOAK_EXTRA:-} >"$out/siaga.log" 2>&1 &
-siaga_pid=$!
-pids+=("$siaga_pid")
-for _ in $(seq 600); do
-    curl -sf "$siaga_url/readyz" >/dev/null 2>&1 && break
-    kill -0 "$siaga_pid" 2>/dev/null || { echo "soak: siaga exited; see $out/siaga.log" >&2; exit 1; }
-    sleep 0.1
-done
-curl -sf "$siaga_url/readyz" >/dev/null || { echo "soak: siaga never became ready" >&2; exit 1; }
+start_siaga soak "$bin" "$out/siaga.log" "$data_dir/data" "$siaga_url" "$secret" \
+    "${SOAK_SEND_RATE:-1000}" ${SOAK_EXTRA:-}
 
 echo "soak: $minutes min at $rate msg/s; siaga pid $siaga_pid at $siaga_url, mock at $mock_url; output in $out"
-"$SOAK_BIN/loadgen" --target "$siaga_url" --secret "$secret" --rate "$rate" \
+"$bin/loadgen" --target "$siaga_url" --secret "$secret" --rate "$rate" \
     --duration-seconds "$seconds" --concurrency 256 --windows "$out/windows.csv" \
     >"$out/loadgen.log" 2>&1 &
 loadgen_pid=$!
