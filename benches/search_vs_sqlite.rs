@@ -281,6 +281,7 @@ fn main() -> anyhow::Result<()> {
         Analyzer::sumsel(),
         corpus.reports(count, SEED),
         count,
+        siaga::search::IndexMemory::default().rebuild_writer_bytes,
         |_| {},
     )?;
     let siaga_build = started.elapsed();

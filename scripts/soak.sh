@@ -7,8 +7,9 @@
 #
 #     scripts/soak.sh MINUTES RATE          # e.g. scripts/soak.sh 30 200
 #
-# Every 10 s it samples into $SOAK_OUT/samples.csv: siaga's RSS (/proc), the durable queues'
-# depths (`siaga_queue_depth` on /metrics), the sends the mock has in flight and its counts,
+# Every 10 s it samples into $SOAK_OUT/samples.csv: siaga's RSS (/proc; its anonymous part,
+# the heap, and its file-backed part, mapped index files, in the last two columns), the
+# durable queues' depths (`siaga_queue_depth` on /metrics), the sends the mock has in flight and its counts,
 # and the p99 of the webhook's 200 over the last 10 s (the load generator's own window, also
 # in windows.csv; the p99 from siaga's `siaga_webhook_seconds` histogram beside it when the
 # build has one). After the load it waits up to 120 s for the outbox to drain, then prints a
@@ -37,32 +38,15 @@ fi
 minutes=$1
 rate=$2
 seconds=$((minutes * 60))
-out=${SOAK_OUT:-soak-out/$(date -u +%Y%m%dT%H%M%SZ)}
-mkdir -p "$out"
-out=$(cd "$out" && pwd)
-
-if [ -z "${SOAK_BIN:-}" ]; then
-    cargo build --release --bin siaga --example loadgen --example mock_meta
-    SOAK_BIN=${CARGO_TARGET_DIR:-target}/release
-    for name in loadgen mock_meta; do cp "$SOAK_BIN/examples/$name" "$SOAK_BIN/"; done
-fi
-for name in siaga loadgen mock_meta; do
-    [ -x "$SOAK_BIN/$name" ] || { echo "soak: $SOAK_BIN/$name is missing" >&2; exit 2; }
-done
+# shellcheck source=scripts/lib/serve.sh
+. scripts/lib/serve.sh
+out=$(output_dir "${SOAK_OUT:-}" soak-out)
+bin=$(release_bins soak "${SOAK_BIN:-}")
 
 secret="soak-secret-$RANDOM$RANDOM"
 data_dir=$(mktemp -d /tmp/siaga-soak.XXXXXX)
-pids=()
-cleanup() {
-    for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
-    wait 2>/dev/null || true
-    rm -rf "$data_dir"
-}
-trap cleanup EXIT
+remove_on_exit "$data_dir"
 
-free_port() {
-    python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
-}
 siaga_port=$(free_port)
 siaga_url="http://127.0.0.1:$siaga_port"
 
@@ -70,34 +54,16 @@ status_flags=()
 if [ "${SOAK_STATUSES:-1}" = 1 ]; then
     status_flags=(--status-webhook "$siaga_url/webhooks/whatsapp" --secret "$secret")
 fi
-"$SOAK_BIN/mock_meta" --listen 127.0.0.1:0 \
+start_mock soak "$bin" "$out/mock_meta.log" \
     --latency-p50-ms "${SOAK_LATENCY_P50_MS:-300}" --latency-sigma "${SOAK_LATENCY_SIGMA:-0.6}" \
-    --failure-rate "${SOAK_FAILURE_RATE:-0.1}" "${status_flags[@]}" >"$out/mock_meta.log" 2>&1 &
-pids+=($!)
-for _ in $(seq 100); do
-    grep -q '^listening on ' "$out/mock_meta.log" 2>/dev/null && break
-    sleep 0.1
-done
-mock_url=$(sed -n 's/^listening on //p' "$out/mock_meta.log")
-[ -n "$mock_url" ] || { echo "soak: the mock Graph API did not start" >&2; exit 1; }
+    --failure-rate "${SOAK_FAILURE_RATE:-0.1}" "${status_flags[@]}"
 
 # shellcheck disable=SC2086
-SIAGA_DATA_DIR="$data_dir/data" SIAGA_LISTEN="127.0.0.1:$siaga_port" \
-    SIAGA_WA_APP_SECRET="$secret" SIAGA_WA_ACCESS_TOKEN=soak-token \
-    SIAGA_WA_PHONE_NUMBER_ID=112233445566778 SIAGA_WA_GRAPH_URL="$mock_url" \
-    SIAGA_WA_SEND_RATE="${SOAK_SEND_RATE:-1000}" SIAGA_LOG_FORMAT=json RUST_LOG=warn \
-    "$SOAK_BIN/siaga" serve ${SOAK_EXTRA:-} >"$out/siaga.log" 2>&1 &
-siaga_pid=$!
-pids+=("$siaga_pid")
-for _ in $(seq 600); do
-    curl -sf "$siaga_url/readyz" >/dev/null 2>&1 && break
-    kill -0 "$siaga_pid" 2>/dev/null || { echo "soak: siaga exited; see $out/siaga.log" >&2; exit 1; }
-    sleep 0.1
-done
-curl -sf "$siaga_url/readyz" >/dev/null || { echo "soak: siaga never became ready" >&2; exit 1; }
+start_siaga soak "$bin" "$out/siaga.log" "$data_dir/data" "$siaga_url" "$secret" \
+    "${SOAK_SEND_RATE:-1000}" ${SOAK_EXTRA:-}
 
 echo "soak: $minutes min at $rate msg/s; siaga pid $siaga_pid at $siaga_url, mock at $mock_url; output in $out"
-"$SOAK_BIN/loadgen" --target "$siaga_url" --secret "$secret" --rate "$rate" \
+"$bin/loadgen" --target "$siaga_url" --secret "$secret" --rate "$rate" \
     --duration-seconds "$seconds" --concurrency 256 --windows "$out/windows.csv" \
     >"$out/loadgen.log" 2>&1 &
 loadgen_pid=$!
@@ -128,7 +94,7 @@ histogram_p99() { # PREVIOUS CURRENT
 }
 
 samples="$out/samples.csv"
-echo "elapsed_s,rss_mb,outbox,media,index,mock_in_flight,mock_accepted,mock_failed,replies_sent,replies_failed,webhook_p99_ms,histogram_p99_ms" >"$samples"
+echo "elapsed_s,rss_mb,outbox,media,index,mock_in_flight,mock_accepted,mock_failed,replies_sent,replies_failed,webhook_p99_ms,histogram_p99_ms,rss_anon_mb,rss_file_mb" >"$samples"
 started=$(date +%s)
 : >"$out/metrics.prev"
 loadgen_done_at=
@@ -137,19 +103,21 @@ while :; do
     now=$(($(date +%s) - started))
     kill -0 "$siaga_pid" 2>/dev/null || { echo "soak: siaga died at ${now}s; see $out/siaga.log" >&2; exit 1; }
     rss_kb=$(awk '/^VmRSS:/ { print $2 }' "/proc/$siaga_pid/status")
+    anon_kb=$(awk '/^RssAnon:/ { print $2 }' "/proc/$siaga_pid/status")
+    file_kb=$(awk '/^RssFile:/ { print $2 }' "/proc/$siaga_pid/status")
     curl -sf "$siaga_url/metrics" >"$out/metrics.now" || true
     mock=$(curl -sf "$mock_url/stats" || echo '{}')
     mock_field() { sed -n "s/.*\"$1\":\([0-9]*\).*/\1/p" <<<"$mock"; }
     p99=$(tail -n 1 "$out/windows.csv" 2>/dev/null | awk -F, 'NR == 1 && $1 != "elapsed_s" { print $5 }')
     histogram=$(histogram_p99 "$out/metrics.prev" "$out/metrics.now")
     outbox=$(metric 'siaga_queue_depth{queue="outbox"}' "$out/metrics.now")
-    printf '%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s\n' "$now" "$((rss_kb / 1024))" "$outbox" \
+    printf '%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s\n' "$now" "$((rss_kb / 1024))" "$outbox" \
         "$(metric 'siaga_queue_depth{queue="media"}' "$out/metrics.now")" \
         "$(metric 'siaga_queue_depth{queue="index"}' "$out/metrics.now")" \
         "$(mock_field in_flight)" "$(mock_field accepted)" "$(mock_field failed)" \
         "$(metric 'siaga_replies_total{outcome="sent"}' "$out/metrics.now")" \
         "$(metric 'siaga_replies_total{outcome="failed"}' "$out/metrics.now")" \
-        "$p99" "$histogram" >>"$samples"
+        "$p99" "$histogram" "$((anon_kb / 1024))" "$((file_kb / 1024))" >>"$samples"
     cp "$out/metrics.now" "$out/metrics.prev"
     if [ -z "$loadgen_done_at" ] && ! kill -0 "$loadgen_pid" 2>/dev/null; then
         loadgen_done_at=$now
@@ -161,6 +129,7 @@ while :; do
     fi
 done
 wait "$loadgen_pid" || true
+cp "/proc/$siaga_pid/smaps_rollup" "$out/smaps_rollup.txt" 2>/dev/null || true
 cp "$out/metrics.now" "$out/metrics.final"
 rm -f "$out/metrics.now" "$out/metrics.prev"
 
@@ -168,7 +137,7 @@ awk -F, -v seconds="$seconds" -v rate="$rate" -v loadgen_done="$loadgen_done_at"
     -v loadgen_summary="$(grep '^webhooks:' "$out/loadgen.log" || true)" \
     -v latency_summary="$(grep '^webhook 200 latency' "$out/loadgen.log" || true)" '
     NR == 1 { next }
-    { t[++n] = $1; rss[n] = $2; outbox[n] = $3; p99[n] = $11; hp99[n] = $12
+    { t[++n] = $1; rss[n] = $2; outbox[n] = $3; p99[n] = $11; hp99[n] = $12; anon[n] = $13; file[n] = $14
       sent = $9; failed = $10; last_outbox = $3 }
     END {
         span = (seconds >= 1200) ? 600 : int(seconds / 3)
@@ -179,6 +148,8 @@ awk -F, -v seconds="$seconds" -v rate="$rate" -v loadgen_done="$loadgen_done_at"
         for (i = 1; i <= n; i++) {
             if (t[i] > last_from && t[i] <= seconds) {
                 if (rss[i] < lo) lo = rss[i]; if (rss[i] > hi) hi = rss[i]
+                if (anon_lo == "" || anon[i] + 0 < anon_lo) anon_lo = anon[i] + 0
+                if (anon[i] + 0 > anon_hi) anon_hi = anon[i] + 0
                 late_sum += outbox[i]; late_n++
             }
             if (t[i] > mark - span && t[i] <= mark) { early_sum += outbox[i]; early_n++ }
@@ -192,6 +163,7 @@ awk -F, -v seconds="$seconds" -v rate="$rate" -v loadgen_done="$loadgen_done_at"
         trend_ok = (late <= early + rate)
         printf "load:    %s\n         %s\n", loadgen_summary, latency_summary
         printf "rss:     %d MB at %ds; last %ds: %d to %d MB (allowed %d to %d) -> %s\n", rss_mark, t[best], span, lo, hi, rss_mark * 0.9, rss_mark * 1.1, rss_ok ? "ok" : "FAIL"
+        printf "         of which anonymous (heap): %d MB at the mark, %d to %d MB over the last %ds; mapped files %d MB at the mark, %d MB at the end\n", anon[best], anon_lo, anon_hi, span, file[best], file[n]
         printf "outbox:  mean depth %.0f over %d-%ds, %.0f over the last %ds, max %d -> %s\n", early, mark - span, mark, late, span, max_outbox, trend_ok ? "ok" : "FAIL"
         printf "drain:   depth %d %ds after the load stopped -> %s\n", last_outbox, t[n] - loadgen_done, drained ? "ok" : "FAIL"
         printf "p99:     worst 10 s window of the webhook 200: %.1f ms (load generator), %s ms (siaga histogram, bucket bound)\n", worst_p99, worst_hp99 ? worst_hp99 : "n/a"

@@ -23,6 +23,7 @@ use crate::intake::{Intake, IntakeSettings};
 use crate::ledger::{Commit, Queued};
 use crate::metrics::Metrics;
 use crate::profile::Profile;
+use crate::search::IndexMemory;
 use crate::search::indexer::{DocSource, Indexer, open_or_rebuild};
 use crate::store::Store;
 use crate::whatsapp::WorkerContext;
@@ -71,12 +72,28 @@ pub struct Core {
     pub units: UnitDirectory,
 }
 
+/// The memory budget's split for this configuration (`crate::memory`).
+pub fn memory_split(config: &Config) -> crate::memory::MemorySplit {
+    config.memory.split(config.body_limit_bytes as u64)
+}
+
+/// The search index's share of the memory budget.
+pub fn index_memory(config: &Config) -> IndexMemory {
+    let split = memory_split(config);
+    let writer_bytes = usize::try_from(split.index_writer_bytes).unwrap_or(usize::MAX);
+    IndexMemory {
+        writer_bytes,
+        rebuild_writer_bytes: writer_bytes,
+        doc_store_cache_blocks: split.doc_store_cache_blocks,
+    }
+}
+
 pub fn open_core(config: &Config) -> anyhow::Result<Core> {
     let profile = Profile::load(&config.profile)
         .with_context(|| format!("loading profile {}", config.profile))?;
     crate::data_dir::prepare(&config.data_dir, config.allow_shared_data_dir)?;
     let layout = DataLayout::new(&config.data_dir);
-    let store = Store::open(&layout.store)?;
+    let store = Store::open_with_cache(&layout.store, memory_split(config).sled_cache_capacity)?;
     if let Some(trigger) = &config.faults.fsync_trigger {
         tracing::warn!(trigger = %trigger.display(), "fault injection: fsync fails once the trigger file exists");
         store.fail_fsync_when(trigger.clone());
@@ -171,11 +188,26 @@ impl App {
         let index = {
             let store = core.store.clone();
             let source = source.clone();
-            tokio::task::spawn_blocking(move || open_or_rebuild(&index_dir, &source, &store))
-                .await
-                .context("opening the search index")??
+            let memory = index_memory(&config);
+            tokio::task::spawn_blocking(move || {
+                open_or_rebuild(&index_dir, &source, &store, memory)
+            })
+            .await
+            .context("opening the search index")??
         };
-        let indexer = Indexer::new(Arc::new(index), source, core.store.clone());
+        let split = memory_split(&config);
+        tracing::info!(
+            budget_mb = config.memory.mb(),
+            store_cache_mb = split.store_cache_bytes / (1024 * 1024),
+            sled_cache_capacity_mb = split.sled_cache_capacity / (1024 * 1024),
+            index_writer_mb = split.index_writer_bytes / (1024 * 1024),
+            doc_store_cache_blocks = split.doc_store_cache_blocks,
+            index_batch_reports = split.index_batch_reports,
+            webhook_buffer_mb = config.webhook_buffer_budget_bytes / (1024 * 1024),
+            "memory budget"
+        );
+        let indexer = Indexer::new(Arc::new(index), source, core.store.clone())
+            .with_batch_limit(split.index_batch_reports);
         let media_link_key = auth.media_link_key();
         let services = Services {
             workflow,

@@ -18,6 +18,7 @@ pub mod export;
 pub mod fuzzing;
 pub mod intake;
 pub mod ledger;
+pub mod memory;
 pub mod metrics;
 pub mod profile;
 pub mod quarantine;

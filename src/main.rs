@@ -411,7 +411,8 @@ fn reindex(config: &siaga::config::Config, core: &siaga::app::Core) -> anyhow::R
         .progress_chars("=> "),
     );
     let started = std::time::Instant::now();
-    let indexed = rebuild_from_store(&index_dir, &source, &core.store, |done, _| {
+    let memory = siaga::app::index_memory(config);
+    let indexed = rebuild_from_store(&index_dir, &source, &core.store, memory, |done, _| {
         bar.set_position(done)
     })
     .context("rebuilding the search index")?;

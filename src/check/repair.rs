@@ -58,7 +58,13 @@ pub fn repair(
     }
     store.flush_blocking()?;
     if !rebuilds.is_empty() {
-        repaired.reindexed = Some(rebuild_from_store(index_dir, source, store, |_, _| {})?);
+        repaired.reindexed = Some(rebuild_from_store(
+            index_dir,
+            source,
+            store,
+            crate::search::IndexMemory::default(),
+            |_, _| {},
+        )?);
     }
     Ok(repaired)
 }

@@ -76,6 +76,8 @@ pub struct Config {
     pub sla_check_interval: Duration,
     pub graphql_body_limit_bytes: usize,
     pub webhook_buffer_budget_bytes: usize,
+    /// What the caches and buffers are sized to (`crate::memory`).
+    pub memory: crate::memory::MemoryBudget,
     pub request_timeout: Duration,
     pub sign_in_limits: crate::auth::SignInLimits,
     pub trusted_proxy_header: Option<axum::http::HeaderName>,
@@ -100,6 +102,7 @@ const MAX_BODY_BYTES: usize = 1024 * 1024 * 1024;
 struct Doors {
     graphql_body_limit_bytes: usize,
     webhook_buffer_budget_bytes: usize,
+    memory: crate::memory::MemoryBudget,
     request_timeout: Duration,
     sign_in_limits: crate::auth::SignInLimits,
     trusted_proxy_header: Option<axum::http::HeaderName>,
@@ -110,9 +113,12 @@ fn validate_doors(settings: &Settings, webhook_body_limit: usize) -> Result<Door
     if !(1024..=MAX_BODY_BYTES).contains(&graphql_body_limit_bytes) {
         return Err(invalid("graphql-body-limit-bytes", "1024 bytes to 1 GiB"));
     }
-    let webhook_buffer_budget_bytes = settings
-        .webhook_buffer_budget_bytes
-        .unwrap_or(64 * 1024 * 1024);
+    let memory = crate::memory::MemoryBudget::new(settings.memory_budget_mb)
+        .map_err(|reason| invalid("memory-budget-mb", reason))?;
+    let webhook_buffer_budget_bytes = settings.webhook_buffer_budget_bytes.unwrap_or_else(|| {
+        let derived = memory.split(webhook_body_limit as u64).webhook_buffer_bytes;
+        usize::try_from(derived).unwrap_or(usize::MAX)
+    });
     // The budget is counted in u32 permits of one byte each.
     if webhook_buffer_budget_bytes < webhook_body_limit
         || webhook_buffer_budget_bytes > u32::MAX as usize
@@ -161,6 +167,7 @@ fn validate_doors(settings: &Settings, webhook_body_limit: usize) -> Result<Door
     Ok(Doors {
         graphql_body_limit_bytes,
         webhook_buffer_budget_bytes,
+        memory,
         request_timeout: Duration::from_secs(request_timeout_seconds),
         sign_in_limits,
         trusted_proxy_header,
@@ -363,6 +370,7 @@ impl Config {
             replies: settings.replies.unwrap_or_default(),
             graphql_body_limit_bytes: doors.graphql_body_limit_bytes,
             webhook_buffer_budget_bytes: doors.webhook_buffer_budget_bytes,
+            memory: doors.memory,
             request_timeout: doors.request_timeout,
             sign_in_limits: doors.sign_in_limits,
             trusted_proxy_header: doors.trusted_proxy_header,

@@ -128,9 +128,15 @@ pub struct Settings {
     #[arg(long, env = "SIAGA_GRAPHQL_BODY_LIMIT_BYTES")]
     pub graphql_body_limit_bytes: Option<usize>,
     /// Bytes of webhook bodies held in memory at once before their signature is checked; a
-    /// webhook that finds no room within a second gets 503 [default: 67108864].
+    /// webhook that finds no room within a second gets 503 [default: 1/16 of the memory budget,
+    /// at least body-limit-bytes].
     #[arg(long, env = "SIAGA_WEBHOOK_BUFFER_BUDGET_BYTES")]
     pub webhook_buffer_budget_bytes: Option<usize>,
+    /// Memory siaga sizes its caches and buffers to, in MB, at least 96: sled's cache, the
+    /// search index's writer and reader cache, the indexer's batches and the webhook buffers
+    /// (README, "Memory budget") [default: 256].
+    #[arg(long, env = "SIAGA_MEMORY_BUDGET_MB")]
+    pub memory_budget_mb: Option<u64>,
     /// Seconds an HTTP request may take before it is answered 503; the WebSocket is exempt
     /// [default: 30].
     #[arg(long, env = "SIAGA_REQUEST_TIMEOUT_SECONDS")]
@@ -215,6 +221,7 @@ impl Settings {
             replies,
             graphql_body_limit_bytes,
             webhook_buffer_budget_bytes,
+            memory_budget_mb,
             request_timeout_seconds,
             sign_in_burst,
             sign_in_refill_per_minute,

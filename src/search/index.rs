@@ -33,10 +33,31 @@ use crate::text::Analyzer;
 
 /// The file beside tantivy's that says which schema version wrote the index.
 pub(crate) const VERSION_FILE: &str = "siaga-index.json";
-/// The serving writer: small, one indexing thread, merges in the background.
-const SERVING_WRITER_BYTES: usize = 50_000_000;
 /// Searches fan out over segments on this many threads.
 const SEARCH_THREADS: usize = 2;
+
+/// What the index may hold in memory (sized by the memory budget, `crate::memory`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct IndexMemory {
+    /// The serving writer's heap (one indexing thread; merges run in the background).
+    pub writer_bytes: usize,
+    /// Each of a rebuild's two writer threads' heap.
+    pub rebuild_writer_bytes: usize,
+    /// The reader's cache of decompressed doc store blocks, per segment.
+    pub doc_store_cache_blocks: usize,
+}
+
+impl Default for IndexMemory {
+    /// Without a budget (tools, tests): a 50 MB writer, 100 MB per rebuild thread, and
+    /// tantivy's default of 100 blocks.
+    fn default() -> IndexMemory {
+        IndexMemory {
+            writer_bytes: 50_000_000,
+            rebuild_writer_bytes: 100_000_000,
+            doc_store_cache_blocks: 100,
+        }
+    }
+}
 
 #[derive(Debug, Serialize, Deserialize)]
 struct VersionFile {
@@ -49,6 +70,7 @@ pub struct SearchIndex {
     pub(crate) fields: Fields,
     pub(crate) analyzer: Analyzer,
     pub(crate) reader: IndexReader,
+    memory: IndexMemory,
     writer: Mutex<IndexWriter>,
     /// The payload of the last commit, the store sequence the index reflects.
     applied_seq: Mutex<Option<u64>>,
@@ -57,8 +79,17 @@ pub struct SearchIndex {
 impl SearchIndex {
     /// Opens the index in `dir`, creating it when the directory is missing or empty. An index
     /// written with another schema version (or a directory holding no index) is
-    /// `SearchError::NeedsRebuild`.
+    /// `SearchError::NeedsRebuild`. Sized with `IndexMemory::default()`.
     pub fn open(dir: &Path, analyzer: Analyzer) -> Result<SearchIndex, SearchError> {
+        SearchIndex::open_sized(dir, analyzer, IndexMemory::default())
+    }
+
+    /// `open`, with the writer's heap and the reader's cache as given.
+    pub fn open_sized(
+        dir: &Path,
+        analyzer: Analyzer,
+        memory: IndexMemory,
+    ) -> Result<SearchIndex, SearchError> {
         let (schema, fields) = Fields::schema();
         let is_empty = match fs::read_dir(dir) {
             Ok(mut entries) => entries.next().is_none(),
@@ -73,7 +104,7 @@ impl SearchIndex {
         } else {
             open_existing(dir)?
         };
-        SearchIndex::serve(dir, index, fields, analyzer)
+        SearchIndex::serve(dir, index, fields, analyzer, memory)
     }
 
     fn serve(
@@ -81,6 +112,7 @@ impl SearchIndex {
         mut index: Index,
         fields: Fields,
         analyzer: Analyzer,
+        memory: IndexMemory,
     ) -> Result<SearchIndex, SearchError> {
         register_tokenizer(&index, &analyzer);
         let threads = std::thread::available_parallelism()
@@ -90,13 +122,14 @@ impl SearchIndex {
         let writer = index.writer_with_options(
             IndexWriterOptions::builder()
                 .num_worker_threads(1)
-                .memory_budget_per_thread(SERVING_WRITER_BYTES)
+                .memory_budget_per_thread(memory.writer_bytes)
                 .num_merge_threads(1)
                 .build(),
         )?;
         let reader = index
             .reader_builder()
             .reload_policy(ReloadPolicy::Manual)
+            .doc_store_cache_num_blocks(memory.doc_store_cache_blocks)
             .try_into()?;
         let applied_seq = payload_seq(&index)?;
         Ok(SearchIndex {
@@ -104,6 +137,7 @@ impl SearchIndex {
             fields,
             analyzer,
             reader,
+            memory,
             writer: Mutex::new(writer),
             applied_seq: Mutex::new(applied_seq),
         })
@@ -153,6 +187,11 @@ impl SearchIndex {
         prepared.set_payload(&applied_seq.to_string());
         prepared.commit()?;
         Ok(())
+    }
+
+    /// What the index was opened to hold in memory (`open_sized`).
+    pub fn memory(&self) -> IndexMemory {
+        self.memory
     }
 
     /// The payload of the last commit (`None` for a fresh index).

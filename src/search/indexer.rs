@@ -19,7 +19,7 @@ use chrono::{DateTime, Utc};
 use tokio::sync::broadcast;
 use tokio_util::sync::CancellationToken;
 
-use super::{IndexDoc, SearchError, SearchIndex};
+use super::{IndexDoc, IndexMemory, SearchError, SearchIndex};
 use crate::bus::{Bus, ReportEvent};
 use crate::domain::report::Report;
 use crate::domain::sla::SlaPolicy;
@@ -30,7 +30,8 @@ use crate::store::{Store, StoreError};
 use crate::worker::{Worker, WorkerError, WorkerState, WorkerStatus};
 use crate::workflow::UnitDirectory;
 
-/// Reports indexed in one commit at most; a larger backlog takes several commits.
+/// Reports indexed in one commit at most, unless the memory budget says fewer
+/// (`Indexer::with_batch_limit`); a larger backlog takes several commits.
 const BATCH_LIMIT: usize = 20_000;
 /// Under load, commits are at least this far apart (each commit costs a segment).
 const MIN_COMMIT_INTERVAL: Duration = Duration::from_secs(1);
@@ -175,6 +176,8 @@ pub struct Indexer {
     index: Arc<SearchIndex>,
     source: DocSource,
     store: Store,
+    /// Reports taken from the queue, and held as documents, per batch.
+    batch_limit: usize,
 }
 
 impl Indexer {
@@ -183,7 +186,15 @@ impl Indexer {
             index,
             source,
             store,
+            batch_limit: BATCH_LIMIT,
         }
+    }
+
+    /// At most `reports` per batch (at least one): what a batch's documents hold in memory
+    /// before the writer has them.
+    pub fn with_batch_limit(mut self, reports: usize) -> Indexer {
+        self.batch_limit = reports.max(1);
+        self
     }
 
     pub fn index(&self) -> &Arc<SearchIndex> {
@@ -193,7 +204,7 @@ impl Indexer {
     /// Indexes one batch from the queue; returns how many reports it indexed (0: caught up).
     /// Blocking: call from `spawn_blocking` in async code.
     pub fn drain_batch(&self) -> Result<usize, IndexerError> {
-        let taken = self.store.index_queue().first(BATCH_LIMIT)?;
+        let taken = self.store.index_queue().first(self.batch_limit)?;
         if taken.is_empty() {
             return Ok(0);
         }
@@ -368,6 +379,7 @@ pub fn rebuild_from_store(
     dir: &std::path::Path,
     source: &DocSource,
     store: &Store,
+    memory: IndexMemory,
     mut progress: impl FnMut(u64, u64),
 ) -> Result<u64, IndexerError> {
     let total = store.reports().count() as u64;
@@ -389,6 +401,7 @@ pub fn rebuild_from_store(
         crate::text::Analyzer::sumsel(),
         docs,
         applied_sequence,
+        memory.rebuild_writer_bytes,
         |done| progress(done, total),
     )?;
     if let Some(error) = failure {
@@ -411,8 +424,9 @@ pub fn open_or_rebuild(
     dir: &std::path::Path,
     source: &DocSource,
     store: &Store,
+    memory: IndexMemory,
 ) -> Result<SearchIndex, IndexerError> {
-    match SearchIndex::open(dir, crate::text::Analyzer::sumsel()) {
+    match SearchIndex::open_sized(dir, crate::text::Analyzer::sumsel(), memory) {
         Ok(index) if index.applied_seq().is_some() || store.reports().is_empty() => {
             return Ok(index);
         }
@@ -426,11 +440,15 @@ pub fn open_or_rebuild(
         Err(error) => return Err(error.into()),
     }
     let started = Instant::now();
-    let indexed = rebuild_from_store(dir, source, store, |_, _| {})?;
+    let indexed = rebuild_from_store(dir, source, store, memory, |_, _| {})?;
     tracing::info!(
         reports = indexed,
         seconds = started.elapsed().as_secs_f64(),
         "search index rebuilt"
     );
-    Ok(SearchIndex::open(dir, crate::text::Analyzer::sumsel())?)
+    Ok(SearchIndex::open_sized(
+        dir,
+        crate::text::Analyzer::sumsel(),
+        memory,
+    )?)
 }

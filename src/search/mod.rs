@@ -41,7 +41,7 @@ use crate::domain::unit::UnitTree;
 use crate::error::{ErrorCode, UserError};
 use crate::workflow::ReportFilter;
 
-pub use index::SearchIndex;
+pub use index::{IndexMemory, SearchIndex};
 pub use query::QueryLookups;
 
 /// Whether `query` looks up a phone number or a ticket; a query that does not parse looks up

@@ -18,7 +18,6 @@ use crate::text::Analyzer;
 const REBUILD_THREADS: usize = 2;
 /// As many segments as searches use threads (`index::SEARCH_THREADS`).
 const REBUILD_SEGMENTS: usize = 2;
-const REBUILD_WRITER_BYTES_PER_THREAD: usize = 100_000_000;
 const PROGRESS_EVERY_DOCS: u64 = 1_000;
 /// Bounds what a crash in the middle loses to re-indexing and what the writer holds.
 const COMMIT_EVERY_DOCS: u64 = 200_000;
@@ -27,7 +26,8 @@ impl SearchIndex {
     /// Builds a fresh index of `docs` in a sibling directory (`<dir>.rebuild`), commits it with
     /// `applied_seq`, then replaces `dir` with it (old renamed away, new renamed in, old
     /// deleted). Calls `progress(docs_done)` every thousand docs and once at the end. Returns
-    /// the number of docs.
+    /// the number of docs. Each of the two writer threads takes `writer_bytes_per_thread`
+    /// (`IndexMemory::rebuild_writer_bytes`).
     ///
     /// A `SearchIndex` open on `dir` keeps reading and writing the old files: drop it (and stop
     /// whatever applies changes to it) before calling this, then open `dir` again.
@@ -36,12 +36,20 @@ impl SearchIndex {
         analyzer: Analyzer,
         docs: impl Iterator<Item = IndexDoc>,
         applied_seq: u64,
+        writer_bytes_per_thread: usize,
         progress: impl FnMut(u64),
     ) -> Result<u64, SearchError> {
         let staging = sibling(dir, "rebuild")?;
         let retired = sibling(dir, "old")?;
         remove_if_present(&staging)?;
-        let written = build_in(&staging, analyzer, docs, applied_seq, progress);
+        let written = build_in(
+            &staging,
+            analyzer,
+            docs,
+            applied_seq,
+            writer_bytes_per_thread,
+            progress,
+        );
         let count = match written {
             Ok(count) => count,
             Err(error) => {
@@ -76,6 +84,7 @@ fn build_in(
     analyzer: Analyzer,
     docs: impl Iterator<Item = IndexDoc>,
     applied_seq: u64,
+    writer_bytes_per_thread: usize,
     mut progress: impl FnMut(u64),
 ) -> Result<u64, SearchError> {
     fs::create_dir_all(staging)?;
@@ -85,7 +94,7 @@ fn build_in(
     let mut writer: IndexWriter = index.writer_with_options(
         IndexWriterOptions::builder()
             .num_worker_threads(REBUILD_THREADS)
-            .memory_budget_per_thread(REBUILD_WRITER_BYTES_PER_THREAD)
+            .memory_budget_per_thread(writer_bytes_per_thread)
             .num_merge_threads(REBUILD_THREADS)
             .build(),
     )?;

@@ -120,6 +120,7 @@ fn a_rebuild_answers_like_incremental_applies() {
         Analyzer::sumsel(),
         docs.into_iter(),
         9,
+        crate::search::IndexMemory::default().rebuild_writer_bytes,
         |done| reported.push(done),
     )
     .unwrap();

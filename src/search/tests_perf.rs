@@ -271,7 +271,15 @@ fn measure_rebuild_search_and_stats() {
     let mut rng = StdRng::seed_from_u64(7);
     let docs = (1..=count).map(move |id| synthetic(id, &mut rng, &unit_paths));
     let started = Instant::now();
-    SearchIndex::rebuild(&index_dir, Analyzer::sumsel(), docs, 1, |_| {}).unwrap();
+    SearchIndex::rebuild(
+        &index_dir,
+        Analyzer::sumsel(),
+        docs,
+        1,
+        crate::search::IndexMemory::default().rebuild_writer_bytes,
+        |_| {},
+    )
+    .unwrap();
     let elapsed = started.elapsed();
     println!(
         "rebuild: {count} docs in {elapsed:.1?} = {:.0} docs/s",

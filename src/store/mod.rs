@@ -19,6 +19,7 @@ use std::time::Duration;
 
 pub use codec::Record;
 use flush::{DeviceSync, GroupFlush, WriteCount};
+pub use open::DEFAULT_CACHE_CAPACITY;
 use open::open_with_retry;
 pub use watch::TableWatcher;
 use watch::{Watchers, WriteLog};
@@ -194,19 +195,28 @@ struct StoreInner {
     /// What sled's flush leaves unsynced (see `flush`).
     device: Arc<DeviceSync>,
     path: PathBuf,
+    /// What sled was told to cache.
+    cache_capacity: u64,
     watchers: Watchers,
 }
 
 impl Store {
-    /// Opens (or creates) the store at `path`. Fails clearly when another process holds it.
+    /// Opens (or creates) the store at `path` with sled's default cache here
+    /// (`DEFAULT_CACHE_CAPACITY`). Fails clearly when another process holds it.
     pub fn open(path: &Path) -> Result<Store, StoreError> {
+        Store::open_with_cache(path, DEFAULT_CACHE_CAPACITY)
+    }
+
+    /// Opens (or creates) the store at `path`, telling sled to keep `cache_capacity` bytes of
+    /// pages (in sled's accounting: serialized sizes; see `crate::memory`).
+    pub fn open_with_cache(path: &Path, cache_capacity: u64) -> Result<Store, StoreError> {
         std::fs::create_dir_all(path).map_err(|error| StoreError::Locked {
             path: path.to_path_buf(),
             reason: error.to_string(),
         })?;
         // Durability comes from our own group flush after each write batch; sled's periodic
         // background flush stays on as a second line.
-        let db = open_with_retry(path)?;
+        let db = open_with_retry(path, cache_capacity)?;
         let mut trees = Vec::with_capacity(Table::ALL.len());
         for table in Table::ALL {
             debug_assert_eq!(table.index(), trees.len());
@@ -224,6 +234,7 @@ impl Store {
                 flusher,
                 device,
                 path: path.to_path_buf(),
+                cache_capacity,
                 watchers: Watchers::default(),
             }),
         })
@@ -231,6 +242,11 @@ impl Store {
 
     pub fn path(&self) -> &Path {
         &self.inner.path
+    }
+
+    /// The cache sled was opened with, in its own accounting (`open_with_cache`).
+    pub fn cache_capacity(&self) -> u64 {
+        self.inner.cache_capacity
     }
 
     /// This run of the store: a random id drawn when it was opened. Work marked with another

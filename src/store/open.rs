@@ -10,14 +10,18 @@ use super::StoreError;
 /// should not fail for that.
 const LOCK_WAIT: Duration = Duration::from_secs(2);
 
-pub(super) fn open_with_retry(path: &Path) -> Result<sled::Db, StoreError> {
+/// sled's cache when the store is opened without a memory budget (tools, tests).
+pub const DEFAULT_CACHE_CAPACITY: u64 = 256 * 1024 * 1024;
+
+/// `cache_capacity` is what sled is told, in its own accounting (serialized page sizes).
+pub(super) fn open_with_retry(path: &Path, cache_capacity: u64) -> Result<sled::Db, StoreError> {
     let deadline = std::time::Instant::now() + LOCK_WAIT;
     loop {
         // Durability comes from our own group flush after each write batch; sled's periodic
         // background flush stays on as a second line.
         let opened = sled::Config::new()
             .path(path)
-            .cache_capacity(256 * 1024 * 1024)
+            .cache_capacity(cache_capacity)
             .flush_every_ms(Some(1000))
             .open();
         match opened {
