@@ -70,17 +70,15 @@ impl Quarantine<'_, Store> {
         &self,
     ) -> impl Iterator<Item = Result<(u64, Result<QuarantinedDelivery, StoreError>), StoreError>>
     {
-        self.at
-            .scan_prefix(Table::Quarantine, &[])
-            .map(|entry| {
-                entry.map(|(key, value)| {
-                    let id = key
-                        .as_slice()
-                        .try_into()
-                        .map_or(0, u64::from_be_bytes);
-                    (id, crate::store::codec::decode::<QuarantinedDelivery>(&value))
-                })
+        self.at.scan_prefix(Table::Quarantine, &[]).map(|entry| {
+            entry.map(|(key, value)| {
+                let id = key.as_slice().try_into().map_or(0, u64::from_be_bytes);
+                (
+                    id,
+                    crate::store::codec::decode::<QuarantinedDelivery>(&value),
+                )
             })
+        })
     }
 
     pub fn len(&self) -> usize {
