@@ -21,7 +21,7 @@ use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use siaga::domain::report::ReportStatus;
 use siaga::search::inspect::indexed_reports;
-use siaga::search::{IndexDoc, ReportId, SearchIndex, Ticket};
+use siaga::search::{IndexDoc, ReportId, SearchIndex};
 use siaga::text::Analyzer;
 
 const CHILD_ENV: &str = "SIAGA_INDEX_CRASH_CHILD_DIR";
@@ -32,28 +32,10 @@ const REPLACED_PER_BATCH: usize = 12;
 fn doc(id: u64, version: u64) -> IndexDoc {
     let created_at: DateTime<Utc> =
         DateTime::from_timestamp(1_770_000_000 + id as i64, 0).expect("a valid timestamp");
+    let text = format!("motor dicuri di pasar nomor {id} versi {version}");
     IndexDoc {
-        report_id: ReportId::new(id),
-        ticket: Ticket::format("WA", 2026, id),
-        citizen_texts: vec![format!("motor dicuri di pasar nomor {id} versi {version}")],
-        summary: None,
-        notes: Vec::new(),
-        tags: Vec::new(),
-        category: None,
         status: ReportStatus::ALL[(version % 3) as usize],
-        priority: None,
-        unit_path: Vec::new(),
-        created_at,
-        updated_at: created_at,
-        location: None,
-        has_media: false,
-        compartmented: false,
-        reporter_phone: None,
-        sla_due_at: None,
-        sla_breaches: Vec::new(),
-        first_action_secs: None,
-        forward_secs: None,
-        resolve_secs: None,
+        ..IndexDoc::new_report(ReportId::new(id), &text, created_at)
     }
 }
 
