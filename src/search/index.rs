@@ -271,8 +271,8 @@ impl SearchIndex {
 /// and writing `meta.json` leaves those files behind. The next process numbers its operations
 /// from the same opstamp again, so its first commit that deletes from the same segment at the
 /// same opstamp fails with `FileAlreadyExists`; `apply` rolls back and the indexer retries,
-/// failing again the same way until a merge happens to run tantivy's garbage collection. Crash
-/// cycles showed it (and `tests/index_crash.rs` fails on it without this). The files are
+/// failing again the same way until a merge happens to run tantivy's garbage collection.
+/// `tests/index_crash.rs` showed it (its restarted writers fail without this). The files are
 /// unreferenced, so removing them is what tantivy's own garbage collection does after every
 /// commit; doing it first makes the first commit after a crash succeed.
 fn remove_leftovers(writer: &IndexWriter) -> Result<(), SearchError> {

@@ -230,8 +230,8 @@ impl Indexer {
     /// Replaces every report the index holds more than once by the one document the store
     /// gives now (delete + add, one commit, the payload kept), and returns how many there were.
     /// A replace is idempotent, so this is safe at any time; the server runs it once at start,
-    /// before the worker, as a guard for a duplicate left by a crash (see `SearchIndex::serve`
-    /// for the one cause found and removed). Blocking.
+    /// before the worker, as a guard for a duplicate left by a crash, whose cause was not found
+    /// (the crash fault that was found is in `index.rs::remove_leftovers`). Blocking.
     pub fn repair_duplicates(&self) -> Result<usize, IndexerError> {
         let held_twice = self.index.reports_held_twice()?;
         if held_twice.is_empty() {
