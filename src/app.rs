@@ -208,6 +208,21 @@ impl App {
         );
         let indexer = Indexer::new(Arc::new(index), source, core.store.clone())
             .with_batch_limit(split.index_batch_reports);
+        let repaired = {
+            let indexer = indexer.clone();
+            tokio::task::spawn_blocking(move || indexer.repair_duplicates())
+                .await
+                .context("repairing the search index")?
+        };
+        match repaired {
+            Ok(repaired) => {
+                metrics
+                    .search_duplicates_repaired
+                    .fetch_add(repaired as u64, Ordering::Relaxed);
+            }
+            // The index still answers; the check and `siaga reindex` can repair it offline.
+            Err(error) => tracing::error!(%error, "could not repair the search index's duplicates"),
+        }
         let media_link_key = auth.media_link_key();
         let services = Services {
             workflow,

@@ -196,28 +196,12 @@ impl Default for SearchHarness {
 fn sample_doc(report_id: u64, text: &str) -> IndexDoc {
     let created_at = fixed_now() - chrono::Duration::hours(report_id as i64);
     IndexDoc {
-        report_id: crate::domain::ids::ReportId::new(report_id),
-        ticket: crate::domain::ids::Ticket::format("WA", 2026, report_id),
-        citizen_texts: vec![text.to_owned()],
-        summary: None,
-        notes: Vec::new(),
-        tags: Vec::new(),
-        category: None,
-        status: crate::domain::report::ReportStatus::New,
-        priority: None,
-        unit_path: Vec::new(),
-        created_at,
-        updated_at: created_at,
-        location: None,
-        has_media: false,
-        compartmented: false,
-        blocked: false,
         reporter_phone: Some("6281234567890".to_owned()),
-        sla_due_at: None,
-        sla_breaches: Vec::new(),
-        first_action_secs: None,
-        forward_secs: None,
-        resolve_secs: None,
+        ..IndexDoc::new_report(
+            crate::domain::ids::ReportId::new(report_id),
+            text,
+            created_at,
+        )
     }
 }
 

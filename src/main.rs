@@ -382,6 +382,14 @@ async fn run() -> anyhow::Result<()> {
                 },
             };
             let count = export(&core.store, format, &selection, &mut out)?;
+            // Poison deliveries are raw webhook bodies, not reports: evidence kept apart, with
+            // numbers and ids no mask can be trusted to catch.
+            let quarantined = siaga::ledger::Ledger::quarantine(&core.store).len();
+            if quarantined > 0 {
+                eprintln!(
+                    "{quarantined} quarantined deliveries are not in the export; `siaga quarantine` lists them"
+                );
+            }
             let detail = format!(
                 "siaga export (command line): {count} reports{}",
                 if mask_phones { ", phones masked" } else { "" }

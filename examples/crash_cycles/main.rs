@@ -46,6 +46,10 @@ struct Args {
     /// How long a send that may have reached Meta waits for its status after a restart.
     #[arg(long, default_value_t = 5)]
     reconcile_seconds: u64,
+    /// Keep the data dir and the server's log after a clean run too (they are always kept
+    /// after a failure), e.g. to count the search index's repairs in the log.
+    #[arg(long)]
+    keep: bool,
 }
 
 /// The deliveries of one cycle: (wamid, signed body), first messages then follow-ups.
@@ -224,6 +228,9 @@ async fn main() -> anyhow::Result<()> {
         let kept = temp.keep();
         eprintln!("FAILED; data dir and server log kept in {}", kept.display());
         std::process::exit(1);
+    }
+    if args.keep {
+        eprintln!("data dir and server log kept in {}", temp.keep().display());
     }
     Ok(())
 }

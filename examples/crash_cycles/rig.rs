@@ -89,7 +89,8 @@ impl Rig {
                 "SIAGA_WA_RECONCILE_SECONDS",
                 self.reconcile_seconds.to_string(),
             )
-            .env("RUST_LOG", "warn");
+            // The search index says at info when it removed a crash's leftover files.
+            .env("RUST_LOG", "warn,siaga::search=info");
         command
     }
 

@@ -51,7 +51,8 @@ pub fn render(findings: &Findings) -> String {
     let _ = writeln!(
         text,
         "{verdict}: {} reports, {} messages, {} reporters, {} timeline entries, outbox {}, \
-         media queue {}, index queue {}, index {indexed} documents ({} compared); {:.2} s",
+         media queue {}, index queue {}, quarantine {}, index {indexed} documents ({} compared); \
+         {:.2} s",
         counts.reports,
         counts.messages,
         counts.reporters,
@@ -59,6 +60,7 @@ pub fn render(findings: &Findings) -> String {
         counts.outbox,
         counts.media_jobs,
         counts.index_queue,
+        counts.quarantined,
         counts.compared,
         findings.seconds
     );

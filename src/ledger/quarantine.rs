@@ -64,6 +64,23 @@ impl Quarantine<'_, Store> {
             .collect()
     }
 
+    /// Every quarantined entry as its id and its decoded value, each decoded on its own, so
+    /// that one unreadable entry hides none of the others (`siaga check`).
+    pub fn survey(
+        &self,
+    ) -> impl Iterator<Item = Result<(u64, Result<QuarantinedDelivery, StoreError>), StoreError>>
+    {
+        self.at.scan_prefix(Table::Quarantine, &[]).map(|entry| {
+            entry.map(|(key, value)| {
+                let id = key.as_slice().try_into().map_or(0, u64::from_be_bytes);
+                (
+                    id,
+                    crate::store::codec::decode::<QuarantinedDelivery>(&value),
+                )
+            })
+        })
+    }
+
     pub fn len(&self) -> usize {
         self.at.len(Table::Quarantine)
     }

@@ -54,6 +54,8 @@ pub struct Metrics {
     pub webhooks_refused_busy: AtomicU64,
     /// Poison deliveries: failed alone twice, quarantined raw and acknowledged.
     pub webhook_poison: AtomicU64,
+    /// Reports the search index held more than once at start, indexed again.
+    pub search_duplicates_repaired: AtomicU64,
     /// Questions put to citizens when siaga was unsure, and their answers.
     pub asked_urgency: AtomicU64,
     pub asked_category: AtomicU64,
@@ -103,6 +105,11 @@ const COUNTERS: &[CounterFamily] = &[
         "webhook_poison",
         "Poison deliveries (their apply failed alone twice) quarantined raw and acknowledged; alert on any.",
         &[(NO_LABEL, |m| &m.webhook_poison)],
+    ),
+    (
+        "search_duplicates_repaired",
+        "Reports the search index held more than once when siaga started, indexed again (a crash left them); alert on any.",
+        &[(NO_LABEL, |m| &m.search_duplicates_repaired)],
     ),
     (
         "messages_ingested",

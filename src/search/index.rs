@@ -126,6 +126,7 @@ impl SearchIndex {
                 .num_merge_threads(1)
                 .build(),
         )?;
+        remove_leftovers(&writer)?;
         let reader = index
             .reader_builder()
             .reload_policy(ReloadPolicy::Manual)
@@ -157,6 +158,11 @@ impl SearchIndex {
         if outcome.is_err() {
             if let Err(error) = writer.rollback() {
                 tracing::error!(%error, "search index rollback failed after a failed apply");
+            }
+            // The rolled-back writer stamps the same operation numbers again: its delete files
+            // must not find the failed commit's still there (see `remove_leftovers`).
+            if let Err(error) = remove_leftovers(&writer) {
+                tracing::error!(%error, "could not remove the files of a failed search commit");
             }
             return outcome;
         }
@@ -192,6 +198,11 @@ impl SearchIndex {
     /// What the index was opened to hold in memory (`open_sized`).
     pub fn memory(&self) -> IndexMemory {
         self.memory
+    }
+
+    /// Report ids that more than one live document holds (see `Indexer::repair_duplicates`).
+    pub fn reports_held_twice(&self) -> Result<Vec<ReportId>, SearchError> {
+        super::inspect::reports_held_twice(&self.reader.searcher())
     }
 
     /// The payload of the last commit (`None` for a fresh index).
@@ -288,6 +299,30 @@ impl SearchIndex {
         let tally = self.reader.searcher().search(&*query, &StatsCollector)?;
         Ok(tally.into_stats())
     }
+}
+
+/// Removes the files no commit refers to: what a writer killed (SIGKILL, power cut) or rolled
+/// back left behind, before this writer writes anything.
+///
+/// Why it matters: tantivy numbers its operations from the last commit's opstamp, and names a
+/// segment's delete file after the operation it is up to date with (`<segment>.<opstamp>.del`),
+/// creating it with `create_new`. A writer killed between writing the delete files of a commit
+/// and writing `meta.json` leaves those files behind. The next process numbers its operations
+/// from the same opstamp again, so its first commit that deletes from the same segment at the
+/// same opstamp fails with `FileAlreadyExists`; `apply` rolls back and the indexer retries,
+/// failing again the same way until a merge happens to run tantivy's garbage collection.
+/// `tests/index_crash.rs` showed it (its restarted writers fail without this). The files are
+/// unreferenced, so removing them is what tantivy's own garbage collection does after every
+/// commit; doing it first makes the first commit after a crash succeed.
+fn remove_leftovers(writer: &IndexWriter) -> Result<(), SearchError> {
+    let collected = writer.garbage_collect_files().wait()?;
+    if !collected.deleted_files.is_empty() {
+        tracing::info!(
+            files = collected.deleted_files.len(),
+            "search index: removed files no commit refers to (left by a crash or a failed commit)"
+        );
+    }
+    Ok(())
 }
 
 fn facet_counts(tally: FacetTally) -> Vec<FacetCounts> {

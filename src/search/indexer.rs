@@ -239,6 +239,36 @@ impl Indexer {
         Ok(taken.len())
     }
 
+    /// Replaces every report the index holds more than once by the one document the store
+    /// gives now (delete + add, one commit, the payload kept), and returns how many there were.
+    /// A replace is idempotent, so this is safe at any time; the server runs it once at start,
+    /// before the worker, as a guard for a duplicate left by a crash, whose cause was not found
+    /// (the crash fault that was found is in `index.rs::remove_leftovers`). Blocking.
+    pub fn repair_duplicates(&self) -> Result<usize, IndexerError> {
+        let held_twice = self.index.reports_held_twice()?;
+        if held_twice.is_empty() {
+            return Ok(0);
+        }
+        tracing::warn!(
+            reports = held_twice.len(),
+            ids = ?held_twice,
+            "the search index held reports more than once: indexing them again"
+        );
+        let now = Utc::now();
+        let mut docs = Vec::with_capacity(held_twice.len());
+        let mut removed = Vec::new();
+        for &report_id in &held_twice {
+            match self.store.reports().get(report_id) {
+                Ok(Some(report)) => docs.push(self.source.doc_for(&report, now)?),
+                Ok(None) | Err(StoreError::Codec { .. }) => removed.push(report_id),
+                Err(error) => return Err(error.into()),
+            }
+        }
+        let applied_seq = self.index.applied_seq().unwrap_or(0);
+        self.index.apply(&docs, &removed, applied_seq)?;
+        Ok(held_twice.len())
+    }
+
     /// Indexes until the queue is empty. Blocking.
     pub fn catch_up(&self) -> Result<usize, IndexerError> {
         let mut total = 0;

@@ -98,6 +98,37 @@ pub struct IndexDoc {
     pub resolve_secs: Option<i64>,
 }
 
+impl IndexDoc {
+    /// A new report as a citizen's first message makes it: `text`, status new, nothing else
+    /// set yet (tests, the fuzz harness). Fill in the rest with struct update syntax.
+    pub fn new_report(report_id: ReportId, text: &str, created_at: DateTime<Utc>) -> IndexDoc {
+        IndexDoc {
+            report_id,
+            ticket: Ticket::format("WA", 2026, report_id.get()),
+            citizen_texts: vec![text.to_owned()],
+            summary: None,
+            notes: Vec::new(),
+            tags: Vec::new(),
+            category: None,
+            status: ReportStatus::New,
+            priority: None,
+            unit_path: Vec::new(),
+            created_at,
+            updated_at: created_at,
+            location: None,
+            has_media: false,
+            compartmented: false,
+            blocked: false,
+            reporter_phone: None,
+            sla_due_at: None,
+            sla_breaches: Vec::new(),
+            first_action_secs: None,
+            forward_secs: None,
+            resolve_secs: None,
+        }
+    }
+}
+
 /// Who is asking: what they may find.
 #[derive(Debug, Clone, Default)]
 pub struct Visibility {

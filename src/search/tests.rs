@@ -5,7 +5,7 @@ use chrono::{DateTime, Duration, Utc};
 use tempfile::TempDir;
 
 use super::*;
-use crate::domain::ids::{ReportId, Ticket, UnitCode};
+use crate::domain::ids::{ReportId, UnitCode};
 use crate::domain::unit::{UnitKind, UnitRecord};
 use crate::text::Analyzer;
 
@@ -19,30 +19,7 @@ pub(super) fn base_time() -> DateTime<Utc> {
 /// A report written `id` minutes after `base_time`, so a higher id is newer.
 pub(super) fn doc(id: u64, text: &str) -> IndexDoc {
     let created_at = base_time() + Duration::minutes(id as i64);
-    IndexDoc {
-        report_id: ReportId::new(id),
-        ticket: Ticket::format("WA", 2026, id),
-        citizen_texts: vec![text.to_owned()],
-        summary: None,
-        notes: Vec::new(),
-        tags: Vec::new(),
-        category: None,
-        status: ReportStatus::New,
-        priority: None,
-        unit_path: Vec::new(),
-        created_at,
-        updated_at: created_at,
-        location: None,
-        has_media: false,
-        compartmented: false,
-        blocked: false,
-        reporter_phone: None,
-        sla_due_at: None,
-        sla_breaches: Vec::new(),
-        first_action_secs: None,
-        forward_secs: None,
-        resolve_secs: None,
-    }
+    IndexDoc::new_report(ReportId::new(id), text, created_at)
 }
 
 fn unit(code: &str, parent: Option<&str>) -> UnitRecord {

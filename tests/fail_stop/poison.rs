@@ -147,11 +147,33 @@ async fn a_quarantined_delivery_is_listed_and_replayed_once_the_bug_is_gone() {
     assert!(listing.starts_with(&format!("{id}\t")), "{listing}");
     assert!(listing.contains("injected fault"), "{listing}");
 
+    // `siaga check` reads the entry and counts it; a quarantined delivery is not a problem.
+    let checked = run_siaga(&data_path, &["check"], "");
+    let report = String::from_utf8_lossy(&checked.stdout);
+    assert!(checked.status.success(), "{checked:?}");
+    assert!(report.contains("quarantine 1,"), "{report}");
+    // The export is of reports: the raw body (numbers and all) stays out of it, and the admin
+    // is told it is kept elsewhere.
+    let exported = run_siaga(&data_path, &["export"], "");
+    assert!(exported.status.success(), "{exported:?}");
+    assert!(exported.stdout.is_empty(), "{exported:?}");
+    let note = String::from_utf8_lossy(&exported.stderr);
+    assert!(
+        note.contains("1 quarantined deliveries are not in the export"),
+        "{note}"
+    );
+
     let replay = ["quarantine", "--replay", &id.to_string()];
     let replayed = run_siaga(&data_path, &replay, "");
     assert!(replayed.status.success(), "{replayed:?}");
     let again = run_siaga(&data_path, &replay, "");
     assert!(!again.status.success(), "replayed once, then gone");
+
+    let checked = run_siaga(&data_path, &["check"], "");
+    assert!(
+        String::from_utf8_lossy(&checked.stdout).contains("quarantine 0,"),
+        "{checked:?}"
+    );
 
     let app = spawn_app_with(|settings| settings.data_dir = Some(data_path.clone())).await;
     let store = &app.state.store;
