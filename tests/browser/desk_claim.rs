@@ -35,7 +35,10 @@ async fn an_operator_claims_a_report_and_answers_with_a_filled_canned_reply() {
     };
     let (app, browser) = (&console.app, &console.browser);
     let (_, ticket) = app
-        .citizen_reports("+6281377100777", "helm saya hilang di parkiran kampus")
+        .citizen_reports(
+            "+6281377100777",
+            "helm saya dicuri orang di parkiran kampus",
+        )
         .await;
     app.graph
         .wait_for_sent_messages(1, std::time::Duration::from_secs(10))

@@ -164,7 +164,8 @@ fn recipient(index: usize) -> String {
 /// A signed delivery of one text message: its wamid and body.
 fn delivery(citizen_index: usize, message_index: usize) -> (String, Vec<u8>) {
     let wamid = format!("wamid.crash.{citizen_index}.{message_index}");
-    let text = format!("laporan {citizen_index} pesan {message_index}: ada pencurian di pasar");
+    let text =
+        format!("laporan {citizen_index} pesan {message_index}: ada maling mencuri di pasar");
     let body = payload::text_message(
         &citizen(citizen_index),
         &wamid,

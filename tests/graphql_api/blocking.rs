@@ -131,6 +131,21 @@ async fn a_blocked_numbers_message_is_stored_but_opens_no_report_in_the_queue_an
             .all(|message| message.direction == Direction::Inbound),
         "nothing was queued for the blocked number"
     );
+    // A call from the blocked number joins its blocked report, not the queue.
+    let mut call = crate::common::fixture("call_connect_user_initiated");
+    let wa_id = recipient(phone).trim_start_matches('+').to_string();
+    let value = &mut call["entry"][0]["changes"][0]["value"];
+    value["contacts"][0]["wa_id"] = json!(wa_id);
+    value["calls"][0]["from"] = json!(wa_id);
+    value["calls"][0]["timestamp"] = json!(chrono::Utc::now().timestamp().to_string());
+    assert_eq!(app.post_signed_webhook(&call).await.status(), 200);
+    let kept_call = app.timeline(evidence.id);
+    assert!(
+        kept_call
+            .iter()
+            .any(|event| event.kind == siaga::domain::timeline::TimelineKind::CallReceived),
+        "the call is on the blocked report's timeline"
+    );
     let queue = app.graphql(Some(&spv), LIST, json!({})).await;
     assert_eq!(
         list_ids(&queue),

@@ -99,7 +99,10 @@ fn delivery_of(app: &TestApp, message_id: &str) -> Option<DeliveryStatus> {
 async fn answered_report(app: &TestApp, phone: &str) -> String {
     let before = app.graph.sent_messages().len();
     let (id, _) = app
-        .citizen_reports(phone, "dompet saya hilang di terminal")
+        .citizen_reports(
+            phone,
+            "mau buat surat kehilangan, dompet saya hilang di terminal",
+        )
         .await;
     app.graph
         .wait_for_sent_messages(before + 1, Duration::from_secs(10))

@@ -25,7 +25,13 @@ impl<'t, 'a> Apply<'t, 'a> {
             return Ok(());
         };
         let is_connect = call.event == "connect";
-        let (mut report, opened) = if citizen_called && is_connect {
+        // A blocked number's call is kept with its messages, out of the queue, unannounced.
+        let blocked = citizen_called && reporter.is_blocked(self.now);
+        let (mut report, opened) = if blocked {
+            let (report, _) = self.thread_report(reporter.blocked_report, reporter.id, true)?;
+            reporter.blocked_report = Some(report.id);
+            (report, false)
+        } else if citizen_called && is_connect {
             self.open_or_join_report(&mut reporter)?
         } else {
             match reporter.open_report {
@@ -53,7 +59,9 @@ impl<'t, 'a> Apply<'t, 'a> {
         if opened {
             self.reply(&mut report, OutboundPurpose::NewReportReply)?;
         }
-        self.event(ReportEventKind::CallReceived, &report, None);
+        if !blocked {
+            self.event(ReportEventKind::CallReceived, &report, None);
+        }
         self.tx.reports().save(&report)?;
         self.tx.reporters().save(&reporter)?;
         self.describe_replies(&reporter, &report.ticket);

@@ -295,7 +295,7 @@ impl<'t, 'a> Apply<'t, 'a> {
 
     /// `current` when it still takes follow-ups now, else a new report (a `blocked` one for a
     /// blocked reporter's messages: no event announces it).
-    fn thread_report(
+    pub(super) fn thread_report(
         &mut self,
         current: Option<crate::domain::ids::ReportId>,
         reporter_id: u64,
