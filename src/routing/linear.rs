@@ -105,12 +105,7 @@ impl LinearModel {
         let mut order: Vec<usize> = (0..examples.len()).collect();
         let mut state: u64 = 0x9e37_79b9_7f4a_7c15;
         for _ in 0..EPOCHS {
-            for index in (1..order.len()).rev() {
-                state = state
-                    .wrapping_mul(6_364_136_223_846_793_005)
-                    .wrapping_add(1_442_695_040_888_963_407);
-                order.swap(index, (state >> 33) as usize % (index + 1));
-            }
+            shuffle(&mut order, &mut state);
             for &position in &order {
                 let (features, label) = &examples[position];
                 let target = if *label { 1.0 } else { 0.0 };
@@ -136,6 +131,17 @@ impl LinearModel {
             .map(|&(index, value)| self.weights[index as usize] * value)
             .sum();
         1.0 / (1.0 + (-(sum + self.bias)).exp())
+    }
+}
+
+/// Shuffles `order` in place (Fisher-Yates) with a fixed linear congruential generator, so
+/// that training passes are the same on every machine.
+pub(super) fn shuffle(order: &mut [usize], state: &mut u64) {
+    for index in (1..order.len()).rev() {
+        *state = state
+            .wrapping_mul(6_364_136_223_846_793_005)
+            .wrapping_add(1_442_695_040_888_963_407);
+        order.swap(index, (*state >> 33) as usize % (index + 1));
     }
 }
 

@@ -5,7 +5,7 @@
 //! them against each other, so a word common to many categories ("motor", "tadi") stops
 //! deciding. Training is deterministic (a fixed order and number of passes).
 
-use super::linear::Features;
+use super::linear::{Features, shuffle};
 
 /// The feature table is folded to this many buckets per category (the urgency model's hashes
 /// modulo this), so the model costs `BUCKETS × categories × 4` bytes.
@@ -45,12 +45,7 @@ impl CategoryLinear {
         let mut state: u64 = 0x2545_f491_4f6c_dd1d;
         let mut probabilities = vec![0.0f32; classes];
         for _ in 0..EPOCHS {
-            for index in (1..order.len()).rev() {
-                state = state
-                    .wrapping_mul(6_364_136_223_846_793_005)
-                    .wrapping_add(1_442_695_040_888_963_407);
-                order.swap(index, (state >> 33) as usize % (index + 1));
-            }
+            shuffle(&mut order, &mut state);
             for &position in &order {
                 let (features, label) = &examples[position];
                 model.fill_posterior(features, &mut probabilities);
