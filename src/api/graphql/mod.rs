@@ -2,6 +2,7 @@
 //! with the caller's identity taken from a JWT (HTTP `Authorization` header, or the
 //! `connection_init` payload of a WebSocket).
 
+mod admin;
 mod assignment;
 mod attachments;
 mod audit;
@@ -55,6 +56,7 @@ pub struct QueryRoot(
 #[graphql(name = "MutationRoot")]
 pub struct MutationRoot(
     mutation::CoreMutation,
+    admin::AdminMutation,
     blocking::BlockingMutation,
     incidents::IncidentMutation,
     assignment::AssignmentMutation,
