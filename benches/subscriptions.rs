@@ -87,8 +87,22 @@ async fn run() -> anyhow::Result<()> {
     tokio::spawn(app.run_until_stopped(std::future::pending()));
 
     if std::env::var("CLIENTS").is_ok_and(|clients| clients == "process") {
-        let all = clients::measure_in_another_process(&state, &base, &token, subscribers, messages)
-            .await?;
+        let listening_before = state.bus.subscriber_count();
+        let registered = async {
+            while state.bus.subscriber_count() < listening_before + subscribers {
+                tokio::time::sleep(Duration::from_millis(10)).await;
+            }
+        };
+        let webhooks = clients::Webhooks::new(&base);
+        let all = clients::measure_in_another_process(
+            &webhooks,
+            registered,
+            &base,
+            &token,
+            subscribers,
+            messages,
+        )
+        .await?;
         print_result(subscribers, messages, "clients in another process", all);
         return Ok(());
     }

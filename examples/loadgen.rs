@@ -58,6 +58,11 @@ struct Args {
     /// With `--duration-seconds`: the length of a window.
     #[arg(long, default_value_t = 10)]
     window_seconds: u64,
+    /// The first citizen's number (`0819` and eight digits): runs against one kept store with
+    /// different starts each open new reports instead of following up the earlier run's
+    /// (the scale example alternates runs this way).
+    #[arg(long, default_value_t = 0)]
+    first_citizen: usize,
 }
 
 #[path = "loadgen/timed.rs"]
@@ -139,9 +144,9 @@ struct Delivery {
 }
 
 /// `count` deliveries from distinct citizens, with wamids unique to this run.
-fn signed_deliveries(count: usize, secret: &str) -> Vec<Delivery> {
+fn signed_deliveries(count: usize, first_citizen: usize, secret: &str) -> Vec<Delivery> {
     let run: u32 = rand::random();
-    (0..count)
+    (first_citizen..first_citizen + count)
         .map(|index| signed_delivery(run, index, secret))
         .collect()
 }
@@ -149,7 +154,8 @@ fn signed_deliveries(count: usize, secret: &str) -> Vec<Delivery> {
 /// The delivery of citizen `index` of run `run`: a new citizen's first message.
 fn signed_delivery(run: u32, index: usize, secret: &str) -> Delivery {
     let text = "Pak, motor saya dicuri di parkiran pasar 16 Ilir, tolong dibantu";
-    let phone = PhoneNumber::parse(&format!("0819{index:08}")).expect("generated number");
+    let number = index % 100_000_000;
+    let phone = PhoneNumber::parse(&format!("0819{number:08}")).expect("generated number");
     let e164 = phone.as_e164().to_string();
     let citizen = Citizen {
         phone,
@@ -246,7 +252,7 @@ async fn run() -> anyhow::Result<()> {
     }
     // Every delivery is built and signed before the clock starts, so that the generator's own
     // work takes as little as possible from the server it measures on the same cores.
-    let deliveries = Arc::new(signed_deliveries(args.messages, &secret));
+    let deliveries = Arc::new(signed_deliveries(args.messages, args.first_citizen, &secret));
     let started = Instant::now();
     let next = Arc::new(std::sync::atomic::AtomicUsize::new(0));
     let interval = (args.rate > 0).then(|| Duration::from_secs_f64(1.0 / args.rate as f64));

@@ -11,6 +11,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use futures_util::{SinkExt, StreamExt};
 use serde_json::json;
+use siaga::domain::ids::Ticket;
 use siaga::domain::phone::PhoneNumber;
 use siaga::whatsapp::payload::{self, Citizen};
 use siaga::whatsapp::signature;
@@ -55,26 +56,40 @@ pub fn created_ticket(message: &WsMessage) -> Option<String> {
 pub struct Webhooks {
     client: reqwest::Client,
     base: String,
+    /// The ticket sequence the first new report gets (tickets run on within the year).
+    first_sequence: usize,
+    /// Citizens and wamids of this run, so that a run on a kept store opens new reports.
+    run: u32,
 }
 
 impl Webhooks {
+    /// For an empty store: the reports are numbered from 1, with citizens of their own.
     pub fn new(base: &str) -> Webhooks {
+        Webhooks::continuing(base, 1, 0)
+    }
+
+    /// For a store whose next ticket this year is `first_sequence`; `run` sets this run's
+    /// citizens and wamids apart from other runs'.
+    pub fn continuing(base: &str, first_sequence: usize, run: u32) -> Webhooks {
         Webhooks {
             client: reqwest::Client::new(),
             base: base.to_string(),
+            first_sequence,
+            run,
         }
     }
 
-    /// Posts the `index`th citizen's message; its ticket, once the webhook answered 200 (the
-    /// bench's reports are numbered from 1 in order).
+    /// Posts the `index`th citizen's message; its ticket, once the webhook answered 200 (one
+    /// new report each, numbered in order).
     pub async fn post(&self, index: usize) -> anyhow::Result<String> {
+        let number = (self.run as usize * 10_000 + index) % 100_000_000;
         let citizen = Citizen {
-            phone: PhoneNumber::parse(&format!("0815{index:08}"))?,
+            phone: PhoneNumber::parse(&format!("0815{number:08}"))?,
             name: "Warga".into(),
         };
         let body = payload::to_wire_bytes(&payload::text_message(
             &citizen,
-            &format!("wamid.sub.{index}"),
+            &format!("wamid.sub.{}.{index}", self.run),
             chrono::Utc::now().timestamp(),
             "ada tawuran",
         ));
@@ -93,21 +108,23 @@ impl Webhooks {
             "webhook answered {}",
             response.status()
         );
-        let ticket = format!("WA-{}-{:06}", chrono::Utc::now().format("%Y"), index + 1);
-        Ok(ticket)
+        let year = chrono::Datelike::year(&chrono::Utc::now());
+        let sequence = (self.first_sequence + index) as u64;
+        Ok(Ticket::format("WA", year, sequence).as_str().to_string())
     }
 }
 
-/// The server side: starts the client process, waits until its subscriptions are registered,
-/// posts the messages, and pairs each arrival with its webhook's 200.
+/// The server side: starts the client process, waits until its subscriptions are registered
+/// (`registered` completes), posts the messages, and pairs each arrival with its webhook's
+/// 200.
 pub async fn measure_in_another_process(
-    state: &siaga::api::AppState,
+    webhooks: &Webhooks,
+    registered: impl std::future::Future<Output = ()>,
     base: &str,
     token: &str,
     subscribers: usize,
     messages: usize,
 ) -> anyhow::Result<Vec<Duration>> {
-    let listening_before = state.bus.subscriber_count();
     let mut child = tokio::process::Command::new(std::env::current_exe()?)
         .env(
             super::CLIENT_OF,
@@ -128,12 +145,9 @@ pub async fn measure_in_another_process(
         lines.next_line().await?.as_deref() == Some("ready"),
         "the client process did not get ready"
     );
-    while state.bus.subscriber_count() < listening_before + subscribers {
-        tokio::time::sleep(Duration::from_millis(10)).await;
-    }
+    registered.await;
     tokio::time::sleep(Duration::from_millis(500)).await;
 
-    let webhooks = Webhooks::new(base);
     let mut acknowledged = HashMap::new();
     for index in 0..messages {
         let ticket = webhooks.post(index).await?;

@@ -50,6 +50,7 @@ pub async fn run(
     let tally = Arc::new(Tally::default());
     let connections = Arc::new(Semaphore::new(args.concurrency));
     let run: u32 = rand::random();
+    let first_citizen = args.first_citizen;
     let secret: Arc<str> = Arc::from(secret);
     let started = Instant::now();
 
@@ -103,7 +104,7 @@ pub async fn run(
             Arc::clone(&secret),
         );
         tasks.spawn(async move {
-            let delivery = signed_delivery(run, index, &secret);
+            let delivery = signed_delivery(run, first_citizen + index, &secret);
             let sent_at = Instant::now();
             let response = client
                 .post(&url)

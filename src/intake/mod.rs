@@ -175,6 +175,23 @@ impl Intake {
             .collect()
     }
 
+    /// One delivery ready for `ingest_together`, its suggestions computed here (outside the
+    /// transaction), as the batcher does for each webhook. For tools that apply many
+    /// deliveries without HTTP (the scale example's store build).
+    pub fn delivery<'d>(
+        &self,
+        raw_body: &'d [u8],
+        items: &'d [InboundItem],
+        received_at: DateTime<Utc>,
+    ) -> Delivery<'d> {
+        Delivery {
+            raw_body,
+            items,
+            received_at,
+            presuggested: self.presuggest(items),
+        }
+    }
+
     /// Applies every item of one delivery atomically. The caller must `Store::flush` before
     /// acknowledging the delivery. Blocking: call it from a blocking context.
     pub fn ingest(
@@ -183,12 +200,7 @@ impl Intake {
         items: &[InboundItem],
         received_at: DateTime<Utc>,
     ) -> Result<IngestOutcome, StoreError> {
-        let delivery = Delivery {
-            raw_body,
-            items,
-            received_at,
-            presuggested: self.presuggest(items),
-        };
+        let delivery = self.delivery(raw_body, items, received_at);
         let mut outcomes = self.ingest_together(std::slice::from_ref(&delivery))?;
         Ok(outcomes.pop().unwrap_or_default())
     }

@@ -1,0 +1,340 @@
+//! The measures of a scale run, in order, on the built store: the first start (the search
+//! index built from its queue), disk per report, RSS at rest, the queries, RSS under
+//! subscribers, the fan-out, RSS under intake, the load generator beside an empty store, and
+//! the restart.
+
+use std::collections::HashMap;
+use std::path::Path;
+use std::process::Stdio;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
+
+use serde_json::json;
+use tokio::io::{AsyncBufReadExt, BufReader};
+
+use super::build::Built;
+use super::clients::{self, Webhooks};
+use super::server::{self, ACCOUNTS, Server, Session};
+use super::table::{Row, percentile_ms};
+use super::{Args, SETTLE_LIMIT, binary, queries};
+
+pub async fn run(args: &Args, target: &Path, work: &Path, built: &Built) -> anyhow::Result<Vec<Row>> {
+    let siaga = binary(target, "siaga");
+    let data = work.join("data");
+    let log = work.join("serve.log");
+    let mut rows = Vec::new();
+    let reports = built.reports;
+    server::add_accounts(&siaga, &data)?;
+
+    let server = Server::start(&siaga, &data, &log).await?;
+    let settled = server.wait_quiet(SETTLE_LIMIT).await;
+    rows.push(Row::new(
+        "first start on the built store: `/readyz` 200, then settled (index caught up, SLA pass)",
+        format!(
+            "{:.1} s, then {:.0} s",
+            server.ready_after.as_secs_f64(),
+            settled.as_secs_f64()
+        ),
+        "-",
+    ));
+    let store_bytes = server::folder_bytes(&data.join("store"), "");
+    let all_bytes = server::folder_bytes(&data, "media");
+    rows.push(Row::new(
+        "bytes per report (data dir without media / N; store alone)",
+        format!(
+            "{:.0} B ({:.2} GB); store {:.0} B",
+            all_bytes as f64 / reports as f64,
+            all_bytes as f64 / 1e9,
+            store_bytes as f64 / reports as f64
+        ),
+        "<= 4 KB per one-message report",
+    ));
+    rows.push(Row::new(
+        "RSS at rest (after the first start settled)",
+        format!("{:.0} MB", server.rss_mb()),
+        "<= 300 MB",
+    ));
+
+    let mut sessions = HashMap::new();
+    for (username, _, _) in ACCOUNTS {
+        sessions.insert(*username, Session::sign_in(&server.base, username).await?);
+    }
+    rows.extend(queries::measure(&sessions, args.runs).await?);
+    rows.push(Row::new(
+        format!("RSS after the queries ({} calls)", queries_calls(args)),
+        format!("{:.0} MB", server.rss_mb()),
+        "<= 300 MB",
+    ));
+
+    let operator = &sessions["scale_operator"];
+    let (_, rss_under_subscribers) =
+        fanout(&server, operator, args.rss_subscribers, 20, 1).await?;
+    rows.push(Row::new(
+        format!(
+            "RSS under {} subscribers (peak while 20 reports fan out)",
+            args.rss_subscribers
+        ),
+        format!("{rss_under_subscribers:.0} MB"),
+        "<= 300 MB",
+    ));
+    let (fanout_rows, rss_fanout) = fanout(
+        &server,
+        operator,
+        args.subscribers,
+        args.fanout_messages,
+        2,
+    )
+    .await?;
+    rows.extend(fanout_rows);
+    rows.push(Row::new(
+        format!("RSS under {} subscribers (peak)", args.subscribers),
+        format!("{rss_fanout:.0} MB"),
+        "-",
+    ));
+
+    rows.push(intake_rss(args, target, &server, operator).await?);
+    if args.loadgen_rounds > 0 {
+        rows.extend(loadgen_beside_empty(args, target, &server, &siaga, work).await?);
+    }
+
+    server.stop()?;
+    let restarted = Server::start(&siaga, &data, &log).await?;
+    rows.push(Row::new(
+        "restart (SIGTERM, start again) to `/readyz` 200",
+        format!("{:.1} s", restarted.ready_after.as_secs_f64()),
+        "-",
+    ));
+    restarted.wait_quiet(Duration::from_secs(60)).await;
+    rows.push(Row::new(
+        "RSS at rest after the restart",
+        format!("{:.0} MB", restarted.rss_mb()),
+        "<= 300 MB",
+    ));
+    restarted.stop()?;
+    Ok(rows)
+}
+
+fn queries_calls(args: &Args) -> usize {
+    (args.runs + 1) * 19
+}
+
+/// Peak RSS of the server while `during` runs, sampled every 100 ms.
+async fn peak_rss<T>(server: &Server, during: impl Future<Output = T>) -> (T, f64) {
+    let peak = Arc::new(AtomicU64::new(0));
+    let pid = server.pid();
+    let sampler = {
+        let peak = Arc::clone(&peak);
+        tokio::spawn(async move {
+            loop {
+                peak.fetch_max(server::proc_status_kib(pid, "VmRSS:"), Ordering::Relaxed);
+                tokio::time::sleep(Duration::from_millis(100)).await;
+            }
+        })
+    };
+    let result = during.await;
+    sampler.abort();
+    (result, peak.load(Ordering::Relaxed) as f64 / 1024.0)
+}
+
+/// The next ticket number this year, from the newest report.
+async fn next_sequence(operator: &Session) -> anyhow::Result<usize> {
+    let answer = operator
+        .query(
+            "query { reports(first: 1, order: NEWEST_FIRST) { edges { node { ticket } } } }",
+            &json!({}),
+        )
+        .await?;
+    let ticket = answer["data"]["reports"]["edges"][0]["node"]["ticket"]
+        .as_str()
+        .unwrap_or_default();
+    let year = chrono::Datelike::year(&chrono::Utc::now()).to_string();
+    let mut parts = ticket.rsplitn(2, '-');
+    let sequence: usize = parts.next().and_then(|n| n.parse().ok()).unwrap_or(0);
+    let same_year = parts.next().is_some_and(|rest| rest.ends_with(&year));
+    Ok(if same_year { sequence + 1 } else { 1 })
+}
+
+/// The subscription measure of the benches, with the clients in this binary started again:
+/// webhook 200 to the event on every socket, and the server's peak RSS meanwhile.
+async fn fanout(
+    server: &Server,
+    operator: &Session,
+    subscribers: usize,
+    messages: usize,
+    run: u32,
+) -> anyhow::Result<(Vec<Row>, f64)> {
+    let first = next_sequence(operator).await?;
+    let salt = (chrono::Utc::now().timestamp() % 1000) as u32;
+    let webhooks = Webhooks::continuing(&server.base, first, salt * 10 + run);
+    // The server tells no one how many subscriptions it holds; the client process says
+    // `ready` once every socket has sent its subscribe, and two seconds more let the server
+    // register them (the bench in-process waits on the bus instead).
+    let registered = tokio::time::sleep(Duration::from_secs(2));
+    let (latencies, rss) = peak_rss(
+        server,
+        clients::measure_in_another_process(
+            &webhooks,
+            registered,
+            &server.base,
+            operator.token(),
+            subscribers,
+            messages,
+        ),
+    )
+    .await;
+    let mut latencies = latencies?;
+    latencies.sort_unstable();
+    let expected = subscribers * messages;
+    let row = Row::new(
+        format!(
+            "a report event on every subscriber's socket after the webhook's 200: {subscribers} subscribers (another process) x {messages} reports"
+        ),
+        format!(
+            "p50 {:.1} ms, p99 {:.1} ms, max {:.1} ms ({} of {expected} events arrived)",
+            percentile_ms(&latencies, 0.5),
+            percentile_ms(&latencies, 0.99),
+            latencies.last().map_or(0.0, |max| max.as_secs_f64() * 1e3),
+            latencies.len(),
+        ),
+        "p99 <= 50 ms with 1,000 subscribers",
+    );
+    Ok((vec![row], rss))
+}
+
+/// Peak RSS while the load generator (its own process, signed webhooks) offers
+/// `--intake-rate` for `--intake-seconds` and `--rss-subscribers` sockets follow every new
+/// report.
+async fn intake_rss(
+    args: &Args,
+    target: &Path,
+    server: &Server,
+    operator: &Session,
+) -> anyhow::Result<Row> {
+    let mut holder = tokio::process::Command::new(std::env::current_exe()?)
+        .env(
+            super::CLIENT_OF,
+            format!("{}/graphql/ws", server.base.replace("http://", "ws://")),
+        )
+        .env(super::CLIENT_TOKEN, operator.token())
+        .env("SUBSCRIBERS", args.rss_subscribers.to_string())
+        .env("MESSAGES", usize::MAX.to_string())
+        .stdout(Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()?;
+    let stdout = holder.stdout.take().ok_or_else(|| anyhow::anyhow!("no stdout"))?;
+    let mut lines = BufReader::new(stdout).lines();
+    anyhow::ensure!(
+        lines.next_line().await?.as_deref() == Some("ready"),
+        "the subscriber process did not get ready"
+    );
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    let loadgen = loadgen_command(target, &server.base)
+        .args(["--rate", &args.intake_rate.to_string()])
+        .args(["--duration-seconds", &args.intake_seconds.to_string()])
+        .args(["--concurrency", "256"])
+        .args(["--first-citizen", &citizen_start(0).to_string()])
+        .output();
+    let (output, rss) = peak_rss(server, loadgen).await;
+    let output = output?;
+    holder.kill().await?;
+    let text = String::from_utf8_lossy(&output.stdout);
+    let summary = text
+        .lines()
+        .filter(|line| !line.starts_with("window"))
+        .collect::<Vec<_>>()
+        .join("; ");
+    Ok(Row::new(
+        format!(
+            "peak RSS under {} msg/s of signed webhooks (load generator process) for {} s, with {} subscribers",
+            args.intake_rate, args.intake_seconds, args.rss_subscribers
+        ),
+        format!("{rss:.0} MB ({summary})"),
+        "<= 300 MB",
+    ))
+}
+
+/// A number range of the load generator's citizens no earlier run on a kept store used.
+fn citizen_start(run: usize) -> usize {
+    let minutes = (chrono::Utc::now().timestamp() / 60) as usize;
+    (minutes % 1000) * 100_000 + run * 10_000
+}
+
+fn loadgen_command(target: &Path, base: &str) -> tokio::process::Command {
+    let mut command = tokio::process::Command::new(binary(target, "loadgen"));
+    command
+        .args(["--target", base, "--secret", server::SECRET])
+        .stderr(Stdio::null())
+        .kill_on_drop(true);
+    command
+}
+
+/// One unpaced load generator run: its `webhooks:` line's rate and its p99.
+async fn loadgen_rate(
+    target: &Path,
+    base: &str,
+    messages: usize,
+    first_citizen: usize,
+) -> anyhow::Result<(f64, String)> {
+    let output = loadgen_command(target, base)
+        .args(["--messages", &messages.to_string(), "--concurrency", "64"])
+        .args(["--first-citizen", &first_citizen.to_string()])
+        .output()
+        .await?;
+    let text = String::from_utf8_lossy(&output.stdout).to_string();
+    let rate = text
+        .lines()
+        .find(|line| line.starts_with("webhooks:"))
+        .and_then(|line| line.split(" = ").nth(1))
+        .and_then(|rest| rest.split_whitespace().next())
+        .and_then(|rate| rate.parse().ok())
+        .ok_or_else(|| anyhow::anyhow!("the load generator printed no rate: {text}"))?;
+    let latency = text
+        .lines()
+        .find(|line| line.starts_with("webhook 200 latency"))
+        .unwrap_or_default()
+        .to_string();
+    Ok((rate, latency))
+}
+
+/// The load generator's unpaced rate against this store and against an empty one (a second
+/// server on a fresh data dir), alternating.
+async fn loadgen_beside_empty(
+    args: &Args,
+    target: &Path,
+    server: &Server,
+    siaga: &Path,
+    work: &Path,
+) -> anyhow::Result<Vec<Row>> {
+    let empty_dir = tempfile::Builder::new().prefix("siaga-scale-empty-").tempdir()?;
+    let empty_data = empty_dir.path().join("data");
+    let empty = Server::start(siaga, &empty_data, &work.join("serve-empty.log")).await?;
+    let (mut at_n, mut at_empty) = (Vec::new(), Vec::new());
+    for round in 0..args.loadgen_rounds {
+        let first = citizen_start(round + 1);
+        at_n.push(loadgen_rate(target, &server.base, args.loadgen_messages, first).await?);
+        at_empty.push(loadgen_rate(target, &empty.base, args.loadgen_messages, first).await?);
+    }
+    empty.stop()?;
+    let describe = |runs: &[(f64, String)]| {
+        runs.iter()
+            .map(|(rate, _)| format!("{rate:.0}"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let mean = |runs: &[(f64, String)]| runs.iter().map(|(rate, _)| rate).sum::<f64>() / runs.len() as f64;
+    let ratio = mean(&at_n) / mean(&at_empty);
+    Ok(vec![Row::new(
+        format!(
+            "ingest through HTTP (load generator process, concurrency 64, {} webhooks a run), alternating runs",
+            args.loadgen_messages
+        ),
+        format!(
+            "{} msg/s at the stored reports; {} msg/s on an empty store ({:.0}% of the empty store's rate)",
+            describe(&at_n),
+            describe(&at_empty),
+            ratio * 100.0
+        ),
+        ">= 5,000 msg/s; at 1M within 20% of the empty store",
+    )])
+}
