@@ -252,7 +252,11 @@ async fn run() -> anyhow::Result<()> {
     }
     // Every delivery is built and signed before the clock starts, so that the generator's own
     // work takes as little as possible from the server it measures on the same cores.
-    let deliveries = Arc::new(signed_deliveries(args.messages, args.first_citizen, &secret));
+    let deliveries = Arc::new(signed_deliveries(
+        args.messages,
+        args.first_citizen,
+        &secret,
+    ));
     let started = Instant::now();
     let next = Arc::new(std::sync::atomic::AtomicUsize::new(0));
     let interval = (args.rate > 0).then(|| Duration::from_secs_f64(1.0 / args.rate as f64));

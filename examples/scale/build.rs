@@ -116,8 +116,7 @@ pub fn ingest(intake: &Intake, chunk: &[Story]) -> anyhow::Result<()> {
         .iter()
         .flat_map(|story| &story.deliveries)
         .map(|delivery| {
-            parse_notification(&delivery.body, delivery.received_at)
-                .map(|items| (delivery, items))
+            parse_notification(&delivery.body, delivery.received_at).map(|items| (delivery, items))
         })
         .collect::<Result<_, _>>()?;
     let deliveries: Vec<_> = parsed
@@ -166,7 +165,8 @@ fn apply_outcome(tx: &Tx<'_>, story: &Story) -> Result<(), StoreError> {
         return Ok(());
     }
     let operator = Actor::User(format!("op{:02}", doc.report_id.get() % 40));
-    let at = |seconds: Option<i64>| doc.created_at + chrono::Duration::seconds(seconds.unwrap_or(0));
+    let at =
+        |seconds: Option<i64>| doc.created_at + chrono::Duration::seconds(seconds.unwrap_or(0));
     let mut timeline = TimelineWriter {
         tx,
         report: &mut report,
@@ -178,7 +178,11 @@ fn apply_outcome(tx: &Tx<'_>, story: &Story) -> Result<(), StoreError> {
     if let Some(unit) = doc.unit_path.last() {
         let forwarded = at(doc.forward_secs);
         timeline.report.assigned_unit = Some(UnitCode::trusted(unit.as_str()));
-        timeline.append(TimelineKind::Forwarded, format!("forwarded to {unit}"), forwarded)?;
+        timeline.append(
+            TimelineKind::Forwarded,
+            format!("forwarded to {unit}"),
+            forwarded,
+        )?;
         timeline.status(ReportStatus::Forwarded, forwarded)?;
         if let Some(note) = doc.notes.first() {
             timeline.append(TimelineKind::Note, note.clone(), forwarded)?;
@@ -240,7 +244,9 @@ impl TimelineWriter<'_, '_> {
         let note = format!(
             "category {}; priority {}",
             self.report.category.as_deref().unwrap_or("-"),
-            self.report.priority.map_or("-", |priority| priority.as_str())
+            self.report
+                .priority
+                .map_or("-", |priority| priority.as_str())
         );
         self.append(TimelineKind::Triaged, note, at)
     }

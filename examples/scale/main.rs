@@ -99,7 +99,8 @@ fn main() -> anyhow::Result<()> {
         return tokio::runtime::Runtime::new()?.block_on(clients::run(url));
     }
     let args = Args::parse();
-    let target = PathBuf::from(std::env::var("CARGO_TARGET_DIR").unwrap_or_else(|_| "target".into()));
+    let target =
+        PathBuf::from(std::env::var("CARGO_TARGET_DIR").unwrap_or_else(|_| "target".into()));
     build_binaries()?;
     siaga::data_dir::restrict_new_file_permissions();
     let (work, _temporary) = match &args.data {
@@ -128,7 +129,8 @@ fn main() -> anyhow::Result<()> {
     if args.build_only {
         return Ok(());
     }
-    let rows = tokio::runtime::Runtime::new()?.block_on(phases::run(&args, &target, &work, &built))?;
+    let rows =
+        tokio::runtime::Runtime::new()?.block_on(phases::run(&args, &target, &work, &built))?;
     let heading = heading(&args, &built);
     let out = table::render(&heading, &rows);
     println!("{out}");
@@ -160,7 +162,14 @@ fn heading(args: &Args, built: &build::Built) -> String {
 fn build_binaries() -> anyhow::Result<()> {
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
     let status = std::process::Command::new(cargo)
-        .args(["build", "--release", "--bin", "siaga", "--example", "loadgen"])
+        .args([
+            "build",
+            "--release",
+            "--bin",
+            "siaga",
+            "--example",
+            "loadgen",
+        ])
         .status()?;
     anyhow::ensure!(status.success(), "cargo build of siaga and loadgen failed");
     Ok(())

@@ -19,7 +19,12 @@ use super::server::{self, ACCOUNTS, Server, Session};
 use super::table::{Row, percentile_ms};
 use super::{Args, SETTLE_LIMIT, binary, queries};
 
-pub async fn run(args: &Args, target: &Path, work: &Path, built: &Built) -> anyhow::Result<Vec<Row>> {
+pub async fn run(
+    args: &Args,
+    target: &Path,
+    work: &Path,
+    built: &Built,
+) -> anyhow::Result<Vec<Row>> {
     let siaga = binary(target, "siaga");
     let data = work.join("data");
     let log = work.join("serve.log");
@@ -68,8 +73,7 @@ pub async fn run(args: &Args, target: &Path, work: &Path, built: &Built) -> anyh
     ));
 
     let operator = &sessions["scale_operator"];
-    let (_, rss_under_subscribers) =
-        fanout(&server, operator, args.rss_subscribers, 20, 1).await?;
+    let (_, rss_under_subscribers) = fanout(&server, operator, args.rss_subscribers, 20, 1).await?;
     rows.push(Row::new(
         format!(
             "RSS under {} subscribers (peak while 20 reports fan out)",
@@ -78,14 +82,8 @@ pub async fn run(args: &Args, target: &Path, work: &Path, built: &Built) -> anyh
         format!("{rss_under_subscribers:.0} MB"),
         "<= 300 MB",
     ));
-    let (fanout_rows, rss_fanout) = fanout(
-        &server,
-        operator,
-        args.subscribers,
-        args.fanout_messages,
-        2,
-    )
-    .await?;
+    let (fanout_rows, rss_fanout) =
+        fanout(&server, operator, args.subscribers, args.fanout_messages, 2).await?;
     rows.extend(fanout_rows);
     rows.push(Row::new(
         format!("RSS under {} subscribers (peak)", args.subscribers),
@@ -222,7 +220,10 @@ async fn intake_rss(
         .stdout(Stdio::piped())
         .kill_on_drop(true)
         .spawn()?;
-    let stdout = holder.stdout.take().ok_or_else(|| anyhow::anyhow!("no stdout"))?;
+    let stdout = holder
+        .stdout
+        .take()
+        .ok_or_else(|| anyhow::anyhow!("no stdout"))?;
     let mut lines = BufReader::new(stdout).lines();
     anyhow::ensure!(
         lines.next_line().await?.as_deref() == Some("ready"),
@@ -306,7 +307,9 @@ async fn loadgen_beside_empty(
     siaga: &Path,
     work: &Path,
 ) -> anyhow::Result<Vec<Row>> {
-    let empty_dir = tempfile::Builder::new().prefix("siaga-scale-empty-").tempdir()?;
+    let empty_dir = tempfile::Builder::new()
+        .prefix("siaga-scale-empty-")
+        .tempdir()?;
     let empty_data = empty_dir.path().join("data");
     let empty = Server::start(siaga, &empty_data, &work.join("serve-empty.log")).await?;
     let (mut at_n, mut at_empty) = (Vec::new(), Vec::new());
@@ -322,7 +325,8 @@ async fn loadgen_beside_empty(
             .collect::<Vec<_>>()
             .join(", ")
     };
-    let mean = |runs: &[(f64, String)]| runs.iter().map(|(rate, _)| rate).sum::<f64>() / runs.len() as f64;
+    let mean =
+        |runs: &[(f64, String)]| runs.iter().map(|(rate, _)| rate).sum::<f64>() / runs.len() as f64;
     let ratio = mean(&at_n) / mean(&at_empty);
     Ok(vec![Row::new(
         format!(

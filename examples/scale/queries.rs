@@ -43,10 +43,21 @@ fn list(name: &str, who: &'static str, filter: Value, order: &str) -> Case {
 
 fn cases(now: DateTime<Utc>) -> Vec<Case> {
     let days_ago = |days: i64| (now - chrono::Duration::days(days)).to_rfc3339();
-    let open = json!(["NEW", "TRIAGED", "FORWARDED", "IN_PROGRESS", "AWAITING_REPORTER"]);
+    let open = json!([
+        "NEW",
+        "TRIAGED",
+        "FORWARDED",
+        "IN_PROGRESS",
+        "AWAITING_REPORTER"
+    ]);
     let palembang = json!({ "south": -3.1, "west": 104.6, "north": -2.8, "east": 104.9 });
     let mut all = vec![
-        list("operator, everything", "scale_operator", json!({}), "NEWEST_FIRST"),
+        list(
+            "operator, everything",
+            "scale_operator",
+            json!({}),
+            "NEWEST_FIRST",
+        ),
         list("operator, everything", "scale_operator", json!({}), "QUEUE"),
         list(
             "operator, NEW + TRIAGED",
@@ -123,16 +134,26 @@ fn cases(now: DateTime<Utc>) -> Vec<Case> {
         ("penipuan online transfer", "scale_polres"),
     ] {
         all.push(Case {
-            name: format!("`search` \"{text}\" (first: 20), {}", who.trim_start_matches("scale_")),
+            name: format!(
+                "`search` \"{text}\" (first: 20), {}",
+                who.trim_start_matches("scale_")
+            ),
             who,
             query: SEARCH,
             variables: json!({ "q": text }),
             target: SEARCH_TARGET,
         });
     }
-    for (days, who) in [(730, "scale_operator"), (365, "scale_analyst"), (30, "scale_polres")] {
+    for (days, who) in [
+        (730, "scale_operator"),
+        (365, "scale_analyst"),
+        (30, "scale_polres"),
+    ] {
         all.push(Case {
-            name: format!("`stats` over {days} days, {}", who.trim_start_matches("scale_")),
+            name: format!(
+                "`stats` over {days} days, {}",
+                who.trim_start_matches("scale_")
+            ),
             who,
             query: STATS,
             variables: json!({ "from": days_ago(days), "to": now.to_rfc3339() }),
@@ -143,10 +164,7 @@ fn cases(now: DateTime<Utc>) -> Vec<Case> {
 }
 
 /// p50 and p99 of each case over `runs` calls, one after another (one warm-up call first).
-pub async fn measure(
-    sessions: &HashMap<&str, Session>,
-    runs: usize,
-) -> anyhow::Result<Vec<Row>> {
+pub async fn measure(sessions: &HashMap<&str, Session>, runs: usize) -> anyhow::Result<Vec<Row>> {
     let mut rows = Vec::new();
     for case in cases(Utc::now()) {
         let session = &sessions[case.who];
@@ -161,7 +179,11 @@ pub async fn measure(
         let count = first["data"]
             .as_object()
             .and_then(|data| data.values().next())
-            .and_then(|field| field.get("totalCount").or_else(|| field.get("totalReports")))
+            .and_then(|field| {
+                field
+                    .get("totalCount")
+                    .or_else(|| field.get("totalReports"))
+            })
             .and_then(Value::as_u64);
         let name = match count {
             Some(count) => format!("{} ({count} found)", case.name),

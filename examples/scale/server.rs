@@ -97,7 +97,8 @@ impl Server {
 
     /// CPU time the server process has used so far.
     pub fn cpu_time(&self) -> Duration {
-        let stat = std::fs::read_to_string(format!("/proc/{}/stat", self.pid())).unwrap_or_default();
+        let stat =
+            std::fs::read_to_string(format!("/proc/{}/stat", self.pid())).unwrap_or_default();
         // The fields after the command name (which may hold spaces) start after the last ')'.
         let fields: Vec<&str> = stat
             .rsplit_once(')')
@@ -149,7 +150,13 @@ pub fn proc_status_kib(pid: u32, field: &str) -> u64 {
     std::fs::read_to_string(format!("/proc/{pid}/status"))
         .unwrap_or_default()
         .lines()
-        .find_map(|line| line.strip_prefix(field)?.split_whitespace().next()?.parse().ok())
+        .find_map(|line| {
+            line.strip_prefix(field)?
+                .split_whitespace()
+                .next()?
+                .parse()
+                .ok()
+        })
         .unwrap_or(0)
 }
 
@@ -242,7 +249,9 @@ pub fn folder_bytes(folder: &Path, skip: &str) -> u64 {
     while let Some(folder) = pending.pop() {
         for entry in std::fs::read_dir(&folder).into_iter().flatten().flatten() {
             match entry.metadata() {
-                Ok(meta) if meta.is_dir() && entry.file_name() != skip => pending.push(entry.path()),
+                Ok(meta) if meta.is_dir() && entry.file_name() != skip => {
+                    pending.push(entry.path())
+                }
                 Ok(meta) if meta.is_file() => total += meta.len(),
                 _ => {}
             }

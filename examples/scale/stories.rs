@@ -15,7 +15,7 @@ use siaga::whatsapp::payload::{self, Citizen};
 
 use super::corpus::{Corpus, end_time};
 
-/// Open reports older than this are closed in the synthetic archive: a desk does not leave
+/// Open reports older than this are closed (or rejected) in the synthetic archive: a desk does not leave
 /// two years of reports open, and the SLA clock would otherwise breach them all at start.
 const OPEN_FOR_AT_MOST_DAYS: i64 = 14;
 
@@ -67,7 +67,13 @@ fn close_if_old(doc: &mut IndexDoc) {
     if !old || doc.status.is_final() {
         return;
     }
-    doc.status = ReportStatus::Closed;
+    // A report never forwarded cannot be closed (see `ReportStatus::can_move_to`): the desk
+    // rejected it.
+    doc.status = if doc.unit_path.is_empty() {
+        ReportStatus::Rejected
+    } else {
+        ReportStatus::Closed
+    };
     let forwarded = doc.forward_secs.unwrap_or(0);
     doc.first_action_secs.get_or_insert(600);
     doc.resolve_secs = Some(forwarded + 86_400 + (doc.report_id.get() % 7) as i64 * 3600);

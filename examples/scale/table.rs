@@ -10,7 +10,11 @@ pub struct Row {
 }
 
 impl Row {
-    pub fn new(measure: impl Into<String>, value: impl Into<String>, target: impl Into<String>) -> Row {
+    pub fn new(
+        measure: impl Into<String>,
+        value: impl Into<String>,
+        target: impl Into<String>,
+    ) -> Row {
         Row {
             measure: measure.into(),
             value: value.into(),
