@@ -100,11 +100,21 @@ pub fn build(work: &Path, count: u64, batch: usize) -> anyhow::Result<Built> {
 /// outcomes in one ledger transaction, then one durable flush.
 pub fn apply_batch(intake: &Intake, store: &Store, chunk: &[Story]) -> anyhow::Result<()> {
     ingest(intake, chunk)?;
+    // Read before the transaction: sled's transaction holds the tables a plain read waits on.
+    let far = Utc::now() + chrono::Duration::days(3650);
+    let replies = store.outbox().due(far, 100_000, |_| true)?;
+    let downloads = store.media_queue().due(far, 100_000, |_| true)?;
     write(store, |tx| {
         for story in chunk {
             apply_outcome(tx, story)?;
         }
-        take_off_queues(store, tx)
+        for (key, _) in &replies {
+            tx.outbox().remove(key)?;
+        }
+        for (key, _) in &downloads {
+            tx.media_queue().remove(key)?;
+        }
+        Ok(())
     })?;
     store.flush_blocking()?;
     Ok(())
@@ -124,18 +134,6 @@ pub fn ingest(intake: &Intake, chunk: &[Story]) -> anyhow::Result<()> {
         .map(|(delivery, items)| intake.delivery(&delivery.body, items, delivery.received_at))
         .collect();
     intake.ingest_together(&deliveries)?;
-    Ok(())
-}
-
-/// The automatic replies and media downloads queued so far, done (see the module's note).
-fn take_off_queues(store: &Store, tx: &Tx<'_>) -> Result<(), StoreError> {
-    let far = Utc::now() + chrono::Duration::days(3650);
-    for (key, _) in store.outbox().due(far, 100_000, |_| true)? {
-        tx.outbox().remove(&key)?;
-    }
-    for (key, _) in store.media_queue().due(far, 100_000, |_| true)? {
-        tx.media_queue().remove(&key)?;
-    }
     Ok(())
 }
 

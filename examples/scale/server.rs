@@ -9,8 +9,9 @@ use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
 
-/// The app secret the scale server checks webhook signatures with.
-pub const SECRET: &str = "scale-secret";
+/// The app secret the scale server checks webhook signatures with: the subscription
+/// clients' own, whose webhooks it must accept.
+pub use super::clients::SECRET;
 const JWT_SECRET: &str = "scale-jwt-secret-0123456789abcdef-0123456789abcdef";
 pub const PASSWORD: &str = "scale-password-1";
 
