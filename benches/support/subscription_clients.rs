@@ -15,7 +15,8 @@ use siaga::domain::ids::Ticket;
 use siaga::domain::phone::PhoneNumber;
 use siaga::whatsapp::payload::{self, Citizen};
 use siaga::whatsapp::signature;
-use tokio::io::{AsyncBufReadExt, BufReader};
+use tokio::io::{AsyncBufReadExt, BufReader, Lines};
+use tokio::process::{Child, ChildStdout};
 use tokio::sync::Mutex;
 use tokio_tungstenite::tungstenite::Message as WsMessage;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
@@ -114,17 +115,15 @@ impl Webhooks {
     }
 }
 
-/// The server side: starts the client process, waits until its subscriptions are registered
-/// (`registered` completes), posts the messages, and pairs each arrival with its webhook's
-/// 200.
-pub async fn measure_in_another_process(
-    webhooks: &Webhooks,
-    registered: impl std::future::Future<Output = ()>,
+/// Starts this binary again as the client process (`subscribers` sockets, each until it has
+/// seen `messages` new reports) and returns once it says every socket has subscribed, with
+/// its remaining output.
+pub async fn start_client_process(
     base: &str,
     token: &str,
     subscribers: usize,
     messages: usize,
-) -> anyhow::Result<Vec<Duration>> {
+) -> anyhow::Result<(Child, Lines<BufReader<ChildStdout>>)> {
     let mut child = tokio::process::Command::new(std::env::current_exe()?)
         .env(
             super::CLIENT_OF,
@@ -145,6 +144,21 @@ pub async fn measure_in_another_process(
         lines.next_line().await?.as_deref() == Some("ready"),
         "the client process did not get ready"
     );
+    Ok((child, lines))
+}
+
+/// The server side: starts the client process, waits until its subscriptions are registered
+/// (`registered` completes), posts the messages, and pairs each arrival with its webhook's
+/// 200.
+pub async fn measure_in_another_process(
+    webhooks: &Webhooks,
+    registered: impl std::future::Future<Output = ()>,
+    base: &str,
+    token: &str,
+    subscribers: usize,
+    messages: usize,
+) -> anyhow::Result<Vec<Duration>> {
+    let (mut child, mut lines) = start_client_process(base, token, subscribers, messages).await?;
     registered.await;
     tokio::time::sleep(Duration::from_millis(500)).await;
 

@@ -11,7 +11,6 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use serde_json::json;
-use tokio::io::{AsyncBufReadExt, BufReader};
 
 use super::build::Built;
 use super::clients::{self, Webhooks};
@@ -209,26 +208,14 @@ async fn intake_rss(
     server: &Server,
     operator: &Session,
 ) -> anyhow::Result<Row> {
-    let mut holder = tokio::process::Command::new(std::env::current_exe()?)
-        .env(
-            super::CLIENT_OF,
-            format!("{}/graphql/ws", server.base.replace("http://", "ws://")),
-        )
-        .env(super::CLIENT_TOKEN, operator.token())
-        .env("SUBSCRIBERS", args.rss_subscribers.to_string())
-        .env("MESSAGES", usize::MAX.to_string())
-        .stdout(Stdio::piped())
-        .kill_on_drop(true)
-        .spawn()?;
-    let stdout = holder
-        .stdout
-        .take()
-        .ok_or_else(|| anyhow::anyhow!("no stdout"))?;
-    let mut lines = BufReader::new(stdout).lines();
-    anyhow::ensure!(
-        lines.next_line().await?.as_deref() == Some("ready"),
-        "the subscriber process did not get ready"
-    );
+    // Each socket follows every new report until the process is killed.
+    let (mut holder, _output) = clients::start_client_process(
+        &server.base,
+        operator.token(),
+        args.rss_subscribers,
+        usize::MAX,
+    )
+    .await?;
     tokio::time::sleep(Duration::from_secs(2)).await;
     let loadgen = loadgen_command(target, &server.base)
         .args(["--rate", &args.intake_rate.to_string()])
