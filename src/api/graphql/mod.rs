@@ -138,8 +138,14 @@ pub(crate) fn session<'a>(ctx: &Context<'a>) -> async_graphql::Result<&'a Sessio
 
 pub(crate) fn to_graphql_error(error: UserError) -> async_graphql::Error {
     let code = error.code.as_str();
-    async_graphql::Error::new(error.message)
-        .extend_with(|_, extensions| extensions.set("code", code))
+    async_graphql::Error::new(error.message).extend_with(|_, extensions| {
+        extensions.set("code", code);
+        for (name, value) in &error.details {
+            if let Ok(value) = async_graphql::Value::from_json(value.clone()) {
+                extensions.set(*name, value);
+            }
+        }
+    })
 }
 
 /// `result.gql()?` turns a workflow error into a GraphQL error with `extensions.code`.
