@@ -9,6 +9,8 @@
 //! - `GET /download/{media_id}`: the bytes, only with a bearer token.
 //! - `POST /{ver}/{phone_id}/media`: an upload (multipart), answered `{"id": …}` (see
 //!   `mock_graph_upload.rs`).
+//! - `GET /{ver}/{waba_id}/message_templates`: the templates added with
+//!   [`MockGraph::add_template`], paged as Meta pages them (see `mock_graph_templates.rs`).
 //! - anything else: 404 with a Graph-style error body.
 
 use std::collections::{HashMap, VecDeque};
@@ -25,6 +27,8 @@ use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 use tokio::sync::watch;
 
+#[path = "mock_graph_templates.rs"]
+mod templates;
 #[path = "mock_graph_upload.rs"]
 mod upload;
 pub use upload::Upload;
@@ -84,6 +88,12 @@ struct MockState {
     uploads: Vec<Upload>,
     /// The next this many uploads answer 500.
     upload_failures_left: u32,
+    /// The account's message templates, in Meta's JSON shape.
+    templates: Vec<Value>,
+    /// Templates per page regardless of the `limit` asked for.
+    template_page_size: Option<usize>,
+    /// The next this many template listings answer 503.
+    template_failures_left: u32,
 }
 
 struct Shared {
@@ -300,7 +310,7 @@ async fn handle_request(
         &method,
         &segments,
         &json_body,
-        authorization.as_deref(),
+        (uri.query(), authorization.as_deref()),
     );
     let response_status = planned.status;
     lock(&shared).requests.push(RecordedRequest {
@@ -369,9 +379,12 @@ fn plan_response(
     method: &Method,
     segments: &[&str],
     body: &Value,
-    authorization: Option<&str>,
+    (query, authorization): (Option<&str>, Option<&str>),
 ) -> PlannedResponse {
     match (method.as_str(), segments) {
+        ("GET", [_version, waba_id, "message_templates"]) => {
+            templates::plan(shared, waba_id, query, authorization)
+        }
         ("POST", [_version, _phone_id, "messages"]) => plan_messages_response(shared, body),
         ("POST", [_version, _phone_id, "calls"]) => PlannedResponse::json(
             200,
