@@ -189,7 +189,30 @@ async fn a_failed_refresh_keeps_the_cached_list_which_survives_a_restart() {
         .await;
     assert_eq!(names(&listed["data"]["templates"]).len(), 7, "{listed}");
 
+    // Meta is still down when the server starts again: the worker's first refresh fails.
     let app = app.restart().await;
+    app.wait_until("the templates worker's first refresh failed", |app| {
+        app.state
+            .workers
+            .reports()
+            .iter()
+            .any(|worker| worker.name == "templates" && worker.errors > 0)
+    })
+    .await;
+    let readiness = app.get("/readyz").await;
+    assert_eq!(readiness.status(), 200, "a failed refresh is not a failed worker");
+    let readiness: Value = readiness.json().await.unwrap();
+    let worker = readiness["workers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|worker| worker["name"] == "templates")
+        .unwrap_or_else(|| panic!("{readiness}"))
+        .clone();
+    assert!(
+        worker["last_error"].as_str().unwrap_or_default().contains("template list"),
+        "{worker}"
+    );
     let admin_token = app.login("admin1").await;
     let listed = app.graphql(Some(&admin_token), LIST, json!({})).await;
     assert_eq!(names(&listed["data"]["templates"]).len(), 7, "{listed}");
