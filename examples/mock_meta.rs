@@ -203,8 +203,20 @@ const SAMPLE_TEMPLATES: [(&str, &str, &str, &str, &str); 5] = [
         "APPROVED",
         "Laporan {{1}} telah {{3}} oleh {{2}}. Terima kasih.",
     ),
-    ("survei_kepuasan", "id", "UTILITY", "PENDING", "Bagaimana layanan kami untuk laporan {{1}}?"),
-    ("promo_lama", "en_US", "MARKETING", "REJECTED", "Hello {{1}}"),
+    (
+        "survei_kepuasan",
+        "id",
+        "UTILITY",
+        "PENDING",
+        "Bagaimana layanan kami untuk laporan {{1}}?",
+    ),
+    (
+        "promo_lama",
+        "en_US",
+        "MARKETING",
+        "REJECTED",
+        "Hello {{1}}",
+    ),
 ];
 
 const TEMPLATES_PER_PAGE: usize = 2;

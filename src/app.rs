@@ -28,10 +28,10 @@ use crate::search::indexer::{DocSource, Indexer, open_or_rebuild};
 use crate::store::Store;
 use crate::whatsapp::WorkerContext;
 use crate::whatsapp::graph::{GraphClient, GraphSettings, TemplateAccount};
-use crate::whatsapp::templates::TemplateSync;
 use crate::whatsapp::health::ChannelHealth;
 use crate::whatsapp::media::MediaFetcher;
 use crate::whatsapp::outbox::OutboxSender;
+use crate::whatsapp::templates::TemplateSync;
 use crate::worker::{ThreadReading, WorkerBoard, WorkerRunner};
 use crate::workflow::{ClockSettings, ClockWorker, UnitDirectory, Workflow};
 

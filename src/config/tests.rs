@@ -114,7 +114,10 @@ satisfaction_template = { name = "survei_kepuasan", language = "id" }
         Some("102030405060708")
     );
     let resolved = config.replies.resolved_template.unwrap();
-    assert_eq!((resolved.name.as_str(), resolved.language.as_str()), ("laporan_selesai", "id"));
+    assert_eq!(
+        (resolved.name.as_str(), resolved.language.as_str()),
+        ("laporan_selesai", "id")
+    );
     assert!(config.replies.satisfaction_template.is_some());
 
     let settings: Settings = toml::from_str(r#"wa_business_account_id = "+62 811""#).unwrap();

@@ -311,7 +311,10 @@ mod tests {
 
     #[test]
     fn a_body_without_placeholders_has_no_parameters() {
-        assert_eq!(body_parameters("Terima kasih {x} {{ }}").0, Vec::<String>::new());
+        assert_eq!(
+            body_parameters("Terima kasih {x} {{ }}").0,
+            Vec::<String>::new()
+        );
         assert_eq!(body_parameters("unclosed {{1").0, Vec::<String>::new());
     }
 

@@ -47,8 +47,11 @@ impl Templates<'_, Tx<'_>> {
     }
 
     pub fn save_mapping(&self, mapping: &PurposeMapping) -> Result<(), StoreError> {
-        self.at
-            .put_record(Table::WhatsAppTemplates, &purpose_key(mapping.purpose), mapping)
+        self.at.put_record(
+            Table::WhatsAppTemplates,
+            &purpose_key(mapping.purpose),
+            mapping,
+        )
     }
 
     pub fn clear_mapping(&self, purpose: TemplatePurpose) -> Result<(), StoreError> {

@@ -58,9 +58,11 @@ impl TemplateSync {
                 .list_message_templates(account)
                 .await
                 .map_err(|error| format!("the graph api refused the template list: {error}")),
-            None => Err("no WhatsApp Business Account id (wa-business-account-id) or access \
+            None => Err(
+                "no WhatsApp Business Account id (wa-business-account-id) or access \
                          token is configured: the template list cannot be read from Meta"
-                .to_string()),
+                    .to_string(),
+            ),
         };
         if let Err(error) = &fetched {
             tracing::warn!(%error, "template list not refreshed; the cached list stays");

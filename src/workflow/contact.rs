@@ -13,14 +13,14 @@ use crate::domain::ids::ReportId;
 use crate::domain::message::{Message, OutboundContent, OutboundPurpose};
 use crate::domain::report::Report;
 use crate::domain::reporter::Reporter;
+use crate::domain::templates::TemplatePurpose;
 use crate::domain::timeline::{Actor, TimelineKind};
 use crate::domain::user::Principal;
 use crate::error::UserError;
 use crate::intake::IntakeSettings;
 use crate::intake::outbound::{QueuedReply, queue_reply};
-use crate::ledger::Ledger;
-use crate::domain::templates::TemplatePurpose;
 use crate::intake::templates::{ChosenTemplate, template_for, template_message};
+use crate::ledger::Ledger;
 use crate::store::{StoreError, Tx, TxError};
 
 /// What an operator or officer asks to send.

@@ -11,7 +11,14 @@ use super::{MockGraph, PlannedResponse, Shared, graph_error, lock};
 impl MockGraph {
     /// Adds a template to the account's list, in Meta's shape. A body with `{{name}}`
     /// placeholders makes it a NAMED template.
-    pub fn add_template(&self, name: &str, language: &str, category: &str, status: &str, body: &str) {
+    pub fn add_template(
+        &self,
+        name: &str,
+        language: &str,
+        category: &str,
+        status: &str,
+        body: &str,
+    ) {
         let mut state = self.state();
         let id = 900_000 + state.templates.len();
         state
@@ -33,7 +40,9 @@ impl MockGraph {
     pub fn template_listings(&self) -> Vec<Option<String>> {
         self.requests()
             .into_iter()
-            .filter(|request| request.method == "GET" && request.path.ends_with("/message_templates"))
+            .filter(|request| {
+                request.method == "GET" && request.path.ends_with("/message_templates")
+            })
             .map(|request| request.query)
             .collect()
     }
@@ -102,17 +111,17 @@ pub(super) fn plan(
     let mut state = lock(shared);
     if state.template_failures_left > 0 {
         state.template_failures_left -= 1;
-        return PlannedResponse::json(
-            503,
-            graph_error(2, "Service temporarily unavailable"),
-        );
+        return PlannedResponse::json(503, graph_error(2, "Service temporarily unavailable"));
     }
     let parameter = |key: &str| {
-        query.into_iter().flat_map(|query| query.split('&')).find_map(|pair| {
-            pair.split_once('=')
-                .filter(|(name, _)| *name == key)
-                .map(|(_, value)| value.to_string())
-        })
+        query
+            .into_iter()
+            .flat_map(|query| query.split('&'))
+            .find_map(|pair| {
+                pair.split_once('=')
+                    .filter(|(name, _)| *name == key)
+                    .map(|(_, value)| value.to_string())
+            })
     };
     let limit = parameter("limit")
         .and_then(|limit| limit.parse::<usize>().ok())

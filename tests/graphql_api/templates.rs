@@ -9,8 +9,7 @@ use super::*;
 const WABA_ID: &str = "102030405060708";
 
 const LIST: &str = "query($refresh: Boolean) { templates(refresh: $refresh) { name language category status bodyText parameterCount parameterNames sendable bodyParameters { position name fillsWith } } }";
-const REFRESH: &str =
-    "mutation { refreshTemplates { configured refreshedAt attemptedAt lastError templates { name } } }";
+const REFRESH: &str = "mutation { refreshTemplates { configured refreshedAt attemptedAt lastError templates { name } } }";
 const MAP: &str = "mutation($p: TemplatePurpose!, $n: String, $l: String) { setTemplateForPurpose(purpose: $p, name: $n, language: $l) { purpose name language source setBy template { name status } } }";
 const PURPOSES: &str =
     "{ templatePurposes { purpose name language source setBy template { name parameterCount } } }";
@@ -46,7 +45,13 @@ fn add_templates(app: &TestApp) {
     );
     graph.add_template("promo_baru", "id", "MARKETING", "PENDING", "Info {{1}}");
     graph.add_template("laporan_lama", "id", "UTILITY", "REJECTED", "Laporan {{1}}");
-    graph.add_template("report_received", "en_US", "UTILITY", "APPROVED", "Report {{1}}");
+    graph.add_template(
+        "report_received",
+        "en_US",
+        "UTILITY",
+        "APPROVED",
+        "Report {{1}}",
+    );
     graph.add_template(
         "laporan_lengkap",
         "id",
@@ -109,7 +114,14 @@ async fn the_template_list_is_read_from_meta_page_by_page_for_admins_and_supervi
     assert!(sync["refreshedAt"].is_string(), "{sync}");
     assert_eq!(names(&sync["templates"]).len(), 7, "{sync}");
     let listings = app.graph.template_listings();
-    let pages: Vec<String> = listings.iter().rev().take(3).rev().flatten().cloned().collect();
+    let pages: Vec<String> = listings
+        .iter()
+        .rev()
+        .take(3)
+        .rev()
+        .flatten()
+        .cloned()
+        .collect();
     assert_eq!(pages.len(), 3, "{listings:?}");
     assert!(!pages[0].contains("after="), "{pages:?}");
     assert!(pages[1].contains("after=cursor-3"), "{pages:?}");
@@ -161,9 +173,17 @@ async fn the_template_list_is_read_from_meta_page_by_page_for_admins_and_supervi
     ] {
         let token = app.user_token(username, role, unit).await;
         let refused = app.graphql(Some(&token), LIST, json!({})).await;
-        assert_eq!(error_code(&refused).as_deref(), Some("FORBIDDEN"), "{refused}");
+        assert_eq!(
+            error_code(&refused).as_deref(),
+            Some("FORBIDDEN"),
+            "{refused}"
+        );
         let refused = app.graphql(Some(&token), REFRESH, json!({})).await;
-        assert_eq!(error_code(&refused).as_deref(), Some("FORBIDDEN"), "{refused}");
+        assert_eq!(
+            error_code(&refused).as_deref(),
+            Some("FORBIDDEN"),
+            "{refused}"
+        );
     }
 }
 
@@ -178,7 +198,10 @@ async fn a_failed_refresh_keeps_the_cached_list_which_survives_a_restart() {
     let failed = refreshed(&app, &admin_token).await;
 
     assert!(
-        failed["lastError"].as_str().unwrap_or_default().contains("unavailable"),
+        failed["lastError"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("unavailable"),
         "{failed}"
     );
     assert_eq!(failed["refreshedAt"], first["refreshedAt"]);
@@ -200,7 +223,11 @@ async fn a_failed_refresh_keeps_the_cached_list_which_survives_a_restart() {
     })
     .await;
     let readiness = app.get("/readyz").await;
-    assert_eq!(readiness.status(), 200, "a failed refresh is not a failed worker");
+    assert_eq!(
+        readiness.status(),
+        200,
+        "a failed refresh is not a failed worker"
+    );
     let readiness: Value = readiness.json().await.unwrap();
     let worker = readiness["workers"]
         .as_array()
@@ -210,7 +237,10 @@ async fn a_failed_refresh_keeps_the_cached_list_which_survives_a_restart() {
         .unwrap_or_else(|| panic!("{readiness}"))
         .clone();
     assert!(
-        worker["last_error"].as_str().unwrap_or_default().contains("template list"),
+        worker["last_error"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("template list"),
         "{worker}"
     );
     let admin_token = app.login("admin1").await;
@@ -223,7 +253,10 @@ async fn a_failed_refresh_keeps_the_cached_list_which_survives_a_restart() {
             json!({}),
         )
         .await;
-    assert_eq!(sync["data"]["templateSync"]["refreshedAt"], first["refreshedAt"]);
+    assert_eq!(
+        sync["data"]["templateSync"]["refreshedAt"],
+        first["refreshedAt"]
+    );
 }
 
 #[tokio::test]
@@ -234,9 +267,7 @@ async fn only_an_approved_listed_template_whose_parameters_a_report_fills_can_be
     let supervisor = supervisor(&app).await;
     refreshed(&app, &admin).await;
 
-    let map = |purpose: &str, name: &str| {
-        json!({ "p": purpose, "n": name, "l": "id" })
-    };
+    let map = |purpose: &str, name: &str| json!({ "p": purpose, "n": name, "l": "id" });
     let by_supervisor = app
         .graphql(Some(&supervisor), MAP, map("RESOLVED", "laporan_selesai"))
         .await;
@@ -248,7 +279,11 @@ async fn only_an_approved_listed_template_whose_parameters_a_report_fills_can_be
         ("laporan_lengkap", "{{5}}"),
     ] {
         let refused = app.graphql(Some(&admin), MAP, map("RESOLVED", name)).await;
-        assert_eq!(error_code(&refused).as_deref(), Some("BAD_USER_INPUT"), "{refused}");
+        assert_eq!(
+            error_code(&refused).as_deref(),
+            Some("BAD_USER_INPUT"),
+            "{refused}"
+        );
         let message = refused["errors"][0]["message"].as_str().unwrap();
         assert!(message.contains(phrase), "{message}");
     }
@@ -259,7 +294,10 @@ async fn only_an_approved_listed_template_whose_parameters_a_report_fills_can_be
             json!({ "p": "RESOLVED", "n": "report_received", "l": "id" }),
         )
         .await;
-    assert_eq!(error_code(&wrong_language).as_deref(), Some("BAD_USER_INPUT"));
+    assert_eq!(
+        error_code(&wrong_language).as_deref(),
+        Some("BAD_USER_INPUT")
+    );
     let purposes = app.graphql(Some(&admin), PURPOSES, json!({})).await;
     assert!(
         purposes["data"]["templatePurposes"]
@@ -297,8 +335,14 @@ async fn only_an_approved_listed_template_whose_parameters_a_report_fills_can_be
     let cleared = app
         .graphql(Some(&admin), MAP, json!({ "p": "RESOLVED" }))
         .await;
-    assert_eq!(cleared["data"]["setTemplateForPurpose"]["name"], Value::Null, "{cleared}");
-    let again = app.graphql(Some(&admin), MAP, json!({ "p": "RESOLVED" })).await;
+    assert_eq!(
+        cleared["data"]["setTemplateForPurpose"]["name"],
+        Value::Null,
+        "{cleared}"
+    );
+    let again = app
+        .graphql(Some(&admin), MAP, json!({ "p": "RESOLVED" }))
+        .await;
     assert_eq!(error_code(&again).as_deref(), Some("NOT_FOUND"), "{again}");
 
     let audit = app
@@ -310,7 +354,10 @@ async fn only_an_approved_listed_template_whose_parameters_a_report_fills_can_be
         .await;
     let entries = audit["data"]["auditLog"]["edges"].as_array().unwrap();
     assert_eq!(entries.len(), 2, "{audit}");
-    assert_eq!(entries[1]["node"]["detail"], "RESOLVED -> laporan_selesai (id)");
+    assert_eq!(
+        entries[1]["node"]["detail"],
+        "RESOLVED -> laporan_selesai (id)"
+    );
     assert_eq!(entries[0]["node"]["detail"], "RESOLVED cleared");
 }
 
@@ -328,7 +375,10 @@ async fn notices_outside_the_window_go_out_as_their_mapped_templates_filled_from
         let mapped = app
             .graphql(Some(&admin), MAP, json!({ "p": purpose, "n": name }))
             .await;
-        assert_eq!(mapped["data"]["setTemplateForPurpose"]["source"], "STORED", "{mapped}");
+        assert_eq!(
+            mapped["data"]["setTemplateForPurpose"]["source"], "STORED",
+            "{mapped}"
+        );
     }
     let (id, ticket) = app
         .citizen_reports("081277001122", "Motor saya dicuri di depan pasar")
@@ -341,7 +391,10 @@ async fn notices_outside_the_window_go_out_as_their_mapped_templates_filled_from
         .unwrap_or_else(|| panic!("{forwarded}"))
         .to_string();
     let resolved = set_status(&app, &ops, &id, "RESOLVED").await;
-    assert_eq!(resolved["data"]["setReportStatus"]["status"], "RESOLVED", "{resolved}");
+    assert_eq!(
+        resolved["data"]["setReportStatus"]["status"], "RESOLVED",
+        "{resolved}"
+    );
 
     let sends = template_sends(&app).await;
     assert_eq!(sends.len(), 2, "{sends:?}");
@@ -386,7 +439,10 @@ async fn a_reply_outside_the_window_without_a_template_is_refused_listing_the_te
 
     assert_refused_outside_the_window(&app, &refused, messages_before);
     let message = refused["errors"][0]["message"].as_str().unwrap();
-    assert!(message.contains("laporan_diterima (id, 1 parameters)"), "{message}");
+    assert!(
+        message.contains("laporan_diterima (id, 1 parameters)"),
+        "{message}"
+    );
     let offered = &refused["errors"][0]["extensions"]["templates"];
     assert_eq!(
         names(offered),
@@ -402,7 +458,10 @@ async fn a_reply_outside_the_window_without_a_template_is_refused_listing_the_te
             json!({ "p": "OUTSIDE_WINDOW", "n": "laporan_diterima" }),
         )
         .await;
-    assert_eq!(mapped["data"]["setTemplateForPurpose"]["source"], "STORED", "{mapped}");
+    assert_eq!(
+        mapped["data"]["setTemplateForPurpose"]["source"], "STORED",
+        "{mapped}"
+    );
     let sent = app.graphql(Some(&ops), reply, json!({ "id": id })).await;
     assert!(sent["errors"].is_null(), "{sent}");
     let sends = template_sends(&app).await;

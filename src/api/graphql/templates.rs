@@ -15,7 +15,10 @@ use crate::workflow::templates::{CITIZEN_LANGUAGE, MappingSource, PurposeState};
 
 /// What a template is sent for.
 #[derive(Enum, Copy, Clone, Eq, PartialEq, Debug)]
-#[graphql(name = "TemplatePurpose", remote = "crate::domain::templates::TemplatePurpose")]
+#[graphql(
+    name = "TemplatePurpose",
+    remote = "crate::domain::templates::TemplatePurpose"
+)]
 pub enum TemplatePurpose {
     /// In place of an operator's reply or an automatic text once the 24-hour window closed.
     OutsideWindow,
@@ -198,7 +201,11 @@ impl TemplateQuery {
         Ok(catalogue
             .templates
             .iter()
-            .filter(|template| status.as_ref().is_none_or(|status| &template.status == status))
+            .filter(|template| {
+                status
+                    .as_ref()
+                    .is_none_or(|status| &template.status == status)
+            })
             .filter(|template| {
                 language
                     .as_ref()
@@ -224,7 +231,10 @@ impl TemplateQuery {
     ) -> async_graphql::Result<Vec<TemplatePurposeMapping>> {
         let who = principal(ctx)?;
         let states = services(ctx)?.workflow.template_purposes(who).gql()?;
-        Ok(states.into_iter().map(TemplatePurposeMapping::from).collect())
+        Ok(states
+            .into_iter()
+            .map(TemplatePurposeMapping::from)
+            .collect())
     }
 }
 

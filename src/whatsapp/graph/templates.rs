@@ -99,7 +99,10 @@ impl GraphClient {
         &self,
         account: &TemplateAccount,
     ) -> Result<Vec<MessageTemplate>, GraphError> {
-        let token = account.access_token.as_deref().unwrap_or(&self.access_token);
+        let token = account
+            .access_token
+            .as_deref()
+            .unwrap_or(&self.access_token);
         let mut templates = Vec::new();
         let mut after: Option<String> = None;
         for _ in 0..MAX_PAGES {
