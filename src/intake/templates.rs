@@ -104,8 +104,9 @@ pub fn report_values<L: Ledger>(
 
 /// The template message for `report`, its body parameters filled from the report. Without the
 /// template's definition in the cached list, its one parameter is taken to be the ticket (how
-/// the config file's fallback template always worked). None when the definition has a
-/// parameter no report value fills: Meta would refuse the send.
+/// the config file's fallback template always worked). None when the cached list says Meta
+/// would refuse the send: the template is no longer APPROVED (paused, disabled), or it has a
+/// parameter no report value fills.
 pub fn template_message<L: Ledger>(
     at: &L,
     replies: &ReplyTexts,
@@ -113,6 +114,7 @@ pub fn template_message<L: Ledger>(
     report: &Report,
 ) -> Result<Option<OutboundContent>, StoreError> {
     let (parameters, parameter_names) = match &chosen.definition {
+        Some(definition) if !definition.is_approved() => return Ok(None),
         Some(definition) => {
             let values = report_values(at, replies, report)?;
             let Some(parameters) = values.fill(definition) else {

@@ -481,11 +481,8 @@ fn plan_media_info(shared: &Shared, media_id: &str) -> PlannedResponse {
 }
 
 fn plan_download(shared: &Shared, media_id: &str, authorization: Option<&str>) -> PlannedResponse {
-    let has_bearer = authorization
-        .and_then(|value| value.strip_prefix("Bearer "))
-        .is_some_and(|token| !token.trim().is_empty());
-    if !has_bearer {
-        return PlannedResponse::json(401, graph_error(190, "Invalid OAuth access token."));
+    if let Some(refusal) = refuse_without_bearer(authorization) {
+        return refusal;
     }
     let mut state = lock(shared);
     let Some(media) = state.media.get_mut(media_id) else {
@@ -511,6 +508,15 @@ fn plan_download(shared: &Shared, media_id: &str, authorization: Option<&str>) -
         },
         delay: None,
     }
+}
+
+/// Meta's answer to a request without a bearer token; none when it has one.
+fn refuse_without_bearer(authorization: Option<&str>) -> Option<PlannedResponse> {
+    let has_bearer = authorization
+        .and_then(|value| value.strip_prefix("Bearer "))
+        .is_some_and(|token| !token.trim().is_empty());
+    (!has_bearer)
+        .then(|| PlannedResponse::json(401, graph_error(190, "Invalid OAuth access token.")))
 }
 
 fn graph_error(code: i64, message: &str) -> Value {

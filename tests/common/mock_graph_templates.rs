@@ -6,7 +6,7 @@
 
 use serde_json::{Value, json};
 
-use super::{MockGraph, PlannedResponse, Shared, graph_error, lock};
+use super::{MockGraph, PlannedResponse, Shared, graph_error, lock, refuse_without_bearer};
 
 impl MockGraph {
     /// Adds a template to the account's list, in Meta's shape. A body with `{{name}}`
@@ -102,11 +102,8 @@ pub(super) fn plan(
     query: Option<&str>,
     authorization: Option<&str>,
 ) -> PlannedResponse {
-    let has_bearer = authorization
-        .and_then(|value| value.strip_prefix("Bearer "))
-        .is_some_and(|token| !token.trim().is_empty());
-    if !has_bearer {
-        return PlannedResponse::json(401, graph_error(190, "Invalid OAuth access token."));
+    if let Some(refusal) = refuse_without_bearer(authorization) {
+        return refusal;
     }
     let mut state = lock(shared);
     if state.template_failures_left > 0 {
