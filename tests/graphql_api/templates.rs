@@ -472,3 +472,69 @@ async fn a_reply_outside_the_window_without_a_template_is_refused_listing_the_te
         json!([{ "type": "text", "text": ticket }])
     );
 }
+
+#[tokio::test]
+async fn the_stored_mapping_wins_over_the_config_files_template_until_it_is_cleared() {
+    let app = spawn_app_with(|settings| {
+        settings.wa_business_account_id = Some(WABA_ID.into());
+        settings.replies = Some(siaga::profile::ReplyOverrides {
+            fallback_template: Some(siaga::profile::TemplateRef {
+                name: "status_laporan".into(),
+                language: "id".into(),
+            }),
+            ..Default::default()
+        });
+    })
+    .await;
+    add_templates(&app);
+    let admin = admin(&app).await;
+    let ops = operator(&app).await;
+    refreshed(&app, &admin).await;
+    let outside_window = |response: &Value| response["data"]["templatePurposes"][0].clone();
+    let purposes = app.graphql(Some(&admin), PURPOSES, json!({})).await;
+    assert_eq!(
+        outside_window(&purposes),
+        json!({ "purpose": "OUTSIDE_WINDOW", "name": "status_laporan", "language": "id",
+                "source": "CONFIG", "setBy": null, "template": null }),
+        "the config file's, not in Meta's list: {purposes}"
+    );
+    let (id, ticket) = app
+        .citizen_reports("081277005566", "Lampu lalu lintas mati di simpang Charitas")
+        .await;
+    close_the_window(&app).await;
+    let reply = "mutation($id: ID!) { replyToReporter(reportId: $id, text: \"Sudah kami teruskan.\") { id } }";
+
+    app.graphql(
+        Some(&admin),
+        MAP,
+        json!({ "p": "OUTSIDE_WINDOW", "n": "laporan_selesai" }),
+    )
+    .await;
+    let sent = app.graphql(Some(&ops), reply, json!({ "id": id })).await;
+    assert!(sent["errors"].is_null(), "{sent}");
+    let cleared = app
+        .graphql(Some(&admin), MAP, json!({ "p": "OUTSIDE_WINDOW" }))
+        .await;
+    assert_eq!(
+        cleared["data"]["setTemplateForPurpose"]["source"], "CONFIG",
+        "{cleared}"
+    );
+    let sent = app.graphql(Some(&ops), reply, json!({ "id": id })).await;
+    assert!(sent["errors"].is_null(), "{sent}");
+
+    let sends = template_sends(&app).await;
+    let names: Vec<&str> = sends
+        .iter()
+        .map(|send| send["template"]["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["laporan_selesai", "status_laporan"]);
+    assert_eq!(
+        sends[0]["template"]["components"][0]["parameters"][2]["text"],
+        "diterima"
+    );
+    assert_eq!(
+        sends[1]["template"]["components"][0]["parameters"],
+        json!([{ "type": "text", "text": ticket }]),
+        "a template Meta's list does not describe gets the ticket"
+    );
+}
