@@ -11,12 +11,13 @@ import { StatsScreen } from './screens/stats.js';
 import { MapScreen } from './screens/map.js';
 import { AdminScreen } from './screens/admin.js';
 import { CannedScreen } from './screens/canned.js';
+import { TemplatesScreen } from './screens/templates.js';
 
 /// Which screens a role uses, in the order of the top bar.
 export function screensFor(role) {
-  if (role === 'ADMIN') return ['admin', 'queue', 'search', 'stats', 'map', 'canned'];
+  if (role === 'ADMIN') return ['admin', 'queue', 'search', 'stats', 'map', 'canned', 'templates'];
   if (role === 'ANALYST') return ['search', 'stats', 'map'];
-  if (role === 'SUPERVISOR') return ['queue', 'search', 'stats', 'map', 'canned'];
+  if (role === 'SUPERVISOR') return ['queue', 'search', 'stats', 'map', 'canned', 'templates'];
   return ['queue', 'search', 'stats', 'map'];
 }
 
@@ -98,6 +99,7 @@ function Shell({ session }) {
   else if (screen === 'map') body = html`<${MapScreen} session=${session} />`;
   else if (screen === 'admin') body = html`<${AdminScreen} session=${session} />`;
   else if (screen === 'canned') body = html`<${CannedScreen} session=${session} />`;
+  else if (screen === 'templates') body = html`<${TemplatesScreen} session=${session} />`;
   const user = session.user;
   return html`<div class="shell">
     <header class="topbar">

@@ -12,6 +12,9 @@
 //!   probability `--failure-rate`, or is accepted with a fresh wamid.
 //! - With `--status-webhook URL --secret S`, each accepted message is followed by signed
 //!   `sent` and `delivered` statuses, carrying the send's callback data, posted to `URL`.
+//! - `GET /{version}/{waba_id}/message_templates`: a fixed set of sample templates in Meta's
+//!   shape (APPROVED, PENDING and REJECTED; positional `{{1}}` and named parameters; `id` and
+//!   `en_US`), two per page with `paging.cursors.after` and a `next` link while more remain.
 //! - `GET /stats`: JSON counters (accepted, failed, read receipts, in flight, most in flight,
 //!   statuses posted and failed): how many sends the server kept in flight, and its errors.
 //! - Anything else: 404 with a Graph-style error body.
@@ -25,7 +28,7 @@ use std::time::Duration;
 
 use axum::Json;
 use axum::Router;
-use axum::extract::State;
+use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
@@ -177,6 +180,89 @@ async fn stats(State(mock): State<Arc<Mock>>) -> Json<Value> {
     }))
 }
 
+/// (name, language, category, status, body) of the sample templates.
+const SAMPLE_TEMPLATES: [(&str, &str, &str, &str, &str); 5] = [
+    (
+        "status_laporan",
+        "id",
+        "UTILITY",
+        "APPROVED",
+        "Laporan Anda {{1}} sedang kami tangani. Balas pesan ini untuk menambah keterangan.",
+    ),
+    (
+        "laporan_diteruskan",
+        "id",
+        "UTILITY",
+        "APPROVED",
+        "Yth. {{nama}}, laporan {{ticket}} diteruskan ke {{satuan}}.",
+    ),
+    (
+        "laporan_selesai",
+        "id",
+        "UTILITY",
+        "APPROVED",
+        "Laporan {{1}} telah {{3}} oleh {{2}}. Terima kasih.",
+    ),
+    (
+        "survei_kepuasan",
+        "id",
+        "UTILITY",
+        "PENDING",
+        "Bagaimana layanan kami untuk laporan {{1}}?",
+    ),
+    (
+        "promo_lama",
+        "en_US",
+        "MARKETING",
+        "REJECTED",
+        "Hello {{1}}",
+    ),
+];
+
+const TEMPLATES_PER_PAGE: usize = 2;
+
+#[derive(serde::Deserialize)]
+struct TemplatePaging {
+    after: Option<String>,
+}
+
+async fn message_templates(
+    Path((version, waba_id)): Path<(String, String)>,
+    Query(paging): Query<TemplatePaging>,
+) -> Json<Value> {
+    let start = paging
+        .after
+        .and_then(|cursor| cursor.strip_prefix("cursor-").and_then(|n| n.parse().ok()))
+        .unwrap_or(0usize)
+        .min(SAMPLE_TEMPLATES.len());
+    let end = (start + TEMPLATES_PER_PAGE).min(SAMPLE_TEMPLATES.len());
+    let data: Vec<Value> = SAMPLE_TEMPLATES[start..end]
+        .iter()
+        .enumerate()
+        .map(|(offset, (name, language, category, status, body))| {
+            let named = body.contains("{{nama}}");
+            json!({
+                "name": name,
+                "parameter_format": if named { "NAMED" } else { "POSITIONAL" },
+                "components": [{ "type": "BODY", "text": body }],
+                "language": language,
+                "status": status,
+                "category": category,
+                "id": (1_000 + start + offset).to_string(),
+            })
+        })
+        .collect();
+    let mut paging = json!({
+        "cursors": { "before": format!("cursor-{start}"), "after": format!("cursor-{end}") }
+    });
+    if end < SAMPLE_TEMPLATES.len() {
+        paging["next"] = json!(format!(
+            "/{version}/{waba_id}/message_templates?limit={TEMPLATES_PER_PAGE}&after=cursor-{end}"
+        ));
+    }
+    Json(json!({ "data": data, "paging": paging }))
+}
+
 async fn not_found() -> Response {
     let error = json!({ "error": {
         "message": "Unknown path components",
@@ -204,6 +290,10 @@ async fn main() -> anyhow::Result<()> {
     });
     let app = Router::new()
         .route("/{version}/{phone}/messages", post(messages))
+        .route(
+            "/{version}/{waba_id}/message_templates",
+            get(message_templates),
+        )
         .route("/stats", get(stats))
         .fallback(not_found)
         .with_state(mock);

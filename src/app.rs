@@ -27,10 +27,11 @@ use crate::search::IndexMemory;
 use crate::search::indexer::{DocSource, Indexer, open_or_rebuild};
 use crate::store::Store;
 use crate::whatsapp::WorkerContext;
-use crate::whatsapp::graph::{GraphClient, GraphSettings};
+use crate::whatsapp::graph::{GraphClient, GraphSettings, TemplateAccount};
 use crate::whatsapp::health::ChannelHealth;
 use crate::whatsapp::media::MediaFetcher;
 use crate::whatsapp::outbox::OutboxSender;
+use crate::whatsapp::templates::TemplateSync;
 use crate::worker::{ThreadReading, WorkerBoard, WorkerRunner};
 use crate::workflow::{ClockSettings, ClockWorker, UnitDirectory, Workflow};
 
@@ -223,6 +224,18 @@ impl App {
             // The index still answers; the check and `siaga reindex` can repair it offline.
             Err(error) => tracing::error!(%error, "could not repair the search index's duplicates"),
         }
+        let template_sync = TemplateSync::new(
+            client.clone(),
+            config
+                .whatsapp
+                .business_account_id
+                .clone()
+                .map(|business_account_id| TemplateAccount {
+                    business_account_id,
+                    access_token: None,
+                }),
+            commit.clone(),
+        );
         let media_link_key = auth.media_link_key();
         let services = Services {
             workflow,
@@ -232,6 +245,7 @@ impl App {
             search: Arc::clone(indexer.index()),
             media_urls: crate::api::media_url::MediaUrlSigner::with_key(media_link_key),
             fanout: Arc::default(),
+            templates: Arc::clone(&template_sync),
         };
         let schema = build_schema(Some(services.clone()));
         let ingest = IngestBatcher::start(core.intake.clone(), commit.clone());
@@ -346,6 +360,10 @@ impl App {
         // pass. The sender and the media fetcher change reports, which the indexer indexes;
         // what it has not indexed stays queued for the next start.
         let mut runner = WorkerRunner::new(state.workers.clone());
+        // It feeds no other worker; only with a token and a business account id to ask.
+        if state.services.templates.configured() {
+            runner.start(state.services.templates.worker());
+        }
         runner.start(ClockWorker::new(
             state.services.workflow.clone(),
             sla_check_interval,

@@ -70,6 +70,10 @@ impl ErrorCode {
 pub struct UserError {
     pub code: ErrorCode,
     pub message: String,
+    /// What a client may act on beside the message, as (name, JSON value) pairs; the GraphQL
+    /// error carries each one in `extensions` (the templates that fit, for a reply refused
+    /// outside the 24-hour window).
+    pub details: Vec<(&'static str, serde_json::Value)>,
 }
 
 impl UserError {
@@ -77,7 +81,14 @@ impl UserError {
         UserError {
             code,
             message: message.into(),
+            details: Vec::new(),
         }
+    }
+
+    /// The same error with `value` under `name` in its GraphQL `extensions`.
+    pub fn with_detail(mut self, name: &'static str, value: serde_json::Value) -> UserError {
+        self.details.push((name, value));
+        self
     }
 
     pub fn not_found(what: &str) -> UserError {

@@ -12,6 +12,7 @@ use siaga::domain::ids::{MessageId, ReportId};
 use siaga::domain::message::Direction;
 use siaga::domain::report::{Report, ReportStatus};
 use siaga::domain::reporter::phone_identity;
+use siaga::domain::templates::{PurposeMapping, TemplatePurpose};
 use siaga::domain::timeline::{Actor, TimelineEvent, TimelineKind};
 use siaga::ledger::{Ledger, OutboxWork, write};
 use siaga::store::Store;
@@ -277,6 +278,31 @@ async fn lost_evidence_is_listed_and_never_hidden_by_a_repair() {
             // A raw body lost.
             tx.survey()
                 .plant_lost_raw_payload(message.raw_payload_id.unwrap())?;
+            // Purposes mapped to a template Meta paused, and to one it deleted.
+            let paused = siaga::domain::templates::MessageTemplate::new(
+                "laporan_selesai".into(),
+                "id".into(),
+                "UTILITY".into(),
+                "PAUSED".into(),
+                Some("Laporan {{1}} selesai".into()),
+            );
+            tx.templates()
+                .save_catalogue(&siaga::domain::templates::TemplateCatalogue {
+                    templates: vec![paused],
+                    ..Default::default()
+                })?;
+            for (purpose, name) in [
+                (TemplatePurpose::Resolved, "laporan_selesai"),
+                (TemplatePurpose::Forwarded, "laporan_diteruskan"),
+            ] {
+                tx.templates().save_mapping(&PurposeMapping {
+                    purpose,
+                    name: name.into(),
+                    language: "id".into(),
+                    set_by: "admin1".into(),
+                    set_at: chrono::Utc::now(),
+                })?;
+            }
             // Status changed without the index or the open set being told.
             let mut spam = report.clone();
             spam.status = ReportStatus::Spam;
@@ -297,6 +323,8 @@ async fn lost_evidence_is_listed_and_never_hidden_by_a_repair() {
         "the raw webhook body",
         "is SPAM but in the open set",
         "is SPAM but indexed as",
+        "RESOLVED is mapped to template laporan_selesai (id), which is PAUSED: it is not sent",
+        "FORWARDED is mapped to template laporan_diteruskan (id), which the cached template list no longer has",
     ] {
         assert!(
             stdout.contains(expected),

@@ -4,7 +4,9 @@
 //! index through `search::inspect`, and lists what does not agree: messages and the reports
 //! that list them, tickets and their lookup, the queues and what they point at, the order of
 //! each timeline, reporters and their identities, the open-reports set, the quarantine (counted;
-//! an unreadable entry is a problem), and the index against the store. Each problem says whether it can be derived again (`Fix`); `repair` writes those
+//! an unreadable entry is a problem), the WhatsApp templates' purposes (each still an APPROVED
+//! template of the cached list), and the index against the store. Each problem says whether it
+//! can be derived again (`Fix`); `repair` writes those
 //! entries again and rebuilds the index, and never removes evidence (messages, raw bodies,
 //! timeline entries, reports). Problems print with record ids only: no phone number, wamid or
 //! identity in clear.
@@ -16,6 +18,7 @@ mod quarantine;
 mod records;
 mod repair;
 mod report;
+mod templates;
 
 use std::path::Path;
 use std::time::Instant;
@@ -40,6 +43,7 @@ pub enum Group {
     ChannelIds,
     Quarantine,
     SearchIndex,
+    Templates,
 }
 
 impl Group {
@@ -54,6 +58,7 @@ impl Group {
             Group::ChannelIds => "channel ids (dedupe of messages and statuses)",
             Group::Quarantine => "quarantined deliveries",
             Group::SearchIndex => "search index",
+            Group::Templates => "WhatsApp templates and their purposes",
         }
     }
 }
@@ -136,6 +141,7 @@ pub fn check(store: &Store, index_dir: &Path) -> Result<Findings, StoreError> {
     let mut findings = Findings::default();
     let catalogue = records::check_records(store, &mut findings)?;
     quarantine::check_quarantine(store, &mut findings)?;
+    templates::check_templates(store, &mut findings)?;
     index::check_index(index_dir, &catalogue, &mut findings);
     findings.problems.sort_by_key(|problem| problem.group);
     findings.seconds = started.elapsed().as_secs_f64();

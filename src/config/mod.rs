@@ -27,6 +27,8 @@ pub struct WhatsAppConfig {
     pub verify_token: Option<String>,
     pub access_token: Option<String>,
     pub phone_number_id: Option<String>,
+    /// The WhatsApp Business Account whose templates are listed.
+    pub business_account_id: Option<String>,
     pub graph_url: String,
     pub api_version: String,
     pub send_rate_per_second: u32,
@@ -224,6 +226,15 @@ impl Config {
         let access_token = non_empty(settings.wa_access_token);
         let app_secret = non_empty(settings.wa_app_secret);
         let phone_number_id = non_empty(settings.wa_phone_number_id);
+        let business_account_id = non_empty(settings.wa_business_account_id);
+        if let Some(id) = &business_account_id
+            && !id.chars().all(|c| c.is_ascii_digit())
+        {
+            return Err(invalid(
+                "wa-business-account-id",
+                format!("{id:?} is not a WhatsApp Business Account id (digits only)"),
+            ));
+        }
         if access_token.is_some() && phone_number_id.is_none() {
             return Err(invalid(
                 "wa-phone-number-id",
@@ -342,6 +353,7 @@ impl Config {
                 verify_token: non_empty(settings.wa_verify_token),
                 access_token,
                 phone_number_id,
+                business_account_id,
                 graph_url: graph_url.trim_end_matches('/').to_string(),
                 api_version,
                 send_rate_per_second: send_rate,

@@ -31,6 +31,10 @@ pub struct Settings {
     /// The phone number id replies are sent from.
     #[arg(long, env = "SIAGA_WA_PHONE_NUMBER_ID")]
     pub wa_phone_number_id: Option<String>,
+    /// The WhatsApp Business Account id whose message templates are listed (`templates`);
+    /// not the phone number id. Without it the template list cannot be refreshed.
+    #[arg(long, env = "SIAGA_WA_BUSINESS_ACCOUNT_ID")]
+    pub wa_business_account_id: Option<String>,
     /// Graph API base url [default: https://graph.facebook.com].
     #[arg(long, env = "SIAGA_WA_GRAPH_URL")]
     pub wa_graph_url: Option<String>,
@@ -191,6 +195,7 @@ impl Settings {
             wa_verify_token,
             wa_access_token,
             wa_phone_number_id,
+            wa_business_account_id,
             wa_graph_url,
             wa_api_version,
             wa_send_rate,

@@ -96,3 +96,31 @@ fn the_example_config_file_is_valid() {
     let settings: Settings = toml::from_str(include_str!("../../config.example.toml")).unwrap();
     Config::validate(settings).unwrap();
 }
+
+#[test]
+fn the_business_account_id_and_the_purposes_templates_come_from_the_file() {
+    let settings: Settings = toml::from_str(
+        r#"
+wa_business_account_id = " 102030405060708 "
+[replies]
+resolved_template = { name = "laporan_selesai" }
+satisfaction_template = { name = "survei_kepuasan", language = "id" }
+"#,
+    )
+    .unwrap();
+    let config = Config::validate(settings).unwrap();
+    assert_eq!(
+        config.whatsapp.business_account_id.as_deref(),
+        Some("102030405060708")
+    );
+    let resolved = config.replies.resolved_template.unwrap();
+    assert_eq!(
+        (resolved.name.as_str(), resolved.language.as_str()),
+        ("laporan_selesai", "id")
+    );
+    assert!(config.replies.satisfaction_template.is_some());
+
+    let settings: Settings = toml::from_str(r#"wa_business_account_id = "+62 811""#).unwrap();
+    let error = Config::validate(settings).unwrap_err().to_string();
+    assert!(error.contains("wa-business-account-id"), "{error}");
+}

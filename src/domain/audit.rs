@@ -36,10 +36,12 @@ pub enum AuditAction {
     ReporterBlock,
     /// A reporter's number unblocked.
     ReporterUnblock,
+    /// A WhatsApp template mapped to a purpose, or the mapping cleared.
+    TemplateMapping,
 }
 
 impl AuditAction {
-    pub const ALL: [AuditAction; 12] = [
+    pub const ALL: [AuditAction; 13] = [
         AuditAction::SignIn,
         AuditAction::TokenRefresh,
         AuditAction::UserAdmin,
@@ -52,6 +54,7 @@ impl AuditAction {
         AuditAction::MediaUpload,
         AuditAction::ReporterBlock,
         AuditAction::ReporterUnblock,
+        AuditAction::TemplateMapping,
     ];
 }
 

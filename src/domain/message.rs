@@ -26,7 +26,11 @@ pub enum OutboundContent {
     Template {
         name: String,
         language: String,
+        /// The body's parameters in order.
         parameters: Vec<String>,
+        /// Their names, for a template with named parameters; empty for positional ones.
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        parameter_names: Vec<String>,
     },
     LocationRequest {
         body: String,

@@ -17,6 +17,7 @@ pub mod report;
 pub mod reporter;
 pub mod sla;
 pub mod suggestion;
+pub mod templates;
 pub mod timeline;
 pub mod unit;
 pub mod user;

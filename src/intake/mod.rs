@@ -10,6 +10,7 @@ pub use apply::{
 };
 pub mod outbound;
 mod poison;
+pub mod templates;
 
 use chrono::{DateTime, Utc};
 

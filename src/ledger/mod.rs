@@ -27,6 +27,7 @@ mod queues;
 mod reporters;
 mod reports;
 mod survey;
+mod templates;
 mod timeline;
 
 pub use attachments::Attachments;
@@ -44,6 +45,7 @@ pub use queues::{
 pub use reporters::Reporters;
 pub use reports::{OpenReport, ReportWatcher, Reports};
 pub use survey::{Lookup, Survey};
+pub use templates::Templates;
 
 use crate::store::{Record, Store, StoreError, Table, Tx};
 
@@ -117,6 +119,10 @@ pub trait Ledger: Source + Sized {
 
     fn canned_replies(&self) -> CannedReplies<'_, Self> {
         CannedReplies { at: self }
+    }
+    /// The cached WhatsApp templates and the purposes mapped to them.
+    fn templates(&self) -> Templates<'_, Self> {
+        Templates { at: self }
     }
     /// Whole-table reads and rewrites of derived entries, for `siaga check` only.
     fn survey(&self) -> Survey<'_, Self> {

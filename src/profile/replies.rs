@@ -41,8 +41,19 @@ pub struct ReplyTexts {
     /// The one answer to a reporter over the automatic rate limit (see `domain::abuse`).
     #[serde(default = "default_slow_down")]
     pub slow_down: String,
+    /// Sent outside the 24-hour window in place of an operator's reply or an automatic text
+    /// (purpose OUTSIDE_WINDOW); an admin's `setTemplateForPurpose` wins over it.
     #[serde(default)]
     pub fallback_template: Option<TemplateRef>,
+    /// The forwarded notice outside the window (purpose FORWARDED).
+    #[serde(default)]
+    pub forwarded_template: Option<TemplateRef>,
+    /// The resolved notice outside the window (purpose RESOLVED).
+    #[serde(default)]
+    pub resolved_template: Option<TemplateRef>,
+    /// The satisfaction question outside the window (purpose SATISFACTION).
+    #[serde(default)]
+    pub satisfaction_template: Option<TemplateRef>,
     /// What a canned reply's `{nama}` becomes when the reporter's WhatsApp name is unknown.
     #[serde(default = "default_unknown_reporter_name")]
     pub unknown_reporter_name: String,
@@ -84,6 +95,9 @@ pub struct ReplyOverrides {
     pub category_button: Option<String>,
     pub slow_down: Option<String>,
     pub fallback_template: Option<TemplateRef>,
+    pub forwarded_template: Option<TemplateRef>,
+    pub resolved_template: Option<TemplateRef>,
+    pub satisfaction_template: Option<TemplateRef>,
     pub unknown_reporter_name: Option<String>,
     pub command_center_name: Option<String>,
 }
@@ -124,8 +138,19 @@ impl ReplyTexts {
                 text.clone_from(replacement);
             }
         }
-        if overrides.fallback_template.is_some() {
-            self.fallback_template = overrides.fallback_template.clone();
+        let templates = [
+            (&mut self.fallback_template, &overrides.fallback_template),
+            (&mut self.forwarded_template, &overrides.forwarded_template),
+            (&mut self.resolved_template, &overrides.resolved_template),
+            (
+                &mut self.satisfaction_template,
+                &overrides.satisfaction_template,
+            ),
+        ];
+        for (template, replacement) in templates {
+            if replacement.is_some() {
+                template.clone_from(replacement);
+            }
         }
         self
     }

@@ -50,10 +50,13 @@ pub enum Table {
     Attachments,
     /// id → canned reply (seeded from the profile, then managed by supervisors).
     CannedReplies,
+    /// `catalogue` → the WhatsApp Business Account's message templates as last read from Meta;
+    /// `purpose:<PURPOSE>` → the template an admin mapped to that purpose.
+    WhatsAppTemplates,
 }
 
 impl Table {
-    pub const ALL: [Table; 24] = [
+    pub const ALL: [Table; 25] = [
         Table::Meta,
         Table::Counters,
         Table::Reporters,
@@ -78,6 +81,7 @@ impl Table {
         Table::Quarantine,
         Table::Attachments,
         Table::CannedReplies,
+        Table::WhatsAppTemplates,
     ];
 
     pub fn tree_name(self) -> &'static str {
@@ -106,6 +110,7 @@ impl Table {
             Table::Quarantine => "quarantine",
             Table::Attachments => "attachments",
             Table::CannedReplies => "canned_replies",
+            Table::WhatsAppTemplates => "whatsapp_templates",
         }
     }
 

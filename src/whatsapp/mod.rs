@@ -9,6 +9,7 @@ pub mod media_file;
 pub mod outbox;
 pub mod payload;
 pub mod signature;
+pub mod templates;
 pub mod webhook;
 
 use std::sync::Arc;

@@ -1,7 +1,8 @@
 //! Writing to the citizen under WhatsApp's 24-hour rule: operator replies, location and call
 //! permission requests, and the automatic notices when a report is forwarded or resolved.
 //! Free text goes out only within 24 hours of the citizen's last message; outside that window
-//! only a pre-approved template may, and interactive requests not at all.
+//! only a pre-approved template may (the one mapped to the purpose, `workflow::templates`),
+//! and interactive requests not at all.
 
 use chrono::{DateTime, Utc};
 
@@ -12,13 +13,14 @@ use crate::domain::ids::ReportId;
 use crate::domain::message::{Message, OutboundContent, OutboundPurpose};
 use crate::domain::report::Report;
 use crate::domain::reporter::Reporter;
+use crate::domain::templates::TemplatePurpose;
 use crate::domain::timeline::{Actor, TimelineKind};
 use crate::domain::user::Principal;
 use crate::error::UserError;
 use crate::intake::IntakeSettings;
 use crate::intake::outbound::{QueuedReply, queue_reply};
+use crate::intake::templates::{ChosenTemplate, template_for, template_message};
 use crate::ledger::Ledger;
-use crate::profile::TemplateRef;
 use crate::store::{StoreError, Tx, TxError};
 
 /// What an operator or officer asks to send.
@@ -43,8 +45,8 @@ impl Outgoing {
 }
 
 impl Workflow {
-    /// Free text inside the reporter's 24-hour window; outside it the configured template, or
-    /// CONFLICT with nothing queued.
+    /// Free text inside the reporter's 24-hour window; outside it the template mapped to
+    /// OUTSIDE_WINDOW, or CONFLICT with nothing queued, listing the templates that would fit.
     pub async fn reply_to_reporter(
         &self,
         who: &Principal,
@@ -143,24 +145,28 @@ impl Workflow {
                 )?
             } else {
                 let closed = window_closed_reason(reporter.as_ref());
-                let (Outgoing::Reply { .. }, Some(template)) =
-                    (&outgoing, &replies.fallback_template)
-                else {
-                    let remedy = match &outgoing {
+                let template = match &outgoing {
+                    Outgoing::Reply { .. } => {
+                        sendable_template(tx, replies, TemplatePurpose::OutsideWindow, &report)?
+                    }
+                    _ => None,
+                };
+                let Some((template, template_content)) = template else {
+                    let refusal = match &outgoing {
                         Outgoing::Reply { .. } => {
-                            "and no template configured to send instead: nothing was sent"
+                            super::templates::no_template_refusal(tx, &closed)?
                         }
-                        _ => "and it is an interactive message that no template can replace: nothing was sent",
+                        _ => UserError::conflict(format!(
+                            "{} cannot go out: {closed}, and it is an interactive message that no template can replace: nothing was sent; it can once the citizen writes again",
+                            outgoing.describe()
+                        )),
                     };
-                    return refuse(UserError::conflict(format!(
-                        "{} cannot go out: {closed}, {remedy}; it can once the citizen writes again",
-                        outgoing.describe()
-                    )));
+                    return refuse(refusal);
                 };
                 let queued = queue_template(
                     tx,
                     &mut report,
-                    template,
+                    template_content,
                     OutboundPurpose::OperatorReply,
                     who.actor(),
                     now,
@@ -218,21 +224,29 @@ pub(super) fn window_closed_reason(reporter: Option<&Reporter>) -> String {
     }
 }
 
-/// Queues the configured fallback template (its one parameter is the ticket) and marks the
-/// message as sent in place of free text.
+/// The template mapped to `purpose` and its message for this report, when one is mapped and
+/// its parameters can be filled.
+fn sendable_template(
+    tx: &Tx<'_>,
+    replies: &crate::profile::ReplyTexts,
+    purpose: TemplatePurpose,
+    report: &Report,
+) -> Result<Option<(ChosenTemplate, OutboundContent)>, StoreError> {
+    let Some(chosen) = template_for(tx, replies, purpose)? else {
+        return Ok(None);
+    };
+    Ok(template_message(tx, replies, &chosen, report)?.map(|content| (chosen, content)))
+}
+
+/// Queues a template message and marks it as sent in place of free text.
 fn queue_template(
     tx: &Tx<'_>,
     report: &mut Report,
-    template: &TemplateRef,
+    content: OutboundContent,
     purpose: OutboundPurpose,
     actor: Actor,
     now: DateTime<Utc>,
 ) -> Result<QueuedReply, StoreError> {
-    let content = OutboundContent::Template {
-        name: template.name.clone(),
-        language: template.language.clone(),
-        parameters: vec![report.ticket.to_string()],
-    };
     let mut queued = queue_reply(tx, report, content, purpose, actor, now)?;
     if let Some(delivery) = queued.message.delivery.as_mut() {
         delivery.fell_back_to_template = true;
@@ -242,14 +256,14 @@ fn queue_template(
 }
 
 /// Tells the citizen what happened to their report (`text`, already filled in): as text inside
-/// the window, as the fallback template outside it, or not at all, which the timeline then
-/// says. A notice that cannot go out never stops the change it announces.
+/// the window; outside it as the template mapped to the notice's purpose (FORWARDED, RESOLVED),
+/// else the OUTSIDE_WINDOW one; or not at all, which the timeline then says. A notice that
+/// cannot go out never stops the change it announces.
 pub(super) fn notify_citizen(
     tx: &Tx<'_>,
     settings: &IntakeSettings,
     report: &mut Report,
-    text: String,
-    what_happened: &str,
+    notice: Notice,
     now: DateTime<Utc>,
 ) -> Result<Option<ReportEvent>, StoreError> {
     let reporter = tx.reporters().get(report.reporter_id)?;
@@ -257,7 +271,7 @@ pub(super) fn notify_citizen(
         .as_ref()
         .is_some_and(|reporter| reporter.window_open(now));
     if window_open {
-        let content = OutboundContent::Text { body: text };
+        let content = OutboundContent::Text { body: notice.text };
         let queued = queue_reply(
             tx,
             report,
@@ -268,11 +282,16 @@ pub(super) fn notify_citizen(
         )?;
         return Ok(Some(queued.event));
     }
-    if let Some(template) = &settings.replies.fallback_template {
+    let replies = &settings.replies;
+    let template = match sendable_template(tx, replies, notice.purpose, report)? {
+        Some(template) => Some(template),
+        None => sendable_template(tx, replies, TemplatePurpose::OutsideWindow, report)?,
+    };
+    if let Some((_, content)) = template {
         let queued = queue_template(
             tx,
             report,
-            template,
+            content,
             OutboundPurpose::StatusNotice,
             Actor::System,
             now,
@@ -280,7 +299,8 @@ pub(super) fn notify_citizen(
         return Ok(Some(queued.event));
     }
     let note = format!(
-        "the citizen was not told that the report was {what_happened}: {} and no template is configured",
+        "the citizen was not told that the report was {}: {} and no template is configured",
+        notice.what_happened,
         window_closed_reason(reporter.as_ref())
     );
     tx.reports().append_timeline(
@@ -292,4 +312,14 @@ pub(super) fn notify_citizen(
         now,
     )?;
     Ok(None)
+}
+
+/// A notice to the citizen about their report.
+pub(super) struct Notice {
+    /// The text sent inside the window, filled in.
+    pub text: String,
+    /// For the timeline when it cannot go out: "forwarded to …", "resolved".
+    pub what_happened: String,
+    /// Which template carries it outside the window.
+    pub purpose: TemplatePurpose,
 }

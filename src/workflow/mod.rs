@@ -24,6 +24,7 @@ pub mod permissions;
 mod reads;
 mod similar;
 mod status;
+pub mod templates;
 #[cfg(test)]
 mod tests;
 mod triage;

@@ -19,6 +19,8 @@
 //! | open original media (recorded)                |   ✓   |     ✓      |    ✓     |    ✓    |    ✓    |
 //! | administer units                              |   ✓   |     -      |    -     |    -    |    -    |
 //! | block and unblock reporters                   |   ✓   |     ✓      |    -     |    -    |    -    |
+//! | read WhatsApp templates and their purposes    |   ✓   |     ✓      |    -     |    -    |    -    |
+//! | map a template to a purpose                   |   ✓   |     -      |    -     |    -    |    -    |
 //!
 //! On top of the role, every report action needs the report to be visible to the principal
 //! (`domain::access::can_see`): officers act only on reports forwarded to their unit subtree,
@@ -55,6 +57,10 @@ pub enum Action {
     AssignToPerson,
     /// Create, change and delete canned replies.
     ManageCannedReplies,
+    /// Read the WhatsApp templates and the purposes mapped to them, refresh the list.
+    ViewTemplates,
+    /// Map a template to a purpose (`workflow::templates`).
+    MapTemplates,
 }
 
 impl Action {
@@ -74,6 +80,8 @@ impl Action {
             Action::Claim => "claim reports".to_string(),
             Action::AssignToPerson => "assign reports to people".to_string(),
             Action::ManageCannedReplies => "manage canned replies".to_string(),
+            Action::ViewTemplates => "read the WhatsApp templates".to_string(),
+            Action::MapTemplates => "map templates to purposes".to_string(),
         }
     }
 }
@@ -97,7 +105,10 @@ pub fn role_may(role: Role, action: Action) -> bool {
             matches!(role, Role::Supervisor | Role::Operator)
         }
         Action::AssignToPerson => role == Role::Supervisor,
-        Action::ManageCannedReplies => matches!(role, Role::Supervisor | Role::Admin),
+        Action::ManageCannedReplies | Action::ViewTemplates => {
+            matches!(role, Role::Supervisor | Role::Admin)
+        }
+        Action::MapTemplates => role == Role::Admin,
         Action::SetStatus(target) => match role {
             Role::Supervisor | Role::Operator => true,
             Role::Officer => OFFICER_STATUSES.contains(&target),
@@ -125,7 +136,10 @@ pub fn require_role(who: &Principal, action: Action) -> Result<(), UserError> {
         Role::Analyst => "analysts read and search; they cannot change anything",
         Role::Officer => "that is a command center decision",
         Role::Operator
-            if matches!(action, Action::AssignToPerson | Action::ManageCannedReplies) =>
+            if matches!(
+                action,
+                Action::AssignToPerson | Action::ManageCannedReplies | Action::ViewTemplates
+            ) =>
         {
             "only supervisors may"
         }

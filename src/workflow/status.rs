@@ -3,7 +3,7 @@
 
 use chrono::{DateTime, Utc};
 
-use super::contact::{fill_placeholders, notify_citizen};
+use super::contact::{Notice, fill_placeholders, notify_citizen};
 use super::permissions::Action;
 use super::{
     Committed, MAX_NOTE_CHARS, Workflow, load_existing_report, optional_text, refuse, report_event,
@@ -12,6 +12,7 @@ use super::{
 use crate::bus::{ReportEvent, ReportEventKind};
 use crate::domain::ids::{ReportId, UnitCode};
 use crate::domain::report::{Report, ReportStatus};
+use crate::domain::templates::TemplatePurpose;
 use crate::domain::timeline::TimelineKind;
 use crate::domain::unit::UnitTree;
 use crate::domain::user::Principal;
@@ -118,7 +119,11 @@ impl Workflow {
         // The same unit again (a re-forward to record a note) tells the citizen nothing new.
         let notice = (previous_unit.as_deref() != Some(unit.code.as_str())).then(|| {
             let text = fill_placeholders(&self.intake.replies.forwarded, &report, Some(&unit.name));
-            (text, format!("forwarded to {}", unit.name))
+            Notice {
+                text,
+                what_happened: format!("forwarded to {}", unit.name),
+                purpose: TemplatePurpose::Forwarded,
+            }
         });
         save_and_notify(tx, &self.intake, report, committed_events, notice, now)
     }
@@ -175,7 +180,11 @@ impl Workflow {
             }
             let notice = (status == ReportStatus::Resolved).then(|| {
                 let text = fill_placeholders(&this.intake.replies.resolved, &report, None);
-                (text, "resolved".to_string())
+                Notice {
+                    text,
+                    what_happened: "resolved".to_string(),
+                    purpose: TemplatePurpose::Resolved,
+                }
             });
             save_and_notify(tx, &this.intake, report, committed_events, notice, now)
         })
@@ -207,12 +216,12 @@ fn save_and_notify(
     settings: &IntakeSettings,
     mut report: Report,
     mut events: Vec<ReportEvent>,
-    notice: Option<(String, String)>,
+    notice: Option<Notice>,
     now: DateTime<Utc>,
 ) -> Result<Committed<Report>, TxError<UserError>> {
     let mut outbox_queued = false;
-    if let Some((text, what_happened)) = notice
-        && let Some(event) = notify_citizen(tx, settings, &mut report, text, &what_happened, now)?
+    if let Some(notice) = notice
+        && let Some(event) = notify_citizen(tx, settings, &mut report, notice, now)?
     {
         events.push(event);
         outbox_queued = true;

@@ -19,6 +19,8 @@
 //! of the queue and is found under the search screen's blocked filter; then unblocks.
 //! `incidents`: an operator links the similar reports of one fire and resolves them with the
 //! primary; each citizen is told.
+//! `templates`: an admin reloads the WhatsApp templates from the mock Graph API and sets the
+//! resolved notice's template; a supervisor reads them without the picker.
 //! `tour` (ignored): every screen of a running `siaga demo`, as each of its users.
 //!
 //! Screenshots go to `target/browser-screenshots/`, timings to
@@ -35,6 +37,7 @@ mod media;
 mod performance;
 mod scenario;
 mod session;
+mod templates;
 mod timeline;
 mod tour;
 mod webdriver;

@@ -9,6 +9,8 @@
 //! - `GET /download/{media_id}`: the bytes, only with a bearer token.
 //! - `POST /{ver}/{phone_id}/media`: an upload (multipart), answered `{"id": …}` (see
 //!   `mock_graph_upload.rs`).
+//! - `GET /{ver}/{waba_id}/message_templates`: the templates added with
+//!   [`MockGraph::add_template`], paged as Meta pages them (see `mock_graph_templates.rs`).
 //! - anything else: 404 with a Graph-style error body.
 
 use std::collections::{HashMap, VecDeque};
@@ -25,6 +27,8 @@ use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 use tokio::sync::watch;
 
+#[path = "mock_graph_templates.rs"]
+mod templates;
 #[path = "mock_graph_upload.rs"]
 mod upload;
 pub use upload::Upload;
@@ -84,6 +88,12 @@ struct MockState {
     uploads: Vec<Upload>,
     /// The next this many uploads answer 500.
     upload_failures_left: u32,
+    /// The account's message templates, in Meta's JSON shape.
+    templates: Vec<Value>,
+    /// Templates per page regardless of the `limit` asked for.
+    template_page_size: Option<usize>,
+    /// The next this many template listings answer 503.
+    template_failures_left: u32,
 }
 
 struct Shared {
@@ -300,7 +310,7 @@ async fn handle_request(
         &method,
         &segments,
         &json_body,
-        authorization.as_deref(),
+        (uri.query(), authorization.as_deref()),
     );
     let response_status = planned.status;
     lock(&shared).requests.push(RecordedRequest {
@@ -369,9 +379,12 @@ fn plan_response(
     method: &Method,
     segments: &[&str],
     body: &Value,
-    authorization: Option<&str>,
+    (query, authorization): (Option<&str>, Option<&str>),
 ) -> PlannedResponse {
     match (method.as_str(), segments) {
+        ("GET", [_version, waba_id, "message_templates"]) => {
+            templates::plan(shared, waba_id, query, authorization)
+        }
         ("POST", [_version, _phone_id, "messages"]) => plan_messages_response(shared, body),
         ("POST", [_version, _phone_id, "calls"]) => PlannedResponse::json(
             200,
@@ -468,11 +481,8 @@ fn plan_media_info(shared: &Shared, media_id: &str) -> PlannedResponse {
 }
 
 fn plan_download(shared: &Shared, media_id: &str, authorization: Option<&str>) -> PlannedResponse {
-    let has_bearer = authorization
-        .and_then(|value| value.strip_prefix("Bearer "))
-        .is_some_and(|token| !token.trim().is_empty());
-    if !has_bearer {
-        return PlannedResponse::json(401, graph_error(190, "Invalid OAuth access token."));
+    if let Some(refusal) = refuse_without_bearer(authorization) {
+        return refusal;
     }
     let mut state = lock(shared);
     let Some(media) = state.media.get_mut(media_id) else {
@@ -498,6 +508,15 @@ fn plan_download(shared: &Shared, media_id: &str, authorization: Option<&str>) -
         },
         delay: None,
     }
+}
+
+/// Meta's answer to a request without a bearer token; none when it has one.
+fn refuse_without_bearer(authorization: Option<&str>) -> Option<PlannedResponse> {
+    let has_bearer = authorization
+        .and_then(|value| value.strip_prefix("Bearer "))
+        .is_some_and(|token| !token.trim().is_empty());
+    (!has_bearer)
+        .then(|| PlannedResponse::json(401, graph_error(190, "Invalid OAuth access token.")))
 }
 
 fn graph_error(code: i64, message: &str) -> Value {

@@ -3,7 +3,8 @@
 //!
 //! Split by request and error class, like the client: `send` (messages and read receipts),
 //! `errors` (classification, timeouts, settings refused up front), `media` (lookups and
-//! downloads) and `mock` (the mock Graph API's own promises).
+//! downloads), `templates` (the account's template list) and `mock` (the mock Graph API's own
+//! promises).
 
 #[path = "../common/mod.rs"]
 mod common;
@@ -11,6 +12,7 @@ mod errors;
 mod media;
 mod mock;
 mod send;
+mod templates;
 
 use std::time::{Duration, Instant};
 

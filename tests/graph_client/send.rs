@@ -88,6 +88,7 @@ async fn a_template_send_carries_name_language_and_body_parameters_and_reports_p
         name: "update_status_laporan".to_string(),
         language: "id".to_string(),
         body_parameters: vec!["Dewi Lestari".to_string(), "LP-20261127-0311".to_string()],
+        parameter_names: Vec::new(),
     };
 
     let receipt = client.send_message(&dewi, &message, None).await.unwrap();

@@ -6,7 +6,9 @@
 //! GraphQL, replies and the 24-hour window, the unit tree, merges, urgent reports), `access`
 //! (roles, compartments, masking, the media endpoint), `queries` (paging, query limits,
 //! GraphiQL), `subscriptions` (live events over a real WebSocket), `desk_claim` (reports in a
-//! person's hands: claims, assignment, the idle timeout) and `desk_canned` (canned replies).
+//! person's hands: claims, assignment, the idle timeout), `desk_canned` (canned replies),
+//! `templates` and `template_sends` (WhatsApp templates from Meta, their purposes, and what
+//! goes out with them outside the window).
 
 mod access;
 mod blocking;
@@ -21,6 +23,8 @@ mod queries;
 mod reports;
 mod sign_in;
 mod subscriptions;
+mod template_sends;
+mod templates;
 
 use std::time::Duration;
 

@@ -28,6 +28,7 @@ pub enum AuditAction {
     MediaUpload,
     ReporterBlock,
     ReporterUnblock,
+    TemplateMapping,
 }
 
 #[derive(InputObject, Default)]

@@ -19,6 +19,7 @@ mod shape;
 pub(crate) mod sign_in_gate;
 mod socket;
 mod subscription;
+mod templates;
 mod types;
 
 use std::sync::Arc;
@@ -48,6 +49,7 @@ pub struct QueryRoot(
     attachments::AttachmentQuery,
     assignment::AssignmentQuery,
     canned::CannedQuery,
+    templates::TemplateQuery,
 );
 
 /// The mutations: one group per module, merged into one type. A new group of mutations goes
@@ -61,6 +63,7 @@ pub struct MutationRoot(
     incidents::IncidentMutation,
     assignment::AssignmentMutation,
     canned::CannedMutation,
+    templates::TemplateMutation,
 );
 
 pub type SiagaSchema = Schema<QueryRoot, MutationRoot, SubscriptionRoot>;
@@ -81,6 +84,8 @@ pub struct Services {
     pub media_urls: super::media_url::MediaUrlSigner,
     /// The subscriptions' shared work on each event (`fanout.rs`).
     pub fanout: Arc<fanout::Fanout>,
+    /// Reads the template list from Meta on demand (`refreshTemplates`).
+    pub templates: Arc<crate::whatsapp::templates::TemplateSync>,
 }
 
 /// Why the request carries no principal, kept so that resolvers can say so.
@@ -138,8 +143,14 @@ pub(crate) fn session<'a>(ctx: &Context<'a>) -> async_graphql::Result<&'a Sessio
 
 pub(crate) fn to_graphql_error(error: UserError) -> async_graphql::Error {
     let code = error.code.as_str();
-    async_graphql::Error::new(error.message)
-        .extend_with(|_, extensions| extensions.set("code", code))
+    async_graphql::Error::new(error.message).extend_with(|_, extensions| {
+        extensions.set("code", code);
+        for (name, value) in &error.details {
+            if let Ok(value) = async_graphql::Value::from_json(value.clone()) {
+                extensions.set(*name, value);
+            }
+        }
+    })
 }
 
 /// `result.gql()?` turns a workflow error into a GraphQL error with `extensions.code`.

@@ -9,9 +9,11 @@ use crate::domain::ids::MessageId;
 use crate::domain::inbound::{ApiError, DeliveryStatus, StatusUpdate};
 use crate::domain::message::{Delivery, Direction, Message, MessageBody, OutboundContent};
 use crate::domain::report::Report;
+use crate::domain::templates::TemplatePurpose;
 use crate::domain::timeline::{Actor, TimelineKind};
 use crate::intake::IntakeSettings;
 use crate::intake::outbound::queue_reply;
+use crate::intake::templates::{template_for, template_message};
 use crate::ledger::Ledger;
 use crate::store::{StoreError, Tx};
 
@@ -207,7 +209,11 @@ pub fn queue_template_fallback(
     if matches!(content, OutboundContent::Template { .. }) {
         return Ok(false);
     }
-    let Some(template) = &settings.replies.fallback_template else {
+    let content = match template_for(tx, &settings.replies, TemplatePurpose::OutsideWindow)? {
+        Some(chosen) => template_message(tx, &settings.replies, &chosen, report)?,
+        None => None,
+    };
+    let Some(content) = content else {
         let note = Some(
             "outside the 24-hour window and no template is configured: the citizen was not reached"
                 .to_string(),
@@ -221,11 +227,6 @@ pub fn queue_template_fallback(
             now,
         )?;
         return Ok(false);
-    };
-    let content = OutboundContent::Template {
-        name: template.name.clone(),
-        language: template.language.clone(),
-        parameters: vec![report.ticket.to_string()],
     };
     queue_reply(tx, report, content, *purpose, Actor::System, now)?;
     Ok(true)

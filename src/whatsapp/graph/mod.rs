@@ -5,14 +5,16 @@
 //! the HTTP status or on the title inside `error.message` (the same OAuth failure arrives as 400
 //! or 401, and rate limits as 400 or 429 depending on the proxy in between).
 //!
-//! `send` holds the message requests, `media` the media lookups and downloads, `media_hosts`
-//! where a download may go with the token, and `errors` the error type with the disposition of
-//! every failure; this file holds the client, its settings and the request plumbing they share.
+//! `send` holds the message requests, `templates` the account's template list, `media` the
+//! media lookups and downloads, `media_hosts` where a download may go with the token, and
+//! `errors` the error type with the disposition of every failure; this file holds the client,
+//! its settings and the request plumbing they share.
 
 mod errors;
 mod media;
 pub mod media_hosts;
 mod send;
+mod templates;
 #[cfg(test)]
 mod tests;
 mod upload;
@@ -20,6 +22,7 @@ mod upload;
 pub use errors::{ApiFailure, Disposition, GraphError};
 pub use media::{MediaDownload, MediaInfo};
 pub use send::{OutgoingMessage, Recipient, SendReceipt};
+pub use templates::TemplateAccount;
 pub use upload::MediaUpload;
 
 use std::time::Duration;

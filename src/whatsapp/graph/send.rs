@@ -30,6 +30,9 @@ pub enum OutgoingMessage {
         /// `id` for Indonesian.
         language: String,
         body_parameters: Vec<String>,
+        /// The parameters' names for a template with named parameters (Meta's
+        /// `parameter_name`); empty for positional ones.
+        parameter_names: Vec<String>,
     },
     /// Asks the citizen to share their position with one tap.
     LocationRequest { body: String },
@@ -139,6 +142,7 @@ pub(super) fn message_request_body(
             name,
             language,
             body_parameters,
+            parameter_names,
         } => {
             let mut template = Map::new();
             template.insert("name".into(), json!(name));
@@ -147,7 +151,13 @@ pub(super) fn message_request_body(
             if !body_parameters.is_empty() {
                 let parameters: Vec<Value> = body_parameters
                     .iter()
-                    .map(|text| json!({ "type": "text", "text": text }))
+                    .enumerate()
+                    .map(|(position, text)| match parameter_names.get(position) {
+                        Some(name) => {
+                            json!({ "type": "text", "parameter_name": name, "text": text })
+                        }
+                        None => json!({ "type": "text", "text": text }),
+                    })
                     .collect();
                 template.insert(
                     "components".into(),

@@ -212,6 +212,7 @@ pub(super) fn template_body_matches_the_body_component_of_the_template_fixture()
         name: string_at(&fixture, "/template/name").to_string(),
         language: string_at(&fixture, "/template/language/code").to_string(),
         body_parameters,
+        parameter_names: Vec::new(),
     };
     let built = message_request_body(&phone(string_at(&fixture, "/to")), &message, None);
     // Quick-reply button payloads are not part of OutgoingMessage::Template.
@@ -226,10 +227,26 @@ pub(super) fn template_without_parameters_sends_no_components() {
         name: "salam_pembuka".to_string(),
         language: "id".to_string(),
         body_parameters: Vec::new(),
+        parameter_names: Vec::new(),
     };
     let built = message_request_body(&phone("+6281255556666"), &message, None);
     assert!(built["template"].get("components").is_none(), "{built}");
     assert_eq!(built["template"]["language"]["code"], "id");
+}
+
+#[test]
+pub(super) fn named_template_parameters_carry_their_names() {
+    let message = OutgoingMessage::Template {
+        name: "status_laporan_nama".to_string(),
+        language: "id".to_string(),
+        body_parameters: vec!["WA-2026-000001".to_string(), "Siti".to_string()],
+        parameter_names: vec!["ticket".to_string(), "nama".to_string()],
+    };
+    let built = message_request_body(&phone("+6281255556666"), &message, None);
+    assert_eq!(
+        built["template"]["components"][0]["parameters"][1],
+        serde_json::json!({ "type": "text", "parameter_name": "nama", "text": "Siti" })
+    );
 }
 
 #[test]

@@ -368,10 +368,12 @@ pub(super) fn to_graph_message(content: &OutboundContent) -> OutgoingMessage {
             name,
             language,
             parameters,
+            parameter_names,
         } => OutgoingMessage::Template {
             name: name.clone(),
             language: language.clone(),
             body_parameters: parameters.clone(),
+            parameter_names: parameter_names.clone(),
         },
         OutboundContent::LocationRequest { body } => {
             OutgoingMessage::LocationRequest { body: body.clone() }

@@ -142,7 +142,8 @@ async fn outside_the_window_with_a_template_the_reply_goes_out_as_the_template()
         &OutboundContent::Template {
             name: "status_laporan".into(),
             language: "id".into(),
-            parameters: vec![report.ticket.to_string()]
+            parameters: vec![report.ticket.to_string()],
+            parameter_names: Vec::new(),
         }
     );
     assert_eq!(

@@ -1,0 +1,146 @@
+//! The cached list of the account's message templates: read from Meta on demand
+//! (`refreshTemplates`, `templates(refresh: true)`) and every hour by the `templates` worker,
+//! and kept in the store so that it survives a restart and answers while Meta cannot be
+//! reached. A failed refresh keeps the list and records when and why it failed.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use chrono::Utc;
+use tokio_util::sync::CancellationToken;
+
+use super::graph::{GraphClient, TemplateAccount};
+use crate::domain::templates::TemplateCatalogue;
+use crate::ledger::{Commit, CommitError, Effects, Ledger};
+use crate::store::{StoreError, TxError};
+use crate::worker::{Worker, WorkerError, WorkerState, WorkerStatus};
+
+/// How often the worker reads the list again.
+pub const REFRESH_INTERVAL: Duration = Duration::from_secs(60 * 60);
+
+/// Reads the template list from Meta into the store; one refresh at a time.
+pub struct TemplateSync {
+    /// Both are needed to ask Meta: none in sandbox mode or without a business account id.
+    source: Option<(GraphClient, TemplateAccount)>,
+    writer: Commit,
+    one_at_a_time: tokio::sync::Mutex<()>,
+}
+
+impl TemplateSync {
+    pub fn new(
+        client: Option<GraphClient>,
+        account: Option<TemplateAccount>,
+        writer: Commit,
+    ) -> Arc<TemplateSync> {
+        Arc::new(TemplateSync {
+            source: client.zip(account),
+            writer,
+            one_at_a_time: tokio::sync::Mutex::new(()),
+        })
+    }
+
+    /// Whether Meta can be asked at all (a token and a business account id are configured).
+    pub fn configured(&self) -> bool {
+        self.source.is_some()
+    }
+
+    /// The cached list as it is.
+    pub fn cached(&self) -> Result<TemplateCatalogue, StoreError> {
+        self.writer.store().templates().catalogue()
+    }
+
+    /// Reads the list from Meta and stores it; on failure the cached list stays and the
+    /// failure is recorded beside it. Returns the catalogue as stored afterwards.
+    pub async fn refresh(&self) -> Result<TemplateCatalogue, StoreError> {
+        let _one = self.one_at_a_time.lock().await;
+        let fetched = match &self.source {
+            Some((client, account)) => client
+                .list_message_templates(account)
+                .await
+                .map_err(|error| format!("the graph api refused the template list: {error}")),
+            None => Err(
+                "no WhatsApp Business Account id (wa-business-account-id) or access \
+                         token is configured: the template list cannot be read from Meta"
+                    .to_string(),
+            ),
+        };
+        if let Err(error) = &fetched {
+            tracing::warn!(%error, "template list not refreshed; the cached list stays");
+        }
+        let now = Utc::now();
+        let stored = self
+            .writer
+            .run(move |tx| {
+                let mut catalogue = tx.templates().catalogue()?;
+                catalogue.attempted_at = Some(now);
+                match &fetched {
+                    Ok(templates) => {
+                        catalogue.templates = templates.clone();
+                        catalogue.refreshed_at = Some(now);
+                        catalogue.last_error = None;
+                    }
+                    Err(error) => catalogue.last_error = Some(error.clone()),
+                }
+                tx.templates().save_catalogue(&catalogue)?;
+                Ok::<_, TxError<std::convert::Infallible>>((catalogue, Effects::default()))
+            })
+            .await;
+        match stored {
+            Ok(catalogue) => Ok(catalogue),
+            Err(CommitError::Store(error)) => Err(error),
+            Err(CommitError::Refused(never)) => match never {},
+        }
+    }
+
+    /// The worker that refreshes the list at start and then every `REFRESH_INTERVAL`.
+    pub fn worker(self: &Arc<TemplateSync>) -> TemplateWorker {
+        TemplateWorker {
+            sync: Arc::clone(self),
+            due: true,
+            refreshes: 0,
+        }
+    }
+}
+
+/// Refreshes the template list hourly (`templates` on the worker board).
+pub struct TemplateWorker {
+    sync: Arc<TemplateSync>,
+    due: bool,
+    refreshes: u64,
+}
+
+impl Worker for TemplateWorker {
+    fn name(&self) -> &'static str {
+        "templates"
+    }
+
+    async fn work(&mut self, _shutdown: &CancellationToken) -> Result<WorkerState, WorkerError> {
+        if !self.due {
+            return Ok(WorkerState::Idle);
+        }
+        self.due = false;
+        self.refreshes += 1;
+        let catalogue = self
+            .sync
+            .refresh()
+            .await
+            .map_err(|error| WorkerError::new("storing the template list failed", error))?;
+        match catalogue.last_error {
+            // Shown in `/readyz` until a later refresh succeeds; the cached list still serves.
+            Some(error) => Err(WorkerError::new("template list not refreshed", error)),
+            None => Ok(WorkerState::Idle),
+        }
+    }
+
+    async fn wait_for_work(&mut self) -> WorkerState {
+        tokio::time::sleep(REFRESH_INTERVAL).await;
+        self.due = true;
+        WorkerState::Busy
+    }
+
+    fn status(&self) -> WorkerStatus {
+        WorkerStatus {
+            items_done: self.refreshes,
+        }
+    }
+}
