@@ -36,10 +36,13 @@ pub enum AuditAction {
     ReporterBlock,
     /// A reporter's number unblocked.
     ReporterUnblock,
+    /// A citizen with no report asked for the status of a ticket (or of their reports): kept
+    /// here because there is no report whose timeline could hold it.
+    CitizenStatusCheck,
 }
 
 impl AuditAction {
-    pub const ALL: [AuditAction; 12] = [
+    pub const ALL: [AuditAction; 13] = [
         AuditAction::SignIn,
         AuditAction::TokenRefresh,
         AuditAction::UserAdmin,
@@ -52,6 +55,7 @@ impl AuditAction {
         AuditAction::MediaUpload,
         AuditAction::ReporterBlock,
         AuditAction::ReporterUnblock,
+        AuditAction::CitizenStatusCheck,
     ];
 }
 

@@ -28,6 +28,8 @@ pub enum AuditAction {
     MediaUpload,
     ReporterBlock,
     ReporterUnblock,
+    /// A citizen with no report asked for a ticket's status (subject: the reporter).
+    CitizenStatusCheck,
 }
 
 #[derive(InputObject, Default)]

@@ -7,7 +7,9 @@ use super::{Apply, CALLBACK_PREFIX};
 use crate::bus::{ReportEvent, ReportEventKind};
 use crate::domain::ids::MessageId;
 use crate::domain::inbound::{ApiError, DeliveryStatus, StatusUpdate};
-use crate::domain::message::{Delivery, Direction, Message, MessageBody, OutboundContent};
+use crate::domain::message::{
+    Delivery, Direction, Message, MessageBody, OutboundContent, OutboundPurpose,
+};
 use crate::domain::report::Report;
 use crate::domain::timeline::{Actor, TimelineKind};
 use crate::intake::IntakeSettings;
@@ -207,7 +209,16 @@ pub fn queue_template_fallback(
     if matches!(content, OutboundContent::Template { .. }) {
         return Ok(false);
     }
-    let Some(template) = &settings.replies.fallback_template else {
+    // The satisfaction question has a template of its own; the general one would not ask it,
+    // and the thanks for an answer are not worth a template.
+    let template = match (purpose, content) {
+        (OutboundPurpose::Satisfaction, OutboundContent::Buttons { .. }) => {
+            &settings.replies.satisfaction_template
+        }
+        (OutboundPurpose::Satisfaction, _) => &None,
+        _ => &settings.replies.fallback_template,
+    };
+    let Some(template) = template else {
         let note = Some(
             "outside the 24-hour window and no template is configured: the citizen was not reached"
                 .to_string(),
