@@ -19,6 +19,7 @@ mod incidents;
 mod media_replies;
 mod queries;
 mod reports;
+mod satisfaction;
 mod sign_in;
 mod subscriptions;
 

@@ -22,18 +22,8 @@ async fn writes(app: &TestApp, phone: &str, wamid: &str, text: &str) {
     assert_eq!(app.post_signed_webhook(&payload).await.status(), 200);
 }
 
-/// Meta's `button_reply` webhook (the fixture's shape) from `phone`, tapping our button `id`.
 fn tap(phone: &str, id: &str, title: &str, wamid: &str) -> serde_json::Value {
-    let mut payload = fixture("inbound_interactive_button_reply");
-    let value = &mut payload["entry"][0]["changes"][0]["value"];
-    value["contacts"][0] = json!({ "profile": { "name": "Warga" }, "wa_id": phone });
-    let message = &mut value["messages"][0];
-    message["from"] = json!(phone);
-    message.as_object_mut().unwrap().remove("from_user_id");
-    message["id"] = json!(wamid);
-    message["timestamp"] = json!(now().to_string());
-    message["interactive"]["button_reply"] = json!({ "id": id, "title": title });
-    payload
+    common::button_reply(phone, id, title, wamid)
 }
 
 /// The report `phone` opened (their only one).
