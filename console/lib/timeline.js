@@ -82,13 +82,15 @@ const kinds = {
 
 const purposes = {
   id: { NEW_REPORT_REPLY: 'balasan otomatis laporan baru', FOLLOW_UP_ACK: 'tanda terima pesan lanjutan',
-    OPERATOR_REPLY: 'balasan petugas', STATUS_NOTICE: 'pemberitahuan status', SLOW_DOWN: 'permintaan mengurangi pesan' },
+    OPERATOR_REPLY: 'balasan petugas', STATUS_NOTICE: 'pemberitahuan status', SLOW_DOWN: 'permintaan mengurangi pesan',
+    STATUS_CHECK: 'jawaban cek status', SATISFACTION: 'survei kepuasan' },
   en: { NEW_REPORT_REPLY: 'automatic reply to a new report', FOLLOW_UP_ACK: 'acknowledgement of a follow-up',
-    OPERATOR_REPLY: "an operator's reply", STATUS_NOTICE: 'status notice', SLOW_DOWN: 'request to slow down' },
+    OPERATOR_REPLY: "an operator's reply", STATUS_NOTICE: 'status notice', SLOW_DOWN: 'request to slow down',
+    STATUS_CHECK: 'answer to a status check', SATISFACTION: 'satisfaction question' },
 };
 
 
-const NOTE_PURPOSES = { newreportreply: 'NEW_REPORT_REPLY', followupack: 'FOLLOW_UP_ACK', operatorreply: 'OPERATOR_REPLY', statusnotice: 'STATUS_NOTICE', slowdown: 'SLOW_DOWN' };
+const NOTE_PURPOSES = { newreportreply: 'NEW_REPORT_REPLY', followupack: 'FOLLOW_UP_ACK', operatorreply: 'OPERATOR_REPLY', statusnotice: 'STATUS_NOTICE', slowdown: 'SLOW_DOWN', statuscheck: 'STATUS_CHECK', satisfaction: 'SATISFACTION' };
 
 const w = (key, fill = {}) => Object.entries(fill)
   .reduce((text, [name, value]) => text.replace(`{${name}}`, value), words[language()][key] ?? key);
