@@ -19,6 +19,8 @@
 //! of the queue and is found under the search screen's blocked filter; then unblocks.
 //! `incidents`: an operator links the similar reports of one fire and resolves them with the
 //! primary; each citizen is told.
+//! `satisfaction`: a resolved report answered "Tidak puas" with a comment, shown on the report
+//! screen and in the statistics screen's breakdown by unit and category.
 //! `tour` (ignored): every screen of a running `siaga demo`, as each of its users.
 //!
 //! Screenshots go to `target/browser-screenshots/`, timings to
@@ -33,6 +35,7 @@ mod desk_claim;
 mod incidents;
 mod media;
 mod performance;
+mod satisfaction;
 mod scenario;
 mod session;
 mod timeline;
