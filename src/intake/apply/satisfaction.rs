@@ -27,30 +27,27 @@ impl<'t, 'a> Apply<'t, 'a> {
             debug_assert!(false, "only a report that was asked is answered");
             return Ok(report);
         };
-        if let Some(first) = satisfaction.rating {
-            let note = format!(
+        let first = satisfaction.rating;
+        let note = match first {
+            Some(first) => format!(
                 "the citizen answered again: {} (the first answer, {}, stands)",
                 rating.as_str(),
                 first.as_str()
-            );
-            self.keep_aside(
-                inbound,
-                &mut report,
-                TimelineKind::SatisfactionAnswered,
-                note,
-            )?;
-            self.tx.reports().save(&report)?;
-            return Ok(report);
-        }
-        satisfaction.rating = Some(rating);
-        satisfaction.answered_at = Some(self.now);
-        let note = format!("the citizen's satisfaction: {}", rating.as_str());
+            ),
+            None => format!("the citizen's satisfaction: {}", rating.as_str()),
+        };
         self.keep_aside(
             inbound,
             &mut report,
             TimelineKind::SatisfactionAnswered,
             note,
         )?;
+        if first.is_some() {
+            self.tx.reports().save(&report)?;
+            return Ok(report);
+        }
+        satisfaction.rating = Some(rating);
+        satisfaction.answered_at = Some(self.now);
         let replies = &self.settings.replies;
         let answer = if rating.invites_comment() {
             satisfaction.comment_asked_at = Some(self.now);
