@@ -10,6 +10,7 @@
 
 mod access;
 mod blocking;
+mod citizen_status;
 #[path = "../common/mod.rs"]
 mod common;
 mod desk_canned;
