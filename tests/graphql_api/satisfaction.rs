@@ -85,7 +85,6 @@ async fn a_tidak_puas_answer_and_its_comment_are_stored_raise_an_event_and_are_c
     let supervisor = app
         .user_token("spv1", Role::Supervisor, Some("COMMAND_CENTER"))
         .await;
-    let mut events = app.state.commit.bus().subscribe();
     let phone = "081377101101";
     let (id, ticket) =
         resolved_report(&app, &token, phone, "motor saya dicuri di pasar 16 ilir").await;
@@ -107,21 +106,44 @@ async fn a_tidak_puas_answer_and_its_comment_are_stored_raise_an_event_and_are_c
     assert_eq!(asked["satisfaction"]["rating"], Value::Null);
     assert!(asked["satisfaction"]["askedAt"].is_string(), "{asked}");
 
+    // A supervisor follows reportEvents over a real WebSocket.
+    let mut socket = common::ws::connect(&app, "graphql-transport-ws").await;
+    let init = json!({ "type": "connection_init", "payload": { "authorization": format!("Bearer {supervisor}") } });
+    socket
+        .send(WsMessage::Text(init.to_string().into()))
+        .await
+        .unwrap();
+    assert_eq!(
+        common::ws::next_json(&mut socket).await["type"],
+        "connection_ack"
+    );
+    let subscribe = json!({ "id": "1", "type": "subscribe", "payload": { "query": "subscription { reportEvents { kind report { ticket satisfaction { rating } } } }" } });
+    let opened = app.subscriptions_opened();
+    socket
+        .send(WsMessage::Text(subscribe.to_string().into()))
+        .await
+        .unwrap();
+    app.wait_for_subscription(opened).await;
+
     let tidak_puas = buttons[2]["reply"]["id"].as_str().unwrap();
     assert_eq!(tidak_puas, format!("siaga:rate:tidak_puas:{id}"));
     let tap = common::button_reply(&wa_id(phone), tidak_puas, "Tidak puas", "wamid.rate.1");
     assert_eq!(app.post_signed_webhook(&tap).await.status(), 200);
-    let event = tokio::time::timeout(Duration::from_secs(5), async {
-        loop {
-            let event = events.recv().await.expect("bus open");
-            if event.kind == siaga::bus::ReportEventKind::Dissatisfied {
-                return event;
-            }
+    let mut dissatisfied = None;
+    for _ in 0..20 {
+        let event = common::ws::next_json(&mut socket).await;
+        let body = event["payload"]["data"]["reportEvents"].clone();
+        if body["kind"] == "DISSATISFIED" {
+            dissatisfied = Some(body);
+            break;
         }
-    })
-    .await
-    .expect("DISSATISFIED published");
-    assert_eq!(event.report_id.to_string(), id);
+    }
+    let dissatisfied = dissatisfied.expect("a DISSATISFIED event");
+    assert_eq!(dissatisfied["report"]["ticket"], ticket.as_str());
+    assert_eq!(
+        dissatisfied["report"]["satisfaction"]["rating"],
+        "TIDAK_PUAS"
+    );
 
     let replies = siaga::profile::Profile::load("sumsel").unwrap().replies;
     let asked_for_comment = replies
