@@ -41,6 +41,19 @@ async fn resolved_report(app: &TestApp, token: &str, phone: &str, text: &str) ->
     (id, ticket)
 }
 
+/// `phone` reports; it is handled, the citizen's window closes, and it is resolved.
+async fn resolved_outside_the_window(app: &TestApp, token: &str, phone: &str) -> (String, String) {
+    let (id, ticket) = app
+        .citizen_reports(phone, "motor saya dicuri di pasar 16 ilir")
+        .await;
+    triage(app, token, &id, "curanmor").await;
+    forward(app, token, &id, UNIT).await;
+    set_status(app, token, &id, "IN_PROGRESS").await;
+    close_the_window(app).await;
+    set_status(app, token, &id, "RESOLVED").await;
+    (id, ticket)
+}
+
 /// Waits until a text starting with `start` reached the mock Graph API.
 async fn wait_for_text_starting(app: &TestApp, what: &str, start: &str) {
     app.wait_until(what, |app| {
@@ -107,23 +120,12 @@ async fn a_tidak_puas_answer_and_its_comment_are_stored_raise_an_event_and_are_c
     assert!(asked["satisfaction"]["askedAt"].is_string(), "{asked}");
 
     // A supervisor follows reportEvents over a real WebSocket.
-    let mut socket = common::ws::connect(&app, "graphql-transport-ws").await;
-    let init = json!({ "type": "connection_init", "payload": { "authorization": format!("Bearer {supervisor}") } });
-    socket
-        .send(WsMessage::Text(init.to_string().into()))
-        .await
-        .unwrap();
-    assert_eq!(
-        common::ws::next_json(&mut socket).await["type"],
-        "connection_ack"
-    );
-    let subscribe = json!({ "id": "1", "type": "subscribe", "payload": { "query": "subscription { reportEvents { kind report { ticket satisfaction { rating } } } }" } });
-    let opened = app.subscriptions_opened();
-    socket
-        .send(WsMessage::Text(subscribe.to_string().into()))
-        .await
-        .unwrap();
-    app.wait_for_subscription(opened).await;
+    let mut socket = common::ws::subscribe_as(
+        &app,
+        &supervisor,
+        "subscription { reportEvents { kind report { ticket satisfaction { rating } } } }",
+    )
+    .await;
 
     let tidak_puas = buttons[2]["reply"]["id"].as_str().unwrap();
     assert_eq!(tidak_puas, format!("siaga:rate:tidak_puas:{id}"));
@@ -283,14 +285,7 @@ async fn outside_the_window_the_satisfaction_template_asks_instead() {
     })
     .await;
     let token = operator(&app).await;
-    let (id, ticket) = app
-        .citizen_reports("081377101104", "motor saya dicuri di pasar 16 ilir")
-        .await;
-    triage(&app, &token, &id, "curanmor").await;
-    forward(&app, &token, &id, UNIT).await;
-    set_status(&app, &token, &id, "IN_PROGRESS").await;
-    close_the_window(&app).await;
-    set_status(&app, &token, &id, "RESOLVED").await;
+    let (id, ticket) = resolved_outside_the_window(&app, &token, "081377101104").await;
     app.wait_until("the template is sent", |app| {
         app.graph
             .sent_messages()
@@ -313,14 +308,7 @@ async fn outside_the_window_the_satisfaction_template_asks_instead() {
 async fn outside_the_window_without_a_template_nothing_is_sent_and_the_timeline_says_so() {
     let app = spawn_app().await;
     let token = operator(&app).await;
-    let (id, _) = app
-        .citizen_reports("081377101105", "motor saya dicuri di pasar 16 ilir")
-        .await;
-    triage(&app, &token, &id, "curanmor").await;
-    forward(&app, &token, &id, UNIT).await;
-    set_status(&app, &token, &id, "IN_PROGRESS").await;
-    close_the_window(&app).await;
-    set_status(&app, &token, &id, "RESOLVED").await;
+    let (id, _) = resolved_outside_the_window(&app, &token, "081377101105").await;
     app.wait_for_workers_idle().await;
     assert!(questions(&app).is_empty());
     let report = satisfaction_of(&app, &token, &id).await;
