@@ -43,6 +43,8 @@ pub enum ReportEventKind {
     SlaEscalated,
     /// The reporter did not answer a question in time.
     ReporterSilent,
+    /// The citizen answered the satisfaction question "Tidak puas": for supervisors.
+    Dissatisfied,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]

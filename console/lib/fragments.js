@@ -20,6 +20,7 @@ export const REPORT_FIELDS = `id ticket status category priority summary excerpt
     place { kabupaten kecamatan latitude longitude } }
   messages { id direction kind text createdAt deliveryStatus deliveryError author
     purpose mediaUrl signedMediaUrl mediaState mediaContentType fileName edits revokedAt cannedReply { id title } }
+  satisfaction { askedAt rating comment answeredAt }
   timeline { kind at actor note messageId }`;
 
 /// Statuses a queue shows: everything not final.

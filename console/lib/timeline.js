@@ -35,6 +35,12 @@ const words = {
     assignedTo: 'diserahkan ke {u}', heldBefore: 'sebelumnya dipegang {u}',
     idleFor: '{u} tidak bertindak selama {m} menit (terakhir {t}): lepas otomatis',
     releasedFinal: 'dilepas dari {u}: laporan berstatus akhir ({s})', releasedOutOfReach: 'dilepas dari {u}: ia tidak dapat melihat laporan di {x}',
+    statusCheckMine: 'warga meminta status laporannya: {n} laporan dijawab', statusCheckTicket: 'warga meminta status tiket {t}: dijawab',
+    statusCheckNotFound: 'warga meminta status tiket {t}, yang bukan laporannya: dijawab "tidak ditemukan"',
+    askedButtons: 'warga ditanya kepuasannya dengan tombol balasan', askedTemplate: 'warga ditanya kepuasannya dengan templat {t}',
+    rated: 'penilaian warga: {r}', ratedAgain: 'warga menjawab lagi: {r} (jawaban pertama, {f}, tetap berlaku)',
+    ratingComment: 'saran warga', satisfactionNotAsked: 'survei kepuasan tidak dikirim: jendela 24 jam tertutup dan tidak ada templat survei',
+    PUAS: 'Puas', CUKUP: 'Cukup', TIDAK_PUAS: 'Tidak puas',
   },
   en: {
     citizen: 'citizen', system: 'system', ticket: 'Ticket', sandbox: 'sandbox mode: stored, not sent to WhatsApp',
@@ -64,6 +70,12 @@ const words = {
     assignedTo: 'assigned to {u}', heldBefore: 'previously held by {u}',
     idleFor: '{u} did nothing on it for {m} minutes (last {t}): the claim ran out',
     releasedFinal: 'released from {u}: the report is final ({s})', releasedOutOfReach: 'released from {u}: they cannot see it at {x}',
+    statusCheckMine: 'the citizen asked for the status of their reports: {n} report(s) answered', statusCheckTicket: 'the citizen asked for the status of ticket {t}: answered',
+    statusCheckNotFound: 'the citizen asked for ticket {t}, not one of theirs: answered "not found"',
+    askedButtons: 'the citizen was asked how satisfied they are, with reply buttons', askedTemplate: 'the citizen was asked how satisfied they are, with the template {t}',
+    rated: "the citizen's rating: {r}", ratedAgain: 'the citizen answered again: {r} (the first answer, {f}, stands)',
+    ratingComment: "the citizen's comment", satisfactionNotAsked: 'the satisfaction question was not sent: the 24-hour window is closed and there is no satisfaction template',
+    PUAS: 'Satisfied (Puas)', CUKUP: 'Fair (Cukup)', TIDAK_PUAS: 'Dissatisfied (Tidak puas)',
   },
 };
 
@@ -82,13 +94,15 @@ const kinds = {
 
 const purposes = {
   id: { NEW_REPORT_REPLY: 'balasan otomatis laporan baru', FOLLOW_UP_ACK: 'tanda terima pesan lanjutan',
-    OPERATOR_REPLY: 'balasan petugas', STATUS_NOTICE: 'pemberitahuan status', SLOW_DOWN: 'permintaan mengurangi pesan' },
+    OPERATOR_REPLY: 'balasan petugas', STATUS_NOTICE: 'pemberitahuan status', SLOW_DOWN: 'permintaan mengurangi pesan',
+    STATUS_CHECK: 'jawaban cek status', SATISFACTION: 'survei kepuasan' },
   en: { NEW_REPORT_REPLY: 'automatic reply to a new report', FOLLOW_UP_ACK: 'acknowledgement of a follow-up',
-    OPERATOR_REPLY: "an operator's reply", STATUS_NOTICE: 'status notice', SLOW_DOWN: 'request to slow down' },
+    OPERATOR_REPLY: "an operator's reply", STATUS_NOTICE: 'status notice', SLOW_DOWN: 'request to slow down',
+    STATUS_CHECK: 'answer to a status check', SATISFACTION: 'satisfaction question' },
 };
 
 
-const NOTE_PURPOSES = { newreportreply: 'NEW_REPORT_REPLY', followupack: 'FOLLOW_UP_ACK', operatorreply: 'OPERATOR_REPLY', statusnotice: 'STATUS_NOTICE', slowdown: 'SLOW_DOWN' };
+const NOTE_PURPOSES = { newreportreply: 'NEW_REPORT_REPLY', followupack: 'FOLLOW_UP_ACK', operatorreply: 'OPERATOR_REPLY', statusnotice: 'STATUS_NOTICE', slowdown: 'SLOW_DOWN', statuscheck: 'STATUS_CHECK', satisfaction: 'SATISFACTION' };
 
 const w = (key, fill = {}) => Object.entries(fill)
   .reduce((text, [name, value]) => text.replace(`{${name}}`, value), words[language()][key] ?? key);
@@ -205,6 +219,7 @@ function detailOf(kind, note, message, { unitName, categories }) {
       }
       return null;
     case 'NOTICE_NOT_SENT':
+      if (note.startsWith('the satisfaction question was not asked')) return w('satisfactionNotAsked');
       if ((m = /was (forwarded|resolved)(?: to (.*?))?: /.exec(note))) {
         return w('notTold', { w: m[2] ? `${w(m[1])} ${w('to')} ${m[2]}` : w(m[1]) });
       }
@@ -268,6 +283,19 @@ function detailOf(kind, note, message, { unitName, categories }) {
       if ((m = /^(\S+) did nothing on the report for (\d+) minutes \(last action (\d{4}-\d\d-\d\d) (\d\d:\d\d) UTC\)/.exec(note))) {
         return w('idleFor', { u: m[1], m: m[2], t: dateTime(`${m[3]}T${m[4]}:00Z`) });
       }
+      return null;
+    case 'STATUS_CHECKED':
+      if ((m = /^status check: (\d+) report/.exec(note))) return w('statusCheckMine', { n: m[1] });
+      if ((m = /^status check for (\S+): answered$/.exec(note))) return w('statusCheckTicket', { t: m[1] });
+      if ((m = /^status check for (\S+): not one of/.exec(note))) return w('statusCheckNotFound', { t: m[1] });
+      return null;
+    case 'SATISFACTION_ASKED':
+      if ((m = /with the template (\S+)$/.exec(note))) return w('askedTemplate', { t: m[1] });
+      return /with reply buttons$/.test(note) ? w('askedButtons') : null;
+    case 'SATISFACTION_ANSWERED':
+      if ((m = /^the citizen's satisfaction: (\w+)$/.exec(note))) return w('rated', { r: w(m[1]) });
+      if ((m = /^the citizen answered again: (\w+) \(the first answer, (\w+), stands\)$/.exec(note))) return w('ratedAgain', { r: w(m[1]), f: w(m[2]) });
+      if ((m = /^the citizen's comment on the handling: (.*)$/s.exec(note))) return `${w('ratingComment')}: “${excerpt(m[1], 200)}”`;
       return null;
     default:
       return null;

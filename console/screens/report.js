@@ -110,6 +110,7 @@ export function ReportScreen({ id, session }) {
       <div class="col-side">
         <${ReporterPanel} report=${report} role=${role} act=${act} />
         <${IncidentPanel} report=${report} role=${role} act=${act} />
+        ${report.satisfaction && html`<${SatisfactionCard} satisfaction=${report.satisfaction} />`}
         ${report.suggestion && html`<${SuggestionCard} report=${report} categories=${categories}
           canAccept=${isCommandCenter(role) && ['NEW', 'TRIAGED'].includes(report.status)} act=${act} />`}
         ${canWork(role) && html`<${Actions} report=${report} role=${role} categories=${categories} act=${act} />`}
@@ -189,6 +190,18 @@ function MessageBody({ message, report, onMediaError }) {
     return html`<${MiniMap} point=${report.location} />${caption}`;
   }
   return html`<p class="text">${message.text ?? `[${messageKindLabel(message.kind)}]`}</p>`;
+}
+
+/// What the citizen said when asked how satisfied they are (once, after RESOLVED).
+function SatisfactionCard({ satisfaction }) {
+  const { rating, comment, askedAt, answeredAt } = satisfaction;
+  return html`<div class="card satisfaction" id="satisfaction" data-rating=${rating ?? ''}>
+    <h3>${t('satisfaction')}</h3>
+    ${rating
+    ? html`<p><b class=${`rating r-${rating}`}>${t(rating)}</b> <span class="muted">${fill(t('satisfactionAnswered'), { d: dateTime(answeredAt) })}</span></p>`
+    : html`<p class="muted">${fill(t('satisfactionAsked'), { d: dateTime(askedAt) })}</p>`}
+    ${comment && html`<p><span class="muted">${t('satisfactionComment')}:</span> <q id="satisfaction-comment">${comment}</q></p>`}
+  </div>`;
 }
 
 function SuggestionCard({ report, categories, canAccept, act }) {

@@ -1,5 +1,5 @@
-// Statistics: reports by day, category, unit and status, response times (median and p90) and
-// SLA breaches by stage, drawn as SVG.
+// Statistics: reports by day, category, unit and status, response times (median and p90), SLA
+// breaches by stage, drawn as SVG, and the citizens' satisfaction by rating, unit and category.
 import { html, useState, useEffect } from '../lib/html.js';
 import { gql } from '../lib/api.js';
 import { t, statusLabel, errorText } from '../lib/i18n.js';
@@ -24,7 +24,9 @@ export function StatsScreen() {
       byCategory { key count } byStatus { key count } byUnit { key count } byDay { key count }
       responseTimes { firstAction { count medianSeconds p90Seconds } forward { count medianSeconds p90Seconds }
         resolution { count medianSeconds p90Seconds } }
-      slaBreaches { key count } } }`, { from })
+      slaBreaches { key count }
+      satisfaction { answered byRating { key count }
+        byUnit { key answered puas cukup tidakPuas } byCategory { key answered puas cukup tidakPuas } } } }`, { from })
       .then((data) => { setStats(data.stats); setError(null); })
       .catch((failure) => setError(errorText(failure)));
   }, [days]);
@@ -45,6 +47,12 @@ export function StatsScreen() {
       <figure class="card"><figcaption>${t('responseTimes')}</figcaption><${ResponseTimes} times=${stats.responseTimes} /></figure>
       <figure class="card"><figcaption>${t('slaBreaches')}</figcaption>
         <${Bars} rows=${stats.slaBreaches.filter((r) => r.count > 0).map((r) => ({ label: t(STAGES[r.key] ?? r.key), value: r.count }))} tone="warn" empty=${t('noBreaches')} /></figure>
+      <figure class="card" id="stats-satisfaction"><figcaption>${t('satisfaction')} (${stats.satisfaction.answered})</figcaption>
+        <${Bars} rows=${stats.satisfaction.answered ? stats.satisfaction.byRating.map((r) => ({ label: t(r.key), value: r.count })) : []} empty=${t('noSatisfactionYet')} /></figure>
+      <figure class="card wide"><figcaption>${t('satisfactionByUnit')}</figcaption>
+        <${SatisfactionTable} id="satisfaction-by-unit" groups=${stats.satisfaction.byUnit} label=${unitName} /></figure>
+      <figure class="card wide"><figcaption>${t('satisfactionByCategory')}</figcaption>
+        <${SatisfactionTable} id="satisfaction-by-category" groups=${stats.satisfaction.byCategory} label=${(code) => categoryLabel(categories, code)} /></figure>
     </div>`}
   </section>`;
 }
@@ -108,4 +116,15 @@ function ResponseTimes({ times }) {
       <text x="156" y="28" class="value small">${t('median')} ${duration(s.medianSeconds)} · ${t('p90')} ${duration(s.p90Seconds)}</text>
     </g>`)}
   </svg>`;
+}
+
+/// Answers per unit or category: how many, and how many of each rating.
+function SatisfactionTable({ id, groups, label }) {
+  if (!groups.length) return html`<p class="muted">${t('noSatisfactionYet')}</p>`;
+  return html`<table class="satisfaction" id=${id}>
+    <thead><tr><th></th><th>${t('answered')}</th><th>${t('PUAS')}</th><th>${t('CUKUP')}</th><th>${t('TIDAK_PUAS')}</th></tr></thead>
+    <tbody>${groups.map((group) => html`<tr data-key=${group.key}>
+      <td>${label(group.key)}</td><td>${group.answered}</td><td>${group.puas}</td><td>${group.cukup}</td>
+      <td class=${group.tidakPuas ? 'late' : ''}>${group.tidakPuas}</td></tr>`)}</tbody>
+  </table>`;
 }

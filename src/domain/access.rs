@@ -211,6 +211,7 @@ mod tests {
             sla: Default::default(),
             compartmented: false,
             assignee: None,
+            satisfaction: None,
         }
     }
 

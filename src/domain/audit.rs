@@ -38,10 +38,13 @@ pub enum AuditAction {
     ReporterUnblock,
     /// A WhatsApp template mapped to a purpose, or the mapping cleared.
     TemplateMapping,
+    /// A citizen with no report asked for the status of a ticket (or of their reports): kept
+    /// here because there is no report whose timeline could hold it.
+    CitizenStatusCheck,
 }
 
 impl AuditAction {
-    pub const ALL: [AuditAction; 13] = [
+    pub const ALL: [AuditAction; 14] = [
         AuditAction::SignIn,
         AuditAction::TokenRefresh,
         AuditAction::UserAdmin,
@@ -55,6 +58,7 @@ impl AuditAction {
         AuditAction::ReporterBlock,
         AuditAction::ReporterUnblock,
         AuditAction::TemplateMapping,
+        AuditAction::CitizenStatusCheck,
     ];
 }
 

@@ -103,6 +103,10 @@ pub enum OutboundPurpose {
     StatusNotice,
     /// The one "slow down" answer to a reporter over the automatic rate limit.
     SlowDown,
+    /// The answer to a citizen's status check, or to their tap on "Tambah foto/lokasi".
+    StatusCheck,
+    /// The satisfaction question once a report is resolved, and the answers to its answer.
+    Satisfaction,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

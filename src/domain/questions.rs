@@ -19,6 +19,8 @@ pub struct Choice {
 pub const BUTTON_TITLE_CHARS: usize = 20;
 pub const LIST_ROW_TITLE_CHARS: usize = 24;
 pub const LIST_ROW_DESCRIPTION_CHARS: usize = 72;
+/// The body of an interactive message has at most 1,024 characters.
+pub const MAX_INTERACTIVE_BODY_CHARS: usize = 1024;
 /// At most three reply buttons and ten list rows.
 pub const MAX_BUTTONS: usize = 3;
 pub const MAX_LIST_ROWS: usize = 10;

@@ -216,6 +216,10 @@ pub struct Report {
     /// `domain::assignment`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub assignee: Option<crate::domain::assignment::Assignee>,
+    /// The satisfaction question once the report was resolved, and the citizen's answer; see
+    /// `domain::satisfaction`. Set once: a report is never asked twice.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub satisfaction: Option<crate::domain::satisfaction::Satisfaction>,
 }
 
 /// The stages of handling a report that the SLA measures, in the order they are due.

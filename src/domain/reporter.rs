@@ -43,7 +43,19 @@ pub struct Reporter {
     /// The recent inbound messages the automatic rate limit counts.
     #[serde(default, skip_serializing_if = "is_quiet")]
     pub pace: InboundPace,
+    /// The reports this reporter opened most recently, oldest first, at most
+    /// `RECENT_REPORTS` (a status check lists them; reports opened before this was kept are
+    /// found by their ticket, and the open one through `open_report`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub recent_reports: Vec<ReportId>,
+    /// The report whose satisfaction question was last sent to this reporter: a plain-text
+    /// answer ("puas") or the comment asked for after one goes there, not into a new report.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub satisfaction_pending: Option<ReportId>,
 }
+
+/// How many of a reporter's latest reports are remembered for a status check.
+pub const RECENT_REPORTS: usize = 5;
 
 fn is_quiet(pace: &InboundPace) -> bool {
     pace.recent.is_empty() && pace.slowed_since.is_none()
@@ -99,6 +111,27 @@ impl Reporter {
     /// Whether the number is blocked at `now` (a block past its `until` no longer holds).
     pub fn is_blocked(&self, now: DateTime<Utc>) -> bool {
         self.block.as_ref().is_some_and(|block| block.holds_at(now))
+    }
+
+    /// Remembers a report this reporter opened, forgetting the oldest beyond `RECENT_REPORTS`.
+    pub fn remember_report(&mut self, report_id: ReportId) {
+        if self.recent_reports.contains(&report_id) {
+            return;
+        }
+        self.recent_reports.push(report_id);
+        let excess = self.recent_reports.len().saturating_sub(RECENT_REPORTS);
+        self.recent_reports.drain(..excess);
+    }
+
+    /// The reports a status check without a ticket describes, newest first.
+    pub fn latest_reports(&self) -> Vec<ReportId> {
+        let mut latest: Vec<ReportId> = self.recent_reports.iter().rev().copied().collect();
+        if let Some(open) = self.open_report
+            && !latest.contains(&open)
+        {
+            latest.insert(0, open);
+        }
+        latest
     }
 
     pub fn display_name(&self) -> String {

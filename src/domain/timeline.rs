@@ -61,6 +61,13 @@ pub enum TimelineKind {
     PersonAssigned,
     /// The holder did nothing on the report for the idle period: the claim ran out.
     ClaimExpired,
+    /// The citizen asked for the status of their reports (a ticket number, STATUS, CEK, the
+    /// "Cek status" button) and was answered; the note says what was asked and found.
+    StatusChecked,
+    /// The satisfaction question went out (buttons, or the template outside the window).
+    SatisfactionAsked,
+    /// The citizen answered it, or added their comment (the note gives both).
+    SatisfactionAnswered,
 }
 
 impl TimelineKind {
@@ -99,6 +106,9 @@ impl TimelineKind {
             TimelineKind::Released => "RELEASED",
             TimelineKind::PersonAssigned => "PERSON_ASSIGNED",
             TimelineKind::ClaimExpired => "CLAIM_EXPIRED",
+            TimelineKind::StatusChecked => "STATUS_CHECKED",
+            TimelineKind::SatisfactionAsked => "SATISFACTION_ASKED",
+            TimelineKind::SatisfactionAnswered => "SATISFACTION_ANSWERED",
         }
     }
 }

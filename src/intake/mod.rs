@@ -101,6 +101,8 @@ impl IngestOutcome {
         add(&metrics.answered_happening_now, questions.happening_now);
         add(&metrics.answered_not_urgent, questions.not_urgent);
         add(&metrics.answered_category, questions.category);
+        add(&metrics.answered_satisfaction, questions.satisfaction);
+        add(&metrics.status_checks, questions.status_checks);
     }
 }
 
@@ -112,6 +114,10 @@ pub struct Questions {
     pub happening_now: u64,
     pub not_urgent: u64,
     pub category: u64,
+    /// Answers to the satisfaction question.
+    pub satisfaction: u64,
+    /// Status checks answered.
+    pub status_checks: u64,
 }
 
 /// Why a delivery was not accepted; Meta retries it.

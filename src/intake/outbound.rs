@@ -35,34 +35,15 @@ pub fn queue_reply(
         _ => None,
     };
     let operator_wrote = author.is_some();
-    let message = Message {
-        id: tx.messages().new_id()?,
-        report_id: Some(report.id),
-        reporter_id: Some(report.reporter_id),
-        direction: Direction::Outbound,
-        external_id: None,
-        created_at: now,
-        received_at: now,
-        stated_sent_at: None,
-        body: MessageBody::Outbound {
-            content,
-            purpose,
-            author,
-        },
-        delivery: Some(Delivery {
-            status: DeliveryStatus::Queued,
-            updated_at: now,
-            error: None,
-            attempts: 0,
-            fell_back_to_template: false,
-        }),
-        media: None,
-        revisions: Vec::new(),
-        revoked_at: None,
-        reactions: Vec::new(),
-        raw_payload_id: None,
-        canned_reply: None,
-    };
+    let message = outbound_message(
+        tx,
+        Some(report.id),
+        report.reporter_id,
+        content,
+        purpose,
+        author,
+        now,
+    )?;
     tx.messages().insert(&message)?;
     let note = Some(format!("{purpose:?}").to_lowercase());
     tx.reports().append_timeline(
@@ -97,5 +78,65 @@ pub fn queue_reply(
         message,
         event,
         queued,
+    })
+}
+
+/// Queues an automatic `content` to a reporter who has no report to put it on (the answer to
+/// a status check from a number that never reported). The caller records why.
+pub fn queue_unthreaded_reply(
+    tx: &Tx<'_>,
+    reporter_id: u64,
+    content: OutboundContent,
+    purpose: OutboundPurpose,
+    now: DateTime<Utc>,
+) -> Result<(Message, Queued), StoreError> {
+    let message = outbound_message(tx, None, reporter_id, content, purpose, None, now)?;
+    tx.messages().insert(&message)?;
+    let queued = tx.outbox().enqueue(
+        OutboxWork::Deliver {
+            message_id: message.id,
+        },
+        now,
+    )?;
+    Ok((message, queued))
+}
+
+/// A new outbound message, queued for delivery.
+fn outbound_message(
+    tx: &Tx<'_>,
+    report_id: Option<crate::domain::ids::ReportId>,
+    reporter_id: u64,
+    content: OutboundContent,
+    purpose: OutboundPurpose,
+    author: Option<String>,
+    now: DateTime<Utc>,
+) -> Result<Message, StoreError> {
+    Ok(Message {
+        id: tx.messages().new_id()?,
+        report_id,
+        reporter_id: Some(reporter_id),
+        direction: Direction::Outbound,
+        external_id: None,
+        created_at: now,
+        received_at: now,
+        stated_sent_at: None,
+        body: MessageBody::Outbound {
+            content,
+            purpose,
+            author,
+        },
+        delivery: Some(Delivery {
+            status: DeliveryStatus::Queued,
+            updated_at: now,
+            error: None,
+            attempts: 0,
+            fell_back_to_template: false,
+        }),
+        media: None,
+        revisions: Vec::new(),
+        revoked_at: None,
+        reactions: Vec::new(),
+        raw_payload_id: None,
+        canned_reply: None,
     })
 }

@@ -62,6 +62,10 @@ pub struct Metrics {
     pub answered_happening_now: AtomicU64,
     pub answered_not_urgent: AtomicU64,
     pub answered_category: AtomicU64,
+    /// Answers to the satisfaction question once a report was resolved.
+    pub answered_satisfaction: AtomicU64,
+    /// Citizens' status checks (a ticket number, STATUS, CEK, the "Cek status" button).
+    pub status_checks: AtomicU64,
     /// The latency histograms.
     pub latency: Latency,
 }
@@ -166,7 +170,13 @@ const COUNTERS: &[CounterFamily] = &[
             (("answer", "happening_now"), |m| &m.answered_happening_now),
             (("answer", "not_urgent"), |m| &m.answered_not_urgent),
             (("answer", "category"), |m| &m.answered_category),
+            (("answer", "satisfaction"), |m| &m.answered_satisfaction),
         ],
+    ),
+    (
+        "citizen_status_checks",
+        "Citizens' status checks (a ticket number, STATUS, CEK, the Cek status button).",
+        &[(NO_LABEL, |m| &m.status_checks)],
     ),
     (
         "replies",

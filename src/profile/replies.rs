@@ -45,6 +45,47 @@ pub struct ReplyTexts {
     /// (purpose OUTSIDE_WINDOW); an admin's `setTemplateForPurpose` wins over it.
     #[serde(default)]
     pub fallback_template: Option<TemplateRef>,
+    /// The first line of the answer to a status check (a ticket number, `STATUS` or `CEK`).
+    pub status_check_header: String,
+    /// The last line of that answer.
+    pub status_check_footer: String,
+    /// The answer when the ticket asked about is not one of the sender's: the same for a
+    /// ticket that does not exist and for another citizen's, so that it reveals nothing.
+    pub status_check_not_found: String,
+    /// The answer to a status check from a number that has no report.
+    pub status_check_none: String,
+    /// A report's status as the citizen reads it: not yet forwarded.
+    pub status_received: String,
+    /// Forwarded; `{unit}` is the unit's name.
+    pub status_forwarded: String,
+    /// Being handled; `{unit}` is the unit's name.
+    pub status_in_progress: String,
+    /// The command center waits for the citizen's answer.
+    pub status_awaiting_reporter: String,
+    /// Resolved.
+    pub status_resolved: String,
+    /// Closed, rejected, merged or set aside.
+    pub status_closed: String,
+    /// The reply button on the automatic reply that asks for the status (at most 20
+    /// characters).
+    pub status_button: String,
+    /// The reply button on the automatic reply that asks how to add a photo or the location
+    /// (at most 20 characters).
+    pub add_media_button: String,
+    /// The answer to that button; a location request follows it.
+    pub add_media_instruction: String,
+    /// Asked once when a report is resolved, above three reply buttons.
+    pub satisfaction_question: String,
+    /// The three buttons' labels (at most 20 characters each).
+    pub satisfaction_button_satisfied: String,
+    pub satisfaction_button_fair: String,
+    pub satisfaction_button_dissatisfied: String,
+    /// The answer to a Puas.
+    pub satisfaction_thanks: String,
+    /// The answer to a Cukup or Tidak puas: the next message is taken as the comment.
+    pub satisfaction_comment_request: String,
+    /// The answer to the comment.
+    pub satisfaction_comment_thanks: String,
     /// The forwarded notice outside the window (purpose FORWARDED).
     #[serde(default)]
     pub forwarded_template: Option<TemplateRef>,
@@ -97,6 +138,26 @@ pub struct ReplyOverrides {
     pub fallback_template: Option<TemplateRef>,
     pub forwarded_template: Option<TemplateRef>,
     pub resolved_template: Option<TemplateRef>,
+    pub status_check_header: Option<String>,
+    pub status_check_footer: Option<String>,
+    pub status_check_not_found: Option<String>,
+    pub status_check_none: Option<String>,
+    pub status_received: Option<String>,
+    pub status_forwarded: Option<String>,
+    pub status_in_progress: Option<String>,
+    pub status_awaiting_reporter: Option<String>,
+    pub status_resolved: Option<String>,
+    pub status_closed: Option<String>,
+    pub status_button: Option<String>,
+    pub add_media_button: Option<String>,
+    pub add_media_instruction: Option<String>,
+    pub satisfaction_question: Option<String>,
+    pub satisfaction_button_satisfied: Option<String>,
+    pub satisfaction_button_fair: Option<String>,
+    pub satisfaction_button_dissatisfied: Option<String>,
+    pub satisfaction_thanks: Option<String>,
+    pub satisfaction_comment_request: Option<String>,
+    pub satisfaction_comment_thanks: Option<String>,
     pub satisfaction_template: Option<TemplateRef>,
     pub unknown_reporter_name: Option<String>,
     pub command_center_name: Option<String>,
@@ -124,6 +185,62 @@ impl ReplyTexts {
             (&mut self.category_question, &overrides.category_question),
             (&mut self.category_button, &overrides.category_button),
             (&mut self.slow_down, &overrides.slow_down),
+            (
+                &mut self.status_check_header,
+                &overrides.status_check_header,
+            ),
+            (
+                &mut self.status_check_footer,
+                &overrides.status_check_footer,
+            ),
+            (
+                &mut self.status_check_not_found,
+                &overrides.status_check_not_found,
+            ),
+            (&mut self.status_check_none, &overrides.status_check_none),
+            (&mut self.status_received, &overrides.status_received),
+            (&mut self.status_forwarded, &overrides.status_forwarded),
+            (&mut self.status_in_progress, &overrides.status_in_progress),
+            (
+                &mut self.status_awaiting_reporter,
+                &overrides.status_awaiting_reporter,
+            ),
+            (&mut self.status_resolved, &overrides.status_resolved),
+            (&mut self.status_closed, &overrides.status_closed),
+            (&mut self.status_button, &overrides.status_button),
+            (&mut self.add_media_button, &overrides.add_media_button),
+            (
+                &mut self.add_media_instruction,
+                &overrides.add_media_instruction,
+            ),
+            (
+                &mut self.satisfaction_question,
+                &overrides.satisfaction_question,
+            ),
+            (
+                &mut self.satisfaction_button_satisfied,
+                &overrides.satisfaction_button_satisfied,
+            ),
+            (
+                &mut self.satisfaction_button_fair,
+                &overrides.satisfaction_button_fair,
+            ),
+            (
+                &mut self.satisfaction_button_dissatisfied,
+                &overrides.satisfaction_button_dissatisfied,
+            ),
+            (
+                &mut self.satisfaction_thanks,
+                &overrides.satisfaction_thanks,
+            ),
+            (
+                &mut self.satisfaction_comment_request,
+                &overrides.satisfaction_comment_request,
+            ),
+            (
+                &mut self.satisfaction_comment_thanks,
+                &overrides.satisfaction_comment_thanks,
+            ),
             (
                 &mut self.unknown_reporter_name,
                 &overrides.unknown_reporter_name,

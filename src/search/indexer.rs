@@ -166,6 +166,10 @@ impl DocSource {
             first_action_secs: seconds_since_creation(report.first_action_at),
             forward_secs: seconds_since_creation(report.forwarded_at),
             resolve_secs: seconds_since_creation(report.resolved_at),
+            satisfaction: report
+                .satisfaction
+                .as_ref()
+                .and_then(|satisfaction| satisfaction.rating),
         })
     }
 }

@@ -96,6 +96,8 @@ pub struct IndexDoc {
     pub forward_secs: Option<i64>,
     /// Seconds from `created_at` to resolution.
     pub resolve_secs: Option<i64>,
+    /// The citizen's answer to the satisfaction question, once given.
+    pub satisfaction: Option<crate::domain::satisfaction::SatisfactionRating>,
 }
 
 impl IndexDoc {
@@ -125,6 +127,7 @@ impl IndexDoc {
             first_action_secs: None,
             forward_secs: None,
             resolve_secs: None,
+            satisfaction: None,
         }
     }
 }
@@ -211,6 +214,18 @@ pub struct Stats {
     pub resolution: DurationStats,
     /// All three stages, in `SlaStage` order; counts may be 0.
     pub sla_breaches: Vec<(SlaStage, u64)>,
+    /// The citizens' answers to the satisfaction question.
+    pub satisfaction: SatisfactionStats,
+}
+
+/// Answers to the satisfaction question, in `SatisfactionRating::ALL` order.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct SatisfactionStats {
+    pub by_rating: [u64; 3],
+    /// By assigned unit, then by category, each with its counts by rating; most answers
+    /// first, then by key. Reports without a unit (or category) are not in that breakdown.
+    pub by_unit: Vec<(String, [u64; 3])>,
+    pub by_category: Vec<(String, [u64; 3])>,
 }
 
 /// Exact percentiles by linear interpolation between the two nearest ranks (the quantile `p` of

@@ -10,10 +10,11 @@ use tantivy::schema::{
 use super::tokenizer::TOKENIZER_NAME;
 use super::{IndexDoc, SlaStage};
 use crate::domain::report::{Priority, ReportStatus};
+use crate::domain::satisfaction::SatisfactionRating;
 
 /// The version of the schema and of what the fields mean; an index written with another version
 /// must be rebuilt from the store.
-pub(crate) const SCHEMA_VERSION: u32 = 3;
+pub(crate) const SCHEMA_VERSION: u32 = 4;
 
 /// Field names, also the names of their fast-field columns.
 pub(crate) mod names {
@@ -27,6 +28,7 @@ pub(crate) mod names {
     pub(crate) const FIRST_ACTION_SECS: &str = "first_action_secs";
     pub(crate) const FORWARD_SECS: &str = "forward_secs";
     pub(crate) const RESOLVE_SECS: &str = "resolve_secs";
+    pub(crate) const SATISFACTION: &str = "satisfaction";
 }
 
 /// The category or unit of a document that has none; never counted.
@@ -42,6 +44,20 @@ pub(crate) const PRIORITIES: [Priority; 4] = [
 ];
 
 pub(crate) const SLA_STAGES: [SlaStage; 3] = SlaStage::ALL;
+
+/// The satisfaction code of a document whose citizen has not answered; never counted. An
+/// answer is its position in `SatisfactionRating::ALL`.
+pub(crate) const NO_SATISFACTION: u64 = SatisfactionRating::ALL.len() as u64;
+
+pub(crate) fn satisfaction_code(rating: Option<SatisfactionRating>) -> u64 {
+    rating
+        .and_then(|rating| {
+            SatisfactionRating::ALL
+                .iter()
+                .position(|candidate| *candidate == rating)
+        })
+        .map_or(NO_SATISFACTION, |position| position as u64)
+}
 
 /// The position of a status in `ReportStatus::ALL`, which is what the status field holds.
 pub(crate) fn status_code(status: ReportStatus) -> u64 {
@@ -99,6 +115,8 @@ pub(crate) struct Fields {
     pub(crate) first_action_secs: Field,
     pub(crate) forward_secs: Field,
     pub(crate) resolve_secs: Field,
+    /// The citizen's answer to the satisfaction question (`satisfaction_code`).
+    pub(crate) satisfaction: Field,
     /// In the internal-affairs compartment (`AccessRules::is_compartmented`), as judged when
     /// the report was last indexed.
     pub(crate) compartmented: Field,
@@ -146,6 +164,7 @@ impl Fields {
             first_action_secs: builder.add_i64_field(names::FIRST_ACTION_SECS, FAST),
             forward_secs: builder.add_i64_field(names::FORWARD_SECS, FAST),
             resolve_secs: builder.add_i64_field(names::RESOLVE_SECS, FAST),
+            satisfaction: builder.add_u64_field(names::SATISFACTION, FAST),
             compartmented: builder.add_bool_field("compartmented", INDEXED),
             blocked: builder.add_bool_field("blocked", INDEXED),
         };
@@ -219,6 +238,7 @@ impl Fields {
             .iter()
             .fold(0, |bits, stage| bits | sla_stage_bit(*stage));
         document.add_u64(self.sla_breaches, breaches);
+        document.add_u64(self.satisfaction, satisfaction_code(doc.satisfaction));
         let durations = [
             (self.first_action_secs, doc.first_action_secs),
             (self.forward_secs, doc.forward_secs),

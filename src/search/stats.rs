@@ -10,8 +10,9 @@ use tantivy::{DocId, Score, SegmentOrdinal, SegmentReader};
 use super::collect::{FastColumn, OrdinalCounts, count_code, merge_counts, sorted_counts};
 use super::dates::{wib_day_date, wib_day_number};
 use super::schema::{SLA_STAGES, names, sla_stage_bit};
-use super::{DurationStats, Stats};
+use super::{DurationStats, SatisfactionStats, Stats};
 use crate::domain::report::ReportStatus;
+use crate::domain::satisfaction::SatisfactionRating;
 
 const MILLIS_PER_SECOND: i64 = 1000;
 
@@ -29,7 +30,13 @@ pub(crate) struct StatsTally {
     forward: Vec<i64>,
     resolution: Vec<i64>,
     breaches: [u64; SLA_STAGES.len()],
+    /// Answers to the satisfaction question by rating, and by rating and unit or category.
+    satisfaction: [u64; RATINGS],
+    satisfaction_by_unit: [HashMap<String, u64>; RATINGS],
+    satisfaction_by_category: [HashMap<String, u64>; RATINGS],
 }
+
+const RATINGS: usize = SatisfactionRating::ALL.len();
 
 impl Collector for StatsCollector {
     type Fruit = StatsTally;
@@ -50,6 +57,13 @@ impl Collector for StatsCollector {
             forward: FastColumn::new(fast_fields.column_opt(names::FORWARD_SECS)?),
             resolution: FastColumn::new(fast_fields.column_opt(names::RESOLVE_SECS)?),
             breaches: FastColumn::new(fast_fields.column_opt(names::SLA_BREACHES)?),
+            satisfaction: FastColumn::new(fast_fields.column_opt(names::SATISFACTION)?),
+            satisfaction_by_unit: per_rating(|| {
+                Ok(OrdinalCounts::open(fast_fields.str(names::UNIT)?))
+            })?,
+            satisfaction_by_category: per_rating(|| {
+                Ok(OrdinalCounts::open(fast_fields.str(names::CATEGORY)?))
+            })?,
             tally: StatsTally::default(),
         })
     }
@@ -77,6 +91,23 @@ impl Collector for StatsCollector {
             for (mine, theirs) in all.breaches.iter_mut().zip(fruit.breaches) {
                 *mine += theirs;
             }
+            for (index, count) in fruit.satisfaction.into_iter().enumerate() {
+                all.satisfaction[index] += count;
+            }
+            for (mine, theirs) in all
+                .satisfaction_by_unit
+                .iter_mut()
+                .zip(fruit.satisfaction_by_unit)
+            {
+                merge_counts(mine, theirs);
+            }
+            for (mine, theirs) in all
+                .satisfaction_by_category
+                .iter_mut()
+                .zip(fruit.satisfaction_by_category)
+            {
+                merge_counts(mine, theirs);
+            }
         }
         Ok(all)
     }
@@ -91,7 +122,15 @@ pub(crate) struct SegmentStats {
     forward: FastColumn<i64>,
     resolution: FastColumn<i64>,
     breaches: FastColumn<u64>,
+    satisfaction: FastColumn<u64>,
+    satisfaction_by_unit: [OrdinalCounts; RATINGS],
+    satisfaction_by_category: [OrdinalCounts; RATINGS],
     tally: StatsTally,
+}
+
+/// One column per rating, each opened by `open`.
+fn per_rating<T>(mut open: impl FnMut() -> tantivy::Result<T>) -> tantivy::Result<[T; RATINGS]> {
+    Ok([open()?, open()?, open()?])
 }
 
 fn push_value(column: &FastColumn<i64>, doc: DocId, values: &mut Vec<i64>) {
@@ -123,12 +162,33 @@ impl SegmentCollector for SegmentStats {
                 }
             }
         }
+        if let Some(code) = self.satisfaction.get(doc)
+            && let Some(count) = tally.satisfaction.get_mut(code as usize)
+        {
+            *count += 1;
+            self.satisfaction_by_unit[code as usize].count(doc);
+            self.satisfaction_by_category[code as usize].count(doc);
+        }
     }
 
     fn harvest(self) -> io::Result<StatsTally> {
         let mut tally = self.tally;
         tally.category = self.category.into_counts()?;
         tally.unit = self.unit.into_counts()?;
+        for (counts, column) in tally
+            .satisfaction_by_unit
+            .iter_mut()
+            .zip(self.satisfaction_by_unit)
+        {
+            *counts = column.into_counts()?;
+        }
+        for (counts, column) in tally
+            .satisfaction_by_category
+            .iter_mut()
+            .zip(self.satisfaction_by_category)
+        {
+            *counts = column.into_counts()?;
+        }
         Ok(tally)
     }
 }
@@ -154,8 +214,32 @@ impl StatsTally {
             forward: duration_stats(self.forward),
             resolution: duration_stats(self.resolution),
             sla_breaches: SLA_STAGES.iter().copied().zip(self.breaches).collect(),
+            satisfaction: SatisfactionStats {
+                by_rating: self.satisfaction,
+                by_unit: by_key_and_rating(self.satisfaction_by_unit),
+                by_category: by_key_and_rating(self.satisfaction_by_category),
+            },
         }
     }
+}
+
+/// Counts by rating then key, turned into counts by key then rating: most answers first, then
+/// by key.
+fn by_key_and_rating(counts: [HashMap<String, u64>; RATINGS]) -> Vec<(String, [u64; RATINGS])> {
+    let mut by_key: HashMap<String, [u64; RATINGS]> = HashMap::new();
+    for (rating, counts) in counts.into_iter().enumerate() {
+        for (key, count) in counts {
+            by_key.entry(key).or_default()[rating] += count;
+        }
+    }
+    let mut sorted: Vec<(String, [u64; RATINGS])> = by_key.into_iter().collect();
+    let total = |counts: &[u64; RATINGS]| counts.iter().sum::<u64>();
+    sorted.sort_by(|left, right| {
+        total(&right.1)
+            .cmp(&total(&left.1))
+            .then_with(|| left.0.cmp(&right.0))
+    });
+    sorted
 }
 
 /// Median and 90th percentile by linear interpolation between the two nearest ranks (the

@@ -22,6 +22,7 @@ mod listing;
 mod merge;
 pub mod permissions;
 mod reads;
+mod satisfaction;
 mod similar;
 mod status;
 pub mod templates;

@@ -5,6 +5,7 @@ use chrono::{DateTime, Utc};
 
 use super::contact::{Notice, fill_placeholders, notify_citizen};
 use super::permissions::Action;
+use super::satisfaction::ask_satisfaction;
 use super::{
     Committed, MAX_NOTE_CHARS, Workflow, load_existing_report, optional_text, refuse, report_event,
     touch, with_note,
@@ -210,7 +211,8 @@ fn illegal_move(report: &Report, to: ReportStatus) -> UserError {
 }
 
 /// Tells the citizen what happened (when `notice` holds the text and a note for the timeline),
-/// saves the report, and gathers what the transaction committed.
+/// asks a newly resolved report's citizen how satisfied they are, saves the report, and
+/// gathers what the transaction committed.
 fn save_and_notify(
     tx: &Tx<'_>,
     settings: &IntakeSettings,
@@ -223,6 +225,12 @@ fn save_and_notify(
     if let Some(notice) = notice
         && let Some(event) = notify_citizen(tx, settings, &mut report, notice, now)?
     {
+        events.push(event);
+        outbox_queued = true;
+    }
+    // After the resolved notice, so that the question follows it; `ask_satisfaction` knows
+    // which reports are asked (once, and only when RESOLVED).
+    if let Some(event) = ask_satisfaction(tx, settings, &mut report, now)? {
         events.push(event);
         outbox_queued = true;
     }

@@ -21,6 +21,8 @@
 //! primary; each citizen is told.
 //! `templates`: an admin reloads the WhatsApp templates from the mock Graph API and sets the
 //! resolved notice's template; a supervisor reads them without the picker.
+//! `satisfaction`: a resolved report answered "Tidak puas" with a comment, shown on the report
+//! screen and in the statistics screen's breakdown by unit and category.
 //! `tour` (ignored): every screen of a running `siaga demo`, as each of its users.
 //!
 //! Screenshots go to `target/browser-screenshots/`, timings to
@@ -35,6 +37,7 @@ mod desk_claim;
 mod incidents;
 mod media;
 mod performance;
+mod satisfaction;
 mod scenario;
 mod session;
 mod templates;

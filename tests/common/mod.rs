@@ -150,6 +150,23 @@ pub fn fixture(name: &str) -> Value {
     value
 }
 
+/// Meta's `button_reply` webhook (the fixture's shape) from `phone`, tapping the button `id`
+/// titled `title`, as the WhatsApp message `wamid`.
+pub fn button_reply(phone: &str, id: &str, title: &str, wamid: &str) -> Value {
+    let mut payload = fixture("inbound_interactive_button_reply");
+    let value = &mut payload["entry"][0]["changes"][0]["value"];
+    value["contacts"][0] = serde_json::json!({ "profile": { "name": "Warga" }, "wa_id": phone });
+    let message = &mut value["messages"][0];
+    message["from"] = serde_json::json!(phone);
+    if let Some(message) = message.as_object_mut() {
+        message.remove("from_user_id");
+    }
+    message["id"] = serde_json::json!(wamid);
+    message["timestamp"] = serde_json::json!(chrono::Utc::now().timestamp().to_string());
+    message["interactive"]["button_reply"] = serde_json::json!({ "id": id, "title": title });
+    payload
+}
+
 pub fn refresh_timestamps(value: &mut Value, now: i64) {
     match value {
         Value::Object(map) => {

@@ -42,3 +42,25 @@ where
         }
     }
 }
+
+/// A `graphql-transport-ws` connection of the bearer of `token`, subscribed to `query` (as
+/// subscription "1"), returned once the server has registered the subscription.
+pub async fn subscribe_as(app: &TestApp, token: &str, query: &str) -> Socket {
+    use futures_util::SinkExt;
+    let mut socket = connect(app, "graphql-transport-ws").await;
+    let init = serde_json::json!({ "type": "connection_init", "payload": { "authorization": format!("Bearer {token}") } });
+    socket
+        .send(WsMessage::Text(init.to_string().into()))
+        .await
+        .unwrap();
+    assert_eq!(next_json(&mut socket).await["type"], "connection_ack");
+    let subscribe =
+        serde_json::json!({ "id": "1", "type": "subscribe", "payload": { "query": query } });
+    let opened = app.subscriptions_opened();
+    socket
+        .send(WsMessage::Text(subscribe.to_string().into()))
+        .await
+        .unwrap();
+    app.wait_for_subscription(opened).await;
+    socket
+}

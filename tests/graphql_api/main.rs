@@ -12,6 +12,7 @@
 
 mod access;
 mod blocking;
+mod citizen_status;
 #[path = "../common/mod.rs"]
 mod common;
 mod desk_canned;
@@ -21,6 +22,7 @@ mod incidents;
 mod media_replies;
 mod queries;
 mod reports;
+mod satisfaction;
 mod sign_in;
 mod subscriptions;
 mod template_sends;

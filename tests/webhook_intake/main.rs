@@ -5,6 +5,7 @@
 //! citizen's stated send time against ours), `refusals` (what bad input is refused with) and
 //! `kinds` (every other kind of item, and restarts).
 
+mod citizen;
 #[path = "../common/mod.rs"]
 mod common;
 mod kinds;

@@ -19,7 +19,8 @@ async fn a_text_message_opens_a_report_and_is_answered_with_its_ticket() {
         .wait_for_sent_messages(1, Duration::from_secs(10))
         .await;
     assert_eq!(sent[0]["to"], "+6281234567890");
-    let body = sent[0]["text"]["body"].as_str().unwrap();
+    // The answer carries reply buttons (#19): its text is the interactive message's body.
+    let body = sent[0]["interactive"]["body"]["text"].as_str().unwrap();
     assert!(
         body.contains(report.ticket.as_str()),
         "the reply names the ticket: {body}"

@@ -29,6 +29,8 @@ pub enum AuditAction {
     ReporterBlock,
     ReporterUnblock,
     TemplateMapping,
+    /// A citizen with no report asked for a ticket's status (subject: the reporter).
+    CitizenStatusCheck,
 }
 
 #[derive(InputObject, Default)]

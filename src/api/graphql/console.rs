@@ -104,6 +104,11 @@ pub enum OutboundPurpose {
     StatusNotice,
     /// The one "slow down" answer to a reporter over the automatic rate limit.
     SlowDown,
+    /// The answer to a citizen's status check (a ticket number, STATUS, CEK, the "Cek status"
+    /// button), or to their tap on "Tambah foto/lokasi".
+    StatusCheck,
+    /// The satisfaction question once a report is resolved, and the answers to its answer.
+    Satisfaction,
 }
 
 impl From<DomainPurpose> for OutboundPurpose {
@@ -114,6 +119,8 @@ impl From<DomainPurpose> for OutboundPurpose {
             DomainPurpose::OperatorReply => OutboundPurpose::OperatorReply,
             DomainPurpose::StatusNotice => OutboundPurpose::StatusNotice,
             DomainPurpose::SlowDown => OutboundPurpose::SlowDown,
+            DomainPurpose::StatusCheck => OutboundPurpose::StatusCheck,
+            DomainPurpose::Satisfaction => OutboundPurpose::Satisfaction,
         }
     }
 }

@@ -14,6 +14,7 @@ mod incidents;
 mod mutation;
 mod query;
 mod report_view;
+mod satisfaction;
 mod search;
 mod shape;
 pub(crate) mod sign_in_gate;

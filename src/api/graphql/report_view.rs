@@ -176,6 +176,17 @@ impl ReportView {
     ) -> async_graphql::Result<Option<super::assignment::AssigneeView>> {
         super::assignment::assignee_view(ctx, self.report.assignee.as_ref())
     }
+    /// The satisfaction question once the report was resolved, and the citizen's answer; null
+    /// when the citizen was not asked.
+    async fn satisfaction(&self) -> Option<super::satisfaction::Satisfaction> {
+        let mut satisfaction: super::satisfaction::Satisfaction =
+            self.report.satisfaction.as_ref()?.into();
+        // The comment is the citizen's own words: numbers in it are masked as in any message.
+        satisfaction.comment = satisfaction
+            .comment
+            .map(|comment| for_reader(&comment, self.masked).into_owned());
+        Some(satisfaction)
+    }
     async fn assigned_unit(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<UnitView>> {
         let Some(code) = &self.report.assigned_unit else {
             return Ok(None);

@@ -94,6 +94,8 @@ pub struct Stats {
     pub response_times: ResponseTimes,
     /// Missed SLA targets by stage (FIRST_ACTION, FORWARD, RESOLUTION).
     pub sla_breaches: Vec<KeyCount>,
+    /// The citizens' answers to the satisfaction question (asked once a report is resolved).
+    pub satisfaction: super::satisfaction::SatisfactionStats,
 }
 
 /// What `who` may find: the same rules as `can_see`, as conditions the index can apply.
@@ -336,6 +338,7 @@ pub async fn stats(
                 count,
             })
             .collect(),
+        satisfaction: stats.satisfaction.into(),
     })
 }
 

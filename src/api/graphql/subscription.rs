@@ -60,6 +60,9 @@ pub enum ReportEventKind {
     SlaEscalated,
     /// The reporter did not answer the command center's question in time.
     ReporterSilent,
+    /// The citizen answered "Tidak puas" to the satisfaction question once the report was
+    /// resolved: for supervisors to look at (`Report.satisfaction`).
+    Dissatisfied,
     /// Events were dropped because this subscriber fell behind: reload what you show.
     Resync,
 }
@@ -87,6 +90,7 @@ fn kind_of(kind: DomainKind) -> ReportEventKind {
         DomainKind::SlaBreached => ReportEventKind::SlaBreached,
         DomainKind::SlaEscalated => ReportEventKind::SlaEscalated,
         DomainKind::ReporterSilent => ReportEventKind::ReporterSilent,
+        DomainKind::Dissatisfied => ReportEventKind::Dissatisfied,
     }
 }
 

@@ -14,7 +14,6 @@ use crate::domain::report::{GeoPoint, Report, ReportStatus};
 use crate::domain::reporter::Reporter;
 use crate::domain::timeline::{Actor, TimelineKind};
 use crate::ledger::Ledger;
-use crate::ledger::OutboxWork;
 use crate::store::StoreError;
 
 impl<'t, 'a> Apply<'t, 'a> {
@@ -65,7 +64,7 @@ impl<'t, 'a> Apply<'t, 'a> {
                 expires_at,
                 ..
             } => self.call_permission_reply(inbound, reporter, *accepted, *expires_at),
-            _ => self.report_content(inbound, reporter),
+            _ => self.citizen_message(inbound, reporter),
         }
     }
 
@@ -92,16 +91,7 @@ impl<'t, 'a> Apply<'t, 'a> {
         if !opened && report.status == ReportStatus::AwaitingReporter {
             self.resume_after_reporter_answered(&mut report)?;
         }
-        if self.settings.mark_read {
-            let queued = self.tx.outbox().enqueue(
-                OutboxWork::MarkRead {
-                    external_id: inbound.external_id.clone(),
-                },
-                self.now,
-            )?;
-            self.outcome.outbox_queued += 1;
-            self.outcome.outbox.push(queued);
-        }
+        self.queue_mark_read(inbound)?;
         // A tap on one of our questions' buttons is an answer, not words about the case.
         let choice = inbound.content.reply_id().and_then(CitizenChoice::parse);
         let newly_urgent = self.update_suggestion(&mut report, inbound, choice.is_none());
@@ -290,6 +280,9 @@ impl<'t, 'a> Apply<'t, 'a> {
     ) -> Result<(Report, bool), StoreError> {
         let (report, opened) = self.thread_report(reporter.open_report, reporter.id, false)?;
         reporter.open_report = Some(report.id);
+        if opened {
+            reporter.remember_report(report.id);
+        }
         Ok((report, opened))
     }
 
@@ -345,6 +338,7 @@ impl<'t, 'a> Apply<'t, 'a> {
             incident: None,
             linked: Vec::new(),
             assignee: None,
+            satisfaction: None,
         };
         self.tx.reports().register_ticket(&ticket, report.id)?;
         self.tx.reports().append_timeline(

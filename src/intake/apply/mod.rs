@@ -8,10 +8,12 @@
 
 mod annotations;
 mod calls;
+mod citizen;
 mod messages;
 mod questions;
 mod replies;
 mod reporters;
+mod satisfaction;
 mod statuses;
 
 pub use statuses::{DeliveryChange, apply_status_to_message, queue_template_fallback};

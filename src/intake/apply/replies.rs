@@ -3,8 +3,10 @@
 
 use super::Apply;
 use crate::bus::ReportEventKind;
+use crate::domain::citizen_requests::CitizenButton;
 use crate::domain::ids::Ticket;
 use crate::domain::message::{OutboundContent, OutboundPurpose};
+use crate::domain::questions::{BUTTON_TITLE_CHARS, Choice, MAX_INTERACTIVE_BODY_CHARS, fit_title};
 use crate::domain::report::Report;
 use crate::domain::reporter::Reporter;
 use crate::domain::timeline::{Actor, TimelineKind};
@@ -51,17 +53,37 @@ impl<'t, 'a> Apply<'t, 'a> {
             _ => &replies.follow_up_ack,
         };
         let body = template.replace("{ticket}", &report.ticket);
-        let queued = queue_reply(
-            self.tx,
-            report,
-            OutboundContent::Text { body },
-            purpose,
-            Actor::System,
-            self.now,
-        )?;
+        let content = match purpose {
+            OutboundPurpose::NewReportReply => self.with_report_buttons(report, body),
+            _ => OutboundContent::Text { body },
+        };
+        let queued = queue_reply(self.tx, report, content, purpose, Actor::System, self.now)?;
         report.last_ack_at = Some(self.now);
         self.push_reply(queued);
         Ok(())
+    }
+
+    /// The automatic reply to a new report, with the reply buttons "Cek status" and "Tambah
+    /// foto/lokasi" under its text (which keeps the ticket number). A text too long for an
+    /// interactive body goes out as plain text.
+    fn with_report_buttons(&self, report: &Report, body: String) -> OutboundContent {
+        if body.chars().count() > MAX_INTERACTIVE_BODY_CHARS {
+            return OutboundContent::Text { body };
+        }
+        let replies = &self.settings.replies;
+        let choices = vec![
+            Choice {
+                id: CitizenButton::CheckStatus.id(),
+                title: fit_title(&replies.status_button, BUTTON_TITLE_CHARS),
+                description: None,
+            },
+            Choice {
+                id: CitizenButton::AddMedia(report.id).id(),
+                title: fit_title(&replies.add_media_button, BUTTON_TITLE_CHARS),
+                description: None,
+            },
+        ];
+        OutboundContent::Buttons { body, choices }
     }
 
     pub(super) fn push_reply(&mut self, queued: QueuedReply) {

@@ -54,6 +54,8 @@ impl<'t, 'a> Apply<'t, 'a> {
                 block: None,
                 blocked_report: None,
                 pace: Default::default(),
+                recent_reports: Vec::new(),
+                satisfaction_pending: None,
             },
         };
         if let Some(at) = inbound_at {

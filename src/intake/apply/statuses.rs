@@ -7,7 +7,9 @@ use super::{Apply, CALLBACK_PREFIX};
 use crate::bus::{ReportEvent, ReportEventKind};
 use crate::domain::ids::MessageId;
 use crate::domain::inbound::{ApiError, DeliveryStatus, StatusUpdate};
-use crate::domain::message::{Delivery, Direction, Message, MessageBody, OutboundContent};
+use crate::domain::message::{
+    Delivery, Direction, Message, MessageBody, OutboundContent, OutboundPurpose,
+};
 use crate::domain::report::Report;
 use crate::domain::templates::TemplatePurpose;
 use crate::domain::timeline::{Actor, TimelineKind};
@@ -209,7 +211,20 @@ pub fn queue_template_fallback(
     if matches!(content, OutboundContent::Template { .. }) {
         return Ok(false);
     }
-    let content = match template_for(tx, &settings.replies, TemplatePurpose::OutsideWindow)? {
+    // The satisfaction question has a purpose of its own; the general template would not ask
+    // it, and the thanks for an answer are not worth a template.
+    let template_purpose = match (purpose, content) {
+        (OutboundPurpose::Satisfaction, OutboundContent::Buttons { .. }) => {
+            Some(TemplatePurpose::Satisfaction)
+        }
+        (OutboundPurpose::Satisfaction, _) => None,
+        _ => Some(TemplatePurpose::OutsideWindow),
+    };
+    let chosen = match template_purpose {
+        Some(template_purpose) => template_for(tx, &settings.replies, template_purpose)?,
+        None => None,
+    };
+    let content = match chosen {
         Some(chosen) => template_message(tx, &settings.replies, &chosen, report)?,
         None => None,
     };

@@ -283,14 +283,28 @@ async fn forwarding_and_resolving_tell_the_citizen_inside_the_window() {
         .set_status(&operator(), report.id, ReportStatus::Resolved, None)
         .await
         .unwrap();
-    let notice = last_outbound(&fixture, report.id);
-    let OutboundContent::Text { body } = outbound(&notice).0 else {
+    // The resolved notice, then (since #19) the satisfaction question with its three buttons.
+    let outbound_messages: Vec<Message> = fixture
+        .messages(report.id)
+        .into_iter()
+        .filter(|message| message.direction == Direction::Outbound)
+        .collect();
+    let [.., notice, question] = &outbound_messages[..] else {
+        panic!("{outbound_messages:#?}")
+    };
+    let OutboundContent::Text { body } = outbound(notice).0 else {
         panic!("{notice:#?}")
     };
     assert!(
         body.contains("selesai") && body.contains(report.ticket.as_str()),
         "{body}"
     );
+    let (OutboundContent::Buttons { choices, .. }, OutboundPurpose::Satisfaction, None) =
+        outbound(question)
+    else {
+        panic!("{question:#?}")
+    };
+    assert_eq!(choices.len(), 3);
 }
 
 #[tokio::test]
@@ -339,8 +353,26 @@ async fn outside_the_window_notices_use_the_template_or_the_timeline_says_they_w
         .set_status(&operator(), report.id, ReportStatus::Resolved, None)
         .await
         .unwrap();
-    let last = without.timeline(report.id).pop().unwrap();
-    assert_eq!(last.kind, TimelineKind::NoticeNotSent);
-    assert!(last.note.unwrap().contains("resolved"));
+    // Neither the resolved notice nor (since #19) the satisfaction question could go out.
+    let timeline = without.timeline(report.id);
+    let [.., resolved, question] = &timeline[..] else {
+        panic!("{timeline:#?}")
+    };
+    assert_eq!(resolved.kind, TimelineKind::NoticeNotSent);
+    assert!(
+        resolved
+            .note
+            .as_deref()
+            .unwrap_or_default()
+            .contains("resolved")
+    );
+    assert_eq!(question.kind, TimelineKind::NoticeNotSent);
+    assert!(
+        question
+            .note
+            .as_deref()
+            .unwrap_or_default()
+            .contains("satisfaction question was not asked")
+    );
     assert_eq!(without.outbox_len(), outbox_before);
 }
