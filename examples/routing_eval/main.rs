@@ -22,10 +22,14 @@ use self::tally::Tally;
 
 fn main() -> anyhow::Result<()> {
     let profile = Profile::load("sumsel").context("loading the sumsel profile")?;
-    let arguments: Vec<String> = std::env::args().skip(1).collect();
     // `--no-train2`: the learned models do without `eval/train2.jsonl`, so that set measures
-    // the router as messages of an author it never learned from.
-    let router = if std::env::args().any(|argument| argument == "--no-train2") {
+    // the router as messages of an author it never learned from. It may stand anywhere.
+    let no_train2 = std::env::args().any(|argument| argument == "--no-train2");
+    let arguments: Vec<String> = std::env::args()
+        .skip(1)
+        .filter(|argument| argument != "--no-train2")
+        .collect();
+    let router = if no_train2 {
         Router::with_training(
             &profile,
             Analyzer::sumsel(),
@@ -34,6 +38,19 @@ fn main() -> anyhow::Result<()> {
     } else {
         Router::new(&profile, Analyzer::sumsel())
     };
+    if arguments.first().map(String::as_str) == Some("--tokens") {
+        // The words as the cue lists and lexicons see them (folded, slang expanded).
+        let analyzer = Analyzer::sumsel();
+        for text in &arguments[1..] {
+            let words: Vec<String> = analyzer
+                .tokens(text)
+                .into_iter()
+                .map(|token| token.term)
+                .collect();
+            println!("{}", words.join(" "));
+        }
+        return Ok(());
+    }
     if arguments.first().map(String::as_str) == Some("--explain") {
         let texts: Vec<&str> = arguments[1..].iter().map(String::as_str).collect();
         let suggestion = router.suggest(&texts, None);

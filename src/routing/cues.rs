@@ -14,6 +14,7 @@ pub(super) enum Cue {
     Vehicle,
     Document,
     Goods,
+    Property,
     Person,
     ChainMessage,
     AskedToShare,
@@ -59,14 +60,16 @@ pub(super) enum Cue {
     OffenderPresent,
     GroupViolence,
     RoadHazard,
+    StillMissing,
 }
 
-const ALL_CUES: [Cue; 50] = [
+const ALL_CUES: [Cue; 52] = [
     Cue::TheftVerb,
     Cue::LostWord,
     Cue::Vehicle,
     Cue::Document,
     Cue::Goods,
+    Cue::Property,
     Cue::Person,
     Cue::ChainMessage,
     Cue::AskedToShare,
@@ -112,6 +115,7 @@ const ALL_CUES: [Cue; 50] = [
     Cue::OffenderPresent,
     Cue::GroupViolence,
     Cue::RoadHazard,
+    Cue::StillMissing,
 ];
 
 const CUES_TEXT: &str = include_str!("cues.txt");

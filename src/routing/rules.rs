@@ -125,6 +125,14 @@ fn lost_or_stolen(input: &RuleInput<'_>, scores: &mut CategoryScores) {
             DECISIVE,
             format!("aturan: '{object_label}' + '{lost_word}' → kendaraan hilang = curanmor"),
         ),
+        Cue::Property => {
+            scores.add(
+                pencurian,
+                TIPPING + 0.5,
+                format!("aturan: '{object_label}' {lost_word} tidak mungkin tercecer → pencurian"),
+            );
+            scores.damp(surat_kehilangan, 0.5);
+        }
         Cue::Document | Cue::Goods => {
             scores.add(
                 surat_kehilangan,
@@ -172,14 +180,20 @@ fn first_lost_word(input: &RuleInput<'_>) -> Option<String> {
 
 /// The first thing the report talks about: vehicle, document, goods or person.
 fn first_object(cues: &FoundCues) -> Option<(Cue, String)> {
-    [Cue::Vehicle, Cue::Document, Cue::Goods, Cue::Person]
-        .into_iter()
-        .flat_map(|cue| {
-            cues.of(cue)
-                .map(move |hit| (hit.start, cue, hit.label.clone()))
-        })
-        .min_by_key(|(start, _, _)| *start)
-        .map(|(_, cue, label)| (cue, label))
+    [
+        Cue::Vehicle,
+        Cue::Document,
+        Cue::Goods,
+        Cue::Property,
+        Cue::Person,
+    ]
+    .into_iter()
+    .flat_map(|cue| {
+        cues.of(cue)
+            .map(move |hit| (hit.start, cue, hit.label.clone()))
+    })
+    .min_by_key(|(start, _, _)| *start)
+    .map(|(_, cue, label)| (cue, label))
 }
 
 /// A chain message ("sebarkan!!", "info penting") is spam; a question whether such a message is

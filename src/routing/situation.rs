@@ -53,6 +53,9 @@ pub(super) struct Situation {
     /// "mau lapor", "bagaimana caranya", "mohon ditindak": a request, not an alarm.
     pub report_intent: Option<String>,
     pub hearsay: Option<String>,
+    /// "belum pulang", "tidak bisa dihubungi": someone is still missing, so the time they left
+    /// ("dari semalam") is how long the danger has lasted, not a sign that it is over.
+    pub still_missing: Option<String>,
     /// A question with no sign of an event now.
     pub question_only: bool,
 }
@@ -74,7 +77,11 @@ impl Situation {
         }
         let in_progress = action_in_progress(words);
         let now = first(Cue::Ongoing);
-        let past = first(Cue::Past).or_else(|| names_a_long_time(words));
+        let still_missing = first(Cue::StillMissing);
+        // A long absence (weeks) stays a long time; a night or a morning away is the danger.
+        let past = first(Cue::Past)
+            .filter(|past| still_missing.is_none() || names_weeks_or_more(past))
+            .or_else(|| names_a_long_time(words));
         let speed_request =
             first(Cue::Plea).or_else(|| shouts_for_help(texts).then(|| "!!".into()));
         let vulnerable = first(Cue::Vulnerable).or_else(|| {
@@ -103,6 +110,7 @@ impl Situation {
             habitual: first(Cue::Habitual),
             report_intent: first(Cue::ReportIntent),
             hearsay: first(Cue::Hearsay),
+            still_missing,
             question_only: false,
         };
         situation.question_only = asks && !situation.signals_now();
@@ -149,6 +157,7 @@ const TIME_AND_DANGER_CUES: &[Cue] = &[
     Cue::Future,
     Cue::Hearsay,
     Cue::Neutral,
+    Cue::StillMissing,
 ];
 
 /// The cues that count: a cue inside a longer one is read as part of it ("tadi" in "dari
@@ -263,6 +272,13 @@ fn names_a_long_time(words: &[Word]) -> Option<String> {
         }
     }
     None
+}
+
+/// "minggu lalu", "bulan kemarin": a past time of weeks or more.
+fn names_weeks_or_more(past: &str) -> bool {
+    ["minggu", "bulan", "tahun"]
+        .iter()
+        .any(|unit| past.contains(unit))
 }
 
 /// "umur 6 tahun", "anak 9 th", "umur 80": a child or an elder at risk alone.
