@@ -61,6 +61,7 @@ pub struct App {
     media: MediaFetcher,
     profile: Arc<Profile>,
     sla_check_interval: std::time::Duration,
+    retention: crate::retention::Retention,
     indexer: Indexer,
 }
 
@@ -302,6 +303,7 @@ impl App {
             media,
             profile: core.profile,
             sla_check_interval: config.sla_check_interval,
+            retention: config.retention,
             indexer,
         })
     }
@@ -337,6 +339,7 @@ impl App {
             outbox_feed,
             media,
             sla_check_interval,
+            retention,
             indexer,
             ..
         } = self;
@@ -352,6 +355,10 @@ impl App {
         ));
         runner.start(outbox.into_worker(outbox_feed));
         runner.start(media.into_worker());
+        runner.start(crate::retention::RetentionWorker::new(
+            state.commit.clone(),
+            retention,
+        ));
         // Its first step catches up with the store, then sets `ready` (the webhook is served
         // meanwhile).
         runner.start(indexer.into_worker(&state.bus, Arc::clone(&state.ready)));

@@ -24,8 +24,10 @@ mod index_queue;
 mod messages;
 mod quarantine;
 mod queues;
+mod raw_bodies;
 mod reporters;
 mod reports;
+mod retention;
 mod survey;
 mod timeline;
 
@@ -41,8 +43,10 @@ pub use quarantine::{Quarantine, QuarantinedDelivery};
 pub use queues::{
     KnownSend, MediaJob, MediaQueue, Outbox, OutboxItem, OutboxWork, QueueKey, Queued,
 };
+pub use raw_bodies::RawBody;
 pub use reporters::Reporters;
 pub use reports::{OpenReport, ReportWatcher, Reports};
+pub use retention::{Dated, Retained};
 pub use survey::{Lookup, Survey};
 
 use crate::store::{Record, Store, StoreError, Table, Tx};
