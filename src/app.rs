@@ -355,13 +355,14 @@ impl App {
         ));
         runner.start(outbox.into_worker(outbox_feed));
         runner.start(media.into_worker());
+        // Its first step catches up with the store, then sets `ready` (the webhook is served
+        // meanwhile).
+        runner.start(indexer.into_worker(&state.bus, Arc::clone(&state.ready)));
+        // Prunes what is past its retention, an hour apart; feeds no other worker.
         runner.start(crate::retention::RetentionWorker::new(
             state.commit.clone(),
             retention,
         ));
-        // Its first step catches up with the store, then sets `ready` (the webhook is served
-        // meanwhile).
-        runner.start(indexer.into_worker(&state.bus, Arc::clone(&state.ready)));
         tracing::info!(address = %listener.local_addr()?, "siaga is serving");
 
         // With the peer address, which the sign-in limits key on.

@@ -50,6 +50,15 @@ pub struct Tally {
     pub stamped: u64,
 }
 
+impl Tally {
+    /// Counts the stamped entries among `outcomes`, and returns how many were removed.
+    fn count(&mut self, outcomes: &[Retained]) -> u64 {
+        let of = |wanted: Retained| outcomes.iter().filter(|seen| **seen == wanted).count() as u64;
+        self.stamped += of(Retained::Stamped);
+        of(Retained::Removed)
+    }
+}
+
 enum Stage {
     /// Raw bodies after this id.
     RawBodies {
@@ -124,13 +133,8 @@ impl RetentionPass {
                     .collect()
             })
             .await?;
-        for outcome in outcomes {
-            match outcome {
-                Retained::Removed => self.tally.raw_bodies_removed += 1,
-                Retained::Stamped => self.tally.stamped += 1,
-                Retained::Kept | Retained::Missing => {}
-            }
-        }
+        let removed = self.tally.count(&outcomes);
+        self.tally.raw_bodies_removed += removed;
         self.stage = match (finished, last) {
             (false, Some(after)) => Stage::RawBodies { after },
             _ => Stage::SeenEvents { from: Vec::new() },
@@ -161,13 +165,8 @@ impl RetentionPass {
                     .collect()
             })
             .await?;
-        for outcome in outcomes {
-            match outcome {
-                Retained::Removed => self.tally.seen_events_removed += 1,
-                Retained::Stamped => self.tally.stamped += 1,
-                Retained::Kept | Retained::Missing => {}
-            }
-        }
+        let removed = self.tally.count(&outcomes);
+        self.tally.seen_events_removed += removed;
         self.stage = match next {
             Some(from) => Stage::SeenEvents { from },
             None => Stage::Finished,

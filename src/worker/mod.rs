@@ -2,9 +2,10 @@
 //! wakes it; the runner (`runner.rs`) owns their lifecycles, stops them in order and reports
 //! their liveness to `/readyz` and `/metrics`. Modelled on Garage's `Worker` trait.
 //!
-//! The workers: the outbox sender and the media fetcher (`whatsapp/`), the indexer (`search/`)
-//! and the SLA clock (`workflow/`). The ingest thread (`intake/batcher.rs`) and the store's
-//! flush thread (`store/flush.rs`) are plain threads, shown on the same board (`threads.rs`).
+//! The workers: the outbox sender and the media fetcher (`whatsapp/`), the indexer (`search/`),
+//! the SLA clock (`workflow/`) and the retention worker (`retention.rs`). The ingest thread
+//! (`intake/batcher.rs`) and the store's flush thread (`store/flush.rs`) are plain threads,
+//! shown on the same board (`threads.rs`).
 
 pub mod runner;
 pub mod threads;
