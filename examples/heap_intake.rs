@@ -11,6 +11,7 @@ use clap::Parser;
 use siaga::app::open_core;
 use siaga::config::{Config, Settings};
 use siaga::domain::phone::PhoneNumber;
+use siaga::store::folder_bytes;
 use siaga::whatsapp::payload;
 use siaga::whatsapp::webhook::parse_notification;
 
@@ -40,19 +41,6 @@ fn status_mb(key: &str) -> u64 {
                 .ok()
         })
         .map_or(0, |kb: u64| kb / 1024)
-}
-
-fn folder_bytes(folder: &std::path::Path) -> u64 {
-    std::fs::read_dir(folder)
-        .into_iter()
-        .flatten()
-        .flatten()
-        .map(|entry| match entry.metadata() {
-            Ok(meta) if meta.is_dir() => folder_bytes(&entry.path()),
-            Ok(meta) => meta.len(),
-            Err(_) => 0,
-        })
-        .sum()
 }
 
 fn main() -> anyhow::Result<()> {

@@ -62,6 +62,7 @@ pub struct App {
     media: MediaFetcher,
     profile: Arc<Profile>,
     sla_check_interval: std::time::Duration,
+    retention: crate::retention::Retention,
     indexer: Indexer,
 }
 
@@ -316,6 +317,7 @@ impl App {
             media,
             profile: core.profile,
             sla_check_interval: config.sla_check_interval,
+            retention: config.retention,
             indexer,
         })
     }
@@ -351,6 +353,7 @@ impl App {
             outbox_feed,
             media,
             sla_check_interval,
+            retention,
             indexer,
             ..
         } = self;
@@ -373,6 +376,11 @@ impl App {
         // Its first step catches up with the store, then sets `ready` (the webhook is served
         // meanwhile).
         runner.start(indexer.into_worker(&state.bus, Arc::clone(&state.ready)));
+        // Prunes what is past its retention, an hour apart; feeds no other worker.
+        runner.start(crate::retention::RetentionWorker::new(
+            state.commit.clone(),
+            retention,
+        ));
         tracing::info!(address = %listener.local_addr()?, "siaga is serving");
 
         // With the peer address, which the sign-in limits key on.

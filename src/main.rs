@@ -96,6 +96,12 @@ enum Command {
         #[command(flatten)]
         settings: Settings,
     },
+    /// Give back the disk space of deleted and pruned records: the store is copied into a
+    /// fresh one, verified, and swapped in. The server must be stopped.
+    Compact {
+        #[command(flatten)]
+        settings: Settings,
+    },
     /// Export reports (one per line) for analysts. The server must be stopped.
     Export {
         #[arg(long, value_enum, default_value = "jsonl")]
@@ -308,6 +314,18 @@ async fn run() -> anyhow::Result<()> {
             if !clean {
                 std::process::exit(1);
             }
+            Ok(())
+        }
+        Command::Compact { settings } => {
+            let config = load_config(cli.config.as_ref(), settings)?;
+            let done = siaga::compact::compact(&config.data_dir)?;
+            let mb = |bytes: u64| bytes as f64 / (1024.0 * 1024.0);
+            eprintln!(
+                "compacted {} entries: the store took {:.1} MB, now {:.1} MB",
+                done.entries,
+                mb(done.bytes_before),
+                mb(done.bytes_after)
+            );
             Ok(())
         }
         Command::Schema => {

@@ -351,3 +351,132 @@ async fn lost_evidence_is_listed_and_never_hidden_by_a_repair() {
         "evidence is never removed"
     );
 }
+
+fn folder_bytes(folder: &Path) -> u64 {
+    siaga::store::folder_bytes(folder)
+}
+
+/// A data dir an older build wrote (raw bodies kept plain, seen events without a time) reads
+/// and checks clean; the retention pass stamps those entries, later removes them with the ones
+/// past their retention, and the check does not count what it removed as lost; `siaga compact`
+/// refuses a running server, then gives the space back, and everything still reads.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn pruned_evidence_is_no_problem_and_compact_gives_the_space_back() {
+    use siaga::retention::{Retention, RetentionPass};
+    let data_dir = tempfile::tempdir().unwrap();
+    let legacy_body = serde_json::to_vec_pretty(&common::fixture("inbound_text")).unwrap();
+    let legacy_ids: Vec<u64> = {
+        let store = Store::open(&data_dir.path().join("store")).unwrap();
+        let ids: Vec<u64> = (0..3_000).map(|_| store.generate_id().unwrap()).collect();
+        write(&store, |tx| {
+            for id in &ids {
+                tx.survey().plant_legacy_raw_body(*id, &legacy_body)?;
+            }
+            tx.survey().plant_legacy_seen_event("wamid.old#delivered")
+        })
+        .unwrap();
+        store.flush_blocking().unwrap();
+        ids
+    };
+    let mut app = busy_help_desk(data_dir.path()).await;
+    let store = app.state.store.clone();
+    let first = store
+        .channel_log()
+        .raw_body(legacy_ids[0])
+        .unwrap()
+        .unwrap();
+    assert_eq!(first.bytes, legacy_body);
+    let (_, message) = report_with_inbound(&store);
+    let kept = store
+        .channel_log()
+        .raw_body(message.raw_payload_id.unwrap())
+        .unwrap()
+        .unwrap();
+    assert!(kept.received_at.is_some(), "a new body carries its time");
+    assert!(
+        String::from_utf8(kept.bytes)
+            .unwrap()
+            .contains("whatsapp_business_account"),
+        "and reads back whole"
+    );
+
+    let retention = Retention {
+        raw_bodies: Some(chrono::Duration::days(30)),
+        dedupe: chrono::Duration::days(7),
+    };
+    let now = chrono::Utc::now();
+    let tally = RetentionPass::new(app.state.commit.clone(), retention, now)
+        .run()
+        .await
+        .unwrap();
+    assert_eq!(
+        (tally.raw_bodies_removed, tally.seen_events_removed),
+        (0, 0),
+        "nothing is past its retention yet"
+    );
+    let stamped = store
+        .channel_log()
+        .raw_body(legacy_ids[0])
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        stamped.bytes, legacy_body,
+        "an old body is compressed, not changed"
+    );
+    assert!(stamped.received_at.is_some());
+
+    let later = RetentionPass::new(
+        app.state.commit.clone(),
+        retention,
+        now + chrono::Duration::days(31),
+    )
+    .run()
+    .await
+    .unwrap();
+    assert!(later.raw_bodies_removed > 3_000, "{later:?}");
+    assert!(later.seen_events_removed > 1, "{later:?}");
+    assert!(
+        store
+            .channel_log()
+            .raw_body(legacy_ids[0])
+            .unwrap()
+            .is_none()
+    );
+
+    let refused = common::run_siaga(data_dir.path(), &["compact"], "");
+    assert!(!refused.status.success());
+    let stderr = String::from_utf8_lossy(&refused.stderr);
+    assert!(stderr.contains("server stopped"), "{stderr}");
+
+    let reports = app.reports().len();
+    app.stop().await;
+    drop((app, store));
+    let (clean, stdout, stderr) = siaga_check(data_dir.path(), &[]);
+    assert!(
+        clean,
+        "pruned raw bodies are no problem: {stdout}\n{stderr}"
+    );
+
+    let before = folder_bytes(&data_dir.path().join("store"));
+    let compacted = common::run_siaga(data_dir.path(), &["compact"], "");
+    let stderr = String::from_utf8_lossy(&compacted.stderr);
+    assert!(compacted.status.success(), "{stderr}");
+    assert!(stderr.contains("compacted"), "{stderr}");
+    let after = folder_bytes(&data_dir.path().join("store"));
+    assert!(after < before, "{after} bytes after, {before} before");
+    assert!(!data_dir.path().join("store.compact").exists());
+
+    let (clean, stdout, stderr) = siaga_check(data_dir.path(), &[]);
+    assert!(clean, "{stdout}\n{stderr}");
+    assert!(stdout.contains(&format!("{reports} reports")), "{stdout}");
+    let app = common::spawn_app_with(|settings| {
+        settings.data_dir = Some(data_dir.path().to_path_buf());
+    })
+    .await;
+    assert_eq!(app.reports().len(), reports);
+    let fresh = app.state.store.generate_id().unwrap();
+    assert!(
+        fresh > *legacy_ids.last().unwrap(),
+        "ids keep growing after a compact"
+    );
+}

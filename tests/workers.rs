@@ -24,7 +24,15 @@ async fn readyz_and_metrics_list_every_worker_as_up() {
         .collect();
     assert_eq!(
         names,
-        ["clock", "outbox", "media", "indexer", "ingest", "flush"],
+        [
+            "clock",
+            "outbox",
+            "media",
+            "indexer",
+            "retention",
+            "ingest",
+            "flush"
+        ],
         "the workers in the order they stop, then the ingest and flush threads"
     );
     let metrics = app.get("/metrics").await.text().await.unwrap();

@@ -52,9 +52,14 @@ pub(super) fn check_records(
         reports.insert(report.id, report);
     }
     let mut messages = HashMap::new();
+    let known = Known {
+        reports: &reports,
+        reporters: &reporters,
+        raw_bodies_pruned_through: store.channel_log().raw_bodies_pruned_through()?,
+    };
     for message in survey.messages() {
         let message = message?;
-        check_message_refs(store, &message, &reports, &reporters, findings)?;
+        check_message_refs(store, &message, &known, findings)?;
         messages.insert(message.id, message_facts(&message));
     }
     findings.counts.reports = reports.len();
@@ -91,14 +96,23 @@ fn message_facts(message: &Message) -> MessageFacts {
     }
 }
 
-/// A message's own references: its report, its reporter, its raw body.
+/// What a message may refer to.
+struct Known<'a> {
+    reports: &'a HashMap<ReportId, Report>,
+    reporters: &'a HashMap<u64, crate::domain::reporter::Reporter>,
+    /// Raw bodies up to this id may have been removed by the retention setting.
+    raw_bodies_pruned_through: u64,
+}
+
+/// A message's own references: its report, its reporter, its raw body (unless the retention
+/// setting may have removed it).
 fn check_message_refs(
     store: &Store,
     message: &Message,
-    reports: &HashMap<ReportId, Report>,
-    reporters: &HashMap<u64, crate::domain::reporter::Reporter>,
+    known: &Known<'_>,
     findings: &mut Findings,
 ) -> Result<(), StoreError> {
+    let (reports, reporters) = (known.reports, known.reporters);
     let id = message.id;
     // A message may belong to no report: a notice (a changed number) from a citizen with no
     // open report.
@@ -121,6 +135,7 @@ fn check_message_refs(
         );
     }
     if let Some(raw) = message.raw_payload_id
+        && raw > known.raw_bodies_pruned_through
         && !store.survey().has_raw_payload(raw)?
     {
         findings.add(

@@ -76,6 +76,8 @@ pub struct Config {
     /// A claim ends when its holder has not acted on the report for this long.
     pub claim_idle_after: chrono::Duration,
     pub sla_check_interval: Duration,
+    /// How long raw bodies and dedupe entries are kept (`crate::retention`).
+    pub retention: crate::retention::Retention,
     pub graphql_body_limit_bytes: usize,
     pub webhook_buffer_budget_bytes: usize,
     /// What the caches and buffers are sized to (`crate::memory`).
@@ -99,6 +101,30 @@ pub struct Faults {
 
 /// No body siaga takes comes near this; larger values are typos.
 const MAX_BODY_BYTES: usize = 1024 * 1024 * 1024;
+
+/// Meta retries a webhook delivery for up to 7 days: a dedupe entry must outlive that.
+const META_RETRY_DAYS: u32 = 7;
+
+fn validate_retention(settings: &Settings) -> Result<crate::retention::Retention, ConfigError> {
+    let raw_body_days = settings.raw_body_retention_days;
+    if raw_body_days == Some(0) || raw_body_days.is_some_and(|days| days > 36_500) {
+        return Err(invalid(
+            "raw-body-retention-days",
+            "1 to 36500 days (leave it unset to keep raw bodies forever)",
+        ));
+    }
+    let dedupe_days = settings.dedupe_retention_days.unwrap_or(META_RETRY_DAYS);
+    if !(META_RETRY_DAYS..=36_500).contains(&dedupe_days) {
+        return Err(invalid(
+            "dedupe-retention-days",
+            "7 to 36500 days: Meta redelivers a webhook for up to 7 days",
+        ));
+    }
+    Ok(crate::retention::Retention {
+        raw_bodies: raw_body_days.map(|days| chrono::Duration::days(i64::from(days))),
+        dedupe: chrono::Duration::days(i64::from(dedupe_days)),
+    })
+}
 
 /// The limits at the doors, validated (see `validate_doors`).
 struct Doors {
@@ -196,6 +222,7 @@ impl Config {
             return Err(invalid("body-limit-bytes", "1024 bytes to 1 GiB"));
         }
         let doors = validate_doors(&settings, body_limit_bytes)?;
+        let retention = validate_retention(&settings)?;
         let listen_text = settings
             .listen
             .unwrap_or_else(|| "127.0.0.1:8080".to_string());
@@ -333,6 +360,7 @@ impl Config {
             return Err(invalid("sla-check-seconds", "1 second to 1 hour"));
         }
         Ok(Config {
+            retention,
             auto_forward_min_confidence: settings
                 .auto_forward
                 .unwrap_or(false)

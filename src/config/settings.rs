@@ -121,6 +121,14 @@ pub struct Settings {
     /// How often the SLA watcher looks at the open reports, in seconds [default: 15].
     #[arg(long, env = "SIAGA_SLA_CHECK_SECONDS")]
     pub sla_check_seconds: Option<u64>,
+    /// Days a raw webhook body (evidence, kept compressed) is kept before the retention worker
+    /// removes it; unset keeps them forever [default: forever].
+    #[arg(long, env = "SIAGA_RAW_BODY_RETENTION_DAYS")]
+    pub raw_body_retention_days: Option<u32>,
+    /// Days an applied status or call event is remembered to skip Meta's redeliveries; Meta
+    /// retries for 7 days, so less is refused [default: 7].
+    #[arg(long, env = "SIAGA_DEDUPE_RETENTION_DAYS")]
+    pub dedupe_retention_days: Option<u32>,
     /// Log format: text or json [default: text].
     #[arg(long, env = "SIAGA_LOG_FORMAT")]
     pub log_format: Option<String>,
@@ -222,6 +230,8 @@ impl Settings {
             reporter_rate_window_minutes,
             claim_idle_minutes,
             sla_check_seconds,
+            raw_body_retention_days,
+            dedupe_retention_days,
             log_format,
             replies,
             graphql_body_limit_bytes,

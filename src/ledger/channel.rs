@@ -9,6 +9,7 @@ use crate::store::keys::u64_key;
 use crate::store::{Record, StoreError, Table, Tx};
 
 use super::Source;
+use super::raw_bodies::{self, RawBody};
 
 /// Statuses that arrived for a wamid we do not know yet (a send whose answer we have not
 /// recorded); applied when the wamid is recorded.
@@ -38,6 +39,14 @@ pub struct ChannelLog<'a, S> {
 }
 
 impl<S: Source> ChannelLog<'_, S> {
+    /// The raw webhook body kept under `id`, as Meta delivered it.
+    pub fn raw_body(&self, id: u64) -> Result<Option<RawBody>, StoreError> {
+        match self.at.get_bytes(Table::RawPayloads, &u64_key(id))? {
+            Some(stored) => Ok(Some(raw_bodies::unpack(&stored)?)),
+            None => Ok(None),
+        }
+    }
+
     /// The statuses held for a wamid not yet known.
     pub fn pending_statuses(&self, wamid: &str) -> Result<Option<PendingStatuses>, StoreError> {
         self.at.get_record(Table::PendingStatuses, wamid.as_bytes())
@@ -47,11 +56,16 @@ impl<S: Source> ChannelLog<'_, S> {
 impl ChannelLog<'_, Tx<'_>> {
     /// Records that the event (`wamid#status`, `wacid#event`) is applied. `false` when it
     /// already was: a retried delivery, to be skipped.
-    pub fn first_sighting(&self, event_key: &str) -> Result<bool, StoreError> {
+    /// The entry carries `now`, for the retention worker.
+    pub fn first_sighting(&self, event_key: &str, now: DateTime<Utc>) -> Result<bool, StoreError> {
         if self.at.contains(Table::SeenEvents, event_key.as_bytes())? {
             return Ok(false);
         }
-        self.at.put(Table::SeenEvents, event_key.as_bytes(), &[])?;
+        self.at.put(
+            Table::SeenEvents,
+            event_key.as_bytes(),
+            &super::retention::seen_stamp(now),
+        )?;
         Ok(true)
     }
 
@@ -72,9 +86,19 @@ impl ChannelLog<'_, Tx<'_>> {
         Ok(pending)
     }
 
-    /// Keeps a webhook body that brought something new, under a fresh id.
-    pub fn keep_raw_body(&self, id: u64, body: &[u8]) -> Result<(), StoreError> {
-        self.at.put(Table::RawPayloads, &u64_key(id), body)
+    /// Keeps a webhook body that brought something new, under a fresh id, compressed and
+    /// stamped with its receive time (`raw_bodies`).
+    pub fn keep_raw_body(
+        &self,
+        id: u64,
+        body: &[u8],
+        received_at: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        self.at.put(
+            Table::RawPayloads,
+            &u64_key(id),
+            &raw_bodies::pack(body, received_at),
+        )
     }
 
     pub fn record_error(&self, error: &ChannelErrorRecord) -> Result<(), StoreError> {

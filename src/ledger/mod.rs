@@ -24,8 +24,10 @@ mod index_queue;
 mod messages;
 mod quarantine;
 mod queues;
+mod raw_bodies;
 mod reporters;
 mod reports;
+mod retention;
 mod survey;
 mod templates;
 mod timeline;
@@ -42,8 +44,10 @@ pub use quarantine::{Quarantine, QuarantinedDelivery};
 pub use queues::{
     KnownSend, MediaJob, MediaQueue, Outbox, OutboxItem, OutboxWork, QueueKey, Queued,
 };
+pub use raw_bodies::RawBody;
 pub use reporters::Reporters;
 pub use reports::{OpenReport, ReportWatcher, Reports};
+pub use retention::{Dated, Retained};
 pub use survey::{Lookup, Survey};
 pub use templates::Templates;
 

@@ -256,4 +256,17 @@ impl Survey<'_, Tx<'_>> {
     pub fn plant_lost_raw_payload(&self, id: u64) -> Result<(), StoreError> {
         self.at.remove(Table::RawPayloads, &u64_key(id))
     }
+
+    /// Test hook: keeps a raw body as builds before compression did (plain, without a time).
+    #[doc(hidden)]
+    pub fn plant_legacy_raw_body(&self, id: u64, body: &[u8]) -> Result<(), StoreError> {
+        self.at.put(Table::RawPayloads, &u64_key(id), body)
+    }
+
+    /// Test hook: records an applied event as builds before the retention setting did (no
+    /// time).
+    #[doc(hidden)]
+    pub fn plant_legacy_seen_event(&self, event_key: &str) -> Result<(), StoreError> {
+        self.at.put(Table::SeenEvents, event_key.as_bytes(), &[])
+    }
 }

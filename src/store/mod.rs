@@ -6,9 +6,12 @@
 //! passing the same test suite (`suite`).
 
 pub mod codec;
+pub mod compress;
+mod copy;
 mod flush;
 pub mod keys;
 mod open;
+mod stats;
 #[cfg(test)]
 mod suite;
 mod table;
@@ -19,9 +22,11 @@ use std::sync::Arc;
 use std::time::Duration;
 
 pub use codec::Record;
+pub use copy::TableDigest;
 use flush::{DeviceSync, GroupFlush, WriteCount};
 pub use open::DEFAULT_CACHE_CAPACITY;
 use open::open_with_retry;
+pub use stats::{TableBytes, folder_bytes};
 pub use table::Table;
 pub use watch::TableWatcher;
 use watch::{Watchers, WriteLog};

@@ -3,8 +3,9 @@
 //! their liveness to `/readyz` and `/metrics`. Modelled on Garage's `Worker` trait.
 //!
 //! The workers: the outbox sender, the media fetcher and the template list's hourly refresh
-//! (`whatsapp/`), the indexer (`search/`) and the SLA clock (`workflow/`). The ingest thread (`intake/batcher.rs`) and the store's
-//! flush thread (`store/flush.rs`) are plain threads, shown on the same board (`threads.rs`).
+//! (`whatsapp/`), the indexer (`search/`), the SLA clock (`workflow/`) and the retention worker
+//! (`retention.rs`). The ingest thread (`intake/batcher.rs`) and the store's flush thread
+//! (`store/flush.rs`) are plain threads, shown on the same board (`threads.rs`).
 
 pub mod runner;
 pub mod threads;

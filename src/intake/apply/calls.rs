@@ -11,7 +11,7 @@ use crate::store::StoreError;
 impl<'t, 'a> Apply<'t, 'a> {
     pub(super) fn call(&mut self, call: &CallEvent) -> Result<(), StoreError> {
         let seen_key = format!("call:{}", call.dedupe_key());
-        if !self.tx.channel_log().first_sighting(&seen_key)? {
+        if !self.tx.channel_log().first_sighting(&seen_key, self.now)? {
             self.outcome.duplicates += 1;
             return Ok(());
         }

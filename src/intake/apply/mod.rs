@@ -79,7 +79,9 @@ impl<'t, 'a> Apply<'t, 'a> {
     /// Stores the raw body when anything in it was new, and returns what changed.
     pub(super) fn finish(self, raw_body: &[u8]) -> Result<IngestOutcome, StoreError> {
         if let Some(raw_id) = self.raw_payload_id {
-            self.tx.channel_log().keep_raw_body(raw_id, raw_body)?;
+            self.tx
+                .channel_log()
+                .keep_raw_body(raw_id, raw_body, self.now)?;
         }
         Ok(self.outcome)
     }

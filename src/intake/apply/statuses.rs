@@ -22,7 +22,7 @@ use crate::store::{StoreError, Tx};
 impl<'t, 'a> Apply<'t, 'a> {
     pub(super) fn status(&mut self, update: &StatusUpdate) -> Result<(), StoreError> {
         let seen_key = format!("status:{}#{}", update.external_id, update.status.as_str());
-        if !self.tx.channel_log().first_sighting(&seen_key)? {
+        if !self.tx.channel_log().first_sighting(&seen_key, self.now)? {
             self.outcome.duplicates += 1;
             return Ok(());
         }
