@@ -121,10 +121,7 @@ impl RetentionPass {
         let first_kept = listed.iter().position(|body| !due(body));
         let finished = first_kept.is_some() || listed.len() < BATCH;
         listed.truncate(first_kept.unwrap_or(listed.len()));
-        let ids: Vec<u64> = listed
-            .iter()
-            .filter_map(|body| crate::store::keys::read_u64(&body.key, 0))
-            .collect();
+        let ids: Vec<u64> = listed.iter().filter_map(Dated::leading_id).collect();
         let (now, last) = (self.now, ids.last().copied());
         let outcomes = self
             .decide(move |tx| {

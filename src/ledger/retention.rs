@@ -39,6 +39,13 @@ pub struct Dated {
     pub at: Option<DateTime<Utc>>,
 }
 
+impl Dated {
+    /// The id at the head of the key (a raw body's delivery id).
+    pub fn leading_id(&self) -> Option<u64> {
+        read_u64(&self.key, 0)
+    }
+}
+
 /// The time a seen-event entry carries (`None` for one written before it was kept).
 pub(super) fn seen_at(value: &[u8]) -> Option<DateTime<Utc>> {
     let millis = read_u64(value, 0)?;

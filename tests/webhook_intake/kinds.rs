@@ -2,6 +2,7 @@
 //! calls, reactions), sandbox mode, restarts and the health endpoints.
 
 use super::*;
+use siaga::ledger::Ledger;
 
 #[tokio::test]
 async fn a_status_only_delivery_and_channel_errors_are_acknowledged() {
@@ -38,11 +39,12 @@ async fn a_message_of_a_type_unknown_to_siaga_is_kept_raw_and_flagged() {
     let raw = app
         .state
         .store
-        .get(Table::RawPayloads, &raw_id.to_be_bytes())
+        .channel_log()
+        .raw_body(raw_id)
         .unwrap()
-        .unwrap();
+        .expect("the raw body is kept");
     assert!(
-        String::from_utf8(raw).unwrap().contains("hologram"),
+        String::from_utf8(raw.bytes).unwrap().contains("hologram"),
         "the raw body is kept"
     );
 }
