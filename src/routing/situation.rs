@@ -126,6 +126,18 @@ impl Situation {
             || self.offender_present.is_some()
     }
 
+    /// Anything about people's life or body: danger, violence, a victim at risk, someone
+    /// missing, someone to catch, an event that is an emergency by its name.
+    pub fn names_harm(&self) -> bool {
+        self.signals_danger()
+            || self.group_violence.is_some()
+            || self.violence.is_some()
+            || self.vulnerable.is_some()
+            || self.still_missing.is_some()
+            || self.pursuit.is_some()
+            || self.emergency_event.is_some()
+    }
+
     /// Something threatens life or body.
     pub fn signals_danger(&self) -> bool {
         !self.threats.is_empty()

@@ -14,6 +14,9 @@ use super::situation::Situation;
 /// recall 0.918 and precision 0.900, 0.55 gives 0.964 and 0.879; the holdout of that author
 /// (`train2_holdout`) went from 0.957 / 0.932 to 0.983 / 0.911 (README "Routing accuracy").
 const URGENT_THRESHOLD: f32 = 0.55;
+/// The line for a kind of event that is not urgent by default when nothing in the report
+/// threatens life or body (the line before the fourth round, for all reports).
+const NO_HARM_THRESHOLD: f32 = 0.85;
 /// The learned model's probability `p` adds `LEARNED_WEIGHT * (2p - 1)` to the weighing: nearly
 /// one strong cue either way, but never the whole way to the line alone (ongoing noise that the
 /// model scores high stays not urgent). Measured on messages of another author that the router
@@ -111,9 +114,16 @@ pub(super) fn judge_urgency(
         0.0
     };
     let total = prior + factors.iter().map(|factor| factor.weight).sum::<f32>();
-    let urgent = total >= URGENT_THRESHOLD;
-    let score = 1.0 / (1.0 + (-(total - URGENT_THRESHOLD) * SCORE_STEEPNESS).exp());
-    let uncertain = (URGENT_THRESHOLD - GREY_BELOW..URGENT_THRESHOLD + GREY_ABOVE).contains(&total);
+    // The line leans urgent only where danger to life or body is in question: "the music is
+    // still loud now" stays a nuisance.
+    let line = if urgent_by_default || situation.names_harm() {
+        URGENT_THRESHOLD
+    } else {
+        NO_HARM_THRESHOLD
+    };
+    let urgent = total >= line;
+    let score = 1.0 / (1.0 + (-(total - line) * SCORE_STEEPNESS).exp());
+    let uncertain = (line - GREY_BELOW..line + GREY_ABOVE).contains(&total);
     Urgency {
         urgent,
         score,
