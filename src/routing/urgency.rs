@@ -36,6 +36,10 @@ const SCORE_STEEPNESS: f32 = 2.0;
 /// most urgency errors while staying a small share of all reports.
 const GREY_BELOW: f32 = 0.3;
 const GREY_ABOVE: f32 = 0.6;
+/// The grey zone around `NO_HARM_THRESHOLD`, as it was before the fourth round: "someone
+/// suspicious hanging around since a while" is asked about.
+const NO_HARM_GREY_BELOW: f32 = 0.55;
+const NO_HARM_GREY_ABOVE: f32 = 0.45;
 /// Where a category flagged urgent by default starts: one sign of danger or of "now" must add.
 const URGENT_CATEGORY_PRIOR: f32 = 0.7;
 /// Categories of this priority or lower (3 = routine) that are not urgent by default.
@@ -116,14 +120,14 @@ pub(super) fn judge_urgency(
     let total = prior + factors.iter().map(|factor| factor.weight).sum::<f32>();
     // The line leans urgent only where danger to life or body is in question: "the music is
     // still loud now" stays a nuisance.
-    let line = if urgent_by_default || situation.names_harm() {
-        URGENT_THRESHOLD
+    let (line, grey_below, grey_above) = if urgent_by_default || situation.names_harm() {
+        (URGENT_THRESHOLD, GREY_BELOW, GREY_ABOVE)
     } else {
-        NO_HARM_THRESHOLD
+        (NO_HARM_THRESHOLD, NO_HARM_GREY_BELOW, NO_HARM_GREY_ABOVE)
     };
     let urgent = total >= line;
     let score = 1.0 / (1.0 + (-(total - line) * SCORE_STEEPNESS).exp());
-    let uncertain = (line - GREY_BELOW..line + GREY_ABOVE).contains(&total);
+    let uncertain = (line - grey_below..line + grey_above).contains(&total);
     Urgency {
         urgent,
         score,
