@@ -36,9 +36,10 @@ const SCORE_STEEPNESS: f32 = 2.0;
 /// most urgency errors while staying a small share of all reports.
 const GREY_BELOW: f32 = 0.3;
 const GREY_ABOVE: f32 = 0.6;
-/// The grey zone around `NO_HARM_THRESHOLD`, as it was before the fourth round: "someone
-/// suspicious hanging around since a while" is asked about.
-const NO_HARM_GREY_BELOW: f32 = 0.55;
+/// The grey zone around `NO_HARM_THRESHOLD`: it starts where the other one does (0.25) and
+/// ends where it ended before the fourth round, so "someone suspicious hanging around since a
+/// while" is asked about.
+const NO_HARM_GREY_BELOW: f32 = 0.6;
 const NO_HARM_GREY_ABOVE: f32 = 0.45;
 /// Where a category flagged urgent by default starts: one sign of danger or of "now" must add.
 const URGENT_CATEGORY_PRIOR: f32 = 0.7;
