@@ -23,6 +23,7 @@ pub mod memory;
 pub mod metrics;
 pub mod profile;
 pub mod quarantine;
+pub mod reindex;
 pub mod retention;
 pub mod routing;
 pub mod search;

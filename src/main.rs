@@ -285,7 +285,7 @@ async fn run() -> anyhow::Result<()> {
             let config = load_config(cli.config.as_ref(), settings)?;
             let core = open_core(&config)
                 .context("opening the data dir (is the server still running?)")?;
-            reindex(&config, &core)
+            siaga::reindex::reindex(&config, &core)
         }
         Command::Quarantine { replay, settings } => {
             let config = load_config(cli.config.as_ref(), settings)?;
@@ -421,35 +421,6 @@ async fn run() -> anyhow::Result<()> {
             Ok(())
         }
     }
-}
-
-/// `siaga reindex`: the whole index again from the store, with a progress bar on stderr.
-fn reindex(config: &siaga::config::Config, core: &siaga::app::Core) -> anyhow::Result<()> {
-    use siaga::search::indexer::{DocSource, rebuild_from_store};
-    let source = DocSource::new(core.store.clone(), core.units.clone(), &core.profile);
-    let index_dir = siaga::app::DataLayout::new(&config.data_dir).index;
-    let total = siaga::ledger::Ledger::reports(&core.store).count() as u64;
-    let bar = indicatif::ProgressBar::new(total);
-    bar.set_style(
-        indicatif::ProgressStyle::with_template(
-            "{spinner} indexing [{bar:40}] {pos}/{len} reports, {per_sec}, {eta} left",
-        )?
-        .progress_chars("=> "),
-    );
-    let started = std::time::Instant::now();
-    let memory = siaga::app::index_memory(config);
-    let indexed = rebuild_from_store(&index_dir, &source, &core.store, memory, |done, _| {
-        bar.set_position(done)
-    })
-    .context("rebuilding the search index")?;
-    bar.finish_and_clear();
-    let seconds = started.elapsed().as_secs_f64();
-    eprintln!(
-        "indexed {indexed} reports in {seconds:.1} s ({:.0} reports/s) into {}",
-        indexed as f64 / seconds.max(1e-9),
-        index_dir.display()
-    );
-    Ok(())
 }
 
 async fn run_demo(listen: String, messages: usize, interval_ms: u64) -> anyhow::Result<()> {
