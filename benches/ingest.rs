@@ -60,6 +60,7 @@ fn ingest_path(criterion: &mut Criterion) {
             access: Default::default(),
             category_titles: Default::default(),
             pace_limit: Default::default(),
+            channels: Default::default(),
             panic_on_text: None,
         },
     );

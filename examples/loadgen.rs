@@ -15,6 +15,9 @@
 //! instead of all up front, and writing the webhook latencies of every window to a CSV:
 //!     cargo run --release --example loadgen -- --target http://127.0.0.1:8080 \
 //!         --secret APP_SECRET --rate 200 --duration-seconds 1800 --windows soak-windows.csv
+//! Spread over two business numbers (self-hosted: both configured, each reply checked to come
+//! from the number its citizen wrote to; against a server: its configured numbers' ids):
+//!     cargo run --release --example loadgen -- --messages 10000 --numbers 112233445566778,112233445566779
 
 /// sled allocates heavily on every write; mimalloc handles that far better than glibc's malloc.
 #[global_allocator]
@@ -63,6 +66,24 @@ struct Args {
     /// (the scale example alternates runs this way).
     #[arg(long, default_value_t = 0)]
     first_citizen: usize,
+    /// Business numbers (phone number ids, comma-separated) to spread the messages over, in
+    /// turn; the demo number alone when absent.
+    #[arg(long, value_delimiter = ',')]
+    numbers: Vec<String>,
+}
+
+/// The business numbers of this run (`--numbers`), set once at start.
+static NUMBERS: std::sync::OnceLock<Vec<String>> = std::sync::OnceLock::new();
+
+/// Replies that came from another number than the one their citizen wrote to.
+static WRONG_NUMBER_REPLIES: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+
+/// The business number citizen `index` writes to.
+fn number_of(index: usize) -> &'static str {
+    match NUMBERS.get() {
+        Some(numbers) if !numbers.is_empty() => &numbers[index % numbers.len()],
+        _ => payload::DEMO_PHONE_NUMBER_ID,
+    }
 }
 
 #[path = "loadgen/timed.rs"]
@@ -126,8 +147,17 @@ struct Outgoing {
 
 async fn mock_send(
     State(map): State<Arc<LatencyMap>>,
+    axum::extract::Path((_version, phone)): axum::extract::Path<(String, String)>,
     Json(Outgoing { to }): Json<Outgoing>,
 ) -> Json<serde_json::Value> {
+    // Citizen `index` is 0819 and eight digits of it (see `signed_delivery`).
+    let index = to
+        .trim_start_matches('+')
+        .get(5..)
+        .and_then(|digits| digits.parse::<usize>().ok());
+    if index.is_some_and(|index| number_of(index) != phone) {
+        WRONG_NUMBER_REPLIES.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    }
     map.replied(to.clone(), Instant::now());
     Json(serde_json::json!({
         "messaging_product": "whatsapp",
@@ -162,11 +192,11 @@ fn signed_delivery(run: u32, index: usize, secret: &str) -> Delivery {
         name: format!("Warga {index}"),
     };
     let wamid = format!("wamid.loadgen.{run}.{index}");
-    let body = payload::to_wire_bytes(&payload::text_message(
-        &citizen,
-        &wamid,
-        chrono::Utc::now().timestamp(),
-        text,
+    let message = payload::text_message(&citizen, &wamid, chrono::Utc::now().timestamp(), text);
+    let body = payload::to_wire_bytes(&payload::addressed_to(
+        message,
+        number_of(index),
+        payload::DEMO_DISPLAY_NUMBER,
     ));
     let signature = signature::sign(secret.as_bytes(), &body);
     Delivery {
@@ -202,6 +232,7 @@ fn main() -> anyhow::Result<()> {
 
 async fn run() -> anyhow::Result<()> {
     let args = Args::parse();
+    let _ = NUMBERS.set(args.numbers.clone());
     let map = Arc::new(LatencyMap::default());
     let mut _data_dir = None;
     let (target, secret) = match &args.target {
@@ -224,9 +255,24 @@ async fn run() -> anyhow::Result<()> {
                 listen: Some("127.0.0.1:0".into()),
                 wa_app_secret: Some(args.secret.clone()),
                 wa_access_token: Some("loadgen-token".into()),
-                wa_phone_number_id: Some(payload::DEMO_PHONE_NUMBER_ID.into()),
+                wa_phone_number_id: args
+                    .numbers
+                    .is_empty()
+                    .then(|| payload::DEMO_PHONE_NUMBER_ID.into()),
                 wa_graph_url: Some(mock_url),
                 wa_send_rate: Some(100_000),
+                whatsapp: (!args.numbers.is_empty()).then(|| siaga::config::WhatsAppSection {
+                    numbers: args
+                        .numbers
+                        .iter()
+                        .enumerate()
+                        .map(|(place, id)| siaga::config::NumberSettings {
+                            phone_number_id: id.clone(),
+                            label: format!("Nomor {}", place + 1),
+                            ..Default::default()
+                        })
+                        .collect(),
+                }),
                 ..Settings::default()
             };
             _data_dir = Some(data_dir);
@@ -336,6 +382,13 @@ async fn run() -> anyhow::Result<()> {
         let reply_latencies = map.reply_latencies.lock().unwrap().clone();
         let answered = reply_latencies.len();
         report("auto-reply at graph api after the 200", reply_latencies);
+        if args.numbers.len() > 1 {
+            println!(
+                "numbers: {} in turn; replies from another number than the citizen wrote to: {}",
+                args.numbers.len(),
+                WRONG_NUMBER_REPLIES.load(std::sync::atomic::Ordering::Relaxed)
+            );
+        }
         // How often the store made writes durable, and how long each fsync took.
         if let Ok(metrics) = client.get(format!("{target}/metrics")).send().await
             && let Ok(text) = metrics.text().await

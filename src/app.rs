@@ -27,7 +27,7 @@ use crate::search::IndexMemory;
 use crate::search::indexer::{DocSource, Indexer, open_or_rebuild};
 use crate::store::Store;
 use crate::whatsapp::WorkerContext;
-use crate::whatsapp::graph::{GraphClient, GraphSettings, TemplateAccount};
+use crate::whatsapp::numbers::NumberClients;
 use crate::whatsapp::health::ChannelHealth;
 use crate::whatsapp::media::MediaFetcher;
 use crate::whatsapp::outbox::OutboxSender;
@@ -90,9 +90,47 @@ pub fn index_memory(config: &Config) -> IndexMemory {
     }
 }
 
+/// Every number's default unit must be a unit of the profile.
+fn check_default_units(config: &Config, profile: &Profile) -> anyhow::Result<()> {
+    for number in &config.whatsapp.numbers {
+        let Some(unit) = &number.default_unit else {
+            continue;
+        };
+        if !profile.units.iter().any(|known| known.code == unit.as_str()) {
+            anyhow::bail!(
+                "setting whatsapp.numbers: number {} ({}): default_unit {unit} is not a unit of the profile {}",
+                number.phone_number_id,
+                number.label,
+                config.profile
+            );
+        }
+    }
+    Ok(())
+}
+
+/// The numbers for intake and workflow, with the reply texts of those that have their own.
+fn channel_settings(config: &Config, profile: &Profile) -> crate::intake::ChannelSettings {
+    let mut replies = std::collections::HashMap::new();
+    for number in &config.whatsapp.numbers {
+        if number.replies != crate::profile::ReplyOverrides::default() {
+            let texts = profile
+                .replies
+                .clone()
+                .with_overrides(&config.replies)
+                .with_overrides(&number.replies);
+            replies.insert(number.phone_number_id.clone(), texts);
+        }
+    }
+    crate::intake::ChannelSettings {
+        directory: Arc::new(config.whatsapp.channels()),
+        replies: Arc::new(replies),
+    }
+}
+
 pub fn open_core(config: &Config) -> anyhow::Result<Core> {
     let profile = Profile::load(&config.profile)
         .with_context(|| format!("loading profile {}", config.profile))?;
+    check_default_units(config, &profile)?;
     crate::data_dir::prepare(&config.data_dir, config.allow_shared_data_dir)?;
     let layout = DataLayout::new(&config.data_dir);
     let store = Store::open_with_cache(&layout.store, memory_split(config).sled_cache_capacity)?;
@@ -115,6 +153,7 @@ pub fn open_core(config: &Config) -> anyhow::Result<Core> {
             access: profile.access_rules(),
             category_titles: std::sync::Arc::new(profile.category_titles()),
             pace_limit: config.pace_limit,
+            channels: channel_settings(config, &profile),
             panic_on_text: config.faults.panic_on_text.clone(),
         },
     );
@@ -131,16 +170,7 @@ pub fn open_core(config: &Config) -> anyhow::Result<Core> {
 impl App {
     pub async fn build(config: Config) -> anyhow::Result<App> {
         let core = open_core(&config)?;
-        let client = match &config.whatsapp.access_token {
-            Some(token) => Some(GraphClient::new(GraphSettings {
-                base_url: config.whatsapp.graph_url.clone(),
-                api_version: config.whatsapp.api_version.clone(),
-                phone_number_id: config.whatsapp.phone_number_id.clone().unwrap_or_default(),
-                access_token: token.clone(),
-                request_timeout: config.whatsapp.request_timeout,
-            })?),
-            None => None,
-        };
+        let clients = NumberClients::from_config(&config.whatsapp)?;
         let listener = tokio::net::TcpListener::bind(config.listen)
             .await
             .with_context(|| format!("cannot listen on {}", config.listen))?;
@@ -149,7 +179,13 @@ impl App {
         core.store
             .observe_flushes(Box::new(move |took| flushes.observe(took.as_secs_f64())));
         let bus = Bus::new(4096);
-        let channel_health = Arc::new(ChannelHealth::default());
+        let channel_health = Arc::new(ChannelHealth::for_numbers(
+            config
+                .whatsapp
+                .numbers
+                .iter()
+                .map(|number| number.phone_number_id.as_str()),
+        ));
         let outbox_wake = Arc::new(Notify::new());
         let (outbox_feed_tx, outbox_feed) = crate::ledger::outbox_feed();
         let media_wake = Arc::new(Notify::new());
@@ -185,7 +221,8 @@ impl App {
             auto_forward_min_confidence: config.auto_forward_min_confidence,
             claim_idle_after: config.claim_idle_after,
         });
-        let source = DocSource::new(core.store.clone(), core.units.clone(), &core.profile);
+        let source = DocSource::new(core.store.clone(), core.units.clone(), &core.profile)
+        .with_default_channel(config.whatsapp.default_number_id());
         let index_dir = DataLayout::new(&config.data_dir).index;
         let index = {
             let store = core.store.clone();
@@ -226,15 +263,7 @@ impl App {
             Err(error) => tracing::error!(%error, "could not repair the search index's duplicates"),
         }
         let template_sync = TemplateSync::new(
-            client.clone(),
-            config
-                .whatsapp
-                .business_account_id
-                .clone()
-                .map(|business_account_id| TemplateAccount {
-                    business_account_id,
-                    access_token: None,
-                }),
+            TemplateSync::sources_of(clients.as_deref(), &config.whatsapp.numbers),
             commit.clone(),
         );
         let media_link_key = auth.media_link_key();
@@ -281,7 +310,7 @@ impl App {
         let context = WorkerContext {
             store: core.store.clone(),
             whatsapp: config.whatsapp.clone(),
-            client,
+            clients,
             metrics,
             writer: commit,
         };
@@ -295,7 +324,7 @@ impl App {
         let media = MediaFetcher {
             store: context.store,
             whatsapp: context.whatsapp,
-            client: context.client,
+            clients: context.clients,
             media_dir: DataLayout::new(&config.data_dir).media,
             metrics: context.metrics,
             writer: context.writer,

@@ -83,6 +83,7 @@ fn open_intake(folder: &std::path::Path) -> Intake {
         access: profile.access_rules(),
         category_titles: std::sync::Arc::new(profile.category_titles()),
         pace_limit: Default::default(),
+        channels: Default::default(),
         panic_on_text: None,
     };
     Intake::new(store, settings)

@@ -10,7 +10,8 @@ use crate::search::indexer::{DocSource, rebuild_from_store};
 
 /// Rebuilds the index of `config`'s data dir from `core`'s store and says how fast it went.
 pub fn reindex(config: &Config, core: &Core) -> anyhow::Result<()> {
-    let source = DocSource::new(core.store.clone(), core.units.clone(), &core.profile);
+    let source = DocSource::new(core.store.clone(), core.units.clone(), &core.profile)
+        .with_default_channel(config.whatsapp.default_number_id());
     let index_dir = DataLayout::new(&config.data_dir).index;
     let total = core.store.reports().count() as u64;
     let bar = indicatif::ProgressBar::new(total);

@@ -5,7 +5,8 @@ export const QUEUE_FIELDS = `id ticket status category priority summary excerpt 
   assignee { username displayName }
   sla { stage dueAt overdue paused breached }
   suggestion { category urgent place { kabupaten kecamatan } }
-  reporter { name }`;
+  reporter { name }
+  channel { phoneNumberId label }`;
 
 export const REPORT_FIELDS = `id ticket status category priority summary excerpt createdAt updatedAt flags hasMedia blocked
   location { latitude longitude }
@@ -21,6 +22,7 @@ export const REPORT_FIELDS = `id ticket status category priority summary excerpt
   messages { id direction kind text createdAt deliveryStatus deliveryError author
     purpose mediaUrl signedMediaUrl mediaState mediaContentType fileName edits revokedAt cannedReply { id title } }
   satisfaction { askedAt rating comment answeredAt }
+  channel { phoneNumberId displayNumber label }
   timeline { kind at actor note messageId }`;
 
 /// Statuses a queue shows: everything not final.

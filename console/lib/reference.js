@@ -3,6 +3,7 @@ import { gql } from './api.js';
 
 let categories = null;
 let units = null;
+let channels = null;
 
 const UNIT = 'code name kind active parentCode';
 
@@ -28,7 +29,13 @@ export async function loadUnits() {
   try { return await units; } catch (error) { units = null; throw error; }
 }
 
-export function forgetReference() { categories = null; units = null; }
+/// The configured business numbers; the console shows channels only when there are several.
+export async function loadChannels() {
+  if (!channels) channels = gql('{ channels { phoneNumberId displayNumber label } }').then((d) => d.channels);
+  try { return await channels; } catch (error) { channels = null; throw error; }
+}
+
+export function forgetReference() { categories = null; units = null; channels = null; }
 
 export function categoryLabel(list, code) {
   if (!code) return '—';

@@ -4,7 +4,7 @@ import { html, Component, useState, useEffect, useRef, useMemo } from '../lib/ht
 import { gql } from '../lib/api.js';
 import { t, fill, statusLabel, priorityLabel, errorText, flagLabel } from '../lib/i18n.js';
 import { QUEUE_FIELDS, OPEN_STATUSES, PRIORITIES } from '../lib/fragments.js';
-import { loadCategories, loadUnits, categoryLabel } from '../lib/reference.js';
+import { loadCategories, loadUnits, loadChannels, categoryLabel } from '../lib/reference.js';
 import { dueIn, dateTime, placeName } from '../lib/format.js';
 import { beep, isMuted, setMuted } from '../lib/alert.js';
 import * as live from '../lib/live.js';
@@ -61,13 +61,14 @@ export function Queue({ session }) {
   const [version, setVersion] = useState(0);
   const [error, setError] = useState(null);
   const [loaded, setLoaded] = useState(false);
-  const [filters, setFilters] = useState({ status: '', category: '', unit: '', overdue: false, holder: '' });
+  const [filters, setFilters] = useState({ status: '', category: '', unit: '', overdue: false, holder: '', channel: '' });
   const me = session?.user?.username;
   const [selected, setSelected] = useState(0);
   const [alert, setAlert] = useState(null);
   const [muted, setMutedState] = useState(isMuted());
   const [categories, setCategories] = useState([]);
   const [units, setUnits] = useState([]);
+  const [channels, setChannels] = useState([]);
   const [now, setNow] = useState(Date.now());
   const [scroll, setScroll] = useState({ top: 0, height: 800 });
   const scroller = useRef(null);
@@ -101,6 +102,7 @@ export function Queue({ session }) {
   useEffect(() => {
     reload();
     loadCategories().then(setCategories).catch(() => {});
+    loadChannels().then(setChannels).catch(() => {});
     // An officer filters within their own unit and the units below it.
     const own = session?.user?.role === 'OFFICER' ? session.user.unitCode : null;
     loadUnits().then((all) => setUnits(own ? all.filter((unit) => unit.code === own || unit.ancestors.includes(own)) : all)).catch(() => {});
@@ -140,6 +142,7 @@ export function Queue({ session }) {
       if (filters.overdue && !isOverdue(report, now)) continue;
       if (filters.holder === 'me' && report.assignee?.username !== me) continue;
       if (filters.holder === 'none' && report.assignee) continue;
+      if (filters.channel && report.channel?.phoneNumberId !== filters.channel) continue;
       list.push(report);
     }
     return list.sort(queueOrder);
@@ -234,6 +237,10 @@ export function Queue({ session }) {
           <option value="">${t('all')}</option>
           ${units.map((unit) => html`<option value=${unit.code}>${'\u00a0'.repeat(unit.depth * 2)}${unit.name}</option>`)}
         </select></label>
+        ${channels.length > 1 && html`<label>${t('channel')}<select id="filter-channel" value=${filters.channel} onChange=${set('channel')}>
+          <option value="">${t('all')}</option>
+          ${channels.map((channel) => html`<option value=${channel.phoneNumberId}>${channel.label}</option>`)}
+        </select></label>`}
         <label>${t('holderFilter')}<select id="filter-holder" value=${filters.holder} onChange=${set('holder')}>
           <option value="">${t('all')}</option>
           <option value="me">${t('assignedToMe')}</option>
@@ -247,7 +254,7 @@ export function Queue({ session }) {
     ${error && html`<p class="error" role="alert">${error}</p>`}
     ${!loaded && !error && html`<p class="muted">${t('loading')}</p>`}
     ${loaded && visible.length === 0 && html`<${Empty} filtered=${counts.total > 0} session=${session} units=${units}
-      clear=${() => setFilters({ status: '', category: '', unit: '', overdue: false, holder: '' })} />`}
+      clear=${() => setFilters({ status: '', category: '', unit: '', overdue: false, holder: '', channel: '' })} />`}
     ${visible.length > 0 && html`<div class="queue-scroll" ref=${scroller} onScroll=${onScroll}>
     <table class="queue-table" id="queue-table">
       <thead><tr><th>${t('ticket')}</th><th>${t('status')}</th><th>${t('priority')}</th><th>${t('category')}</th>

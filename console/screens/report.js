@@ -5,7 +5,7 @@ import { gql } from '../lib/api.js';
 import { t, fill, statusLabel, priorityLabel, errorText, deliveryLabel } from '../lib/i18n.js';
 import { describe, actorLabel, messageKindLabel } from '../lib/timeline.js';
 import { REPORT_FIELDS } from '../lib/fragments.js';
-import { loadCategories, loadUnits, categoryLabel } from '../lib/reference.js';
+import { loadCategories, loadUnits, loadChannels, categoryLabel } from '../lib/reference.js';
 import { dateTime, clock, dueIn, when } from '../lib/format.js';
 import { isCommandCenter, canWork } from '../lib/roles.js';
 import * as live from '../lib/live.js';
@@ -25,6 +25,7 @@ export function ReportScreen({ id, session }) {
   const [report, setReport] = useState(null);
   const [error, setError] = useState(null);
   const [categories, setCategories] = useState([]);
+  const [channels, setChannels] = useState([]);
   const [flash, setFlash] = useState(null);
   const loading = useRef(null);
   const flashTimer = useRef(null);
@@ -66,6 +67,7 @@ export function ReportScreen({ id, session }) {
   useEffect(() => {
     load();
     loadCategories().then(setCategories).catch(() => {});
+    loadChannels().then(setChannels).catch(() => {});
     const stop = live.onEvent((event) => { if (event.report?.id === id) reloadSoon(); });
     return () => { stop(); clearTimeout(loading.current); };
   }, [id]);
@@ -89,6 +91,7 @@ export function ReportScreen({ id, session }) {
   if (error && !report) return html`<section><a href="#/" onClick=${goBack}>← ${t('back')}</a><p class="error" role="alert">${error}</p></section>`;
   if (!report) return html`<p class="muted">${t('loading')}</p>`;
   const role = session.user.role;
+  const several = channels.length > 1;
   return html`<section class="report" id="report" data-ticket=${report.ticket}>
     <header class="report-head">
       <a href="#/" class="link" id="back" onClick=${goBack}>← ${t('back')}</a>
@@ -98,6 +101,7 @@ export function ReportScreen({ id, session }) {
       <span>${t('category')}: <b>${report.category ? categoryLabel(categories, report.category)
         : report.suggestion?.category ? html`<span class="suggested" title=${t('suggestedCategory')}>${categoryLabel(categories, report.suggestion.category)}</span>` : '—'}</b></span>
       <span>${t('assigned')}: <b id="assigned-unit">${report.assignedUnit?.name ?? '—'}</b></span>
+      ${several && report.channel && html`<span>${t('channel')}: <b id="report-channel" title=${report.channel.displayNumber}>${report.channel.label}</b></span>`}
       <${Holder} report=${report} session=${session} act=${act} />
       <span class=${report.sla.overdue ? 'late' : 'muted'} id="report-sla">${slaText(report.sla)}</span>
     </header>

@@ -20,11 +20,13 @@ pub async fn liveness() -> &'static str {
 /// `GET /readyz`: 503 until the store and the search index are open and the index has caught
 /// up with the store, 503 when a background worker or thread has failed (panicked, ended), and
 /// 503 naming the cause once the store is poisoned (a durable flush failed); the body lists
-/// each worker's liveness. An unhealthy WhatsApp channel (expired token) is reported in the
-/// body but keeps 200: intake still works and must keep receiving webhooks while the token is
-/// replaced.
+/// each worker's liveness. An unhealthy WhatsApp number (expired token) is reported in the
+/// body (`whatsapp`, and per number in `whatsapp_numbers`) but keeps 200, even when every
+/// number is unhealthy: intake still works and must keep receiving webhooks while the token is
+/// replaced, and the other numbers go on sending.
 pub async fn readiness(State(state): State<Arc<AppState>>) -> Response {
-    let whatsapp = if state.whatsapp.sandbox() {
+    let sandbox = state.whatsapp.sandbox();
+    let whatsapp = if sandbox {
         "sandbox".to_string()
     } else {
         match state.channel_health.problem() {
@@ -32,6 +34,32 @@ pub async fn readiness(State(state): State<Arc<AppState>>) -> Response {
             None => "healthy".to_string(),
         }
     };
+    let labels: std::collections::HashMap<&str, &str> = state
+        .whatsapp
+        .numbers
+        .iter()
+        .map(|number| (number.phone_number_id.as_str(), number.label.as_str()))
+        .collect();
+    let numbers: Vec<serde_json::Value> = state
+        .channel_health
+        .report()
+        .into_iter()
+        .map(|number| {
+            let health = match (&number.problem, sandbox) {
+                (_, true) => "sandbox".to_string(),
+                (Some(problem), false) => format!("unhealthy: {problem}"),
+                (None, false) => "healthy".to_string(),
+            };
+            serde_json::json!({
+                "phone_number_id": number.phone_number_id,
+                "label": labels.get(number.phone_number_id.as_str()).copied().unwrap_or(""),
+                "state": health,
+                "paused_seconds": number.paused_for.as_secs(),
+                "sent": number.sent,
+                "failed": number.failed,
+            })
+        })
+        .collect();
     let workers = state.workers.reports();
     let worker_failed = workers
         .iter()
@@ -53,6 +81,7 @@ pub async fn readiness(State(state): State<Arc<AppState>>) -> Response {
         "status": status,
         "store": store,
         "whatsapp": whatsapp,
+        "whatsapp_numbers": numbers,
         "outbox_depth": state.store.outbox().len(),
         "media_queue_depth": state.store.media_queue().len(),
         "index_queue_depth": state.store.index_queue().len(),
@@ -68,9 +97,10 @@ pub async fn readiness(State(state): State<Arc<AppState>>) -> Response {
 
 /// `GET /metrics`: Prometheus text format.
 pub async fn metrics(State(state): State<Arc<AppState>>) -> Response {
-    let healthy = state.channel_health.problem().is_none();
-    let text = state
-        .metrics
-        .render(&state.store, healthy, &state.workers.reports());
+    let text = state.metrics.render(
+        &state.store,
+        &state.channel_health.report(),
+        &state.workers.reports(),
+    );
     ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], text).into_response()
 }

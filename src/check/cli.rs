@@ -26,7 +26,14 @@ pub fn run_offline(config: &Config, repair_it: bool, out: &mut dyn Write) -> any
             config.data_dir.display()
         )
     })?;
-    let findings = check(&core.store, &layout.index)?;
+    let configured: Vec<String> = config
+        .whatsapp
+        .numbers
+        .iter()
+        .map(|number| number.phone_number_id.clone())
+        .collect();
+    let mut findings = check(&core.store, &layout.index)?;
+    super::check_channels(&core.store, &configured, &mut findings)?;
     writeln!(out, "siaga check of {}", config.data_dir.display())?;
     write!(out, "{}", render(&findings))?;
     if findings.is_clean() || !repair_it {
@@ -36,7 +43,8 @@ pub fn run_offline(config: &Config, repair_it: bool, out: &mut dyn Write) -> any
         writeln!(out, "nothing here can be repaired from the store")?;
         return Ok(false);
     }
-    let source = DocSource::new(core.store.clone(), core.units.clone(), &core.profile);
+    let source = DocSource::new(core.store.clone(), core.units.clone(), &core.profile)
+        .with_default_channel(config.whatsapp.default_number_id());
     let repaired = repair(&core.store, &layout.index, &source, &findings)?;
     writeln!(
         out,

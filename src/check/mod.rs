@@ -11,6 +11,7 @@
 //! timeline entries, reports). Problems print with record ids only: no phone number, wamid or
 //! identity in clear.
 
+mod channels;
 mod cli;
 mod identities;
 mod index;
@@ -27,6 +28,7 @@ use crate::domain::ids::{MessageId, ReportId, Wamid};
 use crate::ledger::QueueKey;
 use crate::store::{Store, StoreError};
 
+pub use channels::check_channels;
 pub use cli::run_offline;
 pub use repair::{RepairError, Repaired, repair};
 pub use report::render;
@@ -112,6 +114,8 @@ pub struct Counts {
 #[derive(Debug, Clone, Default)]
 pub struct Findings {
     pub problems: Vec<Problem>,
+    /// What deserves a look but is not wrong (records on a number no longer configured).
+    pub warnings: Vec<String>,
     pub counts: Counts,
     pub seconds: f64,
 }

@@ -35,6 +35,9 @@ pub fn render(findings: &Findings) -> String {
             let _ = writeln!(text, "  … and {} more", problems.len() - LINES_PER_GROUP);
         }
     }
+    for warning in &findings.warnings {
+        let _ = writeln!(text, "warning: {warning}");
+    }
     let counts = &findings.counts;
     let indexed = counts
         .indexed

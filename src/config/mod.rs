@@ -1,6 +1,7 @@
 //! One place for settings: command-line flags, `SIAGA_*` environment variables and an optional
 //! TOML file (flags and environment win over the file), validated into typed values.
 
+mod numbers;
 mod settings;
 #[cfg(test)]
 mod tests;
@@ -9,7 +10,8 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::time::Duration;
 
-pub use settings::Settings;
+pub use numbers::NumberConfig;
+pub use settings::{NumberSettings, Settings, WhatsAppSection};
 
 use crate::profile::ReplyOverrides;
 
@@ -29,6 +31,9 @@ pub struct WhatsAppConfig {
     pub phone_number_id: Option<String>,
     /// The WhatsApp Business Account whose templates are listed.
     pub business_account_id: Option<String>,
+    /// Every business number, the default first (`config/numbers.rs`); empty in a sandbox
+    /// without a phone number id.
+    pub numbers: Vec<NumberConfig>,
     pub graph_url: String,
     pub api_version: String,
     pub send_rate_per_second: u32,
@@ -47,7 +52,19 @@ pub struct WhatsAppConfig {
 impl WhatsAppConfig {
     /// Sandbox: no access token, so replies are stored and shown but never sent.
     pub fn sandbox(&self) -> bool {
-        self.access_token.is_none()
+        self.access_token.is_none() && self.numbers.iter().all(|number| number.access_token.is_none())
+    }
+
+    /// The default (first) number's phone number id, if any is configured.
+    pub fn default_number_id(&self) -> Option<String> {
+        self.numbers
+            .first()
+            .map(|number| number.phone_number_id.clone())
+    }
+
+    /// The configured numbers as intake, workflow and the API see them (no tokens).
+    pub fn channels(&self) -> crate::domain::channel::ChannelDirectory {
+        numbers::directory(&self.numbers)
     }
 }
 
@@ -262,7 +279,26 @@ impl Config {
                 format!("{id:?} is not a WhatsApp Business Account id (digits only)"),
             ));
         }
-        if access_token.is_some() && phone_number_id.is_none() {
+        let numbers = numbers::validate_numbers(
+            settings
+                .whatsapp
+                .map(|section| section.numbers)
+                .unwrap_or_default(),
+            &numbers::Globals {
+                phone_number_id: phone_number_id.clone(),
+                access_token: access_token.clone(),
+                business_account_id: business_account_id.clone(),
+            },
+        )?;
+        let any_token = access_token.is_some()
+            || numbers.iter().any(|number| number.access_token.is_some());
+        if any_token && app_secret.is_none() {
+            return Err(invalid(
+                "wa-app-secret",
+                "required when an access token is set: unsigned webhooks are never accepted live",
+            ));
+        }
+        if access_token.is_some() && numbers.is_empty() {
             return Err(invalid(
                 "wa-phone-number-id",
                 "required when an access token is set (the number replies come from)",
@@ -382,6 +418,7 @@ impl Config {
                 access_token,
                 phone_number_id,
                 business_account_id,
+                numbers,
                 graph_url: graph_url.trim_end_matches('/').to_string(),
                 api_version,
                 send_rate_per_second: send_rate,

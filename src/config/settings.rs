@@ -136,6 +136,10 @@ pub struct Settings {
     #[arg(skip)]
     #[serde(default)]
     pub replies: Option<ReplyOverrides>,
+    /// The business numbers (TOML file only: `[[whatsapp.numbers]]` entries).
+    #[arg(skip)]
+    #[serde(default)]
+    pub whatsapp: Option<WhatsAppSection>,
     /// Largest POST /graphql body, in bytes [default: 1048576].
     #[arg(long, env = "SIAGA_GRAPHQL_BODY_LIMIT_BYTES")]
     pub graphql_body_limit_bytes: Option<usize>,
@@ -183,6 +187,44 @@ pub struct Settings {
     #[arg(long, env = "SIAGA_FAULT_FSYNC_TRIGGER", hide = true)]
     #[serde(skip)]
     pub fault_fsync_trigger: Option<PathBuf>,
+}
+
+/// The `[whatsapp]` table of the TOML file.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WhatsAppSection {
+    #[serde(default)]
+    pub numbers: Vec<NumberSettings>,
+}
+
+/// One `[[whatsapp.numbers]]` entry, as written.
+#[derive(Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NumberSettings {
+    pub phone_number_id: String,
+    #[serde(default)]
+    pub display_number: String,
+    pub label: String,
+    /// A unit code of the profile.
+    pub default_unit: Option<String>,
+    /// For a number in another WhatsApp Business Account; else `wa-access-token`.
+    pub access_token: Option<String>,
+    /// For its templates; else `wa-business-account-id`.
+    pub business_account_id: Option<String>,
+    /// Reply texts of this number, over the `[replies]` table's and the profile's.
+    pub replies: Option<ReplyOverrides>,
+}
+
+impl std::fmt::Debug for NumberSettings {
+    // Settings end up in startup logs; the token must not.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("NumberSettings")
+            .field("phone_number_id", &self.phone_number_id)
+            .field("label", &self.label)
+            .field("default_unit", &self.default_unit)
+            .field("has_access_token", &self.access_token.is_some())
+            .finish_non_exhaustive()
+    }
 }
 
 macro_rules! layer {
@@ -234,6 +276,7 @@ impl Settings {
             dedupe_retention_days,
             log_format,
             replies,
+            whatsapp,
             graphql_body_limit_bytes,
             webhook_buffer_budget_bytes,
             memory_budget_mb,

@@ -124,3 +124,94 @@ satisfaction_template = { name = "survei_kepuasan", language = "id" }
     let error = Config::validate(settings).unwrap_err().to_string();
     assert!(error.contains("wa-business-account-id"), "{error}");
 }
+
+const TWO_NUMBERS: &str = r#"
+wa_app_secret = "secret"
+wa_access_token = "global-token"
+wa_business_account_id = "102030405060708"
+[[whatsapp.numbers]]
+phone_number_id = "112233445566778"
+display_number = "6281370002110"
+label = "Polda Sumsel"
+
+[[whatsapp.numbers]]
+phone_number_id = "223344556677889"
+display_number = "6281370002111"
+label = "Polrestabes Palembang"
+default_unit = "POLRESTABES_PALEMBANG"
+access_token = "palembang-token"
+business_account_id = "203040506070809"
+[whatsapp.numbers.replies]
+new_report = "Diterima Polrestabes. Tiket {ticket}."
+"#;
+
+#[test]
+fn two_numbers_come_from_the_file_with_their_fallbacks() {
+    let settings: Settings = toml::from_str(TWO_NUMBERS).unwrap();
+    let config = Config::validate(settings).unwrap();
+    let numbers = &config.whatsapp.numbers;
+    assert_eq!(numbers.len(), 2);
+    assert_eq!(numbers[0].access_token.as_deref(), Some("global-token"));
+    assert_eq!(
+        numbers[0].business_account_id.as_deref(),
+        Some("102030405060708")
+    );
+    assert_eq!(numbers[1].access_token.as_deref(), Some("palembang-token"));
+    assert_eq!(
+        numbers[1].default_unit.as_ref().map(|unit| unit.as_str()),
+        Some("POLRESTABES_PALEMBANG")
+    );
+    assert!(numbers[1].replies.new_report.is_some());
+    assert!(!format!("{config:?}").contains("palembang-token"));
+    let channels = config.whatsapp.channels();
+    assert_eq!(channels.template_account(Some("223344556677889")), Some("203040506070809"));
+    assert_eq!(channels.template_account(None), None);
+}
+
+#[test]
+fn the_single_number_settings_are_a_one_number_configuration() {
+    let settings: Settings = toml::from_str(
+        "wa_phone_number_id = \"112233445566778\"\nwa_access_token = \"t\"\nwa_app_secret = \"s\"",
+    )
+    .unwrap();
+    let config = Config::validate(settings).unwrap();
+    assert_eq!(config.whatsapp.numbers.len(), 1);
+    assert_eq!(config.whatsapp.numbers[0].phone_number_id, "112233445566778");
+    assert_eq!(config.whatsapp.numbers[0].access_token.as_deref(), Some("t"));
+    // Named in both places: the same number.
+    let both = format!("wa_phone_number_id = \"223344556677889\"\n{TWO_NUMBERS}");
+    let config = Config::validate(toml::from_str(&both).unwrap()).unwrap();
+    assert_eq!(config.whatsapp.numbers.len(), 2);
+}
+
+#[test]
+fn conflicting_or_malformed_numbers_are_refused_clearly() {
+    let conflicting = format!("wa_phone_number_id = \"999\"\n{TWO_NUMBERS}");
+    let error = Config::validate(toml::from_str(&conflicting).unwrap())
+        .unwrap_err()
+        .to_string();
+    assert!(
+        error.contains("wa-phone-number-id") && error.contains("999"),
+        "{error}"
+    );
+    for (entry, expected) in [
+        ("phone_number_id = \"12x\"\nlabel = \"A\"", "not a phone number id"),
+        (
+            "phone_number_id = \"111\"\nlabel = \"A\"\ndefault_unit = \"polres lahat\"",
+            "default_unit",
+        ),
+        ("phone_number_id = \"111\"\nlabel = \" \"", "label"),
+    ] {
+        let text = format!("[[whatsapp.numbers]]\n{entry}\n");
+        let error = Config::validate(toml::from_str(&text).unwrap())
+            .unwrap_err()
+            .to_string();
+        assert!(error.contains(expected), "{entry}: {error}");
+    }
+    let twice = "[[whatsapp.numbers]]\nphone_number_id = \"111\"\nlabel = \"A\"\n\
+                 [[whatsapp.numbers]]\nphone_number_id = \"111\"\nlabel = \"B\"\n";
+    let error = Config::validate(toml::from_str(twice).unwrap())
+        .unwrap_err()
+        .to_string();
+    assert!(error.contains("listed twice"), "{error}");
+}

@@ -234,6 +234,9 @@ pub struct Message {
     /// The canned reply an operator's reply was written from.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub canned_reply: Option<crate::domain::canned::CannedReplyRef>,
+    /// The business number (phone number id) the message came to, or went out from.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub channel: Option<String>,
 }
 
 impl Message {

@@ -7,6 +7,7 @@ pub mod assignment;
 pub mod attachment;
 pub mod audit;
 pub mod canned;
+pub mod channel;
 pub mod citizen_requests;
 pub mod ids;
 pub mod inbound;

@@ -220,6 +220,10 @@ pub struct Report {
     /// `domain::satisfaction`. Set once: a report is never asked twice.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub satisfaction: Option<crate::domain::satisfaction::Satisfaction>,
+    /// The business number (phone number id) the report's first message came to; its replies
+    /// go out from it. `None` on reports from before channels were kept: the default number.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub channel: Option<String>,
 }
 
 /// The stages of handling a report that the SLA measures, in the order they are due.

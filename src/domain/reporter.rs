@@ -1,6 +1,8 @@
 //! Reporters: the citizens who write to the help line, identified by their business-scoped
 //! user id when Meta gives one, else by their phone number.
 
+use std::collections::BTreeMap;
+
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
@@ -52,6 +54,21 @@ pub struct Reporter {
     /// answer ("puas") or the comment asked for after one goes there, not into a new report.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub satisfaction_pending: Option<ReportId>,
+    /// Per business number (phone number id): the citizen's last message to it, which opens
+    /// that number's 24-hour window (Meta keeps one per citizen and business number), and the
+    /// report their messages to it currently join. Empty on reporters from before channels
+    /// were kept: `last_inbound_at` and `open_report` then stand for the default number.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub channels: BTreeMap<String, ReporterChannel>,
+}
+
+/// What a reporter did on one business number.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct ReporterChannel {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_inbound_at: Option<DateTime<Utc>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub open_report: Option<ReportId>,
 }
 
 /// How many of a reporter's latest reports are remembered for a status check.
@@ -82,10 +99,75 @@ pub fn phone_identity(phone: &PhoneNumber) -> String {
 }
 
 impl Reporter {
-    /// Whether free-form messages may be sent now (the 24-hour customer-service window).
+    /// Whether free-form messages may be sent now from any number (the 24-hour
+    /// customer-service window).
     pub fn window_open(&self, now: DateTime<Utc>) -> bool {
         self.last_inbound_at
             .is_some_and(|last| now.signed_duration_since(last) < chrono::Duration::hours(24))
+    }
+
+    /// Whether free-form messages may be sent now from the business number `channel` (a
+    /// phone number id; `None` when no number is configured): Meta keeps the window per
+    /// citizen and business number, so a reply from B needs a template even while A's is open.
+    pub fn window_open_on(&self, channel: Option<&str>, now: DateTime<Utc>) -> bool {
+        self.last_inbound_on(channel)
+            .is_some_and(|last| now.signed_duration_since(last) < chrono::Duration::hours(24))
+    }
+
+    /// When the citizen last wrote to `channel` (see `window_open_on`). Never later than
+    /// `last_inbound_at`, the latest message to any number.
+    pub fn last_inbound_on(&self, channel: Option<&str>) -> Option<DateTime<Utc>> {
+        match channel {
+            Some(channel) if !self.channels.is_empty() => self
+                .channels
+                .get(channel)
+                .and_then(|seen| seen.last_inbound_at)
+                .zip(self.last_inbound_at)
+                .map(|(on_channel, any)| on_channel.min(any)),
+            // Nothing recorded per number: every message came to the one number there was.
+            _ => self.last_inbound_at,
+        }
+    }
+
+    /// Records a message or call to `channel` at `at` (opening that number's window).
+    pub fn note_inbound(&mut self, channel: Option<&str>, at: DateTime<Utc>) {
+        self.last_inbound_at = Some(self.last_inbound_at.map_or(at, |last| last.max(at)));
+        if let Some(channel) = channel {
+            let seen = self.channels.entry(channel.to_string()).or_default();
+            seen.last_inbound_at = Some(seen.last_inbound_at.map_or(at, |last| last.max(at)));
+        }
+    }
+
+    /// The report messages to `channel` join (see `channels`); on a reporter from before
+    /// channels were kept, the one open report.
+    pub fn open_report_on(&self, channel: Option<&str>) -> Option<ReportId> {
+        match channel {
+            Some(channel) if !self.channels.is_empty() => self
+                .channels
+                .get(channel)
+                .and_then(|seen| seen.open_report),
+            _ => self.open_report,
+        }
+    }
+
+    /// A merged report's place as the open one goes to the report it was merged into.
+    pub fn replace_open_report(&mut self, merged: ReportId, into: ReportId) {
+        if self.open_report == Some(merged) {
+            self.open_report = Some(into);
+        }
+        for seen in self.channels.values_mut() {
+            if seen.open_report == Some(merged) {
+                seen.open_report = Some(into);
+            }
+        }
+    }
+
+    /// Makes `report` the one messages to `channel` join (and the latest open one).
+    pub fn set_open_report(&mut self, channel: Option<&str>, report: ReportId) {
+        self.open_report = Some(report);
+        if let Some(channel) = channel {
+            self.channels.entry(channel.to_string()).or_default().open_report = Some(report);
+        }
     }
 
     /// Takes what the sender tells us that we did not know; never forgets a known value.

@@ -239,6 +239,7 @@ mod tests {
             access: Default::default(),
             category_titles: Default::default(),
             pace_limit: Default::default(),
+            channels: Default::default(),
             panic_on_text: None,
         };
         Intake::new(store.clone(), settings)

@@ -38,10 +38,43 @@ pub struct IntakeSettings {
     pub category_titles: std::sync::Arc<std::collections::HashMap<String, String>>,
     /// The automatic per-reporter rate limit (see `domain::abuse`).
     pub pace_limit: crate::domain::abuse::PaceLimit,
+    /// The business numbers, and the reply texts of those that have their own.
+    pub channels: ChannelSettings,
     /// Test hook: intake panics, inside its transaction, on a text message with exactly this
     /// text (the hidden `--fault-panic-on-text` setting). `None` in production.
     #[doc(hidden)]
     pub panic_on_text: Option<String>,
+}
+
+/// The business numbers as intake and workflow need them: which exist (and their default
+/// units), and the reply texts of each number that has its own.
+#[derive(Debug, Clone, Default)]
+pub struct ChannelSettings {
+    pub directory: std::sync::Arc<crate::domain::channel::ChannelDirectory>,
+    /// By phone number id; a number without its own texts uses `IntakeSettings::replies`.
+    pub replies: std::sync::Arc<std::collections::HashMap<String, ReplyTexts>>,
+}
+
+impl IntakeSettings {
+    /// The reply texts of the number `channel` (a report's or message's; `None`: the default).
+    pub fn replies_for(&self, channel: Option<&str>) -> &ReplyTexts {
+        self.channels
+            .directory
+            .channel_of(channel)
+            .and_then(|id| self.channels.replies.get(id))
+            .unwrap_or(&self.replies)
+    }
+
+    /// Whether the citizen's 24-hour window is open on the number of a report or message
+    /// whose channel is `channel`.
+    pub fn window_open(
+        &self,
+        reporter: &crate::domain::reporter::Reporter,
+        channel: Option<&str>,
+        now: chrono::DateTime<chrono::Utc>,
+    ) -> bool {
+        reporter.window_open_on(self.channels.directory.channel_of(channel), now)
+    }
 }
 
 /// What one delivery changed, for the caller to count, publish and wake workers with.
@@ -55,6 +88,8 @@ pub struct IngestOutcome {
     pub calls: u64,
     pub channel_errors: u64,
     pub unknown_types: u64,
+    /// Messages to a business number that is not configured (kept on the default number).
+    pub unknown_channel: u64,
     pub ignored: u64,
     /// Questions asked and answers received (see `domain::questions`).
     pub questions: Questions,
@@ -94,6 +129,7 @@ impl IngestOutcome {
         add(&metrics.calls, self.calls);
         add(&metrics.channel_errors, self.channel_errors);
         add(&metrics.unknown_message_types, self.unknown_types);
+        add(&metrics.messages_to_unknown_number, self.unknown_channel);
         add(&metrics.webhook_poison, self.quarantined);
         let questions = &self.questions;
         add(&metrics.asked_urgency, questions.asked_urgency);

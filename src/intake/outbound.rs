@@ -39,9 +39,12 @@ pub fn queue_reply(
         tx,
         Some(report.id),
         report.reporter_id,
-        content,
-        purpose,
-        author,
+        OutboundFrom {
+            content,
+            purpose,
+            author,
+            channel: report.channel.clone(),
+        },
         now,
     )?;
     tx.messages().insert(&message)?;
@@ -58,6 +61,7 @@ pub fn queue_reply(
         OutboxWork::Deliver {
             message_id: message.id,
         },
+        report.channel.clone(),
         now,
     )?;
     // An operator's message keeps the conversation alive; an automatic one does not, or every
@@ -82,23 +86,40 @@ pub fn queue_reply(
 }
 
 /// Queues an automatic `content` to a reporter who has no report to put it on (the answer to
-/// a status check from a number that never reported). The caller records why.
+/// a status check from a number that never reported), from `channel` (the number the
+/// citizen wrote to). The caller records why.
 pub fn queue_unthreaded_reply(
     tx: &Tx<'_>,
     reporter_id: u64,
     content: OutboundContent,
     purpose: OutboundPurpose,
+    channel: Option<String>,
     now: DateTime<Utc>,
 ) -> Result<(Message, Queued), StoreError> {
-    let message = outbound_message(tx, None, reporter_id, content, purpose, None, now)?;
+    let from = OutboundFrom {
+        content,
+        purpose,
+        author: None,
+        channel: channel.clone(),
+    };
+    let message = outbound_message(tx, None, reporter_id, from, now)?;
     tx.messages().insert(&message)?;
     let queued = tx.outbox().enqueue(
         OutboxWork::Deliver {
             message_id: message.id,
         },
+        channel,
         now,
     )?;
     Ok((message, queued))
+}
+
+/// What an outbound message says, why, who wrote it, and the number it goes out from.
+struct OutboundFrom {
+    content: OutboundContent,
+    purpose: OutboundPurpose,
+    author: Option<String>,
+    channel: Option<String>,
 }
 
 /// A new outbound message, queued for delivery.
@@ -106,11 +127,15 @@ fn outbound_message(
     tx: &Tx<'_>,
     report_id: Option<crate::domain::ids::ReportId>,
     reporter_id: u64,
-    content: OutboundContent,
-    purpose: OutboundPurpose,
-    author: Option<String>,
+    from: OutboundFrom,
     now: DateTime<Utc>,
 ) -> Result<Message, StoreError> {
+    let OutboundFrom {
+        content,
+        purpose,
+        author,
+        channel,
+    } = from;
     Ok(Message {
         id: tx.messages().new_id()?,
         report_id,
@@ -138,5 +163,6 @@ fn outbound_message(
         reactions: Vec::new(),
         raw_payload_id: None,
         canned_reply: None,
+        channel,
     })
 }

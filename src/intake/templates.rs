@@ -52,11 +52,24 @@ pub fn configured_template(replies: &ReplyTexts, purpose: TemplatePurpose) -> Op
     }
 }
 
-/// The template for `purpose`: the stored mapping, else the config file's, else none.
+/// The template for `purpose`: the stored mapping, else the config file's, else none; its
+/// definition from the default number's account.
 pub fn template_for<L: Ledger>(
     at: &L,
     replies: &ReplyTexts,
     purpose: TemplatePurpose,
+) -> Result<Option<ChosenTemplate>, StoreError> {
+    template_for_account(at, replies, purpose, None)
+}
+
+/// `template_for`, with the definition from the template list of `account` (the business
+/// account of the report's number; `None`: the default number's, see
+/// `ChannelDirectory::template_account`).
+pub fn template_for_account<L: Ledger>(
+    at: &L,
+    replies: &ReplyTexts,
+    purpose: TemplatePurpose,
+    account: Option<&str>,
 ) -> Result<Option<ChosenTemplate>, StoreError> {
     let (name, language, source) = match at.templates().mapping(purpose)? {
         Some(mapping) => (mapping.name, mapping.language, MappingSource::Stored),
@@ -69,7 +82,11 @@ pub fn template_for<L: Ledger>(
             None => return Ok(None),
         },
     };
-    let definition = at.templates().catalogue()?.find(&name, &language).cloned();
+    let definition = at
+        .templates()
+        .catalogue_of(account)?
+        .find(&name, &language)
+        .cloned();
     Ok(Some(ChosenTemplate {
         purpose,
         name,

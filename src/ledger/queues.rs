@@ -70,6 +70,10 @@ pub struct OutboxItem {
     pub attempted: bool,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub last_error: Option<String>,
+    /// The business number (phone number id) it goes out from, so that a restart sends from
+    /// the same one; `None` on items from before channels were kept: the default number.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub channel: Option<String>,
 }
 
 impl Record for OutboxItem {
@@ -153,8 +157,13 @@ impl<S: Source> Outbox<'_, S> {
 }
 
 impl Outbox<'_, Tx<'_>> {
-    /// Queues work due now, by this run, not yet attempted.
-    pub fn enqueue(&self, work: OutboxWork, now: DateTime<Utc>) -> Result<Queued, StoreError> {
+    /// Queues work due now, by this run, not yet attempted, to go out from `channel`.
+    pub fn enqueue(
+        &self,
+        work: OutboxWork,
+        channel: Option<String>,
+        now: DateTime<Utc>,
+    ) -> Result<Queued, StoreError> {
         let tx = self.at;
         let id = tx.generate_id()?;
         let item = OutboxItem {
@@ -167,6 +176,7 @@ impl Outbox<'_, Tx<'_>> {
             in_flight_run: None,
             attempted: false,
             last_error: None,
+            channel,
         };
         let key = QueueKey::new(now, id);
         tx.put_record(Table::Outbox, &key.0, &item)?;

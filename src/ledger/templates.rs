@@ -19,6 +19,11 @@ fn purpose_key(purpose: TemplatePurpose) -> Vec<u8> {
     format!("purpose:{}", purpose.as_str()).into_bytes()
 }
 
+/// The key of another business account's list (the default account's is `CATALOGUE`).
+fn account_key(account: &str) -> Vec<u8> {
+    format!("catalogue:{account}").into_bytes()
+}
+
 /// The templates and their purposes (see `Ledger::templates`).
 pub struct Templates<'a, S> {
     pub(super) at: &'a S,
@@ -33,6 +38,18 @@ impl<S: Source> Templates<'_, S> {
             .unwrap_or_default())
     }
 
+    /// The cached list of the WhatsApp Business Account `account` (`None`: the default
+    /// number's account, whose list is `catalogue`).
+    pub fn catalogue_of(&self, account: Option<&str>) -> Result<TemplateCatalogue, StoreError> {
+        let Some(account) = account else {
+            return self.catalogue();
+        };
+        Ok(self
+            .at
+            .get_record(Table::WhatsAppTemplates, &account_key(account))?
+            .unwrap_or_default())
+    }
+
     /// The template an admin mapped to `purpose`, if any.
     pub fn mapping(&self, purpose: TemplatePurpose) -> Result<Option<PurposeMapping>, StoreError> {
         self.at
@@ -44,6 +61,21 @@ impl Templates<'_, Tx<'_>> {
     pub fn save_catalogue(&self, catalogue: &TemplateCatalogue) -> Result<(), StoreError> {
         self.at
             .put_record(Table::WhatsAppTemplates, CATALOGUE, catalogue)
+    }
+
+    /// Stores the list of `account` (`None`: the default number's account).
+    pub fn save_catalogue_of(
+        &self,
+        account: Option<&str>,
+        catalogue: &TemplateCatalogue,
+    ) -> Result<(), StoreError> {
+        match account {
+            None => self.save_catalogue(catalogue),
+            Some(account) => {
+                self.at
+                    .put_record(Table::WhatsAppTemplates, &account_key(account), catalogue)
+            }
+        }
     }
 
     pub fn save_mapping(&self, mapping: &PurposeMapping) -> Result<(), StoreError> {

@@ -32,6 +32,8 @@ pub struct Metrics {
     pub calls: AtomicU64,
     pub channel_errors: AtomicU64,
     pub unknown_message_types: AtomicU64,
+    /// Messages to a business number that is not configured, kept on the default number.
+    pub messages_to_unknown_number: AtomicU64,
     pub replies_sent: AtomicU64,
     pub replies_sandboxed: AtomicU64,
     pub replies_failed: AtomicU64,
@@ -156,6 +158,11 @@ const COUNTERS: &[CounterFamily] = &[
         &[(NO_LABEL, |m| &m.unknown_message_types)],
     ),
     (
+        "messages_to_unknown_number",
+        "Messages to a business number that is not configured, kept on the default number; check the [[whatsapp.numbers]] entries.",
+        &[(NO_LABEL, |m| &m.messages_to_unknown_number)],
+    ),
+    (
         "citizen_questions",
         "Questions put to citizens when the suggestion was unsure, by question.",
         &[
@@ -233,7 +240,12 @@ const COUNTERS: &[CounterFamily] = &[
 impl Metrics {
     /// The exposition: counters, queue depths, the flush, the channel, the workers, the
     /// latency histograms, the process and the build.
-    pub fn render(&self, store: &Store, channel_healthy: bool, workers: &[WorkerReport]) -> String {
+    pub fn render(
+        &self,
+        store: &Store,
+        numbers: &[crate::whatsapp::health::NumberHealth],
+        workers: &[WorkerReport],
+    ) -> String {
         let counters = COUNTERS
             .iter()
             .map(|(name, help, series)| scrape::Family {
@@ -249,6 +261,6 @@ impl Metrics {
                     .collect(),
             })
             .collect();
-        scrape::render(self, counters, store, channel_healthy, workers)
+        scrape::render(self, counters, store, numbers, workers)
     }
 }

@@ -117,9 +117,10 @@ pub(super) fn render(
     metrics: &Metrics,
     mut families: Vec<Family>,
     store: &Store,
-    channel_healthy: bool,
+    numbers: &[crate::whatsapp::health::NumberHealth],
     workers: &[WorkerReport],
 ) -> String {
+    let channel_healthy = numbers.iter().all(|number| number.problem.is_none());
     families.push(gauge(
         "queue_depth",
         "Items waiting in a durable queue.",
@@ -151,6 +152,7 @@ pub(super) fn render(
         "1 when the Graph API accepts our token.",
         one(Value::Int(u64::from(channel_healthy))),
     ));
+    families.extend(number_families(numbers));
     families.extend(worker_families(workers));
     families.push(gauge(
         "build_info",
@@ -167,6 +169,47 @@ pub(super) fn render(
     // Writing to a String cannot fail.
     let _ = prometheus_client::encoding::prometheus_text::encode(&mut text, &registry);
     text
+}
+
+/// Each business number's health and sends, labelled by its phone number id.
+fn number_families(numbers: &[crate::whatsapp::health::NumberHealth]) -> Vec<Family> {
+    let family = |name, kind, help, value: &dyn Fn(&crate::whatsapp::health::NumberHealth) -> Value| Family {
+        name,
+        help,
+        kind,
+        samples: numbers
+            .iter()
+            .map(|number| {
+                Sample::labelled(
+                    vec![(
+                        Cow::Borrowed("phone_number_id"),
+                        Cow::Owned(number.phone_number_id.clone()),
+                    )],
+                    value(number),
+                )
+            })
+            .collect(),
+    };
+    vec![
+        family(
+            "whatsapp_number_healthy",
+            Kind::Gauge,
+            "1 when the Graph API accepts the number's token; 0 while its sends are paused.",
+            &|number| Value::Int(u64::from(number.problem.is_none())),
+        ),
+        family(
+            "whatsapp_number_sent",
+            Kind::Counter,
+            "Sends from the number that Meta accepted, since the start.",
+            &|number| Value::Int(number.sent),
+        ),
+        family(
+            "whatsapp_number_failed",
+            Kind::Counter,
+            "Sends from the number that failed for good, since the start.",
+            &|number| Value::Int(number.failed),
+        ),
+    ]
 }
 
 /// Each worker's liveness: up (not failed), busy, the age of its latest progress, items and

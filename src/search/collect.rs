@@ -62,12 +62,14 @@ pub(crate) struct FacetTally {
     pub(crate) status: [u64; ReportStatus::ALL.len()],
     pub(crate) unit: HashMap<String, u64>,
     pub(crate) priority: [u64; PRIORITIES.len()],
+    pub(crate) channel: HashMap<String, u64>,
 }
 
 impl FacetTally {
     fn absorb(&mut self, other: FacetTally) {
         merge_counts(&mut self.category, other.category);
         merge_counts(&mut self.unit, other.unit);
+        merge_counts(&mut self.channel, other.channel);
         for (mine, theirs) in self.status.iter_mut().zip(other.status) {
             *mine += theirs;
         }
@@ -114,6 +116,7 @@ impl Collector for HitCollector {
             Some(SegmentFacets {
                 category: OrdinalCounts::open(fast_fields.str(names::CATEGORY)?),
                 unit: OrdinalCounts::open(fast_fields.str(names::UNIT)?),
+                channel: OrdinalCounts::open(fast_fields.str(names::CHANNEL)?),
                 status: FastColumn::new(fast_fields.column_opt(names::STATUS)?),
                 priority: FastColumn::new(fast_fields.column_opt(names::PRIORITY)?),
                 tally: FacetTally::default(),
@@ -323,6 +326,7 @@ impl OrdinalCounts {
 struct SegmentFacets {
     category: OrdinalCounts,
     unit: OrdinalCounts,
+    channel: OrdinalCounts,
     status: FastColumn<u64>,
     priority: FastColumn<u64>,
     tally: FacetTally,
@@ -333,6 +337,7 @@ impl SegmentFacets {
     fn count(&mut self, doc: DocId) {
         self.category.count(doc);
         self.unit.count(doc);
+        self.channel.count(doc);
         count_code(&self.status, doc, &mut self.tally.status);
         count_code(&self.priority, doc, &mut self.tally.priority);
     }
@@ -341,6 +346,7 @@ impl SegmentFacets {
         let mut tally = self.tally;
         tally.category = self.category.into_counts()?;
         tally.unit = self.unit.into_counts()?;
+        tally.channel = self.channel.into_counts()?;
         Ok(tally)
     }
 }

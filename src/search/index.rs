@@ -351,6 +351,10 @@ fn facet_counts(tally: FacetTally) -> Vec<FacetCounts> {
             field: "priority",
             values: sorted_counts(priority),
         },
+        FacetCounts {
+            field: "channel",
+            values: sorted_counts(tally.channel),
+        },
     ]
 }
 

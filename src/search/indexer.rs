@@ -59,6 +59,8 @@ pub struct DocSource {
     category_labels: Arc<HashMap<String, String>>,
     sla: SlaPolicy,
     access: Arc<crate::domain::access::AccessRules>,
+    /// See `with_default_channel`.
+    default_channel: Option<Arc<str>>,
 }
 
 impl DocSource {
@@ -74,7 +76,14 @@ impl DocSource {
             category_labels: Arc::new(category_labels),
             sla: profile.sla.clone(),
             access: Arc::new(profile.access_rules()),
+            default_channel: None,
         }
+    }
+
+    /// The default business number: the channel indexed for reports stored without one.
+    pub fn with_default_channel(mut self, phone_number_id: Option<String>) -> DocSource {
+        self.default_channel = phone_number_id.map(Arc::from);
+        self
     }
 
     /// The document of `report` as it is now.
@@ -170,6 +179,10 @@ impl DocSource {
                 .satisfaction
                 .as_ref()
                 .and_then(|satisfaction| satisfaction.rating),
+            channel: report
+                .channel
+                .clone()
+                .or_else(|| self.default_channel.as_deref().map(str::to_string)),
         })
     }
 }

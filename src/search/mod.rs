@@ -98,6 +98,9 @@ pub struct IndexDoc {
     pub resolve_secs: Option<i64>,
     /// The citizen's answer to the satisfaction question, once given.
     pub satisfaction: Option<crate::domain::satisfaction::SatisfactionRating>,
+    /// The business number (phone number id) the report came in on; the default number for
+    /// a report stored without one.
+    pub channel: Option<String>,
 }
 
 impl IndexDoc {
@@ -128,6 +131,7 @@ impl IndexDoc {
             forward_secs: None,
             resolve_secs: None,
             satisfaction: None,
+            channel: None,
         }
     }
 }
@@ -182,7 +186,7 @@ pub struct SearchHit {
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FacetCounts {
-    /// "category", "status", "unit" or "priority".
+    /// "category", "status", "unit", "priority" or "channel".
     pub field: &'static str,
     /// Count descending, then value ascending. Status and priority values as in `as_str()`;
     /// unit values are the assigned unit's code. Reports without a value are not counted.
@@ -207,6 +211,8 @@ pub struct Stats {
     pub by_category: Vec<(String, u64)>,
     pub by_status: Vec<(String, u64)>,
     pub by_unit: Vec<(String, u64)>,
+    /// By business number (phone number id).
+    pub by_channel: Vec<(String, u64)>,
     /// "YYYY-MM-DD" in Asia/Jakarta time (UTC+7), ascending; days without reports left out.
     pub by_day: Vec<(String, u64)>,
     pub first_action: DurationStats,

@@ -92,6 +92,12 @@ impl QueryBuilder<'_> {
         } else if let Some(query) = time_range(fields.created_at, created) {
             restrictions.must.push(query);
         }
+        if let Some(channel) = &filter.channel {
+            restrictions.must.push(Box::new(TermQuery::new(
+                Term::from_field_text(fields.channel, channel),
+                IndexRecordOption::Basic,
+            )));
+        }
         if let Some(has_media) = filter.has_media {
             restrictions.must.push(Box::new(TermQuery::new(
                 Term::from_field_bool(fields.has_media, has_media),

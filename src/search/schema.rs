@@ -14,7 +14,7 @@ use crate::domain::satisfaction::SatisfactionRating;
 
 /// The version of the schema and of what the fields mean; an index written with another version
 /// must be rebuilt from the store.
-pub(crate) const SCHEMA_VERSION: u32 = 4;
+pub(crate) const SCHEMA_VERSION: u32 = 5;
 
 /// Field names, also the names of their fast-field columns.
 pub(crate) mod names {
@@ -29,6 +29,7 @@ pub(crate) mod names {
     pub(crate) const FORWARD_SECS: &str = "forward_secs";
     pub(crate) const RESOLVE_SECS: &str = "resolve_secs";
     pub(crate) const SATISFACTION: &str = "satisfaction";
+    pub(crate) const CHANNEL: &str = "channel";
 }
 
 /// The category or unit of a document that has none; never counted.
@@ -122,6 +123,8 @@ pub(crate) struct Fields {
     pub(crate) compartmented: Field,
     /// Opened for a blocked reporter (`Report::blocked`): out of every search unless asked for.
     pub(crate) blocked: Field,
+    /// The business number's phone number id, one raw term (filter and facet counts).
+    pub(crate) channel: Field,
 }
 
 /// How much a match in each text field counts: the operator's summary says what the case is
@@ -167,6 +170,7 @@ impl Fields {
             satisfaction: builder.add_u64_field(names::SATISFACTION, FAST),
             compartmented: builder.add_bool_field("compartmented", INDEXED),
             blocked: builder.add_bool_field("blocked", INDEXED),
+            channel: builder.add_text_field(names::CHANNEL, STRING | FAST),
         };
         (builder.build(), fields)
     }
@@ -224,6 +228,7 @@ impl Fields {
         document.add_bool(self.has_media, doc.has_media);
         document.add_bool(self.compartmented, doc.compartmented);
         document.add_bool(self.blocked, doc.blocked);
+        document.add_text(self.channel, doc.channel.as_deref().unwrap_or(NO_VALUE));
         if let Some(phone) = &doc.reporter_phone {
             let digits = phone.trim().trim_start_matches('+');
             if !digits.is_empty() {

@@ -24,6 +24,7 @@ pub(crate) struct StatsTally {
     category: HashMap<String, u64>,
     status: [u64; ReportStatus::ALL.len()],
     unit: HashMap<String, u64>,
+    channel: HashMap<String, u64>,
     /// Reports per WIB day number.
     days: HashMap<i64, u64>,
     first_action: Vec<i64>,
@@ -51,6 +52,7 @@ impl Collector for StatsCollector {
         Ok(SegmentStats {
             category: OrdinalCounts::open(fast_fields.str(names::CATEGORY)?),
             unit: OrdinalCounts::open(fast_fields.str(names::UNIT)?),
+            channel: OrdinalCounts::open(fast_fields.str(names::CHANNEL)?),
             status: FastColumn::new(fast_fields.column_opt(names::STATUS)?),
             created_at: FastColumn::new(fast_fields.column_opt(names::CREATED_AT)?),
             first_action: FastColumn::new(fast_fields.column_opt(names::FIRST_ACTION_SECS)?),
@@ -79,6 +81,7 @@ impl Collector for StatsCollector {
             all.total += fruit.total;
             merge_counts(&mut all.category, fruit.category);
             merge_counts(&mut all.unit, fruit.unit);
+            merge_counts(&mut all.channel, fruit.channel);
             for (mine, theirs) in all.status.iter_mut().zip(fruit.status) {
                 *mine += theirs;
             }
@@ -116,6 +119,7 @@ impl Collector for StatsCollector {
 pub(crate) struct SegmentStats {
     category: OrdinalCounts,
     unit: OrdinalCounts,
+    channel: OrdinalCounts,
     status: FastColumn<u64>,
     created_at: FastColumn<i64>,
     first_action: FastColumn<i64>,
@@ -147,6 +151,7 @@ impl SegmentCollector for SegmentStats {
         tally.total += 1;
         self.category.count(doc);
         self.unit.count(doc);
+        self.channel.count(doc);
         count_code(&self.status, doc, &mut tally.status);
         if let Some(created_at) = self.created_at.get(doc) {
             let day = wib_day_number(created_at.div_euclid(MILLIS_PER_SECOND));
@@ -175,6 +180,7 @@ impl SegmentCollector for SegmentStats {
         let mut tally = self.tally;
         tally.category = self.category.into_counts()?;
         tally.unit = self.unit.into_counts()?;
+        tally.channel = self.channel.into_counts()?;
         for (counts, column) in tally
             .satisfaction_by_unit
             .iter_mut()
@@ -205,6 +211,7 @@ impl StatsTally {
             by_category: sorted_counts(self.category),
             by_status: sorted_counts(by_status),
             by_unit: sorted_counts(self.unit),
+            by_channel: sorted_counts(self.channel),
             by_day: days
                 .into_iter()
                 .filter(|(_, count)| *count > 0)

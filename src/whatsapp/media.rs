@@ -25,7 +25,7 @@ use crate::domain::timeline::{Actor, TimelineKind};
 use crate::ledger::{Commit, Effects, Ledger, MediaJob, QueueKey};
 use crate::metrics::{Metrics, add};
 use crate::store::{Store, StoreError, TxError};
-use crate::whatsapp::graph::GraphClient;
+
 use crate::whatsapp::media_download::{FetchError, FetchRequest, fetch};
 use crate::whatsapp::media_file::remove_partials;
 use crate::whatsapp::outbox::backoff;
@@ -42,7 +42,8 @@ const MAX_LOCAL_RETRY_DELAY: Duration = Duration::from_secs(60);
 pub struct MediaFetcher {
     pub store: Store,
     pub whatsapp: WhatsAppConfig,
-    pub client: Option<GraphClient>,
+    /// One Graph client per business number; `None` in sandbox mode.
+    pub clients: Option<std::sync::Arc<crate::whatsapp::numbers::NumberClients>>,
     pub media_dir: PathBuf,
     pub metrics: Arc<Metrics>,
     /// The commit path: a stored file is announced only once its record is durable.
@@ -106,7 +107,7 @@ impl MediaFetcher {
         {
             return self.finish_job(key, job, None).await;
         }
-        let Some(client) = &self.client else {
+        let Some(clients) = &self.clients else {
             let state = StoredMedia {
                 state: MediaState::Unavailable,
                 error: Some("sandbox mode: no access token to download with".into()),
@@ -114,6 +115,8 @@ impl MediaFetcher {
             };
             return self.finish_job(key, job, Some((state, None))).await;
         };
+        // A number in another business account fetches its media with its own token.
+        let client = clients.client(message.channel.as_deref());
         let attempts = job.attempts + 1;
         let request = FetchRequest {
             client,

@@ -6,6 +6,7 @@ pub mod health;
 pub mod media;
 pub mod media_download;
 pub mod media_file;
+pub mod numbers;
 pub mod outbox;
 pub mod payload;
 pub mod signature;
@@ -20,8 +21,8 @@ use std::sync::Arc;
 pub struct WorkerContext {
     pub store: crate::store::Store,
     pub whatsapp: crate::config::WhatsAppConfig,
-    /// `None` in sandbox mode.
-    pub client: Option<graph::GraphClient>,
+    /// One Graph client per business number; `None` in sandbox mode.
+    pub clients: Option<Arc<numbers::NumberClients>>,
     pub metrics: Arc<crate::metrics::Metrics>,
     /// The commit path: the workers' changes are announced only once durable.
     pub writer: crate::ledger::Commit,

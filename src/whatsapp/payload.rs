@@ -32,6 +32,29 @@ fn change(items: Value) -> Value {
     })
 }
 
+/// `payload` as sent to another of our business numbers: every change's
+/// `metadata.phone_number_id` (and display number) replaced.
+pub fn addressed_to(mut payload: Value, phone_number_id: &str, display_number: &str) -> Value {
+    let Some(entries) = payload.get_mut("entry").and_then(Value::as_array_mut) else {
+        return payload;
+    };
+    for entry in entries {
+        let Some(changes) = entry.get_mut("changes").and_then(Value::as_array_mut) else {
+            continue;
+        };
+        for change in changes {
+            if let Some(metadata) = change
+                .get_mut("value")
+                .and_then(|value| value.get_mut("metadata"))
+            {
+                metadata["phone_number_id"] = json!(phone_number_id);
+                metadata["display_phone_number"] = json!(display_number);
+            }
+        }
+    }
+    payload
+}
+
 fn envelope(contacts: Value, messages: Value) -> Value {
     change(json!({ "contacts": contacts, "messages": messages }))
 }

@@ -18,30 +18,58 @@ use crate::worker::{Worker, WorkerError, WorkerState, WorkerStatus};
 /// How often the worker reads the list again.
 pub const REFRESH_INTERVAL: Duration = Duration::from_secs(60 * 60);
 
-/// Reads the template list from Meta into the store; one refresh at a time.
+/// Reads the template lists from Meta into the store; one refresh at a time.
 pub struct TemplateSync {
-    /// Both are needed to ask Meta: none in sandbox mode or without a business account id.
-    source: Option<(GraphClient, TemplateAccount)>,
+    /// The default number's account first, then every other account a number belongs to,
+    /// each with the client of a number in it (its token reads the list). Empty in sandbox
+    /// mode or without a business account id.
+    sources: Vec<(GraphClient, TemplateAccount)>,
     writer: Commit,
     one_at_a_time: tokio::sync::Mutex<()>,
 }
 
 impl TemplateSync {
-    pub fn new(
-        client: Option<GraphClient>,
-        account: Option<TemplateAccount>,
-        writer: Commit,
-    ) -> Arc<TemplateSync> {
+    pub fn new(sources: Vec<(GraphClient, TemplateAccount)>, writer: Commit) -> Arc<TemplateSync> {
         Arc::new(TemplateSync {
-            source: client.zip(account),
+            sources,
             writer,
             one_at_a_time: tokio::sync::Mutex::new(()),
         })
     }
 
+    /// One source per distinct business account of the numbers, the default number's first.
+    pub fn sources_of(
+        clients: Option<&super::numbers::NumberClients>,
+        numbers: &[crate::config::NumberConfig],
+    ) -> Vec<(GraphClient, TemplateAccount)> {
+        let Some(clients) = clients else {
+            return Vec::new();
+        };
+        let mut sources: Vec<(GraphClient, TemplateAccount)> = Vec::new();
+        for number in numbers {
+            let Some(account) = &number.business_account_id else {
+                continue;
+            };
+            if sources
+                .iter()
+                .any(|(_, known)| &known.business_account_id == account)
+            {
+                continue;
+            }
+            sources.push((
+                clients.client(Some(&number.phone_number_id)).clone(),
+                TemplateAccount {
+                    business_account_id: account.clone(),
+                    access_token: None,
+                },
+            ));
+        }
+        sources
+    }
+
     /// Whether Meta can be asked at all (a token and a business account id are configured).
     pub fn configured(&self) -> bool {
-        self.source.is_some()
+        !self.sources.is_empty()
     }
 
     /// The cached list as it is.
@@ -49,29 +77,49 @@ impl TemplateSync {
         self.writer.store().templates().catalogue()
     }
 
-    /// Reads the list from Meta and stores it; on failure the cached list stays and the
-    /// failure is recorded beside it. Returns the catalogue as stored afterwards.
+    /// Reads every account's list from Meta and stores it; on failure the cached list stays
+    /// and the failure is recorded beside it. Returns the default account's catalogue as
+    /// stored afterwards.
     pub async fn refresh(&self) -> Result<TemplateCatalogue, StoreError> {
         let _one = self.one_at_a_time.lock().await;
-        let fetched = match &self.source {
-            Some((client, account)) => client
+        let mut default_catalogue = None;
+        for (index, (client, account)) in self.sources.iter().enumerate() {
+            let fetched = client
                 .list_message_templates(account)
                 .await
-                .map_err(|error| format!("the graph api refused the template list: {error}")),
-            None => Err(
-                "no WhatsApp Business Account id (wa-business-account-id) or access \
-                         token is configured: the template list cannot be read from Meta"
-                    .to_string(),
-            ),
-        };
+                .map_err(|error| format!("the graph api refused the template list: {error}"));
+            // The default account's list keeps its old place; the others go by their id.
+            let stored_as = (index > 0).then(|| account.business_account_id.clone());
+            let stored = self.store_fetched(stored_as, fetched).await?;
+            if index == 0 {
+                default_catalogue = Some(stored);
+            }
+        }
+        match default_catalogue {
+            Some(catalogue) => Ok(catalogue),
+            None => {
+                let missing = "no WhatsApp Business Account id (wa-business-account-id) or \
+                               access token is configured: the template list cannot be read \
+                               from Meta";
+                self.store_fetched(None, Err(missing.to_string())).await
+            }
+        }
+    }
+
+    /// Stores one account's fetched list (or the failure beside its cached list).
+    async fn store_fetched(
+        &self,
+        account: Option<String>,
+        fetched: Result<Vec<crate::domain::templates::MessageTemplate>, String>,
+    ) -> Result<TemplateCatalogue, StoreError> {
         if let Err(error) = &fetched {
-            tracing::warn!(%error, "template list not refreshed; the cached list stays");
+            tracing::warn!(%error, account = account.as_deref(), "template list not refreshed; the cached list stays");
         }
         let now = Utc::now();
         let stored = self
             .writer
             .run(move |tx| {
-                let mut catalogue = tx.templates().catalogue()?;
+                let mut catalogue = tx.templates().catalogue_of(account.as_deref())?;
                 catalogue.attempted_at = Some(now);
                 match &fetched {
                     Ok(templates) => {
@@ -81,7 +129,8 @@ impl TemplateSync {
                     }
                     Err(error) => catalogue.last_error = Some(error.clone()),
                 }
-                tx.templates().save_catalogue(&catalogue)?;
+                tx.templates()
+                    .save_catalogue_of(account.as_deref(), &catalogue)?;
                 Ok::<_, TxError<std::convert::Infallible>>((catalogue, Effects::default()))
             })
             .await;

@@ -118,11 +118,14 @@ impl Workflow {
             let reporter = tx.reporters().get(report.reporter_id)?;
             if !reporter
                 .as_ref()
-                .is_some_and(|reporter| reporter.window_open(now))
+                .is_some_and(|reporter| this.intake.window_open(reporter, report.channel.as_deref(), now))
             {
                 return refuse(UserError::conflict(format!(
                     "the attachment cannot go out: {}, and no template can carry a file: nothing was sent; it can once the citizen writes again",
-                    window_closed_reason(reporter.as_ref())
+                    window_closed_reason(
+                        reporter.as_ref(),
+                        this.intake.channels.directory.channel_of(report.channel.as_deref())
+                    )
                 )));
             }
             let content = OutboundContent::Media {

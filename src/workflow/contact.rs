@@ -19,7 +19,7 @@ use crate::domain::user::Principal;
 use crate::error::UserError;
 use crate::intake::IntakeSettings;
 use crate::intake::outbound::{QueuedReply, queue_reply};
-use crate::intake::templates::{ChosenTemplate, template_for, template_message};
+use crate::intake::templates::{ChosenTemplate, template_for_account, template_message};
 use crate::ledger::Ledger;
 use crate::store::{StoreError, Tx, TxError};
 
@@ -105,8 +105,9 @@ impl Workflow {
         let who_owned = who.clone();
         self.commit(move |this, tx| {
             let who = &who_owned;
-            let replies = &this.intake.replies;
             let mut report = load_existing_report(tx, report_id)?;
+            let replies = this.intake.replies_for(report.channel.as_deref());
+            let channel = this.intake.channels.directory.channel_of(report.channel.as_deref()).map(str::to_string);
             this.require(who, Action::ContactReporter, &report, &tree)?;
             let mut canned_reply = None;
             let content = match &outgoing {
@@ -133,7 +134,7 @@ impl Workflow {
             let reporter = tx.reporters().get(report.reporter_id)?;
             let window_open = reporter
                 .as_ref()
-                .is_some_and(|reporter| reporter.window_open(now));
+                .is_some_and(|reporter| reporter.window_open_on(channel.as_deref(), now));
             let queued = if window_open {
                 queue_reply(
                     tx,
@@ -144,10 +145,10 @@ impl Workflow {
                     now,
                 )?
             } else {
-                let closed = window_closed_reason(reporter.as_ref());
+                let closed = window_closed_reason(reporter.as_ref(), channel.as_deref());
                 let template = match &outgoing {
                     Outgoing::Reply { .. } => {
-                        sendable_template(tx, replies, TemplatePurpose::OutsideWindow, &report)?
+                        sendable_template(tx, &this.intake, TemplatePurpose::OutsideWindow, &report)?
                     }
                     _ => None,
                 };
@@ -211,8 +212,9 @@ pub(super) fn fill_placeholders(text: &str, report: &Report, unit_name: Option<&
     }
 }
 
-pub(super) fn window_closed_reason(reporter: Option<&Reporter>) -> String {
-    match reporter.and_then(|reporter| reporter.last_inbound_at) {
+/// Why nothing but a template can go to the reporter from the number `channel` now.
+pub(super) fn window_closed_reason(reporter: Option<&Reporter>, channel: Option<&str>) -> String {
+    match reporter.and_then(|reporter| reporter.last_inbound_on(channel)) {
         Some(last) => format!(
             "the 24-hour window for free messages to this reporter closed at {}",
             (last + chrono::Duration::hours(24)).to_rfc3339()
@@ -228,11 +230,16 @@ pub(super) fn window_closed_reason(reporter: Option<&Reporter>) -> String {
 /// its parameters can be filled.
 fn sendable_template(
     tx: &Tx<'_>,
-    replies: &crate::profile::ReplyTexts,
+    settings: &IntakeSettings,
     purpose: TemplatePurpose,
     report: &Report,
 ) -> Result<Option<(ChosenTemplate, OutboundContent)>, StoreError> {
-    let Some(chosen) = template_for(tx, replies, purpose)? else {
+    let replies = settings.replies_for(report.channel.as_deref());
+    let account = settings
+        .channels
+        .directory
+        .template_account(report.channel.as_deref());
+    let Some(chosen) = template_for_account(tx, replies, purpose, account)? else {
         return Ok(None);
     };
     Ok(template_message(tx, replies, &chosen, report)?.map(|content| (chosen, content)))
@@ -267,9 +274,14 @@ pub(super) fn notify_citizen(
     now: DateTime<Utc>,
 ) -> Result<Option<ReportEvent>, StoreError> {
     let reporter = tx.reporters().get(report.reporter_id)?;
+    let channel = settings
+        .channels
+        .directory
+        .channel_of(report.channel.as_deref())
+        .map(str::to_string);
     let window_open = reporter
         .as_ref()
-        .is_some_and(|reporter| reporter.window_open(now));
+        .is_some_and(|reporter| reporter.window_open_on(channel.as_deref(), now));
     if window_open {
         let content = OutboundContent::Text { body: notice.text };
         let queued = queue_reply(
@@ -282,10 +294,9 @@ pub(super) fn notify_citizen(
         )?;
         return Ok(Some(queued.event));
     }
-    let replies = &settings.replies;
-    let template = match sendable_template(tx, replies, notice.purpose, report)? {
+    let template = match sendable_template(tx, settings, notice.purpose, report)? {
         Some(template) => Some(template),
-        None => sendable_template(tx, replies, TemplatePurpose::OutsideWindow, report)?,
+        None => sendable_template(tx, settings, TemplatePurpose::OutsideWindow, report)?,
     };
     if let Some((_, content)) = template {
         let queued = queue_template(
@@ -301,7 +312,7 @@ pub(super) fn notify_citizen(
     let note = format!(
         "the citizen was not told that the report was {}: {} and no template is configured",
         notice.what_happened,
-        window_closed_reason(reporter.as_ref())
+        window_closed_reason(reporter.as_ref(), channel.as_deref())
     );
     tx.reports().append_timeline(
         report,

@@ -162,7 +162,7 @@ impl Workflow {
                 && let Some(mut reporter) = tx.reporters().get(source.reporter_id)?
                 && reporter.open_report == Some(source.id)
             {
-                reporter.open_report = Some(target.id);
+                reporter.replace_open_report(source.id, target.id);
                 tx.reporters().save(&reporter)?;
             }
             let released = this.release_out_of_reach(tx, &mut source, &tree, now)?;

@@ -98,6 +98,22 @@ pub struct ReportFilter {
     pub not_assignee: Option<String>,
     /// Reports nobody holds (`true`), or that someone holds (`false`).
     pub unassigned: Option<bool>,
+    /// Reports that came in on this business number (a phone number id).
+    pub channel: Option<String>,
+    /// `channel` is the default number, whose reports include those stored without a
+    /// channel (from before channels were kept).
+    pub channel_is_default: bool,
+}
+
+impl ReportFilter {
+    /// Whether a report on `recorded` (its `Report::channel`) passes the channel filter.
+    pub fn channel_matches(&self, recorded: Option<&str>) -> bool {
+        match (&self.channel, recorded) {
+            (None, _) => true,
+            (Some(wanted), Some(recorded)) => wanted == recorded,
+            (Some(_), None) => self.channel_is_default,
+        }
+    }
 }
 
 impl ReportFilter {
@@ -195,6 +211,11 @@ impl Workflow {
 
     pub fn rules(&self) -> &AccessRules {
         &self.rules
+    }
+
+    /// The configured business numbers (no tokens).
+    pub fn channels(&self) -> &crate::domain::channel::ChannelDirectory {
+        &self.intake.channels.directory
     }
 
     pub fn catalogue(&self) -> &Catalogue {

@@ -143,6 +143,9 @@ pub fn filter_matches(
     if !filter.status.is_empty() && !filter.status.contains(&report.status) {
         return false;
     }
+    if !filter.channel_matches(report.channel.as_deref()) {
+        return false;
+    }
     if !filter.category.is_empty()
         && !report
             .category

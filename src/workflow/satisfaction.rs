@@ -17,7 +17,7 @@ use crate::domain::templates::TemplatePurpose;
 use crate::domain::timeline::{Actor, TimelineKind};
 use crate::intake::IntakeSettings;
 use crate::intake::outbound::queue_reply;
-use crate::intake::templates::{template_for, template_message};
+use crate::intake::templates::{template_for_account, template_message};
 use crate::ledger::Ledger;
 use crate::profile::ReplyTexts;
 use crate::store::{StoreError, Tx};
@@ -39,23 +39,31 @@ pub(super) fn ask_satisfaction(
     if reporter.is_blocked(now) {
         return Ok(None);
     }
-    let replies = &settings.replies;
-    let template = if reporter.window_open(now) {
+    let replies = settings.replies_for(report.channel.as_deref());
+    let window_open = settings.window_open(&reporter, report.channel.as_deref(), now);
+    let template = if window_open {
         None
     } else {
-        match template_for(tx, replies, TemplatePurpose::Satisfaction)? {
+        let account = settings
+            .channels
+            .directory
+            .template_account(report.channel.as_deref());
+        match template_for_account(tx, replies, TemplatePurpose::Satisfaction, account)? {
             Some(chosen) => template_message(tx, replies, &chosen, report)?,
             None => None,
         }
     };
-    let (content, asked_by) = if reporter.window_open(now) {
+    let (content, asked_by) = if window_open {
         (question(replies, report), AskedBy::Buttons)
     } else if let Some(content) = template {
         (content, AskedBy::Template)
     } else {
         let note = format!(
             "the satisfaction question was not asked: {} and no satisfaction template is configured",
-            window_closed_reason(Some(&reporter))
+            window_closed_reason(
+                Some(&reporter),
+                settings.channels.directory.channel_of(report.channel.as_deref())
+            )
         );
         tx.reports().append_timeline(
             report,

@@ -119,7 +119,11 @@ impl Workflow {
         }
         // The same unit again (a re-forward to record a note) tells the citizen nothing new.
         let notice = (previous_unit.as_deref() != Some(unit.code.as_str())).then(|| {
-            let text = fill_placeholders(&self.intake.replies.forwarded, &report, Some(&unit.name));
+            let text = fill_placeholders(
+                &self.intake.replies_for(report.channel.as_deref()).forwarded,
+                &report,
+                Some(&unit.name),
+            );
             Notice {
                 text,
                 what_happened: format!("forwarded to {}", unit.name),
@@ -180,7 +184,11 @@ impl Workflow {
                 committed_events.push(event);
             }
             let notice = (status == ReportStatus::Resolved).then(|| {
-                let text = fill_placeholders(&this.intake.replies.resolved, &report, None);
+                let text = fill_placeholders(
+                    &this.intake.replies_for(report.channel.as_deref()).resolved,
+                    &report,
+                    None,
+                );
                 Notice {
                     text,
                     what_happened: "resolved".to_string(),

@@ -79,6 +79,7 @@ fn fixture_with_template(template: Option<TemplateRef>) -> Fixture {
         access: Default::default(),
         category_titles: Default::default(),
         pace_limit: Default::default(),
+        channels: Default::default(),
         panic_on_text: None,
     };
     let intake = Intake::new(store.clone(), settings.clone());

@@ -94,6 +94,8 @@ struct MockState {
     template_page_size: Option<usize>,
     /// The next this many template listings answer 503.
     template_failures_left: u32,
+    /// Bearer tokens Meta no longer accepts: their message sends answer 401, error 190.
+    expired_tokens: std::collections::HashSet<String>,
 }
 
 struct Shared {
@@ -170,6 +172,22 @@ impl MockGraph {
                 request.body.get("typing_indicator").is_some() == with_typing_indicator
             })
             .map(|request| request.body.clone())
+            .collect()
+    }
+
+    /// Every later message sent with this token answers 401 with error 190 (expired).
+    pub fn expire_token(&self, token: &str) {
+        self.state().expired_tokens.insert(token.to_string());
+    }
+
+    /// Accepted real messages with the path each was posted to
+    /// (`/{version}/{phone_number_id}/messages`): which number sent it.
+    pub fn sent_with_paths(&self) -> Vec<(String, Value)> {
+        self.state()
+            .requests
+            .iter()
+            .filter(|request| request.is_successful_real_message())
+            .map(|request| (request.path.clone(), request.body.clone()))
             .collect()
     }
 
@@ -385,7 +403,9 @@ fn plan_response(
         ("GET", [_version, waba_id, "message_templates"]) => {
             templates::plan(shared, waba_id, query, authorization)
         }
-        ("POST", [_version, _phone_id, "messages"]) => plan_messages_response(shared, body),
+        ("POST", [_version, _phone_id, "messages"]) => {
+            plan_messages_response(shared, body, authorization)
+        }
         ("POST", [_version, _phone_id, "calls"]) => PlannedResponse::json(
             200,
             serde_json::from_str(CALLS_INITIATE_SUCCESS).expect("calls fixture is JSON"),
@@ -403,11 +423,21 @@ fn plan_response(
     }
 }
 
-fn plan_messages_response(shared: &Shared, body: &Value) -> PlannedResponse {
+fn plan_messages_response(
+    shared: &Shared,
+    body: &Value,
+    authorization: Option<&str>,
+) -> PlannedResponse {
+    let mut state = lock(shared);
+    let token = authorization
+        .and_then(|header| header.strip_prefix("Bearer "))
+        .unwrap_or_default();
+    if state.expired_tokens.contains(token) {
+        return PlannedResponse::json(401, graph_response_fixture("error_190_token_expired"));
+    }
     if body.get("status").and_then(Value::as_str) == Some("read") {
         return PlannedResponse::json(200, json!({ "success": true }));
     }
-    let mut state = lock(shared);
     let delay = state.send_delay;
     if let Some((status, scripted)) = state.scripted_send_responses.pop_front() {
         let body = match scripted {

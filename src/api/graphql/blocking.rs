@@ -27,6 +27,7 @@ fn view(
     Ok(ReporterView {
         reporter: reporter.gql()?,
         masked: mask_phones(who),
+        channel: None,
     })
 }
 

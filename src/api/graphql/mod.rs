@@ -8,6 +8,7 @@ mod attachments;
 mod audit;
 mod blocking;
 mod canned;
+mod channels;
 mod console;
 mod fanout;
 mod incidents;
@@ -51,6 +52,7 @@ pub struct QueryRoot(
     assignment::AssignmentQuery,
     canned::CannedQuery,
     templates::TemplateQuery,
+    channels::ChannelQuery,
 );
 
 /// The mutations: one group per module, merged into one type. A new group of mutations goes

@@ -89,7 +89,10 @@ impl QueryRoot {
             Some(cursor) => Some(ReportCursor::parse(&cursor, order).gql()?),
             None => None,
         };
-        let filter = filter.unwrap_or_default().to_domain(who).gql()?;
+        let filter = filter
+            .unwrap_or_default()
+            .to_domain(who, workflow.channels())
+            .gql()?;
         let request = ListRequest {
             filter: &filter,
             order,

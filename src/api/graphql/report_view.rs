@@ -94,14 +94,29 @@ impl ReportView {
         })
     }
     async fn reporter(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<ReporterView>> {
-        let reporter = services(ctx)?
-            .workflow
-            .reporter(self.report.reporter_id)
-            .gql()?;
+        let workflow = &services(ctx)?.workflow;
+        let reporter = workflow.reporter(self.report.reporter_id).gql()?;
+        let channel = workflow
+            .channels()
+            .channel_of(self.report.channel.as_deref())
+            .map(str::to_string);
         Ok(reporter.map(|reporter| ReporterView {
             reporter,
             masked: self.masked,
+            channel,
         }))
+    }
+    /// The business number the report came in on, which its replies go out from (the default
+    /// number for a report from before channels were kept); none without configured numbers.
+    async fn channel(
+        &self,
+        ctx: &Context<'_>,
+    ) -> async_graphql::Result<Option<super::channels::ChannelView>> {
+        let directory = services(ctx)?.workflow.channels();
+        Ok(super::channels::channel_view(
+            directory,
+            self.report.channel.as_deref(),
+        ))
     }
     async fn messages(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<MessageView>> {
         let store = services(ctx)?.workflow.store();
@@ -205,6 +220,9 @@ pub struct Location {
 pub struct ReporterView {
     pub reporter: Reporter,
     pub masked: bool,
+    /// The business number whose 24-hour window `windowOpen` tells (the report's, when the
+    /// reporter is read through one); `None`: any number.
+    pub channel: Option<String>,
 }
 
 #[Object(name = "Reporter")]
@@ -225,9 +243,14 @@ impl ReporterView {
             phone.to_string()
         })
     }
-    /// Whether free-form messages can be sent now (the 24-hour window).
+    /// Whether free-form messages can be sent now (the 24-hour window): from the report's
+    /// number when read through a report (Meta keeps one window per business number), else
+    /// from any number.
     async fn window_open(&self) -> bool {
-        self.reporter.window_open(Utc::now())
+        match &self.channel {
+            Some(channel) => self.reporter.window_open_on(Some(channel), Utc::now()),
+            None => self.reporter.window_open(Utc::now()),
+        }
     }
     /// Whether the number is blocked now (`blockReporter`).
     async fn blocked(&self) -> bool {

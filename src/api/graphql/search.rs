@@ -40,7 +40,8 @@ pub struct FacetValue {
     pub count: u64,
 }
 
-/// Counts of the matching reports by one field (category, status, unit or priority).
+/// Counts of the matching reports by one field (category, status, unit, priority or channel:
+/// the business number's phone number id).
 #[derive(SimpleObject)]
 pub struct Facet {
     pub field: String,
@@ -89,6 +90,8 @@ pub struct Stats {
     pub by_status: Vec<KeyCount>,
     /// By assigned unit; unassigned reports are not counted here.
     pub by_unit: Vec<KeyCount>,
+    /// By business number (its phone number id, as in `channels`).
+    pub by_channel: Vec<KeyCount>,
     /// By day of creation in Western Indonesian Time (UTC+7), `YYYY-MM-DD`.
     pub by_day: Vec<KeyCount>,
     pub response_times: ResponseTimes,
@@ -194,7 +197,7 @@ pub async fn search(
     let tree = workflow.units().tree();
     let filter = filter
         .unwrap_or_default()
-        .to_domain(&who)
+        .to_domain(&who, workflow.channels())
         .map_err(to_graphql_error)?;
     filter.validate(&tree).map_err(to_graphql_error)?;
     refuse_assignee_conditions(&filter)?;
@@ -289,7 +292,7 @@ pub async fn stats(
     let tree = workflow.units().tree();
     let filter = filter
         .unwrap_or_default()
-        .to_domain(&who)
+        .to_domain(&who, workflow.channels())
         .map_err(to_graphql_error)?;
     filter.validate(&tree).map_err(to_graphql_error)?;
     refuse_assignee_conditions(&filter)?;
@@ -324,6 +327,7 @@ pub async fn stats(
         by_category: counts(stats.by_category),
         by_status: counts(stats.by_status),
         by_unit: counts(stats.by_unit),
+        by_channel: counts(stats.by_channel),
         by_day: counts(stats.by_day),
         response_times: ResponseTimes {
             first_action: durations(stats.first_action),

@@ -319,7 +319,7 @@ impl SubscriptionRoot {
         let connection = ctx.data_opt::<ConnectionSession>().cloned();
         let filter = filter
             .unwrap_or_default()
-            .to_domain(&who)
+            .to_domain(&who, services.workflow.channels())
             .map_err(to_graphql_error)?;
         let events = services.bus.subscribe();
         let masked = mask_phones(&who);

@@ -231,6 +231,8 @@ pub struct ReportFilter {
     pub assigned_to_me: Option<bool>,
     /// Reports nobody holds (`true`), or that someone holds (`false`).
     pub unassigned: Option<bool>,
+    /// Reports that came in on this business number, by its phone number id (`channels`).
+    pub channel: Option<String>,
 }
 
 impl ReportFilter {
@@ -239,6 +241,7 @@ impl ReportFilter {
     pub fn to_domain(
         &self,
         who: &crate::domain::user::Principal,
+        channels: &crate::domain::channel::ChannelDirectory,
     ) -> Result<DomainReportFilter, crate::error::UserError> {
         let named = self
             .assignee
@@ -288,6 +291,20 @@ impl ReportFilter {
             }),
             overdue: self.overdue,
             blocked: self.blocked.unwrap_or(false),
+            channel_is_default: self.channel.as_deref().map(str::trim).is_some_and(|id| {
+                channels
+                    .default_channel()
+                    .is_some_and(|default| default.phone_number_id == id)
+            }),
+            channel: match self.channel.as_deref().map(str::trim) {
+                None | Some("") => None,
+                Some(id) if id.chars().all(|c| c.is_ascii_digit()) => Some(id.to_string()),
+                Some(other) => {
+                    return Err(crate::error::UserError::bad_input(format!(
+                        "channel {other:?} is not a phone number id (digits only; see channels)"
+                    )));
+                }
+            },
         })
     }
 }

@@ -175,6 +175,7 @@ impl<'t, 'a> Apply<'t, 'a> {
             OutboxWork::MarkRead {
                 external_id: inbound.external_id.clone(),
             },
+            self.channel.clone(),
             self.now,
         )?;
         self.outcome.outbox_queued += 1;
@@ -238,7 +239,7 @@ impl<'t, 'a> Apply<'t, 'a> {
             StatusRequest::Mine => {
                 latest.truncate(STATUS_CHECK_REPORTS);
                 let body = match latest.is_empty() {
-                    true => self.settings.replies.status_check_none.clone(),
+                    true => self.settings.replies_for(self.channel.as_deref()).status_check_none.clone(),
                     false => self.status_lines(&latest)?,
                 };
                 let note = format!("status check: {} report(s) listed", latest.len());
@@ -324,6 +325,7 @@ impl<'t, 'a> Apply<'t, 'a> {
                 reporter.id,
                 content,
                 OutboundPurpose::StatusCheck,
+                self.channel.clone(),
                 self.now,
             )?;
             self.outcome.outbox_queued += 1;
@@ -335,7 +337,7 @@ impl<'t, 'a> Apply<'t, 'a> {
     /// The header, one line per report (ticket, date in WIB, status in the citizen's words),
     /// and the footer.
     fn status_lines(&self, reports: &[Report]) -> Result<String, StoreError> {
-        let replies = &self.settings.replies;
+        let replies = self.settings.replies_for(self.channel.as_deref());
         let mut lines = vec![replies.status_check_header.clone()];
         for report in reports {
             let unit = match &report.assigned_unit {
@@ -379,7 +381,7 @@ impl<'t, 'a> Apply<'t, 'a> {
         let note = "the citizen asked how to add a photo or the location".to_string();
         self.keep_aside(inbound, &mut report, TimelineKind::MessageReceived, note)?;
         if calm {
-            let replies = &self.settings.replies;
+            let replies = self.settings.replies_for(self.channel.as_deref());
             let instruction = replies
                 .add_media_instruction
                 .replace("{ticket}", &report.ticket);

@@ -224,6 +224,8 @@ impl<'t, 'a> Apply<'t, 'a> {
                 router.suggest(&texts, location)
             }
         };
+        let mut suggestion = suggestion;
+        self.apply_default_unit(report, &mut suggestion);
         let urgent = suggestion.urgent;
         report.suggestion = Some(suggestion);
         self.settings.access.seal_compartment(report);
@@ -234,6 +236,26 @@ impl<'t, 'a> Apply<'t, 'a> {
         report.priority = Some(crate::domain::report::Priority::Urgent);
         self.event(ReportEventKind::UrgentReport, report, None);
         true
+    }
+
+    /// A report whose text names no place goes to its number's default unit, if it has one.
+    fn apply_default_unit(&self, report: &Report, suggestion: &mut crate::routing::Suggestion) {
+        if suggestion.territorial_unit.is_some() || suggestion.place.is_some() {
+            return;
+        }
+        let directory = &self.settings.channels.directory;
+        let Some(unit) = directory.default_unit(report.channel.as_deref()) else {
+            return;
+        };
+        suggestion.territorial_unit = Some(unit.clone());
+        let label = directory
+            .channel_of(report.channel.as_deref())
+            .and_then(|id| directory.get(id))
+            .map(|channel| channel.label.clone())
+            .unwrap_or_default();
+        suggestion
+            .reasons
+            .push(format!("unit: no place named; the default unit of {label}"));
     }
 
     pub(super) fn inbound_record(
@@ -264,6 +286,7 @@ impl<'t, 'a> Apply<'t, 'a> {
             reactions: Vec::new(),
             raw_payload_id: Some(self.raw_payload_id()?),
             canned_reply: None,
+            channel: self.channel.clone(),
         })
     }
 
@@ -278,8 +301,10 @@ impl<'t, 'a> Apply<'t, 'a> {
         &mut self,
         reporter: &mut Reporter,
     ) -> Result<(Report, bool), StoreError> {
-        let (report, opened) = self.thread_report(reporter.open_report, reporter.id, false)?;
-        reporter.open_report = Some(report.id);
+        let channel = self.channel.clone();
+        let current = reporter.open_report_on(channel.as_deref());
+        let (report, opened) = self.thread_report(current, reporter.id, false)?;
+        reporter.set_open_report(channel.as_deref(), report.id);
         if opened {
             reporter.remember_report(report.id);
         }
@@ -295,9 +320,16 @@ impl<'t, 'a> Apply<'t, 'a> {
         blocked: bool,
     ) -> Result<(Report, bool), StoreError> {
         let at = self.now;
+        // A message to another number never joins the report: its replies must come from
+        // the number the citizen wrote to, and the numbers' units differ.
         if let Some(open_id) = current
             && let Some(report) = self.tx.reports().get(open_id)?
             && report.accepts_follow_up(at, self.settings.thread_window)
+            && self
+                .settings
+                .channels
+                .directory
+                .same_channel(report.channel.as_deref(), self.channel.as_deref())
         {
             return Ok((report, false));
         }
@@ -339,6 +371,7 @@ impl<'t, 'a> Apply<'t, 'a> {
             linked: Vec::new(),
             assignee: None,
             satisfaction: None,
+            channel: self.channel.clone(),
         };
         self.tx.reports().register_ticket(&ticket, report.id)?;
         self.tx.reports().append_timeline(

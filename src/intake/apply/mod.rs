@@ -56,6 +56,9 @@ pub(super) struct Apply<'t, 'a> {
     /// `outcome.outbox`: once the reporter and report are saved, the sender is given them
     /// (`describe_replies`) so that it need not read them back.
     replies: Vec<(usize, Message)>,
+    /// The business number (phone number id) the item being applied came to, resolved
+    /// through the configured numbers (see `ChannelDirectory::arrival`).
+    channel: Option<String>,
 }
 
 impl<'t, 'a> Apply<'t, 'a> {
@@ -73,6 +76,7 @@ impl<'t, 'a> Apply<'t, 'a> {
             outcome: IngestOutcome::default(),
             presuggested,
             replies: Vec::new(),
+            channel: None,
         }
     }
 
@@ -99,6 +103,7 @@ impl<'t, 'a> Apply<'t, 'a> {
     pub(super) fn item(&mut self, item: &InboundItem) -> Result<(), StoreError> {
         match item {
             InboundItem::Message(message) => {
+                self.arrive_on(message);
                 self.message(message)?;
                 self.injected_panic(message);
                 Ok(())
@@ -112,6 +117,22 @@ impl<'t, 'a> Apply<'t, 'a> {
                 Ok(())
             }
         }
+    }
+
+    /// Records which business number the message came to; one to a number that is not
+    /// configured is kept on the default number (never lost), with a warning and a count.
+    fn arrive_on(&mut self, message: &crate::domain::inbound::InboundMessage) {
+        let recipient = message.recipient_account.as_deref();
+        let arrival = self.settings.channels.directory.arrival(recipient);
+        if !arrival.known {
+            tracing::warn!(
+                recipient,
+                kept_on = arrival.channel.as_deref(),
+                "a message came to a business number that is not configured; kept on the default number"
+            );
+            self.outcome.unknown_channel += 1;
+        }
+        self.channel = arrival.channel;
     }
 
     /// Test hook (`IntakeSettings::panic_on_text`): panics once the message is written, so that

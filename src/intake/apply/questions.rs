@@ -27,7 +27,7 @@ impl<'t, 'a> Apply<'t, 'a> {
         if !urgency_uncertain || report.citizen_answers.urgency_asked_at.is_some() {
             return self.reply(report, OutboundPurpose::NewReportReply);
         }
-        let replies = &self.settings.replies;
+        let replies = self.settings.replies_for(self.channel.as_deref());
         let body = format!(
             "{}\n\n{}",
             replies.new_report.replace("{ticket}", &report.ticket),
@@ -94,7 +94,7 @@ impl<'t, 'a> Apply<'t, 'a> {
         if choices.len() < 2 {
             return Ok(());
         }
-        let replies = &self.settings.replies;
+        let replies = self.settings.replies_for(self.channel.as_deref());
         let content = OutboundContent::List {
             body: replies
                 .category_question

@@ -18,7 +18,7 @@ use crate::store::StoreError;
 impl<'t, 'a> Apply<'t, 'a> {
     /// The answer to an urgent report: call 110 now, then a one-tap location request.
     pub(super) fn urgent_reply(&mut self, report: &mut Report) -> Result<(), StoreError> {
-        let replies = &self.settings.replies;
+        let replies = self.settings.replies_for(self.channel.as_deref());
         let body = replies.urgent_report.replace("{ticket}", &report.ticket);
         let location_body = replies.location_request.replace("{ticket}", &report.ticket);
         for content in [
@@ -46,7 +46,7 @@ impl<'t, 'a> Apply<'t, 'a> {
         report: &mut Report,
         purpose: OutboundPurpose,
     ) -> Result<(), StoreError> {
-        let replies = &self.settings.replies;
+        let replies = self.settings.replies_for(self.channel.as_deref());
         let template = match purpose {
             OutboundPurpose::NewReportReply => &replies.new_report,
             OutboundPurpose::SlowDown => &replies.slow_down,
@@ -70,7 +70,7 @@ impl<'t, 'a> Apply<'t, 'a> {
         if body.chars().count() > MAX_INTERACTIVE_BODY_CHARS {
             return OutboundContent::Text { body };
         }
-        let replies = &self.settings.replies;
+        let replies = self.settings.replies_for(self.channel.as_deref());
         let choices = vec![
             Choice {
                 id: CitizenButton::CheckStatus.id(),

@@ -56,11 +56,11 @@ impl<'t, 'a> Apply<'t, 'a> {
                 pace: Default::default(),
                 recent_reports: Vec::new(),
                 satisfaction_pending: None,
+                channels: Default::default(),
             },
         };
         if let Some(at) = inbound_at {
-            reporter.last_inbound_at =
-                Some(reporter.last_inbound_at.map_or(at, |last| last.max(at)));
+            reporter.note_inbound(self.channel.as_deref(), at);
         }
         // Only identities new to this reporter are written: a returning citizen costs reads.
         for (identity, mapped) in identities.iter().zip(&mapped_to) {

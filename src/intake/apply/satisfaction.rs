@@ -48,7 +48,7 @@ impl<'t, 'a> Apply<'t, 'a> {
         }
         satisfaction.rating = Some(rating);
         satisfaction.answered_at = Some(self.now);
-        let replies = &self.settings.replies;
+        let replies = self.settings.replies_for(self.channel.as_deref());
         let answer = if rating.invites_comment() {
             satisfaction.comment_asked_at = Some(self.now);
             reporter.satisfaction_pending = Some(report.id);

@@ -15,7 +15,7 @@ use crate::domain::templates::TemplatePurpose;
 use crate::domain::timeline::{Actor, TimelineKind};
 use crate::intake::IntakeSettings;
 use crate::intake::outbound::queue_reply;
-use crate::intake::templates::{template_for, template_message};
+use crate::intake::templates::{template_for_account, template_message};
 use crate::ledger::Ledger;
 use crate::store::{StoreError, Tx};
 
@@ -221,11 +221,19 @@ pub fn queue_template_fallback(
         _ => Some(TemplatePurpose::OutsideWindow),
     };
     let chosen = match template_purpose {
-        Some(template_purpose) => template_for(tx, &settings.replies, template_purpose)?,
+        Some(template_purpose) => template_for_account(
+            tx,
+            settings.replies_for(report.channel.as_deref()),
+            template_purpose,
+            settings
+                .channels
+                .directory
+                .template_account(report.channel.as_deref()),
+        )?,
         None => None,
     };
     let content = match chosen {
-        Some(chosen) => template_message(tx, &settings.replies, &chosen, report)?,
+        Some(chosen) => template_message(tx, settings.replies_for(report.channel.as_deref()), &chosen, report)?,
         None => None,
     };
     let Some(content) = content else {

@@ -146,6 +146,37 @@ impl GraphClient {
         })
     }
 
+    /// The same client (connections, settings) for another business number and its token: a
+    /// number in another WhatsApp Business Account has a token of its own.
+    pub fn for_number(
+        &self,
+        phone_number_id: &str,
+        access_token: &str,
+    ) -> Result<GraphClient, GraphError> {
+        let phone_number_id = phone_number_id.trim().to_string();
+        let access_token = access_token.trim().to_string();
+        if phone_number_id.is_empty() || access_token.is_empty() {
+            return Err(GraphError::InvalidSettings(
+                "phone_number_id and access_token must not be empty".to_string(),
+            ));
+        }
+        if HeaderValue::from_str(&format!("Bearer {access_token}")).is_err() {
+            return Err(GraphError::InvalidSettings(
+                "access_token contains characters not allowed in an http header".to_string(),
+            ));
+        }
+        Ok(GraphClient {
+            phone_number_id,
+            access_token,
+            ..self.clone()
+        })
+    }
+
+    /// The business number this client sends from.
+    pub fn phone_number_id(&self) -> &str {
+        &self.phone_number_id
+    }
+
     /// `{base}/{version}/{segments…}`, each segment percent-encoded so that an id taken from
     /// a webhook cannot change the path.
     fn graph_url(&self, segments: &[&str]) -> Url {

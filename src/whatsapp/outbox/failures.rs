@@ -32,7 +32,10 @@ impl OutboxSender {
             }
             Disposition::ChannelUnhealthy => {
                 let pause = self.whatsapp.retry_base * 150;
-                self.health.mark_unhealthy(error.to_string(), pause);
+                if let Some(client) = self.client_for(item, Some(message)) {
+                    self.health
+                        .mark_unhealthy(client.phone_number_id(), error.to_string(), pause);
+                }
                 Ok(Outcome::RetryAt(
                     Utc::now() + chrono::Duration::from_std(pause).unwrap_or_default(),
                 ))
@@ -154,12 +157,16 @@ impl OutboxSender {
             })
             .await?;
         add(&self.metrics.replies_failed, 1);
+        if let Some(clients) = &self.clients {
+            let number = clients.client(message.channel.as_deref()).phone_number_id();
+            self.health.count_failure(number);
+        }
         tracing::warn!(message = %message_id, reason, "reply failed");
         Ok(())
     }
 
     pub(super) async fn mark_read(&self, receipt: &ReadReceipt) -> Result<Outcome, StoreError> {
-        let Some(client) = &self.client else {
+        let Some(client) = self.client_for(&receipt.item, None) else {
             return Ok(Outcome::Done);
         };
         self.pacer.wait_turn().await;
@@ -169,8 +176,11 @@ impl OutboxSender {
             Err(error) => {
                 let attempts = item.attempts + 1;
                 if error.disposition() == Disposition::ChannelUnhealthy {
-                    self.health
-                        .mark_unhealthy(error.to_string(), self.whatsapp.retry_base * 150);
+                    self.health.mark_unhealthy(
+                        client.phone_number_id(),
+                        error.to_string(),
+                        self.whatsapp.retry_base * 150,
+                    );
                 }
                 // A read receipt is a courtesy: a few tries, then it is dropped.
                 if attempts >= 3 || error.disposition() == Disposition::Permanent {

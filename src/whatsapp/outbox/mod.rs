@@ -34,6 +34,7 @@ use crate::store::{Store, StoreError, Tx, TxError};
 use crate::whatsapp::WorkerContext;
 use crate::whatsapp::graph::{Disposition, GraphClient, GraphError, OutgoingMessage, Recipient};
 use crate::whatsapp::health::ChannelHealth;
+use crate::whatsapp::numbers::NumberClients;
 use crate::worker::{InFlight, Worker, WorkerError, WorkerState, WorkerStatus};
 
 /// Accepted sends stored together in one transaction (and one flush).
@@ -65,8 +66,8 @@ pub struct OutboxSender {
     /// Shared, not copied: a sender handle is cloned into every send task.
     pub intake: Arc<IntakeSettings>,
     pub whatsapp: Arc<WhatsAppConfig>,
-    /// `None` in sandbox mode.
-    pub client: Option<Arc<GraphClient>>,
+    /// One Graph client per business number; `None` in sandbox mode.
+    pub clients: Option<Arc<NumberClients>>,
     pub metrics: Arc<Metrics>,
     pub writer: Commit,
     pub health: Arc<ChannelHealth>,
@@ -163,7 +164,7 @@ impl OutboxSender {
         let WorkerContext {
             store,
             whatsapp,
-            client,
+            clients,
             metrics,
             writer,
         } = context;
@@ -172,7 +173,7 @@ impl OutboxSender {
             store,
             intake: Arc::new(intake),
             whatsapp: Arc::new(whatsapp),
-            client: client.map(Arc::new),
+            clients,
             metrics,
             writer,
             health,
@@ -260,6 +261,17 @@ impl OutboxSender {
             claimed: left_behind,
             left_for_intake: to_hand_over.len(),
         })
+    }
+
+    /// The client of the number an item goes out from: its own, else its message's, else the
+    /// default number's; `None` in sandbox mode.
+    fn client_for(&self, item: &OutboxItem, message: Option<&Message>) -> Option<&GraphClient> {
+        let clients = self.clients.as_ref()?;
+        let channel = item
+            .channel
+            .as_deref()
+            .or_else(|| message.and_then(|message| message.channel.as_deref()));
+        Some(clients.client(channel))
     }
 
     fn claim(&self, item_id: u64) -> bool {

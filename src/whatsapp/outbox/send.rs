@@ -68,9 +68,16 @@ impl OutboxSender {
                 .await?;
             return Ok(settled(Outcome::Done));
         };
-        if self.client.is_none() {
+        let Some(client) = self.client_for(&item, Some(&message)) else {
             self.record_sandbox(&message).await?;
             return Ok(settled(Outcome::Done));
+        };
+        let number = client.phone_number_id().to_string();
+        // A number whose token Meta rejected waits; the other numbers go on sending.
+        let paused_for = self.health.pause_remaining_for(&number);
+        if !paused_for.is_zero() {
+            let until = Utc::now() + chrono::Duration::from_std(paused_for).unwrap_or_default();
+            return Ok(settled(Outcome::RetryAt(until)));
         }
         if let Some(since) = item.in_flight_since
             && item.maybe_sent_by_earlier_run(self.store.run())
@@ -85,7 +92,8 @@ impl OutboxSender {
             }
         }
         let is_template = matches!(content, OutboundContent::Template { .. });
-        if !is_template && !reporter.window_open(Utc::now()) {
+        // Meta keeps the window per citizen and business number.
+        if !is_template && !reporter.window_open_on(Some(&number), Utc::now()) {
             let error = outside_window_error();
             self.fail(&message, "outside the 24-hour window", Some(error))
                 .await?;
@@ -138,7 +146,7 @@ impl OutboxSender {
         marks: mpsc::Sender<AttemptRequest>,
         accepted: mpsc::Sender<Accepted>,
     ) {
-        let Some(client) = &self.client else {
+        let Some(client) = self.client_for(&send.item, Some(&send.message)) else {
             self.release(send.item.id);
             return;
         };
@@ -178,7 +186,7 @@ impl OutboxSender {
                     .to_std()
                     .unwrap_or_default();
                 latency.reply.observe(since_queued.as_secs_f64());
-                self.health.mark_healthy();
+                self.health.mark_healthy(client.phone_number_id());
                 let item_id = send.item.id;
                 // Waits (holding its send slot) while the recorder is a queue's length behind.
                 let handed_over = accepted

@@ -52,7 +52,7 @@ impl Worker for OutboxWorker {
     /// task for each (up to `send_concurrency` at once).
     async fn work(&mut self, _shutdown: &CancellationToken) -> Result<WorkerState, WorkerError> {
         let paused_for = self.sender.health.pause_remaining();
-        if !paused_for.is_zero() && self.sender.client.is_some() {
+        if !paused_for.is_zero() && self.sender.clients.is_some() {
             self.next_wait = OutboxWait::Pause(paused_for);
             return Ok(WorkerState::Idle);
         }

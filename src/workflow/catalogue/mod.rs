@@ -48,6 +48,7 @@ struct Shelf {
     locations: Locations,
     categories: Interner,
     units: Interner,
+    channels: Interner,
     /// The holder of every held report (`Report::assignee`), by report id, interned in `people`.
     holders: rustc_hash::FxHashMap<u64, u16>,
     people: Interner,
@@ -246,9 +247,13 @@ impl Shelf {
             self.categories.intern(report.category.as_deref()),
             self.units.intern(report.assigned_unit.as_deref()),
         );
-        let (Some(category), Some(unit)) = interned else {
+        let channel = self
+            .channels
+            .intern(report.channel.as_deref())
+            .and_then(|number| u8::try_from(number).ok());
+        let (Some(category), Some(unit), Some(channel)) = (interned.0, interned.1, channel) else {
             tracing::error!(
-                "more than 65,535 distinct categories or units; lists fall back to scanning the store"
+                "more than 65,535 distinct categories or units, or 255 business numbers; lists fall back to scanning the store"
             );
             self.lost_track = Some("too many distinct codes".into());
             return;
@@ -281,7 +286,7 @@ impl Shelf {
             Err(_) => NO_LOCATION,
         };
         let location = self.locations.place(previous_location, report.location);
-        let summary = ReportSummary::of(report, rules, (category, unit), location);
+        let summary = ReportSummary::of(report, rules, (category, unit, channel), location);
         match place {
             Ok(index) => self.summaries[index] = summary,
             Err(index) => self.summaries.insert(index, summary),

@@ -142,6 +142,9 @@ struct Matcher {
     /// By interned unit: whether a report assigned there matches the unit filter and the
     /// officer's subtree; `None` matches every report.
     units: Option<Vec<bool>>,
+    /// By interned business number (0: none recorded, the default number's): whether it
+    /// matches; `None` matches every report.
+    channels: Option<Vec<bool>>,
     /// Compartmented reports are left out.
     hide_compartmented: bool,
     created_from: Option<i64>,
@@ -197,6 +200,11 @@ impl Matcher {
             .unit_code
             .as_deref()
             .map(|unit_code| by_code(&shelf.units, |code| tree.is_within(code, unit_code)));
+        let channels = filter.channel.as_deref().map(|wanted| {
+            let mut channels = by_code(&shelf.channels, |code| code == wanted);
+            channels[0] = filter.channel_is_default;
+            channels
+        });
         let mut hide_compartmented = false;
         match who.role {
             Role::Admin | Role::Supervisor | Role::Operator => {}
@@ -232,6 +240,7 @@ impl Matcher {
             categories,
             priorities,
             units,
+            channels,
             hide_compartmented,
             created_from: filter.created_from.map(nanos),
             created_to: filter.created_to.map(nanos),
@@ -257,6 +266,11 @@ impl Matcher {
         }
         if let Some(units) = &self.units
             && !units[summary.unit as usize]
+        {
+            return false;
+        }
+        if let Some(channels) = &self.channels
+            && !channels[summary.channel as usize]
         {
             return false;
         }

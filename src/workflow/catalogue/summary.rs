@@ -42,15 +42,17 @@ pub(super) struct ReportSummary {
     /// 0 without a priority, else 1 + `priority_rank`.
     pub priority: u8,
     bits: u8,
+    /// Interned business number (`Report::channel`); 0 when none.
+    pub channel: u8,
 }
 
 impl ReportSummary {
-    /// The summary of `report`; `category` and `unit` are its interned codes, `location` its
-    /// slot.
+    /// The summary of `report`; `category`, `unit` and `channel` are its interned codes,
+    /// `location` its slot.
     pub fn of(
         report: &Report,
         rules: &AccessRules,
-        interned: (u16, u16),
+        interned: (u16, u16, u8),
         location: u32,
     ) -> ReportSummary {
         let status = ReportStatus::ALL
@@ -89,6 +91,7 @@ impl ReportSummary {
                 .priority
                 .map_or(0, |priority| priority_rank(Some(priority)) + 1),
             bits,
+            channel: interned.2,
         }
     }
 

@@ -346,7 +346,9 @@ impl Workflow {
                         let window_open = tx
                             .reporters()
                             .get(report.reporter_id)?
-                            .is_some_and(|reporter| reporter.window_open(now));
+                            .is_some_and(|reporter| {
+                                this.intake.window_open(&reporter, report.channel.as_deref(), now)
+                            });
                         let mut note = format!(
                             "no answer from the reporter after {} hours",
                             this.clock.silent_reporter_after.num_minutes() as f64 / 60.0
@@ -371,7 +373,7 @@ impl Workflow {
                         found.silent_reporters += 1;
                         if window_open {
                             let body = super::contact::fill_placeholders(
-                                &this.intake.replies.reporter_reminder,
+                                &this.intake.replies_for(report.channel.as_deref()).reporter_reminder,
                                 &report,
                                 None,
                             );
