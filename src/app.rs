@@ -27,9 +27,9 @@ use crate::search::IndexMemory;
 use crate::search::indexer::{DocSource, Indexer, open_or_rebuild};
 use crate::store::Store;
 use crate::whatsapp::WorkerContext;
-use crate::whatsapp::numbers::NumberClients;
 use crate::whatsapp::health::ChannelHealth;
 use crate::whatsapp::media::MediaFetcher;
+use crate::whatsapp::numbers::NumberClients;
 use crate::whatsapp::outbox::OutboxSender;
 use crate::whatsapp::templates::TemplateSync;
 use crate::worker::{ThreadReading, WorkerBoard, WorkerRunner};
@@ -96,7 +96,11 @@ fn check_default_units(config: &Config, profile: &Profile) -> anyhow::Result<()>
         let Some(unit) = &number.default_unit else {
             continue;
         };
-        if !profile.units.iter().any(|known| known.code == unit.as_str()) {
+        if !profile
+            .units
+            .iter()
+            .any(|known| known.code == unit.as_str())
+        {
             anyhow::bail!(
                 "setting whatsapp.numbers: number {} ({}): default_unit {unit} is not a unit of the profile {}",
                 number.phone_number_id,
@@ -222,7 +226,7 @@ impl App {
             claim_idle_after: config.claim_idle_after,
         });
         let source = DocSource::new(core.store.clone(), core.units.clone(), &core.profile)
-        .with_default_channel(config.whatsapp.default_number_id());
+            .with_default_channel(config.whatsapp.default_number_id());
         let index_dir = DataLayout::new(&config.data_dir).index;
         let index = {
             let store = core.store.clone();

@@ -268,6 +268,7 @@ impl Corpus {
             satisfaction: resolve_secs.filter(|_| index % 4 != 3).map(|_| {
                 siaga::domain::satisfaction::SatisfactionRating::ALL[(index % 3) as usize]
             }),
+            channel: None,
         }
     }
 }

@@ -52,7 +52,11 @@ pub struct WhatsAppConfig {
 impl WhatsAppConfig {
     /// Sandbox: no access token, so replies are stored and shown but never sent.
     pub fn sandbox(&self) -> bool {
-        self.access_token.is_none() && self.numbers.iter().all(|number| number.access_token.is_none())
+        self.access_token.is_none()
+            && self
+                .numbers
+                .iter()
+                .all(|number| number.access_token.is_none())
     }
 
     /// The default (first) number's phone number id, if any is configured.
@@ -290,21 +294,15 @@ impl Config {
                 business_account_id: business_account_id.clone(),
             },
         )?;
-        let any_token = access_token.is_some()
-            || numbers.iter().any(|number| number.access_token.is_some());
-        if any_token && app_secret.is_none() {
-            return Err(invalid(
-                "wa-app-secret",
-                "required when an access token is set: unsigned webhooks are never accepted live",
-            ));
-        }
         if access_token.is_some() && numbers.is_empty() {
             return Err(invalid(
                 "wa-phone-number-id",
                 "required when an access token is set (the number replies come from)",
             ));
         }
-        if access_token.is_some() && app_secret.is_none() {
+        let any_token =
+            access_token.is_some() || numbers.iter().any(|number| number.access_token.is_some());
+        if any_token && app_secret.is_none() {
             return Err(invalid(
                 "wa-app-secret",
                 "required when an access token is set: unsigned webhooks are never accepted live",

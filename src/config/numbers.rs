@@ -31,7 +31,10 @@ impl std::fmt::Debug for NumberConfig {
             .field("display_number", &self.display_number)
             .field("label", &self.label)
             .field("default_unit", &self.default_unit)
-            .field("access_token", &self.access_token.as_ref().map(|_| "<redacted>"))
+            .field(
+                "access_token",
+                &self.access_token.as_ref().map(|_| "<redacted>"),
+            )
             .field("business_account_id", &self.business_account_id)
             .finish()
     }

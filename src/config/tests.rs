@@ -164,7 +164,10 @@ fn two_numbers_come_from_the_file_with_their_fallbacks() {
     assert!(numbers[1].replies.new_report.is_some());
     assert!(!format!("{config:?}").contains("palembang-token"));
     let channels = config.whatsapp.channels();
-    assert_eq!(channels.template_account(Some("223344556677889")), Some("203040506070809"));
+    assert_eq!(
+        channels.template_account(Some("223344556677889")),
+        Some("203040506070809")
+    );
     assert_eq!(channels.template_account(None), None);
 }
 
@@ -176,8 +179,14 @@ fn the_single_number_settings_are_a_one_number_configuration() {
     .unwrap();
     let config = Config::validate(settings).unwrap();
     assert_eq!(config.whatsapp.numbers.len(), 1);
-    assert_eq!(config.whatsapp.numbers[0].phone_number_id, "112233445566778");
-    assert_eq!(config.whatsapp.numbers[0].access_token.as_deref(), Some("t"));
+    assert_eq!(
+        config.whatsapp.numbers[0].phone_number_id,
+        "112233445566778"
+    );
+    assert_eq!(
+        config.whatsapp.numbers[0].access_token.as_deref(),
+        Some("t")
+    );
     // Named in both places: the same number.
     let both = format!("wa_phone_number_id = \"223344556677889\"\n{TWO_NUMBERS}");
     let config = Config::validate(toml::from_str(&both).unwrap()).unwrap();
@@ -195,7 +204,10 @@ fn conflicting_or_malformed_numbers_are_refused_clearly() {
         "{error}"
     );
     for (entry, expected) in [
-        ("phone_number_id = \"12x\"\nlabel = \"A\"", "not a phone number id"),
+        (
+            "phone_number_id = \"12x\"\nlabel = \"A\"",
+            "not a phone number id",
+        ),
         (
             "phone_number_id = \"111\"\nlabel = \"A\"\ndefault_unit = \"polres lahat\"",
             "default_unit",

@@ -179,6 +179,7 @@ mod tests {
     fn report(category: Option<&str>, assigned_unit: Option<&str>) -> Report {
         let now = Utc::now();
         Report {
+            channel: None,
             citizen_answers: Default::default(),
             blocked: false,
             incident: None,

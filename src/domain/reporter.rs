@@ -142,10 +142,9 @@ impl Reporter {
     /// channels were kept, the one open report.
     pub fn open_report_on(&self, channel: Option<&str>) -> Option<ReportId> {
         match channel {
-            Some(channel) if !self.channels.is_empty() => self
-                .channels
-                .get(channel)
-                .and_then(|seen| seen.open_report),
+            Some(channel) if !self.channels.is_empty() => {
+                self.channels.get(channel).and_then(|seen| seen.open_report)
+            }
             _ => self.open_report,
         }
     }
@@ -166,7 +165,10 @@ impl Reporter {
     pub fn set_open_report(&mut self, channel: Option<&str>, report: ReportId) {
         self.open_report = Some(report);
         if let Some(channel) = channel {
-            self.channels.entry(channel.to_string()).or_default().open_report = Some(report);
+            self.channels
+                .entry(channel.to_string())
+                .or_default()
+                .open_report = Some(report);
         }
     }
 

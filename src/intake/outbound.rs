@@ -57,7 +57,7 @@ pub fn queue_reply(
         Some(message.id),
         now,
     )?;
-    let queued = tx.outbox().enqueue(
+    let queued = tx.outbox().enqueue_from(
         OutboxWork::Deliver {
             message_id: message.id,
         },
@@ -104,7 +104,7 @@ pub fn queue_unthreaded_reply(
     };
     let message = outbound_message(tx, None, reporter_id, from, now)?;
     tx.messages().insert(&message)?;
-    let queued = tx.outbox().enqueue(
+    let queued = tx.outbox().enqueue_from(
         OutboxWork::Deliver {
             message_id: message.id,
         },

@@ -157,8 +157,14 @@ impl<S: Source> Outbox<'_, S> {
 }
 
 impl Outbox<'_, Tx<'_>> {
-    /// Queues work due now, by this run, not yet attempted, to go out from `channel`.
-    pub fn enqueue(
+    /// Queues work due now, by this run, not yet attempted, from the default number.
+    pub fn enqueue(&self, work: OutboxWork, now: DateTime<Utc>) -> Result<Queued, StoreError> {
+        self.enqueue_from(work, None, now)
+    }
+
+    /// Queues work due now, by this run, not yet attempted, to go out from `channel` (a
+    /// phone number id; `None`: the default number).
+    pub fn enqueue_from(
         &self,
         work: OutboxWork,
         channel: Option<String>,

@@ -173,23 +173,26 @@ pub(super) fn render(
 
 /// Each business number's health and sends, labelled by its phone number id.
 fn number_families(numbers: &[crate::whatsapp::health::NumberHealth]) -> Vec<Family> {
-    let family = |name, kind, help, value: &dyn Fn(&crate::whatsapp::health::NumberHealth) -> Value| Family {
-        name,
-        help,
-        kind,
-        samples: numbers
-            .iter()
-            .map(|number| {
-                Sample::labelled(
-                    vec![(
-                        Cow::Borrowed("phone_number_id"),
-                        Cow::Owned(number.phone_number_id.clone()),
-                    )],
-                    value(number),
-                )
-            })
-            .collect(),
-    };
+    let family =
+        |name, kind, help, value: &dyn Fn(&crate::whatsapp::health::NumberHealth) -> Value| {
+            Family {
+                name,
+                help,
+                kind,
+                samples: numbers
+                    .iter()
+                    .map(|number| {
+                        Sample::labelled(
+                            vec![(
+                                Cow::Borrowed("phone_number_id"),
+                                Cow::Owned(number.phone_number_id.clone()),
+                            )],
+                            value(number),
+                        )
+                    })
+                    .collect(),
+            }
+        };
     vec![
         family(
             "whatsapp_number_healthy",

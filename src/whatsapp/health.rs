@@ -51,7 +51,11 @@ impl ChannelHealth {
         }
     }
 
-    fn with_number<T>(&self, number: &str, change: impl FnOnce(&mut NumberState) -> T) -> Option<T> {
+    fn with_number<T>(
+        &self,
+        number: &str,
+        change: impl FnOnce(&mut NumberState) -> T,
+    ) -> Option<T> {
         let mut numbers = self.numbers.lock().ok()?;
         Some(change(numbers.entry(number.to_string()).or_default()))
     }
@@ -93,10 +97,12 @@ impl ChannelHealth {
             .report()
             .into_iter()
             .filter_map(|number| {
-                number.problem.map(|problem| match number.phone_number_id.as_str() {
-                    NO_NUMBER => problem,
-                    id => format!("number {id}: {problem}"),
-                })
+                number
+                    .problem
+                    .map(|problem| match number.phone_number_id.as_str() {
+                        NO_NUMBER => problem,
+                        id => format!("number {id}: {problem}"),
+                    })
             })
             .collect();
         (!problems.is_empty()).then(|| problems.join("; "))

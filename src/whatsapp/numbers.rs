@@ -17,7 +17,9 @@ pub struct NumberClients {
 
 impl NumberClients {
     /// `None` in sandbox mode (no token at all).
-    pub fn from_config(whatsapp: &WhatsAppConfig) -> Result<Option<Arc<NumberClients>>, GraphError> {
+    pub fn from_config(
+        whatsapp: &WhatsAppConfig,
+    ) -> Result<Option<Arc<NumberClients>>, GraphError> {
         let Some(first) = whatsapp.numbers.first() else {
             return Ok(None);
         };

@@ -62,7 +62,10 @@ pub(super) fn ask_satisfaction(
             "the satisfaction question was not asked: {} and no satisfaction template is configured",
             window_closed_reason(
                 Some(&reporter),
-                settings.channels.directory.channel_of(report.channel.as_deref())
+                settings
+                    .channels
+                    .directory
+                    .channel_of(report.channel.as_deref())
             )
         );
         tx.reports().append_timeline(

@@ -171,7 +171,7 @@ impl<'t, 'a> Apply<'t, 'a> {
         if !self.settings.mark_read {
             return Ok(());
         }
-        let queued = self.tx.outbox().enqueue(
+        let queued = self.tx.outbox().enqueue_from(
             OutboxWork::MarkRead {
                 external_id: inbound.external_id.clone(),
             },
@@ -239,7 +239,11 @@ impl<'t, 'a> Apply<'t, 'a> {
             StatusRequest::Mine => {
                 latest.truncate(STATUS_CHECK_REPORTS);
                 let body = match latest.is_empty() {
-                    true => self.settings.replies_for(self.channel.as_deref()).status_check_none.clone(),
+                    true => self
+                        .settings
+                        .replies_for(self.channel.as_deref())
+                        .status_check_none
+                        .clone(),
                     false => self.status_lines(&latest)?,
                 };
                 let note = format!("status check: {} report(s) listed", latest.len());

@@ -233,7 +233,12 @@ pub fn queue_template_fallback(
         None => None,
     };
     let content = match chosen {
-        Some(chosen) => template_message(tx, settings.replies_for(report.channel.as_deref()), &chosen, report)?,
+        Some(chosen) => template_message(
+            tx,
+            settings.replies_for(report.channel.as_deref()),
+            &chosen,
+            report,
+        )?,
         None => None,
     };
     let Some(content) = content else {

@@ -343,12 +343,16 @@ impl Workflow {
                     Due::SilentReporter => {
                         report.sla.silent_noticed_at = Some(now);
                         report.add_flag(REPORTER_SILENT_FLAG);
-                        let window_open = tx
-                            .reporters()
-                            .get(report.reporter_id)?
-                            .is_some_and(|reporter| {
-                                this.intake.window_open(&reporter, report.channel.as_deref(), now)
-                            });
+                        let window_open =
+                            tx.reporters()
+                                .get(report.reporter_id)?
+                                .is_some_and(|reporter| {
+                                    this.intake.window_open(
+                                        &reporter,
+                                        report.channel.as_deref(),
+                                        now,
+                                    )
+                                });
                         let mut note = format!(
                             "no answer from the reporter after {} hours",
                             this.clock.silent_reporter_after.num_minutes() as f64 / 60.0
@@ -373,7 +377,10 @@ impl Workflow {
                         found.silent_reporters += 1;
                         if window_open {
                             let body = super::contact::fill_placeholders(
-                                &this.intake.replies_for(report.channel.as_deref()).reporter_reminder,
+                                &this
+                                    .intake
+                                    .replies_for(report.channel.as_deref())
+                                    .reporter_reminder,
                                 &report,
                                 None,
                             );

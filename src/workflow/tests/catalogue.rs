@@ -227,6 +227,8 @@ fn filter() -> impl Strategy<Value = ReportFilter> {
             assignee: holders.0.map(|index| PEOPLE[index].to_string()),
             not_assignee: holders.1.map(|index| PEOPLE[index].to_string()),
             unassigned: holders.2,
+            channel: None,
+            channel_is_default: false,
         }
     })
 }
