@@ -31,6 +31,7 @@
 
 mod attachment;
 mod blocking;
+mod channels;
 #[path = "../common/mod.rs"]
 mod common;
 mod desk_claim;
