@@ -538,3 +538,28 @@ async fn each_business_account_lists_its_templates_with_its_own_token() {
     assert_eq!(other.templates.len(), 1);
     assert!(other.refreshed_at.is_some());
 }
+
+#[tokio::test]
+async fn siaga_check_warns_about_records_on_a_number_no_longer_configured() {
+    let app = spawn_two_numbers().await;
+    writes_to(
+        &app,
+        PALEMBANG,
+        "081234500013",
+        "wamid.ch.13",
+        "rumah saya kemalingan",
+    )
+    .await;
+    let store = &app.state.store;
+    let mut findings = siaga::check::Findings::default();
+    siaga::check::check_channels(store, &[POLDA.into(), PALEMBANG.into()], &mut findings).unwrap();
+    assert!(findings.warnings.is_empty(), "{:?}", findings.warnings);
+
+    let mut findings = siaga::check::Findings::default();
+    siaga::check::check_channels(store, &[POLDA.into()], &mut findings).unwrap();
+    assert_eq!(findings.warnings.len(), 1, "{:?}", findings.warnings);
+    assert!(findings.warnings[0].contains(PALEMBANG));
+    assert!(findings.warnings[0].contains("1 reports"));
+    assert!(findings.is_clean(), "a warning, not a problem");
+    assert!(siaga::check::render(&findings).contains("warning: business number"));
+}
