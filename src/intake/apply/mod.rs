@@ -101,6 +101,9 @@ impl<'t, 'a> Apply<'t, 'a> {
     }
 
     pub(super) fn item(&mut self, item: &InboundItem) -> Result<(), StoreError> {
+        // Only a message says which number it came to; nothing else may take an earlier
+        // message's number (a call opens the window of no number in particular).
+        self.channel = None;
         match item {
             InboundItem::Message(message) => {
                 self.arrive_on(message);
