@@ -102,8 +102,14 @@ impl<'t, 'a> Apply<'t, 'a> {
 
     pub(super) fn item(&mut self, item: &InboundItem) -> Result<(), StoreError> {
         // Only a message says which number it came to; nothing else may take an earlier
-        // message's number (a call opens the window of no number in particular).
-        self.channel = None;
+        // message's number. A call event does not carry the number it came to (yet): it is
+        // taken to be on the default number, whose window it opens.
+        self.channel = self
+            .settings
+            .channels
+            .directory
+            .default_channel()
+            .map(|channel| channel.phone_number_id.clone());
         match item {
             InboundItem::Message(message) => {
                 self.arrive_on(message);
