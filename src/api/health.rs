@@ -97,10 +97,19 @@ pub async fn readiness(State(state): State<Arc<AppState>>) -> Response {
 
 /// `GET /metrics`: Prometheus text format.
 pub async fn metrics(State(state): State<Arc<AppState>>) -> Response {
-    let text = state.metrics.render(
-        &state.store,
-        &state.channel_health.report(),
-        &state.workers.reports(),
-    );
+    let numbers: Vec<crate::metrics::NumberSample> = state
+        .channel_health
+        .report()
+        .into_iter()
+        .map(|number| crate::metrics::NumberSample {
+            healthy: number.problem.is_none(),
+            phone_number_id: number.phone_number_id,
+            sent: number.sent,
+            failed: number.failed,
+        })
+        .collect();
+    let text = state
+        .metrics
+        .render(&state.store, &numbers, &state.workers.reports());
     ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], text).into_response()
 }

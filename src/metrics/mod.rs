@@ -72,6 +72,16 @@ pub struct Metrics {
     pub latency: Latency,
 }
 
+/// One business number's state at a scrape (from `whatsapp::health`, which `metrics` does not
+/// name).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NumberSample {
+    pub phone_number_id: String,
+    pub healthy: bool,
+    pub sent: u64,
+    pub failed: u64,
+}
+
 pub fn add(counter: &AtomicU64, amount: u64) {
     counter.fetch_add(amount, Ordering::Relaxed);
 }
@@ -243,7 +253,7 @@ impl Metrics {
     pub fn render(
         &self,
         store: &Store,
-        numbers: &[crate::whatsapp::health::NumberHealth],
+        numbers: &[NumberSample],
         workers: &[WorkerReport],
     ) -> String {
         let counters = COUNTERS

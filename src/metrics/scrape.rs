@@ -117,10 +117,10 @@ pub(super) fn render(
     metrics: &Metrics,
     mut families: Vec<Family>,
     store: &Store,
-    numbers: &[crate::whatsapp::health::NumberHealth],
+    numbers: &[super::NumberSample],
     workers: &[WorkerReport],
 ) -> String {
-    let channel_healthy = numbers.iter().all(|number| number.problem.is_none());
+    let channel_healthy = numbers.iter().all(|number| number.healthy);
     families.push(gauge(
         "queue_depth",
         "Items waiting in a durable queue.",
@@ -172,33 +172,30 @@ pub(super) fn render(
 }
 
 /// Each business number's health and sends, labelled by its phone number id.
-fn number_families(numbers: &[crate::whatsapp::health::NumberHealth]) -> Vec<Family> {
-    let family =
-        |name, kind, help, value: &dyn Fn(&crate::whatsapp::health::NumberHealth) -> Value| {
-            Family {
-                name,
-                help,
-                kind,
-                samples: numbers
-                    .iter()
-                    .map(|number| {
-                        Sample::labelled(
-                            vec![(
-                                Cow::Borrowed("phone_number_id"),
-                                Cow::Owned(number.phone_number_id.clone()),
-                            )],
-                            value(number),
-                        )
-                    })
-                    .collect(),
-            }
-        };
+fn number_families(numbers: &[super::NumberSample]) -> Vec<Family> {
+    let family = |name, kind, help, value: &dyn Fn(&super::NumberSample) -> Value| Family {
+        name,
+        help,
+        kind,
+        samples: numbers
+            .iter()
+            .map(|number| {
+                Sample::labelled(
+                    vec![(
+                        Cow::Borrowed("phone_number_id"),
+                        Cow::Owned(number.phone_number_id.clone()),
+                    )],
+                    value(number),
+                )
+            })
+            .collect(),
+    };
     vec![
         family(
             "whatsapp_number_healthy",
             Kind::Gauge,
             "1 when the Graph API accepts the number's token; 0 while its sends are paused.",
-            &|number| Value::Int(u64::from(number.problem.is_none())),
+            &|number| Value::Int(u64::from(number.healthy)),
         ),
         family(
             "whatsapp_number_sent",
