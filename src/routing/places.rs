@@ -378,12 +378,19 @@ impl PlaceIndex {
         };
         let marker = before(1);
         if marker.is_some_and(|word| NAME_HEAD_WORDS.contains(&word)) {
-            return None;
+            // "Sungai OKI", "sungai Musi Rawas": a river is named after the kab/kota it runs
+            // through; any other name after a head word is the tail of an unknown one.
+            let river = matches!(marker, Some("sungai"));
+            if !river || !targets.iter().any(|target| target.level == Level::KabKota) {
+                return None;
+            }
+            targets.retain(|target| target.level == Level::KabKota);
         }
-        let kecamatan_marker = marker == Some("kecamatan");
+        // A Polsek is named after its kecamatan, a Polres after its kab/kota.
+        let kecamatan_marker = matches!(marker, Some("kecamatan" | "polsek"));
         let village_marker = matches!(marker, Some("desa" | "dusun" | "kampung" | "desanya"));
         let kelurahan_marker = marker == Some("kelurahan");
-        let kabupaten_marker = matches!(marker, Some("kabupaten" | "kota"));
+        let kabupaten_marker = matches!(marker, Some("kabupaten" | "kota" | "polres"));
         if targets.iter().any(|target| target.level == Level::KabKota) && !kecamatan_marker {
             // "Muara Enim" is both a kabupaten and its seat kecamatan: read it as the kabupaten.
             let kabkota_kabs: Vec<Option<usize>> = targets
@@ -409,7 +416,13 @@ impl PlaceIndex {
             keep_if_any(&mut targets, &|target| target.level == Level::KabKota);
         }
         if village_marker || kelurahan_marker {
-            targets.retain(|target| target.level != Level::KabKota);
+            // "Desa X" names a village, unless X is only a kab/kota: "di dusun Lahat", "desa
+            // OKUT" is a village somewhere in that kabupaten.
+            let village_of_kab =
+                village_marker && targets.iter().all(|target| target.level == Level::KabKota);
+            if !village_of_kab {
+                targets.retain(|target| target.level != Level::KabKota);
+            }
         }
         if village_marker {
             // A kota has kelurahan, not desa: "Desa Sukarami" is a village elsewhere.
