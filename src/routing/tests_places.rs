@@ -320,7 +320,7 @@ fn a_report_without_a_place_stays_with_the_command_center() {
 }
 
 #[test]
-fn a_village_or_a_river_named_after_a_kab_kota_is_in_it() {
+fn a_village_river_or_market_named_after_a_kab_kota_or_kecamatan_is_in_it() {
     for (text, kab) in [
         ("jeme mabuk teghiak di dusun lahat", "Kabupaten Lahat"),
         (
@@ -331,6 +331,11 @@ fn a_village_or_a_river_named_after_a_kab_kota_is_in_it() {
             "galian pasir liar di sungai OKI",
             "Kabupaten Ogan Komering Ilir",
         ),
+        (
+            "perahu terbalik di sungai rawas ilir",
+            "Kabupaten Musi Rawas Utara",
+        ),
+        ("ado yang dibacok di pasar rambutan", "Kabupaten Banyuasin"),
     ] {
         assert_eq!(kabupaten_of(&suggest(text)), Some(kab), "{text}");
     }
