@@ -22,21 +22,29 @@ use self::tally::Tally;
 
 fn main() -> anyhow::Result<()> {
     let profile = Profile::load("sumsel").context("loading the sumsel profile")?;
-    // `--no-train2`: the learned models do without `eval/train2.jsonl`, so that set measures
-    // the router as messages of an author it never learned from. It may stand anywhere.
-    let no_train2 = std::env::args().any(|argument| argument == "--no-train2");
+    // `--no-train2`, `--no-train3`: the learned models do without that set, so that it
+    // measures the router as messages of an author it never learned from. They may stand
+    // anywhere.
+    let left_out: Vec<&str> = ["train2", "train3"]
+        .into_iter()
+        .filter(|set| std::env::args().any(|argument| argument.strip_prefix("--no-") == Some(set)))
+        .collect();
     let arguments: Vec<String> = std::env::args()
         .skip(1)
-        .filter(|argument| argument != "--no-train2")
+        .filter(|argument| {
+            !left_out
+                .iter()
+                .any(|set| argument.strip_prefix("--no-") == Some(set))
+        })
         .collect();
-    let router = if no_train2 {
+    let router = if left_out.is_empty() {
+        Router::new(&profile, Analyzer::sumsel())
+    } else {
         Router::with_training(
             &profile,
             Analyzer::sumsel(),
-            &siaga::routing::training_sets_without_train2(),
+            &siaga::routing::training_sets_without(&left_out),
         )
-    } else {
-        Router::new(&profile, Analyzer::sumsel())
     };
     if arguments.first().map(String::as_str) == Some("--tokens") {
         // The words as the cue lists and lexicons see them (folded, slang expanded).

@@ -1,8 +1,10 @@
 //! A learned second opinion on the category: a naive Bayes over the words of a report (stems,
 //! negated stems and word pairs), trained when the router is built from labelled messages the
-//! project wrote itself (the profile's `corpus_dev.jsonl`, `eval/tuning.jsonl` and `eval/train2.jsonl`). It is
+//! project wrote itself (the profile's `corpus_dev.jsonl`, `eval/tuning.jsonl`, `eval/train2.jsonl` and
+//! `eval/train3.jsonl`). It is
 //! deterministic, it speaks where the keywords are silent or close, and its reason names the
-//! words that weighed most. The held-out sets (`eval/tuning_holdout.jsonl`, `eval/train2_holdout.jsonl`, the independent set)
+//! words that weighed most. The held-out sets (`eval/tuning_holdout.jsonl`, `eval/train2_holdout.jsonl`,
+//! `eval/train3_holdout.jsonl`, the independent set)
 //! are never read here.
 
 use rustc_hash::FxHashMap;
@@ -16,6 +18,14 @@ use super::words::{self, Word};
 const TUNING_SET: &str = include_str!("../../eval/tuning.jsonl");
 /// The second training set, written by another author blind to the router (`eval/raw2/`).
 const TRAIN2_SET: &str = include_str!("../../eval/train2.jsonl");
+/// The third, by a third author blind to the router and to the earlier sets (`eval/raw3/`).
+const TRAIN3_SET: &str = include_str!("../../eval/train3.jsonl");
+/// The project's training sets by name, in the order they are trained on.
+const TRAINING_SETS: &[(&str, &str)] = &[
+    ("tuning", TUNING_SET),
+    ("train2", TRAIN2_SET),
+    ("train3", TRAIN3_SET),
+];
 /// Laplace smoothing of the word counts.
 const SMOOTHING: f32 = 0.5;
 /// Softens the posterior: naive Bayes is overconfident on short texts.
@@ -143,22 +153,20 @@ impl WordModel {
 }
 
 /// The project's own labelled messages beyond the profile's samples: the tuning set and the
-/// second training set. Lines that do not parse are skipped (a test checks there are none).
+/// second and third training sets. Lines that do not parse are skipped (a test checks there
+/// are none).
 pub(super) fn training_set() -> Vec<SampleMessage> {
-    [TUNING_SET, TRAIN2_SET]
-        .into_iter()
-        .flat_map(str::lines)
-        .filter(|line| !line.trim().is_empty())
-        .filter_map(|line| serde_json::from_str(line).ok())
-        .collect()
+    training_sets_without(&[])
 }
 
-/// The training sets without the second one, for measuring the router on `train2` as on
-/// messages of an author it never learned from.
+/// The training sets without those named (`"train2"`, `"train3"`), for measuring the router
+/// on a set as on messages of an author it never learned from.
 #[doc(hidden)]
-pub fn training_sets_without_train2() -> Vec<SampleMessage> {
-    TUNING_SET
-        .lines()
+pub fn training_sets_without(left_out: &[&str]) -> Vec<SampleMessage> {
+    TRAINING_SETS
+        .iter()
+        .filter(|(name, _)| !left_out.contains(name))
+        .flat_map(|(_, set)| set.lines())
         .filter(|line| !line.trim().is_empty())
         .filter_map(|line| serde_json::from_str(line).ok())
         .collect()
@@ -196,7 +204,11 @@ mod tests {
         let lines = |text: &str| text.lines().filter(|line| !line.trim().is_empty()).count();
         assert_eq!(
             super::training_set().len(),
-            lines(super::TUNING_SET) + lines(super::TRAIN2_SET)
+            lines(super::TUNING_SET) + lines(super::TRAIN2_SET) + lines(super::TRAIN3_SET)
+        );
+        assert_eq!(
+            super::training_sets_without(&["train2", "train3"]).len(),
+            lines(super::TUNING_SET)
         );
     }
 }

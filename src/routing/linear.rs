@@ -16,18 +16,19 @@ use super::words::Word;
 const BUCKETS: usize = 1 << 18;
 /// Character n-grams of each word, with its boundaries marked.
 const CHAR_GRAMS: std::ops::RangeInclusive<usize> = 3..=5;
-/// Passes over the training messages.
-const EPOCHS: usize = 12;
-/// Adagrad's base step.
-const LEARNING_RATE: f32 = 0.4;
-/// L2 penalty per update on the features a message has.
-const L2: f32 = 1e-5;
+/// Passes over the training messages, Adagrad's base step, the L2 penalty per update on the
+/// features a message has, and the seed of each pass's fixed order.
+const TRAINING: siaga_learn::Training = siaga_learn::Training {
+    epochs: 12,
+    learning_rate: 0.4,
+    l2: 1e-5,
+    seed: 0x9e37_79b9_7f4a_7c15,
+};
 
 /// A trained binary model: the probability that a report is of the positive class.
 #[derive(Debug, Clone)]
 pub(super) struct LinearModel {
-    weights: Vec<f32>,
-    bias: f32,
+    kernel: siaga_learn::Logistic,
 }
 
 /// The features of one report: hashed indices with their (L2-normalised) values.
@@ -85,63 +86,18 @@ impl LinearModel {
     /// Trains on `(features, label)` pairs in the order given, weighing the classes so that
     /// each counts as much as the other (urgent reports are the rarer class).
     pub fn train(examples: &[(Features, bool)]) -> LinearModel {
-        let positives = examples.iter().filter(|(_, label)| *label).count().max(1);
-        let negatives = (examples.len() - positives).max(1);
-        let total = examples.len() as f32;
-        let weight_of = |label: bool| {
-            if label {
-                total / (2.0 * positives as f32)
-            } else {
-                total / (2.0 * negatives as f32)
-            }
-        };
-        let mut model = LinearModel {
-            weights: vec![0.0; BUCKETS],
-            bias: 0.0,
-        };
-        let mut squared = vec![1e-6f32; BUCKETS];
-        let mut bias_squared = 1e-6f32;
-        // A fixed permutation per pass, so that no run of one category dominates a stretch.
-        let mut order: Vec<usize> = (0..examples.len()).collect();
-        let mut state: u64 = 0x9e37_79b9_7f4a_7c15;
-        for _ in 0..EPOCHS {
-            shuffle(&mut order, &mut state);
-            for &position in &order {
-                let (features, label) = &examples[position];
-                let target = if *label { 1.0 } else { 0.0 };
-                let error = (model.probability(features) - target) * weight_of(*label);
-                for &(index, value) in &features.entries {
-                    let slot = index as usize;
-                    let gradient = error * value + L2 * model.weights[slot];
-                    squared[slot] += gradient * gradient;
-                    model.weights[slot] -= LEARNING_RATE * gradient / squared[slot].sqrt();
-                }
-                bias_squared += error * error;
-                model.bias -= LEARNING_RATE * error / bias_squared.sqrt();
-            }
+        let examples: Vec<(&[(u32, f32)], bool)> = examples
+            .iter()
+            .map(|(features, label)| (features.entries(), *label))
+            .collect();
+        LinearModel {
+            kernel: siaga_learn::Logistic::train(&examples, BUCKETS, TRAINING),
         }
-        model
     }
 
     /// The probability of the positive class.
     pub fn probability(&self, features: &Features) -> f32 {
-        let sum: f32 = features
-            .entries
-            .iter()
-            .map(|&(index, value)| self.weights[index as usize] * value)
-            .sum();
-        1.0 / (1.0 + (-(sum + self.bias)).exp())
-    }
-}
-
-/// Shuffles `order` in place (Fisher-Yates) with a fixed linear congruential generator, so
-/// that training passes are the same on every machine.
-pub(super) fn shuffle(order: &mut [usize], state: &mut u64) {
-    for index in (1..order.len()).rev() {
-        *state = state
-            .wrapping_mul(6_364_136_223_846_793_005)
-            .wrapping_add(1_442_695_040_888_963_407);
-        order.swap(index, (*state >> 33) as usize % (index + 1));
+        self.kernel.probability(&features.entries)
     }
 }
 

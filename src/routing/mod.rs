@@ -77,7 +77,7 @@ const NOT_FORWARDED: &str = "none";
 
 pub use crate::domain::suggestion::{PlaceMatch, Suggestion};
 #[doc(hidden)]
-pub use learned::training_sets_without_train2;
+pub use learned::training_sets_without;
 
 /// Built once per profile; cheap to clone and shared between workers.
 #[derive(Debug, Clone)]
@@ -106,7 +106,7 @@ impl Router {
 
     /// A router whose learned models are trained on the profile's samples plus `sets`
     /// instead of the project's training sets: for evaluation tools that measure how the
-    /// router does on a set it was not trained on (see `training_sets_without_train2`).
+    /// router does on a set it was not trained on (see `training_sets_without`).
     #[doc(hidden)]
     pub fn with_training(
         profile: &Profile,

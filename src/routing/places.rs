@@ -23,7 +23,8 @@ const TYPO_MIN_LETTERS: usize = 6;
 const SHORT_KEY_LETTERS: usize = 2;
 /// Aliases that name the police itself, not a place ("lapor ke polda").
 const ALIASES_THAT_ARE_NOT_PLACES: &[&str] = &["polda"];
-/// Kecamatan names that are everyday words; they count only after "kec"/"kecamatan"/"desa".
+/// Kecamatan names that are everyday words; they count only after "kec"/"kecamatan"/"desa"/
+/// "pasar".
 const NAMES_THAT_ARE_COMMON_WORDS: &[&str] = &[
     "simpang",
     "saling",
@@ -378,12 +379,25 @@ impl PlaceIndex {
         };
         let marker = before(1);
         if marker.is_some_and(|word| NAME_HEAD_WORDS.contains(&word)) {
-            return None;
+            // "Sungai OKI", "sungai Rawas Ilir": a river named after a kab/kota or a kecamatan
+            // runs through it (kecamatan are often named after their river); any other name
+            // after a head word is the tail of an unknown one.
+            let of_region = |target: &Target| {
+                matches!(
+                    target.level,
+                    Level::KabKota | Level::Kecamatan | Level::KecamatanGroup
+                )
+            };
+            if marker != Some("sungai") || !targets.iter().any(of_region) {
+                return None;
+            }
+            targets.retain(of_region);
         }
-        let kecamatan_marker = marker == Some("kecamatan");
+        // A Polsek is named after its kecamatan, a Polres after its kab/kota.
+        let kecamatan_marker = matches!(marker, Some("kecamatan" | "polsek"));
         let village_marker = matches!(marker, Some("desa" | "dusun" | "kampung" | "desanya"));
         let kelurahan_marker = marker == Some("kelurahan");
-        let kabupaten_marker = matches!(marker, Some("kabupaten" | "kota"));
+        let kabupaten_marker = matches!(marker, Some("kabupaten" | "kota" | "polres"));
         if targets.iter().any(|target| target.level == Level::KabKota) && !kecamatan_marker {
             // "Muara Enim" is both a kabupaten and its seat kecamatan: read it as the kabupaten.
             let kabkota_kabs: Vec<Option<usize>> = targets
@@ -409,13 +423,20 @@ impl PlaceIndex {
             keep_if_any(&mut targets, &|target| target.level == Level::KabKota);
         }
         if village_marker || kelurahan_marker {
-            targets.retain(|target| target.level != Level::KabKota);
+            // "Desa X" names a village, unless X is only a kab/kota: "di dusun Lahat", "desa
+            // OKUT" is a village somewhere in that kabupaten.
+            let village_of_kab =
+                village_marker && targets.iter().all(|target| target.level == Level::KabKota);
+            if !village_of_kab {
+                targets.retain(|target| target.level != Level::KabKota);
+            }
         }
         if village_marker {
             // A kota has kelurahan, not desa: "Desa Sukarami" is a village elsewhere.
             targets.retain(|target| !target.kab.is_some_and(|kab| self.is_kota(kab)));
         }
-        let has_marker = kecamatan_marker || village_marker;
+        // "Pasar Kandis": a market is named after its kecamatan.
+        let has_marker = kecamatan_marker || village_marker || marker == Some("pasar");
         targets.retain(|target| !target.needs_marker || has_marker);
         if !kecamatan_marker {
             prefer_the_town(&mut targets);

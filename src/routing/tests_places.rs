@@ -318,3 +318,53 @@ fn a_report_without_a_place_stays_with_the_command_center() {
     assert_eq!(suggestion.place, None);
     assert_eq!(suggestion.territorial_unit, None);
 }
+
+#[test]
+fn a_village_river_or_market_named_after_a_kab_kota_or_kecamatan_is_in_it() {
+    for (text, kab) in [
+        ("jeme mabuk teghiak di dusun lahat", "Kabupaten Lahat"),
+        (
+            "ribut di desa okut malam ini",
+            "Kabupaten Ogan Komering Ulu Timur",
+        ),
+        (
+            "galian pasir liar di sungai OKI",
+            "Kabupaten Ogan Komering Ilir",
+        ),
+        (
+            "perahu terbalik di sungai rawas ilir",
+            "Kabupaten Musi Rawas Utara",
+        ),
+        ("ado yang dibacok di pasar rambutan", "Kabupaten Banyuasin"),
+    ] {
+        assert_eq!(kabupaten_of(&suggest(text)), Some(kab), "{text}");
+    }
+    // A village named like a kecamatan of a kota is elsewhere, and any other name after a
+    // head word is the tail of an unknown one.
+    assert_eq!(kabupaten_of(&suggest("motor ilang di desa sukarami")), None);
+    assert_eq!(kabupaten_of(&suggest("ada tawuran di tanjung lahat")), None);
+}
+
+#[test]
+fn a_polsek_names_its_kecamatan_and_a_polres_its_kab_kota() {
+    // Lawang Kidul is a kecamatan of Muara Enim and a kelurahan of Palembang.
+    let suggestion = suggest("laporan saya di polsek lawang kidul belum ada kabar");
+    assert_eq!(kabupaten_of(&suggestion), Some("Kabupaten Muara Enim"));
+    assert_eq!(kecamatan_of(&suggestion), Some("Lawang Kidul"));
+    assert_eq!(kabupaten_of(&suggest("di lawang kidul ada maling")), None);
+}
+
+#[test]
+fn palembangs_everyday_places_are_known() {
+    for (text, kecamatan) in [
+        ("maling masuk rumah di km 5", None),
+        ("ribut di 3-4 ulu tadi malam", Some("Seberang Ulu I")),
+        ("copet di pasar 10 ulu", Some("Seberang Ulu I")),
+        ("motor tabrakan di jalan soekarno hatta", None),
+        ("macet parah di jembatan musi IV", None),
+    ] {
+        let suggestion = suggest(text);
+        assert_eq!(kabupaten_of(&suggestion), Some("Kota Palembang"), "{text}");
+        assert_eq!(kecamatan_of(&suggestion), kecamatan, "{text}");
+    }
+}

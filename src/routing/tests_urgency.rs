@@ -121,7 +121,8 @@ fn a_vague_danger_falls_in_the_grey_zone_and_says_so() {
 
 #[test]
 fn an_unclear_category_offers_a_few_candidates() {
-    let suggestion = suggest("tetangga saya ribut terus, kadang mukul anaknya");
+    // A vehicle and a wallet taken at once: curanmor or pencurian.
+    let suggestion = suggest("motor saya dibawa orang waktu parkir, dompet juga hilang");
     assert!(suggestion.category_uncertain);
     assert!((2..=3).contains(&suggestion.category_candidates.len()));
     let shares: f32 = suggestion

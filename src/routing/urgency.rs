@@ -36,10 +36,12 @@ const SCORE_STEEPNESS: f32 = 2.0;
 /// most urgency errors while staying a small share of all reports.
 const GREY_BELOW: f32 = 0.3;
 const GREY_ABOVE: f32 = 0.6;
-/// The grey zone around `NO_HARM_THRESHOLD`: it starts where the other one does (0.25) and
-/// ends where it ended before the fourth round, so "someone suspicious hanging around since a
-/// while" is asked about.
-const NO_HARM_GREY_BELOW: f32 = 0.6;
+/// The grey zone around `NO_HARM_THRESHOLD`: it starts a little below where the other one does
+/// (0.15 against 0.25) and ends where it ended before the fourth round, so "someone suspicious
+/// hanging around since a while" is asked about (after training on `eval/train3.jsonl`, whose
+/// author labels loitering strangers not urgent, the model scores it lower; on train2 and train3
+/// measured unseen, 0.7 instead of 0.6 asks 0.2-0.4% more citizens).
+const NO_HARM_GREY_BELOW: f32 = 0.7;
 const NO_HARM_GREY_ABOVE: f32 = 0.45;
 /// Where a category flagged urgent by default starts: one sign of danger or of "now" must add.
 const URGENT_CATEGORY_PRIOR: f32 = 0.7;
