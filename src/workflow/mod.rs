@@ -98,6 +98,9 @@ pub struct ReportFilter {
     pub not_assignee: Option<String>,
     /// Reports nobody holds (`true`), or that someone holds (`false`).
     pub unassigned: Option<bool>,
+    /// Reports whose citizen answered the satisfaction question with one of these ratings
+    /// (a report not asked, or not answered yet, never matches a non-empty list).
+    pub satisfaction: Vec<crate::domain::satisfaction::SatisfactionRating>,
 }
 
 impl ReportFilter {

@@ -231,6 +231,9 @@ pub struct ReportFilter {
     pub assigned_to_me: Option<bool>,
     /// Reports nobody holds (`true`), or that someone holds (`false`).
     pub unassigned: Option<bool>,
+    /// Reports whose citizen answered the satisfaction question with one of these ratings;
+    /// reports not asked or not answered yet never match.
+    pub satisfaction: Option<Vec<super::satisfaction::SatisfactionRating>>,
 }
 
 impl ReportFilter {
@@ -288,6 +291,12 @@ impl ReportFilter {
             }),
             overdue: self.overdue,
             blocked: self.blocked.unwrap_or(false),
+            satisfaction: self
+                .satisfaction
+                .iter()
+                .flatten()
+                .map(|rating| (*rating).into())
+                .collect(),
         })
     }
 }

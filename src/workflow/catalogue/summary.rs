@@ -5,6 +5,7 @@ use chrono::Duration;
 
 use crate::domain::access::AccessRules;
 use crate::domain::report::{GeoPoint, Report, ReportStatus, SlaStage};
+use crate::domain::satisfaction::SatisfactionRating;
 use crate::domain::sla::SlaPolicy;
 
 use super::super::listing::{nanos, priority_rank};
@@ -42,6 +43,9 @@ pub(super) struct ReportSummary {
     /// 0 without a priority, else 1 + `priority_rank`.
     pub priority: u8,
     bits: u8,
+    /// 0 until the citizen answers the satisfaction question, else 1 + the answer's place in
+    /// `SatisfactionRating::ALL`.
+    pub satisfaction: u8,
 }
 
 impl ReportSummary {
@@ -89,6 +93,16 @@ impl ReportSummary {
                 .priority
                 .map_or(0, |priority| priority_rank(Some(priority)) + 1),
             bits,
+            satisfaction: report
+                .satisfaction
+                .as_ref()
+                .and_then(|satisfaction| satisfaction.rating)
+                .and_then(|rating| {
+                    SatisfactionRating::ALL
+                        .iter()
+                        .position(|each| *each == rating)
+                })
+                .map_or(0, |place| place as u8 + 1),
         }
     }
 
