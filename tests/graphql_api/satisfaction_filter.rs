@@ -1,7 +1,8 @@
 //! Satisfaction in lists and exports: `ReportFilter.satisfaction` narrows `reports` (the
 //! catalogue), `search` and `stats` (the index) to the reports answered so, and the export
 //! (JSON lines and CSV) carries each report's rating, comment and times, the comment masked for
-//! analysts like any citizen text, filtered by `satisfaction=`.
+//! analysts like any citizen text, filtered by `satisfaction=`; and a Tidak puas heard by the
+//! unit's officers through a filtered subscription, not by another unit's.
 
 use super::satisfaction::{citizen_writes, questions, resolved_report, satisfaction_of, wa_id};
 use super::*;
@@ -243,4 +244,63 @@ async fn the_export_carries_the_answers_with_the_comment_masked_for_analysts() {
     let (status, refused) = export(&app, &supervisor, "satisfaction=BAGUS").await;
     assert_eq!(status, 400, "{refused}");
     assert!(refused.contains("BAGUS"), "{refused}");
+}
+
+/// A Tidak puas reaches a supervisor (see `satisfaction.rs`) and the officers of the unit that
+/// handled the report, whose subscription may ask for such answers only
+/// (`reportEvents(filter: { satisfaction: [TIDAK_PUAS] })`); an officer of another unit, who
+/// may not see the report, hears nothing of it.
+#[tokio::test]
+async fn a_tidak_puas_reaches_the_units_officers_through_a_filtered_subscription() {
+    use futures_util::StreamExt as _;
+    let app = spawn_app().await;
+    let token = operator(&app).await;
+    let polsek = app
+        .user_token("polsek", Role::Officer, Some(super::satisfaction::UNIT))
+        .await;
+    let sako = app
+        .user_token("sako", Role::Officer, Some("POLSEK_PLG_SAKO"))
+        .await;
+    let phone = "081377102011";
+    let (id, ticket) =
+        resolved_report(&app, &token, phone, "motor saya dicuri di pasar 16 ilir").await;
+    app.wait_until("the question is sent", |app| questions(app).len() == 1)
+        .await;
+    let mut unit = common::ws::subscribe_as(
+        &app,
+        &polsek,
+        "subscription { reportEvents(filter: { satisfaction: [TIDAK_PUAS] }) { kind report { ticket satisfaction { rating } } } }",
+    )
+    .await;
+    let mut elsewhere = common::ws::subscribe_as(
+        &app,
+        &sako,
+        "subscription { reportEvents { kind report { ticket } } }",
+    )
+    .await;
+
+    let tap = common::button_reply(
+        &wa_id(phone),
+        &format!("siaga:rate:tidak_puas:{id}"),
+        "Tidak puas",
+        "wamid.filter.20",
+    );
+    assert_eq!(app.post_signed_webhook(&tap).await.status(), 200);
+    let mut kinds = Vec::new();
+    while !kinds.contains(&"DISSATISFIED".to_string()) {
+        assert!(kinds.len() < 10, "{kinds:?}");
+        let event = common::ws::next_json(&mut unit).await;
+        let body = &event["payload"]["data"]["reportEvents"];
+        assert_eq!(body["report"]["ticket"], ticket.as_str(), "{event}");
+        assert_eq!(
+            body["report"]["satisfaction"]["rating"], "TIDAK_PUAS",
+            "the filter lets only Tidak puas reports through: {event}"
+        );
+        kinds.push(body["kind"].as_str().unwrap_or_default().to_string());
+    }
+    let heard = tokio::time::timeout(Duration::from_secs(2), elsewhere.next()).await;
+    assert!(
+        heard.is_err(),
+        "another unit's officer hears nothing: {heard:?}"
+    );
 }
