@@ -65,7 +65,6 @@ export function Queue({ session }) {
   const me = session?.user?.username;
   const [selected, setSelected] = useState(0);
   const [alert, setAlert] = useState(null);
-  const [unhappy, setUnhappy] = useState(null);
   const [muted, setMutedState] = useState(isMuted());
   const [categories, setCategories] = useState([]);
   const [units, setUnits] = useState([]);
@@ -119,8 +118,6 @@ export function Queue({ session }) {
       const known = reports.current.has(report.id);
       if (OPEN_STATUSES.includes(report.status)) reports.current.set(report.id, withSortKeys(report));
       else reports.current.delete(report.id);
-      // A citizen answered Tidak puas: supervisors look at how the report was handled.
-      if (event.kind === 'DISSATISFIED' && session?.user?.role === 'SUPERVISOR') setUnhappy(report);
       const urgentNow = event.kind === 'URGENT_REPORT' || (!known && isUrgent(report));
       if (urgentNow && OPEN_STATUSES.includes(report.status)) {
         setAlert(report);
@@ -216,11 +213,6 @@ export function Queue({ session }) {
       <a href=${`#/report/${alert.id}`}>${alert.ticket}</a> ${categoryLabel(categories, alert.category ?? alert.suggestion?.category)}
       <span class="about">${aboutOf(alert)}</span>
       <button type="button" class="link" onClick=${() => setAlert(null)}>×</button>
-    </div>`}
-    ${unhappy && html`<div class="dissatisfied-alert" role="status" id="dissatisfied-alert">
-      <strong>${t('dissatisfiedAlert')}</strong>
-      <a href=${`#/report/${unhappy.id}`}>${unhappy.ticket}</a> ${categoryLabel(categories, unhappy.category)}
-      <button type="button" class="link" onClick=${() => setUnhappy(null)}>×</button>
     </div>`}
     <div class="toolbar">
       <div class="counts" id="status-counts">

@@ -1,6 +1,6 @@
 //! The citizen's satisfaction in the console: a resolved report answered "Tidak puas" with a
 //! comment shows the answer and the comment on the report screen and in its timeline (in the
-//! reader's words), the queue shows a supervisor a banner when the answer comes, and the
+//! reader's words), a supervisor sees a banner on any screen when the answer comes, and the
 //! statistics screen shows the breakdown by unit and by category and the latest Tidak puas
 //! answers.
 
@@ -45,9 +45,12 @@ async fn a_supervisor_sees_a_tidak_puas_answer_on_the_report_and_in_the_statisti
         let answer = app.graphql(Some(&token), mutation, variables).await;
         assert!(answer["errors"].is_null(), "{mutation}: {answer}");
     }
-    // The supervisor is on the queue when the answer comes: a banner links to the report.
+    // The supervisor is on the search screen when the answer comes: a banner links to the
+    // report, whatever the screen.
     console.sign_in("spv1").await;
     wait_until_live(browser).await;
+    browser.eval("location.hash = '#/search'", json!([])).await;
+    browser.wait_for("#nav-search.active").await;
     let wa_id = "6281377701001";
     let tap = button_reply(
         wa_id,
