@@ -97,7 +97,7 @@ async fn the_satisfaction_filter_narrows_lists_search_and_stats() {
     };
     let tidak_puas = list(json!({ "satisfaction": ["TIDAK_PUAS"] })).await;
     assert_eq!(tidak_puas["totalCount"], 1, "{tidak_puas}");
-    assert_eq!(ids(&tidak_puas), [unhappy.clone()]);
+    assert_eq!(ids(&tidak_puas), std::slice::from_ref(&unhappy));
     let answered = list(json!({ "satisfaction": ["PUAS", "TIDAK_PUAS"] })).await;
     assert_eq!(ids(&answered), sorted(vec![unhappy.clone(), happy.clone()]));
     assert_eq!(
@@ -119,7 +119,7 @@ async fn the_satisfaction_filter_narrows_lists_search_and_stats() {
         .await;
     assert_eq!(
         ids(&queue_order["data"]["reports"]),
-        [happy.clone()],
+        std::slice::from_ref(&happy),
         "{queue_order}"
     );
 
