@@ -12,6 +12,7 @@ import { MapScreen } from './screens/map.js';
 import { AdminScreen } from './screens/admin.js';
 import { CannedScreen } from './screens/canned.js';
 import { TemplatesScreen } from './screens/templates.js';
+import { DissatisfiedBanner } from './screens/dissatisfied.js';
 
 /// Which screens a role uses, in the order of the top bar.
 export function screensFor(role) {
@@ -114,7 +115,7 @@ function Shell({ session }) {
       <${LanguageSwitch} />
       <button type="button" class="link" id="sign-out" onClick=${logout}>${t('signOut')}</button>
     </header>
-    <div class="screen">${body}</div>
+    <div class="screen">${user.role === 'SUPERVISOR' && html`<${DissatisfiedBanner} />`}${body}</div>
   </div>`;
 }
 

@@ -10,6 +10,7 @@ use serde_json::{Value, json};
 
 use crate::domain::message::{Message, MessageBody};
 use crate::domain::reporter::Reporter;
+use crate::domain::satisfaction::Satisfaction;
 use crate::domain::sla::SlaPolicy;
 use crate::domain::unit::UnitTree;
 use crate::ledger::Ledger;
@@ -50,12 +51,15 @@ pub struct FilterText {
     pub priority: Option<String>,
     pub has_media: Option<bool>,
     pub overdue: Option<bool>,
+    /// PUAS, CUKUP, TIDAK_PUAS: the citizen's answer to the satisfaction question.
+    pub satisfaction: Option<String>,
 }
 
 impl FilterText {
     /// The filter, or BAD_USER_INPUT naming the value that is not one.
     pub fn to_filter(&self) -> Result<ReportFilter, crate::error::UserError> {
         use crate::domain::report::{Priority, ReportStatus};
+        use crate::domain::satisfaction::SatisfactionRating;
         use crate::error::UserError;
         fn items(list: &Option<String>) -> impl Iterator<Item = &str> {
             list.as_deref()
@@ -85,6 +89,18 @@ impl FilterText {
                 .ok_or_else(|| UserError::bad_input(format!("unknown priority {text:?}")))
             })
             .collect::<Result<_, _>>()?;
+        let satisfaction = items(&self.satisfaction)
+            .map(|text| {
+                SatisfactionRating::ALL
+                    .into_iter()
+                    .find(|rating| rating.as_str().eq_ignore_ascii_case(text))
+                    .ok_or_else(|| {
+                        UserError::bad_input(format!(
+                            "unknown satisfaction {text:?} (PUAS, CUKUP or TIDAK_PUAS)"
+                        ))
+                    })
+            })
+            .collect::<Result<_, _>>()?;
         Ok(ReportFilter {
             status,
             category: items(&self.category).map(str::to_string).collect(),
@@ -92,6 +108,7 @@ impl FilterText {
             priority,
             has_media: self.has_media,
             overdue: self.overdue,
+            satisfaction,
             ..ReportFilter::default()
         })
     }
@@ -146,7 +163,7 @@ pub fn export(
     if format == ExportFormat::Csv {
         writeln!(
             out,
-            "ticket,status,created_at,updated_at,reporter_name,reporter_phone,category,priority,assigned_unit,flags,message_count,messages"
+            "ticket,status,created_at,updated_at,reporter_name,reporter_phone,category,priority,assigned_unit,flags,satisfaction,satisfaction_comment,satisfaction_asked_at,satisfaction_answered_at,message_count,messages"
         )?;
     }
     let reader = &selection.reader;
@@ -180,6 +197,7 @@ pub fn export(
                     "assigned_unit": report.assigned_unit,
                     "location": report.location.map(|point| json!({ "latitude": point.latitude, "longitude": point.longitude })),
                     "flags": report.flags,
+                    "satisfaction": report.satisfaction.as_ref().map(|satisfaction| satisfaction_json(satisfaction, reader)),
                     "reporter": reporter.as_ref().map(|reporter| reporter_json(reporter, reader)),
                     "messages": messages.iter().map(|message| message_json(message, reader)).collect::<Vec<Value>>(),
                 });
@@ -201,6 +219,7 @@ pub fn export(
                         )
                     })
                     .collect();
+                let satisfaction = report.satisfaction.as_ref();
                 let fields = [
                     report.ticket.to_string(),
                     report.status.as_str().to_string(),
@@ -227,6 +246,21 @@ pub fn export(
                         .unwrap_or_default()
                         .to_string(),
                     report.flags.join(";"),
+                    satisfaction
+                        .and_then(|satisfaction| satisfaction.rating)
+                        .map(|rating| rating.as_str().to_string())
+                        .unwrap_or_default(),
+                    satisfaction
+                        .and_then(|satisfaction| satisfaction.comment.as_deref())
+                        .map(|comment| reader.text(comment).into_owned())
+                        .unwrap_or_default(),
+                    satisfaction
+                        .map(|satisfaction| satisfaction.asked_at.to_rfc3339())
+                        .unwrap_or_default(),
+                    satisfaction
+                        .and_then(|satisfaction| satisfaction.answered_at)
+                        .map(|at| at.to_rfc3339())
+                        .unwrap_or_default(),
                     messages.len().to_string(),
                     texts.join(" | "),
                 ];
@@ -255,6 +289,19 @@ fn reporter_json(reporter: &Reporter, reader: &Reader<'_>) -> Value {
         "phone": reporter.phone.as_ref().map(|phone| phone_for(phone, reader)),
         // A business-scoped user id names the person as surely as the number.
         "bsuid": reporter.bsuid.as_ref().filter(|_| !reader.mask_phones),
+    })
+}
+
+/// The satisfaction question and the answer: the rating is the citizen's verdict on the
+/// service, shown to every reader; the comment is the citizen's own text, masked like a
+/// message's.
+fn satisfaction_json(satisfaction: &Satisfaction, reader: &Reader<'_>) -> Value {
+    json!({
+        "rating": satisfaction.rating.map(|rating| rating.as_str()),
+        "comment": satisfaction.comment.as_deref().map(|comment| reader.text(comment)),
+        "asked_at": satisfaction.asked_at,
+        "asked_by": satisfaction.asked_by,
+        "answered_at": satisfaction.answered_at,
     })
 }
 

@@ -147,6 +147,10 @@ struct ExportFilterArgs {
     /// Only reports past (true) or within (false) their SLA due time.
     #[arg(long)]
     overdue: Option<bool>,
+    /// Only reports whose citizen answered the satisfaction question so (PUAS, CUKUP,
+    /// TIDAK_PUAS).
+    #[arg(long, value_delimiter = ',')]
+    satisfaction: Vec<String>,
 }
 
 impl ExportFilterArgs {
@@ -159,6 +163,7 @@ impl ExportFilterArgs {
             priority: list(self.priority),
             has_media: self.has_media,
             overdue: self.overdue,
+            satisfaction: list(self.satisfaction),
         }
         .to_filter()
         .map_err(|error| anyhow::anyhow!("{}", error.message))

@@ -317,6 +317,18 @@ async fn reindex_rebuilds_the_same_answers_and_export_takes_the_report_filter() 
     let refused = siaga(data_dir.path(), &["export", "--status", "LOST"], "");
     assert!(!refused.status.success());
     assert!(String::from_utf8_lossy(&refused.stderr).contains("unknown status"));
+    // No citizen answered the satisfaction question: nothing matches; a word that is not a
+    // rating is refused.
+    let unanswered = siaga(
+        data_dir.path(),
+        &["export", "--satisfaction", "puas,TIDAK_PUAS"],
+        "",
+    );
+    assert!(unanswered.status.success());
+    assert_eq!(unanswered.stdout, b"");
+    let refused = siaga(data_dir.path(), &["export", "--satisfaction", "BAGUS"], "");
+    assert!(!refused.status.success());
+    assert!(String::from_utf8_lossy(&refused.stderr).contains("unknown satisfaction"));
 
     // The rebuilt index answers as the incremental one did; then, without any index at all,
     // the server rebuilds it by itself before it reports ready.

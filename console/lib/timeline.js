@@ -37,6 +37,7 @@ const words = {
     releasedFinal: 'dilepas dari {u}: laporan berstatus akhir ({s})', releasedOutOfReach: 'dilepas dari {u}: ia tidak dapat melihat laporan di {x}',
     statusCheckMine: 'warga meminta status laporannya: {n} laporan dijawab', statusCheckTicket: 'warga meminta status tiket {t}: dijawab',
     statusCheckNotFound: 'warga meminta status tiket {t}, yang bukan laporannya: dijawab "tidak ditemukan"',
+    statusCheckHeldBack: 'warga meminta status saat mengirim terlalu banyak pesan: tidak dijawab (paling sering sekali per 5 menit)',
     askedButtons: 'warga ditanya kepuasannya dengan tombol balasan', askedTemplate: 'warga ditanya kepuasannya dengan templat {t}',
     rated: 'penilaian warga: {r}', ratedAgain: 'warga menjawab lagi: {r} (jawaban pertama, {f}, tetap berlaku)',
     ratingComment: 'saran warga', satisfactionNotAsked: 'survei kepuasan tidak dikirim: jendela 24 jam tertutup dan tidak ada templat survei',
@@ -72,6 +73,7 @@ const words = {
     releasedFinal: 'released from {u}: the report is final ({s})', releasedOutOfReach: 'released from {u}: they cannot see it at {x}',
     statusCheckMine: 'the citizen asked for the status of their reports: {n} report(s) answered', statusCheckTicket: 'the citizen asked for the status of ticket {t}: answered',
     statusCheckNotFound: 'the citizen asked for ticket {t}, not one of theirs: answered "not found"',
+    statusCheckHeldBack: 'the citizen asked for a status while over the rate limit: not answered (at most once every 5 minutes)',
     askedButtons: 'the citizen was asked how satisfied they are, with reply buttons', askedTemplate: 'the citizen was asked how satisfied they are, with the template {t}',
     rated: "the citizen's rating: {r}", ratedAgain: 'the citizen answered again: {r} (the first answer, {f}, stands)',
     ratingComment: "the citizen's comment", satisfactionNotAsked: 'the satisfaction question was not sent: the 24-hour window is closed and there is no satisfaction template',
@@ -285,6 +287,7 @@ function detailOf(kind, note, message, { unitName, categories }) {
       }
       return null;
     case 'STATUS_CHECKED':
+      if (note.includes('; not answered: over the rate limit')) return w('statusCheckHeldBack');
       if ((m = /^status check: (\d+) report/.exec(note))) return w('statusCheckMine', { n: m[1] });
       if ((m = /^status check for (\S+): answered$/.exec(note))) return w('statusCheckTicket', { t: m[1] });
       if ((m = /^status check for (\S+): not one of/.exec(note))) return w('statusCheckNotFound', { t: m[1] });

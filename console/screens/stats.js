@@ -14,12 +14,18 @@ export function StatsScreen() {
   const [error, setError] = useState(null);
   const [categories, setCategories] = useState([]);
   const [units, setUnits] = useState([]);
+  const [unhappy, setUnhappy] = useState(null);
   useEffect(() => {
     loadCategories().then(setCategories).catch(() => {});
     loadUnits().then(setUnits).catch(() => {});
   }, []);
   useEffect(() => {
     const from = new Date(Date.now() - days * 86400_000).toISOString();
+    // The latest Tidak puas answers of the period, for a supervisor to open.
+    gql(`query ($from: DateTime) { reports(first: 10, filter: { satisfaction: [TIDAK_PUAS], createdFrom: $from }) {
+      totalCount edges { node { id ticket category assignedUnit { code name } satisfaction { answeredAt comment } } } } }`, { from })
+      .then((data) => setUnhappy(data.reports))
+      .catch(() => setUnhappy(null));
     gql(`query ($from: DateTime) { stats(from: $from) { totalReports
       byCategory { key count } byStatus { key count } byUnit { key count } byDay { key count }
       responseTimes { firstAction { count medianSeconds p90Seconds } forward { count medianSeconds p90Seconds }
@@ -53,8 +59,22 @@ export function StatsScreen() {
         <${SatisfactionTable} id="satisfaction-by-unit" groups=${stats.satisfaction.byUnit} label=${unitName} /></figure>
       <figure class="card wide"><figcaption>${t('satisfactionByCategory')}</figcaption>
         <${SatisfactionTable} id="satisfaction-by-category" groups=${stats.satisfaction.byCategory} label=${(code) => categoryLabel(categories, code)} /></figure>
+      ${unhappy && html`<figure class="card wide"><figcaption>${t('dissatisfiedLatest')} (${unhappy.totalCount})</figcaption>
+        <${Dissatisfied} reports=${unhappy.edges.map((edge) => edge.node)} categories=${categories} /></figure>`}
     </div>`}
   </section>`;
+}
+
+/// The latest reports answered Tidak puas, newest first, each a link to the report.
+function Dissatisfied({ reports, categories }) {
+  if (!reports.length) return html`<p class="muted">${t('noDissatisfied')}</p>`;
+  return html`<table class="satisfaction" id="dissatisfied-reports"><tbody>
+    ${reports.map((report) => html`<tr data-ticket=${report.ticket}>
+      <td><a href=${`#/report/${report.id}`}>${report.ticket}</a></td>
+      <td>${categoryLabel(categories, report.category)}</td>
+      <td>${report.assignedUnit?.name ?? '—'}</td>
+      <td>${report.satisfaction?.comment ?? ''}</td></tr>`)}
+  </tbody></table>`;
 }
 
 function fillDays(byDay, days) {

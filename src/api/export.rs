@@ -39,6 +39,8 @@ pub struct ExportParams {
     priority: Option<String>,
     has_media: Option<bool>,
     overdue: Option<bool>,
+    /// PUAS, CUKUP, TIDAK_PUAS (separated by commas): reports answered so.
+    satisfaction: Option<String>,
 }
 
 impl ExportParams {
@@ -50,6 +52,7 @@ impl ExportParams {
             priority: self.priority.clone(),
             has_media: self.has_media,
             overdue: self.overdue,
+            satisfaction: self.satisfaction.clone(),
         }
     }
 }
@@ -181,6 +184,7 @@ fn describe(params: &ExportParams, masked: bool) -> String {
     add("priority", params.priority.clone());
     add("hasMedia", params.has_media.map(|value| value.to_string()));
     add("overdue", params.overdue.map(|value| value.to_string()));
+    add("satisfaction", params.satisfaction.clone());
     if masked {
         parts.push("phones masked".to_string());
     }

@@ -97,6 +97,33 @@ fn the_example_config_file_is_valid() {
     Config::validate(settings).unwrap();
 }
 
+/// The four purposes' lines of the example file, uncommented as an admin would, map each
+/// purpose to the template they name.
+#[test]
+fn the_example_files_template_lines_map_the_four_purposes() {
+    let example = include_str!("../../config.example.toml");
+    let uncommented: Vec<&str> = example
+        .lines()
+        .map(|line| match line.strip_prefix("# ") {
+            Some(setting) if setting.contains("_template = {") => setting,
+            _ => line,
+        })
+        .collect();
+    let settings: Settings = toml::from_str(&uncommented.join("\n")).unwrap();
+    let config = Config::validate(settings).unwrap();
+    let named = |template: &Option<crate::profile::TemplateRef>| {
+        template
+            .as_ref()
+            .map(|template| (template.name.clone(), template.language.clone()))
+    };
+    let replies = &config.replies;
+    let id = |name: &str| Some((name.to_string(), "id".to_string()));
+    assert_eq!(named(&replies.fallback_template), id("status_laporan"));
+    assert_eq!(named(&replies.forwarded_template), id("laporan_diteruskan"));
+    assert_eq!(named(&replies.resolved_template), id("laporan_selesai"));
+    assert_eq!(named(&replies.satisfaction_template), id("survei_kepuasan"));
+}
+
 #[test]
 fn the_business_account_id_and_the_purposes_templates_come_from_the_file() {
     let settings: Settings = toml::from_str(

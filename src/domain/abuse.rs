@@ -65,9 +65,33 @@ pub struct InboundPace {
     /// cleared by the first message that finds the rate back within the limit.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub slowed_since: Option<DateTime<Utc>>,
+    /// When a status check of this reporter was last answered (see
+    /// `answer_status_check`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status_answered_at: Option<DateTime<Utc>>,
 }
 
+/// Over the rate limit, a status check (`STATUS`, `CEK`, a ticket, the "Cek status" button) is
+/// still answered, but at most once in this many minutes: the answer is read-only and is what
+/// a worried citizen who floods the line needs most, while a flood of checks can make the
+/// line send at most 12 answers an hour to one number.
+pub const STATUS_CHECK_OVER_LIMIT_MINUTES: i64 = 5;
+
 impl InboundPace {
+    /// Whether a status check received at `now` gets its answer, and if so, remembers it.
+    /// Within the limit (`calm`) always; over it only when no status check was answered in
+    /// the last `STATUS_CHECK_OVER_LIMIT_MINUTES` (a time in the future counts as recent).
+    pub fn answer_status_check(&mut self, now: DateTime<Utc>, calm: bool) -> bool {
+        let recently = self.status_answered_at.is_some_and(|at| {
+            now.signed_duration_since(at) < Duration::minutes(STATUS_CHECK_OVER_LIMIT_MINUTES)
+        });
+        let answer = calm || !recently;
+        if answer {
+            self.status_answered_at = Some(now);
+        }
+        answer
+    }
+
     /// Counts a message received at `now` and says how to answer it.
     ///
     /// Calm means the rate is back within the limit: counting this message, no more than
@@ -127,6 +151,31 @@ mod tests {
         assert_eq!(pace.count(at(630), limit), PaceVerdict::Calm);
         assert_eq!(pace.slowed_since, None);
         assert!(pace.recent.len() <= 21);
+    }
+
+    #[test]
+    fn over_the_limit_a_status_check_is_answered_once_every_five_minutes() {
+        let limit = PaceLimit::default();
+        let mut pace = InboundPace::default();
+        for second in 0..20 {
+            pace.count(at(second), limit);
+        }
+        // Within the limit: every check is answered, and remembered.
+        assert!(pace.answer_status_check(at(19), true));
+        assert!(pace.answer_status_check(at(19), true));
+        assert_ne!(pace.count(at(20), limit), PaceVerdict::Calm);
+        // Over it: not within five minutes of the last answer...
+        assert!(!pace.answer_status_check(at(20), false));
+        assert!(!pace.answer_status_check(at(19 + 299), false));
+        // ...then once, and again not for five minutes.
+        assert!(pace.answer_status_check(at(19 + 300), false));
+        assert!(!pace.answer_status_check(at(19 + 301), false));
+        assert!(!pace.answer_status_check(at(19 + 599), false));
+        assert!(pace.answer_status_check(at(19 + 600), false));
+        // A first check over the limit, with none answered before, is answered.
+        let mut fresh = InboundPace::default();
+        assert!(fresh.answer_status_check(at(0), false));
+        assert!(!fresh.answer_status_check(at(1), false));
     }
 
     #[test]

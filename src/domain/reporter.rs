@@ -75,7 +75,7 @@ pub struct ReporterChannel {
 pub const RECENT_REPORTS: usize = 5;
 
 fn is_quiet(pace: &InboundPace) -> bool {
-    pace.recent.is_empty() && pace.slowed_since.is_none()
+    pace.recent.is_empty() && pace.slowed_since.is_none() && pace.status_answered_at.is_none()
 }
 
 /// The keys a sender can be found by, strongest first.

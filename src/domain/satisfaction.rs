@@ -192,6 +192,41 @@ mod tests {
     }
 
     #[test]
+    fn only_a_resolved_report_never_asked_is_asked() {
+        let now = Utc::now();
+        let report = |status: ReportStatus| -> Report {
+            serde_json::from_value(serde_json::json!({
+                "id": 1, "ticket": "WA-2026-000001", "status": status, "reporter_id": 2,
+                "created_at": now, "updated_at": now, "last_activity_at": now,
+            }))
+            .unwrap()
+        };
+        for status in ReportStatus::ALL {
+            let asked = reason_not_to_ask(&report(status)).is_none();
+            assert_eq!(asked, status == ReportStatus::Resolved, "{status:?}");
+        }
+        for status in [
+            ReportStatus::Spam,
+            ReportStatus::Duplicate,
+            ReportStatus::Rejected,
+        ] {
+            assert_eq!(
+                reason_not_to_ask(&report(status)),
+                Some("the report was not handled as a case")
+            );
+        }
+        let mut again = report(ReportStatus::Resolved);
+        again.satisfaction = Some(Satisfaction::asked(now, AskedBy::Buttons));
+        assert_eq!(
+            reason_not_to_ask(&again),
+            Some("the citizen was already asked")
+        );
+        let mut blocked = report(ReportStatus::Resolved);
+        blocked.blocked = true;
+        assert!(reason_not_to_ask(&blocked).is_some());
+    }
+
+    #[test]
     fn the_windows_for_a_text_answer_and_a_comment_close() {
         let asked = Utc::now();
         let mut satisfaction = Satisfaction::asked(asked, AskedBy::Buttons);

@@ -15,7 +15,7 @@ use super::Visibility;
 use super::dates::TimeRange;
 use super::highlight::HighlightTerms;
 use super::query::ParsedQuery;
-use super::schema::{Fields, priority_code, status_code};
+use super::schema::{Fields, priority_code, satisfaction_code, status_code};
 use super::text_query::{TextMatch, TextQueries};
 use crate::domain::unit::UnitTree;
 use crate::text::Analyzer;
@@ -85,6 +85,25 @@ impl QueryBuilder<'_> {
                 .iter()
                 .map(|priority| Term::from_field_u64(fields.priority, priority_code(*priority)));
             restrictions.must.push(any_term(terms.collect()));
+        }
+        if !filter.satisfaction.is_empty() {
+            // A fast column only (no postings): each rating is a range of one code.
+            let mut ratings: Vec<Box<dyn Query>> = filter
+                .satisfaction
+                .iter()
+                .map(|rating| {
+                    let code =
+                        Term::from_field_u64(fields.satisfaction, satisfaction_code(Some(*rating)));
+                    Box::new(RangeQuery::new(
+                        Bound::Included(code.clone()),
+                        Bound::Included(code),
+                    )) as Box<dyn Query>
+                })
+                .collect();
+            restrictions.must.push(match ratings.len() {
+                1 => ratings.remove(0),
+                _ => Box::new(BooleanQuery::union(ratings)),
+            });
         }
         let created = created.intersect(TimeRange::new(filter.created_from, filter.created_to));
         if created.is_empty() {

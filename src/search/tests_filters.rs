@@ -138,6 +138,28 @@ fn a_blocked_numbers_report_is_found_only_when_the_filter_asks_for_it() {
 }
 
 #[test]
+fn a_satisfaction_filter_finds_only_the_reports_answered_so() {
+    use crate::domain::satisfaction::SatisfactionRating::{Dissatisfied, Fair, Satisfied};
+    let mut puas = doc(1, "motor hilang");
+    puas.satisfaction = Some(Satisfied);
+    let mut tidak_puas = doc(2, "motor dicuri");
+    tidak_puas.satisfaction = Some(Dissatisfied);
+    let unanswered = doc(3, "motor mogok");
+    let fixture = Fixture::with(vec![puas, tidak_puas, unanswered]);
+    let find = |satisfaction: Vec<_>| {
+        let filter = ReportFilter {
+            satisfaction,
+            ..ReportFilter::default()
+        };
+        sorted(fixture.ids_with("motor", &filter, &everyone()))
+    };
+    assert_eq!(find(vec![]), [1, 2, 3]);
+    assert_eq!(find(vec![Dissatisfied]), [2]);
+    assert_eq!(find(vec![Satisfied, Dissatisfied]), [1, 2]);
+    assert_eq!(find(vec![Fair]), Vec::<u64>::new());
+}
+
+#[test]
 fn a_bounding_box_includes_its_edges_and_may_cross_the_antimeridian() {
     let fixture = varied();
     let within = |south, west, north, east| ReportFilter {

@@ -143,10 +143,16 @@ impl TemplateSync {
 
     /// The worker that refreshes the list at start and then every `REFRESH_INTERVAL`.
     pub fn worker(self: &Arc<TemplateSync>) -> TemplateWorker {
+        self.worker_every(REFRESH_INTERVAL)
+    }
+
+    /// The worker, refreshing every `interval` (tests shorten the hour).
+    fn worker_every(self: &Arc<TemplateSync>, interval: Duration) -> TemplateWorker {
         TemplateWorker {
             sync: Arc::clone(self),
             due: true,
             refreshes: 0,
+            interval,
         }
     }
 }
@@ -156,6 +162,7 @@ pub struct TemplateWorker {
     sync: Arc<TemplateSync>,
     due: bool,
     refreshes: u64,
+    interval: Duration,
 }
 
 impl Worker for TemplateWorker {
@@ -182,7 +189,7 @@ impl Worker for TemplateWorker {
     }
 
     async fn wait_for_work(&mut self) -> WorkerState {
-        tokio::time::sleep(REFRESH_INTERVAL).await;
+        tokio::time::sleep(self.interval).await;
         self.due = true;
         WorkerState::Busy
     }
@@ -191,5 +198,61 @@ impl Worker for TemplateWorker {
         WorkerStatus {
             items_done: self.refreshes,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The worker refreshes at start and then once per interval, not in between: the hour of
+    /// `REFRESH_INTERVAL` shortened to 200 ms. (The refresh itself, against the mock Graph API,
+    /// is in `tests/graphql_api/templates.rs`.)
+    #[tokio::test]
+    async fn the_worker_refreshes_at_start_and_then_every_interval() {
+        assert_eq!(REFRESH_INTERVAL, Duration::from_secs(3600), "hourly");
+        let data_dir = tempfile::tempdir().unwrap();
+        let store = crate::store::Store::open(&data_dir.path().join("store")).unwrap();
+        let (outbox_feed, _) = crate::ledger::outbox_feed();
+        let writer = Commit::new(
+            store.clone(),
+            crate::bus::Bus::new(16),
+            outbox_feed,
+            Default::default(),
+            Default::default(),
+        );
+        // No account configured: each refresh is attempted, fails and is recorded.
+        let sync = TemplateSync::new(Vec::new(), writer);
+        let interval = Duration::from_millis(200);
+        let mut worker = sync.worker_every(interval);
+        let shutdown = CancellationToken::new();
+        assert!(worker.work(&shutdown).await.is_err(), "not configured");
+        assert_eq!(worker.status().items_done, 1, "refreshed at start");
+        let first = sync
+            .cached()
+            .unwrap()
+            .attempted_at
+            .expect("attempt recorded");
+        assert!(matches!(
+            worker.work(&shutdown).await,
+            Ok(WorkerState::Idle)
+        ));
+        assert_eq!(
+            worker.status().items_done,
+            1,
+            "not again before the interval"
+        );
+
+        let started = std::time::Instant::now();
+        assert!(matches!(worker.wait_for_work().await, WorkerState::Busy));
+        assert!(started.elapsed() >= interval, "{:?}", started.elapsed());
+        assert!(worker.work(&shutdown).await.is_err());
+        assert_eq!(
+            worker.status().items_done,
+            2,
+            "refreshed after the interval"
+        );
+        let second = sync.cached().unwrap().attempted_at.unwrap();
+        assert!(second > first);
     }
 }

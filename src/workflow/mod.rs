@@ -103,6 +103,9 @@ pub struct ReportFilter {
     /// `channel` is the default number, whose reports include those stored without a
     /// channel (from before channels were kept).
     pub channel_is_default: bool,
+    /// Reports whose citizen answered the satisfaction question with one of these ratings
+    /// (a report not asked, or not answered yet, never matches a non-empty list).
+    pub satisfaction: Vec<crate::domain::satisfaction::SatisfactionRating>,
 }
 
 impl ReportFilter {

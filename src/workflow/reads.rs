@@ -189,6 +189,15 @@ pub fn filter_matches(
     {
         return false;
     }
+    if !filter.satisfaction.is_empty()
+        && !report
+            .satisfaction
+            .as_ref()
+            .and_then(|satisfaction| satisfaction.rating)
+            .is_some_and(|rating| filter.satisfaction.contains(&rating))
+    {
+        return false;
+    }
     if let Some(wanted) = filter.overdue
         && sla.standing(report, now).overdue != wanted
     {

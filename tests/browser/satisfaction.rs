@@ -1,6 +1,8 @@
 //! The citizen's satisfaction in the console: a resolved report answered "Tidak puas" with a
 //! comment shows the answer and the comment on the report screen and in its timeline (in the
-//! reader's words), and the statistics screen shows the breakdown by unit and by category.
+//! reader's words), a supervisor sees a banner on any screen when the answer comes, and the
+//! statistics screen shows the breakdown by unit and by category and the latest Tidak puas
+//! answers.
 
 use serde_json::json;
 use siaga::domain::user::Role;
@@ -18,7 +20,7 @@ async fn a_supervisor_sees_a_tidak_puas_answer_on_the_report_and_in_the_statisti
     };
     let (app, browser) = (&console.app, &console.browser);
     let phone = "081377701001";
-    let (report_id, _) = app
+    let (report_id, ticket) = app
         .citizen_reports(phone, "motor saya dicuri di parkiran pasar 16 ilir")
         .await;
     let token = app.login("spv1").await;
@@ -43,6 +45,12 @@ async fn a_supervisor_sees_a_tidak_puas_answer_on_the_report_and_in_the_statisti
         let answer = app.graphql(Some(&token), mutation, variables).await;
         assert!(answer["errors"].is_null(), "{mutation}: {answer}");
     }
+    // The supervisor is on the search screen when the answer comes: a banner links to the
+    // report, whatever the screen.
+    console.sign_in("spv1").await;
+    wait_until_live(browser).await;
+    browser.eval("location.hash = '#/search'", json!([])).await;
+    browser.wait_for("#nav-search.active").await;
     let wa_id = "6281377701001";
     let tap = button_reply(
         wa_id,
@@ -53,10 +61,12 @@ async fn a_supervisor_sees_a_tidak_puas_answer_on_the_report_and_in_the_statisti
     assert_eq!(app.post_signed_webhook(&tap).await.status(), 200);
     let comment = text_payload(phone, "wamid.browser.rate.2", "petugas lambat datang");
     assert_eq!(app.post_signed_webhook(&comment).await.status(), 200);
+    browser.wait_for("#dissatisfied-alert").await;
+    let banner = browser.text_of("#dissatisfied-alert").await;
+    assert!(banner.contains("Warga tidak puas"), "{banner}");
+    assert!(banner.contains(&ticket), "{banner}");
     app.wait_for_index().await;
 
-    console.sign_in("spv1").await;
-    wait_until_live(browser).await;
     browser
         .eval(
             "location.hash = '#/report/' + arguments[0]",
@@ -91,6 +101,11 @@ async fn a_supervisor_sees_a_tidak_puas_answer_on_the_report_and_in_the_statisti
         .text_of("#satisfaction-by-category tr[data-key=curanmor]")
         .await;
     assert!(category_row.contains('1'), "{category_row}");
+    // The period's latest Tidak puas answers, each a link to its report.
+    let latest = format!("#dissatisfied-reports tr[data-ticket={ticket}]");
+    browser.wait_for(&latest).await;
+    let line = browser.text_of(&latest).await;
+    assert!(line.contains("petugas lambat datang"), "{line}");
     browser.screenshot("25-satisfaction-stats").await;
     console.close().await;
 }

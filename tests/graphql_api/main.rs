@@ -8,7 +8,8 @@
 //! GraphiQL), `subscriptions` (live events over a real WebSocket), `desk_claim` (reports in a
 //! person's hands: claims, assignment, the idle timeout), `desk_canned` (canned replies),
 //! `templates` and `template_sends` (WhatsApp templates from Meta, their purposes, and what
-//! goes out with them outside the window).
+//! goes out with them outside the window), `satisfaction` (the question, the answers, the
+//! event, the counts) and `satisfaction_filter` (`ReportFilter.satisfaction` and the export).
 
 mod access;
 mod blocking;
@@ -23,6 +24,7 @@ mod media_replies;
 mod queries;
 mod reports;
 mod satisfaction;
+mod satisfaction_filter;
 mod sign_in;
 mod subscriptions;
 mod template_sends;

@@ -7,14 +7,14 @@
 use super::*;
 use siaga::profile::{ReplyOverrides, TemplateRef};
 
-const UNIT: &str = "POLSEK_PLG_ILIR_TIMUR_I";
+pub(super) const UNIT: &str = "POLSEK_PLG_ILIR_TIMUR_I";
 
-fn wa_id(phone: &str) -> String {
+pub(super) fn wa_id(phone: &str) -> String {
     format!("62{}", phone.trim_start_matches('0'))
 }
 
 /// The satisfaction questions sent (reply buttons whose ids rate a report).
-fn questions(app: &TestApp) -> Vec<Value> {
+pub(super) fn questions(app: &TestApp) -> Vec<Value> {
     app.graph
         .sent_messages()
         .into_iter()
@@ -27,7 +27,12 @@ fn questions(app: &TestApp) -> Vec<Value> {
 }
 
 /// `phone` reports, and the report is triaged, forwarded and resolved by an operator.
-async fn resolved_report(app: &TestApp, token: &str, phone: &str, text: &str) -> (String, String) {
+pub(super) async fn resolved_report(
+    app: &TestApp,
+    token: &str,
+    phone: &str,
+    text: &str,
+) -> (String, String) {
     let (id, ticket) = app.citizen_reports(phone, text).await;
     triage(app, token, &id, "curanmor").await;
     forward(app, token, &id, UNIT).await;
@@ -66,7 +71,7 @@ async fn wait_for_text_starting(app: &TestApp, what: &str, start: &str) {
     .await;
 }
 
-async fn satisfaction_of(app: &TestApp, token: &str, id: &str) -> Value {
+pub(super) async fn satisfaction_of(app: &TestApp, token: &str, id: &str) -> Value {
     let report = app
         .graphql(
             Some(token),
@@ -77,7 +82,7 @@ async fn satisfaction_of(app: &TestApp, token: &str, id: &str) -> Value {
     report["data"]["report"].clone()
 }
 
-async fn citizen_writes(app: &TestApp, phone: &str, wamid: &str, text: &str) {
+pub(super) async fn citizen_writes(app: &TestApp, phone: &str, wamid: &str, text: &str) {
     let citizen = siaga::whatsapp::payload::Citizen {
         phone: siaga::domain::phone::PhoneNumber::parse(phone).unwrap(),
         name: "Warga".into(),

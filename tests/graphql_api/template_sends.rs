@@ -1,7 +1,8 @@
 //! Templates going out, through signed webhooks and GraphQL against the mock Graph API: notices
 //! outside the 24-hour window as their mapped templates with parameters filled from the report,
-//! a reply outside the window refused with the templates that fit, and the stored mapping
-//! winning over the config file's.
+//! a reply outside the window refused with the templates that fit, the stored mapping
+//! winning over the config file's, and the satisfaction question as the SATISFACTION template,
+//! answered by its quick reply.
 
 use super::templates::{
     MAP, PURPOSES, WABA_ID, add_templates, admin, names, refreshed, spawn_with_account,
@@ -185,4 +186,77 @@ async fn the_stored_mapping_wins_over_the_config_files_template_until_it_is_clea
         json!([{ "type": "text", "text": ticket }]),
         "a template Meta's list does not describe gets the ticket"
     );
+}
+
+/// Part 4 outside the window: the satisfaction question goes out as the template an admin
+/// mapped to SATISFACTION, filled from the report, and the citizen's tap on its quick reply
+/// (Meta's `button` message, not `interactive`) answers it.
+#[tokio::test]
+async fn outside_the_window_the_question_is_the_mapped_satisfaction_template_and_its_quick_reply_answers()
+ {
+    let app = spawn_with_account().await;
+    add_templates(&app);
+    app.graph.add_template(
+        "survei_kepuasan",
+        "id",
+        "UTILITY",
+        "APPROVED",
+        "Laporan {{1}} telah ditangani {{2}}. Bagaimana penilaian Anda? Puas, Cukup atau Tidak puas.",
+    );
+    let admin = admin(&app).await;
+    let ops = operator(&app).await;
+    refreshed(&app, &admin).await;
+    let mapped = app
+        .graphql(
+            Some(&admin),
+            MAP,
+            json!({ "p": "SATISFACTION", "n": "survei_kepuasan" }),
+        )
+        .await;
+    assert_eq!(
+        mapped["data"]["setTemplateForPurpose"]["source"], "STORED",
+        "{mapped}"
+    );
+    let phone = "081277005566";
+    let (id, ticket) = app
+        .citizen_reports(phone, "Motor saya dicuri di depan pasar")
+        .await;
+    triage(&app, &ops, &id, "curanmor").await;
+    let forwarded = forward(&app, &ops, &id, "POLSEK_PLG_ILIR_TIMUR_I").await;
+    let unit_name = forwarded["data"]["forwardReport"]["assignedUnit"]["name"]
+        .as_str()
+        .unwrap_or_else(|| panic!("{forwarded}"))
+        .to_string();
+    set_status(&app, &ops, &id, "IN_PROGRESS").await;
+    close_the_window(&app).await;
+    set_status(&app, &ops, &id, "RESOLVED").await;
+
+    let sends = template_sends(&app).await;
+    let question = sends
+        .iter()
+        .find(|send| send["template"]["name"] == "survei_kepuasan")
+        .unwrap_or_else(|| panic!("the satisfaction template: {sends:?}"));
+    assert_eq!(
+        question["template"]["components"][0]["parameters"],
+        json!([
+            { "type": "text", "text": ticket },
+            { "type": "text", "text": unit_name },
+        ])
+    );
+
+    let wa_id = format!("62{}", phone.trim_start_matches('0'));
+    let mut tap = common::fixture("inbound_template_quick_reply_button");
+    let value = &mut tap["entry"][0]["changes"][0]["value"];
+    value["contacts"][0] = json!({ "profile": { "name": "Warga" }, "wa_id": wa_id });
+    let message = &mut value["messages"][0];
+    message.as_object_mut().unwrap().remove("from_user_id");
+    message["from"] = json!(wa_id);
+    message["id"] = json!("wamid.template.rate.1");
+    message["timestamp"] = json!(chrono::Utc::now().timestamp().to_string());
+    message["button"] = json!({ "payload": "Tidak puas", "text": "Tidak puas" });
+    assert_eq!(app.post_signed_webhook(&tap).await.status(), 200);
+    let answered =
+        super::satisfaction::satisfaction_of(&app, &ops, &id).await["satisfaction"].clone();
+    assert_eq!(answered["rating"], "TIDAK_PUAS", "{answered}");
+    assert_eq!(app.reports().len(), 1, "the answer opens no report");
 }

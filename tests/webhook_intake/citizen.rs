@@ -343,3 +343,79 @@ async fn the_cek_status_and_tambah_foto_buttons_round_trip_as_button_replies() {
     assert_ne!(sitis.id, report.id);
     assert_eq!(app.timeline(report.id).len(), app.timeline(after.id).len());
 }
+
+/// Over the per-reporter rate limit a status check is still answered, at most once every five
+/// minutes (`STATUS_CHECK_OVER_LIMIT_MINUTES`); one held back is recorded on the timeline.
+#[tokio::test]
+async fn over_the_rate_limit_a_status_check_is_answered_at_most_once_every_five_minutes() {
+    let app = spawn_app_with(|settings| settings.reporter_rate_limit = Some(3)).await;
+    let replies = replies();
+    let status_answers = |app: &TestApp| {
+        texts_to(app, BUDI)
+            .iter()
+            .filter(|text| text.starts_with(&replies.status_check_header))
+            .count()
+    };
+    writes(
+        &app,
+        BUDI,
+        "wamid.flood.1",
+        "motor saya dicuri di pasar 16 ilir",
+    )
+    .await;
+    for n in 2..=4 {
+        writes(
+            &app,
+            BUDI,
+            &format!("wamid.flood.{n}"),
+            &format!("tolong cepat pak {n}"),
+        )
+        .await;
+    }
+    app.wait_until("the one slow-down reply", |app| {
+        texts_to(app, BUDI).contains(&replies.slow_down)
+    })
+    .await;
+
+    writes(&app, BUDI, "wamid.flood.5", "CEK").await;
+    app.wait_until("the status check is answered", |app| {
+        status_answers(app) == 1
+    })
+    .await;
+    writes(&app, BUDI, "wamid.flood.6", "STATUS").await;
+    app.wait_for_workers_idle().await;
+    assert_eq!(
+        status_answers(&app),
+        1,
+        "a second check within five minutes waits"
+    );
+    let report = report_of(&app, BUDI);
+    let checks: Vec<String> = app
+        .timeline(report.id)
+        .into_iter()
+        .filter(|entry| entry.kind == TimelineKind::StatusChecked)
+        .map(|entry| entry.note.unwrap_or_default())
+        .collect();
+    assert_eq!(checks.len(), 2, "both checks are recorded: {checks:?}");
+    assert!(!checks[0].contains("not answered"), "{checks:?}");
+    assert!(
+        checks[1].contains("not answered: over the rate limit"),
+        "{checks:?}"
+    );
+    assert_eq!(app.reports().len(), 1, "no check opens a report");
+
+    // Six minutes later the citizen is still over the limit (ten-minute window), and a check
+    // is answered again.
+    let later = chrono::Utc::now() + chrono::Duration::minutes(6);
+    let cek = payload::text_message(
+        &citizen(BUDI, "Warga"),
+        "wamid.flood.7",
+        later.timestamp(),
+        "cek",
+    );
+    deliver_received_at(&app, &cek, later).await;
+    app.wait_until("the later check is answered", |app| {
+        status_answers(app) == 2
+    })
+    .await;
+}

@@ -31,6 +31,16 @@ impl From<Domain> for SatisfactionRating {
     }
 }
 
+impl From<SatisfactionRating> for Domain {
+    fn from(rating: SatisfactionRating) -> Self {
+        match rating {
+            SatisfactionRating::Satisfied => Domain::Satisfied,
+            SatisfactionRating::Fair => Domain::Fair,
+            SatisfactionRating::Dissatisfied => Domain::Dissatisfied,
+        }
+    }
+}
+
 /// The satisfaction question asked once the report was resolved, and the answer.
 #[derive(SimpleObject)]
 pub struct Satisfaction {

@@ -233,6 +233,9 @@ pub struct ReportFilter {
     pub unassigned: Option<bool>,
     /// Reports that came in on this business number, by its phone number id (`channels`).
     pub channel: Option<String>,
+    /// Reports whose citizen answered the satisfaction question with one of these ratings;
+    /// reports not asked or not answered yet never match.
+    pub satisfaction: Option<Vec<super::satisfaction::SatisfactionRating>>,
 }
 
 impl ReportFilter {
@@ -305,6 +308,12 @@ impl ReportFilter {
                     )));
                 }
             },
+            satisfaction: self
+                .satisfaction
+                .iter()
+                .flatten()
+                .map(|rating| (*rating).into())
+                .collect(),
         })
     }
 }

@@ -8,7 +8,7 @@ use chrono::{DateTime, Duration, Utc};
 
 use super::Apply;
 use crate::bus::ReportEventKind;
-use crate::domain::abuse::PaceVerdict;
+use crate::domain::abuse::{PaceVerdict, STATUS_CHECK_OVER_LIMIT_MINUTES};
 use crate::domain::audit::{AuditAction, AuditEntry};
 use crate::domain::citizen_requests::{CitizenButton, StatusRequest, parse_status_request};
 use crate::domain::ids::ReportId;
@@ -24,6 +24,16 @@ use crate::store::StoreError;
 
 /// How many of the citizen's reports a status check without a ticket lists, newest first.
 pub const STATUS_CHECK_REPORTS: usize = 3;
+
+/// Added to a status check's timeline note when it was not answered (the console reads it).
+const STATUS_CHECK_HELD_BACK: &str = "not answered: over the rate limit";
+
+/// `note` of a status check that was not answered.
+fn held_back(note: String) -> String {
+    format!(
+        "{note}; {STATUS_CHECK_HELD_BACK} (answered at most once every {STATUS_CHECK_OVER_LIMIT_MINUTES} minutes)"
+    )
+}
 
 /// Western Indonesian Time, for the dates citizens read.
 const WIB_HOURS: i64 = 7;
@@ -144,11 +154,16 @@ impl<'t, 'a> Apply<'t, 'a> {
         mut reporter: Reporter,
         request: CitizenRequest,
     ) -> Result<(), StoreError> {
-        // Counted like any message; over the limit the request is kept but not answered.
+        // Counted like any message; over the limit the request is kept but not answered (a
+        // status check excepted: see `InboundPace::answer_status_check`).
         let calm = reporter.pace.count(self.now, self.settings.pace_limit) == PaceVerdict::Calm;
         self.queue_mark_read(inbound)?;
         let concerned = match request {
-            CitizenRequest::Status(asked) => self.status_check(inbound, &reporter, asked, calm)?,
+            CitizenRequest::Status(asked) => {
+                // Over the limit still answered, at most once every few minutes.
+                let answer = reporter.pace.answer_status_check(self.now, calm);
+                self.status_check(inbound, &reporter, asked, answer)?
+            }
             CitizenRequest::AddMedia(report) => {
                 Some(self.add_media_help(inbound, &reporter, report, calm)?)
             }
@@ -282,6 +297,10 @@ impl<'t, 'a> Apply<'t, 'a> {
             self.status_check_without_report(inbound, reporter, &asked, content, calm)?;
             return Ok(None);
         };
+        let note = match calm {
+            true => note,
+            false => held_back(note),
+        };
         self.keep_aside(inbound, &mut report, TimelineKind::StatusChecked, note)?;
         if calm {
             self.answer_on(&mut report, content, OutboundPurpose::StatusCheck)?;
@@ -311,6 +330,10 @@ impl<'t, 'a> Apply<'t, 'a> {
                     "asked for ticket {ticket}; the number has no report, answered \"not found\""
                 )
             }
+        };
+        let detail = match calm {
+            true => detail,
+            false => held_back(detail),
         };
         self.tx.audit_log().append(AuditEntry {
             id: 0,

@@ -250,10 +250,11 @@ impl Shelf {
         let channel = self
             .channels
             .intern(report.channel.as_deref())
+            .filter(|number| *number <= summary::MAX_CHANNELS)
             .and_then(|number| u8::try_from(number).ok());
         let (Some(category), Some(unit), Some(channel)) = (interned.0, interned.1, channel) else {
             tracing::error!(
-                "more than 65,535 distinct categories or units, or 255 business numbers; lists fall back to scanning the store"
+                "more than 65,535 distinct categories or units, or 63 business numbers; lists fall back to scanning the store"
             );
             self.lost_track = Some("too many distinct codes".into());
             return;

@@ -10,6 +10,7 @@ use chrono::{DateTime, Utc};
 use crate::domain::access::AccessRules;
 use crate::domain::ids::ReportId;
 use crate::domain::report::ReportStatus;
+use crate::domain::satisfaction::SatisfactionRating;
 use crate::domain::sla::SlaPolicy;
 use crate::domain::unit::UnitTree;
 use crate::domain::user::{Principal, Role};
@@ -139,6 +140,8 @@ struct Matcher {
     categories: Option<Vec<bool>>,
     /// Bit `n` set: priority byte `n` matches (bit 0, no priority, never when filtered).
     priorities: u8,
+    /// Bit `n` set: satisfaction byte `n` matches (bit 0, no answer, never when filtered).
+    satisfaction: u8,
     /// By interned unit: whether a report assigned there matches the unit filter and the
     /// officer's subtree; `None` matches every report.
     units: Option<Vec<bool>>,
@@ -191,6 +194,15 @@ impl Matcher {
                 priorities |= 1 << (rank + 1);
             }
         }
+        let mut satisfaction = u8::MAX;
+        if !filter.satisfaction.is_empty() {
+            satisfaction = 0;
+            for (place, rating) in SatisfactionRating::ALL.iter().enumerate() {
+                if filter.satisfaction.contains(rating) {
+                    satisfaction |= 1 << (place + 1);
+                }
+            }
+        }
         let categories = (!filter.category.is_empty()).then(|| {
             by_code(&shelf.categories, |code| {
                 filter.category.iter().any(|c| c == code)
@@ -239,6 +251,7 @@ impl Matcher {
             statuses,
             categories,
             priorities,
+            satisfaction,
             units,
             channels,
             hide_compartmented,
@@ -256,6 +269,7 @@ impl Matcher {
     fn matches(&self, summary: &ReportSummary, shelf: &Shelf) -> bool {
         if self.statuses & (1 << summary.status) == 0
             || self.priorities & (1 << summary.priority) == 0
+            || self.satisfaction & (1 << summary.satisfaction()) == 0
         {
             return false;
         }
@@ -270,7 +284,7 @@ impl Matcher {
             return false;
         }
         if let Some(channels) = &self.channels
-            && !channels[summary.channel as usize]
+            && !channels[summary.channel() as usize]
         {
             return false;
         }

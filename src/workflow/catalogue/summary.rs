@@ -5,6 +5,7 @@ use chrono::Duration;
 
 use crate::domain::access::AccessRules;
 use crate::domain::report::{GeoPoint, Report, ReportStatus, SlaStage};
+use crate::domain::satisfaction::SatisfactionRating;
 use crate::domain::sla::SlaPolicy;
 
 use super::super::listing::{nanos, priority_rank};
@@ -22,6 +23,10 @@ const STAGE_SHIFT: u8 = 3;
 const STAGE_MASK: u8 = 0b11;
 /// Someone holds the report (who: `Shelf::holders`), so that holder filters look up only these.
 const HELD: u8 = 1 << 6;
+/// Business numbers the summary can tell apart (`channel_rating`'s low six bits).
+pub(super) const MAX_CHANNELS: u16 = 63;
+const CHANNEL_MASK: u8 = 0b11_1111;
+const SATISFACTION_SHIFT: u8 = 6;
 
 /// The facts of one report that lists read.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -42,8 +47,10 @@ pub(super) struct ReportSummary {
     /// 0 without a priority, else 1 + `priority_rank`.
     pub priority: u8,
     bits: u8,
-    /// Interned business number (`Report::channel`); 0 when none.
-    pub channel: u8,
+    /// The interned business number (`Report::channel`; 0 when none) in the low six bits, and
+    /// in the top two 0 until the citizen answers the satisfaction question, else 1 + the
+    /// answer's place in `SatisfactionRating::ALL`.
+    channel_rating: u8,
 }
 
 impl ReportSummary {
@@ -91,8 +98,20 @@ impl ReportSummary {
                 .priority
                 .map_or(0, |priority| priority_rank(Some(priority)) + 1),
             bits,
-            channel: interned.2,
+            channel_rating: interned.2 & CHANNEL_MASK
+                | satisfaction_code(report) << SATISFACTION_SHIFT,
         }
+    }
+
+    /// The interned business number; 0 when none.
+    pub fn channel(&self) -> u8 {
+        self.channel_rating & CHANNEL_MASK
+    }
+
+    /// 0 until the citizen answers the satisfaction question, else 1 + the answer's place in
+    /// `SatisfactionRating::ALL`.
+    pub fn satisfaction(&self) -> u8 {
+        self.channel_rating >> SATISFACTION_SHIFT
     }
 
     pub fn has_media(&self) -> bool {
@@ -221,6 +240,21 @@ impl Locations {
     pub fn footprint(&self) -> usize {
         self.points.capacity() * std::mem::size_of::<GeoPoint>()
     }
+}
+
+/// 0 until the citizen answers the satisfaction question, else 1 + the answer's place in
+/// `SatisfactionRating::ALL` (at most 3: two bits).
+fn satisfaction_code(report: &Report) -> u8 {
+    report
+        .satisfaction
+        .as_ref()
+        .and_then(|satisfaction| satisfaction.rating)
+        .and_then(|rating| {
+            SatisfactionRating::ALL
+                .iter()
+                .position(|each| *each == rating)
+        })
+        .map_or(0, |place| place as u8 + 1)
 }
 
 #[cfg(test)]

@@ -10,6 +10,7 @@ use proptest::prelude::*;
 use super::{fixture, person};
 use crate::domain::ids::{ReportId, Ticket, UnitCode};
 use crate::domain::report::{GeoPoint, Priority, Report, ReportStatus};
+use crate::domain::satisfaction::{AskedBy, Satisfaction, SatisfactionRating};
 use crate::domain::user::{Principal, Role};
 use crate::ledger::Ledger;
 use crate::workflow::catalogue::Catalogue;
@@ -68,6 +69,9 @@ struct Shape {
     /// Opened for a blocked reporter.
     blocked: bool,
     holder: Option<usize>,
+    /// Not asked; asked and not answered (`Some(None)`); answered (a place in
+    /// `SatisfactionRating::ALL`).
+    satisfaction: Option<Option<usize>>,
 }
 
 fn shape() -> impl Strategy<Value = Shape> {
@@ -88,6 +92,7 @@ fn shape() -> impl Strategy<Value = Shape> {
         prop::bool::weighted(0.2),
         prop_oneof![Just(0i64), 0..200_000i64],
         prop::bool::weighted(0.15),
+        proptest::option::of(proptest::option::of(0..SatisfactionRating::ALL.len())),
     );
     (facts, more).prop_map(|(facts, more)| Shape {
         status: facts.0,
@@ -104,6 +109,7 @@ fn shape() -> impl Strategy<Value = Shape> {
         paused_seconds: more.5,
         blocked: more.6,
         holder: facts.6,
+        satisfaction: more.7,
     })
 }
 
@@ -141,6 +147,12 @@ fn report(id: ReportId, number: usize, shape: &Shape) -> Report {
     report.paused_since = if shape.paused { after(30) } else { None };
     report.paused_seconds = shape.paused_seconds;
     report.blocked = shape.blocked;
+    report.satisfaction = shape.satisfaction.map(|answer| {
+        let mut asked = Satisfaction::asked(created_at + Duration::hours(12), AskedBy::Buttons);
+        asked.rating = answer.map(|place| SatisfactionRating::ALL[place]);
+        asked.answered_at = answer.map(|_| created_at + Duration::hours(13));
+        asked
+    });
     report.assignee = shape
         .holder
         .map(|index| crate::domain::assignment::Assignee::new(PEOPLE[index], created_at, None));
@@ -172,6 +184,7 @@ fn filter() -> impl Strategy<Value = ReportFilter> {
         proptest::option::weighted(0.25, 0..PEOPLE.len()),
         proptest::option::weighted(0.25, 0..PEOPLE.len()),
         proptest::option::weighted(0.25, any::<bool>()),
+        any::<u8>(),
     );
     (sets, bounds, holders).prop_map(|(sets, bounds, holders)| {
         // Mostly empty sets: every condition alone, and some together.
@@ -229,6 +242,10 @@ fn filter() -> impl Strategy<Value = ReportFilter> {
             unassigned: holders.2,
             channel: None,
             channel_is_default: false,
+            satisfaction: chosen(u32::from(holders.3), SatisfactionRating::ALL.len())
+                .into_iter()
+                .map(|index| SatisfactionRating::ALL[index])
+                .collect(),
         }
     })
 }
