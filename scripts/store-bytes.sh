@@ -10,7 +10,9 @@
 #
 # Settings (environment): BYTES_BIN (folder with siaga, loadgen, mock_meta and store_bytes;
 # default: builds them), BYTES_OUT (default bytes-out/<date>), BYTES_EXTRA (more flags for
-# `siaga serve`), KEEP.
+# `siaga serve`), KEEP. The keys written per table (from `/metrics`) go to key_writes.txt.
+# SIAGA_SLED_CLEANUP_PERCENT and SIAGA_SLED_CONSOLIDATION reach the server (see
+# `src/store/open.rs`): sled's space settings, to compare values without a rebuild.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -47,6 +49,10 @@ for _ in $(seq 600); do
     sleep 1
 done
 sleep 3 # the last statuses
+# The keys written per table by committed writes (issue 16 part 4), per report.
+curl -sf "$siaga_url/metrics" \
+    | awk -v n="$reports" '/^siaga_store_(key_writes|transactions)_total/ { print; if ($1 ~ /key_writes/) total += $2 }
+        END { printf "keys written per report: %.2f\n", total / n }' | tee "$out/key_writes.txt"
 kill -TERM "$siaga_pid"
 wait "$siaga_pid" || true
 "$bin/store_bytes" --data-dir "$data_dir/data" | tee "$out/store_bytes.md"

@@ -11,7 +11,7 @@ use crate::domain::message::Message;
 use crate::domain::report::Report;
 use crate::domain::reporter::Reporter;
 use crate::domain::timeline::TimelineEvent;
-use crate::store::keys::{KeyBuilder, read_u64, u64_key};
+use crate::store::keys::{read_u64, u64_key};
 use crate::store::{Store, StoreError, Table, Tx};
 
 use super::Ledger;
@@ -72,17 +72,12 @@ impl Survey<'_, Store> {
             .map(|entry| entry.map(|(_, reporter)| reporter))
     }
 
-    /// Every timeline event, by (report id, sequence), with the report id of its key.
+    /// Every timeline event, report by report and in sequence order, with the report id of the
+    /// key it was found under (a report's record, or an older build's single entry).
     pub fn timeline(
         &self,
     ) -> impl Iterator<Item = Result<(ReportId, TimelineEvent), StoreError>> + use<> {
-        self.at
-            .scan_records::<TimelineEvent>(Table::Timeline, &[])
-            .map(|entry| {
-                entry.map(|(key, event)| {
-                    (ReportId::new(read_u64(&key, 0).unwrap_or_default()), event)
-                })
-            })
+        super::timeline::every_event(self.at)
     }
 
     /// Every outbox item, due first.
@@ -108,9 +103,10 @@ impl Survey<'_, Store> {
         Ok(self.at.get(Table::RawPayloads, &u64_key(id))?.is_some())
     }
 
-    /// How many entries the timeline holds, over all reports.
+    /// How many events the timelines hold, over all reports (an unreadable entry counts
+    /// none).
     pub fn timeline_len(&self) -> usize {
-        self.at.len(Table::Timeline)
+        self.timeline().filter(Result::is_ok).count()
     }
 }
 
@@ -233,15 +229,12 @@ impl Survey<'_, Tx<'_>> {
         self.at.remove(Table::MediaQueue, &key.0)
     }
 
-    /// Test hook: writes a timeline event as given, under its report id and sequence, without
-    /// touching the report (to plant a disordered or orphaned timeline).
+    /// Test hook: writes a timeline event as given, as builds before issue 16 did (under its
+    /// own report id and sequence), without touching the report (to plant a disordered or
+    /// orphaned timeline, or an older store's entry).
     #[doc(hidden)]
     pub fn plant_timeline_event(&self, event: &TimelineEvent) -> Result<(), StoreError> {
-        let key = KeyBuilder::new()
-            .u64(event.report_id.get())
-            .u64(event.sequence)
-            .build();
-        self.at.put_record(Table::Timeline, &key, event)
+        super::timeline::plant_single_entry(self.at, event)
     }
 
     /// Test hook: puts a report in the open-reports set whatever its status.

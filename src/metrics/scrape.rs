@@ -136,6 +136,23 @@ pub(super) fn render(
             ),
         ],
     ));
+    let writes = store.write_counts();
+    families.push(Family {
+        name: "store_transactions",
+        help: "Committed store transactions since start.",
+        kind: Kind::Counter,
+        samples: one(Value::Int(writes.transactions)),
+    });
+    families.push(Family {
+        name: "store_key_writes",
+        help: "Keys written (or removed) by committed writes since start, by table; a key written twice in one transaction counts once.",
+        kind: Kind::Counter,
+        samples: writes
+            .per_table
+            .iter()
+            .map(|(table, count)| Sample::new(("table", table.tree_name()), Value::Int(*count)))
+            .collect(),
+    });
     let flush = store.flush_stats();
     families.push(gauge(
         "store_flush_last_seconds",

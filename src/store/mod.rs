@@ -9,6 +9,7 @@ pub mod codec;
 pub mod compress;
 mod copy;
 mod flush;
+mod key_writes;
 pub mod keys;
 mod open;
 mod stats;
@@ -24,6 +25,8 @@ use std::time::Duration;
 pub use codec::Record;
 pub use copy::TableDigest;
 use flush::{DeviceSync, GroupFlush, WriteCount};
+pub use key_writes::WriteCounts;
+use key_writes::{KeyWrites, TxWrites};
 pub use open::DEFAULT_CACHE_CAPACITY;
 use open::open_with_retry;
 pub use stats::{TableBytes, folder_bytes};
@@ -91,6 +94,7 @@ struct StoreInner {
     /// What sled was told to cache.
     cache_capacity: u64,
     watchers: Watchers,
+    key_writes: KeyWrites,
 }
 
 impl Store {
@@ -129,6 +133,7 @@ impl Store {
                 path: path.to_path_buf(),
                 cache_capacity,
                 watchers: Watchers::default(),
+                key_writes: KeyWrites::default(),
             }),
         })
     }
@@ -175,8 +180,15 @@ impl Store {
         let log = self.inner.watchers.log();
         log.note(table, key);
         self.tree(table).insert(key, value)?;
+        self.inner.key_writes.single(table);
         self.inner.watchers.notify(self, log);
         Ok(())
+    }
+
+    /// Committed transactions and the keys they wrote, per table, since the store was opened
+    /// (issue 16's writes per report; `/metrics`).
+    pub fn write_counts(&self) -> WriteCounts {
+        self.inner.key_writes.snapshot()
     }
 
     pub fn len(&self, table: Table) -> usize {
@@ -246,17 +258,21 @@ impl Store {
         let _counted = self.inner.writes.begin();
         let run = self.inner.run;
         let log = self.inner.watchers.log();
+        let written = TxWrites::default();
         let outcome = self.inner.trees.as_slice().transaction(|trees| {
             log.clear();
+            written.clear();
             let mut tx = Tx {
                 trees,
                 run,
                 log: &log,
+                written: &written,
             };
             body(&mut tx).map_err(ConflictableTransactionError::Abort)
         });
         match outcome {
             Ok(result) => {
+                self.inner.key_writes.committed(&written);
                 self.inner.watchers.notify(self, log);
                 Ok(result)
             }
@@ -328,6 +344,8 @@ pub struct Tx<'a> {
     run: u64,
     /// The keys written in watched tables, told to their watchers once the transaction is in.
     log: &'a WriteLog,
+    /// Every key written, counted once the transaction is in.
+    written: &'a TxWrites,
 }
 
 impl Tx<'_> {
@@ -359,6 +377,7 @@ impl Tx<'_> {
     pub fn put(&self, table: Table, key: &[u8], value: &[u8]) -> Result<(), StoreError> {
         self.tree(table).insert(key, value).map_err(unabortable)?;
         self.log.note(table, key);
+        self.written.note(table, key);
         Ok(())
     }
 
@@ -374,6 +393,7 @@ impl Tx<'_> {
     pub fn remove(&self, table: Table, key: &[u8]) -> Result<(), StoreError> {
         self.tree(table).remove(key).map_err(unabortable)?;
         self.log.note(table, key);
+        self.written.note(table, key);
         Ok(())
     }
 

@@ -13,6 +13,21 @@ const LOCK_WAIT: Duration = Duration::from_secs(2);
 /// sled's cache when the store is opened without a memory budget (tools, tests).
 pub const DEFAULT_CACHE_CAPACITY: u64 = 256 * 1024 * 1024;
 
+/// An inactive log segment whose live pages fill this percentage of it or less is cleaned
+/// (sled 0.34 fixed it at 50; `vendor/sled/PATCHED.md`). See README, "Bytes per report".
+pub const SEGMENT_CLEANUP_PERCENT: u8 = 50;
+/// A page made of this many fragments is rewritten whole by its next update (sled's was 10).
+pub const PAGE_CONSOLIDATION_FRAGMENTS: u8 = 10;
+
+/// `SIAGA_SLED_CLEANUP_PERCENT` and `SIAGA_SLED_CONSOLIDATION` override the two constants above
+/// (measurement only; see `scripts/store-bytes.sh`).
+fn tuning(name: &str, default: u8) -> u8 {
+    std::env::var(name)
+        .ok()
+        .and_then(|raw| raw.parse().ok())
+        .unwrap_or(default)
+}
+
 /// `cache_capacity` is what sled is told, in its own accounting (serialized page sizes).
 pub(super) fn open_with_retry(path: &Path, cache_capacity: u64) -> Result<sled::Db, StoreError> {
     let deadline = std::time::Instant::now() + LOCK_WAIT;
@@ -23,6 +38,14 @@ pub(super) fn open_with_retry(path: &Path, cache_capacity: u64) -> Result<sled::
             .path(path)
             .cache_capacity(cache_capacity)
             .flush_every_ms(Some(1000))
+            .segment_cleanup_threshold(tuning(
+                "SIAGA_SLED_CLEANUP_PERCENT",
+                SEGMENT_CLEANUP_PERCENT,
+            ))
+            .page_consolidation_threshold(tuning(
+                "SIAGA_SLED_CONSOLIDATION",
+                PAGE_CONSOLIDATION_FRAGMENTS,
+            ))
             .open();
         match opened {
             Ok(db) => return Ok(db),

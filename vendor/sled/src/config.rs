@@ -209,6 +209,15 @@ pub struct Inner {
     pub print_profile_on_drop: bool,
     #[doc(hidden)]
     pub idgen_persist_interval: u64,
+    /// siaga's patch: the live percentage at or under which an inactive segment is cleaned
+    /// (its live pages rewritten elsewhere so that it can be reused). Upstream 0.34.7 fixed
+    /// it at 50 and ignored `segment_cleanup_threshold`.
+    #[doc(hidden)]
+    pub segment_cleanup_threshold: u8,
+    /// siaga's patch: how many fragments (a base and its deltas) a page may have before an
+    /// update rewrites it whole. Upstream fixed it at 10.
+    #[doc(hidden)]
+    pub page_consolidation_threshold: u8,
     #[doc(hidden)]
     pub version: (usize, usize),
     tmp_path: PathBuf,
@@ -237,6 +246,8 @@ impl Default for Inner {
             print_profile_on_drop: false,
             flush_every_ms: Some(500),
             idgen_persist_interval: 1_000_000,
+            segment_cleanup_threshold: 50,
+            page_consolidation_threshold: 10,
             global_error: Arc::new(Atomic::default()),
             #[cfg(feature = "event_log")]
             event_log: Arc::new(crate::event_log::EventLog::default()),
@@ -363,12 +374,23 @@ impl Config {
         self
     }
 
-    #[doc(hidden)]
-    #[deprecated(
-        since = "0.31.0",
-        note = "this does nothing for now. maybe it will come back in the future."
-    )]
-    pub const fn segment_cleanup_threshold(self, _: u8) -> Self {
+    /// siaga's patch: an inactive segment whose live pages take this percentage of it or
+    /// less is cleaned (1 to 99; upstream fixed it at 50). Higher keeps the file smaller at
+    /// the cost of rewriting more live pages. Not stored with the database: it may change
+    /// between runs.
+    pub fn segment_cleanup_threshold(mut self, percent: u8) -> Self {
+        let m = Arc::make_mut(&mut self.0);
+        m.segment_cleanup_threshold = percent.clamp(1, 99);
+        self
+    }
+
+    /// siaga's patch: a page made of this many fragments (its base and the deltas appended
+    /// since) is rewritten whole by its next update (2 to 64; upstream fixed it at 10). Lower
+    /// keeps fewer superseded versions of a key in live pages, at the cost of rewriting pages
+    /// more often. Not stored with the database.
+    pub fn page_consolidation_threshold(mut self, fragments: u8) -> Self {
+        let m = Arc::make_mut(&mut self.0);
+        m.page_consolidation_threshold = fragments.clamp(2, 64);
         self
     }
 

@@ -834,7 +834,8 @@ impl SegmentAccountant {
         idx: usize,
         lsn: Lsn,
     ) -> Result<()> {
-        let cleanup_threshold = SEGMENT_CLEANUP_THRESHOLD;
+        let cleanup_threshold =
+            usize::from(self.config.segment_cleanup_threshold);
 
         let segment_start = (idx * self.config.segment_size) as LogOffset;
 
