@@ -10,6 +10,7 @@ mod blocking;
 mod canned;
 mod console;
 mod fanout;
+mod frames;
 mod incidents;
 mod mutation;
 mod query;
