@@ -331,6 +331,49 @@ mod tests {
         );
     }
 
+    fn event_at(second: i64) -> ReportEvent {
+        ReportEvent {
+            kind: ReportEventKind::MessageAdded,
+            report_id: ReportId::new(1),
+            ticket: crate::domain::ids::Ticket::parse("WA-2026-000001").unwrap(),
+            at: DateTime::from_timestamp(second, 0).unwrap(),
+            message_id: None,
+            published_at: None,
+        }
+    }
+
+    #[test]
+    fn a_user_is_read_once_per_event_and_again_once_the_read_is_old() {
+        let fanout = Fanout::default();
+        let reads = std::cell::Cell::new(0);
+        let read = || {
+            reads.set(reads.get() + 1);
+            Ok(None)
+        };
+        let (first, second) = (event_at(1), event_at(2));
+        for _ in 0..3 {
+            assert!(
+                fanout
+                    .user_for_event(&first, "ops1", read)
+                    .unwrap()
+                    .is_none()
+            );
+        }
+        assert_eq!(reads.get(), 1, "one read for the event's subscribers");
+        fanout.user_for_event(&first, "ops2", read).unwrap();
+        fanout.user_for_event(&second, "ops1", read).unwrap();
+        assert_eq!(reads.get(), 3, "another user, another event: read again");
+        std::thread::sleep(USER_READ_SHARED_FOR + Duration::from_millis(5));
+        fanout.user_for_event(&first, "ops1", read).unwrap();
+        assert_eq!(reads.get(), 4, "an old read is not used");
+        let failed = fanout.user_for_event(&second, "ops9", || {
+            Err(UserError::internal(&"store unavailable"))
+        });
+        assert!(failed.is_err());
+        fanout.user_for_event(&second, "ops9", read).unwrap();
+        assert_eq!(reads.get(), 5, "a failed read is not kept");
+    }
+
     #[test]
     fn the_shared_work_of_old_events_is_let_go() {
         let fanout = Fanout::default();
