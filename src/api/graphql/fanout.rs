@@ -98,6 +98,9 @@ struct DocumentWork {
 /// The decisions of one class, by document: subscribers that get the same bytes.
 type ByDocument = HashMap<Arc<str>, Arc<DocumentWork>>;
 
+/// A user record as read for one event's session re-checks, and when it was read.
+type UserRead = (Instant, Option<Arc<User>>);
+
 /// One event's shared work.
 #[derive(Default)]
 struct EventWork {
@@ -105,7 +108,7 @@ struct EventWork {
     visible: Mutex<HashMap<VisibilityClass, bool>>,
     documents: Mutex<HashMap<VisibilityClass, ByDocument>>,
     /// The user records read for this event's session re-checks, by username, with when.
-    users: Mutex<HashMap<String, (Instant, Option<Arc<User>>)>>,
+    users: Mutex<HashMap<String, UserRead>>,
 }
 
 /// An event as the bus tells it; the same event reaches every subscriber as an equal value.
