@@ -250,10 +250,21 @@ impl Auth {
     /// expired, the session stands, and the user still has the role and unit it had.
     pub fn recheck(&self, connected_as: &Principal, session: &Session) -> Result<(), UserError> {
         let user = self.user(&session.username)?;
+        self.recheck_against(connected_as, session, user.as_ref())
+    }
+
+    /// `recheck` against a user record the caller has just read (`None`: the user is gone), so
+    /// that many connections of one user can share one read.
+    pub fn recheck_against(
+        &self,
+        connected_as: &Principal,
+        session: &Session,
+        user: Option<&User>,
+    ) -> Result<(), UserError> {
         check_session(
             Utc::now(),
             session,
-            user.as_ref(),
+            user,
             self.session_policy.max_age,
             Some(connected_as),
         )

@@ -153,3 +153,87 @@ async fn a_subscriber_that_stops_reading_holds_no_other_subscriber_back() {
         }
     }
 }
+
+/// The REPORT_CREATED frames of `ticket`, by subscription id, until every id in `ids` has one;
+/// every message read on the way is returned too.
+async fn created_frames(
+    socket: &mut common::ws::Socket,
+    ticket: &str,
+    ids: &[&str],
+) -> (std::collections::HashMap<String, Value>, Vec<Value>) {
+    let mut frames = std::collections::HashMap::new();
+    let mut read = Vec::new();
+    while ids.iter().any(|id| !frames.contains_key(*id)) {
+        let message = common::ws::next_json(socket).await;
+        read.push(message.clone());
+        let Some(data) = message["payload"]["data"].as_object() else {
+            continue;
+        };
+        let Some(event) = data.values().next() else {
+            continue;
+        };
+        let created = event["kind"] == "REPORT_CREATED";
+        let of_ticket = event["report"]["ticket"] == ticket || event["report"].is_null();
+        if message["type"] == "next" && created && of_ticket {
+            frames.insert(message["id"].as_str().unwrap().to_string(), message);
+        }
+    }
+    (frames, read)
+}
+
+#[tokio::test]
+async fn subscriptions_on_one_socket_get_their_own_frames_and_none_once_completed() {
+    let app = spawn_app().await;
+    let operator = operator(&app).await;
+    let mut socket = subscribe(
+        &app,
+        &operator,
+        "subscription { reportEvents { kind report { ticket } } }",
+    )
+    .await;
+    // A second subscription on the same socket: another id (one that needs escaping), an
+    // alias, another selection.
+    let other_id = "dua \"kedua\"";
+    let opened = app.subscriptions_opened();
+    let subscribe = json!({ "id": other_id, "type": "subscribe", "payload": {
+        "query": "subscription Live { live: reportEvents { kind at } }" } });
+    socket
+        .send(WsMessage::Text(subscribe.to_string().into()))
+        .await
+        .unwrap();
+    app.wait_for_subscription(opened).await;
+
+    let (_, ticket) = app.citizen_reports("081377301031", "ada pencurian").await;
+    let (frames, _) = created_frames(&mut socket, &ticket, &["1", other_id]).await;
+    let first = &frames["1"]["payload"]["data"];
+    assert_eq!(first["reportEvents"]["report"]["ticket"], ticket.as_str());
+    assert_eq!(
+        first.as_object().unwrap().len(),
+        1,
+        "only its own field: {first}"
+    );
+    let second = &frames[other_id]["payload"]["data"];
+    assert_eq!(second["live"]["kind"], "REPORT_CREATED");
+    assert!(second["live"]["at"].is_string(), "{second}");
+    assert!(second["live"]["report"].is_null(), "{second}");
+
+    // The client completes "1": nothing more of it arrives, the other goes on.
+    let complete = json!({ "id": "1", "type": "complete" });
+    socket
+        .send(WsMessage::Text(complete.to_string().into()))
+        .await
+        .unwrap();
+    // async-graphql confirms the completion; frames of "1" may come before it, none after.
+    loop {
+        let message = common::ws::next_json(&mut socket).await;
+        if message["id"] == "1" && message["type"] == "complete" {
+            break;
+        }
+    }
+    let (_, later) = app.citizen_reports("081377301032", "ada tawuran").await;
+    let (_, read) = created_frames(&mut socket, &later, &[other_id]).await;
+    assert!(
+        read.iter().all(|message| message["id"] != "1"),
+        "a completed subscription got more: {read:?}"
+    );
+}

@@ -1,11 +1,15 @@
 //! The subscriptions' shared work on each bus event: the report is read once, visibility and
 //! the subscription's filter are decided once per visibility class and document, and the
 //! event's GraphQL value is resolved once per (visibility class, document) and handed, as is,
-//! to every subscriber of that class and document. Each subscriber keeps its own position on
-//! the bus, so a slow one lags (and is told to resync) without holding anyone else back.
+//! to every subscriber of that class and document, with its serialised bytes (`frames.rs`
+//! splices them into each subscriber's protocol frame). The user record a subscriber's session
+//! is re-checked against is read once per event and user, and used for at most
+//! `USER_READ_SHARED_FOR`. Each subscriber keeps its own position on the bus, so a slow one lags
+//! (and is told to resync) without holding anyone else back.
 
 use std::collections::{HashMap, VecDeque};
 use std::sync::{Arc, Mutex, OnceLock};
+use std::time::{Duration, Instant};
 
 use async_graphql::Value;
 use chrono::{DateTime, Utc};
@@ -13,11 +17,18 @@ use chrono::{DateTime, Utc};
 use crate::bus::{ReportEvent, ReportEventKind};
 use crate::domain::ids::{MessageId, ReportId, UnitCode};
 use crate::domain::report::Report;
-use crate::domain::user::{Principal, Role};
+use crate::domain::user::{Principal, Role, User};
+use crate::error::UserError;
 
 /// Events whose shared work is kept: far more than a subscriber is ever behind in practice; one
 /// further behind computes its own (correct, just not shared).
 const RECENT_EVENTS: usize = 256;
+
+/// How long one read of a user record answers the session re-checks of that user's subscribers
+/// for one event. The read is made after the event was published, so an access change
+/// committed before the event is seen by every delivery of it; one committed while the event
+/// is being delivered is seen within this time (and at the user's next event in any case).
+const USER_READ_SHARED_FOR: Duration = Duration::from_millis(20);
 
 /// The field whose value differs for every reader: a link signed for the reader's own token
 /// generation. A document that selects it shares nothing across users.
@@ -67,24 +78,37 @@ pub fn document_key(env: &async_graphql::context::QueryEnv) -> Arc<str> {
 /// in.
 pub struct Shared {
     pub report: Arc<Report>,
-    pub value: Arc<OnceLock<Value>>,
+    pub slot: Arc<SharedValue>,
+}
+
+/// The event's value for one (class, document), filled by the first subscriber that resolves
+/// it without a field error: the GraphQL value, and the response (`{"data":{…}}`) serialised.
+#[derive(Default)]
+pub struct SharedValue {
+    pub value: OnceLock<Value>,
+    pub body: OnceLock<Arc<str>>,
 }
 
 /// The decision of one (class, document) on one event, taken by the first of its subscribers.
 struct DocumentWork {
     passes: bool,
-    value: Arc<OnceLock<Value>>,
+    slot: Arc<SharedValue>,
 }
 
-/// Subscribers that get the same bytes: one visibility class, one document.
-type ClassAndDocument = (VisibilityClass, Arc<str>);
+/// The decisions of one class, by document: subscribers that get the same bytes.
+type ByDocument = HashMap<Arc<str>, Arc<DocumentWork>>;
+
+/// A user record as read for one event's session re-checks, and when it was read.
+type UserRead = (Instant, Option<Arc<User>>);
 
 /// One event's shared work.
 #[derive(Default)]
 struct EventWork {
     report: OnceLock<Option<Arc<Report>>>,
     visible: Mutex<HashMap<VisibilityClass, bool>>,
-    documents: Mutex<HashMap<ClassAndDocument, Arc<DocumentWork>>>,
+    documents: Mutex<HashMap<VisibilityClass, ByDocument>>,
+    /// The user records read for this event's session re-checks, by username, with when.
+    users: Mutex<HashMap<String, UserRead>>,
 }
 
 /// An event as the bus tells it; the same event reaches every subscriber as an equal value.
@@ -152,26 +176,61 @@ impl Fanout {
             .report
             .get_or_init(|| (question.read_report)().map(Arc::new))
             .clone()?;
-        let visible = *lock(&work.visible)
-            .entry(question.class.clone())
-            .or_insert_with(|| (question.can_see)(&report));
+        // Looked up before inserting: the keys are cloned only by the first of a class.
+        let known = lock(&work.visible).get(question.class).copied();
+        let visible = match known {
+            Some(visible) => visible,
+            None => *lock(&work.visible)
+                .entry(question.class.clone())
+                .or_insert_with(|| (question.can_see)(&report)),
+        };
         if !visible {
             return None;
         }
-        let document = Arc::clone(
-            lock(&work.documents)
-                .entry((question.class.clone(), Arc::clone(question.document)))
-                .or_insert_with(|| {
-                    Arc::new(DocumentWork {
-                        passes: (question.passes_filter)(&report),
-                        value: Arc::default(),
-                    })
-                }),
-        );
+        let known = lock(&work.documents)
+            .get(question.class)
+            .and_then(|documents| documents.get(question.document))
+            .cloned();
+        let document = match known {
+            Some(document) => document,
+            None => Arc::clone(
+                lock(&work.documents)
+                    .entry(question.class.clone())
+                    .or_default()
+                    .entry(Arc::clone(question.document))
+                    .or_insert_with(|| {
+                        Arc::new(DocumentWork {
+                            passes: (question.passes_filter)(&report),
+                            slot: Arc::default(),
+                        })
+                    }),
+            ),
+        };
         document.passes.then(|| Shared {
             report,
-            value: Arc::clone(&document.value),
+            slot: Arc::clone(&document.slot),
         })
+    }
+
+    /// The record of `username` for the session re-check of one subscriber on `event`: read
+    /// by `read` at most once per `USER_READ_SHARED_FOR` for the event (a failed read is not
+    /// kept).
+    pub fn user_for_event(
+        &self,
+        event: &ReportEvent,
+        username: &str,
+        read: impl FnOnce() -> Result<Option<User>, UserError>,
+    ) -> Result<Option<Arc<User>>, UserError> {
+        let work = self.work_for(event);
+        if let Some((read_at, user)) = lock(&work.users).get(username)
+            && read_at.elapsed() < USER_READ_SHARED_FOR
+        {
+            return Ok(user.clone());
+        }
+        let read_at = Instant::now();
+        let user = read()?.map(Arc::new);
+        lock(&work.users).insert(username.to_string(), (read_at, user.clone()));
+        Ok(user)
     }
 
     fn work_for(&self, event: &ReportEvent) -> Arc<EventWork> {
@@ -273,6 +332,49 @@ mod tests {
             VisibilityClass::of(&one, document),
             VisibilityClass::of(&one, document)
         );
+    }
+
+    fn event_at(second: i64) -> ReportEvent {
+        ReportEvent {
+            kind: ReportEventKind::MessageAdded,
+            report_id: ReportId::new(1),
+            ticket: crate::domain::ids::Ticket::parse("WA-2026-000001").unwrap(),
+            at: DateTime::from_timestamp(second, 0).unwrap(),
+            message_id: None,
+            published_at: None,
+        }
+    }
+
+    #[test]
+    fn a_user_is_read_once_per_event_and_again_once_the_read_is_old() {
+        let fanout = Fanout::default();
+        let reads = std::cell::Cell::new(0);
+        let read = || {
+            reads.set(reads.get() + 1);
+            Ok(None)
+        };
+        let (first, second) = (event_at(1), event_at(2));
+        for _ in 0..3 {
+            assert!(
+                fanout
+                    .user_for_event(&first, "ops1", read)
+                    .unwrap()
+                    .is_none()
+            );
+        }
+        assert_eq!(reads.get(), 1, "one read for the event's subscribers");
+        fanout.user_for_event(&first, "ops2", read).unwrap();
+        fanout.user_for_event(&second, "ops1", read).unwrap();
+        assert_eq!(reads.get(), 3, "another user, another event: read again");
+        std::thread::sleep(USER_READ_SHARED_FOR + Duration::from_millis(5));
+        fanout.user_for_event(&first, "ops1", read).unwrap();
+        assert_eq!(reads.get(), 4, "an old read is not used");
+        let failed = fanout.user_for_event(&second, "ops9", || {
+            Err(UserError::internal(&"store unavailable"))
+        });
+        assert!(failed.is_err());
+        fanout.user_for_event(&second, "ops9", read).unwrap();
+        assert_eq!(reads.get(), 5, "a failed read is not kept");
     }
 
     #[test]

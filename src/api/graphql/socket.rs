@@ -1,7 +1,8 @@
 //! The subscriptions WebSocket (`GET /graphql/ws`): the token is checked at `connection_init`,
 //! the connection's session is re-checked while the socket is open, and the socket is closed
 //! (4401, or 4403 for a FORBIDDEN ending) once the session has ended, after the subscriptions
-//! have told their clients why.
+//! have told their clients why. Subscription items come as frames the subscriptions queue
+//! themselves (`frames.rs`); several queued frames go out in one write.
 
 use std::collections::VecDeque;
 use std::str::FromStr;
@@ -17,6 +18,7 @@ use axum::response::{IntoResponse, Response};
 use futures_util::{SinkExt, StreamExt, future};
 use tokio::sync::watch;
 
+use super::frames::{ConnectionExecutor, FRAMES_QUEUED, Frame, tag_subscription};
 use super::{SiagaSchema, to_graphql_error};
 use crate::auth::{Auth, Session};
 use crate::domain::user::Principal;
@@ -35,6 +37,8 @@ const MESSAGES_AFTER_THE_END: usize = 64;
 /// the default 128 KiB, a thousand subscribers spent most of the CPU in that `memset`. Client
 /// messages are small (a subscribe document); a larger one is read in several chunks.
 const READ_BUFFER_BYTES: usize = 4 * 1024;
+/// Queued frames written together before one flush (one `sendto`), at most.
+const FRAMES_PER_WRITE: usize = 32;
 
 /// One connection's session, shared by the socket and the subscriptions opened on it: whoever
 /// first finds the session over records why, the other subscriptions end with that error, and
@@ -46,18 +50,36 @@ pub(crate) struct ConnectionSession {
     /// When each subscription item on its way to the socket was published on the bus, in the
     /// order the items are written (`None` for an item that is no bus event).
     stamps: Arc<Mutex<VecDeque<Option<Instant>>>>,
+    protocol: WebSocketProtocols,
+    /// The subscriptions' own frames, to the socket loop.
+    frames: tokio::sync::mpsc::Sender<Frame>,
 }
 
 /// Stamps kept at most per connection: a client that stops reading cannot grow them.
 const MAX_STAMPS: usize = 1024;
 
 impl ConnectionSession {
-    fn new() -> ConnectionSession {
-        ConnectionSession {
+    fn new(
+        protocol: WebSocketProtocols,
+    ) -> (ConnectionSession, tokio::sync::mpsc::Receiver<Frame>) {
+        let (frames, queued) = tokio::sync::mpsc::channel(FRAMES_QUEUED);
+        let connection = ConnectionSession {
             opened_as: Arc::new(OnceLock::new()),
             ending: Arc::new(watch::Sender::new(None)),
             stamps: Arc::default(),
-        }
+            protocol,
+            frames,
+        };
+        (connection, queued)
+    }
+
+    pub(crate) fn protocol(&self) -> WebSocketProtocols {
+        self.protocol
+    }
+
+    /// Where a subscription on this connection queues its frames.
+    pub(crate) fn frames(&self) -> tokio::sync::mpsc::Sender<Frame> {
+        self.frames.clone()
     }
 
     /// Records when the next subscription item was published, for the fan-out histogram.
@@ -159,12 +181,14 @@ async fn serve(
         .take_while(|received| future::ready(received.is_ok()))
         .filter_map(|received| {
             future::ready(match received {
-                Ok(message @ (Message::Text(_) | Message::Binary(_))) => Some(message.into_data()),
+                Ok(message @ (Message::Text(_) | Message::Binary(_))) => {
+                    Some(tag_subscription(message.into_data()))
+                }
                 _ => None,
             })
         });
 
-    let connection = ConnectionSession::new();
+    let (connection, mut frames) = ConnectionSession::new(protocol);
     let on_connection_init = {
         let auth = auth.clone();
         let connection = connection.clone();
@@ -195,12 +219,15 @@ async fn serve(
             Ok(data)
         }
     };
-    let messages = async_graphql::http::WebSocket::new(schema, incoming, protocol)
-        .on_connection_init(on_connection_init);
+    let messages =
+        async_graphql::http::WebSocket::new(ConnectionExecutor(schema), incoming, protocol)
+            .on_connection_init(on_connection_init);
     futures_util::pin_mut!(messages);
 
     let mut ending = connection.ending();
-    let mut next_check: Option<tokio::time::Instant> = None;
+    // One timer for the connection's life, armed once the session is known.
+    let check_due = tokio::time::sleep(std::time::Duration::ZERO);
+    futures_util::pin_mut!(check_due);
     let mut watching = false;
     let mut sent_after_the_end = 0;
     loop {
@@ -208,23 +235,30 @@ async fn serve(
         // scheduled from the session's own deadlines.
         if !watching && let Some((_, session)) = connection.opened_as.get() {
             watching = true;
-            next_check = Some(tokio::time::Instant::now() + auth.next_recheck_in(session));
+            check_due
+                .as_mut()
+                .reset(tokio::time::Instant::now() + auth.next_recheck_in(session));
         }
-        let check_due = async {
-            match next_check {
-                Some(at) => tokio::time::sleep_until(at).await,
-                None => future::pending().await,
-            }
-        };
         tokio::select! {
-            // Messages first: when the session ends, the subscriptions' errors and completions
-            // are already produced by the time the stream is pending, and go out before the
-            // close frame.
+            // Frames, then messages: when the session ends, the subscriptions' frames, errors
+            // and completions are already produced by the time the stream is pending, and go
+            // out before the close frame.
             biased;
+            Some(frame) = frames.recv() => {
+                if write_frames(&mut sink, frame, &mut frames, &metrics).await.is_err() {
+                    break;
+                }
+            }
             message = messages.next() => {
                 let Some(message) = message else { break };
                 let carries_item = is_subscription_item(&message);
-                if sink.send(to_axum(message)).await.is_err() {
+                // A subscription queues its frames before its stream yields its last item:
+                // they go first.
+                let mut written = Ok(());
+                while written.is_ok() && let Ok(frame) = frames.try_recv() {
+                    written = write_frames(&mut sink, frame, &mut frames, &metrics).await;
+                }
+                if written.is_err() || sink.send(to_axum(message)).await.is_err() {
                     break;
                 }
                 if carries_item && let Some(published_at) = connection.take_stamp() {
@@ -243,15 +277,17 @@ async fn serve(
                 let _ = sink.send(close_frame(&reason)).await;
                 break;
             }
-            () = check_due => {
+            () = check_due.as_mut(), if watching => {
                 let Some((principal, session)) = connection.opened_as.get() else { continue };
                 match auth.recheck(principal, session) {
                     Ok(()) => {
-                        next_check = Some(tokio::time::Instant::now() + auth.next_recheck_in(session));
+                        check_due
+                            .as_mut()
+                            .reset(tokio::time::Instant::now() + auth.next_recheck_in(session));
                     }
                     Err(reason) => {
                         tracing::info!(username = %principal.username, reason = %reason.message, "websocket session ended");
-                        next_check = None;
+                        watching = false;
                         connection.end(reason);
                     }
                 }
@@ -259,6 +295,40 @@ async fn serve(
         }
     }
     let _ = sink.close().await;
+}
+
+/// Writes `first` and the frames queued behind it (up to `FRAMES_PER_WRITE`), then flushes
+/// once: a socket that fell behind catches up in few writes.
+async fn write_frames(
+    sink: &mut futures_util::stream::SplitSink<WebSocket, Message>,
+    first: Frame,
+    queued: &mut tokio::sync::mpsc::Receiver<Frame>,
+    metrics: &crate::metrics::Metrics,
+) -> Result<(), axum::Error> {
+    let mut next = Some(first);
+    let mut written = [None; FRAMES_PER_WRITE];
+    let mut count = 0;
+    while let Some(frame) = next.take() {
+        if let Some(text) = frame.text() {
+            sink.feed(Message::Text(text.into())).await?;
+            written[count] = Some(frame.published_at);
+            count += 1;
+        }
+        if count < FRAMES_PER_WRITE {
+            next = queued.try_recv().ok();
+        }
+    }
+    if count == 0 {
+        return Ok(());
+    }
+    sink.flush().await?;
+    for published_at in written.into_iter().flatten().flatten() {
+        metrics
+            .latency
+            .fanout
+            .observe(published_at.elapsed().as_secs_f64());
+    }
+    Ok(())
 }
 
 /// A subscription's item: `next` (graphql-transport-ws) or `data` (the legacy graphql-ws).

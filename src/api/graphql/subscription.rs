@@ -2,10 +2,12 @@
 //! waits for a subscriber: the bus is a bounded broadcast, and a subscriber that falls behind
 //! gets a RESYNC event telling it to reload. A subscription lives no longer than its session:
 //! it re-checks the user and token before every event and at least every re-check interval,
-//! and ends with UNAUTHENTICATED once they no longer hold.
+//! and ends with UNAUTHENTICATED once they no longer hold. On our WebSocket a subscription
+//! writes its items as frames itself (`frames.rs`); its ending error goes through async-graphql.
 
 use std::borrow::Cow;
-use std::sync::{Arc, OnceLock};
+use std::pin::Pin;
+use std::sync::Arc;
 
 use async_graphql::parser::types::Field;
 use async_graphql::registry::Registry;
@@ -18,7 +20,8 @@ use chrono::{DateTime, Utc};
 use crate::ledger::Ledger;
 use futures_util::Stream;
 
-use super::fanout::{Question, VisibilityClass, document_key};
+use super::fanout::{Question, SharedValue, VisibilityClass, document_key};
+use super::frames::{DirectDelivery, SubscriptionId};
 use super::socket::{ConnectionSession, session_ended};
 use super::types::{ReportFilter, ReportView};
 use super::{principal, services, session, to_graphql_error};
@@ -103,7 +106,9 @@ struct Follower {
     /// the session ends, and its other subscriptions end too.
     connection: Option<ConnectionSession>,
     ending: Option<tokio::sync::watch::Receiver<Option<UserError>>>,
-    next_check: tokio::time::Instant,
+    /// The periodic re-check, for when no event comes; one timer kept for the subscription's
+    /// life and moved on after each periodic check.
+    check_due: Pin<Box<tokio::time::Sleep>>,
     services: super::Services,
     filter: DomainFilter,
     masked: bool,
@@ -111,6 +116,8 @@ struct Follower {
     /// event's work (`fanout.rs`).
     class: VisibilityClass,
     document: Arc<str>,
+    /// Set on our WebSocket: the subscription writes its frames itself.
+    direct: Option<DirectDelivery>,
 }
 
 impl Follower {
@@ -122,17 +129,38 @@ impl Follower {
         }
     }
 
-    /// Whether the session still stands; if not, it is recorded as ended on the connection.
+    /// Whether the session still stands, from a fresh read of the user; if not, it is recorded
+    /// as ended on the connection. The next periodic check is due one interval later.
     fn recheck(&mut self) -> Result<(), UserError> {
         let auth = &self.services.auth;
-        if let Err(reason) = auth.recheck(&self.who, &self.session) {
+        let checked = auth.recheck(&self.who, &self.session);
+        self.ended_if(checked)?;
+        let next_check = tokio::time::Instant::now() + auth.next_recheck_in(&self.session);
+        self.check_due.as_mut().reset(next_check);
+        Ok(())
+    }
+
+    /// Whether the session still stands for `event`, against the user record read for this
+    /// event (shared by the user's subscribers for a few milliseconds, `fanout.rs`).
+    fn recheck_for(&self, event: &crate::bus::ReportEvent) -> Result<(), UserError> {
+        let auth = &self.services.auth;
+        let username = &self.session.username;
+        let checked = self
+            .services
+            .fanout
+            .user_for_event(event, username, || auth.user(username))
+            .and_then(|user| auth.recheck_against(&self.who, &self.session, user.as_deref()));
+        self.ended_if(checked)
+    }
+
+    fn ended_if(&self, checked: Result<(), UserError>) -> Result<(), UserError> {
+        if let Err(reason) = checked {
             tracing::info!(username = %self.who.username, reason = %reason.message, "subscription ended with its session");
             if let Some(connection) = &self.connection {
                 connection.end(reason.clone());
             }
             return Err(reason);
         }
-        self.next_check = tokio::time::Instant::now() + auth.next_recheck_in(&self.session);
         Ok(())
     }
 
@@ -144,7 +172,7 @@ impl Follower {
             let received = tokio::select! {
                 biased;
                 reason = ended_elsewhere(&mut self.ending) => return Some(Err(reason)),
-                () = tokio::time::sleep_until(self.next_check) => {
+                () = self.check_due.as_mut() => {
                     if let Err(reason) = self.recheck() {
                         return Some(Err(reason));
                     }
@@ -153,12 +181,12 @@ impl Follower {
                 received = self.events.recv() => received,
             };
             // The user may have lost access since the last check: look before every event.
-            if let Err(reason) = self.recheck() {
-                return Some(Err(reason));
-            }
             let event = match received {
                 Ok(event) => event,
                 Err(RecvError::Lagged(_)) => {
+                    if let Err(reason) = self.recheck() {
+                        return Some(Err(reason));
+                    }
                     return Some(Ok(ReportEvent {
                         kind: ReportEventKind::Resync,
                         at: Utc::now(),
@@ -169,6 +197,9 @@ impl Follower {
                 }
                 Err(RecvError::Closed) => return None,
             };
+            if let Err(reason) = self.recheck_for(&event) {
+                return Some(Err(reason));
+            }
             let services = &self.services;
             let tree = services.workflow.units().tree();
             let Some(shared) = services.fanout.share(
@@ -197,7 +228,7 @@ impl Follower {
                 kind: kind_of(event.kind),
                 at: event.at,
                 report: Some((shared.report, self.masked)),
-                shared: Some(shared.value),
+                shared: Some(shared.slot),
                 published_at: event.published_at,
             }));
         }
@@ -222,7 +253,7 @@ pub struct ReportEvent {
     at: DateTime<Utc>,
     /// The report as it is now, and whether phone numbers are masked; absent for RESYNC.
     report: Option<(Arc<Report>, bool)>,
-    shared: Option<Arc<OnceLock<Value>>>,
+    shared: Option<Arc<SharedValue>>,
     /// When the bus event was published (not exposed: for the fan-out histogram).
     published_at: Option<std::time::Instant>,
 }
@@ -262,7 +293,7 @@ impl OutputType for ReportEvent {
         ctx: &ContextSelectionSet<'_>,
         field: &Positioned<Field>,
     ) -> ServerResult<Value> {
-        if let Some(value) = self.shared.as_ref().and_then(|shared| shared.get()) {
+        if let Some(value) = self.shared.as_ref().and_then(|shared| shared.value.get()) {
             return Ok(value.clone());
         }
         let event = ResolvedEvent {
@@ -281,7 +312,7 @@ impl OutputType for ReportEvent {
             && errors_before.is_some()
             && errors_so_far(ctx) == errors_before
         {
-            let _ = shared.set(value.clone());
+            let _ = shared.value.set(value.clone());
         }
         Ok(value)
     }
@@ -329,18 +360,28 @@ impl SubscriptionRoot {
             document = format!("{document}|reader={}", who.username).into();
         }
         let class = VisibilityClass::of(&who, &document);
+        let direct = match (&connection, ctx.data_opt::<SubscriptionId>()) {
+            (Some(connection), Some(id)) => Some(DirectDelivery::new(
+                ctx,
+                id,
+                connection.protocol(),
+                connection.frames(),
+            )),
+            _ => None,
+        };
         let mut follower = Follower {
             events,
             who,
             session,
             ending: connection.as_ref().map(ConnectionSession::ending),
             connection,
-            next_check: tokio::time::Instant::now(),
+            check_due: Box::pin(tokio::time::sleep(std::time::Duration::ZERO)),
             services,
             filter,
             masked,
             class,
             document,
+            direct,
         };
         // A subscription opened on a connection whose session has ended gets nothing.
         follower.recheck().map_err(to_graphql_error)?;
@@ -348,15 +389,23 @@ impl SubscriptionRoot {
             Some(follower),
             |follower| async move {
                 let mut follower = follower?;
-                match follower.next_event().await? {
-                    Ok(event) => {
-                        follower.stamp(event.published_at);
-                        Some((Ok(event), Some(follower)))
-                    }
-                    // The error is the stream's last item.
-                    Err(reason) => {
-                        follower.stamp(None);
-                        Some((Err(to_graphql_error(reason)), None))
+                loop {
+                    match follower.next_event().await? {
+                        Ok(event) => {
+                            if let Some(direct) = &follower.direct {
+                                let slot = event.shared.as_deref();
+                                // The socket is gone: so is the subscription.
+                                direct.send(&event, slot, event.published_at).await.ok()?;
+                                continue;
+                            }
+                            follower.stamp(event.published_at);
+                            return Some((Ok(event), Some(follower)));
+                        }
+                        // The error is the stream's last item.
+                        Err(reason) => {
+                            follower.stamp(None);
+                            return Some((Err(to_graphql_error(reason)), None));
+                        }
                     }
                 }
             },
