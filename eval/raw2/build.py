@@ -49,7 +49,9 @@ def is_register(text):
     weak = sum(w in WEAK or bool(re.fullmatch(r"[a-z]+2", w)) for w in words)
     return strong >= 1 or weak >= 2
 
-here = os.path.dirname(os.path.abspath(__file__))
+# `eval/raw3/build.py` runs this file on its own folder and set name.
+here = globals().get("RAW_DIR") or os.path.dirname(os.path.abspath(__file__))
+set_name = globals().get("SET_NAME", "train2")
 root = os.path.dirname(os.path.dirname(here))
 gaz = json.load(open(os.path.join(root, "src/profile/sumsel/gazetteer.json")))
 cats = [c["code"] for c in json.load(open(os.path.join(root, "src/profile/sumsel/categories.json")))["categories"]]
@@ -76,7 +78,7 @@ if errors:
     sys.exit(1)
 train = [r for i, r in enumerate(rows) if i % 5 != 4]
 holdout = [r for i, r in enumerate(rows) if i % 5 == 4]
-for name, part in (("train2.jsonl", train), ("train2_holdout.jsonl", holdout)):
+for name, part in ((f"{set_name}.jsonl", train), (f"{set_name}_holdout.jsonl", holdout)):
     with open(os.path.join(root, "eval", name), "w", encoding="utf-8") as out:
         for r in part:
             out.write(json.dumps(r, ensure_ascii=False) + "\n")
