@@ -1,28 +1,14 @@
 //! Issue 19 part 1 in the browser: with two business numbers configured, the queue offers a
 //! channel filter and the report shows the number it came in on.
 
-use serde_json::json;
 use siaga::config::{NumberSettings, WhatsAppSection};
 use siaga::domain::user::Role;
 use siaga::whatsapp::payload;
 
-use super::{Console, text_payload, wait_until_live};
+use super::{Console, choose, text_payload, wait_until_live};
 
 const POLDA: &str = "112233445566778";
 const PALEMBANG: &str = "223344556677889";
-
-async fn choose(browser: &super::webdriver::Browser, css: &str, value: &str) {
-    browser.wait_for(css).await;
-    browser
-        .eval(
-            "const select = document.querySelector(arguments[0]);
-             select.value = arguments[1];
-             select.dispatchEvent(new Event('change', { bubbles: true }));
-             return true",
-            json!([css, value]),
-        )
-        .await;
-}
 
 #[tokio::test]
 async fn an_operator_filters_the_queue_by_number_and_sees_the_reports_number() {

@@ -4,24 +4,9 @@
 //! filled preview lands in the reply box, sends it (the citizen receives the filled text) and
 //! releases the report.
 
-use serde_json::json;
 use siaga::domain::user::Role;
 
-use super::{Console, sign_in, sign_out, timeline_in_the_readers_words, wait_until_live};
-
-/// Chooses `value` in the `<select>` matching `css`, as a person does.
-async fn choose(browser: &super::webdriver::Browser, css: &str, value: &str) {
-    browser.wait_for(css).await;
-    browser
-        .eval(
-            "const select = document.querySelector(arguments[0]);
-             select.value = arguments[1];
-             select.dispatchEvent(new Event('change', { bubbles: true }));
-             return true",
-            json!([css, value]),
-        )
-        .await;
-}
+use super::{Console, choose, sign_in, sign_out, timeline_in_the_readers_words, wait_until_live};
 
 #[tokio::test]
 async fn an_operator_claims_a_report_and_answers_with_a_filled_canned_reply() {

@@ -153,6 +153,20 @@ pub async fn wait_until_live(browser: &Browser) {
         .await;
 }
 
+/// Chooses `value` in the `<select>` matching `css`, as a person does.
+pub async fn choose(browser: &Browser, css: &str, value: &str) {
+    browser.wait_for(css).await;
+    browser
+        .eval(
+            "const select = document.querySelector(arguments[0]);
+             select.value = arguments[1];
+             select.dispatchEvent(new Event('change', { bubbles: true }));
+             return true",
+            json!([css, value]),
+        )
+        .await;
+}
+
 pub async fn sign_out(browser: &Browser) {
     browser.click("#sign-out").await;
     browser.wait_for("#signin-notice").await;

@@ -381,14 +381,7 @@ mod tests {
     fn the_shared_work_of_old_events_is_let_go() {
         let fanout = Fanout::default();
         for second in 0..(RECENT_EVENTS as i64 + 10) {
-            let event = ReportEvent {
-                kind: ReportEventKind::MessageAdded,
-                report_id: ReportId::new(1),
-                ticket: crate::domain::ids::Ticket::parse("WA-2026-000001").unwrap(),
-                at: DateTime::from_timestamp(second, 0).unwrap(),
-                message_id: None,
-                published_at: None,
-            };
+            let event = event_at(second);
             fanout.work_for(&event);
             fanout.work_for(&event);
         }
