@@ -53,11 +53,17 @@ pub struct FilterText {
     pub overdue: Option<bool>,
     /// PUAS, CUKUP, TIDAK_PUAS: the citizen's answer to the satisfaction question.
     pub satisfaction: Option<String>,
+    /// A phone number id: reports that came in on that business number.
+    pub channel: Option<String>,
 }
 
 impl FilterText {
-    /// The filter, or BAD_USER_INPUT naming the value that is not one.
-    pub fn to_filter(&self) -> Result<ReportFilter, crate::error::UserError> {
+    /// The filter, or BAD_USER_INPUT naming the value that is not one. `channels` tells
+    /// whether the channel asked for is the default number.
+    pub fn to_filter(
+        &self,
+        channels: &crate::domain::channel::ChannelDirectory,
+    ) -> Result<ReportFilter, crate::error::UserError> {
         use crate::domain::report::{Priority, ReportStatus};
         use crate::domain::satisfaction::SatisfactionRating;
         use crate::error::UserError;
@@ -101,6 +107,7 @@ impl FilterText {
                     })
             })
             .collect::<Result<_, _>>()?;
+        let (channel, channel_is_default) = channels.filter_channel(self.channel.as_deref())?;
         Ok(ReportFilter {
             status,
             category: items(&self.category).map(str::to_string).collect(),
@@ -109,6 +116,8 @@ impl FilterText {
             has_media: self.has_media,
             overdue: self.overdue,
             satisfaction,
+            channel,
+            channel_is_default,
             ..ReportFilter::default()
         })
     }

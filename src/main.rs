@@ -151,10 +151,16 @@ struct ExportFilterArgs {
     /// TIDAK_PUAS).
     #[arg(long, value_delimiter = ',')]
     satisfaction: Vec<String>,
+    /// Only reports that came in on this business number (its phone number id).
+    #[arg(long)]
+    channel: Option<String>,
 }
 
 impl ExportFilterArgs {
-    fn into_filter(self) -> anyhow::Result<siaga::workflow::ReportFilter> {
+    fn into_filter(
+        self,
+        channels: &siaga::domain::channel::ChannelDirectory,
+    ) -> anyhow::Result<siaga::workflow::ReportFilter> {
         let list = |items: Vec<String>| (!items.is_empty()).then(|| items.join(","));
         siaga::export::FilterText {
             status: list(self.status),
@@ -164,8 +170,9 @@ impl ExportFilterArgs {
             has_media: self.has_media,
             overdue: self.overdue,
             satisfaction: list(self.satisfaction),
+            channel: self.channel,
         }
-        .to_filter()
+        .to_filter(channels)
         .map_err(|error| anyhow::anyhow!("{}", error.message))
     }
 }
@@ -390,7 +397,7 @@ async fn run() -> anyhow::Result<()> {
                 None => Box::new(std::io::BufWriter::new(std::io::stdout().lock())),
             };
             let tree = core.units.tree();
-            let filter = filter.into_filter()?;
+            let filter = filter.into_filter(&config.whatsapp.channels())?;
             filter
                 .validate(&tree)
                 .map_err(|error| anyhow::anyhow!("{}", error.message))?;

@@ -1,4 +1,4 @@
-//! `GET /export?format=csv|jsonl&from=&to=&status=&category=&unit=&priority=&hasMedia=&overdue=`:
+//! `GET /export?format=csv|jsonl&from=&to=&status=&category=&unit=&priority=&hasMedia=&overdue=&satisfaction=&channel=`:
 //! the reports the caller may see, streamed as they are read from the store, with phone numbers
 //! masked for analysts. Each export is written to the audit trail before it starts.
 
@@ -41,6 +41,8 @@ pub struct ExportParams {
     overdue: Option<bool>,
     /// PUAS, CUKUP, TIDAK_PUAS (separated by commas): reports answered so.
     satisfaction: Option<String>,
+    /// A phone number id: reports that came in on that business number.
+    channel: Option<String>,
 }
 
 impl ExportParams {
@@ -53,6 +55,7 @@ impl ExportParams {
             has_media: self.has_media,
             overdue: self.overdue,
             satisfaction: self.satisfaction.clone(),
+            channel: self.channel.clone(),
         }
     }
 }
@@ -86,11 +89,11 @@ pub async fn download(
             )));
         }
     };
-    let filter = match params.filter_text().to_filter() {
+    let workflow = state.services.workflow.clone();
+    let filter = match params.filter_text().to_filter(workflow.channels()) {
         Ok(filter) => filter,
         Err(error) => return error_response(error),
     };
-    let workflow = state.services.workflow.clone();
     let tree = workflow.units().tree();
     if let Err(error) = filter.validate(&tree) {
         return error_response(error);
@@ -185,6 +188,7 @@ fn describe(params: &ExportParams, masked: bool) -> String {
     add("hasMedia", params.has_media.map(|value| value.to_string()));
     add("overdue", params.overdue.map(|value| value.to_string()));
     add("satisfaction", params.satisfaction.clone());
+    add("channel", params.channel.clone());
     if masked {
         parts.push("phones masked".to_string());
     }

@@ -111,6 +111,27 @@ impl ChannelDirectory {
         (default != Some(own)).then_some(own)
     }
 
+    /// A report filter's channel as given (a phone number id, or nothing): the id, and whether
+    /// it is the default number (whose reports include those stored without a channel).
+    /// BAD_USER_INPUT for text that is not a phone number id.
+    pub fn filter_channel(
+        &self,
+        text: Option<&str>,
+    ) -> Result<(Option<String>, bool), crate::error::UserError> {
+        match text.map(str::trim) {
+            None | Some("") => Ok((None, false)),
+            Some(id) if id.chars().all(|c| c.is_ascii_digit()) => {
+                let is_default = self
+                    .default_channel()
+                    .is_some_and(|default| default.phone_number_id == id);
+                Ok((Some(id.to_string()), is_default))
+            }
+            Some(other) => Err(crate::error::UserError::bad_input(format!(
+                "channel {other:?} is not a phone number id (digits only; see channels)"
+            ))),
+        }
+    }
+
     /// The default unit of the channel a record is on.
     pub fn default_unit(&self, recorded: Option<&str>) -> Option<&UnitCode> {
         self.channel_of(recorded)

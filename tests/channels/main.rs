@@ -4,6 +4,7 @@
 
 #[path = "../common/mod.rs"]
 mod common;
+mod export;
 
 use common::{ACCESS_TOKEN, TestApp, spawn_app_with};
 use serde_json::{Value, json};

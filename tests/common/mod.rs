@@ -331,6 +331,13 @@ impl TestApp {
         drop(self);
         start(settings, graph, guard).await
     }
+
+    /// Stops for good and lets go of the store, keeping the data dir (for the command line)
+    /// until the returned guard is dropped.
+    pub async fn close(mut self) -> Option<tempfile::TempDir> {
+        self.stop().await;
+        self._data_dir_guard.take()
+    }
 }
 
 /// The password the helpers give each test user.

@@ -265,6 +265,7 @@ impl ReportFilter {
                 )));
             }
         };
+        let (channel, channel_is_default) = channels.filter_channel(self.channel.as_deref())?;
         Ok(DomainReportFilter {
             assignee,
             not_assignee,
@@ -294,20 +295,8 @@ impl ReportFilter {
             }),
             overdue: self.overdue,
             blocked: self.blocked.unwrap_or(false),
-            channel_is_default: self.channel.as_deref().map(str::trim).is_some_and(|id| {
-                channels
-                    .default_channel()
-                    .is_some_and(|default| default.phone_number_id == id)
-            }),
-            channel: match self.channel.as_deref().map(str::trim) {
-                None | Some("") => None,
-                Some(id) if id.chars().all(|c| c.is_ascii_digit()) => Some(id.to_string()),
-                Some(other) => {
-                    return Err(crate::error::UserError::bad_input(format!(
-                        "channel {other:?} is not a phone number id (digits only; see channels)"
-                    )));
-                }
-            },
+            channel,
+            channel_is_default,
             satisfaction: self
                 .satisfaction
                 .iter()
