@@ -361,6 +361,9 @@ pub struct CallEvent {
     pub started_at: Option<DateTime<Utc>>,
     pub ended_at: Option<DateTime<Utc>>,
     pub duration_seconds: Option<i64>,
+    /// Our business number id the call came to or went out from (`metadata.phone_number_id`).
+    #[serde(default)]
+    pub recipient_account: Option<String>,
     pub raw: serde_json::Value,
 }
 

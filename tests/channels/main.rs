@@ -2,6 +2,7 @@
 //! the mock Graph API recording which number (`/{phone_number_id}/messages`) each reply went
 //! out from, and the API, health and metrics per number.
 
+mod calls;
 #[path = "../common/mod.rs"]
 mod common;
 mod export;

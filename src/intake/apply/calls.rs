@@ -34,7 +34,9 @@ impl<'t, 'a> Apply<'t, 'a> {
         } else if citizen_called && is_connect {
             self.open_or_join_report(&mut reporter)?
         } else {
-            match reporter.open_report {
+            // Only the report open on the number the call came to: a call to number B is
+            // never logged on number A's report.
+            match reporter.open_report_on(self.channel.as_deref()) {
                 Some(open_id) => match self.tx.reports().get(open_id)? {
                     Some(report) => (report, false),
                     None => return self.tx.reporters().save(&reporter),

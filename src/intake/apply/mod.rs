@@ -101,9 +101,8 @@ impl<'t, 'a> Apply<'t, 'a> {
     }
 
     pub(super) fn item(&mut self, item: &InboundItem) -> Result<(), StoreError> {
-        // Only a message says which number it came to; nothing else may take an earlier
-        // message's number. A call event does not carry the number it came to (yet): it is
-        // taken to be on the default number, whose window it opens.
+        // Messages and calls say which number they came to; nothing else may take an earlier
+        // item's number: the rest is on the default number.
         self.channel = self
             .settings
             .channels
@@ -112,13 +111,16 @@ impl<'t, 'a> Apply<'t, 'a> {
             .map(|channel| channel.phone_number_id.clone());
         match item {
             InboundItem::Message(message) => {
-                self.arrive_on(message);
+                self.arrive_on(message.recipient_account.as_deref());
                 self.message(message)?;
                 self.injected_panic(message);
                 Ok(())
             }
             InboundItem::Status(status) => self.status(status),
-            InboundItem::Call(call) => self.call(call),
+            InboundItem::Call(call) => {
+                self.arrive_on(call.recipient_account.as_deref());
+                self.call(call)
+            }
             InboundItem::ChannelError(error) => self.channel_error(error),
             InboundItem::Ignored { field, .. } => {
                 tracing::debug!(field, "webhook item ignored");
@@ -128,16 +130,15 @@ impl<'t, 'a> Apply<'t, 'a> {
         }
     }
 
-    /// Records which business number the message came to; one to a number that is not
+    /// Records which business number a message or call came to; one to a number that is not
     /// configured is kept on the default number (never lost), with a warning and a count.
-    fn arrive_on(&mut self, message: &crate::domain::inbound::InboundMessage) {
-        let recipient = message.recipient_account.as_deref();
+    fn arrive_on(&mut self, recipient: Option<&str>) {
         let arrival = self.settings.channels.directory.arrival(recipient);
         if !arrival.known {
             tracing::warn!(
                 recipient,
                 kept_on = arrival.channel.as_deref(),
-                "a message came to a business number that is not configured; kept on the default number"
+                "a message or call came to a business number that is not configured; kept on the default number"
             );
             self.outcome.unknown_channel += 1;
         }

@@ -42,6 +42,7 @@ pub(super) fn call_progress(
         started_at: None,
         ended_at: None,
         duration_seconds: None,
+        recipient_account: scope.recipient_account.clone(),
         raw: status.clone(),
     })
 }
@@ -76,6 +77,7 @@ pub(super) fn parse_call(call: &Value, scope: &ChangeScope<'_>) -> InboundItem {
         started_at: unix_time(call.get("start_time")),
         ended_at: unix_time(call.get("end_time")),
         duration_seconds: integer(call.get("duration")).filter(|seconds| *seconds >= 0),
+        recipient_account: scope.recipient_account.clone(),
         raw: call.clone(),
     })
 }

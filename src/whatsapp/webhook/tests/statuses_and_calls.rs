@@ -131,6 +131,7 @@ fn call_connect_user_initiated_identifies_the_caller() {
     assert_eq!(call.sender.phone, phone("+6281234567890"));
     assert_eq!(call.sender.bsuid.as_deref(), Some("ID.1487265930142857361"));
     assert_eq!(call.sender.profile_name.as_deref(), Some("Budi Santoso"));
+    assert_eq!(call.recipient_account.as_deref(), Some("112233445566778"));
     assert_eq!(call.at, at(1_795_872_900));
     assert_eq!(call.duration_seconds, None);
     assert_eq!(call.raw["session"]["sdp_type"], "offer");
