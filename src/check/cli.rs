@@ -34,6 +34,11 @@ pub fn run_offline(config: &Config, repair_it: bool, out: &mut dyn Write) -> any
         .collect();
     let mut findings = check(&core.store, &layout.index)?;
     super::check_channels(&core.store, &configured, &mut findings)?;
+    super::check_template_accounts(
+        &core.store,
+        &other_template_accounts(&config.whatsapp.channels()),
+        &mut findings,
+    )?;
     writeln!(out, "siaga check of {}", config.data_dir.display())?;
     write!(out, "{}", render(&findings))?;
     if findings.is_clean() || !repair_it {
@@ -58,4 +63,17 @@ pub fn run_offline(config: &Config, repair_it: bool, out: &mut dyn Write) -> any
     writeln!(out, "after the repair:")?;
     write!(out, "{}", render(&again))?;
     Ok(again.is_clean())
+}
+
+/// The business accounts of the configured numbers other than the default number's, once each.
+fn other_template_accounts(channels: &crate::domain::channel::ChannelDirectory) -> Vec<String> {
+    let mut accounts: Vec<String> = Vec::new();
+    for channel in channels.all() {
+        if let Some(account) = channels.template_account(Some(&channel.phone_number_id))
+            && !accounts.iter().any(|known| known == account)
+        {
+            accounts.push(account.to_string());
+        }
+    }
+    accounts
 }

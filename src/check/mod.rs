@@ -32,6 +32,7 @@ pub use channels::check_channels;
 pub use cli::run_offline;
 pub use repair::{RepairError, Repaired, repair};
 pub use report::render;
+pub use templates::check_template_accounts;
 
 /// Where a problem belongs, for the grouped list.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]

@@ -45,6 +45,28 @@ impl Workflow {
         Ok(self.store().templates().catalogue()?)
     }
 
+    /// The cached template list of the business account the number `channel` (a phone number
+    /// id) sends from; `None`: the default number's. Admins and supervisors. BAD_USER_INPUT
+    /// for an id that is not a configured number.
+    pub fn templates_on(
+        &self,
+        who: &Principal,
+        channel: Option<&str>,
+    ) -> Result<TemplateCatalogue, UserError> {
+        require_role(who, Action::ViewTemplates)?;
+        let channels = self.channels();
+        let (channel, _) = channels.filter_channel(channel)?;
+        if let Some(id) = &channel
+            && channels.get(id).is_none()
+        {
+            return Err(UserError::bad_input(format!(
+                "channel {id} is not a configured number (see channels)"
+            )));
+        }
+        let account = channels.template_account(channel.as_deref());
+        Ok(self.store().templates().catalogue_of(account)?)
+    }
+
     /// Every purpose with its template; admins and supervisors.
     pub fn template_purposes(&self, who: &Principal) -> Result<Vec<PurposeState>, UserError> {
         require_role(who, Action::ViewTemplates)?;

@@ -6,6 +6,7 @@ mod calls;
 #[path = "../common/mod.rs"]
 mod common;
 mod export;
+mod templates;
 
 use common::{ACCESS_TOKEN, TestApp, spawn_app_with};
 use serde_json::{Value, json};

@@ -179,23 +179,29 @@ impl TemplateQuery {
     /// cache (kept in the store, refreshed hourly). `refresh: true` reads them from Meta
     /// first; if Meta cannot be reached the cached list is returned and `templateSync` says
     /// why and when the list was last refreshed. `status` and `language` filter the list.
+    /// `channel` (a phone number id) lists the templates of that number's WhatsApp Business
+    /// Account; without it, the default number's.
     async fn templates(
         &self,
         ctx: &Context<'_>,
         refresh: Option<bool>,
         status: Option<String>,
         language: Option<String>,
+        channel: Option<String>,
     ) -> async_graphql::Result<Vec<MessageTemplateView>> {
         let who = principal(ctx)?;
         let services = services(ctx)?;
-        let mut catalogue = services.workflow.templates(who).gql()?;
+        let channel = channel.as_deref();
+        let mut catalogue = services.workflow.templates_on(who, channel).gql()?;
         if refresh == Some(true) {
-            catalogue = services
+            // Every account's list is read; the one asked for is then read from the store.
+            services
                 .templates
                 .refresh()
                 .await
                 .map_err(UserError::from)
                 .gql()?;
+            catalogue = services.workflow.templates_on(who, channel).gql()?;
         }
         let status = status.map(|status| status.trim().to_ascii_uppercase());
         Ok(catalogue
