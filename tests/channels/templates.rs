@@ -72,11 +72,32 @@ async fn templates_lists_the_account_of_the_number_asked_for() {
         .await;
     assert!(forbidden["data"]["templates"].is_null(), "{forbidden}");
 
-    // siaga check reads every account's list: a mapping the other account's list lacks is
-    // a problem there.
+    // siaga check reads every configured account's list against the mapped purposes.
+    let refreshed = app.graphql(Some(&token), query, json!({ "r": true })).await;
+    assert_eq!(names(&refreshed), ["laporan_selesai"], "{refreshed}");
+    let admin = app.user_token("adm1", Role::Admin, None).await;
+    let mapped = app
+        .graphql(
+            Some(&admin),
+            "mutation { setTemplateForPurpose(purpose: RESOLVED, name: \"laporan_selesai\", language: \"id\") { name } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(
+        mapped["data"]["setTemplateForPurpose"]["name"], "laporan_selesai",
+        "{mapped}"
+    );
     let store = &app.state.store;
     let mut findings = siaga::check::Findings::default();
     siaga::check::check_template_accounts(store, &[PALEMBANG_ACCOUNT.into()], &mut findings)
         .unwrap();
     assert!(findings.is_clean(), "{}", siaga::check::render(&findings));
+    let never_read = "304050607080910";
+    siaga::check::check_template_accounts(store, &[never_read.into()], &mut findings).unwrap();
+    let rendered = siaga::check::render(&findings);
+    assert!(!findings.is_clean());
+    assert!(
+        rendered.contains(&format!("template list of business account {never_read}")),
+        "{rendered}"
+    );
 }
