@@ -1,19 +1,8 @@
 //! `GET /export?channel=` and `siaga export --channel`: exports of one business number.
 
-use super::common::{self, TestApp};
+use super::common;
 use super::{PALEMBANG, POLDA, spawn_two_numbers, writes_to};
 use siaga::domain::user::Role;
-
-async fn exported_lines(app: &TestApp, token: &str, query: &str) -> (u16, String) {
-    let response = app
-        .client
-        .get(format!("{}/export?format=jsonl{query}", app.base_url))
-        .bearer_auth(token)
-        .send()
-        .await
-        .unwrap();
-    (response.status().as_u16(), response.text().await.unwrap())
-}
 
 #[tokio::test]
 async fn exports_filter_by_the_number_reports_came_in_on() {
@@ -40,17 +29,21 @@ async fn exports_filter_by_the_number_reports_came_in_on() {
         .user_token("sup1", Role::Supervisor, Some("COMMAND_CENTER"))
         .await;
 
-    let (status, all) = exported_lines(&app, &token, "").await;
+    let (status, all) = app.export(&token, "format=jsonl").await;
     assert_eq!(status, 200, "{all}");
     assert_eq!(all.lines().count(), 3, "{all}");
-    let (status, palembang) = exported_lines(&app, &token, &format!("&channel={PALEMBANG}")).await;
+    let (status, palembang) = app
+        .export(&token, &format!("format=jsonl&channel={PALEMBANG}"))
+        .await;
     assert_eq!(status, 200, "{palembang}");
     assert_eq!(palembang.lines().count(), 2, "{palembang}");
     assert!(!palembang.contains("081234500021") && !palembang.contains("6281234500021"));
-    let (status, polda) = exported_lines(&app, &token, &format!("&channel={POLDA}")).await;
+    let (status, polda) = app
+        .export(&token, &format!("format=jsonl&channel={POLDA}"))
+        .await;
     assert_eq!(status, 200, "{polda}");
     assert_eq!(polda.lines().count(), 1, "{polda}");
-    let (status, refused) = exported_lines(&app, &token, "&channel=palembang").await;
+    let (status, refused) = app.export(&token, "format=jsonl&channel=palembang").await;
     assert_eq!(status, 400, "{refused}");
     assert!(refused.contains("phone number id"), "{refused}");
 

@@ -399,6 +399,18 @@ impl TestApp {
             .to_string()
     }
 
+    /// `GET /export?{query}` with `token`: the status and the body.
+    pub async fn export(&self, token: &str, query: &str) -> (u16, String) {
+        let response = self
+            .client
+            .get(format!("{}/export?{query}", self.base_url))
+            .bearer_auth(token)
+            .send()
+            .await
+            .unwrap();
+        (response.status().as_u16(), response.text().await.unwrap())
+    }
+
     /// POSTs a GraphQL request and returns the whole JSON response.
     pub async fn graphql(&self, token: Option<&str>, query: &str, variables: Value) -> Value {
         let mut request = self.client.post(format!("{}/graphql", self.base_url));

@@ -158,17 +158,6 @@ async fn the_satisfaction_filter_narrows_lists_search_and_stats() {
     assert!(refused["data"].is_null(), "{refused}");
 }
 
-async fn export(app: &TestApp, token: &str, query: &str) -> (u16, String) {
-    let response = app
-        .client
-        .get(format!("{}/export?{query}", app.base_url))
-        .bearer_auth(token)
-        .send()
-        .await
-        .unwrap();
-    (response.status().as_u16(), response.text().await.unwrap())
-}
-
 #[tokio::test]
 async fn the_export_carries_the_answers_with_the_comment_masked_for_analysts() {
     let app = spawn_app().await;
@@ -179,7 +168,7 @@ async fn the_export_carries_the_answers_with_the_comment_masked_for_analysts() {
     let analyst = app.user_token("analis1", Role::Analyst, None).await;
     let [unhappy, happy, silent] = three_answers(&app, &token).await;
 
-    let (status, body) = export(&app, &supervisor, "format=jsonl").await;
+    let (status, body) = app.export(&supervisor, "format=jsonl").await;
     assert_eq!(status, 200, "{body}");
     let lines: Vec<Value> = body
         .lines()
@@ -204,7 +193,7 @@ async fn the_export_carries_the_answers_with_the_comment_masked_for_analysts() {
 
     // Analysts see the ratings; the comment is citizen text, its number masked.
     for format in ["jsonl", "csv"] {
-        let (status, body) = export(&app, &analyst, &format!("format={format}")).await;
+        let (status, body) = app.export(&analyst, &format!("format={format}")).await;
         assert_eq!(status, 200, "{body}");
         assert!(body.contains("TIDAK_PUAS"), "{format}: {body}");
         assert!(body.contains("petugas tidak datang"), "{format}: {body}");
@@ -213,7 +202,9 @@ async fn the_export_carries_the_answers_with_the_comment_masked_for_analysts() {
     }
 
     // CSV: the four columns, by header.
-    let (_, csv) = export(&app, &supervisor, "format=csv&satisfaction=TIDAK_PUAS").await;
+    let (_, csv) = app
+        .export(&supervisor, "format=csv&satisfaction=TIDAK_PUAS")
+        .await;
     let mut rows = csv.lines();
     let header: Vec<&str> = rows.next().unwrap().split(',').collect();
     let column = |name: &str| header.iter().position(|each| *each == name).unwrap();
@@ -234,14 +225,11 @@ async fn the_export_carries_the_answers_with_the_comment_masked_for_analysts() {
     assert!(asked > rating && answered > asked);
 
     // The filter as a parameter: a list, and a value that is not a rating.
-    let (_, both) = export(
-        &app,
-        &supervisor,
-        "format=jsonl&satisfaction=puas,TIDAK_PUAS",
-    )
-    .await;
+    let (_, both) = app
+        .export(&supervisor, "format=jsonl&satisfaction=puas,TIDAK_PUAS")
+        .await;
     assert_eq!(both.lines().count(), 2, "{both}");
-    let (status, refused) = export(&app, &supervisor, "satisfaction=BAGUS").await;
+    let (status, refused) = app.export(&supervisor, "satisfaction=BAGUS").await;
     assert_eq!(status, 400, "{refused}");
     assert!(refused.contains("BAGUS"), "{refused}");
 }
