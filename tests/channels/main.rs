@@ -485,64 +485,6 @@ impl TestApp {
 }
 
 #[tokio::test]
-async fn each_business_account_lists_its_templates_with_its_own_token() {
-    let app = spawn_app_with(|settings| {
-        settings.wa_phone_number_id = None;
-        settings.wa_business_account_id = Some("102030405060708".into());
-        let mut numbers = two_numbers();
-        numbers.numbers[1].business_account_id = Some("203040506070809".into());
-        settings.whatsapp = Some(numbers);
-    })
-    .await;
-    app.graph.add_template(
-        "laporan_selesai",
-        "id",
-        "UTILITY",
-        "APPROVED",
-        "Laporan {{1}} selesai.",
-    );
-    let token = app.user_token("adm1", Role::Admin, None).await;
-    let refreshed = app
-        .graphql(
-            Some(&token),
-            "mutation { refreshTemplates { configured lastError templates { name } } }",
-            json!({}),
-        )
-        .await;
-    assert_eq!(
-        refreshed["data"]["refreshTemplates"]["configured"], true,
-        "{refreshed}"
-    );
-    let listings: Vec<(String, Option<String>)> = app
-        .graph
-        .requests()
-        .into_iter()
-        .filter(|request| request.path.ends_with("/message_templates"))
-        .map(|request| (request.path, request.authorization))
-        .collect();
-    let bearer = |token: &str| Some(format!("Bearer {token}"));
-    assert!(
-        listings.iter().any(|(path, auth)| path.contains("/102030405060708/")
-            && *auth == bearer(ACCESS_TOKEN)),
-        "{listings:?}"
-    );
-    assert!(
-        listings
-            .iter()
-            .any(|(path, auth)| path.contains("/203040506070809/")
-                && *auth == bearer(PALEMBANG_TOKEN)),
-        "{listings:?}"
-    );
-    let store = &app.state.store;
-    let other = store
-        .templates()
-        .catalogue_of(Some("203040506070809"))
-        .unwrap();
-    assert_eq!(other.templates.len(), 1);
-    assert!(other.refreshed_at.is_some());
-}
-
-#[tokio::test]
 async fn siaga_check_warns_about_records_on_a_number_no_longer_configured() {
     let app = spawn_two_numbers().await;
     writes_to(
