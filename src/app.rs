@@ -2,6 +2,8 @@
 //! serve HTTP; on shutdown, stop taking requests, stop the workers one by one (each finishes its
 //! current item), flush the store.
 
+mod channels;
+
 use std::future::Future;
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -24,7 +26,8 @@ use crate::ledger::{Commit, Queued};
 use crate::metrics::Metrics;
 use crate::profile::Profile;
 use crate::search::IndexMemory;
-use crate::search::indexer::{DocSource, Indexer, open_or_rebuild};
+use crate::search::from_store::open_or_rebuild;
+use crate::search::indexer::{DocSource, Indexer};
 use crate::store::Store;
 use crate::whatsapp::WorkerContext;
 use crate::whatsapp::health::ChannelHealth;
@@ -90,51 +93,10 @@ pub fn index_memory(config: &Config) -> IndexMemory {
     }
 }
 
-/// Every number's default unit must be a unit of the profile.
-fn check_default_units(config: &Config, profile: &Profile) -> anyhow::Result<()> {
-    for number in &config.whatsapp.numbers {
-        let Some(unit) = &number.default_unit else {
-            continue;
-        };
-        if !profile
-            .units
-            .iter()
-            .any(|known| known.code == unit.as_str())
-        {
-            anyhow::bail!(
-                "setting whatsapp.numbers: number {} ({}): default_unit {unit} is not a unit of the profile {}",
-                number.phone_number_id,
-                number.label,
-                config.profile
-            );
-        }
-    }
-    Ok(())
-}
-
-/// The numbers for intake and workflow, with the reply texts of those that have their own.
-fn channel_settings(config: &Config, profile: &Profile) -> crate::intake::ChannelSettings {
-    let mut replies = std::collections::HashMap::new();
-    for number in &config.whatsapp.numbers {
-        if number.replies != crate::profile::ReplyOverrides::default() {
-            let texts = profile
-                .replies
-                .clone()
-                .with_overrides(&config.replies)
-                .with_overrides(&number.replies);
-            replies.insert(number.phone_number_id.clone(), texts);
-        }
-    }
-    crate::intake::ChannelSettings {
-        directory: Arc::new(config.whatsapp.channels()),
-        replies: Arc::new(replies),
-    }
-}
-
 pub fn open_core(config: &Config) -> anyhow::Result<Core> {
     let profile = Profile::load(&config.profile)
         .with_context(|| format!("loading profile {}", config.profile))?;
-    check_default_units(config, &profile)?;
+    channels::check_default_units(config, &profile)?;
     crate::data_dir::prepare(&config.data_dir, config.allow_shared_data_dir)?;
     let layout = DataLayout::new(&config.data_dir);
     let store = Store::open_with_cache(&layout.store, memory_split(config).sled_cache_capacity)?;
@@ -157,7 +119,7 @@ pub fn open_core(config: &Config) -> anyhow::Result<Core> {
             access: profile.access_rules(),
             category_titles: std::sync::Arc::new(profile.category_titles()),
             pace_limit: config.pace_limit,
-            channels: channel_settings(config, &profile),
+            channels: channels::channel_settings(config, &profile),
             panic_on_text: config.faults.panic_on_text.clone(),
         },
     );

@@ -6,7 +6,8 @@ use anyhow::Context as _;
 use crate::app::{Core, DataLayout, index_memory};
 use crate::config::Config;
 use crate::ledger::Ledger;
-use crate::search::indexer::{DocSource, rebuild_from_store};
+use crate::search::from_store::rebuild_from_store;
+use crate::search::indexer::DocSource;
 
 /// Rebuilds the index of `config`'s data dir from `core`'s store and says how fast it went.
 pub fn reindex(config: &Config, core: &Core) -> anyhow::Result<()> {

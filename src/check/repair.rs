@@ -7,7 +7,8 @@ use std::path::Path;
 
 use super::{Findings, Fix};
 use crate::ledger::{Ledger, write};
-use crate::search::indexer::{DocSource, IndexerError, rebuild_from_store};
+use crate::search::from_store::rebuild_from_store;
+use crate::search::indexer::{DocSource, IndexerError};
 use crate::store::{Store, StoreError, Tx};
 
 /// Fixes applied per transaction.

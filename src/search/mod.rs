@@ -8,6 +8,7 @@
 
 mod collect;
 mod dates;
+pub mod from_store;
 #[doc(hidden)]
 pub mod fuzz_entries;
 mod highlight;
