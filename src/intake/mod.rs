@@ -107,6 +107,12 @@ pub struct IngestOutcome {
 }
 
 impl IngestOutcome {
+    /// An outbox item this delivery queued, for the sender to take directly once durable.
+    pub(crate) fn queued(&mut self, item: crate::ledger::Queued) {
+        self.outbox_queued += 1;
+        self.outbox.push(item);
+    }
+
     /// What the delivery leaves for the sender, the media fetcher and the bus.
     pub fn take_effects(&mut self) -> crate::ledger::Effects {
         let sends = std::mem::take(&mut self.outbox);

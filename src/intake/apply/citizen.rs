@@ -193,8 +193,7 @@ impl<'t, 'a> Apply<'t, 'a> {
             self.channel.clone(),
             self.now,
         )?;
-        self.outcome.outbox_queued += 1;
-        self.outcome.outbox.push(queued);
+        self.outcome.queued(queued);
         Ok(())
     }
 
@@ -355,8 +354,7 @@ impl<'t, 'a> Apply<'t, 'a> {
                 self.channel.clone(),
                 self.now,
             )?;
-            self.outcome.outbox_queued += 1;
-            self.outcome.outbox.push(queued);
+            self.outcome.queued(queued);
         }
         Ok(())
     }
