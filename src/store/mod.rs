@@ -15,6 +15,8 @@ mod open;
 mod stats;
 #[cfg(test)]
 mod suite;
+#[cfg(test)]
+mod suite_leaves;
 mod table;
 mod watch;
 

@@ -19,9 +19,16 @@ pub const SEGMENT_CLEANUP_PERCENT: u8 = 50;
 /// A page made of this many fragments is rewritten whole by its next update (sled's was 10).
 pub const PAGE_CONSOLIDATION_FRAGMENTS: u8 = 10;
 
-/// `SIAGA_SLED_CLEANUP_PERCENT` and `SIAGA_SLED_CONSOLIDATION` override the two constants above
-/// (measurement only; see `scripts/store-bytes.sh`).
-fn tuning(name: &str, default: u8) -> u8 {
+/// A leaf is split once it holds more entries than this (sled's was 16)...
+pub const LEAF_SPLIT_ENTRIES: u16 = 64;
+/// ... or more than two whose keys and values take more bytes than this. Large records (a
+/// report, a timeline) stay in small leaves, so that an update does not rewrite a big page.
+pub const LEAF_SPLIT_BYTES: u32 = 16 * 1024;
+
+/// `SIAGA_SLED_CLEANUP_PERCENT`, `SIAGA_SLED_CONSOLIDATION`, `SIAGA_SLED_LEAF_ENTRIES` and
+/// `SIAGA_SLED_LEAF_BYTES` override the constants above (measurement only; see
+/// `scripts/store-bytes.sh`).
+fn tuning<T: std::str::FromStr>(name: &str, default: T) -> T {
     std::env::var(name)
         .ok()
         .and_then(|raw| raw.parse().ok())
@@ -46,6 +53,10 @@ pub(super) fn open_with_retry(path: &Path, cache_capacity: u64) -> Result<sled::
                 "SIAGA_SLED_CONSOLIDATION",
                 PAGE_CONSOLIDATION_FRAGMENTS,
             ))
+            .leaf_split(
+                tuning("SIAGA_SLED_LEAF_ENTRIES", LEAF_SPLIT_ENTRIES),
+                tuning("SIAGA_SLED_LEAF_BYTES", LEAF_SPLIT_BYTES),
+            )
             .open();
         match opened {
             Ok(db) => return Ok(db),

@@ -30,7 +30,6 @@ pub mod templates;
 mod tests;
 mod triage;
 
-use std::collections::HashMap;
 use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
@@ -178,7 +177,7 @@ pub struct Workflow {
     catalogue: Catalogue,
     clock: Arc<ClockSettings>,
     /// The SLA watcher's memory of quiet open reports (see `run_clock`).
-    clock_memo: Arc<std::sync::Mutex<HashMap<ReportId, clock::ClockMemo>>>,
+    clock_memo: Arc<std::sync::Mutex<clock::ClockMemos>>,
 }
 
 impl Workflow {

@@ -88,27 +88,13 @@ impl Workflow {
     /// warnings, breaches (escalating forwarded reports) and silent reporters.
     pub async fn run_clock(&self, now: DateTime<Utc>) -> Result<ClockPass, UserError> {
         let mut pass = ClockPass::default();
-        let open: Vec<(ReportId, Option<u64>)> = self
-            .store
-            .reports()
-            .open()
-            .filter_map(|entry| entry.ok())
-            .map(|open| (open.report_id, open.change))
-            .collect();
         // Reports unchanged since the last pass, with nothing due before `now`, are not read
-        // again: a pass over thousands of quiet open reports costs a scan of their ids.
-        let mut previous = std::mem::take(&mut *self.lock_clock_memo());
-        let mut memo = HashMap::with_capacity(open.len());
-        for (report_id, sequence) in open {
-            if let Some(sequence) = sequence
-                && let Some(known) = previous.remove(&report_id)
-                && known.sequence == sequence
-                && known.next_due.is_none_or(|due| due > now)
-            {
-                pass.reports_checked += 1;
-                memo.insert(report_id, known);
-                continue;
-            }
+        // again: a pass over thousands of quiet open reports costs a scan of their ids. The
+        // memo is kept in place (one entry per quiet open report, never a second copy), and
+        // only the reports that need a look are listed.
+        let (work, this_pass, quiet) = self.clock_work(now);
+        pass.reports_checked += quiet;
+        for (report_id, sequence) in work {
             // One unreadable report must not stop the clock for all the others.
             let report = match self.store.reports().get(report_id) {
                 Ok(Some(report)) => report,
@@ -143,7 +129,8 @@ impl Workflow {
                         (Some(sla), Some(claim)) => Some(sla.min(claim)),
                         (sla, claim) => sla.or(claim),
                     };
-                    memo.insert(report_id, ClockMemo { sequence, next_due });
+                    let memo = ClockMemo::new(sequence, next_due, this_pass);
+                    self.lock_clock_memo().memo.insert(report_id, memo);
                 }
                 continue;
             }
@@ -154,11 +141,37 @@ impl Workflow {
             pass.silent_reporters += found.silent_reporters;
             pass.reminders += found.reminders;
         }
-        *self.lock_clock_memo() = memo;
+        self.lock_clock_memo().finish_pass(this_pass);
         Ok(pass)
     }
 
-    fn lock_clock_memo(&self) -> std::sync::MutexGuard<'_, HashMap<ReportId, ClockMemo>> {
+    /// The open reports this pass must read, the pass's number, and how many it need not
+    /// read. Every memoised report still open, unchanged and with nothing due by `now` is
+    /// marked as seen by this pass instead; `ClockMemos::finish_pass` then forgets the rest
+    /// (closed, changed or due).
+    fn clock_work(&self, now: DateTime<Utc>) -> (Vec<(ReportId, Option<u64>)>, u32, usize) {
+        let mut memos = self.lock_clock_memo();
+        memos.pass = memos.pass.wrapping_add(1);
+        let this_pass = memos.pass;
+        let now = now.timestamp();
+        let mut work = Vec::new();
+        let mut quiet = 0;
+        for open in self.store.reports().open().filter_map(|entry| entry.ok()) {
+            if let Some(sequence) = open.change
+                && let Some(known) = memos.memo.get_mut(&open.report_id)
+                && known.sequence == sequence
+                && known.next_due > now
+            {
+                known.pass = this_pass;
+                quiet += 1;
+                continue;
+            }
+            work.push((open.report_id, open.change));
+        }
+        (work, this_pass, quiet)
+    }
+
+    fn lock_clock_memo(&self) -> std::sync::MutexGuard<'_, ClockMemos> {
         // The memo is only a shortcut: a poisoned one is as good as an empty one.
         self.clock_memo
             .lock()
@@ -459,11 +472,46 @@ fn next_due_at(report: &Report, clock: &ClockSettings) -> Option<DateTime<Utc>> 
         .min()
 }
 
+/// What the watcher remembers of the open reports it found nothing due for, kept between
+/// passes: about 40 bytes an open report, and never copied during a pass.
+#[derive(Debug, Default)]
+pub(crate) struct ClockMemos {
+    memo: HashMap<ReportId, ClockMemo>,
+    /// The number of the latest pass (wrapping).
+    pass: u32,
+}
+
+impl ClockMemos {
+    /// Forgets every report this pass did not find quiet (closed, changed, or due).
+    fn finish_pass(&mut self, this_pass: u32) {
+        self.memo.retain(|_, memo| memo.pass == this_pass);
+        if self.memo.capacity() > 2 * self.memo.len().max(1024) {
+            self.memo.shrink_to_fit();
+        }
+    }
+}
+
 /// What the watcher remembers of an open report it found nothing due for.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct ClockMemo {
     sequence: u64,
-    next_due: Option<DateTime<Utc>>,
+    /// When something falls due, in Unix seconds (`i64::MAX`: nothing will).
+    next_due: i64,
+    /// The pass that last found it quiet.
+    pass: u32,
+}
+
+impl ClockMemo {
+    fn new(sequence: u64, next_due: Option<DateTime<Utc>>, pass: u32) -> ClockMemo {
+        // In whole seconds, compared with `now`'s whole seconds by `clock_work`: a memo is
+        // trusted only while its second is later than now's, so never past its due time.
+        let next_due = next_due.map_or(i64::MAX, |due| due.timestamp());
+        ClockMemo {
+            sequence,
+            next_due,
+            pass,
+        }
+    }
 }
 
 /// The parent of the unit a breached report is assigned to, unless it was escalated there

@@ -218,6 +218,14 @@ pub struct Inner {
     /// update rewrites it whole. Upstream fixed it at 10.
     #[doc(hidden)]
     pub page_consolidation_threshold: u8,
+    /// siaga's patch: a leaf node holding more entries than this is split. Upstream fixed it
+    /// at 16.
+    #[doc(hidden)]
+    pub leaf_split_entries: u16,
+    /// siaga's patch: a leaf node of more than eight entries whose keys and values take more
+    /// bytes than this is split, whatever its count. Upstream had no such limit.
+    #[doc(hidden)]
+    pub leaf_split_bytes: u32,
     #[doc(hidden)]
     pub version: (usize, usize),
     tmp_path: PathBuf,
@@ -248,6 +256,8 @@ impl Default for Inner {
             idgen_persist_interval: 1_000_000,
             segment_cleanup_threshold: 50,
             page_consolidation_threshold: 10,
+            leaf_split_entries: 16,
+            leaf_split_bytes: u32::MAX,
             global_error: Arc::new(Atomic::default()),
             #[cfg(feature = "event_log")]
             event_log: Arc::new(crate::event_log::EventLog::default()),
@@ -391,6 +401,18 @@ impl Config {
     pub fn page_consolidation_threshold(mut self, fragments: u8) -> Self {
         let m = Arc::make_mut(&mut self.0);
         m.page_consolidation_threshold = fragments.clamp(2, 64);
+        self
+    }
+
+    /// siaga's patch: a leaf node is split once it holds more than `entries` entries (16 to
+    /// 1,024; upstream fixed it at 16), or more than eight whose keys and values exceed `bytes`.
+    /// Fewer, fuller leaves mean fewer pages, and sled keeps a few hundred bytes of
+    /// bookkeeping in memory for every page, cached or not. Not stored with the database:
+    /// it may change between runs (existing leaves split or merge as they are written).
+    pub fn leaf_split(mut self, entries: u16, bytes: u32) -> Self {
+        let m = Arc::make_mut(&mut self.0);
+        m.leaf_split_entries = entries.clamp(16, 1024);
+        m.leaf_split_bytes = bytes.max(1024);
         self
     }
 

@@ -170,11 +170,22 @@ impl Node {
             old_prefix: &[u8],
             old_hi: &[u8],
             suffix_truncation: bool,
+            merge_below: usize,
         ) -> (IVec, u8, Vec<IVec>, Vec<T>)
         where
             T: Clone + Ord,
         {
-            let split_point = keys.len() / 2 + 1;
+            // siaga's patch: the rightmost node of a tree (no upper bound) is where keys that
+            // grow with time are appended, and upstream's split in the middle left every node
+            // behind it half empty for good. It keeps seven eighths on the left instead; a
+            // node of keys written in random order is rightmost only once per tree.
+            // Neither side may be small enough to be merged back at once (`should_merge`).
+            let right_len = (keys.len() / 8).max(merge_below);
+            let split_point = if old_hi.is_empty() && keys.len() >= right_len + merge_below {
+                keys.len() - right_len
+            } else {
+                keys.len() / 2 + 1
+            };
             let right_keys = keys.split_off(split_point);
             let right_values = values.split_off(split_point);
             let right_min = &right_keys[0];
@@ -252,6 +263,7 @@ impl Node {
                         prefixed_lo,
                         prefixed_hi,
                         false,
+                        INDEX_MERGE_BELOW,
                     );
 
                 (
@@ -271,6 +283,7 @@ impl Node {
                         prefixed_lo,
                         prefixed_hi,
                         true,
+                        LEAF_MERGE_BELOW,
                     );
 
                 (
@@ -596,16 +609,20 @@ impl Node {
         }
     }
 
-    pub(crate) fn should_split(&self) -> bool {
-        let threshold = if cfg!(any(test, feature = "lock_free_delays")) {
-            2
+    /// Whether this node is due to be split. siaga's patch: a leaf's limits come from the
+    /// config (`Config::leaf_split`) instead of upstream's fixed 16 entries.
+    pub(crate) fn should_split(&self, leaf_entries: u16, leaf_bytes: u32) -> bool {
+        let size_checks = if cfg!(any(test, feature = "lock_free_delays")) {
+            self.data.len() > 2
         } else if self.data.is_index() {
-            256
+            self.data.len() > 256
         } else {
-            16
+            let len = self.data.len();
+            // Splitting by bytes needs enough entries that neither half is small enough to
+            // be merged back at once (`should_merge`).
+            len > usize::from(leaf_entries)
+                || (len > 2 * LEAF_MERGE_BELOW && self.data.rss() > u64::from(leaf_bytes))
         };
-
-        let size_checks = self.data.len() > threshold;
         let safety_checks = self.merging_child.is_none() && !self.merging;
 
         size_checks && safety_checks
@@ -615,9 +632,9 @@ impl Node {
         let threshold = if cfg!(any(test, feature = "lock_free_delays")) {
             1
         } else if self.data.is_index() {
-            64
+            INDEX_MERGE_BELOW
         } else {
-            4
+            LEAF_MERGE_BELOW
         };
 
         let size_checks = self.data.len() < threshold;
@@ -643,6 +660,11 @@ impl Node {
         (pos, index.pointers[pos])
     }
 }
+
+/// A node with fewer entries than these is merged into its left sibling (upstream's values).
+/// siaga's patch names them so that a split never leaves a side that small.
+const INDEX_MERGE_BELOW: usize = 64;
+const LEAF_MERGE_BELOW: usize = 4;
 
 #[derive(Clone, Debug, PartialEq)]
 pub(crate) enum Data {

@@ -1670,7 +1670,10 @@ impl Tree {
                 retry!();
             }
 
-            if view.should_split() {
+            if view.should_split(
+                self.context.leaf_split_entries,
+                self.context.leaf_split_bytes,
+            ) {
                 self.split_node(&view, &parent_view, root_pid, guard)?;
                 retry!();
             }
