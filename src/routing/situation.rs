@@ -172,6 +172,9 @@ const TIME_AND_DANGER_CUES: &[Cue] = &[
     Cue::StillMissing,
 ];
 
+/// Units of a past time that is still recent ("sejam yang lalu", "2 jam yang lalu").
+const HOURS_OR_MINUTES: &[&str] = &["sejam", "jam", "menit", "setengah"];
+
 /// The cues that count: a cue inside a longer one is read as part of it ("tadi" in "dari
 /// tadi", "sekarang" in "sampai sekarang"), a past time after "sejak" is a state that lasts
 /// ("hilang sejak kemarin"), and "sekarang" next to aftercare is where the victim is now.
@@ -204,10 +207,10 @@ fn effective_cues(cues: &FoundCues, words: &[Word]) -> Vec<(Cue, String)> {
             // "sejak kemarin": a state that still lasts.
             if before(2, &["sejak"]) {
                 cue = Cue::Ongoing;
-            } else if before(2, &["dari"]) {
-                // "dari sejam yang lalu": how long it has lasted, so not a sign that it is
-                // over; nor one that it is still going on ("ditinggal dari semalam").
-                continue;
+            } else if before(1, HOURS_OR_MINUTES) {
+                // "sejam yang lalu", "30 menit yang lalu": minutes or hours ago is just now,
+                // not over (a crowd that caught a thief an hour ago is still beating him).
+                cue = Cue::Recent;
             }
         }
         // "mobil yang sering muter": a habit of someone described, not of the event.

@@ -168,12 +168,14 @@ fn a_threat_to_ones_own_life_without_the_words_suicide_is_urgent() {
     // "sudah tidak ada" is "gone" only as a whole: here it is the start of "no use living".
     let suggestion = suggest("aku sudah di jembatan ampera, sudah tidak ada gunanya hidup");
     assert!(suggestion.urgent, "{:?}", suggestion.reasons);
-    assert!(!reasons_of("aku sudah di jembatan ampera, sudah tidak ada gunanya hidup")
-        .contains("sudah aman"));
+    assert!(
+        !reasons_of("aku sudah di jembatan ampera, sudah tidak ada gunanya hidup")
+            .contains("sudah aman")
+    );
 }
 
 #[test]
-fn a_time_after_dari_is_how_long_it_has_lasted_not_that_it_is_over() {
+fn an_hour_ago_is_recent_not_over() {
     let reasons = reasons_of(
         "pencuri ditangkap warga dari satu jam yang lalu, dipukuli terus, polisi belum datang",
     );
@@ -182,7 +184,8 @@ fn a_time_after_dari_is_how_long_it_has_lasted_not_that_it_is_over() {
 
 #[test]
 fn a_habit_of_someone_described_is_not_a_habit_of_the_event() {
-    let reasons = reasons_of("anak tetangga dibawa mobil hitam yang sering parkir di gang, barusan");
+    let reasons =
+        reasons_of("anak tetangga dibawa mobil hitam yang sering parkir di gang, barusan");
     assert!(!reasons.contains("kebiasaan"), "{reasons}");
     assert!(reasons_of("jambret sering beraksi di pasar ini").contains("kebiasaan"));
 }
