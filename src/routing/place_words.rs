@@ -37,13 +37,14 @@ pub(super) struct PlaceWord {
 }
 
 /// "pasar Pendopo": when a name is a town of one kab/kota and only a kecamatan elsewhere, the
-/// citizen means the town.
-pub(super) fn prefer_the_town(targets: &mut Vec<Target>) {
+/// citizen means the town, unless another name in the report backs the other kab/kota
+/// ("Pendopo, Empat Lawang"): the town's kab/kota, for the resolver to fall back on.
+pub(super) fn preferred_town(targets: &[Target]) -> Option<usize> {
     let mut kabs: Vec<Option<usize>> = targets.iter().map(|target| target.kab).collect();
     kabs.sort_unstable();
     kabs.dedup();
     if kabs.len() < 2 {
-        return;
+        return None;
     }
     let mut town_kabs: Vec<Option<usize>> = targets
         .iter()
@@ -52,9 +53,9 @@ pub(super) fn prefer_the_town(targets: &mut Vec<Target>) {
         .collect();
     town_kabs.sort_unstable();
     town_kabs.dedup();
-    if let [town_kab] = town_kabs.as_slice() {
-        let town_kab = *town_kab;
-        targets.retain(|target| target.kab == town_kab);
+    match town_kabs.as_slice() {
+        [town_kab] => *town_kab,
+        _ => None,
     }
 }
 

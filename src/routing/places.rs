@@ -12,7 +12,7 @@ use crate::profile::Gazetteer;
 use crate::text::Analyzer;
 
 use super::place_words::{
-    PlaceWord, one_letter_deletions, place_words, prefer_the_town, within_one_edit,
+    PlaceWord, one_letter_deletions, place_words, preferred_town, within_one_edit,
 };
 
 /// The longest place name, in words, that the matcher tries.
@@ -84,6 +84,9 @@ pub(super) struct Mention {
     /// "sungai keruh" in lower case may describe a river rather than name the kecamatan.
     pub weak: bool,
     pub typo: bool,
+    /// "pasar Pendopo": the kab/kota whose town the name is, when it also names a kecamatan
+    /// elsewhere; it decides only when no other name backs one of the name's kab/kota.
+    pub town_kab: Option<usize>,
     /// The words as the citizen wrote them.
     pub text: String,
 }
@@ -438,9 +441,11 @@ impl PlaceIndex {
         // "Pasar Kandis": a market is named after its kecamatan.
         let has_marker = kecamatan_marker || village_marker || marker == Some("pasar");
         targets.retain(|target| !target.needs_marker || has_marker);
-        if !kecamatan_marker {
-            prefer_the_town(&mut targets);
-        }
+        let town_kab = if kecamatan_marker {
+            None
+        } else {
+            preferred_town(&targets)
+        };
         if targets.is_empty() {
             return None;
         }
@@ -477,6 +482,7 @@ impl PlaceIndex {
             endpoint,
             weak,
             typo,
+            town_kab,
             text,
         })
     }

@@ -53,15 +53,19 @@ pub(super) fn resolve_mentions(
             _ => ambiguous.push((mention, kabs, weight)),
         }
     }
-    // An ambiguous name supports the one of its kab/kota that another name already backs.
-    for (_, kabs, weight) in &ambiguous {
+    // An ambiguous name supports the one of its kab/kota that another name already backs
+    // ("Pendopo, Empat Lawang"); with none backed, a town is the town ("pasar Pendopo").
+    let backed_by_names = votes.clone();
+    for (mention, kabs, weight) in &ambiguous {
         let backed: Vec<usize> = kabs
             .iter()
             .copied()
-            .filter(|kab| votes.get(kab).is_some_and(|vote| *vote > 0.0))
+            .filter(|kab| backed_by_names.get(kab).is_some_and(|vote| *vote > 0.0))
             .collect();
-        if let [only] = backed.as_slice() {
-            *votes.entry(*only).or_default() += weight;
+        match (backed.as_slice(), mention.town_kab) {
+            ([only], _) => *votes.entry(*only).or_default() += weight,
+            ([], Some(town)) => *votes.entry(town).or_default() += weight,
+            _ => {}
         }
     }
     let mut ranking: Vec<(usize, f32)> = votes.into_iter().collect();

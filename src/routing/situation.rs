@@ -77,7 +77,7 @@ impl Situation {
         }
         let in_progress = action_in_progress(words);
         let now = first(Cue::Ongoing);
-        let still_missing = first(Cue::StillMissing);
+        let still_missing = first(Cue::StillMissing).or_else(|| person_gone(cues, words));
         // A long absence (weeks) stays a long time; a night or a morning away is the danger.
         let past = first(Cue::Past)
             .filter(|past| still_missing.is_none() || names_weeks_or_more(past))
@@ -172,6 +172,9 @@ const TIME_AND_DANGER_CUES: &[Cue] = &[
     Cue::StillMissing,
 ];
 
+/// Units of a past time that is still recent ("sejam yang lalu", "2 jam yang lalu").
+const HOURS_OR_MINUTES: &[&str] = &["sejam", "jam", "menit", "setengah"];
+
 /// The cues that count: a cue inside a longer one is read as part of it ("tadi" in "dari
 /// tadi", "sekarang" in "sampai sekarang"), a past time after "sejak" is a state that lasts
 /// ("hilang sejak kemarin"), and "sekarang" next to aftercare is where the victim is now.
@@ -192,12 +195,27 @@ fn effective_cues(cues: &FoundCues, words: &[Word]) -> Vec<(Cue, String)> {
             continue;
         }
         let mut cue = hit.cue;
+        let before = |distance: usize, wanted: &[&str]| {
+            (hit.start.saturating_sub(distance)..hit.start).any(|index| {
+                words.get(index).is_some_and(|word| {
+                    word.clause == words[hit.start].clause
+                        && wanted.contains(&word.surface.as_str())
+                })
+            })
+        };
         if cue == Cue::Past {
-            let since = (hit.start.saturating_sub(2)..hit.start)
-                .any(|index| words.get(index).is_some_and(|word| word.surface == "sejak"));
-            if since {
+            // "sejak kemarin": a state that still lasts.
+            if before(2, &["sejak"]) {
                 cue = Cue::Ongoing;
+            } else if before(1, HOURS_OR_MINUTES) {
+                // "sejam yang lalu", "30 menit yang lalu": minutes or hours ago is just now,
+                // not over (a crowd that caught a thief an hour ago is still beating him).
+                cue = Cue::Recent;
             }
+        }
+        // "mobil yang sering muter": a habit of someone described, not of the event.
+        if cue == Cue::Habitual && before(1, &["yang"]) {
+            continue;
         }
         if cue == Cue::Ongoing && hit.label == "sekarang" && cues.has(Cue::AfterCare) {
             continue;
@@ -248,6 +266,26 @@ fn action_in_progress(words: &[Word]) -> Option<String> {
             return None;
         }
         Some(format!("{} {}", marker.surface, next.surface))
+    })
+}
+
+/// "anak saya hilang di pasar", "nenek kami menghilang": a person gone is someone missing,
+/// unless the person only owns what is gone ("hp anak saya hilang").
+fn person_gone(cues: &FoundCues, words: &[Word]) -> Option<String> {
+    const GONE: &[&str] = &["hilang", "menghilang"];
+    const POSSESSIONS: &[Cue] = &[Cue::Goods, Cue::Document, Cue::Vehicle, Cue::Property];
+    cues.of(Cue::Person).find_map(|person| {
+        let after = person.start + person.len;
+        let gone = (after..after + 2).find(|&index| {
+            words.get(index).is_some_and(|word| {
+                word.clause == words[person.start].clause
+                    && !word.negated
+                    && GONE.contains(&word.surface.as_str())
+            })
+        })?;
+        let owned = (person.start.saturating_sub(2)..person.start)
+            .any(|index| POSSESSIONS.iter().any(|cue| cues.covers(*cue, index)));
+        (!owned).then(|| format!("{} {}", person.label, words[gone].surface))
     })
 }
 

@@ -112,6 +112,16 @@ fn a_town_is_preferred_over_a_same_named_kecamatan_elsewhere() {
 }
 
 #[test]
+fn a_named_kabupaten_decides_a_town_name_it_shares() {
+    // Without "Kec.": the kab/kota named beside it wins over the town of another.
+    let suggestion = suggest("ada perampokan di Pendopo, Empat Lawang");
+    assert_eq!(kabupaten_of(&suggestion), Some("Kabupaten Empat Lawang"));
+    assert_eq!(kecamatan_of(&suggestion), Some("Pendopo"));
+    let suggestion = suggest("maling motor di pasar Pendopo kabupaten Empat Lawang tadi");
+    assert_eq!(kabupaten_of(&suggestion), Some("Kabupaten Empat Lawang"));
+}
+
+#[test]
 fn a_village_named_like_a_city_kecamatan_gives_no_place() {
     let suggestion = suggest("sabung ayam di Desa Sukarami tiap minggu");
     assert_eq!(suggestion.place, None);

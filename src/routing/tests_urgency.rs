@@ -162,3 +162,42 @@ fn the_learned_model_reads_time_and_says_so() {
     );
     assert!(now > 0.5 && past < 0.5, "now {now}, past {past}");
 }
+
+#[test]
+fn a_threat_to_ones_own_life_without_the_words_suicide_is_urgent() {
+    // "sudah tidak ada" is "gone" only as a whole: here it is the start of "no use living".
+    let suggestion = suggest("aku sudah di jembatan ampera, sudah tidak ada gunanya hidup");
+    assert!(suggestion.urgent, "{:?}", suggestion.reasons);
+    assert!(
+        !reasons_of("aku sudah di jembatan ampera, sudah tidak ada gunanya hidup")
+            .contains("sudah aman")
+    );
+}
+
+#[test]
+fn an_hour_ago_is_recent_not_over() {
+    let reasons = reasons_of(
+        "pencuri ditangkap warga dari satu jam yang lalu, dipukuli terus, polisi belum datang",
+    );
+    assert!(!reasons.contains("sudah lewat"), "{reasons}");
+}
+
+#[test]
+fn a_habit_of_someone_described_is_not_a_habit_of_the_event() {
+    let reasons =
+        reasons_of("anak tetangga dibawa mobil hitam yang sering parkir di gang, barusan");
+    assert!(!reasons.contains("kebiasaan"), "{reasons}");
+    assert!(reasons_of("jambret sering beraksi di pasar ini").contains("kebiasaan"));
+}
+
+#[test]
+fn a_person_gone_is_missing_but_their_phone_gone_is_not() {
+    assert!(reasons_of("tolong pak adik aku hilang di pasar cinde").contains("masih hilang"));
+    assert!(!reasons_of("handphone adik aku hilang di pasar cinde").contains("masih hilang"));
+}
+
+#[test]
+fn komering_not_before_come_home_keeps_someone_missing() {
+    let reasons = reasons_of("suami nyak lapah ke ladang dari kemaghi, ganta mak mulang");
+    assert!(reasons.contains("masih hilang"), "{reasons}");
+}
