@@ -33,7 +33,9 @@ const SEED: u64 = 110;
 const RUNS_PER_QUERY: usize = 30;
 
 fn env_number(name: &str) -> Option<u64> {
-    std::env::var(name).ok().and_then(|value| value.parse().ok())
+    std::env::var(name)
+        .ok()
+        .and_then(|value| value.parse().ok())
 }
 
 /// A query as an analyst types it into siaga, and the nearest FTS5 expression.
@@ -268,12 +270,20 @@ fn sqlite_total(connection: &Connection, case: &Case) -> rusqlite::Result<u64> {
 
 /// The siaga index of `count` reports in `dir`: the one already there when it opens and holds
 /// as many (`SIAGA_BENCH_INDEX`), else rebuilt. Returns the indexing rate when it was built.
-fn siaga_index(dir: &Path, corpus: &Corpus, count: u64, reuse: bool) -> anyhow::Result<Option<f64>> {
+fn siaga_index(
+    dir: &Path,
+    corpus: &Corpus,
+    count: u64,
+    reuse: bool,
+) -> anyhow::Result<Option<f64>> {
     if reuse
         && let Ok(index) = SearchIndex::open(dir, Analyzer::sumsel())
         && index.num_docs() == count
     {
-        println!("siaga: reusing the index of {count} reports in {}", dir.display());
+        println!(
+            "siaga: reusing the index of {count} reports in {}",
+            dir.display()
+        );
         return Ok(None);
     }
     let started = Instant::now();
@@ -295,7 +305,12 @@ fn siaga_index(dir: &Path, corpus: &Corpus, count: u64, reuse: bool) -> anyhow::
 fn dump_results(query: &str, results: &siaga::search::SearchResults) -> String {
     let mut text = format!("## {query}\ntotal {}\n", results.total_count);
     for hit in &results.hits {
-        text.push_str(&format!("{} {:.6} {}\n", hit.report_id.get(), hit.score, hit.snippet));
+        text.push_str(&format!(
+            "{} {:.6} {}\n",
+            hit.report_id.get(),
+            hit.score,
+            hit.snippet
+        ));
     }
     for facet in &results.facets {
         text.push_str(&format!("{}: {:?}\n", facet.field, facet.values));
@@ -419,7 +434,8 @@ fn main() -> anyhow::Result<()> {
         .iter()
         .map(|suffix| dir_size(Path::new(&format!("{}{suffix}", sqlite_path.display()))))
         .sum();
-    let rate = |rate: Option<f64>| rate.map_or("-".to_string(), |rate| format!("{rate:.0} reports/s"));
+    let rate =
+        |rate: Option<f64>| rate.map_or("-".to_string(), |rate| format!("{rate:.0} reports/s"));
 
     let mut report = String::new();
     report.push_str(&format!(
