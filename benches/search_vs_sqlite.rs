@@ -4,6 +4,13 @@
 //!
 //! `cargo bench --bench search_vs_sqlite` (1,000,000 reports; `SIAGA_BENCH_DOCS=N` for fewer).
 //! The report is printed and written to `target/search-bench.md`.
+//!
+//! For quick iterations on siaga's side (not for the README's figures):
+//! `SIAGA_BENCH_INDEX=dir` keeps the siaga index in `dir` and reuses it when it opens and holds
+//! as many reports; `SIAGA_BENCH_SQLITE=0` leaves FTS5 out; `SIAGA_BENCH_RUNS=N` runs each query
+//! N times (default 30); `SIAGA_BENCH_CRITERION=0` skips the criterion group;
+//! `SIAGA_BENCH_DUMP=file` writes every query's results (total, hits with scores and snippets,
+//! facets), so that two versions can be diffed for the same results.
 
 #[path = "support/corpus.rs"]
 mod corpus;
@@ -24,6 +31,12 @@ use corpus::{Corpus, end_time, memory_kib};
 
 const SEED: u64 = 110;
 const RUNS_PER_QUERY: usize = 30;
+
+fn env_number(name: &str) -> Option<u64> {
+    std::env::var(name)
+        .ok()
+        .and_then(|value| value.parse().ok())
+}
 
 /// A query as an analyst types it into siaga, and the nearest FTS5 expression.
 struct Case {
@@ -255,14 +268,66 @@ fn sqlite_total(connection: &Connection, case: &Case) -> rusqlite::Result<u64> {
     }
 }
 
+/// The siaga index of `count` reports in `dir`: the one already there when it opens and holds
+/// as many (`SIAGA_BENCH_INDEX`), else rebuilt. Returns the indexing rate when it was built.
+fn siaga_index(
+    dir: &Path,
+    corpus: &Corpus,
+    count: u64,
+    reuse: bool,
+) -> anyhow::Result<Option<f64>> {
+    if reuse
+        && let Ok(index) = SearchIndex::open(dir, Analyzer::sumsel())
+        && index.num_docs() == count
+    {
+        println!(
+            "siaga: reusing the index of {count} reports in {}",
+            dir.display()
+        );
+        return Ok(None);
+    }
+    let started = Instant::now();
+    let indexed = SearchIndex::rebuild(
+        dir,
+        Analyzer::sumsel(),
+        corpus.reports(count, SEED),
+        count,
+        siaga::search::IndexMemory::default().rebuild_writer_bytes,
+        |_| {},
+    )?;
+    let elapsed = started.elapsed().as_secs_f64();
+    let rate = indexed as f64 / elapsed;
+    println!("siaga: indexed {indexed} in {elapsed:.1} s = {rate:.0} reports/s");
+    Ok(Some(rate))
+}
+
+/// One query's results as text, for `SIAGA_BENCH_DUMP`.
+fn dump_results(query: &str, results: &siaga::search::SearchResults) -> String {
+    let mut text = format!("## {query}\ntotal {}\n", results.total_count);
+    for hit in &results.hits {
+        text.push_str(&format!(
+            "{} {:.6} {}\n",
+            hit.report_id.get(),
+            hit.score,
+            hit.snippet
+        ));
+    }
+    for facet in &results.facets {
+        text.push_str(&format!("{}: {:?}\n", facet.field, facet.values));
+    }
+    text
+}
+
 fn main() -> anyhow::Result<()> {
-    let count: u64 = std::env::var("SIAGA_BENCH_DOCS")
-        .ok()
-        .and_then(|value| value.parse().ok())
-        .unwrap_or(1_000_000);
+    let count = env_number("SIAGA_BENCH_DOCS").unwrap_or(1_000_000);
+    let runs = env_number("SIAGA_BENCH_RUNS").map_or(RUNS_PER_QUERY, |runs| runs as usize);
+    let with_sqlite = env_number("SIAGA_BENCH_SQLITE") != Some(0);
     let corpus = Corpus::load();
     let work = tempfile::tempdir()?;
-    let index_dir = work.path().join("index");
+    let kept_index = std::env::var_os("SIAGA_BENCH_INDEX").map(std::path::PathBuf::from);
+    let index_dir = kept_index
+        .clone()
+        .unwrap_or_else(|| work.path().join("index"));
     let sqlite_path = work.path().join("fts.sqlite");
     let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
     println!("search bench: {count} synthetic reports, {cores} cores");
@@ -275,30 +340,20 @@ fn main() -> anyhow::Result<()> {
     let phone_e164 = sample.reporter_phone.clone().unwrap_or_default();
     let phone_local = format!("0{}", &phone_e164[2..]);
 
-    let started = Instant::now();
-    let indexed = SearchIndex::rebuild(
-        &index_dir,
-        Analyzer::sumsel(),
-        corpus.reports(count, SEED),
-        count,
-        siaga::search::IndexMemory::default().rebuild_writer_bytes,
-        |_| {},
-    )?;
-    let siaga_build = started.elapsed();
-    let siaga_rate = indexed as f64 / siaga_build.as_secs_f64();
-    println!(
-        "siaga: indexed {indexed} in {:.1} s = {siaga_rate:.0} reports/s",
-        siaga_build.as_secs_f64()
-    );
+    let siaga_rate = siaga_index(&index_dir, &corpus, count, kept_index.is_some())?;
 
-    let started = Instant::now();
-    let inserted = build_sqlite(&sqlite_path, corpus.reports(count, SEED))?;
-    let sqlite_build = started.elapsed();
-    let sqlite_rate = inserted as f64 / sqlite_build.as_secs_f64();
-    println!(
-        "sqlite fts5: indexed {inserted} in {:.1} s = {sqlite_rate:.0} reports/s",
-        sqlite_build.as_secs_f64()
-    );
+    let mut sqlite_rate = None;
+    if with_sqlite {
+        let started = Instant::now();
+        let inserted = build_sqlite(&sqlite_path, corpus.reports(count, SEED))?;
+        let sqlite_build = started.elapsed();
+        let rate = inserted as f64 / sqlite_build.as_secs_f64();
+        println!(
+            "sqlite fts5: indexed {inserted} in {:.1} s = {rate:.0} reports/s",
+            sqlite_build.as_secs_f64()
+        );
+        sqlite_rate = Some(rate);
+    }
 
     let rss_before = memory_kib("VmRSS:");
     let index = SearchIndex::open(&index_dir, Analyzer::sumsel())?;
@@ -324,30 +379,41 @@ fn main() -> anyhow::Result<()> {
     let mut rows = Vec::new();
     let mut all_siaga = Vec::new();
     let mut all_sqlite = Vec::new();
-    let connection = Connection::open(&sqlite_path)?;
+    let mut dump = String::new();
+    let connection = with_sqlite
+        .then(|| Connection::open(&sqlite_path))
+        .transpose()?;
     for case in &cases {
-        let siaga_total = search(case)?.total_count;
-        let sqlite_hits = sqlite_total(&connection, case)?;
+        let first = search(case)?;
+        dump.push_str(&dump_results(&case.siaga, &first));
+        let sqlite_hits = match &connection {
+            Some(connection) => sqlite_total(connection, case)?.to_string(),
+            None => "-".to_string(),
+        };
         for _ in 0..3 {
             search(case)?;
-            sqlite_query(&connection, case)?;
+            if let Some(connection) = &connection {
+                sqlite_query(connection, case)?;
+            }
         }
-        let mut siaga_times = Vec::with_capacity(RUNS_PER_QUERY);
-        let mut sqlite_times = Vec::with_capacity(RUNS_PER_QUERY);
-        for _ in 0..RUNS_PER_QUERY {
+        let mut siaga_times = Vec::with_capacity(runs);
+        let mut sqlite_times = Vec::with_capacity(runs);
+        for _ in 0..runs {
             let started = Instant::now();
             std::hint::black_box(search(case)?);
             siaga_times.push(started.elapsed());
-            let started = Instant::now();
-            std::hint::black_box(sqlite_query(&connection, case)?);
-            sqlite_times.push(started.elapsed());
+            if let Some(connection) = &connection {
+                let started = Instant::now();
+                std::hint::black_box(sqlite_query(connection, case)?);
+                sqlite_times.push(started.elapsed());
+            }
         }
         siaga_times.sort();
         sqlite_times.sort();
         rows.push(format!(
             "| `{}` | {} | {:.2} | {:.2} | {} | {:.2} | {:.2} |",
             case.siaga,
-            siaga_total,
+            first.total_count,
             ms(percentile(&siaga_times, 0.5)),
             ms(percentile(&siaga_times, 0.99)),
             sqlite_hits,
@@ -357,23 +423,33 @@ fn main() -> anyhow::Result<()> {
         all_siaga.extend(siaga_times);
         all_sqlite.extend(sqlite_times);
     }
+    if let Some(path) = std::env::var_os("SIAGA_BENCH_DUMP") {
+        std::fs::write(path, &dump)?;
+    }
     let rss_serving = memory_kib("VmRSS:");
     all_siaga.sort();
     all_sqlite.sort();
     let siaga_size = dir_size(&index_dir);
-    let sqlite_size = dir_size(work.path()) - siaga_size;
+    let sqlite_size: u64 = ["", "-wal", "-shm"]
+        .iter()
+        .map(|suffix| dir_size(Path::new(&format!("{}{suffix}", sqlite_path.display()))))
+        .sum();
+    let rate =
+        |rate: Option<f64>| rate.map_or("-".to_string(), |rate| format!("{rate:.0} reports/s"));
 
     let mut report = String::new();
     report.push_str(&format!(
-        "Search bench: {count} synthetic reports, {cores} cores, {RUNS_PER_QUERY} runs of each of {} queries (top 20 with facets).\n\n",
+        "Search bench: {count} synthetic reports, {cores} cores, {runs} runs of each of {} queries (top 20 with facets).\n\n",
         cases.len()
     ));
     report.push_str(
         "| measure | siaga (tantivy) | SQLite FTS5 | siaga / SQLite |\n| --- | --- | --- | --- |\n",
     );
     report.push_str(&format!(
-        "| indexing | {siaga_rate:.0} reports/s | {sqlite_rate:.0} reports/s | {:.2}× |\n",
-        siaga_rate / sqlite_rate
+        "| indexing | {} | {} | {:.2}× |\n",
+        rate(siaga_rate),
+        rate(sqlite_rate),
+        siaga_rate.unwrap_or(f64::NAN) / sqlite_rate.unwrap_or(f64::NAN)
     ));
     for (name, fraction) in [("p50", 0.5), ("p90", 0.9), ("p99", 0.99)] {
         let ours = ms(percentile(&all_siaga, fraction));
@@ -409,6 +485,9 @@ fn main() -> anyhow::Result<()> {
     let _ = std::fs::create_dir_all("target");
     std::fs::write("target/search-bench.md", &report)?;
 
+    if env_number("SIAGA_BENCH_CRITERION") == Some(0) {
+        return Ok(());
+    }
     let mut criterion = Criterion::default()
         .sample_size(20)
         .measurement_time(Duration::from_secs(3))

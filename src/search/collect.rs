@@ -1,16 +1,16 @@
 //! One pass over the matching documents that counts them, keeps the best page (score, then
-//! newest), and counts facets from fast-field columns, never reading the document store.
+//! newest), and counts facets from fast-field columns, never reading the document store. Facets
+//! are counted a block of documents at a time (`columns::BLOCK_DOCS`).
 
 use std::cmp::{Ordering, Reverse};
 use std::collections::{BinaryHeap, HashMap};
 use std::io;
-use std::sync::Arc;
 
 use tantivy::collector::{Collector, SegmentCollector};
-use tantivy::columnar::{Cardinality, Column, ColumnValues, StrColumn};
 use tantivy::{DocAddress, DocId, Score, SegmentOrdinal, SegmentReader};
 
-use super::schema::{NO_VALUE, PRIORITIES, names};
+use super::columns::{BLOCK_DOCS, FastColumn, OrdinalCounts, count_codes};
+use super::schema::{PRIORITIES, names};
 use crate::domain::report::ReportStatus;
 
 /// A hit before its snippet: where it lives and how it ranks.
@@ -120,6 +120,9 @@ impl Collector for HitCollector {
                 status: FastColumn::new(fast_fields.column_opt(names::STATUS)?),
                 priority: FastColumn::new(fast_fields.column_opt(names::PRIORITY)?),
                 tally: FacetTally::default(),
+                pending: [0; BLOCK_DOCS],
+                pending_len: 0,
+                scratch: [0; BLOCK_DOCS],
             })
         } else {
             None
@@ -190,6 +193,35 @@ pub(crate) struct SegmentHits {
     facets: Option<SegmentFacets>,
 }
 
+impl SegmentHits {
+    /// Offers a match to the page; `created_at` is read only when the score could make it.
+    #[inline]
+    fn offer(&mut self, doc: DocId, score: Score, created_at: Option<i64>) {
+        if self.best.len() >= self.keep
+            && let Some(Reverse(worst)) = self.best.peek()
+            && score < worst.score
+        {
+            return;
+        }
+        let created_at = created_at
+            .or_else(|| self.created_at.get(doc))
+            .unwrap_or(i64::MIN);
+        let key = RankKey {
+            score,
+            created_at,
+            address: (self.segment_ord, doc),
+        };
+        if self.best.len() < self.keep {
+            self.best.push(Reverse(key));
+        } else if let Some(Reverse(worst)) = self.best.peek()
+            && key > *worst
+        {
+            self.best.pop();
+            self.best.push(Reverse(key));
+        }
+    }
+}
+
 impl SegmentCollector for SegmentHits {
     type Fruit = io::Result<SegmentFruit>;
 
@@ -202,24 +234,26 @@ impl SegmentCollector for SegmentHits {
             return;
         }
         let score = if self.by_score { score } else { 0.0 };
-        if self.best.len() >= self.keep
-            && let Some(Reverse(worst)) = self.best.peek()
-            && score < worst.score
-        {
-            return;
-        }
-        let key = RankKey {
-            score,
-            created_at: self.created_at.get(doc).unwrap_or(i64::MIN),
-            address: (self.segment_ord, doc),
-        };
-        if self.best.len() < self.keep {
-            self.best.push(Reverse(key));
-        } else if let Some(Reverse(worst)) = self.best.peek()
-            && key > *worst
-        {
-            self.best.pop();
-            self.best.push(Reverse(key));
+        self.offer(doc, score, None);
+    }
+
+    /// Matches without scores (a query without words): every one ranks by its creation time,
+    /// read a block at a time like the facets.
+    fn collect_block(&mut self, docs: &[DocId]) {
+        self.total += docs.len();
+        let mut created_at = [0_i64; BLOCK_DOCS];
+        for block in docs.chunks(BLOCK_DOCS) {
+            if let Some(facets) = self.facets.as_mut() {
+                facets.count_block(block);
+            }
+            if self.keep == 0 {
+                continue;
+            }
+            let created_at = &mut created_at[..block.len()];
+            self.created_at.get_block(block, created_at, i64::MIN);
+            for (doc, created_at) in block.iter().zip(created_at.iter()) {
+                self.offer(*doc, 0.0, Some(*created_at));
+            }
         }
     }
 
@@ -246,83 +280,6 @@ impl SegmentCollector for SegmentHits {
     }
 }
 
-/// A fast-field column, read the quickest way its shape allows.
-pub(crate) enum FastColumn<T> {
-    /// Every document has one value: read by document id, no presence lookup.
-    Dense(Arc<dyn ColumnValues<T>>),
-    Sparse(Column<T>),
-    Absent,
-}
-
-impl<T> FastColumn<T>
-where
-    T: PartialOrd + Copy + std::fmt::Debug + Send + Sync + 'static,
-{
-    pub(crate) fn new(column: Option<Column<T>>) -> FastColumn<T> {
-        match column {
-            Some(column) if column.get_cardinality() == Cardinality::Full => {
-                FastColumn::Dense(column.values)
-            }
-            Some(column) => FastColumn::Sparse(column),
-            None => FastColumn::Absent,
-        }
-    }
-
-    #[inline]
-    pub(crate) fn get(&self, doc: DocId) -> Option<T> {
-        match self {
-            FastColumn::Dense(values) => Some(values.get_val(doc)),
-            FastColumn::Sparse(column) => column.first(doc),
-            FastColumn::Absent => None,
-        }
-    }
-}
-
-/// Counts per term ordinal of a string column, turned into strings once per segment.
-pub(crate) struct OrdinalCounts {
-    column: Option<StrColumn>,
-    ordinals: FastColumn<u64>,
-    counts: Vec<u64>,
-}
-
-impl OrdinalCounts {
-    pub(crate) fn open(column: Option<StrColumn>) -> OrdinalCounts {
-        let terms = column.as_ref().map_or(0, |column| column.num_terms());
-        let ordinals = FastColumn::new(column.as_ref().map(|column| column.ords().clone()));
-        OrdinalCounts {
-            column,
-            ordinals,
-            counts: vec![0; terms],
-        }
-    }
-
-    #[inline]
-    pub(crate) fn count(&mut self, doc: DocId) {
-        if let Some(ordinal) = self.ordinals.get(doc)
-            && let Some(count) = self.counts.get_mut(ordinal as usize)
-        {
-            *count += 1;
-        }
-    }
-
-    pub(crate) fn into_counts(self) -> io::Result<HashMap<String, u64>> {
-        let mut counts = HashMap::new();
-        let Some(column) = self.column else {
-            return Ok(counts);
-        };
-        for (ordinal, count) in self.counts.into_iter().enumerate() {
-            if count == 0 {
-                continue;
-            }
-            let mut value = String::new();
-            if column.ord_to_str(ordinal as u64, &mut value)? && value != NO_VALUE {
-                *counts.entry(value).or_default() += count;
-            }
-        }
-        Ok(counts)
-    }
-}
-
 struct SegmentFacets {
     category: OrdinalCounts,
     unit: OrdinalCounts,
@@ -330,34 +287,47 @@ struct SegmentFacets {
     status: FastColumn<u64>,
     priority: FastColumn<u64>,
     tally: FacetTally,
+    /// Documents not counted yet, the first `pending_len`.
+    pending: [DocId; BLOCK_DOCS],
+    pending_len: usize,
+    scratch: [u64; BLOCK_DOCS],
 }
 
 impl SegmentFacets {
     #[inline]
     fn count(&mut self, doc: DocId) {
-        self.category.count(doc);
-        self.unit.count(doc);
-        self.channel.count(doc);
-        count_code(&self.status, doc, &mut self.tally.status);
-        count_code(&self.priority, doc, &mut self.tally.priority);
+        self.pending[self.pending_len] = doc;
+        self.pending_len += 1;
+        if self.pending_len == BLOCK_DOCS {
+            self.count_pending();
+        }
     }
 
-    fn into_tally(self) -> io::Result<FacetTally> {
+    fn count_pending(&mut self) {
+        let pending = self.pending;
+        let docs = &pending[..self.pending_len];
+        self.pending_len = 0;
+        self.count_block(docs);
+    }
+
+    /// Counts `docs`, at most `BLOCK_DOCS` of them.
+    fn count_block(&mut self, docs: &[DocId]) {
+        debug_assert!(docs.len() <= BLOCK_DOCS);
+        let scratch = &mut self.scratch;
+        self.category.count_block(docs, scratch);
+        self.unit.count_block(docs, scratch);
+        self.channel.count_block(docs, scratch);
+        count_codes(&self.status, docs, scratch, &mut self.tally.status);
+        count_codes(&self.priority, docs, scratch, &mut self.tally.priority);
+    }
+
+    fn into_tally(mut self) -> io::Result<FacetTally> {
+        self.count_pending();
         let mut tally = self.tally;
         tally.category = self.category.into_counts()?;
         tally.unit = self.unit.into_counts()?;
         tally.channel = self.channel.into_counts()?;
         Ok(tally)
-    }
-}
-
-/// Counts the document's code; codes beyond `counts` (no value) are not counted.
-#[inline]
-pub(crate) fn count_code(column: &FastColumn<u64>, doc: DocId, counts: &mut [u64]) {
-    if let Some(code) = column.get(doc)
-        && let Some(count) = counts.get_mut(code as usize)
-    {
-        *count += 1;
     }
 }
 

@@ -48,12 +48,16 @@ impl HighlightTerms {
         self.exact.is_empty()
     }
 
-    fn matches(&self, surface: &str, stemmed: &str) -> bool {
-        if self.exact.contains(stemmed) || self.exact.contains(surface) {
+    fn matches(&self, surface: &str) -> bool {
+        if self.exact.contains(surface) {
+            return true;
+        }
+        let stemmed = stem(surface);
+        if self.exact.contains(&stemmed) {
             return true;
         }
         self.fuzzy.iter().any(|(term, edits)| {
-            within_edits(term, surface, *edits) || within_edits(term, stemmed, *edits)
+            within_edits(term, surface, *edits) || within_edits(term, &stemmed, *edits)
         })
     }
 }
@@ -101,7 +105,7 @@ fn matched_spans(text: &str, analyzer: &Analyzer, terms: &HighlightTerms) -> Vec
         if spans.last() == Some(&(offset_from, offset_to)) {
             continue;
         }
-        if terms.matches(&term, &stem(&term)) {
+        if terms.matches(&term) {
             spans.push((offset_from, offset_to));
         }
     }
@@ -203,18 +207,58 @@ fn push_escaped(html: &mut String, text: &str) {
 }
 
 /// Whether `left` and `right` are at most `edits` insertions, deletions, substitutions or
-/// adjacent transpositions apart (optimal string alignment distance).
+/// adjacent transpositions apart (optimal string alignment distance). Snippets ask it for every
+/// word of every hit, so ASCII words (nearly all) are compared as bytes, on the stack.
 pub(crate) fn within_edits(left: &str, right: &str, edits: u8) -> bool {
+    if left.is_ascii() && right.is_ascii() {
+        return within_edits_of(left.as_bytes(), right.as_bytes(), edits);
+    }
     let left: Vec<char> = left.chars().collect();
     let right: Vec<char> = right.chars().collect();
+    within_edits_of(&left, &right, edits)
+}
+
+/// Words up to this long are compared with rows on the stack.
+const STACK_ROW: usize = 64;
+
+fn within_edits_of<T: PartialEq>(left: &[T], right: &[T], edits: u8) -> bool {
     let edits = usize::from(edits);
     if left.len().abs_diff(right.len()) > edits {
         return false;
     }
     let width = right.len() + 1;
-    let mut before_previous = vec![0usize; width];
-    let mut previous: Vec<usize> = (0..width).collect();
-    let mut current = vec![0usize; width];
+    if width <= STACK_ROW {
+        let mut rows = [[0usize; STACK_ROW]; 3];
+        let [before_previous, previous, current] = &mut rows;
+        return alignment_within(
+            left,
+            right,
+            edits,
+            [
+                &mut before_previous[..width],
+                &mut previous[..width],
+                &mut current[..width],
+            ],
+        );
+    }
+    let mut rows = vec![0usize; 3 * width];
+    let (before_previous, rest) = rows.split_at_mut(width);
+    let (previous, current) = rest.split_at_mut(width);
+    alignment_within(left, right, edits, [before_previous, previous, current])
+}
+
+/// The dynamic programme of `within_edits_of`, in three rows as wide as `right` plus one.
+fn alignment_within<T: PartialEq>(
+    left: &[T],
+    right: &[T],
+    edits: usize,
+    rows: [&mut [usize]; 3],
+) -> bool {
+    let [mut before_previous, mut previous, mut current] = rows;
+    let width = right.len() + 1;
+    for (j, cell) in previous.iter_mut().enumerate() {
+        *cell = j;
+    }
     for i in 1..=left.len() {
         current[0] = i;
         let mut row_minimum = current[0];

@@ -7,6 +7,7 @@
 //! always be rebuilt from the store. Only this module touches tantivy.
 
 mod collect;
+mod columns;
 mod dates;
 pub mod from_store;
 #[doc(hidden)]

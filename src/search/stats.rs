@@ -7,7 +7,8 @@ use std::io;
 use tantivy::collector::{Collector, SegmentCollector};
 use tantivy::{DocId, Score, SegmentOrdinal, SegmentReader};
 
-use super::collect::{FastColumn, OrdinalCounts, count_code, merge_counts, sorted_counts};
+use super::collect::{merge_counts, sorted_counts};
+use super::columns::{FastColumn, OrdinalCounts, count_code};
 use super::dates::{wib_day_date, wib_day_number};
 use super::schema::{SLA_STAGES, names, sla_stage_bit};
 use super::{DurationStats, SatisfactionStats, Stats};
