@@ -164,12 +164,6 @@ impl Matcher {
             && self.not_holder.is_none()
     }
 
-    /// Whether a facet word matches.
-    #[inline]
-    pub fn facet_matches(&self, facets: u16) -> bool {
-        self.low[(facets & 0xff) as usize] & self.high[(facets >> 8) as usize] != 0
-    }
-
     /// The reports whose facet word matches, from the catalogue's count of every word.
     pub fn count_by_facets(&self, columns: &Columns) -> usize {
         let mut total = 0usize;

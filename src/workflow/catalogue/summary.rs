@@ -72,18 +72,6 @@ impl Facets {
             priority => priority - 1,
         }
     }
-
-    pub fn low(self) -> u8 {
-        self.0 as u8
-    }
-
-    pub fn high(self) -> u8 {
-        (self.0 >> 8) as u8
-    }
-
-    pub fn is_held(self) -> bool {
-        self.high() & Self::HELD != 0
-    }
 }
 
 /// The facts of one report that lists read; the catalogue keeps them by column (`columns.rs`).
@@ -187,8 +175,10 @@ impl DueTargets {
             if stage == 0 || bits & Facets::PAUSED != 0 {
                 continue;
             }
-            let rank = Facets::rank_of(bits);
-            *offset = Some(rows[rank as usize][stage as usize - 1]);
+            // Priority bits past LOW are never stored.
+            if let Some(row) = rows.get(Facets::rank_of(bits) as usize) {
+                *offset = Some(row[stage as usize - 1]);
+            }
         }
         DueTargets { offsets }
     }
