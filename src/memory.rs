@@ -2,8 +2,8 @@
 //! buffer whose size siaga chooses. The split is written here once, and `app.rs` hands each
 //! part to its owner; README's settings and ARCHITECTURE's memory section describe it.
 //!
-//! What the budget does not cut: the report catalogue (`workflow/catalogue/`, 32 bytes per
-//! report, 32 MB at a million reports) must stay whole, since every list is answered from it,
+//! What the budget does not cut: the report catalogue (`workflow/catalogue/`, 33 bytes per
+//! report, 33 MB at a million reports) must stay whole, since every list is answered from it,
 //! and the fixed costs of the process (the routing models, the profile, the runtime's threads:
 //! 19 MB anonymous at rest, and about 25 MB of connection buffers under load) do not change with
 //! the budget. Both come out of the part called `rest`. Mapped index
@@ -62,7 +62,7 @@ pub struct MemorySplit {
     /// Webhook bodies held before their signature is checked: 1/16 of the budget (unless
     /// `--webhook-buffer-budget-bytes` says otherwise), at least the body limit.
     pub webhook_buffer_bytes: u64,
-    /// Everything else: the catalogue (32 B per report), the bus, the subscriptions' sockets,
+    /// Everything else: the catalogue (33 B per report), the bus, the subscriptions' sockets,
     /// the intake queue, the outbox sender, the fixed costs.
     pub rest_bytes: u64,
 }

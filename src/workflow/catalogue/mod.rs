@@ -10,10 +10,11 @@
 //! writers telling it in the other order than they committed still leave the newest state.
 //! Should it fail to read a report, it says so in the log and lists fall back to the scan.
 //!
-//! Who holds a report is kept beside the summaries, in a map of the held reports only: few
-//! reports are in someone's hands at a time, so the summary stays at 32 bytes. A bit of the
-//! summary says whether it is held, so that holder filters look up only the held ones.
+//! The summaries are kept by column (`columns.rs`), so that a request reads only the facts
+//! its filter and order need.
 
+mod columns;
+mod matcher;
 mod query;
 mod summary;
 
@@ -26,8 +27,9 @@ use crate::domain::report::Report;
 use crate::ledger::{Ledger, ReportWatcher};
 use crate::store::{Store, StoreError};
 
+use columns::Columns;
 pub use query::{CataloguePage, Reading};
-use summary::{Interner, Locations, NO_LOCATION, ReportSummary};
+use summary::{Interned, Interner, Locations, NO_LOCATION, ReportSummary};
 
 /// A handle on the catalogue: cheap to clone.
 #[derive(Clone)]
@@ -44,13 +46,12 @@ struct Inner {
 #[derive(Default)]
 struct Shelf {
     /// Every report's summary, by ascending id.
-    summaries: Vec<ReportSummary>,
+    columns: Columns,
     locations: Locations,
     categories: Interner,
     units: Interner,
     channels: Interner,
-    /// The holder of every held report (`Report::assignee`), by report id, interned in `people`.
-    holders: rustc_hash::FxHashMap<u64, u16>,
+    /// The holders (`Report::assignee`) by username.
     people: Interner,
     /// Why the catalogue stopped following the store, if it did.
     lost_track: Option<String>,
@@ -83,8 +84,8 @@ impl Catalogue {
                 shelf.upsert(&report?, &catalogue.inner.rules);
             }
             // Room for the reports of the next while, not the doubling's spare half.
-            let room = shelf.summaries.len() + shelf.summaries.len() / 32 + 1024;
-            shelf.summaries.shrink_to(room);
+            let room = shelf.columns.len() + shelf.columns.len() / 32 + 1024;
+            shelf.columns.shrink_to(room);
         }
         let size = catalogue.size();
         tracing::info!(
@@ -134,12 +135,12 @@ impl Catalogue {
     pub fn size(&self) -> CatalogueSize {
         let shelf = self.read();
         CatalogueSize {
-            reports: shelf.summaries.len(),
-            bytes: shelf.summaries.capacity() * std::mem::size_of::<ReportSummary>()
+            reports: shelf.columns.len(),
+            bytes: shelf.columns.footprint()
                 + shelf.locations.footprint()
                 + shelf.categories.footprint()
                 + shelf.units.footprint()
-                + shelf.holders.capacity() * 16
+                + shelf.channels.footprint()
                 + shelf.people.footprint(),
         }
     }
@@ -159,11 +160,9 @@ impl Catalogue {
         if shelf.lost_track.is_some() {
             return None;
         }
-        let summaries = &shelf.summaries;
-        let place = summaries
-            .binary_search_by_key(&report_id.get(), |summary| summary.id)
-            .ok()?;
-        let centre = summaries[place].created;
+        let (ids, created) = (&shelf.columns.ids, &shelf.columns.created);
+        let place = shelf.columns.place(report_id.get()).ok()?;
+        let centre = created[place];
         let reach = window.num_nanoseconds().unwrap_or(i64::MAX);
         // A clock step back can put a later id a little earlier: look this far past the edge.
         let slack = chrono::Duration::minutes(10).num_nanoseconds().unwrap_or(0);
@@ -171,27 +170,22 @@ impl Catalogue {
         let beyond =
             |created: i64| created.abs_diff(centre) > reach.saturating_add(slack).unsigned_abs();
         let mut near = Vec::new();
-        let (mut before, mut after) = (
-            summaries[..place].iter().rev(),
-            summaries[place + 1..].iter(),
-        );
+        let (mut before, mut after) = ((0..place).rev(), place + 1..ids.len());
         let (mut before_open, mut after_open) = (true, true);
         while (before_open || after_open) && near.len() < limit {
             for (open, side) in [
                 (
                     &mut before_open,
-                    &mut before as &mut dyn Iterator<Item = &ReportSummary>,
+                    &mut before as &mut dyn Iterator<Item = usize>,
                 ),
                 (&mut after_open, &mut after),
             ] {
                 if !*open {
                     continue;
                 }
-                match side.next() {
-                    Some(summary) if beyond(summary.created) => *open = false,
-                    Some(summary) if within(summary.created) => {
-                        near.push(ReportId::new(summary.id))
-                    }
+                match side.next().map(|index| (ids[index], created[index])) {
+                    Some((_, at)) if beyond(at) => *open = false,
+                    Some((id, at)) if within(at) => near.push(ReportId::new(id)),
                     Some(_) => {}
                     None => *open = false,
                 }
@@ -243,65 +237,45 @@ impl Shelf {
         if self.lost_track.is_some() {
             return;
         }
-        let interned = (
-            self.categories.intern(report.category.as_deref()),
-            self.units.intern(report.assigned_unit.as_deref()),
-        );
-        let channel = self
-            .channels
-            .intern(report.channel.as_deref())
-            .filter(|number| *number <= summary::MAX_CHANNELS)
-            .and_then(|number| u8::try_from(number).ok());
-        let (Some(category), Some(unit), Some(channel)) = (interned.0, interned.1, channel) else {
-            tracing::error!(
-                "more than 65,535 distinct categories or units, or 63 business numbers; lists fall back to scanning the store"
-            );
-            self.lost_track = Some("too many distinct codes".into());
-            return;
-        };
-        let id = report.id.get();
         let holder = report
             .assignee
             .as_ref()
             .map(|assignee| assignee.username.as_str());
-        match self.people.intern(holder) {
-            Some(0) => {
-                self.holders.remove(&id);
-            }
-            Some(person) => {
-                self.holders.insert(id, person);
-            }
-            None => {
-                tracing::error!(
-                    "more than 65,535 distinct holders; lists fall back to scanning the store"
-                );
-                self.lost_track = Some("too many distinct holders".into());
-                return;
-            }
-        }
-        let place = self
-            .summaries
-            .binary_search_by_key(&id, |summary| summary.id);
+        let interned = (
+            self.categories.intern(report.category.as_deref()),
+            self.units.intern(report.assigned_unit.as_deref()),
+            self.channels
+                .intern(report.channel.as_deref())
+                .filter(|number| *number <= summary::MAX_CHANNELS)
+                .and_then(|number| u8::try_from(number).ok()),
+            self.people.intern(holder),
+        );
+        let (Some(category), Some(unit), Some(channel), Some(holder)) = interned else {
+            tracing::error!(
+                "more than 65,535 distinct categories, units or holders, or 255 business numbers; lists fall back to scanning the store"
+            );
+            self.lost_track = Some("too many distinct codes".into());
+            return;
+        };
+        let place = self.columns.place(report.id.get());
         let previous_location = match place {
-            Ok(index) => self.summaries[index].location,
+            Ok(index) => self.columns.location(index),
             Err(_) => NO_LOCATION,
         };
         let location = self.locations.place(previous_location, report.location);
-        let summary = ReportSummary::of(report, rules, (category, unit, channel), location);
-        match place {
-            Ok(index) => self.summaries[index] = summary,
-            Err(index) => self.summaries.insert(index, summary),
-        }
+        let interned = Interned {
+            category,
+            unit,
+            channel,
+            holder,
+        };
+        let summary = ReportSummary::of(report, rules, interned, location);
+        self.columns.put(place, &summary);
     }
 
     fn remove(&mut self, report_id: ReportId) {
-        let id = report_id.get();
-        self.holders.remove(&id);
-        if let Ok(index) = self
-            .summaries
-            .binary_search_by_key(&id, |summary| summary.id)
-        {
-            self.summaries.remove(index);
+        if let Ok(index) = self.columns.place(report_id.get()) {
+            self.columns.remove(index);
         }
     }
 }

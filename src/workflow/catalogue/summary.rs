@@ -1,5 +1,7 @@
 //! One report as the catalogue keeps it: the few facts lists filter, order and check
-//! visibility on, in 32 bytes, with category and unit codes interned.
+//! visibility on, with category, unit, business number and holder interned, and every small
+//! fact packed into one 16-bit word (`Facets`) that a request's filter reads through two
+//! 256-entry tables.
 
 use chrono::Duration;
 
@@ -13,22 +15,66 @@ use super::super::listing::{nanos, priority_rank};
 /// `ReportSummary::location` of a report without a location.
 pub(super) const NO_LOCATION: u32 = u32::MAX;
 
-const HAS_MEDIA: u8 = 1;
-const COMPARTMENTED: u8 = 1 << 1;
-const PAUSED: u8 = 1 << 2;
-/// Opened for a blocked reporter (`Report::blocked`).
-const BLOCKED: u8 = 1 << 5;
-/// Two bits: 0 when no SLA stage is open, else 1 + the open stage's place in `SlaStage::ALL`.
-const STAGE_SHIFT: u8 = 3;
-const STAGE_MASK: u8 = 0b11;
-/// Someone holds the report (who: `Shelf::holders`), so that holder filters look up only these.
-const HELD: u8 = 1 << 6;
-/// Business numbers the summary can tell apart (`channel_rating`'s low six bits).
-pub(super) const MAX_CHANNELS: u16 = 63;
-const CHANNEL_MASK: u8 = 0b11_1111;
-const SATISFACTION_SHIFT: u8 = 6;
+/// Business numbers the summary can tell apart.
+pub(super) const MAX_CHANNELS: u16 = 255;
 
-/// The facts of one report that lists read.
+/// The small facts of one report in 16 bits. The low byte holds what the queue order and the
+/// priority and satisfaction filters read, the high byte the status and the flags, so that a
+/// filter is the product of a table over each byte (see `query::Matcher`).
+///
+/// | bits | fact |
+/// | --- | --- |
+/// | 0–2 | 0 without a priority, else 1 + `priority_rank` |
+/// | 3–4 | 0 when no SLA stage is open, else 1 + the open stage's place in `SlaStage::ALL` |
+/// | 5 | the SLA clock is paused (waiting for the reporter) |
+/// | 6–7 | 0 until the citizen answers the satisfaction question, else 1 + the answer's place in `SatisfactionRating::ALL` |
+/// | 8–11 | place in `ReportStatus::ALL` |
+/// | 12 | has media |
+/// | 13 | compartmented |
+/// | 14 | opened for a blocked reporter (`Report::blocked`) |
+/// | 15 | someone holds the report (`Report::assignee`) |
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) struct Facets(pub u16);
+
+impl Facets {
+    const PRIORITY_MASK: u16 = 0b111;
+    const STAGE_SHIFT: u16 = 3;
+    const PAUSED: u16 = 1 << 5;
+    const SATISFACTION_SHIFT: u16 = 6;
+    const STATUS_SHIFT: u16 = 8;
+    /// The queue order's part of the word: priority, stage and pause.
+    pub const DUE_BITS: u16 = 0b11_1111;
+    pub const HAS_MEDIA: u8 = 1 << 4;
+    pub const COMPARTMENTED: u8 = 1 << 5;
+    pub const BLOCKED: u8 = 1 << 6;
+    pub const HELD: u8 = 1 << 7;
+
+    /// The priority byte (0: none, else 1 + `priority_rank`) of a low byte.
+    pub fn priority_of(low: u8) -> u8 {
+        low & Self::PRIORITY_MASK as u8
+    }
+
+    /// The satisfaction code (0: no answer, else 1 + place) of a low byte.
+    pub fn satisfaction_of(low: u8) -> u8 {
+        low >> Self::SATISFACTION_SHIFT
+    }
+
+    /// The place in `ReportStatus::ALL` of a high byte.
+    pub fn status_of(high: u8) -> u8 {
+        high & 0b1111
+    }
+
+    /// `priority_rank` of the priority in the queue bits (a report without one counts as
+    /// NORMAL).
+    pub fn rank_of(due_bits: u16) -> u8 {
+        match (due_bits & Self::PRIORITY_MASK) as u8 {
+            0 => 2,
+            priority => priority - 1,
+        }
+    }
+}
+
+/// The facts of one report that lists read; the catalogue keeps them by column (`columns.rs`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(super) struct ReportSummary {
     pub id: u64,
@@ -42,136 +88,110 @@ pub(super) struct ReportSummary {
     pub category: u16,
     /// Interned assigned unit code; 0 when none.
     pub unit: u16,
-    /// Place in `ReportStatus::ALL`.
-    pub status: u8,
-    /// 0 without a priority, else 1 + `priority_rank`.
-    pub priority: u8,
-    bits: u8,
-    /// The interned business number (`Report::channel`; 0 when none) in the low six bits, and
-    /// in the top two 0 until the citizen answers the satisfaction question, else 1 + the
-    /// answer's place in `SatisfactionRating::ALL`.
-    channel_rating: u8,
+    /// Interned holder (`Report::assignee`); 0 when nobody holds the report.
+    pub holder: u16,
+    /// Interned business number (`Report::channel`); 0 when none.
+    pub channel: u8,
+    pub facets: Facets,
+}
+
+/// The interned codes of one report: category, unit, business number and holder.
+pub(super) struct Interned {
+    pub category: u16,
+    pub unit: u16,
+    pub channel: u8,
+    pub holder: u16,
 }
 
 impl ReportSummary {
-    /// The summary of `report`; `category`, `unit` and `channel` are its interned codes,
-    /// `location` its slot.
+    /// The summary of `report` with its interned codes and its location's slot.
     pub fn of(
         report: &Report,
         rules: &AccessRules,
-        interned: (u16, u16, u8),
+        interned: Interned,
         location: u32,
     ) -> ReportSummary {
         let status = ReportStatus::ALL
             .iter()
             .position(|status| *status == report.status)
-            .unwrap_or(0) as u8;
+            .unwrap_or(0) as u16;
         let stage = SlaPolicy::pending_stages(report)
             .next()
             .and_then(|stage| SlaStage::ALL.iter().position(|each| *each == stage))
-            .map_or(0, |place| place as u8 + 1);
-        let mut bits = stage << STAGE_SHIFT;
+            .map_or(0, |place| place as u16 + 1);
+        let priority = report
+            .priority
+            .map_or(0, |priority| u16::from(priority_rank(Some(priority))) + 1);
+        let mut word = priority
+            | stage << Facets::STAGE_SHIFT
+            | u16::from(satisfaction_code(report)) << Facets::SATISFACTION_SHIFT
+            | status << Facets::STATUS_SHIFT;
+        if report.paused_since.is_some() {
+            word |= Facets::PAUSED;
+        }
+        let mut flags = 0u8;
         if report.has_media {
-            bits |= HAS_MEDIA;
+            flags |= Facets::HAS_MEDIA;
         }
         if rules.is_compartmented(report) {
-            bits |= COMPARTMENTED;
-        }
-        if report.paused_since.is_some() {
-            bits |= PAUSED;
+            flags |= Facets::COMPARTMENTED;
         }
         if report.blocked {
-            bits |= BLOCKED;
+            flags |= Facets::BLOCKED;
         }
-        if report.assignee.is_some() {
-            bits |= HELD;
+        if interned.holder != 0 {
+            flags |= Facets::HELD;
         }
+        word |= u16::from(flags) << 8;
         ReportSummary {
             id: report.id.get(),
             created: nanos(report.created_at),
             paused_seconds: u32::try_from(report.paused_seconds.max(0)).unwrap_or(u32::MAX),
             location,
-            category: interned.0,
-            unit: interned.1,
-            status,
-            priority: report
-                .priority
-                .map_or(0, |priority| priority_rank(Some(priority)) + 1),
-            bits,
-            channel_rating: interned.2 & CHANNEL_MASK
-                | satisfaction_code(report) << SATISFACTION_SHIFT,
-        }
-    }
-
-    /// The interned business number; 0 when none.
-    pub fn channel(&self) -> u8 {
-        self.channel_rating & CHANNEL_MASK
-    }
-
-    /// 0 until the citizen answers the satisfaction question, else 1 + the answer's place in
-    /// `SatisfactionRating::ALL`.
-    pub fn satisfaction(&self) -> u8 {
-        self.channel_rating >> SATISFACTION_SHIFT
-    }
-
-    pub fn has_media(&self) -> bool {
-        self.bits & HAS_MEDIA != 0
-    }
-
-    pub fn is_blocked(&self) -> bool {
-        self.bits & BLOCKED != 0
-    }
-
-    pub fn is_compartmented(&self) -> bool {
-        self.bits & COMPARTMENTED != 0
-    }
-
-    pub fn is_held(&self) -> bool {
-        self.bits & HELD != 0
-    }
-
-    /// When the open SLA stage is due, in nanoseconds since 1970 (`i64::MAX` when nothing is
-    /// due or the clock is paused), by `targets`.
-    pub fn due(&self, targets: &DueTargets) -> i64 {
-        let stage = (self.bits >> STAGE_SHIFT) & STAGE_MASK;
-        if stage == 0 || self.bits & PAUSED != 0 {
-            return i64::MAX;
-        }
-        let rank = self.priority.saturating_sub(1);
-        let rank = if self.priority == 0 { 2 } else { rank };
-        let target = targets.nanos[rank as usize][stage as usize - 1];
-        let paused = i64::from(self.paused_seconds).saturating_mul(1_000_000_000);
-        self.created.saturating_add(target).saturating_add(paused)
-    }
-
-    /// `priority_rank` of the report's priority.
-    pub fn rank(&self) -> u8 {
-        if self.priority == 0 {
-            2
-        } else {
-            self.priority - 1
+            category: interned.category,
+            unit: interned.unit,
+            holder: interned.holder,
+            channel: interned.channel,
+            facets: Facets(word),
         }
     }
 }
 
-/// The SLA targets in nanoseconds, by priority rank and stage.
+/// When the open SLA stage is due, by the queue bits of a report's facets: the SLA target in
+/// nanoseconds, or `None` when nothing is due or the clock is paused.
 pub(super) struct DueTargets {
-    nanos: [[i64; 3]; 4],
+    offsets: [Option<i64>; 64],
 }
 
 impl DueTargets {
     pub fn of(sla: &SlaPolicy) -> DueTargets {
         let in_nanos = |target: Duration| target.num_nanoseconds().unwrap_or(i64::MAX);
-        let row = |targets: &crate::domain::sla::StageTargets| {
-            SlaStage::ALL.map(|stage| in_nanos(targets.for_stage(stage)))
-        };
-        DueTargets {
-            nanos: [
-                row(&sla.urgent),
-                row(&sla.high),
-                row(&sla.normal),
-                row(&sla.low),
-            ],
+        let rows = [&sla.urgent, &sla.high, &sla.normal, &sla.low]
+            .map(|targets| SlaStage::ALL.map(|stage| in_nanos(targets.for_stage(stage))));
+        let mut offsets = [None; 64];
+        for (bits, offset) in offsets.iter_mut().enumerate() {
+            let bits = bits as u16;
+            let stage = (bits >> Facets::STAGE_SHIFT) & 0b11;
+            if stage == 0 || bits & Facets::PAUSED != 0 {
+                continue;
+            }
+            // Priority bits past LOW are never stored.
+            if let Some(row) = rows.get(Facets::rank_of(bits) as usize) {
+                *offset = Some(row[stage as usize - 1]);
+            }
+        }
+        DueTargets { offsets }
+    }
+
+    /// The due time in nanoseconds since 1970 (`i64::MAX` when nothing is due or the clock is
+    /// paused) of a report with these facets, created then and paused that long before.
+    #[inline]
+    pub fn due(&self, facets: u16, created: i64, paused_seconds: u32) -> i64 {
+        match self.offsets[(facets & Facets::DUE_BITS) as usize] {
+            None => i64::MAX,
+            Some(target) => created
+                .saturating_add(target)
+                .saturating_add(i64::from(paused_seconds).saturating_mul(1_000_000_000)),
         }
     }
 }
@@ -262,7 +282,16 @@ mod tests {
     use super::*;
 
     #[test]
-    fn a_summary_takes_32_bytes() {
-        assert_eq!(std::mem::size_of::<ReportSummary>(), 32);
+    fn every_status_fits_the_four_bits_of_the_facets() {
+        assert!(ReportStatus::ALL.len() <= 16);
+        assert!(SatisfactionRating::ALL.len() <= 3);
+        assert!(SlaStage::ALL.len() <= 3);
+    }
+
+    #[test]
+    fn the_rank_of_no_priority_is_normal() {
+        assert_eq!(Facets::rank_of(0), 2);
+        assert_eq!(Facets::rank_of(1), 0);
+        assert_eq!(Facets::rank_of(4), 3);
     }
 }
