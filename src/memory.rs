@@ -138,7 +138,7 @@ mod tests {
         assert_eq!(split.doc_store_cache_blocks, 16);
         assert_eq!(split.index_batch_reports, 1024);
         assert_eq!(split.webhook_buffer_bytes, 16 * MIB);
-        // 256 - 96 - 32 - 4 - 4 - 16: the catalogue of a million reports (32 MB) and the fixed
+        // 256 - 96 - 32 - 4 - 4 - 16: the catalogue of a million reports (33 MB) and the fixed
         // costs (about 45 MB under load) fit in it.
         assert_eq!(split.rest_bytes, 104 * MIB);
     }
