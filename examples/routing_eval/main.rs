@@ -5,7 +5,9 @@
 //! prints the measures of each set (JSON lines of `{text, category, place, kecamatan, urgent}`).
 //! Without `--set`, a bare path is read as before, and with no path at all the embedded profile
 //! corpus (`src/profile/sumsel/corpus_dev.jsonl`) is measured. `--verbose` adds the top scores and
-//! the reasons to every miss; `--quiet` leaves the misses out; `--dump` prints one JSON line per
+//! the reasons to every miss; `--quiet` leaves out every message (the misses, and the urgent
+//! misses and false alarms the summary lists otherwise): the way to measure a held-out set;
+//! `--dump` prints one JSON line per
 //! message (label, urgency score, category) for sweeping thresholds; `--explain "text" ["text"...]`
 //! prints the suggestion for one report.
 
@@ -142,7 +144,7 @@ fn measure(
         }
     }
     println!("== set: {source} ({} messages)", samples.len());
-    tally.print();
+    tally.print(quiet);
     if !quiet {
         println!("\nmisses:");
         for miss in &misses {

@@ -165,7 +165,7 @@ impl Tally {
         }
     }
 
-    pub fn print(&self) {
+    pub fn print(&self, quiet: bool) {
         let line = |label: &str, part: usize, whole: usize, note: &str| {
             let ratio = if whole == 0 {
                 0.0
@@ -268,12 +268,17 @@ impl Tally {
             println!("  {count:>3}  {labelled} -> {suggested}");
         }
         println!("urgent misses ({}):", self.urgent_misses.len());
-        for miss in self.urgent_misses.iter().take(CONFUSIONS_SHOWN) {
-            println!("  {miss}");
+        // A held-out set is measured with `--quiet`: its messages are never shown.
+        if !quiet {
+            for miss in self.urgent_misses.iter().take(CONFUSIONS_SHOWN) {
+                println!("  {miss}");
+            }
         }
         println!("false alarms ({}):", self.false_alarms.len());
-        for alarm in self.false_alarms.iter().take(CONFUSIONS_SHOWN) {
-            println!("  {alarm}");
+        if !quiet {
+            for alarm in self.false_alarms.iter().take(CONFUSIONS_SHOWN) {
+                println!("  {alarm}");
+            }
         }
     }
 }
