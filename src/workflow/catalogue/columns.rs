@@ -40,43 +40,15 @@ impl Default for Columns {
 
 /// Runs `$body` with `$column` bound to each column vector in turn.
 macro_rules! every_column {
-    ($columns:expr, |$column:ident| $body:expr) => {{
-        {
-            let $column = &mut $columns.ids;
+    ($columns:expr, |$column:ident| $body:expr) => {
+        every_column!(@each $columns, $column, $body;
+            ids created paused_seconds locations categories units holders channels facets)
+    };
+    (@each $columns:expr, $column:ident, $body:expr; $($field:ident)*) => {{
+        $({
+            let $column = &mut $columns.$field;
             $body;
-        }
-        {
-            let $column = &mut $columns.created;
-            $body;
-        }
-        {
-            let $column = &mut $columns.paused_seconds;
-            $body;
-        }
-        {
-            let $column = &mut $columns.locations;
-            $body;
-        }
-        {
-            let $column = &mut $columns.categories;
-            $body;
-        }
-        {
-            let $column = &mut $columns.units;
-            $body;
-        }
-        {
-            let $column = &mut $columns.holders;
-            $body;
-        }
-        {
-            let $column = &mut $columns.channels;
-            $body;
-        }
-        {
-            let $column = &mut $columns.facets;
-            $body;
-        }
+        })*
     }};
 }
 
