@@ -131,7 +131,7 @@ impl Workflow {
                         (sla, claim) => sla.or(claim),
                     };
                     let memo = ClockMemo::new(sequence, next_due, this_pass);
-                    self.lock_clock_memo().memo.insert(report_id, memo);
+                    self.lock_clock_memo().remember(report_id, memo);
                 }
                 continue;
             }
