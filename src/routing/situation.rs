@@ -234,8 +234,19 @@ fn effective_cues(cues: &FoundCues, words: &[Word]) -> Vec<(Cue, String)> {
 /// at `after`), with "lewat" or "melintas" within three words in the same clause.
 fn names_passers_by(words: &[Word], after: usize) -> bool {
     const PASSERS: &[&str] = &[
-        "orang", "motor", "mobil", "yang", "kendaraan", "pengendara", "pemotor", "warga", "truk",
-        "sopir", "anak", "cewek", "perempuan",
+        "orang",
+        "motor",
+        "mobil",
+        "yang",
+        "kendaraan",
+        "pengendara",
+        "pemotor",
+        "warga",
+        "truk",
+        "sopir",
+        "anak",
+        "cewek",
+        "perempuan",
     ];
     const PASSING: &[&str] = &["lewat", "melintas", "melewati", "lalu"];
     let Some(first) = words.get(after) else {

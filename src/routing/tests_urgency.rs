@@ -256,5 +256,8 @@ fn palembang_balek_is_come_home_so_someone_is_still_missing() {
 
 #[test]
 fn what_neighbours_say_is_hearsay() {
-    assert!(reasons_of("kami dengar dari tetangga ado budak dipukuli di rumah ujung").contains("kabar orang"));
+    assert!(
+        reasons_of("kami dengar dari tetangga ado budak dipukuli di rumah ujung")
+            .contains("kabar orang")
+    );
 }
