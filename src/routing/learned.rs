@@ -1,10 +1,10 @@
 //! A learned second opinion on the category: a naive Bayes over the words of a report (stems,
 //! negated stems and word pairs), trained when the router is built from labelled messages the
-//! project wrote itself (the profile's `corpus_dev.jsonl`, `eval/tuning.jsonl`, `eval/train2.jsonl` and
-//! `eval/train3.jsonl`). It is
+//! project wrote itself (the profile's `corpus_dev.jsonl`, `eval/tuning.jsonl`, `eval/train2.jsonl`,
+//! `eval/train3.jsonl` and `eval/train4.jsonl`). It is
 //! deterministic, it speaks where the keywords are silent or close, and its reason names the
 //! words that weighed most. The held-out sets (`eval/tuning_holdout.jsonl`, `eval/train2_holdout.jsonl`,
-//! `eval/train3_holdout.jsonl`, the independent set)
+//! `eval/train3_holdout.jsonl`, `eval/train4_holdout.jsonl`, the independent set)
 //! are never read here.
 
 use rustc_hash::FxHashMap;
@@ -20,11 +20,14 @@ const TUNING_SET: &str = include_str!("../../eval/tuning.jsonl");
 const TRAIN2_SET: &str = include_str!("../../eval/train2.jsonl");
 /// The third, by a third author blind to the router and to the earlier sets (`eval/raw3/`).
 const TRAIN3_SET: &str = include_str!("../../eval/train3.jsonl");
+/// The fourth, by a fourth author, written blind to the router's rules (`eval/raw4/`).
+const TRAIN4_SET: &str = include_str!("../../eval/train4.jsonl");
 /// The project's training sets by name, in the order they are trained on.
 const TRAINING_SETS: &[(&str, &str)] = &[
     ("tuning", TUNING_SET),
     ("train2", TRAIN2_SET),
     ("train3", TRAIN3_SET),
+    ("train4", TRAIN4_SET),
 ];
 /// Laplace smoothing of the word counts.
 const SMOOTHING: f32 = 0.5;
@@ -153,13 +156,13 @@ impl WordModel {
 }
 
 /// The project's own labelled messages beyond the profile's samples: the tuning set and the
-/// second and third training sets. Lines that do not parse are skipped (a test checks there
+/// second, third and fourth training sets. Lines that do not parse are skipped (a test checks there
 /// are none).
 pub(super) fn training_set() -> Vec<SampleMessage> {
     training_sets_without(&[])
 }
 
-/// The training sets without those named (`"train2"`, `"train3"`), for measuring the router
+/// The training sets without those named (`"train2"`, `"train3"`, `"train4"`), for measuring the router
 /// on a set as on messages of an author it never learned from.
 #[doc(hidden)]
 pub fn training_sets_without(left_out: &[&str]) -> Vec<SampleMessage> {
@@ -204,10 +207,13 @@ mod tests {
         let lines = |text: &str| text.lines().filter(|line| !line.trim().is_empty()).count();
         assert_eq!(
             super::training_set().len(),
-            lines(super::TUNING_SET) + lines(super::TRAIN2_SET) + lines(super::TRAIN3_SET)
+            lines(super::TUNING_SET)
+                + lines(super::TRAIN2_SET)
+                + lines(super::TRAIN3_SET)
+                + lines(super::TRAIN4_SET)
         );
         assert_eq!(
-            super::training_sets_without(&["train2", "train3"]).len(),
+            super::training_sets_without(&["train2", "train3", "train4"]).len(),
             lines(super::TUNING_SET)
         );
     }

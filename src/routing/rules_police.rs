@@ -89,8 +89,11 @@ pub(super) fn police_misconduct(input: &RuleInput<'_>, scores: &mut CategoryScor
     let words = input.words;
     let actor = cues.of(Cue::PoliceActor).find(|actor| {
         // "pak polisi, tolong" addresses the police; it does not accuse them.
-        let addressed =
-            actor.start > 0 && matches!(words[actor.start - 1].surface.as_str(), "pak" | "bapak");
+        let addressed = actor.start > 0
+            && matches!(
+                words[actor.start - 1].surface.as_str(),
+                "pak" | "bapak" | "bu" | "ibu"
+            );
         let act_nearby = cues.of(Cue::Misconduct).any(|act| {
             words[act.start].clause == words[actor.start].clause
                 && act.start.abs_diff(actor.start) <= REACH

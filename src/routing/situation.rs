@@ -217,12 +217,47 @@ fn effective_cues(cues: &FoundCues, words: &[Word]) -> Vec<(Cue, String)> {
         if cue == Cue::Habitual && before(1, &["yang"]) {
             continue;
         }
+        // "tiap motor lewat diberhentiin", "setiap orang yang lewat ditanya": what men lying
+        // in wait do to each passer-by, not a habit of the event.
+        if cue == Cue::Habitual && names_passers_by(words, hit.start + hit.len) {
+            continue;
+        }
         if cue == Cue::Ongoing && hit.label == "sekarang" && cues.has(Cue::AfterCare) {
             continue;
         }
         effective.push((cue, hit.label.clone()));
     }
     effective
+}
+
+/// "tiap [orang|motor|yang …] lewat": each passer-by, right after "tiap" or "setiap" (the word
+/// at `after`), with "lewat" or "melintas" within three words in the same clause.
+fn names_passers_by(words: &[Word], after: usize) -> bool {
+    const PASSERS: &[&str] = &[
+        "orang",
+        "motor",
+        "mobil",
+        "yang",
+        "kendaraan",
+        "pengendara",
+        "pemotor",
+        "warga",
+        "truk",
+        "sopir",
+        "anak",
+        "cewek",
+        "perempuan",
+    ];
+    const PASSING: &[&str] = &["lewat", "melintas", "melewati", "lalu"];
+    let Some(first) = words.get(after) else {
+        return false;
+    };
+    PASSERS.contains(&first.surface.as_str())
+        && (after..after + 4).any(|index| {
+            words.get(index).is_some_and(|word| {
+                word.clause == first.clause && PASSING.contains(&word.surface.as_str())
+            })
+        })
 }
 
 /// "lagi dirampok", "lagi bongkar kontak", "sedang dipukuli", "masih dipukuli": "lagi", "sedang"

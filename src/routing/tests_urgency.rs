@@ -201,3 +201,63 @@ fn komering_not_before_come_home_keeps_someone_missing() {
     let reasons = reasons_of("suami nyak lapah ke ladang dari kemaghi, ganta mak mulang");
     assert!(reasons.contains("masih hilang"), "{reasons}");
 }
+
+// Seventh round: mechanisms found on a fourth author's messages (`eval/raw4/`), tested on
+// messages written for these tests.
+
+#[test]
+fn each_passer_by_stopped_is_lying_in_wait_not_a_habit() {
+    let text = "ado tigo wong di ujung jembatan kayu, tiap motor lewat disetop, bawa golok";
+    let reasons = reasons_of(text);
+    assert!(!reasons.contains("kebiasaan"), "{reasons}");
+    assert!(suggest(text).urgent, "{reasons}");
+}
+
+#[test]
+fn jakarta_in_forms_of_stopping_passers_by_name_an_offender_present() {
+    let reasons = reasons_of("dua orang duduk di motor di tikungan gelap, yg lewat diberhentiin");
+    assert!(reasons.contains("pelaku masih di tempat"), "{reasons}");
+}
+
+#[test]
+fn a_person_who_does_not_respond_is_in_danger() {
+    let text = "bapak2 di pos ronda dari subuh ga gerak, dipanggil ga bangun";
+    let suggestion = suggest(text);
+    assert!(suggestion.urgent, "{:?}", suggestion.reasons);
+    assert!(reasons_of(text).contains("bahaya bagi nyawa/badan"));
+}
+
+#[test]
+fn a_threat_to_finish_someone_off_is_a_threat_to_life() {
+    let reasons = reasons_of("rentenir bilang mau habisin kami sekeluarga malam ini");
+    assert!(reasons.contains("bahaya bagi nyawa/badan"), "{reasons}");
+}
+
+#[test]
+fn it_turned_out_to_be_nothing_lowers_urgency() {
+    let alarm = suggest("ada asap tebal dari gudang sebelah barusan");
+    let nothing = suggest("ada asap tebal dari gudang sebelah barusan, ternyata cuma bakar sampah");
+    assert!(nothing.urgency_score < alarm.urgency_score);
+    assert!(reasons_of("ada asap dari gudang, ternyata cuma bakar sampah").contains("sudah aman"));
+}
+
+#[test]
+fn out_of_hospital_is_aftercare_so_now_is_not_the_event() {
+    let suggestion = suggest("adik aku dibacok wong bulan lalu, kini la keluar rumah sakit");
+    assert!(!suggestion.urgent, "{:?}", suggestion.reasons);
+    assert!(reasons_of("adik aku dibacok wong, kini la keluar rumah sakit").contains("ditangani"));
+}
+
+#[test]
+fn palembang_balek_is_come_home_so_someone_is_still_missing() {
+    let reasons = reasons_of("bapak aku ke kebun dari subuh, kini belum balek, hpnyo dak aktif");
+    assert!(reasons.contains("masih hilang"), "{reasons}");
+}
+
+#[test]
+fn what_neighbours_say_is_hearsay() {
+    assert!(
+        reasons_of("kami dengar dari tetangga ado budak dipukuli di rumah ujung")
+            .contains("kabar orang")
+    );
+}
