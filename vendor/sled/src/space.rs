@@ -193,6 +193,9 @@ pub struct SpaceReport {
     pub free_segments: u64,
     /// Segments that hold live fragments (or are being written).
     pub used_segments: u64,
+    /// Of the used segments: those being cleaned (their pages are being moved; their live
+    /// bytes are not counted).
+    pub draining_segments: u64,
     /// The bytes of live fragments in the used segments, as the segment accountant counts
     /// them (every fragment of every page since its last whole write).
     pub live_bytes: u64,

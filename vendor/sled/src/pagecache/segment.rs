@@ -106,17 +106,21 @@ pub(crate) struct SegmentCleaner {
 impl SegmentCleaner {
     pub(crate) fn pop(&self) -> Option<(PageId, LogOffset)> {
         let mut inner = self.inner.lock();
-        let offset = {
-            let (offset, pids) = inner.iter_mut().next()?;
-            if !pids.is_empty() {
-                let pid = pids.iter().next().copied().unwrap();
-                pids.remove(&pid);
-                return Some((pid, *offset));
-            }
-            *offset
-        };
-        inner.remove(&offset);
-        None
+        // siaga's patch: a segment whose pages were all handed out is dropped and the next
+        // one is tried. Upstream returned `None` there, which ends the background flusher's
+        // cleaning for that round (it cleans while `attempt_gc` makes progress), so an idle
+        // store cleaned at most one segment a second and a busy one fell far behind.
+        loop {
+            let offset = {
+                let (offset, pids) = inner.iter_mut().next()?;
+                if let Some(pid) = pids.iter().next().copied() {
+                    pids.remove(&pid);
+                    return Some((pid, *offset));
+                }
+                *offset
+            };
+            inner.remove(&offset);
+        }
     }
 
     fn add_pids(&self, offset: LogOffset, pids: BTreeSet<PageId>) {
@@ -1129,7 +1133,10 @@ impl SegmentAccountant {
                     report.free_segments += 1;
                     continue;
                 }
-                Segment::Draining(_) => 0,
+                Segment::Draining(_) => {
+                    report.draining_segments += 1;
+                    0
+                }
                 Segment::Active(Active { rss, deferred_replaced_rss, .. }) => {
                     rss.saturating_sub(*deferred_replaced_rss)
                 }
