@@ -51,7 +51,8 @@ done
 sleep 3 # the last statuses
 # The keys written per table by committed writes (issue 16 part 4), per report.
 curl -sf "$siaga_url/metrics" \
-    | awk -v n="$reports" '/^siaga_store_(key_writes|transactions)_total/ { print; if ($1 ~ /key_writes/) total += $2 }
+    | awk -v n="$reports" '/^siaga_store_(key_writes|transactions|log_bytes|log_messages)_total/ { print; if ($1 ~ /key_writes/) total += $2 }
+        /^siaga_store_log_bytes_total/ { printf "  (%.0f per report)\n", $2 / n }
         END { printf "keys written per report: %.2f\n", total / n }' | tee "$out/key_writes.txt"
 kill -TERM "$siaga_pid"
 wait "$siaga_pid" || true

@@ -153,6 +153,44 @@ pub(super) fn render(
             .map(|(table, count)| Sample::new(("table", table.tree_name()), Value::Int(*count)))
             .collect(),
     });
+    let log = crate::store::log_write_stats();
+    families.push(Family {
+        name: "store_log_bytes",
+        help: "Bytes sled's log took since start, by kind: a key's delta, a whole page (of which consolidation), a page moved by the segment cleaner, other messages, segment padding, and all buffers written.",
+        kind: Kind::Counter,
+        samples: [
+            ("delta", log.link_bytes),
+            ("page", log.node_bytes),
+            ("consolidation", log.consolidation_bytes),
+            ("cleaner", log.rewrite_bytes),
+            ("other", log.other_bytes),
+            ("padding", log.pad_bytes),
+            ("written", log.buffer_bytes),
+        ]
+        .into_iter()
+        .map(|(kind, bytes)| Sample::new(("kind", kind), Value::Int(bytes)))
+        .collect(),
+    });
+    families.push(Family {
+        name: "store_log_messages",
+        help: "Messages and events of sled's log since start, by kind (as store_log_bytes; segments freed, appended to the file, reused).",
+        kind: Kind::Counter,
+        samples: [
+            ("delta", log.link_count),
+            ("page", log.node_count),
+            ("consolidation", log.consolidation_count),
+            ("cleaner", log.rewrite_count),
+            ("other", log.other_count),
+            ("aborted", log.aborted_count),
+            ("written", log.buffer_writes),
+            ("segment_freed", log.segments_freed),
+            ("segment_appended", log.segments_appended),
+            ("segment_reused", log.segments_reused),
+        ]
+        .into_iter()
+        .map(|(kind, count)| Sample::new(("kind", kind), Value::Int(count)))
+        .collect(),
+    });
     let flush = store.flush_stats();
     families.push(gauge(
         "store_flush_last_seconds",

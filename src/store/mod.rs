@@ -31,7 +31,7 @@ pub use key_writes::WriteCounts;
 use key_writes::{KeyWrites, TxWrites};
 pub use open::DEFAULT_CACHE_CAPACITY;
 use open::open_with_retry;
-pub use stats::{TableBytes, folder_bytes};
+pub use stats::{TableBytes, folder_bytes, log_write_stats};
 pub use table::Table;
 pub use watch::TableWatcher;
 use watch::{Watchers, WriteLog};

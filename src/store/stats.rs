@@ -44,6 +44,18 @@ impl Store {
     pub fn size_on_disk(&self) -> Result<u64, StoreError> {
         Ok(self.inner.db.size_on_disk()?)
     }
+
+    /// sled's log as it is: live fragments against the file, pages by their fragments
+    /// (the patched sled's `space_report`, `vendor/sled/PATCHED.md`).
+    pub fn space_report(&self) -> Result<sled::SpaceReport, StoreError> {
+        Ok(self.inner.db.space_report()?)
+    }
+}
+
+/// The bytes sled's log took by kind of message since the process started (a whole page,
+/// a delta, a page moved by the cleaner, padding): `siaga_store_log_bytes_total`.
+pub fn log_write_stats() -> sled::LogWriteStats {
+    sled::log_write_stats()
 }
 
 /// The bytes of every file under `folder` (0 for a missing one).

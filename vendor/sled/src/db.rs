@@ -421,8 +421,13 @@ impl Db {
         Ok(hasher.finalize())
     }
 
-    /// Returns the on-disk size of the storage files
-    /// for this database.
+    /// siaga's patch: the log's segments and the pages' fragments as they
+    /// are (see `SpaceReport`).
+    pub fn space_report(&self) -> Result<crate::SpaceReport> {
+        self.context.pagecache.space_report()
+    }
+
+    /// Returns the on-disk size of the storage files for this database.
     pub fn size_on_disk(&self) -> Result<u64> {
         self.context.pagecache.size_on_disk()
     }

@@ -208,6 +208,7 @@ mod result;
 mod serialization;
 mod stack;
 mod subscriber;
+mod space;
 mod sys_limits;
 pub mod transaction;
 mod tree;
@@ -290,6 +291,8 @@ const DEFAULT_TREE_ID: &[u8] = b"__sled__default";
 
 /// hidden re-export of items for testing purposes
 #[doc(hidden)]
+pub use space::{log_write_stats, LogWriteStats, SpaceReport};
+
 pub use {
     self::{
         config::RunningConfig,

@@ -674,6 +674,7 @@ impl IoBufs {
         }
 
         let total_len = if maxed { capacity } else { bytes_to_write };
+        crate::space::buffer_written(total_len, total_len - bytes_to_write);
 
         let data = iobuf.get_mut_range(0, total_len);
         let stored_max_stable_lsn = iobuf.stored_max_stable_lsn;

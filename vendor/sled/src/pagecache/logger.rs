@@ -323,6 +323,19 @@ impl Log {
 
             let log_offset = iobuf.offset;
 
+            crate::space::reserved(
+                match kind {
+                    MessageKind::InlineLink | MessageKind::BlobLink => {
+                        crate::space::Written::Link
+                    }
+                    MessageKind::InlineNode | MessageKind::BlobNode => {
+                        crate::space::Written::Node
+                    }
+                    _ => crate::space::Written::Other,
+                },
+                inline_buf_len,
+            );
+
             // if we're giving out a reservation,
             // the writer count should be positive
             assert_ne!(header::n_writers(claimed), 0);

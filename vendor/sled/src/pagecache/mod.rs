@@ -1039,6 +1039,7 @@ impl PageCache {
         if old.cache_infos.len()
             >= usize::from(self.config.page_consolidation_threshold)
         {
+            crate::space::consolidated(node.serialized_size());
             let short_circuit = self.replace(pid, old, node, guard)?;
             return Ok(short_circuit.map_err(|a| a.map(|b| (b.0, new))));
         }
@@ -1396,6 +1397,40 @@ impl PageCache {
         Ok(on_disk_bytes / logical_size)
     }
 
+    /// siaga's patch: a store's segments and pages as they are (`crate::space`).
+    pub(crate) fn space_report(&self) -> Result<crate::SpaceReport> {
+        let mut report = crate::SpaceReport::default();
+        report.file_bytes = self.config.file.metadata()?.len();
+        self.log.iobufs.with_sa(|sa| sa.fill_space_report(&mut report));
+        let guard = pin();
+        let next_pid_to_allocate = *self.next_pid_to_allocate.lock();
+        for pid in 0..next_pid_to_allocate {
+            let page_view = match self.inner.get(pid, &guard) {
+                Some(page_view) => page_view,
+                None => continue,
+            };
+            if page_view.is_free() || page_view.cache_infos.is_empty() {
+                continue;
+            }
+            let sizes: Vec<u64> =
+                page_view.cache_infos.iter().map(|ci| ci.log_size).collect();
+            let node = if pid == META_PID || pid == COUNTER_PID {
+                None
+            } else {
+                self.get(pid, &guard)?.map(|node_view| {
+                    let node: &Node = &*node_view;
+                    (
+                        !node.data.is_index(),
+                        node.data.len(),
+                        node.serialized_size(),
+                    )
+                })
+            };
+            report.add_page(&sizes, node);
+        }
+        Ok(report)
+    }
+
     pub(crate) fn size_on_disk(&self) -> Result<u64> {
         let mut size = self.config.file.metadata()?.len();
 
@@ -1489,6 +1524,11 @@ impl PageCache {
             };
             let lsn = log_reservation.lsn();
             let new_pointer = log_reservation.pointer();
+            if is_rewrite && matches!(log_kind, LogKind::Replace) {
+                if let Update::Node(_) = &**page_ptr.update.as_ref().unwrap() {
+                    crate::space::rewritten(log_reservation.reservation_len());
+                }
+            }
 
             // NB the setting of the timestamp is quite
             // correctness-critical! We use the ts to

@@ -106,17 +106,21 @@ pub(crate) struct SegmentCleaner {
 impl SegmentCleaner {
     pub(crate) fn pop(&self) -> Option<(PageId, LogOffset)> {
         let mut inner = self.inner.lock();
-        let offset = {
-            let (offset, pids) = inner.iter_mut().next()?;
-            if !pids.is_empty() {
-                let pid = pids.iter().next().copied().unwrap();
-                pids.remove(&pid);
-                return Some((pid, *offset));
-            }
-            *offset
-        };
-        inner.remove(&offset);
-        None
+        // siaga's patch: a segment whose pages were all handed out is dropped and the next
+        // one is tried. Upstream returned `None` there, which ends the background flusher's
+        // cleaning for that round (it cleans while `attempt_gc` makes progress), so an idle
+        // store cleaned at most one segment a second and a busy one fell far behind.
+        loop {
+            let offset = {
+                let (offset, pids) = inner.iter_mut().next()?;
+                if let Some(pid) = pids.iter().next().copied() {
+                    pids.remove(&pid);
+                    return Some((pid, *offset));
+                }
+                *offset
+            };
+            inner.remove(&offset);
+        }
     }
 
     fn add_pids(&self, offset: LogOffset, pids: BTreeSet<PageId>) {
@@ -689,6 +693,7 @@ impl SegmentAccountant {
         assert!(!self.free.contains(&lid), "double-free of a segment occurred");
 
         self.free.insert(lid);
+        crate::space::segment_freed();
 
         // remove the old ordering from our list
         if let Segment::Free(Free { previous_lsn: Some(last_lsn) }) =
@@ -1016,6 +1021,7 @@ impl SegmentAccountant {
         // pop free or add to end
         let safe = self.free.iter().next().copied();
 
+        crate::space::segment_taken(safe.is_some());
         let lid = if let Some(next) = safe {
             self.free.remove(&next);
             next
@@ -1115,6 +1121,32 @@ impl SegmentAccountant {
         }
 
         Ok(())
+    }
+
+    /// siaga's patch: the segments' part of `Db::space_report`.
+    pub(super) fn fill_space_report(&self, report: &mut crate::SpaceReport) {
+        let segment_size = self.config.segment_size;
+        report.segment_size = segment_size as u64;
+        for segment in &self.segments {
+            let rss = match segment {
+                Segment::Free(_) => {
+                    report.free_segments += 1;
+                    continue;
+                }
+                Segment::Draining(_) => {
+                    report.draining_segments += 1;
+                    0
+                }
+                Segment::Active(Active { rss, deferred_replaced_rss, .. }) => {
+                    rss.saturating_sub(*deferred_replaced_rss)
+                }
+                Segment::Inactive(Inactive { rss, .. }) => *rss,
+            };
+            report.used_segments += 1;
+            report.live_bytes += rss as u64;
+            let bucket = (rss * 10 / segment_size).min(9);
+            report.live_share_histogram[bucket] += 1;
+        }
     }
 
     fn segment_id(&mut self, lid: LogOffset) -> SegmentId {
