@@ -47,7 +47,10 @@ fn fixture() -> Fixture {
     let fixture = Fixture::with(docs[..60].to_vec());
     // More segments, and deletions in the first (replaced documents).
     fixture.index.apply(&docs[60..], &[], 2).unwrap();
-    fixture.index.apply(&docs[10..20], &[ReportId::new(3)], 3).unwrap();
+    fixture
+        .index
+        .apply(&docs[10..20], &[ReportId::new(3)], 3)
+        .unwrap();
     fixture
 }
 
