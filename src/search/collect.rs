@@ -10,7 +10,8 @@ use tantivy::collector::{Collector, SegmentCollector};
 use tantivy::{DocAddress, DocId, Score, SegmentOrdinal, SegmentReader};
 
 use super::columns::{BLOCK_DOCS, FastColumn, OrdinalCounts, count_codes};
-use super::schema::{PRIORITIES, names};
+use super::schema::PRIORITIES;
+use super::segment_cache::SegmentCache;
 use crate::domain::report::ReportStatus;
 
 /// A hit before its snippet: where it lives and how it ranks.
@@ -94,14 +95,16 @@ pub(crate) struct Collected {
     pub(crate) facets: Option<FacetTally>,
 }
 
-pub(crate) struct HitCollector {
+pub(crate) struct HitCollector<'a> {
     pub(crate) offset: usize,
     pub(crate) limit: usize,
     pub(crate) by_score: bool,
     pub(crate) facets: bool,
+    /// Each segment's columns, opened once.
+    pub(crate) cache: &'a SegmentCache,
 }
 
-impl Collector for HitCollector {
+impl Collector for HitCollector<'_> {
     type Fruit = Collected;
     type Child = SegmentHits;
 
@@ -110,15 +113,15 @@ impl Collector for HitCollector {
         segment_ord: SegmentOrdinal,
         segment: &SegmentReader,
     ) -> tantivy::Result<SegmentHits> {
-        let fast_fields = segment.fast_fields();
+        let columns = self.cache.columns(segment)?;
         let keep = self.offset.saturating_add(self.limit);
         let facets = if self.facets {
             Some(SegmentFacets {
-                category: OrdinalCounts::open(fast_fields.str(names::CATEGORY)?),
-                unit: OrdinalCounts::open(fast_fields.str(names::UNIT)?),
-                channel: OrdinalCounts::open(fast_fields.str(names::CHANNEL)?),
-                status: FastColumn::new(fast_fields.column_opt(names::STATUS)?),
-                priority: FastColumn::new(fast_fields.column_opt(names::PRIORITY)?),
+                category: OrdinalCounts::open(columns.category.clone()),
+                unit: OrdinalCounts::open(columns.unit.clone()),
+                channel: OrdinalCounts::open(columns.channel.clone()),
+                status: FastColumn::new(columns.status.clone()),
+                priority: FastColumn::new(columns.priority.clone()),
                 tally: FacetTally::default(),
                 pending: [0; BLOCK_DOCS],
                 pending_len: 0,
@@ -131,8 +134,8 @@ impl Collector for HitCollector {
             segment_ord,
             keep,
             by_score: self.by_score,
-            created_at: FastColumn::new(fast_fields.column_opt(names::CREATED_AT)?),
-            report_id: FastColumn::new(fast_fields.column_opt(names::REPORT_ID)?),
+            created_at: FastColumn::new(columns.created_at.clone()),
+            report_id: FastColumn::new(columns.report_id.clone()),
             best: BinaryHeap::with_capacity(keep.min(1024) + 1),
             total: 0,
             facets,

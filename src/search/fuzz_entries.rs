@@ -3,7 +3,7 @@
 //! and the relative dates, each with the invariants its answer must keep checked on the spot.
 //! A broken invariant panics, which is what a fuzzer looks for.
 
-use std::sync::LazyLock;
+use std::sync::{Arc, LazyLock};
 
 use chrono::{DateTime, Utc};
 
@@ -13,6 +13,7 @@ use super::highlight::{HighlightTerms, snippet};
 use super::query::parse;
 use super::query_plan::QueryBuilder;
 use super::schema::Fields;
+use super::segment_cache::SegmentCache;
 use crate::domain::unit::UnitTree;
 use crate::text::Analyzer;
 use crate::workflow::ReportFilter;
@@ -24,9 +25,12 @@ static FIELDS: LazyLock<Fields> = LazyLock::new(|| Fields::schema().1);
 pub fn query_and_snippet(query: &str, text: &str, now: DateTime<Utc>) -> Option<String> {
     let parsed = parse(query, now).ok()?;
     let analyzer = Analyzer::sumsel();
+    let cache = Arc::new(SegmentCache::default());
     let builder = QueryBuilder {
         fields: &FIELDS,
         analyzer: &analyzer,
+        cache: &cache,
+        flat_words: true,
     };
     let visibility = Visibility {
         phone_search: true,

@@ -4,7 +4,7 @@
 use std::fs;
 use std::io::ErrorKind;
 use std::path::{Path, PathBuf};
-use std::sync::{Mutex, MutexGuard, PoisonError};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use serde::{Deserialize, Serialize};
 use tantivy::directory::MmapDirectory;
@@ -21,6 +21,7 @@ use super::highlight::{HighlightTerms, snippet};
 use super::query::parse;
 use super::query_plan::QueryBuilder;
 use super::schema::{Fields, PRIORITIES, SCHEMA_VERSION};
+use super::segment_cache::SegmentCache;
 use super::stats::StatsCollector;
 use super::tokenizer::{SiagaTokenizer, TOKENIZER_NAME};
 use super::{
@@ -74,6 +75,8 @@ pub struct SearchIndex {
     writer: Mutex<IndexWriter>,
     /// The payload of the last commit, the store sequence the index reflects.
     applied_seq: Mutex<Option<u64>>,
+    /// What searches keep of each live segment (columns, typo lookups).
+    pub(crate) cache: Arc<SegmentCache>,
 }
 
 impl SearchIndex {
@@ -141,6 +144,7 @@ impl SearchIndex {
             memory,
             writer: Mutex::new(writer),
             applied_seq: Mutex::new(applied_seq),
+            cache: Arc::new(SegmentCache::default()),
         })
     }
 
@@ -232,6 +236,8 @@ impl SearchIndex {
         let builder = QueryBuilder {
             fields: &self.fields,
             analyzer: &self.analyzer,
+            cache: &self.cache,
+            flat_words: true,
         };
         let restrictions = builder.restrictions(
             request.filter,
@@ -248,11 +254,13 @@ impl SearchIndex {
             &mut highlight,
         );
         let searcher = self.reader.searcher();
+        self.cache.retain_segments(&searcher);
         let collector = HitCollector {
             offset: request.offset,
             limit: request.limit,
             by_score: has_words,
             facets: request.facets,
+            cache: &self.cache,
         };
         let Collected {
             total,
@@ -287,6 +295,8 @@ impl SearchIndex {
         let builder = QueryBuilder {
             fields: &self.fields,
             analyzer: &self.analyzer,
+            cache: &self.cache,
+            flat_words: true,
         };
         let restrictions = builder.restrictions(
             request.filter,

@@ -9,6 +9,8 @@
 mod collect;
 mod columns;
 mod dates;
+mod doc_list;
+mod flat_words;
 pub mod from_store;
 #[doc(hidden)]
 pub mod fuzz_entries;
@@ -21,6 +23,7 @@ mod query;
 mod query_plan;
 mod rebuild;
 mod schema;
+mod segment_cache;
 mod stats;
 mod text_query;
 mod tokenizer;
@@ -29,6 +32,8 @@ mod tokenizer;
 mod tests;
 #[cfg(test)]
 mod tests_filters;
+#[cfg(test)]
+mod tests_flat;
 #[cfg(test)]
 mod tests_index;
 #[cfg(test)]

@@ -2,6 +2,7 @@
 //! totals and facets count exactly what the reader may find; and the terms snippets highlight.
 
 use std::ops::Bound;
+use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 use tantivy::Term;
@@ -13,9 +14,11 @@ use tantivy::schema::{Facet, Field, IndexRecordOption};
 
 use super::Visibility;
 use super::dates::TimeRange;
+use super::flat_words::FlatWordsQuery;
 use super::highlight::HighlightTerms;
 use super::query::ParsedQuery;
 use super::schema::{Fields, priority_code, satisfaction_code, status_code};
+use super::segment_cache::SegmentCache;
 use super::text_query::{TextMatch, TextQueries};
 use crate::domain::unit::UnitTree;
 use crate::text::Analyzer;
@@ -36,6 +39,9 @@ pub(crate) struct Restrictions {
 pub(crate) struct QueryBuilder<'a> {
     pub(crate) fields: &'a Fields,
     pub(crate) analyzer: &'a Analyzer,
+    pub(crate) cache: &'a Arc<SegmentCache>,
+    /// Plain words through `FlatWordsQuery` (false only to compare it with the nested queries).
+    pub(crate) flat_words: bool,
 }
 
 impl QueryBuilder<'_> {
@@ -218,10 +224,25 @@ impl QueryBuilder<'_> {
         let texts = TextQueries {
             fields: self.fields,
             analyzer: self.analyzer,
+            cache: self.cache,
         };
         let mut content_groups: Vec<Box<dyn Query>> = Vec::new();
         let mut stopword_groups: Vec<Box<dyn Query>> = Vec::new();
-        for group in &parsed.required {
+        // Plain words (the common query) are matched and scored a term at a time.
+        let flat = if self.flat_words {
+            texts.flat_groups(&parsed.required, highlight)
+        } else {
+            None
+        };
+        let required: &[Vec<_>] = if flat.is_some() {
+            &[]
+        } else {
+            &parsed.required
+        };
+        if let Some(groups) = flat {
+            content_groups.push(Box::new(FlatWordsQuery { groups }));
+        }
+        for group in required {
             let matches: Vec<TextMatch> = group
                 .iter()
                 .filter_map(|item| texts.item(item, phone_search, Some(&mut *highlight)))

@@ -2,17 +2,21 @@
 //! spellings of its form and stem), a phrase (analysed like the indexed text, stopword gaps
 //! included), a ticket or a phone number.
 
+use std::sync::Arc;
+
 use tantivy::Term;
 use tantivy::query::{
     BooleanQuery, BoostQuery, ConstScoreQuery, Occur, PhraseQuery, Query, TermQuery,
 };
 use tantivy::schema::IndexRecordOption;
 
+use super::flat_words::TokenTerms;
 use super::highlight::HighlightTerms;
 use super::near::NearSpellingQuery;
 use super::query::Item;
 use super::query_plan::any_term;
 use super::schema::Fields;
+use super::segment_cache::SegmentCache;
 use crate::text::{Analyzer, Token, stem, stem_candidates};
 
 /// A typo match counts this much, whatever the field: below any exact match of the same word,
@@ -62,6 +66,26 @@ impl TextMatch {
 pub(crate) struct TextQueries<'a> {
     pub(crate) fields: &'a Fields,
     pub(crate) analyzer: &'a Analyzer,
+    pub(crate) cache: &'a Arc<SegmentCache>,
+}
+
+/// The query of one content token: its exact terms, then its near spellings, as one union.
+fn token_query(token: TokenTerms) -> Box<dyn Query> {
+    let mut clauses: Vec<(Occur, Box<dyn Query>)> = token
+        .exact
+        .into_iter()
+        .map(|(term, boost)| {
+            let query = TermQuery::new(term, IndexRecordOption::WithFreqs);
+            (
+                Occur::Should,
+                Box::new(BoostQuery::new(Box::new(query), boost)) as Box<dyn Query>,
+            )
+        })
+        .collect();
+    if let Some(near) = token.near {
+        clauses.push((Occur::Should, Box::new(near)));
+    }
+    Box::new(BooleanQuery::new(clauses))
 }
 
 impl TextQueries<'_> {
@@ -124,7 +148,7 @@ impl TextQueries<'_> {
         let mut highlight = highlight;
         for token in &tokens {
             if is_content {
-                term_queries.push(self.content_term(&token.term));
+                term_queries.push(token_query(self.content_term(&token.term)));
             } else {
                 term_queries.push(self.exact_term(&token.term));
             }
@@ -163,27 +187,82 @@ impl TextQueries<'_> {
     }
 
     fn exact_clauses(&self, terms: &[String]) -> Vec<(Occur, Box<dyn Query>)> {
-        let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+        self.exact_terms(terms)
+            .into_iter()
+            .map(|(term, boost)| {
+                let query = TermQuery::new(term, IndexRecordOption::WithFreqs);
+                (
+                    Occur::Should,
+                    Box::new(BoostQuery::new(Box::new(query), boost)) as Box<dyn Query>,
+                )
+            })
+            .collect()
+    }
+
+    /// `terms` in every text field with its boost, field by field.
+    fn exact_terms(&self, terms: &[String]) -> Vec<(Term, f32)> {
+        let mut exact = Vec::new();
         for (field, boost) in self.fields.text_fields() {
             for term in terms {
-                let query = TermQuery::new(
-                    Term::from_field_text(field, term),
-                    IndexRecordOption::WithFreqs,
-                );
-                clauses.push((
-                    Occur::Should,
-                    Box::new(BoostQuery::new(Box::new(query), boost)),
-                ));
+                exact.push((Term::from_field_text(field, term), boost));
             }
         }
-        clauses
+        exact
+    }
+
+    /// The content words of `required` as flat groups (`FlatWordsQuery`), when every item is a
+    /// plain word with content (no phrase, ticket, phone or stopwords-only word); `None`
+    /// otherwise, and when no group has words. Adds the words to `highlight` as `item` would.
+    pub(crate) fn flat_groups(
+        &self,
+        required: &[Vec<Item>],
+        highlight: &mut HighlightTerms,
+    ) -> Option<Vec<Vec<Vec<TokenTerms>>>> {
+        let mut analysed: Vec<Vec<Vec<Token>>> = Vec::with_capacity(required.len());
+        for group in required {
+            let mut words = Vec::with_capacity(group.len());
+            for item in group {
+                let Item::Word(word) = item else {
+                    return None;
+                };
+                let (content, stopwords) = self.split_stopwords(self.analyzer.tokens(word));
+                if content.is_empty() {
+                    if stopwords.is_empty() {
+                        // Punctuation only: no part of the query.
+                        continue;
+                    }
+                    return None;
+                }
+                words.push(content);
+            }
+            if !words.is_empty() {
+                analysed.push(words);
+            }
+        }
+        if analysed.is_empty() {
+            return None;
+        }
+        let mut groups = Vec::with_capacity(analysed.len());
+        for words in analysed {
+            let mut group = Vec::with_capacity(words.len());
+            for tokens in words {
+                let mut word = Vec::with_capacity(tokens.len());
+                for token in &tokens {
+                    highlight.add_word(&token.term);
+                    word.push(self.content_term(&token.term));
+                }
+                group.push(word);
+            }
+            groups.push(group);
+        }
+        Some(groups)
     }
 
     /// One content word in any text field: exactly (BM25), or a near spelling of its own form
     /// or of its stem (a small constant, so typos rank below exact matches).
-    fn content_term(&self, surface: &str) -> Box<dyn Query> {
+    fn content_term(&self, surface: &str) -> TokenTerms {
         let mut exact_terms = stem_candidates(surface);
-        let mut clauses = self.exact_clauses(&exact_terms);
+        let exact = self.exact_terms(&exact_terms);
         let mut near_words: Vec<(String, u8)> = Vec::new();
         let mut sources = vec![surface];
         if let Some(stemmed) = exact_terms.first()
@@ -197,14 +276,20 @@ impl TextQueries<'_> {
                 near_words.push((source.to_owned(), edits));
             }
         }
+        let mut near = None;
         if !near_words.is_empty() {
             // The word's own form is no near spelling of it: its documents match by stem.
             exact_terms.push(surface.to_owned());
             let fields = self.fields.text_fields().map(|(field, _)| field).to_vec();
-            let near = NearSpellingQuery::new(fields, near_words, exact_terms, FUZZY_SCORE);
-            clauses.push((Occur::Should, Box::new(near)));
+            near = Some(NearSpellingQuery::new(
+                fields,
+                near_words,
+                exact_terms,
+                FUZZY_SCORE,
+                Arc::clone(self.cache),
+            ));
         }
-        Box::new(BooleanQuery::new(clauses))
+        TokenTerms { exact, near }
     }
 
     /// The content words of `phrase` in this order, with the gaps stopwords leave, in any one
