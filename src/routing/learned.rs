@@ -1,7 +1,7 @@
 //! A learned second opinion on the category: a naive Bayes over the words of a report (stems,
 //! negated stems and word pairs), trained when the router is built from labelled messages the
-//! project wrote itself (the profile's `corpus_dev.jsonl`, `eval/tuning.jsonl`, `eval/train2.jsonl`,
-//! `eval/train3.jsonl` and `eval/train4.jsonl`). It is
+//! project wrote itself (the profile's `corpus_dev.jsonl`, `eval/tuning.jsonl`, `eval/train2.jsonl` and
+//! `eval/train3.jsonl`; not `eval/train4.jsonl`, see `TRAINING_SETS`). It is
 //! deterministic, it speaks where the keywords are silent or close, and its reason names the
 //! words that weighed most. The held-out sets (`eval/tuning_holdout.jsonl`, `eval/train2_holdout.jsonl`,
 //! `eval/train3_holdout.jsonl`, `eval/train4_holdout.jsonl`, the independent set)
@@ -20,14 +20,14 @@ const TUNING_SET: &str = include_str!("../../eval/tuning.jsonl");
 const TRAIN2_SET: &str = include_str!("../../eval/train2.jsonl");
 /// The third, by a third author blind to the router and to the earlier sets (`eval/raw3/`).
 const TRAIN3_SET: &str = include_str!("../../eval/train3.jsonl");
-/// The fourth, by a fourth author, written blind to the router's rules (`eval/raw4/`).
-const TRAIN4_SET: &str = include_str!("../../eval/train4.jsonl");
 /// The project's training sets by name, in the order they are trained on.
 const TRAINING_SETS: &[(&str, &str)] = &[
     ("tuning", TUNING_SET),
     ("train2", TRAIN2_SET),
     ("train3", TRAIN3_SET),
-    ("train4", TRAIN4_SET),
+    // `eval/train4.jsonl` (a fourth author, `eval/raw4/`) is not trained on: models trained on
+    // it made a bare "lapor" a complaint about the police and took a borderline "stranger
+    // outside, I am scared" out of the grey zone (README, "Seventh round"). It is measured on.
 ];
 /// Laplace smoothing of the word counts.
 const SMOOTHING: f32 = 0.5;
@@ -156,7 +156,7 @@ impl WordModel {
 }
 
 /// The project's own labelled messages beyond the profile's samples: the tuning set and the
-/// second, third and fourth training sets. Lines that do not parse are skipped (a test checks there
+/// second and third training sets. Lines that do not parse are skipped (a test checks there
 /// are none).
 pub(super) fn training_set() -> Vec<SampleMessage> {
     training_sets_without(&[])
@@ -207,10 +207,7 @@ mod tests {
         let lines = |text: &str| text.lines().filter(|line| !line.trim().is_empty()).count();
         assert_eq!(
             super::training_set().len(),
-            lines(super::TUNING_SET)
-                + lines(super::TRAIN2_SET)
-                + lines(super::TRAIN3_SET)
-                + lines(super::TRAIN4_SET)
+            lines(super::TUNING_SET) + lines(super::TRAIN2_SET) + lines(super::TRAIN3_SET)
         );
         assert_eq!(
             super::training_sets_without(&["train2", "train3", "train4"]).len(),

@@ -59,6 +59,9 @@ const MAX_KEYWORDS_IN_REASON: usize = 3;
 /// How much the learned model's posterior (in [0, 1]) adds to a category's keyword score: enough
 /// to decide where keywords are silent or close, not to overturn a clear keyword.
 const LEARNED_WEIGHT: f32 = 1.5;
+/// The profile's group of complaints about the police's own service (pungli, misconduct,
+/// slowness), which compartments a report.
+const COMPLAINT_GROUP: &str = "pengaduan_layanan";
 /// How much the linear category model's posterior adds. Chosen on `eval/train2.jsonl` with the
 /// models trained without it (`routing_eval --no-train2`): category 0.736 without the model,
 /// 0.797 at 1.5, 0.806 at 2, 0.803 at 3, falling to 0.751 at 8 as it starts to overturn clear
@@ -306,14 +309,42 @@ impl Router {
         let opinion = inner.learned.read(&inner.analyzer, words);
         let linear = inner.category_model.posterior(&Features::of(words));
         let share_of = |posterior: &[f32], index: usize| posterior.get(index).copied();
+        let categories = &inner.model.categories;
+        let mut only_learned = vec![false; scores.evidence.len()];
+        let names_the_service = [
+            cues::Cue::PoliceContext,
+            cues::Cue::PoliceActor,
+            cues::Cue::EarlierReport,
+            cues::Cue::Slowness,
+        ]
+        .into_iter()
+        .any(|cue| cues.has(cue));
         for (index, evidence) in scores.evidence.iter_mut().enumerate() {
+            // A complaint about the police's own service moves the report into the
+            // internal-affairs compartment, out of the operators' sight; the learned models
+            // alone never suggest one where the text names neither the police nor an earlier
+            // report nor a keyword of the complaint ("lapor" alone is not a complaint).
+            let complaint = categories
+                .get(index)
+                .is_some_and(|category| category.group == COMPLAINT_GROUP);
+            if complaint
+                && !names_the_service
+                && evidence.keywords.is_empty()
+                && evidence.rule_notes.is_empty()
+            {
+                only_learned[index] = true;
+                continue;
+            }
             let learned = LEARNED_WEIGHT * share_of(&opinion.posterior, index).unwrap_or(0.0)
                 + LINEAR_WEIGHT * share_of(&linear, index).unwrap_or(0.0);
             evidence.score += learned;
             evidence.learned = learned;
         }
-        let word_best = training::best_share(&opinion.posterior, 0.0);
-        let linear_best = training::best_share(&linear, 0.0);
+        let heard = |best: Option<(usize, f32)>| {
+            best.filter(|(index, _)| !only_learned.get(*index).copied().unwrap_or(false))
+        };
+        let word_best = heard(training::best_share(&opinion.posterior, 0.0));
+        let linear_best = heard(training::best_share(&linear, 0.0));
         if let Some((index, share)) = word_best.filter(|(_, share)| *share >= LEARNED_REASON_FROM) {
             let code = self.code_of(index);
             let note = format!(

@@ -263,3 +263,27 @@ fn a_service_question_is_never_urgent() {
 fn noise_without_harm_is_not_urgent() {
     assert!(!suggest("orgen tunggal sebelah rumah masih bunyi sampai sekarang, berisik").urgent);
 }
+
+#[test]
+fn a_bare_report_word_is_never_a_complaint_about_the_police_by_the_models_alone() {
+    // A complaint about the police's service compartments the report away from the
+    // operators, so the learned models' guess alone must not make one: the first message of
+    // many citizens is only "lapor".
+    for text in ["lapor", "lapor pak", "mau lapor"] {
+        let suggestion = suggest(text);
+        let category = suggestion.category.as_deref().unwrap_or("");
+        assert!(
+            !["pungli_oknum", "perilaku_anggota", "lambat_penanganan"].contains(&category),
+            "{text:?} → {category}: {:?}",
+            suggestion.reasons
+        );
+    }
+    // Named, the complaint is still heard.
+    let named = suggest("sudah 2 bulan lapor ke polsek belum ada tindak lanjut, lambat sekali");
+    assert_eq!(
+        named.category.as_deref(),
+        Some("lambat_penanganan"),
+        "{:?}",
+        named.reasons
+    );
+}
