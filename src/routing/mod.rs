@@ -311,14 +311,7 @@ impl Router {
         let share_of = |posterior: &[f32], index: usize| posterior.get(index).copied();
         let categories = &inner.model.categories;
         let mut only_learned = vec![false; scores.evidence.len()];
-        let names_the_service = [
-            cues::Cue::PoliceContext,
-            cues::Cue::PoliceActor,
-            cues::Cue::EarlierReport,
-            cues::Cue::Slowness,
-        ]
-        .into_iter()
-        .any(|cue| cues.has(cue));
+        let names_the_service = rules_police::names_the_service(cues);
         for (index, evidence) in scores.evidence.iter_mut().enumerate() {
             // A complaint about the police's own service moves the report into the
             // internal-affairs compartment, out of the operators' sight; the learned models

@@ -159,3 +159,16 @@ fn names_a_long_wait(words: &[Word]) -> bool {
             && UNITS.contains(&pair[1].surface.as_str())
     })
 }
+
+/// Whether the text names the police, an earlier report or slowness: what a complaint about the
+/// police's service needs before the learned models may suggest one (`Router::score_categories`).
+pub(super) fn names_the_service(cues: &super::cues::FoundCues) -> bool {
+    [
+        Cue::PoliceContext,
+        Cue::PoliceActor,
+        Cue::EarlierReport,
+        Cue::Slowness,
+    ]
+    .into_iter()
+    .any(|cue| cues.has(cue))
+}
