@@ -5,13 +5,15 @@
 //! Layout: `words` reads the texts through the analyzer, `category` + `lexicon` score keywords,
 //! `rules` settles the known hard cases, `learned` adds a naive Bayes second opinion,
 //! `situation` + `urgency` weigh time, threat and presence into an urgency score with a grey
-//! zone, `places` + `resolve` find the place, `units` applies the routing rule.
+//! zone, `places` + `resolve` find the place and `locating` chooses between the text and the shared
+//! point, `units` applies the routing rule.
 
 mod category;
 mod cues;
 mod learned;
 mod lexicon;
 mod linear;
+mod locating;
 mod multiclass;
 mod place_words;
 mod places;
@@ -46,7 +48,6 @@ use self::lexicon::Lexicon;
 use self::linear::{Features, LinearModel};
 use self::multiclass::CategoryLinear;
 use self::places::PlaceIndex;
-use self::resolve::{Located, NoPlace};
 use self::rules::RuleInput;
 use self::units::UnitDirectory;
 
@@ -361,111 +362,6 @@ impl Router {
     fn code_of(&self, index: usize) -> &str {
         let categories = &self.inner.model.categories;
         categories.get(index).map_or("", |info| info.code.as_str())
-    }
-
-    /// A named place wins over the shared point (the gazetteer's points are coarse); the point
-    /// only adds the kecamatan when it agrees on the kab/kota.
-    fn locate(
-        &self,
-        mentions: &[places::Mention],
-        location: Option<(f64, f64)>,
-        reasons: &mut Vec<String>,
-    ) -> Option<Located> {
-        let inner = &*self.inner;
-        let from_text = resolve::resolve_mentions(&inner.places, mentions);
-        let from_point =
-            location.and_then(|(lat, lon)| resolve::locate_point(&inner.places, lat, lon));
-        match (from_text, from_point) {
-            (Ok(mut named), Some(pointed)) => {
-                reasons.push(format!("lokasi: {}", self.describe(&named)));
-                if pointed.kab != named.kab {
-                    reasons.push(format!(
-                        "titik lokasi WhatsApp ({}) diabaikan: nama tempat lebih dipercaya",
-                        self.describe(&pointed)
-                    ));
-                } else if named.kec.is_none() && pointed.kec.is_some() {
-                    named.kec = pointed.kec;
-                    reasons.push(format!(
-                        "kecamatan dari titik lokasi: {}",
-                        self.describe(&named)
-                    ));
-                }
-                Some(named)
-            }
-            (Ok(named), None) => {
-                reasons.push(format!("lokasi: {}", self.describe(&named)));
-                Some(named)
-            }
-            (Err(refusal), Some(pointed)) => {
-                reasons.extend(refusal_reason(&refusal));
-                reasons.push(format!(
-                    "lokasi dari titik WhatsApp: {}",
-                    self.describe(&pointed)
-                ));
-                Some(pointed)
-            }
-            (Err(refusal), None) => {
-                reasons.extend(refusal_reason(&refusal));
-                None
-            }
-        }
-    }
-
-    fn describe(&self, located: &Located) -> String {
-        let gazetteer = &self.inner.places.gazetteer;
-        let Some(kabkota) = gazetteer.kabkota.get(located.kab) else {
-            return String::new();
-        };
-        let kecamatan = located
-            .kec
-            .and_then(|kec| kabkota.kecamatan.get(kec))
-            .map(|kecamatan| format!("{}, ", kecamatan.name))
-            .unwrap_or_default();
-        let words = located
-            .matched_text
-            .as_ref()
-            .map(|text| format!(" ('{text}')"))
-            .unwrap_or_default();
-        format!("{kecamatan}{}{words}", kabkota.name)
-    }
-
-    fn place_match(&self, located: &Located, location: Option<(f64, f64)>) -> PlaceMatch {
-        let gazetteer = &self.inner.places.gazetteer;
-        let kabkota = gazetteer.kabkota.get(located.kab);
-        let kecamatan = located
-            .kec
-            .and_then(|kec| kabkota.and_then(|kabkota| kabkota.kecamatan.get(kec)));
-        let point = location.or_else(|| {
-            kecamatan
-                .and_then(|kecamatan| kecamatan.approx_point)
-                .or_else(|| kabkota.and_then(|kabkota| kabkota.seat_point))
-                .map(|point| (point.lat, point.lon))
-        });
-        PlaceMatch {
-            kabupaten: kabkota
-                .map(|kabkota| kabkota.name.clone())
-                .unwrap_or_default(),
-            kecamatan: kecamatan.map(|kecamatan| kecamatan.name.clone()),
-            latitude: point.map(|(lat, _)| lat),
-            longitude: point.map(|(_, lon)| lon),
-            matched_text: located.matched_text.clone(),
-        }
-    }
-}
-
-fn refusal_reason(refusal: &NoPlace) -> Option<String> {
-    match refusal {
-        NoPlace::NothingNamed => None,
-        NoPlace::Ambiguous(name) => Some(format!(
-            "lokasi tidak dipastikan: '{name}' ada di beberapa kab/kota"
-        )),
-        NoPlace::Conflicting(names) => Some(format!(
-            "lokasi tidak dipastikan: '{}' menunjuk kab/kota berbeda",
-            names.join("', '")
-        )),
-        NoPlace::OnlyHints(name) => Some(format!(
-            "lokasi tidak dipastikan: '{name}' hanya arah atau jalan lintas"
-        )),
     }
 }
 
