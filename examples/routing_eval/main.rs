@@ -24,7 +24,8 @@ use self::tally::Tally;
 
 fn main() -> anyhow::Result<()> {
     let profile = Profile::load("sumsel").context("loading the sumsel profile")?;
-    // `--no-train2`, `--no-train3`, `--no-train4`: the learned models do without that set, so that it
+    // `--no-train2`, `--no-train3`, `--no-train4` (train4 is not trained on at present, so that
+    // flag changes nothing): the learned models do without that set, so that it
     // measures the router as messages of an author it never learned from. They may stand
     // anywhere.
     let left_out: Vec<&str> = ["train2", "train3", "train4"]
