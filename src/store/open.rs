@@ -36,29 +36,34 @@ fn tuning<T: std::str::FromStr>(name: &str, default: T) -> T {
         .unwrap_or(default)
 }
 
+/// sled as siaga configures it. `cache_capacity` is what sled is told, in its own accounting
+/// (serialized page sizes).
+pub(super) fn config(path: &Path, cache_capacity: u64) -> sled::Config {
+    // Durability comes from our own group flush after each write batch; sled's periodic
+    // background flush stays on as a second line.
+    sled::Config::new()
+        .path(path)
+        .cache_capacity(cache_capacity)
+        .flush_every_ms(Some(1000))
+        .segment_cleanup_threshold(tuning(
+            "SIAGA_SLED_CLEANUP_PERCENT",
+            SEGMENT_CLEANUP_PERCENT,
+        ))
+        .page_consolidation_threshold(tuning(
+            "SIAGA_SLED_CONSOLIDATION",
+            PAGE_CONSOLIDATION_FRAGMENTS,
+        ))
+        .leaf_split(
+            tuning("SIAGA_SLED_LEAF_ENTRIES", LEAF_SPLIT_ENTRIES),
+            tuning("SIAGA_SLED_LEAF_BYTES", LEAF_SPLIT_BYTES),
+        )
+}
+
 /// `cache_capacity` is what sled is told, in its own accounting (serialized page sizes).
 pub(super) fn open_with_retry(path: &Path, cache_capacity: u64) -> Result<sled::Db, StoreError> {
     let deadline = std::time::Instant::now() + LOCK_WAIT;
     loop {
-        // Durability comes from our own group flush after each write batch; sled's periodic
-        // background flush stays on as a second line.
-        let opened = sled::Config::new()
-            .path(path)
-            .cache_capacity(cache_capacity)
-            .flush_every_ms(Some(1000))
-            .segment_cleanup_threshold(tuning(
-                "SIAGA_SLED_CLEANUP_PERCENT",
-                SEGMENT_CLEANUP_PERCENT,
-            ))
-            .page_consolidation_threshold(tuning(
-                "SIAGA_SLED_CONSOLIDATION",
-                PAGE_CONSOLIDATION_FRAGMENTS,
-            ))
-            .leaf_split(
-                tuning("SIAGA_SLED_LEAF_ENTRIES", LEAF_SPLIT_ENTRIES),
-                tuning("SIAGA_SLED_LEAF_BYTES", LEAF_SPLIT_BYTES),
-            )
-            .open();
+        let opened = config(path, cache_capacity).open();
         match opened {
             Ok(db) => return Ok(db),
             Err(sled::Error::Io(io))

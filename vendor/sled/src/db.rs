@@ -427,6 +427,19 @@ impl Db {
         self.context.pagecache.space_report()
     }
 
+    /// siaga's patch: moves up to `max_pages` pages out of the log segments
+    /// queued for cleaning, as the background flusher does between its
+    /// flushes, and returns how many it moved. It stops early when the queue
+    /// is empty. A cleaned segment is freed once every page has moved and the
+    /// pages' new segment is stable (after a flush).
+    pub fn clean_segments(&self, max_pages: usize) -> Result<usize> {
+        let mut moved = 0;
+        while moved < max_pages && self.context.pagecache.attempt_gc()? {
+            moved += 1;
+        }
+        Ok(moved)
+    }
+
     /// Returns the on-disk size of the storage files for this database.
     pub fn size_on_disk(&self) -> Result<u64> {
         self.context.pagecache.size_on_disk()

@@ -196,6 +196,10 @@ pub struct SpaceReport {
     /// Of the used segments: those being cleaned (their pages are being moved; their live
     /// bytes are not counted).
     pub draining_segments: u64,
+    /// Segments queued for cleaning whose pages have not all been moved yet.
+    pub cleaning_queue_segments: u64,
+    /// Pages queued for cleaning, not yet moved.
+    pub cleaning_queue_pages: u64,
     /// The bytes of live fragments in the used segments, as the segment accountant counts
     /// them (every fragment of every page since its last whole write).
     pub live_bytes: u64,

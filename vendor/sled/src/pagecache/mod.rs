@@ -1402,6 +1402,9 @@ impl PageCache {
         let mut report = crate::SpaceReport::default();
         report.file_bytes = self.config.file.metadata()?.len();
         self.log.iobufs.with_sa(|sa| sa.fill_space_report(&mut report));
+        let (segments, pages) = self.log.iobufs.segment_cleaner.queued();
+        report.cleaning_queue_segments = segments;
+        report.cleaning_queue_pages = pages;
         let guard = pin();
         let next_pid_to_allocate = *self.next_pid_to_allocate.lock();
         for pid in 0..next_pid_to_allocate {

@@ -123,6 +123,13 @@ impl SegmentCleaner {
         }
     }
 
+    /// siaga's patch: the segments queued, and their pages not yet handed out.
+    pub(crate) fn queued(&self) -> (u64, u64) {
+        let inner = self.inner.lock();
+        let pages = inner.values().map(|pids| pids.len() as u64).sum();
+        (inner.len() as u64, pages)
+    }
+
     fn add_pids(&self, offset: LogOffset, pids: BTreeSet<PageId>) {
         let mut inner = self.inner.lock();
         let prev = inner.insert(offset, pids);
