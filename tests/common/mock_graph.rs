@@ -24,9 +24,10 @@ use axum::http::header::{AUTHORIZATION, CONTENT_TYPE};
 use axum::http::{HeaderMap, Method, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
-use sha2::{Digest, Sha256};
 use tokio::sync::watch;
 
+#[path = "mock_graph_media.rs"]
+mod media;
 #[path = "mock_graph_templates.rs"]
 mod templates;
 #[path = "mock_graph_upload.rs"]
@@ -411,8 +412,8 @@ fn plan_response(
             serde_json::from_str(CALLS_INITIATE_SUCCESS).expect("calls fixture is JSON"),
         ),
         ("POST", [_version, _phone_id, "media"]) => upload::plan(shared, body),
-        ("GET", ["download", media_id]) => plan_download(shared, media_id, authorization),
-        ("GET", [_version, media_id]) => plan_media_info(shared, media_id),
+        ("GET", ["download", media_id]) => media::plan_download(shared, media_id, authorization),
+        ("GET", [_version, media_id]) => media::plan_media_info(shared, media_id),
         _ => PlannedResponse::json(
             404,
             graph_error(
@@ -476,77 +477,6 @@ fn plan_messages_response(
         })),
         delay,
     }
-}
-
-fn plan_media_info(shared: &Shared, media_id: &str) -> PlannedResponse {
-    let state = lock(shared);
-    let Some(media) = state.media.get(media_id) else {
-        return PlannedResponse::json(
-            400,
-            graph_error(
-                100,
-                &format!(
-                    "Unsupported get request. Object with ID '{media_id}' does not exist, \
-                     cannot be loaded due to missing permissions, or does not support this operation."
-                ),
-            ),
-        );
-    };
-    let sha256 = if media.report_wrong_hash {
-        hex::encode(Sha256::digest(b"not the media bytes"))
-    } else {
-        hex::encode(Sha256::digest(&media.bytes))
-    };
-    PlannedResponse::json(
-        200,
-        json!({
-            "messaging_product": "whatsapp",
-            "url": format!("{}/download/{media_id}", shared.url),
-            "mime_type": media.mime_type,
-            "sha256": sha256,
-            "file_size": media.bytes.len().to_string(),
-            "id": media_id,
-        }),
-    )
-}
-
-fn plan_download(shared: &Shared, media_id: &str, authorization: Option<&str>) -> PlannedResponse {
-    if let Some(refusal) = refuse_without_bearer(authorization) {
-        return refusal;
-    }
-    let mut state = lock(shared);
-    let Some(media) = state.media.get_mut(media_id) else {
-        return PlannedResponse {
-            status: 404,
-            body: PlannedBody::Text("Not Found".to_string()),
-            delay: None,
-        };
-    };
-    if media.failures_left > 0 {
-        media.failures_left -= 1;
-        return PlannedResponse {
-            status: 500,
-            body: PlannedBody::Text("Internal Server Error".to_string()),
-            delay: None,
-        };
-    }
-    PlannedResponse {
-        status: 200,
-        body: PlannedBody::Binary {
-            bytes: media.bytes.clone(),
-            content_type: media.mime_type.clone(),
-        },
-        delay: None,
-    }
-}
-
-/// Meta's answer to a request without a bearer token; none when it has one.
-fn refuse_without_bearer(authorization: Option<&str>) -> Option<PlannedResponse> {
-    let has_bearer = authorization
-        .and_then(|value| value.strip_prefix("Bearer "))
-        .is_some_and(|token| !token.trim().is_empty());
-    (!has_bearer)
-        .then(|| PlannedResponse::json(401, graph_error(190, "Invalid OAuth access token.")))
 }
 
 fn graph_error(code: i64, message: &str) -> Value {

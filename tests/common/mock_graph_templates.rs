@@ -6,7 +6,8 @@
 
 use serde_json::{Value, json};
 
-use super::{MockGraph, PlannedResponse, Shared, graph_error, lock, refuse_without_bearer};
+use super::media::refuse_without_bearer;
+use super::{MockGraph, PlannedResponse, Shared, graph_error, lock};
 
 impl MockGraph {
     /// Adds a template to the account's list, in Meta's shape. A body with `{{name}}`
