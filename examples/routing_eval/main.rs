@@ -23,7 +23,10 @@ use siaga::text::Analyzer;
 use self::tally::Tally;
 
 fn main() -> anyhow::Result<()> {
-    let profile = Profile::load("sumsel").context("loading the sumsel profile")?;
+    // `SIAGA_EVAL_PROFILE=DIR` measures a profile folder (a copy of `src/profile/sumsel` with
+    // edited place files, say) without rebuilding; by default the built-in `sumsel`.
+    let profile_name = std::env::var("SIAGA_EVAL_PROFILE").unwrap_or_else(|_| "sumsel".into());
+    let profile = Profile::load(&profile_name).context("loading the profile")?;
     // `--no-train2`, `--no-train3`, `--no-train4` (train4 is not trained on at present, so that
     // flag changes nothing): the learned models do without that set, so that it
     // measures the router as messages of an author it never learned from. They may stand

@@ -285,7 +285,7 @@ impl Router {
         let mut words = words::read_words(&inner.analyzer, texts);
         let place_names: Vec<&str> = mentions
             .iter()
-            .filter(|mention| !mention.weak)
+            .filter(|mention| !mention.weak && !mention.backing_only)
             .map(|mention| mention.text.as_str())
             .collect();
         words::mark_place_names(&inner.analyzer, &mut words, &place_names);

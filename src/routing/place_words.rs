@@ -26,6 +26,39 @@ const ABBREVIATIONS: &[(&str, &str)] = &[
     ("tiga", "iii"),
 ];
 
+/// Kecamatan names that are everyday words; they count only after "kec"/"kecamatan"/"desa"/
+/// "pasar".
+pub(super) const NAMES_THAT_ARE_COMMON_WORDS: &[&str] = &[
+    "simpang",
+    "saling",
+    "rambutan",
+    "belimbing",
+    "cempaka",
+    "kandis",
+    "selangit",
+    "lembak",
+    "jayapura",
+    "lais",
+    "abab",
+];
+/// Words a longer place name starts with; a known name right after one of them is only the tail
+/// of an unknown name ("Desa Sungai Rambutan" is not Kec. Rambutan).
+pub(super) const NAME_HEAD_WORDS: &[&str] = &[
+    "sungai", "air", "muara", "tanjung", "talang", "lubuk", "pulau", "karang", "rantau", "teluk",
+    "tanah", "padang", "ujung",
+];
+/// Last words that split a kecamatan from its siblings ("Merapi Barat", "Ilir Timur II").
+pub(super) const SIBLING_SUFFIXES: &[&str] = &[
+    "i", "ii", "iii", "barat", "timur", "utara", "selatan", "tengah", "ulu", "ilir", "darat",
+    "laut",
+];
+/// Real words one letter away from a place name; never read as typos.
+pub(super) const WORDS_NEAR_PLACE_NAMES: &[&str] =
+    &["gelombang", "gandum", "simpan", "betul", "marina"];
+
+/// Words before a name that make it an end of a trip ("ke Baturaja", "dari Lahat").
+pub(super) const TRIP_END_WORDS: &[&str] = &["dari", "ke", "sampai", "menuju", "jurusan"];
+
 /// One word of the text as the place matcher reads it.
 #[derive(Debug, Clone)]
 pub(super) struct PlaceWord {

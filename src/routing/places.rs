@@ -12,7 +12,8 @@ use crate::profile::Gazetteer;
 use crate::text::Analyzer;
 
 use super::place_words::{
-    PlaceWord, one_letter_deletions, place_words, preferred_town, within_one_edit,
+    NAME_HEAD_WORDS, NAMES_THAT_ARE_COMMON_WORDS, PlaceWord, SIBLING_SUFFIXES, TRIP_END_WORDS,
+    WORDS_NEAR_PLACE_NAMES, one_letter_deletions, place_words, preferred_town, within_one_edit,
 };
 
 /// The longest place name, in words, that the matcher tries.
@@ -23,35 +24,6 @@ const TYPO_MIN_LETTERS: usize = 6;
 const SHORT_KEY_LETTERS: usize = 2;
 /// Aliases that name the police itself, not a place ("lapor ke polda").
 const ALIASES_THAT_ARE_NOT_PLACES: &[&str] = &["polda"];
-/// Kecamatan names that are everyday words; they count only after "kec"/"kecamatan"/"desa"/
-/// "pasar".
-const NAMES_THAT_ARE_COMMON_WORDS: &[&str] = &[
-    "simpang",
-    "saling",
-    "rambutan",
-    "belimbing",
-    "cempaka",
-    "kandis",
-    "selangit",
-    "lembak",
-    "jayapura",
-    "lais",
-    "abab",
-];
-/// Words a longer place name starts with; a known name right after one of them is only the tail
-/// of an unknown name ("Desa Sungai Rambutan" is not Kec. Rambutan).
-const NAME_HEAD_WORDS: &[&str] = &[
-    "sungai", "air", "muara", "tanjung", "talang", "lubuk", "pulau", "karang", "rantau", "teluk",
-    "tanah", "padang", "ujung",
-];
-/// Last words that split a kecamatan from its siblings ("Merapi Barat", "Ilir Timur II").
-const SIBLING_SUFFIXES: &[&str] = &[
-    "i", "ii", "iii", "barat", "timur", "utara", "selatan", "tengah", "ulu", "ilir", "darat",
-    "laut",
-];
-/// Real words one letter away from a place name; never read as typos.
-const WORDS_NEAR_PLACE_NAMES: &[&str] = &["gelombang", "gandum", "simpan", "betul", "marina"];
-
 /// How precise a name is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(super) enum Level {
@@ -81,6 +53,9 @@ pub(super) struct Mention {
     pub directional: bool,
     /// "dari Plaju ke Jakabaring", "Sekayu - Lubuklinggau": an end of a trip or a road.
     pub endpoint: bool,
+    /// "Rambutan" without "kec"/"desa"/"pasar": an everyday word that names the kecamatan only
+    /// of a kab/kota another name backs ("rawa rambutan Banyuasin"); it never votes.
+    pub backing_only: bool,
     /// "sungai keruh" in lower case may describe a river rather than name the kecamatan.
     pub weak: bool,
     pub typo: bool,
@@ -440,7 +415,10 @@ impl PlaceIndex {
         }
         // "Pasar Kandis": a market is named after its kecamatan.
         let has_marker = kecamatan_marker || village_marker || marker == Some("pasar");
-        targets.retain(|target| !target.needs_marker || has_marker);
+        let backing_only = !has_marker && targets.iter().all(|target| target.needs_marker);
+        if !backing_only {
+            targets.retain(|target| !target.needs_marker || has_marker);
+        }
         let town_kab = if kecamatan_marker {
             None
         } else {
@@ -469,17 +447,14 @@ impl PlaceIndex {
             || source
                 .get(last.to..next_start)
                 .is_some_and(|between| between.contains(['-', '–']));
-        let endpoint = hyphen_around
-            || matches!(
-                marker,
-                Some("dari" | "ke" | "sampai" | "menuju" | "jurusan")
-            );
+        let endpoint = hyphen_around || marker.is_some_and(|word| TRIP_END_WORDS.contains(&word));
         let weak =
             NAME_HEAD_WORDS.contains(&first.key.as_str()) && !text.chars().any(char::is_uppercase);
         Some(Mention {
             targets,
             directional,
             endpoint,
+            backing_only,
             weak,
             typo,
             town_kab,

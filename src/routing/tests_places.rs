@@ -378,3 +378,71 @@ fn palembangs_everyday_places_are_known() {
         assert_eq!(kecamatan_of(&suggestion), kecamatan, "{text}");
     }
 }
+
+#[test]
+fn landmarks_kelurahan_and_chat_spellings_of_the_eighth_round_are_known() {
+    for (text, kabupaten, kecamatan) in [
+        (
+            "copet di depan masjid cheng ho tadi",
+            "Kota Palembang",
+            Some("Jakabaring"),
+        ),
+        (
+            "ada yang ribut di parkiran rs myria",
+            "Kota Palembang",
+            None,
+        ),
+        ("maling di gudang dekat tugu nanas", "Kota Prabumulih", None),
+        ("begal mangkal di bukit sulap", "Kota Lubuk Linggau", None),
+        (
+            "prbmlh, ada tabrakan di jalan baru",
+            "Kota Prabumulih",
+            None,
+        ),
+        (
+            "btr, jambret di pasar pagi tadi",
+            "Kabupaten Ogan Komering Ulu",
+            None,
+        ),
+        (
+            "motor dibawa kabur di kenten laut",
+            "Kabupaten Banyuasin",
+            Some("Talang Kelapa"),
+        ),
+        (
+            "banjir sepinggang di surulangun",
+            "Kabupaten Musi Rawas Utara",
+            Some("Rawas Ulu"),
+        ),
+        (
+            "copet di pasar muara enim tadi",
+            "Kabupaten Muara Enim",
+            Some("Muara Enim"),
+        ),
+        ("tabrakan di jalan r soekamto", "Kota Palembang", None),
+    ] {
+        let suggestion = suggest(text);
+        assert_eq!(kabupaten_of(&suggestion), Some(kabupaten), "{text}");
+        assert_eq!(kecamatan_of(&suggestion), kecamatan, "{text}");
+    }
+}
+
+#[test]
+fn an_everyday_word_names_a_kecamatan_of_the_kab_kota_named_beside_it() {
+    let suggestion = suggest("gubuk tempat nyabu di rawa rambutan banyuasin");
+    assert_eq!(kabupaten_of(&suggestion), Some("Kabupaten Banyuasin"));
+    assert_eq!(kecamatan_of(&suggestion), Some("Rambutan"));
+    let suggestion = suggest("di abab PALI ada sumur minyak ilegal");
+    assert_eq!(kecamatan_of(&suggestion), Some("Abab"));
+    // Alone, the word is a fruit: no place, and no refusal to explain.
+    let suggestion = suggest("pedagang rambutan dicopet di angkot");
+    assert_eq!(suggestion.place, None);
+    assert!(
+        !suggestion
+            .reasons
+            .iter()
+            .any(|reason| reason.contains("tidak dipastikan")),
+        "{:?}",
+        suggestion.reasons
+    );
+}

@@ -219,8 +219,9 @@ fn jakarta_in_forms_of_stopping_passers_by_name_an_offender_present() {
     assert!(reasons.contains("pelaku masih di tempat"), "{reasons}");
 }
 
+/// Eighth round: "dari subuh" (since dawn) is read as lasting until now, like "sejak" and "dari
+/// tadi", so an unresponsive body is danger now even when the category guess is a question.
 #[test]
-#[ignore = "passed only with the models trained on train4, which left the training at merge (README, Seventh round); the Harm cue alone does not make it urgent yet"]
 fn a_person_who_does_not_respond_is_in_danger() {
     let text = "bapak2 di pos ronda dari subuh ga gerak, dipanggil ga bangun";
     let suggestion = suggest(text);
@@ -261,4 +262,10 @@ fn what_neighbours_say_is_hearsay() {
         reasons_of("kami dengar dari tetangga ado budak dipukuli di rumah ujung")
             .contains("kabar orang")
     );
+}
+
+#[test]
+fn since_dawn_is_a_state_that_lasts_until_now() {
+    let reasons = reasons_of("kakek tetangga dari pagi tergeletak di teras, tidak bangun");
+    assert!(reasons.contains("sedang terjadi 'dari pagi'"), "{reasons}");
 }
