@@ -80,6 +80,23 @@ pub struct Args {
     /// Only build the store.
     #[arg(long)]
     build_only: bool,
+    /// Leave out the fan-out measure with `--subscribers` (RSS under `--rss-subscribers` is
+    /// still measured).
+    #[arg(long)]
+    skip_fanout: bool,
+    /// The `siaga` binary to measure (with `--loadgen`, nothing is built): for runs that
+    /// alternate two builds copied to folders of their own.
+    #[arg(long, requires = "loadgen")]
+    siaga: Option<PathBuf>,
+    /// The load generator binary (`--siaga` says when it is used).
+    #[arg(long, requires = "siaga")]
+    loadgen: Option<PathBuf>,
+}
+
+/// The binaries a run starts.
+pub struct Binaries {
+    pub siaga: PathBuf,
+    pub loadgen: PathBuf,
 }
 
 /// Set for the subscription client process: the WebSocket URL it connects to (its token in
@@ -101,7 +118,19 @@ fn main() -> anyhow::Result<()> {
     let args = Args::parse();
     let target =
         PathBuf::from(std::env::var("CARGO_TARGET_DIR").unwrap_or_else(|_| "target".into()));
-    build_binaries()?;
+    let bins = match (&args.siaga, &args.loadgen) {
+        (Some(siaga), Some(loadgen)) => Binaries {
+            siaga: siaga.clone(),
+            loadgen: loadgen.clone(),
+        },
+        _ => {
+            build_binaries()?;
+            Binaries {
+                siaga: binary(&target, "siaga"),
+                loadgen: binary(&target, "loadgen"),
+            }
+        }
+    };
     siaga::data_dir::restrict_new_file_permissions();
     let (work, _temporary) = match &args.data {
         Some(folder) => {
@@ -130,7 +159,7 @@ fn main() -> anyhow::Result<()> {
         return Ok(());
     }
     let rows =
-        tokio::runtime::Runtime::new()?.block_on(phases::run(&args, &target, &work, &built))?;
+        tokio::runtime::Runtime::new()?.block_on(phases::run(&args, &bins, &work, &built))?;
     let heading = heading(&args, &built);
     let out = table::render(&heading, &rows);
     println!("{out}");
@@ -153,8 +182,9 @@ fn heading(args: &Args, built: &build::Built) -> String {
     format!(
         "Scale run: {} reports, {build}; release `siaga serve` as its own process on loopback, \
          clients and load generator in other processes; {cores} cores. Command: `cargo run \
-         --release --example scale -- --reports {}`.",
-        built.reports, args.reports
+         --release --example scale -- {}`.",
+        built.reports,
+        std::env::args().skip(1).collect::<Vec<_>>().join(" ")
     )
 }
 

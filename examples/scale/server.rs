@@ -96,6 +96,18 @@ impl Server {
         proc_status_kib(self.pid(), "VmRSS:") as f64 / 1024.0
     }
 
+    /// Resident memory now, split into the heap and the mapped files.
+    pub fn memory(&self) -> Resident {
+        Resident::of(self.pid())
+    }
+
+    /// `memory()` after `REST` without load: mimalloc gives freed pages back to the kernel
+    /// 10 s after they are freed (`src/allocator.rs`), so an idle server is read after that.
+    pub async fn memory_at_rest(&self) -> Resident {
+        tokio::time::sleep(REST).await;
+        self.memory()
+    }
+
     /// CPU time the server process has used so far.
     pub fn cpu_time(&self) -> Duration {
         let stat =
@@ -143,6 +155,40 @@ impl Drop for Server {
             let _ = self.child.kill();
             let _ = self.child.wait();
         }
+    }
+}
+
+/// How long a server is left idle before its memory at rest is read.
+pub const REST: Duration = Duration::from_secs(15);
+
+/// A process's resident memory, in KiB: the whole, the anonymous part (the heap) and the
+/// mapped files (the binary, tantivy's segments), which the kernel can drop.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Resident {
+    pub rss: u64,
+    pub anon: u64,
+    pub file: u64,
+}
+
+impl Resident {
+    pub fn of(pid: u32) -> Resident {
+        Resident {
+            rss: proc_status_kib(pid, "VmRSS:"),
+            anon: proc_status_kib(pid, "RssAnon:"),
+            file: proc_status_kib(pid, "RssFile:"),
+        }
+    }
+}
+
+impl std::fmt::Display for Resident {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{:.0} MB (anon {:.0}, file {:.0})",
+            self.rss as f64 / 1024.0,
+            self.anon as f64 / 1024.0,
+            self.file as f64 / 1024.0
+        )
     }
 }
 

@@ -403,7 +403,17 @@ impl IndexWorker {
     /// (also when catching up failed: the queue keeps the reports for the next batches).
     async fn catch_up(&mut self) {
         let indexer = self.indexer.clone();
-        match tokio::task::spawn_blocking(move || indexer.catch_up()).await {
+        let caught_up = tokio::task::spawn_blocking(move || {
+            let outcome = indexer.catch_up();
+            // A catch-up of a whole store (the first start on a store built offline, or
+            // after `siaga reindex`) leaves tens of MB freed on this thread, tantivy's and
+            // sled's: give them back rather than keep them resident at rest.
+            if outcome.as_ref().is_ok_and(|&indexed| indexed > 0) {
+                crate::allocator::release_free_memory();
+            }
+            outcome
+        });
+        match caught_up.await {
             Ok(Ok(0)) => {}
             Ok(Ok(indexed)) => {
                 self.indexed_total += indexed as u64;
