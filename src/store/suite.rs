@@ -71,7 +71,9 @@ fn writes_that_do_not_read_the_old_value_leave_the_same_records() {
     let (_dir, store) = temp_store();
     store.put(Table::Meta, b"kept", b"old").unwrap();
     store.put(Table::Meta, b"gone", b"old").unwrap();
-    store.put(Table::Meta, b"read then written", b"old").unwrap();
+    store
+        .put(Table::Meta, b"read then written", b"old")
+        .unwrap();
     let before = store.write_counts();
     let seen = store
         .transaction(|tx| -> Result<Vec<Option<Vec<u8>>>, TxError<()>> {
@@ -96,7 +98,13 @@ fn writes_that_do_not_read_the_old_value_leave_the_same_records() {
     let some = |bytes: &[u8]| Some(bytes.to_vec());
     assert_eq!(
         seen,
-        vec![some(b"old"), some(b"new"), some(b"second"), None, some(b"old")]
+        vec![
+            some(b"old"),
+            some(b"new"),
+            some(b"second"),
+            None,
+            some(b"old")
+        ]
     );
     let stored: Vec<(Vec<u8>, Vec<u8>)> = store
         .scan_prefix(Table::Meta, b"")
@@ -113,7 +121,10 @@ fn writes_that_do_not_read_the_old_value_leave_the_same_records() {
     .collect();
     assert_eq!(stored, expected);
     let counted = store.write_counts().of(Table::Meta) - before.of(Table::Meta);
-    assert_eq!(counted, 5, "each key written counts once, removals included");
+    assert_eq!(
+        counted, 5,
+        "each key written counts once, removals included"
+    );
 }
 
 #[test]
