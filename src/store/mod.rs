@@ -378,8 +378,11 @@ impl Tx<'_> {
         }
     }
 
+    /// Writes `value` under `key`. The value replaced is not read: sled's own `insert` looks
+    /// it up in the tree first (a second traversal per write, its result thrown away here), so
+    /// the patched sled's `insert_without_reading` is used (`vendor/sled/PATCHED.md`).
     pub fn put(&self, table: Table, key: &[u8], value: &[u8]) -> Result<(), StoreError> {
-        self.tree(table).insert(key, value).map_err(unabortable)?;
+        self.tree(table).insert_without_reading(key, value);
         self.log.note(table, key);
         self.written.note(table, key);
         Ok(())
@@ -395,7 +398,7 @@ impl Tx<'_> {
     }
 
     pub fn remove(&self, table: Table, key: &[u8]) -> Result<(), StoreError> {
-        self.tree(table).remove(key).map_err(unabortable)?;
+        self.tree(table).remove_without_reading(key);
         self.log.note(table, key);
         self.written.note(table, key);
         Ok(())

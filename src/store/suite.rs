@@ -63,6 +63,70 @@ fn reads_inside_a_transaction_see_its_own_writes() {
     assert_eq!(seen.as_deref(), Some(&b"v"[..]));
 }
 
+/// `Tx::put` and `Tx::remove` no longer read the value they replace (issue 16 part 4): every
+/// mix of reads, overwrites and removals in one transaction leaves what it left before, and a
+/// key written twice is still counted once.
+#[test]
+fn writes_that_do_not_read_the_old_value_leave_the_same_records() {
+    let (_dir, store) = temp_store();
+    store.put(Table::Meta, b"kept", b"old").unwrap();
+    store.put(Table::Meta, b"gone", b"old").unwrap();
+    store
+        .put(Table::Meta, b"read then written", b"old")
+        .unwrap();
+    let before = store.write_counts();
+    let seen = store
+        .transaction(|tx| -> Result<Vec<Option<Vec<u8>>>, TxError<()>> {
+            let read = tx.get(Table::Meta, b"read then written")?;
+            tx.put(Table::Meta, b"read then written", b"new")?;
+            tx.put(Table::Meta, b"twice", b"first")?;
+            tx.put(Table::Meta, b"twice", b"second")?;
+            tx.remove(Table::Meta, b"gone")?;
+            tx.remove(Table::Meta, b"never there")?;
+            tx.put(Table::Meta, b"removed then written", b"back")?;
+            tx.remove(Table::Meta, b"removed then written")?;
+            tx.put(Table::Meta, b"removed then written", b"again")?;
+            Ok(vec![
+                read,
+                tx.get(Table::Meta, b"read then written")?,
+                tx.get(Table::Meta, b"twice")?,
+                tx.get(Table::Meta, b"gone")?,
+                tx.get(Table::Meta, b"kept")?,
+            ])
+        })
+        .unwrap();
+    let some = |bytes: &[u8]| Some(bytes.to_vec());
+    assert_eq!(
+        seen,
+        vec![
+            some(b"old"),
+            some(b"new"),
+            some(b"second"),
+            None,
+            some(b"old")
+        ]
+    );
+    let stored: Vec<(Vec<u8>, Vec<u8>)> = store
+        .scan_prefix(Table::Meta, b"")
+        .map(Result::unwrap)
+        .collect();
+    let expected: Vec<(Vec<u8>, Vec<u8>)> = [
+        (&b"kept"[..], &b"old"[..]),
+        (b"read then written", b"new"),
+        (b"removed then written", b"again"),
+        (b"twice", b"second"),
+    ]
+    .iter()
+    .map(|(key, value)| (key.to_vec(), value.to_vec()))
+    .collect();
+    assert_eq!(stored, expected);
+    let counted = store.write_counts().of(Table::Meta) - before.of(Table::Meta);
+    assert_eq!(
+        counted, 5,
+        "each key written counts once, removals included"
+    );
+}
+
 #[test]
 fn concurrent_transactions_never_lose_a_counter_increment() {
     let (_dir, store) = temp_store();

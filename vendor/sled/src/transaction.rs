@@ -273,6 +273,30 @@ impl TransactionalTree {
         Ok(old)
     }
 
+    /// Set a key to a new value without reading the value it replaces
+    /// (siaga's patch: `insert` looks the old value up in the tree, a
+    /// second traversal per write that a caller who ignores it pays for
+    /// nothing). The transaction holds the global write lock, so the
+    /// read is not needed for serializability either.
+    pub fn insert_without_reading<K, V>(&self, key: K, value: V)
+    where
+        K: Into<IVec>,
+        V: Into<IVec>,
+    {
+        let mut writes = self.writes.borrow_mut();
+        let _last_write = writes.insert(key.into(), Some(value.into()));
+    }
+
+    /// Remove a key without reading the value it had (see
+    /// `insert_without_reading`).
+    pub fn remove_without_reading<K>(&self, key: K)
+    where
+        K: Into<IVec>,
+    {
+        let mut writes = self.writes.borrow_mut();
+        let _last_write = writes.insert(key.into(), None);
+    }
+
     /// Remove a key
     pub fn remove<K>(
         &self,
