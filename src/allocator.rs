@@ -37,10 +37,10 @@ pub fn tune() {
 /// Gives back to the kernel now what mimalloc holds free: the pages of the calling thread that
 /// no longer hold a live block, and every range of its arenas that waits for the purge delay,
 /// whichever thread freed it. Called after a large one-off piece of work (the search index's
-/// catch-up of a whole store), whose memory would otherwise stay resident until the threads
-/// that freed it allocate again. Costs a walk of the calling thread's pages and of the arenas'
-/// bitmaps (well under a millisecond at rest). Without mimalloc as the global allocator (tests,
-/// tools) it releases only what mimalloc itself holds, which is nothing.
+/// rebuild at a first start, a large catch-up), whose memory would otherwise stay resident
+/// until the threads that freed it allocate again. Costs a walk of the calling thread's pages
+/// and of the arenas' bitmaps. Without mimalloc as the global allocator (tests, tools) it
+/// releases only what mimalloc itself holds, which is nothing.
 pub fn release_free_memory() {
     // SAFETY: a plain call into mimalloc, which is thread safe; it frees nothing live.
     unsafe { libmimalloc_sys::mi_collect(true) }

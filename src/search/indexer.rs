@@ -405,9 +405,9 @@ impl IndexWorker {
         let indexer = self.indexer.clone();
         let caught_up = tokio::task::spawn_blocking(move || {
             let outcome = indexer.catch_up();
-            // A catch-up of a whole store (the first start on a store built offline, or
-            // after `siaga reindex`) leaves tens of MB freed on this thread, tantivy's and
-            // sled's: give them back rather than keep them resident at rest.
+            // A large backlog (queued while the server was down) leaves memory freed on this
+            // thread, tantivy's and sled's: give it back rather than keep it resident at rest.
+            // (A store without an index is rebuilt instead, `from_store::open_or_rebuild`.)
             if outcome.as_ref().is_ok_and(|&indexed| indexed > 0) {
                 crate::allocator::release_free_memory();
             }
