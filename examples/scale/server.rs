@@ -91,11 +91,6 @@ impl Server {
         self.child.id()
     }
 
-    /// Resident memory of the server process, in MB.
-    pub fn rss_mb(&self) -> f64 {
-        proc_status_kib(self.pid(), "VmRSS:") as f64 / 1024.0
-    }
-
     /// Resident memory now, split into the heap and the mapped files.
     pub fn memory(&self) -> Resident {
         Resident::of(self.pid())
