@@ -3,6 +3,7 @@
 
 use crate::domain::ids::ReportId;
 use crate::store::keys::{read_u64, u64_key};
+use crate::ledger::Ledger;
 use crate::store::{Store, StoreError, Table, Tx};
 
 /// The index queue (see `Ledger::index_queue`).
@@ -15,6 +16,30 @@ pub struct IndexQueue<'a, S> {
 pub struct Pending {
     pub report_id: ReportId,
     pub change: u64,
+}
+
+/// Queue entries taken off in one transaction after a rebuild. sled holds a transaction's
+/// whole write set in memory until it commits: one transaction over a 100,000-report queue
+/// held 391 MB of live heap (heaptrack; about 290 MB more RSS for 10 s with mimalloc) at the
+/// first start on a store built offline, and would take gigabytes at a million. A crash
+/// between two transactions leaves entries that the indexer indexes again (a replace is
+/// idempotent).
+const QUEUE_DONE_PER_TRANSACTION: usize = 1024;
+
+fn take_off_in_chunks(
+    store: &Store,
+    queued: &[Pending],
+    per_transaction: usize,
+) -> Result<(), StoreError> {
+    for chunk in queued.chunks(per_transaction.max(1)) {
+        crate::ledger::write(store, |tx| {
+            for pending in chunk {
+                tx.index_queue().done(*pending)?;
+            }
+            Ok(())
+        })?;
+    }
+    Ok(())
 }
 
 impl IndexQueue<'_, Tx<'_>> {
@@ -39,6 +64,12 @@ impl IndexQueue<'_, Store> {
 
     pub fn is_empty(&self) -> bool {
         self.at.is_empty(Table::IndexQueue)
+    }
+
+    /// Takes `queued` off the queue (each unless it changed since), in transactions of
+    /// `QUEUE_DONE_PER_TRANSACTION`: after a rebuild of the search index from the store.
+    pub fn take_off(&self, queued: &[Pending]) -> Result<(), StoreError> {
+        take_off_in_chunks(self.at, queued, QUEUE_DONE_PER_TRANSACTION)
     }
 
     /// Up to `limit` waiting reports, by id.
@@ -97,6 +128,31 @@ mod tests {
             vec![Pending {
                 report_id: ReportId::new(2),
                 change: 21
+            }]
+        );
+    }
+
+    #[test]
+    fn the_queue_is_taken_off_in_transactions_of_the_chunk_and_a_later_change_stays() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path()).unwrap();
+        for id in 1..=5u64 {
+            store
+                .put(Table::IndexQueue, &u64_key(id), &u64_key(id * 10))
+                .unwrap();
+        }
+        let queued = store.index_queue().first(usize::MAX).unwrap();
+        // Report 4 changes again after the rebuild read it.
+        store
+            .put(Table::IndexQueue, &u64_key(4), &u64_key(41))
+            .unwrap();
+        take_off_in_chunks(&store, &queued, 2).unwrap();
+        let left = store.index_queue().first(usize::MAX).unwrap();
+        assert_eq!(
+            left,
+            vec![Pending {
+                report_id: ReportId::new(4),
+                change: 41
             }]
         );
     }

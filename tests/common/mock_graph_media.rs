@@ -74,9 +74,7 @@ pub(super) fn plan_download(
 }
 
 /// Meta's answer to a request without a bearer token; none when it has one.
-pub(super) fn refuse_without_bearer(
-    authorization: Option<&str>,
-) -> Option<PlannedResponse> {
+pub(super) fn refuse_without_bearer(authorization: Option<&str>) -> Option<PlannedResponse> {
     let has_bearer = authorization
         .and_then(|value| value.strip_prefix("Bearer "))
         .is_some_and(|token| !token.trim().is_empty());
