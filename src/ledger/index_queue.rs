@@ -2,8 +2,8 @@
 //! `Reports::save` fills it; the indexer drains it.
 
 use crate::domain::ids::ReportId;
-use crate::store::keys::{read_u64, u64_key};
 use crate::ledger::Ledger;
+use crate::store::keys::{read_u64, u64_key};
 use crate::store::{Store, StoreError, Table, Tx};
 
 /// The index queue (see `Ledger::index_queue`).
