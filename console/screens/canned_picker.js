@@ -9,6 +9,9 @@ export function CannedPicker({ report, onPick }) {
   const [open, setOpen] = useState(false);
   const [search, setSearch] = useState('');
   const [replies, setReplies] = useState([]);
+  // The search the shown replies answer: until the answer to the current search arrives, the
+  // list is marked busy and Enter picks nothing, so a fast typist never sends a stale first reply.
+  const [answered, setAnswered] = useState(null);
   const [error, setError] = useState(null);
   const asked = useRef(0);
 
@@ -19,7 +22,7 @@ export function CannedPicker({ report, onPick }) {
     const timer = setTimeout(async () => {
       try {
         const data = await gql('query ($s: String) { cannedReplies(search: $s) { id title text tags usageCount } }', { s: search.trim() || null });
-        if (ask === asked.current) { setReplies(data.cannedReplies); setError(null); }
+        if (ask === asked.current) { setReplies(data.cannedReplies); setAnswered(search); setError(null); }
       } catch (failure) {
         if (ask === asked.current) setError(errorText(failure));
       }
@@ -33,18 +36,20 @@ export function CannedPicker({ report, onPick }) {
       onPick({ id: reply.id, title: reply.title, text: data.cannedReplyPreview });
       setOpen(false);
       setSearch('');
+      setAnswered(null);
     } catch (failure) {
       setError(errorText(failure));
     }
   };
 
+  const fresh = answered === search;
   if (!open) {
     return html`<button type="button" class="link" id="canned-open" onClick=${() => setOpen(true)}>${t('cannedPick')}</button>`;
   }
   return html`<div class="canned-picker" id="canned-picker">
     <input id="canned-search" placeholder=${t('cannedSearch')} value=${search} onInput=${(e) => setSearch(e.target.value)}
-      onKeyDown=${(e) => { if (e.key === 'Escape') { e.stopPropagation(); setOpen(false); } if (e.key === 'Enter') { e.preventDefault(); if (replies[0]) pick(replies[0]); } }} />
-    <ul class="options" role="listbox">
+      onKeyDown=${(e) => { if (e.key === 'Escape') { e.stopPropagation(); setOpen(false); } if (e.key === 'Enter') { e.preventDefault(); if (fresh && replies[0]) pick(replies[0]); } }} />
+    <ul class="options" role="listbox" aria-busy=${fresh ? 'false' : 'true'}>
       ${replies.map((reply) => html`<li role="option" data-canned=${reply.id} onClick=${() => pick(reply)} title=${reply.text}>
         <span>${reply.title}</span>
         <span class="muted small">${reply.tags.join(', ')}</span></li>`)}

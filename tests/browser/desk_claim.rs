@@ -88,6 +88,14 @@ async fn an_operator_claims_a_report_and_answers_with_a_filled_canned_reply() {
     browser.click(&row).await;
     browser.click("#canned-open").await;
     browser.type_into("#canned-search", "sapaan uji").await;
+    // The list answers the typed search only after a pause and a round trip; pick once it does.
+    browser
+        .wait_until(
+            "the list answers the search",
+            "const list = document.querySelector('#canned-picker ul[aria-busy=\"false\"]'); \
+             return list?.querySelector('li[data-canned]')?.textContent.includes('Sapaan uji')",
+        )
+        .await;
     browser.click("#canned-picker li[data-canned]").await;
     let expected = format!("Halo Warga, laporan {ticket} kami terima.");
     browser
