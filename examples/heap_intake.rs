@@ -53,7 +53,11 @@ fn main() -> anyhow::Result<()> {
         ..Settings::default()
     })?;
     let core = open_core(&config)?;
-    println!("reports,rss_mb,rss_anon_mb,store_mb");
+    println!(
+        "reports,rss_mb,rss_anon_mb,store_mb,pages,free_pages,resident,resident_entries,\
+         resident_node_kb,resident_log_kb,resident_blobs,cache_infos,cache_info_cap,lru_charged_kb,\
+         lru_listed,lru_entry_cap"
+    );
     let texts = [
         "tolong pak motor saya dicuri di depan pasar 16 ilir tadi pagi",
         "ada tawuran pelajar di jalan sudirman dekat simpang lima, ramai sekali",
@@ -80,12 +84,25 @@ fn main() -> anyhow::Result<()> {
             core.store.flush_blocking()?;
         }
         if (n + 1) % args.every == 0 {
+            let r = core.store.residency();
             println!(
-                "{},{},{},{}",
+                "{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{}",
                 n + 1,
                 status_mb("VmRSS:"),
                 status_mb("RssAnon:"),
-                folder_bytes(&dir.path().join("data/store")) / (1024 * 1024)
+                folder_bytes(&dir.path().join("data/store")) / (1024 * 1024),
+                r.pages,
+                r.free_pages,
+                r.resident_pages,
+                r.resident_entries,
+                r.resident_node_bytes / 1024,
+                r.resident_log_bytes / 1024,
+                r.resident_blob_pages,
+                r.cache_infos,
+                r.cache_info_capacity,
+                r.lru_charged_bytes / 1024,
+                r.lru_listed,
+                r.lru_entry_capacity
             );
         }
     }

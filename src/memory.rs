@@ -20,12 +20,13 @@ pub const MAX_MB: u64 = 1024 * 1024;
 
 const MIB: u64 = 1024 * 1024;
 
-/// sled counts its cache in the bytes a page takes in the log (serialized, without the
-/// allocator's rounding); a page in memory takes more. heaptrack (README, "Memory") found sled's
-/// live heap at 75 MB with 38 MB of cache in sled's accounting (21.5 MB of it fixed at start),
-/// and the allocator holds about as much again in partly used pages, so sled is told 2/5 of its
-/// share (2.5 bytes of memory per byte of sled's cache).
-const SLED_CACHE_FIFTHS_OF_SHARE: u64 = 2;
+/// sled charges its cache for a page its log bytes plus what its node costs in memory beyond
+/// them (the patched sled's `Page::cache_charge`, `vendor/sled/PATCHED.md`), rounded up to a
+/// power of two: about 1.3 bytes of charge per byte of live heap. The allocator keeps some
+/// more in partly used pages, so sled is told 4/5 of its share. (Upstream charged log bytes
+/// alone; the cache then held ever more memory for the same charge as the store grew:
+/// README, "The soak a sixth time".)
+const SLED_CACHE_FIFTHS_OF_SHARE: u64 = 4;
 
 /// tantivy refuses a writer heap below 15 MB (`MEMORY_BUDGET_NUM_BYTES_MIN`).
 const INDEX_WRITER_MIN_BYTES: u64 = 15_000_000;
@@ -133,7 +134,7 @@ mod tests {
     fn the_default_split_adds_up_and_leaves_room_for_the_rest() {
         let split = MemoryBudget::new(None).unwrap().split(BODY_LIMIT);
         assert_eq!(split.store_cache_bytes, 96 * MIB);
-        assert_eq!(split.sled_cache_capacity, 96 * MIB * 2 / 5);
+        assert_eq!(split.sled_cache_capacity, 96 * MIB * 4 / 5);
         assert_eq!(split.index_writer_bytes, 32 * MIB);
         assert_eq!(split.doc_store_cache_blocks, 16);
         assert_eq!(split.index_batch_reports, 1024);

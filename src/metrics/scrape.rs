@@ -191,6 +191,23 @@ pub(super) fn render(
         .map(|(kind, count)| Sample::new(("kind", kind), Value::Int(count)))
         .collect(),
     });
+    let held = store.residency();
+    families.push(gauge(
+        "store_memory",
+        "What sled holds in memory, by kind: pages in its page table (each costs memory whether its node is cached or not), free pages, cached nodes, their entries, their bytes (node structs, keys, values), the log bytes its cache is charged for them, and its cache's charge as its LRU counts it.",
+        [
+            ("pages", held.pages),
+            ("free_pages", held.free_pages),
+            ("cached_pages", held.resident_pages),
+            ("cached_entries", held.resident_entries),
+            ("cached_node_bytes", held.resident_node_bytes),
+            ("cached_log_bytes", held.resident_log_bytes),
+            ("lru_charged_bytes", held.lru_charged_bytes),
+        ]
+        .into_iter()
+        .map(|(kind, value)| Sample::new(("kind", kind), Value::Int(value)))
+        .collect(),
+    ));
     let flush = store.flush_stats();
     families.push(gauge(
         "store_flush_last_seconds",

@@ -16,6 +16,8 @@ mod stats;
 #[cfg(test)]
 mod suite;
 #[cfg(test)]
+mod suite_cache;
+#[cfg(test)]
 mod suite_cleaning;
 #[cfg(test)]
 mod suite_leaves;

@@ -50,6 +50,12 @@ impl Store {
     pub fn space_report(&self) -> Result<sled::SpaceReport, StoreError> {
         Ok(self.inner.db.space_report()?)
     }
+
+    /// What sled holds in memory: its page table, the resident nodes and its LRU's charge (the
+    /// patched sled's `residency`). Walks every page without paging any in.
+    pub fn residency(&self) -> sled::Residency {
+        self.inner.db.residency()
+    }
 }
 
 /// The bytes sled's log took by kind of message since the process started (a whole page,

@@ -427,6 +427,12 @@ impl Db {
         self.context.pagecache.space_report()
     }
 
+    /// siaga's patch: what the store holds in memory (see `Residency`),
+    /// without paging anything in.
+    pub fn residency(&self) -> crate::Residency {
+        self.context.pagecache.residency()
+    }
+
     /// siaga's patch: moves up to `max_pages` pages out of the log segments
     /// queued for cleaning, as the background flusher does between its
     /// flushes, and returns how many it moved. It stops early when the queue

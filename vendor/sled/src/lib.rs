@@ -291,7 +291,7 @@ const DEFAULT_TREE_ID: &[u8] = b"__sled__default";
 
 /// hidden re-export of items for testing purposes
 #[doc(hidden)]
-pub use space::{log_write_stats, LogWriteStats, SpaceReport};
+pub use space::{log_write_stats, LogWriteStats, Residency, SpaceReport};
 
 pub use {
     self::{

@@ -272,6 +272,35 @@ impl Lru {
     }
 }
 
+impl Lru {
+    /// siaga's patch: the LRU's side of `crate::Residency`.
+    /// Returns the pages on the LRU's lists (accesses still queued are not applied).
+    pub(crate) fn fill_residency(
+        &self,
+        report: &mut crate::Residency,
+    ) -> Vec<PageId> {
+        let mut listed = Vec::new();
+        let shards = self.shards.len() as u64;
+        for (shard_idx, (_, shard)) in self.shards.iter().enumerate() {
+            let shard = loop {
+                if let Some(shard) = shard.try_lock() {
+                    break shard;
+                }
+                std::thread::yield_now();
+            };
+            report.lru_charged_bytes += shard.size;
+            report.lru_listed += shard.list.len() as u64;
+            report.lru_entry_capacity += shard.entries.capacity() as u64;
+            for (pos, entry) in shard.entries.iter().enumerate() {
+                if !entry.ptr.is_null() {
+                    listed.push(pos as u64 * shards + shard_idx as u64);
+                }
+            }
+        }
+        listed
+    }
+}
+
 #[derive(Clone)]
 struct Entry {
     ptr: *mut Node,

@@ -246,3 +246,38 @@ impl SpaceReport {
         }
     }
 }
+
+/// What a store holds in memory (`Db::residency`): the page table's pages, the nodes resident in
+/// the cache, and what the cache's LRU charges for them. Counted without paging anything in.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Residency {
+    /// Allocated pages that are not free.
+    pub pages: u64,
+    /// Free pages (kept in the page table until reused).
+    pub free_pages: u64,
+    /// Pages whose node is in memory.
+    pub resident_pages: u64,
+    /// Entries in the resident nodes (keys of leaves, children of index nodes).
+    pub resident_entries: u64,
+    /// `Node::rss` of the resident nodes: the node struct and its key and value bytes.
+    pub resident_node_bytes: u64,
+    /// The log sizes of the resident pages' fragments: what the LRU is told.
+    pub resident_log_bytes: u64,
+    /// Resident pages whose base lives in a blob file (the LRU is told the pointer's size).
+    pub resident_blob_pages: u64,
+    /// Cache infos (one per fragment) of all pages.
+    pub cache_infos: u64,
+    /// The capacity of the pages' cache info vectors.
+    pub cache_info_capacity: u64,
+    /// The LRU's charged size (its shards' sums of power-of-two sizes).
+    pub lru_charged_bytes: u64,
+    /// The pages on the LRU's lists.
+    pub lru_listed: u64,
+    /// The capacity of the LRU's per-shard entry tables.
+    pub lru_entry_capacity: u64,
+    /// Entries in the cached nodes on the LRU's lists (the others are cached by accesses the
+    /// LRU has queued but not applied yet: up to 64 per shard).
+    pub listed_entries: u64,
+    /// `Node::rss` of the cached nodes on the LRU's lists.
+    pub listed_node_bytes: u64,
+}

@@ -433,6 +433,20 @@ impl<'a> RecoveryGuard<'a> {
     }
 }
 
+/// siaga's patch (`Page::cache_charge`): what a node in memory costs beyond its log bytes: the
+/// boxed update holding the node, and its bounds' buffers.
+const NODE_MEMORY_BYTES: u64 =
+    std::mem::size_of::<Update>() as u64 + 2 * ARC_HEADER_BYTES;
+/// ... per leaf entry: the key's and the value's `IVec`, and one shared buffer's header (keys
+/// are often short enough to be inline, values seldom)...
+const LEAF_ENTRY_MEMORY_BYTES: u64 =
+    2 * std::mem::size_of::<IVec>() as u64 + ARC_HEADER_BYTES;
+/// ... and per index entry: the separator key's `IVec` and the child's page id.
+const INDEX_ENTRY_MEMORY_BYTES: u64 =
+    std::mem::size_of::<IVec>() as u64 + std::mem::size_of::<PageId>() as u64;
+/// An `Arc<[u8]>`'s two counters.
+const ARC_HEADER_BYTES: u64 = 16;
+
 /// A page consists of a sequence of state transformations
 /// with associated storage parameters like disk pos, lsn, time.
 #[derive(Debug, Clone)]
@@ -487,6 +501,27 @@ impl Page {
 
     pub(crate) fn log_size(&self) -> u64 {
         self.cache_infos.iter().map(|ci| ci.log_size).sum()
+    }
+
+    /// siaga's patch: what the cache's LRU is charged for this page. Upstream charged the
+    /// page's log size alone, but a node in memory costs more than its serialized bytes: the
+    /// boxed update and node, and per entry its key's and value's `IVec`s and, for longer ones,
+    /// their shared buffers' headers. A cache of many small entries (queues, secondary indexes)
+    /// then held ever more memory for the same charge as its trees grew. O(1): the entries are
+    /// counted, not measured.
+    pub(crate) fn cache_charge(&self) -> u64 {
+        let in_memory = match self.update.as_deref() {
+            Some(Update::Node(node)) => {
+                let entry_bytes = if node.data.is_index() {
+                    INDEX_ENTRY_MEMORY_BYTES
+                } else {
+                    LEAF_ENTRY_MEMORY_BYTES
+                };
+                NODE_MEMORY_BYTES + node.data.len() as u64 * entry_bytes
+            }
+            _ => 0,
+        };
+        self.log_size() + in_memory
     }
 
     fn ts(&self) -> u64 {
@@ -1113,7 +1148,7 @@ impl PageCache {
 
                     // possibly evict an item now that our cache has grown
                     let total_page_size =
-                        unsafe { new_shared.deref().log_size() };
+                        unsafe { new_shared.deref().cache_charge() };
                     let to_evict =
                         self.lru.accessed(pid, total_page_size, guard);
                     trace!(
@@ -1309,7 +1344,7 @@ impl PageCache {
 
                     // possibly evict an item now that our cache has grown
                     let total_page_size =
-                        unsafe { new_shared.deref().log_size() };
+                        unsafe { new_shared.deref().cache_charge() };
                     let to_evict =
                         self.lru.accessed(pid, total_page_size, guard);
                     trace!(
@@ -1432,6 +1467,47 @@ impl PageCache {
             report.add_page(&sizes, node);
         }
         Ok(report)
+    }
+
+    /// siaga's patch: what the store holds in memory (`crate::Residency`).
+    pub(crate) fn residency(&self) -> crate::Residency {
+        let mut report = crate::Residency::default();
+        let guard = pin();
+        let next_pid_to_allocate = *self.next_pid_to_allocate.lock();
+        for pid in 0..next_pid_to_allocate {
+            let page_view = match self.inner.get(pid, &guard) {
+                Some(page_view) => page_view,
+                None => continue,
+            };
+            report.cache_infos += page_view.cache_infos.len() as u64;
+            report.cache_info_capacity +=
+                page_view.cache_infos.capacity() as u64;
+            if page_view.is_free() {
+                report.free_pages += 1;
+                continue;
+            }
+            report.pages += 1;
+            if let Some(Update::Node(node)) = page_view.update.as_deref() {
+                report.resident_pages += 1;
+                report.resident_entries += node.data.len() as u64;
+                report.resident_node_bytes += node.rss();
+                report.resident_log_bytes += page_view.log_size();
+                if page_view.lone_blob().is_some() {
+                    report.resident_blob_pages += 1;
+                }
+            }
+        }
+        for pid in self.lru.fill_residency(&mut report) {
+            let page_view = match self.inner.get(pid, &guard) {
+                Some(page_view) => page_view,
+                None => continue,
+            };
+            if let Some(Update::Node(node)) = page_view.update.as_deref() {
+                report.listed_entries += node.data.len() as u64;
+                report.listed_node_bytes += node.rss();
+            }
+        }
+        report
     }
 
     pub(crate) fn size_on_disk(&self) -> Result<u64> {
@@ -1588,7 +1664,7 @@ impl PageCache {
 
                     // possibly evict an item now that our cache has grown
                     let total_page_size =
-                        unsafe { new_shared.deref().log_size() };
+                        unsafe { new_shared.deref().cache_charge() };
                     let to_evict =
                         self.lru.accessed(pid, total_page_size, guard);
                     trace!(
@@ -1729,7 +1805,7 @@ impl PageCache {
 
             if page_view.update.is_some() {
                 // possibly evict an item now that our cache has grown
-                let total_page_size = page_view.log_size();
+                let total_page_size = page_view.cache_charge();
                 let to_evict = self.lru.accessed(pid, total_page_size, guard);
                 trace!(
                     "accessed pid {} -> paging out pids {:?}",
@@ -1804,7 +1880,7 @@ impl PageCache {
             }
 
             // possibly evict an item now that our cache has grown
-            let total_page_size = unsafe { new_shared.deref().log_size() };
+            let total_page_size = unsafe { new_shared.deref().cache_charge() };
             let to_evict = self.lru.accessed(pid, total_page_size, guard);
             trace!("accessed pid {} -> paging out pids {:?}", pid, to_evict);
             if !to_evict.is_empty() {
