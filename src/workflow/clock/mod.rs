@@ -130,7 +130,7 @@ impl Workflow {
                         (Some(sla), Some(claim)) => Some(sla.min(claim)),
                         (sla, claim) => sla.or(claim),
                     };
-                    let memo = ClockMemo::new(sequence, next_due, this_pass);
+                    let memo = ClockMemo::new(sequence, next_due);
                     self.lock_clock_memo().remember(report_id, memo);
                 }
                 continue;
