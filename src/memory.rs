@@ -2,8 +2,9 @@
 //! buffer whose size siaga chooses. The split is written here once, and `app.rs` hands each
 //! part to its owner; README's settings and ARCHITECTURE's memory section describe it.
 //!
-//! What the budget does not cut: the report catalogue (`workflow/catalogue/`, 33 bytes per
-//! report, 33 MB at a million reports) must stay whole, since every list is answered from it,
+//! What the budget does not cut: the report catalogue (`workflow/catalogue/`, 21 bytes per
+//! report and a sixteenth spare, about 22 MB at a million reports) must stay whole, since every
+//! list is answered from it, nor does the SLA clock's memo (12 bytes per quiet open report);
 //! and the fixed costs of the process (the routing models, the profile, the runtime's threads:
 //! 19 MB anonymous at rest, and about 25 MB of connection buffers under load) do not change with
 //! the budget. Both come out of the part called `rest`. Mapped index

@@ -13,7 +13,7 @@ use super::super::listing::{ListRequest, nanos, priority_rank};
 use super::Shelf;
 use super::columns::Columns;
 use super::query::Reading;
-use super::summary::{DueTargets, Facets, Interner, Locations};
+use super::summary::{DueTargets, Facets, Interner};
 
 /// The filter and the visibility of one request, as tests on the columns.
 pub(super) struct Matcher {
@@ -181,13 +181,7 @@ impl Matcher {
 
     /// Sets `keep[n]` to 1 when the report at `start + n` matches, else 0, and returns how
     /// many match.
-    pub fn keep(
-        &self,
-        columns: &Columns,
-        locations: &Locations,
-        start: usize,
-        keep: &mut [u8],
-    ) -> usize {
+    pub fn keep(&self, columns: &Columns, start: usize, keep: &mut [u8]) -> usize {
         let end = start + keep.len();
         for (kept, facets) in keep.iter_mut().zip(&columns.facets[start..end]) {
             *kept = self.low[(facets & 0xff) as usize] & self.high[(facets >> 8) as usize];
@@ -225,25 +219,31 @@ impl Matcher {
                 *kept &= u8::from(*held_by != not_holder);
             }
         }
+        if end == start {
+            return 0;
+        }
         if let Some(wanted) = self.overdue {
+            let mut paused = columns.paused_from(columns.id(start));
             for (offset, kept) in keep.iter_mut().enumerate() {
                 let index = start + offset;
                 if *kept != 0 {
+                    let paused_seconds = paused.get(columns.id(index)).unwrap_or(0);
                     let due = self.targets.due(
                         columns.facets[index],
                         columns.created[index],
-                        columns.paused_seconds[index],
+                        paused_seconds,
                     );
                     *kept = u8::from((due <= self.now) == wanted);
                 }
             }
         }
         if let Some(within) = &self.within {
-            for (kept, slot) in keep.iter_mut().zip(&columns.locations[start..end]) {
+            let mut locations = columns.locations_from(columns.id(start));
+            for (offset, kept) in keep.iter_mut().enumerate() {
                 if *kept != 0 {
                     *kept = u8::from(
                         locations
-                            .get(*slot)
+                            .get(columns.id(start + offset))
                             .is_some_and(|point| within.contains(point)),
                     );
                 }

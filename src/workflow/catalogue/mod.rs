@@ -16,6 +16,7 @@
 mod columns;
 mod matcher;
 mod query;
+mod sparse;
 mod summary;
 
 use std::sync::{Arc, PoisonError, RwLock};
@@ -29,7 +30,7 @@ use crate::store::{Store, StoreError};
 
 use columns::Columns;
 pub use query::{CataloguePage, Reading};
-use summary::{Interned, Interner, Locations, NO_LOCATION, ReportSummary};
+use summary::{Interned, Interner, ReportSummary};
 
 /// A handle on the catalogue: cheap to clone.
 #[derive(Clone)]
@@ -47,7 +48,6 @@ struct Inner {
 struct Shelf {
     /// Every report's summary, by ascending id.
     columns: Columns,
-    locations: Locations,
     categories: Interner,
     units: Interner,
     channels: Interner,
@@ -137,7 +137,6 @@ impl Catalogue {
         CatalogueSize {
             reports: shelf.columns.len(),
             bytes: shelf.columns.footprint()
-                + shelf.locations.footprint()
                 + shelf.categories.footprint()
                 + shelf.units.footprint()
                 + shelf.channels.footprint()
@@ -160,7 +159,7 @@ impl Catalogue {
         if shelf.lost_track.is_some() {
             return None;
         }
-        let (ids, created) = (&shelf.columns.ids, &shelf.columns.created);
+        let (columns, created) = (&shelf.columns, &shelf.columns.created);
         let place = shelf.columns.place(report_id.get()).ok()?;
         let centre = created[place];
         let reach = window.num_nanoseconds().unwrap_or(i64::MAX);
@@ -170,7 +169,7 @@ impl Catalogue {
         let beyond =
             |created: i64| created.abs_diff(centre) > reach.saturating_add(slack).unsigned_abs();
         let mut near = Vec::new();
-        let (mut before, mut after) = ((0..place).rev(), place + 1..ids.len());
+        let (mut before, mut after) = ((0..place).rev(), place + 1..columns.len());
         let (mut before_open, mut after_open) = (true, true);
         while (before_open || after_open) && near.len() < limit {
             for (open, side) in [
@@ -183,7 +182,7 @@ impl Catalogue {
                 if !*open {
                     continue;
                 }
-                match side.next().map(|index| (ids[index], created[index])) {
+                match side.next().map(|index| (columns.id(index), created[index])) {
                     Some((_, at)) if beyond(at) => *open = false,
                     Some((id, at)) if within(at) => near.push(ReportId::new(id)),
                     Some(_) => {}
@@ -258,18 +257,13 @@ impl Shelf {
             return;
         };
         let place = self.columns.place(report.id.get());
-        let previous_location = match place {
-            Ok(index) => self.columns.location(index),
-            Err(_) => NO_LOCATION,
-        };
-        let location = self.locations.place(previous_location, report.location);
         let interned = Interned {
             category,
             unit,
             channel,
             holder,
         };
-        let summary = ReportSummary::of(report, rules, interned, location);
+        let summary = ReportSummary::of(report, rules, interned);
         self.columns.put(place, &summary);
     }
 

@@ -71,9 +71,7 @@ fn newest_first(shelf: &Shelf, matcher: &Matcher, request: &ListRequest<'_>) -> 
     let columns = &shelf.columns;
     // Reports from `listed_below` up are at or above the cursor: counted, never listed.
     let listed_below = match request.after {
-        Some(ReportCursor::NewestFirst(after)) => {
-            columns.ids.partition_point(|id| *id < after.get())
-        }
+        Some(ReportCursor::NewestFirst(after)) => columns.count_below(after.get()),
         _ => columns.len(),
     };
     let counted_by_facets = matcher
@@ -95,7 +93,7 @@ fn newest_first(shelf: &Shelf, matcher: &Matcher, request: &ListRequest<'_>) -> 
         }
         let start = block_end.saturating_sub(BLOCK);
         let keep = &mut keep[..block_end - start];
-        page.total_count += matcher.keep(columns, &shelf.locations, start, keep);
+        page.total_count += matcher.keep(columns, start, keep);
         if !page.has_next_page && start < listed_below {
             for (offset, kept) in keep.iter().enumerate().rev() {
                 let index = start + offset;
@@ -103,7 +101,7 @@ fn newest_first(shelf: &Shelf, matcher: &Matcher, request: &ListRequest<'_>) -> 
                     continue;
                 }
                 if page.cursors.len() < request.first {
-                    let report_id = ReportId::new(columns.ids[index]);
+                    let report_id = ReportId::new(columns.id(index));
                     page.cursors.push(ReportCursor::NewestFirst(report_id));
                 } else {
                     page.has_next_page = true;
@@ -131,11 +129,13 @@ fn queue(shelf: &Shelf, matcher: &Matcher, request: &ListRequest<'_>) -> Catalog
     // The `first` smallest positions after the cursor: the largest on top, to be pushed out.
     let mut smallest: BinaryHeap<QueuePosition> = BinaryHeap::with_capacity(first + 1);
     let mut keep = [0u8; BLOCK];
+    // The walk is in ascending id: one walk through the pauses too.
+    let mut paused = columns.paused_from(0);
     let mut start = 0;
     while start < columns.len() {
         let end = (start + BLOCK).min(columns.len());
         let keep = &mut keep[..end - start];
-        let kept = matcher.keep(columns, &shelf.locations, start, keep);
+        let kept = matcher.keep(columns, start, keep);
         total_count += kept;
         if kept == 0 {
             start = end;
@@ -146,10 +146,13 @@ fn queue(shelf: &Shelf, matcher: &Matcher, request: &ListRequest<'_>) -> Catalog
                 continue;
             }
             let index = start + offset;
-            let (facets, created) = (columns.facets[index], columns.created[index]);
-            let due = matcher
-                .targets
-                .due(facets, created, columns.paused_seconds[index]);
+            let (facets, created, id) = (
+                columns.facets[index],
+                columns.created[index],
+                columns.id(index),
+            );
+            let paused_seconds = paused.get(id).unwrap_or(0);
+            let due = matcher.targets.due(facets, created, paused_seconds);
             if after.is_some_and(|after| due < after.due) {
                 continue;
             }
@@ -162,7 +165,7 @@ fn queue(shelf: &Shelf, matcher: &Matcher, request: &ListRequest<'_>) -> Catalog
                 due,
                 rank: Facets::rank_of(facets),
                 created,
-                id: columns.ids[index],
+                id,
             };
             if after.is_some_and(|after| position <= after) {
                 continue;

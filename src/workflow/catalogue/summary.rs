@@ -12,9 +12,6 @@ use crate::domain::sla::SlaPolicy;
 
 use super::super::listing::{nanos, priority_rank};
 
-/// `ReportSummary::location` of a report without a location.
-pub(super) const NO_LOCATION: u32 = u32::MAX;
-
 /// Business numbers the summary can tell apart.
 pub(super) const MAX_CHANNELS: u16 = 255;
 
@@ -75,15 +72,14 @@ impl Facets {
 }
 
 /// The facts of one report that lists read; the catalogue keeps them by column (`columns.rs`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq)]
 pub(super) struct ReportSummary {
     pub id: u64,
     /// Nanoseconds since 1970 (see `listing::nanos`).
     pub created: i64,
     /// Seconds spent waiting for the reporter in past pauses (every due time moves by them).
     pub paused_seconds: u32,
-    /// Index into the catalogue's locations, or `NO_LOCATION`.
-    pub location: u32,
+    pub location: Option<GeoPoint>,
     /// Interned category code; 0 when none.
     pub category: u16,
     /// Interned assigned unit code; 0 when none.
@@ -104,13 +100,8 @@ pub(super) struct Interned {
 }
 
 impl ReportSummary {
-    /// The summary of `report` with its interned codes and its location's slot.
-    pub fn of(
-        report: &Report,
-        rules: &AccessRules,
-        interned: Interned,
-        location: u32,
-    ) -> ReportSummary {
+    /// The summary of `report` with its interned codes.
+    pub fn of(report: &Report, rules: &AccessRules, interned: Interned) -> ReportSummary {
         let status = ReportStatus::ALL
             .iter()
             .position(|status| *status == report.status)
@@ -147,7 +138,7 @@ impl ReportSummary {
             id: report.id.get(),
             created: nanos(report.created_at),
             paused_seconds: u32::try_from(report.paused_seconds.max(0)).unwrap_or(u32::MAX),
-            location,
+            location: report.location,
             category: interned.category,
             unit: interned.unit,
             holder: interned.holder,
@@ -230,35 +221,6 @@ impl Interner {
 
     pub fn footprint(&self) -> usize {
         self.codes.iter().map(|code| 2 * code.len() + 48).sum()
-    }
-}
-
-/// Where the located reports are: a slot per report that ever had a location.
-#[derive(Debug, Default)]
-pub(super) struct Locations {
-    points: Vec<GeoPoint>,
-}
-
-impl Locations {
-    /// The slot for `point` given the report's previous slot.
-    pub fn place(&mut self, previous: u32, point: Option<GeoPoint>) -> u32 {
-        let Some(point) = point else {
-            return NO_LOCATION;
-        };
-        if let Some(slot) = self.points.get_mut(previous as usize) {
-            *slot = point;
-            return previous;
-        }
-        self.points.push(point);
-        (self.points.len() - 1) as u32
-    }
-
-    pub fn get(&self, slot: u32) -> Option<GeoPoint> {
-        self.points.get(slot as usize).copied()
-    }
-
-    pub fn footprint(&self) -> usize {
-        self.points.capacity() * std::mem::size_of::<GeoPoint>()
     }
 }
 

@@ -9,27 +9,26 @@
 //! timeline entry, so a restart never announces a breach twice nor forgets one.
 
 mod memo;
+mod settle;
 mod worker;
 
 use chrono::{DateTime, Duration, Utc};
 
-use super::{Committed, Workflow, report_event};
-use crate::bus::ReportEventKind;
+use super::{Committed, Workflow};
 use crate::domain::ids::ReportId;
 use crate::domain::ids::UnitCode;
-use crate::domain::message::{OutboundContent, OutboundPurpose};
 use crate::domain::report::{Report, ReportStatus, SlaStage};
 use crate::domain::sla::SlaPolicy;
-use crate::domain::timeline::{Actor, TimelineKind};
+use crate::domain::timeline::Actor;
 use crate::domain::unit::UnitTree;
 use crate::error::UserError;
-use crate::intake::outbound::queue_reply;
 use crate::ledger::Ledger;
 use crate::store::TxError;
 
 use memo::ClockMemo;
 /// The flag a report carries while its reporter has not answered in time.
 pub(crate) use memo::ClockMemos;
+use settle::SETTLE_BATCH;
 pub use worker::ClockWorker;
 
 pub const REPORTER_SILENT_FLAG: &str = "reporter_silent";
@@ -95,6 +94,7 @@ impl Workflow {
         // only the reports that need a look are listed.
         let (work, this_pass, quiet) = self.clock_work(now);
         pass.reports_checked += quiet;
+        let mut due = Vec::new();
         for (report_id, sequence) in work {
             // One unreadable report must not stop the clock for all the others.
             let report = match self.store.reports().get(report_id) {
@@ -130,18 +130,19 @@ impl Workflow {
                         (Some(sla), Some(claim)) => Some(sla.min(claim)),
                         (sla, claim) => sla.or(claim),
                     };
-                    let memo = ClockMemo::new(sequence, next_due, this_pass);
+                    let memo = ClockMemo::new(sequence, next_due);
                     self.lock_clock_memo().remember(report_id, memo);
                 }
                 continue;
             }
-            let found = self.settle_clock(report_id, now).await?;
-            pass.warnings += found.warnings;
-            pass.breaches += found.breaches;
-            pass.escalations += found.escalations;
-            pass.silent_reporters += found.silent_reporters;
-            pass.reminders += found.reminders;
+            // Settled in batches: one transaction and one flush for many due reports.
+            due.push(report_id);
+            if due.len() >= SETTLE_BATCH {
+                self.settle_due(&mut pass, std::mem::take(&mut due), now)
+                    .await?;
+            }
         }
+        self.settle_due(&mut pass, due, now).await?;
         self.lock_clock_memo().finish_pass(this_pass);
         Ok(pass)
     }
@@ -238,154 +239,6 @@ impl Workflow {
                 tx.reports().save(&report)?;
             }
             Ok(Committed::new(()))
-        })
-        .await
-    }
-
-    /// Records and announces what is due for one report at `now`.
-    async fn settle_clock(
-        &self,
-        report_id: ReportId,
-        now: DateTime<Utc>,
-    ) -> Result<ClockPass, UserError> {
-        let tree = self.units.tree();
-        self.commit(move |this, tx| {
-            let mut found = ClockPass::default();
-            let Some(mut report) = tx.reports().get(report_id)? else {
-                return Ok(Committed::new(found));
-            };
-            let due = due_now(&report, &this.clock, now);
-            if due.is_empty() {
-                return Ok(Committed::new(found));
-            }
-            let mut events = Vec::new();
-            let mut outbox_queued = false;
-            for item in due {
-                match item {
-                    Due::Warning(stage) => {
-                        report.sla.warned.push(stage);
-                        events.push(report_event(
-                            ReportEventKind::SlaWarning,
-                            &report,
-                            now,
-                            None,
-                        ));
-                        found.warnings += 1;
-                    }
-                    Due::Breach(stage) => {
-                        if !report.sla.warned.contains(&stage) {
-                            report.sla.warned.push(stage);
-                        }
-                        report.sla.breached.push(stage);
-                        let due_at = this.clock.sla.due_at(&report, stage, now);
-                        let note = format!(
-                            "{} target missed: due {}",
-                            stage.as_str(),
-                            due_at.format("%Y-%m-%d %H:%M UTC")
-                        );
-                        tx.reports().append_timeline(
-                            &mut report,
-                            TimelineKind::SlaBreached,
-                            Actor::System,
-                            Some(note),
-                            None,
-                            now,
-                        )?;
-                        events.push(report_event(
-                            ReportEventKind::SlaBreached,
-                            &report,
-                            now,
-                            None,
-                        ));
-                        found.breaches += 1;
-                        if let Some(parent) = escalation_target(&report, &tree) {
-                            let note = format!(
-                                "escalated to {parent}, the unit above {}",
-                                report.assigned_unit.as_deref().unwrap_or("-")
-                            );
-                            report.sla.escalated_to = Some(parent);
-                            tx.reports().append_timeline(
-                                &mut report,
-                                TimelineKind::Escalated,
-                                Actor::System,
-                                Some(note),
-                                None,
-                                now,
-                            )?;
-                            events.push(report_event(
-                                ReportEventKind::SlaEscalated,
-                                &report,
-                                now,
-                                None,
-                            ));
-                            found.escalations += 1;
-                        }
-                    }
-                    Due::SilentReporter => {
-                        report.sla.silent_noticed_at = Some(now);
-                        report.add_flag(REPORTER_SILENT_FLAG);
-                        let window_open =
-                            tx.reporters()
-                                .get(report.reporter_id)?
-                                .is_some_and(|reporter| {
-                                    this.intake.window_open(
-                                        &reporter,
-                                        report.channel.as_deref(),
-                                        now,
-                                    )
-                                });
-                        let mut note = format!(
-                            "no answer from the reporter after {} hours",
-                            this.clock.silent_reporter_after.num_minutes() as f64 / 60.0
-                        );
-                        if !window_open {
-                            note.push_str("; no reminder: the 24-hour window is closed");
-                        }
-                        tx.reports().append_timeline(
-                            &mut report,
-                            TimelineKind::ReporterSilent,
-                            Actor::System,
-                            Some(note),
-                            None,
-                            now,
-                        )?;
-                        events.push(report_event(
-                            ReportEventKind::ReporterSilent,
-                            &report,
-                            now,
-                            None,
-                        ));
-                        found.silent_reporters += 1;
-                        if window_open {
-                            let body = super::contact::fill_placeholders(
-                                &this
-                                    .intake
-                                    .replies_for(report.channel.as_deref())
-                                    .reporter_reminder,
-                                &report,
-                                None,
-                            );
-                            let queued = queue_reply(
-                                tx,
-                                &mut report,
-                                OutboundContent::Text { body },
-                                OutboundPurpose::StatusNotice,
-                                Actor::System,
-                                now,
-                            )?;
-                            events.push(queued.event);
-                            outbox_queued = true;
-                            found.reminders += 1;
-                        }
-                    }
-                }
-            }
-            tx.reports().save(&report)?;
-            Ok(Committed {
-                value: found,
-                events,
-                outbox_queued,
-            })
         })
         .await
     }
