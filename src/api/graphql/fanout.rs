@@ -369,6 +369,34 @@ mod tests {
         );
     }
 
+    #[test]
+    fn documents_are_told_apart_by_their_text_never_by_their_hash_alone() {
+        let one = DocumentKey::new(DOCUMENT.into());
+        let same_text = DocumentKey::new(DOCUMENT.to_string().into());
+        assert!(!Arc::ptr_eq(&one.text, &same_text.text));
+        assert_eq!(one, same_text, "the same document, whoever sent it");
+        let filtered = DocumentKey::new(format!("{DOCUMENT}|{{\"status\":\"NEW\"}}").into());
+        assert_ne!(one, filtered);
+        // Two documents whose hashes collide still get a decision and a value each.
+        let colliding = DocumentKey {
+            hash: one.hash,
+            text: filtered.text.clone(),
+        };
+        assert_ne!(one, colliding);
+        let mut by_document: ByDocument = HashMap::new();
+        for (key, passes) in [(&one, true), (&colliding, false), (&same_text, true)] {
+            by_document.entry(key.clone()).or_insert_with(|| {
+                Arc::new(DocumentWork {
+                    passes,
+                    slot: Arc::default(),
+                })
+            });
+        }
+        assert_eq!(by_document.len(), 2);
+        assert!(by_document[&same_text].passes);
+        assert!(!by_document[&colliding].passes);
+    }
+
     fn event_at(second: i64) -> ReportEvent {
         ReportEvent {
             kind: ReportEventKind::MessageAdded,
