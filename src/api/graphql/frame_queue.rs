@@ -203,7 +203,10 @@ mod tests {
             panic!("a frame was queued");
         };
         assert_eq!(first.text().as_deref(), Some("a}"));
-        assert_eq!(receiver.try_recv().and_then(|f| f.text()).as_deref(), Some("b}"));
+        assert_eq!(
+            receiver.try_recv().and_then(|f| f.text()).as_deref(),
+            Some("b}")
+        );
         assert!(receiver.try_recv().is_none());
     }
 
@@ -225,7 +228,11 @@ mod tests {
             sender.poll_send(&mut writing, &mut waiting),
             Poll::Ready(Ok(()))
         );
-        assert!(sender.poll_send(&mut writing, &mut Some(frame("c"))).is_pending());
+        assert!(
+            sender
+                .poll_send(&mut writing, &mut Some(frame("c")))
+                .is_pending()
+        );
         drop(receiver);
         assert_eq!(writer_wakes.0.load(Ordering::SeqCst), 2);
         assert_eq!(

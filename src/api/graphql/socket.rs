@@ -60,9 +60,7 @@ pub(crate) struct ConnectionSession {
 const MAX_STAMPS: usize = 1024;
 
 impl ConnectionSession {
-    fn new(
-        protocol: WebSocketProtocols,
-    ) -> (ConnectionSession, FrameReceiver) {
+    fn new(protocol: WebSocketProtocols) -> (ConnectionSession, FrameReceiver) {
         let (frames, queued) = frame_queue();
         let connection = ConnectionSession {
             opened_as: Arc::new(OnceLock::new()),
