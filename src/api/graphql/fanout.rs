@@ -73,6 +73,41 @@ pub fn document_key(env: &async_graphql::context::QueryEnv) -> Arc<str> {
     .into()
 }
 
+/// A subscription's document key with its hash, computed once when the subscription starts:
+/// the key is long (the whole operation), and it is looked up for every event and subscriber.
+/// Keys are equal when their texts are; the hash only picks the bucket.
+#[derive(Debug, Clone)]
+pub struct DocumentKey {
+    hash: u64,
+    text: Arc<str>,
+}
+
+impl DocumentKey {
+    pub fn new(text: Arc<str>) -> DocumentKey {
+        use std::hash::{Hash, Hasher};
+        let mut hasher = std::collections::hash_map::DefaultHasher::new();
+        text.hash(&mut hasher);
+        DocumentKey {
+            hash: hasher.finish(),
+            text,
+        }
+    }
+}
+
+impl PartialEq for DocumentKey {
+    fn eq(&self, other: &DocumentKey) -> bool {
+        self.hash == other.hash && (Arc::ptr_eq(&self.text, &other.text) || self.text == other.text)
+    }
+}
+
+impl Eq for DocumentKey {}
+
+impl std::hash::Hash for DocumentKey {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        state.write_u64(self.hash);
+    }
+}
+
 /// What one subscriber needs of an event: the report as it is now, if the subscriber's class
 /// may see it and it passes the subscriber's filter, and the slot its resolved value is shared
 /// in.
@@ -96,7 +131,7 @@ struct DocumentWork {
 }
 
 /// The decisions of one class, by document: subscribers that get the same bytes.
-type ByDocument = HashMap<Arc<str>, Arc<DocumentWork>>;
+type ByDocument = HashMap<DocumentKey, Arc<DocumentWork>>;
 
 /// A user record as read for one event's session re-checks, and when it was read.
 type UserRead = (Instant, Option<Arc<User>>);
@@ -152,7 +187,7 @@ where
     Pass: FnOnce(&Report) -> bool,
 {
     pub class: &'a VisibilityClass,
-    pub document: &'a Arc<str>,
+    pub document: &'a DocumentKey,
     pub read_report: Read,
     pub can_see: See,
     pub passes_filter: Pass,
@@ -197,7 +232,7 @@ impl Fanout {
                 lock(&work.documents)
                     .entry(question.class.clone())
                     .or_default()
-                    .entry(Arc::clone(question.document))
+                    .entry(question.document.clone())
                     .or_insert_with(|| {
                         Arc::new(DocumentWork {
                             passes: (question.passes_filter)(&report),
@@ -332,6 +367,34 @@ mod tests {
             VisibilityClass::of(&one, document),
             VisibilityClass::of(&one, document)
         );
+    }
+
+    #[test]
+    fn documents_are_told_apart_by_their_text_never_by_their_hash_alone() {
+        let one = DocumentKey::new(DOCUMENT.into());
+        let same_text = DocumentKey::new(DOCUMENT.to_string().into());
+        assert!(!Arc::ptr_eq(&one.text, &same_text.text));
+        assert_eq!(one, same_text, "the same document, whoever sent it");
+        let filtered = DocumentKey::new(format!("{DOCUMENT}|{{\"status\":\"NEW\"}}").into());
+        assert_ne!(one, filtered);
+        // Two documents whose hashes collide still get a decision and a value each.
+        let colliding = DocumentKey {
+            hash: one.hash,
+            text: filtered.text.clone(),
+        };
+        assert_ne!(one, colliding);
+        let mut by_document: ByDocument = HashMap::new();
+        for (key, passes) in [(&one, true), (&colliding, false), (&same_text, true)] {
+            by_document.entry(key.clone()).or_insert_with(|| {
+                Arc::new(DocumentWork {
+                    passes,
+                    slot: Arc::default(),
+                })
+            });
+        }
+        assert_eq!(by_document.len(), 2);
+        assert!(by_document[&same_text].passes);
+        assert!(!by_document[&colliding].passes);
     }
 
     fn event_at(second: i64) -> ReportEvent {

@@ -3,7 +3,8 @@
 //! socket does not hand each event back through it: the event's response is serialised once
 //! per (visibility class, document) (`fanout.rs`), and each subscriber's frame is its own head
 //! (`{"type":"next","id":<id>,"payload":`) spliced before those shared bytes. The frames go
-//! through a bounded queue per connection that the socket loop drains (`socket.rs`).
+//! through a bounded queue per connection that the socket loop drains (`frame_queue.rs`,
+//! `socket.rs`).
 //!
 //! The socket learns a subscription's id from the client's own `subscribe` message and hands
 //! it to the resolver as request data (`SubscriptionId`), through the request's extensions
@@ -24,6 +25,7 @@ use futures_util::stream::BoxStream;
 
 use super::SiagaSchema;
 use super::fanout::SharedValue;
+use super::frame_queue::FrameSender;
 
 /// The request extension the socket puts a subscription's id in.
 const SUBSCRIPTION_ID_EXTENSION: &str = "siaga.subscriptionId";
@@ -131,7 +133,7 @@ impl Executor for ConnectionExecutor {
 /// What a subscription needs to write its own frames: where they go, its head, and what its
 /// items are resolved with when it is the first of its class and document.
 pub(crate) struct DirectDelivery {
-    frames: tokio::sync::mpsc::Sender<Frame>,
+    frames: FrameSender,
     head: Arc<str>,
     alive: Arc<AtomicBool>,
     schema_env: SchemaEnv,
@@ -151,7 +153,7 @@ impl DirectDelivery {
         ctx: &async_graphql::Context<'_>,
         id: &SubscriptionId,
         protocol: WebSocketProtocols,
-        frames: tokio::sync::mpsc::Sender<Frame>,
+        frames: FrameSender,
     ) -> DirectDelivery {
         DirectDelivery {
             frames,
@@ -182,7 +184,7 @@ impl DirectDelivery {
             published_at,
             alive: Arc::clone(&self.alive),
         };
-        self.frames.send(frame).await.map_err(|_| ())
+        self.frames.send(frame).await
     }
 
     /// The response to `item` as async-graphql would write it (`{"data":{key: value}}`, with
@@ -222,6 +224,17 @@ impl DirectDelivery {
             let _ = slot.body.set(Arc::clone(&body));
         }
         body
+    }
+}
+
+/// A frame whose text is `text` then `}`, for the queue's tests.
+#[cfg(test)]
+pub(crate) fn test_frame(text: &str, alive: Arc<AtomicBool>) -> Frame {
+    Frame {
+        head: "".into(),
+        body: text.into(),
+        published_at: None,
+        alive,
     }
 }
 

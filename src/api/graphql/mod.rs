@@ -11,6 +11,7 @@ mod canned;
 mod channels;
 mod console;
 mod fanout;
+mod frame_queue;
 mod frames;
 mod incidents;
 mod mutation;

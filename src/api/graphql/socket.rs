@@ -18,7 +18,8 @@ use axum::response::{IntoResponse, Response};
 use futures_util::{SinkExt, StreamExt, future};
 use tokio::sync::watch;
 
-use super::frames::{ConnectionExecutor, FRAMES_QUEUED, Frame, tag_subscription};
+use super::frame_queue::{FrameReceiver, FrameSender, frame_queue};
+use super::frames::{ConnectionExecutor, Frame, tag_subscription};
 use super::{SiagaSchema, to_graphql_error};
 use crate::auth::{Auth, Session};
 use crate::domain::user::Principal;
@@ -52,17 +53,15 @@ pub(crate) struct ConnectionSession {
     stamps: Arc<Mutex<VecDeque<Option<Instant>>>>,
     protocol: WebSocketProtocols,
     /// The subscriptions' own frames, to the socket loop.
-    frames: tokio::sync::mpsc::Sender<Frame>,
+    frames: FrameSender,
 }
 
 /// Stamps kept at most per connection: a client that stops reading cannot grow them.
 const MAX_STAMPS: usize = 1024;
 
 impl ConnectionSession {
-    fn new(
-        protocol: WebSocketProtocols,
-    ) -> (ConnectionSession, tokio::sync::mpsc::Receiver<Frame>) {
-        let (frames, queued) = tokio::sync::mpsc::channel(FRAMES_QUEUED);
+    fn new(protocol: WebSocketProtocols) -> (ConnectionSession, FrameReceiver) {
+        let (frames, queued) = frame_queue();
         let connection = ConnectionSession {
             opened_as: Arc::new(OnceLock::new()),
             ending: Arc::new(watch::Sender::new(None)),
@@ -78,7 +77,7 @@ impl ConnectionSession {
     }
 
     /// Where a subscription on this connection queues its frames.
-    pub(crate) fn frames(&self) -> tokio::sync::mpsc::Sender<Frame> {
+    pub(crate) fn frames(&self) -> FrameSender {
         self.frames.clone()
     }
 
@@ -240,22 +239,20 @@ async fn serve(
                 .reset(tokio::time::Instant::now() + auth.next_recheck_in(session));
         }
         tokio::select! {
-            // Frames, then messages: when the session ends, the subscriptions' frames, errors
-            // and completions are already produced by the time the stream is pending, and go
-            // out before the close frame.
+            // Messages, then frames. The subscriptions queue their frames while `messages` is
+            // polled, and the queue is read right after in the same pass: the frame goes out
+            // without the task being woken again (`frame_queue.rs`). A message drains the
+            // frames queued before it first, so the order holds; and when the session ends,
+            // the subscriptions' frames, errors and completions are already produced by the
+            // time both are pending, and go out before the close frame.
             biased;
-            Some(frame) = frames.recv() => {
-                if write_frames(&mut sink, frame, &mut frames, &metrics).await.is_err() {
-                    break;
-                }
-            }
             message = messages.next() => {
                 let Some(message) = message else { break };
                 let carries_item = is_subscription_item(&message);
                 // A subscription queues its frames before its stream yields its last item:
                 // they go first.
                 let mut written = Ok(());
-                while written.is_ok() && let Ok(frame) = frames.try_recv() {
+                while written.is_ok() && let Some(frame) = frames.try_recv() {
                     written = write_frames(&mut sink, frame, &mut frames, &metrics).await;
                 }
                 if written.is_err() || sink.send(to_axum(message)).await.is_err() {
@@ -271,6 +268,11 @@ async fn serve(
                         let _ = sink.send(close_frame(&reason)).await;
                         break;
                     }
+                }
+            }
+            frame = frames.recv() => {
+                if write_frames(&mut sink, frame, &mut frames, &metrics).await.is_err() {
+                    break;
                 }
             }
             reason = session_ended(&mut ending) => {
@@ -302,7 +304,7 @@ async fn serve(
 async fn write_frames(
     sink: &mut futures_util::stream::SplitSink<WebSocket, Message>,
     first: Frame,
-    queued: &mut tokio::sync::mpsc::Receiver<Frame>,
+    queued: &mut FrameReceiver,
     metrics: &crate::metrics::Metrics,
 ) -> Result<(), axum::Error> {
     let mut next = Some(first);
@@ -315,7 +317,7 @@ async fn write_frames(
             count += 1;
         }
         if count < FRAMES_PER_WRITE {
-            next = queued.try_recv().ok();
+            next = queued.try_recv();
         }
     }
     if count == 0 {

@@ -20,7 +20,7 @@ use chrono::{DateTime, Utc};
 use crate::ledger::Ledger;
 use futures_util::Stream;
 
-use super::fanout::{Question, SharedValue, VisibilityClass, document_key};
+use super::fanout::{DocumentKey, Question, SharedValue, VisibilityClass, document_key};
 use super::frames::{DirectDelivery, SubscriptionId};
 use super::socket::{ConnectionSession, session_ended};
 use super::types::{ReportFilter, ReportView};
@@ -115,7 +115,7 @@ struct Follower {
     /// Who else gets the same bytes: the subscribers of the same class and document share the
     /// event's work (`fanout.rs`).
     class: VisibilityClass,
-    document: Arc<str>,
+    document: DocumentKey,
     /// Set on our WebSocket: the subscription writes its frames itself.
     direct: Option<DirectDelivery>,
 }
@@ -380,7 +380,7 @@ impl SubscriptionRoot {
             filter,
             masked,
             class,
-            document,
+            document: DocumentKey::new(document),
             direct,
         };
         // A subscription opened on a connection whose session has ended gets nothing.
