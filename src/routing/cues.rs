@@ -120,6 +120,11 @@ const ALL_CUES: [Cue; 52] = [
 
 const CUES_TEXT: &str = include_str!("cues.txt");
 
+/// `cues.txt`, or its copy under `SIAGA_EVAL_DATA` (see `embedded_or_eval_copy`).
+fn cues_text() -> std::borrow::Cow<'static, str> {
+    crate::text::embedded_or_eval_copy("cues.txt", CUES_TEXT)
+}
+
 fn cue_named(name: &str) -> Option<Cue> {
     ALL_CUES
         .iter()
@@ -159,7 +164,7 @@ pub(super) struct CueBook {
 impl CueBook {
     pub fn new(analyzer: &Analyzer) -> CueBook {
         let mut builder = PhraseList::builder(analyzer);
-        for (cue, phrase) in cue_phrases(CUES_TEXT) {
+        for (cue, phrase) in cue_phrases(&cues_text()) {
             // Cues are read literally: "curi" as a stem would also catch "pencuri" in
             // unrelated clauses, and time words must not stem at all.
             builder.add(&phrase, cue as usize, 1.0, false);
@@ -236,7 +241,7 @@ mod tests {
 
     #[test]
     fn every_kind_of_cue_has_phrases_and_every_section_is_a_cue() {
-        let phrases = cue_phrases(CUES_TEXT);
+        let phrases = cue_phrases(&cues_text());
         for cue in ALL_CUES {
             assert!(phrases.iter().any(|(found, _)| *found == cue), "{cue:?}");
         }

@@ -29,7 +29,10 @@ pub(super) struct Lexicon {
 
 impl Lexicon {
     pub fn built_in() -> Lexicon {
-        Lexicon::parse(LEXICON_TEXT)
+        Lexicon::parse(&crate::text::embedded_or_eval_copy(
+            "lexicon.txt",
+            LEXICON_TEXT,
+        ))
     }
 
     /// `[section]` headers, `strong:`/`extra:` lines of comma-separated phrases, `#` comments.

@@ -20,6 +20,7 @@ mod places;
 mod resolve;
 mod rules;
 mod rules_police;
+mod signs;
 mod situation;
 mod training;
 mod units;

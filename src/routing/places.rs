@@ -260,16 +260,18 @@ impl PlaceIndex {
         start: usize,
     ) -> Option<(usize, Vec<Target>, bool)> {
         let text_index = words[start].text_index;
-        let mut keys: Vec<String> = Vec::with_capacity(MAX_NAME_WORDS);
+        // The keys of the names of 1, 2, … words from `start` are prefixes of one string.
+        let mut ends: Vec<usize> = Vec::with_capacity(MAX_NAME_WORDS);
         let mut key = String::new();
         for word in words.iter().skip(start).take(MAX_NAME_WORDS) {
             if word.text_index != text_index {
                 break;
             }
             key.push_str(&word.key);
-            keys.push(key.clone());
+            ends.push(key.len());
         }
-        for (offset, key) in keys.iter().enumerate().rev() {
+        let keys: Vec<&str> = ends.iter().map(|&end| &key[..end]).collect();
+        for (offset, &key) in keys.iter().enumerate().rev() {
             let Some(targets) = self.targets_by_key.get(key) else {
                 continue;
             };
@@ -284,7 +286,7 @@ impl PlaceIndex {
             }
             return Some((len, targets.clone(), false));
         }
-        for (offset, key) in keys.iter().enumerate().take(2) {
+        for (offset, &key) in keys.iter().enumerate().take(2) {
             if let Some(targets) = self.typo_targets(key, &words[start..=start + offset]) {
                 return Some((offset + 1, targets, true));
             }
@@ -307,11 +309,23 @@ impl PlaceIndex {
         if let Some(keys) = self.keys_by_deletion.get(key) {
             candidates.extend(keys);
         }
-        for deletion in one_letter_deletions(key) {
-            if let Some((known, _)) = self.targets_by_key.get_key_value(&deletion) {
+        // Each one-letter deletion, written into one buffer (a word of n letters would
+        // otherwise allocate n strings; this runs for every unknown word of every report).
+        let letters: Vec<char> = key.chars().collect();
+        let mut deletion = String::with_capacity(key.len());
+        for skip in 0..letters.len() {
+            deletion.clear();
+            deletion.extend(
+                letters
+                    .iter()
+                    .enumerate()
+                    .filter(|(index, _)| *index != skip)
+                    .map(|(_, letter)| letter),
+            );
+            if let Some((known, _)) = self.targets_by_key.get_key_value(deletion.as_str()) {
                 candidates.insert(known);
             }
-            if let Some(keys) = self.keys_by_deletion.get(&deletion) {
+            if let Some(keys) = self.keys_by_deletion.get(deletion.as_str()) {
                 candidates.extend(keys);
             }
         }

@@ -5,6 +5,7 @@
 use super::category::{CategoryModel, CategoryScores};
 use super::cues::{Cue, FoundCues};
 use super::rules_police;
+use super::signs;
 use super::words::Word;
 
 /// Bonus of a rule that settles the category on its own.
@@ -45,6 +46,7 @@ pub(super) fn apply_rules(input: &RuleInput<'_>, scores: &mut CategoryScores) {
     taking_under_threat(input, scores);
     natural_resource_crime_over_its_fire(input, scores);
     unknown_person_is_the_offender(input, scores);
+    intruder_inside(input, scores);
     rules_police::complaint_about_slowness(input, scores);
     thanks_and_greetings(input, scores);
 }
@@ -373,6 +375,50 @@ fn unknown_person_is_the_offender(input: &RuleInput<'_>, scores: &mut CategorySc
     if input.cues.has(Cue::Violence) {
         scores.damp(input.category("orang_mencurigakan"), 0.4);
     }
+}
+
+/// Someone inside a house, a store or a warehouse who got in uninvited ("wong asing masuk rumah
+/// nenek lewat jendela, dio masih di dalem", "ado suaro di kamar, jendela la kebukak") is a
+/// break-in (pencurian) while nothing violent is told; a suspicious person is someone outside.
+fn intruder_inside(input: &RuleInput<'_>, scores: &mut CategoryScores) {
+    const ENTRY: &[&str] = &[
+        "masuk",
+        "dicongkel",
+        "terbuka",
+        "dibobol",
+        "dijebol",
+        "nyelinap",
+        "menyelinap",
+        "manjat",
+        "memanjat",
+        "jendela",
+        "plafon",
+        "loteng",
+    ];
+    if input.cues.has(Cue::Violence) || input.cues.has(Cue::Weapon) {
+        return;
+    }
+    let present = input
+        .cues
+        .first_label(Cue::OffenderPresent)
+        .map(str::to_string);
+    let Some(present) = present.or_else(|| signs::someone_perceived_inside(input.words)) else {
+        return;
+    };
+    let Some(entry) = input
+        .words
+        .iter()
+        .map(|word| word.surface.as_str())
+        .find(|surface| ENTRY.contains(surface))
+    else {
+        return;
+    };
+    scores.add(
+        input.category("pencurian"),
+        TIPPING,
+        format!("aturan: '{entry}' + '{present}' → orang masuk tanpa izin, pencurian"),
+    );
+    scores.damp(input.category("orang_mencurigakan"), 0.5);
 }
 
 /// A message that opens with thanks, or thanks for a solved problem, is terima_kasih; a message

@@ -4,10 +4,12 @@
 //! (negations, past tense, aftercare). Read from the cue words and the shape of the text.
 
 use super::cues::{Cue, FoundCues};
+use super::signs;
 use super::words::Word;
 
-/// The age up to which a person named in the report counts as a child at risk.
-const CHILD_AGE_LIMIT: u32 = 12;
+/// The age up to which a person named in the report counts as a child at risk: under 18, a
+/// child by law (ninth round; 12 before, which left a girl of 14 taken away unprotected).
+const CHILD_AGE_LIMIT: u32 = 17;
 /// The age from which a person named in the report counts as elderly.
 const ELDERLY_AGE_FROM: u32 = 60;
 
@@ -75,6 +77,9 @@ impl Situation {
                 threats.push(label.clone());
             }
         }
+        if let Some(taken) = signs::someone_young_taken(words) {
+            threats.push(taken);
+        }
         let in_progress = action_in_progress(words);
         let now = first(Cue::Ongoing);
         let still_missing = first(Cue::StillMissing).or_else(|| person_gone(cues, words));
@@ -98,11 +103,13 @@ impl Situation {
             threats,
             weapon: first(Cue::Weapon),
             vulnerable,
-            offender_present: first(Cue::OffenderPresent),
+            offender_present: first(Cue::OffenderPresent)
+                .or_else(|| signs::offender_acting_now(words))
+                .or_else(|| signs::someone_perceived_inside(words)),
             pursuit: first(Cue::Pursuit),
             speed_request,
             group_violence: first(Cue::GroupViolence),
-            road_hazard: first(Cue::RoadHazard),
+            road_hazard: first(Cue::RoadHazard).or_else(|| signs::fallen_across_the_road(words)),
             emergency_event: first(Cue::Emergency),
             violence: first(Cue::Violence),
             over,
@@ -332,9 +339,26 @@ fn names_a_long_time(words: &[Word]) -> Option<String> {
     // "3 tahun" is also an age: years count as a duration only after these words.
     const YEAR_UNITS: &[&str] = &["tahun", "thn"];
     const DURATION_WORDS: &[&str] = &["sudah", "selama", "sejak", "hampir", "lebih", "sekitar"];
-    const AGE_WORDS: &[&str] = &["umur", "usia", "berumur", "berusia", "anak", "bayi"];
+    const AGE_WORDS: &[&str] = &[
+        "umur",
+        "usia",
+        "berumur",
+        "berusia",
+        "anak",
+        "bayi",
+        "gadis",
+        "perempuan",
+        "cewek",
+        "remaja",
+        "bocah",
+        "siswi",
+        "pelajar",
+    ];
     for (index, word) in words.iter().enumerate() {
-        let names_an_age = index > 0 && AGE_WORDS.contains(&words[index - 1].surface.as_str());
+        // "umur 15 tahun", and "anak perempuan sekitar 15 tahun": years near a person are an age.
+        let names_an_age = words[index.saturating_sub(3)..index]
+            .iter()
+            .any(|before| AGE_WORDS.contains(&before.surface.as_str()));
         if names_an_age {
             continue;
         }

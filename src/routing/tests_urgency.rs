@@ -269,3 +269,105 @@ fn since_dawn_is_a_state_that_lasts_until_now() {
     let reasons = reasons_of("kakek tetangga dari pagi tergeletak di teras, tidak bangun");
     assert!(reasons.contains("sedang terjadi 'dari pagi'"), "{reasons}");
 }
+
+// Ninth round: signs read from how words stand together (`signs.rs`), the dialect lexicon of
+// the sixth author's speech, and the cue phrases added with them. Messages written for these
+// tests.
+
+#[test]
+fn someone_heard_inside_is_an_offender_still_there() {
+    let text = "kedengeran wong bukak laci di kamar bawah, kami di atas dak berani turun";
+    let suggestion = suggest(text);
+    assert!(suggestion.urgent, "{:?}", suggestion.reasons);
+    assert!(reasons_of(text).contains("pelaku masih di tempat"));
+}
+
+#[test]
+fn hearing_nothing_any_more_is_not_a_presence() {
+    let suggestion =
+        suggest("idak kedengeran apo-apo lagi dari gudang, wongnyo sudah pergi kemaren");
+    assert!(!suggestion.urgent, "{:?}", suggestion.reasons);
+}
+
+#[test]
+fn a_thief_doing_something_now_is_there_now() {
+    let text = "maling lagi ngangkut tabung gas dari dapur tetangga";
+    let suggestion = suggest(text);
+    assert!(suggestion.urgent, "{:?}", suggestion.reasons);
+    assert!(reasons_of(text).contains("maling lagi"));
+}
+
+#[test]
+fn a_pole_fallen_across_the_road_is_a_hazard_to_people() {
+    let text = "tiang telpon rebah ke jalan raya depan sekolah, kabelnyo melintang";
+    let suggestion = suggest(text);
+    assert!(suggestion.urgent, "{:?}", suggestion.reasons);
+    assert!(reasons_of(text).contains("bahaya di jalan"));
+}
+
+#[test]
+fn a_girl_being_taken_away_is_in_danger_now() {
+    let suggestion = suggest("gadis 13 taun dibawak duo lanang naek mobil, di simpang pasar");
+    assert!(suggestion.urgent, "{:?}", suggestion.reasons);
+}
+
+#[test]
+fn an_age_told_with_sekitar_is_not_a_time_long_past() {
+    let text = "anak perempuan sekitar 16 tahun dipaksa naik motor orang asing di depan sekolah";
+    assert!(
+        !reasons_of(text).contains("sudah lewat"),
+        "{}",
+        reasons_of(text)
+    );
+    assert!(suggest(text).urgent);
+}
+
+#[test]
+fn the_owners_stolen_motorbike_is_not_a_person_taken() {
+    let text = "motor adik saya dibawa kabur maling minggu lalu";
+    assert!(
+        !reasons_of(text).contains("adik … dibawa"),
+        "{}",
+        reasons_of(text)
+    );
+}
+
+#[test]
+fn shooting_told_as_a_verb_is_a_weapon() {
+    let text = "ado wong nembak ke arah penonton orgen tunggal";
+    let suggestion = suggest(text);
+    assert!(suggestion.urgent, "{:?}", suggestion.reasons);
+    assert!(reasons_of(text).contains("senjata"));
+}
+
+#[test]
+fn a_riot_is_group_violence() {
+    let text = "kerusuhan di depan kantor bupati, massa lempar botol ke petugas";
+    assert!(
+        reasons_of(text).contains("kekerasan kelompok"),
+        "{}",
+        reasons_of(text)
+    );
+    assert!(suggest(text).urgent);
+}
+
+#[test]
+fn a_thief_caught_by_the_crowd_is_not_over() {
+    let text = "maling la ditangkep warga di pasar, kini dipukuli rame-rame";
+    let suggestion = suggest(text);
+    assert!(suggestion.urgent, "{:?}", suggestion.reasons);
+    assert!(!reasons_of(text).contains("sudah aman"));
+}
+
+#[test]
+fn besemah_still_and_carry_keep_men_lying_in_wait_present() {
+    let suggestion = suggest("jeme gi nunggu di simpang dusun bawe parang");
+    assert!(suggestion.urgent, "{:?}", suggestion.reasons);
+}
+
+#[test]
+fn a_stranger_inside_the_house_is_a_break_in_not_a_suspicious_person() {
+    let suggestion = suggest("wong asing masuk lewat jendela rumah nenek, dio masih di dalem");
+    assert_eq!(suggestion.category.as_deref(), Some("pencurian"));
+    assert!(suggestion.urgent, "{:?}", suggestion.reasons);
+}

@@ -28,6 +28,20 @@ use self::slang::SlangTable;
 
 pub use self::stemmer::{stem, stem_candidates};
 
+/// An embedded data file, or its copy in the folder named by `SIAGA_EVAL_DATA` when that is
+/// set and holds a file of that name: lets `routing_eval` measure edited word lists (cues,
+/// lexicon, regional slang) without a rebuild, as `SIAGA_EVAL_PROFILE` does for place data.
+/// Read once, when the analyzer or the router is built.
+#[doc(hidden)]
+pub fn embedded_or_eval_copy(name: &str, embedded: &'static str) -> std::borrow::Cow<'static, str> {
+    std::env::var_os("SIAGA_EVAL_DATA")
+        .and_then(|folder| std::fs::read_to_string(std::path::Path::new(&folder).join(name)).ok())
+        .map_or(
+            std::borrow::Cow::Borrowed(embedded),
+            std::borrow::Cow::Owned,
+        )
+}
+
 const SUMSEL_CATEGORIES: &str = include_str!("../profile/sumsel/categories.json");
 const SUMSEL_STOPWORDS: &str = include_str!("../profile/sumsel/stopwords_id.txt");
 

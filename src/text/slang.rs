@@ -135,9 +135,11 @@ fn split_into_words(phrase: &str) -> Vec<String> {
 /// The general chat spellings embedded in `chat_slang.tsv`, then the regional speech of
 /// `regional_slang.tsv` (Palembang Malay, Komering, Jakarta slang).
 pub(crate) fn common_chat_slang() -> Vec<(String, String)> {
+    let regional =
+        super::embedded_or_eval_copy("regional_slang.tsv", include_str!("regional_slang.tsv"));
     include_str!("chat_slang.tsv")
         .lines()
-        .chain(include_str!("regional_slang.tsv").lines())
+        .chain(regional.lines())
         .filter(|line| !line.trim().is_empty() && !line.starts_with('#'))
         .filter_map(|line| line.split_once('\t'))
         .map(|(spelling, meaning)| (spelling.trim().to_owned(), meaning.trim().to_owned()))
