@@ -11,6 +11,7 @@ use super::{ClockPass, Due, REPORTER_SILENT_FLAG, due_now, escalation_target};
 use crate::bus::{ReportEvent, ReportEventKind};
 use crate::domain::ids::ReportId;
 use crate::domain::message::{OutboundContent, OutboundPurpose};
+use crate::domain::report::Report;
 use crate::domain::timeline::{Actor, TimelineKind};
 use crate::domain::unit::UnitTree;
 use crate::error::UserError;
@@ -133,20 +134,8 @@ impl Workflow {
                         stage.as_str(),
                         due_at.format("%Y-%m-%d %H:%M UTC")
                     );
-                    tx.reports().append_timeline(
-                        &mut report,
-                        TimelineKind::SlaBreached,
-                        Actor::System,
-                        Some(note),
-                        None,
-                        now,
-                    )?;
-                    events.push(report_event(
-                        ReportEventKind::SlaBreached,
-                        &report,
-                        now,
-                        None,
-                    ));
+                    let kinds = (TimelineKind::SlaBreached, ReportEventKind::SlaBreached);
+                    events.push(note_by_the_clock(tx, &mut report, kinds, note, now)?);
                     found.breaches += 1;
                     if let Some(parent) = escalation_target(&report, tree) {
                         let note = format!(
@@ -154,20 +143,8 @@ impl Workflow {
                             report.assigned_unit.as_deref().unwrap_or("-")
                         );
                         report.sla.escalated_to = Some(parent);
-                        tx.reports().append_timeline(
-                            &mut report,
-                            TimelineKind::Escalated,
-                            Actor::System,
-                            Some(note),
-                            None,
-                            now,
-                        )?;
-                        events.push(report_event(
-                            ReportEventKind::SlaEscalated,
-                            &report,
-                            now,
-                            None,
-                        ));
+                        let kinds = (TimelineKind::Escalated, ReportEventKind::SlaEscalated);
+                        events.push(note_by_the_clock(tx, &mut report, kinds, note, now)?);
                         found.escalations += 1;
                     }
                 }
@@ -188,20 +165,11 @@ impl Workflow {
                     if !window_open {
                         note.push_str("; no reminder: the 24-hour window is closed");
                     }
-                    tx.reports().append_timeline(
-                        &mut report,
+                    let kinds = (
                         TimelineKind::ReporterSilent,
-                        Actor::System,
-                        Some(note),
-                        None,
-                        now,
-                    )?;
-                    events.push(report_event(
                         ReportEventKind::ReporterSilent,
-                        &report,
-                        now,
-                        None,
-                    ));
+                    );
+                    events.push(note_by_the_clock(tx, &mut report, kinds, note, now)?);
                     found.silent_reporters += 1;
                     if window_open {
                         let body = crate::workflow::contact::fill_placeholders(
@@ -230,4 +198,17 @@ impl Workflow {
         tx.reports().save(&report)?;
         Ok(())
     }
+}
+
+/// Appends the clock's timeline entry to the report and returns the event that announces it.
+fn note_by_the_clock(
+    tx: &Tx<'_>,
+    report: &mut Report,
+    (timeline, event): (TimelineKind, ReportEventKind),
+    note: String,
+    now: DateTime<Utc>,
+) -> Result<ReportEvent, TxError<UserError>> {
+    tx.reports()
+        .append_timeline(report, timeline, Actor::System, Some(note), None, now)?;
+    Ok(report_event(event, report, now, None))
 }
