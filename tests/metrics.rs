@@ -323,6 +323,19 @@ async fn every_latency_histogram_moves_and_the_exposition_parses() {
     assert!(value("process_open_fds") >= 3.0);
     assert!(value("process_cpu_seconds_total") > 0.0);
     assert!(value("process_start_time_seconds") > 1.6e9);
+    // sled's page table and cache: the store has pages, and its cache holds some of them.
+    let store_memory = |kind: &str| {
+        value_of(
+            &after,
+            "siaga_store_memory",
+            &[("kind".to_owned(), kind.to_owned())],
+        )
+        .unwrap_or_else(|| panic!("siaga_store_memory{{kind={kind}}}"))
+    };
+    assert!(store_memory("pages") >= 1.0);
+    assert!(store_memory("cached_pages") >= 1.0);
+    assert!(store_memory("cached_pages") <= store_memory("pages"));
+    assert!(store_memory("lru_charged_bytes") > 0.0);
     let build = after
         .iter()
         .find(|sample| sample.name == "siaga_build_info")

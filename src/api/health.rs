@@ -108,8 +108,19 @@ pub async fn metrics(State(state): State<Arc<AppState>>) -> Response {
             failed: number.failed,
         })
         .collect();
-    let text = state
-        .metrics
-        .render(&state.store, &numbers, &state.workers.reports());
-    ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], text).into_response()
+    // Off the async workers: a scrape walks sled's page table (`siaga_store_memory`), which
+    // takes milliseconds at a million reports.
+    let rendered = tokio::task::spawn_blocking(move || {
+        state
+            .metrics
+            .render(&state.store, &numbers, &state.workers.reports())
+    })
+    .await;
+    match rendered {
+        Ok(text) => ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], text).into_response(),
+        Err(error) => {
+            tracing::error!(%error, "metrics: rendering failed");
+            StatusCode::INTERNAL_SERVER_ERROR.into_response()
+        }
+    }
 }
