@@ -8,13 +8,7 @@
 //! nodes on its lists hold in memory, and that `Db::residency` sees the pages without paging
 //! any in.
 
-/// splitmix64: deterministic, so a failure can be replayed.
-fn mix(mut x: u64) -> u64 {
-    x = x.wrapping_add(0x9E37_79B9_7F4A_7C15);
-    x = (x ^ (x >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-    x = (x ^ (x >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-    x ^ (x >> 31)
-}
+use super::suite_cleaning::mix;
 
 /// What the cached nodes on the LRU's lists hold in memory at least: their key and value bytes
 /// (`Node::rss`) and the two 24-byte `IVec`s of each entry.

@@ -245,14 +245,10 @@ mod tests {
 
     #[test]
     fn ids_across_high_bits_are_placed_found_and_removed_as_a_sorted_set() {
-        // A small deterministic generator: the test needs variety, not randomness.
-        let mut state = 0x9e37_79b9_7f4a_7c15_u64;
-        let mut next = move |below: u64| {
-            state ^= state << 13;
-            state ^= state >> 7;
-            state ^= state << 17;
-            state % below
-        };
+        // Seeded: the test needs variety, and a failure must replay.
+        let mut rng =
+            <rand::rngs::StdRng as rand::SeedableRng>::seed_from_u64(0x9e37_79b9_7f4a_7c15_u64);
+        let mut next = move |below: u64| rand::Rng::random_range(&mut rng, 0..below);
         let mut columns = Columns::default();
         let mut model: BTreeMap<u64, (u32, bool)> = BTreeMap::new();
         for step in 0..4000 {

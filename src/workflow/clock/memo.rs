@@ -334,14 +334,10 @@ mod tests {
 
     #[test]
     fn merging_keeps_the_ids_sorted_once_each_with_the_newer_entry() {
-        // A small deterministic generator: the test needs variety, not randomness.
-        let mut state = 0x2545_f491_4f6c_dd1d_u64;
-        let mut next = move |below: u64| {
-            state ^= state << 13;
-            state ^= state >> 7;
-            state ^= state << 17;
-            state % below
-        };
+        // Seeded: the test needs variety, and a failure must replay.
+        let mut rng =
+            <rand::rngs::StdRng as rand::SeedableRng>::seed_from_u64(0x2545_f491_4f6c_dd1d_u64);
+        let mut next = move |below: u64| rand::Rng::random_range(&mut rng, 0..below);
         let bases = Bases::default();
         let packed = |id: u64, sequence: u64| Packed::new(id, memo(sequence), bases, 0).unwrap();
         for round in 0..200 {
