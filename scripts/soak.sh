@@ -94,7 +94,8 @@ histogram_p99() { # PREVIOUS CURRENT
 }
 
 samples="$out/samples.csv"
-echo "elapsed_s,rss_mb,outbox,media,index,mock_in_flight,mock_accepted,mock_failed,replies_sent,replies_failed,webhook_p99_ms,histogram_p99_ms,rss_anon_mb,rss_file_mb,sled_pages,sled_cached_pages,sled_cached_node_kb" >"$samples"
+echo "elapsed_s,rss_mb,outbox,media,index,mock_in_flight,mock_accepted,mock_failed,replies_sent,replies_failed,webhook_p99_ms,histogram_p99_ms,rss_anon_mb,rss_file_mb,sled_pages,sled_cached_pages,sled_cached_node_kb,threads,threads_started" >"$samples"
+: >"$out/tids"
 started=$(date +%s)
 : >"$out/metrics.prev"
 loadgen_done_at=
@@ -105,6 +106,11 @@ while :; do
     rss_kb=$(awk '/^VmRSS:/ { print $2 }' "/proc/$siaga_pid/status")
     anon_kb=$(awk '/^RssAnon:/ { print $2 }' "/proc/$siaga_pid/status")
     file_kb=$(awk '/^RssFile:/ { print $2 }' "/proc/$siaga_pid/status")
+    threads=$(awk '/^Threads:/ { print $2 }' "/proc/$siaga_pid/status")
+    # Every thread id seen so far: threads started (and perhaps ended) since the start.
+    ls "/proc/$siaga_pid/task" >>"$out/tids" 2>/dev/null || true
+    threads_started=$(sort -u "$out/tids" | tee "$out/tids.sorted" | wc -l)
+    mv "$out/tids.sorted" "$out/tids"
     curl -sf "$siaga_url/metrics" >"$out/metrics.now" || true
     mock=$(curl -sf "$mock_url/stats" || echo '{}')
     mock_field() { sed -n "s/.*\"$1\":\([0-9]*\).*/\1/p" <<<"$mock"; }
@@ -112,7 +118,7 @@ while :; do
     histogram=$(histogram_p99 "$out/metrics.prev" "$out/metrics.now")
     outbox=$(metric 'siaga_queue_depth{queue="outbox"}' "$out/metrics.now")
     node_bytes=$(metric 'siaga_store_memory{kind="cached_node_bytes"}' "$out/metrics.now")
-    printf '%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s\n' "$now" "$((rss_kb / 1024))" "$outbox" \
+    printf '%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s\n' "$now" "$((rss_kb / 1024))" "$outbox" \
         "$(metric 'siaga_queue_depth{queue="media"}' "$out/metrics.now")" \
         "$(metric 'siaga_queue_depth{queue="index"}' "$out/metrics.now")" \
         "$(mock_field in_flight)" "$(mock_field accepted)" "$(mock_field failed)" \
@@ -121,7 +127,7 @@ while :; do
         "$p99" "$histogram" "$((anon_kb / 1024))" "$((file_kb / 1024))" \
         "$(metric 'siaga_store_memory{kind="pages"}' "$out/metrics.now")" \
         "$(metric 'siaga_store_memory{kind="cached_pages"}' "$out/metrics.now")" \
-        "$(( ${node_bytes:-0} / 1024 ))" >>"$samples"
+        "$(( ${node_bytes:-0} / 1024 ))" "$threads" "$threads_started" >>"$samples"
     cp "$out/metrics.now" "$out/metrics.prev"
     if [ -z "$loadgen_done_at" ] && ! kill -0 "$loadgen_pid" 2>/dev/null; then
         loadgen_done_at=$now
@@ -135,7 +141,7 @@ done
 wait "$loadgen_pid" || true
 cp "/proc/$siaga_pid/smaps_rollup" "$out/smaps_rollup.txt" 2>/dev/null || true
 cp "$out/metrics.now" "$out/metrics.final"
-rm -f "$out/metrics.now" "$out/metrics.prev"
+rm -f "$out/metrics.now" "$out/metrics.prev" "$out/tids"
 
 awk -F, -v seconds="$seconds" -v rate="$rate" -v loadgen_done="$loadgen_done_at" \
     -v loadgen_summary="$(grep '^webhooks:' "$out/loadgen.log" || true)" \
