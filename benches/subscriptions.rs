@@ -10,8 +10,9 @@
 //!     SUBSCRIBERS=1000 MESSAGES=100 CLIENTS=process cargo bench --bench subscriptions
 
 /// sled allocates heavily on every write; mimalloc handles that far better than glibc's malloc.
+/// Counted, for `siaga_heap_live_bytes`.
 #[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+static ALLOCATOR: siaga::allocator::CountingMiMalloc = siaga::allocator::CountingMiMalloc;
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};

@@ -20,8 +20,9 @@
 //!     cargo run --release --example loadgen -- --messages 10000 --numbers 112233445566778,112233445566779
 
 /// sled allocates heavily on every write; mimalloc handles that far better than glibc's malloc.
+/// Counted, for `siaga_heap_live_bytes`.
 #[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+static ALLOCATOR: siaga::allocator::CountingMiMalloc = siaga::allocator::CountingMiMalloc;
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};

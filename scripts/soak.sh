@@ -94,7 +94,7 @@ histogram_p99() { # PREVIOUS CURRENT
 }
 
 samples="$out/samples.csv"
-echo "elapsed_s,rss_mb,outbox,media,index,mock_in_flight,mock_accepted,mock_failed,replies_sent,replies_failed,webhook_p99_ms,histogram_p99_ms,rss_anon_mb,rss_file_mb,sled_pages,sled_cached_pages,sled_cached_node_kb,threads,threads_started" >"$samples"
+echo "elapsed_s,rss_mb,outbox,media,index,mock_in_flight,mock_accepted,mock_failed,replies_sent,replies_failed,webhook_p99_ms,histogram_p99_ms,rss_anon_mb,rss_file_mb,sled_pages,sled_cached_pages,sled_cached_node_kb,threads,threads_started,heap_live_mb" >"$samples"
 : >"$out/tids"
 started=$(date +%s)
 : >"$out/metrics.prev"
@@ -118,7 +118,8 @@ while :; do
     histogram=$(histogram_p99 "$out/metrics.prev" "$out/metrics.now")
     outbox=$(metric 'siaga_queue_depth{queue="outbox"}' "$out/metrics.now")
     node_bytes=$(metric 'siaga_store_memory{kind="cached_node_bytes"}' "$out/metrics.now")
-    printf '%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s\n' "$now" "$((rss_kb / 1024))" "$outbox" \
+    heap_live=$(metric siaga_heap_live_bytes "$out/metrics.now")
+    printf '%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s\n' "$now" "$((rss_kb / 1024))" "$outbox" \
         "$(metric 'siaga_queue_depth{queue="media"}' "$out/metrics.now")" \
         "$(metric 'siaga_queue_depth{queue="index"}' "$out/metrics.now")" \
         "$(mock_field in_flight)" "$(mock_field accepted)" "$(mock_field failed)" \
@@ -127,7 +128,8 @@ while :; do
         "$p99" "$histogram" "$((anon_kb / 1024))" "$((file_kb / 1024))" \
         "$(metric 'siaga_store_memory{kind="pages"}' "$out/metrics.now")" \
         "$(metric 'siaga_store_memory{kind="cached_pages"}' "$out/metrics.now")" \
-        "$(( ${node_bytes:-0} / 1024 ))" "$threads" "$threads_started" >>"$samples"
+        "$(( ${node_bytes:-0} / 1024 ))" "$threads" "$threads_started" \
+        "$(if [ -n "$heap_live" ]; then echo $((heap_live / 1048576)); fi)" >>"$samples"
     cp "$out/metrics.now" "$out/metrics.prev"
     if [ -z "$loadgen_done_at" ] && ! kill -0 "$loadgen_pid" 2>/dev/null; then
         loadgen_done_at=$now

@@ -1,8 +1,9 @@
 //! The `siaga` command: parses the command line, sets up logging, and hands off to the library.
 
 /// sled allocates heavily on every write; mimalloc handles that far better than glibc's malloc.
+/// Counted, for `siaga_heap_live_bytes`.
 #[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+static ALLOCATOR: siaga::allocator::CountingMiMalloc = siaga::allocator::CountingMiMalloc;
 
 use std::path::PathBuf;
 use std::time::Duration;

@@ -1,7 +1,11 @@
 //! `/metrics` as Prometheus reads it: every line parses, every histogram is whole (cumulative
 //! buckets ending in `+Inf` equal to its count), and the latency histograms move after a
 //! webhook, a reply, a GraphQL query and a subscription event. Process metrics and the build
-//! are there.
+//! are there, and the live heap counted by siaga's allocator.
+
+/// The allocator of the `siaga` binary, so that `siaga_heap_live_bytes` is there.
+#[global_allocator]
+static ALLOCATOR: siaga::allocator::CountingMiMalloc = siaga::allocator::CountingMiMalloc;
 
 mod common;
 
@@ -323,6 +327,11 @@ async fn every_latency_histogram_moves_and_the_exposition_parses() {
     assert!(value("process_open_fds") >= 3.0);
     assert!(value("process_cpu_seconds_total") > 0.0);
     assert!(value("process_start_time_seconds") > 1.6e9);
+    let live = value("siaga_heap_live_bytes");
+    assert!(
+        live > 1e6 && live < value("process_resident_memory_bytes"),
+        "{live}"
+    );
     // sled's page table and cache: the store has pages, and its cache holds some of them.
     let store_memory = |kind: &str| {
         value_of(
@@ -381,4 +390,26 @@ async fn graphql_operation_labels_stay_bounded_and_refusals_add_none() {
         count(&samples, "siaga_graphql_seconds", &[("operation", "other")]),
         9.0
     );
+}
+
+#[test]
+fn the_live_heap_counts_what_is_allocated_and_freed() {
+    // A gigabyte reserved and never written takes no memory, but counts in full. The other
+    // test of this file runs a whole server beside this one: far less than the slack.
+    const BLOCK: u64 = 1 << 30;
+    const SLACK: u64 = 64 << 20;
+    let live = || siaga::allocator::live_heap_bytes().expect("the counting allocator is installed");
+    let before = live();
+    let mut block = Vec::<u8>::with_capacity(BLOCK as usize);
+    block.push(1);
+    let held = live();
+    assert!(held + SLACK >= before + BLOCK, "{before} -> {held}");
+    // Shrunk by realloc: half of it is given back.
+    block.shrink_to(BLOCK as usize / 2);
+    let shrunk = live();
+    assert!(shrunk + BLOCK / 2 <= held + SLACK, "{held} -> {shrunk}");
+    assert!(shrunk + SLACK >= before + BLOCK / 2, "{before} -> {shrunk}");
+    drop(block);
+    let after = live();
+    assert!(after + BLOCK / 2 <= shrunk + SLACK, "{shrunk} -> {after}");
 }

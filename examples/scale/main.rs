@@ -16,8 +16,9 @@
 //! It builds `siaga` and the `loadgen` example in release first (through `cargo`).
 
 /// sled allocates heavily on every write; mimalloc handles that far better than glibc's malloc.
+/// Counted, for `siaga_heap_live_bytes`.
 #[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+static ALLOCATOR: siaga::allocator::CountingMiMalloc = siaga::allocator::CountingMiMalloc;
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;

@@ -138,6 +138,14 @@ pub(super) fn families() -> Vec<Family> {
             Value::Int(process.threads),
         ),
     ];
+    if let Some(live) = crate::allocator::live_heap_bytes() {
+        families.push(family(
+            "siaga_heap_live_bytes",
+            "Bytes allocated on the heap and not yet freed (resident memory minus this is the allocator's share, mapped files and stacks).",
+            gauge,
+            Value::Int(live),
+        ));
+    }
     if let Some(max) = process.max_fds {
         families.push(family(
             "process_max_fds",
