@@ -9,10 +9,9 @@
 //!     SUBSCRIBERS=1000 MESSAGES=100 cargo bench --bench subscriptions
 //!     SUBSCRIBERS=1000 MESSAGES=100 CLIENTS=process cargo bench --bench subscriptions
 
-/// sled allocates heavily on every write; mimalloc handles that far better than glibc's malloc.
-/// Counted, for `siaga_heap_live_bytes`.
+/// jemalloc, counted for `siaga_heap_live_bytes` (see `siaga::allocator` for why jemalloc).
 #[global_allocator]
-static ALLOCATOR: siaga::allocator::CountingMiMalloc = siaga::allocator::CountingMiMalloc;
+static ALLOCATOR: siaga::allocator::CountingAllocator = siaga::allocator::CountingAllocator;
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};

@@ -1,5 +1,5 @@
 //! Where intake's memory goes, for a heap profiler: this program uses the system allocator
-//! (the `siaga` binary uses mimalloc, which heap profilers do not see), opens a store as
+//! (the `siaga` binary uses jemalloc, which heap profilers do not see), opens a store as
 //! `siaga serve` does for a memory budget, and applies REPORTS new citizens' messages through
 //! the real intake (one transaction each, a group flush every 64), printing RSS as it goes.
 //!

@@ -1,5 +1,5 @@
 //! `siaga serve` with the system allocator, for a heap profiler (the `siaga` binary uses
-//! mimalloc, which heap profilers do not see). Takes the same settings (flags and `SIAGA_*`);
+//! jemalloc, which heap profilers do not see; or preload another allocator into it). Takes the same settings (flags and `SIAGA_*`);
 //! stops on SIGINT or SIGTERM.
 //!
 //!     cargo build --release --example heap_serve

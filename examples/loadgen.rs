@@ -19,10 +19,9 @@
 //! from the number its citizen wrote to; against a server: its configured numbers' ids):
 //!     cargo run --release --example loadgen -- --messages 10000 --numbers 112233445566778,112233445566779
 
-/// sled allocates heavily on every write; mimalloc handles that far better than glibc's malloc.
-/// Counted, for `siaga_heap_live_bytes`.
+/// jemalloc, counted for `siaga_heap_live_bytes` (see `siaga::allocator` for why jemalloc).
 #[global_allocator]
-static ALLOCATOR: siaga::allocator::CountingMiMalloc = siaga::allocator::CountingMiMalloc;
+static ALLOCATOR: siaga::allocator::CountingAllocator = siaga::allocator::CountingAllocator;
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};

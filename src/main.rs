@@ -1,9 +1,8 @@
 //! The `siaga` command: parses the command line, sets up logging, and hands off to the library.
 
-/// sled allocates heavily on every write; mimalloc handles that far better than glibc's malloc.
-/// Counted, for `siaga_heap_live_bytes`.
+/// jemalloc, counted for `siaga_heap_live_bytes` (see `siaga::allocator` for why jemalloc).
 #[global_allocator]
-static ALLOCATOR: siaga::allocator::CountingMiMalloc = siaga::allocator::CountingMiMalloc;
+static ALLOCATOR: siaga::allocator::CountingAllocator = siaga::allocator::CountingAllocator;
 
 use std::path::PathBuf;
 use std::time::Duration;

@@ -5,7 +5,7 @@
 
 /// The allocator of the `siaga` binary, so that `siaga_heap_live_bytes` is there.
 #[global_allocator]
-static ALLOCATOR: siaga::allocator::CountingMiMalloc = siaga::allocator::CountingMiMalloc;
+static ALLOCATOR: siaga::allocator::CountingAllocator = siaga::allocator::CountingAllocator;
 
 mod common;
 

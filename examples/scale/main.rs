@@ -15,10 +15,9 @@
 //! where it stopped); without it the store is built in a temporary folder, kept with `--keep`.
 //! It builds `siaga` and the `loadgen` example in release first (through `cargo`).
 
-/// sled allocates heavily on every write; mimalloc handles that far better than glibc's malloc.
-/// Counted, for `siaga_heap_live_bytes`.
+/// jemalloc, counted for `siaga_heap_live_bytes` (see `siaga::allocator` for why jemalloc).
 #[global_allocator]
-static ALLOCATOR: siaga::allocator::CountingMiMalloc = siaga::allocator::CountingMiMalloc;
+static ALLOCATOR: siaga::allocator::CountingAllocator = siaga::allocator::CountingAllocator;
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
