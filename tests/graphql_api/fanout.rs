@@ -247,7 +247,8 @@ async fn created_tickets(
     ids: &[&str],
     count: usize,
 ) -> std::collections::HashMap<String, Vec<String>> {
-    let mut tickets: std::collections::HashMap<String, Vec<String>> = std::collections::HashMap::new();
+    let mut tickets: std::collections::HashMap<String, Vec<String>> =
+        std::collections::HashMap::new();
     while ids
         .iter()
         .any(|id| tickets.get(*id).map_or(0, Vec::len) < count)

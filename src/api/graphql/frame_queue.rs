@@ -358,7 +358,11 @@ mod tests {
             Poll::Ready(Ok(()))
         );
         let mut waiting = Some(Outgoing::Message(Message::Text("b".into()), None));
-        assert!(sender.poll_send(&mut writing, &mut waiting, None).is_pending());
+        assert!(
+            sender
+                .poll_send(&mut writing, &mut waiting, None)
+                .is_pending()
+        );
         drop(receiver);
         assert_eq!(writer_wakes.0.load(Ordering::SeqCst), 1);
         assert_eq!(

@@ -332,7 +332,11 @@ impl Watch {
         let member = self.member();
         let (body, _) = member.direct.resolve(&ReportEvent::resync()).await;
         let frame = member.direct.frame(body, None);
-        member.direct.frames().send_resync(frame, &member.gate).await
+        member
+            .direct
+            .frames()
+            .send_resync(frame, &member.gate)
+            .await
     }
 }
 

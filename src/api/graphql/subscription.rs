@@ -389,8 +389,7 @@ impl SubscriptionRoot {
                 connection.end(reason.clone());
                 return Err(to_graphql_error(reason));
             }
-            let direct =
-                DirectDelivery::new(ctx, id, connection.protocol(), connection.frames());
+            let direct = DirectDelivery::new(ctx, id, connection.protocol(), connection.frames());
             let hub = Arc::clone(&services.fanout.hub);
             let bus = services.bus.clone();
             let connection = connection.clone();
@@ -408,7 +407,9 @@ impl SubscriptionRoot {
                 gate: Default::default(),
                 resync: Default::default(),
             });
-            return Ok(futures_util::stream::StreamExt::boxed(watch_member(registration)));
+            return Ok(futures_util::stream::StreamExt::boxed(watch_member(
+                registration,
+            )));
         }
         let events = services.bus.subscribe();
         let mut follower = Follower {
@@ -426,9 +427,8 @@ impl SubscriptionRoot {
         };
         // A subscription opened on a connection whose session has ended gets nothing.
         follower.recheck().map_err(to_graphql_error)?;
-        Ok(futures_util::stream::StreamExt::boxed(futures_util::stream::unfold(
-            Some(follower),
-            |follower| async move {
+        Ok(futures_util::stream::StreamExt::boxed(
+            futures_util::stream::unfold(Some(follower), |follower| async move {
                 let mut follower = follower?;
                 loop {
                     match follower.next_event().await? {
@@ -443,7 +443,7 @@ impl SubscriptionRoot {
                         }
                     }
                 }
-            },
-        )))
+            }),
+        ))
     }
 }
