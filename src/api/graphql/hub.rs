@@ -62,10 +62,12 @@ pub(crate) struct Member {
 
 /// The subscribers of one (class, document): they get the same bytes.
 struct DocumentGroup {
+    document: DocumentKey,
     members: Vec<Arc<Member>>,
 }
 
 struct ClassGroup {
+    class: VisibilityClass,
     documents: Vec<DocumentGroup>,
 }
 
@@ -81,35 +83,31 @@ struct HubState {
 
 impl HubState {
     fn regroup(&mut self) {
-        let mut classes: Vec<(VisibilityClass, Vec<(DocumentKey, Vec<Arc<Member>>)>)> = Vec::new();
+        let mut classes: Vec<ClassGroup> = Vec::new();
         for member in &self.members {
-            let class = match classes.iter().position(|(class, _)| *class == member.class) {
+            let class = match classes.iter().position(|group| group.class == member.class) {
                 Some(index) => index,
                 None => {
-                    classes.push((member.class.clone(), Vec::new()));
+                    classes.push(ClassGroup {
+                        class: member.class.clone(),
+                        documents: Vec::new(),
+                    });
                     classes.len() - 1
                 }
             };
-            let documents = &mut classes[class].1;
+            let documents = &mut classes[class].documents;
             match documents
                 .iter_mut()
-                .find(|(document, _)| *document == member.document)
+                .find(|group| group.document == member.document)
             {
-                Some((_, members)) => members.push(Arc::clone(member)),
-                None => documents.push((member.document.clone(), vec![Arc::clone(member)])),
+                Some(group) => group.members.push(Arc::clone(member)),
+                None => documents.push(DocumentGroup {
+                    document: member.document.clone(),
+                    members: vec![Arc::clone(member)],
+                }),
             }
         }
-        self.groups = Arc::new(
-            classes
-                .into_iter()
-                .map(|(_, documents)| ClassGroup {
-                    documents: documents
-                        .into_iter()
-                        .map(|(_, members)| DocumentGroup { members })
-                        .collect(),
-                })
-                .collect(),
-        );
+        self.groups = Arc::new(classes);
     }
 }
 

@@ -430,17 +430,15 @@ impl SubscriptionRoot {
         Ok(futures_util::stream::StreamExt::boxed(
             futures_util::stream::unfold(Some(follower), |follower| async move {
                 let mut follower = follower?;
-                loop {
-                    match follower.next_event().await? {
-                        Ok(event) => {
-                            follower.stamp(event.published_at);
-                            return Some((Ok(event), Some(follower)));
-                        }
-                        // The error is the stream's last item.
-                        Err(reason) => {
-                            follower.stamp(None);
-                            return Some((Err(to_graphql_error(reason)), None));
-                        }
+                match follower.next_event().await? {
+                    Ok(event) => {
+                        follower.stamp(event.published_at);
+                        Some((Ok(event), Some(follower)))
+                    }
+                    // The error is the stream's last item.
+                    Err(reason) => {
+                        follower.stamp(None);
+                        Some((Err(to_graphql_error(reason)), None))
                     }
                 }
             }),
