@@ -3,7 +3,7 @@
 //! lags and is told so by the channel.
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 
 use chrono::{DateTime, Utc};
 use serde::Serialize;
@@ -66,6 +66,17 @@ pub struct Bus {
     /// Subscriptions ever opened: lets a test wait for its own subscription even while an
     /// earlier one is still being dropped.
     opened: Arc<AtomicU64>,
+    /// Listeners served by a receiver of someone else's (the subscriptions' dispatcher).
+    listening: Arc<AtomicUsize>,
+}
+
+/// One listener served by another's receiver, counted while it is held (`Bus::listen`).
+pub struct Listening(Arc<AtomicUsize>);
+
+impl Drop for Listening {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::SeqCst);
+    }
 }
 
 impl Bus {
@@ -74,6 +85,7 @@ impl Bus {
         Bus {
             sender,
             opened: Arc::default(),
+            listening: Arc::default(),
         }
     }
 
@@ -95,14 +107,29 @@ impl Bus {
         receiver
     }
 
+    /// A receiver that is not counted as a subscription: for a dispatcher that serves the
+    /// listeners it registers with `listen`.
+    pub fn receiver(&self) -> broadcast::Receiver<ReportEvent> {
+        self.sender.subscribe()
+    }
+
+    /// Counts one listener served by a dispatcher's receiver (as `subscribe` counts its own),
+    /// once it gets every event published from now on; it stops counting when dropped.
+    pub fn listen(&self) -> Listening {
+        self.listening.fetch_add(1, Ordering::SeqCst);
+        self.opened.fetch_add(1, Ordering::SeqCst);
+        Listening(Arc::clone(&self.listening))
+    }
+
     /// Subscriptions opened since the start, counted once each is registered (it receives
     /// every event published after that).
     pub fn subscriptions_opened(&self) -> u64 {
         self.opened.load(Ordering::SeqCst)
     }
 
-    /// Receivers currently subscribed: lets tests wait until a subscription is registered.
+    /// Receivers and listeners currently subscribed: lets tests wait until a subscription is
+    /// registered.
     pub fn subscriber_count(&self) -> usize {
-        self.sender.receiver_count()
+        self.sender.receiver_count() + self.listening.load(Ordering::SeqCst)
     }
 }

@@ -17,7 +17,6 @@ use siaga::whatsapp::payload::{self, Citizen};
 use siaga::whatsapp::signature;
 use tokio::io::{AsyncBufReadExt, BufReader, Lines};
 use tokio::process::{Child, ChildStdout};
-use tokio::sync::Mutex;
 use tokio_tungstenite::tungstenite::Message as WsMessage;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
@@ -40,17 +39,50 @@ pub fn client_config() -> WebSocketConfig {
     WebSocketConfig::default().read_buffer_size(4 * 1024)
 }
 
-/// The ticket of a REPORT_CREATED event, if `message` is one.
+/// A `next` frame as far as the bench reads it (other fields are skipped, not built).
+#[derive(serde::Deserialize)]
+struct Frame<'a> {
+    #[serde(borrow)]
+    payload: Option<Payload<'a>>,
+}
+
+#[derive(serde::Deserialize)]
+struct Payload<'a> {
+    #[serde(borrow)]
+    data: Option<Data<'a>>,
+}
+
+#[derive(serde::Deserialize)]
+struct Data<'a> {
+    #[serde(borrow, rename = "reportEvents")]
+    report_events: Option<Event<'a>>,
+}
+
+#[derive(serde::Deserialize)]
+struct Event<'a> {
+    #[serde(borrow)]
+    kind: std::borrow::Cow<'a, str>,
+    #[serde(borrow)]
+    report: Option<Report<'a>>,
+}
+
+#[derive(serde::Deserialize)]
+struct Report<'a> {
+    #[serde(borrow)]
+    ticket: std::borrow::Cow<'a, str>,
+}
+
+/// The ticket of a REPORT_CREATED event, if `message` is one (parsed into the few fields read).
 pub fn created_ticket(message: &WsMessage) -> Option<String> {
     let WsMessage::Text(text) = message else {
         return None;
     };
-    let value: serde_json::Value = serde_json::from_str(text).ok()?;
-    let event = &value["payload"]["data"]["reportEvents"];
-    if event["kind"] != "REPORT_CREATED" {
+    let frame: Frame<'_> = serde_json::from_str(text).ok()?;
+    let event = frame.payload?.data?.report_events?;
+    if event.kind != "REPORT_CREATED" {
         return None;
     }
-    event["report"]["ticket"].as_str().map(str::to_string)
+    Some(event.report?.ticket.into_owned())
 }
 
 /// Citizens' messages, signed as Meta signs them.
@@ -163,11 +195,18 @@ pub async fn measure_in_another_process(
     tokio::time::sleep(Duration::from_millis(500)).await;
 
     let mut acknowledged = HashMap::new();
+    let posting = std::time::Instant::now();
     for index in 0..messages {
         let ticket = webhooks.post(index).await?;
         acknowledged.insert(ticket, unix_micros());
         tokio::time::sleep(Duration::from_millis(10)).await;
     }
+    let posted = posting.elapsed();
+    println!(
+        "posted {messages} reports in {:.0} ms: one every {:.1} ms (10 ms pause and the webhook)",
+        posted.as_secs_f64() * 1e3,
+        posted.as_secs_f64() * 1e3 / messages.max(1) as f64
+    );
     let mut latencies = Vec::with_capacity(subscribers * messages);
     while let Some(line) = lines.next_line().await? {
         let Some((ticket, arrived)) = line.split_once(' ') else {
@@ -187,7 +226,6 @@ pub async fn run(url: String) -> anyhow::Result<()> {
     let token = std::env::var(super::CLIENT_TOKEN)?;
     let subscribers = super::env_number("SUBSCRIBERS", 200);
     let messages = super::env_number("MESSAGES", 200);
-    let arrivals: Arc<Mutex<Vec<(String, u64)>>> = Arc::default();
     let mut readers = Vec::with_capacity(subscribers);
     for _ in 0..subscribers {
         let mut request = url.as_str().into_client_request()?;
@@ -206,30 +244,43 @@ pub async fn run(url: String) -> anyhow::Result<()> {
         socket
             .send(WsMessage::Text(subscribe.to_string().into()))
             .await?;
-        let arrivals = Arc::clone(&arrivals);
-        readers.push(tokio::spawn(async move {
-            let mut seen = 0;
-            while let Some(Ok(message)) = socket.next().await {
-                let arrived = unix_micros();
-                let Some(ticket) = created_ticket(&message) else {
-                    continue;
-                };
-                arrivals.lock().await.push((ticket, arrived));
-                seen += 1;
-                if seen == messages {
-                    return;
+        // Each reader has its own arrivals behind a plain mutex that nobody else takes until
+        // the end: no lock shared between readers, no await to record one.
+        let arrivals = Arc::new(std::sync::Mutex::new(Vec::with_capacity(messages)));
+        let kept = Arc::clone(&arrivals);
+        readers.push((
+            kept,
+            tokio::spawn(async move {
+                let mut seen = 0;
+                while let Some(Ok(message)) = socket.next().await {
+                    // The arrival is taken before the frame is parsed.
+                    let arrived = unix_micros();
+                    let Some(ticket) = created_ticket(&message) else {
+                        continue;
+                    };
+                    arrivals
+                        .lock()
+                        .unwrap_or_else(std::sync::PoisonError::into_inner)
+                        .push((ticket, arrived));
+                    seen += 1;
+                    if seen == messages {
+                        return;
+                    }
                 }
-            }
-        }));
+            }),
+        ));
     }
     println!("ready");
     let deadline = tokio::time::Instant::now() + CLIENT_PATIENCE;
-    for reader in readers {
-        let _ = tokio::time::timeout_at(deadline, reader).await;
-    }
     let mut out = String::new();
-    for (ticket, arrived) in arrivals.lock().await.iter() {
-        out.push_str(&format!("{ticket} {arrived}\n"));
+    for (arrivals, reader) in readers {
+        let _ = tokio::time::timeout_at(deadline, reader).await;
+        let arrivals = arrivals
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        for (ticket, arrived) in arrivals.iter() {
+            out.push_str(&format!("{ticket} {arrived}\n"));
+        }
     }
     print!("{out}");
     Ok(())

@@ -1,6 +1,7 @@
 //! The subscriptions' shared work: subscribers of one visibility class and document share an
 //! event's resolved value, and still each get exactly what their own `report` query answers;
-//! a subscriber that stops reading holds nobody else back.
+//! a subscriber that stops reading holds nobody else back; every subscription gets each event
+//! once, in order.
 
 use super::*;
 
@@ -236,4 +237,81 @@ async fn subscriptions_on_one_socket_get_their_own_frames_and_none_once_complete
         read.iter().all(|message| message["id"] != "1"),
         "a completed subscription got more: {read:?}"
     );
+}
+
+/// The REPORT_CREATED tickets on `socket`, by subscription id, until every id in `ids` has
+/// `count` of them; every item must be of `item_type` (`next`, or `data` for graphql-ws).
+async fn created_tickets(
+    socket: &mut common::ws::Socket,
+    item_type: &str,
+    ids: &[&str],
+    count: usize,
+) -> std::collections::HashMap<String, Vec<String>> {
+    let mut tickets: std::collections::HashMap<String, Vec<String>> =
+        std::collections::HashMap::new();
+    while ids
+        .iter()
+        .any(|id| tickets.get(*id).map_or(0, Vec::len) < count)
+    {
+        let message = common::ws::next_json(socket).await;
+        assert_eq!(message["type"], item_type, "{message}");
+        let event = message["payload"]["data"]
+            .as_object()
+            .and_then(|data| data.values().next())
+            .unwrap_or_else(|| panic!("an event: {message}"));
+        if event["kind"] == "REPORT_CREATED" {
+            let id = message["id"].as_str().unwrap().to_string();
+            let ticket = event["report"]["ticket"].as_str().unwrap().to_string();
+            tickets.entry(id).or_default().push(ticket);
+        }
+    }
+    tickets
+}
+
+#[tokio::test]
+async fn every_subscription_gets_each_event_once_and_in_order_over_both_protocols() {
+    let app = spawn_app().await;
+    let operator = operator(&app).await;
+    // Two subscriptions of different documents on one socket, a third on a legacy socket with
+    // the first one's document: three (class, document) deliveries, two of them sharing bytes.
+    let document = "subscription { reportEvents { kind report { ticket } } }";
+    let mut socket = subscribe(&app, &operator, document).await;
+    let opened = app.subscriptions_opened();
+    let second = json!({ "id": "2", "type": "subscribe", "payload": {
+        "query": "subscription { other: reportEvents { kind report { ticket status } } }" } });
+    socket
+        .send(WsMessage::Text(second.to_string().into()))
+        .await
+        .unwrap();
+    app.wait_for_subscription(opened).await;
+    let mut legacy = common::ws::connect(&app, "graphql-ws").await;
+    let init = json!({ "type": "connection_init", "payload": { "authorization": format!("Bearer {operator}") } });
+    legacy
+        .send(WsMessage::Text(init.to_string().into()))
+        .await
+        .unwrap();
+    assert_eq!(
+        common::ws::next_json(&mut legacy).await["type"],
+        "connection_ack"
+    );
+    let opened = app.subscriptions_opened();
+    let start = json!({ "id": "x", "type": "start", "payload": { "query": document } });
+    legacy
+        .send(WsMessage::Text(start.to_string().into()))
+        .await
+        .unwrap();
+    app.wait_for_subscription(opened).await;
+
+    let mut posted = Vec::new();
+    for index in 0..12 {
+        let (_, ticket) = app
+            .citizen_reports(&format!("0813773020{index:02}"), "ada tawuran")
+            .await;
+        posted.push(ticket);
+    }
+    let on_socket = created_tickets(&mut socket, "next", &["1", "2"], posted.len()).await;
+    assert_eq!(on_socket["1"], posted, "each once, in the order published");
+    assert_eq!(on_socket["2"], posted);
+    let on_legacy = created_tickets(&mut legacy, "data", &["x"], posted.len()).await;
+    assert_eq!(on_legacy["x"], posted);
 }

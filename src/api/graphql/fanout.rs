@@ -1,8 +1,9 @@
-//! The subscriptions' shared work on each bus event: the report is read once, visibility and
-//! the subscription's filter are decided once per visibility class and document, and the
-//! event's GraphQL value is resolved once per (visibility class, document) and handed, as is,
-//! to every subscriber of that class and document, with its serialised bytes (`frames.rs`
-//! splices them into each subscriber's protocol frame). The user record a subscriber's session
+//! The visibility classes and document keys that decide who shares an event's work, and the
+//! shared work of subscriptions that read the bus themselves (those not on our WebSocket, which
+//! the dispatcher of `hub.rs` serves): the report is read once, visibility and the
+//! subscription's filter are decided once per visibility class and document, and the event's
+//! GraphQL value is resolved once per (visibility class, document) and handed, as is, to every
+//! subscriber of that class and document. The user record a subscriber's session
 //! is re-checked against is read once per event and user, and used for at most
 //! `USER_READ_SHARED_FOR`. Each subscriber keeps its own position on the bus, so a slow one lags
 //! (and is told to resync) without holding anyone else back.
@@ -117,11 +118,10 @@ pub struct Shared {
 }
 
 /// The event's value for one (class, document), filled by the first subscriber that resolves
-/// it without a field error: the GraphQL value, and the response (`{"data":{…}}`) serialised.
+/// it without a field error.
 #[derive(Default)]
 pub struct SharedValue {
     pub value: OnceLock<Value>,
-    pub body: OnceLock<Arc<str>>,
 }
 
 /// The decision of one (class, document) on one event, taken by the first of its subscribers.
@@ -170,6 +170,8 @@ impl EventKey {
 #[derive(Default)]
 pub struct Fanout {
     recent: Mutex<Recent>,
+    /// The subscriptions on our WebSocket, served by one dispatcher (`hub.rs`).
+    pub(crate) hub: Arc<super::hub::Hub>,
 }
 
 #[derive(Default)]

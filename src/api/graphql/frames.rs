@@ -1,10 +1,10 @@
 //! Subscription items written straight to the socket. async-graphql's WebSocket runs the
 //! protocol (init, subscribe, complete, ping, errors), but a `reportEvents` subscription on our
-//! socket does not hand each event back through it: the event's response is serialised once
-//! per (visibility class, document) (`fanout.rs`), and each subscriber's frame is its own head
-//! (`{"type":"next","id":<id>,"payload":`) spliced before those shared bytes. The frames go
-//! through a bounded queue per connection that the socket loop drains (`frame_queue.rs`,
-//! `socket.rs`).
+//! socket does not hand each event back through it: the dispatcher (`hub.rs`) serialises the
+//! event's response once per (visibility class, document), and each subscriber's frame is its
+//! own head (`{"type":"next","id":<id>,"payload":`) spliced before those shared bytes. The
+//! frames go through a bounded queue per connection that the socket's writer task drains
+//! (`frame_queue.rs`, `socket.rs`).
 //!
 //! The socket learns a subscription's id from the client's own `subscribe` message and hands
 //! it to the resolver as request data (`SubscriptionId`), through the request's extensions
@@ -24,14 +24,14 @@ use axum::body::Bytes;
 use futures_util::stream::BoxStream;
 
 use super::SiagaSchema;
-use super::fanout::SharedValue;
 use super::frame_queue::FrameSender;
 
 /// The request extension the socket puts a subscription's id in.
 const SUBSCRIPTION_ID_EXTENSION: &str = "siaga.subscriptionId";
 
-/// Frames queued per connection, at most; a subscription whose socket does not keep up waits
-/// (and lags on the bus, then gets RESYNC) instead of growing the queue.
+/// Items queued per connection, at most; a subscription whose socket does not keep up loses
+/// its frames and gets RESYNC once there is room (`frame_queue.rs`) instead of growing the
+/// queue.
 pub(crate) const FRAMES_QUEUED: usize = 256;
 
 /// The id the client gave the subscription being resolved, and the protocol of its socket.
@@ -130,8 +130,8 @@ impl Executor for ConnectionExecutor {
     }
 }
 
-/// What a subscription needs to write its own frames: where they go, its head, and what its
-/// items are resolved with when it is the first of its class and document.
+/// What a subscription's frames need: where they go, its head, and what its items are resolved
+/// with when it is the first of its class and document.
 pub(crate) struct DirectDelivery {
     frames: FrameSender,
     head: Arc<str>,
@@ -166,30 +166,29 @@ impl DirectDelivery {
         }
     }
 
-    /// Queues `item`'s frame, resolved and serialised unless `slot` already holds its bytes;
-    /// waits while the connection's queue is full. `Err` when the socket is gone.
-    pub async fn send<T: OutputType>(
-        &self,
-        item: &T,
-        slot: Option<&SharedValue>,
-        published_at: Option<Instant>,
-    ) -> Result<(), ()> {
-        let body = match slot.and_then(|slot| slot.body.get()) {
-            Some(body) => Arc::clone(body),
-            None => self.resolve(item, slot).await,
-        };
-        let frame = Frame {
+    /// Where this subscription's frames go.
+    pub fn frames(&self) -> &FrameSender {
+        &self.frames
+    }
+
+    /// The subscription has ended: its frames still queued are not written.
+    pub fn end(&self) {
+        self.alive.store(false, Ordering::Release);
+    }
+
+    /// This subscriber's frame of a response serialised by `resolve`.
+    pub fn frame(&self, body: Arc<str>, published_at: Option<Instant>) -> Frame {
+        Frame {
             head: Arc::clone(&self.head),
             body,
             published_at,
             alive: Arc::clone(&self.alive),
-        };
-        self.frames.send(frame).await
+        }
     }
 
     /// The response to `item` as async-graphql would write it (`{"data":{key: value}}`, with
-    /// the field errors); shared through `slot` only when there were none.
-    async fn resolve<T: OutputType>(&self, item: &T, slot: Option<&SharedValue>) -> Arc<str> {
+    /// the field errors), and whether it had no error (only then is it shared).
+    pub async fn resolve<T: OutputType>(&self, item: &T) -> (Arc<str>, bool) {
         let ctx = self.query_env.create_context(
             &self.schema_env,
             Some(QueryPathNode {
@@ -220,10 +219,7 @@ impl DirectDelivery {
         let body: Arc<str> = serde_json::to_string(&response)
             .unwrap_or_else(|_| "{\"data\":null}".to_string())
             .into();
-        if clean && let Some(slot) = slot {
-            let _ = slot.body.set(Arc::clone(&body));
-        }
-        body
+        (body, clean)
     }
 }
 

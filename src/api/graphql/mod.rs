@@ -13,6 +13,7 @@ mod console;
 mod fanout;
 mod frame_queue;
 mod frames;
+mod hub;
 mod incidents;
 mod mutation;
 mod query;

@@ -1,8 +1,10 @@
 //! The subscriptions WebSocket (`GET /graphql/ws`): the token is checked at `connection_init`,
 //! the connection's session is re-checked while the socket is open, and the socket is closed
 //! (4401, or 4403 for a FORBIDDEN ending) once the session has ended, after the subscriptions
-//! have told their clients why. Subscription items come as frames the subscriptions queue
-//! themselves (`frames.rs`); several queued frames go out in one write.
+//! have told their clients why. The socket has a writer task of its own, which drains one
+//! queue (`frame_queue.rs`): the subscription items the dispatcher queues (`hub.rs`) and
+//! async-graphql's messages, which the socket loop queues, in one order; several queued items
+//! go out in one write.
 
 use std::collections::VecDeque;
 use std::str::FromStr;
@@ -18,8 +20,8 @@ use axum::response::{IntoResponse, Response};
 use futures_util::{SinkExt, StreamExt, future};
 use tokio::sync::watch;
 
-use super::frame_queue::{FrameReceiver, FrameSender, frame_queue};
-use super::frames::{ConnectionExecutor, Frame, tag_subscription};
+use super::frame_queue::{FrameReceiver, FrameSender, Outgoing, frame_queue};
+use super::frames::{ConnectionExecutor, tag_subscription};
 use super::{SiagaSchema, to_graphql_error};
 use crate::auth::{Auth, Session};
 use crate::domain::user::Principal;
@@ -115,6 +117,11 @@ impl ConnectionSession {
     pub(crate) fn ending(&self) -> watch::Receiver<Option<UserError>> {
         self.ending.subscribe()
     }
+
+    /// Whether the session has ended.
+    pub(crate) fn has_ended(&self) -> bool {
+        self.ending.borrow().is_some()
+    }
 }
 
 /// Waits until `ending` holds a reason and returns it.
@@ -175,7 +182,7 @@ async fn serve(
     client: crate::auth::ClientAddress,
     metrics: Arc<crate::metrics::Metrics>,
 ) {
-    let (mut sink, incoming) = socket.split();
+    let (sink, incoming) = socket.split();
     let incoming = incoming
         .take_while(|received| future::ready(received.is_ok()))
         .filter_map(|received| {
@@ -187,7 +194,7 @@ async fn serve(
             })
         });
 
-    let (connection, mut frames) = ConnectionSession::new(protocol);
+    let (connection, frames) = ConnectionSession::new(protocol);
     let on_connection_init = {
         let auth = auth.clone();
         let connection = connection.clone();
@@ -223,12 +230,17 @@ async fn serve(
             .on_connection_init(on_connection_init);
     futures_util::pin_mut!(messages);
 
+    let outgoing = connection.frames();
+    let mut writer = tokio::spawn(write_out(sink, frames, metrics));
+    // However this task ends (even cancelled), the writer is told to finish.
+    let _finish = FinishOnDrop(outgoing.clone());
     let mut ending = connection.ending();
     // One timer for the connection's life, armed once the session is known.
     let check_due = tokio::time::sleep(std::time::Duration::ZERO);
     futures_util::pin_mut!(check_due);
     let mut watching = false;
     let mut sent_after_the_end = 0;
+    let mut close = None;
     loop {
         // Before connection_init there is no session to watch; after it, the first check is
         // scheduled from the session's own deadlines.
@@ -239,44 +251,32 @@ async fn serve(
                 .reset(tokio::time::Instant::now() + auth.next_recheck_in(session));
         }
         tokio::select! {
-            // Messages, then frames. The subscriptions queue their frames while `messages` is
-            // polled, and the queue is read right after in the same pass: the frame goes out
-            // without the task being woken again (`frame_queue.rs`). A message drains the
-            // frames queued before it first, so the order holds; and when the session ends,
-            // the subscriptions' frames, errors and completions are already produced by the
-            // time both are pending, and go out before the close frame.
+            // Messages first: when the session ends, the subscriptions' errors and completions
+            // are produced by the time `messages` is pending, and are queued before the close
+            // frame. Everything goes through the one queue, so a message follows the frames
+            // queued before it.
             biased;
             message = messages.next() => {
                 let Some(message) = message else { break };
-                let carries_item = is_subscription_item(&message);
-                // A subscription queues its frames before its stream yields its last item:
-                // they go first.
-                let mut written = Ok(());
-                while written.is_ok() && let Some(frame) = frames.try_recv() {
-                    written = write_frames(&mut sink, frame, &mut frames, &metrics).await;
-                }
-                if written.is_err() || sink.send(to_axum(message)).await.is_err() {
+                let published_at = if is_subscription_item(&message) {
+                    connection.take_stamp()
+                } else {
+                    None
+                };
+                if outgoing.send(Outgoing::Message(to_axum(message), published_at)).await.is_err() {
                     break;
-                }
-                if carries_item && let Some(published_at) = connection.take_stamp() {
-                    metrics.latency.fanout.observe(published_at.elapsed().as_secs_f64());
                 }
                 let ended = ending.borrow().clone();
                 if let Some(reason) = ended {
                     sent_after_the_end += 1;
                     if sent_after_the_end >= MESSAGES_AFTER_THE_END {
-                        let _ = sink.send(close_frame(&reason)).await;
+                        close = Some(close_frame(&reason));
                         break;
                     }
                 }
             }
-            frame = frames.recv() => {
-                if write_frames(&mut sink, frame, &mut frames, &metrics).await.is_err() {
-                    break;
-                }
-            }
             reason = session_ended(&mut ending) => {
-                let _ = sink.send(close_frame(&reason)).await;
+                close = Some(close_frame(&reason));
                 break;
             }
             () = check_due.as_mut(), if watching => {
@@ -294,43 +294,72 @@ async fn serve(
                     }
                 }
             }
+            // The writer stopped: the socket failed.
+            _ = &mut writer => break,
         }
     }
-    let _ = sink.close().await;
+    // The writer writes what is queued, then the close frame, and closes the socket.
+    outgoing.finish(close);
 }
 
-/// Writes `first` and the frames queued behind it (up to `FRAMES_PER_WRITE`), then flushes
-/// once: a socket that fell behind catches up in few writes.
-async fn write_frames(
-    sink: &mut futures_util::stream::SplitSink<WebSocket, Message>,
-    first: Frame,
-    queued: &mut FrameReceiver,
-    metrics: &crate::metrics::Metrics,
-) -> Result<(), axum::Error> {
-    let mut next = Some(first);
-    let mut written = [None; FRAMES_PER_WRITE];
-    let mut count = 0;
-    while let Some(frame) = next.take() {
-        if let Some(text) = frame.text() {
-            sink.feed(Message::Text(text.into())).await?;
-            written[count] = Some(frame.published_at);
-            count += 1;
+struct FinishOnDrop(FrameSender);
+
+impl Drop for FinishOnDrop {
+    fn drop(&mut self) {
+        self.0.finish(None);
+    }
+}
+
+/// The connection's writer: writes what is queued, several items per flush (one `sendto` for
+/// up to `FRAMES_PER_WRITE`), until the end is queued or a write fails.
+async fn write_out(
+    mut sink: futures_util::stream::SplitSink<WebSocket, Message>,
+    mut queued: FrameReceiver,
+    metrics: Arc<crate::metrics::Metrics>,
+) {
+    loop {
+        let mut next = Some(queued.recv().await);
+        let mut written = [None; FRAMES_PER_WRITE];
+        let mut count = 0;
+        while let Some(item) = next.take() {
+            let fed = match item {
+                // Nothing, once its subscription has ended.
+                Outgoing::Item(frame) => frame
+                    .text()
+                    .map(|text| (Message::Text(text.into()), frame.published_at)),
+                Outgoing::Message(message, published_at) => Some((message, published_at)),
+                Outgoing::Close(close) => {
+                    if let Some(close) = close {
+                        let _ = sink.send(close).await;
+                    }
+                    let _ = sink.close().await;
+                    return;
+                }
+            };
+            if let Some((message, published_at)) = fed {
+                if sink.feed(message).await.is_err() {
+                    return;
+                }
+                written[count] = Some(published_at);
+                count += 1;
+            }
+            if count < FRAMES_PER_WRITE {
+                next = queued.try_recv();
+            }
         }
-        if count < FRAMES_PER_WRITE {
-            next = queued.try_recv();
+        if count == 0 {
+            continue;
+        }
+        if sink.flush().await.is_err() {
+            return;
+        }
+        for published_at in written.into_iter().flatten().flatten() {
+            metrics
+                .latency
+                .fanout
+                .observe(published_at.elapsed().as_secs_f64());
         }
     }
-    if count == 0 {
-        return Ok(());
-    }
-    sink.flush().await?;
-    for published_at in written.into_iter().flatten().flatten() {
-        metrics
-            .latency
-            .fanout
-            .observe(published_at.elapsed().as_secs_f64());
-    }
-    Ok(())
 }
 
 /// A subscription's item: `next` (graphql-transport-ws) or `data` (the legacy graphql-ws).

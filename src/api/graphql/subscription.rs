@@ -18,10 +18,11 @@ use async_graphql::{
 use chrono::{DateTime, Utc};
 
 use crate::ledger::Ledger;
-use futures_util::Stream;
+use futures_util::stream::BoxStream;
 
 use super::fanout::{DocumentKey, Question, SharedValue, VisibilityClass, document_key};
 use super::frames::{DirectDelivery, SubscriptionId};
+use super::hub::{Member, watch_member};
 use super::socket::{ConnectionSession, session_ended};
 use super::types::{ReportFilter, ReportView};
 use super::{principal, services, session, to_graphql_error};
@@ -112,12 +113,10 @@ struct Follower {
     services: super::Services,
     filter: DomainFilter,
     masked: bool,
-    /// Who else gets the same bytes: the subscribers of the same class and document share the
+    /// Who else gets the same value: the subscribers of the same class and document share the
     /// event's work (`fanout.rs`).
     class: VisibilityClass,
     document: DocumentKey,
-    /// Set on our WebSocket: the subscription writes its frames itself.
-    direct: Option<DirectDelivery>,
 }
 
 impl Follower {
@@ -258,6 +257,30 @@ pub struct ReportEvent {
     published_at: Option<std::time::Instant>,
 }
 
+impl ReportEvent {
+    /// `event` with its report as it is now, for one (class, document) of the dispatcher.
+    pub(super) fn live(event: &crate::bus::ReportEvent, report: Arc<Report>, masked: bool) -> Self {
+        ReportEvent {
+            kind: kind_of(event.kind),
+            at: event.at,
+            report: Some((report, masked)),
+            shared: None,
+            published_at: event.published_at,
+        }
+    }
+
+    /// RESYNC: events were dropped, reload.
+    pub(super) fn resync() -> Self {
+        ReportEvent {
+            kind: ReportEventKind::Resync,
+            at: Utc::now(),
+            report: None,
+            shared: None,
+            published_at: None,
+        }
+    }
+}
+
 /// The event's GraphQL object, resolved afresh.
 struct ResolvedEvent {
     kind: ReportEventKind,
@@ -324,7 +347,7 @@ fn errors_so_far(ctx: &ContextSelectionSet<'_>) -> Option<usize> {
 
 pub struct SubscriptionRoot;
 
-fn matches_filter(
+pub(super) fn matches_filter(
     report: &Report,
     filter: &DomainFilter,
     tree: &crate::domain::unit::UnitTree,
@@ -343,7 +366,7 @@ impl SubscriptionRoot {
         &self,
         ctx: &Context<'_>,
         filter: Option<ReportFilter>,
-    ) -> async_graphql::Result<impl Stream<Item = async_graphql::Result<ReportEvent>> + use<>> {
+    ) -> async_graphql::Result<BoxStream<'static, async_graphql::Result<ReportEvent>>> {
         let who = principal(ctx)?.clone();
         let session = session(ctx)?.clone();
         let services = services(ctx)?.clone();
@@ -352,7 +375,6 @@ impl SubscriptionRoot {
             .unwrap_or_default()
             .to_domain(&who, services.workflow.channels())
             .map_err(to_graphql_error)?;
-        let events = services.bus.subscribe();
         let masked = mask_phones(&who);
         let mut document = document_key(ctx.query_env);
         // `assignedToMe` names the subscriber: such a filter is shared with nobody else.
@@ -360,15 +382,36 @@ impl SubscriptionRoot {
             document = format!("{document}|reader={}", who.username).into();
         }
         let class = VisibilityClass::of(&who, &document);
-        let direct = match (&connection, ctx.data_opt::<SubscriptionId>()) {
-            (Some(connection), Some(id)) => Some(DirectDelivery::new(
-                ctx,
-                id,
-                connection.protocol(),
-                connection.frames(),
-            )),
-            _ => None,
-        };
+        // On our WebSocket the dispatcher delivers the events (`hub.rs`).
+        if let (Some(connection), Some(id)) = (&connection, ctx.data_opt::<SubscriptionId>()) {
+            // A subscription opened on a connection whose session has ended gets nothing.
+            if let Err(reason) = services.auth.recheck(&who, &session) {
+                connection.end(reason.clone());
+                return Err(to_graphql_error(reason));
+            }
+            let direct = DirectDelivery::new(ctx, id, connection.protocol(), connection.frames());
+            let hub = Arc::clone(&services.fanout.hub);
+            let bus = services.bus.clone();
+            let connection = connection.clone();
+            let registration = hub.join(&bus, |joined| Member {
+                joined,
+                who,
+                session,
+                connection,
+                services,
+                filter,
+                masked,
+                class,
+                document: DocumentKey::new(document),
+                direct,
+                gate: Default::default(),
+                resync: Default::default(),
+            });
+            return Ok(futures_util::stream::StreamExt::boxed(watch_member(
+                registration,
+            )));
+        }
+        let events = services.bus.subscribe();
         let mut follower = Follower {
             events,
             who,
@@ -381,34 +424,24 @@ impl SubscriptionRoot {
             masked,
             class,
             document: DocumentKey::new(document),
-            direct,
         };
         // A subscription opened on a connection whose session has ended gets nothing.
         follower.recheck().map_err(to_graphql_error)?;
-        Ok(futures_util::stream::unfold(
-            Some(follower),
-            |follower| async move {
+        Ok(futures_util::stream::StreamExt::boxed(
+            futures_util::stream::unfold(Some(follower), |follower| async move {
                 let mut follower = follower?;
-                loop {
-                    match follower.next_event().await? {
-                        Ok(event) => {
-                            if let Some(direct) = &follower.direct {
-                                let slot = event.shared.as_deref();
-                                // The socket is gone: so is the subscription.
-                                direct.send(&event, slot, event.published_at).await.ok()?;
-                                continue;
-                            }
-                            follower.stamp(event.published_at);
-                            return Some((Ok(event), Some(follower)));
-                        }
-                        // The error is the stream's last item.
-                        Err(reason) => {
-                            follower.stamp(None);
-                            return Some((Err(to_graphql_error(reason)), None));
-                        }
+                match follower.next_event().await? {
+                    Ok(event) => {
+                        follower.stamp(event.published_at);
+                        Some((Ok(event), Some(follower)))
+                    }
+                    // The error is the stream's last item.
+                    Err(reason) => {
+                        follower.stamp(None);
+                        Some((Err(to_graphql_error(reason)), None))
                     }
                 }
-            },
+            }),
         ))
     }
 }
