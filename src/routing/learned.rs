@@ -95,11 +95,11 @@ impl WordModel {
             log_likelihood: Vec::with_capacity(counts.len() * categories),
         };
         for (row, (feature, per_category)) in counts.into_iter().enumerate() {
-            model.log_likelihood.extend(per_category.iter().zip(&totals).map(
-                |(&count, &total)| {
+            model
+                .log_likelihood
+                .extend(per_category.iter().zip(&totals).map(|(&count, &total)| {
                     ((count as f32 + SMOOTHING) / (total as f32 + SMOOTHING * vocabulary)).ln()
-                },
-            ));
+                }));
             let feature: Box<str> = feature.into();
             model.rows.insert(feature.clone(), row as u32);
             model.names.push(feature);
@@ -198,7 +198,9 @@ pub fn training_sets_without(left_out: &[&str]) -> Vec<SampleMessage> {
 /// clause; each once per report.
 fn features(analyzer: &Analyzer, words: &[Word]) -> Vec<String> {
     let mut features: Vec<String> = Vec::with_capacity(words.len() * 2);
-    each_feature(analyzer, words, |feature| features.push(feature.to_string()));
+    each_feature(analyzer, words, |feature| {
+        features.push(feature.to_string())
+    });
     features.sort_unstable();
     features.dedup();
     features
@@ -270,7 +272,12 @@ mod tests {
         let twice = model.read(&analyzer, &words);
         assert_eq!(twice.posterior, model.read(&analyzer, &once).posterior);
         assert!(twice.posterior[1] > twice.posterior[0]);
-        assert!(twice.telling_words.iter().any(|word| word.contains("maling")));
+        assert!(
+            twice
+                .telling_words
+                .iter()
+                .any(|word| word.contains("maling"))
+        );
     }
 
     #[test]
@@ -279,12 +286,18 @@ mod tests {
         let words = words::read_words(&analyzer, &["motor tidak hilang dicuri"]);
         let features = features(&analyzer, &words);
         let mut streamed = Vec::new();
-        each_feature(&analyzer, &words, |feature| streamed.push(feature.to_string()));
+        each_feature(&analyzer, &words, |feature| {
+            streamed.push(feature.to_string())
+        });
         streamed.sort_unstable();
         streamed.dedup();
         assert_eq!(features, streamed);
         assert!(features.iter().any(|feature| feature.starts_with("tidak_")));
-        assert!(features.iter().any(|feature| feature.contains('_') && !feature.starts_with("tidak_")));
+        assert!(
+            features
+                .iter()
+                .any(|feature| feature.contains('_') && !feature.starts_with("tidak_"))
+        );
     }
 
     #[test]
