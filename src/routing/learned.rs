@@ -38,11 +38,18 @@ const WORDS_IN_REASON: usize = 3;
 /// A feature must appear in this many training messages to count.
 const MIN_DOCUMENT_COUNT: u32 = 1;
 
-/// Log-likelihoods of each feature per category, with a uniform prior.
+/// Log-likelihoods of each feature per category, with a uniform prior. The features' rows sit
+/// in one table (`categories` floats a row) in the order of their names, so a report reads
+/// contiguous rows and sums them in the same order as the names sort.
 #[derive(Debug, Clone)]
 pub(super) struct WordModel {
     categories: usize,
-    log_likelihood: FxHashMap<String, Vec<f32>>,
+    /// A feature's row.
+    rows: FxHashMap<Box<str>, u32>,
+    /// The features by row, for reasons.
+    names: Vec<Box<str>>,
+    /// `row * categories + category`.
+    log_likelihood: Vec<f32>,
 }
 
 /// The model's reading of one report.
@@ -79,35 +86,46 @@ impl WordModel {
         }
         counts.retain(|_, per_category| per_category.iter().sum::<u32>() >= MIN_DOCUMENT_COUNT);
         let vocabulary = counts.len() as f32;
-        let log_likelihood = counts
-            .into_iter()
-            .map(|(feature, per_category)| {
-                let logs = per_category
-                    .iter()
-                    .zip(&totals)
-                    .map(|(&count, &total)| {
-                        ((count as f32 + SMOOTHING) / (total as f32 + SMOOTHING * vocabulary)).ln()
-                    })
-                    .collect();
-                (feature, logs)
-            })
-            .collect();
-        WordModel {
+        let mut counts: Vec<(String, Vec<u32>)> = counts.into_iter().collect();
+        counts.sort_unstable_by(|left, right| left.0.cmp(&right.0));
+        let mut model = WordModel {
             categories,
-            log_likelihood,
+            rows: FxHashMap::default(),
+            names: Vec::with_capacity(counts.len()),
+            log_likelihood: Vec::with_capacity(counts.len() * categories),
+        };
+        for (row, (feature, per_category)) in counts.into_iter().enumerate() {
+            model
+                .log_likelihood
+                .extend(per_category.iter().zip(&totals).map(|(&count, &total)| {
+                    ((count as f32 + SMOOTHING) / (total as f32 + SMOOTHING * vocabulary)).ln()
+                }));
+            let feature: Box<str> = feature.into();
+            model.rows.insert(feature.clone(), row as u32);
+            model.names.push(feature);
         }
+        model
+    }
+
+    fn logs(&self, row: u32) -> &[f32] {
+        let start = row as usize * self.categories;
+        &self.log_likelihood[start..start + self.categories]
     }
 
     pub fn read(&self, analyzer: &Analyzer, words: &[Word]) -> Opinion {
         let mut log_posterior = vec![0.0f32; self.categories];
-        let mut known: Vec<(&String, &Vec<f32>)> = Vec::new();
-        let features = features(analyzer, words);
-        for feature in &features {
-            if let Some((feature, logs)) = self.log_likelihood.get_key_value(feature) {
-                for (sum, log) in log_posterior.iter_mut().zip(logs) {
-                    *sum += log;
-                }
-                known.push((feature, logs));
+        let mut known: Vec<u32> = Vec::new();
+        each_feature(analyzer, words, |feature| {
+            if let Some(&row) = self.rows.get(feature) {
+                known.push(row);
+            }
+        });
+        // Rows are in the order of the names: summed in the order the names sort, once each.
+        known.sort_unstable();
+        known.dedup();
+        for &row in &known {
+            for (sum, log) in log_posterior.iter_mut().zip(self.logs(row)) {
+                *sum += log;
             }
         }
         if known.is_empty() {
@@ -135,11 +153,12 @@ impl WordModel {
             .map_or(0, |(index, _)| index);
         // A feature tells for the best category by how much more likely it is there than on
         // average over the categories.
-        let mut telling: Vec<(f32, &String)> = known
+        let mut telling: Vec<(f32, &str)> = known
             .iter()
-            .map(|(feature, logs)| {
+            .map(|&row| {
+                let logs = self.logs(row);
                 let mean = logs.iter().sum::<f32>() / logs.len() as f32;
-                (logs[best] - mean, *feature)
+                (logs[best] - mean, &*self.names[row as usize])
             })
             .filter(|(lift, _)| *lift > 0.0)
             .collect();
@@ -178,30 +197,109 @@ pub fn training_sets_without(left_out: &[&str]) -> Vec<SampleMessage> {
 /// Content stems (negated ones marked "tidak_"), and pairs of neighbouring content words in one
 /// clause; each once per report.
 fn features(analyzer: &Analyzer, words: &[Word]) -> Vec<String> {
-    let content: Vec<&Word> = words
-        .iter()
-        .filter(|word| !analyzer.is_stopword(&word.surface) && !word.is_negation())
-        .collect();
-    let mut features: Vec<String> = Vec::with_capacity(content.len() * 2);
-    for word in &content {
-        if word.negated {
-            features.push(format!("tidak_{}", word.stem));
-        } else {
-            features.push(word.stem.clone());
-        }
-    }
-    for pair in content.windows(2) {
-        if pair[0].clause == pair[1].clause {
-            features.push(format!("{}_{}", pair[0].stem, pair[1].stem));
-        }
-    }
+    let mut features: Vec<String> = Vec::with_capacity(words.len() * 2);
+    each_feature(analyzer, words, |feature| {
+        features.push(feature.to_string())
+    });
     features.sort_unstable();
     features.dedup();
     features
 }
 
+/// Calls `found` with each feature of `features`, repeats included, from one reused buffer.
+fn each_feature(analyzer: &Analyzer, words: &[Word], mut found: impl FnMut(&str)) {
+    let content: Vec<&Word> = words
+        .iter()
+        .filter(|word| !analyzer.is_stopword(&word.surface) && !word.is_negation())
+        .collect();
+    let mut buffer = String::with_capacity(48);
+    for word in &content {
+        buffer.clear();
+        if word.negated {
+            buffer.push_str("tidak_");
+        }
+        buffer.push_str(&word.stem);
+        found(&buffer);
+    }
+    for pair in content.windows(2) {
+        if pair[0].clause == pair[1].clause {
+            buffer.clear();
+            buffer.push_str(&pair[0].stem);
+            buffer.push('_');
+            buffer.push_str(&pair[1].stem);
+            found(&buffer);
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
+    use super::*;
+
+    fn sample(text: &str, category: &str) -> SampleMessage {
+        SampleMessage {
+            text: text.to_string(),
+            category: category.to_string(),
+            place: None,
+            kecamatan: None,
+            urgent: false,
+        }
+    }
+
+    #[test]
+    fn the_rows_follow_the_names_and_a_report_reads_each_feature_once() {
+        let analyzer = Analyzer::sumsel();
+        let samples = [
+            sample("rumah terbakar api besar", "fire"),
+            sample("gudang terbakar asap hitam", "fire"),
+            sample("motor dicuri maling semalam", "theft"),
+            sample("maling masuk rumah kosong", "theft"),
+        ];
+        let index_of = |code: &str| match code {
+            "fire" => Some(0),
+            "theft" => Some(1),
+            _ => None,
+        };
+        let model = WordModel::train(&samples, &[], &analyzer, 2, index_of);
+        assert!(model.names.windows(2).all(|pair| pair[0] < pair[1]));
+        for (row, name) in model.names.iter().enumerate() {
+            assert_eq!(model.rows.get(name), Some(&(row as u32)));
+        }
+        assert_eq!(model.log_likelihood.len(), model.names.len() * 2);
+        // A word said twice counts once, as the sorted and deduplicated features did.
+        let words = words::read_words(&analyzer, &["maling maling masuk rumah"]);
+        let once = words::read_words(&analyzer, &["maling masuk rumah"]);
+        let twice = model.read(&analyzer, &words);
+        assert_eq!(twice.posterior, model.read(&analyzer, &once).posterior);
+        assert!(twice.posterior[1] > twice.posterior[0]);
+        assert!(
+            twice
+                .telling_words
+                .iter()
+                .any(|word| word.contains("maling"))
+        );
+    }
+
+    #[test]
+    fn features_are_stems_negations_and_pairs_in_one_clause() {
+        let analyzer = Analyzer::sumsel();
+        let words = words::read_words(&analyzer, &["motor tidak hilang dicuri"]);
+        let features = features(&analyzer, &words);
+        let mut streamed = Vec::new();
+        each_feature(&analyzer, &words, |feature| {
+            streamed.push(feature.to_string())
+        });
+        streamed.sort_unstable();
+        streamed.dedup();
+        assert_eq!(features, streamed);
+        assert!(features.iter().any(|feature| feature.starts_with("tidak_")));
+        assert!(
+            features
+                .iter()
+                .any(|feature| feature.contains('_') && !feature.starts_with("tidak_"))
+        );
+    }
+
     #[test]
     fn every_line_of_the_training_sets_is_read() {
         let lines = |text: &str| text.lines().filter(|line| !line.trim().is_empty()).count();

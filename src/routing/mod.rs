@@ -32,6 +32,8 @@ mod tests;
 #[cfg(test)]
 mod tests_places;
 #[cfg(test)]
+mod tests_tenth;
+#[cfg(test)]
 mod tests_urgency;
 
 use std::collections::HashSet;
@@ -154,7 +156,9 @@ impl Router {
         let mentions = inner.places.find_mentions(&inner.analyzer, texts);
         let words = self.read_words(texts, &mentions);
         let cues = inner.cue_book.read(&words);
-        let scores = self.score_categories(&words, &cues, texts);
+        // The hashed features, read once for both learned models.
+        let features = Features::of(&words);
+        let scores = self.score_categories(&words, &features, &cues, texts);
 
         let mut reasons = Vec::new();
         let ranking = scores.ranking();
@@ -178,7 +182,7 @@ impl Router {
         }
 
         let situation = situation::Situation::read(&cues, &words, texts);
-        let learned_urgency = inner.urgency_model.probability(&Features::of(&words));
+        let learned_urgency = inner.urgency_model.probability(&features);
         let urgency = urgency::judge_urgency(category, &situation, learned_urgency);
         reasons.extend(urgency.reason);
         let models_only = category_index.is_some_and(|index| learned_only(&scores, index));
@@ -268,7 +272,7 @@ impl Router {
         let mentions = inner.places.find_mentions(&inner.analyzer, texts);
         let words = self.read_words(texts, &mentions);
         let cues = inner.cue_book.read(&words);
-        let scores = self.score_categories(&words, &cues, texts);
+        let scores = self.score_categories(&words, &Features::of(&words), &cues, texts);
         scores
             .ranking()
             .into_iter()
@@ -296,6 +300,7 @@ impl Router {
     fn score_categories(
         &self,
         words: &[words::Word],
+        features: &Features,
         cues: &cues::FoundCues,
         texts: &[&str],
     ) -> category::CategoryScores {
@@ -309,7 +314,7 @@ impl Router {
         };
         rules::apply_rules(&rule_input, &mut scores);
         let opinion = inner.learned.read(&inner.analyzer, words);
-        let linear = inner.category_model.posterior(&Features::of(words));
+        let linear = inner.category_model.posterior(features);
         let share_of = |posterior: &[f32], index: usize| posterior.get(index).copied();
         let categories = &inner.model.categories;
         let mut only_learned = vec![false; scores.evidence.len()];

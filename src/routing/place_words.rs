@@ -18,6 +18,11 @@ const ABBREVIATIONS: &[(&str, &str)] = &[
     ("dsn", "dusun"),
     ("jl", "jalan"),
     ("jln", "jalan"),
+    // Tenth round: the points of the compass as kecamatan names are abbreviated ("merapi brt").
+    ("brt", "barat"),
+    ("tmr", "timur"),
+    ("utr", "utara"),
+    ("sltn", "selatan"),
     ("1", "i"),
     ("satu", "i"),
     ("2", "ii"),
