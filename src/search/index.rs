@@ -8,14 +8,11 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use serde::{Deserialize, Serialize};
 use tantivy::directory::MmapDirectory;
-use tantivy::collector::Collector;
 use tantivy::indexer::IndexWriterOptions;
-use tantivy::query::{EnableScoring, Query};
 use tantivy::schema::Value;
 use tantivy::store::Compressor;
 use tantivy::{
-    Executor, Index, IndexReader, IndexSettings, IndexWriter, ReloadPolicy, Searcher,
-    SegmentReader, TantivyDocument, Term,
+    Executor, Index, IndexReader, IndexSettings, IndexWriter, ReloadPolicy, TantivyDocument, Term,
 };
 
 use super::collect::{Collected, FacetTally, HitCollector, sorted_counts};
@@ -269,7 +266,7 @@ impl SearchIndex {
             total,
             page,
             facets,
-        } = search_segments(&searcher, &*query, &collector)?;
+        } = searcher.search(&*query, &collector)?;
         let mut hits = Vec::with_capacity(page.len());
         for ranked in page {
             let document: TantivyDocument = searcher.doc(ranked.address)?;
@@ -309,33 +306,9 @@ impl SearchIndex {
             request.now,
         );
         let query = builder.restriction_query(restrictions);
-        let tally = search_segments(&self.reader.searcher(), &*query, &StatsCollector)?;
+        let tally = self.reader.searcher().search(&*query, &StatsCollector)?;
         Ok(tally.into_stats())
     }
-}
-
-/// Runs `collector` over the segments of `searcher`: on the calling thread when one segment
-/// holds at least three quarters of the documents, else on the search threads. Handing a query
-/// to a pool thread that slept (as it has between operators' queries) means waking it and then
-/// being woken by it: on the 2-core machine of the README, a round trip of 0.25 ms on average
-/// and up to 5 ms at load average 8, when the pool could save at most a quarter of the work.
-fn search_segments<C: Collector>(
-    searcher: &Searcher,
-    query: &dyn Query,
-    collector: &C,
-) -> tantivy::Result<C::Fruit> {
-    let sizes = searcher.segment_readers().iter().map(SegmentReader::num_docs);
-    let largest = u64::from(sizes.clone().max().unwrap_or(0));
-    let total: u64 = sizes.map(u64::from).sum();
-    if largest * 4 < total * 3 {
-        return searcher.search(query, collector);
-    }
-    let scoring = if collector.requires_scoring() {
-        EnableScoring::enabled_from_searcher(searcher)
-    } else {
-        EnableScoring::disabled_from_searcher(searcher)
-    };
-    searcher.search_with_executor(query, collector, &Executor::single_thread(), scoring)
 }
 
 /// Removes the files no commit refers to: what a writer killed (SIGKILL, power cut) or rolled
