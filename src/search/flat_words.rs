@@ -201,14 +201,18 @@ fn for_each_posting(
 }
 
 impl FlatWordsWeight {
-    /// Each word's documents, and the documents the whole query matches.
-    fn match_words(&self, reader: &SegmentReader) -> tantivy::Result<(Vec<Vec<Bits>>, Bits)> {
+    /// Each word's documents (`None` for the only word of its group: the group's documents,
+    /// so it needs neither a copy nor a check), and the documents the whole query matches.
+    fn match_words(
+        &self,
+        reader: &SegmentReader,
+    ) -> tantivy::Result<(Vec<Vec<Option<Bits>>>, Bits)> {
         let max_doc = reader.max_doc();
         let mut word_bits = Vec::with_capacity(self.groups.len());
         let mut all: Option<Bits> = None;
         for group in &self.groups {
             let mut group_words = Vec::with_capacity(group.len());
-            let mut group_bits = Bits::new(max_doc);
+            let mut group_bits: Option<Bits> = None;
             for word in group {
                 let mut word_match: Option<Bits> = None;
                 for token in word {
@@ -231,9 +235,17 @@ impl FlatWordsWeight {
                     }
                 }
                 let word_match = word_match.unwrap_or_else(|| Bits::new(max_doc));
-                group_bits.or(&word_match);
-                group_words.push(word_match);
+                if group.len() == 1 {
+                    group_bits = Some(word_match);
+                    group_words.push(None);
+                    continue;
+                }
+                group_bits
+                    .get_or_insert_with(|| Bits::new(max_doc))
+                    .or(&word_match);
+                group_words.push(Some(word_match));
             }
+            let group_bits = group_bits.unwrap_or_else(|| Bits::new(max_doc));
             match all.as_mut() {
                 Some(all) => all.and(&group_bits),
                 None => all = Some(group_bits),
@@ -281,14 +293,16 @@ impl FlatWordsWeight {
     fn scores(
         &self,
         reader: &SegmentReader,
-        word_bits: &[Vec<Bits>],
+        word_bits: &[Vec<Option<Bits>>],
         matches: &MatchSet,
     ) -> tantivy::Result<Vec<Score>> {
         let mut total: Option<Vec<Score>> = None;
         for (group_index, group) in self.groups.iter().enumerate() {
             let mut group_scores: Option<Vec<Score>> = None;
             for (word_index, word) in group.iter().enumerate() {
-                if word_bits[group_index][word_index].is_empty() {
+                // `None`: the group's only word, which every match holds.
+                let matched = word_bits[group_index][word_index].as_ref();
+                if matched.is_some_and(Bits::is_empty) {
                     continue;
                 }
                 let mut word_scores: Option<Vec<Score>> = None;
@@ -300,10 +314,11 @@ impl FlatWordsWeight {
                     continue;
                 };
                 // A word counts only where all its tokens match (a union adds what matches).
-                let matched = &word_bits[group_index][word_index];
-                for (score, doc) in word_scores.iter_mut().zip(&matches.docs) {
-                    if !matched.contains(*doc) {
-                        *score = 0.0;
+                if let Some(matched) = matched {
+                    for (score, doc) in word_scores.iter_mut().zip(&matches.docs) {
+                        if !matched.contains(*doc) {
+                            *score = 0.0;
+                        }
                     }
                 }
                 add_into(&mut group_scores, word_scores);

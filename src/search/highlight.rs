@@ -1,7 +1,8 @@
 //! Snippets: the part of a hit's text around the best match, matched words (exact, another
 //! inflection, or a typo away) wrapped in `<b>…</b>` and everything else HTML-escaped.
 
-use std::collections::HashSet;
+use std::cell::RefCell;
+use std::collections::{HashMap, HashSet};
 
 use super::text_query::allowed_edits;
 use crate::text::{Analyzer, Token, stem, stem_candidates};
@@ -19,10 +20,16 @@ pub(crate) struct HighlightTerms {
     exact: HashSet<String>,
     /// Words that also match a near spelling, with the edits allowed.
     fuzzy: Vec<(String, u8)>,
+    /// What `matches` found for each word of the texts it was asked about that is not in
+    /// `exact`: a page's hits repeat many words, and deciding one stems it (root lexicon
+    /// lookups, which miss the CPU caches when other work ran between two searches) and
+    /// compares it with every fuzzy term. Lives as long as the terms, one search.
+    decided: RefCell<HashMap<String, bool>>,
 }
 
 impl HighlightTerms {
     pub(crate) fn add_word(&mut self, surface: &str) {
+        self.decided.get_mut().clear();
         let candidates = stem_candidates(surface);
         if let Some(stemmed) = candidates.first() {
             self.add_fuzzy(stemmed);
@@ -33,6 +40,7 @@ impl HighlightTerms {
     }
 
     pub(crate) fn add_phrase_word(&mut self, surface: &str) {
+        self.decided.get_mut().clear();
         self.exact.insert(stem(surface));
         self.exact.insert(surface.to_owned());
     }
@@ -52,6 +60,18 @@ impl HighlightTerms {
         if self.exact.contains(surface) {
             return true;
         }
+        if let Some(matched) = self.decided.borrow().get(surface) {
+            return *matched;
+        }
+        let matched = self.matches_inflected(surface);
+        self.decided
+            .borrow_mut()
+            .insert(surface.to_owned(), matched);
+        matched
+    }
+
+    /// `matches` for a word that is not one of the exact terms.
+    fn matches_inflected(&self, surface: &str) -> bool {
         let stemmed = stem(surface);
         if self.exact.contains(&stemmed) {
             return true;
@@ -308,6 +328,26 @@ mod tests {
         assert_eq!(
             html,
             "&lt;script&gt;x&lt;/script&gt; motor saya <b>dicuri</b> &amp; <b>dcuri</b>"
+        );
+    }
+
+    #[test]
+    fn decisions_are_kept_per_word_and_forgotten_when_words_are_added() {
+        let analyzer = Analyzer::sumsel();
+        let mut terms = HighlightTerms::default();
+        terms.add_word("dicuri");
+        let text = "motor dicuri, dcuri lagi, warga kehilangan motor";
+        let first = snippet(&[vec![text]], &analyzer, &terms);
+        assert_eq!(
+            first,
+            "motor <b>dicuri</b>, <b>dcuri</b> lagi, warga kehilangan motor"
+        );
+        assert_eq!(snippet(&[vec![text]], &analyzer, &terms), first);
+        // "kehilangan" was decided not to match; it matches the stem of a word added later.
+        terms.add_word("hilang");
+        assert_eq!(
+            snippet(&[vec![text]], &analyzer, &terms),
+            "motor <b>dicuri</b>, <b>dcuri</b> lagi, warga <b>kehilangan</b> motor"
         );
     }
 
