@@ -83,6 +83,21 @@ fn duplicates(dir: &Path) -> Vec<(u64, usize)> {
     found
 }
 
+/// The index's files, its `meta.json` and the killed child's log, for a failure message.
+fn post_mortem(dir: &Path, child_log: &str) -> String {
+    let mut files: Vec<String> = std::fs::read_dir(dir)
+        .map(|entries| {
+            entries
+                .filter_map(|entry| entry.ok())
+                .map(|entry| entry.file_name().to_string_lossy().into_owned())
+                .collect()
+        })
+        .unwrap_or_default();
+    files.sort();
+    let meta = std::fs::read_to_string(dir.join("meta.json")).unwrap_or_default();
+    format!("files: {files:?}\nmeta.json: {meta}\nchild log:\n{child_log}")
+}
+
 #[test]
 fn an_index_killed_while_replacing_and_merging_never_holds_a_report_twice() {
     if let Ok(dir) = std::env::var(CHILD_ENV) {
@@ -121,10 +136,17 @@ fn an_index_killed_while_replacing_and_merging_never_holds_a_report_twice() {
             "after {kills} kills, a restarted writer could not commit:\n{log}"
         );
         let found = duplicates(&dir);
-        assert!(
-            found.is_empty(),
-            "after kill {kills} the index holds reports more than once (id, times): {found:?}"
-        );
+        if !found.is_empty() {
+            // Rare (twice in many runs, both under heavy load): keep what is needed to tell a
+            // merge racing a commit from a kill between files, and the folder itself.
+            let kept = folder.keep();
+            panic!(
+                "after kill {kills} the index holds reports more than once (id, times): \
+                 {found:?}\nkept in {}\n{}",
+                kept.display(),
+                post_mortem(&kept.join("index"), &log),
+            );
+        }
     }
     assert!(kills >= 10, "only {kills} kills in the time given");
     eprintln!("{kills} kills; every restart committed, and no report was ever held twice");
