@@ -5,10 +5,11 @@
 //! keeps long-lived nodes in its cache beside them, so what matters for a server that runs for
 //! months is how much memory the allocator keeps around its live heap. Measured in the soak
 //! (`scripts/soak.sh 12 200`, the same code; README, "The soak a seventh time"): with
-//! mimalloc 3 the live heap stayed flat at 113-120 MB while RSS grew from 238 to 267 MB, the
-//! allocator's share from about 95 to 110 MB, more on a busier machine; with jemalloc
-//! (background threads purging pages unused for 10 s, its defaults) RSS held at about 167
-//! MB, its share about 25 MB. glibc's malloc held more than either.
+//! mimalloc 3 the live heap stayed at 111-138 MB from minute 2 on while RSS went from 227 to
+//! 267 MB, the allocator's share from about 80 to 110 MB; with jemalloc (background threads
+//! purging pages unused for 10 s, its defaults) RSS held at 153-182 MB over the same minutes,
+//! 45-50 MB above the live heap with the mapped index files (26 MB) and the stacks in it.
+//! glibc's malloc held more than either.
 //!
 //! Transparent huge pages are turned off for the process: a 2 MiB huge page counts whole in
 //! RSS however little of it is in use, and the kernel's khugepaged fills the holes of partly
