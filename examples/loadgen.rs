@@ -66,6 +66,13 @@ struct Args {
     /// (the scale example alternates runs this way).
     #[arg(long, default_value_t = 0)]
     first_citizen: usize,
+    /// Citizens who write, in turn: 0 (the default) makes every message a new citizen's, who
+    /// opens a report; N > 0 cycles over N citizens, so after the first N messages each one
+    /// follows up its writer's open report. The soak uses it for a help line's steady state
+    /// (`SOAK_CITIZENS`). Keep N above the rate times 30 s, or the per-reporter rate limit
+    /// (20 messages in 10 minutes by default) slows the citizens down.
+    #[arg(long, default_value_t = 0)]
+    citizens: usize,
     /// Business numbers (phone number ids, comma-separated) to spread the messages over, in
     /// turn; the demo number alone when absent.
     #[arg(long, value_delimiter = ',')]
@@ -174,15 +181,24 @@ struct Delivery {
 }
 
 /// `count` deliveries from distinct citizens, with wamids unique to this run.
-fn signed_deliveries(count: usize, first_citizen: usize, secret: &str) -> Vec<Delivery> {
+fn signed_deliveries(count: usize, args: &Args, secret: &str) -> Vec<Delivery> {
     let run: u32 = rand::random();
-    (first_citizen..first_citizen + count)
-        .map(|index| signed_delivery(run, index, secret))
+    (0..count)
+        .map(|message| signed_delivery(run, message, citizen_of(args, message), secret))
         .collect()
 }
 
-/// The delivery of citizen `index` of run `run`: a new citizen's first message.
-fn signed_delivery(run: u32, index: usize, secret: &str) -> Delivery {
+/// The citizen who writes message `message` of a run (`--first-citizen`, `--citizens`).
+fn citizen_of(args: &Args, message: usize) -> usize {
+    args.first_citizen
+        + match args.citizens {
+            0 => message,
+            citizens => message % citizens,
+        }
+}
+
+/// Message `message` of run `run`, written by citizen `index`.
+fn signed_delivery(run: u32, message: usize, index: usize, secret: &str) -> Delivery {
     let text = "Pak, motor saya dicuri di parkiran pasar 16 Ilir, tolong dibantu";
     let number = index % 100_000_000;
     let phone = PhoneNumber::parse(&format!("0819{number:08}")).expect("generated number");
@@ -191,7 +207,7 @@ fn signed_delivery(run: u32, index: usize, secret: &str) -> Delivery {
         phone,
         name: format!("Warga {index}"),
     };
-    let wamid = format!("wamid.loadgen.{run}.{index}");
+    let wamid = format!("wamid.loadgen.{run}.{message}");
     let message = payload::text_message(&citizen, &wamid, chrono::Utc::now().timestamp(), text);
     let body = payload::to_wire_bytes(&payload::addressed_to(
         message,
@@ -298,11 +314,7 @@ async fn run() -> anyhow::Result<()> {
     }
     // Every delivery is built and signed before the clock starts, so that the generator's own
     // work takes as little as possible from the server it measures on the same cores.
-    let deliveries = Arc::new(signed_deliveries(
-        args.messages,
-        args.first_citizen,
-        &secret,
-    ));
+    let deliveries = Arc::new(signed_deliveries(args.messages, &args, &secret));
     let started = Instant::now();
     let next = Arc::new(std::sync::atomic::AtomicUsize::new(0));
     let interval = (args.rate > 0).then(|| Duration::from_secs_f64(1.0 / args.rate as f64));

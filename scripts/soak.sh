@@ -12,7 +12,9 @@
 # durable queues' depths (`siaga_queue_depth` on /metrics), the sends the mock has in flight and its counts,
 # and the p99 of the webhook's 200 over the last 10 s (the load generator's own window, also
 # in windows.csv; the p99 from siaga's `siaga_webhook_seconds` histogram beside it when the
-# build has one). After the load it waits up to 120 s for the outbox to drain, then prints a
+# build has one), then sled's page bookkeeping and the allocator's view (`siaga_store_memory`,
+# `siaga_heap_live_bytes`, `siaga_allocator_bytes`: jemalloc's active, dirty, resident and
+# metadata bytes) and siaga's CPU seconds. After the load it waits up to 120 s for the outbox to drain, then prints a
 # summary and exits non-zero when a criterion fails:
 #   - RSS: every sample of the last 10 minutes within 10% of the sample at the 10-minute mark
 #     (for runs shorter than 20 minutes: the last third against the one-third mark);
@@ -26,7 +28,10 @@
 # SOAK_FAILURE_RATE (0.1), SOAK_SEND_RATE (siaga's --wa-send-rate, default 1000: Meta's
 # default of 80/s per number would be the bottleneck, not the sender), SOAK_STATUSES (1: the
 # mock posts `sent` and `delivered` back as Meta would; 0: not), SOAK_EXTRA (more flags for
-# `siaga serve`). Copy the binaries to a folder of their own for a long run, so that a build
+# `siaga serve`), SOAK_CITIZENS (0, the default: every message comes from a new citizen and
+# opens a report that stays open, so the store's per-report memory grows all along; N: N
+# citizens write in turn, and after the first N messages each follows up its open report, a
+# help line's steady state; see README, "The soak an eighth time"). Copy the binaries to a folder of their own for a long run, so that a build
 # during the run does not replace them.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -65,6 +70,7 @@ start_siaga soak "$bin" "$out/siaga.log" "$data_dir/data" "$siaga_url" "$secret"
 echo "soak: $minutes min at $rate msg/s; siaga pid $siaga_pid at $siaga_url, mock at $mock_url; output in $out"
 "$bin/loadgen" --target "$siaga_url" --secret "$secret" --rate "$rate" \
     --duration-seconds "$seconds" --concurrency 256 --windows "$out/windows.csv" \
+    --citizens "${SOAK_CITIZENS:-0}" \
     >"$out/loadgen.log" 2>&1 &
 loadgen_pid=$!
 pids+=("$loadgen_pid")
@@ -94,7 +100,7 @@ histogram_p99() { # PREVIOUS CURRENT
 }
 
 samples="$out/samples.csv"
-echo "elapsed_s,rss_mb,outbox,media,index,mock_in_flight,mock_accepted,mock_failed,replies_sent,replies_failed,webhook_p99_ms,histogram_p99_ms,rss_anon_mb,rss_file_mb,sled_pages,sled_cached_pages,sled_cached_node_kb,threads,threads_started,heap_live_mb" >"$samples"
+echo "elapsed_s,rss_mb,outbox,media,index,mock_in_flight,mock_accepted,mock_failed,replies_sent,replies_failed,webhook_p99_ms,histogram_p99_ms,rss_anon_mb,rss_file_mb,sled_pages,sled_cached_pages,sled_cached_node_kb,threads,threads_started,heap_live_mb,je_active_mb,je_dirty_mb,je_resident_mb,je_metadata_mb,sled_cache_infos,sled_lru_entry_capacity,cpu_s" >"$samples"
 : >"$out/tids"
 started=$(date +%s)
 : >"$out/metrics.prev"
@@ -119,7 +125,8 @@ while :; do
     outbox=$(metric 'siaga_queue_depth{queue="outbox"}' "$out/metrics.now")
     node_bytes=$(metric 'siaga_store_memory{kind="cached_node_bytes"}' "$out/metrics.now")
     heap_live=$(metric siaga_heap_live_bytes "$out/metrics.now")
-    printf '%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s\n' "$now" "$((rss_kb / 1024))" "$outbox" \
+    mb() { local bytes; bytes=$(metric "$1" "$out/metrics.now"); if [ -n "$bytes" ]; then echo $((bytes / 1048576)); fi; }
+    printf '%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s\n' "$now" "$((rss_kb / 1024))" "$outbox" \
         "$(metric 'siaga_queue_depth{queue="media"}' "$out/metrics.now")" \
         "$(metric 'siaga_queue_depth{queue="index"}' "$out/metrics.now")" \
         "$(mock_field in_flight)" "$(mock_field accepted)" "$(mock_field failed)" \
@@ -129,7 +136,12 @@ while :; do
         "$(metric 'siaga_store_memory{kind="pages"}' "$out/metrics.now")" \
         "$(metric 'siaga_store_memory{kind="cached_pages"}' "$out/metrics.now")" \
         "$(( ${node_bytes:-0} / 1024 ))" "$threads" "$threads_started" \
-        "$(if [ -n "$heap_live" ]; then echo $((heap_live / 1048576)); fi)" >>"$samples"
+        "$(if [ -n "$heap_live" ]; then echo $((heap_live / 1048576)); fi)" \
+        "$(mb 'siaga_allocator_bytes{kind="active"}')" "$(mb 'siaga_allocator_bytes{kind="dirty"}')" \
+        "$(mb 'siaga_allocator_bytes{kind="resident"}')" "$(mb 'siaga_allocator_bytes{kind="metadata"}')" \
+        "$(metric 'siaga_store_memory{kind="cache_infos"}' "$out/metrics.now")" \
+        "$(metric 'siaga_store_memory{kind="lru_entry_capacity"}' "$out/metrics.now")" \
+        "$(metric process_cpu_seconds_total "$out/metrics.now")" >>"$samples"
     cp "$out/metrics.now" "$out/metrics.prev"
     if [ -z "$loadgen_done_at" ] && ! kill -0 "$loadgen_pid" 2>/dev/null; then
         loadgen_done_at=$now

@@ -332,6 +332,18 @@ async fn every_latency_histogram_moves_and_the_exposition_parses() {
         live > 1e6 && live < value("process_resident_memory_bytes"),
         "{live}"
     );
+    // jemalloc's view: what it holds covers what was asked of it.
+    let allocator = |kind: &str| {
+        value_of(
+            &after,
+            "siaga_allocator_bytes",
+            &[("kind".to_owned(), kind.to_owned())],
+        )
+        .unwrap_or_else(|| panic!("siaga_allocator_bytes{{kind={kind}}}"))
+    };
+    assert!(allocator("allocated") > 1e6);
+    assert!(allocator("active") >= allocator("allocated"));
+    assert!(allocator("resident") >= allocator("active"));
     // sled's page table and cache: the store has pages, and its cache holds some of them.
     let store_memory = |kind: &str| {
         value_of(
@@ -343,6 +355,8 @@ async fn every_latency_histogram_moves_and_the_exposition_parses() {
     };
     assert!(store_memory("pages") >= 1.0);
     assert!(store_memory("cached_pages") >= 1.0);
+    // Every page has at least one fragment's location.
+    assert!(store_memory("cache_infos") >= store_memory("pages"));
     assert!(store_memory("cached_pages") <= store_memory("pages"));
     assert!(store_memory("lru_charged_bytes") > 0.0);
     let build = after
@@ -412,4 +426,22 @@ fn the_live_heap_counts_what_is_allocated_and_freed() {
     drop(block);
     let after = live();
     assert!(after + BLOCK / 2 <= shrunk + SLACK, "{shrunk} -> {after}");
+}
+
+#[test]
+fn jemalloc_gives_freed_pages_back_after_a_second_and_reports_what_it_holds() {
+    // The compiled-in option, unless the environment overrides it for a measurement.
+    if std::env::var_os("_RJEM_MALLOC_CONF").is_none() {
+        assert_eq!(siaga::allocator::dirty_decay_ms(), Some(1000));
+    }
+    // The other tests of this file allocate and free beside this one, so only the relations
+    // between the figures of one reading are checked, not their changes.
+    let block = vec![7u8; 64 << 20];
+    let held = siaga::allocator::allocator_stats().expect("jemalloc's statistics are built in");
+    assert!(held.allocated >= 64 << 20, "{held:?}");
+    assert!(held.active >= held.allocated, "{held:?}");
+    assert!(held.resident >= held.active, "{held:?}");
+    assert!(held.mapped >= held.active, "{held:?}");
+    assert!(held.metadata > 0, "{held:?}");
+    drop(block);
 }

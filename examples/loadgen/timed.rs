@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 
 use tokio::sync::Semaphore;
 
-use super::{Args, percentile, report, signed_delivery};
+use super::{Args, citizen_of, percentile, report, signed_delivery};
 
 /// The latencies of the current window, and the whole run's counts.
 #[derive(Default)]
@@ -50,7 +50,6 @@ pub async fn run(
     let tally = Arc::new(Tally::default());
     let connections = Arc::new(Semaphore::new(args.concurrency));
     let run: u32 = rand::random();
-    let first_citizen = args.first_citizen;
     let secret: Arc<str> = Arc::from(secret);
     let started = Instant::now();
 
@@ -97,6 +96,7 @@ pub async fn run(
                 Arc::clone(&connections).acquire_owned().await?
             }
         };
+        let writer = citizen_of(args, index);
         let (client, url, tally, secret) = (
             client.clone(),
             url.clone(),
@@ -104,7 +104,7 @@ pub async fn run(
             Arc::clone(&secret),
         );
         tasks.spawn(async move {
-            let delivery = signed_delivery(run, first_citizen + index, &secret);
+            let delivery = signed_delivery(run, index, writer, &secret);
             let sent_at = Instant::now();
             let response = client
                 .post(&url)

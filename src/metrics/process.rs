@@ -146,6 +146,26 @@ pub(super) fn families() -> Vec<Family> {
             Value::Int(live),
         ));
     }
+    if let Some(stats) = crate::allocator::allocator_stats() {
+        families.push(Family {
+            name: "siaga_allocator_bytes",
+            help: "What jemalloc holds, by kind: allocated (asked for by the program), active (the pages of the size classes holding it), dirty (freed, not yet given back), muzzy, metadata, resident, mapped, retained (address space kept unmapped).",
+            kind: gauge,
+            samples: [
+                ("allocated", stats.allocated),
+                ("active", stats.active),
+                ("dirty", stats.dirty),
+                ("muzzy", stats.muzzy),
+                ("metadata", stats.metadata),
+                ("resident", stats.resident),
+                ("mapped", stats.mapped),
+                ("retained", stats.retained),
+            ]
+            .into_iter()
+            .map(|(kind, bytes)| Sample::new(("kind", kind), Value::Int(bytes)))
+            .collect(),
+        });
+    }
     if let Some(max) = process.max_fds {
         families.push(family(
             "process_max_fds",

@@ -194,7 +194,7 @@ pub(super) fn render(
     let held = store.residency();
     families.push(gauge(
         "store_memory",
-        "What sled holds in memory, by kind: pages in its page table (each costs memory whether its node is cached or not), free pages, cached nodes, their entries, their bytes (node structs, keys, values), the log bytes its cache is charged for them, and its cache's charge as its LRU counts it.",
+        "What sled holds in memory, by kind: pages in its page table (each costs memory whether its node is cached or not), free pages, cached nodes, their entries, their bytes (node structs, keys, values), the log bytes its cache is charged for them, its cache's charge as its LRU counts it, the fragment locations kept for all pages (and the capacity of their vectors), and the capacity of the LRU's per-page tables.",
         [
             ("pages", held.pages),
             ("free_pages", held.free_pages),
@@ -203,6 +203,9 @@ pub(super) fn render(
             ("cached_node_bytes", held.resident_node_bytes),
             ("cached_log_bytes", held.resident_log_bytes),
             ("lru_charged_bytes", held.lru_charged_bytes),
+            ("cache_infos", held.cache_infos),
+            ("cache_info_capacity", held.cache_info_capacity),
+            ("lru_entry_capacity", held.lru_entry_capacity),
         ]
         .into_iter()
         .map(|(kind, value)| Sample::new(("kind", kind), Value::Int(value)))

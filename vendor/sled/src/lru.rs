@@ -291,10 +291,9 @@ impl Lru {
             report.lru_charged_bytes += shard.size;
             report.lru_listed += shard.list.len() as u64;
             report.lru_entry_capacity += shard.entries.capacity() as u64;
-            for (pos, entry) in shard.entries.iter().enumerate() {
-                if !entry.ptr.is_null() {
-                    listed.push(pos as u64 * shards + shard_idx as u64);
-                }
+            for (&pos, entry) in shard.entries.iter() {
+                debug_assert!(!entry.ptr.is_null());
+                listed.push(pos as u64 * shards + shard_idx as u64);
             }
         }
         listed
@@ -315,7 +314,11 @@ impl Default for Entry {
 
 struct Shard {
     list: DoublyLinkedList,
-    entries: Vec<Entry>,
+    /// siaga's patch: the entries of the pages on `list` only, by position, instead of a
+    /// vector indexed by every position the shard ever saw. The vector grew with the store
+    /// (16 bytes for every page ever cached, paged out or not, and doubling); the map follows
+    /// the cache.
+    entries: crate::FastMap8<usize, Entry>,
     capacity: u64,
     size: u64,
 }
@@ -326,7 +329,7 @@ impl Shard {
 
         Self {
             list: DoublyLinkedList::default(),
-            entries: vec![],
+            entries: crate::FastMap8::default(),
             capacity,
             size: 0,
         }
@@ -334,12 +337,8 @@ impl Shard {
 
     /// `PageId`s in the shard list are indexes of the entries.
     fn accessed(&mut self, pos: usize, size: u64) -> Vec<PageId> {
-        if pos >= self.entries.len() {
-            self.entries.resize(pos + 1, Entry::default());
-        }
-
         {
-            let entry = &mut self.entries[pos];
+            let entry = self.entries.entry(pos).or_default();
 
             self.size -= entry.size;
             entry.size = size;
@@ -362,12 +361,12 @@ impl Shard {
             let min_pid = self.list.pop_tail().unwrap();
             let min_pid_idx = safe_usize(min_pid);
 
-            self.entries[min_pid_idx].ptr = ptr::null_mut();
-
             to_evict.push(min_pid);
 
-            self.size -= self.entries[min_pid_idx].size;
-            self.entries[min_pid_idx].size = 0;
+            // Every page on the list has its entry (both are kept together).
+            if let Some(evicted) = self.entries.remove(&min_pid_idx) {
+                self.size -= evicted.size;
+            }
         }
 
         to_evict
