@@ -73,6 +73,13 @@ struct Args {
     /// (20 messages in 10 minutes by default) slows the citizens down.
     #[arg(long, default_value_t = 0)]
     citizens: usize,
+    /// Follow-ups per citizen (without `--citizens`): of every 1 + F messages one comes from a
+    /// new citizen, who opens a report and is answered, and the others follow up the reports of
+    /// citizens who wrote first 1,000, 2,000, ... F x 1,000 new citizens earlier (at 200 msg/s
+    /// and F = 4, 25 to 100 seconds earlier), as a citizen sends a photo, a location or more
+    /// words after the first message. The soak uses it (`SOAK_FOLLOW_UPS`).
+    #[arg(long, default_value_t = 0)]
+    follow_ups: usize,
     /// Business numbers (phone number ids, comma-separated) to spread the messages over, in
     /// turn; the demo number alone when absent.
     #[arg(long, value_delimiter = ',')]
@@ -188,12 +195,25 @@ fn signed_deliveries(count: usize, args: &Args, secret: &str) -> Vec<Delivery> {
         .collect()
 }
 
-/// The citizen who writes message `message` of a run (`--first-citizen`, `--citizens`).
+/// New citizens between a citizen's first message and each of its follow-ups
+/// (`--follow-ups`).
+const FOLLOW_UP_GAP: usize = 1000;
+
+/// The citizen who writes message `message` of a run (`--first-citizen`, `--citizens`,
+/// `--follow-ups`).
 fn citizen_of(args: &Args, message: usize) -> usize {
+    let round = message / (args.follow_ups + 1);
+    let nth = message % (args.follow_ups + 1);
     args.first_citizen
-        + match args.citizens {
-            0 => message,
-            citizens => message % citizens,
+        + match (args.citizens, nth) {
+            (0, 0) => round,
+            // A follow-up of the citizen who wrote first `nth` gaps earlier; early in the run,
+            // before there is one, a citizen of its own, numbered after every other.
+            (0, nth) => match round.checked_sub(nth * FOLLOW_UP_GAP) {
+                Some(earlier) => earlier,
+                None => 50_000_000 + message,
+            },
+            (citizens, _) => message % citizens,
         }
 }
 

@@ -70,7 +70,7 @@ start_siaga soak "$bin" "$out/siaga.log" "$data_dir/data" "$siaga_url" "$secret"
 echo "soak: $minutes min at $rate msg/s; siaga pid $siaga_pid at $siaga_url, mock at $mock_url; output in $out"
 "$bin/loadgen" --target "$siaga_url" --secret "$secret" --rate "$rate" \
     --duration-seconds "$seconds" --concurrency 256 --windows "$out/windows.csv" \
-    --citizens "${SOAK_CITIZENS:-0}" \
+    --citizens "${SOAK_CITIZENS:-0}" --follow-ups "${SOAK_FOLLOW_UPS:-0}" \
     >"$out/loadgen.log" 2>&1 &
 loadgen_pid=$!
 pids+=("$loadgen_pid")
