@@ -220,6 +220,11 @@ fn effective_cues(cues: &FoundCues, words: &[Word]) -> Vec<(Cue, String)> {
                 cue = Cue::Recent;
             }
         }
+        // "nelayan yang hilang kemarin", "pencari ikan yg hilang 3 hari lalu": when someone
+        // went missing describes the person found or sought, not when the report's event was.
+        if cue == Cue::Past && describes_a_disappearance(cues, words, hit.start, &hit.label) {
+            continue;
+        }
         // "mobil yang sering muter": a habit of someone described, not of the event.
         if cue == Cue::Habitual && before(1, &["yang"]) {
             continue;
@@ -235,6 +240,41 @@ fn effective_cues(cues: &FoundCues, words: &[Word]) -> Vec<(Cue, String)> {
         effective.push((cue, hit.label.clone()));
     }
     effective
+}
+
+/// "yang hilang kemarin": the past time at `at` follows "yang" and a verb of going missing in
+/// the same clause, so it dates a person's disappearance, not the report's event. Not when the
+/// time is weeks or more ("yang tenggelam minggu lalu … sudah dimakamkan") or what went missing
+/// is a thing ("motor saya yang hilang bulan lalu").
+fn describes_a_disappearance(cues: &FoundCues, words: &[Word], at: usize, past: &str) -> bool {
+    const GONE: &[&str] = &[
+        "hilang",
+        "menghilang",
+        "hanyut",
+        "tenggelam",
+        "kabur",
+        "pergi",
+    ];
+    const THINGS: &[Cue] = &[Cue::Goods, Cue::Document, Cue::Vehicle, Cue::Property];
+    if at < 2 || names_weeks_or_more(past) {
+        return false;
+    }
+    let clause = words[at].clause;
+    // "yang hilang 3 hari lalu": the count before the unit.
+    let counted = words[at - 1]
+        .surface
+        .chars()
+        .all(|character| character.is_ascii_digit())
+        || matches!(words[at - 1].surface.as_str(), "dua" | "tiga" | "beberapa");
+    let at = if counted { at - 1 } else { at };
+    if at < 2 {
+        return false;
+    }
+    let relative = at - 2;
+    let gone = words[at - 1].clause == clause && GONE.contains(&words[at - 1].surface.as_str());
+    let a_thing = (relative.saturating_sub(3)..relative)
+        .any(|index| THINGS.iter().any(|cue| cues.covers(*cue, index)));
+    gone && words[relative].clause == clause && words[relative].surface == "yang" && !a_thing
 }
 
 /// "tiap [orang|motor|yang …] lewat": each passer-by, right after "tiap" or "setiap" (the word
