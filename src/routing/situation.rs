@@ -225,6 +225,11 @@ fn effective_cues(cues: &FoundCues, words: &[Word]) -> Vec<(Cue, String)> {
         if cue == Cue::Past && describes_a_disappearance(cues, words, hit.start, &hit.label) {
             continue;
         }
+        // "ga keluar dari kemaren", "tidak kelihatan sejak kemarin": how long someone has not
+        // been seen is a state that lasts, not a past event.
+        if cue == Cue::Past && since_not_seen(words, hit.start) {
+            continue;
+        }
         // "mobil yang sering muter": a habit of someone described, not of the event.
         if cue == Cue::Habitual && before(1, &["yang"]) {
             continue;
@@ -240,6 +245,27 @@ fn effective_cues(cues: &FoundCues, words: &[Word]) -> Vec<(Cue, String)> {
         effective.push((cue, hit.label.clone()));
     }
     effective
+}
+
+/// Being seen or coming out, negated: "ga keluar", "tidak kelihatan", "ga pernah keliatan".
+const SEEN: &[&str] = &[
+    "keluar",
+    "kelihatan",
+    "terlihat",
+    "muncul",
+    "tampak",
+    "nampak",
+    "dilihat",
+];
+
+/// A negated "seen" or "come out" within the three words before `at`, in the same clause:
+/// the time that follows says how long someone has not been seen.
+fn since_not_seen(words: &[Word], at: usize) -> bool {
+    let clause = words[at].clause;
+    (at.saturating_sub(3)..at).any(|index| {
+        let word = &words[index];
+        word.clause == clause && word.negated && SEEN.contains(&word.surface.as_str())
+    })
 }
 
 /// "yang hilang kemarin": the past time at `at` follows "yang" and a verb of going missing in
@@ -395,6 +421,10 @@ fn names_a_long_time(words: &[Word]) -> Option<String> {
         "pelajar",
     ];
     for (index, word) in words.iter().enumerate() {
+        // "ga keliatan seminggu": how long someone has not been seen.
+        if since_not_seen(words, index) {
+            continue;
+        }
         // "umur 15 tahun", and "anak perempuan sekitar 15 tahun": years near a person are an age.
         let names_an_age = words[index.saturating_sub(3)..index]
             .iter()

@@ -1,6 +1,7 @@
 //! Eleventh round (`eval/TUNING.md`): the fallen-thing sign narrowed to a time or a presence,
 //! an offender told by a passive act or by "mereka", a past time that dates a person's
-//! disappearance, near misses on the road, and a crowd beginning to beat someone. Messages
+//! disappearance, near misses on the road, a crowd beginning to beat someone, how long someone
+//! has not been seen, and someone hit while an act goes on. Messages
 //! written for these tests, not taken from any evaluation set.
 
 use super::tests::suggest;
@@ -95,4 +96,31 @@ fn a_crowd_beginning_to_beat_a_caught_thief_is_urgent() {
     let suggestion =
         suggest("maling ketangkep di masjid, massa mulai memukuli, polisi belum datang");
     assert!(suggestion.urgent, "{:?}", suggestion.reasons);
+}
+
+#[test]
+fn how_long_someone_has_not_been_seen_is_no_past_event() {
+    let text = "ada bau busuk dari rumah sebelah, nenek yang tinggal sendiri ga keliatan dari kemarin, pintunya dikunci dari dalam";
+    let suggestion = suggest(text);
+    assert!(suggestion.urgent, "{:?}", suggestion.reasons);
+    assert!(
+        !reasons_of(text).contains("sudah lewat"),
+        "{}",
+        reasons_of(text)
+    );
+    let long = "bau bangkai dari kamar kos ujung, penghuninya tidak keluar seminggu";
+    assert!(
+        !reasons_of(long).contains("sudah lewat"),
+        "{}",
+        reasons_of(long)
+    );
+}
+
+#[test]
+fn someone_hit_while_the_act_goes_on_is_danger_in_any_category() {
+    let now =
+        suggest("pemuda mabuk lagi merusak motor warga di depan masjid, yang menegur dipukul");
+    assert!(now.urgent, "{:?}", now.reasons);
+    let yesterday = suggest("pemuda mabuk merusak motor warga kemarin malam, yang menegur dipukul");
+    assert!(!yesterday.urgent, "{:?}", yesterday.reasons);
 }
