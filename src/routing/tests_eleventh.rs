@@ -124,3 +124,13 @@ fn someone_hit_while_the_act_goes_on_is_danger_in_any_category() {
     let yesterday = suggest("pemuda mabuk merusak motor warga kemarin malam, yang menegur dipukul");
     assert!(!yesterday.urgent, "{:?}", yesterday.reasons);
 }
+
+#[test]
+fn a_near_miss_is_told_just_after_it_happened() {
+    let text = "truk mogok di tanjakan gelap tanpa lampu, motor2 hampir nabrak dari belakang";
+    assert!(
+        reasons_of(text).contains("baru saja"),
+        "{}",
+        reasons_of(text)
+    );
+}
