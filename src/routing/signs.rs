@@ -76,6 +76,37 @@ pub(super) fn someone_perceived_inside(words: &[Word]) -> Option<String> {
     })
 }
 
+/// What is done by force to a door, a lock or goods, in the passive ("didorong", "dicongkel").
+const FORCED: &[&str] = &[
+    "dibuka",
+    "dibongkar",
+    "dicongkel",
+    "digergaji",
+    "diangkat",
+    "diangkut",
+    "didorong",
+    "dibobol",
+    "dirusak",
+    "dipotong",
+    "digeser",
+];
+
+/// "ada suara motor didorong pelan", "suara gembok dicongkel": a sound of something being
+/// forced is someone doing it now (eleventh round). "suara" alone is not a presence (a
+/// neighbour's music is a sound too); followed within three words by a forcing act it is.
+pub(super) fn sound_of_forcing(words: &[Word]) -> Option<String> {
+    words.iter().enumerate().find_map(|(index, word)| {
+        if word.negated || word.surface != "suara" {
+            return None;
+        }
+        (index + 1..index + 4)
+            .filter_map(|next| words.get(next))
+            .take_while(|next| next.clause == word.clause)
+            .find(|next| !next.negated && FORCED.contains(&next.surface.as_str()))
+            .map(|forced| format!("{} … {}", word.surface, forced.surface))
+    })
+}
+
 /// Who commits a crime, as the citizen names them ("orang" alone is anyone: "orang lagi
 /// berkumpul" is a crowd, not an offender).
 const OFFENDERS: &[&str] = &[

@@ -105,7 +105,8 @@ impl Situation {
             vulnerable,
             offender_present: first(Cue::OffenderPresent)
                 .or_else(|| signs::offender_acting_now(words))
-                .or_else(|| signs::someone_perceived_inside(words)),
+                .or_else(|| signs::someone_perceived_inside(words))
+                .or_else(|| signs::sound_of_forcing(words)),
             pursuit: first(Cue::Pursuit),
             speed_request,
             group_violence: first(Cue::GroupViolence),

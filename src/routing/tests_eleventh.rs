@@ -1,7 +1,8 @@
 //! Eleventh round (`eval/TUNING.md`): the fallen-thing sign narrowed to a time or a presence,
 //! an offender told by a passive act or by "mereka", a past time that dates a person's
 //! disappearance, near misses on the road, a crowd beginning to beat someone, how long someone
-//! has not been seen, and someone hit while an act goes on. Messages
+//! has not been seen, someone hit while an act goes on, a near miss as just now, a sound of
+//! something forced, and people waiting for prey. Messages
 //! written for these tests, not taken from any evaluation set.
 
 use super::tests::suggest;
@@ -130,6 +131,33 @@ fn a_near_miss_is_told_just_after_it_happened() {
     let text = "truk mogok di tanjakan gelap tanpa lampu, motor2 hampir nabrak dari belakang";
     assert!(
         reasons_of(text).contains("baru saja"),
+        "{}",
+        reasons_of(text)
+    );
+}
+
+#[test]
+fn a_sound_of_something_forced_is_someone_there_now() {
+    let forced = "jam 2 malam ada suara gembok pagar dicongkel di depan, suami lagi dinas";
+    assert!(
+        reasons_of(forced).contains("suara … dicongkel"),
+        "{}",
+        reasons_of(forced)
+    );
+    let music = "suara musik diputar keras dari rumah sebelah sampai jam 2 malam";
+    assert!(
+        !reasons_of(music).contains("pelaku masih di tempat"),
+        "{}",
+        reasons_of(music)
+    );
+}
+
+#[test]
+fn people_waiting_for_prey_lie_in_wait() {
+    let text =
+        "ada mobil parkir di semak pinggir jalan lintas, lampunya mati, kayaknya nunggu mangsa";
+    assert!(
+        reasons_of(text).contains("pelaku masih di tempat"),
         "{}",
         reasons_of(text)
     );
