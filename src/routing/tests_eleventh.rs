@@ -5,7 +5,7 @@
 //! something forced, and people waiting for prey. Messages
 //! written for these tests, not taken from any evaluation set.
 
-use super::tests::suggest;
+use super::tests::{kabupaten_of, kecamatan_of, suggest};
 
 fn reasons_of(text: &str) -> String {
     suggest(text).reasons.join(" | ")
@@ -161,4 +161,13 @@ fn people_waiting_for_prey_lie_in_wait() {
         "{}",
         reasons_of(text)
     );
+}
+
+#[test]
+fn a_city_kecamatan_may_be_written_with_the_city_s_other_spellings() {
+    let prabu = suggest("ada jambret di depan masjid raya prabu utara tadi pagi");
+    assert_eq!(kecamatan_of(&prabu), Some("Prabumulih Utara"));
+    let linggau = suggest("kebakaran ruko dua lantai di linggau utara 2, api besar");
+    assert_eq!(kabupaten_of(&linggau), Some("Kota Lubuk Linggau"));
+    assert_eq!(kecamatan_of(&linggau), Some("Lubuk Linggau Utara II"));
 }
