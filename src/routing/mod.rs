@@ -30,6 +30,8 @@ mod words;
 #[cfg(test)]
 mod tests;
 #[cfg(test)]
+mod tests_eleventh;
+#[cfg(test)]
 mod tests_places;
 #[cfg(test)]
 mod tests_tenth;

@@ -120,6 +120,22 @@ impl PlaceIndex {
                 for name in names {
                     self.add_name(analyzer, name, target);
                 }
+                // Eleventh round: a city's kecamatan written with the city's other spellings
+                // ("Prabu Utara", "Linggau Utara 2", "Pagaralam Selatan").
+                let suffix = kecamatan
+                    .name
+                    .strip_prefix(kabkota.short.as_str())
+                    .filter(|suffix| !kabkota.short.is_empty() && suffix.starts_with(' '));
+                for alias in suffix.into_iter().flat_map(|_| &kabkota.aliases) {
+                    let lower = alias.to_lowercase();
+                    if lower != kabkota.short.to_lowercase()
+                        && !lower.starts_with("kab")
+                        && !lower.starts_with("kota")
+                    {
+                        let suffix = suffix.unwrap_or_default();
+                        self.add_name(analyzer, &format!("{alias}{suffix}"), target);
+                    }
+                }
             }
         }
         for place in &gazetteer.places {

@@ -76,6 +76,37 @@ pub(super) fn someone_perceived_inside(words: &[Word]) -> Option<String> {
     })
 }
 
+/// What is done by force to a door, a lock or goods, in the passive ("didorong", "dicongkel").
+const FORCED: &[&str] = &[
+    "dibuka",
+    "dibongkar",
+    "dicongkel",
+    "digergaji",
+    "diangkat",
+    "diangkut",
+    "didorong",
+    "dibobol",
+    "dirusak",
+    "dipotong",
+    "digeser",
+];
+
+/// "ada suara motor didorong pelan", "suara gembok dicongkel": a sound of something being
+/// forced is someone doing it now (eleventh round). "suara" alone is not a presence (a
+/// neighbour's music is a sound too); followed within three words by a forcing act it is.
+pub(super) fn sound_of_forcing(words: &[Word]) -> Option<String> {
+    words.iter().enumerate().find_map(|(index, word)| {
+        if word.negated || word.surface != "suara" {
+            return None;
+        }
+        (index + 1..index + 4)
+            .filter_map(|next| words.get(next))
+            .take_while(|next| next.clause == word.clause)
+            .find(|next| !next.negated && FORCED.contains(&next.surface.as_str()))
+            .map(|forced| format!("{} … {}", word.surface, forced.surface))
+    })
+}
+
 /// Who commits a crime, as the citizen names them ("orang" alone is anyone: "orang lagi
 /// berkumpul" is a crowd, not an offender).
 const OFFENDERS: &[&str] = &[
@@ -84,24 +115,64 @@ const OFFENDERS: &[&str] = &[
 /// Markers of an act in progress.
 const IN_PROGRESS: &[&str] = &["lagi", "sedang", "masih"];
 
+/// Who does a passive act now ("lagi disedot orang", "sedang dibongkar maling"): the agent named
+/// after the act.
+const AGENTS: &[&str] = &[
+    "orang", "maling", "pencuri", "pelaku", "perampok", "begal", "copet", "preman", "jambret",
+    "wong",
+];
+/// Words that make "mereka" (they) the offenders: strangers, or an offender named elsewhere.
+const STRANGERS: &[&str] = &["dikenal", "asing", "bertopeng", "sebo", "masker"];
+
+/// An act: a verb prefix, or the Jakarta "-in" ending ("naikin", "bukain").
+fn is_act(surface: &str) -> bool {
+    surface.len() > 4
+        && (["di", "me", "ng", "ny", "ber", "mem", "men"]
+            .iter()
+            .any(|prefix| surface.starts_with(prefix))
+            || surface.ends_with("in"))
+}
+
 /// "maling lagi ngangkut ac", "orang sedang membongkar gembok", "pelaku masih memukuli": an
-/// offender named as doing something now is there now, whatever the category.
+/// offender named as doing something now is there now, whatever the category. Eleventh round:
+/// a passive act with its agent after it ("solar lagi disedot orang"), and "mereka" (they)
+/// doing it when the report names strangers or an offender ("truk tak dikenal …, mereka lagi
+/// naikin karung").
 pub(super) fn offender_acting_now(words: &[Word]) -> Option<String> {
-    words.windows(3).find_map(|triple| {
+    let strangers_named = words.iter().any(|word| {
+        STRANGERS.contains(&word.surface.as_str()) || OFFENDERS.contains(&word.surface.as_str())
+    });
+    let named = words.windows(3).find_map(|triple| {
         let [offender, marker, act] = triple else {
             return None;
         };
         let same_clause = offender.clause == marker.clause && marker.clause == act.clause;
-        let is_act = ["di", "me", "ng", "ny", "ber", "mem", "men"]
-            .iter()
-            .any(|prefix| act.surface.starts_with(prefix) && act.surface.len() > 4);
+        let offender_named = OFFENDERS.contains(&offender.surface.as_str())
+            || (offender.surface == "mereka" && strangers_named);
         (same_clause
             && !marker.negated
-            && OFFENDERS.contains(&offender.surface.as_str())
+            && offender_named
             && IN_PROGRESS.contains(&marker.surface.as_str())
-            && is_act
+            && is_act(&act.surface)
             && act.surface != "di")
             .then(|| format!("{} {} {}", offender.surface, marker.surface, act.surface))
+    });
+    if named.is_some() {
+        return named;
+    }
+    words.windows(4).find_map(|window| {
+        let [marker, act, first, second] = window else {
+            return None;
+        };
+        let passive = act.surface.starts_with("di") && act.surface.len() > 4;
+        let agent = [first, second]
+            .into_iter()
+            .find(|word| word.clause == act.clause && AGENTS.contains(&word.surface.as_str()))?;
+        (marker.clause == act.clause
+            && !marker.negated
+            && matches!(marker.surface.as_str(), "lagi" | "sedang")
+            && passive)
+            .then(|| format!("{} {} {}", marker.surface, act.surface, agent.surface))
     })
 }
 
@@ -122,9 +193,52 @@ const FALLEN: &[&str] = &[
     "terjatuh",
 ];
 
-/// "tiang pln roboh", "lampu lalu lintas roboh ke tengah jalan", "kabelnya melintang": a pole,
-/// a cable or a tree fallen is a hazard to the people passing.
+/// Time or presence: the fallen thing endangers people now, where people pass or under it
+/// (eleventh round: without one, "tiang … roboh" was also a pole fallen long ago, or a cable
+/// told in a complaint).
+const HAZARD_NOW: &[&str] = &[
+    "sekarang",
+    "barusan",
+    "masih",
+    "kini",
+    "lagi",
+    "sedang",
+    "lewat",
+    "melintas",
+    "melewati",
+    "menimpa",
+    "tertimpa",
+    "ketimpa",
+    "terjepit",
+    "kejepit",
+    "terhimpit",
+    "nyangkut",
+    "tersangkut",
+    "kesangkut",
+    "nabrak",
+    "menabrak",
+    "tertabrak",
+    "korban",
+    "penumpang",
+    "nyala",
+    "menyala",
+    "percikan",
+    "nyetrum",
+    "menyetrum",
+    "kesetrum",
+    "tersetrum",
+];
+
+/// "tiang pln roboh, motor masih lewat", "lampu lalu lintas roboh ke tengah jalan, ada motor
+/// yang nabrak", "kabelnya melintang masih nyala": a pole, a cable or a tree fallen is a hazard
+/// to the people passing, when the report says it is now or that people are in its way.
 pub(super) fn fallen_across_the_road(words: &[Word]) -> Option<String> {
+    let now_or_people = words
+        .iter()
+        .any(|word| !word.negated && HAZARD_NOW.contains(&word.surface.as_str()));
+    if !now_or_people {
+        return None;
+    }
     words.iter().enumerate().find_map(|(index, word)| {
         if !FALLEN_THINGS.contains(&word.surface.as_str()) {
             return None;

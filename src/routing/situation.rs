@@ -105,7 +105,8 @@ impl Situation {
             vulnerable,
             offender_present: first(Cue::OffenderPresent)
                 .or_else(|| signs::offender_acting_now(words))
-                .or_else(|| signs::someone_perceived_inside(words)),
+                .or_else(|| signs::someone_perceived_inside(words))
+                .or_else(|| signs::sound_of_forcing(words)),
             pursuit: first(Cue::Pursuit),
             speed_request,
             group_violence: first(Cue::GroupViolence),
@@ -220,6 +221,16 @@ fn effective_cues(cues: &FoundCues, words: &[Word]) -> Vec<(Cue, String)> {
                 cue = Cue::Recent;
             }
         }
+        // "nelayan yang hilang kemarin", "pencari ikan yg hilang 3 hari lalu": when someone
+        // went missing describes the person found or sought, not when the report's event was.
+        if cue == Cue::Past && describes_a_disappearance(cues, words, hit.start, &hit.label) {
+            continue;
+        }
+        // "ga keluar dari kemaren", "tidak kelihatan sejak kemarin": how long someone has not
+        // been seen is a state that lasts, not a past event.
+        if cue == Cue::Past && since_not_seen(words, hit.start) {
+            continue;
+        }
         // "mobil yang sering muter": a habit of someone described, not of the event.
         if cue == Cue::Habitual && before(1, &["yang"]) {
             continue;
@@ -235,6 +246,62 @@ fn effective_cues(cues: &FoundCues, words: &[Word]) -> Vec<(Cue, String)> {
         effective.push((cue, hit.label.clone()));
     }
     effective
+}
+
+/// Being seen or coming out, negated: "ga keluar", "tidak kelihatan", "ga pernah keliatan".
+const SEEN: &[&str] = &[
+    "keluar",
+    "kelihatan",
+    "terlihat",
+    "muncul",
+    "tampak",
+    "nampak",
+    "dilihat",
+];
+
+/// A negated "seen" or "come out" within the three words before `at`, in the same clause:
+/// the time that follows says how long someone has not been seen.
+fn since_not_seen(words: &[Word], at: usize) -> bool {
+    let clause = words[at].clause;
+    (at.saturating_sub(3)..at).any(|index| {
+        let word = &words[index];
+        word.clause == clause && word.negated && SEEN.contains(&word.surface.as_str())
+    })
+}
+
+/// "yang hilang kemarin": the past time at `at` follows "yang" and a verb of going missing in
+/// the same clause, so it dates a person's disappearance, not the report's event. Not when the
+/// time is weeks or more ("yang tenggelam minggu lalu … sudah dimakamkan") or what went missing
+/// is a thing ("motor saya yang hilang bulan lalu").
+fn describes_a_disappearance(cues: &FoundCues, words: &[Word], at: usize, past: &str) -> bool {
+    const GONE: &[&str] = &[
+        "hilang",
+        "menghilang",
+        "hanyut",
+        "tenggelam",
+        "kabur",
+        "pergi",
+    ];
+    const THINGS: &[Cue] = &[Cue::Goods, Cue::Document, Cue::Vehicle, Cue::Property];
+    if at < 2 || names_weeks_or_more(past) {
+        return false;
+    }
+    let clause = words[at].clause;
+    // "yang hilang 3 hari lalu": the count before the unit.
+    let counted = words[at - 1]
+        .surface
+        .chars()
+        .all(|character| character.is_ascii_digit())
+        || matches!(words[at - 1].surface.as_str(), "dua" | "tiga" | "beberapa");
+    let at = if counted { at - 1 } else { at };
+    if at < 2 {
+        return false;
+    }
+    let relative = at - 2;
+    let gone = words[at - 1].clause == clause && GONE.contains(&words[at - 1].surface.as_str());
+    let a_thing = (relative.saturating_sub(3)..relative)
+        .any(|index| THINGS.iter().any(|cue| cues.covers(*cue, index)));
+    gone && words[relative].clause == clause && words[relative].surface == "yang" && !a_thing
 }
 
 /// "tiap [orang|motor|yang …] lewat": each passer-by, right after "tiap" or "setiap" (the word
@@ -355,6 +422,10 @@ fn names_a_long_time(words: &[Word]) -> Option<String> {
         "pelajar",
     ];
     for (index, word) in words.iter().enumerate() {
+        // "ga keliatan seminggu": how long someone has not been seen.
+        if since_not_seen(words, index) {
+            continue;
+        }
         // "umur 15 tahun", and "anak perempuan sekitar 15 tahun": years near a person are an age.
         let names_an_age = words[index.saturating_sub(3)..index]
             .iter()

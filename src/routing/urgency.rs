@@ -103,7 +103,11 @@ pub(super) fn judge_urgency(
     // the road, violence by a group, or someone still missing.
     let physical_danger = situation.signals_danger()
         || situation.group_violence.is_some()
-        || situation.still_missing.is_some();
+        || situation.still_missing.is_some()
+        // Eleventh round: someone hit while the act goes on ("lagi merusak …, yang menegur
+        // dipukul") is danger to a body in any category.
+        || (situation.violence.is_some()
+            && (situation.in_progress.is_some() || situation.now.is_some()));
     if low_priority && !physical_danger && !model_insists {
         // Complaints, tips, fraud and traffic nuisances become emergencies only through danger.
         return Urgency::settled_not_urgent();

@@ -81,14 +81,27 @@ impl Logistic {
 
 /// A multiclass model: a posterior over the classes. Feature indices are folded into
 /// `buckets` slots per class (the index modulo `buckets`).
+///
+/// Trained in `f32`; then each bucket's weights are kept at 16 bits (`packed`): a row of
+/// `PACKED_HEAD + classes` `i16`, the bucket's scale (an `f32`'s bits in the first two) and one
+/// signed step of `scale` per class. A feature then reads 80 bytes (38 classes) instead of 152:
+/// two cache lines instead of three. The steps are `max |weight| / 32767`, so a weight moves by
+/// at most 1/65534 of the largest weight of its bucket.
 #[derive(Debug, Clone)]
 pub struct Softmax {
     classes: usize,
     buckets: usize,
-    /// `bucket * classes + class`.
+    /// `bucket * classes + class`; emptied once training is done.
     weights: Vec<f32>,
+    /// `bucket * (PACKED_HEAD + classes)`: the scale's bits, then the steps.
+    packed: Vec<i16>,
     bias: Vec<f32>,
 }
+
+/// The `i16` slots of a packed row that hold the bucket's scale.
+const PACKED_HEAD: usize = 2;
+/// The largest step of a packed weight.
+const PACKED_STEPS: f32 = i16::MAX as f32;
 
 impl Softmax {
     /// Trains on `(features, class)` pairs. A class whose gradient is below `negligible` is not
@@ -100,10 +113,24 @@ impl Softmax {
         training: Training,
         negligible: f32,
     ) -> Softmax {
+        let mut model = Softmax::train_in_f32(examples, classes, buckets, training, negligible);
+        model.pack();
+        model
+    }
+
+    /// The training itself, on the `f32` table.
+    fn train_in_f32(
+        examples: &[(Features, usize)],
+        classes: usize,
+        buckets: usize,
+        training: Training,
+        negligible: f32,
+    ) -> Softmax {
         let mut model = Softmax {
             classes,
             buckets,
             weights: vec![0.0; buckets * classes],
+            packed: Vec::new(),
             bias: vec![0.0; classes],
         };
         if classes == 0 {
@@ -118,7 +145,7 @@ impl Softmax {
             shuffle(&mut order, &mut state);
             for &position in &order {
                 let (features, label) = examples[position];
-                model.fill_posterior(features, &mut probabilities);
+                model.fill_posterior_while_training(features, &mut probabilities);
                 for class in 0..classes {
                     let target = if class == label { 1.0 } else { 0.0 };
                     let error = probabilities[class] - target;
@@ -141,13 +168,53 @@ impl Softmax {
         model
     }
 
+    /// Keeps every bucket's weights at 16 bits and lets the `f32` table go.
+    fn pack(&mut self) {
+        let stride = PACKED_HEAD + self.classes;
+        self.packed = vec![0; self.buckets * stride];
+        for bucket in 0..self.buckets {
+            let weights = &self.weights[bucket * self.classes..(bucket + 1) * self.classes];
+            let largest = weights
+                .iter()
+                .fold(0.0f32, |largest, weight| largest.max(weight.abs()));
+            let scale = largest / PACKED_STEPS;
+            let row = &mut self.packed[bucket * stride..(bucket + 1) * stride];
+            let bits = scale.to_bits();
+            row[0] = (bits & 0xffff) as u16 as i16;
+            row[1] = (bits >> 16) as u16 as i16;
+            if scale > 0.0 {
+                for (step, weight) in row[PACKED_HEAD..].iter_mut().zip(weights) {
+                    *step = (weight / scale).round() as i16;
+                }
+            }
+        }
+        self.weights = Vec::new();
+    }
+
     /// The number of classes.
     pub fn classes(&self) -> usize {
         self.classes
     }
 
-    /// The probability of each class, summing to 1, written into `out` (`classes` long).
+    /// The probability of each class, summing to 1, written into `out` (`classes` long), from
+    /// the 16-bit table.
     pub fn fill_posterior(&self, features: Features, out: &mut [f32]) {
+        out.copy_from_slice(&self.bias);
+        let stride = PACKED_HEAD + self.classes;
+        for &(index, value) in features {
+            let start = (index as usize % self.buckets) * stride;
+            let row = &self.packed[start..start + stride];
+            let bits = u32::from(row[0] as u16) | (u32::from(row[1] as u16) << 16);
+            let factor = f32::from_bits(bits) * value;
+            for (sum, step) in out.iter_mut().zip(&row[PACKED_HEAD..]) {
+                *sum += f32::from(*step) * factor;
+            }
+        }
+        normalise(out);
+    }
+
+    /// The same from the `f32` table, while it is trained.
+    fn fill_posterior_while_training(&self, features: Features, out: &mut [f32]) {
         out.copy_from_slice(&self.bias);
         for &(index, value) in features {
             let row = self.row(index);
@@ -155,19 +222,24 @@ impl Softmax {
                 *sum += weight * value;
             }
         }
-        let best = out.iter().copied().fold(f32::NEG_INFINITY, f32::max);
-        let mut total = 0.0;
-        for value in out.iter_mut() {
-            *value = (*value - best).exp();
-            total += *value;
-        }
-        for value in out.iter_mut() {
-            *value /= total;
-        }
+        normalise(out);
     }
 
     fn row(&self, index: u32) -> usize {
         (index as usize % self.buckets) * self.classes
+    }
+}
+
+/// Scores to probabilities (a softmax, shifted by the best score).
+fn normalise(out: &mut [f32]) {
+    let best = out.iter().copied().fold(f32::NEG_INFINITY, f32::max);
+    let mut total = 0.0;
+    for value in out.iter_mut() {
+        *value = (*value - best).exp();
+        total += *value;
+    }
+    for value in out.iter_mut() {
+        *value /= total;
     }
 }
 
@@ -221,6 +293,54 @@ mod tests {
             model.fill_posterior(example, &mut posterior);
             assert!((posterior.iter().sum::<f32>() - 1.0).abs() < 1e-5);
             assert!(posterior[class] > 0.8, "{posterior:?}");
+        }
+    }
+
+    #[test]
+    fn the_16_bit_table_gives_the_posterior_of_the_f32_one() {
+        let features = [
+            [(3u32, 0.5f32), (40, 0.5)],
+            [(40, 1.0), (41, 0.2)],
+            [(77, 0.8), (3, 0.1)],
+        ];
+        let examples: Vec<(Features, usize)> =
+            (0..30).map(|n| (&features[n % 3][..], n % 3)).collect();
+        // The same training, stopped before packing, for the f32 posterior.
+        let unpacked = Softmax::train_in_f32(&examples, 3, 16, TRAINING, 1e-4);
+        let mut packed = unpacked.clone();
+        packed.pack();
+        assert!(packed.weights.is_empty(), "the f32 table is let go");
+        for example in &features {
+            let (mut sixteen, mut thirty_two) = ([0.0f32; 3], [0.0f32; 3]);
+            packed.fill_posterior(example, &mut sixteen);
+            unpacked.fill_posterior_while_training(example, &mut thirty_two);
+            for (a, b) in sixteen.iter().zip(&thirty_two) {
+                assert!((a - b).abs() < 1e-5, "{sixteen:?} vs {thirty_two:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn packing_keeps_every_weight_within_a_step() {
+        let weights = [0.75f32, -1.5, 0.001, 0.0];
+        let mut model = Softmax {
+            classes: 4,
+            buckets: 1,
+            weights: weights.to_vec(),
+            packed: Vec::new(),
+            bias: vec![0.0; 4],
+        };
+        model.pack();
+        let bits = u32::from(model.packed[0] as u16) | (u32::from(model.packed[1] as u16) << 16);
+        let scale = f32::from_bits(bits);
+        assert_eq!(
+            model.packed[PACKED_HEAD + 1],
+            -i16::MAX,
+            "the largest weight is a full step"
+        );
+        for (class, weight) in weights.iter().enumerate() {
+            let back = f32::from(model.packed[PACKED_HEAD + class]) * scale;
+            assert!((back - weight).abs() <= scale / 2.0 + f32::EPSILON);
         }
     }
 
