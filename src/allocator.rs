@@ -43,7 +43,7 @@ pub fn dirty_decay_ms() -> Option<i64> {
     // SAFETY: as `mallctl_size`, for an ssize_t.
     let failed = unsafe {
         tikv_jemalloc_sys::mallctl(
-            b"arenas.dirty_decay_ms\0".as_ptr().cast(),
+            c"arenas.dirty_decay_ms".as_ptr(),
             (&mut value as *mut libc::ssize_t).cast(),
             &mut len,
             std::ptr::null_mut(),
@@ -70,15 +70,15 @@ pub struct AllocatorStats {
     pub retained: u64,
 }
 
-/// Reads one `size_t` statistic of jemalloc by its name (NUL-terminated).
-fn mallctl_size(name: &[u8]) -> Option<u64> {
+/// Reads one `size_t` statistic of jemalloc by its name.
+fn mallctl_size(name: &std::ffi::CStr) -> Option<u64> {
     let mut value: libc::size_t = 0;
     let mut len = std::mem::size_of::<libc::size_t>();
-    // SAFETY: `name` is NUL-terminated, `value` is a size_t and `len` says so; jemalloc writes
+    // SAFETY: `name` is a C string, `value` is a size_t and `len` says so; jemalloc writes
     // at most `len` bytes into it.
     let failed = unsafe {
         tikv_jemalloc_sys::mallctl(
-            name.as_ptr().cast(),
+            name.as_ptr(),
             (&mut value as *mut libc::size_t).cast(),
             &mut len,
             std::ptr::null_mut(),
@@ -96,7 +96,7 @@ pub fn allocator_stats() -> Option<AllocatorStats> {
     // and writes one back into the same variable.
     unsafe {
         tikv_jemalloc_sys::mallctl(
-            b"epoch\0".as_ptr().cast(),
+            c"epoch".as_ptr(),
             (&mut epoch as *mut u64).cast(),
             &mut len,
             (&mut epoch as *mut u64).cast(),
@@ -109,15 +109,15 @@ pub fn allocator_stats() -> Option<AllocatorStats> {
         _ => 4096,
     };
     Some(AllocatorStats {
-        allocated: mallctl_size(b"stats.allocated\0")?,
-        active: mallctl_size(b"stats.active\0")?,
+        allocated: mallctl_size(c"stats.allocated")?,
+        active: mallctl_size(c"stats.active")?,
         // 4096 is MALLCTL_ARENAS_ALL: the sum over every arena.
-        dirty: mallctl_size(b"stats.arenas.4096.pdirty\0")? * page,
-        muzzy: mallctl_size(b"stats.arenas.4096.pmuzzy\0")? * page,
-        metadata: mallctl_size(b"stats.metadata\0")?,
-        resident: mallctl_size(b"stats.resident\0")?,
-        mapped: mallctl_size(b"stats.mapped\0")?,
-        retained: mallctl_size(b"stats.retained\0")?,
+        dirty: mallctl_size(c"stats.arenas.4096.pdirty")? * page,
+        muzzy: mallctl_size(c"stats.arenas.4096.pmuzzy")? * page,
+        metadata: mallctl_size(c"stats.metadata")?,
+        resident: mallctl_size(c"stats.resident")?,
+        mapped: mallctl_size(c"stats.mapped")?,
+        retained: mallctl_size(c"stats.retained")?,
     })
 }
 
