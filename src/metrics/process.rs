@@ -151,7 +151,7 @@ pub(super) fn families() -> Vec<Family> {
             name: "siaga_allocator_bytes",
             help: "What jemalloc holds, by kind: allocated (asked for by the program), active (the pages of the size classes holding it), dirty (freed, not yet given back), muzzy, metadata, resident, mapped, retained (address space kept unmapped).",
             kind: gauge,
-            samples: [
+            samples: Sample::by_kind([
                 ("allocated", stats.allocated),
                 ("active", stats.active),
                 ("dirty", stats.dirty),
@@ -160,10 +160,7 @@ pub(super) fn families() -> Vec<Family> {
                 ("resident", stats.resident),
                 ("mapped", stats.mapped),
                 ("retained", stats.retained),
-            ]
-            .into_iter()
-            .map(|(kind, bytes)| Sample::new(("kind", kind), Value::Int(bytes)))
-            .collect(),
+            ]),
         });
     }
     if let Some(max) = process.max_fds {

@@ -43,6 +43,14 @@ impl Sample {
         Sample { labels, value }
     }
 
+    /// One series per `(kind, value)`, labelled `kind`.
+    pub(super) fn by_kind<const N: usize>(values: [(&'static str, u64); N]) -> Vec<Sample> {
+        values
+            .into_iter()
+            .map(|(kind, value)| Sample::new(("kind", kind), Value::Int(value)))
+            .collect()
+    }
+
     pub(super) fn labelled(
         labels: Vec<(Cow<'static, str>, Cow<'static, str>)>,
         value: Value,
@@ -158,7 +166,7 @@ pub(super) fn render(
         name: "store_log_bytes",
         help: "Bytes sled's log took since start, by kind: a key's delta, a whole page (of which consolidation), a page moved by the segment cleaner, other messages, segment padding, and all buffers written.",
         kind: Kind::Counter,
-        samples: [
+        samples: Sample::by_kind([
             ("delta", log.link_bytes),
             ("page", log.node_bytes),
             ("consolidation", log.consolidation_bytes),
@@ -166,16 +174,13 @@ pub(super) fn render(
             ("other", log.other_bytes),
             ("padding", log.pad_bytes),
             ("written", log.buffer_bytes),
-        ]
-        .into_iter()
-        .map(|(kind, bytes)| Sample::new(("kind", kind), Value::Int(bytes)))
-        .collect(),
+        ]),
     });
     families.push(Family {
         name: "store_log_messages",
         help: "Messages and events of sled's log since start, by kind (as store_log_bytes; segments freed, appended to the file, reused).",
         kind: Kind::Counter,
-        samples: [
+        samples: Sample::by_kind([
             ("delta", log.link_count),
             ("page", log.node_count),
             ("consolidation", log.consolidation_count),
@@ -186,16 +191,13 @@ pub(super) fn render(
             ("segment_freed", log.segments_freed),
             ("segment_appended", log.segments_appended),
             ("segment_reused", log.segments_reused),
-        ]
-        .into_iter()
-        .map(|(kind, count)| Sample::new(("kind", kind), Value::Int(count)))
-        .collect(),
+        ]),
     });
     let held = store.residency();
     families.push(gauge(
         "store_memory",
         "What sled holds in memory, by kind: pages in its page table (each costs memory whether its node is cached or not), free pages, cached nodes, their entries, their bytes (node structs, keys, values), the log bytes its cache is charged for them, its cache's charge as its LRU counts it, the fragment locations kept for all pages (and the capacity of their vectors), and the capacity of the LRU's per-page tables.",
-        [
+        Sample::by_kind([
             ("pages", held.pages),
             ("free_pages", held.free_pages),
             ("cached_pages", held.resident_pages),
@@ -206,10 +208,7 @@ pub(super) fn render(
             ("cache_infos", held.cache_infos),
             ("cache_info_capacity", held.cache_info_capacity),
             ("lru_entry_capacity", held.lru_entry_capacity),
-        ]
-        .into_iter()
-        .map(|(kind, value)| Sample::new(("kind", kind), Value::Int(value)))
-        .collect(),
+        ]),
     ));
     let flush = store.flush_stats();
     families.push(gauge(

@@ -52,6 +52,13 @@ fn a_cache_of_small_entries_holds_about_its_capacity_in_memory() {
         listed_memory(&residency),
         residency.lru_charged_bytes
     );
+    // The LRU keeps entries for the pages on its lists only (the patched sled's eighth change),
+    // not for every page it ever listed: a table as large as the page table would mean memory
+    // that grows with the store.
+    assert!(
+        residency.lru_entry_capacity < residency.pages / 2,
+        "the LRU's entries follow the cache, not the store: {residency:?}"
+    );
     // A shard may go over its share by the page it just listed.
     assert!(
         residency.lru_charged_bytes <= CAPACITY * 5 / 4,
