@@ -129,6 +129,34 @@ async fn an_untouched_urgent_report_is_warned_at_80_percent_then_breached_once()
 }
 
 #[tokio::test]
+async fn a_warning_leaves_the_search_index_alone_and_a_breach_reindexes() {
+    let app = spawn_app().await;
+    let (id, _) = app.citizen_reports("081377102009", URGENT_TEXT).await;
+    let created = created_at(&app, &id);
+    app.wait_for_index().await;
+    let search = &app.state.services.search;
+    let indexed = search.applied_seq();
+    assert!(indexed.is_some(), "the new report is indexed");
+
+    let warned = run_clock(&app, created + Duration::seconds(100)).await;
+    assert_eq!(warned.warnings, 1, "{warned:?}");
+    app.wait_for_index().await;
+    assert_eq!(
+        search.applied_seq(),
+        indexed,
+        "a warning changes nothing the search document holds: no commit"
+    );
+
+    let breached = run_clock(&app, created + Duration::seconds(130)).await;
+    assert_eq!(breached.breaches, 1, "{breached:?}");
+    app.wait_for_index().await;
+    assert!(
+        search.applied_seq() > indexed,
+        "a breach is indexed again: the breaches are counted from the index"
+    );
+}
+
+#[tokio::test]
 async fn a_breach_survives_a_restart_and_is_not_announced_again() {
     let app = spawn_app().await;
     let (id, _) = app.citizen_reports("081377102002", URGENT_TEXT).await;

@@ -111,6 +111,8 @@ impl Workflow {
             events,
             outbox_queued,
         } = settled;
+        // Only a warning leaves the search document as it was.
+        let reindex = due.iter().any(|item| !matches!(item, Due::Warning(_)));
         for item in due {
             match item {
                 Due::Warning(stage) => {
@@ -195,7 +197,11 @@ impl Workflow {
                 }
             }
         }
-        tx.reports().save(&report)?;
+        if reindex {
+            tx.reports().save(&report)?;
+        } else {
+            tx.reports().save_unindexed(&report)?;
+        }
         Ok(())
     }
 }
