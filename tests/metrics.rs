@@ -433,6 +433,7 @@ fn jemalloc_gives_freed_pages_back_after_a_second_and_reports_what_it_holds() {
     // The compiled-in option, unless the environment overrides it for a measurement.
     if std::env::var_os("_RJEM_MALLOC_CONF").is_none() {
         assert_eq!(siaga::allocator::dirty_decay_ms(), Some(1000));
+        assert_eq!(siaga::allocator::arena_count(), Some(1));
     }
     // The other tests of this file allocate and free beside this one, so only the relations
     // between the figures of one reading are checked, not their changes.
