@@ -14,7 +14,7 @@
 # in windows.csv; the p99 from siaga's `siaga_webhook_seconds` histogram beside it when the
 # build has one), then sled's page bookkeeping and the allocator's view (`siaga_store_memory`,
 # `siaga_heap_live_bytes`, `siaga_allocator_bytes`: jemalloc's active, dirty, resident and
-# metadata bytes) and siaga's CPU seconds. After the load it waits up to 120 s for the outbox to drain, then prints a
+# metadata bytes, and allocated last) and siaga's CPU seconds, then sled's log IO buffers alive. After the load it waits up to 120 s for the outbox to drain, then prints a
 # summary and exits non-zero when a criterion fails:
 #   - RSS: every sample of the last 10 minutes within 10% of the sample at the 10-minute mark
 #     (for runs shorter than 20 minutes: the last third against the one-third mark);
@@ -100,7 +100,7 @@ histogram_p99() { # PREVIOUS CURRENT
 }
 
 samples="$out/samples.csv"
-echo "elapsed_s,rss_mb,outbox,media,index,mock_in_flight,mock_accepted,mock_failed,replies_sent,replies_failed,webhook_p99_ms,histogram_p99_ms,rss_anon_mb,rss_file_mb,sled_pages,sled_cached_pages,sled_cached_node_kb,threads,threads_started,heap_live_mb,je_active_mb,je_dirty_mb,je_resident_mb,je_metadata_mb,sled_cache_infos,sled_lru_entry_capacity,cpu_s" >"$samples"
+echo "elapsed_s,rss_mb,outbox,media,index,mock_in_flight,mock_accepted,mock_failed,replies_sent,replies_failed,webhook_p99_ms,histogram_p99_ms,rss_anon_mb,rss_file_mb,sled_pages,sled_cached_pages,sled_cached_node_kb,threads,threads_started,heap_live_mb,je_active_mb,je_dirty_mb,je_resident_mb,je_metadata_mb,sled_cache_infos,sled_lru_entry_capacity,cpu_s,sled_io_buffers,je_allocated_mb" >"$samples"
 : >"$out/tids"
 started=$(date +%s)
 : >"$out/metrics.prev"
@@ -126,7 +126,7 @@ while :; do
     node_bytes=$(metric 'siaga_store_memory{kind="cached_node_bytes"}' "$out/metrics.now")
     heap_live=$(metric siaga_heap_live_bytes "$out/metrics.now")
     mb() { local bytes; bytes=$(metric "$1" "$out/metrics.now"); if [ -n "$bytes" ]; then echo $((bytes / 1048576)); fi; }
-    printf '%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s\n' "$now" "$((rss_kb / 1024))" "$outbox" \
+    printf '%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s\n' "$now" "$((rss_kb / 1024))" "$outbox" \
         "$(metric 'siaga_queue_depth{queue="media"}' "$out/metrics.now")" \
         "$(metric 'siaga_queue_depth{queue="index"}' "$out/metrics.now")" \
         "$(mock_field in_flight)" "$(mock_field accepted)" "$(mock_field failed)" \
@@ -141,7 +141,9 @@ while :; do
         "$(mb 'siaga_allocator_bytes{kind="resident"}')" "$(mb 'siaga_allocator_bytes{kind="metadata"}')" \
         "$(metric 'siaga_store_memory{kind="cache_infos"}' "$out/metrics.now")" \
         "$(metric 'siaga_store_memory{kind="lru_entry_capacity"}' "$out/metrics.now")" \
-        "$(metric process_cpu_seconds_total "$out/metrics.now")" >>"$samples"
+        "$(metric process_cpu_seconds_total "$out/metrics.now")" \
+        "$(metric 'siaga_store_memory{kind="io_buffers"}' "$out/metrics.now")" \
+        "$(mb 'siaga_allocator_bytes{kind="allocated"}')" >>"$samples"
     cp "$out/metrics.now" "$out/metrics.prev"
     if [ -z "$loadgen_done_at" ] && ! kill -0 "$loadgen_pid" 2>/dev/null; then
         loadgen_done_at=$now

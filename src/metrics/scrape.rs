@@ -196,7 +196,7 @@ pub(super) fn render(
     let held = store.residency();
     families.push(gauge(
         "store_memory",
-        "What sled holds in memory, by kind: pages in its page table (each costs memory whether its node is cached or not), free pages, cached nodes, their entries, their bytes (node structs, keys, values), the log bytes its cache is charged for them, its cache's charge as its LRU counts it, the fragment locations kept for all pages (and the capacity of their vectors), and the capacity of the LRU's per-page tables.",
+        "What sled holds in memory, by kind: pages in its page table (each costs memory whether its node is cached or not), free pages, cached nodes, their entries, their bytes (node structs, keys, values), the log bytes its cache is charged for them, its cache's charge as its LRU counts it, the fragment locations kept for all pages (and the capacity of their vectors), and the capacity of the LRU's per-page tables, and the log's IO buffers alive (sealed buffers wait for an epoch to pass before they are freed).",
         Sample::by_kind([
             ("pages", held.pages),
             ("free_pages", held.free_pages),
@@ -208,6 +208,8 @@ pub(super) fn render(
             ("cache_infos", held.cache_infos),
             ("cache_info_capacity", held.cache_info_capacity),
             ("lru_entry_capacity", held.lru_entry_capacity),
+            ("io_buffers", held.io_buffers),
+            ("io_buffer_bytes", held.io_buffer_bytes),
         ]),
     ));
     let flush = store.flush_stats();

@@ -94,6 +94,26 @@ static COUNTERS: Counters = Counters {
     segments_reused: AtomicU64::new(0),
 };
 
+/// The log's IO buffers alive in the process, and their bytes (siaga's patch: what the
+/// buffers sealed but not yet freed hold; see `maybe_seal_and_write_iobuf`).
+static IO_BUFFERS: AtomicU64 = AtomicU64::new(0);
+static IO_BUFFER_BYTES: AtomicU64 = AtomicU64::new(0);
+
+pub(crate) fn io_buffer_allocated(len: usize) {
+    IO_BUFFERS.fetch_add(1, Relaxed);
+    IO_BUFFER_BYTES.fetch_add(len as u64, Relaxed);
+}
+
+pub(crate) fn io_buffer_freed(len: usize) {
+    IO_BUFFERS.fetch_sub(1, Relaxed);
+    IO_BUFFER_BYTES.fetch_sub(len as u64, Relaxed);
+}
+
+/// The log's IO buffers alive in the process: how many, and their bytes.
+pub(crate) fn io_buffers() -> (u64, u64) {
+    (IO_BUFFERS.load(Relaxed), IO_BUFFER_BYTES.load(Relaxed))
+}
+
 /// The process's log counters (see `LogWriteStats`).
 pub fn log_write_stats() -> LogWriteStats {
     let c = &COUNTERS;
@@ -280,4 +300,9 @@ pub struct Residency {
     pub listed_entries: u64,
     /// `Node::rss` of the cached nodes on the LRU's lists.
     pub listed_node_bytes: u64,
+    /// The log's IO buffers alive in the process (every open store's, and those sealed and
+    /// not yet freed).
+    pub io_buffers: u64,
+    /// Their bytes.
+    pub io_buffer_bytes: u64,
 }

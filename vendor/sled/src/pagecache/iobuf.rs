@@ -41,6 +41,7 @@ impl AlignedBuf {
         let ptr = unsafe { alloc(layout) };
 
         assert!(!ptr.is_null(), "failed to allocate critical IO buffer");
+        crate::space::io_buffer_allocated(len);
 
         AlignedBuf(ptr, len)
     }
@@ -52,6 +53,7 @@ impl Drop for AlignedBuf {
         unsafe {
             dealloc(self.0, layout);
         }
+        crate::space::io_buffer_freed(self.1);
     }
 }
 

@@ -1472,6 +1472,7 @@ impl PageCache {
     /// siaga's patch: what the store holds in memory (`crate::Residency`).
     pub(crate) fn residency(&self) -> crate::Residency {
         let mut report = crate::Residency::default();
+        (report.io_buffers, report.io_buffer_bytes) = crate::space::io_buffers();
         let guard = pin();
         let next_pid_to_allocate = *self.next_pid_to_allocate.lock();
         for pid in 0..next_pid_to_allocate {
