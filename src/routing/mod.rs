@@ -87,6 +87,8 @@ const NOT_FORWARDED: &str = "none";
 pub use crate::domain::suggestion::{PlaceMatch, Suggestion};
 #[doc(hidden)]
 pub use learned::training_sets_without;
+#[doc(hidden)]
+pub use training::ModelWeights;
 
 /// Built once per profile; cheap to clone and shared between workers.
 #[derive(Debug, Clone)]
@@ -103,6 +105,8 @@ struct RouterInner {
     category_model: Arc<CategoryLinear>,
     /// The learned opinion on urgency, weighed with the situation's cues.
     urgency_model: Arc<LinearModel>,
+    /// How much the learned models weigh.
+    weights: ModelWeights,
     cue_book: CueBook,
     places: PlaceIndex,
     units: UnitDirectory,
@@ -121,6 +125,18 @@ impl Router {
         profile: &Profile,
         analyzer: Analyzer,
         sets: &[crate::profile::SampleMessage],
+    ) -> Router {
+        Router::with_training_and_weights(profile, analyzer, sets, ModelWeights::default())
+    }
+
+    /// As `with_training`, with the learned models weighed by `weights` instead of the
+    /// shipped weights: for evaluation tools that choose the weights on unseen authors.
+    #[doc(hidden)]
+    pub fn with_training_and_weights(
+        profile: &Profile,
+        analyzer: Analyzer,
+        sets: &[crate::profile::SampleMessage],
+        weights: ModelWeights,
     ) -> Router {
         let lexicon = Lexicon::built_in();
         let model = CategoryModel::new(&profile.categories, &lexicon, &analyzer);
@@ -144,6 +160,7 @@ impl Router {
                 learned,
                 category_model,
                 urgency_model,
+                weights,
                 cue_book,
                 places,
                 units,
@@ -185,7 +202,12 @@ impl Router {
 
         let situation = situation::Situation::read(&cues, &words, texts);
         let learned_urgency = inner.urgency_model.probability(&features);
-        let urgency = urgency::judge_urgency(category, &situation, learned_urgency);
+        let urgency = urgency::judge_urgency(
+            category,
+            &situation,
+            learned_urgency,
+            inner.weights.urgency,
+        );
         reasons.extend(urgency.reason);
         let models_only = category_index.is_some_and(|index| learned_only(&scores, index));
         let category_candidates =
@@ -337,8 +359,8 @@ impl Router {
                 only_learned[index] = true;
                 continue;
             }
-            let learned = LEARNED_WEIGHT * share_of(&opinion.posterior, index).unwrap_or(0.0)
-                + LINEAR_WEIGHT * share_of(&linear, index).unwrap_or(0.0);
+            let learned = inner.weights.words * share_of(&opinion.posterior, index).unwrap_or(0.0)
+                + inner.weights.linear * share_of(&linear, index).unwrap_or(0.0);
             evidence.score += learned;
             evidence.learned = learned;
         }

@@ -23,7 +23,7 @@ const NO_HARM_THRESHOLD: f32 = 0.85;
 /// was not trained on (`eval/train2.jsonl`, the model trained without it): urgent recall
 /// 0.780 → 0.884 and precision 0.848 → 0.900; a weight of 1.0 gives 0.878 and 0.910 but lets
 /// the model alone make "the music is still loud now" urgent.
-const LEARNED_WEIGHT: f32 = 0.7;
+pub(super) const LEARNED_WEIGHT: f32 = 0.7;
 /// From this probability the learned model's "urgent" keeps in the weighing a report that the
 /// category's priority alone would settle as not urgent (a misread category must not silence a
 /// danger): with a weight of 1.0 in the measurement above, recall 0.869 → 0.878 and precision
@@ -84,6 +84,7 @@ pub(super) fn judge_urgency(
     category: Option<&CategoryInfo>,
     situation: &Situation,
     learned: f32,
+    learned_weight: f32,
 ) -> Urgency {
     let danger = situation.signals_danger();
     // The learned model reads situations no cue names; when it is sure, the category's
@@ -113,9 +114,8 @@ pub(super) fn judge_urgency(
         return Urgency::settled_not_urgent();
     }
     let mut factors = weigh(situation, urgent_by_default);
-    let learned_weight = LEARNED_WEIGHT * (2.0 * learned - 1.0);
     factors.push(Factor {
-        weight: learned_weight,
+        weight: learned_weight * (2.0 * learned - 1.0),
         name: "model urgensi",
         words: format!("{learned:.2}"),
     });
