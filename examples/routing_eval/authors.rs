@@ -12,7 +12,11 @@ use siaga::routing::ModelWeights;
 /// `"tuning,train2,train3"` → the names, each checked to be a training set's name.
 pub fn names(list: &str) -> anyhow::Result<Vec<String>> {
     let mut names = Vec::new();
-    for name in list.split(',').map(str::trim).filter(|name| !name.is_empty()) {
+    for name in list
+        .split(',')
+        .map(str::trim)
+        .filter(|name| !name.is_empty())
+    {
         let digits = name.strip_prefix("train").unwrap_or("");
         let is_train = !digits.is_empty() && digits.chars().all(|c| c.is_ascii_digit());
         if name != "tuning" && !is_train {

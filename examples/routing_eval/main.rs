@@ -41,9 +41,9 @@ fn main() -> anyhow::Result<()> {
     let left_out: Vec<&str> = [
         "train2", "train3", "train4", "train5", "train6", "train7", "train8",
     ]
-        .into_iter()
-        .filter(|set| std::env::args().any(|argument| argument.strip_prefix("--no-") == Some(set)))
-        .collect();
+    .into_iter()
+    .filter(|set| std::env::args().any(|argument| argument.strip_prefix("--no-") == Some(set)))
+    .collect();
     let mut arguments: Vec<String> = std::env::args()
         .skip(1)
         .filter(|argument| {

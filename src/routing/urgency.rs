@@ -22,8 +22,11 @@ const NO_HARM_THRESHOLD: f32 = 0.85;
 /// model scores high stays not urgent). Measured on messages of another author that the router
 /// was not trained on (`eval/train2.jsonl`, the model trained without it): urgent recall
 /// 0.780 → 0.884 and precision 0.848 → 0.900; a weight of 1.0 gives 0.878 and 0.910 but lets
-/// the model alone make "the music is still loud now" urgent.
-pub(super) const LEARNED_WEIGHT: f32 = 0.7;
+/// the model alone make "the music is still loud now" urgent. Twelfth round, the model trained on
+/// eight authors and each author left out in turn (`routing_eval --leave-one-out`): recall 0.989
+/// and precision 0.928 at 0.7, 0.992 and 0.938 at 1.0, 0.992 and 0.948 at 1.3 (two emergencies
+/// fewer); 1.0, since a missed emergency costs more than an asked citizen.
+pub(super) const LEARNED_WEIGHT: f32 = 1.0;
 /// From this probability the learned model's "urgent" keeps in the weighing a report that the
 /// category's priority alone would settle as not urgent (a misread category must not silence a
 /// danger): with a weight of 1.0 in the measurement above, recall 0.869 → 0.878 and precision
@@ -40,8 +43,11 @@ const GREY_ABOVE: f32 = 0.6;
 /// (0.15 against 0.25) and ends where it ended before the fourth round, so "someone suspicious
 /// hanging around since a while" is asked about (after training on `eval/train3.jsonl`, whose
 /// author labels loitering strangers not urgent, the model scores it lower; on train2 and train3
-/// measured unseen, 0.7 instead of 0.6 asks 0.2-0.4% more citizens).
-const NO_HARM_GREY_BELOW: f32 = 0.7;
+/// measured unseen, 0.7 instead of 0.6 asks 0.2-0.4% more citizens). Twelfth round: with the
+/// urgency model trained on eight authors and weighed 1.0, the model leans harder against that
+/// loitering stranger, so the zone starts at a weighing of 0 (0.85): a report that is not urgent
+/// by its kind but whose signs add up to anything positive is asked about.
+const NO_HARM_GREY_BELOW: f32 = 0.85;
 const NO_HARM_GREY_ABOVE: f32 = 0.45;
 /// Where a category flagged urgent by default starts: one sign of danger or of "now" must add.
 const URGENT_CATEGORY_PRIOR: f32 = 0.7;
