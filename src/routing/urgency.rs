@@ -141,10 +141,13 @@ pub(super) fn judge_urgency(
     // Twelfth round: the urgency model, trained on eight authors and weighed 1.0, may pull a
     // report under the grey zone that the situation's signs alone put inside it (a stranger
     // loitering "dari tadi", the citizen scared). Where the signs and the model disagree about a
-    // report the verdict calls not urgent, the citizen is asked.
+    // report the verdict calls not urgent, the citizen is asked; only below the no-harm line
+    // (on every report it asked twice as many citizens).
     let signs_alone = total - learned_factor;
     let grey = line - grey_below..line + grey_above;
-    let uncertain = grey.contains(&total) || (!urgent && grey.contains(&signs_alone));
+    let no_harm_line = line == NO_HARM_THRESHOLD;
+    let uncertain =
+        grey.contains(&total) || (no_harm_line && !urgent && grey.contains(&signs_alone));
     Urgency {
         urgent,
         score,
