@@ -10,14 +10,22 @@
 //! `--dump` prints one JSON line per
 //! message (label, urgency score, category) for sweeping thresholds; `--explain "text" ["text"...]`
 //! prints the suggestion for one report.
+//!
+//! Twelfth round: `--train-on tuning,train2,…` trains the learned models on the named sets of
+//! `eval/` (read from disk) instead of the built-in ones; `--leave-one-out tuning,train2,…`
+//! measures each named author's set and holdout with the models trained on all the others named
+//! (holdouts counts only); `--summary` prints one line of counts per set; `--weights W,L,U`
+//! weighs the learned models (naive Bayes and linear model in the category's score, urgency
+//! model in the urgency weighing) instead of the shipped weights.
 
+mod authors;
 mod tally;
 
 use std::collections::HashMap;
 
 use anyhow::Context;
 use siaga::profile::{Profile, SampleMessage};
-use siaga::routing::Router;
+use siaga::routing::{ModelWeights, Router};
 use siaga::text::Analyzer;
 
 use self::tally::Tally;
@@ -27,15 +35,16 @@ fn main() -> anyhow::Result<()> {
     // edited place files, say) without rebuilding; by default the built-in `sumsel`.
     let profile_name = std::env::var("SIAGA_EVAL_PROFILE").unwrap_or_else(|_| "sumsel".into());
     let profile = Profile::load(&profile_name).context("loading the profile")?;
-    // `--no-train2`, `--no-train3`, `--no-train4`, `--no-train8` (train4 and train8 are not
-    // trained on at present, so those flags change nothing; train5 … train7 need none): the
+    // `--no-train2` … `--no-train8` (all seven are trained on since the twelfth round): the
     // learned models do without that set, so that it measures the router as messages of an
     // author it never learned from. They may stand anywhere.
-    let left_out: Vec<&str> = ["train2", "train3", "train4", "train8"]
-        .into_iter()
-        .filter(|set| std::env::args().any(|argument| argument.strip_prefix("--no-") == Some(set)))
-        .collect();
-    let arguments: Vec<String> = std::env::args()
+    let left_out: Vec<&str> = [
+        "train2", "train3", "train4", "train5", "train6", "train7", "train8",
+    ]
+    .into_iter()
+    .filter(|set| std::env::args().any(|argument| argument.strip_prefix("--no-") == Some(set)))
+    .collect();
+    let mut arguments: Vec<String> = std::env::args()
         .skip(1)
         .filter(|argument| {
             !left_out
@@ -43,15 +52,21 @@ fn main() -> anyhow::Result<()> {
                 .any(|set| argument.strip_prefix("--no-") == Some(set))
         })
         .collect();
-    let router = if left_out.is_empty() {
-        Router::new(&profile, Analyzer::sumsel())
-    } else {
-        Router::with_training(
-            &profile,
-            Analyzer::sumsel(),
-            &siaga::routing::training_sets_without(&left_out),
-        )
+    let train_on = authors::take_value(&mut arguments, "--train-on")?;
+    let leave_one_out = authors::take_value(&mut arguments, "--leave-one-out")?;
+    let weights = match authors::take_value(&mut arguments, "--weights")? {
+        Some(list) => authors::weights(&list)?,
+        None => ModelWeights::default(),
     };
+    let summary = arguments.iter().any(|argument| argument == "--summary");
+    if let Some(list) = leave_one_out {
+        return leave_each_out(&profile, &authors::names(&list)?, weights);
+    }
+    let sets = match train_on {
+        Some(list) => authors::training(&authors::names(&list)?)?,
+        None => siaga::routing::training_sets_without(&left_out),
+    };
+    let router = Router::with_training_and_weights(&profile, Analyzer::sumsel(), &sets, weights);
     if arguments.first().map(String::as_str) == Some("--tokens") {
         // The words as the cue lists and lexicons see them (folded, slang expanded).
         let analyzer = Analyzer::sumsel();
@@ -113,9 +128,53 @@ fn main() -> anyhow::Result<()> {
             dump_scores(&router, &samples);
             continue;
         }
+        if summary {
+            println!("{}", summarise(&router, path, &samples, &kabkota_of_unit));
+            continue;
+        }
         measure(&router, path, &samples, &kabkota_of_unit, verbose, quiet);
     }
     Ok(())
+}
+
+/// `--leave-one-out`: each named author's set and holdout, measured with the learned models
+/// trained on the profile's samples and all the other named sets; one line of counts each.
+fn leave_each_out(
+    profile: &Profile,
+    names: &[String],
+    weights: ModelWeights,
+) -> anyhow::Result<()> {
+    let kabkota_of_unit = kabkota_of_units(profile);
+    for left in names {
+        let others: Vec<String> = names.iter().filter(|name| *name != left).cloned().collect();
+        let sets = authors::training(&others)?;
+        let router = Router::with_training_and_weights(profile, Analyzer::sumsel(), &sets, weights);
+        for holdout in [false, true] {
+            let path = authors::path(left, holdout);
+            if !std::path::Path::new(&path).exists() {
+                continue;
+            }
+            let samples = read_corpus(&path)?;
+            println!("{}", summarise(&router, &path, &samples, &kabkota_of_unit));
+        }
+    }
+    Ok(())
+}
+
+/// One line of counts for a set: no message is shown.
+fn summarise(
+    router: &Router,
+    source: &str,
+    samples: &[SampleMessage],
+    kabkota_of_unit: &HashMap<String, String>,
+) -> String {
+    let mut tally = Tally::default();
+    let mut misses: Vec<String> = Vec::new();
+    for sample in samples {
+        let suggestion = router.suggest(&[sample.text.as_str()], None);
+        tally.count(sample, &suggestion, kabkota_of_unit, &mut misses);
+    }
+    format!("{source:<32} {}", tally.summary())
 }
 
 fn measure(

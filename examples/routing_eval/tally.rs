@@ -165,6 +165,38 @@ impl Tally {
         }
     }
 
+    /// One line of counts: urgent recall and precision, category, kab/kota of the place,
+    /// the territorial unit's kab/kota (the measure), the kecamatan, and the share of
+    /// reports whose urgency is asked about.
+    pub fn summary(&self) -> String {
+        let ratio = |part: usize, whole: usize| {
+            if whole == 0 {
+                0.0
+            } else {
+                part as f64 / whole as f64
+            }
+        };
+        format!(
+            "recall {:.3} ({}/{})  precision {:.3} ({}/{})  category {:.3} ({}/{})  kab/kota {:.3} ({}/{})  kecamatan {:.3} ({}/{})  asked {:.3}",
+            ratio(self.urgent_both, self.urgent_labelled),
+            self.urgent_both,
+            self.urgent_labelled,
+            ratio(self.urgent_both, self.urgent_suggested),
+            self.urgent_both,
+            self.urgent_suggested,
+            ratio(self.category_right, self.messages),
+            self.category_right,
+            self.messages,
+            ratio(self.unit_kabkota_right, self.placed_labelled),
+            self.unit_kabkota_right,
+            self.placed_labelled,
+            ratio(self.kecamatan_right, self.kecamatan_labelled),
+            self.kecamatan_right,
+            self.kecamatan_labelled,
+            ratio(self.urgency_grey, self.messages),
+        )
+    }
+
     pub fn print(&self, quiet: bool) {
         let line = |label: &str, part: usize, whole: usize, note: &str| {
             let ratio = if whole == 0 {

@@ -1,11 +1,12 @@
 //! A learned second opinion on the category: a naive Bayes over the words of a report (stems,
 //! negated stems and word pairs), trained when the router is built from labelled messages the
-//! project wrote itself (the profile's `corpus_dev.jsonl`, `eval/tuning.jsonl`, `eval/train2.jsonl` and
-//! `eval/train3.jsonl`; not `eval/train4.jsonl`, see `TRAINING_SETS`). It is
+//! project wrote itself (the profile's `corpus_dev.jsonl`, `eval/tuning.jsonl` and the sets of
+//! seven more authors, `eval/train2.jsonl` … `eval/train8.jsonl`; see `TRAINING_SETS`). It is
 //! deterministic, it speaks where the keywords are silent or close, and its reason names the
-//! words that weighed most. The held-out sets (`eval/tuning_holdout.jsonl`, `eval/train2_holdout.jsonl`,
-//! `eval/train3_holdout.jsonl`, `eval/train4_holdout.jsonl`, the independent set)
-//! are never read here.
+//! words that weighed most. The held-out sets (`eval/tuning_holdout.jsonl`,
+//! `eval/train2_holdout.jsonl` … `eval/train8_holdout.jsonl`), the ninth author's
+//! `eval/train9*.jsonl` (the twelfth round's unseen measure) and the independent set are never
+//! read here.
 
 use rustc_hash::FxHashMap;
 
@@ -20,14 +21,27 @@ const TUNING_SET: &str = include_str!("../../eval/tuning.jsonl");
 const TRAIN2_SET: &str = include_str!("../../eval/train2.jsonl");
 /// The third, by a third author blind to the router and to the earlier sets (`eval/raw3/`).
 const TRAIN3_SET: &str = include_str!("../../eval/train3.jsonl");
-/// The project's training sets by name, in the order they are trained on.
+/// The sets of the fourth to the eighth author (`eval/raw4/` … `eval/raw8/`), each written
+/// before its author read the router's rules. Measured on, not trained on, until the twelfth
+/// round, which measured every author left out in turn with the models trained on all the
+/// others (`routing_eval --leave-one-out`, `eval/TUNING.md`) and found more authors generalise
+/// better than more rounds of rules.
+const TRAIN4_SET: &str = include_str!("../../eval/train4.jsonl");
+const TRAIN5_SET: &str = include_str!("../../eval/train5.jsonl");
+const TRAIN6_SET: &str = include_str!("../../eval/train6.jsonl");
+const TRAIN7_SET: &str = include_str!("../../eval/train7.jsonl");
+const TRAIN8_SET: &str = include_str!("../../eval/train8.jsonl");
+/// The project's training sets by name, in the order they are trained on. Their holdouts,
+/// `eval/train9*.jsonl` and the independent set stay out.
 const TRAINING_SETS: &[(&str, &str)] = &[
     ("tuning", TUNING_SET),
     ("train2", TRAIN2_SET),
     ("train3", TRAIN3_SET),
-    // `eval/train4.jsonl` (a fourth author, `eval/raw4/`) is not trained on: models trained on
-    // it made a bare "lapor" a complaint about the police and took a borderline "stranger
-    // outside, I am scared" out of the grey zone (README, "Seventh round"). It is measured on.
+    ("train4", TRAIN4_SET),
+    ("train5", TRAIN5_SET),
+    ("train6", TRAIN6_SET),
+    ("train7", TRAIN7_SET),
+    ("train8", TRAIN8_SET),
 ];
 /// Laplace smoothing of the word counts.
 const SMOOTHING: f32 = 0.5;
@@ -175,13 +189,13 @@ impl WordModel {
 }
 
 /// The project's own labelled messages beyond the profile's samples: the tuning set and the
-/// second and third training sets. Lines that do not parse are skipped (a test checks there
+/// sets of the second to the eighth author. Lines that do not parse are skipped (a test checks there
 /// are none).
 pub(super) fn training_set() -> Vec<SampleMessage> {
     training_sets_without(&[])
 }
 
-/// The training sets without those named (`"train2"`, `"train3"`, `"train4"`), for measuring the router
+/// The training sets without those named (`"train2"` … `"train8"`), for measuring the router
 /// on a set as on messages of an author it never learned from.
 #[doc(hidden)]
 pub fn training_sets_without(left_out: &[&str]) -> Vec<SampleMessage> {
@@ -303,12 +317,14 @@ mod tests {
     #[test]
     fn every_line_of_the_training_sets_is_read() {
         let lines = |text: &str| text.lines().filter(|line| !line.trim().is_empty()).count();
+        let all: usize = super::TRAINING_SETS.iter().map(|(_, set)| lines(set)).sum();
+        assert_eq!(super::training_set().len(), all);
+        assert!(all > lines(super::TUNING_SET) + lines(super::TRAIN8_SET));
+        let authors = [
+            "train2", "train3", "train4", "train5", "train6", "train7", "train8",
+        ];
         assert_eq!(
-            super::training_set().len(),
-            lines(super::TUNING_SET) + lines(super::TRAIN2_SET) + lines(super::TRAIN3_SET)
-        );
-        assert_eq!(
-            super::training_sets_without(&["train2", "train3", "train4"]).len(),
+            super::training_sets_without(&authors).len(),
             lines(super::TUNING_SET)
         );
     }

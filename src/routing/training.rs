@@ -12,6 +12,28 @@ use super::linear::{Features, LinearModel};
 use super::multiclass::CategoryLinear;
 use super::words;
 
+/// How much each learned model weighs against the rules: the naive Bayes's and the linear
+/// model's posteriors in a category's score, and the urgency model's `2p - 1` in the urgency
+/// weighing. The defaults are the shipped router's; evaluation tools may try others
+/// (`Router::with_training_and_weights`) to choose them on authors the models never saw.
+#[doc(hidden)]
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct ModelWeights {
+    pub words: f32,
+    pub linear: f32,
+    pub urgency: f32,
+}
+
+impl Default for ModelWeights {
+    fn default() -> ModelWeights {
+        ModelWeights {
+            words: super::LEARNED_WEIGHT,
+            linear: super::LINEAR_WEIGHT,
+            urgency: super::urgency::LEARNED_WEIGHT,
+        }
+    }
+}
+
 /// A model trained once per key: the first caller trains it, the others share it.
 fn trained_once<M>(
     cache: &Mutex<Vec<(u64, Arc<M>)>>,
