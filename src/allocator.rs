@@ -49,36 +49,12 @@ pub static MALLOC_CONF: &[u8; 30] = b"narenas:1,dirty_decay_ms:1000\0";
 /// The arenas threads are spread over (`opt.narenas`; jemalloc keeps one more of its own for
 /// allocations of 8 MiB and above).
 pub fn arena_count() -> Option<u32> {
-    let mut value: libc::c_uint = 0;
-    let mut len = std::mem::size_of::<libc::c_uint>();
-    // SAFETY: as `mallctl_size`, for an unsigned int.
-    let failed = unsafe {
-        tikv_jemalloc_sys::mallctl(
-            c"opt.narenas".as_ptr(),
-            (&mut value as *mut libc::c_uint).cast(),
-            &mut len,
-            std::ptr::null_mut(),
-            0,
-        )
-    };
-    (failed == 0).then_some(value)
+    mallctl_read::<libc::c_uint>(c"opt.narenas")
 }
 
 /// The decay of freed pages in force, in milliseconds (`arenas.dirty_decay_ms`).
 pub fn dirty_decay_ms() -> Option<i64> {
-    let mut value: libc::ssize_t = 0;
-    let mut len = std::mem::size_of::<libc::ssize_t>();
-    // SAFETY: as `mallctl_size`, for an ssize_t.
-    let failed = unsafe {
-        tikv_jemalloc_sys::mallctl(
-            c"arenas.dirty_decay_ms".as_ptr(),
-            (&mut value as *mut libc::ssize_t).cast(),
-            &mut len,
-            std::ptr::null_mut(),
-            0,
-        )
-    };
-    (failed == 0).then_some(value as i64)
+    mallctl_read::<libc::ssize_t>(c"arenas.dirty_decay_ms").map(|ms| ms as i64)
 }
 
 /// What jemalloc holds, in bytes (its `stats.*` counters, read after an `epoch` refresh):
@@ -100,20 +76,26 @@ pub struct AllocatorStats {
 
 /// Reads one `size_t` statistic of jemalloc by its name.
 fn mallctl_size(name: &std::ffi::CStr) -> Option<u64> {
-    let mut value: libc::size_t = 0;
-    let mut len = std::mem::size_of::<libc::size_t>();
-    // SAFETY: `name` is a C string, `value` is a size_t and `len` says so; jemalloc writes
-    // at most `len` bytes into it.
+    mallctl_read::<libc::size_t>(name).map(|value| value as u64)
+}
+
+/// Reads one value of jemalloc by its name; `T` must be the C type jemalloc documents for it
+/// (`size_t`, `ssize_t`, `unsigned`).
+fn mallctl_read<T: Copy + Default>(name: &std::ffi::CStr) -> Option<T> {
+    let mut value = T::default();
+    let mut len = std::mem::size_of::<T>();
+    // SAFETY: `name` is a C string, `value` is of the type jemalloc writes for it and `len`
+    // says its size; jemalloc writes at most `len` bytes into it.
     let failed = unsafe {
         tikv_jemalloc_sys::mallctl(
             name.as_ptr(),
-            (&mut value as *mut libc::size_t).cast(),
+            (&mut value as *mut T).cast(),
             &mut len,
             std::ptr::null_mut(),
             0,
         )
     };
-    (failed == 0).then_some(value as u64)
+    (failed == 0).then_some(value)
 }
 
 /// jemalloc's statistics now (`None` if they cannot be read).
